@@ -1,0 +1,26 @@
+/**
+ * Port: the queue of pending deliveries. Jobs carry ids only. A job whose key is
+ * already pending (queued, delayed or in flight) is not enqueued again.
+ */
+import { Context, type Effect, type Scope } from "effect"
+import type { DeliveryJob, DeliveryOutcome } from "./DeliveryJob.js"
+
+export interface ConsumeOptions {
+  /** Deliveries in flight at once in this process. */
+  readonly concurrency: number
+}
+
+export interface DeliveryQueueShape {
+  /** Enqueue jobs to run after `delayMs` (default 0); duplicates of pending keys are dropped. */
+  readonly enqueue: (jobs: ReadonlyArray<DeliveryJob>, options?: { readonly delayMs?: number }) => Effect.Effect<void>
+  /**
+   * Run `handle` for each job until the scope closes. A `Retry` outcome re-queues
+   * the job's next attempt after the delay; `Done` (or a defect) settles it.
+   */
+  readonly consume: <R>(
+    handle: (job: DeliveryJob) => Effect.Effect<DeliveryOutcome, never, R>,
+    options: ConsumeOptions
+  ) => Effect.Effect<void, never, R | Scope.Scope>
+}
+
+export class DeliveryQueue extends Context.Tag("@herald/core/DeliveryQueue")<DeliveryQueue, DeliveryQueueShape>() {}

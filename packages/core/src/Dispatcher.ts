@@ -1,0 +1,104 @@
+/**
+ * One delivery attempt: load the event and subscription, render and sign the
+ * envelope, POST it, log the attempt, and tell the queue whether to retry.
+ */
+import { Clock, Effect, Option, Redacted } from "effect"
+import { Attempt, type FailureKind } from "./Attempt.js"
+import { AttemptLog } from "./AttemptLog.js"
+import { type DeliveryJob, type DeliveryOutcome, done, retryAfter } from "./DeliveryJob.js"
+import { DeliverySettings } from "./DeliverySettings.js"
+import { EventStore } from "./EventStore.js"
+import { makeAttemptId } from "./Ids.js"
+import { RetrySchedule } from "./RetrySchedule.js"
+import { SubscriptionStore } from "./SubscriptionStore.js"
+import { type DeliveryResponse, Transport, TransportError } from "./Transport.js"
+import { UrlPolicy } from "./UrlPolicy.js"
+import { userAgent } from "./Version.js"
+import * as WireFormat from "./WireFormat.js"
+
+const isSuccess = (status: number) => status >= 200 && status < 300
+
+export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispatcher", {
+  effect: Effect.gen(function*() {
+    const events = yield* EventStore
+    const subscriptions = yield* SubscriptionStore
+    const attempts = yield* AttemptLog
+    const transport = yield* Transport
+    const urlPolicy = yield* UrlPolicy
+    const schedule = yield* RetrySchedule
+    const settings = yield* DeliverySettings
+
+    const deliver = (job: DeliveryJob): Effect.Effect<DeliveryOutcome> =>
+      Effect.gen(function*() {
+        const event = yield* events.get(job.teamspace, job.eventId)
+        const webhook = yield* subscriptions.get(job.teamspace, job.webhookId)
+        if (Option.isNone(event) || Option.isNone(webhook)) {
+          yield* Effect.logInfo("delivery dropped: event or webhook no longer exists")
+          return done
+        }
+        if (!webhook.value.enabled || !webhook.value.subscribesTo(event.value.type)) {
+          yield* Effect.logInfo("delivery dropped: webhook disabled or no longer subscribed")
+          return done
+        }
+        const { value: hook } = webhook
+        const now = yield* Clock.currentTimeMillis
+        const t = Math.floor(now / 1000)
+        const format = WireFormat.forProfile(hook.profile)
+        const body = format.render(event.value, t)
+        const secrets = hook.currentSecrets(now).map((secret) => Redacted.value(secret.key))
+        const headers = {
+          "Content-Type": "application/json",
+          "User-Agent": userAgent,
+          ...format.signatureHeaders(secrets, event.value, t, body)
+        }
+
+        const sent = yield* urlPolicy.check(hook.url).pipe(
+          Effect.mapError((error) => new TransportError({ kind: "blocked", message: error.message })),
+          Effect.zipRight(transport.send({ url: hook.url, headers, body, timeoutMs: settings.timeoutMs })),
+          Effect.either
+        )
+        const finished = yield* Clock.currentTimeMillis
+
+        const response: DeliveryResponse | undefined = sent._tag === "Right" ? sent.right : undefined
+        const successful = response !== undefined && isSuccess(response.status)
+        const failure: FailureKind | null = successful
+          ? null
+          : sent._tag === "Left"
+          ? sent.left.kind
+          : "http_status"
+        const nextDelay = successful ? Option.none() : schedule.delayBefore(job.attempt + 1)
+
+        yield* attempts.record(
+          new Attempt({
+            id: makeAttemptId(now),
+            teamspace: job.teamspace,
+            webhookId: job.webhookId,
+            eventId: job.eventId,
+            eventType: event.value.type,
+            attempt: job.attempt,
+            url: hook.url,
+            attemptedAt: now,
+            durationMs: Math.max(0, finished - now),
+            successful,
+            responseStatus: response?.status ?? null,
+            responseHeaders: response?.headers ?? {},
+            responseBody: response?.body ?? "",
+            failure,
+            failureMessage: sent._tag === "Left" ? sent.left.message : null,
+            nextAttemptAt: Option.match(nextDelay, { onNone: () => null, onSome: (delay) => finished + delay })
+          })
+        )
+
+        if (successful) return done
+        return Option.match(nextDelay, {
+          onNone: () => done,
+          onSome: retryAfter
+        })
+      }).pipe(
+        Effect.annotateLogs({ eventId: job.eventId, webhookId: job.webhookId, attempt: job.attempt }),
+        Effect.withSpan("Dispatcher.deliver")
+      )
+
+    return { deliver } as const
+  })
+}) {}

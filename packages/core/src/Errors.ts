@@ -1,0 +1,53 @@
+/**
+ * The domain's errors. The API maps each to a status and a profile's error body
+ * in one place (apps/api); nothing here knows about HTTP.
+ */
+import { Schema } from "effect"
+
+export class Issue extends Schema.Class<Issue>("@herald/core/Issue")({
+  path: Schema.Array(Schema.Union(Schema.String, Schema.Number)),
+  message: Schema.String
+}) {}
+
+/** The input is well-formed but not acceptable (unknown event type, bad URL...). */
+export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInput", {
+  message: Schema.String,
+  issues: Schema.Array(Issue)
+}) {
+  static single(path: ReadonlyArray<string | number>, message: string): InvalidInput {
+    return new InvalidInput({ message, issues: [new Issue({ path: [...path], message })] })
+  }
+}
+
+export class WebhookNotFound extends Schema.TaggedError<WebhookNotFound>()("WebhookNotFound", {
+  id: Schema.String
+}) {
+  override get message(): string {
+    return `No webhook with id ${this.id}`
+  }
+}
+
+export class EventNotFound extends Schema.TaggedError<EventNotFound>()("EventNotFound", {
+  id: Schema.String
+}) {
+  override get message(): string {
+    return `No event with id ${this.id}`
+  }
+}
+
+/** A publish reused an event id with a different type or payload. */
+export class EventConflict extends Schema.TaggedError<EventConflict>()("EventConflict", {
+  id: Schema.String
+}) {
+  override get message(): string {
+    return `Event ${this.id} was already published with a different type or data`
+  }
+}
+
+export class Unauthenticated extends Schema.TaggedError<Unauthenticated>()("Unauthenticated", {
+  message: Schema.String
+}) {}
+
+export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", {
+  message: Schema.String
+}) {}

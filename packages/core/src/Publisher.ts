@@ -1,0 +1,89 @@
+/**
+ * Publishing: store the event once, then fan out one delivery job per enabled
+ * matching subscription of the same teamspace. A repeated event id is a no-op
+ * (the stored event is returned), so a publisher may retry safely.
+ */
+import { Clock, Effect } from "effect"
+import { DeliveryJob } from "./DeliveryJob.js"
+import { DeliveryQueue } from "./DeliveryQueue.js"
+import { EventConflict, InvalidInput } from "./Errors.js"
+import { Event, type PublishEvent, type Published } from "./Event.js"
+import { EventStore } from "./EventStore.js"
+import { EventCatalog } from "./EventType.js"
+import { type EventId, isEventId, makeEventId, type TeamspaceId } from "./Ids.js"
+import { RetrySchedule } from "./RetrySchedule.js"
+import { SubscriptionStore } from "./SubscriptionStore.js"
+
+/** The default cap on an event's serialised `data`. */
+export const MAX_DATA_BYTES = 256 * 1024
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publisher", {
+  effect: Effect.gen(function*() {
+    const events = yield* EventStore
+    const subscriptions = yield* SubscriptionStore
+    const queue = yield* DeliveryQueue
+    const catalog = yield* EventCatalog
+    const schedule = yield* RetrySchedule
+
+    const validate = (input: PublishEvent): Effect.Effect<string, InvalidInput> => {
+      if (!catalog.publishable.has(input.type)) {
+        return Effect.fail(InvalidInput.single(["event_type"], `unknown event type "${input.type}"`))
+      }
+      if (!isPlainObject(input.data)) return Effect.fail(InvalidInput.single(["data"], "data must be a JSON object"))
+      if (input.id !== undefined && !isEventId(input.id)) {
+        return Effect.fail(
+          InvalidInput.single(["id"], "id must be 1-128 characters of A-Z a-z 0-9 _ . - starting with a letter or digit")
+        )
+      }
+      const dataJson = JSON.stringify(input.data)
+      if (Buffer.byteLength(dataJson) > MAX_DATA_BYTES) {
+        return Effect.fail(InvalidInput.single(["data"], `data must serialise to at most ${MAX_DATA_BYTES} bytes`))
+      }
+      return Effect.succeed(dataJson)
+    }
+
+    const fanOut = (event: Event) =>
+      Effect.gen(function*() {
+        const targets = yield* subscriptions.active(event.teamspace, event.type)
+        if (targets.length === 0) return 0
+        const jobs = targets.map((webhook) =>
+          new DeliveryJob({ teamspace: event.teamspace, eventId: event.id, webhookId: webhook.id, attempt: 1 })
+        )
+        yield* queue.enqueue(jobs, { delayMs: schedule.delays[0] ?? 0 })
+        return jobs.length
+      })
+
+    const publish = (teamspace: TeamspaceId, input: PublishEvent) =>
+      Effect.gen(function*() {
+        const dataJson = yield* validate(input)
+        const now = yield* Clock.currentTimeMillis
+        const event = new Event({
+          id: (input.id as EventId | undefined) ?? makeEventId(now),
+          teamspace,
+          type: input.type,
+          dataJson,
+          createdAt: now
+        })
+        const appended = yield* events.append(event)
+        if (appended._tag === "Exists") {
+          const { existing } = appended
+          if (existing.type !== event.type || existing.dataJson !== event.dataJson) {
+            return yield* Effect.fail(new EventConflict({ id: event.id }))
+          }
+          return { event: existing, duplicate: true, deliveries: 0 } satisfies Published
+        }
+        const deliveries = yield* fanOut(event)
+        yield* Effect.annotateLogs(Effect.logDebug("event published"), {
+          eventId: event.id,
+          eventType: event.type,
+          deliveries
+        })
+        return { event, duplicate: false, deliveries } satisfies Published
+      })
+
+    return { publish } as const
+  })
+}) {}

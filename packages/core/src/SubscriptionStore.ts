@@ -1,0 +1,37 @@
+/**
+ * Port: where webhook subscriptions live. Adapters keep it small; validation,
+ * secrets and timestamps are the `Webhooks` service's business.
+ */
+import { Context, type Effect, type Option } from "effect"
+import type { EventType } from "./EventType.js"
+import type { TeamspaceId, WebhookId } from "./Ids.js"
+import type { Webhook } from "./Webhook.js"
+
+/**
+ * A page request over ids (which sort by creation time). `after`/`before` are
+ * exclusive bounds; `order` is the direction items come back in.
+ */
+export interface PageQuery {
+  readonly limit: number
+  readonly after?: WebhookId | undefined
+  readonly before?: WebhookId | undefined
+  readonly order: "asc" | "desc"
+}
+
+export interface SubscriptionStoreShape {
+  readonly insert: (webhook: Webhook) => Effect.Effect<void>
+  readonly get: (teamspace: TeamspaceId, id: WebhookId) => Effect.Effect<Option.Option<Webhook>>
+  /** Replaces a stored webhook; false when it no longer exists (nothing is written). */
+  readonly update: (webhook: Webhook) => Effect.Effect<boolean>
+  /** false when there was nothing to remove. */
+  readonly remove: (teamspace: TeamspaceId, id: WebhookId) => Effect.Effect<boolean>
+  readonly list: (teamspace: TeamspaceId, query: PageQuery) => Effect.Effect<ReadonlyArray<Webhook>>
+  readonly count: (teamspace: TeamspaceId) => Effect.Effect<number>
+  /** Enabled webhooks of the teamspace subscribed to the event type: the fan-out set. */
+  readonly active: (teamspace: TeamspaceId, eventType: EventType) => Effect.Effect<ReadonlyArray<Webhook>>
+}
+
+export class SubscriptionStore extends Context.Tag("@herald/core/SubscriptionStore")<
+  SubscriptionStore,
+  SubscriptionStoreShape
+>() {}

@@ -1,0 +1,71 @@
+/**
+ * A webhook subscription: a URL subscribed to event types in one teamspace, with
+ * the secrets its deliveries are signed with.
+ */
+import { Schema } from "effect"
+import { EventType } from "./EventType.js"
+import { TeamspaceId, WebhookId } from "./Ids.js"
+import { Profile } from "./Profile.js"
+
+/** Epoch milliseconds. */
+export const Millis = Schema.Number.pipe(Schema.int(), Schema.nonNegative())
+
+/**
+ * One signing secret. Several are current during a rotation: each signs, so the
+ * receiver can switch secrets without a flag day. `expiresAt` null = no end.
+ */
+export class SigningSecret extends Schema.Class<SigningSecret>("@herald/core/SigningSecret")({
+  key: Schema.Redacted(Schema.String),
+  createdAt: Millis,
+  expiresAt: Schema.NullOr(Millis)
+}) {}
+
+export const Metadata = Schema.Record({ key: Schema.String, value: Schema.String })
+export type Metadata = typeof Metadata.Type
+
+export class Webhook extends Schema.Class<Webhook>("@herald/core/Webhook")({
+  id: WebhookId,
+  teamspace: TeamspaceId,
+  profile: Profile,
+  url: Schema.String,
+  events: Schema.NonEmptyArray(EventType),
+  enabled: Schema.Boolean,
+  /** Why Herald disabled it (null when enabled or disabled by the user). */
+  disabledReason: Schema.NullOr(Schema.String),
+  metadata: Metadata,
+  secrets: Schema.NonEmptyArray(SigningSecret),
+  createdAt: Millis,
+  updatedAt: Millis
+}) {
+  /** The secrets that sign a delivery made at `now`. */
+  currentSecrets(now: number): ReadonlyArray<SigningSecret> {
+    return this.secrets.filter((secret) => secret.expiresAt === null || secret.expiresAt > now)
+  }
+
+  subscribesTo(eventType: EventType): boolean {
+    return this.events.includes(eventType)
+  }
+}
+
+/** What a caller supplies to create a webhook. */
+export interface CreateWebhook {
+  readonly url: string
+  readonly events: ReadonlyArray<string>
+  readonly enabled?: boolean | undefined
+  readonly metadata?: Metadata | undefined
+  readonly profile?: Profile | undefined
+}
+
+/** A partial update; absent fields are left as they are. */
+export interface UpdateWebhook {
+  readonly url?: string | undefined
+  readonly events?: ReadonlyArray<string> | undefined
+  readonly enabled?: boolean | undefined
+  readonly metadata?: Metadata | undefined
+}
+
+/** A created webhook with its secret, which is shown this once. */
+export interface CreatedWebhook {
+  readonly webhook: Webhook
+  readonly secret: string
+}

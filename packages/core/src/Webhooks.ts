@@ -1,0 +1,180 @@
+/**
+ * The webhook subscriptions a teamspace manages: validation, secrets and
+ * timestamps over the `SubscriptionStore` port.
+ */
+import { Clock, Effect, Option, Redacted } from "effect"
+import { InvalidInput, Issue, WebhookNotFound } from "./Errors.js"
+import { EventCatalog, type EventType } from "./EventType.js"
+import { isWebhookId, makeWebhookId, type TeamspaceId, type WebhookId } from "./Ids.js"
+import type { Profile } from "./Profile.js"
+import { generateSecret } from "./Signing.js"
+import { type PageQuery, SubscriptionStore } from "./SubscriptionStore.js"
+import { UrlPolicy } from "./UrlPolicy.js"
+import {
+  type CreatedWebhook,
+  type CreateWebhook,
+  type Metadata,
+  SigningSecret,
+  type UpdateWebhook,
+  Webhook
+} from "./Webhook.js"
+
+export const MAX_METADATA_KEYS = 50
+export const MAX_METADATA_VALUE_LENGTH = 1000
+export const MAX_PAGE_SIZE = 100
+
+export interface ListQuery {
+  readonly limit: number
+  readonly after?: string | undefined
+  readonly before?: string | undefined
+  readonly order?: "asc" | "desc" | undefined
+}
+
+export interface WebhookPage {
+  readonly data: ReadonlyArray<Webhook>
+  /** Whether more items lie beyond this page in the direction of travel. */
+  readonly hasMore: boolean
+}
+
+export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks", {
+  effect: Effect.gen(function*() {
+    const store = yield* SubscriptionStore
+    const catalog = yield* EventCatalog
+    const urlPolicy = yield* UrlPolicy
+
+    const validateEvents = (
+      profile: Profile,
+      events: ReadonlyArray<string>
+    ): Effect.Effect<readonly [EventType, ...Array<EventType>], InvalidInput> => {
+      const allowed = catalog.forProfile(profile)
+      const issues: Array<Issue> = []
+      if (events.length === 0) issues.push(new Issue({ path: ["events"], message: "events must not be empty" }))
+      const seen = new Set<string>()
+      events.forEach((event, index) => {
+        if (!allowed.has(event)) {
+          issues.push(new Issue({ path: ["events", index], message: `unknown event type "${event}"` }))
+        } else if (seen.has(event)) {
+          issues.push(new Issue({ path: ["events", index], message: `duplicate event type "${event}"` }))
+        }
+        seen.add(event)
+      })
+      return issues.length === 0
+        ? Effect.succeed(events as unknown as readonly [EventType, ...Array<EventType>])
+        : Effect.fail(new InvalidInput({ message: issues.map((issue) => issue.message).join("; "), issues }))
+    }
+
+    const validateMetadata = (metadata: Metadata): Effect.Effect<Metadata, InvalidInput> => {
+      const entries = Object.entries(metadata)
+      if (entries.length > MAX_METADATA_KEYS) {
+        return Effect.fail(InvalidInput.single(["metadata"], `metadata may have at most ${MAX_METADATA_KEYS} keys`))
+      }
+      const long = entries.find(([, value]) => value.length > MAX_METADATA_VALUE_LENGTH)
+      return long === undefined
+        ? Effect.succeed(metadata)
+        : Effect.fail(
+          InvalidInput.single(["metadata", long[0]], `metadata values must be at most ${MAX_METADATA_VALUE_LENGTH} characters`)
+        )
+    }
+
+    const parseId = (id: string): Effect.Effect<WebhookId, WebhookNotFound> =>
+      isWebhookId(id) ? Effect.succeed(id) : Effect.fail(new WebhookNotFound({ id }))
+
+    const get = (teamspace: TeamspaceId, id: string) =>
+      parseId(id).pipe(
+        Effect.flatMap((webhookId) => store.get(teamspace, webhookId)),
+        Effect.flatMap(Option.match({
+          onNone: () => Effect.fail(new WebhookNotFound({ id })),
+          onSome: Effect.succeed
+        }))
+      )
+
+    const create = (teamspace: TeamspaceId, input: CreateWebhook) =>
+      Effect.gen(function*() {
+        const profile = input.profile ?? "datagrid"
+        const url = yield* urlPolicy.check(input.url)
+        const events = yield* validateEvents(profile, input.events)
+        const metadata = yield* validateMetadata(input.metadata ?? {})
+        const now = yield* Clock.currentTimeMillis
+        const secret = generateSecret()
+        const webhook = new Webhook({
+          id: makeWebhookId(now),
+          teamspace,
+          profile,
+          url: url.href,
+          events,
+          enabled: input.enabled ?? true,
+          disabledReason: null,
+          metadata,
+          secrets: [new SigningSecret({ key: Redacted.make(secret), createdAt: now, expiresAt: null })],
+          createdAt: now,
+          updatedAt: now
+        })
+        yield* store.insert(webhook)
+        return { webhook, secret } satisfies CreatedWebhook
+      })
+
+    const update = (teamspace: TeamspaceId, id: string, patch: UpdateWebhook) =>
+      Effect.gen(function*() {
+        const current = yield* get(teamspace, id)
+        const url = patch.url === undefined ? current.url : (yield* urlPolicy.check(patch.url)).href
+        const events = patch.events === undefined ? current.events : yield* validateEvents(current.profile, patch.events)
+        const metadata = patch.metadata === undefined ? current.metadata : yield* validateMetadata(patch.metadata)
+        const enabled = patch.enabled ?? current.enabled
+        const now = yield* Clock.currentTimeMillis
+        const next = new Webhook({
+          ...current,
+          url,
+          events,
+          metadata,
+          enabled,
+          // Re-enabling clears Herald's reason for having disabled it.
+          disabledReason: enabled ? null : current.disabledReason,
+          updatedAt: Math.max(now, current.updatedAt)
+        })
+        const stored = yield* store.update(next)
+        if (!stored) return yield* Effect.fail(new WebhookNotFound({ id }))
+        return next
+      })
+
+    const remove = (teamspace: TeamspaceId, id: string) =>
+      parseId(id).pipe(
+        Effect.flatMap((webhookId) => store.remove(teamspace, webhookId)),
+        Effect.flatMap((removed) => removed ? Effect.void : Effect.fail(new WebhookNotFound({ id })))
+      )
+
+    const parseCursor = (name: string, cursor: string | undefined): Effect.Effect<WebhookId | undefined, InvalidInput> =>
+      cursor === undefined || isWebhookId(cursor)
+        ? Effect.succeed(cursor)
+        : Effect.fail(InvalidInput.single([name], `${name} is not a valid cursor`))
+
+    const list = (teamspace: TeamspaceId, query: ListQuery) =>
+      Effect.gen(function*() {
+        if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > MAX_PAGE_SIZE) {
+          return yield* Effect.fail(InvalidInput.single(["limit"], `limit must be an integer from 1 to ${MAX_PAGE_SIZE}`))
+        }
+        const pageQuery: PageQuery = {
+          limit: query.limit + 1,
+          after: yield* parseCursor("after", query.after),
+          before: yield* parseCursor("before", query.before),
+          order: query.order ?? "asc"
+        }
+        const rows = yield* store.list(teamspace, pageQuery)
+        return { data: rows.slice(0, query.limit), hasMore: rows.length > query.limit } satisfies WebhookPage
+      })
+
+    const active = (teamspace: TeamspaceId, eventType: string): Effect.Effect<ReadonlyArray<Webhook>, InvalidInput> =>
+      catalog.publishable.has(eventType)
+        ? store.active(teamspace, eventType)
+        : Effect.fail(InvalidInput.single(["event_type"], `unknown event type "${eventType}"`))
+
+    return {
+      create,
+      get,
+      update,
+      remove,
+      list,
+      count: store.count,
+      active
+    } as const
+  })
+}) {}

@@ -1,0 +1,6 @@
+export * as ApiKeyStoreSuite from "./ApiKeyStoreSuite.js"
+export * as AttemptLogSuite from "./AttemptLogSuite.js"
+export * as DeliveryQueueSuite from "./DeliveryQueueSuite.js"
+export * as EventStoreSuite from "./EventStoreSuite.js"
+export * as SubscriptionStoreSuite from "./SubscriptionStoreSuite.js"
+export * as TestReceiver from "./TestReceiver.js"

@@ -1,0 +1,1 @@
+export * as UndiciTransport from "./UndiciTransport.js"

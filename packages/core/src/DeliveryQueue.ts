@@ -14,8 +14,12 @@ export interface DeliveryQueueShape {
   /** Enqueue jobs to run after `delayMs` (default 0); duplicates of pending keys are dropped. */
   readonly enqueue: (jobs: ReadonlyArray<DeliveryJob>, options?: { readonly delayMs?: number }) => Effect.Effect<void>
   /**
-   * Run `handle` for each job until the scope closes. A `Retry` outcome re-queues
-   * the job's next attempt after the delay; `Done` (or a defect) settles it.
+   * Starts consumers in the caller's scope and returns at once. They run until the
+   * scope closes; closing waits for handlers in flight (an adapter must not make a
+   * handler uninterruptible: that would also disable its timeout). `Retry` re-queues
+   * the job's next attempt after the delay, keeping the key pending; `Done` settles
+   * it and frees the key, so the pair may be enqueued again. A defect is retried as
+   * the same attempt a bounded number of times, then settled.
    */
   readonly consume: <R>(
     handle: (job: DeliveryJob) => Effect.Effect<DeliveryOutcome, never, R>,

@@ -8,8 +8,10 @@ import type { TeamspaceId, WebhookId } from "./Ids.js"
 import type { Webhook } from "./Webhook.js"
 
 /**
- * A page request over ids (which sort by creation time). `after`/`before` are
- * exclusive bounds; `order` is the direction items come back in.
+ * A page request over ids (which sort by creation time): the first `limit`
+ * webhooks, in `order`, whose ids lie strictly between `after` and `before`. An
+ * ascending page starts just above `after`; a descending one just below `before`
+ * (or at the newest).
  */
 export interface PageQuery {
   readonly limit: number

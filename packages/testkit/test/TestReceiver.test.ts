@@ -1,25 +1,26 @@
 /**
- * The receiver behaviours the transport tests lean on, checked through the
- * transport itself (testkit's own test folder is maintained elsewhere).
+ * The receiver behaviours that the transport and end-to-end tests lean on,
+ * driven with plain fetch (testkit must not depend on an adapter it tests).
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Transport, UrlPolicy } from "@herald/core"
 import { TestReceiver } from "@herald/testkit"
-import { UndiciTransport } from "@herald/undici"
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 
-const send = (url: string, body = "{}") =>
-  Effect.flatMap(Transport.Transport, (transport) => transport.send({ url, headers: {}, body, timeoutMs: 5_000 }))
+const post = (url: string, options: { body?: string; headers?: Record<string, string> } = {}) =>
+  Effect.promise(async () => {
+    const response = await fetch(url, { method: "POST", body: options.body ?? "{}", headers: options.headers ?? {} })
+    await response.arrayBuffer()
+    return { status: response.status }
+  })
 
-const transport = UndiciTransport.layer().pipe(Layer.provide(UrlPolicy.layer({ allowPrivate: true })))
+const send = (url: string) => post(url)
 
 describe("TestReceiver", () => {
   it.scopedLive("statuses: each request gets the next status, the last one repeats", () =>
     Effect.gen(function*() {
       const receiver = yield* TestReceiver.make({ respond: TestReceiver.statuses([500, 500, 200]) })
       const statuses = yield* Effect.forEach([1, 2, 3, 4, 5], () => send(receiver.url)).pipe(
-        Effect.map((responses) => responses.map((response) => response.status)),
-        Effect.provide(transport)
+        Effect.map((responses) => responses.map((response) => response.status))
       )
       expect(statuses).toEqual([500, 500, 200, 200, 200])
     }))
@@ -34,7 +35,7 @@ describe("TestReceiver", () => {
         expect((yield* send(receiver.url)).status).toBe(503)
         yield* receiver.respondWith(TestReceiver.always(TestReceiver.reply(204)))
         expect((yield* send(receiver.url)).status).toBe(204)
-      }).pipe(Effect.provide(transport))
+      })
       expect(yield* receiver.requests).toHaveLength(2)
     }))
 
@@ -42,10 +43,7 @@ describe("TestReceiver", () => {
     Effect.gen(function*() {
       const receiver = yield* TestReceiver.make()
       const before = Date.now()
-      yield* Effect.flatMap(Transport.Transport, (transport) =>
-        transport.send({ url: `${receiver.url}/a/b?c=d`, headers: { "X-Mixed-Case": "v" }, body: "héllo", timeoutMs: 5_000 })).pipe(
-          Effect.provide(transport)
-        )
+      yield* post(`${receiver.url}/a/b?c=d`, { headers: { "X-Mixed-Case": "v" }, body: "héllo" })
       const [received] = yield* receiver.awaitRequests(1)
       expect(received).toMatchObject({ method: "POST", path: "/a/b?c=d", body: "héllo", connection: 1 })
       expect(received?.headers["x-mixed-case"]).toBe("v")

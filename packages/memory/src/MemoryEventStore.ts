@@ -1,0 +1,31 @@
+/**
+ * EventStore in memory, keyed by (teamspace, id): the same id published in two
+ * teamspaces is two events. `append` checks and sets inside one synchronous
+ * step, so of concurrent appends of one id exactly one is `Appended`.
+ */
+import { Effect, Layer, Option } from "effect"
+import { type Event, EventStore, type Ids } from "@herald/core"
+
+export const make: Effect.Effect<EventStore.EventStoreShape> = Effect.sync(() => {
+  const teamspaces = new Map<Ids.TeamspaceId, Map<Ids.EventId, Event.Event>>()
+
+  const append = (event: Event.Event) =>
+    Effect.sync((): EventStore.AppendResult => {
+      let events = teamspaces.get(event.teamspace)
+      if (events === undefined) {
+        events = new Map()
+        teamspaces.set(event.teamspace, events)
+      }
+      const existing = events.get(event.id)
+      if (existing !== undefined) return { _tag: "Exists", existing }
+      events.set(event.id, event)
+      return { _tag: "Appended" }
+    })
+
+  const get = (teamspace: Ids.TeamspaceId, id: Ids.EventId) =>
+    Effect.sync(() => Option.fromNullable(teamspaces.get(teamspace)?.get(id)))
+
+  return { append, get }
+})
+
+export const layer: Layer.Layer<EventStore.EventStore> = Layer.effect(EventStore.EventStore, make)

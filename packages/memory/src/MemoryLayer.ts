@@ -1,0 +1,27 @@
+/**
+ * Every port in memory at once: the embedded default (`npm start` without
+ * Redis) and the quickest way to run the core services in a test. Each build
+ * of the layer is a fresh, empty set of stores.
+ */
+import { Layer } from "effect"
+import type { ApiKeyStore, AttemptLog, DeliveryQueue, EventStore, SubscriptionStore } from "@herald/core"
+import * as MemoryApiKeyStore from "./MemoryApiKeyStore.js"
+import * as MemoryAttemptLog from "./MemoryAttemptLog.js"
+import * as MemoryDeliveryQueue from "./MemoryDeliveryQueue.js"
+import * as MemoryEventStore from "./MemoryEventStore.js"
+import * as MemorySubscriptionStore from "./MemorySubscriptionStore.js"
+
+export const layer: Layer.Layer<
+  | SubscriptionStore.SubscriptionStore
+  | EventStore.EventStore
+  | AttemptLog.AttemptLog
+  | ApiKeyStore.ApiKeyStore
+  | DeliveryQueue.DeliveryQueue
+  | MemoryDeliveryQueue.MemoryDeliveryQueue
+> = Layer.mergeAll(
+  MemorySubscriptionStore.layer,
+  MemoryEventStore.layer,
+  MemoryAttemptLog.layer,
+  MemoryApiKeyStore.layer,
+  MemoryDeliveryQueue.layer
+)

@@ -1,0 +1,6 @@
+export * as MemoryApiKeyStore from "./MemoryApiKeyStore.js"
+export * as MemoryAttemptLog from "./MemoryAttemptLog.js"
+export * as MemoryDeliveryQueue from "./MemoryDeliveryQueue.js"
+export * as MemoryEventStore from "./MemoryEventStore.js"
+export * as MemoryLayer from "./MemoryLayer.js"
+export * as MemorySubscriptionStore from "./MemorySubscriptionStore.js"

@@ -1,0 +1,234 @@
+// The core services end to end on the memory adapters, without HTTP: a fake
+// Transport records each request and answers with scripted statuses.
+import { createHmac } from "node:crypto"
+import { describe, expect, it } from "@effect/vitest"
+import { Clock, Effect, Layer, Logger, LogLevel, Ref, type Scope } from "effect"
+import {
+  AttemptLog,
+  DeliverySettings,
+  Dispatcher,
+  EventType,
+  type Ids,
+  Publisher,
+  RetrySchedule,
+  Transport,
+  UrlPolicy,
+  Webhooks,
+  Worker
+} from "@herald/core"
+import { MemoryDeliveryQueue, MemoryLayer } from "@herald/memory"
+import { Fixtures } from "@herald/testkit"
+
+interface Recorded extends Transport.DeliveryRequest {
+  readonly at: number
+}
+
+/** A receiver that answers each URL with its script of statuses (then 200). */
+class FakeReceiver extends Effect.Service<FakeReceiver>()("test/FakeReceiver", {
+  effect: Effect.gen(function*() {
+    const requests = yield* Ref.make<ReadonlyArray<Recorded>>([])
+    const scripts = new Map<string, Array<number>>()
+    const script = (url: string, statuses: ReadonlyArray<number>) => Effect.sync(() => void scripts.set(url, [...statuses]))
+    const send = (request: Transport.DeliveryRequest) =>
+      Effect.gen(function*() {
+        const at = yield* Clock.currentTimeMillis
+        yield* Ref.update(requests, (all) => [...all, { ...request, at }])
+        const status = scripts.get(request.url)?.shift() ?? 200
+        return { status, headers: { "content-type": "text/plain" }, body: `status ${status}` }
+      })
+    const to = (url: string) => Effect.map(Ref.get(requests), (all) => all.filter((request) => request.url === url))
+    return { requests, script, send, to } as const
+  })
+}) {}
+
+const FakeTransport = Layer.effect(
+  Transport.Transport,
+  Effect.map(FakeReceiver, (receiver): Transport.TransportShape => ({ send: receiver.send }))
+).pipe(Layer.provideMerge(FakeReceiver.Default))
+
+const TestLayer = Layer.mergeAll(Webhooks.Webhooks.Default, Publisher.Publisher.Default, Dispatcher.Dispatcher.Default).pipe(
+  Layer.provideMerge(Layer.mergeAll(
+    MemoryLayer.layer,
+    EventType.layerDefault,
+    UrlPolicy.layer({ allowPrivate: true }),
+    RetrySchedule.layer([0, 50, 50]),
+    DeliverySettings.layer({ timeoutMs: 1000, concurrency: 4 }),
+    FakeTransport
+  ))
+)
+
+/** Long enough for any retry of the [0, 50, 50] schedule that was going to happen. */
+const QUIET = "400 millis"
+
+const startWorker = Effect.forkScoped(Worker.run)
+
+const requestCount = (n: number) =>
+  Effect.flatMap(FakeReceiver, (receiver) =>
+    Fixtures.eventually(`${n} request(s)`, Effect.map(Ref.get(receiver.requests), (all) => all.length >= n)))
+
+const queueIdle = Effect.flatMap(MemoryDeliveryQueue.MemoryDeliveryQueue, (queue) =>
+  Fixtures.eventually(
+    "queue idle",
+    Effect.map(queue.size, (size) => size.ready + size.delayed + size.inFlight === 0)
+  ))
+
+const bodyOf = (request: Transport.DeliveryRequest) => JSON.parse(request.body) as Record<string, unknown>
+
+const attemptsOf = (teamspace: Ids.TeamspaceId, webhookId: Ids.WebhookId) =>
+  Effect.flatMap(AttemptLog.AttemptLog, (log) =>
+    Effect.map(log.list({ teamspace, webhookId, limit: 100 }), (attempts) => [...attempts].reverse()))
+
+const run = <A, E>(self: Effect.Effect<A, E, Layer.Layer.Success<typeof TestLayer> | Scope.Scope>) =>
+  self.pipe(Effect.scoped, Effect.provide(TestLayer), Logger.withMinimumLogLevel(LogLevel.Warning))
+
+describe("delivery on the memory adapters", () => {
+  it.live("a published event reaches every enabled matching webhook of its teamspace, once", () =>
+    run(Effect.gen(function*() {
+      const webhooks = yield* Webhooks.Webhooks
+      const publisher = yield* Publisher.Publisher
+      const receiver = yield* FakeReceiver
+      const teamspace = Fixtures.teamspace()
+      const other = Fixtures.teamspace()
+      const create = (space: Ids.TeamspaceId, name: string, events: ReadonlyArray<string>, enabled = true) =>
+        webhooks.create(space, { url: `http://receiver.test/${name}`, events, enabled })
+      yield* create(teamspace, "a", [Fixtures.typeA])
+      yield* create(teamspace, "ab", [Fixtures.typeB, Fixtures.typeA])
+      yield* create(teamspace, "disabled", [Fixtures.typeA], false)
+      yield* create(teamspace, "unsubscribed", [Fixtures.typeB])
+      yield* create(other, "elsewhere", [Fixtures.typeA])
+      yield* startWorker
+
+      const published = yield* publisher.publish(teamspace, { type: Fixtures.typeA, data: { n: 1 } })
+      expect(published.duplicate).toBe(false)
+      expect(published.deliveries).toBe(2)
+      yield* requestCount(2)
+      yield* Effect.sleep(QUIET)
+
+      const requests = yield* Ref.get(receiver.requests)
+      expect(requests.map((request) => request.url).sort()).toEqual(["http://receiver.test/a", "http://receiver.test/ab"])
+      for (const request of requests) expect(bodyOf(request)["id"]).toBe(published.event.id)
+      const log = yield* AttemptLog.AttemptLog
+      const attempts = yield* log.list({ teamspace, limit: 100 })
+      expect(attempts.map((attempt) => [attempt.attempt, attempt.successful])).toEqual([[1, true], [1, true]])
+      expect(yield* log.list({ teamspace: other, limit: 100 })).toEqual([])
+      yield* queueIdle
+    })))
+
+  it.live("500, 500, 200: three requests with one event id, three attempts logged", () =>
+    run(Effect.gen(function*() {
+      const webhooks = yield* Webhooks.Webhooks
+      const publisher = yield* Publisher.Publisher
+      const receiver = yield* FakeReceiver
+      const teamspace = Fixtures.teamspace()
+      const url = "http://receiver.test/flaky"
+      const { webhook } = yield* webhooks.create(teamspace, { url, events: [Fixtures.typeA] })
+      yield* receiver.script(url, [500, 500, 200])
+      yield* startWorker
+
+      const { event } = yield* publisher.publish(teamspace, { type: Fixtures.typeA, data: { n: 2 } })
+      yield* requestCount(3)
+      yield* Effect.sleep(QUIET)
+      yield* queueIdle
+
+      const requests = yield* receiver.to(url)
+      expect(requests).toHaveLength(3)
+      expect(requests.map((request) => bodyOf(request)["id"])).toEqual([event.id, event.id, event.id])
+      // The schedule's 50 ms delays separate the retries.
+      expect(requests[1]!.at - requests[0]!.at).toBeGreaterThanOrEqual(45)
+      expect(requests[2]!.at - requests[1]!.at).toBeGreaterThanOrEqual(45)
+
+      const attempts = yield* attemptsOf(teamspace, webhook.id)
+      expect(attempts.map((attempt) => attempt.attempt)).toEqual([1, 2, 3])
+      expect(attempts.map((attempt) => attempt.successful)).toEqual([false, false, true])
+      expect(attempts.map((attempt) => attempt.responseStatus)).toEqual([500, 500, 200])
+      expect(attempts.map((attempt) => attempt.failure)).toEqual(["http_status", "http_status", null])
+      expect(attempts.map((attempt) => attempt.eventId)).toEqual([event.id, event.id, event.id])
+      const [first, second, last] = attempts
+      expect(first!.nextAttemptAt).toBeGreaterThanOrEqual(first!.attemptedAt + 50)
+      expect(second!.nextAttemptAt).toBeGreaterThanOrEqual(second!.attemptedAt + 50)
+      expect(last!.nextAttemptAt).toBeNull()
+    })))
+
+  it.live("an exhausted schedule stops after its last attempt", () =>
+    run(Effect.gen(function*() {
+      const webhooks = yield* Webhooks.Webhooks
+      const publisher = yield* Publisher.Publisher
+      const receiver = yield* FakeReceiver
+      const teamspace = Fixtures.teamspace()
+      const url = "http://receiver.test/down"
+      const { webhook } = yield* webhooks.create(teamspace, { url, events: [Fixtures.typeA] })
+      yield* receiver.script(url, [500, 503, 500, 500, 500, 500])
+      yield* startWorker
+
+      yield* publisher.publish(teamspace, { type: Fixtures.typeA, data: { n: 3 } })
+      yield* requestCount(3)
+      yield* Effect.sleep(QUIET)
+      yield* queueIdle
+
+      expect(yield* receiver.to(url)).toHaveLength(3)
+      const attempts = yield* attemptsOf(teamspace, webhook.id)
+      expect(attempts.map((attempt) => [attempt.attempt, attempt.successful, attempt.responseStatus])).toEqual([
+        [1, false, 500],
+        [2, false, 503],
+        [3, false, 500]
+      ])
+      expect(attempts[2]!.nextAttemptAt).toBeNull()
+    })))
+
+  it.live("a repeated publish is a no-op with the same data and an EventConflict with other data", () =>
+    run(Effect.gen(function*() {
+      const webhooks = yield* Webhooks.Webhooks
+      const publisher = yield* Publisher.Publisher
+      const receiver = yield* FakeReceiver
+      const teamspace = Fixtures.teamspace()
+      yield* webhooks.create(teamspace, { url: "http://receiver.test/once", events: [Fixtures.typeA] })
+      yield* startWorker
+
+      const input = { id: "order-42", type: Fixtures.typeA, data: { total: 10 } }
+      const first = yield* publisher.publish(teamspace, input)
+      expect(first).toMatchObject({ duplicate: false, deliveries: 1 })
+      yield* requestCount(1)
+
+      const again = yield* publisher.publish(teamspace, input)
+      expect(again.duplicate).toBe(true)
+      expect(again.deliveries).toBe(0)
+      expect(again.event.id).toBe(first.event.id)
+      expect(again.event.createdAt).toBe(first.event.createdAt)
+
+      const conflict = yield* Effect.flip(publisher.publish(teamspace, { ...input, data: { total: 11 } }))
+      expect(conflict._tag).toBe("EventConflict")
+      const otherType = yield* Effect.flip(publisher.publish(teamspace, { ...input, type: Fixtures.typeB }))
+      expect(otherType._tag).toBe("EventConflict")
+
+      yield* Effect.sleep(QUIET)
+      expect(yield* Ref.get(receiver.requests)).toHaveLength(1)
+    })))
+
+  it.live("the body is the Datagrid envelope, signed as t=<unix>,v1=<hex> with timestamp == t", () =>
+    run(Effect.gen(function*() {
+      const webhooks = yield* Webhooks.Webhooks
+      const publisher = yield* Publisher.Publisher
+      const receiver = yield* FakeReceiver
+      const teamspace = Fixtures.teamspace()
+      const { secret } = yield* webhooks.create(teamspace, { url: "http://receiver.test/signed", events: [Fixtures.typeA] })
+      yield* startWorker
+
+      const data = { batch: "b_1", rows: [1, 2], note: "ünïcode ✓" }
+      const { event } = yield* publisher.publish(teamspace, { type: Fixtures.typeA, data })
+      yield* requestCount(1)
+      const [request] = yield* Ref.get(receiver.requests)
+      const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+
+      expect(request!.headers["Content-Type"]).toBe("application/json")
+      const header = request!.headers["Datagrid-Signature"] ?? ""
+      const match = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header)
+      expect(match, header).not.toBeNull()
+      const t = Number(match![1])
+      expect(Math.abs(now - t)).toBeLessThanOrEqual(60)
+      expect(match![2]).toBe(createHmac("sha256", secret).update(`${t}.${request!.body}`).digest("hex"))
+
+      const body = bodyOf(request!)
+      expect(Object.keys(body)).toEqual(["id", "event_type", "timestamp", "data"])
+      expect(body).toEqual({ id: event.id, event_type: Fixtures.typeA, timestamp: t, data })
+    })))
+})

@@ -1,0 +1,273 @@
+/**
+ * Conformance suite for `DeliveryQueue` adapters: once-only handling, dedupe
+ * of pending keys (across a retry's delay too), delays, retries, the
+ * concurrency limit, and consumer shutdown.
+ *
+ * Real time, short delays (at most 300 ms), because a Redis/BullMQ queue keeps
+ * time on its own. On a slow shared machine only orderings and lower bounds
+ * ("not before the delay") are asserted, never how quickly something happens.
+ * Each test uses its own teamspace and ignores (settles) anyone else's jobs, so
+ * a queue shared between tests cannot make one test see another's work.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Clock, Deferred, Effect, Exit, type Layer, Ref, Scope } from "effect"
+import { DeliveryJob, DeliveryQueue, type Ids } from "@herald/core"
+import * as Fixtures from "./Fixtures.js"
+
+/** Time to wait before asserting that nothing more happens. */
+const QUIET = "300 millis"
+/**
+ * Tolerance for "not before": adapters may keep time on another clock (Redis)
+ * or have timers that fire a millisecond early.
+ */
+const SLACK_MS = 15
+
+interface Handled {
+  readonly job: DeliveryJob.DeliveryJob
+  /** When the handler started, on the live clock. */
+  readonly at: number
+}
+
+const summary = (job: DeliveryJob.DeliveryJob) => ({
+  key: job.key,
+  teamspace: job.teamspace,
+  eventId: job.eventId,
+  webhookId: job.webhookId,
+  attempt: job.attempt
+})
+
+type Queue = DeliveryQueue.DeliveryQueueShape
+
+/**
+ * A recording handler for one teamspace's jobs: `outcome` decides each one.
+ * Other teamspaces' jobs (left over from another test on a shared queue) are
+ * settled unrecorded.
+ */
+const recorder = (teamspace: Ids.TeamspaceId) =>
+  Effect.gen(function*() {
+    const handled = yield* Ref.make<ReadonlyArray<Handled>>([])
+    const handler = (
+      outcome: (job: DeliveryJob.DeliveryJob) => Effect.Effect<DeliveryJob.DeliveryOutcome> = () =>
+        Effect.succeed(DeliveryJob.done)
+    ) =>
+    (job: DeliveryJob.DeliveryJob): Effect.Effect<DeliveryJob.DeliveryOutcome> =>
+      job.teamspace !== teamspace
+        ? Effect.succeed(DeliveryJob.done)
+        : Clock.currentTimeMillis.pipe(
+          Effect.flatMap((at) => Ref.update(handled, (all) => [...all, { job, at }])),
+          Effect.zipRight(Effect.suspend(() => outcome(job)))
+        )
+    const count = Effect.map(Ref.get(handled), (all) => all.length)
+    const waitFor = (n: number) => Fixtures.eventually(`${n} job(s) handled`, Effect.map(count, (c) => c >= n))
+    return { handled, handler, count, waitFor } as const
+  })
+
+export const suite = (name: string, layer: Layer.Layer<DeliveryQueue.DeliveryQueue, unknown>) =>
+  describe(name, () => {
+    const test = <A, E>(title: string, body: (queue: Queue) => Effect.Effect<A, E, Scope.Scope>) =>
+      it.live(title, () =>
+        Effect.flatMap(DeliveryQueue.DeliveryQueue, body).pipe(
+          Effect.scoped,
+          Effect.provide(layer)
+        ))
+
+    test("a consumed job is handled once", (queue) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const { handled, handler, waitFor } = yield* recorder(teamspace)
+        const job = Fixtures.job({ teamspace })
+        yield* queue.consume(handler(), { concurrency: 2 })
+        yield* queue.enqueue([job])
+        yield* waitFor(1)
+        yield* Effect.sleep(QUIET)
+        expect((yield* Ref.get(handled)).map((h) => summary(h.job))).toEqual([summary(job)])
+      }))
+
+    test("every job of a batch is handled exactly once", (queue) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const { handled, handler, waitFor } = yield* recorder(teamspace)
+        const jobs = Array.from({ length: 10 }, () => Fixtures.job({ teamspace }))
+        yield* queue.consume(handler(), { concurrency: 4 })
+        yield* queue.enqueue(jobs)
+        yield* waitFor(jobs.length)
+        yield* Effect.sleep(QUIET)
+        const keys = (yield* Ref.get(handled)).map((h) => h.job.key).sort()
+        expect(keys).toEqual(jobs.map((job) => job.key).sort())
+      }))
+
+    test("jobs enqueued before the consumer starts are handled, delayed ones included", (queue) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const { handled, handler, waitFor } = yield* recorder(teamspace)
+        const now = Array.from({ length: 3 }, () => Fixtures.job({ teamspace }))
+        const later = Fixtures.job({ teamspace })
+        yield* queue.enqueue(now)
+        yield* queue.enqueue([later], { delayMs: 100 })
+        yield* Effect.sleep("50 millis")
+        yield* queue.consume(handler(), { concurrency: 2 })
+        yield* waitFor(4)
+        const keys = (yield* Ref.get(handled)).map((h) => h.job.key).sort()
+        expect(keys).toEqual([...now, later].map((job) => job.key).sort())
+      }))
+
+    test("a key already pending is not enqueued again (same call or a later one)", (queue) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const { handled, handler, waitFor } = yield* recorder(teamspace)
+        const job = Fixtures.job({ teamspace })
+        const other = Fixtures.job({ teamspace })
+        yield* queue.enqueue([job, job])
+        // A later attempt of the same (webhook, event) pair has the same key.
+        yield* queue.enqueue([job.next(), other, job])
+        yield* queue.enqueue([job], { delayMs: 50 })
+        yield* queue.consume(handler(), { concurrency: 4 })
+        yield* waitFor(2)
+        yield* Effect.sleep(QUIET)
+        const got = (yield* Ref.get(handled)).map((h) => summary(h.job))
+        expect(got.sort((a, b) => a.key.localeCompare(b.key))).toEqual(
+          [summary(job), summary(other)].sort((a, b) => a.key.localeCompare(b.key))
+        )
+      }))
+
+    test("a key in flight is not enqueued again; once Done it can be", (queue) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const { handler, count, waitFor } = yield* recorder(teamspace)
+        const gate = yield* Deferred.make<void>()
+        const job = Fixtures.job({ teamspace })
+        yield* queue.consume(handler(() => Effect.as(Deferred.await(gate), DeliveryJob.done)), { concurrency: 4 })
+        yield* queue.enqueue([job])
+        yield* waitFor(1)
+        yield* queue.enqueue([job])
+        yield* Effect.sleep("100 millis")
+        yield* Deferred.succeed(gate, undefined)
+        yield* Effect.sleep(QUIET)
+        expect(yield* count).toBe(1)
+        // Done released the key: the pair can be delivered again (redelivery).
+        yield* queue.enqueue([job])
+        yield* waitFor(2)
+        yield* Effect.sleep(QUIET)
+        expect(yield* count).toBe(2)
+      }))
+
+    test("a delayed job is not handled before its delay; an undelayed one overtakes it", (queue) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const { handled, handler, waitFor } = yield* recorder(teamspace)
+        const late = Fixtures.job({ teamspace })
+        const soon = Fixtures.job({ teamspace })
+        yield* queue.consume(handler(), { concurrency: 2 })
+        const start = yield* Clock.currentTimeMillis
+        yield* queue.enqueue([late], { delayMs: 300 })
+        yield* queue.enqueue([soon])
+        yield* waitFor(2)
+        const [first, second] = yield* Ref.get(handled)
+        expect(first!.job.key).toBe(soon.key)
+        expect(second!.job.key).toBe(late.key)
+        expect(second!.at - start).toBeGreaterThanOrEqual(300 - SLACK_MS)
+      }))
+
+    test("Retry re-delivers the next attempt after its delay; Done stops", (queue) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const { handled, handler, waitFor } = yield* recorder(teamspace)
+        const job = Fixtures.job({ teamspace })
+        const outcomes: Record<number, DeliveryJob.DeliveryOutcome> = {
+          1: DeliveryJob.retryAfter(0),
+          2: DeliveryJob.retryAfter(200),
+          3: DeliveryJob.done
+        }
+        yield* queue.consume(handler((j) => Effect.succeed(outcomes[j.attempt] ?? DeliveryJob.done)), { concurrency: 2 })
+        yield* queue.enqueue([job])
+        yield* waitFor(3)
+        yield* Effect.sleep(QUIET)
+        const got = yield* Ref.get(handled)
+        expect(got.map((h) => summary(h.job))).toEqual([summary(job), summary(job.next()), summary(job.next().next())])
+        expect(got[2]!.at - got[1]!.at).toBeGreaterThanOrEqual(200 - SLACK_MS)
+      }))
+
+    test("dedupe holds across a retry's delay", (queue) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const { handled, handler, waitFor } = yield* recorder(teamspace)
+        const job = Fixtures.job({ teamspace })
+        yield* queue.consume(
+          handler((j) => Effect.succeed(j.attempt === 1 ? DeliveryJob.retryAfter(300) : DeliveryJob.done)),
+          { concurrency: 2 }
+        )
+        yield* queue.enqueue([job])
+        yield* waitFor(1)
+        // Attempt 1 said Retry: attempt 2 is pending (delayed), so these are dropped.
+        yield* Effect.sleep("50 millis")
+        yield* queue.enqueue([job])
+        yield* queue.enqueue([job.next().next()])
+        yield* waitFor(2)
+        yield* Effect.sleep(QUIET)
+        expect((yield* Ref.get(handled)).map((h) => h.job.attempt)).toEqual([1, 2])
+      }))
+
+    test("at most `concurrency` handlers run at once", (queue) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const { handler, waitFor } = yield* recorder(teamspace)
+        const running = yield* Ref.make(0)
+        const peak = yield* Ref.make(0)
+        const slow = () =>
+          Ref.updateAndGet(running, (n) => n + 1).pipe(
+            Effect.flatMap((n) => Ref.update(peak, (p) => Math.max(p, n))),
+            Effect.zipRight(Effect.sleep("60 millis")),
+            Effect.zipRight(Ref.update(running, (n) => n - 1)),
+            Effect.as(DeliveryJob.done)
+          )
+        yield* queue.enqueue(Array.from({ length: 12 }, () => Fixtures.job({ teamspace })))
+        yield* queue.consume(handler(slow), { concurrency: 3 })
+        yield* waitFor(12)
+        yield* Fixtures.eventually("handlers finished", Effect.map(Ref.get(running), (n) => n === 0))
+        const max = yield* Ref.get(peak)
+        expect(max).toBeLessThanOrEqual(3)
+        // And the limit is a limit, not a serialisation: handlers did overlap.
+        expect(max).toBeGreaterThanOrEqual(2)
+      }))
+
+    test("closing the consumer's scope stops consumption; queued jobs wait for the next consumer", (queue) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const { handled, handler, count, waitFor } = yield* recorder(teamspace)
+        const first = Fixtures.job({ teamspace })
+        const second = Fixtures.job({ teamspace })
+        const scope = yield* Scope.make()
+        yield* Scope.extend(queue.consume(handler(), { concurrency: 2 }), scope)
+        yield* queue.enqueue([first])
+        yield* waitFor(1)
+        yield* Scope.close(scope, Exit.void)
+
+        yield* queue.enqueue([second])
+        yield* Effect.sleep(QUIET)
+        expect(yield* count).toBe(1)
+
+        yield* queue.consume(handler(), { concurrency: 1 })
+        yield* waitFor(2)
+        expect((yield* Ref.get(handled)).map((h) => h.job.key)).toEqual([first.key, second.key])
+      }))
+
+    test("closing the consumer's scope lets a handler in flight finish, and its outcome counts", (queue) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const { handler, waitFor } = yield* recorder(teamspace)
+        const finished = yield* Ref.make(0)
+        const job = Fixtures.job({ teamspace })
+        const scope = yield* Scope.make()
+        const slow = () => Effect.sleep("200 millis").pipe(Effect.zipRight(Ref.update(finished, (n) => n + 1)), Effect.as(DeliveryJob.done))
+        yield* Scope.extend(queue.consume(handler(slow), { concurrency: 1 }), scope)
+        yield* queue.enqueue([job])
+        yield* waitFor(1)
+        yield* Scope.close(scope, Exit.void)
+        expect(yield* Ref.get(finished)).toBe(1)
+
+        // The Done was recorded: the key is free again.
+        yield* queue.consume(handler(), { concurrency: 1 })
+        yield* queue.enqueue([job])
+        yield* waitFor(2)
+      }))
+  })

@@ -1,0 +1,150 @@
+/**
+ * Builders for the conformance suites: domain values with sensible defaults,
+ * unique teamspaces (so suites can share one Redis), and a poll for tests that
+ * wait on real time.
+ */
+import { randomBytes } from "node:crypto"
+import { Clock, Duration, Effect, Redacted } from "effect"
+import { ApiKeyStore, Attempt, DeliveryJob, Event, type EventType, Ids, Webhook } from "@herald/core"
+
+/** Event types the suites use; any valid event type would do. */
+export const typeA: EventType.EventType = "batch_prediction.completed"
+export const typeB: EventType.EventType = "batch_prediction.failed"
+export const typeC: EventType.EventType = "knowledge.processing.completed"
+
+/** A fresh teamspace per test: suites never see each other's data. */
+export const teamspace = (prefix = "t"): Ids.TeamspaceId =>
+  `${prefix}-${randomBytes(6).toString("hex")}` as Ids.TeamspaceId
+
+/** A fixed base time, so ids made from `baseTime + n` sort by `n`. */
+export const baseTime = Date.UTC(2026, 0, 1)
+
+export const secret = (key: string, options?: { readonly createdAt?: number; readonly expiresAt?: number | null }) =>
+  new Webhook.SigningSecret({
+    key: Redacted.make(key),
+    createdAt: options?.createdAt ?? baseTime,
+    expiresAt: options?.expiresAt ?? null
+  })
+
+export interface WebhookOptions {
+  readonly teamspace: Ids.TeamspaceId
+  /** Creation time; also the time in the id unless `id` is given. */
+  readonly time?: number
+  readonly id?: Ids.WebhookId
+  readonly events?: ReadonlyArray<EventType.EventType>
+  readonly enabled?: boolean
+  readonly url?: string
+  readonly metadata?: Webhook.Metadata
+  readonly profile?: "datagrid" | "exa" | "diga"
+  readonly disabledReason?: string | null
+  readonly secrets?: ReadonlyArray<Webhook.SigningSecret>
+}
+
+export const webhook = (options: WebhookOptions): Webhook.Webhook => {
+  const time = options.time ?? Date.now()
+  const [first = typeA, ...rest] = options.events ?? [typeA]
+  const [firstSecret = secret("whsec_" + randomBytes(24).toString("base64")), ...moreSecrets] = options.secrets ?? []
+  return new Webhook.Webhook({
+    id: options.id ?? Ids.makeWebhookId(time),
+    teamspace: options.teamspace,
+    profile: options.profile ?? "datagrid",
+    url: options.url ?? "https://example.com/hook",
+    events: [first, ...rest],
+    enabled: options.enabled ?? true,
+    disabledReason: options.disabledReason ?? null,
+    metadata: options.metadata ?? {},
+    secrets: [firstSecret, ...moreSecrets],
+    createdAt: time,
+    updatedAt: time
+  })
+}
+
+/** A copy with some fields changed (Schema classes are immutable). */
+export const withChanges = (hook: Webhook.Webhook, changes: Partial<Webhook.Webhook>): Webhook.Webhook =>
+  new Webhook.Webhook({ ...hook, ...changes })
+
+export const event = (options: {
+  readonly teamspace: Ids.TeamspaceId
+  readonly id?: Ids.EventId
+  readonly type?: EventType.EventType
+  readonly data?: unknown
+  readonly time?: number
+}): Event.Event => {
+  const time = options.time ?? Date.now()
+  return new Event.Event({
+    id: options.id ?? Ids.makeEventId(time),
+    teamspace: options.teamspace,
+    type: options.type ?? typeA,
+    dataJson: JSON.stringify(options.data ?? { n: 1 }),
+    createdAt: time
+  })
+}
+
+export const attempt = (options: {
+  readonly teamspace: Ids.TeamspaceId
+  readonly webhookId: Ids.WebhookId
+  readonly eventId: Ids.EventId
+  /** Time of the attempt, and of its id. */
+  readonly time: number
+  readonly attempt?: number
+  readonly successful?: boolean
+}): Attempt.Attempt => {
+  const successful = options.successful ?? true
+  return new Attempt.Attempt({
+    id: Ids.makeAttemptId(options.time),
+    teamspace: options.teamspace,
+    webhookId: options.webhookId,
+    eventId: options.eventId,
+    eventType: typeA,
+    attempt: options.attempt ?? 1,
+    url: "https://example.com/hook",
+    attemptedAt: options.time,
+    durationMs: 12,
+    successful,
+    responseStatus: successful ? 200 : 500,
+    responseHeaders: { "content-type": "text/plain" },
+    responseBody: successful ? "ok" : "boom",
+    failure: successful ? null : "http_status",
+    failureMessage: null,
+    nextAttemptAt: successful ? null : options.time + 5_000
+  })
+}
+
+export const job = (options: {
+  readonly teamspace: Ids.TeamspaceId
+  readonly eventId?: Ids.EventId
+  readonly webhookId?: Ids.WebhookId
+  readonly attempt?: number
+}): DeliveryJob.DeliveryJob =>
+  new DeliveryJob.DeliveryJob({
+    teamspace: options.teamspace,
+    eventId: options.eventId ?? Ids.makeEventId(),
+    webhookId: options.webhookId ?? Ids.makeWebhookId(),
+    attempt: options.attempt ?? 1
+  })
+
+export const apiKey = (options: { readonly teamspace: Ids.TeamspaceId; readonly label?: string }): ApiKeyStore.ApiKey =>
+  new ApiKeyStore.ApiKey({
+    hash: randomBytes(32).toString("hex"),
+    teamspace: options.teamspace,
+    scopes: ["webhooks:write", "read"],
+    label: options.label ?? "test key",
+    createdAt: baseTime
+  })
+
+/**
+ * Polls `check` until it holds, on the real clock (use from `it.live`); dies
+ * with `what` after `timeout` (generous: shared CI machines are slow).
+ */
+export const eventually = (
+  what: string,
+  check: Effect.Effect<boolean>,
+  timeout: Duration.DurationInput = "10 seconds"
+): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(timeout)
+    while (!(yield* check)) {
+      if ((yield* Clock.currentTimeMillis) > deadline) return yield* Effect.dieMessage(`timed out waiting for: ${what}`)
+      yield* Effect.sleep("10 millis")
+    }
+  })

@@ -7,6 +7,8 @@ export default defineConfig({
   ssr: { resolve: { conditions: ["@herald/source"] } },
   test: {
     include: ["test/**/*.test.ts"],
+    // The JSON report feeds the one-line summary `npm test` prints at the end.
+    reporters: ["default", ["json", { outputFile: ".vitest-report.json" }]],
     testTimeout: 30_000,
     hookTimeout: 30_000
   }

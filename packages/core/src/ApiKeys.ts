@@ -89,7 +89,7 @@ export const parseSeed = (text: string): Either.Either<SeedKeys, string> => {
 export const seedConfig: Config.Config<SeedKeys> = Config.redacted("HERALD_API_KEYS").pipe(
   Config.withDefault(Redacted.make("")),
   Config.mapOrFail((redacted) =>
-    Either.mapLeft(parseSeed(Redacted.value(redacted)), (message) => ConfigError.InvalidData([], message))
+    Either.mapLeft(parseSeed(Redacted.value(redacted)), (message) => ConfigError.InvalidData(["HERALD_API_KEYS"], message))
   ),
   Config.withDescription("API keys to accept: key=teamspace,key2=teamspace2")
 )

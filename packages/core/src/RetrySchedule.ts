@@ -44,7 +44,7 @@ export const layer = (delays: ReadonlyArray<number>): Layer.Layer<RetrySchedule>
 
 export const config: Config.Config<ReadonlyArray<number>> = Config.string("HERALD_RETRY_SCHEDULE").pipe(
   Config.withDefault(defaultSchedule),
-  Config.mapOrFail((text) => Either.mapLeft(parse(text), (message) => ConfigError.InvalidData([], message))),
+  Config.mapOrFail((text) => Either.mapLeft(parse(text), (message) => ConfigError.InvalidData(["HERALD_RETRY_SCHEDULE"], message))),
   Config.withDescription("Delays before each delivery attempt, e.g. 0s,5s,5m,30m,2h,5h,10h,10h")
 )
 

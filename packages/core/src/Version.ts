@@ -1,4 +1,12 @@
-/** Herald's version, for the User-Agent of deliveries. A test keeps it equal to package.json. */
-export const version = "0.1.0"
+/**
+ * Herald's version, for the User-Agent of deliveries. Read from this package's
+ * own package.json (one level above both src/ and dist/), so a release bump by
+ * changesets cannot leave it stale.
+ */
+import { createRequire } from "node:module"
+
+const pkg = createRequire(import.meta.url)("../package.json") as { readonly version: string }
+
+export const version: string = pkg.version
 
 export const userAgent = `Herald-Webhooks/${version} (+https://github.com/herald-webhooks/herald)`

@@ -1,0 +1,26 @@
+/**
+ * The process's configuration, read from the environment and validated at start:
+ * a bad value stops the process with a message naming the variable.
+ */
+import { ApiKeys, DeliverySettings, RetrySchedule, UrlPolicy } from "@herald/core"
+import { Config, Option } from "effect"
+
+export const Role = Config.literal("all", "api", "worker")("HERALD_ROLE").pipe(
+  Config.withDefault("all" as const),
+  Config.withDescription("Which parts this process runs: all (API and delivery), api, or worker")
+)
+
+export const config = Config.all({
+  port: Config.port("PORT").pipe(Config.withDefault(8080), Config.withDescription("HTTP port")),
+  host: Config.string("HOST").pipe(Config.withDefault("127.0.0.1"), Config.withDescription("HTTP bind address")),
+  role: Role,
+  redisUrl: Config.option(Config.redacted("REDIS_URL")),
+  apiKeys: ApiKeys.seedConfig,
+  retrySchedule: RetrySchedule.config,
+  allowPrivateUrls: UrlPolicy.config,
+  delivery: DeliverySettings.config
+})
+
+export type HeraldConfig = Config.Config.Success<typeof config>
+
+export const hasRedis = (config: HeraldConfig) => Option.isSome(config.redisUrl)

@@ -1,0 +1,120 @@
+/**
+ * The Datagrid profile's webhook API (seeds 000-002), as data: paths, payloads,
+ * success and error schemas. OpenAPI is generated from it.
+ */
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
+import { EventType } from "@herald/core"
+import { Schema } from "effect"
+import { Authentication } from "./Authentication.js"
+import { BadRequest, NotFound } from "./WireError.js"
+
+const eventTypeDescription = `An event type. By default one of ${
+  EventType.datagridEventTypes.map((type) => `\`${type}\``).join(", ")
+}.`
+
+export const WebhookEventType = Schema.String.annotations({
+  identifier: "WebhookEventType",
+  description: eventTypeDescription,
+  examples: ["batch_prediction.completed"]
+})
+
+export const Webhook = Schema.Struct({
+  object: Schema.Literal("webhook").annotations({ description: "The object type, which is always `webhook`." }),
+  id: Schema.String.annotations({ description: "The webhook identifier." }),
+  url: Schema.String.annotations({ description: "The destination URL for webhook deliveries." }),
+  events: Schema.Array(WebhookEventType).annotations({ description: "The subscribed event types." }),
+  enabled: Schema.Boolean.annotations({ description: "Whether delivery is enabled for this webhook." }),
+  created_at: Schema.String.annotations({ description: "The ISO string for when the webhook was created." }),
+  updated_at: Schema.String.annotations({ description: "The ISO string for when the webhook was last updated." })
+}).annotations({
+  identifier: "Webhook",
+  description: "The `webhook` object represents an outbound webhook subscription."
+})
+
+export const WebhookWithSecret = Schema.Struct({
+  ...Webhook.fields,
+  secret: Schema.String.annotations({ description: "The signing secret shown only when creating a webhook." })
+}).annotations({ identifier: "WebhookWithSecret" })
+
+export const CreateWebhookRequestBody = Schema.Struct({
+  url: Schema.String.annotations({ description: "HTTPS destination URL for webhook deliveries." }),
+  events: Schema.Array(WebhookEventType).annotations({
+    description: "List of event types to subscribe to (at least one, no duplicates)."
+  })
+}).annotations({ identifier: "CreateWebhookRequestBody" })
+
+export const UpdateWebhookRequestBody = Schema.Struct({
+  url: Schema.optional(Schema.String.annotations({ description: "Updated HTTPS destination URL." })),
+  events: Schema.optional(Schema.Array(WebhookEventType).annotations({ description: "Updated set of event types." })),
+  enabled: Schema.optional(Schema.Boolean.annotations({ description: "Enable or disable webhook delivery." }))
+}).annotations({ identifier: "UpdateWebhookRequestBody" })
+
+export const WebhookList = Schema.Struct({
+  data: Schema.Array(Webhook),
+  next_cursor: Schema.NullOr(Schema.String).annotations({
+    description: "Pass as `cursor` to get the next page; null on the last page."
+  })
+}).annotations({ identifier: "WebhookList" })
+
+export const ActiveWebhookList = Schema.Struct({
+  object: Schema.Literal("list"),
+  data: Schema.Array(Webhook).annotations({
+    description: "An array containing active webhook subscriptions for the requested event."
+  })
+}).annotations({ identifier: "ActiveWebhookList" })
+
+export const DEFAULT_PAGE_SIZE = 20
+
+const Limit = Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 100)).annotations({
+  description: `Page size, 1 to 100 (default ${DEFAULT_PAGE_SIZE}).`
+})
+
+const webhookId = HttpApiSchema.param("webhook_id", Schema.String)
+
+export class DatagridWebhooks extends HttpApiGroup.make("webhooks")
+  .add(
+    HttpApiEndpoint.post("create", "/v1/webhooks")
+      .setPayload(CreateWebhookRequestBody)
+      .addSuccess(WebhookWithSecret, { status: 201 })
+      .annotate(OpenApi.Summary, "Create webhook")
+      .annotate(
+        OpenApi.Description,
+        "Create an HTTPS webhook subscription for your teamspace. The signing secret is returned only in this response."
+      )
+  )
+  .add(
+    HttpApiEndpoint.get("list", "/v1/webhooks")
+      .setUrlParams(Schema.Struct({ cursor: Schema.optional(Schema.String), limit: Schema.optional(Limit) }))
+      .addSuccess(WebhookList)
+      .annotate(OpenApi.Summary, "List webhooks")
+  )
+  .add(
+    HttpApiEndpoint.get("listActiveForEvent", "/v1/webhooks/active")
+      .setUrlParams(Schema.Struct({ event_type: WebhookEventType }))
+      .addSuccess(ActiveWebhookList)
+      .annotate(OpenApi.Summary, "List active webhooks for an event type")
+  )
+  .add(
+    HttpApiEndpoint.get("retrieve")`/v1/webhooks/${webhookId}`
+      .addSuccess(Webhook)
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "Retrieve webhook")
+  )
+  .add(
+    HttpApiEndpoint.patch("update")`/v1/webhooks/${webhookId}`
+      .setPayload(UpdateWebhookRequestBody)
+      .addSuccess(Webhook)
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "Update webhook")
+  )
+  .add(
+    HttpApiEndpoint.del("delete")`/v1/webhooks/${webhookId}`
+      .addSuccess(HttpApiSchema.NoContent)
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "Delete webhook")
+  )
+  .addError(BadRequest)
+  .middleware(Authentication)
+  .annotate(OpenApi.Title, "Webhooks (Datagrid)")
+  .annotate(OpenApi.Description, "Webhook subscriptions in the Datagrid wire format.")
+{}

@@ -1,0 +1,46 @@
+/**
+ * Publishing events (Herald-native, shared by every profile).
+ */
+import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
+import { Schema } from "effect"
+import { Authentication } from "./Authentication.js"
+import { BadRequest, Conflict } from "./WireError.js"
+
+export const PublishEventRequestBody = Schema.Struct({
+  event_type: Schema.String.annotations({ description: "The event type, e.g. `batch_prediction.completed`." }),
+  data: Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({
+    description: "The event's payload: a JSON object, delivered as the envelope's `data`."
+  }),
+  id: Schema.optional(Schema.String.annotations({
+    description:
+      "Your id for the event (1-128 of A-Z a-z 0-9 _ . -). Receivers use it as their idempotency key; publishing the same id again delivers nothing twice. Generated when absent."
+  }))
+}).annotations({ identifier: "PublishEventRequestBody" })
+
+export const PublishedEvent = Schema.Struct({
+  object: Schema.Literal("event"),
+  id: Schema.String,
+  event_type: Schema.String,
+  created_at: Schema.String.annotations({ description: "When the event was first published (ISO 8601)." }),
+  duplicate: Schema.Boolean.annotations({
+    description: "True when an event with this id had already been published; nothing new was delivered."
+  }),
+  deliveries: Schema.Int.annotations({ description: "Deliveries this request enqueued." })
+}).annotations({ identifier: "PublishedEvent" })
+
+export class Events extends HttpApiGroup.make("events")
+  .add(
+    HttpApiEndpoint.post("publish", "/v1/events")
+      .setPayload(PublishEventRequestBody)
+      .addSuccess(PublishedEvent, { status: 202 })
+      .addError(Conflict)
+      .annotate(OpenApi.Summary, "Publish an event")
+      .annotate(
+        OpenApi.Description,
+        "Stores the event and delivers it to every enabled webhook of your teamspace subscribed to its type."
+      )
+  )
+  .addError(BadRequest)
+  .middleware(Authentication)
+  .annotate(OpenApi.Title, "Events")
+{}

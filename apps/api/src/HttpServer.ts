@@ -1,0 +1,36 @@
+/**
+ * The HTTP app: the HeraldApi contract implemented by the handlers, with the
+ * generated OpenAPI document at /openapi.json and a docs page at /docs.
+ */
+import { createServer } from "node:http"
+import { HttpApiBuilder, HttpApiScalar, HttpMiddleware, HttpServer } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Layer } from "effect"
+import { HeraldApi } from "./Api.js"
+import * as Authentication from "./Authentication.js"
+import * as ErrorMapping from "./ErrorMapping.js"
+import * as DatagridWebhooks from "./handlers/DatagridWebhooks.js"
+import * as Events from "./handlers/Events.js"
+import * as Health from "./handlers/Health.js"
+
+export interface ListenOptions {
+  readonly port: number
+  readonly host: string
+}
+
+/** The implemented API; needs the core services (Webhooks, Publisher, ApiKeys). */
+export const apiLayer = HttpApiBuilder.api(HeraldApi).pipe(
+  Layer.provide([DatagridWebhooks.layer, Events.layer, Health.layer]),
+  Layer.provide(Authentication.layer)
+)
+
+/** Serves the API on a Node HTTP server (exposed, so callers can read its address). */
+export const layer = (options: ListenOptions) =>
+  HttpApiBuilder.serve(HttpMiddleware.logger).pipe(
+    Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
+    Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
+    Layer.provide(ErrorMapping.layer),
+    Layer.provide(apiLayer),
+    HttpServer.withLogAddress,
+    Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.port, host: options.host }))
+  )

@@ -1,0 +1,59 @@
+import { HttpApiBuilder } from "@effect/platform"
+import { Webhooks } from "@herald/core"
+import { Effect } from "effect"
+import { HeraldApi } from "../Api.js"
+import { Principal } from "../Authentication.js"
+import * as Codec from "../DatagridCodec.js"
+import { DEFAULT_PAGE_SIZE } from "../DatagridApi.js"
+import { mapDomainErrors } from "../ErrorMapping.js"
+
+export const layer = HttpApiBuilder.group(HeraldApi, "webhooks", (handlers) =>
+  Effect.gen(function*() {
+    const webhooks = yield* Webhooks.Webhooks
+    return handlers
+      .handle("create", ({ payload }) =>
+        Effect.gen(function*() {
+          const { teamspace } = yield* Principal
+          const { secret, webhook } = yield* webhooks.create(teamspace, {
+            url: payload.url,
+            events: payload.events,
+            profile: "datagrid"
+          })
+          return { ...Codec.webhook(webhook), secret }
+        }).pipe(mapDomainErrors))
+      .handle("list", ({ urlParams }) =>
+        Effect.gen(function*() {
+          const { teamspace } = yield* Principal
+          const page = yield* webhooks.list(teamspace, {
+            limit: urlParams.limit ?? DEFAULT_PAGE_SIZE,
+            after: urlParams.cursor,
+            order: "asc"
+          })
+          const last = page.data.at(-1)
+          return {
+            data: page.data.map(Codec.webhook),
+            next_cursor: page.hasMore && last !== undefined ? last.id : null
+          }
+        }).pipe(mapDomainErrors))
+      .handle("listActiveForEvent", ({ urlParams }) =>
+        Effect.gen(function*() {
+          const { teamspace } = yield* Principal
+          const active = yield* webhooks.active(teamspace, urlParams.event_type)
+          return { object: "list" as const, data: active.map(Codec.webhook) }
+        }).pipe(mapDomainErrors))
+      .handle("retrieve", ({ path }) =>
+        Effect.gen(function*() {
+          const { teamspace } = yield* Principal
+          return Codec.webhook(yield* webhooks.get(teamspace, path.webhook_id))
+        }).pipe(mapDomainErrors))
+      .handle("update", ({ path, payload }) =>
+        Effect.gen(function*() {
+          const { teamspace } = yield* Principal
+          return Codec.webhook(yield* webhooks.update(teamspace, path.webhook_id, payload))
+        }).pipe(mapDomainErrors))
+      .handle("delete", ({ path }) =>
+        Effect.gen(function*() {
+          const { teamspace } = yield* Principal
+          yield* webhooks.remove(teamspace, path.webhook_id)
+        }).pipe(mapDomainErrors))
+  }))

@@ -1,0 +1,60 @@
+import { Effect, Either } from "effect"
+import { describe, expect, it } from "vitest"
+import { UrlPolicy } from "@herald/core"
+
+const strict = UrlPolicy.make({ allowPrivate: false })
+const relaxed = UrlPolicy.make({ allowPrivate: true })
+const accepts = (policy: UrlPolicy.UrlPolicyShape, url: string) => Either.isRight(Effect.runSync(Effect.either(policy.check(url))))
+
+describe("UrlPolicy", () => {
+  it.each([
+    "https://example.com/webhooks/datagrid",
+    "https://hooks.example.co.uk:8443/a?b=c",
+    "https://8.8.8.8/hook",
+    "https://[2606:4700:4700::1111]/hook"
+  ])("accepts the public https URL %s", (url) => {
+    expect(accepts(strict, url)).toBe(true)
+  })
+
+  it.each([
+    ["http://example.com/hook", "plain http"],
+    ["ftp://example.com/hook", "another scheme"],
+    ["https://user:pass@example.com/hook", "credentials"],
+    ["not a url", "garbage"],
+    ["https://localhost/hook", "localhost"],
+    ["https://intranet/hook", "a single-label name"],
+    ["https://127.0.0.1/hook", "loopback"],
+    ["https://2130706433/hook", "decimal loopback"],
+    ["https://0x7f.1/hook", "hex loopback"],
+    ["https://0177.0.0.1/hook", "octal loopback"],
+    ["https://10.1.2.3/hook", "private 10/8"],
+    ["https://172.16.0.1/hook", "private 172.16/12"],
+    ["https://192.168.1.1/hook", "private 192.168/16"],
+    ["https://169.254.169.254/latest/meta-data", "cloud metadata"],
+    ["https://100.64.0.1/hook", "CGNAT"],
+    ["https://0.0.0.0/hook", "unspecified"],
+    ["https://224.0.0.1/hook", "multicast"],
+    ["https://[::1]/hook", "IPv6 loopback"],
+    ["https://[::ffff:127.0.0.1]/hook", "IPv4-mapped loopback"],
+    ["https://[::ffff:a9fe:a9fe]/hook", "IPv4-mapped metadata"],
+    ["https://[fd00::1]/hook", "unique local"],
+    ["https://[fe80::1]/hook", "link-local"],
+    ["https://example.com/" + "a".repeat(2048), "too long"]
+  ])("refuses %s (%s)", (url) => {
+    expect(accepts(strict, url)).toBe(false)
+  })
+
+  it("allows http and private targets only when configured", () => {
+    expect(accepts(relaxed, "http://127.0.0.1:3000/hook")).toBe(true)
+    expect(accepts(relaxed, "ftp://127.0.0.1/hook")).toBe(false)
+    expect(relaxed.allowsAddress("127.0.0.1")).toBe(true)
+    expect(strict.allowsAddress("127.0.0.1")).toBe(false)
+    expect(strict.allowsAddress("93.184.216.34")).toBe(true)
+  })
+
+  it("names the field and the reason", () => {
+    const error = Effect.runSync(Effect.flip(strict.check("http://example.com", ["url"])))
+    expect(error.issues[0]?.path).toEqual(["url"])
+    expect(error.message).toBe("url must use https")
+  })
+})

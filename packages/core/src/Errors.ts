@@ -47,7 +47,3 @@ export class EventConflict extends Schema.TaggedError<EventConflict>()("EventCon
 export class Unauthenticated extends Schema.TaggedError<Unauthenticated>()("Unauthenticated", {
   message: Schema.String
 }) {}
-
-export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", {
-  message: Schema.String
-}) {}

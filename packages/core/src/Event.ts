@@ -14,11 +14,7 @@ export class Event extends Schema.Class<Event>("@herald/core/Event")({
   /** The `data` object, serialised once at publish time. */
   dataJson: Schema.String,
   createdAt: Millis
-}) {
-  get data(): unknown {
-    return JSON.parse(this.dataJson)
-  }
-}
+}) {}
 
 /** What a publisher supplies. */
 export interface PublishEvent {

@@ -30,7 +30,7 @@ export const suite = (name: string, layer: Layer.Layer<EventStore.EventStore, un
         expect(yield* store.append(event)).toEqual({ _tag: "Appended" })
         const got = Option.getOrThrow(yield* store.get(teamspace, event.id))
         expect(snapshot(got)).toEqual(snapshot(event))
-        expect(got.data).toEqual({ nested: { list: [1, "two", null] } })
+        expect(JSON.parse(got.dataJson)).toEqual({ nested: { list: [1, "two", null] } })
       })
     )
 

@@ -1,0 +1,163 @@
+/**
+ * A private Redis for tests: a `redis-server` on a free loopback port in its own
+ * temporary directory, removed afterwards. Without the binary, `REDIS_URL` is used
+ * instead, on a database other than 0 and under a unique key prefix, and nothing
+ * is flushed: tests never touch data they did not create.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { randomBytes } from "node:crypto"
+import { mkdtempSync, rmSync } from "node:fs"
+import { createConnection, createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+
+export interface RedisInstance {
+  /** `redis://127.0.0.1:PORT/DB` */
+  readonly url: string
+  readonly host: string
+  readonly port: number
+  readonly db: number
+  /** A prefix unique to this instance; adapters under test should namespace their keys with it. */
+  readonly prefix: string
+  /** Whether this process started the server (and so may restart or kill it). */
+  readonly owned: boolean
+  /** Stops the server (SIGTERM) and waits; with AOF on, data survives for `restart`. */
+  readonly stop: () => Promise<void>
+  /** Starts the stopped server again on the same port and directory. */
+  readonly restart: () => Promise<void>
+  /** Stops it for good and removes its directory. */
+  readonly close: () => Promise<void>
+}
+
+export interface StartOptions {
+  /** Turn AOF on (`appendfsync always`), for tests that restart Redis. */
+  readonly appendOnly?: boolean
+  /** Extra `redis-server` arguments, e.g. `["--cluster-enabled", "yes"]`. */
+  readonly args?: ReadonlyArray<string>
+}
+
+export const hasRedisServer = (): boolean => {
+  try {
+    execFileSync("redis-server", ["--version"], { stdio: "ignore" })
+    return true
+  } catch {
+    return false
+  }
+}
+
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+
+/** Resolves once the server answers PING (raw RESP, no client library needed). */
+export const waitForPing = async (port: number, host = "127.0.0.1", timeoutMs = 10_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const answered = await new Promise<boolean>((resolve) => {
+      const socket = createConnection({ port, host })
+      let reply = ""
+      socket.setTimeout(500, () => {
+        socket.destroy()
+        resolve(false)
+      })
+      socket.on("connect", () => socket.write("PING\r\n"))
+      socket.on("data", (chunk) => {
+        reply += chunk.toString()
+        if (reply.includes("\r\n")) {
+          socket.destroy()
+          resolve(reply.startsWith("+PONG"))
+        }
+      })
+      socket.on("error", () => resolve(false))
+    })
+    if (answered) return
+    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+const uniquePrefix = () => `herald-test-${randomBytes(4).toString("hex")}:`
+
+const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve()
+    child.once("exit", () => resolve())
+  })
+
+export const start = async (options: StartOptions = {}): Promise<RedisInstance> => {
+  if (!hasRedisServer()) return fromEnvironment()
+  const port = await freePort()
+  const dir = mkdtempSync(join(tmpdir(), "herald-redis-"))
+  const args = [
+    "--port", String(port),
+    "--bind", "127.0.0.1",
+    "--dir", dir,
+    "--save", "",
+    "--daemonize", "no",
+    "--loglevel", "warning",
+    ...(options.appendOnly ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]),
+    ...(options.args ?? [])
+  ]
+  let child: ChildProcess | undefined
+  const launch = async () => {
+    child = spawn("redis-server", args, { stdio: "ignore" })
+    await waitForPing(port)
+  }
+  const stop = async () => {
+    if (child === undefined) return
+    const running = child
+    child = undefined
+    running.kill("SIGTERM")
+    await exited(running)
+  }
+  await launch()
+  return {
+    url: `redis://127.0.0.1:${port}/0`,
+    host: "127.0.0.1",
+    port,
+    db: 0,
+    prefix: uniquePrefix(),
+    owned: true,
+    stop,
+    restart: launch,
+    close: async () => {
+      await stop()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+}
+
+/**
+ * `REDIS_URL`, a server this process did not start: never database 0 (15 unless
+ * the URL names another), and only keys under this instance's prefix are used.
+ */
+const fromEnvironment = async (): Promise<RedisInstance> => {
+  const raw = process.env["REDIS_URL"]
+  if (raw === undefined || raw === "") {
+    throw new Error("Tests need Redis: install redis-server, or set REDIS_URL to a server they may use")
+  }
+  const url = new URL(raw)
+  const named = Number(url.pathname.slice(1) || "0")
+  const db = named === 0 ? 15 : named
+  url.pathname = `/${db}`
+  const port = Number(url.port || "6379")
+  const notOwned = () => Promise.reject(new Error("this Redis was not started by the test: it cannot be restarted"))
+  return {
+    url: url.toString(),
+    host: url.hostname,
+    port,
+    db,
+    prefix: uniquePrefix(),
+    owned: false,
+    stop: notOwned,
+    restart: notOwned,
+    close: () => Promise.resolve()
+  }
+}

@@ -2,7 +2,7 @@
  * The process's configuration, read from the environment and validated at start:
  * a bad value stops the process with a message naming the variable.
  */
-import { ApiKeys, DeliverySettings, RetrySchedule, UrlPolicy } from "@herald/core"
+import { ApiKeys, Herald } from "@herald/core"
 import { Config, Option } from "effect"
 
 export const Role = Config.literal("all", "api", "worker")("HERALD_ROLE").pipe(
@@ -16,9 +16,7 @@ export const config = Config.all({
   role: Role,
   redisUrl: Config.option(Config.redacted("REDIS_URL")),
   apiKeys: ApiKeys.seedConfig,
-  retrySchedule: RetrySchedule.config,
-  allowPrivateUrls: UrlPolicy.config,
-  delivery: DeliverySettings.config
+  settings: Herald.settingsConfig
 })
 
 export type HeraldConfig = Config.Config.Success<typeof config>

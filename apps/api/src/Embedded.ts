@@ -4,10 +4,10 @@
  */
 import * as Memory from "@herald/memory"
 import * as Undici from "@herald/undici"
+import { Herald } from "@herald/core"
 import { Layer } from "effect"
 import * as ApiKeySeed from "./ApiKeySeed.js"
 import type { HeraldConfig } from "./Config.js"
-import * as Herald from "./Herald.js"
 import * as HttpServer from "./HttpServer.js"
 
 export type Options = Pick<HeraldConfig, "port" | "host" | "apiKeys"> & Herald.Settings

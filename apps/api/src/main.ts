@@ -18,7 +18,7 @@ const program = Effect.gen(function*() {
       new Error(`HERALD_ROLE=${config.role} needs REDIS_URL: the embedded default runs API and worker in one process`)
     )
   }
-  return yield* Layer.launch(Embedded.layer(config))
+  return yield* Layer.launch(Embedded.layer({ ...config, ...config.settings }))
 })
 
 NodeRuntime.runMain(program)

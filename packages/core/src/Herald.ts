@@ -1,0 +1,62 @@
+/**
+ * Wiring shared by every process: settings as services, the core services over
+ * whatever adapters provide the ports, and the delivery loop. Apps choose the
+ * adapters and add their edge (HTTP); nothing here knows which adapters exist.
+ */
+import { Config, Layer } from "effect"
+import * as ApiKeys from "./ApiKeys.js"
+import type * as ApiKeyStore from "./ApiKeyStore.js"
+import type * as AttemptLog from "./AttemptLog.js"
+import type * as DeliveryQueue from "./DeliveryQueue.js"
+import * as DeliverySettings from "./DeliverySettings.js"
+import * as Dispatcher from "./Dispatcher.js"
+import type * as EventStore from "./EventStore.js"
+import * as EventType from "./EventType.js"
+import * as Publisher from "./Publisher.js"
+import * as RetrySchedule from "./RetrySchedule.js"
+import type * as SubscriptionStore from "./SubscriptionStore.js"
+import type * as Transport from "./Transport.js"
+import * as UrlPolicy from "./UrlPolicy.js"
+import * as Webhooks from "./Webhooks.js"
+import * as Worker from "./Worker.js"
+
+export interface Settings {
+  readonly retrySchedule: ReadonlyArray<number>
+  readonly allowPrivateUrls: boolean
+  readonly delivery: DeliverySettings.DeliverySettingsShape
+}
+
+export type Ports =
+  | SubscriptionStore.SubscriptionStore
+  | EventStore.EventStore
+  | AttemptLog.AttemptLog
+  | DeliveryQueue.DeliveryQueue
+  | ApiKeyStore.ApiKeyStore
+  | Transport.Transport
+
+/** The settings, from the environment (each variable validated and named on error). */
+export const settingsConfig: Config.Config<Settings> = Config.all({
+  retrySchedule: RetrySchedule.config,
+  allowPrivateUrls: UrlPolicy.config,
+  delivery: DeliverySettings.config
+})
+
+/** Settings as services. */
+export const settingsLayer = (settings: Settings) =>
+  Layer.mergeAll(
+    RetrySchedule.layer(settings.retrySchedule),
+    UrlPolicy.layer({ allowPrivate: settings.allowPrivateUrls }),
+    DeliverySettings.layer(settings.delivery),
+    EventType.layerDefault
+  )
+
+/** The core services, given the ports and settings. */
+export const servicesLayer = Layer.mergeAll(
+  Webhooks.Webhooks.Default,
+  Publisher.Publisher.Default,
+  Dispatcher.Dispatcher.Default,
+  ApiKeys.ApiKeys.Default
+)
+
+/** The delivery loop, as a layer: consumers run while the layer is alive and drain when it closes. */
+export const workerLayer = Layer.scopedDiscard(Worker.run)

@@ -1,0 +1,302 @@
+/**
+ * DeliveryQueue on BullMQ (Redis): the queue shared by API and worker processes.
+ *
+ * - The BullMQ job id is the delivery's key, and BullMQ ignores an `add` whose id
+ *   exists: that is the dedupe. Jobs are removed as soon as they complete or fail
+ *   (`removeOnComplete`/`removeOnFail`), which frees the key.
+ * - Retries follow Herald's schedule, not BullMQ's backoff: on `Retry` the
+ *   processor rewrites the job's data as the next attempt and moves the *same*
+ *   job to the delayed set (`moveToDelayed` + `DelayedError`, BullMQ's pattern
+ *   for manual delays), so the key stays pending across the delay.
+ * - A handler that dies is retried the same way, as the same attempt, after
+ *   `DEFECT_RETRY_DELAY_MS`, at most `MAX_DEFECT_RETRIES` times per attempt
+ *   (counted in the job data), then settled and logged, like the memory adapter.
+ *   BullMQ's own `attempts` are only a safety net for this adapter's bookkeeping
+ *   (a Redis error while re-queueing): such a job is retried by BullMQ rather
+ *   than dropped.
+ * - A worker that dies mid-delivery leaves its job locked; once the lock expires
+ *   another worker's stalled check moves it back to wait (at least once).
+ *
+ * BullMQ types stay inside this module: callers see the core port, `Options`
+ * and `QueueSize`.
+ */
+import { type ConnectionOptions, DelayedError, type Job, Queue, Worker } from "bullmq"
+import type { RedisOptions } from "ioredis"
+import { Config, ConfigError, Context, Effect, Either, Exit, Layer, Redacted, Runtime, type Scope } from "effect"
+import { type DeliveryJob, DeliveryQueue } from "@herald/core"
+import * as JobData from "./JobData.js"
+
+export const DEFAULT_PREFIX = "{herald}"
+export const DEFAULT_QUEUE_NAME = "deliveries"
+/**
+ * Longer than the delivery timeout (`HERALD_DELIVERY_TIMEOUT`, 15 s by default).
+ * A worker renews its locks every half lock duration, but an event loop blocked
+ * for a while, or a Redis hiccup, can miss a renewal; the margin means a slow
+ * delivery still in flight is not taken for stalled and sent twice.
+ */
+export const DEFAULT_LOCK_DURATION_MS = 60_000
+export const DEFAULT_STALLED_INTERVAL_MS = 30_000
+/**
+ * How often one job may be recovered from a dead worker before it is dropped:
+ * a rolling restart can kill a worker more than once, a job that crashes every
+ * process it lands on cannot go round for ever.
+ */
+export const DEFAULT_MAX_STALLED_COUNT = 2
+/** Same bound and delay as the memory adapter: a transient defect costs a second, a deterministic one cannot spin. */
+export const DEFECT_RETRY_DELAY_MS = 1_000
+export const MAX_DEFECT_RETRIES = 3
+/** BullMQ-level tries when this adapter's own Redis calls fail while settling a job. */
+const BOOKKEEPING_ATTEMPTS = 4
+
+export interface Options {
+  /** A `redis://` / `rediss://` URL (plain or redacted), or ioredis options. */
+  readonly connection: string | Redacted.Redacted<string> | RedisOptions
+  /** Key prefix; keep a hash tag (`{...}`) so a Redis Cluster puts the queue's keys on one slot. Default `{herald}`. */
+  readonly prefix?: string
+  /** Default `deliveries`. No `:` (BullMQ's separator). */
+  readonly queueName?: string
+  /** How long a worker holds a job without renewing its lock. Must exceed the delivery timeout. Default 60 s. */
+  readonly lockDurationMs?: number
+  /**
+   * How often workers look for jobs whose worker died. Default 30 s. Give every
+   * process the same value: a check holds a queue-wide key for one interval, so
+   * one worker with a long interval delays recovery for all.
+   */
+  readonly stalledIntervalMs?: number
+  /** How often a job may be recovered from a dead worker before it is dropped. Default 2. */
+  readonly maxStalledCount?: number
+}
+
+export interface QueueSize {
+  /** Due and waiting for a worker. */
+  readonly ready: number
+  /** Waiting for their delay (first attempts, retries, defect retries). */
+  readonly delayed: number
+  /** Taken by a worker (in any process) and not yet settled. */
+  readonly inFlight: number
+}
+
+/** The port plus inspection and flow control for tests, operations and benchmarks. */
+export interface BullMQDeliveryQueueShape extends DeliveryQueue.DeliveryQueueShape {
+  /** Counts across every process using this queue. */
+  readonly size: Effect.Effect<QueueSize>
+  /**
+   * Stops this process's consumers (present and future) from taking jobs, after
+   * the ones in flight finish; enqueueing still works, so a backlog builds up.
+   */
+  readonly pause: Effect.Effect<void>
+  readonly resume: Effect.Effect<void>
+}
+
+export class BullMQDeliveryQueue extends Context.Tag("@herald/bullmq/BullMQDeliveryQueue")<
+  BullMQDeliveryQueue,
+  BullMQDeliveryQueueShape
+>() {}
+
+type Data = JobData.Encoded
+type BullJob = Job<Data, void, string>
+
+/**
+ * Options, not a client: BullMQ then creates the connections it needs (a worker
+ * has a blocking one) and closes them with the queue or worker. The cast only
+ * bridges `exactOptionalPropertyTypes` (ioredis declares `host?: string | undefined`,
+ * BullMQ `host?: string`); BullMQ hands these options to `new IORedis(url, options)` as they are.
+ */
+const connectionOptions = (connection: Options["connection"], extra: RedisOptions = {}): ConnectionOptions =>
+  (typeof connection === "string"
+    ? { url: connection, ...extra }
+    : Redacted.isRedacted(connection)
+    ? { url: Redacted.value(connection), ...extra }
+    : { ...connection, ...extra }) as ConnectionOptions
+
+/** What the processor did with a job: settled it (BullMQ completes and removes it) or moved it to delayed. */
+type Settlement = "settled" | "moved"
+
+const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error))
+
+export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const name = options.queueName ?? DEFAULT_QUEUE_NAME
+    const prefix = options.prefix ?? DEFAULT_PREFIX
+    /** For BullMQ's callbacks and events, which run outside any fiber. */
+    const runtime = yield* Effect.runtime<never>()
+    const report = (message: string) => (error: unknown) => {
+      Runtime.runFork(runtime)(Effect.logError(message, errorMessage(error)))
+    }
+    /** Closing must not throw in a finalizer: a failed close is logged. */
+    const close = (what: string, closing: () => Promise<void>) =>
+      Effect.promise(() => closing().catch(report(`closing the BullMQ ${what} failed`)))
+
+    const queue = yield* Effect.acquireRelease(
+      Effect.sync((): Queue => {
+        const queue = new Queue(name, { connection: connectionOptions(options.connection), prefix })
+        // An EventEmitter without an `error` listener throws; connection errors are retried by ioredis.
+        queue.on("error", report("BullMQ queue error"))
+        return queue
+      }),
+      (queue) => close("queue", () => queue.close())
+    )
+    yield* Effect.promise(() => queue.waitUntilReady())
+
+    const enqueue = (jobs: ReadonlyArray<DeliveryJob.DeliveryJob>, enqueueOptions?: { readonly delayMs?: number }) =>
+      jobs.length === 0 ? Effect.void : Effect.promise(() =>
+        queue.addBulk(jobs.map((job) => ({
+          name: JobData.JOB_NAME,
+          data: JobData.encode(job),
+          opts: {
+            jobId: job.key,
+            delay: Math.max(0, enqueueOptions?.delayMs ?? 0),
+            removeOnComplete: true,
+            removeOnFail: true,
+            attempts: BOOKKEEPING_ATTEMPTS,
+            backoff: { type: "fixed", delay: DEFECT_RETRY_DELAY_MS }
+          }
+        })))
+      ).pipe(Effect.asVoid)
+
+    /** Live workers of this queue in this process, for `pause`/`resume`. */
+    const workers = new Set<Worker<Data, void, string>>()
+    let paused = false
+
+    const consume = <R>(
+      handle: (job: DeliveryJob.DeliveryJob) => Effect.Effect<DeliveryJob.DeliveryOutcome, never, R>,
+      consumeOptions: DeliveryQueue.ConsumeOptions
+    ): Effect.Effect<void, never, R | Scope.Scope> =>
+      Effect.gen(function*() {
+        const run = Runtime.runPromise(yield* Effect.runtime<R>())
+
+        /**
+         * The same BullMQ job, rewritten and delayed: its id (the dedupe key) stays
+         * pending. Data first: were the move first, a zero delay could let another
+         * worker take the job before it says which attempt it is. Two calls, not one
+         * step: a crash between them re-runs the job as the next attempt (at least once).
+         */
+        const requeue = (bullJob: BullJob, token: string | undefined, data: Data, delayMs: number) =>
+          Effect.promise(async () => {
+            await bullJob.updateData(data)
+            await bullJob.moveToDelayed(Date.now() + Math.max(0, delayMs), token)
+          }).pipe(Effect.as<Settlement>("moved"))
+
+        const settle = (bullJob: BullJob, token: string | undefined): Effect.Effect<Settlement, never, R> => {
+          const decoded = JobData.decode(bullJob.data)
+          if (Either.isLeft(decoded)) {
+            // Retrying cannot make it decodable: drop it rather than loop.
+            return Effect.logError("undecodable delivery job dropped", decoded.left).pipe(
+              Effect.annotateLogs({ jobId: bullJob.id ?? "" }),
+              Effect.as<Settlement>("settled")
+            )
+          }
+          const { defects, job } = decoded.right
+          // The handler runs in this fiber, interruptible: its timeouts work.
+          return Effect.exit(Effect.suspend(() => handle(job))).pipe(
+            Effect.flatMap((exit): Effect.Effect<Settlement> => {
+              if (Exit.isSuccess(exit)) {
+                return exit.value._tag === "Done"
+                  ? Effect.succeed("settled")
+                  : requeue(bullJob, token, JobData.encode(job.next()), exit.value.delayMs)
+              }
+              const retries = defects + 1
+              return retries <= MAX_DEFECT_RETRIES
+                ? Effect.logWarning(`delivery handler died; retry ${retries} of ${MAX_DEFECT_RETRIES}`, exit.cause).pipe(
+                  Effect.zipRight(requeue(bullJob, token, JobData.encode(job, retries), DEFECT_RETRY_DELAY_MS))
+                )
+                : Effect.logError("delivery handler died; job dropped", exit.cause).pipe(Effect.as<Settlement>("settled"))
+            }),
+            Effect.annotateLogs({ eventId: job.eventId, webhookId: job.webhookId, attempt: job.attempt })
+          )
+        }
+
+        const processor = async (bullJob: BullJob, token?: string): Promise<void> => {
+          // Tells BullMQ the job was moved to delayed by us, not failed.
+          if ((await run(settle(bullJob, token))) === "moved") throw new DelayedError()
+        }
+
+        const worker = yield* Effect.acquireRelease(
+          Effect.sync(() => {
+            const worker = new Worker<Data, void, string>(name, processor, {
+              connection: connectionOptions(options.connection, { maxRetriesPerRequest: null }),
+              prefix,
+              concurrency: Math.max(1, Math.floor(consumeOptions.concurrency) || 1),
+              lockDuration: options.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS,
+              stalledInterval: options.stalledIntervalMs ?? DEFAULT_STALLED_INTERVAL_MS,
+              maxStalledCount: options.maxStalledCount ?? DEFAULT_MAX_STALLED_COUNT,
+              // Started below, once ready, unless this queue is paused.
+              autorun: false
+            })
+            worker.on("error", report("BullMQ worker error"))
+            workers.add(worker)
+            return worker
+          }),
+          // `close()` waits for the jobs in flight and records their outcomes: the SIGTERM drain.
+          (worker) =>
+            Effect.suspend(() => {
+              workers.delete(worker)
+              return close("worker", () => worker.close())
+            })
+        )
+        yield* Effect.promise(() => worker.waitUntilReady())
+        if (!paused) startWorker(worker)
+      })
+
+    /** `run()` resolves only when the worker stops, so it is not awaited. */
+    const startWorker = (worker: Worker<Data, void, string>) => {
+      worker.run().catch(report("BullMQ worker stopped"))
+    }
+
+    const pause = Effect.suspend(() => {
+      paused = true
+      return Effect.promise(() => Promise.all([...workers].map((worker) => worker.pause())))
+    }).pipe(Effect.asVoid)
+
+    // `resume()` also starts a worker that was created while paused and never ran.
+    const resume = Effect.suspend(() => {
+      paused = false
+      return Effect.promise(() => Promise.all([...workers].map((worker) => worker.resume())))
+    }).pipe(Effect.asVoid)
+
+    const size = Effect.promise(() => queue.getJobCounts("waiting", "prioritized", "delayed", "active")).pipe(
+      Effect.map((counts): QueueSize => ({
+        ready: (counts["waiting"] ?? 0) + (counts["prioritized"] ?? 0),
+        delayed: counts["delayed"] ?? 0,
+        inFlight: counts["active"] ?? 0
+      }))
+    )
+
+    return { enqueue, consume, size, pause, resume }
+  })
+
+/** Provides the port and, for inspection, the same queue as `BullMQDeliveryQueue`. */
+export const layer = (options: Options): Layer.Layer<DeliveryQueue.DeliveryQueue | BullMQDeliveryQueue> =>
+  Layer.scopedContext(
+    Effect.map(
+      make(options),
+      (queue) => Context.make(DeliveryQueue.DeliveryQueue, queue).pipe(Context.add(BullMQDeliveryQueue, queue))
+    )
+  )
+
+/** BullMQ uses `:` to separate key parts, so a queue name must not contain one. */
+const queueNameOk = (value: string) =>
+  value.length > 0 && !value.includes(":")
+    ? Either.right(value)
+    : Either.left(ConfigError.InvalidData(["HERALD_QUEUE_NAME"], "must be non-empty and contain no ':'"))
+
+/** `REDIS_URL` (required), `HERALD_QUEUE_PREFIX`, `HERALD_QUEUE_NAME`. */
+export const config: Config.Config<Options> = Config.all({
+  connection: Config.redacted("REDIS_URL").pipe(
+    Config.withDescription("Redis URL for the delivery queue, e.g. redis://localhost:6379/0")
+  ),
+  prefix: Config.string("HERALD_QUEUE_PREFIX").pipe(
+    Config.withDefault(DEFAULT_PREFIX),
+    Config.withDescription("Key prefix of the delivery queue; keep a {hash tag} for Redis Cluster")
+  ),
+  queueName: Config.string("HERALD_QUEUE_NAME").pipe(
+    Config.withDefault(DEFAULT_QUEUE_NAME),
+    Config.mapOrFail(queueNameOk),
+    Config.withDescription("Name of the delivery queue")
+  )
+})
+
+export const layerConfig: Layer.Layer<DeliveryQueue.DeliveryQueue | BullMQDeliveryQueue, ConfigError.ConfigError> =
+  Layer.unwrapEffect(Effect.gen(function*() {
+    return layer(yield* config)
+  }))

@@ -1,0 +1,1 @@
+export * as BullMQDeliveryQueue from "./BullMQDeliveryQueue.js"

@@ -1,0 +1,256 @@
+// What the conformance suite cannot see: the raw jobs in Redis (ids only, one
+// job id per key across retries), defect handling, recovery of a job whose
+// worker died, the drain on close, pause/resume, and the configuration.
+import { describe, expect, it } from "@effect/vitest"
+import { Queue, Worker } from "bullmq"
+import { Redis } from "ioredis"
+import { ConfigProvider, Deferred, Effect, Exit, Layer, Logger, LogLevel, Ref, Scope } from "effect"
+import { DeliveryJob } from "@herald/core"
+import { Fixtures, type RedisServer } from "@herald/testkit"
+import { BullMQDeliveryQueue } from "../src/index.js"
+import { available, options, useRedis } from "./Redis.js"
+
+type Shape = BullMQDeliveryQueue.BullMQDeliveryQueueShape
+
+const quiet = Logger.withMinimumLogLevel(LogLevel.None)
+
+/** A plain ioredis client on the test Redis, to look at what BullMQ stored. */
+const rawClient = (redis: RedisServer.RedisInstance) =>
+  Effect.acquireRelease(Effect.sync(() => new Redis(redis.url)), (client) => Effect.promise(() => client.quit()))
+
+const recorder = Effect.gen(function*() {
+  const handled = yield* Ref.make<ReadonlyArray<DeliveryJob.DeliveryJob>>([])
+  const record = (job: DeliveryJob.DeliveryJob) => Ref.update(handled, (all) => [...all, job])
+  const attempts = Effect.map(Ref.get(handled), (all) => all.map((job) => job.attempt))
+  const waitFor = (n: number) =>
+    Fixtures.eventually(`${n} job(s) handled`, Effect.map(Ref.get(handled), (all) => all.length >= n))
+  return { handled, record, attempts, waitFor } as const
+})
+
+describe.skipIf(!available)("BullMQDeliveryQueue", () => {
+  const redis = useRedis()
+
+  /** Runs `body` with a queue of its own (fresh name) and its options. */
+  const withQueue = <A, E>(
+    body: (queue: Shape, opts: BullMQDeliveryQueue.Options) => Effect.Effect<A, E, Scope.Scope>,
+    extra: Partial<BullMQDeliveryQueue.Options> = {}
+  ) =>
+    Effect.suspend(() => {
+      const opts = options(redis(), extra)
+      return Effect.flatMap(BullMQDeliveryQueue.BullMQDeliveryQueue, (queue) => body(queue, opts)).pipe(
+        Effect.scoped,
+        Effect.provide(BullMQDeliveryQueue.layer(opts)),
+        quiet
+      )
+    })
+
+  const jobKey = (opts: BullMQDeliveryQueue.Options, id: string) => `${opts.prefix}:${opts.queueName}:${id}`
+
+  it.live("a job stores ids only, under the delivery's key", () =>
+    withQueue((queue, opts) =>
+      Effect.gen(function*() {
+        const client = yield* rawClient(redis())
+        const job = Fixtures.job({ teamspace: Fixtures.teamspace() })
+        yield* queue.enqueue([job], { delayMs: 60_000 })
+        const stored = yield* Effect.promise(() => client.hgetall(jobKey(opts, job.key)))
+        expect(stored["name"]).toBe("deliver")
+        expect(JSON.parse(stored["data"] ?? "null")).toEqual({
+          v: 1,
+          teamspace: job.teamspace,
+          eventId: job.eventId,
+          webhookId: job.webhookId,
+          attempt: 1
+        })
+        expect(yield* queue.size).toEqual({ ready: 0, delayed: 1, inFlight: 0 })
+      })
+    ))
+
+  it.live("Retry keeps the same job id, delayed, as the next attempt", () =>
+    withQueue((queue, opts) =>
+      Effect.gen(function*() {
+        const client = yield* rawClient(redis())
+        const { attempts, record, waitFor } = yield* recorder
+        const job = Fixtures.job({ teamspace: Fixtures.teamspace() })
+        yield* queue.consume((j) => Effect.as(record(j), DeliveryJob.retryAfter(60_000)), { concurrency: 1 })
+        yield* queue.enqueue([job])
+        yield* waitFor(1)
+        yield* Fixtures.eventually(
+          "the retry is delayed",
+          Effect.map(queue.size, (size) => size.delayed === 1 && size.inFlight === 0)
+        )
+        const data = yield* Effect.promise(() => client.hget(jobKey(opts, job.key), "data"))
+        expect(JSON.parse(data ?? "null")).toMatchObject({ v: 1, attempt: 2, eventId: job.eventId })
+        const delayedIds = yield* Effect.promise(() => client.zrange(`${opts.prefix}:${opts.queueName}:delayed`, 0, -1))
+        expect(delayedIds).toEqual([job.key])
+        expect(yield* attempts).toEqual([1])
+        // Still pending: enqueueing the pair again is a no-op.
+        yield* queue.enqueue([job])
+        expect(yield* queue.size).toEqual({ ready: 0, delayed: 1, inFlight: 0 })
+      })
+    ))
+
+  it.live("a handler that dies is retried as the same attempt, then settled after the bound", () =>
+    withQueue((queue, opts) =>
+      Effect.gen(function*() {
+        const client = yield* rawClient(redis())
+        const { attempts, record, waitFor } = yield* recorder
+        const flaky = Fixtures.job({ teamspace: Fixtures.teamspace() })
+        const broken = Fixtures.job({ teamspace: Fixtures.teamspace() })
+        let flakyRuns = 0
+        yield* queue.consume(
+          (j) =>
+            Effect.zipRight(
+              record(j),
+              j.key === broken.key || (j.key === flaky.key && flakyRuns++ === 0)
+                ? Effect.die(new Error("boom"))
+                : Effect.succeed(DeliveryJob.done)
+            ),
+          { concurrency: 2 }
+        )
+        yield* queue.enqueue([flaky, broken])
+        // flaky: dies once, then Done. broken: 1 run + MAX_DEFECT_RETRIES retries.
+        yield* waitFor(2 + 1 + BullMQDeliveryQueue.MAX_DEFECT_RETRIES)
+        yield* Fixtures.eventually(
+          "both settled",
+          Effect.map(queue.size, (size) => size.ready + size.delayed + size.inFlight === 0)
+        )
+        expect(yield* attempts).toEqual(Array.from({ length: 6 }, () => 1))
+        // Settled means removed: the keys are free again.
+        expect(yield* Effect.promise(() => client.exists(jobKey(opts, flaky.key), jobKey(opts, broken.key)))).toBe(0)
+      })
+    ))
+
+  it.live("a job whose data cannot be decoded is dropped, not retried", () =>
+    withQueue((queue, opts) =>
+      Effect.gen(function*() {
+        const { attempts, record, waitFor } = yield* recorder
+        const raw = yield* Effect.acquireRelease(
+          Effect.sync(() => new Queue(opts.queueName!, { connection: { url: redis().url }, prefix: opts.prefix! })),
+          (q) => Effect.promise(() => q.close())
+        )
+        yield* Effect.promise(() =>
+          raw.add("deliver", { v: 99, payload: "not ours" }, { jobId: "bad", removeOnComplete: true, removeOnFail: true })
+        )
+        const good = Fixtures.job({ teamspace: Fixtures.teamspace() })
+        yield* queue.consume((j) => Effect.as(record(j), DeliveryJob.done), { concurrency: 1 })
+        yield* queue.enqueue([good])
+        yield* waitFor(1)
+        yield* Fixtures.eventually("the bad job is gone", Effect.map(Effect.promise(() => raw.getJob("bad")), (job) => job === undefined))
+        expect(yield* attempts).toEqual([1])
+      })
+    ))
+
+  it.live("a job taken by a worker that died is recovered by another consumer", () =>
+    withQueue((queue, opts) =>
+      Effect.gen(function*() {
+        const { handled, record, waitFor } = yield* recorder
+        const job = Fixtures.job({ teamspace: Fixtures.teamspace() })
+        const taken = yield* Deferred.make<void>()
+        // The doomed worker: takes the job, hangs, and its process "dies" (force
+        // close: no drain, no more lock renewals) while the job is active.
+        const doomed = new Worker(
+          opts.queueName!,
+          () => {
+            Deferred.unsafeDone(taken, Exit.void)
+            return new Promise<never>(() => {})
+          },
+          // Same stalled interval as the survivor: a stalled check takes a queue-wide
+          // "checked recently" key for one interval, so a longer one would hold it off.
+          { connection: { url: redis().url, maxRetriesPerRequest: null }, prefix: opts.prefix!, lockDuration: 500, stalledInterval: 200 }
+        )
+        doomed.on("error", () => {})
+        yield* queue.enqueue([job])
+        yield* Deferred.await(taken)
+        yield* Effect.promise(() => doomed.close(true))
+        expect(yield* queue.size).toEqual({ ready: 0, delayed: 0, inFlight: 1 })
+
+        yield* queue.consume((j) => Effect.as(record(j), DeliveryJob.done), { concurrency: 1 })
+        yield* waitFor(1)
+        expect((yield* Ref.get(handled)).map((j) => [j.key, j.attempt])).toEqual([[job.key, 1]])
+        yield* Fixtures.eventually(
+          "settled",
+          Effect.map(queue.size, (size) => size.ready + size.delayed + size.inFlight === 0)
+        )
+      }), { stalledIntervalMs: 200, lockDurationMs: 1_000 }))
+
+  it.live("closing the consumer's scope waits for a handler in flight and records its Retry", () =>
+    withQueue((queue, opts) =>
+      Effect.gen(function*() {
+        const client = yield* rawClient(redis())
+        const { record, waitFor } = yield* recorder
+        const job = Fixtures.job({ teamspace: Fixtures.teamspace() })
+        const finished = yield* Ref.make(false)
+        const scope = yield* Scope.make()
+        yield* Scope.extend(
+          queue.consume(
+            (j) =>
+              record(j).pipe(
+                Effect.zipRight(Effect.sleep("300 millis")),
+                Effect.zipRight(Ref.set(finished, true)),
+                Effect.as(DeliveryJob.retryAfter(60_000))
+              ),
+            { concurrency: 1 }
+          ),
+          scope
+        )
+        yield* queue.enqueue([job])
+        yield* waitFor(1)
+        yield* Scope.close(scope, Exit.void)
+        expect(yield* Ref.get(finished)).toBe(true)
+        expect(yield* queue.size).toEqual({ ready: 0, delayed: 1, inFlight: 0 })
+        const data = yield* Effect.promise(() => client.hget(jobKey(opts, job.key), "data"))
+        expect(JSON.parse(data ?? "null")).toMatchObject({ attempt: 2 })
+      })
+    ))
+
+  it.live("pause lets a backlog build up; resume works it off", () =>
+    withQueue((queue) =>
+      Effect.gen(function*() {
+        const { handled, record } = yield* recorder
+        const teamspace = Fixtures.teamspace()
+        yield* queue.pause
+        yield* queue.consume((j) => Effect.as(record(j), DeliveryJob.done), { concurrency: 2 })
+        yield* queue.enqueue(Array.from({ length: 5 }, () => Fixtures.job({ teamspace })))
+        yield* Effect.sleep("300 millis")
+        expect((yield* Ref.get(handled)).length).toBe(0)
+        expect(yield* queue.size).toEqual({ ready: 5, delayed: 0, inFlight: 0 })
+        yield* queue.resume
+        yield* Fixtures.eventually("backlog worked off", Effect.map(Ref.get(handled), (all) => all.length === 5))
+      })
+    ))
+})
+
+describe("BullMQDeliveryQueue.config", () => {
+  const read = (env: Record<string, string>) =>
+    Effect.flip(Effect.withConfigProvider(BullMQDeliveryQueue.config, ConfigProvider.fromMap(new Map(Object.entries(env)))))
+
+  it.effect("needs REDIS_URL; defaults the prefix (with a hash tag) and the queue name", () =>
+    Effect.gen(function*() {
+      expect(String(yield* read({}))).toContain("REDIS_URL")
+      const ok = yield* Effect.withConfigProvider(
+        BullMQDeliveryQueue.config,
+        ConfigProvider.fromMap(new Map([["REDIS_URL", "redis://localhost:6379/0"]]))
+      )
+      expect(ok.prefix).toBe("{herald}")
+      expect(ok.queueName).toBe("deliveries")
+      expect(String(ok.connection)).not.toContain("localhost")
+    }))
+
+  it.effect("rejects a queue name with ':'", () =>
+    Effect.gen(function*() {
+      const error = yield* read({ REDIS_URL: "redis://localhost:6379/0", HERALD_QUEUE_NAME: "a:b" })
+      expect(String(error)).toContain("HERALD_QUEUE_NAME")
+    }))
+
+  it.effect("layerConfig fails with the ConfigError, not a defect", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(
+        Layer.build(BullMQDeliveryQueue.layerConfig).pipe(
+          Effect.scoped,
+          Effect.withConfigProvider(ConfigProvider.fromMap(new Map()))
+        )
+      )
+      expect(Exit.isFailure(exit)).toBe(true)
+      expect(String(exit)).toContain("REDIS_URL")
+    }))
+})

@@ -1,0 +1,56 @@
+/**
+ * EventStore on Redis: `evt:{teamspace}:{id}` holds the Schema-encoded event,
+ * so one id in two teamspaces is two events. `append` is one Lua script (read,
+ * then SET ... NX with the retention TTL): of concurrent appends exactly one
+ * writes, and every other gets the stored winner back in the same round trip,
+ * with no window in which the key could expire between a failed SET and a GET.
+ */
+import { type ConfigError, Effect, Layer } from "effect"
+import { Event, EventStore, type Ids } from "@herald/core"
+import * as JsonCodec from "./internal/JsonCodec.js"
+import * as LuaScript from "./internal/LuaScript.js"
+import { execute, RedisClient } from "./RedisClient.js"
+import * as Retention from "./Retention.js"
+
+/** KEYS: event. ARGV: json, ttl seconds. The existing record, or nil once written. */
+const appendEvent = `
+local existing = redis.call('GET', KEYS[1])
+if existing then return existing end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX')
+return false
+`
+
+const codec = JsonCodec.make(Event.Event)
+
+export type Options = Retention.Options
+
+export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShape, never, RedisClient> =>
+  Effect.gen(function*() {
+    const { prefix, redis } = yield* RedisClient
+    const ttl = Retention.seconds(options)
+    const key = (teamspace: Ids.TeamspaceId, id: Ids.EventId) => `${prefix}evt:${teamspace}:${id}`
+    const append = LuaScript.define(redis, "heraldAppendEvent", 1, appendEvent)
+
+    return {
+      append: (event) =>
+        codec.encode(event).pipe(
+          Effect.flatMap((json) => append([key(event.teamspace, event.id)], [json, ttl])),
+          Effect.flatMap((existing): Effect.Effect<EventStore.AppendResult> =>
+            typeof existing === "string"
+              ? Effect.map(codec.decode(existing), (event) => ({ _tag: "Exists", existing: event }))
+              : Effect.succeed({ _tag: "Appended" })
+          )
+        ),
+      get: (teamspace, id) =>
+        execute("GET", () => redis.get(key(teamspace, id))).pipe(
+          Effect.flatMap((raw) => raw === null ? Effect.succeedNone : Effect.asSome(codec.decode(raw)))
+        )
+    }
+  })
+
+export const layer = (options?: Options): Layer.Layer<EventStore.EventStore, never, RedisClient> =>
+  Layer.effect(EventStore.EventStore, make(options))
+
+/** Retention from `HERALD_RETENTION` (default 30 days). */
+export const layerConfig: Layer.Layer<EventStore.EventStore, ConfigError.ConfigError, RedisClient> =
+  Layer.effect(EventStore.EventStore, Effect.flatMap(Retention.config, make))

@@ -1,0 +1,34 @@
+/**
+ * The four Redis stores at once, over one shared RedisClient: what an app
+ * composes when `REDIS_URL` is set. Provide a `RedisClient` layer (e.g.
+ * `RedisClient.layerConfig`) to it.
+ */
+import { type ConfigError, Effect, Layer } from "effect"
+import type { ApiKeyStore, AttemptLog, EventStore, SubscriptionStore } from "@herald/core"
+import * as RedisApiKeyStore from "./RedisApiKeyStore.js"
+import * as RedisAttemptLog from "./RedisAttemptLog.js"
+import type { RedisClient } from "./RedisClient.js"
+import * as RedisEventStore from "./RedisEventStore.js"
+import * as RedisSubscriptionStore from "./RedisSubscriptionStore.js"
+import * as Retention from "./Retention.js"
+
+export type Stores =
+  | SubscriptionStore.SubscriptionStore
+  | EventStore.EventStore
+  | AttemptLog.AttemptLog
+  | ApiKeyStore.ApiKeyStore
+
+export type Options = Retention.Options
+
+export const layer = (options?: Options): Layer.Layer<Stores, never, RedisClient> =>
+  Layer.mergeAll(
+    RedisSubscriptionStore.layer,
+    RedisEventStore.layer(options),
+    RedisAttemptLog.layer(options),
+    RedisApiKeyStore.layer
+  )
+
+/** Retention from `HERALD_RETENTION` (default 30 days). */
+export const layerConfig: Layer.Layer<Stores, ConfigError.ConfigError, RedisClient> = Layer.unwrapEffect(
+  Effect.map(Retention.config, layer)
+)

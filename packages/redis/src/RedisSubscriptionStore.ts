@@ -1,0 +1,145 @@
+/**
+ * SubscriptionStore on Redis.
+ *
+ * Keys (all under the client's prefix; teamspace ids contain no `:`):
+ * - `wh:{teamspace}:{id}`: the webhook, Schema-encoded JSON. The teamspace is in
+ *   the key, so another teamspace's get/update/remove simply finds nothing.
+ * - `wh-ids:{teamspace}`: sorted set, every id at score 0. Ids are ULIDs, so lex
+ *   order is creation order: a page is one ZRANGEBYLEX / ZREVRANGEBYLEX with
+ *   exclusive `(after` / `(before` bounds, and `count` is ZCARD.
+ * - `wh-active:{teamspace}`: sorted set at score 0 of `{eventType}:{id}` for
+ *   each event type of each ENABLED webhook. `active` is one ZRANGEBYLEX over
+ *   the type's prefix: O(log n + subscribers of that type), never a scan.
+ *   (Event types never contain `:`, so the prefix cannot match another type.)
+ *   One fan-out index per teamspace, rather than one set per event type, keeps
+ *   every key a write touches known before the old record is read, so the Lua
+ *   scripts below name all their keys in KEYS, as Redis Cluster requires.
+ *
+ * insert, update and remove are each one Lua script: read the old record,
+ * unindex its event types, write, reindex. Nothing can interleave, and an
+ * update of a record that is gone writes nothing.
+ */
+import { Effect, Layer } from "effect"
+import { type EventType, type Ids, SubscriptionStore, Webhook } from "@herald/core"
+import * as JsonCodec from "./internal/JsonCodec.js"
+import * as LuaScript from "./internal/LuaScript.js"
+import { execute, RedisClient } from "./RedisClient.js"
+
+/** Removes the fan-out entries of the record in KEYS[1] (if any); returns whether it existed. */
+const unindexOld = `
+local old = redis.call('GET', KEYS[1])
+if old then
+  for _, eventType in ipairs(cjson.decode(old).events) do
+    redis.call('ZREM', KEYS[3], eventType .. ':' .. ARGV[1])
+  end
+end
+`
+
+/** Writes the record and indexes it. ARGV: id, json, enabled ('1'/'0'), event types... */
+const writeNew = `
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+if ARGV[3] == '1' then
+  for i = 4, #ARGV do
+    redis.call('ZADD', KEYS[3], 0, ARGV[i] .. ':' .. ARGV[1])
+  end
+end
+return 1
+`
+
+/** KEYS: record, ids, active. Replaces any previous version of the webhook. */
+const insertWebhook = unindexOld + writeNew
+
+/** KEYS: record, ids, active. 0 and no write when the record is gone. */
+const updateWebhook = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+` + unindexOld + writeNew
+
+/** KEYS: record, ids, active. ARGV: id. 0 when there was nothing to remove. */
+const removeWebhook = unindexOld + `
+if not old then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+`
+
+const codec = JsonCodec.make(Webhook.Webhook)
+
+export const make: Effect.Effect<SubscriptionStore.SubscriptionStoreShape, never, RedisClient> = Effect.gen(
+  function*() {
+    const { prefix, redis } = yield* RedisClient
+    const recordKey = (teamspace: Ids.TeamspaceId, id: Ids.WebhookId) => `${prefix}wh:${teamspace}:${id}`
+    const idsKey = (teamspace: Ids.TeamspaceId) => `${prefix}wh-ids:${teamspace}`
+    const activeKey = (teamspace: Ids.TeamspaceId) => `${prefix}wh-active:${teamspace}`
+    const keysOf = (teamspace: Ids.TeamspaceId, id: Ids.WebhookId) => [
+      recordKey(teamspace, id),
+      idsKey(teamspace),
+      activeKey(teamspace)
+    ]
+
+    const scripts = {
+      insert: LuaScript.define(redis, "heraldInsertWebhook", 3, insertWebhook),
+      update: LuaScript.define(redis, "heraldUpdateWebhook", 3, updateWebhook),
+      remove: LuaScript.define(redis, "heraldRemoveWebhook", 3, removeWebhook)
+    }
+
+    const write = (script: LuaScript.Run, webhook: Webhook.Webhook) =>
+      Effect.flatMap(codec.encode(webhook), (json) =>
+        script(keysOf(webhook.teamspace, webhook.id), [
+          webhook.id,
+          json,
+          webhook.enabled ? "1" : "0",
+          ...webhook.events
+        ]))
+
+    /** Loads records by id, in the given order; ids removed meanwhile are skipped. */
+    const load = (teamspace: Ids.TeamspaceId, ids: ReadonlyArray<string>) =>
+      ids.length === 0
+        ? Effect.succeed([])
+        : execute("MGET", () => redis.mget(ids.map((id) => recordKey(teamspace, id as Ids.WebhookId)))).pipe(
+          Effect.flatMap((raws) =>
+            Effect.forEach(raws.filter((raw): raw is string => raw !== null), codec.decode)
+          )
+        )
+
+    const insert = (webhook: Webhook.Webhook) => Effect.asVoid(write(scripts.insert, webhook))
+
+    const update = (webhook: Webhook.Webhook) => Effect.map(write(scripts.update, webhook), (n) => n === 1)
+
+    const get = (teamspace: Ids.TeamspaceId, id: Ids.WebhookId) =>
+      execute("GET", () => redis.get(recordKey(teamspace, id))).pipe(
+        Effect.flatMap((raw) => raw === null ? Effect.succeedNone : Effect.asSome(codec.decode(raw)))
+      )
+
+    const remove = (teamspace: Ids.TeamspaceId, id: Ids.WebhookId) =>
+      Effect.map(scripts.remove(keysOf(teamspace, id), [id]), (n) => n === 1)
+
+    const list = (teamspace: Ids.TeamspaceId, query: SubscriptionStore.PageQuery) => {
+      if (query.limit < 1) return Effect.succeed([])
+      const min = query.after === undefined ? "-" : `(${query.after}`
+      const max = query.before === undefined ? "+" : `(${query.before}`
+      const key = idsKey(teamspace)
+      return execute("ZRANGEBYLEX", () =>
+        query.order === "asc"
+          ? redis.zrangebylex(key, min, max, "LIMIT", 0, query.limit)
+          : redis.zrevrangebylex(key, max, min, "LIMIT", 0, query.limit)).pipe(
+          Effect.flatMap((ids) => load(teamspace, ids))
+        )
+    }
+
+    const count = (teamspace: Ids.TeamspaceId) => execute("ZCARD", () => redis.zcard(idsKey(teamspace)))
+
+    const active = (teamspace: Ids.TeamspaceId, eventType: EventType.EventType) =>
+      // `;` follows `:` in ASCII: the range is exactly the members `{eventType}:...`, in id order.
+      execute("ZRANGEBYLEX", () => redis.zrangebylex(activeKey(teamspace), `[${eventType}:`, `(${eventType};`)).pipe(
+        Effect.flatMap((members) => load(teamspace, members.map((member) => member.slice(eventType.length + 1))))
+      )
+
+    return { insert, get, update, remove, list, count, active }
+  }
+)
+
+export const layer: Layer.Layer<SubscriptionStore.SubscriptionStore, never, RedisClient> = Layer.effect(
+  SubscriptionStore.SubscriptionStore,
+  make
+)

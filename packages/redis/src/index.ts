@@ -1,0 +1,7 @@
+export * as RedisApiKeyStore from "./RedisApiKeyStore.js"
+export * as RedisAttemptLog from "./RedisAttemptLog.js"
+export * as RedisClient from "./RedisClient.js"
+export * as RedisEventStore from "./RedisEventStore.js"
+export * as RedisLayer from "./RedisLayer.js"
+export * as RedisSubscriptionStore from "./RedisSubscriptionStore.js"
+export * as Retention from "./Retention.js"

@@ -1,0 +1,14 @@
+// The testkit conformance suites, run against the Redis adapters on one private Redis.
+import { describe } from "@effect/vitest"
+import { Layer } from "effect"
+import { RedisApiKeyStore, RedisAttemptLog, RedisEventStore, RedisSubscriptionStore } from "@herald/redis"
+import { ApiKeyStoreSuite, AttemptLogSuite, EventStoreSuite, SubscriptionStoreSuite } from "@herald/testkit"
+import { available, skipReason, useRedis } from "./RedisTestServer.js"
+
+describe.skipIf(!available)(`Redis conformance ${skipReason}`, () => {
+  const { client } = useRedis()
+  SubscriptionStoreSuite.suite("RedisSubscriptionStore", Layer.provide(RedisSubscriptionStore.layer, client))
+  EventStoreSuite.suite("RedisEventStore", Layer.provide(RedisEventStore.layer(), client))
+  AttemptLogSuite.suite("RedisAttemptLog", Layer.provide(RedisAttemptLog.layer(), client))
+  ApiKeyStoreSuite.suite("RedisApiKeyStore", Layer.provide(RedisApiKeyStore.layer, client))
+})

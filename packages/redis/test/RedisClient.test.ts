@@ -1,0 +1,87 @@
+// The connection service: config, prefix default, quitting with the scope, and
+// a failed connection failing the layer instead of hanging.
+import { type AddressInfo, createServer } from "node:net"
+import { describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Context, Effect, Exit, Layer, Option, Scope } from "effect"
+import { ApiKeyStore, AttemptLog, EventStore, SubscriptionStore } from "@herald/core"
+import { RedisClient, RedisLayer } from "@herald/redis"
+import { RedisServer } from "@herald/testkit"
+import { available, skipReason, useRedis } from "./RedisTestServer.js"
+
+const env = (entries: Record<string, string>) => ConfigProvider.fromMap(new Map(Object.entries(entries)))
+
+describe.skipIf(!available)(`RedisClient ${skipReason}`, () => {
+  const { current } = useRedis()
+
+  it.live("layerConfig reads REDIS_URL, defaults the prefix to the {herald}: hash tag, and quits on close", () =>
+    Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      const context = yield* Layer.buildWithScope(RedisClient.layerConfig, scope).pipe(
+        Effect.withConfigProvider(env({ REDIS_URL: current().url }))
+      )
+      const { prefix, redis } = Context.get(context, RedisClient.RedisClient)
+      expect(prefix).toBe("{herald}:")
+      expect(yield* Effect.promise(() => redis.ping())).toBe("PONG")
+      yield* Scope.close(scope, Exit.void)
+      expect(redis.status).toBe("end")
+    }))
+
+  it.live("HERALD_REDIS_PREFIX overrides the prefix", () =>
+    Effect.gen(function*() {
+      const { prefix } = yield* RedisClient.RedisClient
+      expect(prefix).toBe("{custom}:")
+    }).pipe(
+      Effect.provide(RedisClient.layerConfig),
+      Effect.withConfigProvider(env({ REDIS_URL: current().url, HERALD_REDIS_PREFIX: "{custom}:" }))
+    ))
+
+  it.live("a missing REDIS_URL is a config error naming it", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(
+        Effect.scoped(Layer.build(RedisClient.layerConfig)).pipe(Effect.withConfigProvider(env({})))
+      )
+      expect(String(error)).toContain("REDIS_URL")
+    }))
+
+  it.live("an unreachable Redis fails the layer with RedisError", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(() => RedisServer.freePort())
+      const error = yield* Effect.flip(
+        Effect.scoped(
+          Layer.build(RedisClient.layer({ url: `redis://127.0.0.1:${port}/0`, connectTimeout: "3 seconds" }))
+        )
+      )
+      expect(error._tag).toBe("RedisError")
+      expect(error.operation).toBe("connect")
+    }))
+
+  it.live("a server that never answers fails the layer after connectTimeout instead of hanging", () =>
+    Effect.gen(function*() {
+      // Accepts and reads, never replies: the ready check never completes.
+      const silent = createServer((socket) => socket.resume())
+      const port = yield* Effect.async<number>((resume) => {
+        silent.listen(0, "127.0.0.1", () => resume(Effect.succeed((silent.address() as AddressInfo).port)))
+      })
+      const error = yield* Effect.flip(
+        Effect.scoped(
+          Layer.build(RedisClient.layer({ url: `redis://127.0.0.1:${port}/0`, connectTimeout: "300 millis" }))
+        )
+      ).pipe(
+        // Closing the server waits for its connections: this also proves the client let go of its socket.
+        Effect.ensuring(Effect.async<void>((resume) => void silent.close(() => resume(Effect.void))))
+      )
+      expect(error._tag).toBe("RedisError")
+      expect(error.message).toContain("timed out")
+    }))
+
+  it.live("RedisLayer provides all four stores over one client", () =>
+    Effect.gen(function*() {
+      const context = yield* Layer.build(RedisLayer.layer())
+      for (const tag of [SubscriptionStore.SubscriptionStore, EventStore.EventStore, AttemptLog.AttemptLog, ApiKeyStore.ApiKeyStore]) {
+        expect(Option.isSome(Context.getOption(context, tag as Context.Tag<unknown, unknown>))).toBe(true)
+      }
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(RedisClient.layer({ url: current().url, prefix: `{${current().prefix}}` }))
+    ))
+})

@@ -1,0 +1,59 @@
+// Retention: events expire after the configured TTL (real time, polled).
+import { describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Effect, Layer, Option } from "effect"
+import { EventStore } from "@herald/core"
+import { RedisClient, RedisEventStore, Retention } from "@herald/redis"
+import { Fixtures } from "@herald/testkit"
+import { available, skipReason, useRedis } from "./RedisTestServer.js"
+
+describe.skipIf(!available)(`RedisEventStore ${skipReason}`, () => {
+  const { client } = useRedis()
+
+  it.live("an event appended with a 1 s retention is gone once it expires", () =>
+    Effect.gen(function*() {
+      const store = yield* EventStore.EventStore
+      const teamspace = Fixtures.teamspace()
+      const event = Fixtures.event({ teamspace })
+      expect(yield* store.append(event)).toEqual({ _tag: "Appended" })
+      expect(Option.isSome(yield* store.get(teamspace, event.id))).toBe(true)
+      yield* Fixtures.eventually("the event to expire", Effect.map(store.get(teamspace, event.id), Option.isNone))
+      // Expired means gone: the id can be published again.
+      expect(yield* store.append(event)).toEqual({ _tag: "Appended" })
+    }).pipe(Effect.provide(Layer.provide(RedisEventStore.layer({ retentionSeconds: 1 }), client))))
+
+  it.live("by default events are kept 30 days", () =>
+    Effect.gen(function*() {
+      const store = yield* EventStore.EventStore
+      const { prefix, redis } = yield* RedisClient.RedisClient
+      const event = Fixtures.event({ teamspace: Fixtures.teamspace() })
+      yield* store.append(event)
+      const ttl = yield* Effect.promise(() => redis.ttl(`${prefix}evt:${event.teamspace}:${event.id}`))
+      expect(ttl).toBeGreaterThan(Retention.defaultRetentionSeconds - 60)
+      expect(ttl).toBeLessThanOrEqual(Retention.defaultRetentionSeconds)
+    }).pipe(Effect.provide(Layer.provideMerge(RedisEventStore.layer(), client))))
+
+  it.live("layerConfig reads the retention from HERALD_RETENTION", () =>
+    Effect.gen(function*() {
+      const store = yield* EventStore.EventStore
+      const { prefix, redis } = yield* RedisClient.RedisClient
+      const event = Fixtures.event({ teamspace: Fixtures.teamspace() })
+      yield* store.append(event)
+      const ttl = yield* Effect.promise(() => redis.ttl(`${prefix}evt:${event.teamspace}:${event.id}`))
+      expect(ttl).toBeGreaterThan(0)
+      expect(ttl).toBeLessThanOrEqual(7_200)
+    }).pipe(
+      Effect.provide(Layer.provideMerge(RedisEventStore.layerConfig, client)),
+      Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["HERALD_RETENTION", "2 hours"]])))
+    ))
+
+  it.live("a retention under 1 second is a config error naming the variable", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(
+        Layer.build(Layer.provide(RedisEventStore.layerConfig, client)).pipe(
+          Effect.scoped,
+          Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["HERALD_RETENTION", "0 seconds"]])))
+        )
+      )
+      expect(String(error)).toContain("HERALD_RETENTION")
+    }))
+})

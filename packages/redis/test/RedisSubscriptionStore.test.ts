@@ -1,0 +1,87 @@
+// What the conformance suite leaves to the adapter: the fan-out index keeps
+// `active` to the subscribers of one type, and the index survives racing writes.
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer, Option, Redacted } from "effect"
+import { type EventType, SubscriptionStore } from "@herald/core"
+import { RedisClient, RedisSubscriptionStore } from "@herald/redis"
+import { Fixtures } from "@herald/testkit"
+import { available, skipReason, useRedis } from "./RedisTestServer.js"
+
+describe.skipIf(!available)(`RedisSubscriptionStore ${skipReason}`, () => {
+  const { client } = useRedis()
+  const layer = Layer.provideMerge(RedisSubscriptionStore.layer, client)
+
+  it.live("active returns only the few subscribers of a type among 1,000 webhooks on other types", () =>
+    Effect.gen(function*() {
+      const store = yield* SubscriptionStore.SubscriptionStore
+      const { prefix, redis } = yield* RedisClient.RedisClient
+      const teamspace = Fixtures.teamspace()
+      let time = Fixtures.baseTime
+      const others = Array.from({ length: 1_000 }, (_, n) =>
+        Fixtures.webhook({ teamspace, time: time++, events: [n % 2 === 0 ? Fixtures.typeB : "other.type"] }))
+      const subscribers = Array.from({ length: 3 }, () =>
+        Fixtures.webhook({ teamspace, time: time++, events: [Fixtures.typeC, Fixtures.typeB] }))
+      yield* Effect.forEach([...others, ...subscribers], store.insert, { concurrency: 50, discard: true })
+
+      const found = yield* store.active(teamspace, Fixtures.typeC)
+      expect(found.map((hook) => hook.id)).toEqual(subscribers.map((hook) => hook.id))
+      expect(yield* store.count(teamspace)).toBe(1_003)
+      // The index for the type holds exactly its subscribers: the read touches nothing else.
+      const members = yield* Effect.promise(() =>
+        redis.zrangebylex(`${prefix}wh-active:${teamspace}`, `[${Fixtures.typeC}:`, `(${Fixtures.typeC};`)
+      )
+      expect(members).toHaveLength(3)
+      // A type that is a prefix of another (`a.b` vs `a.b.c`) does not match it.
+      expect(yield* store.active(teamspace, "batch_prediction")).toEqual([])
+    }).pipe(Effect.provide(layer)))
+
+  it.live("concurrent updates and a remove leave the index consistent with the record", () =>
+    Effect.gen(function*() {
+      const store = yield* SubscriptionStore.SubscriptionStore
+      const teamspace = Fixtures.teamspace()
+      const hook = Fixtures.webhook({ teamspace, events: [Fixtures.typeA] })
+      yield* store.insert(hook)
+      const eventSets: ReadonlyArray<readonly [EventType.EventType, ...Array<EventType.EventType>]> = [
+        [Fixtures.typeA],
+        [Fixtures.typeB],
+        [Fixtures.typeC, Fixtures.typeA]
+      ]
+      const variants = Array.from({ length: 30 }, (_, n) =>
+        Fixtures.withChanges(hook, {
+          events: eventSets[n % 3]!,
+          enabled: n % 4 !== 0,
+          updatedAt: hook.updatedAt + n
+        }))
+      yield* Effect.forEach(variants, store.update, { concurrency: "unbounded", discard: true })
+
+      const stored = Option.getOrThrow(yield* store.get(teamspace, hook.id))
+      for (const type of [Fixtures.typeA, Fixtures.typeB, Fixtures.typeC]) {
+        const expected = stored.enabled && stored.subscribesTo(type) ? [hook.id] : []
+        expect((yield* store.active(teamspace, type)).map((found) => found.id)).toEqual(expected)
+      }
+
+      yield* Effect.all([store.remove(teamspace, hook.id), ...variants.map(store.update)], { concurrency: "unbounded" })
+      expect(Option.isNone(yield* store.get(teamspace, hook.id))).toBe(true)
+      for (const type of [Fixtures.typeA, Fixtures.typeB, Fixtures.typeC]) {
+        expect(yield* store.active(teamspace, type)).toEqual([])
+      }
+      expect(yield* store.count(teamspace)).toBe(0)
+    }).pipe(Effect.provide(layer)))
+
+  it.live("every key lives under the hash-tagged prefix, and secrets round-trip as Redacted", () =>
+    Effect.gen(function*() {
+      const store = yield* SubscriptionStore.SubscriptionStore
+      const { prefix, redis } = yield* RedisClient.RedisClient
+      const teamspace = Fixtures.teamspace()
+      const hook = Fixtures.webhook({ teamspace, secrets: [Fixtures.secret("whsec_round_trip")] })
+      yield* store.insert(hook)
+      expect(prefix.startsWith("{")).toBe(true)
+      // Test-only inspection of the private server; the adapters never list keys.
+      const written = yield* Effect.promise(() => redis.call("KEYS", `*${teamspace}*`) as Promise<Array<string>>)
+      expect(written.length).toBeGreaterThan(0)
+      for (const key of written) expect(key.startsWith(prefix)).toBe(true)
+      const got = Option.getOrThrow(yield* store.get(teamspace, hook.id))
+      expect(Redacted.isRedacted(got.secrets[0].key)).toBe(true)
+      expect(Redacted.value(got.secrets[0].key)).toBe("whsec_round_trip")
+    }).pipe(Effect.provide(layer)))
+})

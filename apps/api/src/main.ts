@@ -1,24 +1,31 @@
 /**
- * `npm start`: read the configuration, then run the API and delivery.
+ * `npm start`: read the configuration, then run this process's role on the
+ * embedded default (memory) or, with REDIS_URL, on Redis and BullMQ.
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import * as Config from "./Config.js"
-import * as Embedded from "./Embedded.js"
+import * as Ports from "./Ports.js"
+import * as Process from "./Process.js"
 
 const program = Effect.gen(function*() {
   const config = yield* Config.config
-  if (Config.hasRedis(config)) {
-    return yield* Effect.fail(
-      new Error("REDIS_URL is set, but this build has no Redis adapters yet: unset it to run the embedded default")
-    )
-  }
-  if (config.role !== "all") {
+  const onRedis = Config.hasRedis(config)
+  if (!onRedis && config.role !== "all") {
     return yield* Effect.fail(
       new Error(`HERALD_ROLE=${config.role} needs REDIS_URL: the embedded default runs API and worker in one process`)
     )
   }
-  return yield* Layer.launch(Embedded.layer({ ...config, ...config.settings }))
+  if (onRedis && config.role !== "worker" && config.apiKeys.length === 0) {
+    // Every API process must accept the same keys, so they cannot be invented at start.
+    return yield* Effect.fail(new Error("HERALD_API_KEYS must be set when REDIS_URL is set"))
+  }
+  const options = { listen: config, apiKeys: config.apiKeys, settings: config.settings }
+  return yield* Layer.launch(
+    onRedis
+      ? Process.layer(config.role, { ...options, ports: Ports.redis })
+      : Process.layer(config.role, { ...options, ports: Ports.memory })
+  )
 })
 
 NodeRuntime.runMain(program)

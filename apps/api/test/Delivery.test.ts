@@ -8,133 +8,135 @@ import { TestReceiver } from "@herald/testkit"
 import { verifySignature } from "@herald/verify"
 import Stripe from "stripe"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { KEY_ACME, KEY_GLOBEX, type RunningApp, start } from "./support/Harness.js"
+import { KEY_ACME, KEY_GLOBEX, backends, type RunningApp, start } from "./support/Harness.js"
 
-let app: RunningApp
-const receivers: Array<TestReceiver.RunningReceiver> = []
-/** Webhooks a test made, removed after it so they cannot match the next test's events. */
-const webhooks: Array<{ readonly key: string; readonly id: string }> = []
+describe.each(backends)("on %s", (backend) => {
+  let app: RunningApp
+  const receivers: Array<TestReceiver.RunningReceiver> = []
+  /** Webhooks a test made, removed after it so they cannot match the next test's events. */
+  const webhooks: Array<{ readonly key: string; readonly id: string }> = []
 
-beforeAll(async () => {
-  app = await start({ retrySchedule: [0, 100, 100] })
-})
-afterEach(async () => {
-  for (const { key, id } of webhooks.splice(0)) {
-    await fetch(`${app.baseUrl}/v1/webhooks/${id}`, { method: "DELETE", headers: { authorization: `Bearer ${key}` } })
+  beforeAll(async () => {
+    app = await start({ retrySchedule: [0, 100, 100], backend })
+  })
+  afterEach(async () => {
+    for (const { key, id } of webhooks.splice(0)) {
+      await fetch(`${app.baseUrl}/v1/webhooks/${id}`, { method: "DELETE", headers: { authorization: `Bearer ${key}` } })
+    }
+    await Promise.all(receivers.splice(0).map((receiver) => receiver.close()))
+  })
+  afterAll(() => app.close())
+
+  const receiver = async (options?: Parameters<typeof TestReceiver.start>[0]) => {
+    const started = await TestReceiver.start(options)
+    receivers.push(started)
+    return started
   }
-  await Promise.all(receivers.splice(0).map((receiver) => receiver.close()))
-})
-afterAll(() => app.close())
 
-const receiver = async (options?: Parameters<typeof TestReceiver.start>[0]) => {
-  const started = await TestReceiver.start(options)
-  receivers.push(started)
-  return started
-}
+  const api = async <T = Record<string, unknown>>(key: string, method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${app.baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) })
+    })
+    expect(response.status, `${method} ${path}`).toBeLessThan(300)
+    return (response.status === 204 ? undefined : await response.json()) as T
+  }
 
-const api = async <T = Record<string, unknown>>(key: string, method: string, path: string, body?: unknown) => {
-  const response = await fetch(`${app.baseUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) })
-  })
-  expect(response.status, `${method} ${path}`).toBeLessThan(300)
-  return (response.status === 204 ? undefined : await response.json()) as T
-}
+  interface Created {
+    readonly id: string
+    readonly secret: string
+  }
 
-interface Created {
-  readonly id: string
-  readonly secret: string
-}
+  const subscribe = async (key: string, url: string, events: ReadonlyArray<string>) => {
+    const created = await api<Created>(key, "POST", "/v1/webhooks", { url, events })
+    webhooks.push({ key, id: created.id })
+    return created
+  }
 
-const subscribe = async (key: string, url: string, events: ReadonlyArray<string>) => {
-  const created = await api<Created>(key, "POST", "/v1/webhooks", { url, events })
-  webhooks.push({ key, id: created.id })
-  return created
-}
+  const publish = (key: string, event: { event_type: string; data: unknown; id?: string }) =>
+    api<{ id: string; deliveries: number; duplicate: boolean }>(key, "POST", "/v1/events", event)
 
-const publish = (key: string, event: { event_type: string; data: unknown; id?: string }) =>
-  api<{ id: string; deliveries: number; duplicate: boolean }>(key, "POST", "/v1/events", event)
+  /** Lets any delivery that was going to happen arrive; used only before asserting absence. */
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 750))
 
-/** Lets any delivery that was going to happen arrive; used only before asserting absence. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 750))
+  describe("delivery", () => {
+    it("delivers a signed Datagrid envelope that verifies with @herald/verify and Stripe", async () => {
+      const target = await receiver()
+      const webhook = await subscribe(KEY_ACME, `${target.url}/hooks`, ["batch_prediction.completed"])
+      const data = { object: "batch_prediction", id: "bpred_abc123", status: "completed", note: "ünïcødé ✓" }
+      const published = await publish(KEY_ACME, { event_type: "batch_prediction.completed", data, id: "evt_signed_1" })
+      expect(published).toMatchObject({ id: "evt_signed_1", deliveries: 1, duplicate: false })
 
-describe("delivery", () => {
-  it("delivers a signed Datagrid envelope that verifies with @herald/verify and Stripe", async () => {
-    const target = await receiver()
-    const webhook = await subscribe(KEY_ACME, `${target.url}/hooks`, ["batch_prediction.completed"])
-    const data = { object: "batch_prediction", id: "bpred_abc123", status: "completed", note: "ünïcødé ✓" }
-    const published = await publish(KEY_ACME, { event_type: "batch_prediction.completed", data, id: "evt_signed_1" })
-    expect(published).toMatchObject({ id: "evt_signed_1", deliveries: 1, duplicate: false })
+      const [request] = await target.awaitRequests(1)
+      expect(request!.method).toBe("POST")
+      expect(request!.path).toBe("/hooks")
+      expect(request!.headers["content-type"]).toBe("application/json")
+      expect(request!.headers["user-agent"]).toMatch(/^Herald-Webhooks\/\d+\.\d+\.\d+/)
+      const header = request!.headers["datagrid-signature"] as string
+      expect(header).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/)
 
-    const [request] = await target.awaitRequests(1)
-    expect(request!.method).toBe("POST")
-    expect(request!.path).toBe("/hooks")
-    expect(request!.headers["content-type"]).toBe("application/json")
-    expect(request!.headers["user-agent"]).toMatch(/^Herald-Webhooks\/\d+\.\d+\.\d+/)
-    const header = request!.headers["datagrid-signature"] as string
-    expect(header).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/)
+      const envelope = JSON.parse(request!.body)
+      expect(envelope).toEqual({ id: "evt_signed_1", event_type: "batch_prediction.completed", timestamp: expect.any(Number), data })
+      expect(Object.keys(envelope)).toEqual(["id", "event_type", "timestamp", "data"])
+      expect(header.startsWith(`t=${envelope.timestamp},`)).toBe(true)
 
-    const envelope = JSON.parse(request!.body)
-    expect(envelope).toEqual({ id: "evt_signed_1", event_type: "batch_prediction.completed", timestamp: expect.any(Number), data })
-    expect(Object.keys(envelope)).toEqual(["id", "event_type", "timestamp", "data"])
-    expect(header.startsWith(`t=${envelope.timestamp},`)).toBe(true)
+      expect(verifySignature({ payload: request!.body, header, secret: webhook.secret })).toMatchObject({ ok: true })
+      expect(verifySignature({ payload: request!.body + " ", header, secret: webhook.secret })).toMatchObject({ ok: false })
+      expect(verifySignature({ payload: request!.body, header, secret: "whsec_other" })).toMatchObject({ ok: false })
 
-    expect(verifySignature({ payload: request!.body, header, secret: webhook.secret })).toMatchObject({ ok: true })
-    expect(verifySignature({ payload: request!.body + " ", header, secret: webhook.secret })).toMatchObject({ ok: false })
-    expect(verifySignature({ payload: request!.body, header, secret: "whsec_other" })).toMatchObject({ ok: false })
+      const stripe = new Stripe("sk_test_unused")
+      expect(stripe.webhooks.constructEvent(request!.body, header, webhook.secret)).toMatchObject({ id: "evt_signed_1" })
+    })
 
-    const stripe = new Stripe("sk_test_unused")
-    expect(stripe.webhooks.constructEvent(request!.body, header, webhook.secret)).toMatchObject({ id: "evt_signed_1" })
-  })
+    it("retries failures with the same event id until the receiver answers 2xx", async () => {
+      const target = await receiver({ respond: TestReceiver.statuses([500, 500, 200]) })
+      await subscribe(KEY_ACME, `${target.url}/flaky`, ["batch_prediction.failed"])
+      const { id } = await publish(KEY_ACME, { event_type: "batch_prediction.failed", data: { attempt: "any" } })
 
-  it("retries failures with the same event id until the receiver answers 2xx", async () => {
-    const target = await receiver({ respond: TestReceiver.statuses([500, 500, 200]) })
-    await subscribe(KEY_ACME, `${target.url}/flaky`, ["batch_prediction.failed"])
-    const { id } = await publish(KEY_ACME, { event_type: "batch_prediction.failed", data: { attempt: "any" } })
+      const requests = await target.awaitRequests(3)
+      expect(requests.map((request) => JSON.parse(request.body).id)).toEqual([id, id, id])
+      await settle()
+      expect(await target.requests()).toHaveLength(3)
+    })
 
-    const requests = await target.awaitRequests(3)
-    expect(requests.map((request) => JSON.parse(request.body).id)).toEqual([id, id, id])
-    await settle()
-    expect(await target.requests()).toHaveLength(3)
-  })
+    it("gives up when the schedule is spent", async () => {
+      const target = await receiver({ respond: TestReceiver.statuses([503]) })
+      await subscribe(KEY_ACME, `${target.url}/down`, ["knowledge.processing.completed"])
+      await publish(KEY_ACME, { event_type: "knowledge.processing.completed", data: { knowledge_id: "k1" } })
+      await target.awaitRequests(3)
+      await settle()
+      expect(await target.requests()).toHaveLength(3)
+    })
 
-  it("gives up when the schedule is spent", async () => {
-    const target = await receiver({ respond: TestReceiver.statuses([503]) })
-    await subscribe(KEY_ACME, `${target.url}/down`, ["knowledge.processing.completed"])
-    await publish(KEY_ACME, { event_type: "knowledge.processing.completed", data: { knowledge_id: "k1" } })
-    await target.awaitRequests(3)
-    await settle()
-    expect(await target.requests()).toHaveLength(3)
-  })
+    it("sends nothing to disabled, unsubscribed or other-teamspace webhooks", async () => {
+      const target = await receiver()
+      await subscribe(KEY_ACME, `${target.url}/enabled`, ["batch_prediction.expired"])
+      const disabled = await subscribe(KEY_ACME, `${target.url}/disabled`, ["batch_prediction.expired"])
+      await api(KEY_ACME, "PATCH", `/v1/webhooks/${disabled.id}`, { enabled: false })
+      await subscribe(KEY_ACME, `${target.url}/unsubscribed`, ["batch_prediction.cancelled"])
+      const moved = await subscribe(KEY_ACME, `${target.url}/moved-away`, ["batch_prediction.expired"])
+      await api(KEY_ACME, "PATCH", `/v1/webhooks/${moved.id}`, { events: ["batch_prediction.completed"] })
+      const deleted = await subscribe(KEY_ACME, `${target.url}/deleted`, ["batch_prediction.expired"])
+      await api(KEY_ACME, "DELETE", `/v1/webhooks/${deleted.id}`)
+      await subscribe(KEY_GLOBEX, `${target.url}/other-teamspace`, ["batch_prediction.expired"])
 
-  it("sends nothing to disabled, unsubscribed or other-teamspace webhooks", async () => {
-    const target = await receiver()
-    await subscribe(KEY_ACME, `${target.url}/enabled`, ["batch_prediction.expired"])
-    const disabled = await subscribe(KEY_ACME, `${target.url}/disabled`, ["batch_prediction.expired"])
-    await api(KEY_ACME, "PATCH", `/v1/webhooks/${disabled.id}`, { enabled: false })
-    await subscribe(KEY_ACME, `${target.url}/unsubscribed`, ["batch_prediction.cancelled"])
-    const moved = await subscribe(KEY_ACME, `${target.url}/moved-away`, ["batch_prediction.expired"])
-    await api(KEY_ACME, "PATCH", `/v1/webhooks/${moved.id}`, { events: ["batch_prediction.completed"] })
-    const deleted = await subscribe(KEY_ACME, `${target.url}/deleted`, ["batch_prediction.expired"])
-    await api(KEY_ACME, "DELETE", `/v1/webhooks/${deleted.id}`)
-    await subscribe(KEY_GLOBEX, `${target.url}/other-teamspace`, ["batch_prediction.expired"])
+      const published = await publish(KEY_ACME, { event_type: "batch_prediction.expired", data: { id: "bpred_1" } })
+      expect(published.deliveries).toBe(1)
+      await target.awaitRequests(1)
+      await settle()
+      expect((await target.requests()).map((request) => request.path)).toEqual(["/enabled"])
+    })
 
-    const published = await publish(KEY_ACME, { event_type: "batch_prediction.expired", data: { id: "bpred_1" } })
-    expect(published.deliveries).toBe(1)
-    await target.awaitRequests(1)
-    await settle()
-    expect((await target.requests()).map((request) => request.path)).toEqual(["/enabled"])
-  })
-
-  it("delivers a repeated event id only once", async () => {
-    const target = await receiver()
-    await subscribe(KEY_ACME, `${target.url}/once`, ["batch_prediction.cancelled"])
-    const event = { event_type: "batch_prediction.cancelled", data: { id: "bpred_2" }, id: "evt_once" }
-    expect(await publish(KEY_ACME, event)).toMatchObject({ deliveries: 1, duplicate: false })
-    expect(await publish(KEY_ACME, event)).toMatchObject({ deliveries: 0, duplicate: true })
-    await target.awaitRequests(1)
-    await settle()
-    expect(await target.requests()).toHaveLength(1)
+    it("delivers a repeated event id only once", async () => {
+      const target = await receiver()
+      await subscribe(KEY_ACME, `${target.url}/once`, ["batch_prediction.cancelled"])
+      const event = { event_type: "batch_prediction.cancelled", data: { id: "bpred_2" }, id: "evt_once" }
+      expect(await publish(KEY_ACME, event)).toMatchObject({ deliveries: 1, duplicate: false })
+      expect(await publish(KEY_ACME, event)).toMatchObject({ deliveries: 0, duplicate: true })
+      await target.awaitRequests(1)
+      await settle()
+      expect(await target.requests()).toHaveLength(1)
+    })
   })
 })

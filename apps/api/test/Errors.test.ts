@@ -3,116 +3,118 @@
  * `{status_code, error, message, retryable, details?}`, never a 5xx.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { KEY_ACME, type RunningApp, start } from "./support/Harness.js"
+import { KEY_ACME, backends, type RunningApp, start } from "./support/Harness.js"
 
-let app: RunningApp
-beforeAll(async () => {
-  app = await start({ allowPrivateUrls: false })
-})
-afterAll(() => app.close())
-
-const call = async (method: string, path: string, options: { body?: string; headers?: Record<string, string> } = {}) => {
-  const response = await fetch(`${app.baseUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${KEY_ACME}`, "content-type": "application/json", ...options.headers },
-    ...(options.body === undefined ? {} : { body: options.body })
+describe.each(backends)("on %s", (backend) => {
+  let app: RunningApp
+  beforeAll(async () => {
+    app = await start({ allowPrivateUrls: false, backend })
   })
-  const text = await response.text()
-  return { status: response.status, contentType: response.headers.get("content-type"), body: text === "" ? undefined : JSON.parse(text) }
-}
+  afterAll(() => app.close())
 
-const expectErrorBody = (result: Awaited<ReturnType<typeof call>>, status: number, error: string) => {
-  expect(result.status).toBe(status)
-  expect(result.contentType).toContain("application/json")
-  expect(result.body).toMatchObject({ status_code: status, error, retryable: false, message: expect.any(String) })
-  expect(result.body.message.length).toBeGreaterThan(0)
-}
-
-const good = { url: "https://example.com/hook", events: ["batch_prediction.completed"] }
-
-describe("error responses", () => {
-  it.each([
-    ["missing url", { events: good.events }],
-    ["missing events", { url: good.url }],
-    ["events not an array", { ...good, events: "batch_prediction.completed" }],
-    ["url not a string", { ...good, url: 42 }],
-    ["empty events", { ...good, events: [] }],
-    ["duplicated events", { ...good, events: ["batch_prediction.failed", "batch_prediction.failed"] }],
-    ["unknown event type", { ...good, events: ["batch_prediction.exploded"] }],
-    ["plain http url", { ...good, url: "http://example.com/hook" }],
-    ["loopback url", { ...good, url: "https://127.0.0.1/hook" }],
-    ["metadata service url", { ...good, url: "https://169.254.169.254/latest" }],
-    ["not a url", { ...good, url: "example dot com" }],
-    ["a JSON array body", [good]],
-    ["a JSON string body", "hello"]
-  ])("create with %s is a 400 invalid_request", async (_name, body) => {
-    const result = await call("POST", "/v1/webhooks", { body: JSON.stringify(body) })
-    expectErrorBody(result, 400, "invalid_request")
-  })
-
-  it("names the offending field in details.issues", async () => {
-    const result = await call("POST", "/v1/webhooks", {
-      body: JSON.stringify({ ...good, events: ["batch_prediction.failed", "nope"] })
+  const call = async (method: string, path: string, options: { body?: string; headers?: Record<string, string> } = {}) => {
+    const response = await fetch(`${app.baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${KEY_ACME}`, "content-type": "application/json", ...options.headers },
+      ...(options.body === undefined ? {} : { body: options.body })
     })
-    expect(result.body.details.issues).toEqual([{ path: ["events", 1], message: "unknown event type \"nope\"" }])
-  })
+    const text = await response.text()
+    return { status: response.status, contentType: response.headers.get("content-type"), body: text === "" ? undefined : JSON.parse(text) }
+  }
 
-  it("malformed JSON is a 400", async () => {
-    expectErrorBody(await call("POST", "/v1/webhooks", { body: "{\"url\": " }), 400, "invalid_request")
-  })
+  const expectErrorBody = (result: Awaited<ReturnType<typeof call>>, status: number, error: string) => {
+    expect(result.status).toBe(status)
+    expect(result.contentType).toContain("application/json")
+    expect(result.body).toMatchObject({ status_code: status, error, retryable: false, message: expect.any(String) })
+    expect(result.body.message.length).toBeGreaterThan(0)
+  }
 
-  it("a bad limit or cursor is a 400", async () => {
-    expectErrorBody(await call("GET", "/v1/webhooks?limit=0"), 400, "invalid_request")
-    expectErrorBody(await call("GET", "/v1/webhooks?limit=abc"), 400, "invalid_request")
-    expectErrorBody(await call("GET", "/v1/webhooks?limit=101"), 400, "invalid_request")
-    expectErrorBody(await call("GET", "/v1/webhooks?cursor=not-a-cursor"), 400, "invalid_request")
-  })
+  const good = { url: "https://example.com/hook", events: ["batch_prediction.completed"] }
 
-  it("missing or wrong credentials are a 401", async () => {
-    expectErrorBody(await call("GET", "/v1/webhooks", { headers: { authorization: "" } }), 401, "unauthorized")
-    expectErrorBody(await call("GET", "/v1/webhooks", { headers: { authorization: "Bearer nope" } }), 401, "unauthorized")
-  })
+  describe("error responses", () => {
+    it.each([
+      ["missing url", { events: good.events }],
+      ["missing events", { url: good.url }],
+      ["events not an array", { ...good, events: "batch_prediction.completed" }],
+      ["url not a string", { ...good, url: 42 }],
+      ["empty events", { ...good, events: [] }],
+      ["duplicated events", { ...good, events: ["batch_prediction.failed", "batch_prediction.failed"] }],
+      ["unknown event type", { ...good, events: ["batch_prediction.exploded"] }],
+      ["plain http url", { ...good, url: "http://example.com/hook" }],
+      ["loopback url", { ...good, url: "https://127.0.0.1/hook" }],
+      ["metadata service url", { ...good, url: "https://169.254.169.254/latest" }],
+      ["not a url", { ...good, url: "example dot com" }],
+      ["a JSON array body", [good]],
+      ["a JSON string body", "hello"]
+    ])("create with %s is a 400 invalid_request", async (_name, body) => {
+      const result = await call("POST", "/v1/webhooks", { body: JSON.stringify(body) })
+      expectErrorBody(result, 400, "invalid_request")
+    })
 
-  it("a teamspace header the key may not use is a 403", async () => {
-    expectErrorBody(await call("GET", "/v1/webhooks", { headers: { "datagrid-teamspace": "globex" } }), 403, "forbidden")
-    expect((await call("GET", "/v1/webhooks", { headers: { "datagrid-teamspace": "acme" } })).status).toBe(200)
-  })
+    it("names the offending field in details.issues", async () => {
+      const result = await call("POST", "/v1/webhooks", {
+        body: JSON.stringify({ ...good, events: ["batch_prediction.failed", "nope"] })
+      })
+      expect(result.body.details.issues).toEqual([{ path: ["events", 1], message: "unknown event type \"nope\"" }])
+    })
 
-  it("unknown webhooks, malformed ids and unknown routes are a 404", async () => {
-    expectErrorBody(await call("GET", "/v1/webhooks/wh_01JZZZZZZZZZZZZZZZZZZZZZZZ"), 404, "not_found")
-    expectErrorBody(await call("GET", "/v1/webhooks/whatever"), 404, "not_found")
-    expectErrorBody(await call("PATCH", "/v1/webhooks/whatever", { body: "{}" }), 404, "not_found")
-    expectErrorBody(await call("GET", "/v1/nothing-here"), 404, "not_found")
-  })
+    it("malformed JSON is a 400", async () => {
+      expectErrorBody(await call("POST", "/v1/webhooks", { body: "{\"url\": " }), 400, "invalid_request")
+    })
 
-  it("an unknown event_type for the active list is a 400", async () => {
-    expectErrorBody(await call("GET", "/v1/webhooks/active?event_type=nope"), 400, "invalid_request")
-    expectErrorBody(await call("GET", "/v1/webhooks/active"), 400, "invalid_request")
-  })
+    it("a bad limit or cursor is a 400", async () => {
+      expectErrorBody(await call("GET", "/v1/webhooks?limit=0"), 400, "invalid_request")
+      expectErrorBody(await call("GET", "/v1/webhooks?limit=abc"), 400, "invalid_request")
+      expectErrorBody(await call("GET", "/v1/webhooks?limit=101"), 400, "invalid_request")
+      expectErrorBody(await call("GET", "/v1/webhooks?cursor=not-a-cursor"), 400, "invalid_request")
+    })
 
-  it("publishing bad events is a 400, a conflicting id a 409", async () => {
-    expectErrorBody(await call("POST", "/v1/events", { body: JSON.stringify({ event_type: "nope", data: {} }) }), 400, "invalid_request")
-    expectErrorBody(await call("POST", "/v1/events", { body: JSON.stringify({ event_type: "batch_prediction.failed", data: [] }) }), 400, "invalid_request")
-    expectErrorBody(await call("POST", "/v1/events", { body: JSON.stringify({ event_type: "batch_prediction.failed" }) }), 400, "invalid_request")
-    expectErrorBody(
-      await call("POST", "/v1/events", { body: JSON.stringify({ event_type: "batch_prediction.failed", data: {}, id: "bad id" }) }),
-      400,
-      "invalid_request"
-    )
-    const first = await call("POST", "/v1/events", { body: JSON.stringify({ event_type: "batch_prediction.failed", data: { a: 1 }, id: "evt_conflict" }) })
-    expect(first.status).toBe(202)
-    const again = await call("POST", "/v1/events", { body: JSON.stringify({ event_type: "batch_prediction.failed", data: { a: 1 }, id: "evt_conflict" }) })
-    expect(again).toMatchObject({ status: 202, body: { id: "evt_conflict", duplicate: true, deliveries: 0 } })
-    expectErrorBody(
-      await call("POST", "/v1/events", { body: JSON.stringify({ event_type: "batch_prediction.failed", data: { a: 2 }, id: "evt_conflict" }) }),
-      409,
-      "conflict"
-    )
-  })
+    it("missing or wrong credentials are a 401", async () => {
+      expectErrorBody(await call("GET", "/v1/webhooks", { headers: { authorization: "" } }), 401, "unauthorized")
+      expectErrorBody(await call("GET", "/v1/webhooks", { headers: { authorization: "Bearer nope" } }), 401, "unauthorized")
+    })
 
-  it("the health check needs no key", async () => {
-    const response = await fetch(`${app.baseUrl}/healthz`)
-    expect(response.status).toBe(200)
-    expect(await response.json()).toEqual({ status: "ok" })
+    it("a teamspace header the key may not use is a 403", async () => {
+      expectErrorBody(await call("GET", "/v1/webhooks", { headers: { "datagrid-teamspace": "globex" } }), 403, "forbidden")
+      expect((await call("GET", "/v1/webhooks", { headers: { "datagrid-teamspace": "acme" } })).status).toBe(200)
+    })
+
+    it("unknown webhooks, malformed ids and unknown routes are a 404", async () => {
+      expectErrorBody(await call("GET", "/v1/webhooks/wh_01JZZZZZZZZZZZZZZZZZZZZZZZ"), 404, "not_found")
+      expectErrorBody(await call("GET", "/v1/webhooks/whatever"), 404, "not_found")
+      expectErrorBody(await call("PATCH", "/v1/webhooks/whatever", { body: "{}" }), 404, "not_found")
+      expectErrorBody(await call("GET", "/v1/nothing-here"), 404, "not_found")
+    })
+
+    it("an unknown event_type for the active list is a 400", async () => {
+      expectErrorBody(await call("GET", "/v1/webhooks/active?event_type=nope"), 400, "invalid_request")
+      expectErrorBody(await call("GET", "/v1/webhooks/active"), 400, "invalid_request")
+    })
+
+    it("publishing bad events is a 400, a conflicting id a 409", async () => {
+      expectErrorBody(await call("POST", "/v1/events", { body: JSON.stringify({ event_type: "nope", data: {} }) }), 400, "invalid_request")
+      expectErrorBody(await call("POST", "/v1/events", { body: JSON.stringify({ event_type: "batch_prediction.failed", data: [] }) }), 400, "invalid_request")
+      expectErrorBody(await call("POST", "/v1/events", { body: JSON.stringify({ event_type: "batch_prediction.failed" }) }), 400, "invalid_request")
+      expectErrorBody(
+        await call("POST", "/v1/events", { body: JSON.stringify({ event_type: "batch_prediction.failed", data: {}, id: "bad id" }) }),
+        400,
+        "invalid_request"
+      )
+      const first = await call("POST", "/v1/events", { body: JSON.stringify({ event_type: "batch_prediction.failed", data: { a: 1 }, id: "evt_conflict" }) })
+      expect(first.status).toBe(202)
+      const again = await call("POST", "/v1/events", { body: JSON.stringify({ event_type: "batch_prediction.failed", data: { a: 1 }, id: "evt_conflict" }) })
+      expect(again).toMatchObject({ status: 202, body: { id: "evt_conflict", duplicate: true, deliveries: 0 } })
+      expectErrorBody(
+        await call("POST", "/v1/events", { body: JSON.stringify({ event_type: "batch_prediction.failed", data: { a: 2 }, id: "evt_conflict" }) }),
+        409,
+        "conflict"
+      )
+    })
+
+    it("the health check needs no key", async () => {
+      const response = await fetch(`${app.baseUrl}/healthz`)
+      expect(response.status).toBe(200)
+      expect(await response.json()).toEqual({ status: "ok" })
+    })
   })
 })

@@ -1,13 +1,25 @@
 /**
- * Starts the real embedded app (HTTP server on a free port, memory stores,
- * undici deliveries, worker in process) for end-to-end tests.
+ * Starts the real app (HTTP server on a free port, undici deliveries, worker in
+ * process) for end-to-end tests, on either backend: the embedded memory default,
+ * or Redis stores and the BullMQ queue on a private redis-server.
  */
 import { HttpServer } from "@effect/platform"
-import type { Ids } from "@herald/core"
-import { Context, Effect, Exit, Layer, Redacted, Scope } from "effect"
-import * as Embedded from "../../src/Embedded.js"
+import type { Herald, Ids } from "@herald/core"
+import { RedisServer } from "@herald/testkit"
+import { ConfigProvider, Context, Effect, Exit, Layer, Redacted, Scope } from "effect"
+import type * as Embedded from "../../src/Embedded.js"
+import * as Ports from "../../src/Ports.js"
+import * as Process from "../../src/Process.js"
+
+export type Backend = "memory" | "redis"
+
+/** Every backend the end-to-end suites run on (Redis only where a server can be had). */
+export const backends: ReadonlyArray<Backend> = RedisServer.hasRedisServer() || process.env["REDIS_URL"]
+  ? ["memory", "redis"]
+  : ["memory"]
 
 export interface RunningApp {
+  readonly backend: Backend
   readonly baseUrl: string
   /** API key -> teamspace, as configured. */
   readonly keys: Readonly<Record<string, string>>
@@ -17,24 +29,43 @@ export interface RunningApp {
 export const KEY_ACME = "hk_test_acme_0123456789abcdef"
 export const KEY_GLOBEX = "hk_test_globex_0123456789abcdef"
 
-export const start = async (options: Partial<Embedded.Options> = {}): Promise<RunningApp> => {
+export const start = async (
+  options: Partial<Embedded.Options> & { readonly backend?: Backend } = {}
+): Promise<RunningApp> => {
+  const backend = options.backend ?? "memory"
   const keys = { [KEY_ACME]: "acme", [KEY_GLOBEX]: "globex" }
-  const layer = Embedded.layer({
-    port: 0,
-    host: "127.0.0.1",
+  const settings: Herald.Settings = {
+    retrySchedule: options.retrySchedule ?? [0, 100, 100],
+    allowPrivateUrls: options.allowPrivateUrls ?? true,
+    delivery: options.delivery ?? { timeoutMs: 2_000, concurrency: 10 }
+  }
+  const redis = backend === "redis" ? await RedisServer.start() : undefined
+  const ports = redis === undefined
+    ? Ports.memory
+    : Ports.redis.pipe(Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(
+      new Map([
+        ["REDIS_URL", redis.url],
+        ["HERALD_REDIS_PREFIX", `{${redis.prefix.replace(/:$/, "")}}:`],
+        ["HERALD_QUEUE_PREFIX", `{${redis.prefix.replace(/:$/, "")}}`]
+      ])
+    ))))
+  const layer = Process.all({
+    listen: { port: 0, host: "127.0.0.1" },
     apiKeys: Object.entries(keys).map(([key, teamspace]) => [Redacted.make(key), teamspace as Ids.TeamspaceId] as const),
-    retrySchedule: [0, 100, 100],
-    allowPrivateUrls: true,
-    delivery: { timeoutMs: 2_000, concurrency: 10 },
-    ...options
+    settings,
+    ports
   })
   const scope = Effect.runSync(Scope.make())
   const context = await Effect.runPromise(Layer.buildWithScope(layer, scope))
   const address = Context.get(context, HttpServer.HttpServer).address
   if (address._tag !== "TcpAddress") throw new Error("expected a TCP address")
   return {
+    backend,
     baseUrl: `http://127.0.0.1:${address.port}`,
     keys,
-    close: () => Effect.runPromise(Scope.close(scope, Exit.void))
+    close: async () => {
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+      await redis?.close()
+    }
   }
 }

@@ -1,0 +1,47 @@
+/**
+ * One Herald process: the chosen ports, the core services over them, and the
+ * parts its role runs (the HTTP API, the delivery worker, or both).
+ */
+import { Herald, type Ids, type UrlPolicy } from "@herald/core"
+import { Layer, type Redacted } from "effect"
+import * as ApiKeySeed from "./ApiKeySeed.js"
+import * as HttpServer from "./HttpServer.js"
+
+export type Role = "all" | "api" | "worker"
+
+export interface Options<E> {
+  readonly listen: HttpServer.ListenOptions
+  readonly apiKeys: ReadonlyArray<readonly [Redacted.Redacted<string>, Ids.TeamspaceId]>
+  readonly settings: Herald.Settings
+  readonly ports: Layer.Layer<Herald.Ports, E, UrlPolicy.UrlPolicy>
+}
+
+const services = <E>(options: Options<E>) =>
+  Herald.servicesLayer.pipe(
+    Layer.provideMerge(options.ports),
+    Layer.provideMerge(Herald.settingsLayer(options.settings))
+  )
+
+const api = <E>(options: Options<E>) =>
+  HttpServer.layer(options.listen).pipe(Layer.provideMerge(ApiKeySeed.layer(options.apiKeys)))
+
+/** API and delivery in one process. */
+export const all = <E>(options: Options<E>) =>
+  Layer.merge(api(options), Herald.workerLayer).pipe(Layer.provideMerge(services(options)))
+
+/** The HTTP API only: publishes enqueue, other processes deliver. */
+export const apiOnly = <E>(options: Options<E>) => api(options).pipe(Layer.provideMerge(services(options)))
+
+/** Delivery only. */
+export const workerOnly = <E>(options: Options<E>) => Herald.workerLayer.pipe(Layer.provideMerge(services(options)))
+
+export const layer = <E>(role: Role, options: Options<E>): Layer.Layer<never, unknown> => {
+  switch (role) {
+    case "all":
+      return all(options)
+    case "api":
+      return apiOnly(options)
+    case "worker":
+      return workerOnly(options)
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * The delivery worker process: consumes the BullMQ queue on Redis and delivers.
+ * Run as many as throughput needs; a crashed worker's jobs are taken over by the
+ * others once its lock expires. SIGTERM (or SIGINT) stops taking jobs, lets the
+ * deliveries in flight finish, then exits.
+ */
+import { NodeRuntime } from "@effect/platform-node"
+import * as BullMQ from "@herald/bullmq"
+import { Dispatcher, Herald } from "@herald/core"
+import * as Redis from "@herald/redis"
+import * as Undici from "@herald/undici"
+import { Config, Effect, Layer } from "effect"
+
+const ports = Layer.mergeAll(
+  Redis.RedisLayer.layerConfig.pipe(Layer.provide(Redis.RedisClient.layerConfig)),
+  BullMQ.BullMQDeliveryQueue.layerConfig,
+  Undici.UndiciTransport.layer()
+)
+
+const program = Effect.gen(function*() {
+  // Read first, so a missing REDIS_URL is reported by name before anything connects.
+  yield* Config.redacted("REDIS_URL").pipe(Config.withDescription("The Redis that holds the stores and the queue"))
+  const settings = yield* Herald.settingsConfig
+  return yield* Layer.launch(
+    Herald.workerLayer.pipe(
+      Layer.provide(Dispatcher.Dispatcher.Default),
+      Layer.provide(ports),
+      Layer.provide(Herald.settingsLayer(settings))
+    )
+  )
+})
+
+NodeRuntime.runMain(program)

@@ -1,0 +1,33 @@
+/**
+ * The worker process's configuration contract, on the built entry point (turbo
+ * builds it before this package's tests).
+ */
+import { spawnSync } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { describe, expect, it } from "vitest"
+
+const main = fileURLToPath(new URL("../dist/main.js", import.meta.url))
+
+const run = (env: Record<string, string>) => {
+  const { PATH, HOME } = process.env
+  const result = spawnSync(process.execPath, [main], {
+    env: { PATH: PATH ?? "", HOME: HOME ?? "", ...env },
+    encoding: "utf8",
+    timeout: 20_000
+  })
+  return { status: result.status, output: `${result.stdout}${result.stderr}` }
+}
+
+describe("worker startup", () => {
+  it("refuses to start without REDIS_URL and names the variable", () => {
+    const { status, output } = run({})
+    expect(status).not.toBe(0)
+    expect(output).toContain("REDIS_URL")
+  })
+
+  it("names a malformed HERALD_RETRY_SCHEDULE", () => {
+    const { status, output } = run({ REDIS_URL: "redis://127.0.0.1:1", HERALD_RETRY_SCHEDULE: "soon" })
+    expect(status).not.toBe(0)
+    expect(output).toContain("HERALD_RETRY_SCHEDULE")
+  })
+})

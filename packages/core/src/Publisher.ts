@@ -1,7 +1,10 @@
 /**
  * Publishing: store the event once, then fan out one delivery job per enabled
- * matching subscription of the same teamspace. A repeated event id is a no-op
- * (the stored event is returned), so a publisher may retry safely.
+ * matching subscription of the same teamspace, then mark it dispatched. A
+ * repeated event id returns the stored event and delivers nothing again, so a
+ * publisher may retry safely; if the first publish died before its fan-out was
+ * marked done, the retry finishes it (the queue drops jobs still pending, so
+ * nothing is sent twice but in that crash window).
  */
 import { Clock, Effect } from "effect"
 import { DeliveryJob } from "./DeliveryJob.js"
@@ -69,13 +72,20 @@ export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publish
         })
         const appended = yield* events.append(event)
         if (appended._tag === "Exists") {
-          const { existing } = appended
+          const { dispatched, existing } = appended
           if (existing.type !== event.type || existing.dataJson !== event.dataJson) {
             return yield* Effect.fail(new EventConflict({ id: event.id }))
           }
-          return { event: existing, duplicate: true, deliveries: 0 } satisfies Published
+          if (dispatched) return { event: existing, duplicate: true, deliveries: 0 } satisfies Published
+          const deliveries = yield* fanOut(existing)
+          yield* events.markDispatched(existing.teamspace, existing.id)
+          yield* Effect.logInfo("finished the fan-out of a previously stored event").pipe(
+            Effect.annotateLogs({ eventId: existing.id, deliveries })
+          )
+          return { event: existing, duplicate: true, deliveries } satisfies Published
         }
         const deliveries = yield* fanOut(event)
+        yield* events.markDispatched(event.teamspace, event.id)
         yield* Effect.annotateLogs(Effect.logDebug("event published"), {
           eventId: event.id,
           eventType: event.type,

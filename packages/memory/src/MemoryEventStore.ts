@@ -7,7 +7,7 @@ import { Effect, Layer, Option } from "effect"
 import { type Event, EventStore, type Ids } from "@herald/core"
 
 export const make: Effect.Effect<EventStore.EventStoreShape> = Effect.sync(() => {
-  const teamspaces = new Map<Ids.TeamspaceId, Map<Ids.EventId, Event.Event>>()
+  const teamspaces = new Map<Ids.TeamspaceId, Map<Ids.EventId, { readonly event: Event.Event; dispatched: boolean }>>()
 
   const append = (event: Event.Event) =>
     Effect.sync((): EventStore.AppendResult => {
@@ -17,15 +17,21 @@ export const make: Effect.Effect<EventStore.EventStoreShape> = Effect.sync(() =>
         teamspaces.set(event.teamspace, events)
       }
       const existing = events.get(event.id)
-      if (existing !== undefined) return { _tag: "Exists", existing }
-      events.set(event.id, event)
+      if (existing !== undefined) return { _tag: "Exists", existing: existing.event, dispatched: existing.dispatched }
+      events.set(event.id, { event, dispatched: false })
       return { _tag: "Appended" }
     })
 
   const get = (teamspace: Ids.TeamspaceId, id: Ids.EventId) =>
-    Effect.sync(() => Option.fromNullable(teamspaces.get(teamspace)?.get(id)))
+    Effect.sync(() => Option.fromNullable(teamspaces.get(teamspace)?.get(id)?.event))
 
-  return { append, get }
+  const markDispatched = (teamspace: Ids.TeamspaceId, id: Ids.EventId) =>
+    Effect.sync(() => {
+      const stored = teamspaces.get(teamspace)?.get(id)
+      if (stored !== undefined) stored.dispatched = true
+    })
+
+  return { append, get, markDispatched }
 })
 
 export const layer: Layer.Layer<EventStore.EventStore> = Layer.effect(EventStore.EventStore, make)

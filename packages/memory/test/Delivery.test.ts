@@ -7,6 +7,7 @@ import {
   AttemptLog,
   DeliverySettings,
   Dispatcher,
+  EventStore,
   EventType,
   type Ids,
   Publisher,
@@ -202,6 +203,33 @@ describe("delivery on the memory adapters", () => {
 
       yield* Effect.sleep(QUIET)
       expect(yield* Ref.get(receiver.requests)).toHaveLength(1)
+    })))
+
+  it.live("a retried publish finishes the fan-out of an event stored by a publish that died before it", () =>
+    run(Effect.gen(function*() {
+      const webhooks = yield* Webhooks.Webhooks
+      const publisher = yield* Publisher.Publisher
+      const events = yield* EventStore.EventStore
+      const receiver = yield* FakeReceiver
+      const teamspace = Fixtures.teamspace()
+      yield* webhooks.create(teamspace, { url: "http://receiver.test/crash", events: [Fixtures.typeA] })
+      yield* startWorker
+
+      // What a publish that crashed right after storing leaves behind: the event, no jobs.
+      const stored = Fixtures.event({ teamspace, type: Fixtures.typeA, data: { total: 10 }, id: "order-crash" as Ids.EventId })
+      yield* events.append(stored)
+
+      const retried = yield* publisher.publish(teamspace, { id: "order-crash", type: Fixtures.typeA, data: { total: 10 } })
+      expect(retried).toMatchObject({ duplicate: true, deliveries: 1 })
+      expect(retried.event.createdAt).toBe(stored.createdAt)
+      yield* requestCount(1)
+
+      const again = yield* publisher.publish(teamspace, { id: "order-crash", type: Fixtures.typeA, data: { total: 10 } })
+      expect(again).toMatchObject({ duplicate: true, deliveries: 0 })
+      yield* Effect.sleep(QUIET)
+      expect((yield* receiver.to("http://receiver.test/crash")).map((request) => bodyOf(request)["id"])).toEqual([
+        "order-crash"
+      ])
     })))
 
   it.live("the body is the Datagrid envelope, signed as t=<unix>,v1=<hex> with timestamp == t", () =>

@@ -22,6 +22,27 @@ export const suite = (name: string, layer: Layer.Layer<EventStore.EventStore, un
       it.live(title, () => Effect.provide(body, layer))
 
     test(
+      "an event is undispatched until marked, and the mark is per (teamspace, id)",
+      Effect.gen(function*() {
+        const store = yield* EventStore.EventStore
+        const teamspace = Fixtures.teamspace()
+        const other = Fixtures.teamspace()
+        const event = Fixtures.event({ teamspace })
+        const twin = Fixtures.event({ teamspace: other, id: event.id })
+        yield* store.append(event)
+        yield* store.append(twin)
+        const before = yield* store.append(event)
+        expect(before).toMatchObject({ _tag: "Exists", dispatched: false })
+        yield* store.markDispatched(teamspace, event.id)
+        yield* store.markDispatched(teamspace, event.id)
+        const after = yield* store.append(event)
+        expect(after).toMatchObject({ _tag: "Exists", dispatched: true })
+        expect(after._tag === "Exists" && snapshot(after.existing)).toEqual(snapshot(event))
+        expect(yield* store.append(twin)).toMatchObject({ _tag: "Exists", dispatched: false })
+      })
+    )
+
+    test(
       "append then get returns the event",
       Effect.gen(function*() {
         const store = yield* EventStore.EventStore

@@ -1,0 +1,287 @@
+/**
+ * Child processes for multi-process tests: the built API and worker apps
+ * (`dist/main.js`), their output kept in memory (printed when a test fails),
+ * readiness waits, graceful stop and `kill -9`.
+ *
+ * The tests run the *built* apps, as production does; CI builds them before this
+ * package's tests (`turbo run build --filter=@herald/worker...`).
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { randomBytes } from "node:crypto"
+import { existsSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+import { RedisServer } from "@herald/testkit"
+
+export const apiMain = fileURLToPath(new URL("../../../api/dist/main.js", import.meta.url))
+export const workerMain = fileURLToPath(new URL("../../dist/main.js", import.meta.url))
+
+/** Whether both apps have been built (`dist/main.js`). */
+export const builtAppsExist = (): boolean => existsSync(apiMain) && existsSync(workerMain)
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/** `{t1a2b3c4d}`: one hash tag for both the store and the queue prefixes. */
+export const uniqueTag = (): string => `{t${randomBytes(4).toString("hex")}}`
+
+/** The environment shared by API and worker processes of one test. */
+export interface Shared {
+  readonly redisUrl: string
+  /** A hash tag such as `{tabc123}`: the queue prefix is the tag, the store prefix the tag plus `:`. */
+  readonly tag: string
+  readonly retrySchedule: string
+}
+
+const sharedEnv = (shared: Shared): Record<string, string> => ({
+  REDIS_URL: shared.redisUrl,
+  HERALD_ALLOW_PRIVATE_URLS: "true",
+  HERALD_RETRY_SCHEDULE: shared.retrySchedule,
+  HERALD_REDIS_PREFIX: `${shared.tag}:`,
+  HERALD_QUEUE_PREFIX: shared.tag
+})
+
+/** A child's environment: the parent's minus anything Herald reads, plus `extra`. */
+const childEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [name, value] of Object.entries(process.env)) {
+    if (name.startsWith("HERALD_") || name === "REDIS_URL" || name === "PORT" || name === "HOST") continue
+    // Vitest's own variables would make a child think it runs under test.
+    if (name.startsWith("VITEST") || name === "NODE_ENV" || name === "TEST") continue
+    env[name] = value
+  }
+  return { ...env, NO_COLOR: "1", ...extra }
+}
+
+export interface Child {
+  readonly name: string
+  readonly pid: number
+  /** Everything the process wrote so far, stdout and stderr interleaved. */
+  readonly output: () => string
+  /** Whether it has exited (or been killed). */
+  readonly exited: () => boolean
+  /** `code=…/signal=…` once exited. */
+  readonly exitStatus: () => string | undefined
+  /** Resolves once `text` appears in the output; rejects if the process exits first or after `timeoutMs`. */
+  readonly waitForOutput: (text: string, timeoutMs: number) => Promise<void>
+  /** SIGTERM, wait for exit; SIGKILL if it has not exited after `graceMs` (default 10 s). */
+  readonly stop: (graceMs?: number) => Promise<void>
+  /** SIGKILL and wait for exit. */
+  readonly kill9: () => Promise<void>
+}
+
+const MAX_OUTPUT_CHARS = 2_000_000
+
+/** Every child still running: killed if the test runner exits without stopping them. */
+const live = new Set<ChildProcess>()
+process.once("exit", () => {
+  for (const child of live) {
+    try {
+      child.kill("SIGKILL")
+    } catch {
+      // Already gone.
+    }
+  }
+})
+
+export const spawnNode = (name: string, script: string, env: Record<string, string>): Child => {
+  const child: ChildProcess = spawn(process.execPath, [script], {
+    env: childEnv(env),
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  live.add(child)
+  let output = ""
+  let status: string | undefined
+  const listeners = new Set<() => void>()
+  const notify = () => {
+    for (const listener of [...listeners]) listener()
+  }
+  const append = (chunk: Buffer) => {
+    output += chunk.toString("utf8")
+    // Bounded: a chatty process cannot exhaust the test runner's memory.
+    if (output.length > MAX_OUTPUT_CHARS) output = output.slice(output.length - MAX_OUTPUT_CHARS)
+    notify()
+  }
+  child.stdout?.on("data", append)
+  child.stderr?.on("data", append)
+  const exitedPromise = new Promise<void>((resolve) => {
+    child.once("exit", (code, signal) => {
+      live.delete(child)
+      status = `code=${code ?? "null"} signal=${signal ?? "null"}`
+      notify()
+      resolve()
+    })
+    child.once("error", (error) => {
+      live.delete(child)
+      output += `\n[spawn error] ${String(error)}\n`
+      status ??= `spawn error: ${String(error)}`
+      notify()
+      resolve()
+    })
+  })
+  const exited = () => status !== undefined
+
+  const waitForOutput = (text: string, timeoutMs: number) =>
+    new Promise<void>((resolve, reject) => {
+      const finish = () => {
+        clearTimeout(timer)
+        listeners.delete(check)
+      }
+      const check = () => {
+        if (output.includes(text)) {
+          finish()
+          resolve()
+        } else if (exited()) {
+          finish()
+          reject(new Error(`${name} exited (${status}) before logging "${text}"`))
+        }
+      }
+      const timer = setTimeout(() => {
+        finish()
+        reject(new Error(`${name} did not log "${text}" within ${timeoutMs} ms`))
+      }, timeoutMs)
+      listeners.add(check)
+      check()
+    })
+
+  const signal = (sig: NodeJS.Signals) => {
+    if (exited()) return
+    try {
+      child.kill(sig)
+    } catch {
+      // Already gone.
+    }
+  }
+
+  const stop = async (graceMs = 10_000) => {
+    if (exited()) return
+    signal("SIGTERM")
+    const timedOut = await Promise.race([exitedPromise.then(() => false), sleep(graceMs).then(() => true)])
+    if (timedOut) {
+      output += `\n[test] ${name} did not exit within ${graceMs} ms of SIGTERM: SIGKILL\n`
+      signal("SIGKILL")
+      await exitedPromise
+    }
+  }
+
+  const kill9 = async () => {
+    signal("SIGKILL")
+    await exitedPromise
+  }
+
+  return {
+    name,
+    pid: child.pid ?? -1,
+    output: () => output,
+    exited,
+    exitStatus: () => status,
+    waitForOutput,
+    stop,
+    kill9
+  }
+}
+
+export interface ApiProcess extends Child {
+  readonly url: string
+}
+
+/** Starts the API process and waits until `GET /healthz` answers 200. */
+export const startApi = async (
+  shared: Shared,
+  options: { readonly apiKey: string; readonly teamspace: string; readonly readyTimeoutMs?: number }
+): Promise<ApiProcess> => {
+  const port = await RedisServer.freePort()
+  const child = spawnNode("api", apiMain, {
+    ...sharedEnv(shared),
+    HERALD_ROLE: "api",
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    HERALD_API_KEYS: `${options.apiKey}=${options.teamspace}`
+  })
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000)
+  for (;;) {
+    if (child.exited()) {
+      throw new Error(`api exited (${child.exitStatus()}) before becoming healthy:\n${child.output()}`)
+    }
+    try {
+      const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) })
+      if (response.status === 200) break
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) {
+      await child.kill9()
+      throw new Error(`api did not answer /healthz within ${options.readyTimeoutMs ?? 60_000} ms:\n${child.output()}`)
+    }
+    await sleep(100)
+  }
+  return { ...child, url }
+}
+
+export const WORKER_READY_LINE = "delivery worker started"
+
+/** Starts a worker process and waits for its "delivery worker started" log line. */
+export const startWorker = async (
+  name: string,
+  shared: Shared,
+  options: { readonly concurrency?: number; readonly deliveryTimeout?: string; readonly readyTimeoutMs?: number } = {}
+): Promise<Child> => {
+  const child = spawnNode(name, workerMain, {
+    ...sharedEnv(shared),
+    HERALD_WORKER_CONCURRENCY: String(options.concurrency ?? 20),
+    HERALD_DELIVERY_TIMEOUT: options.deliveryTimeout ?? "5 seconds"
+  })
+  try {
+    await child.waitForOutput(WORKER_READY_LINE, options.readyTimeoutMs ?? 60_000)
+  } catch (error) {
+    await child.kill9()
+    throw new Error(`${String(error)}\n${child.output()}`)
+  }
+  return child
+}
+
+/** Stops every child still running (SIGTERM, then SIGKILL after `graceMs`); never throws. */
+export const stopAll = async (children: ReadonlyArray<Child | undefined>, graceMs = 10_000): Promise<void> => {
+  await Promise.all(children.map((child) => child?.stop(graceMs).catch(() => child.kill9().catch(() => undefined))))
+}
+
+/** Prints the end of every child's output (the API logs each request, so all of it would drown the rest). */
+export const dumpOutput = (children: ReadonlyArray<Child | undefined>, maxChars = 30_000): void => {
+  for (const child of children) {
+    if (child === undefined) continue
+    const output = child.output()
+    const shown = output.length > maxChars ? `[... ${output.length - maxChars} chars before]\n${output.slice(-maxChars)}` : output
+    console.log(`----- ${child.name} (pid ${child.pid}, ${child.exitStatus() ?? "running"}) -----\n${shown}`)
+  }
+}
+
+/** Runs `task` at most `concurrency` at a time over `items`; rejects on the first failure. */
+export const boundedAll = async <A>(
+  items: ReadonlyArray<A>,
+  concurrency: number,
+  task: (item: A, index: number) => Promise<void>
+): Promise<void> => {
+  let next = 0
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next++
+      await task(items[index]!, index)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane))
+}
+
+/** Polls `condition` every `intervalMs` until it holds; returns false after `timeoutMs`. */
+export const pollUntil = async (
+  condition: () => boolean,
+  timeoutMs: number,
+  intervalMs = 100
+): Promise<boolean> => {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (condition()) return true
+    if (Date.now() > deadline) return false
+    await sleep(intervalMs)
+  }
+}
+
+export { sleep }

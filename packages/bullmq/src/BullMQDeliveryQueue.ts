@@ -17,11 +17,16 @@
  * - A worker that dies mid-delivery leaves its job locked; once the lock expires
  *   another worker's stalled check moves it back to wait (at least once).
  *
+ * - On a Redis Cluster (`cluster: true`) the adapter creates an ioredis `Cluster`
+ *   each for the queue and every worker (BullMQ duplicates the worker's for its
+ *   blocking connection, and closes that one) and closes them after BullMQ is done.
+ *   The prefix's hash tag keeps all of the queue's keys, hence its scripts, on one slot.
+ *
  * BullMQ types stay inside this module: callers see the core port, `Options`
  * and `QueueSize`.
  */
 import { type ConnectionOptions, DelayedError, type Job, Queue, Worker } from "bullmq"
-import type { RedisOptions } from "ioredis"
+import { Cluster, type ClusterNode, type RedisOptions } from "ioredis"
 import { Config, ConfigError, Context, Effect, Either, Exit, Layer, Redacted, Runtime, type Scope } from "effect"
 import { type DeliveryJob, DeliveryQueue } from "@herald/core"
 import * as JobData from "./JobData.js"
@@ -49,8 +54,14 @@ export const MAX_DEFECT_RETRIES = 3
 const BOOKKEEPING_ATTEMPTS = 4
 
 export interface Options {
-  /** A `redis://` / `rediss://` URL (plain or redacted), or ioredis options. */
+  /**
+   * A `redis://` / `rediss://` URL (plain or redacted), or ioredis options. In
+   * cluster mode, one or more comma-separated seed-node URLs (database 0), or
+   * ioredis options whose host/port is the seed and the rest apply to every node.
+   */
   readonly connection: string | Redacted.Redacted<string> | RedisOptions
+  /** Connect to a Redis Cluster (ioredis `Cluster` connections). Default false. */
+  readonly cluster?: boolean
   /** Key prefix; keep a hash tag (`{...}`) so a Redis Cluster puts the queue's keys on one slot. Default `{herald}`. */
   readonly prefix?: string
   /** Default `deliveries`. No `:` (BullMQ's separator). */
@@ -109,6 +120,54 @@ const connectionOptions = (connection: Options["connection"], extra: RedisOption
     ? { url: Redacted.value(connection), ...extra }
     : { ...connection, ...extra }) as ConnectionOptions
 
+/**
+ * Cluster seeds from the connection: comma-separated `redis://[user:password@]host:port`
+ * URLs sharing scheme and credentials (ioredis gives every node the same options),
+ * database 0 only; or ioredis options, whose host and port are the one seed.
+ */
+export const clusterSeeds = (
+  connection: Options["connection"]
+): { readonly nodes: Array<ClusterNode>; readonly redisOptions: RedisOptions } => {
+  if (typeof connection !== "string" && !Redacted.isRedacted(connection)) {
+    const { host, port, ...redisOptions } = connection
+    return { nodes: [{ host: host ?? "127.0.0.1", port: port ?? 6379 }], redisOptions }
+  }
+  const raw = typeof connection === "string" ? connection : Redacted.value(connection)
+  const seeds = raw.split(",").map((part) => part.trim()).filter((part) => part !== "").map((part) => {
+    let url: URL
+    try {
+      url = new URL(part)
+    } catch {
+      // The URL may hold a password: do not echo it.
+      throw new Error("invalid Redis URL in the cluster seed list")
+    }
+    if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
+      throw new Error(`a cluster seed must be a redis:// or rediss:// URL, not ${url.protocol}`)
+    }
+    const db = url.pathname.replace(/^\//, "")
+    if (db !== "" && db !== "0") throw new Error(`a Redis Cluster has only database 0, not ${db}`)
+    if (url.hostname === "") throw new Error("a cluster seed URL needs a host")
+    return {
+      node: { host: url.hostname.replace(/^\[(.*)\]$/, "$1"), port: url.port === "" ? 6379 : Number(url.port) },
+      shared: [url.protocol, decodeURIComponent(url.username), decodeURIComponent(url.password)] as const
+    }
+  })
+  const first = seeds[0]
+  if (first === undefined) throw new Error("no Redis Cluster seed URL given")
+  if (seeds.some((seed) => seed.shared.some((value, i) => value !== first.shared[i]))) {
+    throw new Error("all cluster seed URLs must share the scheme and credentials")
+  }
+  const [protocol, username, password] = first.shared
+  return {
+    nodes: seeds.map((seed) => seed.node),
+    redisOptions: {
+      ...(username !== "" ? { username } : {}),
+      ...(password !== "" ? { password } : {}),
+      ...(protocol === "rediss:" ? { tls: {} } : {})
+    }
+  }
+}
+
 /** What the processor did with a job: settled it (BullMQ completes and removes it) or moved it to delayed. */
 type Settlement = "settled" | "moved"
 
@@ -127,9 +186,34 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
     const close = (what: string, closing: () => Promise<void>) =>
       Effect.promise(() => closing().catch(report(`closing the BullMQ ${what} failed`)))
 
+    /** A bad seed list stops the process at start, like a bad URL for the other stores. */
+    const seeds = options.cluster === true ? clusterSeeds(options.connection) : undefined
+    /**
+     * What to hand BullMQ: options (BullMQ connects, and closes) or, on a Cluster, a
+     * `Cluster` this scope owns. Acquired before the queue or worker using it, so
+     * it is closed after them.
+     */
+    const connectionFor = (extra: RedisOptions = {}): Effect.Effect<ConnectionOptions, never, Scope.Scope> =>
+      seeds === undefined
+        ? Effect.succeed(connectionOptions(options.connection, extra))
+        : Effect.acquireRelease(
+          Effect.sync(() => {
+            const cluster = new Cluster(seeds.nodes, { redisOptions: { ...seeds.redisOptions, ...extra } })
+            cluster.on("error", report("Redis Cluster connection error"))
+            return cluster
+          }),
+          (cluster) =>
+            close("Redis Cluster connection", async () => {
+              if (cluster.status === "end") return
+              // QUIT fails on a broken connection; dropping the sockets is all that is left.
+              await cluster.quit().catch(() => cluster.disconnect())
+            })
+        ).pipe(Effect.map((cluster) => cluster as unknown as ConnectionOptions))
+
+    const queueConnection = yield* connectionFor()
     const queue = yield* Effect.acquireRelease(
       Effect.sync((): Queue => {
-        const queue = new Queue(name, { connection: connectionOptions(options.connection), prefix })
+        const queue = new Queue(name, { connection: queueConnection, prefix })
         // An EventEmitter without an `error` listener throws; connection errors are retried by ioredis.
         queue.on("error", report("BullMQ queue error"))
         return queue
@@ -211,10 +295,11 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
           if ((await run(settle(bullJob, token))) === "moved") throw new DelayedError()
         }
 
+        const workerConnection = yield* connectionFor({ maxRetriesPerRequest: null })
         const worker = yield* Effect.acquireRelease(
           Effect.sync(() => {
             const worker = new Worker<Data, void, string>(name, processor, {
-              connection: connectionOptions(options.connection, { maxRetriesPerRequest: null }),
+              connection: workerConnection,
               prefix,
               concurrency: Math.max(1, Math.floor(consumeOptions.concurrency) || 1),
               lockDuration: options.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS,
@@ -280,7 +365,11 @@ const queueNameOk = (value: string) =>
     ? Either.right(value)
     : Either.left(ConfigError.InvalidData(["HERALD_QUEUE_NAME"], "must be non-empty and contain no ':'"))
 
-/** `REDIS_URL` (required), `HERALD_QUEUE_PREFIX`, `HERALD_QUEUE_NAME`. */
+/**
+ * `REDIS_URL` (required), `HERALD_QUEUE_PREFIX`, `HERALD_QUEUE_NAME`, and
+ * `HERALD_REDIS_CLUSTER` (default false; when true `REDIS_URL` may list several
+ * comma-separated seed nodes, as for the Redis stores).
+ */
 export const config: Config.Config<Options> = Config.all({
   connection: Config.redacted("REDIS_URL").pipe(
     Config.withDescription("Redis URL for the delivery queue, e.g. redis://localhost:6379/0")
@@ -293,6 +382,10 @@ export const config: Config.Config<Options> = Config.all({
     Config.withDefault(DEFAULT_QUEUE_NAME),
     Config.mapOrFail(queueNameOk),
     Config.withDescription("Name of the delivery queue")
+  ),
+  cluster: Config.boolean("HERALD_REDIS_CLUSTER").pipe(
+    Config.withDefault(false),
+    Config.withDescription("Connect to a Redis Cluster; REDIS_URL then lists seed nodes, comma-separated")
   )
 })
 

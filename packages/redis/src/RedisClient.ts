@@ -8,12 +8,15 @@
  * Cluster, where a script may only touch keys of a single slot. A custom prefix
  * should keep a `{...}` tag for the same reason.
  *
+ * With `cluster: true` (`HERALD_REDIS_CLUSTER=true`) the client is an ioredis
+ * `Cluster` seeded from the URL(s); adapters see the same command API either way.
+ *
  * ioredis failures are infrastructure errors, not domain outcomes: adapters run
  * commands through `execute`, which turns them into defects (a `RedisError`
  * carried as the defect) so the ports keep `never` error channels.
  */
 import { Config, type ConfigError, Context, Data, Duration, Effect, Layer, Redacted, Runtime, type Scope } from "effect"
-import { Redis, type RedisOptions } from "ioredis"
+import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from "ioredis"
 
 /** A failed Redis command or connection, with the operation that failed. */
 export class RedisError extends Data.TaggedError("RedisError")<{
@@ -26,8 +29,19 @@ export class RedisError extends Data.TaggedError("RedisError")<{
   }
 }
 
+/**
+ * A standalone client or a Cluster client. Both share ioredis's command API and
+ * `defineCommand`; on a Cluster every multi-key command and script must name keys
+ * of one slot, which the hash-tagged prefix guarantees.
+ */
+export type Connection = Redis | Cluster
+
 export interface RedisClientShape {
-  readonly redis: Redis
+  /**
+   * A `Cluster` in cluster mode, else a `Redis`: adapters use only the command
+   * API and `defineCommand`, which both share.
+   */
+  readonly redis: Connection
   /** Prepended to every key an adapter uses. */
   readonly prefix: string
 }
@@ -38,13 +52,79 @@ export class RedisClient extends Context.Tag("@herald/redis/RedisClient")<RedisC
 export const defaultPrefix = "{herald}:"
 
 export interface Options {
-  /** `redis://[:password@]host:port/db` (or `rediss://`). */
+  /**
+   * `redis://[:password@]host:port/db` (or `rediss://`). In cluster mode, one or
+   * more comma-separated `redis://[user:password@]host:port` seed nodes (database 0 only).
+   */
   readonly url: string | Redacted.Redacted<string>
   readonly prefix?: string | undefined
-  /** Extra ioredis options (TLS, timeouts, ...). */
+  /** Connect to a Redis Cluster (an ioredis `Cluster`) rather than a single server. Default false. */
+  readonly cluster?: boolean | undefined
+  /** Extra ioredis options (TLS, timeouts, ...); in cluster mode, applied to every node connection. */
   readonly options?: RedisOptions | undefined
+  /** Extra ioredis `Cluster` options, cluster mode only. */
+  readonly clusterOptions?: ClusterOptions | undefined
   /** How long to wait for the first connection before giving up. Default 10 seconds. */
   readonly connectTimeout?: Duration.DurationInput | undefined
+}
+
+/** The seed nodes and the node options their URLs carry (credentials, TLS). */
+interface ClusterSeeds {
+  readonly nodes: Array<ClusterNode>
+  readonly redisOptions: RedisOptions
+}
+
+/**
+ * Parses a cluster-mode `url`: comma-separated `redis://` / `rediss://` URLs, all
+ * with the same scheme and credentials (ioredis applies one set of node options
+ * to every node), and no database but 0 (a Cluster has only database 0).
+ */
+export const parseClusterUrls = (urls: string): ClusterSeeds => {
+  const parsed = urls.split(",").map((part) => part.trim()).filter((part) => part !== "").map((part) => {
+    let url: URL
+    try {
+      url = new URL(part)
+    } catch {
+      // The URL may hold a password: name only its position.
+      throw new Error("invalid Redis URL in the cluster seed list")
+    }
+    if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
+      throw new Error(`a cluster seed must be a redis:// or rediss:// URL, not ${url.protocol}`)
+    }
+    const db = url.pathname.replace(/^\//, "")
+    if (db !== "" && db !== "0") throw new Error(`a Redis Cluster has only database 0, not ${db}`)
+    if (url.hostname === "") throw new Error("a cluster seed URL needs a host")
+    return {
+      node: { host: url.hostname.replace(/^\[(.*)\]$/, "$1"), port: url.port === "" ? 6379 : Number(url.port) },
+      tls: url.protocol === "rediss:",
+      username: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password)
+    }
+  })
+  const first = parsed[0]
+  if (first === undefined) throw new Error("no Redis Cluster seed URL given")
+  if (parsed.some((seed) => seed.tls !== first.tls || seed.username !== first.username || seed.password !== first.password)) {
+    throw new Error("all cluster seed URLs must share the scheme and credentials")
+  }
+  return {
+    nodes: parsed.map((seed) => seed.node),
+    redisOptions: {
+      ...(first.username !== "" ? { username: first.username } : {}),
+      ...(first.password !== "" ? { password: first.password } : {}),
+      ...(first.tls ? { tls: {} } : {})
+    }
+  }
+}
+
+const create = (options: Options): Connection => {
+  const url = Redacted.isRedacted(options.url) ? Redacted.value(options.url) : options.url
+  if (options.cluster !== true) return new Redis(url, { ...options.options, lazyConnect: true })
+  const seeds = parseClusterUrls(url)
+  return new Cluster(seeds.nodes, {
+    ...options.clusterOptions,
+    redisOptions: { ...seeds.redisOptions, ...options.options, ...options.clusterOptions?.redisOptions },
+    lazyConnect: true
+  })
 }
 
 /**
@@ -65,16 +145,15 @@ export const make = (options: Options): Effect.Effect<RedisClientShape, RedisErr
     // The client is a resource from the moment it exists: a connect that fails
     // or times out still closes it, so no reconnect loop outlives the layer.
     const redis = yield* Effect.acquireRelease(
-      Effect.sync(() => {
-        const redis = new Redis(Redacted.isRedacted(options.url) ? Redacted.value(options.url) : options.url, {
-          ...options.options,
-          lazyConnect: true
-        })
+      Effect.try({
+        try: () => create(options),
+        catch: (cause) => new RedisError({ operation: "connect", cause })
+      }).pipe(Effect.map((redis) => {
         // ioredis reconnects by itself; without a listener it would print each error to the console.
         redis.on("error", (error: unknown) =>
           log(Effect.logWarning("Redis connection error", error instanceof Error ? error.message : error)))
         return redis
-      }),
+      })),
       close
     )
     yield* Effect.tryPromise({
@@ -90,7 +169,7 @@ export const make = (options: Options): Effect.Effect<RedisClientShape, RedisErr
   })
 
 /** QUIT when connected (pending replies arrive first), else just drop the socket and stop reconnecting. */
-const close = (redis: Redis): Effect.Effect<void> =>
+const close = (redis: Connection): Effect.Effect<void> =>
   redis.status !== "ready"
     ? Effect.sync(() => redis.disconnect())
     : Effect.tryPromise(async () => {
@@ -108,7 +187,11 @@ const close = (redis: Redis): Effect.Effect<void> =>
 export const layer = (options: Options): Layer.Layer<RedisClient, RedisError> =>
   Layer.scoped(RedisClient, make(options))
 
-/** `REDIS_URL` (required, secret) and `HERALD_REDIS_PREFIX` (default `{herald}:`). */
+/**
+ * `REDIS_URL` (required, secret), `HERALD_REDIS_PREFIX` (default `{herald}:`) and
+ * `HERALD_REDIS_CLUSTER` (default false; when true, `REDIS_URL` may list several
+ * comma-separated seed nodes).
+ */
 export const config: Config.Config<Options> = Config.all({
   url: Config.redacted("REDIS_URL").pipe(
     Config.withDescription("Redis connection URL, e.g. redis://127.0.0.1:6379/0")
@@ -116,6 +199,10 @@ export const config: Config.Config<Options> = Config.all({
   prefix: Config.string("HERALD_REDIS_PREFIX").pipe(
     Config.withDefault(defaultPrefix),
     Config.withDescription("Key prefix for every Herald key; keep a {hash tag} so Redis Cluster puts them in one slot")
+  ),
+  cluster: Config.boolean("HERALD_REDIS_CLUSTER").pipe(
+    Config.withDefault(false),
+    Config.withDescription("Connect to a Redis Cluster; REDIS_URL then lists seed nodes, comma-separated")
   )
 })
 

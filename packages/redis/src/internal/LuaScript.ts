@@ -7,15 +7,14 @@
  * hash-tagged prefix, so the script is valid on Redis Cluster.
  */
 import { Effect } from "effect"
-import type { Redis } from "ioredis"
-import { execute } from "../RedisClient.js"
+import { type Connection, execute } from "../RedisClient.js"
 
 export type Run = (keys: ReadonlyArray<string>, args: ReadonlyArray<string | number>) => Effect.Effect<unknown>
 
 type Command = (...keysAndArgs: Array<string | number>) => Promise<unknown>
 
 /** Registers `lua` under `name` (which says what it does) taking `numberOfKeys` keys. */
-export const define = (redis: Redis, name: string, numberOfKeys: number, lua: string): Run => {
+export const define = (redis: Connection, name: string, numberOfKeys: number, lua: string): Run => {
   redis.defineCommand(name, { numberOfKeys, lua })
   const command = (redis as unknown as Record<string, Command>)[name]!.bind(redis)
   return (keys, args) =>

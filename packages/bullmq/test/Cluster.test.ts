@@ -1,0 +1,95 @@
+// BullMQDeliveryQueue on a 3-master Redis Cluster (`cluster: true`): the
+// DeliveryQueue conformance suite, a fresh queue per test, and the property that
+// makes BullMQ's scripts valid there: all of a queue's keys live in one slot.
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Effect, Layer } from "effect"
+import { Cluster } from "ioredis"
+import { DeliveryQueue } from "@herald/core"
+import { DeliveryQueueSuite, Fixtures, RedisCluster } from "@herald/testkit"
+import { BullMQDeliveryQueue } from "../src/index.js"
+import { uniqueName } from "./Redis.js"
+
+const available = RedisCluster.hasRedisCluster()
+
+describe.skipIf(!available)(`BullMQDeliveryQueue on a Redis Cluster ${available ? "" : "(skipped: needs redis-server and redis-cli)"}`, () => {
+  let instance: RedisCluster.RedisClusterInstance | undefined
+  /**
+   * The seed clients are given: a master that does not serve the prefix's slot,
+   * so a client that did not follow the cluster would fail with MOVED.
+   */
+  let seed = ""
+  beforeAll(async () => {
+    instance = await RedisCluster.start()
+    seed = await instance.urlAwayFrom(instance.prefix)
+  }, 60_000)
+  afterAll(async () => {
+    await instance?.close()
+  })
+  const current = () => {
+    if (instance === undefined) throw new Error("the test Redis Cluster is not started")
+    return instance
+  }
+  /** The cluster's hash-tagged prefix without BullMQ's separator: `{herald-test-<hex>}`. */
+  const prefix = () => current().prefix.replace(/:$/, "")
+  const options = (): BullMQDeliveryQueue.Options => ({
+    connection: seed,
+    cluster: true,
+    prefix: prefix(),
+    queueName: uniqueName()
+  })
+  const freshLayer = Layer.unwrapEffect(Effect.sync(() => BullMQDeliveryQueue.layer(options())))
+
+  DeliveryQueueSuite.suite("BullMQDeliveryQueue (cluster)", freshLayer)
+
+  it.live("keeps all of a queue's keys in one slot", () =>
+    Effect.gen(function*() {
+      const queue = yield* DeliveryQueue.DeliveryQueue
+      const teamspace = Fixtures.teamspace("slot")
+      // Delayed, not consumed: the jobs stay in Redis to be looked at.
+      yield* queue.enqueue([Fixtures.job({ teamspace }), Fixtures.job({ teamspace })], { delayMs: 60_000 })
+      const cluster = yield* Effect.acquireRelease(
+        Effect.sync(() => new Cluster(current().nodes.map((node) => ({ ...node })), { lazyConnect: true })),
+        (cluster) => Effect.promise(() => cluster.quit())
+      )
+      // Connected, so `nodes()` lists the masters.
+      yield* Effect.promise(() => cluster.connect())
+      const perNode = yield* Effect.promise(() =>
+        Promise.all(cluster.nodes("master").map(async (node) => {
+          const keys: Array<string> = []
+          let cursor = "0"
+          do {
+            const [next, batch] = await node.scan(cursor, "MATCH", `${prefix()}:*`, "COUNT", 1000)
+            cursor = next
+            keys.push(...batch)
+          } while (cursor !== "0")
+          return keys
+        }))
+      )
+      const keys = perNode.flat()
+      // The delayed set, the job hashes, the id counter, the meta hash, ...
+      expect(keys.length).toBeGreaterThanOrEqual(3)
+      expect(perNode.filter((nodeKeys) => nodeKeys.length > 0)).toHaveLength(1)
+      const slots = yield* Effect.promise(() =>
+        Promise.all([prefix(), ...keys].map((key) => cluster.cluster("KEYSLOT", key) as Promise<number>))
+      )
+      expect(new Set(slots).size).toBe(1)
+    }).pipe(Effect.scoped, Effect.provide(freshLayer)))
+
+  it.effect("reads HERALD_REDIS_CLUSTER", () =>
+    Effect.gen(function*() {
+      const on = yield* BullMQDeliveryQueue.config.pipe(
+        Effect.withConfigProvider(
+          ConfigProvider.fromMap(new Map([["REDIS_URL", "redis://a:1,redis://b:2"], ["HERALD_REDIS_CLUSTER", "true"]]))
+        )
+      )
+      expect(on.cluster).toBe(true)
+      expect(BullMQDeliveryQueue.clusterSeeds(on.connection).nodes).toEqual([
+        { host: "a", port: 1 },
+        { host: "b", port: 2 }
+      ])
+      const off = yield* BullMQDeliveryQueue.config.pipe(
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["REDIS_URL", "redis://a:1"]])))
+      )
+      expect(off.cluster).toBe(false)
+    }))
+})

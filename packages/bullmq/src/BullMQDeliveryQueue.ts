@@ -27,8 +27,8 @@
  */
 import { type ConnectionOptions, DelayedError, type Job, Queue, Worker } from "bullmq"
 import { Cluster, type ClusterNode, type RedisOptions } from "ioredis"
-import { Config, ConfigError, Context, Effect, Either, Exit, Layer, Redacted, Runtime, type Scope } from "effect"
-import { type DeliveryJob, DeliveryQueue } from "@herald/core"
+import { Config, ConfigError, Context, Duration, Effect, Either, Exit, Layer, Redacted, Runtime, type Scope } from "effect"
+import { type DeliveryJob, DeliveryQueue, DeliverySettings } from "@herald/core"
 import * as JobData from "./JobData.js"
 
 export const DEFAULT_PREFIX = "{herald}"
@@ -179,8 +179,10 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
     const prefix = options.prefix ?? DEFAULT_PREFIX
     /** For BullMQ's callbacks and events, which run outside any fiber. */
     const runtime = yield* Effect.runtime<never>()
+    // BullMQ emits "error" mostly for lost connections, which ioredis retries on
+    // its own: a warning, not an error, or every Redis restart pages someone.
     const report = (message: string) => (error: unknown) => {
-      Runtime.runFork(runtime)(Effect.logError(message, errorMessage(error)))
+      Runtime.runFork(runtime)(Effect.logWarning(message, errorMessage(error)))
     }
     /** Closing must not throw in a finalizer: a failed close is logged. */
     const close = (what: string, closing: () => Promise<void>) =>
@@ -370,6 +372,21 @@ const queueNameOk = (value: string) =>
  * `HERALD_REDIS_CLUSTER` (default false; when true `REDIS_URL` may list several
  * comma-separated seed nodes, as for the Redis stores).
  */
+const millis = (name: string, fallback: number, description: string) =>
+  Config.duration(name).pipe(
+    Config.withDefault(Duration.millis(fallback)),
+    Config.mapOrFail((duration) => {
+      const ms = Math.round(Duration.toMillis(duration))
+      return ms >= 1_000 ? Either.right(ms) : Either.left(ConfigError.InvalidData([name], "must be at least 1 second"))
+    }),
+    Config.withDescription(description)
+  )
+
+/**
+ * `REDIS_URL` (required), `HERALD_QUEUE_PREFIX`, `HERALD_QUEUE_NAME`,
+ * `HERALD_REDIS_CLUSTER`, `HERALD_QUEUE_LOCK_DURATION` (which must exceed
+ * `HERALD_DELIVERY_TIMEOUT`) and `HERALD_QUEUE_STALLED_INTERVAL`.
+ */
 export const config: Config.Config<Options> = Config.all({
   connection: Config.redacted("REDIS_URL").pipe(
     Config.withDescription("Redis URL for the delivery queue, e.g. redis://localhost:6379/0")
@@ -386,8 +403,29 @@ export const config: Config.Config<Options> = Config.all({
   cluster: Config.boolean("HERALD_REDIS_CLUSTER").pipe(
     Config.withDefault(false),
     Config.withDescription("Connect to a Redis Cluster; REDIS_URL then lists seed nodes, comma-separated")
+  ),
+  lockDurationMs: millis(
+    "HERALD_QUEUE_LOCK_DURATION",
+    DEFAULT_LOCK_DURATION_MS,
+    "How long a worker holds a delivery without renewing its lock; longer than HERALD_DELIVERY_TIMEOUT"
+  ),
+  stalledIntervalMs: millis(
+    "HERALD_QUEUE_STALLED_INTERVAL",
+    DEFAULT_STALLED_INTERVAL_MS,
+    "How often workers look for deliveries of a dead worker; the same in every process"
+  ),
+  delivery: DeliverySettings.config
+}).pipe(
+  // A lock shorter than a delivery may take lets a live delivery be taken for stalled and sent twice.
+  Config.mapOrFail(({ delivery, ...options }) =>
+    options.lockDurationMs > delivery.timeoutMs
+      ? Either.right(options)
+      : Either.left(ConfigError.InvalidData(
+        ["HERALD_QUEUE_LOCK_DURATION"],
+        `must be longer than HERALD_DELIVERY_TIMEOUT (${delivery.timeoutMs} ms), got ${options.lockDurationMs} ms`
+      ))
   )
-})
+)
 
 export const layerConfig: Layer.Layer<DeliveryQueue.DeliveryQueue | BullMQDeliveryQueue, ConfigError.ConfigError> =
   Layer.unwrapEffect(Effect.gen(function*() {

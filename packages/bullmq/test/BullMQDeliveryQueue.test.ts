@@ -242,6 +242,28 @@ describe("BullMQDeliveryQueue.config", () => {
       expect(String(error)).toContain("HERALD_QUEUE_NAME")
     }))
 
+  it.effect("reads the lock and stall intervals, defaulting to 60 s and 30 s", () =>
+    Effect.gen(function*() {
+      const load = (env: Record<string, string>) =>
+        Effect.withConfigProvider(
+          BullMQDeliveryQueue.config,
+          ConfigProvider.fromMap(new Map(Object.entries({ REDIS_URL: "redis://localhost:6379/0", ...env })))
+        )
+      expect(yield* load({})).toMatchObject({ lockDurationMs: 60_000, stalledIntervalMs: 30_000 })
+      expect(
+        yield* load({ HERALD_QUEUE_LOCK_DURATION: "8 seconds", HERALD_QUEUE_STALLED_INTERVAL: "2 seconds", HERALD_DELIVERY_TIMEOUT: "5 seconds" })
+      ).toMatchObject({ lockDurationMs: 8_000, stalledIntervalMs: 2_000 })
+    }))
+
+  it.effect("refuses a lock that does not outlive the delivery timeout, naming both variables", () =>
+    Effect.gen(function*() {
+      const error = yield* read({ REDIS_URL: "redis://localhost:6379/0", HERALD_QUEUE_LOCK_DURATION: "15 seconds" })
+      expect(String(error)).toContain("HERALD_QUEUE_LOCK_DURATION")
+      expect(String(error)).toContain("HERALD_DELIVERY_TIMEOUT")
+      const tooShort = yield* read({ REDIS_URL: "redis://localhost:6379/0", HERALD_QUEUE_STALLED_INTERVAL: "10 millis" })
+      expect(String(tooShort)).toContain("HERALD_QUEUE_STALLED_INTERVAL")
+    }))
+
   it.effect("layerConfig fails with the ConfigError, not a defect", () =>
     Effect.gen(function*() {
       const exit = yield* Effect.exit(

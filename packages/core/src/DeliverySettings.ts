@@ -1,7 +1,7 @@
 /**
  * How deliveries are made: timeout and worker concurrency.
  */
-import { Config, Context, Duration, Layer } from "effect"
+import { Config, ConfigError, Context, Duration, Either, Layer } from "effect"
 
 export interface DeliverySettingsShape {
   /** Total time allowed for one attempt (connect, send, response). */
@@ -28,7 +28,12 @@ export const config: Config.Config<DeliverySettingsShape> = Config.all({
   ),
   concurrency: Config.integer("HERALD_WORKER_CONCURRENCY").pipe(
     Config.withDefault(defaults.concurrency),
-    Config.validate({ message: "must be from 1 to 1000", validation: (n: number) => n >= 1 && n <= 1000 }),
+    // mapOrFail with the name, not Config.validate: after withDefault the latter loses the variable's name.
+    Config.mapOrFail((n) =>
+      n >= 1 && n <= 1000
+        ? Either.right(n)
+        : Either.left(ConfigError.InvalidData(["HERALD_WORKER_CONCURRENCY"], "must be from 1 to 1000"))
+    ),
     Config.withDescription("Deliveries in flight at once per worker process")
   )
 })

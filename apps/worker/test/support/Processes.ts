@@ -36,7 +36,13 @@ const sharedEnv = (shared: Shared): Record<string, string> => ({
   HERALD_ALLOW_PRIVATE_URLS: "true",
   HERALD_RETRY_SCHEDULE: shared.retrySchedule,
   HERALD_REDIS_PREFIX: `${shared.tag}:`,
-  HERALD_QUEUE_PREFIX: shared.tag
+  HERALD_QUEUE_PREFIX: shared.tag,
+  // Short lock and stall check so a killed worker's deliveries come back in
+  // seconds; every process gets the same interval, as BullMQ needs. The lock
+  // must outlive the 5 s delivery timeout, which every process is given.
+  HERALD_DELIVERY_TIMEOUT: "5 seconds",
+  HERALD_QUEUE_LOCK_DURATION: "8 seconds",
+  HERALD_QUEUE_STALLED_INTERVAL: "2 seconds"
 })
 
 /** A child's environment: the parent's minus anything Herald reads, plus `extra`. */

@@ -5,18 +5,34 @@
  */
 import { HttpServer } from "@effect/platform"
 import type { Herald, Ids } from "@herald/core"
-import { RedisServer } from "@herald/testkit"
+import { RedisCluster, RedisServer } from "@herald/testkit"
 import { ConfigProvider, Context, Effect, Exit, Layer, Redacted, Scope } from "effect"
 import type * as Embedded from "../../src/Embedded.js"
 import * as Ports from "../../src/Ports.js"
 import * as Process from "../../src/Process.js"
 
-export type Backend = "memory" | "redis"
+export type Backend = "memory" | "redis" | "redis-cluster"
 
-/** Every backend the end-to-end suites run on (Redis only where a server can be had). */
-export const backends: ReadonlyArray<Backend> = RedisServer.hasRedisServer() || process.env["REDIS_URL"]
-  ? ["memory", "redis"]
-  : ["memory"]
+/** Every backend the end-to-end suites run on: Redis where a server can be had, a Cluster where it can be made. */
+export const backends: ReadonlyArray<Backend> = [
+  "memory",
+  ...(RedisServer.hasRedisServer() || process.env["REDIS_URL"] ? ["redis" as const] : []),
+  ...(RedisCluster.hasRedisCluster() ? ["redis-cluster" as const] : [])
+]
+
+/** The Redis (or Cluster) a backend needs, as configuration for the Redis ports. */
+const startRedis = async (backend: Backend) => {
+  if (backend === "memory") return undefined
+  const redis = backend === "redis" ? await RedisServer.start() : await RedisCluster.start()
+  const tag = redis.prefix.replace(/[{}:]/g, "")
+  const env = new Map([
+    ["REDIS_URL", backend === "redis" ? redis.url : (redis as RedisCluster.RedisClusterInstance).urls],
+    ["HERALD_REDIS_CLUSTER", String(backend === "redis-cluster")],
+    ["HERALD_REDIS_PREFIX", `{${tag}}:`],
+    ["HERALD_QUEUE_PREFIX", `{${tag}}`]
+  ])
+  return { close: () => redis.close(), provider: ConfigProvider.fromMap(env) }
+}
 
 export interface RunningApp {
   readonly backend: Backend
@@ -39,16 +55,10 @@ export const start = async (
     allowPrivateUrls: options.allowPrivateUrls ?? true,
     delivery: options.delivery ?? { timeoutMs: 2_000, concurrency: 10 }
   }
-  const redis = backend === "redis" ? await RedisServer.start() : undefined
+  const redis = await startRedis(backend)
   const ports = redis === undefined
     ? Ports.memory
-    : Ports.redis.pipe(Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(
-      new Map([
-        ["REDIS_URL", redis.url],
-        ["HERALD_REDIS_PREFIX", `{${redis.prefix.replace(/:$/, "")}}:`],
-        ["HERALD_QUEUE_PREFIX", `{${redis.prefix.replace(/:$/, "")}}`]
-      ])
-    ))))
+    : Ports.redis.pipe(Layer.provide(Layer.setConfigProvider(redis.provider)))
   const layer = Process.all({
     listen: { port: 0, host: "127.0.0.1" },
     apiKeys: Object.entries(keys).map(([key, teamspace]) => [Redacted.make(key), teamspace as Ids.TeamspaceId] as const),

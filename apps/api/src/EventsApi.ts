@@ -25,7 +25,10 @@ export const PublishedEvent = Schema.Struct({
   duplicate: Schema.Boolean.annotations({
     description: "True when an event with this id had already been published; nothing new was delivered."
   }),
-  deliveries: Schema.Int.annotations({ description: "Deliveries this request enqueued." })
+  deliveries: Schema.Int.annotations({
+    description:
+      "Deliveries this request enqueued. A fan-out to more subscriptions than one chunk (500) enqueues the first chunk here and the rest in the background."
+  })
 }).annotations({ identifier: "PublishedEvent" })
 
 export class Events extends HttpApiGroup.make("events")

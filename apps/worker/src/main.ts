@@ -6,7 +6,7 @@
  */
 import { NodeRuntime } from "@effect/platform-node"
 import * as BullMQ from "@herald/bullmq"
-import { Dispatcher, Herald } from "@herald/core"
+import { Herald } from "@herald/core"
 import * as Redis from "@herald/redis"
 import * as Undici from "@herald/undici"
 import { Config, Effect, Layer } from "effect"
@@ -23,7 +23,7 @@ const program = Effect.gen(function*() {
   const settings = yield* Herald.settingsConfig
   return yield* Layer.launch(
     Herald.workerLayer.pipe(
-      Layer.provide(Dispatcher.Dispatcher.Default),
+      Layer.provide(Herald.workerServicesLayer),
       Layer.provide(ports),
       Layer.provide(Herald.settingsLayer(settings))
     )

@@ -224,7 +224,7 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
     )
     yield* Effect.promise(() => queue.waitUntilReady())
 
-    const enqueue = (jobs: ReadonlyArray<DeliveryJob.DeliveryJob>, enqueueOptions?: { readonly delayMs?: number }) =>
+    const enqueue = (jobs: ReadonlyArray<DeliveryJob.QueueTask>, enqueueOptions?: { readonly delayMs?: number }) =>
       jobs.length === 0 ? Effect.void : Effect.promise(() =>
         queue.addBulk(jobs.map((job) => ({
           name: JobData.JOB_NAME,
@@ -245,7 +245,7 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
     let paused = false
 
     const consume = <R>(
-      handle: (job: DeliveryJob.DeliveryJob) => Effect.Effect<DeliveryJob.DeliveryOutcome, never, R>,
+      handle: (job: DeliveryJob.QueueTask) => Effect.Effect<DeliveryJob.DeliveryOutcome, never, R>,
       consumeOptions: DeliveryQueue.ConsumeOptions
     ): Effect.Effect<void, never, R | Scope.Scope> =>
       Effect.gen(function*() {
@@ -288,7 +288,7 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
                 )
                 : Effect.logError("delivery handler died; job dropped", exit.cause).pipe(Effect.as<Settlement>("settled"))
             }),
-            Effect.annotateLogs({ eventId: job.eventId, webhookId: job.webhookId, attempt: job.attempt })
+            Effect.annotateLogs(job.logAnnotations)
           )
         }
 

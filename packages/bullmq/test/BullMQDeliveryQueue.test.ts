@@ -20,7 +20,9 @@ const rawClient = (redis: RedisServer.RedisInstance) =>
 
 const recorder = Effect.gen(function*() {
   const handled = yield* Ref.make<ReadonlyArray<DeliveryJob.DeliveryJob>>([])
-  const record = (job: DeliveryJob.DeliveryJob) => Ref.update(handled, (all) => [...all, job])
+  // These tests enqueue delivery jobs only.
+  const record = (job: DeliveryJob.QueueTask) =>
+    DeliveryJob.isFanOut(job) ? Effect.dieMessage("unexpected fan-out task") : Ref.update(handled, (all) => [...all, job])
   const attempts = Effect.map(Ref.get(handled), (all) => all.map((job) => job.attempt))
   const waitFor = (n: number) =>
     Fixtures.eventually(`${n} job(s) handled`, Effect.map(Ref.get(handled), (all) => all.length >= n))

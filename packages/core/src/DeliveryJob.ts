@@ -1,5 +1,6 @@
 /**
- * A queued delivery: ids only, never the payload (that is stored once per event).
+ * Queue tasks, ids only, never the payload (that is stored once per event):
+ * a delivery of one event to one subscription, or one step of a large fan-out.
  */
 import { Schema } from "effect"
 import { EventId, TeamspaceId, WebhookId } from "./Ids.js"
@@ -23,7 +24,43 @@ export class DeliveryJob extends Schema.Class<DeliveryJob>("@herald/core/Deliver
   next(): DeliveryJob {
     return new DeliveryJob({ ...this, attempt: this.attempt + 1 })
   }
+
+  get logAnnotations(): Record<string, unknown> {
+    return { eventId: this.eventId, webhookId: this.webhookId, attempt: this.attempt }
+  }
 }
+
+/**
+ * One step of a fan-out too large to enqueue inside the publish request: enqueue
+ * the deliveries of the next chunk of subscriptions after `after`, and the next
+ * step if there are more. Running a step twice is harmless: delivery jobs still
+ * pending are deduplicated by key.
+ */
+export class FanOutJob extends Schema.Class<FanOutJob>("@herald/core/FanOutJob")({
+  teamspace: TeamspaceId,
+  eventId: EventId,
+  /** The last subscription already fanned out to. */
+  after: WebhookId
+}) {
+  /** `@` appears in no id, so the parts cannot run into each other. */
+  get key(): string {
+    return `fanout@${this.teamspace}@${this.eventId}@${this.after}`
+  }
+
+  /** A fan-out step is never retried on a schedule; a retry repeats it. */
+  next(): FanOutJob {
+    return this
+  }
+
+  get logAnnotations(): Record<string, unknown> {
+    return { eventId: this.eventId, fanOutAfter: this.after }
+  }
+}
+
+/** What the queue carries. */
+export type QueueTask = DeliveryJob | FanOutJob
+
+export const isFanOut = (task: QueueTask): task is FanOutJob => task instanceof FanOutJob
 
 /** What the worker tells the queue after handling a job. */
 export type DeliveryOutcome =

@@ -3,7 +3,7 @@
  * already pending (queued, delayed or in flight) is not enqueued again.
  */
 import { Context, type Effect, type Scope } from "effect"
-import type { DeliveryJob, DeliveryOutcome } from "./DeliveryJob.js"
+import type { DeliveryOutcome, QueueTask } from "./DeliveryJob.js"
 
 export interface ConsumeOptions {
   /** Deliveries in flight at once in this process. */
@@ -12,7 +12,7 @@ export interface ConsumeOptions {
 
 export interface DeliveryQueueShape {
   /** Enqueue jobs to run after `delayMs` (default 0); duplicates of pending keys are dropped. */
-  readonly enqueue: (jobs: ReadonlyArray<DeliveryJob>, options?: { readonly delayMs?: number }) => Effect.Effect<void>
+  readonly enqueue: (jobs: ReadonlyArray<QueueTask>, options?: { readonly delayMs?: number }) => Effect.Effect<void>
   /**
    * Starts consumers in the caller's scope and returns at once. They run until the
    * scope closes; closing waits for handlers in flight (an adapter must not make a
@@ -22,7 +22,7 @@ export interface DeliveryQueueShape {
    * the same attempt a bounded number of times, then settled.
    */
   readonly consume: <R>(
-    handle: (job: DeliveryJob) => Effect.Effect<DeliveryOutcome, never, R>,
+    handle: (job: QueueTask) => Effect.Effect<DeliveryOutcome, never, R>,
     options: ConsumeOptions
   ) => Effect.Effect<void, never, R | Scope.Scope>
 }

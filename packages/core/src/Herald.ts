@@ -12,6 +12,7 @@ import * as DeliverySettings from "./DeliverySettings.js"
 import * as Dispatcher from "./Dispatcher.js"
 import type * as EventStore from "./EventStore.js"
 import * as EventType from "./EventType.js"
+import * as FanOut from "./FanOut.js"
 import * as Publisher from "./Publisher.js"
 import * as RetrySchedule from "./RetrySchedule.js"
 import type * as SubscriptionStore from "./SubscriptionStore.js"
@@ -53,10 +54,13 @@ export const settingsLayer = (settings: Settings) =>
 /** The core services, given the ports and settings. */
 export const servicesLayer = Layer.mergeAll(
   Webhooks.Webhooks.Default,
-  Publisher.Publisher.Default,
+  Publisher.Publisher.Default.pipe(Layer.provideMerge(FanOut.FanOut.Default)),
   Dispatcher.Dispatcher.Default,
   ApiKeys.ApiKeys.Default
 )
+
+/** What a delivery worker needs: dispatching and fan-out continuation. */
+export const workerServicesLayer = Layer.merge(Dispatcher.Dispatcher.Default, FanOut.FanOut.Default)
 
 /** The delivery loop, as a layer: consumers run while the layer is alive and drain when it closes. */
 export const workerLayer = Layer.scopedDiscard(Worker.run)

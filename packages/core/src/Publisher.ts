@@ -7,15 +7,12 @@
  * nothing is sent twice but in that crash window).
  */
 import { Clock, Effect } from "effect"
-import { DeliveryJob } from "./DeliveryJob.js"
-import { DeliveryQueue } from "./DeliveryQueue.js"
 import { EventConflict, InvalidInput } from "./Errors.js"
 import { Event, type PublishEvent, type Published } from "./Event.js"
 import { EventStore } from "./EventStore.js"
 import { EventCatalog } from "./EventType.js"
+import { FanOut } from "./FanOut.js"
 import { type EventId, isEventId, makeEventId, type TeamspaceId } from "./Ids.js"
-import { RetrySchedule } from "./RetrySchedule.js"
-import { SubscriptionStore } from "./SubscriptionStore.js"
 
 /** The default cap on an event's serialised `data`. */
 export const MAX_DATA_BYTES = 256 * 1024
@@ -26,10 +23,8 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publisher", {
   effect: Effect.gen(function*() {
     const events = yield* EventStore
-    const subscriptions = yield* SubscriptionStore
-    const queue = yield* DeliveryQueue
     const catalog = yield* EventCatalog
-    const schedule = yield* RetrySchedule
+    const fanOut = yield* FanOut
 
     const validate = (input: PublishEvent): Effect.Effect<string, InvalidInput> => {
       if (!catalog.publishable.has(input.type)) {
@@ -47,17 +42,6 @@ export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publish
       }
       return Effect.succeed(dataJson)
     }
-
-    const fanOut = (event: Event) =>
-      Effect.gen(function*() {
-        const targets = yield* subscriptions.active(event.teamspace, event.type)
-        if (targets.length === 0) return 0
-        const jobs = targets.map((webhook) =>
-          new DeliveryJob({ teamspace: event.teamspace, eventId: event.id, webhookId: webhook.id, attempt: 1 })
-        )
-        yield* queue.enqueue(jobs, { delayMs: schedule.delays[0] ?? 0 })
-        return jobs.length
-      })
 
     const publish = (teamspace: TeamspaceId, input: PublishEvent) =>
       Effect.gen(function*() {
@@ -77,14 +61,15 @@ export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publish
             return yield* Effect.fail(new EventConflict({ id: event.id }))
           }
           if (dispatched) return { event: existing, duplicate: true, deliveries: 0 } satisfies Published
-          const deliveries = yield* fanOut(existing)
+          const { deliveries } = yield* fanOut.step(existing)
           yield* events.markDispatched(existing.teamspace, existing.id)
           yield* Effect.logInfo("finished the fan-out of a previously stored event").pipe(
             Effect.annotateLogs({ eventId: existing.id, deliveries })
           )
           return { event: existing, duplicate: true, deliveries } satisfies Published
         }
-        const deliveries = yield* fanOut(event)
+        // The first chunk now; the rest, if any, by the worker from the FanOutJob this enqueues.
+        const { deliveries } = yield* fanOut.step(event)
         yield* events.markDispatched(event.teamspace, event.id)
         yield* Effect.annotateLogs(Effect.logDebug("event published"), {
           eventId: event.id,

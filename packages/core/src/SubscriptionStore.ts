@@ -31,6 +31,12 @@ export interface SubscriptionStoreShape {
   readonly count: (teamspace: TeamspaceId) => Effect.Effect<number>
   /** Enabled webhooks of the teamspace subscribed to the event type: the fan-out set. */
   readonly active: (teamspace: TeamspaceId, eventType: EventType) => Effect.Effect<ReadonlyArray<Webhook>>
+  /** The fan-out set in id order, `limit` at a time, strictly after `after`. */
+  readonly activePage: (
+    teamspace: TeamspaceId,
+    eventType: EventType,
+    page: { readonly after?: WebhookId | undefined; readonly limit: number }
+  ) => Effect.Effect<ReadonlyArray<Webhook>>
 }
 
 export class SubscriptionStore extends Context.Tag("@herald/core/SubscriptionStore")<

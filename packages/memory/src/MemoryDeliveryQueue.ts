@@ -49,7 +49,7 @@ export class MemoryDeliveryQueue extends Context.Tag("@herald/memory/MemoryDeliv
 
 interface Delayed {
   readonly dueAt: number
-  readonly job: DeliveryJob.DeliveryJob
+  readonly job: DeliveryJob.QueueTask
 }
 
 /** A FIFO with O(1) take (Array#shift is O(n) on large arrays). */
@@ -95,7 +95,7 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
   /** The queue's own lifetime: the scheduler and running handlers end with it. */
   const queueScope = yield* Effect.scope
   const pending = new Set<string>()
-  const ready = new Fifo<DeliveryJob.DeliveryJob>()
+  const ready = new Fifo<DeliveryJob.QueueTask>()
   /** Ascending by `dueAt`; equal times keep insertion order. */
   const delayed: Array<Delayed> = []
   /** Defect retries so far, by job key. */
@@ -114,7 +114,7 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
   }
 
   /** Puts a job whose key is already in `pending` where it belongs. */
-  const place = (job: DeliveryJob.DeliveryJob, delayMs: number, now: number) => {
+  const place = (job: DeliveryJob.QueueTask, delayMs: number, now: number) => {
     if (!(delayMs > 0)) {
       ready.push(job)
       wakeConsumers(1)
@@ -136,7 +136,7 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
     }
   }
 
-  const enqueue = (jobs: ReadonlyArray<DeliveryJob.DeliveryJob>, options?: { readonly delayMs?: number }) =>
+  const enqueue = (jobs: ReadonlyArray<DeliveryJob.QueueTask>, options?: { readonly delayMs?: number }) =>
     Effect.flatMap(Clock.currentTimeMillis, (now) =>
       Effect.sync(() => {
         for (const job of jobs) {
@@ -167,7 +167,7 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
   yield* Effect.forkIn(scheduler, queueScope)
 
   /** Records how a handled job ended: settled, or placed again for its next try. */
-  const settle = (job: DeliveryJob.DeliveryJob, exit: Exit.Exit<DeliveryJob.DeliveryOutcome>) =>
+  const settle = (job: DeliveryJob.QueueTask, exit: Exit.Exit<DeliveryJob.DeliveryOutcome>) =>
     Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       const key = job.key
@@ -187,10 +187,10 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
         pending.delete(key)
         yield* Effect.logError("delivery handler died; job dropped", exit.cause)
       }
-    }).pipe(Effect.annotateLogs({ eventId: job.eventId, webhookId: job.webhookId, attempt: job.attempt }))
+    }).pipe(Effect.annotateLogs(job.logAnnotations))
 
   const consume = <R>(
-    handle: (job: DeliveryJob.DeliveryJob) => Effect.Effect<DeliveryJob.DeliveryOutcome, never, R>,
+    handle: (job: DeliveryJob.QueueTask) => Effect.Effect<DeliveryJob.DeliveryOutcome, never, R>,
     options: DeliveryQueue.ConsumeOptions
   ): Effect.Effect<void, never, R | Scope.Scope> => {
     // Closing the consumer's scope lets a delivery in flight finish and its outcome
@@ -201,7 +201,7 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
     // `Effect.timeout` cannot interrupt what it times, so wrapping the handler in
     // `Effect.uninterruptible` would switch off the delivery timeout. The fiber
     // lives in the queue's scope, so tearing the whole queue down still ends it.
-    const run = (job: DeliveryJob.DeliveryJob) =>
+    const run = (job: DeliveryJob.QueueTask) =>
       Effect.forkIn(Effect.interruptible(Effect.suspend(() => handle(job))), queueScope).pipe(
         Effect.flatMap(Fiber.await),
         Effect.flatMap((exit) => settle(job, exit))

@@ -105,7 +105,18 @@ export const make: Effect.Effect<SubscriptionStore.SubscriptionStoreShape> = Eff
       return Array.from(ids).sort().map((id) => space.byId.get(id)!)
     })
 
-  return { insert, get, update, remove, list, count, active }
+  const activePage = (
+    teamspace: Ids.TeamspaceId,
+    eventType: EventType.EventType,
+    page: { readonly after?: Ids.WebhookId | undefined; readonly limit: number }
+  ) =>
+    Effect.map(active(teamspace, eventType), (all) => {
+      const after = page.after
+      const start = after === undefined ? 0 : all.findIndex((webhook) => webhook.id > after)
+      return start === -1 ? [] : all.slice(start, start + page.limit)
+    })
+
+  return { insert, get, update, remove, list, count, active, activePage }
 })
 
 export const layer: Layer.Layer<SubscriptionStore.SubscriptionStore> = Layer.effect(

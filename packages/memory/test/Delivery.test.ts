@@ -6,9 +6,10 @@ import { Clock, Effect, Layer, Logger, LogLevel, Ref, type Scope } from "effect"
 import {
   AttemptLog,
   DeliverySettings,
-  Dispatcher,
   EventStore,
   EventType,
+  FanOut,
+  Herald,
   type Ids,
   Publisher,
   RetrySchedule,
@@ -47,7 +48,7 @@ const FakeTransport = Layer.effect(
   Effect.map(FakeReceiver, (receiver): Transport.TransportShape => ({ send: receiver.send }))
 ).pipe(Layer.provideMerge(FakeReceiver.Default))
 
-const TestLayer = Layer.mergeAll(Webhooks.Webhooks.Default, Publisher.Publisher.Default, Dispatcher.Dispatcher.Default).pipe(
+const TestLayer = Herald.servicesLayer.pipe(
   Layer.provideMerge(Layer.mergeAll(
     MemoryLayer.layer,
     EventType.layerDefault,
@@ -231,6 +232,28 @@ describe("delivery on the memory adapters", () => {
         "order-crash"
       ])
     })))
+
+  it.live("a fan-out larger than a chunk: the publish enqueues one chunk, the worker the rest, each once", () =>
+    run(Effect.gen(function*() {
+      const webhooks = yield* Webhooks.Webhooks
+      const publisher = yield* Publisher.Publisher
+      const receiver = yield* FakeReceiver
+      const teamspace = Fixtures.teamspace()
+      const urls: Array<string> = []
+      for (let i = 0; i < 8; i++) {
+        const url = `http://receiver.test/many/${i}`
+        urls.push(url)
+        yield* webhooks.create(teamspace, { url, events: [Fixtures.typeA] })
+      }
+      yield* startWorker
+
+      const published = yield* publisher.publish(teamspace, { type: Fixtures.typeA, data: { n: 1 } })
+      expect(published.deliveries).toBe(3)
+      yield* requestCount(8)
+      yield* queueIdle
+      const received = (yield* Ref.get(receiver.requests)).map((request) => request.url)
+      expect([...received].sort()).toEqual([...urls].sort())
+    }).pipe(Effect.provideService(FanOut.FanOutChunkSize, 3))))
 
   it.live("the body is the Datagrid envelope, signed as t=<unix>,v1=<hex> with timestamp == t", () =>
     run(Effect.gen(function*() {

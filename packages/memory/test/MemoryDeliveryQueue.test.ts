@@ -15,7 +15,9 @@ const settle = Effect.repeatN(Effect.yieldNow(), 50)
 
 const recorder = Effect.gen(function*() {
   const handled = yield* Ref.make<ReadonlyArray<DeliveryJob.DeliveryJob>>([])
-  const record = (job: DeliveryJob.DeliveryJob) => Ref.update(handled, (all) => [...all, job])
+  // These tests enqueue delivery jobs only.
+  const record = (task: DeliveryJob.QueueTask) =>
+    DeliveryJob.isFanOut(task) ? Effect.dieMessage("unexpected fan-out task") : Ref.update(handled, (all) => [...all, task])
   return { handled, record, attempts: Effect.map(Ref.get(handled), (all) => all.map((job) => job.attempt)) }
 })
 

@@ -135,7 +135,22 @@ export const make: Effect.Effect<SubscriptionStore.SubscriptionStoreShape, never
         Effect.flatMap((members) => load(teamspace, members.map((member) => member.slice(eventType.length + 1))))
       )
 
-    return { insert, get, update, remove, list, count, active }
+    const activePage = (
+      teamspace: Ids.TeamspaceId,
+      eventType: EventType.EventType,
+      page: { readonly after?: Ids.WebhookId | undefined; readonly limit: number }
+    ) => {
+      if (page.limit < 1) return Effect.succeed([])
+      const min = page.after === undefined ? `[${eventType}:` : `(${eventType}:${page.after}`
+      return execute(
+        "ZRANGEBYLEX",
+        () => redis.zrangebylex(activeKey(teamspace), min, `(${eventType};`, "LIMIT", 0, page.limit)
+      ).pipe(
+        Effect.flatMap((members) => load(teamspace, members.map((member) => member.slice(eventType.length + 1))))
+      )
+    }
+
+    return { insert, get, update, remove, list, count, active, activePage }
   }
 )
 

@@ -46,20 +46,23 @@ type Queue = DeliveryQueue.DeliveryQueueShape
 const recorder = (teamspace: Ids.TeamspaceId) =>
   Effect.gen(function*() {
     const handled = yield* Ref.make<ReadonlyArray<Handled>>([])
+    const fanOuts = yield* Ref.make<ReadonlyArray<DeliveryJob.FanOutJob>>([])
     const handler = (
       outcome: (job: DeliveryJob.DeliveryJob) => Effect.Effect<DeliveryJob.DeliveryOutcome> = () =>
         Effect.succeed(DeliveryJob.done)
     ) =>
-    (job: DeliveryJob.DeliveryJob): Effect.Effect<DeliveryJob.DeliveryOutcome> =>
+    (job: DeliveryJob.QueueTask): Effect.Effect<DeliveryJob.DeliveryOutcome> =>
       job.teamspace !== teamspace
         ? Effect.succeed(DeliveryJob.done)
+        : DeliveryJob.isFanOut(job)
+        ? Effect.as(Ref.update(fanOuts, (all) => [...all, job]), DeliveryJob.done)
         : Clock.currentTimeMillis.pipe(
           Effect.flatMap((at) => Ref.update(handled, (all) => [...all, { job, at }])),
           Effect.zipRight(Effect.suspend(() => outcome(job)))
         )
     const count = Effect.map(Ref.get(handled), (all) => all.length)
     const waitFor = (n: number) => Fixtures.eventually(`${n} job(s) handled`, Effect.map(count, (c) => c >= n))
-    return { handled, handler, count, waitFor } as const
+    return { handled, fanOuts, handler, count, waitFor } as const
   })
 
 export const suite = (name: string, layer: Layer.Layer<DeliveryQueue.DeliveryQueue, unknown>) =>
@@ -81,6 +84,23 @@ export const suite = (name: string, layer: Layer.Layer<DeliveryQueue.DeliveryQue
         yield* waitFor(1)
         yield* Effect.sleep(QUIET)
         expect((yield* Ref.get(handled)).map((h) => summary(h.job))).toEqual([summary(job)])
+      }))
+
+    test("a fan-out step arrives as a FanOutJob with its fields, once, beside delivery jobs", (queue) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const { fanOuts, handler, waitFor } = yield* recorder(teamspace)
+        const delivery = Fixtures.job({ teamspace })
+        const step = new DeliveryJob.FanOutJob({ teamspace, eventId: delivery.eventId, after: delivery.webhookId })
+        yield* queue.consume(handler(), { concurrency: 2 })
+        yield* queue.enqueue([step, delivery, step])
+        yield* waitFor(1)
+        yield* Fixtures.eventually("the fan-out step handled", Effect.map(Ref.get(fanOuts), (all) => all.length >= 1))
+        yield* Effect.sleep(QUIET)
+        const seen = yield* Ref.get(fanOuts)
+        expect(seen).toHaveLength(1)
+        expect(seen[0]).toBeInstanceOf(DeliveryJob.FanOutJob)
+        expect({ ...seen[0] }).toEqual({ ...step })
       }))
 
     test("every job of a batch is handled exactly once", (queue) =>

@@ -250,6 +250,39 @@ export const suite = (name: string, layer: Layer.Layer<SubscriptionStore.Subscri
     )
 
     test(
+      "activePage walks the fan-out set in id order, limit at a time, strictly after the cursor",
+      Effect.gen(function*() {
+        const store = yield* SubscriptionStore.SubscriptionStore
+        const teamspace = Fixtures.teamspace()
+        let time = Fixtures.baseTime
+        const make = (options: Omit<Fixtures.WebhookOptions, "time">) => Fixtures.webhook({ ...options, time: time++ })
+        const matching = Array.from({ length: 7 }, () => make({ teamspace, events: [Fixtures.typeA] }))
+        const disabled = make({ teamspace, events: [Fixtures.typeA], enabled: false })
+        const otherType = make({ teamspace, events: [Fixtures.typeB] })
+        // Inserted out of order: the page order must come from the ids, not insertion.
+        for (const hook of [...matching].reverse()) yield* store.insert(hook)
+        yield* store.insert(disabled)
+        yield* store.insert(otherType)
+
+        const walked: Array<string> = []
+        let after: Ids.WebhookId | undefined
+        for (let pages = 0; pages < 10; pages++) {
+          const page = yield* store.activePage(teamspace, Fixtures.typeA, { after, limit: 3 })
+          expect(page.length).toBeLessThanOrEqual(3)
+          walked.push(...ids(page))
+          if (page.length < 3) break
+          after = page.at(-1)!.id
+        }
+        expect(walked).toEqual(ids(matching))
+        expect(yield* store.activePage(teamspace, Fixtures.typeA, { after: matching.at(-1)!.id, limit: 3 })).toEqual([])
+        expect(ids(yield* store.activePage(teamspace, Fixtures.typeA, { after: matching[1]!.id, limit: 2 }))).toEqual(
+          ids(matching.slice(2, 4))
+        )
+        expect(yield* store.activePage(Fixtures.teamspace(), Fixtures.typeA, { limit: 3 })).toEqual([])
+      })
+    )
+
+    test(
       "active returns the enabled webhooks of the teamspace subscribed to the type",
       Effect.gen(function*() {
         const store = yield* SubscriptionStore.SubscriptionStore

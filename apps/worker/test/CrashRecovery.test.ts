@@ -17,7 +17,7 @@
  * (HERALD_QUEUE_LOCK_DURATION, HERALD_QUEUE_STALLED_INTERVAL), so the jobs the
  * dead worker held come back within seconds; the tail wait is generous anyway.
  */
-import { RedisServer, TestReceiver } from "@herald/testkit"
+import { RedisCluster, RedisServer, TestReceiver } from "@herald/testkit"
 import { verifySignature } from "@herald/verify"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Http from "./support/HeraldHttp.js"
@@ -42,8 +42,17 @@ const why = !RedisServer.hasRedisServer()
   ? " (skipped: apps not built, run turbo build)"
   : ""
 
-describe.skipIf(!canRun)(`worker crash recovery (multi-process)${why}`, () => {
-  let redis: RedisServer.RedisInstance | undefined
+/** The same flow on one Redis and on a 3-master Redis Cluster (where redis-cli can build one). */
+const topologies = ["standalone", ...(RedisCluster.hasRedisCluster() ? ["cluster"] : [])] as const
+
+const startRedis = async (topology: (typeof topologies)[number]) => {
+  if (topology === "standalone") return RedisServer.start()
+  const cluster = await RedisCluster.start()
+  return { url: cluster.urls, close: () => cluster.close() }
+}
+
+;(canRun ? describe : describe.skip).each(topologies)(`worker crash recovery (multi-process, %s Redis)${why}`, (topology) => {
+  let redis: { readonly url: string; readonly close: () => Promise<void> } | undefined
   let receiver: TestReceiver.RunningReceiver | undefined
   let api: Processes.ApiProcess | undefined
   let workerA: Processes.Child | undefined
@@ -59,7 +68,7 @@ describe.skipIf(!canRun)(`worker crash recovery (multi-process)${why}`, () => {
   let hanging = false
 
   beforeAll(async () => {
-    redis = await RedisServer.start()
+    redis = await startRedis(topology)
     receiver = await TestReceiver.start({
       respond: async (request) => {
         const id = Http.envelopeId(request.body)
@@ -76,6 +85,7 @@ describe.skipIf(!canRun)(`worker crash recovery (multi-process)${why}`, () => {
     })
     const shared: Processes.Shared = {
       redisUrl: redis.url,
+      cluster: topology === "cluster",
       tag: Processes.uniqueTag(),
       retrySchedule: "0s,200ms,500ms,1s,2s,5s"
     }

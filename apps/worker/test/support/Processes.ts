@@ -25,7 +25,9 @@ export const uniqueTag = (): string => `{t${randomBytes(4).toString("hex")}}`
 
 /** The environment shared by API and worker processes of one test. */
 export interface Shared {
+  /** One URL, or comma-separated seed nodes when `cluster` is set. */
   readonly redisUrl: string
+  readonly cluster?: boolean
   /** A hash tag such as `{tabc123}`: the queue prefix is the tag, the store prefix the tag plus `:`. */
   readonly tag: string
   readonly retrySchedule: string
@@ -33,6 +35,7 @@ export interface Shared {
 
 const sharedEnv = (shared: Shared): Record<string, string> => ({
   REDIS_URL: shared.redisUrl,
+  HERALD_REDIS_CLUSTER: String(shared.cluster ?? false),
   HERALD_ALLOW_PRIVATE_URLS: "true",
   HERALD_RETRY_SCHEDULE: shared.retrySchedule,
   HERALD_REDIS_PREFIX: `${shared.tag}:`,

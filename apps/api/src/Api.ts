@@ -6,6 +6,7 @@
 import { HttpApi, OpenApi } from "@effect/platform"
 import { Version } from "@herald/core"
 import { DatagridWebhooks } from "./DatagridApi.js"
+import { Deliveries } from "./DeliveriesApi.js"
 import { Events } from "./EventsApi.js"
 import { Health } from "./HealthApi.js"
 import * as OpenApiCleanup from "./OpenApiCleanup.js"
@@ -13,6 +14,7 @@ import { BadRequest, Conflict, InternalError, NotFound } from "./WireError.js"
 
 export class HeraldApi extends HttpApi.make("herald")
   .add(DatagridWebhooks)
+  .add(Deliveries)
   .add(Events)
   .add(Health)
   .addError(BadRequest)

@@ -1,6 +1,7 @@
-/** Domain webhook -> Datagrid wire object. */
-import type { Webhook as Domain } from "@herald/core"
+/** Domain objects -> Datagrid-style wire objects. */
+import type { Attempt, DeliveryLog, Webhook as Domain } from "@herald/core"
 import type { Webhook } from "./DatagridApi.js"
+import type { EventWithDeliveries, WebhookAttempt } from "./DeliveriesApi.js"
 
 const iso = (millis: number) => new Date(millis).toISOString()
 
@@ -12,4 +13,42 @@ export const webhook = (hook: Domain.Webhook): typeof Webhook.Type => ({
   enabled: hook.enabled,
   created_at: iso(hook.createdAt),
   updated_at: iso(hook.updatedAt)
+})
+
+const isoOrNull = (millis: number | null) => millis === null ? null : iso(millis)
+
+export const attempt = (row: Attempt.Attempt): typeof WebhookAttempt.Type => ({
+  object: "webhook_attempt",
+  id: row.id,
+  webhook_id: row.webhookId,
+  event_id: row.eventId,
+  event_type: row.eventType,
+  attempt: row.attempt,
+  url: row.url,
+  attempted_at: iso(row.attemptedAt),
+  duration_ms: row.durationMs,
+  successful: row.successful,
+  response_status_code: row.responseStatus,
+  response_headers: row.responseHeaders,
+  response_body: row.responseBody,
+  failure: row.failure,
+  failure_message: row.failureMessage,
+  next_attempt_at: isoOrNull(row.nextAttemptAt)
+})
+
+export const eventWithDeliveries = (
+  { deliveries, event }: DeliveryLog.EventWithDeliveries
+): typeof EventWithDeliveries.Type => ({
+  object: "event",
+  id: event.id,
+  event_type: event.type,
+  created_at: iso(event.createdAt),
+  data: JSON.parse(event.dataJson),
+  deliveries: deliveries.map((delivery) => ({
+    webhook_id: delivery.webhookId,
+    status: delivery.status,
+    attempts: delivery.attempts,
+    last_attempt_at: iso(delivery.lastAttemptAt),
+    next_attempt_at: isoOrNull(delivery.nextAttemptAt)
+  }))
 })

@@ -10,6 +10,7 @@ import { HeraldApi } from "./Api.js"
 import * as Authentication from "./Authentication.js"
 import * as ErrorMapping from "./ErrorMapping.js"
 import * as DatagridWebhooks from "./handlers/DatagridWebhooks.js"
+import * as Deliveries from "./handlers/Deliveries.js"
 import * as Events from "./handlers/Events.js"
 import * as Health from "./handlers/Health.js"
 
@@ -18,9 +19,9 @@ export interface ListenOptions {
   readonly host: string
 }
 
-/** The implemented API; needs the core services (Webhooks, Publisher, ApiKeys). */
+/** The implemented API; needs the core services (Webhooks, Publisher, DeliveryLog, ApiKeys). */
 export const apiLayer = HttpApiBuilder.api(HeraldApi).pipe(
-  Layer.provide([DatagridWebhooks.layer, Events.layer, Health.layer]),
+  Layer.provide([DatagridWebhooks.layer, Deliveries.layer, Events.layer, Health.layer]),
   Layer.provide(Authentication.layer)
 )
 

@@ -57,6 +57,16 @@ describe.each(backends)("on %s", (backend) => {
   const publish = (key: string, event: { event_type: string; data: unknown; id?: string }) =>
     api<{ id: string; deliveries: number; duplicate: boolean }>(key, "POST", "/v1/events", event)
 
+  /** Polls until `done` holds (the attempt is logged just after the receiver answers). */
+  const pollFor = async <T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> => {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const value = await read()
+      if (done(value) || Date.now() > deadline) return value
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+
   /** Lets any delivery that was going to happen arrive; used only before asserting absence. */
   const settle = () => new Promise((resolve) => setTimeout(resolve, 750))
 
@@ -98,6 +108,57 @@ describe.each(backends)("on %s", (backend) => {
       expect(requests.map((request) => JSON.parse(request.body).id)).toEqual([id, id, id])
       await settle()
       expect(await target.requests()).toHaveLength(3)
+    })
+
+    it("logs every attempt: GET /v1/webhooks/{id}/attempts pages newest first, filters, and the event shows its status", async () => {
+      const target = await receiver({ respond: TestReceiver.statuses([500, 500, 200]) })
+      const webhook = await subscribe(KEY_ACME, `${target.url}/logged`, ["batch_prediction.failed"])
+      const { id } = await publish(KEY_ACME, { event_type: "batch_prediction.failed", data: { logged: true } })
+      await target.awaitRequests(3)
+
+      type AttemptList = { data: Array<Record<string, unknown>>; next_cursor: string | null }
+      const attemptsPath = `/v1/webhooks/${webhook.id}/attempts`
+      const all = await pollFor(() => api<AttemptList>(KEY_ACME, "GET", attemptsPath), (list) => list.data.length === 3)
+      expect(all.data.map((attempt) => [attempt["attempt"], attempt["response_status_code"], attempt["successful"]])).toEqual([
+        [3, 200, true],
+        [2, 500, false],
+        [1, 500, false]
+      ])
+      expect(all.data[0]).toMatchObject({
+        object: "webhook_attempt",
+        webhook_id: webhook.id,
+        event_id: id,
+        event_type: "batch_prediction.failed",
+        url: `${target.url}/logged`,
+        failure: null,
+        next_attempt_at: null
+      })
+      expect(all.data[2]).toMatchObject({ failure: "http_status", next_attempt_at: expect.any(String) })
+      expect(all.next_cursor).toBeNull()
+
+      const first = await api<AttemptList>(KEY_ACME, "GET", `${attemptsPath}?limit=2`)
+      expect(first.data.map((attempt) => attempt["attempt"])).toEqual([3, 2])
+      const second = await api<AttemptList>(KEY_ACME, "GET", `${attemptsPath}?limit=2&cursor=${first.next_cursor}`)
+      expect(second.data.map((attempt) => attempt["attempt"])).toEqual([1])
+      expect(second.next_cursor).toBeNull()
+      const failures = await api<AttemptList>(KEY_ACME, "GET", `${attemptsPath}?successful=false`)
+      expect(failures.data.map((attempt) => attempt["attempt"])).toEqual([2, 1])
+      const otherType = await api<AttemptList>(KEY_ACME, "GET", `${attemptsPath}?event_type=batch_prediction.completed`)
+      expect(otherType.data).toEqual([])
+
+      const event = await api(KEY_ACME, "GET", `/v1/events/${id}`)
+      expect(event).toMatchObject({
+        object: "event",
+        id,
+        event_type: "batch_prediction.failed",
+        data: { logged: true },
+        deliveries: [{ webhook_id: webhook.id, status: "succeeded", attempts: 3, next_attempt_at: null }]
+      })
+
+      for (const path of [attemptsPath, `/v1/events/${id}`]) {
+        const response = await fetch(`${app.baseUrl}${path}`, { headers: { authorization: `Bearer ${KEY_GLOBEX}` } })
+        expect(response.status, path).toBe(404)
+      }
     })
 
     it("gives up when the schedule is spent", async () => {

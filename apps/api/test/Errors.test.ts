@@ -111,6 +111,20 @@ describe.each(backends)("on %s", (backend) => {
       )
     })
 
+    it("the delivery log answers 404 for unknown webhooks and events, 400 for bad paging", async () => {
+      expectErrorBody(await call("GET", "/v1/webhooks/whatever/attempts"), 404, "not_found")
+      expectErrorBody(await call("GET", "/v1/webhooks/wh_01JZZZZZZZZZZZZZZZZZZZZZZZ/attempts"), 404, "not_found")
+      expectErrorBody(await call("GET", "/v1/events/never-published"), 404, "not_found")
+      expectErrorBody(await call("GET", "/v1/events/bad%20id"), 404, "not_found")
+      const created = await call("POST", "/v1/webhooks", { body: JSON.stringify(good) })
+      expect(created.status).toBe(201)
+      const path = `/v1/webhooks/${created.body.id}/attempts`
+      expect(await call("GET", path)).toMatchObject({ status: 200, body: { data: [], next_cursor: null } })
+      expectErrorBody(await call("GET", `${path}?cursor=nope`), 400, "invalid_request")
+      expectErrorBody(await call("GET", `${path}?limit=0`), 400, "invalid_request")
+      expectErrorBody(await call("GET", `${path}?successful=maybe`), 400, "invalid_request")
+    })
+
     it("the health check needs no key", async () => {
       const response = await fetch(`${app.baseUrl}/healthz`)
       expect(response.status).toBe(200)

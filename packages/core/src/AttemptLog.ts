@@ -3,6 +3,7 @@
  */
 import { Context, type Effect } from "effect"
 import type { Attempt } from "./Attempt.js"
+import type { EventType } from "./EventType.js"
 import type { AttemptId, EventId, TeamspaceId, WebhookId } from "./Ids.js"
 
 /** Newest first; `before` is the last id of the previous page. */
@@ -10,6 +11,7 @@ export interface AttemptQuery {
   readonly teamspace: TeamspaceId
   readonly webhookId?: WebhookId | undefined
   readonly eventId?: EventId | undefined
+  readonly eventType?: EventType | undefined
   readonly successful?: boolean | undefined
   readonly before?: AttemptId | undefined
   readonly limit: number

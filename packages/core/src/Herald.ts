@@ -8,6 +8,7 @@ import * as ApiKeys from "./ApiKeys.js"
 import type * as ApiKeyStore from "./ApiKeyStore.js"
 import type * as AttemptLog from "./AttemptLog.js"
 import type * as DeliveryQueue from "./DeliveryQueue.js"
+import * as DeliveryLog from "./DeliveryLog.js"
 import * as DeliverySettings from "./DeliverySettings.js"
 import * as Dispatcher from "./Dispatcher.js"
 import type * as EventStore from "./EventStore.js"
@@ -56,6 +57,7 @@ export const servicesLayer = Layer.mergeAll(
   Webhooks.Webhooks.Default,
   Publisher.Publisher.Default.pipe(Layer.provideMerge(FanOut.FanOut.Default)),
   Dispatcher.Dispatcher.Default,
+  DeliveryLog.DeliveryLog.Default,
   ApiKeys.ApiKeys.Default
 )
 

@@ -90,6 +90,7 @@ export const make: Effect.Effect<AttemptLog.AttemptLogShape> = Effect.sync(() =>
       for (let i = end - 1; i >= 0 && out.length < query.limit; i--) {
         const attempt = space.byId.get(ids[i]!)!
         if (query.webhookId !== undefined && attempt.webhookId !== query.webhookId) continue
+        if (query.eventType !== undefined && attempt.eventType !== query.eventType) continue
         if (query.successful !== undefined && attempt.successful !== query.successful) continue
         out.push(attempt)
       }

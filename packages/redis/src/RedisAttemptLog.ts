@@ -93,6 +93,7 @@ export const make = (options?: Options): Effect.Effect<AttemptLog.AttemptLogShap
         const keep = (attempt: Attempt.Attempt) =>
           (query.webhookId === undefined || attempt.webhookId === query.webhookId) &&
           (query.eventId === undefined || attempt.eventId === query.eventId) &&
+          (query.eventType === undefined || attempt.eventType === query.eventType) &&
           (query.successful === undefined || attempt.successful === query.successful)
         // Filters may skip ids, so read ahead in batches until the page is full or the index ends.
         const size = Math.min(Math.max(query.limit * 2, 50), 1_000)

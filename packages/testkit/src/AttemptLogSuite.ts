@@ -67,6 +67,32 @@ export const suite = (name: string, layer: Layer.Layer<AttemptLog.AttemptLog, un
     )
 
     test(
+      "filters by event type, alone and with the webhook",
+      Effect.gen(function*() {
+        const log = yield* AttemptLog.AttemptLog
+        const teamspace = Fixtures.teamspace()
+        const [w0, w1] = [Ids.makeWebhookId(), Ids.makeWebhookId()]
+        let time = Fixtures.baseTime
+        const made: Array<Attempt.Attempt> = []
+        for (const webhookId of [w0, w1]) {
+          for (const eventType of [Fixtures.typeA, Fixtures.typeB, Fixtures.typeA]) {
+            const attempt = Fixtures.attempt({ teamspace, webhookId, eventId: Ids.makeEventId(), time: time++, eventType })
+            made.push(attempt)
+            yield* log.record(attempt)
+          }
+        }
+        const list = (query: Omit<AttemptLog.AttemptQuery, "teamspace" | "limit">) =>
+          Effect.map(log.list({ teamspace, limit: 100, ...query }), ids)
+        const expected = (keep: (attempt: Attempt.Attempt) => boolean) => newestFirst(made.filter(keep))
+        expect(yield* list({ eventType: Fixtures.typeB })).toEqual(expected((a) => a.eventType === Fixtures.typeB))
+        expect(yield* list({ webhookId: w1, eventType: Fixtures.typeA })).toEqual(
+          expected((a) => a.webhookId === w1 && a.eventType === Fixtures.typeA)
+        )
+        expect(yield* list({ eventType: Fixtures.typeC })).toEqual([])
+      })
+    )
+
+    test(
       "filters by webhook, event and outcome, alone and combined",
       Effect.gen(function*() {
         const log = yield* AttemptLog.AttemptLog

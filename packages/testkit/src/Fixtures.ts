@@ -88,6 +88,7 @@ export const attempt = (options: {
   readonly time: number
   readonly attempt?: number
   readonly successful?: boolean
+  readonly eventType?: EventType.EventType
 }): Attempt.Attempt => {
   const successful = options.successful ?? true
   return new Attempt.Attempt({
@@ -95,7 +96,7 @@ export const attempt = (options: {
     teamspace: options.teamspace,
     webhookId: options.webhookId,
     eventId: options.eventId,
-    eventType: typeA,
+    eventType: options.eventType ?? typeA,
     attempt: options.attempt ?? 1,
     url: "https://example.com/hook",
     attemptedAt: options.time,

@@ -1,0 +1,84 @@
+/**
+ * The delivery log (Herald-native, Datagrid wire style): a webhook's attempts,
+ * and an event with where each of its deliveries stands.
+ */
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
+import { Schema } from "effect"
+import { Authentication } from "./Authentication.js"
+import { BadRequest, NotFound } from "./WireError.js"
+
+export const WebhookAttempt = Schema.Struct({
+  object: Schema.Literal("webhook_attempt"),
+  id: Schema.String,
+  webhook_id: Schema.String,
+  event_id: Schema.String,
+  event_type: Schema.String,
+  attempt: Schema.Int.annotations({ description: "1 for the first try of this event to this webhook." }),
+  url: Schema.String.annotations({ description: "Where this attempt was sent." }),
+  attempted_at: Schema.String,
+  duration_ms: Schema.Number,
+  successful: Schema.Boolean,
+  response_status_code: Schema.NullOr(Schema.Int),
+  response_headers: Schema.Record({ key: Schema.String, value: Schema.String }),
+  response_body: Schema.String.annotations({ description: "The first 4 KiB of the receiver's response." }),
+  failure: Schema.NullOr(Schema.String).annotations({
+    description: "Why it failed: timeout, connection, dns, tls, blocked, redirect, http_status or other."
+  }),
+  failure_message: Schema.NullOr(Schema.String),
+  next_attempt_at: Schema.NullOr(Schema.String).annotations({
+    description: "When the next attempt is scheduled; null when this was the last one."
+  })
+}).annotations({ identifier: "WebhookAttempt" })
+
+export const WebhookAttemptList = Schema.Struct({
+  data: Schema.Array(WebhookAttempt).annotations({ description: "Newest first." }),
+  next_cursor: Schema.NullOr(Schema.String)
+}).annotations({ identifier: "WebhookAttemptList" })
+
+export const EventDelivery = Schema.Struct({
+  webhook_id: Schema.String,
+  status: Schema.Literal("succeeded", "pending", "failed").annotations({
+    description: "pending: failed so far, another attempt is scheduled."
+  }),
+  attempts: Schema.Int,
+  last_attempt_at: Schema.String,
+  next_attempt_at: Schema.NullOr(Schema.String)
+}).annotations({ identifier: "EventDelivery" })
+
+export const EventWithDeliveries = Schema.Struct({
+  object: Schema.Literal("event"),
+  id: Schema.String,
+  event_type: Schema.String,
+  created_at: Schema.String,
+  data: Schema.Unknown,
+  deliveries: Schema.Array(EventDelivery).annotations({
+    description: "One entry per subscription that has had at least one attempt."
+  })
+}).annotations({ identifier: "EventWithDeliveries" })
+
+const Limit = Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 100))
+
+export class Deliveries extends HttpApiGroup.make("deliveries")
+  .add(
+    HttpApiEndpoint.get("listAttempts")`/v1/webhooks/${HttpApiSchema.param("webhook_id", Schema.String)}/attempts`
+      .setUrlParams(Schema.Struct({
+        cursor: Schema.optional(Schema.String),
+        limit: Schema.optional(Limit),
+        event_type: Schema.optional(Schema.String),
+        successful: Schema.optional(Schema.BooleanFromString)
+      }))
+      .addSuccess(WebhookAttemptList)
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "List a webhook's delivery attempts")
+  )
+  .add(
+    HttpApiEndpoint.get("retrieveEvent")`/v1/events/${HttpApiSchema.param("event_id", Schema.String)}`
+      .addSuccess(EventWithDeliveries)
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "Retrieve an event and its deliveries")
+  )
+  .addError(BadRequest)
+  .middleware(Authentication)
+  .annotate(OpenApi.Title, "Deliveries")
+  .annotate(OpenApi.Description, "The attempt log and each event's delivery status.")
+{}

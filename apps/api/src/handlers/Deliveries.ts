@@ -1,0 +1,34 @@
+import { HttpApiBuilder } from "@effect/platform"
+import { DeliveryLog } from "@herald/core"
+import { Effect } from "effect"
+import { HeraldApi } from "../Api.js"
+import { Principal } from "../Authentication.js"
+import * as Codec from "../DatagridCodec.js"
+import { DEFAULT_PAGE_SIZE } from "../DatagridApi.js"
+import { mapDomainErrors } from "../ErrorMapping.js"
+
+export const layer = HttpApiBuilder.group(HeraldApi, "deliveries", (handlers) =>
+  Effect.gen(function*() {
+    const log = yield* DeliveryLog.DeliveryLog
+    return handlers
+      .handle("listAttempts", ({ path, urlParams }) =>
+        Effect.gen(function*() {
+          const { teamspace } = yield* Principal
+          const page = yield* log.attemptsOf(teamspace, path.webhook_id, {
+            limit: urlParams.limit ?? DEFAULT_PAGE_SIZE,
+            cursor: urlParams.cursor,
+            eventType: urlParams.event_type,
+            successful: urlParams.successful
+          })
+          const last = page.data.at(-1)
+          return {
+            data: page.data.map(Codec.attempt),
+            next_cursor: page.hasMore && last !== undefined ? last.id : null
+          }
+        }).pipe(mapDomainErrors))
+      .handle("retrieveEvent", ({ path }) =>
+        Effect.gen(function*() {
+          const { teamspace } = yield* Principal
+          return Codec.eventWithDeliveries(yield* log.eventWithDeliveries(teamspace, path.event_id))
+        }).pipe(mapDomainErrors))
+  }))

@@ -1,0 +1,98 @@
+/**
+ * The read side of deliveries: a webhook's attempts, and an event with where
+ * each of its deliveries stands, both derived from the attempt log.
+ */
+import { Effect, Option, Schema } from "effect"
+import type { Attempt } from "./Attempt.js"
+import { AttemptLog } from "./AttemptLog.js"
+import { EventNotFound, InvalidInput, WebhookNotFound } from "./Errors.js"
+import type { Event } from "./Event.js"
+import { EventStore } from "./EventStore.js"
+import { AttemptId, isEventId, isWebhookId, type TeamspaceId, type WebhookId } from "./Ids.js"
+import { SubscriptionStore } from "./SubscriptionStore.js"
+import { MAX_PAGE_SIZE } from "./Webhooks.js"
+
+export interface AttemptPageQuery {
+  readonly limit: number
+  /** The last attempt id of the previous page (pages go newest first). */
+  readonly cursor?: string | undefined
+  readonly eventType?: string | undefined
+  readonly successful?: boolean | undefined
+}
+
+/** Where one subscription's delivery of an event stands. */
+export interface DeliveryStatus {
+  readonly webhookId: WebhookId
+  /** `pending`: failed so far, another attempt is scheduled. */
+  readonly status: "succeeded" | "pending" | "failed"
+  readonly attempts: number
+  readonly lastAttemptAt: number
+  readonly nextAttemptAt: number | null
+}
+
+export interface EventWithDeliveries {
+  readonly event: Event
+  readonly deliveries: ReadonlyArray<DeliveryStatus>
+}
+
+/** Attempts read to summarise one event's deliveries. */
+const MAX_ATTEMPTS_PER_EVENT = 1000
+
+const isAttemptId = Schema.is(AttemptId)
+
+export const summarise = (attempts: ReadonlyArray<Attempt>): ReadonlyArray<DeliveryStatus> => {
+  // Newest first, so the first attempt seen per webhook is its latest.
+  const byWebhook = new Map<WebhookId, { latest: Attempt; count: number }>()
+  for (const attempt of attempts) {
+    const seen = byWebhook.get(attempt.webhookId)
+    if (seen === undefined) byWebhook.set(attempt.webhookId, { latest: attempt, count: 1 })
+    else seen.count++
+  }
+  return [...byWebhook.values()].map(({ count, latest }) => ({
+    webhookId: latest.webhookId,
+    status: latest.successful ? "succeeded" : latest.nextAttemptAt !== null ? "pending" : "failed",
+    attempts: count,
+    lastAttemptAt: latest.attemptedAt,
+    nextAttemptAt: latest.nextAttemptAt
+  }))
+}
+
+export class DeliveryLog extends Effect.Service<DeliveryLog>()("@herald/core/DeliveryLog", {
+  effect: Effect.gen(function*() {
+    const attempts = yield* AttemptLog
+    const events = yield* EventStore
+    const subscriptions = yield* SubscriptionStore
+
+    const attemptsOf = (teamspace: TeamspaceId, webhookId: string, query: AttemptPageQuery) =>
+      Effect.gen(function*() {
+        if (!isWebhookId(webhookId) || Option.isNone(yield* subscriptions.get(teamspace, webhookId))) {
+          return yield* Effect.fail(new WebhookNotFound({ id: webhookId }))
+        }
+        if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > MAX_PAGE_SIZE) {
+          return yield* Effect.fail(InvalidInput.single(["limit"], `limit must be an integer from 1 to ${MAX_PAGE_SIZE}`))
+        }
+        if (query.cursor !== undefined && !isAttemptId(query.cursor)) {
+          return yield* Effect.fail(InvalidInput.single(["cursor"], "cursor is not a valid cursor"))
+        }
+        const rows = yield* attempts.list({
+          teamspace,
+          webhookId,
+          eventType: query.eventType,
+          successful: query.successful,
+          before: query.cursor,
+          limit: query.limit + 1
+        })
+        return { data: rows.slice(0, query.limit), hasMore: rows.length > query.limit }
+      })
+
+    const eventWithDeliveries = (teamspace: TeamspaceId, eventId: string) =>
+      Effect.gen(function*() {
+        const event = isEventId(eventId) ? yield* events.get(teamspace, eventId) : Option.none()
+        if (Option.isNone(event)) return yield* Effect.fail(new EventNotFound({ id: eventId }))
+        const log = yield* attempts.list({ teamspace, eventId: event.value.id, limit: MAX_ATTEMPTS_PER_EVENT })
+        return { event: event.value, deliveries: summarise(log) } satisfies EventWithDeliveries
+      })
+
+    return { attemptsOf, eventWithDeliveries } as const
+  })
+}) {}

@@ -63,6 +63,21 @@ export const ActiveWebhookList = Schema.Struct({
   })
 }).annotations({ identifier: "ActiveWebhookList" })
 
+export const RotateSecretRequestBody = Schema.Struct({
+  overlap_seconds: Schema.optional(Schema.Int.annotations({
+    description: "How long the current secret keeps signing alongside the new one (0 to 604800; default 86400)."
+  }))
+}).annotations({ identifier: "RotateSecretRequestBody" })
+
+export const RotatedSecret = Schema.Struct({
+  object: Schema.Literal("webhook_secret"),
+  webhook_id: Schema.String,
+  secret: Schema.String.annotations({ description: "The new signing secret, shown only in this response." }),
+  previous_secret_expires_at: Schema.NullOr(Schema.String).annotations({
+    description: "Until when the previous secret also signs deliveries; null when it stopped at once."
+  })
+}).annotations({ identifier: "RotatedSecret" })
+
 export const DEFAULT_PAGE_SIZE = 20
 
 const Limit = Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 100)).annotations({
@@ -112,6 +127,17 @@ export class DatagridWebhooks extends HttpApiGroup.make("webhooks")
       .addSuccess(HttpApiSchema.NoContent)
       .addError(NotFound)
       .annotate(OpenApi.Summary, "Delete webhook")
+  )
+  .add(
+    HttpApiEndpoint.post("rotateSecret")`/v1/webhooks/${webhookId}/rotate-secret`
+      .setPayload(RotateSecretRequestBody)
+      .addSuccess(RotatedSecret)
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "Rotate the signing secret")
+      .annotate(
+        OpenApi.Description,
+        "Issues a new signing secret, returned only here. During the overlap every delivery carries one v1= signature per valid secret, so receivers can switch without missing a delivery."
+      )
   )
   .addError(BadRequest)
   .middleware(Authentication)

@@ -161,6 +161,60 @@ describe.each(backends)("on %s", (backend) => {
       }
     })
 
+    it("rotating the secret: during the overlap deliveries verify with the old and the new secret", async () => {
+      const target = await receiver()
+      const webhook = await subscribe(KEY_ACME, `${target.url}/rotating`, ["batch_prediction.completed"])
+      const rotated = await api<{ secret: string; previous_secret_expires_at: string | null }>(
+        KEY_ACME,
+        "POST",
+        `/v1/webhooks/${webhook.id}/rotate-secret`,
+        {}
+      )
+      expect(rotated.secret).toMatch(/^whsec_/)
+      expect(rotated.secret).not.toBe(webhook.secret)
+      expect(Date.parse(rotated.previous_secret_expires_at ?? "") - Date.now()).toBeGreaterThan(23 * 3_600_000)
+
+      await publish(KEY_ACME, { event_type: "batch_prediction.completed", data: { during: "overlap" } })
+      const [during] = await target.awaitRequests(1)
+      const header = during!.headers["datagrid-signature"] as string
+      expect(header).toMatch(/^t=\d+,v1=[0-9a-f]{64},v1=[0-9a-f]{64}$/)
+      const stripe = new Stripe("sk_test_unused")
+      for (const secret of [webhook.secret, rotated.secret]) {
+        expect(verifySignature({ payload: during!.body, header, secret })).toMatchObject({ ok: true })
+        expect(stripe.webhooks.constructEvent(during!.body, header, secret)).toMatchObject({ data: { during: "overlap" } })
+      }
+
+      const immediate = await api<{ secret: string; previous_secret_expires_at: string | null }>(
+        KEY_ACME,
+        "POST",
+        `/v1/webhooks/${webhook.id}/rotate-secret`,
+        { overlap_seconds: 0 }
+      )
+      expect(immediate.previous_secret_expires_at).toBeNull()
+      await publish(KEY_ACME, { event_type: "batch_prediction.completed", data: { after: "rotation" } })
+      const requests = await target.awaitRequests(2)
+      const after = requests[1]!
+      const afterHeader = after.headers["datagrid-signature"] as string
+      expect(afterHeader).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/)
+      expect(verifySignature({ payload: after.body, header: afterHeader, secret: immediate.secret })).toMatchObject({ ok: true })
+      for (const old of [webhook.secret, rotated.secret]) {
+        expect(verifySignature({ payload: after.body, header: afterHeader, secret: old })).toMatchObject({ ok: false })
+      }
+
+      const tooLong = await fetch(`${app.baseUrl}/v1/webhooks/${webhook.id}/rotate-secret`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${KEY_ACME}`, "content-type": "application/json" },
+        body: JSON.stringify({ overlap_seconds: 8 * 86_400 })
+      })
+      expect(tooLong.status).toBe(400)
+      const elsewhere = await fetch(`${app.baseUrl}/v1/webhooks/${webhook.id}/rotate-secret`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${KEY_GLOBEX}`, "content-type": "application/json" },
+        body: "{}"
+      })
+      expect(elsewhere.status).toBe(404)
+    })
+
     it("gives up when the schedule is spent", async () => {
       const target = await receiver({ respond: TestReceiver.statuses([503]) })
       await subscribe(KEY_ACME, `${target.url}/down`, ["knowledge.processing.completed"])

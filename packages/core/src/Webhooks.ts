@@ -22,6 +22,11 @@ import {
 export const MAX_METADATA_KEYS = 50
 export const MAX_METADATA_VALUE_LENGTH = 1000
 export const MAX_PAGE_SIZE = 100
+/** How long a rotated-out secret keeps signing, by default: receivers switch without a flag day. */
+export const DEFAULT_SECRET_OVERLAP_MS = 24 * 3_600_000
+export const MAX_SECRET_OVERLAP_MS = 7 * 24 * 3_600_000
+/** Old secrets kept signing at once; more rotations within an overlap drop the oldest. */
+export const MAX_OLD_SECRETS = 4
 
 export interface ListQuery {
   readonly limit: number
@@ -167,11 +172,43 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
         ? store.active(teamspace, eventType)
         : Effect.fail(InvalidInput.single(["event_type"], `unknown event type "${eventType}"`))
 
+    /**
+     * A new signing secret, returned this once. The secrets that were current keep
+     * signing (a second `v1=`) until `overlapMs` from now, so receivers can switch.
+     */
+    const rotateSecret = (teamspace: TeamspaceId, id: string, options?: { readonly overlapMs?: number | undefined }) =>
+      Effect.gen(function*() {
+        const overlapMs = options?.overlapMs ?? DEFAULT_SECRET_OVERLAP_MS
+        if (!Number.isInteger(overlapMs) || overlapMs < 0 || overlapMs > MAX_SECRET_OVERLAP_MS) {
+          return yield* Effect.fail(
+            InvalidInput.single(["overlap_seconds"], `overlap must be from 0 to ${MAX_SECRET_OVERLAP_MS / 1000} seconds`)
+          )
+        }
+        const current = yield* get(teamspace, id)
+        const now = yield* Clock.currentTimeMillis
+        const until = now + overlapMs
+        const retiring = current.currentSecrets(now)
+          .slice(0, MAX_OLD_SECRETS)
+          .filter(() => overlapMs > 0)
+          .map((old) =>
+            new SigningSecret({ ...old, expiresAt: old.expiresAt === null ? until : Math.min(old.expiresAt, until) })
+          )
+        const secret = generateSecret()
+        const next = new Webhook({
+          ...current,
+          secrets: [new SigningSecret({ key: Redacted.make(secret), createdAt: now, expiresAt: null }), ...retiring],
+          updatedAt: Math.max(now, current.updatedAt)
+        })
+        if (!(yield* store.update(next))) return yield* Effect.fail(new WebhookNotFound({ id }))
+        return { webhook: next, secret, previousExpiresAt: retiring.length > 0 ? until : null }
+      })
+
     return {
       create,
       get,
       update,
       remove,
+      rotateSecret,
       list,
       count: store.count,
       active

@@ -51,6 +51,21 @@ export const layer = HttpApiBuilder.group(HeraldApi, "webhooks", (handlers) =>
           const { teamspace } = yield* Principal
           return Codec.webhook(yield* webhooks.update(teamspace, path.webhook_id, payload))
         }).pipe(mapDomainErrors))
+      .handle("rotateSecret", ({ path, payload }) =>
+        Effect.gen(function*() {
+          const { teamspace } = yield* Principal
+          const rotated = yield* webhooks.rotateSecret(teamspace, path.webhook_id, {
+            overlapMs: payload.overlap_seconds === undefined ? undefined : payload.overlap_seconds * 1000
+          })
+          return {
+            object: "webhook_secret" as const,
+            webhook_id: rotated.webhook.id,
+            secret: rotated.secret,
+            previous_secret_expires_at: rotated.previousExpiresAt === null
+              ? null
+              : new Date(rotated.previousExpiresAt).toISOString()
+          }
+        }).pipe(mapDomainErrors))
       .handle("delete", ({ path }) =>
         Effect.gen(function*() {
           const { teamspace } = yield* Principal

@@ -56,6 +56,22 @@ export const EventWithDeliveries = Schema.Struct({
   })
 }).annotations({ identifier: "EventWithDeliveries" })
 
+export const RedeliverRequestBody = Schema.Struct({
+  webhook_id: Schema.optional(Schema.String.annotations({
+    description: "Only this webhook; by default every webhook the event was attempted for."
+  }))
+}).annotations({ identifier: "RedeliverRequestBody" })
+
+export const RecoverRequestBody = Schema.Struct({
+  since: Schema.Date.annotations({ description: "ISO 8601: recover deliveries that failed from this time..." }),
+  until: Schema.optional(Schema.Date.annotations({ description: "...until this time (default: now)." }))
+}).annotations({ identifier: "RecoverRequestBody" })
+
+export const Requeued = Schema.Struct({
+  object: Schema.Literal("requeued"),
+  deliveries: Schema.Int.annotations({ description: "Deliveries queued again, each from attempt 1." })
+}).annotations({ identifier: "Requeued" })
+
 const Limit = Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 100))
 
 export class Deliveries extends HttpApiGroup.make("deliveries")
@@ -76,6 +92,24 @@ export class Deliveries extends HttpApiGroup.make("deliveries")
       .addSuccess(EventWithDeliveries)
       .addError(NotFound)
       .annotate(OpenApi.Summary, "Retrieve an event and its deliveries")
+  )
+  .add(
+    HttpApiEndpoint.post("redeliver")`/v1/events/${HttpApiSchema.param("event_id", Schema.String)}/redeliver`
+      .setPayload(RedeliverRequestBody)
+      .addSuccess(Requeued, { status: 202 })
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "Deliver an event again")
+  )
+  .add(
+    HttpApiEndpoint.post("recover")`/v1/webhooks/${HttpApiSchema.param("webhook_id", Schema.String)}/recover`
+      .setPayload(RecoverRequestBody)
+      .addSuccess(Requeued, { status: 202 })
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "Recover failed deliveries")
+      .annotate(
+        OpenApi.Description,
+        "Queues again every delivery to this webhook whose last attempt, made in [since, until), failed with no retry left."
+      )
   )
   .addError(BadRequest)
   .middleware(Authentication)

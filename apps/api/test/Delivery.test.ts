@@ -215,6 +215,59 @@ describe.each(backends)("on %s", (backend) => {
       expect(elsewhere.status).toBe(404)
     })
 
+    it("replay: recover re-queues deliveries that ended failed in a window; redeliver sends an event again", async () => {
+      const since = new Date(Date.now() - 1_000).toISOString()
+      const target = await receiver({ respond: TestReceiver.statuses([503]) })
+      const webhook = await subscribe(KEY_ACME, `${target.url}/outage`, ["batch_prediction.expired"])
+      const { id } = await publish(KEY_ACME, { event_type: "batch_prediction.expired", data: { replay: 1 } })
+      await target.awaitRequests(3)
+      type EventView = { deliveries: Array<{ status: string; attempts: number }> }
+      const failed = await pollFor(
+        () => api<EventView>(KEY_ACME, "GET", `/v1/events/${id}`),
+        (event) => event.deliveries[0]?.status === "failed"
+      )
+      expect(failed.deliveries).toMatchObject([{ status: "failed", attempts: 3 }])
+
+      // The outage is over.
+      target.respondWith(TestReceiver.always(TestReceiver.reply(200)))
+      const none = await api<{ deliveries: number }>(KEY_ACME, "POST", `/v1/webhooks/${webhook.id}/recover`, {
+        since: new Date(Date.now() + 60_000).toISOString()
+      })
+      expect(none.deliveries).toBe(0)
+      const recovered = await api<{ deliveries: number }>(KEY_ACME, "POST", `/v1/webhooks/${webhook.id}/recover`, { since })
+      expect(recovered.deliveries).toBe(1)
+      const afterRecover = await target.awaitRequests(4)
+      expect(JSON.parse(afterRecover[3]!.body).id).toBe(id)
+      const ok = await pollFor(
+        () => api<EventView>(KEY_ACME, "GET", `/v1/events/${id}`),
+        (event) => event.deliveries[0]?.status === "succeeded"
+      )
+      expect(ok.deliveries).toMatchObject([{ status: "succeeded", attempts: 4 }])
+      // Succeeded now: nothing left to recover.
+      expect((await api<{ deliveries: number }>(KEY_ACME, "POST", `/v1/webhooks/${webhook.id}/recover`, { since })).deliveries)
+        .toBe(0)
+
+      const again = await api<{ deliveries: number }>(KEY_ACME, "POST", `/v1/events/${id}/redeliver`, {})
+      expect(again.deliveries).toBe(1)
+      const afterRedeliver = await target.awaitRequests(5)
+      expect(JSON.parse(afterRedeliver[4]!.body).id).toBe(id)
+      const one = await api<{ deliveries: number }>(KEY_ACME, "POST", `/v1/events/${id}/redeliver`, { webhook_id: webhook.id })
+      expect(one.deliveries).toBe(1)
+      await target.awaitRequests(6)
+
+      const post = (key: string, path: string, body: unknown) =>
+        fetch(`${app.baseUrl}${path}`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+          body: JSON.stringify(body)
+        }).then((response) => response.status)
+      expect(await post(KEY_GLOBEX, `/v1/events/${id}/redeliver`, {})).toBe(404)
+      expect(await post(KEY_GLOBEX, `/v1/webhooks/${webhook.id}/recover`, { since })).toBe(404)
+      expect(await post(KEY_ACME, `/v1/events/${id}/redeliver`, { webhook_id: "wh_01JZZZZZZZZZZZZZZZZZZZZZZZ" })).toBe(404)
+      expect(await post(KEY_ACME, `/v1/webhooks/${webhook.id}/recover`, { since: "yesterday" })).toBe(400)
+      expect(await post(KEY_ACME, `/v1/webhooks/${webhook.id}/recover`, { since, until: since })).toBe(400)
+    })
+
     it("gives up when the schedule is spent", async () => {
       const target = await receiver({ respond: TestReceiver.statuses([503]) })
       await subscribe(KEY_ACME, `${target.url}/down`, ["knowledge.processing.completed"])

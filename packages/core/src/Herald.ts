@@ -15,6 +15,7 @@ import type * as EventStore from "./EventStore.js"
 import * as EventType from "./EventType.js"
 import * as FanOut from "./FanOut.js"
 import * as Publisher from "./Publisher.js"
+import * as Replay from "./Replay.js"
 import * as RetrySchedule from "./RetrySchedule.js"
 import type * as SubscriptionStore from "./SubscriptionStore.js"
 import type * as Transport from "./Transport.js"
@@ -58,6 +59,7 @@ export const servicesLayer = Layer.mergeAll(
   Publisher.Publisher.Default.pipe(Layer.provideMerge(FanOut.FanOut.Default)),
   Dispatcher.Dispatcher.Default,
   DeliveryLog.DeliveryLog.Default,
+  Replay.Replay.Default,
   ApiKeys.ApiKeys.Default
 )
 

@@ -1,5 +1,5 @@
 import { HttpApiBuilder } from "@effect/platform"
-import { DeliveryLog } from "@herald/core"
+import { DeliveryLog, Replay } from "@herald/core"
 import { Effect } from "effect"
 import { HeraldApi } from "../Api.js"
 import { Principal } from "../Authentication.js"
@@ -10,6 +10,7 @@ import { mapDomainErrors } from "../ErrorMapping.js"
 export const layer = HttpApiBuilder.group(HeraldApi, "deliveries", (handlers) =>
   Effect.gen(function*() {
     const log = yield* DeliveryLog.DeliveryLog
+    const replay = yield* Replay.Replay
     return handlers
       .handle("listAttempts", ({ path, urlParams }) =>
         Effect.gen(function*() {
@@ -25,6 +26,21 @@ export const layer = HttpApiBuilder.group(HeraldApi, "deliveries", (handlers) =>
             data: page.data.map(Codec.attempt),
             next_cursor: page.hasMore && last !== undefined ? last.id : null
           }
+        }).pipe(mapDomainErrors))
+      .handle("redeliver", ({ path, payload }) =>
+        Effect.gen(function*() {
+          const { teamspace } = yield* Principal
+          const deliveries = yield* replay.redeliver(teamspace, path.event_id, { webhookId: payload.webhook_id })
+          return { object: "requeued" as const, deliveries }
+        }).pipe(mapDomainErrors))
+      .handle("recover", ({ path, payload }) =>
+        Effect.gen(function*() {
+          const { teamspace } = yield* Principal
+          const deliveries = yield* replay.recover(teamspace, path.webhook_id, {
+            since: payload.since.getTime(),
+            until: payload.until?.getTime()
+          })
+          return { object: "requeued" as const, deliveries }
         }).pipe(mapDomainErrors))
       .handle("retrieveEvent", ({ path }) =>
         Effect.gen(function*() {

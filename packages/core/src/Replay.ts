@@ -1,0 +1,84 @@
+/**
+ * Replay: deliver an event again (to every subscription it was attempted for,
+ * or one), and recover a webhook's deliveries that ended failed in a time
+ * window, e.g. after the receiver's outage is over. Re-queued deliveries start
+ * again at attempt 1, with the same event id (the receiver's idempotency key).
+ */
+import { Effect, Option } from "effect"
+import { AttemptLog } from "./AttemptLog.js"
+import { DeliveryJob } from "./DeliveryJob.js"
+import { DeliveryQueue } from "./DeliveryQueue.js"
+import { EventNotFound, InvalidInput, WebhookNotFound } from "./Errors.js"
+import { EventStore } from "./EventStore.js"
+import { type AttemptId, type EventId, isEventId, isWebhookId, type TeamspaceId, type WebhookId } from "./Ids.js"
+import { SubscriptionStore } from "./SubscriptionStore.js"
+
+/** Attempts read to find an event's subscriptions, and per recover request. */
+export const MAX_ATTEMPTS_SCANNED = 10_000
+const PAGE = 500
+
+export class Replay extends Effect.Service<Replay>()("@herald/core/Replay", {
+  effect: Effect.gen(function*() {
+    const attempts = yield* AttemptLog
+    const events = yield* EventStore
+    const subscriptions = yield* SubscriptionStore
+    const queue = yield* DeliveryQueue
+
+    const existingWebhook = (teamspace: TeamspaceId, id: string) =>
+      Effect.gen(function*() {
+        const found = isWebhookId(id) ? yield* subscriptions.get(teamspace, id) : Option.none()
+        if (Option.isNone(found)) return yield* Effect.fail(new WebhookNotFound({ id }))
+        return found.value
+      })
+
+    const enqueue = (teamspace: TeamspaceId, pairs: ReadonlyArray<readonly [EventId, WebhookId]>) =>
+      Effect.as(
+        queue.enqueue(pairs.map(([eventId, webhookId]) => new DeliveryJob({ teamspace, eventId, webhookId, attempt: 1 }))),
+        pairs.length
+      )
+
+    /** Redelivers an event to one subscription, or to every one it was attempted for. */
+    const redeliver = (teamspace: TeamspaceId, eventId: string, options: { readonly webhookId?: string | undefined }) =>
+      Effect.gen(function*() {
+        const event = isEventId(eventId) ? yield* events.get(teamspace, eventId) : Option.none()
+        if (Option.isNone(event)) return yield* Effect.fail(new EventNotFound({ id: eventId }))
+        if (options.webhookId !== undefined) {
+          const webhook = yield* existingWebhook(teamspace, options.webhookId)
+          return yield* enqueue(teamspace, [[event.value.id, webhook.id]])
+        }
+        const log = yield* attempts.list({ teamspace, eventId: event.value.id, limit: MAX_ATTEMPTS_SCANNED })
+        const webhookIds = [...new Set(log.map((attempt) => attempt.webhookId))]
+        return yield* enqueue(teamspace, webhookIds.map((webhookId) => [event.value.id, webhookId] as const))
+      })
+
+    /**
+     * Re-queues the deliveries to this webhook whose latest attempt, made in
+     * [since, until), failed with no retry left.
+     */
+    const recover = (teamspace: TeamspaceId, webhookId: string, window: { readonly since: number; readonly until?: number | undefined }) =>
+      Effect.gen(function*() {
+        const webhook = yield* existingWebhook(teamspace, webhookId)
+        const until = window.until ?? Number.MAX_SAFE_INTEGER
+        if (!(window.since < until)) return yield* Effect.fail(InvalidInput.single(["until"], "until must be after since"))
+        const latest = new Set<EventId>()
+        const failed: Array<EventId> = []
+        let before: AttemptId | undefined
+        for (let scanned = 0; scanned < MAX_ATTEMPTS_SCANNED;) {
+          const page = yield* attempts.list({ teamspace, webhookId: webhook.id, before, limit: PAGE })
+          for (const attempt of page) {
+            if (attempt.attemptedAt < window.since) return yield* enqueue(teamspace, failed.map((id) => [id, webhook.id] as const))
+            // Newest first: the first attempt seen of an event is its latest.
+            if (latest.has(attempt.eventId)) continue
+            latest.add(attempt.eventId)
+            if (attempt.attemptedAt < until && !attempt.successful && attempt.nextAttemptAt === null) failed.push(attempt.eventId)
+          }
+          scanned += page.length
+          if (page.length < PAGE) break
+          before = page.at(-1)!.id
+        }
+        return yield* enqueue(teamspace, failed.map((id) => [id, webhook.id] as const))
+      })
+
+    return { redeliver, recover } as const
+  })
+}) {}

@@ -6,10 +6,10 @@ import { Clock, Effect, Option, Redacted } from "effect"
 import { Attempt, type FailureKind } from "./Attempt.js"
 import { AttemptLog } from "./AttemptLog.js"
 import { type DeliveryJob, type DeliveryOutcome, done, retryAfter } from "./DeliveryJob.js"
-import { DeliverySettings } from "./DeliverySettings.js"
+import { defaults, DeliverySettings } from "./DeliverySettings.js"
 import { EventStore } from "./EventStore.js"
 import { makeAttemptId } from "./Ids.js"
-import { RetrySchedule } from "./RetrySchedule.js"
+import * as RetrySchedule from "./RetrySchedule.js"
 import { SubscriptionStore } from "./SubscriptionStore.js"
 import { type DeliveryResponse, Transport, TransportError } from "./Transport.js"
 import { UrlPolicy } from "./UrlPolicy.js"
@@ -17,6 +17,7 @@ import { userAgent } from "./Version.js"
 import * as WireFormat from "./WireFormat.js"
 
 const isSuccess = (status: number) => status >= 200 && status < 300
+const isRedirect = (status: number) => status >= 300 && status < 400
 
 export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispatcher", {
   effect: Effect.gen(function*() {
@@ -25,7 +26,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
     const attempts = yield* AttemptLog
     const transport = yield* Transport
     const urlPolicy = yield* UrlPolicy
-    const schedule = yield* RetrySchedule
+    const schedule = yield* RetrySchedule.RetrySchedule
     const settings = yield* DeliverySettings
 
     const deliver = (job: DeliveryJob): Effect.Effect<DeliveryOutcome> =>
@@ -54,7 +55,13 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
 
         const sent = yield* urlPolicy.check(hook.url).pipe(
           Effect.mapError((error) => new TransportError({ kind: "blocked", message: error.message })),
-          Effect.zipRight(transport.send({ url: hook.url, headers, body, timeoutMs: settings.timeoutMs })),
+          Effect.zipRight(transport.send({
+            url: hook.url,
+            headers,
+            body,
+            timeoutMs: settings.timeoutMs,
+            connectTimeoutMs: settings.connectTimeoutMs ?? defaults.connectTimeoutMs
+          })),
           Effect.either
         )
         const finished = yield* Clock.currentTimeMillis
@@ -65,8 +72,21 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
           ? null
           : sent._tag === "Left"
           ? sent.left.kind
+          : isRedirect(sent.right.status)
+          // Redirects are never followed (the target was not checked by the UrlPolicy).
+          ? "redirect"
           : "http_status"
-        const nextDelay = successful ? Option.none() : schedule.delayBefore(job.attempt + 1)
+        // The schedule's delay with jitter, stretched to a 429/503's Retry-After (capped).
+        const nextDelay = successful
+          ? Option.none<number>()
+          : Option.map(
+            yield* RetrySchedule.jittered(schedule, job.attempt + 1),
+            (delay) =>
+              RetrySchedule.withRetryAfter(
+                delay,
+                response === undefined ? Option.none() : RetrySchedule.retryAfterOf(response.status, response.headers, finished)
+              )
+          )
 
         yield* attempts.record(
           new Attempt({

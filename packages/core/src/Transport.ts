@@ -9,7 +9,13 @@ export interface DeliveryRequest {
   readonly url: string
   readonly headers: Readonly<Record<string, string>>
   readonly body: string
+  /** Total time for the attempt: connect, send, and the whole (kept) response. */
   readonly timeoutMs: number
+  /**
+   * Time allowed to open the connection (TCP and TLS), counted within `timeoutMs`.
+   * Reaching it fails the attempt with kind "timeout". Absent: the adapter's own default.
+   */
+  readonly connectTimeoutMs?: number | undefined
 }
 
 export interface DeliveryResponse {

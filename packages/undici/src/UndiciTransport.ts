@@ -12,6 +12,12 @@
  * attack than a misconfiguration, and happy-eyeballs could pick any of them.
  * IP-literal hosts never reach `lookup` (node connects to them directly), so
  * they are checked in `send` before the request is made.
+ *
+ * Connect timeout: undici sets it per `Agent`, not per request, so there is one
+ * agent (one connection pool) per distinct connect timeout, made on first use
+ * and closed with the layer. Deliveries normally all carry the same
+ * `HERALD_DELIVERY_CONNECT_TIMEOUT`, so in practice there is a single agent.
+ * Reaching it fails the attempt with kind "timeout".
  */
 import { ADDRCONFIG, type LookupAddress, type LookupOptions } from "node:dns"
 import { lookup as dnsLookup } from "node:dns/promises"
@@ -32,9 +38,9 @@ export interface Options {
   /** Keep-alive connections per origin. Default 64. */
   readonly connections?: number
   /**
-   * Upper bound for opening a TCP/TLS connection. Default 10 s. The agent's
-   * connections are shared by requests with different budgets, so this is a
-   * pool-wide ceiling; a request's own `timeoutMs` bounds its wait further.
+   * Time allowed to open a TCP/TLS connection for a request that carries no
+   * `connectTimeoutMs` of its own. Default 10 s. Either way a request's own
+   * `timeoutMs` bounds its wait further.
    */
   readonly connectTimeoutMs?: number
   /** How long an idle connection is kept for reuse. Default 4 s; a receiver's Keep-Alive hint can lower it. */
@@ -203,8 +209,13 @@ const readable = (message: string): string => {
   return openssl?.[1] ?? message.split("\n", 1)[0] ?? message
 }
 
-const describe = (chain: ReadonlyArray<unknown>, kind: Kind, timeoutMs: number): string => {
-  if (kind === "timeout") return `no complete response within ${timeoutMs} ms`
+const describe = (chain: ReadonlyArray<unknown>, kind: Kind, request: Transport.DeliveryRequest, timedOut: boolean): string => {
+  if (kind === "timeout") {
+    const connecting = !timedOut && chain.some((error) => codeOf(error) === "UND_ERR_CONNECT_TIMEOUT")
+    return connecting && request.connectTimeoutMs !== undefined
+      ? `no connection within ${request.connectTimeoutMs} ms`
+      : `no complete response within ${request.timeoutMs} ms`
+  }
   const blocked = chain.find((error) => error instanceof AddressBlocked)
   if (blocked !== undefined) return blocked.message
   // Prefer an error carrying a code: undici's wrappers say less than the socket error inside.
@@ -225,7 +236,7 @@ const toTransportError = (
   const kind = timedOut ? "timeout" : kindOf(chain)
   return new Transport.TransportError({
     kind,
-    message: safeMessage(describe(chain, kind, request.timeoutMs), request.headers)
+    message: safeMessage(describe(chain, kind, request, timedOut), request.headers)
   })
 }
 
@@ -296,21 +307,30 @@ export const make = (
 ): Effect.Effect<Transport.TransportShape, never, Scope.Scope | UrlPolicy.UrlPolicy> =>
   Effect.gen(function*() {
     const policy = yield* UrlPolicy.UrlPolicy
-    const agent = yield* Effect.acquireRelease(
-      Effect.sync(() =>
-        new Agent({
-          connections: options.connections ?? defaultConnections,
-          pipelining: 1,
-          ...(options.keepAliveTimeoutMs === undefined ? {} : { keepAliveTimeout: options.keepAliveTimeoutMs }),
-          connect: {
-            timeout: options.connectTimeoutMs ?? defaultConnectTimeoutMs,
-            lookup: pinnedLookup(options.lookup ?? systemResolver, policy)
-          }
-        })
-      ),
+    const lookup = pinnedLookup(options.lookup ?? systemResolver, policy)
+    const makeAgent = (connectTimeoutMs: number) =>
+      new Agent({
+        connections: options.connections ?? defaultConnections,
+        pipelining: 1,
+        ...(options.keepAliveTimeoutMs === undefined ? {} : { keepAliveTimeout: options.keepAliveTimeoutMs }),
+        connect: { timeout: connectTimeoutMs, lookup }
+      })
+    /** One agent per connect timeout (see the module comment); a handful at most in practice. */
+    const agents = yield* Effect.acquireRelease(
+      Effect.sync(() => new Map<number, Agent>()),
       // Graceful: requests still in flight are bounded by their own timeouts.
-      (agent) => Effect.promise(() => agent.close())
+      (agents) => Effect.promise(() => Promise.all([...agents.values()].map((agent) => agent.close())))
     )
+    const defaultConnect = budgetOf(options.connectTimeoutMs ?? defaultConnectTimeoutMs)
+    const agentFor = (connectTimeoutMs: number | undefined): Agent => {
+      const timeout = connectTimeoutMs === undefined ? defaultConnect : budgetOf(connectTimeoutMs)
+      let agent = agents.get(timeout)
+      if (agent === undefined) {
+        agent = makeAgent(timeout)
+        agents.set(timeout, agent)
+      }
+      return agent
+    }
 
     const send = (delivery: Transport.DeliveryRequest): Effect.Effect<Transport.DeliveryResponse, Transport.TransportError> =>
       Effect.suspend(() => {
@@ -330,7 +350,7 @@ export const make = (
         return Effect.tryPromise({
           try: async (interrupted) => {
             const response = await request(url, {
-              dispatcher: agent,
+              dispatcher: agentFor(delivery.connectTimeoutMs),
               method: "POST",
               headers: delivery.headers,
               body: delivery.body,

@@ -172,6 +172,27 @@ describe("UndiciTransport", () => {
         expect(response.body).toBe("abc")
       }))
 
+    it.live("a request's connectTimeoutMs bounds opening the connection, as a timeout", () =>
+      Effect.gen(function*() {
+        // A resolver that never answers: the connection cannot open, however long the total budget.
+        const stalled = transport({ lookup: () => new Promise(() => {}) })
+        const error = yield* Effect.flip(
+          send("http://receiver.test/hooks", { timeoutMs: 30_000, connectTimeoutMs: 200 })
+        ).pipe(Effect.provide(stalled))
+        expect(error.kind).toBe("timeout")
+        expect(error.message).toBe("no connection within 200 ms")
+      }))
+
+    it.scopedLive("requests with different connect timeouts are both served", () =>
+      Effect.gen(function*() {
+        const receiver = yield* TestReceiver.make()
+        const [a, b] = yield* Effect.all([
+          send(receiver.url, { connectTimeoutMs: 1_000 }),
+          send(receiver.url, { connectTimeoutMs: 2_000 })
+        ]).pipe(Effect.provide(transport()))
+        expect([a.status, b.status]).toEqual([200, 200])
+      }))
+
     it.live("a closed port is a connection failure", () =>
       Effect.gen(function*() {
         const closed = yield* Effect.promise(() => TestReceiver.start())

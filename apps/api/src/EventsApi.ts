@@ -1,10 +1,10 @@
 /**
  * Publishing events (Herald-native, shared by every profile).
  */
-import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
+import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import { Authentication } from "./Authentication.js"
-import { BadRequest, Conflict } from "./WireError.js"
+import { BadRequest, Conflict, NotFound } from "./WireError.js"
 
 export const PublishEventRequestBody = Schema.Struct({
   event_type: Schema.String.annotations({ description: "The event type, e.g. `batch_prediction.completed`." }),
@@ -32,6 +32,16 @@ export const PublishedEvent = Schema.Struct({
 }).annotations({ identifier: "PublishedEvent" })
 
 export class Events extends HttpApiGroup.make("events")
+  .add(
+    HttpApiEndpoint.post("sendTest")`/v1/webhooks/${HttpApiSchema.param("webhook_id", Schema.String)}/test`
+      .addSuccess(PublishedEvent, { status: 202 })
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "Send a test event")
+      .annotate(
+        OpenApi.Description,
+        "Delivers a `webhook.test` event to this webhook only, whatever it subscribes to and even while disabled, signed like any delivery."
+      )
+  )
   .add(
     HttpApiEndpoint.post("publish", "/v1/events")
       .setPayload(PublishEventRequestBody)

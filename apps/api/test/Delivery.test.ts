@@ -268,6 +268,36 @@ describe.each(backends)("on %s", (backend) => {
       expect(await post(KEY_ACME, `/v1/webhooks/${webhook.id}/recover`, { since, until: since })).toBe(400)
     })
 
+    it("POST /v1/webhooks/{id}/test sends a signed webhook.test to that webhook only, even when disabled", async () => {
+      const target = await receiver()
+      const tested = await subscribe(KEY_ACME, `${target.url}/tested`, ["batch_prediction.completed"])
+      await subscribe(KEY_ACME, `${target.url}/bystander`, ["batch_prediction.completed"])
+      await api(KEY_ACME, "PATCH", `/v1/webhooks/${tested.id}`, { enabled: false })
+
+      const sent = await api<{ id: string; event_type: string }>(KEY_ACME, "POST", `/v1/webhooks/${tested.id}/test`)
+      expect(sent.event_type).toBe("webhook.test")
+      const [request] = await target.awaitRequests(1)
+      expect(request!.path).toBe("/tested")
+      const envelope = JSON.parse(request!.body)
+      expect(envelope).toMatchObject({ id: sent.id, event_type: "webhook.test", data: { webhook_id: tested.id } })
+      const header = request!.headers["datagrid-signature"] as string
+      expect(verifySignature({ payload: request!.body, header, secret: tested.secret })).toMatchObject({ ok: true })
+      await settle()
+      expect(target.requests()).toHaveLength(1)
+
+      const elsewhere = await fetch(`${app.baseUrl}/v1/webhooks/${tested.id}/test`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${KEY_GLOBEX}` }
+      })
+      expect(elsewhere.status).toBe(404)
+      const published = await fetch(`${app.baseUrl}/v1/events`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${KEY_ACME}`, "content-type": "application/json" },
+        body: JSON.stringify({ event_type: "webhook.test", data: {} })
+      })
+      expect(published.status).toBe(400)
+    })
+
     it("gives up when the schedule is spent", async () => {
       const target = await receiver({ respond: TestReceiver.statuses([503]) })
       await subscribe(KEY_ACME, `${target.url}/down`, ["knowledge.processing.completed"])

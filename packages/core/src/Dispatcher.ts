@@ -9,6 +9,7 @@ import { type DeliveryJob, type DeliveryOutcome, done, retryAfter } from "./Deli
 import { defaults, DeliverySettings } from "./DeliverySettings.js"
 import { EventStore } from "./EventStore.js"
 import { makeAttemptId } from "./Ids.js"
+import { TEST_EVENT_TYPE } from "./EventType.js"
 import * as RetrySchedule from "./RetrySchedule.js"
 import { SubscriptionStore } from "./SubscriptionStore.js"
 import { type DeliveryResponse, Transport, TransportError } from "./Transport.js"
@@ -37,7 +38,9 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
           yield* Effect.logInfo("delivery dropped: event or webhook no longer exists")
           return done
         }
-        if (!webhook.value.enabled || !webhook.value.subscribesTo(event.value.type)) {
+        // A test delivery was asked for explicitly: it goes whatever the webhook subscribes to.
+        const isTest = event.value.type === TEST_EVENT_TYPE
+        if (!isTest && (!webhook.value.enabled || !webhook.value.subscribesTo(event.value.type))) {
           yield* Effect.logInfo("delivery dropped: webhook disabled or no longer subscribed")
           return done
         }

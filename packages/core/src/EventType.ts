@@ -12,6 +12,9 @@ export const EventType = Schema.String.pipe(
 )
 export type EventType = typeof EventType.Type
 
+/** The event a test delivery sends: in no catalog, so it is never published or subscribed to. */
+export const TEST_EVENT_TYPE: EventType = "webhook.test"
+
 /** Datagrid's documented events (seed 002). */
 export const datagridEventTypes: ReadonlyArray<EventType> = [
   "knowledge.processing.completed",

@@ -6,13 +6,16 @@
  * marked done, the retry finishes it (the queue drops jobs still pending, so
  * nothing is sent twice but in that crash window).
  */
-import { Clock, Effect } from "effect"
-import { EventConflict, InvalidInput } from "./Errors.js"
+import { Clock, Effect, Option } from "effect"
+import { DeliveryJob } from "./DeliveryJob.js"
+import { DeliveryQueue } from "./DeliveryQueue.js"
+import { EventConflict, InvalidInput, WebhookNotFound } from "./Errors.js"
 import { Event, type PublishEvent, type Published } from "./Event.js"
 import { EventStore } from "./EventStore.js"
-import { EventCatalog } from "./EventType.js"
+import { EventCatalog, TEST_EVENT_TYPE } from "./EventType.js"
 import { FanOut } from "./FanOut.js"
-import { type EventId, isEventId, makeEventId, type TeamspaceId } from "./Ids.js"
+import { type EventId, isEventId, isWebhookId, makeEventId, type TeamspaceId } from "./Ids.js"
+import { SubscriptionStore } from "./SubscriptionStore.js"
 
 /** The default cap on an event's serialised `data`. */
 export const MAX_DATA_BYTES = 256 * 1024
@@ -25,6 +28,8 @@ export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publish
     const events = yield* EventStore
     const catalog = yield* EventCatalog
     const fanOut = yield* FanOut
+    const subscriptions = yield* SubscriptionStore
+    const queue = yield* DeliveryQueue
 
     const validate = (input: PublishEvent): Effect.Effect<string, InvalidInput> => {
       if (!catalog.publishable.has(input.type)) {
@@ -79,6 +84,28 @@ export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publish
         return { event, duplicate: false, deliveries } satisfies Published
       })
 
-    return { publish } as const
+    /** Sends a `webhook.test` event to one webhook, whatever it subscribes to. */
+    const sendTest = (teamspace: TeamspaceId, webhookId: string) =>
+      Effect.gen(function*() {
+        const webhook = isWebhookId(webhookId) ? yield* subscriptions.get(teamspace, webhookId) : Option.none()
+        if (Option.isNone(webhook)) return yield* Effect.fail(new WebhookNotFound({ id: webhookId }))
+        const now = yield* Clock.currentTimeMillis
+        const event = new Event({
+          id: makeEventId(now),
+          teamspace,
+          type: TEST_EVENT_TYPE,
+          dataJson: JSON.stringify({ webhook_id: webhook.value.id, message: "This is a test event from Herald." }),
+          createdAt: now
+        })
+        yield* events.append(event)
+        yield* queue.enqueue(
+          [new DeliveryJob({ teamspace, eventId: event.id, webhookId: webhook.value.id, attempt: 1 })],
+          { delayMs: 0 }
+        )
+        yield* events.markDispatched(teamspace, event.id)
+        return event
+      })
+
+    return { publish, sendTest } as const
   })
 }) {}

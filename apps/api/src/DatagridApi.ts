@@ -24,6 +24,9 @@ export const Webhook = Schema.Struct({
   url: Schema.String.annotations({ description: "The destination URL for webhook deliveries." }),
   events: Schema.Array(WebhookEventType).annotations({ description: "The subscribed event types." }),
   enabled: Schema.Boolean.annotations({ description: "Whether delivery is enabled for this webhook." }),
+  disabled_reason: Schema.optional(Schema.String.annotations({
+    description: "Present when Herald disabled the webhook (its endpoint kept failing, or answered 410 Gone)."
+  })),
   created_at: Schema.String.annotations({ description: "The ISO string for when the webhook was created." }),
   updated_at: Schema.String.annotations({ description: "The ISO string for when the webhook was last updated." })
 }).annotations({

@@ -11,6 +11,7 @@ export const webhook = (hook: Domain.Webhook): typeof Webhook.Type => ({
   url: hook.url,
   events: hook.events,
   enabled: hook.enabled,
+  ...(hook.disabledReason === null ? {} : { disabled_reason: hook.disabledReason }),
   created_at: iso(hook.createdAt),
   updated_at: iso(hook.updatedAt)
 })

@@ -298,6 +298,23 @@ describe.each(backends)("on %s", (backend) => {
       expect(published.status).toBe(400)
     })
 
+    it("an endpoint answering 410 Gone is disabled at once, with disabled_reason; PATCH enabled:true clears it", async () => {
+      const target = await receiver({ respond: TestReceiver.always(TestReceiver.gone) })
+      const webhook = await subscribe(KEY_ACME, `${target.url}/gone`, ["batch_prediction.cancelled"])
+      await publish(KEY_ACME, { event_type: "batch_prediction.cancelled", data: { gone: true } })
+      await target.awaitRequests(1)
+      const disabled = await pollFor(
+        () => api<{ enabled: boolean; disabled_reason?: string }>(KEY_ACME, "GET", `/v1/webhooks/${webhook.id}`),
+        (current) => !current.enabled
+      )
+      expect(disabled).toMatchObject({ enabled: false, disabled_reason: "the endpoint answered 410 Gone" })
+      await settle()
+      expect(target.requests()).toHaveLength(1)
+      const enabled = await api(KEY_ACME, "PATCH", `/v1/webhooks/${webhook.id}`, { enabled: true })
+      expect(enabled).toMatchObject({ enabled: true })
+      expect(enabled).not.toHaveProperty("disabled_reason")
+    })
+
     it("gives up when the schedule is spent", async () => {
       const target = await receiver({ respond: TestReceiver.statuses([503]) })
       await subscribe(KEY_ACME, `${target.url}/down`, ["knowledge.processing.completed"])

@@ -7,6 +7,7 @@ import { Attempt, type FailureKind } from "./Attempt.js"
 import { AttemptLog } from "./AttemptLog.js"
 import { type DeliveryJob, type DeliveryOutcome, done, retryAfter } from "./DeliveryJob.js"
 import { defaults, DeliverySettings } from "./DeliverySettings.js"
+import { EndpointHealth } from "./EndpointHealth.js"
 import { EventStore } from "./EventStore.js"
 import { makeAttemptId } from "./Ids.js"
 import { TEST_EVENT_TYPE } from "./EventType.js"
@@ -29,6 +30,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
     const urlPolicy = yield* UrlPolicy
     const schedule = yield* RetrySchedule.RetrySchedule
     const settings = yield* DeliverySettings
+    const health = yield* EndpointHealth
 
     const deliver = (job: DeliveryJob): Effect.Effect<DeliveryOutcome> =>
       Effect.gen(function*() {
@@ -112,7 +114,12 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
           })
         )
 
-        if (successful) return done
+        const disabled = yield* health.observe(job.teamspace, job.webhookId, {
+          successful,
+          status: response?.status ?? null,
+          at: finished
+        })
+        if (successful || disabled) return done
         return Option.match(nextDelay, {
           onNone: () => done,
           onSome: retryAfter

@@ -12,6 +12,8 @@ import * as DeliveryLog from "./DeliveryLog.js"
 import * as DeliverySettings from "./DeliverySettings.js"
 import * as Dispatcher from "./Dispatcher.js"
 import type * as EventStore from "./EventStore.js"
+import type * as HealthStore from "./HealthStore.js"
+import * as EndpointHealth from "./EndpointHealth.js"
 import * as EventType from "./EventType.js"
 import * as FanOut from "./FanOut.js"
 import * as Publisher from "./Publisher.js"
@@ -27,6 +29,8 @@ export interface Settings {
   readonly retrySchedule: ReadonlyArray<number>
   readonly allowPrivateUrls: boolean
   readonly delivery: DeliverySettings.DeliverySettingsShape
+  /** Endpoint health policy; defaults: disable after 5 days and 10 failures without a success. */
+  readonly health?: Partial<EndpointHealth.HealthPolicyShape> | undefined
 }
 
 export type Ports =
@@ -35,13 +39,15 @@ export type Ports =
   | AttemptLog.AttemptLog
   | DeliveryQueue.DeliveryQueue
   | ApiKeyStore.ApiKeyStore
+  | HealthStore.HealthStore
   | Transport.Transport
 
 /** The settings, from the environment (each variable validated and named on error). */
 export const settingsConfig: Config.Config<Settings> = Config.all({
   retrySchedule: RetrySchedule.config,
   allowPrivateUrls: UrlPolicy.config,
-  delivery: DeliverySettings.config
+  delivery: DeliverySettings.config,
+  health: EndpointHealth.config
 })
 
 /** Settings as services. */
@@ -50,6 +56,7 @@ export const settingsLayer = (settings: Settings) =>
     RetrySchedule.layer(settings.retrySchedule),
     UrlPolicy.layer({ allowPrivate: settings.allowPrivateUrls }),
     DeliverySettings.layer(settings.delivery),
+    EndpointHealth.layer(settings.health ?? {}),
     EventType.layerDefault
   )
 
@@ -57,14 +64,17 @@ export const settingsLayer = (settings: Settings) =>
 export const servicesLayer = Layer.mergeAll(
   Webhooks.Webhooks.Default,
   Publisher.Publisher.Default.pipe(Layer.provideMerge(FanOut.FanOut.Default)),
-  Dispatcher.Dispatcher.Default,
+  Dispatcher.Dispatcher.Default.pipe(Layer.provide(EndpointHealth.EndpointHealth.Default)),
   DeliveryLog.DeliveryLog.Default,
   Replay.Replay.Default,
   ApiKeys.ApiKeys.Default
 )
 
 /** What a delivery worker needs: dispatching and fan-out continuation. */
-export const workerServicesLayer = Layer.merge(Dispatcher.Dispatcher.Default, FanOut.FanOut.Default)
+export const workerServicesLayer = Layer.merge(
+  Dispatcher.Dispatcher.Default.pipe(Layer.provide(EndpointHealth.EndpointHealth.Default)),
+  FanOut.FanOut.Default
+)
 
 /** The delivery loop, as a layer: consumers run while the layer is alive and drain when it closes. */
 export const workerLayer = Layer.scopedDiscard(Worker.run)

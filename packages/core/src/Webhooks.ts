@@ -7,6 +7,7 @@ import { InvalidInput, Issue, WebhookNotFound } from "./Errors.js"
 import { EventCatalog, type EventType } from "./EventType.js"
 import { isWebhookId, makeWebhookId, type TeamspaceId, type WebhookId } from "./Ids.js"
 import type { Profile } from "./Profile.js"
+import { HealthStore } from "./HealthStore.js"
 import { generateSecret } from "./Signing.js"
 import { type PageQuery, SubscriptionStore } from "./SubscriptionStore.js"
 import { UrlPolicy } from "./UrlPolicy.js"
@@ -46,6 +47,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
     const store = yield* SubscriptionStore
     const catalog = yield* EventCatalog
     const urlPolicy = yield* UrlPolicy
+    const health = yield* HealthStore
 
     const validateEvents = (
       profile: Profile,
@@ -138,6 +140,8 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
         })
         const stored = yield* store.update(next)
         if (!stored) return yield* Effect.fail(new WebhookNotFound({ id }))
+        // Re-enabled: the endpoint gets a fresh failure window.
+        if (enabled && !current.enabled) yield* health.reset(teamspace, current.id)
         return next
       })
 

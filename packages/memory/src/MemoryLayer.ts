@@ -4,11 +4,12 @@
  * of the layer is a fresh, empty set of stores.
  */
 import { Layer } from "effect"
-import type { ApiKeyStore, AttemptLog, DeliveryQueue, EventStore, SubscriptionStore } from "@herald/core"
+import type { ApiKeyStore, AttemptLog, DeliveryQueue, EventStore, HealthStore, SubscriptionStore } from "@herald/core"
 import * as MemoryApiKeyStore from "./MemoryApiKeyStore.js"
 import * as MemoryAttemptLog from "./MemoryAttemptLog.js"
 import * as MemoryDeliveryQueue from "./MemoryDeliveryQueue.js"
 import * as MemoryEventStore from "./MemoryEventStore.js"
+import * as MemoryHealthStore from "./MemoryHealthStore.js"
 import * as MemorySubscriptionStore from "./MemorySubscriptionStore.js"
 
 export const layer: Layer.Layer<
@@ -16,6 +17,7 @@ export const layer: Layer.Layer<
   | EventStore.EventStore
   | AttemptLog.AttemptLog
   | ApiKeyStore.ApiKeyStore
+  | HealthStore.HealthStore
   | DeliveryQueue.DeliveryQueue
   | MemoryDeliveryQueue.MemoryDeliveryQueue
 > = Layer.mergeAll(
@@ -23,5 +25,6 @@ export const layer: Layer.Layer<
   MemoryEventStore.layer,
   MemoryAttemptLog.layer,
   MemoryApiKeyStore.layer,
+  MemoryHealthStore.layer,
   MemoryDeliveryQueue.layer
 )

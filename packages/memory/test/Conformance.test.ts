@@ -1,9 +1,24 @@
 // The testkit conformance suites, run against the memory adapters.
-import { MemoryApiKeyStore, MemoryAttemptLog, MemoryDeliveryQueue, MemoryEventStore, MemorySubscriptionStore } from "@herald/memory"
-import { ApiKeyStoreSuite, AttemptLogSuite, DeliveryQueueSuite, EventStoreSuite, SubscriptionStoreSuite } from "@herald/testkit"
+import {
+  MemoryApiKeyStore,
+  MemoryAttemptLog,
+  MemoryDeliveryQueue,
+  MemoryEventStore,
+  MemoryHealthStore,
+  MemorySubscriptionStore
+} from "@herald/memory"
+import {
+  ApiKeyStoreSuite,
+  AttemptLogSuite,
+  DeliveryQueueSuite,
+  EventStoreSuite,
+  HealthStoreSuite,
+  SubscriptionStoreSuite
+} from "@herald/testkit"
 
 SubscriptionStoreSuite.suite("MemorySubscriptionStore", MemorySubscriptionStore.layer)
 EventStoreSuite.suite("MemoryEventStore", MemoryEventStore.layer)
 AttemptLogSuite.suite("MemoryAttemptLog", MemoryAttemptLog.layer)
 ApiKeyStoreSuite.suite("MemoryApiKeyStore", MemoryApiKeyStore.layer)
 DeliveryQueueSuite.suite("MemoryDeliveryQueue", MemoryDeliveryQueue.layer)
+HealthStoreSuite.suite("MemoryHealthStore", MemoryHealthStore.layer)

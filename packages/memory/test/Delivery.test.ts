@@ -6,6 +6,7 @@ import { Clock, Effect, Layer, Logger, LogLevel, Ref, type Scope } from "effect"
 import {
   AttemptLog,
   DeliverySettings,
+  EndpointHealth,
   EventStore,
   EventType,
   FanOut,
@@ -48,16 +49,16 @@ const FakeTransport = Layer.effect(
   Effect.map(FakeReceiver, (receiver): Transport.TransportShape => ({ send: receiver.send }))
 ).pipe(Layer.provideMerge(FakeReceiver.Default))
 
-const TestLayer = Herald.servicesLayer.pipe(
-  Layer.provideMerge(Layer.mergeAll(
+const testLayer = (health: Partial<EndpointHealth.HealthPolicyShape> = {}) =>
+  Herald.servicesLayer.pipe(Layer.provideMerge(Layer.mergeAll(
     MemoryLayer.layer,
+    EndpointHealth.layer(health),
     EventType.layerDefault,
     UrlPolicy.layer({ allowPrivate: true }),
     RetrySchedule.layer([0, 50, 50]),
     DeliverySettings.layer({ timeoutMs: 1000, concurrency: 4 }),
     FakeTransport
-  ))
-)
+  )))
 
 /** Long enough for any retry of the [0, 50, 50] schedule that was going to happen. */
 const QUIET = "400 millis"
@@ -80,8 +81,12 @@ const attemptsOf = (teamspace: Ids.TeamspaceId, webhookId: Ids.WebhookId) =>
   Effect.flatMap(AttemptLog.AttemptLog, (log) =>
     Effect.map(log.list({ teamspace, webhookId, limit: 100 }), (attempts) => [...attempts].reverse()))
 
-const run = <A, E>(self: Effect.Effect<A, E, Layer.Layer.Success<typeof TestLayer> | Scope.Scope>) =>
-  self.pipe(Effect.scoped, Effect.provide(TestLayer), Logger.withMinimumLogLevel(LogLevel.Warning))
+type TestServices = Layer.Layer.Success<ReturnType<typeof testLayer>>
+
+const run = <A, E>(
+  self: Effect.Effect<A, E, TestServices | Scope.Scope>,
+  health?: Partial<EndpointHealth.HealthPolicyShape>
+) => self.pipe(Effect.scoped, Effect.provide(testLayer(health)), Logger.withMinimumLogLevel(LogLevel.Warning))
 
 describe("delivery on the memory adapters", () => {
   it.live("a published event reaches every enabled matching webhook of its teamspace, once", () =>
@@ -254,6 +259,62 @@ describe("delivery on the memory adapters", () => {
       const received = (yield* Ref.get(receiver.requests)).map((request) => request.url)
       expect([...received].sort()).toEqual([...urls].sort())
     }).pipe(Effect.provideService(FanOut.FanOutChunkSize, 3))))
+
+  it.live("endpoint health: failing through the window disables the webhook with a reason; re-enabling resets", () =>
+    run(
+      Effect.gen(function*() {
+        const webhooks = yield* Webhooks.Webhooks
+        const publisher = yield* Publisher.Publisher
+        const receiver = yield* FakeReceiver
+        const teamspace = Fixtures.teamspace()
+        const url = "http://receiver.test/failing"
+        yield* receiver.script(url, [500, 500, 500, 500, 500, 500])
+        const { webhook } = yield* webhooks.create(teamspace, { url, events: [Fixtures.typeA] })
+        yield* startWorker
+
+        yield* publisher.publish(teamspace, { type: Fixtures.typeA, data: { n: 1 } })
+        // minFailures 2, window 0: the second failure disables it, and its retry is dropped.
+        yield* Fixtures.eventually(
+          "disabled",
+          Effect.map(Effect.orDie(webhooks.get(teamspace, webhook.id)), (current) => !current.enabled)
+        )
+        const disabled = yield* webhooks.get(teamspace, webhook.id)
+        expect(disabled.disabledReason).toMatch(/^deliveries failed without a success since .* \(2 attempts\)$/)
+        yield* queueIdle
+        expect(yield* receiver.to(url)).toHaveLength(2)
+
+        // Re-enabled: a fresh window, so one more failure alone does not disable it again.
+        const enabled = yield* webhooks.update(teamspace, webhook.id, { enabled: true })
+        expect(enabled.disabledReason).toBeNull()
+        yield* publisher.publish(teamspace, { type: Fixtures.typeA, data: { n: 2 } })
+        yield* requestCount(3)
+        yield* queueIdle
+        expect((yield* webhooks.get(teamspace, webhook.id)).enabled).toBe(false)
+        expect(yield* receiver.to(url)).toHaveLength(4)
+      }),
+      { disableAfterMs: 0, minFailures: 2 }
+    ))
+
+  it.live("endpoint health: 410 Gone disables at once, with no retry; a success keeps the webhook enabled", () =>
+    run(Effect.gen(function*() {
+      const webhooks = yield* Webhooks.Webhooks
+      const publisher = yield* Publisher.Publisher
+      const receiver = yield* FakeReceiver
+      const teamspace = Fixtures.teamspace()
+      yield* receiver.script("http://receiver.test/gone", [410])
+      const gone = yield* webhooks.create(teamspace, { url: "http://receiver.test/gone", events: [Fixtures.typeA] })
+      const fine = yield* webhooks.create(teamspace, { url: "http://receiver.test/fine", events: [Fixtures.typeA] })
+      yield* startWorker
+      yield* publisher.publish(teamspace, { type: Fixtures.typeA, data: { n: 1 } })
+      yield* requestCount(2)
+      yield* queueIdle
+      expect(yield* receiver.to("http://receiver.test/gone")).toHaveLength(1)
+      expect(yield* webhooks.get(teamspace, gone.webhook.id)).toMatchObject({
+        enabled: false,
+        disabledReason: EndpointHealth.goneReason
+      })
+      expect((yield* webhooks.get(teamspace, fine.webhook.id)).enabled).toBe(true)
+    })))
 
   it.live("the body is the Datagrid envelope, signed as t=<unix>,v1=<hex> with timestamp == t", () =>
     run(Effect.gen(function*() {

@@ -1,14 +1,15 @@
 /**
- * The four Redis stores at once, over one shared RedisClient: what an app
+ * The Redis stores at once, over one shared RedisClient: what an app
  * composes when `REDIS_URL` is set. Provide a `RedisClient` layer (e.g.
  * `RedisClient.layerConfig`) to it.
  */
 import { type ConfigError, Effect, Layer } from "effect"
-import type { ApiKeyStore, AttemptLog, EventStore, SubscriptionStore } from "@herald/core"
+import type { ApiKeyStore, AttemptLog, EventStore, HealthStore, SubscriptionStore } from "@herald/core"
 import * as RedisApiKeyStore from "./RedisApiKeyStore.js"
 import * as RedisAttemptLog from "./RedisAttemptLog.js"
 import type { RedisClient } from "./RedisClient.js"
 import * as RedisEventStore from "./RedisEventStore.js"
+import * as RedisHealthStore from "./RedisHealthStore.js"
 import * as RedisSubscriptionStore from "./RedisSubscriptionStore.js"
 import * as Retention from "./Retention.js"
 
@@ -17,6 +18,7 @@ export type Stores =
   | EventStore.EventStore
   | AttemptLog.AttemptLog
   | ApiKeyStore.ApiKeyStore
+  | HealthStore.HealthStore
 
 export type Options = Retention.Options
 
@@ -25,7 +27,8 @@ export const layer = (options?: Options): Layer.Layer<Stores, never, RedisClient
     RedisSubscriptionStore.layer,
     RedisEventStore.layer(options),
     RedisAttemptLog.layer(options),
-    RedisApiKeyStore.layer
+    RedisApiKeyStore.layer,
+    RedisHealthStore.layer(options)
   )
 
 /** Retention from `HERALD_RETENTION` (default 30 days). */

@@ -7,6 +7,7 @@ import { Cluster, Redis } from "ioredis"
 import { ApiKeyStore, AttemptLog, EventStore, SubscriptionStore } from "@herald/core"
 import {
   RedisApiKeyStore,
+  RedisHealthStore,
   RedisAttemptLog,
   RedisClient,
   RedisEventStore,
@@ -15,6 +16,7 @@ import {
 } from "@herald/redis"
 import {
   ApiKeyStoreSuite,
+  HealthStoreSuite,
   AttemptLogSuite,
   EventStoreSuite,
   Fixtures,
@@ -50,6 +52,7 @@ describe.skipIf(!available)(`Redis adapters on a Redis Cluster ${available ? "" 
   EventStoreSuite.suite("RedisEventStore (cluster)", Layer.provide(RedisEventStore.layer(), client))
   AttemptLogSuite.suite("RedisAttemptLog (cluster)", Layer.provide(RedisAttemptLog.layer(), client))
   ApiKeyStoreSuite.suite("RedisApiKeyStore (cluster)", Layer.provide(RedisApiKeyStore.layer, client))
+  HealthStoreSuite.suite("RedisHealthStore (cluster)", Layer.provide(RedisHealthStore.layer(), client))
 
   it.live("the seed does not serve the prefix's slot (a standalone client gets MOVED)", () =>
     Effect.gen(function*() {

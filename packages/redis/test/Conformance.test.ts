@@ -1,8 +1,8 @@
 // The testkit conformance suites, run against the Redis adapters on one private Redis.
 import { describe } from "@effect/vitest"
 import { Layer } from "effect"
-import { RedisApiKeyStore, RedisAttemptLog, RedisEventStore, RedisSubscriptionStore } from "@herald/redis"
-import { ApiKeyStoreSuite, AttemptLogSuite, EventStoreSuite, SubscriptionStoreSuite } from "@herald/testkit"
+import { RedisApiKeyStore, RedisHealthStore, RedisAttemptLog, RedisEventStore, RedisSubscriptionStore } from "@herald/redis"
+import { ApiKeyStoreSuite, HealthStoreSuite, AttemptLogSuite, EventStoreSuite, SubscriptionStoreSuite } from "@herald/testkit"
 import { available, skipReason, useRedis } from "./RedisTestServer.js"
 
 describe.skipIf(!available)(`Redis conformance ${skipReason}`, () => {
@@ -11,4 +11,5 @@ describe.skipIf(!available)(`Redis conformance ${skipReason}`, () => {
   EventStoreSuite.suite("RedisEventStore", Layer.provide(RedisEventStore.layer(), client))
   AttemptLogSuite.suite("RedisAttemptLog", Layer.provide(RedisAttemptLog.layer(), client))
   ApiKeyStoreSuite.suite("RedisApiKeyStore", Layer.provide(RedisApiKeyStore.layer, client))
+  HealthStoreSuite.suite("RedisHealthStore", Layer.provide(RedisHealthStore.layer(), client))
 })

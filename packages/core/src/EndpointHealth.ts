@@ -1,0 +1,88 @@
+/**
+ * Endpoint health: a webhook whose deliveries have failed without a break for
+ * the whole window (and at least a minimum number of times) is disabled, with
+ * a reason; an endpoint that answers 410 Gone is disabled at once. Any success
+ * ends the streak; re-enabling the webhook starts a fresh one.
+ */
+import { Config, ConfigError, Context, Duration, Effect, Either, Layer, Option } from "effect"
+import { HealthStore } from "./HealthStore.js"
+import type { TeamspaceId, WebhookId } from "./Ids.js"
+import { SubscriptionStore } from "./SubscriptionStore.js"
+import { Webhook } from "./Webhook.js"
+
+export interface HealthPolicyShape {
+  /** How long a webhook may fail without a success before it is disabled. */
+  readonly disableAfterMs: number
+  /** Failed attempts needed as well, so a single slow retry cannot disable it. */
+  readonly minFailures: number
+}
+
+export class HealthPolicy extends Context.Tag("@herald/core/HealthPolicy")<HealthPolicy, HealthPolicyShape>() {}
+
+export const defaults: HealthPolicyShape = { disableAfterMs: 5 * 86_400_000, minFailures: 10 }
+
+export const layer = (policy: Partial<HealthPolicyShape> = {}): Layer.Layer<HealthPolicy> =>
+  Layer.succeed(HealthPolicy, { ...defaults, ...policy })
+
+export const config: Config.Config<HealthPolicyShape> = Config.all({
+  disableAfterMs: Config.duration("HERALD_DISABLE_AFTER").pipe(
+    Config.withDefault(Duration.millis(defaults.disableAfterMs)),
+    Config.map((duration) => Math.round(Duration.toMillis(duration))),
+    Config.withDescription("Disable a webhook whose deliveries have failed without a break this long, e.g. \"5 days\"")
+  ),
+  minFailures: Config.integer("HERALD_DISABLE_MIN_FAILURES").pipe(
+    Config.withDefault(defaults.minFailures),
+    Config.mapOrFail((n) =>
+      n >= 1 ? Either.right(n) : Either.left(ConfigError.InvalidData(["HERALD_DISABLE_MIN_FAILURES"], "must be at least 1"))
+    ),
+    Config.withDescription("Failed attempts needed, as well as the window, before a webhook is disabled")
+  )
+})
+
+export const goneReason = "the endpoint answered 410 Gone"
+
+export class EndpointHealth extends Effect.Service<EndpointHealth>()("@herald/core/EndpointHealth", {
+  effect: Effect.gen(function*() {
+    const health = yield* HealthStore
+    const subscriptions = yield* SubscriptionStore
+    const policy = yield* HealthPolicy
+
+    const disable = (teamspace: TeamspaceId, id: WebhookId, reason: string, at: number) =>
+      Effect.gen(function*() {
+        const current = yield* subscriptions.get(teamspace, id)
+        if (Option.isNone(current) || !current.value.enabled) return
+        yield* subscriptions.update(
+          new Webhook({ ...current.value, enabled: false, disabledReason: reason, updatedAt: Math.max(at, current.value.updatedAt) })
+        )
+        yield* Effect.logWarning(`webhook disabled: ${reason}`).pipe(Effect.annotateLogs({ webhookId: id }))
+      })
+
+    /** What an attempt says about the endpoint. Returns whether the webhook was disabled. */
+    const observe = (
+      teamspace: TeamspaceId,
+      id: WebhookId,
+      outcome: { readonly successful: boolean; readonly status: number | null; readonly at: number }
+    ): Effect.Effect<boolean> =>
+      Effect.gen(function*() {
+        if (outcome.successful) {
+          yield* health.reset(teamspace, id)
+          return false
+        }
+        if (outcome.status === 410) {
+          yield* disable(teamspace, id, goneReason, outcome.at)
+          return true
+        }
+        const streak = yield* health.recordFailure(teamspace, id, outcome.at)
+        if (outcome.at - streak.failingSince < policy.disableAfterMs || streak.failures < policy.minFailures) return false
+        yield* disable(
+          teamspace,
+          id,
+          `deliveries failed without a success since ${new Date(streak.failingSince).toISOString()} (${streak.failures} attempts)`,
+          outcome.at
+        )
+        return true
+      })
+
+    return { observe, reset: health.reset } as const
+  })
+}) {}

@@ -1,0 +1,44 @@
+/**
+ * HealthStore on Redis: `wh-health:{teamspace}:{id}` is a hash (failingSince,
+ * failures), updated by one script so concurrent workers count exactly. It
+ * expires after the retention period, so streaks of deleted webhooks go too.
+ */
+import { type ConfigError, Effect, Layer } from "effect"
+import { HealthStore, type Ids } from "@herald/core"
+import * as LuaScript from "./internal/LuaScript.js"
+import { execute, RedisClient } from "./RedisClient.js"
+import * as Retention from "./Retention.js"
+
+/** KEYS: streak. ARGV: at, ttl seconds. {failingSince, failures}. */
+const recordFailure = `
+redis.call('HSETNX', KEYS[1], 'failingSince', ARGV[1])
+local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return { tonumber(redis.call('HGET', KEYS[1], 'failingSince')), failures }
+`
+
+export type Options = Retention.Options
+
+export const make = (options?: Options): Effect.Effect<HealthStore.HealthStoreShape, never, RedisClient> =>
+  Effect.gen(function*() {
+    const { prefix, redis } = yield* RedisClient
+    const ttl = Retention.seconds(options)
+    const key = (teamspace: Ids.TeamspaceId, id: Ids.WebhookId) => `${prefix}wh-health:${teamspace}:${id}`
+    const record = LuaScript.define(redis, "heraldRecordFailure", 1, recordFailure)
+    return {
+      recordFailure: (teamspace, id, at) =>
+        Effect.map(record([key(teamspace, id)], [at, ttl]), (reply) => {
+          const [failingSince, failures] = reply as [number, number]
+          return { failingSince, failures }
+        }),
+      reset: (teamspace, id) => Effect.asVoid(execute("DEL", () => redis.del(key(teamspace, id))))
+    }
+  })
+
+export const layer = (options?: Options): Layer.Layer<HealthStore.HealthStore, never, RedisClient> =>
+  Layer.effect(HealthStore.HealthStore, make(options))
+
+export const layerConfig: Layer.Layer<HealthStore.HealthStore, ConfigError.ConfigError, RedisClient> = Layer.effect(
+  HealthStore.HealthStore,
+  Effect.flatMap(Retention.config, make)
+)

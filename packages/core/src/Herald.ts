@@ -3,7 +3,7 @@
  * whatever adapters provide the ports, and the delivery loop. Apps choose the
  * adapters and add their edge (HTTP); nothing here knows which adapters exist.
  */
-import { Config, Layer } from "effect"
+import { Config, Layer, Option } from "effect"
 import * as ApiKeys from "./ApiKeys.js"
 import type * as ApiKeyStore from "./ApiKeyStore.js"
 import type * as AttemptLog from "./AttemptLog.js"
@@ -19,6 +19,7 @@ import * as FanOut from "./FanOut.js"
 import * as Publisher from "./Publisher.js"
 import * as Replay from "./Replay.js"
 import * as RetrySchedule from "./RetrySchedule.js"
+import * as SecretCipher from "./SecretCipher.js"
 import type * as SubscriptionStore from "./SubscriptionStore.js"
 import type * as Transport from "./Transport.js"
 import * as UrlPolicy from "./UrlPolicy.js"
@@ -31,6 +32,8 @@ export interface Settings {
   readonly delivery: DeliverySettings.DeliverySettingsShape
   /** Endpoint health policy; defaults: disable after 5 days and 10 failures without a success. */
   readonly health?: Partial<EndpointHealth.HealthPolicyShape> | undefined
+  /** Encrypts signing secrets at rest when set (`HERALD_ENCRYPTION_KEY`). */
+  readonly encryptionKey?: Option.Option<Uint8Array> | undefined
 }
 
 export type Ports =
@@ -47,7 +50,8 @@ export const settingsConfig: Config.Config<Settings> = Config.all({
   retrySchedule: RetrySchedule.config,
   allowPrivateUrls: UrlPolicy.config,
   delivery: DeliverySettings.config,
-  health: EndpointHealth.config
+  health: EndpointHealth.config,
+  encryptionKey: SecretCipher.config
 })
 
 /** Settings as services. */
@@ -57,6 +61,7 @@ export const settingsLayer = (settings: Settings) =>
     UrlPolicy.layer({ allowPrivate: settings.allowPrivateUrls }),
     DeliverySettings.layer(settings.delivery),
     EndpointHealth.layer(settings.health ?? {}),
+    SecretCipher.layer(settings.encryptionKey ?? Option.none()),
     EventType.layerDefault
   )
 

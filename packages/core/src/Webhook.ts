@@ -47,6 +47,10 @@ export class Webhook extends Schema.Class<Webhook>("@herald/core/Webhook")({
   }
 }
 
+/** Maps a non-empty array, keeping it non-empty in the type. */
+export const mapNonEmpty = <A, B>(items: readonly [A, ...Array<A>], f: (item: A) => B): readonly [B, ...Array<B>] =>
+  items.map(f) as unknown as readonly [B, ...Array<B>]
+
 /** What a caller supplies to create a webhook. */
 export interface CreateWebhook {
   readonly url: string

@@ -19,8 +19,8 @@
  * unindex its event types, write, reindex. Nothing can interleave, and an
  * update of a record that is gone writes nothing.
  */
-import { Effect, Layer } from "effect"
-import { type EventType, type Ids, SubscriptionStore, Webhook } from "@herald/core"
+import { Effect, Layer, Redacted } from "effect"
+import { type EventType, type Ids, SecretCipher, SubscriptionStore, Webhook } from "@herald/core"
 import * as JsonCodec from "./internal/JsonCodec.js"
 import * as LuaScript from "./internal/LuaScript.js"
 import { execute, RedisClient } from "./RedisClient.js"
@@ -83,8 +83,18 @@ export const make: Effect.Effect<SubscriptionStore.SubscriptionStoreShape, never
       remove: LuaScript.define(redis, "heraldRemoveWebhook", 3, removeWebhook)
     }
 
+    // Secrets are encrypted on the way in and out when a key is configured (see SecretCipher).
+    const cipher = yield* SecretCipher.SecretCipher
+    const mapSecrets = (webhook: Webhook.Webhook, f: (key: string) => string) =>
+      new Webhook.Webhook({
+        ...webhook,
+        secrets: Webhook.mapNonEmpty(webhook.secrets, (secret) =>
+          new Webhook.SigningSecret({ ...secret, key: Redacted.make(f(Redacted.value(secret.key))) }))
+      })
+    const decode = (raw: string) => Effect.map(codec.decode(raw), (webhook) => mapSecrets(webhook, cipher.decrypt))
+
     const write = (script: LuaScript.Run, webhook: Webhook.Webhook) =>
-      Effect.flatMap(codec.encode(webhook), (json) =>
+      Effect.flatMap(codec.encode(mapSecrets(webhook, cipher.encrypt)), (json) =>
         script(keysOf(webhook.teamspace, webhook.id), [
           webhook.id,
           json,
@@ -98,7 +108,7 @@ export const make: Effect.Effect<SubscriptionStore.SubscriptionStoreShape, never
         ? Effect.succeed([])
         : execute("MGET", () => redis.mget(ids.map((id) => recordKey(teamspace, id as Ids.WebhookId)))).pipe(
           Effect.flatMap((raws) =>
-            Effect.forEach(raws.filter((raw): raw is string => raw !== null), codec.decode)
+            Effect.forEach(raws.filter((raw): raw is string => raw !== null), decode)
           )
         )
 
@@ -108,7 +118,7 @@ export const make: Effect.Effect<SubscriptionStore.SubscriptionStoreShape, never
 
     const get = (teamspace: Ids.TeamspaceId, id: Ids.WebhookId) =>
       execute("GET", () => redis.get(recordKey(teamspace, id))).pipe(
-        Effect.flatMap((raw) => raw === null ? Effect.succeedNone : Effect.asSome(codec.decode(raw)))
+        Effect.flatMap((raw) => raw === null ? Effect.succeedNone : Effect.asSome(decode(raw)))
       )
 
     const remove = (teamspace: Ids.TeamspaceId, id: Ids.WebhookId) =>

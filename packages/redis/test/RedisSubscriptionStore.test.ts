@@ -2,7 +2,8 @@
 // `active` to the subscribers of one type, and the index survives racing writes.
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option, Redacted } from "effect"
-import { type EventType, SubscriptionStore } from "@herald/core"
+import { randomBytes } from "node:crypto"
+import { type EventType, SecretCipher, SubscriptionStore } from "@herald/core"
 import { RedisClient, RedisSubscriptionStore } from "@herald/redis"
 import { Fixtures } from "@herald/testkit"
 import { available, skipReason, useRedis } from "./RedisTestServer.js"
@@ -84,4 +85,42 @@ describe.skipIf(!available)(`RedisSubscriptionStore ${skipReason}`, () => {
       expect(Redacted.isRedacted(got.secrets[0].key)).toBe(true)
       expect(Redacted.value(got.secrets[0].key)).toBe("whsec_round_trip")
     }).pipe(Effect.provide(layer)))
+})
+
+describe.skipIf(!available)(`RedisSubscriptionStore with HERALD_ENCRYPTION_KEY ${skipReason}`, () => {
+  const { client } = useRedis()
+  const cipher = SecretCipher.aes256gcm(randomBytes(32))
+  const encrypted = Layer.provideMerge(RedisSubscriptionStore.layer, client).pipe(
+    Layer.provide(Layer.succeed(SecretCipher.SecretCipher, cipher))
+  )
+  const plain = Layer.provideMerge(RedisSubscriptionStore.layer, client)
+
+  it.live("stores signing secrets encrypted and reads them back in the clear", () =>
+    Effect.gen(function*() {
+      const store = yield* SubscriptionStore.SubscriptionStore
+      const { prefix, redis } = yield* RedisClient.RedisClient
+      const teamspace = Fixtures.teamspace()
+      const hook = Fixtures.webhook({ teamspace })
+      const secret = Redacted.value(hook.secrets[0].key)
+      yield* store.insert(hook)
+      const raw = yield* Effect.promise(() => redis.get(`${prefix}wh:${teamspace}:${hook.id}`))
+      expect(raw).toContain("enc:v1:")
+      expect(raw).not.toContain(secret)
+      const read = Option.getOrThrow(yield* store.get(teamspace, hook.id))
+      expect(Redacted.value(read.secrets[0].key)).toBe(secret)
+      expect((yield* store.active(teamspace, hook.events[0])).map((found) => Redacted.value(found.secrets[0].key))).toEqual([
+        secret
+      ])
+    }).pipe(Effect.provide(encrypted)))
+
+  it.live("reads secrets stored before encryption was turned on", () =>
+    Effect.gen(function*() {
+      const teamspace = Fixtures.teamspace()
+      const hook = Fixtures.webhook({ teamspace })
+      yield* Effect.flatMap(SubscriptionStore.SubscriptionStore, (store) => store.insert(hook)).pipe(Effect.provide(plain))
+      const read = yield* Effect.flatMap(SubscriptionStore.SubscriptionStore, (store) => store.get(teamspace, hook.id)).pipe(
+        Effect.provide(encrypted)
+      )
+      expect(Redacted.value(Option.getOrThrow(read).secrets[0].key)).toBe(Redacted.value(hook.secrets[0].key))
+    }))
 })

@@ -1,0 +1,47 @@
+import { randomBytes } from "node:crypto"
+import { ConfigProvider, Effect, Either, Option } from "effect"
+import { describe, expect, it } from "vitest"
+import { SecretCipher } from "@herald/core"
+
+const key = randomBytes(32)
+const cipher = SecretCipher.aes256gcm(key)
+const secret = "whsec_" + randomBytes(32).toString("base64")
+
+describe("SecretCipher", () => {
+  it("round-trips, with a fresh IV each time and no plaintext in the output", () => {
+    const once = cipher.encrypt(secret)
+    const twice = cipher.encrypt(secret)
+    expect(once).toMatch(/^enc:v1:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+:[A-Za-z0-9+/=]+$/)
+    expect(once).not.toBe(twice)
+    expect(once).not.toContain(secret.slice(6, 20))
+    expect(cipher.decrypt(once)).toBe(secret)
+    expect(cipher.decrypt(twice)).toBe(secret)
+  })
+
+  it("refuses a tampered value or the wrong key", () => {
+    const sealed = cipher.encrypt(secret)
+    const last = sealed.at(-2) === "A" ? "B" : "A"
+    expect(() => cipher.decrypt(sealed.slice(0, -2) + last + sealed.at(-1))).toThrow()
+    expect(() => SecretCipher.aes256gcm(randomBytes(32)).decrypt(sealed)).toThrow()
+  })
+
+  it("reads plaintext written before encryption was turned on; without a key, refuses encrypted values", () => {
+    expect(cipher.decrypt(secret)).toBe(secret)
+    expect(SecretCipher.plaintext.encrypt(secret)).toBe(secret)
+    expect(() => SecretCipher.plaintext.decrypt(cipher.encrypt(secret))).toThrow("HERALD_ENCRYPTION_KEY")
+  })
+
+  it("takes a 32-byte key as hex or base64 and names HERALD_ENCRYPTION_KEY otherwise", async () => {
+    expect(Either.isRight(SecretCipher.parseKey(key.toString("hex")))).toBe(true)
+    expect(Either.isRight(SecretCipher.parseKey(key.toString("base64")))).toBe(true)
+    expect(Either.isLeft(SecretCipher.parseKey("too-short"))).toBe(true)
+    const load = (env: Record<string, string>) =>
+      Effect.runPromise(Effect.either(
+        Effect.withConfigProvider(SecretCipher.config, ConfigProvider.fromMap(new Map(Object.entries(env))))
+      ))
+    expect(await load({})).toEqual(Either.right(Option.none()))
+    const bad = await load({ HERALD_ENCRYPTION_KEY: "short" })
+    expect(Either.isLeft(bad) && String(bad.left)).toContain("HERALD_ENCRYPTION_KEY")
+    expect(Either.isLeft(bad) && String(bad.left)).not.toContain("short")
+  })
+})

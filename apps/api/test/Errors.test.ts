@@ -43,6 +43,8 @@ describe.each(backends)("on %s", (backend) => {
       ["plain http url", { ...good, url: "http://example.com/hook" }],
       ["loopback url", { ...good, url: "https://127.0.0.1/hook" }],
       ["metadata service url", { ...good, url: "https://169.254.169.254/latest" }],
+      ["a name resolving to a private address", { ...good, url: "https://hooks.private.test/hook" }],
+      ["a name that does not resolve", { ...good, url: "https://hooks.nxdomain.test/hook" }],
       ["not a url", { ...good, url: "example dot com" }],
       ["a JSON array body", [good]],
       ["a JSON string body", "hello"]

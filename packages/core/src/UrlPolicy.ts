@@ -1,10 +1,12 @@
 /**
  * Which delivery targets are allowed. By default only https URLs on public
  * addresses: a subscription must not turn Herald into a proxy into the private
- * network (SSRF). Checked when a webhook is created or updated, and again by the
- * transport against the address it actually connects to (no DNS-rebinding bypass).
+ * network (SSRF). Checked, with DNS, when a webhook is created or updated, and
+ * again by the transport against the address it actually connects to (no
+ * DNS-rebinding bypass).
  * `HERALD_ALLOW_PRIVATE_URLS=true` lifts both checks, for local development.
  */
+import { lookup } from "node:dns/promises"
 import { BlockList, isIP } from "node:net"
 import { Config, Context, Effect, Layer } from "effect"
 import { InvalidInput } from "./Errors.js"
@@ -61,10 +63,30 @@ export const isPrivateAddress = (address: string): boolean => {
   return true // not an IP at all: refuse rather than guess
 }
 
+/** Resolves a host name to its addresses (all of them). */
+export type Resolver = (hostname: string) => Promise<ReadonlyArray<string>>
+
+export const systemResolver: Resolver = async (hostname) =>
+  (await lookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address)
+
+/** The resolver `accept` uses: the system's unless a layer provides another (tests have no DNS). */
+export class HostResolver extends Context.Reference<HostResolver>()("@herald/core/UrlPolicy/HostResolver", {
+  defaultValue: (): Resolver => systemResolver
+}) {}
+
 export interface UrlPolicyShape {
   readonly allowPrivate: boolean
-  /** Parses and checks a subscription URL; the error names what is wrong. */
+  /**
+   * Parses and checks a URL without DNS: scheme, credentials, IP literals and
+   * local names. Cheap enough for every delivery; the transport then checks the
+   * address it actually connects to.
+   */
   readonly check: (url: string, path?: ReadonlyArray<string | number>) => Effect.Effect<URL, InvalidInput>
+  /**
+   * `check`, then resolve the host and refuse it when any address is private:
+   * for creating or changing a subscription, so a bad target is refused at once.
+   */
+  readonly accept: (url: string, path?: ReadonlyArray<string | number>) => Effect.Effect<URL, InvalidInput>
   /** Whether the transport may connect to this resolved address. */
   readonly allowsAddress: (address: string) => boolean
 }
@@ -73,8 +95,9 @@ export class UrlPolicy extends Context.Tag("@herald/core/UrlPolicy")<UrlPolicy, 
 
 const MAX_URL_LENGTH = 2048
 
-export const make = (options: { readonly allowPrivate: boolean }): UrlPolicyShape => {
+export const make = (options: { readonly allowPrivate: boolean; readonly resolver?: Resolver }): UrlPolicyShape => {
   const { allowPrivate } = options
+  const resolver = options.resolver ?? systemResolver
   const check = (raw: string, path: ReadonlyArray<string | number> = ["url"]) => {
     const fail = (message: string) => Effect.fail(InvalidInput.single(path, message))
     if (raw.length > MAX_URL_LENGTH) return fail(`url must be at most ${MAX_URL_LENGTH} characters`)
@@ -95,19 +118,40 @@ export const make = (options: { readonly allowPrivate: boolean }): UrlPolicyShap
     }
     return Effect.succeed(url)
   }
+  const accept = (raw: string, path: ReadonlyArray<string | number> = ["url"]) =>
+    Effect.flatMap(check(raw, path), (url) => {
+      const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname
+      if (allowPrivate || isIP(host) !== 0) return Effect.succeed(url)
+      return Effect.tryPromise({
+        try: () => resolver(host),
+        catch: () => InvalidInput.single(path, `url host ${host} does not resolve`)
+      }).pipe(
+        Effect.flatMap((addresses) =>
+          addresses.length === 0
+            ? Effect.fail(InvalidInput.single(path, `url host ${host} does not resolve`))
+            : addresses.some(isPrivateAddress)
+            ? Effect.fail(InvalidInput.single(path, "url must point to a public host"))
+            : Effect.succeed(url)
+        )
+      )
+    })
   return {
     allowPrivate,
     check,
+    accept,
     allowsAddress: (address) => allowPrivate || !isPrivateAddress(address)
   }
 }
 
 export const layer = (options: { readonly allowPrivate: boolean }): Layer.Layer<UrlPolicy> =>
-  Layer.succeed(UrlPolicy, make(options))
+  Layer.effect(UrlPolicy, Effect.map(HostResolver, (resolver) => make({ ...options, resolver })))
 
 export const config = Config.boolean("HERALD_ALLOW_PRIVATE_URLS").pipe(
   Config.withDefault(false),
   Config.withDescription("Allow http:// and private/loopback delivery targets (local development only)")
 )
 
-export const layerConfig = Layer.effect(UrlPolicy, Effect.map(config, (allowPrivate) => make({ allowPrivate })))
+export const layerConfig = Layer.effect(
+  UrlPolicy,
+  Effect.zipWith(config, HostResolver, (allowPrivate, resolver) => make({ allowPrivate, resolver }))
+)

@@ -98,7 +98,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
     const create = (teamspace: TeamspaceId, input: CreateWebhook) =>
       Effect.gen(function*() {
         const profile = input.profile ?? "datagrid"
-        const url = yield* urlPolicy.check(input.url)
+        const url = yield* urlPolicy.accept(input.url)
         const events = yield* validateEvents(profile, input.events)
         const metadata = yield* validateMetadata(input.metadata ?? {})
         const now = yield* Clock.currentTimeMillis
@@ -123,7 +123,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
     const update = (teamspace: TeamspaceId, id: string, patch: UpdateWebhook) =>
       Effect.gen(function*() {
         const current = yield* get(teamspace, id)
-        const url = patch.url === undefined ? current.url : (yield* urlPolicy.check(patch.url)).href
+        const url = patch.url === undefined ? current.url : (yield* urlPolicy.accept(patch.url)).href
         const events = patch.events === undefined ? current.events : yield* validateEvents(current.profile, patch.events)
         const metadata = patch.metadata === undefined ? current.metadata : yield* validateMetadata(patch.metadata)
         const enabled = patch.enabled ?? current.enabled

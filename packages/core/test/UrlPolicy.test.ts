@@ -58,3 +58,45 @@ describe("UrlPolicy", () => {
     expect(error.message).toBe("url must use https")
   })
 })
+
+describe("UrlPolicy.accept (with DNS)", () => {
+  const answers: Record<string, ReadonlyArray<string>> = {
+    "hooks.example.com": ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"],
+    "rebind.example.com": ["127.0.0.1"],
+    "mixed.example.com": ["93.184.216.34", "10.0.0.7"],
+    "metadata.example.com": ["169.254.169.254"],
+    "nat64.example.com": ["64:ff9b::7f00:1"]
+  }
+  const looked: Array<string> = []
+  const resolver: UrlPolicy.Resolver = async (host) => {
+    looked.push(host)
+    const found = answers[host]
+    if (found === undefined) throw Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" })
+    return found
+  }
+  const policy = UrlPolicy.make({ allowPrivate: false, resolver })
+  const accept = (url: string) => Effect.runPromise(Effect.either(policy.accept(url)))
+
+  it("accepts a host whose every address is public", async () => {
+    expect(Either.isRight(await accept("https://hooks.example.com/h"))).toBe(true)
+  })
+
+  it.each(["rebind", "mixed", "metadata", "nat64"])("refuses %s.example.com: an address is private", async (name) => {
+    const result = await accept(`https://${name}.example.com/h`)
+    expect(Either.isLeft(result) && result.left.message).toBe("url must point to a public host")
+  })
+
+  it("refuses a host that does not resolve, naming it", async () => {
+    const result = await accept("https://nowhere.example.com/h")
+    expect(Either.isLeft(result) && result.left.message).toBe("url host nowhere.example.com does not resolve")
+  })
+
+  it("does not look up IP literals, nor anything when private targets are allowed", async () => {
+    looked.length = 0
+    expect(Either.isRight(await accept("https://8.8.8.8/h"))).toBe(true)
+    expect(Either.isLeft(await accept("https://10.0.0.1/h"))).toBe(true)
+    const relaxed = UrlPolicy.make({ allowPrivate: true, resolver })
+    expect(Either.isRight(await Effect.runPromise(Effect.either(relaxed.accept("http://rebind.example.com/h"))))).toBe(true)
+    expect(looked).toEqual([])
+  })
+})

@@ -4,7 +4,7 @@
  * or Redis stores and the BullMQ queue on a private redis-server.
  */
 import { HttpServer } from "@effect/platform"
-import type { Herald, Ids } from "@herald/core"
+import { type Herald, type Ids, UrlPolicy } from "@herald/core"
 import { RedisCluster, RedisServer } from "@herald/testkit"
 import { ConfigProvider, Context, Effect, Exit, Layer, Redacted, Scope } from "effect"
 import type * as Embedded from "../../src/Embedded.js"
@@ -42,6 +42,17 @@ export interface RunningApp {
   readonly close: () => Promise<void>
 }
 
+/**
+ * The tests' DNS (this sandbox has none): names under `private.test.` resolve
+ * to a private address, under `nxdomain.test.` to nothing, all others to a
+ * public one.
+ */
+const testResolver: UrlPolicy.Resolver = async (host) => {
+  if (host.endsWith(".private.test")) return ["10.0.0.5"]
+  if (host.endsWith(".nxdomain.test")) throw Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" })
+  return ["93.184.216.34"]
+}
+
 export const KEY_ACME = "hk_test_acme_0123456789abcdef"
 export const KEY_GLOBEX = "hk_test_globex_0123456789abcdef"
 
@@ -64,7 +75,7 @@ export const start = async (
     apiKeys: Object.entries(keys).map(([key, teamspace]) => [Redacted.make(key), teamspace as Ids.TeamspaceId] as const),
     settings,
     ports
-  })
+  }).pipe(Layer.provide(Layer.succeed(UrlPolicy.HostResolver, testResolver)))
   const scope = Effect.runSync(Scope.make())
   const context = await Effect.runPromise(Layer.buildWithScope(layer, scope))
   const address = Context.get(context, HttpServer.HttpServer).address

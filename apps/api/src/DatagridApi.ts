@@ -5,6 +5,7 @@
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { EventType } from "@herald/core"
 import { Schema } from "effect"
+import { Limit, webhookId } from "./ApiParams.js"
 import { Authentication } from "./Authentication.js"
 import { BadRequest, NotFound } from "./WireError.js"
 
@@ -81,13 +82,6 @@ export const RotatedSecret = Schema.Struct({
   })
 }).annotations({ identifier: "RotatedSecret" })
 
-export const DEFAULT_PAGE_SIZE = 20
-
-const Limit = Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 100)).annotations({
-  description: `Page size, 1 to 100 (default ${DEFAULT_PAGE_SIZE}).`
-})
-
-const webhookId = HttpApiSchema.param("webhook_id", Schema.String)
 
 export class DatagridWebhooks extends HttpApiGroup.make("webhooks")
   .add(

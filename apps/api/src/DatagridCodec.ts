@@ -1,7 +1,8 @@
 /** Domain objects -> Datagrid-style wire objects. */
-import type { Attempt, DeliveryLog, Webhook as Domain } from "@herald/core"
+import type { Attempt, DeliveryLog, Event, Webhook as Domain } from "@herald/core"
 import type { Webhook } from "./DatagridApi.js"
 import type { EventWithDeliveries, WebhookAttempt } from "./DeliveriesApi.js"
+import type { PublishedEvent } from "./EventsApi.js"
 
 const iso = (millis: number) => new Date(millis).toISOString()
 
@@ -52,4 +53,16 @@ export const eventWithDeliveries = (
     last_attempt_at: iso(delivery.lastAttemptAt),
     next_attempt_at: isoOrNull(delivery.nextAttemptAt)
   }))
+})
+
+export const publishedEvent = (
+  event: Event.Event,
+  outcome: { readonly duplicate: boolean; readonly deliveries: number }
+): typeof PublishedEvent.Type => ({
+  object: "event",
+  id: event.id,
+  event_type: event.type,
+  created_at: iso(event.createdAt),
+  duplicate: outcome.duplicate,
+  deliveries: outcome.deliveries
 })

@@ -2,8 +2,9 @@
  * The delivery log (Herald-native, Datagrid wire style): a webhook's attempts,
  * and an event with where each of its deliveries stands.
  */
-import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
+import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
+import { eventId, Limit, webhookId } from "./ApiParams.js"
 import { Authentication } from "./Authentication.js"
 import { BadRequest, NotFound } from "./WireError.js"
 
@@ -72,11 +73,10 @@ export const Requeued = Schema.Struct({
   deliveries: Schema.Int.annotations({ description: "Deliveries queued again, each from attempt 1." })
 }).annotations({ identifier: "Requeued" })
 
-const Limit = Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 100))
 
 export class Deliveries extends HttpApiGroup.make("deliveries")
   .add(
-    HttpApiEndpoint.get("listAttempts")`/v1/webhooks/${HttpApiSchema.param("webhook_id", Schema.String)}/attempts`
+    HttpApiEndpoint.get("listAttempts")`/v1/webhooks/${webhookId}/attempts`
       .setUrlParams(Schema.Struct({
         cursor: Schema.optional(Schema.String),
         limit: Schema.optional(Limit),
@@ -88,20 +88,20 @@ export class Deliveries extends HttpApiGroup.make("deliveries")
       .annotate(OpenApi.Summary, "List a webhook's delivery attempts")
   )
   .add(
-    HttpApiEndpoint.get("retrieveEvent")`/v1/events/${HttpApiSchema.param("event_id", Schema.String)}`
+    HttpApiEndpoint.get("retrieveEvent")`/v1/events/${eventId}`
       .addSuccess(EventWithDeliveries)
       .addError(NotFound)
       .annotate(OpenApi.Summary, "Retrieve an event and its deliveries")
   )
   .add(
-    HttpApiEndpoint.post("redeliver")`/v1/events/${HttpApiSchema.param("event_id", Schema.String)}/redeliver`
+    HttpApiEndpoint.post("redeliver")`/v1/events/${eventId}/redeliver`
       .setPayload(RedeliverRequestBody)
       .addSuccess(Requeued, { status: 202 })
       .addError(NotFound)
       .annotate(OpenApi.Summary, "Deliver an event again")
   )
   .add(
-    HttpApiEndpoint.post("recover")`/v1/webhooks/${HttpApiSchema.param("webhook_id", Schema.String)}/recover`
+    HttpApiEndpoint.post("recover")`/v1/webhooks/${webhookId}/recover`
       .setPayload(RecoverRequestBody)
       .addSuccess(Requeued, { status: 202 })
       .addError(NotFound)

@@ -1,8 +1,9 @@
 /**
  * Publishing events (Herald-native, shared by every profile).
  */
-import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
+import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
+import { webhookId } from "./ApiParams.js"
 import { Authentication } from "./Authentication.js"
 import { BadRequest, Conflict, NotFound } from "./WireError.js"
 
@@ -33,7 +34,7 @@ export const PublishedEvent = Schema.Struct({
 
 export class Events extends HttpApiGroup.make("events")
   .add(
-    HttpApiEndpoint.post("sendTest")`/v1/webhooks/${HttpApiSchema.param("webhook_id", Schema.String)}/test`
+    HttpApiEndpoint.post("sendTest")`/v1/webhooks/${webhookId}/test`
       .addSuccess(PublishedEvent, { status: 202 })
       .addError(NotFound)
       .annotate(OpenApi.Summary, "Send a test event")

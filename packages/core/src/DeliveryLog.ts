@@ -10,7 +10,7 @@ import type { Event } from "./Event.js"
 import { EventStore } from "./EventStore.js"
 import { AttemptId, isEventId, isWebhookId, type TeamspaceId, type WebhookId } from "./Ids.js"
 import { SubscriptionStore } from "./SubscriptionStore.js"
-import { MAX_PAGE_SIZE } from "./Webhooks.js"
+import { checkLimit } from "./Webhooks.js"
 
 export interface AttemptPageQuery {
   readonly limit: number
@@ -68,9 +68,7 @@ export class DeliveryLog extends Effect.Service<DeliveryLog>()("@herald/core/Del
         if (!isWebhookId(webhookId) || Option.isNone(yield* subscriptions.get(teamspace, webhookId))) {
           return yield* Effect.fail(new WebhookNotFound({ id: webhookId }))
         }
-        if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > MAX_PAGE_SIZE) {
-          return yield* Effect.fail(InvalidInput.single(["limit"], `limit must be an integer from 1 to ${MAX_PAGE_SIZE}`))
-        }
+        yield* checkLimit(query.limit)
         if (query.cursor !== undefined && !isAttemptId(query.cursor)) {
           return yield* Effect.fail(InvalidInput.single(["cursor"], "cursor is not a valid cursor"))
         }

@@ -29,6 +29,12 @@ export const MAX_SECRET_OVERLAP_MS = 7 * 24 * 3_600_000
 /** Old secrets kept signing at once; more rotations within an overlap drop the oldest. */
 export const MAX_OLD_SECRETS = 4
 
+/** A page size within bounds, or the error that names the parameter. */
+export const checkLimit = (limit: number): Effect.Effect<number, InvalidInput> =>
+  Number.isInteger(limit) && limit >= 1 && limit <= MAX_PAGE_SIZE
+    ? Effect.succeed(limit)
+    : Effect.fail(InvalidInput.single(["limit"], `limit must be an integer from 1 to ${MAX_PAGE_SIZE}`))
+
 export interface ListQuery {
   readonly limit: number
   readonly after?: string | undefined
@@ -158,9 +164,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
 
     const list = (teamspace: TeamspaceId, query: ListQuery) =>
       Effect.gen(function*() {
-        if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > MAX_PAGE_SIZE) {
-          return yield* Effect.fail(InvalidInput.single(["limit"], `limit must be an integer from 1 to ${MAX_PAGE_SIZE}`))
-        }
+        yield* checkLimit(query.limit)
         const pageQuery: PageQuery = {
           limit: query.limit + 1,
           after: yield* parseCursor("after", query.after),

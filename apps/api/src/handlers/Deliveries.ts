@@ -4,7 +4,7 @@ import { Effect } from "effect"
 import { HeraldApi } from "../Api.js"
 import { Principal } from "../Authentication.js"
 import * as Codec from "../DatagridCodec.js"
-import { DEFAULT_PAGE_SIZE } from "../DatagridApi.js"
+import { DEFAULT_PAGE_SIZE } from "../ApiParams.js"
 import { mapDomainErrors } from "../ErrorMapping.js"
 
 export const layer = HttpApiBuilder.group(HeraldApi, "deliveries", (handlers) =>

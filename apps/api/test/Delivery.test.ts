@@ -301,13 +301,16 @@ describe.each(backends)("on %s", (backend) => {
     it("an endpoint answering 410 Gone is disabled at once, with disabled_reason; PATCH enabled:true clears it", async () => {
       const target = await receiver({ respond: TestReceiver.always(TestReceiver.gone) })
       const webhook = await subscribe(KEY_ACME, `${target.url}/gone`, ["batch_prediction.cancelled"])
-      await publish(KEY_ACME, { event_type: "batch_prediction.cancelled", data: { gone: true } })
+      const { id } = await publish(KEY_ACME, { event_type: "batch_prediction.cancelled", data: { gone: true } })
       await target.awaitRequests(1)
       const disabled = await pollFor(
         () => api<{ enabled: boolean; disabled_reason?: string }>(KEY_ACME, "GET", `/v1/webhooks/${webhook.id}`),
         (current) => !current.enabled
       )
       expect(disabled).toMatchObject({ enabled: false, disabled_reason: "the endpoint answered 410 Gone" })
+      // No retry follows, so the event's delivery is over: failed, not pending.
+      const event = await api<{ deliveries: Array<Record<string, unknown>> }>(KEY_ACME, "GET", `/v1/events/${id}`)
+      expect(event.deliveries).toMatchObject([{ webhook_id: webhook.id, status: "failed", next_attempt_at: null }])
       await settle()
       expect(target.requests()).toHaveLength(1)
       const enabled = await api(KEY_ACME, "PATCH", `/v1/webhooks/${webhook.id}`, { enabled: true })

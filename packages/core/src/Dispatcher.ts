@@ -81,8 +81,14 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
           // Redirects are never followed (the target was not checked by the UrlPolicy).
           ? "redirect"
           : "http_status"
-        // The schedule's delay with jitter, stretched to a 429/503's Retry-After (capped).
-        const nextDelay = successful
+        // Before logging: a webhook this attempt disabled gets no next attempt, and the log must say so.
+        const disabled = yield* health.observe(job.teamspace, job.webhookId, {
+          successful,
+          status: response?.status ?? null,
+          at: finished
+        })
+        // Otherwise the schedule's delay with jitter, stretched to a 429/503's Retry-After (capped).
+        const nextDelay = successful || disabled
           ? Option.none<number>()
           : Option.map(
             yield* RetrySchedule.jittered(schedule, job.attempt + 1),
@@ -114,11 +120,6 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
           })
         )
 
-        const disabled = yield* health.observe(job.teamspace, job.webhookId, {
-          successful,
-          status: response?.status ?? null,
-          at: finished
-        })
         if (successful || disabled) return done
         return Option.match(nextDelay, {
           onNone: () => done,

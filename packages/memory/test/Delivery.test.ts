@@ -314,6 +314,9 @@ describe("delivery on the memory adapters", () => {
         disabledReason: EndpointHealth.goneReason
       })
       expect((yield* webhooks.get(teamspace, fine.webhook.id)).enabled).toBe(true)
+      // The log must not promise a retry that disabling cancelled.
+      const [goneAttempt] = yield* attemptsOf(teamspace, gone.webhook.id)
+      expect(goneAttempt).toMatchObject({ responseStatus: 410, successful: false, nextAttemptAt: null })
     })))
 
   it.live("the body is the Datagrid envelope, signed as t=<unix>,v1=<hex> with timestamp == t", () =>

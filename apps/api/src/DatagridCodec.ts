@@ -1,7 +1,7 @@
 /** Domain objects -> Datagrid-style wire objects. */
 import type { Attempt, DeliveryLog, Event, Webhook as Domain } from "@herald/core"
 import type { Webhook } from "./DatagridApi.js"
-import type { EventWithDeliveries, WebhookAttempt } from "./DeliveriesApi.js"
+import type { EventSummary, EventWithDeliveries, WebhookAttempt } from "./DeliveriesApi.js"
 import type { PublishedEvent } from "./EventsApi.js"
 
 const iso = (millis: number) => new Date(millis).toISOString()
@@ -38,14 +38,18 @@ export const attempt = (row: Attempt.Attempt): typeof WebhookAttempt.Type => ({
   next_attempt_at: isoOrNull(row.nextAttemptAt)
 })
 
-export const eventWithDeliveries = (
-  { deliveries, event }: DeliveryLog.EventWithDeliveries
-): typeof EventWithDeliveries.Type => ({
+export const event = (event: Event.Event): typeof EventSummary.Type => ({
   object: "event",
   id: event.id,
   event_type: event.type,
   created_at: iso(event.createdAt),
-  data: JSON.parse(event.dataJson),
+  data: JSON.parse(event.dataJson)
+})
+
+export const eventWithDeliveries = (
+  { deliveries, event: published }: DeliveryLog.EventWithDeliveries
+): typeof EventWithDeliveries.Type => ({
+  ...event(published),
   deliveries: deliveries.map((delivery) => ({
     webhook_id: delivery.webhookId,
     status: delivery.status,

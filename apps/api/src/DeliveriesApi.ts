@@ -46,12 +46,23 @@ export const EventDelivery = Schema.Struct({
   next_attempt_at: Schema.NullOr(Schema.String)
 }).annotations({ identifier: "EventDelivery" })
 
-export const EventWithDeliveries = Schema.Struct({
+const eventFields = {
   object: Schema.Literal("event"),
   id: Schema.String,
   event_type: Schema.String,
   created_at: Schema.String,
-  data: Schema.Unknown,
+  data: Schema.Unknown
+}
+
+export const EventSummary = Schema.Struct(eventFields).annotations({ identifier: "Event" })
+
+export const EventList = Schema.Struct({
+  data: Schema.Array(EventSummary).annotations({ description: "Newest first." }),
+  next_cursor: Schema.NullOr(Schema.String)
+}).annotations({ identifier: "EventList" })
+
+export const EventWithDeliveries = Schema.Struct({
+  ...eventFields,
   deliveries: Schema.Array(EventDelivery).annotations({
     description: "One entry per subscription that has had at least one attempt."
   })
@@ -88,6 +99,25 @@ export class Deliveries extends HttpApiGroup.make("deliveries")
       .annotate(OpenApi.Summary, "List a webhook's delivery attempts")
   )
   .add(
+    HttpApiEndpoint.get("listEvents", "/v1/events")
+      .setUrlParams(Schema.Struct({
+        cursor: Schema.optional(Schema.String),
+        limit: Schema.optional(Limit),
+        event_type: Schema.optional(Schema.String.annotations({
+          description: "Only events of these types: one, or several separated by commas."
+        })),
+        created_after: Schema.optional(Schema.Date.annotations({
+          description: "ISO 8601: only events created at or after this time."
+        })),
+        created_before: Schema.optional(Schema.Date.annotations({
+          description: "ISO 8601: only events created before this time."
+        }))
+      }))
+      .addSuccess(EventList)
+      .annotate(OpenApi.Summary, "List events")
+      .annotate(OpenApi.Description, "Your teamspace's published events, newest first, kept for the retention period.")
+  )
+  .add(
     HttpApiEndpoint.get("retrieveEvent")`/v1/events/${eventId}`
       .addSuccess(EventWithDeliveries)
       .addError(NotFound)
@@ -114,5 +144,5 @@ export class Deliveries extends HttpApiGroup.make("deliveries")
   .addError(BadRequest)
   .middleware(Authentication)
   .annotate(OpenApi.Title, "Deliveries")
-  .annotate(OpenApi.Description, "The attempt log and each event's delivery status.")
+  .annotate(OpenApi.Description, "Published events, the attempt log and each event's delivery status.")
 {}

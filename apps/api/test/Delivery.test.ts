@@ -161,6 +161,54 @@ describe.each(backends)("on %s", (backend) => {
       }
     })
 
+    it("GET /v1/events lists the teamspace's events newest first, with a cursor, type and time filters", async () => {
+      const since = new Date().toISOString()
+      const types = ["batch_prediction.completed", "batch_prediction.failed", "knowledge.processing.completed"]
+      const published: Array<string> = []
+      for (let n = 0; n < 7; n++) {
+        const { id } = await publish(KEY_ACME, { event_type: types[n % 3]!, data: { n }, id: `listed-${n}-${Date.now()}` })
+        published.push(id)
+      }
+      const newestFirst = [...published].reverse()
+      type EventList = { data: Array<Record<string, unknown>>; next_cursor: string | null }
+      const list = (query: string, key = KEY_ACME) =>
+        api<EventList>(key, "GET", `/v1/events?created_after=${encodeURIComponent(since)}&${query}`)
+
+      const all = await list("limit=100")
+      expect(all.data.map((event) => event["id"])).toEqual(newestFirst)
+      expect(all.next_cursor).toBeNull()
+      expect(all.data[0]).toEqual({
+        object: "event",
+        id: published[6],
+        event_type: types[0],
+        created_at: expect.any(String),
+        data: { n: 6 }
+      })
+
+      const pages: Array<unknown> = []
+      let cursor: string | null = null
+      do {
+        const page: EventList = await list(`limit=3${cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`}`)
+        expect(page.data.length).toBeLessThanOrEqual(3)
+        pages.push(...page.data.map((event) => event["id"]))
+        cursor = page.next_cursor
+      } while (cursor !== null)
+      expect(pages).toEqual(newestFirst)
+
+      const ofTwoTypes = await list(`event_type=${types[1]},${types[2]}`)
+      expect(ofTwoTypes.data.map((event) => event["id"])).toEqual(newestFirst.filter((_, n) => (6 - n) % 3 !== 0))
+      const until = String(all.data[2]!["created_at"])
+      const before = await list(`created_before=${encodeURIComponent(until)}&limit=100`)
+      expect(before.data.every((event) => String(event["created_at"]) < until)).toBe(true)
+      expect((await list("limit=100", KEY_GLOBEX)).data).toEqual([])
+
+      for (const query of ["cursor=nonsense", "event_type=Not%20A%20Type", "limit=0", "created_after=yesterday"]) {
+        const response = await fetch(`${app.baseUrl}/v1/events?${query}`, { headers: { authorization: `Bearer ${KEY_ACME}` } })
+        expect(response.status, query).toBe(400)
+        expect(await response.json()).toMatchObject({ status_code: 400, error: expect.any(String), message: expect.any(String) })
+      }
+    })
+
     it("rotating the secret: during the overlap deliveries verify with the old and the new secret", async () => {
       const target = await receiver()
       const webhook = await subscribe(KEY_ACME, `${target.url}/rotating`, ["batch_prediction.completed"])

@@ -1,13 +1,15 @@
 /**
- * The read side of deliveries: a webhook's attempts, and an event with where
- * each of its deliveries stands, both derived from the attempt log.
+ * The read side of deliveries: a teamspace's events, a webhook's attempts, and
+ * an event with where each of its deliveries stands (derived from the attempt log).
  */
 import { Effect, Option, Schema } from "effect"
 import type { Attempt } from "./Attempt.js"
 import { AttemptLog } from "./AttemptLog.js"
 import { EventNotFound, InvalidInput, WebhookNotFound } from "./Errors.js"
 import type { Event } from "./Event.js"
+import * as EventCursor from "./EventCursor.js"
 import { EventStore } from "./EventStore.js"
+import { EventType } from "./EventType.js"
 import { AttemptId, isEventId, isWebhookId, type TeamspaceId, type WebhookId } from "./Ids.js"
 import { SubscriptionStore } from "./SubscriptionStore.js"
 import { checkLimit } from "./Webhooks.js"
@@ -18,6 +20,24 @@ export interface AttemptPageQuery {
   readonly cursor?: string | undefined
   readonly eventType?: string | undefined
   readonly successful?: boolean | undefined
+}
+
+export interface EventPageQuery {
+  readonly limit: number
+  /** The `nextCursor` of the previous page (pages go newest first). */
+  readonly cursor?: string | undefined
+  /** Only events of any of these types. */
+  readonly types?: ReadonlyArray<string> | undefined
+  /** Only events created at or after this time (epoch ms). */
+  readonly createdAfter?: number | undefined
+  /** Only events created before this time (epoch ms). */
+  readonly createdBefore?: number | undefined
+}
+
+export interface EventPage {
+  readonly data: ReadonlyArray<Event>
+  /** Where the next page starts; null on the last page. */
+  readonly nextCursor: string | null
 }
 
 /** Where one subscription's delivery of an event stands. */
@@ -39,6 +59,7 @@ export interface EventWithDeliveries {
 const MAX_ATTEMPTS_PER_EVENT = 1000
 
 const isAttemptId = Schema.is(AttemptId)
+const isEventType = Schema.is(EventType)
 
 export const summarise = (attempts: ReadonlyArray<Attempt>): ReadonlyArray<DeliveryStatus> => {
   // Newest first, so the first attempt seen per webhook is its latest.
@@ -91,6 +112,34 @@ export class DeliveryLog extends Effect.Service<DeliveryLog>()("@herald/core/Del
         return { event: event.value, deliveries: summarise(log) } satisfies EventWithDeliveries
       })
 
-    return { attemptsOf, eventWithDeliveries } as const
+    const listEvents = (teamspace: TeamspaceId, query: EventPageQuery) =>
+      Effect.gen(function*() {
+        yield* checkLimit(query.limit)
+        const before = query.cursor === undefined ? Option.none() : EventCursor.decode(query.cursor)
+        if (query.cursor !== undefined && Option.isNone(before)) {
+          return yield* Effect.fail(InvalidInput.single(["cursor"], "cursor is not a valid cursor"))
+        }
+        const types = query.types ?? []
+        const invalid = types.findIndex((type) => !isEventType(type))
+        if (invalid >= 0) {
+          return yield* Effect.fail(InvalidInput.single(["types", invalid], `${types[invalid]} is not an event type`))
+        }
+        const rows = yield* events.list({
+          teamspace,
+          types: types.filter(isEventType),
+          createdAfter: query.createdAfter,
+          createdBefore: query.createdBefore,
+          before: Option.getOrUndefined(before),
+          limit: query.limit + 1
+        })
+        const data = rows.slice(0, query.limit)
+        const last = data.at(-1)
+        return {
+          data,
+          nextCursor: rows.length > query.limit && last !== undefined ? EventCursor.encode(last) : null
+        } satisfies EventPage
+      })
+
+    return { attemptsOf, eventWithDeliveries, listEvents } as const
   })
 }) {}

@@ -5,24 +5,41 @@
  * writes, and every other gets the stored winner back in the same round trip,
  * with no window in which the key could expire between a failed SET and a GET.
  * `evt-dispatched:{teamspace}:{id}` marks a completed fan-out, with the same TTL.
+ *
+ * Listings read lexicographic sorted sets of `EventCursor.sortKey`s (all scores
+ * 0): `evt-index:{teamspace}` and `evt-index:{teamspace}:{type}`, added to by the
+ * append script. Each append trims the members older than the retention and
+ * renews the index's TTL, so an index never outlives its newest event nor keeps
+ * pointers to expired ones for long; a page skips any it still meets.
  */
 import { type ConfigError, Effect, Layer } from "effect"
-import { Event, EventStore, type Ids } from "@herald/core"
+import { Event, EventCursor, EventStore, type EventType, type Ids } from "@herald/core"
 import * as JsonCodec from "./internal/JsonCodec.js"
 import * as LuaScript from "./internal/LuaScript.js"
 import { execute, RedisClient } from "./RedisClient.js"
 import * as Retention from "./Retention.js"
 
 /**
- * KEYS: event, dispatched marker. ARGV: json, ttl seconds.
+ * KEYS: event, dispatched marker, teamspace index, type index.
+ * ARGV: json, ttl seconds, sort key, sort key below which index entries expired.
  * {existing record, 1 if dispatched else 0}, or nil once written.
  */
 const appendEvent = `
 local existing = redis.call('GET', KEYS[1])
 if existing then return { existing, redis.call('EXISTS', KEYS[2]) } end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX')
+for i = 3, 4 do
+  redis.call('ZADD', KEYS[i], 0, ARGV[3])
+  redis.call('ZREMRANGEBYLEX', KEYS[i], '-', '(' .. ARGV[4])
+  redis.call('EXPIRE', KEYS[i], ARGV[2])
+end
 return false
 `
+
+/** The event id inside a sort key (`<time>:<id>`; ids hold no colon). */
+const idOfSortKey = (sortKey: string): Ids.EventId => sortKey.slice(sortKey.indexOf(":") + 1) as Ids.EventId
+
+const descending = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0)
 
 const codec = JsonCodec.make(Event.Event)
 
@@ -35,13 +52,53 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
     const key = (teamspace: Ids.TeamspaceId, id: Ids.EventId) => `${prefix}evt:${teamspace}:${id}`
     const dispatchedKey = (teamspace: Ids.TeamspaceId, id: Ids.EventId) =>
       `${prefix}evt-dispatched:${teamspace}:${id}`
-    const append = LuaScript.define(redis, "heraldAppendEvent", 2, appendEvent)
+    const indexKey = (teamspace: Ids.TeamspaceId, type?: EventType.EventType) =>
+      type === undefined ? `${prefix}evt-index:${teamspace}` : `${prefix}evt-index:${teamspace}:${type}`
+    const append = LuaScript.define(redis, "heraldAppendEvent", 4, appendEvent)
+
+    const list = (query: EventStore.EventQuery) =>
+      Effect.gen(function*() {
+        const limit = Math.max(0, Math.floor(query.limit))
+        if (limit === 0) return []
+        const keys = query.types === undefined || query.types.length === 0
+          ? [indexKey(query.teamspace)]
+          : [...new Set(query.types)].map((type) => indexKey(query.teamspace, type))
+        const uppers = [
+          query.before === undefined ? undefined : EventCursor.sortKey(query.before),
+          query.createdBefore === undefined ? undefined : EventCursor.timeSortKey(query.createdBefore)
+        ].filter((bound) => bound !== undefined)
+        const max = uppers.length === 0 ? "+" : `(${uppers.reduce((a, b) => (a < b ? a : b))}`
+        const min = query.createdAfter === undefined ? "-" : `[${EventCursor.timeSortKey(query.createdAfter)}`
+        const pages = yield* Effect.forEach(
+          keys,
+          (key) => execute("ZREVRANGEBYLEX", () => redis.zrevrangebylex(key, max, min, "LIMIT", 0, limit)),
+          { concurrency: "unbounded" }
+        )
+        const ids = pages.flat().sort(descending).slice(0, limit).map(idOfSortKey)
+        if (ids.length === 0) return []
+        const raws = yield* execute("MGET", () => redis.mget(ids.map((id) => key(query.teamspace, id))))
+        // An entry whose event expired before the index was trimmed is skipped.
+        return yield* Effect.forEach(raws.filter((raw) => raw !== null), (raw) => codec.decode(raw))
+      })
 
     return {
       append: (event) =>
         codec.encode(event).pipe(
           Effect.flatMap((json) =>
-            append([key(event.teamspace, event.id), dispatchedKey(event.teamspace, event.id)], [json, ttl])
+            append(
+              [
+                key(event.teamspace, event.id),
+                dispatchedKey(event.teamspace, event.id),
+                indexKey(event.teamspace),
+                indexKey(event.teamspace, event.type)
+              ],
+              [
+                json,
+                ttl,
+                EventCursor.sortKey(event),
+                EventCursor.timeSortKey(event.createdAt - ttl * 1000)
+              ]
+            )
           ),
           Effect.flatMap((reply): Effect.Effect<EventStore.AppendResult> =>
             Array.isArray(reply) && typeof reply[0] === "string"
@@ -55,6 +112,7 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
         ),
       markDispatched: (teamspace, id) =>
         execute("SET", () => redis.set(dispatchedKey(teamspace, id), "1", "EX", ttl)).pipe(Effect.asVoid),
+      list,
       get: (teamspace, id) =>
         execute("GET", () => redis.get(key(teamspace, id))).pipe(
           Effect.flatMap((raw) => raw === null ? Effect.succeedNone : Effect.asSome(codec.decode(raw)))

@@ -56,4 +56,28 @@ describe.skipIf(!available)(`RedisEventStore ${skipReason}`, () => {
       )
       expect(String(error)).toContain("HERALD_RETENTION")
     }))
+
+  it.live("the listing indexes drop entries past the retention, expire with it, and a page skips an expired event", () =>
+    Effect.gen(function*() {
+      const store = yield* EventStore.EventStore
+      const { prefix, redis } = yield* RedisClient.RedisClient
+      const teamspace = Fixtures.teamspace()
+      const hour = 3_600_000
+      const old = Fixtures.event({ teamspace, time: Fixtures.baseTime })
+      const middle = Fixtures.event({ teamspace, time: Fixtures.baseTime + hour / 2 })
+      const recent = Fixtures.event({ teamspace, time: Fixtures.baseTime + hour + 1 })
+      yield* Effect.forEach([old, middle, recent], (event) => store.append(event))
+      const index = `${prefix}evt-index:${teamspace}`
+      const typeIndex = `${prefix}evt-index:${teamspace}:${old.type}`
+      // Appending `recent` trimmed `old`, created more than the retention before it.
+      for (const key of [index, typeIndex]) {
+        expect(yield* Effect.promise(() => redis.zcard(key))).toBe(2)
+        const ttl = yield* Effect.promise(() => redis.ttl(key))
+        expect(ttl).toBeGreaterThan(0)
+        expect(ttl).toBeLessThanOrEqual(3_600)
+      }
+      yield* Effect.promise(() => redis.del(`${prefix}evt:${teamspace}:${middle.id}`))
+      const page = yield* store.list({ teamspace, limit: 10 })
+      expect(page.map((event) => event.id)).toEqual([recent.id])
+    }).pipe(Effect.provide(Layer.provideMerge(RedisEventStore.layer({ retentionSeconds: 3_600 }), client))))
 })

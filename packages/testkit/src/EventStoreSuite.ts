@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, type Layer, Option } from "effect"
-import { type Event, EventStore, Ids } from "@herald/core"
+import { type Event, EventCursor, EventStore, Ids } from "@herald/core"
 import * as Fixtures from "./Fixtures.js"
 
 const snapshot = (event: Event.Event) => ({
@@ -15,6 +15,24 @@ const snapshot = (event: Event.Event) => ({
   dataJson: event.dataJson,
   createdAt: event.createdAt
 })
+
+/** Newest first: createdAt descending, then id descending. */
+const newestFirst = (a: Event.Event, b: Event.Event) =>
+  b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)
+
+/** Every page of `query`, following each page's last event as the cursor. */
+const allPages = (store: EventStore.EventStoreShape, query: EventStore.EventQuery) =>
+  Effect.gen(function*() {
+    const pages: Array<ReadonlyArray<string>> = []
+    let before: EventStore.EventPosition | undefined
+    for (let page = 0; page < 100; page++) {
+      const rows = yield* store.list({ ...query, before })
+      if (rows.length === 0) break
+      pages.push(rows.map((event) => event.id))
+      before = rows.at(-1)!
+    }
+    return pages
+  })
 
 export const suite = (name: string, layer: Layer.Layer<EventStore.EventStore, unknown>) =>
   describe(name, () => {
@@ -123,6 +141,76 @@ export const suite = (name: string, layer: Layer.Layer<EventStore.EventStore, un
           if (result._tag === "Exists") expect(snapshot(result.existing)).toEqual(winner)
         }
         expect(Option.map(yield* store.get(teamspace, id), snapshot)).toEqual(Option.some(winner))
+      })
+    )
+
+    test(
+      "list pages through a teamspace's events newest first, ties in time ordered by id, each event once",
+      Effect.gen(function*() {
+        const store = yield* EventStore.EventStore
+        const teamspace = Fixtures.teamspace()
+        // Publisher ids don't sort by time, and several events share a millisecond.
+        const events = Array.from({ length: 23 }, (_, n) =>
+          Fixtures.event({
+            teamspace,
+            id: `order-${(n * 7) % 23}.v${n % 3}` as Ids.EventId,
+            time: Fixtures.baseTime + Math.floor(n / 3) * 1000
+          }))
+        yield* Effect.forEach(events, (event) => store.append(event))
+        yield* store.append(Fixtures.event({ teamspace: Fixtures.teamspace(), time: Fixtures.baseTime + 999_999 }))
+        const expected = [...events].sort(newestFirst).map((event) => event.id)
+        const pages = yield* allPages(store, { teamspace, limit: 5 })
+        expect(pages.map((page) => page.length)).toEqual([5, 5, 5, 5, 3])
+        expect(pages.flat()).toEqual(expected)
+        const one = yield* store.list({ teamspace, limit: 100 })
+        expect(one.map((event) => event.id)).toEqual(expected)
+        expect(snapshot(one[0]!)).toEqual(snapshot([...events].sort(newestFirst)[0]!))
+      })
+    )
+
+    test(
+      "list filters by any of several types, and by [createdAfter, createdBefore)",
+      Effect.gen(function*() {
+        const store = yield* EventStore.EventStore
+        const teamspace = Fixtures.teamspace()
+        const types = [Fixtures.typeA, Fixtures.typeB, Fixtures.typeC]
+        const events = Array.from({ length: 30 }, (_, n) =>
+          Fixtures.event({ teamspace, type: types[n % 3]!, time: Fixtures.baseTime + n * 10 }))
+        yield* Effect.forEach(events, (event) => store.append(event))
+        const ids = (rows: ReadonlyArray<Event.Event>) => rows.map((event) => event.id)
+        const expect_ = (keep: (event: Event.Event) => boolean) =>
+          events.filter(keep).sort(newestFirst).map((event) => event.id)
+
+        const ofAandC = yield* allPages(store, { teamspace, types: [Fixtures.typeA, Fixtures.typeC], limit: 4 })
+        expect(ofAandC.flat()).toEqual(expect_((event) => event.type !== Fixtures.typeB))
+        expect(ids(yield* store.list({ teamspace, types: [Fixtures.typeB], limit: 100 })))
+          .toEqual(expect_((event) => event.type === Fixtures.typeB))
+        expect(yield* store.list({ teamspace, types: ["knowledge.unknown_type" as never], limit: 10 })).toEqual([])
+
+        const from = Fixtures.baseTime + 50
+        const until = Fixtures.baseTime + 150
+        const windowed = yield* allPages(store, { teamspace, createdAfter: from, createdBefore: until, limit: 3 })
+        expect(windowed.flat()).toEqual(expect_((event) => event.createdAt >= from && event.createdAt < until))
+        expect(windowed.flat()).toHaveLength(10)
+        expect(ids(yield* store.list({ teamspace, types: [Fixtures.typeA], createdAfter: from, createdBefore: until, limit: 100 })))
+          .toEqual(expect_((event) => event.type === Fixtures.typeA && event.createdAt >= from && event.createdAt < until))
+      })
+    )
+
+    test(
+      "list sees only the teamspace's own events, and a position from the encoded cursor resumes the page",
+      Effect.gen(function*() {
+        const store = yield* EventStore.EventStore
+        const teamspace = Fixtures.teamspace()
+        expect(yield* store.list({ teamspace, limit: 10 })).toEqual([])
+        const mine = Array.from({ length: 4 }, (_, n) => Fixtures.event({ teamspace, time: Fixtures.baseTime + n }))
+        const theirs = Fixtures.event({ teamspace: Fixtures.teamspace(), time: Fixtures.baseTime + 2 })
+        yield* Effect.forEach([...mine, theirs], (event) => store.append(event))
+        const first = yield* store.list({ teamspace, limit: 2 })
+        expect(first.map((event) => event.id)).toEqual([mine[3]!.id, mine[2]!.id])
+        const position = Option.getOrThrow(EventCursor.decode(EventCursor.encode(first[1]!)))
+        const rest = yield* store.list({ teamspace, before: position, limit: 10 })
+        expect(rest.map((event) => event.id)).toEqual([mine[1]!.id, mine[0]!.id])
       })
     )
   })

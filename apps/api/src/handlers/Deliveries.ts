@@ -42,6 +42,18 @@ export const layer = HttpApiBuilder.group(HeraldApi, "deliveries", (handlers) =>
           })
           return { object: "requeued" as const, deliveries }
         }).pipe(mapDomainErrors))
+      .handle("listEvents", ({ urlParams }) =>
+        Effect.gen(function*() {
+          const { teamspace } = yield* Principal
+          const page = yield* log.listEvents(teamspace, {
+            limit: urlParams.limit ?? DEFAULT_PAGE_SIZE,
+            cursor: urlParams.cursor,
+            types: urlParams.event_type?.split(",").map((type) => type.trim()).filter((type) => type !== ""),
+            createdAfter: urlParams.created_after?.getTime(),
+            createdBefore: urlParams.created_before?.getTime()
+          })
+          return { data: page.data.map(Codec.event), next_cursor: page.nextCursor }
+        }).pipe(mapDomainErrors))
       .handle("retrieveEvent", ({ path }) =>
         Effect.gen(function*() {
           const { teamspace } = yield* Principal

@@ -1,0 +1,30 @@
+/**
+ * The opaque cursor of an event listing: the position of the last event of a
+ * page, `<createdAt>.<id>`. Publisher ids may contain dots but never start the
+ * string, and createdAt is digits only, so splitting at the first dot is exact.
+ */
+import { Option } from "effect"
+import type { Event } from "./Event.js"
+import type { EventPosition } from "./EventStore.js"
+import { isEventId } from "./Ids.js"
+
+export const encode = (event: Pick<Event, "createdAt" | "id">): string => `${event.createdAt}.${event.id}`
+
+export const decode = (cursor: string): Option.Option<EventPosition> => {
+  const dot = cursor.indexOf(".")
+  const time = cursor.slice(0, dot)
+  const id = cursor.slice(dot + 1)
+  if (dot < 1 || !/^\d{1,15}$/.test(time) || !isEventId(id)) return Option.none()
+  return Option.some({ createdAt: Number(time), id })
+}
+
+/**
+ * A position as one string whose plain string order is (createdAt, id) order:
+ * the time zero-padded to 15 digits (enough until the year 33658). Stores that
+ * keep events in a lexicographic index use it as the member.
+ */
+export const sortKey = (position: EventPosition): string =>
+  `${String(position.createdAt).padStart(15, "0")}:${position.id}`
+
+/** The sort key of the first instant `time` (every event created at `time` sorts at or after it). */
+export const timeSortKey = (time: number): string => String(Math.max(0, Math.floor(time))).padStart(15, "0")

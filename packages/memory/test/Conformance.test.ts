@@ -5,6 +5,8 @@ import {
   MemoryDeliveryQueue,
   MemoryEventStore,
   MemoryHealthStore,
+  MemoryIdempotencyStore,
+  MemoryRateLimiter,
   MemorySubscriptionStore
 } from "@herald/memory"
 import {
@@ -13,6 +15,8 @@ import {
   DeliveryQueueSuite,
   EventStoreSuite,
   HealthStoreSuite,
+  IdempotencyStoreSuite,
+  RateLimiterSuite,
   SubscriptionStoreSuite
 } from "@herald/testkit"
 
@@ -22,3 +26,5 @@ AttemptLogSuite.suite("MemoryAttemptLog", MemoryAttemptLog.layer)
 ApiKeyStoreSuite.suite("MemoryApiKeyStore", MemoryApiKeyStore.layer)
 DeliveryQueueSuite.suite("MemoryDeliveryQueue", MemoryDeliveryQueue.layer)
 HealthStoreSuite.suite("MemoryHealthStore", MemoryHealthStore.layer)
+RateLimiterSuite.suite("MemoryRateLimiter", MemoryRateLimiter.layer)
+IdempotencyStoreSuite.suite("MemoryIdempotencyStore", MemoryIdempotencyStore.layer)

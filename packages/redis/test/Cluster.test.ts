@@ -11,7 +11,9 @@ import {
   RedisAttemptLog,
   RedisClient,
   RedisEventStore,
+  RedisIdempotencyStore,
   RedisLayer,
+  RedisRateLimiter,
   RedisSubscriptionStore
 } from "@herald/redis"
 import {
@@ -20,6 +22,8 @@ import {
   AttemptLogSuite,
   EventStoreSuite,
   Fixtures,
+  IdempotencyStoreSuite,
+  RateLimiterSuite,
   RedisCluster,
   SubscriptionStoreSuite
 } from "@herald/testkit"
@@ -53,6 +57,8 @@ describe.skipIf(!available)(`Redis adapters on a Redis Cluster ${available ? "" 
   AttemptLogSuite.suite("RedisAttemptLog (cluster)", Layer.provide(RedisAttemptLog.layer(), client))
   ApiKeyStoreSuite.suite("RedisApiKeyStore (cluster)", Layer.provide(RedisApiKeyStore.layer, client))
   HealthStoreSuite.suite("RedisHealthStore (cluster)", Layer.provide(RedisHealthStore.layer(), client))
+  RateLimiterSuite.suite("RedisRateLimiter (cluster)", Layer.provide(RedisRateLimiter.layer, client))
+  IdempotencyStoreSuite.suite("RedisIdempotencyStore (cluster)", Layer.provide(RedisIdempotencyStore.layer, client))
 
   it.live("the seed does not serve the prefix's slot (a standalone client gets MOVED)", () =>
     Effect.gen(function*() {

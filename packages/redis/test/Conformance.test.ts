@@ -1,8 +1,24 @@
 // The testkit conformance suites, run against the Redis adapters on one private Redis.
 import { describe } from "@effect/vitest"
 import { Layer } from "effect"
-import { RedisApiKeyStore, RedisHealthStore, RedisAttemptLog, RedisEventStore, RedisSubscriptionStore } from "@herald/redis"
-import { ApiKeyStoreSuite, HealthStoreSuite, AttemptLogSuite, EventStoreSuite, SubscriptionStoreSuite } from "@herald/testkit"
+import {
+  RedisApiKeyStore,
+  RedisHealthStore,
+  RedisAttemptLog,
+  RedisEventStore,
+  RedisIdempotencyStore,
+  RedisRateLimiter,
+  RedisSubscriptionStore
+} from "@herald/redis"
+import {
+  ApiKeyStoreSuite,
+  HealthStoreSuite,
+  AttemptLogSuite,
+  EventStoreSuite,
+  IdempotencyStoreSuite,
+  RateLimiterSuite,
+  SubscriptionStoreSuite
+} from "@herald/testkit"
 import { available, skipReason, useRedis } from "./RedisTestServer.js"
 
 describe.skipIf(!available)(`Redis conformance ${skipReason}`, () => {
@@ -12,4 +28,6 @@ describe.skipIf(!available)(`Redis conformance ${skipReason}`, () => {
   AttemptLogSuite.suite("RedisAttemptLog", Layer.provide(RedisAttemptLog.layer(), client))
   ApiKeyStoreSuite.suite("RedisApiKeyStore", Layer.provide(RedisApiKeyStore.layer, client))
   HealthStoreSuite.suite("RedisHealthStore", Layer.provide(RedisHealthStore.layer(), client))
+  RateLimiterSuite.suite("RedisRateLimiter", Layer.provide(RedisRateLimiter.layer, client))
+  IdempotencyStoreSuite.suite("RedisIdempotencyStore", Layer.provide(RedisIdempotencyStore.layer, client))
 })

@@ -1,0 +1,63 @@
+/**
+ * RateLimiter in memory: per key, the times of the requests allowed in the
+ * current window, oldest first. A check prunes the times that left the window,
+ * counts the rest and records the request only when it fits, in one
+ * synchronous step, so concurrent checks never exceed the limit. A key whose
+ * window has emptied is dropped (see ExpiringMap), keeping memory bounded by
+ * the keys in use.
+ */
+import { Clock, Effect, Layer } from "effect"
+import { RateLimiter } from "@herald/core"
+import * as ExpiringMap from "./internal/ExpiringMap.js"
+
+interface Window {
+  /** Times of the allowed requests still in the window, ascending. */
+  readonly times: Array<number>
+  /** When the newest request leaves the window: the key is empty from then on. */
+  expiresAt: number
+}
+
+export interface MemoryRateLimiterShape extends RateLimiter.RateLimiterShape {
+  /** How many keys are held (for tests of the memory bound). */
+  readonly keys: Effect.Effect<number>
+}
+
+/** Inserts `time` in order; the clock normally only moves forward, so this is a push. */
+const insert = (times: Array<number>, time: number) => {
+  let at = times.length
+  while (at > 0 && times[at - 1]! > time) at--
+  times.splice(at, 0, time)
+}
+
+export const make: Effect.Effect<MemoryRateLimiterShape> = Effect.sync(() => {
+  const windows = ExpiringMap.make<Window>()
+
+  const check = (key: string, rule: RateLimiter.RateLimitRule, now: number): RateLimiter.RateLimitDecision => {
+    const window = windows.get(key, now) ?? { times: [], expiresAt: now }
+    const cutoff = now - rule.windowMs
+    let stale = 0
+    while (stale < window.times.length && window.times[stale]! <= cutoff) stale++
+    window.times.splice(0, stale)
+    const allowed = window.times.length < rule.limit
+    if (allowed) {
+      insert(window.times, now)
+      window.expiresAt = window.times[window.times.length - 1]! + rule.windowMs
+      windows.set(key, window, now)
+    }
+    const count = window.times.length
+    // Refused means count >= limit >= 1, so the index is in range either way.
+    const freeing = window.times[allowed ? 0 : count - rule.limit]!
+    return RateLimiter.decide(rule, now, { allowed, count, slotFreesAt: freeing + rule.windowMs })
+  }
+
+  return {
+    consume: (key, rule) =>
+      RateLimiter.validateRule(rule).pipe(
+        Effect.zipRight(Clock.currentTimeMillis),
+        Effect.map((now) => check(key, rule, now))
+      ),
+    keys: Effect.sync(windows.size)
+  }
+})
+
+export const layer: Layer.Layer<RateLimiter.RateLimiter> = Layer.effect(RateLimiter.RateLimiter, make)

@@ -1,0 +1,65 @@
+/**
+ * RateLimiter on Redis: `ratelimit:{key}` is a sorted set of the requests
+ * allowed in the current window, scored by their time. One script prunes the
+ * requests that left the window, counts the rest and adds this one only if it
+ * fits, so any number of API processes on one Redis share the limit exactly.
+ * The set expires one window after its newest request, when it would be empty
+ * anyway, so idle keys cost nothing.
+ *
+ * "Now" comes from the caller's Effect `Clock` (see the port): the script takes
+ * it, and the cutoff, as arguments and never reads the server's time.
+ */
+import { randomBytes } from "node:crypto"
+import { Clock, Effect, Layer } from "effect"
+import { RateLimiter } from "@herald/core"
+import * as LuaScript from "./internal/LuaScript.js"
+import { RedisClient } from "./RedisClient.js"
+
+/**
+ * KEYS: window. ARGV: now, cutoff (now - window ms), limit, window ms, member.
+ * {allowed 0|1, count after, score of the request whose ageing out frees a slot}.
+ * Members are unique per request: requests of one millisecond must not collapse
+ * into one entry. A refused request adds nothing and leaves the expiry alone.
+ */
+const consumeScript = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+local count = redis.call('ZCARD', KEYS[1])
+local limit = tonumber(ARGV[3])
+local allowed = 0
+if count < limit then
+  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[5])
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  count = count + 1
+  allowed = 1
+end
+local index = 0
+if allowed == 0 then index = count - limit end
+local freeing = redis.call('ZRANGE', KEYS[1], index, index, 'WITHSCORES')
+return { allowed, count, freeing[2] }
+`
+
+export const make: Effect.Effect<RateLimiter.RateLimiterShape, never, RedisClient> = Effect.gen(function*() {
+  const { prefix, redis } = yield* RedisClient
+  const run = LuaScript.define(redis, "heraldRateLimitConsume", 1, consumeScript)
+  return {
+    consume: (key, rule) =>
+      Effect.gen(function*() {
+        yield* RateLimiter.validateRule(rule)
+        const now = yield* Clock.currentTimeMillis
+        // The time orders the entries; the random part keeps same-millisecond requests apart.
+        const member = `${now}:${randomBytes(8).toString("hex")}`
+        const reply = yield* run([`${prefix}ratelimit:${key}`], [now, now - rule.windowMs, rule.limit, rule.windowMs, member])
+        const [allowed, count, freeing] = reply as [number, number, string]
+        return RateLimiter.decide(rule, now, {
+          allowed: allowed === 1,
+          count,
+          slotFreesAt: Number(freeing) + rule.windowMs
+        })
+      })
+  }
+})
+
+export const layer: Layer.Layer<RateLimiter.RateLimiter, never, RedisClient> = Layer.effect(
+  RateLimiter.RateLimiter,
+  make
+)

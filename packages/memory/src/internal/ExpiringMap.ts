@@ -1,9 +1,10 @@
 /**
  * A Map whose values carry their own expiry time (epoch ms, as the caller's
  * clock tells it). An expired value reads as absent, and a sweep drops expired
- * values once as many writes as there are entries have happened since the last
- * one: amortised O(1) per write, and the map never holds much more than twice
- * what is live, even for keys that are never read again.
+ * values after as many writes as the previous sweep left entries (at least
+ * 1,000). A sweep walks at most twice that many entries, so it costs O(1) per
+ * write amortised, and the map holds at most the entries live at the last sweep
+ * plus the writes since: about twice what is live, even for keys never read again.
  */
 
 export interface Expiring {
@@ -26,11 +27,15 @@ const minimumSweepInterval = 1_000
 export const make = <V extends Expiring>(): ExpiringMap<V> => {
   const entries = new Map<string, V>()
   let writesSinceSweep = 0
+  // Fixed between sweeps: were it the current size, a stream of new keys would
+  // grow the size as fast as the writes and never trigger a sweep.
+  let sweepAfter = minimumSweepInterval
   const sweep = (now: number) => {
     for (const [key, value] of entries) {
       if (value.expiresAt <= now) entries.delete(key)
     }
     writesSinceSweep = 0
+    sweepAfter = Math.max(minimumSweepInterval, entries.size)
   }
   return {
     get: (key, now) => {
@@ -41,7 +46,7 @@ export const make = <V extends Expiring>(): ExpiringMap<V> => {
     },
     set: (key, value, now) => {
       entries.set(key, value)
-      if (++writesSinceSweep >= Math.max(minimumSweepInterval, entries.size)) sweep(now)
+      if (++writesSinceSweep >= sweepAfter) sweep(now)
     },
     delete: (key) => void entries.delete(key),
     size: () => entries.size

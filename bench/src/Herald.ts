@@ -1,0 +1,115 @@
+/**
+ * Herald as production runs it on Redis: the built API (`HERALD_ROLE=api`) and
+ * worker (`apps/worker`) processes, on the bench's private Redis, with Herald's
+ * defaults for everything the bench does not need to change.
+ */
+import { fileURLToPath } from "node:url"
+import { Pool } from "undici"
+import { type Child, spawnNode } from "./Processes.js"
+import { freePort } from "./Redis.js"
+
+export const apiMain = fileURLToPath(new URL("../../apps/api/dist/main.js", import.meta.url))
+export const workerMain = fileURLToPath(new URL("../../apps/worker/dist/main.js", import.meta.url))
+
+export const API_KEY = "hk_bench_0123456789abcdef"
+export const TEAMSPACE = "bench"
+/** A Datagrid catalog type; every bench subscription and event uses it. */
+export const EVENT_TYPE = "batch_prediction.completed"
+/** Herald's defaults: the queue's keys start with `{herald}:deliveries:`, the stores' with `{herald}:`. */
+export const QUEUE_PREFIX = "{herald}"
+export const QUEUE_NAME = "deliveries"
+
+export interface Options {
+  readonly redisUrl: string
+  readonly logDir: string
+  /** HERALD_WORKER_CONCURRENCY. */
+  readonly concurrency: number
+  /** Write a CPU profile per process into this directory (`node --cpu-prof`). */
+  readonly cpuProfileDir?: string | undefined
+}
+
+const env = (options: Options): Record<string, string> => ({
+  REDIS_URL: options.redisUrl,
+  // The receiver is on loopback, which Herald refuses unless told otherwise.
+  HERALD_ALLOW_PRIVATE_URLS: "true",
+  HERALD_WORKER_CONCURRENCY: String(options.concurrency)
+})
+
+const execArgv = (options: Options, name: string): ReadonlyArray<string> =>
+  options.cpuProfileDir === undefined
+    ? []
+    : ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`]
+
+export interface Api {
+  readonly child: Child
+  readonly url: string
+}
+
+export const startApi = async (options: Options): Promise<Api> => {
+  const port = await freePort()
+  const child = spawnNode({
+    name: "herald-api",
+    script: apiMain,
+    logDir: options.logDir,
+    execArgv: execArgv(options, "api"),
+    env: { ...env(options), HERALD_ROLE: "api", PORT: String(port), HOST: "127.0.0.1", HERALD_API_KEYS: `${API_KEY}=${TEAMSPACE}` }
+  })
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    if (child.exited()) throw new Error(`the Herald API exited at start:\n${child.tail()}`)
+    try {
+      const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) })
+      await response.arrayBuffer()
+      if (response.status === 200) return { child, url }
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) {
+      await child.stop(1_000)
+      throw new Error(`the Herald API did not answer /healthz within 60 s:\n${child.tail()}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+export const startWorker = async (options: Options, name = "herald-worker"): Promise<Child> => {
+  const child = spawnNode({ name, script: workerMain, logDir: options.logDir, execArgv: execArgv(options, name), env: env(options) })
+  await child.waitForLog("delivery worker started")
+  return child
+}
+
+export interface Webhook {
+  readonly id: string
+  readonly secret: string
+}
+
+/** Datagrid-profile management calls the scenarios need (subscriptions), over one keep-alive pool. */
+export const client = (apiUrl: string, connections = 16) => {
+  const pool = new Pool(apiUrl, { connections, keepAliveTimeout: 60_000 })
+  const headers = { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" }
+
+  const createWebhook = async (url: string, events: ReadonlyArray<string> = [EVENT_TYPE]): Promise<Webhook> => {
+    const response = await pool.request({ method: "POST", path: "/v1/webhooks", headers, body: JSON.stringify({ url, events }) })
+    const text = await response.body.text()
+    if (response.statusCode !== 201) throw new Error(`POST /v1/webhooks answered ${response.statusCode}: ${text}`)
+    const webhook = JSON.parse(text) as { id: string; secret: string }
+    return { id: webhook.id, secret: webhook.secret }
+  }
+
+  /** Creates `count` webhooks, `parallel` requests at a time; the receiver path of each is its index. */
+  const createWebhooks = async (count: number, url: (index: number) => string, parallel = 16): Promise<Array<Webhook>> => {
+    const created: Array<Webhook> = new Array<Webhook>(count)
+    let next = 0
+    const lane = async () => {
+      while (next < count) {
+        const index = next++
+        created[index] = await createWebhook(url(index))
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(parallel, count) }, lane))
+    return created
+  }
+
+  return { createWebhook, createWebhooks, close: () => pool.close() }
+}

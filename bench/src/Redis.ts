@@ -1,0 +1,134 @@
+/**
+ * The bench's private redis-server: a free loopback port, its own temporary
+ * directory, removed afterwards. It never touches a Redis it did not start (the
+ * shared one on 6379 included), so `FLUSHALL` between scenarios is safe.
+ *
+ * Why not `@herald/testkit`'s `RedisServer`: the testkit's entry point also
+ * exports the conformance suites, which import vitest, and vitest refuses to
+ * load outside its runner; the testkit has no vitest-free entry point yet. This
+ * is the same idea with the settings a benchmark wants (below).
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Redis as IORedis } from "ioredis"
+
+export interface PrivateRedis {
+  readonly url: string
+  readonly port: number
+  readonly pid: number
+  /** A command connection for the bench's own use (INFO, SCAN, FLUSHALL, stream reads need their own). */
+  readonly client: IORedis
+  /** A new connection; the caller closes it. */
+  readonly connect: () => IORedis
+  readonly version: string
+  readonly close: () => Promise<void>
+}
+
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+export const version = (): string => {
+  const out = execFileSync("redis-server", ["--version"], { encoding: "utf8" })
+  return /v=(\S+)/.exec(out)?.[1] ?? out.trim()
+}
+
+export const start = async (options: { readonly appendOnly?: boolean } = {}): Promise<PrivateRedis> => {
+  const port = await freePort()
+  const dir = mkdtempSync(join(tmpdir(), "herald-bench-redis-"))
+  const child: ChildProcess = spawn("redis-server", [
+    "--port", String(port),
+    "--bind", "127.0.0.1",
+    "--dir", dir,
+    // No RDB snapshots: a fork in the middle of a measurement would distort it.
+    "--save", "",
+    // AOF off by default, on with BENCH_AOF=1 (`everysec`, the production advice in the README).
+    ...(options.appendOnly === true ? ["--appendonly", "yes", "--appendfsync", "everysec"] : ["--appendonly", "no"]),
+    // What BullMQ requires in production; the bench never comes near a limit anyway.
+    "--maxmemory-policy", "noeviction",
+    "--daemonize", "no",
+    "--loglevel", "warning"
+  ], { stdio: "ignore" })
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
+  const connect = () => new IORedis({ host: "127.0.0.1", port, lazyConnect: false, maxRetriesPerRequest: 3 })
+  let client: IORedis | undefined
+  for (let tries = 0; ; tries++) {
+    const candidate = connect()
+    candidate.on("error", () => undefined)
+    try {
+      await candidate.ping()
+      client = candidate
+      break
+    } catch (error) {
+      candidate.disconnect()
+      if (tries > 100) {
+        child.kill("SIGKILL")
+        throw new Error(`redis-server on port ${port} did not answer PING: ${String(error)}`)
+      }
+      await sleep(50)
+    }
+  }
+  return {
+    url: `redis://127.0.0.1:${port}/0`,
+    port,
+    pid: child.pid ?? -1,
+    client,
+    connect,
+    version: version(),
+    close: async () => {
+      client.disconnect()
+      child.kill("SIGTERM")
+      await exited
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+}
+
+/** `used_memory` from INFO memory, in bytes. */
+export const usedMemory = async (client: IORedis): Promise<number> => {
+  const info = await client.info("memory")
+  const match = /^used_memory:(\d+)/m.exec(info)
+  if (match === null) throw new Error("INFO memory has no used_memory")
+  return Number(match[1])
+}
+
+/**
+ * Bytes held by every key, grouped by `family(key)`: SCAN plus `MEMORY USAGE`
+ * (SAMPLES 0: every element counted, exact rather than estimated).
+ */
+export const memoryByFamily = async (
+  client: IORedis,
+  family: (key: string) => string
+): Promise<Map<string, { keys: number; bytes: number }>> => {
+  const families = new Map<string, { keys: number; bytes: number }>()
+  let cursor = "0"
+  do {
+    const [next, keys] = await client.scan(cursor, "COUNT", 1_000)
+    cursor = next
+    if (keys.length === 0) continue
+    const pipeline = client.pipeline()
+    for (const key of keys) pipeline.call("MEMORY", "USAGE", key, "SAMPLES", "0")
+    const results = (await pipeline.exec()) ?? []
+    keys.forEach((key, i) => {
+      const bytes = Number(results[i]?.[1] ?? 0)
+      const name = family(key)
+      const entry = families.get(name) ?? { keys: 0, bytes: 0 }
+      entry.keys += 1
+      entry.bytes += bytes
+      families.set(name, entry)
+    })
+  } while (cursor !== "0")
+  return families
+}

@@ -1,0 +1,62 @@
+/**
+ * The run's chart: which figures go into which panel (see `Chart` for drawing).
+ * A scenario that did not run leaves its panel out.
+ */
+import type { ChartSpec, Panel } from "./Chart.js"
+
+export const spec = (figures: ReadonlyMap<string, number>, config: { readonly rates: ReadonlyArray<number>; readonly fanOut: number; readonly backlog: number; readonly publishRate: number }, subtitle: string): ChartSpec => {
+  const get = (key: string) => figures.get(key)
+  const bars = (entries: ReadonlyArray<readonly [string, string, boolean]>) =>
+    entries.flatMap(([label, key, herald]) => {
+      const value = get(key)
+      return value === undefined ? [] : [{ label, value, herald }]
+    })
+  const panel = (fields: Omit<Panel, "bars">, entries: ReadonlyArray<readonly [string, string, boolean]>): Array<Panel> => {
+    const made = bars(entries)
+    return made.length === 0 ? [] : [{ ...fields, bars: made }]
+  }
+  return {
+    title: "Herald benchmarks: Redis + BullMQ, one API and one worker process",
+    subtitle,
+    panels: [
+      ...panel({ title: "Deliveries per second", unit: "higher is better", target: { value: 3_000, label: "target 3,000/s" } }, [
+        ["Herald end-to-end (publish + deliver)", "herald.e2eDeliveriesPerSecond", true],
+        ["Herald draining a filled queue", "herald.drainDeliveriesPerSecond", true],
+        ["naive worker (fetch + HMAC)", "naive.deliveriesPerSecond", false],
+        ["no-op BullMQ worker (jobs/s)", "noop.jobsPerSecond", false]
+      ]),
+      ...panel({ title: "Publish API, max throughput", unit: "req/s, higher is better" }, [
+        ["Herald POST /v1/events", "publish.herald.max", true],
+        ["node:http answering 202", "publish.ceiling.max", false]
+      ]),
+      ...panel({ title: `Publish API latency at ${config.publishRate} req/s`, unit: "ms, lower is better", target: { value: 10, label: "p99 target 10 ms" } }, [
+        ["Herald p50", "publish.herald.p50", true],
+        ["Herald p99", "publish.herald.p99", true],
+        ["node:http 202 p99", "publish.ceiling.p99", false]
+      ]),
+      ...config.rates.flatMap((rate) =>
+        panel(
+          {
+            title: `Publish -> receipt latency at ${rate} events/s`,
+            unit: "ms, lower is better",
+            ...(rate === 200 ? { target: { value: 20, label: "p95 target 20 ms" } } : {}),
+            ...(rate === 1_000 ? { target: { value: 50, label: "p99 target 50 ms" } } : {})
+          },
+          [["p50", `latency.${rate}.p50`, true], ["p95", `latency.${rate}.p95`, true], ["p99", `latency.${rate}.p99`, true]]
+        )
+      ),
+      ...panel({ title: `Fan-out of one event to ${config.fanOut.toLocaleString("en-US")} subscriptions`, unit: "s, lower is better", target: { value: 1, label: "enqueued target 1 s" } }, [
+        ["all enqueued", "fanout.enqueuedSeconds", true],
+        ["all delivered", "fanout.deliveredSeconds", true]
+      ]),
+      ...panel({ title: `Redis per pending delivery (${config.backlog.toLocaleString("en-US")} backlog)`, unit: "bytes, lower is better", target: { value: 512, label: "beyond-payload target 512 B" } }, [
+        ["total", "memory.bytesTotal", true],
+        ["beyond the once-stored payload", "memory.bytesBeyondPayload", true]
+      ]),
+      ...panel({ title: "Worker peak RSS while draining", unit: "MB" }, [
+        [`${Math.max(1_000, Math.round(config.backlog / 10)).toLocaleString("en-US")} backlog`, "memory.rssSmall", true],
+        [`${config.backlog.toLocaleString("en-US")} backlog`, "memory.rssLarge", true]
+      ])
+    ]
+  }
+}

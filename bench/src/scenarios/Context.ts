@@ -1,0 +1,119 @@
+/**
+ * What every scenario gets, and what it gives back.
+ */
+import type { BenchConfig } from "../Config.js"
+import * as Herald from "../Herald.js"
+import type { Receiver } from "../Receiver.js"
+import type { PrivateRedis } from "../Redis.js"
+import type { Row } from "../Report.js"
+
+export interface Context {
+  readonly config: BenchConfig
+  readonly redis: PrivateRedis
+  readonly receiver: Receiver
+  /** Child logs and CPU profiles go here. */
+  readonly logDir: string
+  /** Progress lines for the console. */
+  readonly log: (line: string) => void
+  /** Figures measured by earlier scenarios of the same run, by key (e.g. `naive.deliveriesPerSecond`). */
+  readonly figures: Map<string, number>
+}
+
+export interface ScenarioResult {
+  readonly rows: ReadonlyArray<Row>
+  /** Everything measured, for results.json. */
+  readonly details: Record<string, unknown>
+}
+
+/** Herald's process options for a scenario. */
+export const heraldOptions = (context: Context): Herald.Options => ({
+  redisUrl: context.redis.url,
+  logDir: context.logDir,
+  concurrency: context.config.concurrency,
+  cpuProfileDir: context.config.cpuProfileDir
+})
+
+/** A clean Redis: each scenario starts from nothing (the bench's own server, so nothing else is lost). */
+export const flush = async (context: Context): Promise<void> => {
+  await context.redis.client.flushall()
+}
+
+/**
+ * Runs `body` with Herald's API (and a worker, unless `worker: false`), one
+ * webhook to the receiver, and the receiver reset to check its signatures;
+ * stops the processes whatever happens.
+ */
+export const withHerald = async <A>(
+  context: Context,
+  options: { readonly worker: boolean },
+  body: (stack: Stack) => Promise<A>
+): Promise<A> => {
+  await flush(context)
+  const heraldOpts = heraldOptions(context)
+  const api = await Herald.startApi(heraldOpts)
+  const client = Herald.client(api.url)
+  let worker: Awaited<ReturnType<typeof Herald.startWorker>> | undefined
+  try {
+    if (options.worker) worker = await Herald.startWorker(heraldOpts)
+    const webhook = await client.createWebhook(context.receiver.url("e2e"))
+    context.receiver.reset(webhook.secret)
+    return await body({
+      api,
+      worker,
+      webhook,
+      client,
+      startWorker: async () => {
+        worker = await Herald.startWorker(heraldOpts)
+        return worker
+      }
+    })
+  } finally {
+    await client.close()
+    await Promise.all([api.child.stop(), worker?.stop()])
+  }
+}
+
+export interface Stack {
+  readonly api: Herald.Api
+  readonly worker: Awaited<ReturnType<typeof Herald.startWorker>> | undefined
+  readonly webhook: Herald.Webhook
+  readonly client: ReturnType<typeof Herald.client>
+  /** Starts the worker later (the memory scenario builds a backlog first). */
+  readonly startWorker: () => Promise<Awaited<ReturnType<typeof Herald.startWorker>>>
+}
+
+/** Deliveries per second over the middle of a run (10th to 90th percentile of receipts): the sustained rate, without start-up and tail. */
+export const sustainedRate = (receiptsMs: ReadonlyArray<number>): number => {
+  const sorted = Float64Array.from(receiptsMs).sort()
+  if (sorted.length < 10) return Number.NaN
+  const low = Math.floor(sorted.length * 0.1)
+  const high = Math.floor(sorted.length * 0.9)
+  return ((high - low) * 1000) / (sorted[high]! - sorted[low]!)
+}
+
+/** Deliveries per second from the first to the last receipt. */
+export const drainRate = (receiptsMs: ReadonlyArray<number>): number => {
+  if (receiptsMs.length < 2) return Number.NaN
+  let first = Number.POSITIVE_INFINITY
+  let last = Number.NEGATIVE_INFINITY
+  for (const at of receiptsMs) {
+    if (at < first) first = at
+    if (at > last) last = at
+  }
+  return ((receiptsMs.length - 1) * 1000) / (last - first)
+}
+
+/** The receiver's sanity counters: a bench that counts deliveries must also say whether they were right. */
+export const integrity = (stats: {
+  readonly count: number
+  readonly duplicates: number
+  readonly badSignatures: number
+  readonly malformed: number
+  readonly skewedTimestamps: number
+}) => ({
+  delivered: stats.count,
+  duplicates: stats.duplicates,
+  badSignatures: stats.badSignatures,
+  malformed: stats.malformed,
+  skewedTimestamps: stats.skewedTimestamps
+})

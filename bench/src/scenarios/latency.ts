@@ -1,0 +1,79 @@
+/**
+ * Latency under a fixed offered load: events published open-loop at each rate
+ * (200 and 1,000/s by default) for a while after a warm-up, each delivered to
+ * the receiver, which measures publish -> receipt on the bench's monotonic clock.
+ * The publish API's own latency under that load is reported beside it.
+ */
+import { cpuMeter, round } from "../Proc.js"
+import { publisher } from "../Publisher.js"
+import { row, type Row, type Target } from "../Report.js"
+import { summarize } from "../Stats.js"
+import { type Context, integrity, type ScenarioResult, withHerald } from "./Context.js"
+
+/** The issue's targets, by rate: p95 at 200/s, p99 at 1,000/s. */
+const targets: Record<number, { readonly percentile: "p95" | "p99"; readonly target: Target }> = {
+  200: { percentile: "p95", target: { op: "<=", value: 20 } },
+  1_000: { percentile: "p99", target: { op: "<=", value: 50 } }
+}
+
+export const run = (context: Context): Promise<ScenarioResult> =>
+  withHerald(context, { worker: true }, async (stack) => {
+    const { config, receiver } = context
+    const load = publisher(stack.api.url, config.publishConnections)
+    const rows: Array<Row> = []
+    const details: Record<string, unknown> = {}
+    let seq = 0
+    try {
+      for (const rate of config.rates) {
+        const warmup = await load.openLoop(rate, config.warmupSeconds, seq)
+        seq += warmup.sent
+        await receiver.waitFor(warmup.sent - warmup.errors, 120_000)
+        receiver.reset(stack.webhook.secret)
+
+        context.log(`latency at ${rate} events/s for ${config.latencySeconds} s`)
+        const meter = cpuMeter({
+          api: stack.api.child.pid,
+          worker: stack.worker?.pid ?? -1,
+          redis: context.redis.pid,
+          receiver: receiver.child.pid,
+          bench: process.pid
+        })
+        const offered = await load.openLoop(rate, config.latencySeconds, seq)
+        seq += offered.sent
+        await receiver.waitFor(offered.sent - offered.errors, 300_000)
+        const cpu = meter()
+        const stats = await receiver.stats()
+        const delivery = summarize(stats.latenciesMs)
+        const publish = summarize(offered.latenciesMs)
+        const lag = summarize(offered.lagMs)
+
+        for (const percentile of ["p50", "p95", "p99"] as const) {
+          context.figures.set(`latency.${rate}.${percentile}`, delivery[percentile])
+          const judged = targets[rate]
+          rows.push(row({
+            scenario: `latency @ ${rate}/s`,
+            metric: `publish -> receipt ${percentile}`,
+            unit: "ms",
+            herald: delivery[percentile],
+            ...(judged !== undefined && judged.percentile === percentile ? { target: judged.target } : {})
+          }))
+        }
+        rows.push(row({ scenario: `latency @ ${rate}/s`, metric: "publish API p99 (under delivery load)", unit: "ms", herald: publish.p99 }))
+        details[String(rate)] = {
+          seconds: config.latencySeconds,
+          sent: offered.sent,
+          publishErrors: offered.errors,
+          achievedRate: round((offered.sent * 1000) / (offered.finishedMs - offered.startedMs)),
+          deliveryLatencyMs: delivery,
+          publishLatencyMs: publish,
+          benchSendLagMs: lag,
+          cpuCores: cpu.cores,
+          receiver: integrity(stats)
+        }
+        receiver.reset(stack.webhook.secret)
+      }
+      return { rows, details }
+    } finally {
+      await load.close()
+    }
+  })

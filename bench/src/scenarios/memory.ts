@@ -1,0 +1,139 @@
+/**
+ * Memory, at two backlog sizes (B/10 and B, 100,000 by default), each from an
+ * empty Redis:
+ *
+ * 1. With no worker running (the "paused worker": nothing takes jobs), publish
+ *    B events of one subscription each through the API. Redis bytes per pending
+ *    delivery = the growth of INFO `used_memory` / B. Every key is then weighed
+ *    (`MEMORY USAGE`) and grouped, which splits that figure into the event's
+ *    payload (stored once per event) and everything else a pending delivery costs.
+ * 2. Start the worker and let it drain the backlog into the receiver, sampling
+ *    its RSS. The worker's peak RSS at B against B/10 says whether it grows with
+ *    the backlog; the drain rate is Herald's like-for-like figure against the
+ *    naive worker, which also drains a filled queue.
+ */
+import { QUEUE_NAME, QUEUE_PREFIX } from "../Herald.js"
+import { cpuMeter, round, rssSampler } from "../Proc.js"
+import { publisher } from "../Publisher.js"
+import { memoryByFamily, usedMemory } from "../Redis.js"
+import { row, type Row } from "../Report.js"
+import { type Context, drainRate, integrity, type ScenarioResult, withHerald } from "./Context.js"
+
+const WARMUP_EVENTS = 200
+const STORE_PREFIX = "{herald}:"
+const QUEUE_KEY_PREFIX = `${QUEUE_PREFIX}:${QUEUE_NAME}:`
+
+/** Which kind of data a key holds: queue job hashes, queue structures, or the store's key type (`evt`, `evt-index`...). */
+export const family = (key: string): string => {
+  if (key.startsWith(QUEUE_KEY_PREFIX)) {
+    const rest = key.slice(QUEUE_KEY_PREFIX.length)
+    // Job ids are `<webhook>.<event>` (or `fanout@...`); BullMQ's own keys are words (wait, meta, events, id...).
+    if (rest.includes(".") || rest.includes("@")) return rest.includes(":") ? "queue: job extras" : "queue: job hash"
+    return `queue: ${rest}`
+  }
+  if (key.startsWith(STORE_PREFIX)) {
+    const rest = key.slice(STORE_PREFIX.length)
+    return `store: ${rest.slice(0, rest.indexOf(":") === -1 ? undefined : rest.indexOf(":"))}`
+  }
+  return "other"
+}
+
+const PAYLOAD_FAMILY = "store: evt"
+
+const MB = 1024 * 1024
+
+const measureBacklog = (context: Context, backlog: number) =>
+  withHerald(context, { worker: false }, async (stack) => {
+    const { config, receiver } = context
+    const load = publisher(stack.api.url, config.publishConnections)
+    try {
+      // Warm-up, so that loaded scripts and the API's first allocations are not counted per delivery.
+      await load.closedLoop(WARMUP_EVENTS, config.publishConnections)
+      const before = await usedMemory(context.redis.client)
+      const beforeFamilies = await memoryByFamily(context.redis.client, family)
+      context.log(`memory: building a backlog of ${backlog} deliveries (no worker running)`)
+      const published = await load.closedLoop(backlog, config.publishConnections, WARMUP_EVENTS)
+      if (published.errors > 0) throw new Error(`memory: ${published.errors} publishes failed: ${load.firstError()}`)
+      const after = await usedMemory(context.redis.client)
+      const afterFamilies = await memoryByFamily(context.redis.client, family)
+      const grown: Record<string, { keys: number; bytesPerDelivery: number }> = {}
+      for (const [name, { bytes, keys }] of afterFamilies) {
+        const earlier = beforeFamilies.get(name) ?? { bytes: 0, keys: 0 }
+        grown[name] = { keys: keys - earlier.keys, bytesPerDelivery: round((bytes - earlier.bytes) / backlog, 1) }
+      }
+      const perDelivery = (after - before) / backlog
+      const payload = grown[PAYLOAD_FAMILY]?.bytesPerDelivery ?? 0
+
+      context.log(`memory: draining ${backlog + WARMUP_EVENTS} deliveries`)
+      receiver.reset(stack.webhook.secret)
+      const worker = await stack.startWorker()
+      const sample = rssSampler(worker.pid)
+      const meter = cpuMeter({ worker: worker.pid, redis: context.redis.pid, receiver: receiver.child.pid })
+      await receiver.waitFor(backlog + WARMUP_EVENTS, 900_000)
+      const cpu = meter()
+      const rss = sample()
+      const stats = await receiver.stats()
+      return {
+        backlog,
+        usedMemoryBefore: before,
+        usedMemoryAfter: after,
+        bytesPerDelivery: round(perDelivery, 1),
+        payloadBytesPerDelivery: payload,
+        beyondPayloadBytesPerDelivery: round(perDelivery - payload, 1),
+        byFamily: grown,
+        publishedPerSecond: round((backlog * 1000) / (published.finishedMs - published.startedMs)),
+        drainDeliveriesPerSecond: round(drainRate(stats.receiptsMs)),
+        workerRssMb: {
+          start: round((rss[0] ?? Number.NaN) / MB, 1),
+          peak: round(Math.max(...rss) / MB, 1),
+          end: round((rss.at(-1) ?? Number.NaN) / MB, 1),
+          samples: rss.length
+        },
+        cpuCores: cpu.cores,
+        receiver: integrity(stats)
+      }
+    } finally {
+      await load.close()
+    }
+  })
+
+export const run = async (context: Context): Promise<ScenarioResult> => {
+  const large = context.config.backlog
+  const small = Math.max(1_000, Math.round(large / 10))
+  const atSmall = await measureBacklog(context, small)
+  const atLarge = await measureBacklog(context, large)
+  const naive = context.figures.get("naive.deliveriesPerSecond")
+  const label = `memory @ ${large.toLocaleString("en-US")} backlog`
+  const rows: Array<Row> = [
+    row({ scenario: label, metric: "Redis bytes per pending delivery (total)", unit: "B", herald: atLarge.bytesPerDelivery }),
+    row({
+      scenario: label,
+      metric: "... beyond the once-stored payload",
+      unit: "B",
+      herald: atLarge.beyondPayloadBytesPerDelivery,
+      target: { op: "<=", value: 512 }
+    }),
+    row({
+      scenario: label,
+      metric: `worker peak RSS draining (vs ${small.toLocaleString("en-US")} backlog)`,
+      unit: "MB",
+      herald: atLarge.workerRssMb.peak,
+      baseline: { name: `${small.toLocaleString("en-US")} backlog`, value: atSmall.workerRssMb.peak },
+      // "Does not grow with the backlog": a tenfold backlog may cost at most 20% more RSS (GC timing alone moves it by some).
+      target: { op: "<=", value: 1.2, onRatio: true }
+    }),
+    row({
+      scenario: label,
+      metric: "drain rate (filled queue, like the naive worker)",
+      unit: "/s",
+      herald: atLarge.drainDeliveriesPerSecond,
+      ...(naive === undefined ? {} : { baseline: { name: "naive", value: naive } })
+    })
+  ]
+  context.figures.set("herald.drainDeliveriesPerSecond", atLarge.drainDeliveriesPerSecond)
+  context.figures.set("memory.bytesTotal", atLarge.bytesPerDelivery)
+  context.figures.set("memory.bytesBeyondPayload", atLarge.beyondPayloadBytesPerDelivery)
+  context.figures.set("memory.rssSmall", atSmall.workerRssMb.peak)
+  context.figures.set("memory.rssLarge", atLarge.workerRssMb.peak)
+  return { rows, details: { small: atSmall, large: atLarge } }
+}

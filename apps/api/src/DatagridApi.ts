@@ -28,6 +28,9 @@ export const Webhook = Schema.Struct({
   disabled_reason: Schema.optional(Schema.String.annotations({
     description: "Present when Herald disabled the webhook (its endpoint kept failing, or answered 410 Gone)."
   })),
+  ordered: Schema.optional(Schema.Literal(true).annotations({
+    description: "Present when deliveries are ordered (a Herald extension): one event at a time, first in first out."
+  })),
   created_at: Schema.String.annotations({ description: "The ISO string for when the webhook was created." }),
   updated_at: Schema.String.annotations({ description: "The ISO string for when the webhook was last updated." })
 }).annotations({
@@ -44,13 +47,21 @@ export const CreateWebhookRequestBody = Schema.Struct({
   url: Schema.String.annotations({ description: "HTTPS destination URL for webhook deliveries." }),
   events: Schema.Array(WebhookEventType).annotations({
     description: "List of event types to subscribe to (at least one, no duplicates)."
-  })
+  }),
+  ordered: Schema.optional(Schema.Boolean.annotations({
+    description:
+      "Herald extension: deliver one event at a time, first in first out; the next waits until the one before succeeded or was given up. Default false."
+  }))
 }).annotations({ identifier: "CreateWebhookRequestBody" })
 
 export const UpdateWebhookRequestBody = Schema.Struct({
   url: Schema.optional(Schema.String.annotations({ description: "Updated HTTPS destination URL." })),
   events: Schema.optional(Schema.Array(WebhookEventType).annotations({ description: "Updated set of event types." })),
-  enabled: Schema.optional(Schema.Boolean.annotations({ description: "Enable or disable webhook delivery." }))
+  enabled: Schema.optional(Schema.Boolean.annotations({ description: "Enable or disable webhook delivery." })),
+  ordered: Schema.optional(Schema.Boolean.annotations({
+    description:
+      "Herald extension: deliver one event at a time, first in first out; the next waits until the one before succeeded or was given up. Default false."
+  }))
 }).annotations({ identifier: "UpdateWebhookRequestBody" })
 
 export const WebhookList = Schema.Struct({

@@ -13,6 +13,7 @@ export const webhook = (hook: Domain.Webhook): typeof Webhook.Type => ({
   events: hook.events,
   enabled: hook.enabled,
   ...(hook.disabledReason === null ? {} : { disabled_reason: hook.disabledReason }),
+  ...(hook.ordered ? { ordered: true as const } : {}),
   created_at: iso(hook.createdAt),
   updated_at: iso(hook.updatedAt)
 })

@@ -209,6 +209,26 @@ describe.each(backends)("on %s", (backend) => {
       }
     })
 
+    it("an ordered webhook receives one event at a time in publish order, the first one's retries first", async () => {
+      const target = await receiver({ respond: TestReceiver.statuses([500, 500, 200]) })
+      const created = await api<Created & { ordered?: boolean }>(KEY_ACME, "POST", "/v1/webhooks", {
+        url: `${target.url}/ordered`,
+        events: ["batch_prediction.expired"],
+        ordered: true
+      })
+      webhooks.push({ key: KEY_ACME, id: created.id })
+      expect(created.ordered).toBe(true)
+      const ids: Array<string> = []
+      for (let n = 0; n < 3; n++) {
+        ids.push((await publish(KEY_ACME, { event_type: "batch_prediction.expired", data: { n } })).id)
+      }
+      const requests = await target.awaitRequests(5)
+      expect(requests.map((request) => JSON.parse(request.body).id)).toEqual([ids[0], ids[0], ids[0], ids[1], ids[2]])
+
+      const unordered = await api<Record<string, unknown>>(KEY_ACME, "PATCH", `/v1/webhooks/${created.id}`, { ordered: false })
+      expect(unordered).not.toHaveProperty("ordered")
+    })
+
     it("rotating the secret: during the overlap deliveries verify with the old and the new secret", async () => {
       const target = await receiver()
       const webhook = await subscribe(KEY_ACME, `${target.url}/rotating`, ["batch_prediction.completed"])

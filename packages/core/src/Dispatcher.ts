@@ -1,6 +1,7 @@
 /**
  * One delivery attempt: load the event and subscription, render and sign the
- * envelope, POST it, log the attempt, and tell the queue whether to retry.
+ * envelope, POST it, log the attempt, and tell the queue whether to retry. When
+ * an ordered webhook's delivery settles, the next event in its sequence starts.
  */
 import { Clock, Effect, Option, Redacted } from "effect"
 import { Attempt, type FailureKind } from "./Attempt.js"
@@ -12,6 +13,7 @@ import { EventStore } from "./EventStore.js"
 import { makeAttemptId } from "./Ids.js"
 import { TEST_EVENT_TYPE } from "./EventType.js"
 import * as RetrySchedule from "./RetrySchedule.js"
+import { Sequencer } from "./Sequencer.js"
 import { SubscriptionStore } from "./SubscriptionStore.js"
 import { type DeliveryResponse, Transport, TransportError } from "./Transport.js"
 import { UrlPolicy } from "./UrlPolicy.js"
@@ -31,6 +33,11 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
     const schedule = yield* RetrySchedule.RetrySchedule
     const settings = yield* DeliverySettings
     const health = yield* EndpointHealth
+    const sequencer = yield* Sequencer
+
+    /** Done; for an ordered webhook, after starting the next event in its sequence. */
+    const settle = (job: DeliveryJob, ordered: boolean): Effect.Effect<DeliveryOutcome> =>
+      ordered ? Effect.as(sequencer.settled(job), done) : Effect.succeed(done)
 
     const deliver = (job: DeliveryJob): Effect.Effect<DeliveryOutcome> =>
       Effect.gen(function*() {
@@ -38,13 +45,13 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
         const webhook = yield* subscriptions.get(job.teamspace, job.webhookId)
         if (Option.isNone(event) || Option.isNone(webhook)) {
           yield* Effect.logInfo("delivery dropped: event or webhook no longer exists")
-          return done
+          return yield* settle(job, Option.exists(webhook, (hook) => hook.ordered))
         }
         // A test delivery was asked for explicitly: it goes whatever the webhook subscribes to.
         const isTest = event.value.type === TEST_EVENT_TYPE
         if (!isTest && (!webhook.value.enabled || !webhook.value.subscribesTo(event.value.type))) {
           yield* Effect.logInfo("delivery dropped: webhook disabled or no longer subscribed")
-          return done
+          return yield* settle(job, webhook.value.ordered)
         }
         const { value: hook } = webhook
         const now = yield* Clock.currentTimeMillis
@@ -120,11 +127,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
           })
         )
 
-        if (successful || disabled) return done
-        return Option.match(nextDelay, {
-          onNone: () => done,
-          onSome: retryAfter
-        })
+        return Option.isSome(nextDelay) ? retryAfter(nextDelay.value) : yield* settle(job, hook.ordered)
       }).pipe(
         Effect.annotateLogs({ eventId: job.eventId, webhookId: job.webhookId, attempt: job.attempt }),
         Effect.withSpan("Dispatcher.deliver")

@@ -6,12 +6,12 @@
  * fan-out never holds the publish request.
  */
 import { Context, Effect, Option } from "effect"
-import { type DeliveryOutcome, DeliveryJob, done, FanOutJob } from "./DeliveryJob.js"
+import { type DeliveryOutcome, done, FanOutJob } from "./DeliveryJob.js"
 import { DeliveryQueue } from "./DeliveryQueue.js"
 import type { Event } from "./Event.js"
 import { EventStore } from "./EventStore.js"
 import type { WebhookId } from "./Ids.js"
-import { RetrySchedule } from "./RetrySchedule.js"
+import { Sequencer } from "./Sequencer.js"
 import { SubscriptionStore } from "./SubscriptionStore.js"
 
 /** Subscriptions per fan-out step (one queue round trip each). */
@@ -24,7 +24,7 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
     const subscriptions = yield* SubscriptionStore
     const events = yield* EventStore
     const queue = yield* DeliveryQueue
-    const schedule = yield* RetrySchedule
+    const sequencer = yield* Sequencer
 
     /** Enqueues the deliveries of the next chunk after `after`, and the next step if more remain. */
     const step = (event: Event, after?: WebhookId) =>
@@ -32,14 +32,7 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
         const size = yield* FanOutChunkSize
         const page = yield* subscriptions.activePage(event.teamspace, event.type, { after, limit: size + 1 })
         const chunk = page.slice(0, size)
-        if (chunk.length > 0) {
-          yield* queue.enqueue(
-            chunk.map((webhook) =>
-              new DeliveryJob({ teamspace: event.teamspace, eventId: event.id, webhookId: webhook.id, attempt: 1 })
-            ),
-            { delayMs: schedule.delays[0] ?? 0 }
-          )
-        }
+        yield* sequencer.start(event.teamspace, chunk.map((webhook) => ({ webhook, eventId: event.id })))
         const last = chunk.at(-1)
         const more = page.length > size && last !== undefined
         if (more) yield* queue.enqueue([new FanOutJob({ teamspace: event.teamspace, eventId: event.id, after: last.id })])

@@ -20,6 +20,8 @@ import * as Publisher from "./Publisher.js"
 import * as Replay from "./Replay.js"
 import * as RetrySchedule from "./RetrySchedule.js"
 import * as SecretCipher from "./SecretCipher.js"
+import type * as SequenceStore from "./SequenceStore.js"
+import * as Sequencer from "./Sequencer.js"
 import type * as SubscriptionStore from "./SubscriptionStore.js"
 import type * as Transport from "./Transport.js"
 import * as UrlPolicy from "./UrlPolicy.js"
@@ -43,6 +45,7 @@ export type Ports =
   | DeliveryQueue.DeliveryQueue
   | ApiKeyStore.ApiKeyStore
   | HealthStore.HealthStore
+  | SequenceStore.SequenceStore
   | Transport.Transport
 
 /** The settings, from the environment (each variable validated and named on error). */
@@ -73,13 +76,13 @@ export const servicesLayer = Layer.mergeAll(
   DeliveryLog.DeliveryLog.Default,
   Replay.Replay.Default,
   ApiKeys.ApiKeys.Default
-)
+).pipe(Layer.provideMerge(Sequencer.Sequencer.Default))
 
 /** What a delivery worker needs: dispatching and fan-out continuation. */
 export const workerServicesLayer = Layer.merge(
   Dispatcher.Dispatcher.Default.pipe(Layer.provide(EndpointHealth.EndpointHealth.Default)),
   FanOut.FanOut.Default
-)
+).pipe(Layer.provideMerge(Sequencer.Sequencer.Default))
 
 /** The delivery loop, as a layer: consumers run while the layer is alive and drain when it closes. */
 export const workerLayer = Layer.scopedDiscard(Worker.run)

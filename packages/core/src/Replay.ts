@@ -6,12 +6,12 @@
  */
 import { Effect, Option } from "effect"
 import { AttemptLog } from "./AttemptLog.js"
-import { DeliveryJob } from "./DeliveryJob.js"
-import { DeliveryQueue } from "./DeliveryQueue.js"
 import { EventNotFound, InvalidInput, WebhookNotFound } from "./Errors.js"
 import { EventStore } from "./EventStore.js"
-import { type AttemptId, type EventId, isEventId, isWebhookId, type TeamspaceId, type WebhookId } from "./Ids.js"
+import { type AttemptId, type EventId, isEventId, isWebhookId, type TeamspaceId } from "./Ids.js"
+import { Sequencer } from "./Sequencer.js"
 import { SubscriptionStore } from "./SubscriptionStore.js"
+import type { Webhook } from "./Webhook.js"
 
 /** Attempts read to find an event's subscriptions, and per recover request. */
 export const MAX_ATTEMPTS_SCANNED = 10_000
@@ -22,7 +22,7 @@ export class Replay extends Effect.Service<Replay>()("@herald/core/Replay", {
     const attempts = yield* AttemptLog
     const events = yield* EventStore
     const subscriptions = yield* SubscriptionStore
-    const queue = yield* DeliveryQueue
+    const sequencer = yield* Sequencer
 
     const existingWebhook = (teamspace: TeamspaceId, id: string) =>
       Effect.gen(function*() {
@@ -31,9 +31,9 @@ export class Replay extends Effect.Service<Replay>()("@herald/core/Replay", {
         return found.value
       })
 
-    const enqueue = (teamspace: TeamspaceId, pairs: ReadonlyArray<readonly [EventId, WebhookId]>) =>
+    const enqueue = (teamspace: TeamspaceId, pairs: ReadonlyArray<readonly [EventId, Webhook]>) =>
       Effect.as(
-        queue.enqueue(pairs.map(([eventId, webhookId]) => new DeliveryJob({ teamspace, eventId, webhookId, attempt: 1 }))),
+        sequencer.start(teamspace, pairs.map(([eventId, webhook]) => ({ eventId, webhook }))),
         pairs.length
       )
 
@@ -44,11 +44,13 @@ export class Replay extends Effect.Service<Replay>()("@herald/core/Replay", {
         if (Option.isNone(event)) return yield* Effect.fail(new EventNotFound({ id: eventId }))
         if (options.webhookId !== undefined) {
           const webhook = yield* existingWebhook(teamspace, options.webhookId)
-          return yield* enqueue(teamspace, [[event.value.id, webhook.id]])
+          return yield* enqueue(teamspace, [[event.value.id, webhook]])
         }
         const log = yield* attempts.list({ teamspace, eventId: event.value.id, limit: MAX_ATTEMPTS_SCANNED })
         const webhookIds = [...new Set(log.map((attempt) => attempt.webhookId))]
-        return yield* enqueue(teamspace, webhookIds.map((webhookId) => [event.value.id, webhookId] as const))
+        // Webhooks deleted since their attempts have nothing to redeliver to.
+        const webhooks = yield* Effect.forEach(webhookIds, (id) => subscriptions.get(teamspace, id), { concurrency: 8 })
+        return yield* enqueue(teamspace, webhooks.flatMap((webhook) => Option.isSome(webhook) ? [[event.value.id, webhook.value] as const] : []))
       })
 
     /**
@@ -66,7 +68,7 @@ export class Replay extends Effect.Service<Replay>()("@herald/core/Replay", {
         for (let scanned = 0; scanned < MAX_ATTEMPTS_SCANNED;) {
           const page = yield* attempts.list({ teamspace, webhookId: webhook.id, before, limit: PAGE })
           for (const attempt of page) {
-            if (attempt.attemptedAt < window.since) return yield* enqueue(teamspace, failed.map((id) => [id, webhook.id] as const))
+            if (attempt.attemptedAt < window.since) return yield* enqueue(teamspace, failed.map((id) => [id, webhook] as const))
             // Newest first: the first attempt seen of an event is its latest.
             if (latest.has(attempt.eventId)) continue
             latest.add(attempt.eventId)
@@ -76,7 +78,7 @@ export class Replay extends Effect.Service<Replay>()("@herald/core/Replay", {
           if (page.length < PAGE) break
           before = page.at(-1)!.id
         }
-        return yield* enqueue(teamspace, failed.map((id) => [id, webhook.id] as const))
+        return yield* enqueue(teamspace, failed.map((id) => [id, webhook] as const))
       })
 
     return { redeliver, recover } as const

@@ -33,6 +33,12 @@ export class Webhook extends Schema.Class<Webhook>("@herald/core/Webhook")({
   /** Why Herald disabled it (null when enabled or disabled by the user). */
   disabledReason: Schema.NullOr(Schema.String),
   metadata: Metadata,
+  /**
+   * Deliver one event at a time, first in first out: the next waits until the
+   * one before succeeded or was given up. Absent in records written before it
+   * existed, hence the default.
+   */
+  ordered: Schema.optionalWith(Schema.Boolean, { default: () => false }),
   secrets: Schema.NonEmptyArray(SigningSecret),
   createdAt: Millis,
   updatedAt: Millis
@@ -58,6 +64,7 @@ export interface CreateWebhook {
   readonly enabled?: boolean | undefined
   readonly metadata?: Metadata | undefined
   readonly profile?: Profile | undefined
+  readonly ordered?: boolean | undefined
 }
 
 /** A partial update; absent fields are left as they are. */
@@ -66,6 +73,7 @@ export interface UpdateWebhook {
   readonly events?: ReadonlyArray<string> | undefined
   readonly enabled?: boolean | undefined
   readonly metadata?: Metadata | undefined
+  readonly ordered?: boolean | undefined
 }
 
 /** A created webhook with its secret, which is shown this once. */

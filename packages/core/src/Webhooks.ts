@@ -8,6 +8,7 @@ import { EventCatalog, type EventType } from "./EventType.js"
 import { isWebhookId, makeWebhookId, type TeamspaceId, type WebhookId } from "./Ids.js"
 import type { Profile } from "./Profile.js"
 import { HealthStore } from "./HealthStore.js"
+import { Sequencer } from "./Sequencer.js"
 import { generateSecret } from "./Signing.js"
 import { type PageQuery, SubscriptionStore } from "./SubscriptionStore.js"
 import { UrlPolicy } from "./UrlPolicy.js"
@@ -40,6 +41,11 @@ export interface ListQuery {
   readonly after?: string | undefined
   readonly before?: string | undefined
   readonly order?: "asc" | "desc" | undefined
+  /**
+   * Webhooks to skip first, for page-number pagination. Skipping reads them, a
+   * bounded page at a time: its cost grows with the offset.
+   */
+  readonly offset?: number | undefined
 }
 
 export interface WebhookPage {
@@ -54,6 +60,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
     const catalog = yield* EventCatalog
     const urlPolicy = yield* UrlPolicy
     const health = yield* HealthStore
+    const sequencer = yield* Sequencer
 
     const validateEvents = (
       profile: Profile,
@@ -118,6 +125,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
           enabled: input.enabled ?? true,
           disabledReason: null,
           metadata,
+          ordered: input.ordered ?? false,
           secrets: [new SigningSecret({ key: Redacted.make(secret), createdAt: now, expiresAt: null })],
           createdAt: now,
           updatedAt: now
@@ -133,6 +141,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
         const events = patch.events === undefined ? current.events : yield* validateEvents(current.profile, patch.events)
         const metadata = patch.metadata === undefined ? current.metadata : yield* validateMetadata(patch.metadata)
         const enabled = patch.enabled ?? current.enabled
+        const ordered = patch.ordered ?? current.ordered
         const now = yield* Clock.currentTimeMillis
         const next = new Webhook({
           ...current,
@@ -140,6 +149,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
           events,
           metadata,
           enabled,
+          ordered,
           // Re-enabling clears Herald's reason for having disabled it.
           disabledReason: enabled ? null : current.disabledReason,
           updatedAt: Math.max(now, current.updatedAt)
@@ -148,14 +158,17 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
         if (!stored) return yield* Effect.fail(new WebhookNotFound({ id }))
         // Re-enabled: the endpoint gets a fresh failure window.
         if (enabled && !current.enabled) yield* health.reset(teamspace, current.id)
+        // No longer ordered: what was waiting its turn goes now.
+        if (current.ordered && !ordered) yield* sequencer.release(teamspace, current.id)
         return next
       })
 
     const remove = (teamspace: TeamspaceId, id: string) =>
-      parseId(id).pipe(
-        Effect.flatMap((webhookId) => store.remove(teamspace, webhookId)),
-        Effect.flatMap((removed) => removed ? Effect.void : Effect.fail(new WebhookNotFound({ id })))
-      )
+      Effect.gen(function*() {
+        const webhookId = yield* parseId(id)
+        if (!(yield* store.remove(teamspace, webhookId))) return yield* Effect.fail(new WebhookNotFound({ id }))
+        yield* sequencer.discard(teamspace, webhookId)
+      })
 
     const parseCursor = (name: string, cursor: string | undefined): Effect.Effect<WebhookId | undefined, InvalidInput> =>
       cursor === undefined || isWebhookId(cursor)
@@ -165,13 +178,25 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
     const list = (teamspace: TeamspaceId, query: ListQuery) =>
       Effect.gen(function*() {
         yield* checkLimit(query.limit)
-        const pageQuery: PageQuery = {
+        const offset = query.offset ?? 0
+        if (!Number.isSafeInteger(offset) || offset < 0) {
+          return yield* Effect.fail(InvalidInput.single(["offset"], "offset must be a non-negative integer"))
+        }
+        let bounds: PageQuery = {
           limit: query.limit + 1,
           after: yield* parseCursor("after", query.after),
           before: yield* parseCursor("before", query.before),
           order: query.order ?? "asc"
         }
-        const rows = yield* store.list(teamspace, pageQuery)
+        // Skip by moving the bound the page starts from past each skipped chunk.
+        for (let skip = offset; skip > 0;) {
+          const chunk = yield* store.list(teamspace, { ...bounds, limit: Math.min(skip, MAX_PAGE_SIZE) })
+          const last = chunk.at(-1)
+          if (last === undefined) break
+          bounds = bounds.order === "asc" ? { ...bounds, after: last.id } : { ...bounds, before: last.id }
+          skip -= chunk.length
+        }
+        const rows = yield* store.list(teamspace, bounds)
         return { data: rows.slice(0, query.limit), hasMore: rows.length > query.limit } satisfies WebhookPage
       })
 
@@ -179,6 +204,16 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
       catalog.publishable.has(eventType)
         ? store.active(teamspace, eventType)
         : Effect.fail(InvalidInput.single(["event_type"], `unknown event type "${eventType}"`))
+
+    /** The secret a delivery made now is signed with first (the newest current one). */
+    const signingSecret = (teamspace: TeamspaceId, id: string) =>
+      Effect.gen(function*() {
+        const webhook = yield* get(teamspace, id)
+        const now = yield* Clock.currentTimeMillis
+        const [newest] = webhook.currentSecrets(now)
+        // The newest secret never expires (rotation only ends older ones), so there always is one.
+        return Redacted.value((newest ?? webhook.secrets[0]).key)
+      })
 
     /**
      * A new signing secret, returned this once. The secrets that were current keep
@@ -217,6 +252,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
       update,
       remove,
       rotateSecret,
+      signingSecret,
       list,
       count: store.count,
       active

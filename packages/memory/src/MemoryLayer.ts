@@ -4,12 +4,21 @@
  * of the layer is a fresh, empty set of stores.
  */
 import { Layer } from "effect"
-import type { ApiKeyStore, AttemptLog, DeliveryQueue, EventStore, HealthStore, SubscriptionStore } from "@herald/core"
+import type {
+  ApiKeyStore,
+  AttemptLog,
+  DeliveryQueue,
+  EventStore,
+  HealthStore,
+  SequenceStore,
+  SubscriptionStore
+} from "@herald/core"
 import * as MemoryApiKeyStore from "./MemoryApiKeyStore.js"
 import * as MemoryAttemptLog from "./MemoryAttemptLog.js"
 import * as MemoryDeliveryQueue from "./MemoryDeliveryQueue.js"
 import * as MemoryEventStore from "./MemoryEventStore.js"
 import * as MemoryHealthStore from "./MemoryHealthStore.js"
+import * as MemorySequenceStore from "./MemorySequenceStore.js"
 import * as MemorySubscriptionStore from "./MemorySubscriptionStore.js"
 
 export const layer: Layer.Layer<
@@ -18,6 +27,7 @@ export const layer: Layer.Layer<
   | AttemptLog.AttemptLog
   | ApiKeyStore.ApiKeyStore
   | HealthStore.HealthStore
+  | SequenceStore.SequenceStore
   | DeliveryQueue.DeliveryQueue
   | MemoryDeliveryQueue.MemoryDeliveryQueue
 > = Layer.mergeAll(
@@ -26,5 +36,6 @@ export const layer: Layer.Layer<
   MemoryAttemptLog.layer,
   MemoryApiKeyStore.layer,
   MemoryHealthStore.layer,
+  MemorySequenceStore.layer,
   MemoryDeliveryQueue.layer
 )

@@ -7,6 +7,7 @@ import {
   MemoryHealthStore,
   MemoryIdempotencyStore,
   MemoryRateLimiter,
+  MemorySequenceStore,
   MemorySubscriptionStore
 } from "@herald/memory"
 import {
@@ -17,6 +18,7 @@ import {
   HealthStoreSuite,
   IdempotencyStoreSuite,
   RateLimiterSuite,
+  SequenceStoreSuite,
   SubscriptionStoreSuite
 } from "@herald/testkit"
 
@@ -28,3 +30,4 @@ DeliveryQueueSuite.suite("MemoryDeliveryQueue", MemoryDeliveryQueue.layer)
 HealthStoreSuite.suite("MemoryHealthStore", MemoryHealthStore.layer)
 RateLimiterSuite.suite("MemoryRateLimiter", MemoryRateLimiter.layer)
 IdempotencyStoreSuite.suite("MemoryIdempotencyStore", MemoryIdempotencyStore.layer)
+SequenceStoreSuite.suite("MemorySequenceStore", MemorySequenceStore.layer)

@@ -14,6 +14,7 @@ import {
   type Ids,
   Publisher,
   RetrySchedule,
+  SequenceStore,
   Transport,
   UrlPolicy,
   Webhooks,
@@ -346,4 +347,89 @@ describe("delivery on the memory adapters", () => {
       expect(Object.keys(body)).toEqual(["id", "event_type", "timestamp", "data"])
       expect(body).toEqual({ id: event.id, event_type: Fixtures.typeA, timestamp: t, data })
     })))
+
+  describe("ordered webhooks", () => {
+    const idsAt = (url: string) =>
+      Effect.map(Effect.flatMap(FakeReceiver, (receiver) => receiver.to(url)), (requests) => requests.map((request) => bodyOf(request)["id"]))
+    const queueSize = Effect.flatMap(MemoryDeliveryQueue.MemoryDeliveryQueue, (queue) => queue.size)
+
+    it.live("one event at a time in publish order: the first one's retries hold back the rest, not another webhook's", () =>
+      run(Effect.gen(function*() {
+        const webhooks = yield* Webhooks.Webhooks
+        const publisher = yield* Publisher.Publisher
+        const receiver = yield* FakeReceiver
+        const teamspace = Fixtures.teamspace()
+        const ordered = "http://receiver.test/ordered"
+        const unordered = "http://receiver.test/unordered"
+        yield* webhooks.create(teamspace, { url: ordered, events: [Fixtures.typeA], ordered: true })
+        yield* webhooks.create(teamspace, { url: unordered, events: [Fixtures.typeA] })
+        yield* receiver.script(ordered, [500, 500, 200])
+        yield* receiver.script(unordered, [500, 500, 200])
+        yield* startWorker
+
+        const ids: Array<Ids.EventId> = []
+        for (let n = 0; n < 3; n++) ids.push((yield* publisher.publish(teamspace, { type: Fixtures.typeA, data: { n } })).event.id)
+        yield* requestCount(10)
+        yield* queueIdle
+        const [first, second, third] = ids
+        expect(yield* idsAt(ordered)).toEqual([first, first, first, second, third])
+        // Without ordering the later events don't wait for the first one's retries.
+        const other = yield* idsAt(unordered)
+        expect(other).toHaveLength(5)
+        expect(other.indexOf(third)).toBeLessThan(other.lastIndexOf(first))
+      })))
+
+    it.live("an event given up lets the next one go", () =>
+      run(Effect.gen(function*() {
+        const webhooks = yield* Webhooks.Webhooks
+        const publisher = yield* Publisher.Publisher
+        const receiver = yield* FakeReceiver
+        const teamspace = Fixtures.teamspace()
+        const url = "http://receiver.test/ordered-down"
+        const { webhook } = yield* webhooks.create(teamspace, { url, events: [Fixtures.typeA], ordered: true })
+        yield* receiver.script(url, [500, 500, 500])
+        yield* startWorker
+        const first = (yield* publisher.publish(teamspace, { type: Fixtures.typeA, data: { n: 1 } })).event.id
+        const second = (yield* publisher.publish(teamspace, { type: Fixtures.typeA, data: { n: 2 } })).event.id
+        yield* requestCount(4)
+        yield* queueIdle
+        expect(yield* idsAt(url)).toEqual([first, first, first, second])
+        const attempts = yield* attemptsOf(teamspace, webhook.id)
+        expect(attempts.map((attempt) => [attempt.eventId, attempt.attempt, attempt.successful])).toEqual([
+          [first, 1, false],
+          [first, 2, false],
+          [first, 3, false],
+          [second, 1, true]
+        ])
+      })))
+
+    it.live("only the head is queued; turning ordering off queues what was waiting, deleting drops it", () =>
+      run(Effect.gen(function*() {
+        const webhooks = yield* Webhooks.Webhooks
+        const publisher = yield* Publisher.Publisher
+        const teamspace = Fixtures.teamspace()
+        const url = "http://receiver.test/ordered-parked"
+        const doomedUrl = "http://receiver.test/ordered-doomed"
+        const { webhook } = yield* webhooks.create(teamspace, { url, events: [Fixtures.typeA], ordered: true })
+        const { webhook: doomed } = yield* webhooks.create(teamspace, { url: doomedUrl, events: [Fixtures.typeA], ordered: true })
+        const publish = (n: number) => publisher.publish(teamspace, { type: Fixtures.typeA, data: { n } })
+        const published = [yield* publish(1), yield* publish(2), yield* publish(3)]
+        // Every publish counts its deliveries; only each webhook's head has a job.
+        expect(published.map((result) => result.deliveries)).toEqual([2, 2, 2])
+        expect(yield* queueSize).toMatchObject({ ready: 2 })
+
+        const updated = yield* webhooks.update(teamspace, webhook.id, { ordered: false })
+        expect(updated.ordered).toBe(false)
+        expect(yield* queueSize).toMatchObject({ ready: 4 })
+        yield* webhooks.remove(teamspace, doomed.id)
+        const sequences = yield* SequenceStore.SequenceStore
+        expect(yield* sequences.drain(teamspace, doomed.id)).toEqual([])
+
+        yield* startWorker
+        yield* requestCount(3)
+        yield* queueIdle
+        expect([...(yield* idsAt(url))].sort()).toEqual(published.map((result) => result.event.id).sort())
+        expect(yield* idsAt(doomedUrl)).toEqual([])
+      })))
+  })
 })

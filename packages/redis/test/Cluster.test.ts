@@ -14,6 +14,7 @@ import {
   RedisIdempotencyStore,
   RedisLayer,
   RedisRateLimiter,
+  RedisSequenceStore,
   RedisSubscriptionStore
 } from "@herald/redis"
 import {
@@ -24,6 +25,7 @@ import {
   Fixtures,
   IdempotencyStoreSuite,
   RateLimiterSuite,
+  SequenceStoreSuite,
   RedisCluster,
   SubscriptionStoreSuite
 } from "@herald/testkit"
@@ -59,6 +61,7 @@ describe.skipIf(!available)(`Redis adapters on a Redis Cluster ${available ? "" 
   HealthStoreSuite.suite("RedisHealthStore (cluster)", Layer.provide(RedisHealthStore.layer(), client))
   RateLimiterSuite.suite("RedisRateLimiter (cluster)", Layer.provide(RedisRateLimiter.layer, client))
   IdempotencyStoreSuite.suite("RedisIdempotencyStore (cluster)", Layer.provide(RedisIdempotencyStore.layer, client))
+  SequenceStoreSuite.suite("RedisSequenceStore (cluster)", Layer.provide(RedisSequenceStore.layer(), client))
 
   it.live("the seed does not serve the prefix's slot (a standalone client gets MOVED)", () =>
     Effect.gen(function*() {

@@ -8,6 +8,7 @@ import {
   RedisEventStore,
   RedisIdempotencyStore,
   RedisRateLimiter,
+  RedisSequenceStore,
   RedisSubscriptionStore
 } from "@herald/redis"
 import {
@@ -17,6 +18,7 @@ import {
   EventStoreSuite,
   IdempotencyStoreSuite,
   RateLimiterSuite,
+  SequenceStoreSuite,
   SubscriptionStoreSuite
 } from "@herald/testkit"
 import { available, skipReason, useRedis } from "./RedisTestServer.js"
@@ -30,4 +32,5 @@ describe.skipIf(!available)(`Redis conformance ${skipReason}`, () => {
   HealthStoreSuite.suite("RedisHealthStore", Layer.provide(RedisHealthStore.layer(), client))
   RateLimiterSuite.suite("RedisRateLimiter", Layer.provide(RedisRateLimiter.layer, client))
   IdempotencyStoreSuite.suite("RedisIdempotencyStore", Layer.provide(RedisIdempotencyStore.layer, client))
+  SequenceStoreSuite.suite("RedisSequenceStore", Layer.provide(RedisSequenceStore.layer(), client))
 })

@@ -17,6 +17,7 @@ export const layer = HttpApiBuilder.group(HeraldApi, "webhooks", (handlers) =>
           const { secret, webhook } = yield* webhooks.create(teamspace, {
             url: payload.url,
             events: payload.events,
+            ordered: payload.ordered,
             profile: "datagrid"
           })
           return { ...Codec.webhook(webhook), secret }

@@ -1,0 +1,80 @@
+/**
+ * Where deliveries start. A webhook that is `ordered` receives its events one
+ * at a time, first in first out: the next event waits in the webhook's sequence
+ * until the one before it succeeded or was given up, then it is enqueued. Other
+ * webhooks' deliveries are enqueued at once and may overlap.
+ *
+ * Every step re-enqueues the head its store operation returns; the queue drops a
+ * key already pending, so the step is idempotent and a crash between the store
+ * and the queue is healed by the next step (the head is never stranded).
+ */
+import { Effect, Option } from "effect"
+import { DeliveryJob } from "./DeliveryJob.js"
+import { DeliveryQueue } from "./DeliveryQueue.js"
+import type { EventId, TeamspaceId, WebhookId } from "./Ids.js"
+import { RetrySchedule } from "./RetrySchedule.js"
+import { SequenceStore } from "./SequenceStore.js"
+import type { Webhook } from "./Webhook.js"
+
+/** A delivery to start: the webhook (whose `ordered` decides how) and the event. */
+export interface Delivery {
+  readonly webhook: Pick<Webhook, "id" | "ordered">
+  readonly eventId: EventId
+}
+
+export class Sequencer extends Effect.Service<Sequencer>()("@herald/core/Sequencer", {
+  effect: Effect.gen(function*() {
+    const queue = yield* DeliveryQueue
+    const sequences = yield* SequenceStore
+    const schedule = yield* RetrySchedule
+    const firstDelay = { delayMs: schedule.delays[0] ?? 0 }
+
+    const firstAttempt = (teamspace: TeamspaceId, webhookId: WebhookId, eventId: EventId) =>
+      new DeliveryJob({ teamspace, eventId, webhookId, attempt: 1 })
+
+    const enqueueHead = (teamspace: TeamspaceId, webhookId: WebhookId, head: Option.Option<EventId>) =>
+      Option.match(head, {
+        onNone: () => Effect.void,
+        onSome: (eventId) => queue.enqueue([firstAttempt(teamspace, webhookId, eventId)], firstDelay)
+      })
+
+    /** Starts deliveries at attempt 1: at once, or behind what an ordered webhook has waiting. */
+    const start = (teamspace: TeamspaceId, deliveries: ReadonlyArray<Delivery>) =>
+      Effect.gen(function*() {
+        const now = deliveries.filter((delivery) => !delivery.webhook.ordered)
+        if (now.length > 0) {
+          yield* queue.enqueue(now.map((delivery) => firstAttempt(teamspace, delivery.webhook.id, delivery.eventId)), firstDelay)
+        }
+        const waiting = new Map<WebhookId, Array<EventId>>()
+        for (const delivery of deliveries) {
+          if (delivery.webhook.ordered) waiting.set(delivery.webhook.id, [...(waiting.get(delivery.webhook.id) ?? []), delivery.eventId])
+        }
+        yield* Effect.forEach(
+          waiting,
+          ([webhookId, eventIds]) =>
+            Effect.flatMap(sequences.enter(teamspace, webhookId, eventIds), (head) => enqueueHead(teamspace, webhookId, head)),
+          { concurrency: 8, discard: true }
+        )
+      })
+
+    /** An ordered webhook's delivery settled (delivered, given up or dropped): the next event's turn. */
+    const settled = (job: DeliveryJob) =>
+      Effect.flatMap(
+        sequences.advance(job.teamspace, job.webhookId, job.eventId),
+        (head) => enqueueHead(job.teamspace, job.webhookId, head)
+      )
+
+    /** The webhook stopped being ordered: everything it had waiting starts now. */
+    const release = (teamspace: TeamspaceId, webhookId: WebhookId) =>
+      Effect.flatMap(sequences.drain(teamspace, webhookId), (eventIds) =>
+        eventIds.length === 0
+          ? Effect.void
+          : queue.enqueue(eventIds.map((eventId) => firstAttempt(teamspace, webhookId, eventId)), firstDelay))
+
+    /** The webhook is gone: nothing it had waiting will be delivered. */
+    const discard = (teamspace: TeamspaceId, webhookId: WebhookId) =>
+      Effect.asVoid(sequences.drain(teamspace, webhookId))
+
+    return { start, settled, release, discard } as const
+  })
+}) {}

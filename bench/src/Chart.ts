@@ -33,6 +33,7 @@ const BAR_HEIGHT = 20
 const BAR_GAP = 6
 const PANEL_GAP = 26
 const TITLE_HEIGHT = 22
+const TARGET_LABEL_HEIGHT = 12
 
 const HERALD = "#2563eb"
 const BASELINE = "#9ca3af"
@@ -64,11 +65,14 @@ export const render = (spec: ChartSpec): string => {
       y += BAR_HEIGHT + BAR_GAP
     }
     if (panel.target !== undefined) {
+      // The line spans the bars; its label sits under it, clear of the panel title.
       const x = LABEL_WIDTH + scale(panel.target.value)
+      const bottom = y - BAR_GAP + 4
       parts.push(
-        `<line x1="${x.toFixed(1)}" y1="${barsTop - 4}" x2="${x.toFixed(1)}" y2="${y - BAR_GAP + 4}" stroke="${TARGET}" stroke-width="1.5" stroke-dasharray="5,3"/>`
+        `<line x1="${x.toFixed(1)}" y1="${barsTop - 4}" x2="${x.toFixed(1)}" y2="${bottom}" stroke="${TARGET}" stroke-width="1.5" stroke-dasharray="5,3"/>`
       )
-      parts.push(text(x + 4, barsTop - 6, panel.target.label, `class="target"`))
+      parts.push(text(x + 4, bottom + 10, panel.target.label, `class="target"`))
+      y += TARGET_LABEL_HEIGHT
     }
     y += PANEL_GAP
   }

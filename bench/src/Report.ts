@@ -28,7 +28,9 @@ export interface Row {
 export const row = (
   fields: Omit<Row, "ratio" | "pass"> & { readonly ratio?: number }
 ): Row => {
-  const ratio = fields.ratio ?? (fields.baseline === undefined ? undefined : fields.herald / fields.baseline.value)
+  // No ratio to a zero baseline: "inf x" says nothing.
+  const ratio = fields.ratio ??
+    (fields.baseline === undefined || fields.baseline.value === 0 ? undefined : fields.herald / fields.baseline.value)
   const target = fields.target
   const judged = target === undefined ? undefined : target.onRatio === true ? ratio : fields.herald
   const pass = target === undefined || judged === undefined || Number.isNaN(judged)

@@ -17,6 +17,7 @@ import { cpuMeter, round, rssSampler } from "../Proc.js"
 import { publisher } from "../Publisher.js"
 import { memoryByFamily, usedMemory } from "../Redis.js"
 import { row, type Row } from "../Report.js"
+import { percentile } from "../Stats.js"
 import { type Context, drainRate, integrity, type ScenarioResult, withHerald } from "./Context.js"
 
 const WARMUP_EVENTS = 200
@@ -63,6 +64,9 @@ const measureBacklog = (context: Context, backlog: number) =>
       }
       const perDelivery = (after - before) / backlog
       const payload = grown[PAYLOAD_FAMILY]?.bytesPerDelivery ?? 0
+      const queue = Object.entries(grown)
+        .filter(([name]) => name.startsWith("queue:"))
+        .reduce((sum, [, { bytesPerDelivery }]) => sum + bytesPerDelivery, 0)
 
       context.log(`memory: draining ${backlog + WARMUP_EVENTS} deliveries`)
       receiver.reset(stack.webhook.secret)
@@ -80,12 +84,14 @@ const measureBacklog = (context: Context, backlog: number) =>
         bytesPerDelivery: round(perDelivery, 1),
         payloadBytesPerDelivery: payload,
         beyondPayloadBytesPerDelivery: round(perDelivery - payload, 1),
+        queueBytesPerDelivery: round(queue, 1),
         byFamily: grown,
         publishedPerSecond: round((backlog * 1000) / (published.finishedMs - published.startedMs)),
         drainDeliveriesPerSecond: round(drainRate(stats.receiptsMs)),
         workerRssMb: {
           start: round((rss[0] ?? Number.NaN) / MB, 1),
           peak: round(Math.max(...rss) / MB, 1),
+          median: round(percentile(Float64Array.from(rss).sort(), 50) / MB, 1),
           end: round((rss.at(-1) ?? Number.NaN) / MB, 1),
           samples: rss.length
         },
@@ -106,6 +112,8 @@ export const run = async (context: Context): Promise<ScenarioResult> => {
   const label = `memory @ ${large.toLocaleString("en-US")} backlog`
   const rows: Array<Row> = [
     row({ scenario: label, metric: "Redis bytes per pending delivery (total)", unit: "B", herald: atLarge.bytesPerDelivery }),
+    row({ scenario: label, metric: "... of which the event record (the payload, stored once)", unit: "B", herald: atLarge.payloadBytesPerDelivery }),
+    row({ scenario: label, metric: "... of which the BullMQ queue (job hash, wait list, event stream)", unit: "B", herald: atLarge.queueBytesPerDelivery }),
     row({
       scenario: label,
       metric: "... beyond the once-stored payload",

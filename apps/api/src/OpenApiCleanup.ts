@@ -1,16 +1,29 @@
 /**
+ * Post-processing of the generated OpenAPI document.
+ *
  * HttpApi documents its built-in `HttpApiDecodeError` as a possible 400 body of
- * every endpoint, but `ErrorMapping` answers decode errors with `BadRequest`.
- * This removes the body that is never sent, so the document tells the truth.
+ * every endpoint, but `ErrorMapping` answers decode errors in the profile's own
+ * shape (Datagrid's and Exa's 400, Diga's 422). This removes the body that is
+ * never sent, so the document tells the truth.
+ *
+ * It also groups the tags by profile (`x-tagGroups`, read by Scalar and Redoc):
+ * a group's tag names end with its profile's name in parentheses.
  */
 import type { OpenApi } from "@effect/platform"
 
 const DECODE_ERROR_REF = "#/components/schemas/HttpApiDecodeError"
 
-const withoutDecodeError = (node: unknown): unknown => {
-  if (Array.isArray(node)) return node.map(withoutDecodeError)
+const onlyDecodeError = (response: unknown): boolean =>
+  JSON.stringify((response as { content?: unknown }).content ?? null) ===
+    JSON.stringify({ "application/json": { schema: { $ref: DECODE_ERROR_REF } } })
+
+const withoutDecodeError = (node: unknown, key?: string): unknown => {
+  if (Array.isArray(node)) return node.map((item) => withoutDecodeError(item))
   if (typeof node !== "object" || node === null) return node
-  const entries = Object.entries(node).map(([key, value]) => [key, withoutDecodeError(value)] as const)
+  const entries = Object.entries(node)
+    // A response that could only be the decode error is never sent (Diga's are 422s).
+    .filter(([status, value]) => !(key === "responses" && status === "400" && onlyDecodeError(value)))
+    .map(([name, value]) => [name, withoutDecodeError(value, name)] as const)
   const object: Record<string, unknown> = Object.fromEntries(entries)
   if (Array.isArray(object["anyOf"])) {
     const kept = (object["anyOf"] as Array<{ $ref?: string }>).filter((item) => item.$ref !== DECODE_ERROR_REF)
@@ -23,6 +36,21 @@ const withoutDecodeError = (node: unknown): unknown => {
   return object
 }
 
+const PROFILES = [
+  { name: "Datagrid", suffix: "(Datagrid)" },
+  { name: "Exa websets", suffix: "(Exa websets)" },
+  { name: "Diga", suffix: "(Diga)" }
+]
+
+/** Every profile's tags, then Herald's own (publishing, the delivery log, health). */
+const tagGroups = (tags: ReadonlyArray<{ readonly name: string }>) => {
+  const names = tags.map((tag) => tag.name)
+  const profiled = PROFILES.map(({ name, suffix }) => ({ name, tags: names.filter((tag) => tag.endsWith(suffix)) }))
+  const claimed = new Set(profiled.flatMap((group) => group.tags))
+  return [...profiled, { name: "Herald (every profile)", tags: names.filter((tag) => !claimed.has(tag)) }]
+    .filter((group) => group.tags.length > 0)
+}
+
 export const transform = (spec: Record<string, unknown>): Record<string, unknown> => {
   const cleaned = withoutDecodeError(spec) as OpenApi.OpenAPISpec
   const schemas = { ...cleaned.components.schemas }
@@ -32,5 +60,9 @@ export const transform = (spec: Record<string, unknown>): Record<string, unknown
     const others = JSON.stringify({ ...cleaned, components: { ...cleaned.components, schemas: { ...schemas, [name]: undefined } } })
     if (!others.includes(`#/components/schemas/${name}"`)) delete schemas[name]
   }
-  return { ...cleaned, components: { ...cleaned.components, schemas } }
+  return {
+    ...cleaned,
+    components: { ...cleaned.components, schemas },
+    "x-tagGroups": tagGroups(cleaned.tags)
+  }
 }

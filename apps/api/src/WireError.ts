@@ -1,10 +1,12 @@
 /**
- * The error bodies the API sends: the Datagrid seed's RateLimitError shape,
- * generalised to every status. One class per status, because HttpApi takes the
- * status from the schema; they share one set of fields.
+ * The Datagrid profile's error bodies (also used by Herald's native paths): the
+ * Datagrid seed's RateLimitError shape, generalised to every status. One class
+ * per status, because HttpApi takes the status from the schema; they share one
+ * set of fields. Exa's and Diga's shapes are in ExaErrors and DigaErrors.
  */
 import { HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
+import { describeIssues, type ErrorResponder, type FrameworkFailure, issuePath } from "./FrameworkFailure.js"
 
 const fields = <const Status extends number, const Code extends string>(status: Status, code: Code) => ({
   status_code: Schema.Literal(status).annotations({ description: "The HTTP status code." }),
@@ -77,3 +79,27 @@ export const internalError = () =>
     message: "Something went wrong on our side.",
     retryable: true
   })
+
+/** The framework's own failures in this shape. */
+export const fromFramework = (failure: FrameworkFailure): ErrorBody => {
+  switch (failure._tag) {
+    case "Decode":
+      return badRequest(describeIssues(failure.issues), {
+        issues: failure.issues.map((issue) => ({ path: issuePath(issue.path), message: issue.message }))
+      })
+    case "RouteNotFound":
+      return notFound("No such endpoint")
+    case "BodyNotJson":
+      return badRequest("The request body is not valid JSON")
+    case "BodyUnreadable":
+      return badRequest("The request could not be read")
+  }
+}
+
+export const responder: ErrorResponder = {
+  framework: (failure) => {
+    const body = fromFramework(failure)
+    return { status: body.status_code, body }
+  },
+  internal: () => ({ status: 500, body: internalError() })
+}

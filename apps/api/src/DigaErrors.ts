@@ -1,0 +1,158 @@
+/**
+ * The Diga profile's error bodies (seed 003). Validation errors are FastAPI's
+ * 422 `{detail: [{loc, msg, type}]}`, where `loc` starts with where the bad
+ * value was (`body`, `query` or `path`); every other error is Diga's
+ * `ErrorResponseSchema`, `{status: "error", error_code, message}`.
+ */
+import { HttpApiSchema } from "@effect/platform"
+import type { Errors } from "@herald/core"
+import { Effect, Schema } from "effect"
+import { type DecodeIssue, type ErrorResponder, type FrameworkFailure, issuePath } from "./FrameworkFailure.js"
+
+export const ValidationError = Schema.Struct({
+  loc: Schema.Array(Schema.Union(Schema.String, Schema.Number)).annotations({
+    description: "Where the value is: `body`, `query` or `path`, then the field's path."
+  }),
+  msg: Schema.String,
+  type: Schema.String.annotations({ description: "The kind of error, e.g. `missing`, `value_error`." })
+}).annotations({ identifier: "DigaValidationError" })
+export type ValidationError = typeof ValidationError.Type
+
+export class DigaUnprocessable extends Schema.Class<DigaUnprocessable>("DigaHTTPValidationError")(
+  { detail: Schema.Array(ValidationError) },
+  HttpApiSchema.annotations({ status: 422, identifier: "DigaHTTPValidationError", description: "Validation Error" })
+) {}
+
+// Each status has its own set of codes, so each class's encoding accepts only its
+// own bodies: HttpApi encodes an error with the first schema of the union that accepts it.
+const errorResponse = <const Codes extends ReadonlyArray<string>>(codes: Codes) => ({
+  status: Schema.Literal("error").annotations({ description: "Always `error` for error responses." }),
+  error_code: Schema.Literal(...codes).annotations({ description: "Machine-readable error code in SCREAMING_SNAKE_CASE." }),
+  message: Schema.String.annotations({ description: "Human-readable error message with details." })
+})
+
+const make = <Self>() =>
+<const Tag extends string, const Status extends number, const Codes extends ReadonlyArray<string>>(
+  identifier: Tag,
+  status: Status,
+  codes: Codes,
+  description: string
+) => Schema.Class<Self>(identifier)(errorResponse(codes), HttpApiSchema.annotations({ status, identifier, description }))
+
+export class DigaForbidden extends make<DigaForbidden>()(
+  "DigaForbidden",
+  403,
+  ["NOT_AUTHENTICATED", "INVALID_API_KEY"],
+  "Forbidden - missing or invalid API key"
+) {}
+export class DigaNotFound extends make<DigaNotFound>()(
+  "DigaNotFound",
+  404,
+  ["WEBHOOK_NOT_FOUND", "NOT_FOUND"],
+  "Not Found"
+) {}
+export class DigaInternalError extends make<DigaInternalError>()(
+  "DigaInternalError",
+  500,
+  ["INTERNAL_SERVER_ERROR"],
+  "Internal Server Error"
+) {}
+
+export const unprocessable = (detail: ReadonlyArray<ValidationError>) => new DigaUnprocessable({ detail })
+
+export const forbidden = (code: DigaForbidden["error_code"], message: string) =>
+  new DigaForbidden({ status: "error", error_code: code, message })
+
+export const notFound = (message: string, code: DigaNotFound["error_code"] = "NOT_FOUND") =>
+  new DigaNotFound({ status: "error", error_code: code, message })
+
+export const internalError = () =>
+  new DigaInternalError({ status: "error", error_code: "INTERNAL_SERVER_ERROR", message: "Error: Internal Server Error" })
+
+/** The query parameters of Diga's list, so that core issues about them point at `query`. */
+const QUERY_FIELDS = new Set(["after", "before", "page", "limit", "order"])
+
+/** A core issue path in Diga's words: `events` is `subscribed_events`, with its location first. */
+export const locOf = (path: ReadonlyArray<string | number>): Array<string | number> => {
+  const [head, ...rest] = path
+  if (head === undefined) return ["body"]
+  if (typeof head === "string" && QUERY_FIELDS.has(head)) return ["query", head, ...rest]
+  return ["body", head === "events" ? "subscribed_events" : head, ...rest]
+}
+
+type DomainError = Errors.InvalidInput | Errors.WebhookNotFound
+
+const toWire = (error: DomainError) => {
+  switch (error._tag) {
+    case "InvalidInput":
+      return unprocessable(error.issues.map((issue) => ({ loc: locOf(issue.path), msg: issue.message, type: "value_error" })))
+    case "WebhookNotFound":
+      return notFound("Webhook not found", "WEBHOOK_NOT_FOUND")
+  }
+}
+
+/** Maps a handler's domain errors to Diga's wire errors. */
+export const mapDomainErrors = <A, E extends DomainError, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.mapError(effect, toWire)
+
+/** Pydantic's names for the kinds of decode issue Effect reports. */
+const issueType = (issue: DecodeIssue): string => {
+  switch (issue._tag) {
+    case "Missing":
+      return "missing"
+    case "Type":
+      return "type_error"
+    case "Unexpected":
+      return "extra_forbidden"
+    default:
+      return "value_error"
+  }
+}
+
+/**
+ * A decode issue as a validation error. Diga's endpoints take a JSON body or
+ * query parameters, never both, and path ids are checked by the handlers, so the
+ * method tells where the value was.
+ */
+const fromDecodeIssue = (issue: DecodeIssue, method: string): ValidationError => ({
+  loc: [method === "GET" || method === "DELETE" ? "query" : "body", ...issuePath(issue.path)],
+  msg: issue._tag === "Missing" ? "Field required" : issue.message,
+  type: issueType(issue)
+})
+
+/**
+ * One issue per field. Effect reports a value that fits no member of a union
+ * once per member, and `optional`/`NullOr` fields are unions with `undefined` and
+ * `null`: those two say nothing useful, so the field's other issue stands for it.
+ */
+const onePerField = (issues: ReadonlyArray<DecodeIssue>): ReadonlyArray<DecodeIssue> => {
+  const absent = (issue: DecodeIssue) => /^Expected (undefined|null), actual /.test(issue.message)
+  const byPath = new Map<string, DecodeIssue>()
+  for (const issue of issues) {
+    const key = JSON.stringify(issuePath(issue.path))
+    const seen = byPath.get(key)
+    if (seen === undefined || (absent(seen) && !absent(issue))) byPath.set(key, issue)
+  }
+  return [...byPath.values()]
+}
+
+const fromFramework = (failure: FrameworkFailure, method: string) => {
+  switch (failure._tag) {
+    case "Decode":
+      return unprocessable(onePerField(failure.issues).map((issue) => fromDecodeIssue(issue, method)))
+    case "RouteNotFound":
+      return notFound("Not Found")
+    case "BodyNotJson":
+      return unprocessable([{ loc: ["body"], msg: "JSON decode error", type: "json_invalid" }])
+    case "BodyUnreadable":
+      return unprocessable([{ loc: ["body"], msg: "The request body could not be read", type: "value_error" }])
+  }
+}
+
+export const responder: ErrorResponder = {
+  framework: (failure, request) => {
+    const error = fromFramework(failure, request.method)
+    return { status: error instanceof DigaUnprocessable ? 422 : 404, body: error }
+  },
+  internal: () => ({ status: 500, body: internalError() })
+}

@@ -9,9 +9,12 @@ import { Layer } from "effect"
 import { HeraldApi } from "./Api.js"
 import * as Authentication from "./Authentication.js"
 import * as ErrorMapping from "./ErrorMapping.js"
+import * as ExaAuthentication from "./ExaAuthentication.js"
 import * as DatagridWebhooks from "./handlers/DatagridWebhooks.js"
 import * as Deliveries from "./handlers/Deliveries.js"
 import * as Events from "./handlers/Events.js"
+import * as ExaEvents from "./handlers/ExaEvents.js"
+import * as ExaWebhooks from "./handlers/ExaWebhooks.js"
 import * as Health from "./handlers/Health.js"
 
 export interface ListenOptions {
@@ -21,8 +24,15 @@ export interface ListenOptions {
 
 /** The implemented API; needs the core services (Webhooks, Publisher, DeliveryLog, ApiKeys). */
 export const apiLayer = HttpApiBuilder.api(HeraldApi).pipe(
-  Layer.provide([DatagridWebhooks.layer, Deliveries.layer, Events.layer, Health.layer]),
-  Layer.provide(Authentication.layer)
+  Layer.provide([
+    DatagridWebhooks.layer,
+    Deliveries.layer,
+    Events.layer,
+    ExaWebhooks.layer,
+    ExaEvents.layer,
+    Health.layer
+  ]),
+  Layer.provide([Authentication.layer, ExaAuthentication.layer])
 )
 
 /** Serves the API on a Node HTTP server (exposed, so callers can read its address). */

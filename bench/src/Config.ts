@@ -86,4 +86,7 @@ export const load = (defaultOutDir: string): BenchConfig => {
   }
 }
 
+/** The memory scenario's smaller backlog, against which the full one is compared. */
+export const smallBacklog = (backlog: number): number => Math.max(1_000, Math.round(backlog / 4))
+
 export const runs = (config: BenchConfig, name: ScenarioName): boolean => config.only.size === 0 || config.only.has(name)

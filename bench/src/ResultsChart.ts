@@ -3,6 +3,7 @@
  * A scenario that did not run leaves its panel out.
  */
 import type { ChartSpec, Panel } from "./Chart.js"
+import { smallBacklog } from "./Config.js"
 
 export const spec = (figures: ReadonlyMap<string, number>, config: { readonly rates: ReadonlyArray<number>; readonly fanOut: number; readonly backlog: number; readonly publishRate: number }, subtitle: string): ChartSpec => {
   const get = (key: string) => figures.get(key)
@@ -50,11 +51,12 @@ export const spec = (figures: ReadonlyMap<string, number>, config: { readonly ra
         ["all delivered", "fanout.deliveredSeconds", true]
       ]),
       ...panel({ title: `Redis per pending delivery (${config.backlog.toLocaleString("en-US")} backlog)`, unit: "bytes, lower is better", target: { value: 512, label: "beyond-payload target 512 B" } }, [
-        ["total", "memory.bytesTotal", true],
-        ["beyond the once-stored payload", "memory.bytesBeyondPayload", true]
+        ["Herald, total", "memory.bytesTotal", true],
+        ["Herald, beyond the once-stored payload", "memory.bytesBeyondPayload", true],
+        ["naive job (payload in the job)", "naive.bytesPerPendingDelivery", false]
       ]),
-      ...panel({ title: "Worker peak RSS while draining", unit: "MB" }, [
-        [`${Math.max(1_000, Math.round(config.backlog / 10)).toLocaleString("en-US")} backlog`, "memory.rssSmall", true],
+      ...panel({ title: "Worker RSS while draining, settled (median of the second half)", unit: "MB" }, [
+        [`${smallBacklog(config.backlog).toLocaleString("en-US")} backlog`, "memory.rssSmall", true],
         [`${config.backlog.toLocaleString("en-US")} backlog`, "memory.rssLarge", true]
       ])
     ]

@@ -1,7 +1,7 @@
 /**
- * The whole HTTP contract: wire profiles over one core. Datagrid's groups
+ * The whole HTTP contract: three wire profiles over one core. Datagrid's groups
  * and Herald's native ones (publishing, the delivery log) answer errors in the
- * Datagrid shape; the Exa groups declare their own error bodies, so each
+ * Datagrid shape; the Exa and Diga groups declare their own error bodies, so each
  * group documents only the errors it can send. `ErrorMapping` turns framework
  * failures (decode errors, unknown routes) into the same bodies.
  */
@@ -9,6 +9,7 @@ import { HttpApi, OpenApi } from "@effect/platform"
 import { Version } from "@herald/core"
 import { DatagridWebhooks } from "./DatagridApi.js"
 import { Deliveries } from "./DeliveriesApi.js"
+import { DigaWebhooks } from "./DigaApi.js"
 import { Events } from "./EventsApi.js"
 import { ExaEvents, ExaWebhooks } from "./ExaApi.js"
 import { Health } from "./HealthApi.js"
@@ -21,12 +22,13 @@ export class HeraldApi extends HttpApi.make("herald")
   .add(Events.addError(BadRequest).addError(NotFound).addError(Conflict).addError(InternalError))
   .add(ExaWebhooks)
   .add(ExaEvents)
+  .add(DigaWebhooks)
   .add(Health.addError(BadRequest).addError(NotFound).addError(InternalError))
   .annotate(OpenApi.Transform, OpenApiCleanup.transform)
   .annotate(OpenApi.Title, "Herald")
   .annotate(OpenApi.Version, Version.version)
   .annotate(
     OpenApi.Description,
-    "Webhooks as a service: subscriptions, signed deliveries with retries, and an attempt log, in Datagrid's and Exa websets' wire formats over one core."
+    "Webhooks as a service: subscriptions, signed deliveries with retries, and an attempt log, in three wire profiles (Datagrid, Exa websets, Diga) over one core."
   )
 {}

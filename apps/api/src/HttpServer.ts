@@ -8,10 +8,12 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { Layer } from "effect"
 import { HeraldApi } from "./Api.js"
 import * as Authentication from "./Authentication.js"
+import * as DigaAuthentication from "./DigaAuthentication.js"
 import * as ErrorMapping from "./ErrorMapping.js"
 import * as ExaAuthentication from "./ExaAuthentication.js"
 import * as DatagridWebhooks from "./handlers/DatagridWebhooks.js"
 import * as Deliveries from "./handlers/Deliveries.js"
+import * as DigaWebhooks from "./handlers/DigaWebhooks.js"
 import * as Events from "./handlers/Events.js"
 import * as ExaEvents from "./handlers/ExaEvents.js"
 import * as ExaWebhooks from "./handlers/ExaWebhooks.js"
@@ -30,9 +32,10 @@ export const apiLayer = HttpApiBuilder.api(HeraldApi).pipe(
     Events.layer,
     ExaWebhooks.layer,
     ExaEvents.layer,
+    DigaWebhooks.layer,
     Health.layer
   ]),
-  Layer.provide([Authentication.layer, ExaAuthentication.layer])
+  Layer.provide([Authentication.layer, ExaAuthentication.layer, DigaAuthentication.layer])
 )
 
 /** Serves the API on a Node HTTP server (exposed, so callers can read its address). */

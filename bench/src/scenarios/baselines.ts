@@ -12,6 +12,7 @@ import { cpuMeter, round } from "../Proc.js"
 import { request, spawnNode, waitForMessage } from "../Processes.js"
 import { type FromQueueWorker, isMessage, type NaiveJob } from "../Protocol.js"
 import { envelopeBody } from "../Publisher.js"
+import { usedMemory } from "../Redis.js"
 import { row } from "../Report.js"
 import { type Context, drainRate, flush, integrity, type ScenarioResult } from "./Context.js"
 
@@ -70,7 +71,10 @@ export const run = async (context: Context): Promise<ScenarioResult> => {
   const secret = `whsec_${createHash("sha256").update("bench").digest("base64").slice(0, 32)}`
   const url = context.receiver.url("naive")
   const sentMs = nowMs()
+  const before = await usedMemory(context.redis.client)
   await fill<NaiveJob>(context, "naive", count, (i) => ({ url, secret, body: envelopeBody(i, sentMs) }))
+  // What a pending delivery costs the naive way, payload included: the memory scenario's baseline.
+  const naiveBytesPerJob = ((await usedMemory(context.redis.client)) - before) / count
   context.receiver.reset(secret)
   const naive = await runWorker(context, "naive", count)
   const naiveStats = await context.receiver.stats()
@@ -78,6 +82,7 @@ export const run = async (context: Context): Promise<ScenarioResult> => {
 
   context.figures.set("noop.jobsPerSecond", noopRate)
   context.figures.set("naive.deliveriesPerSecond", naiveRate)
+  context.figures.set("naive.bytesPerPendingDelivery", naiveBytesPerJob)
   await flush(context)
 
   return {
@@ -91,6 +96,7 @@ export const run = async (context: Context): Promise<ScenarioResult> => {
       noop: { jobsPerSecond: round(noopRate), failed: noop.done.failed, cpuCores: noop.cpu.cores },
       naive: {
         deliveriesPerSecond: round(naiveRate),
+        redisBytesPerPendingDelivery: round(naiveBytesPerJob),
         failed: naive.done.failed,
         cpuCores: naive.cpu.cores,
         receiver: integrity(naiveStats)

@@ -31,6 +31,9 @@ export const Webhook = Schema.Struct({
   ordered: Schema.optional(Schema.Literal(true).annotations({
     description: "Present when deliveries are ordered (a Herald extension): one event at a time, first in first out."
   })),
+  rate_limit: Schema.optional(Schema.Int.annotations({
+    description: "Present when deliveries are rate limited (a Herald extension): at most this many per second."
+  })),
   created_at: Schema.String.annotations({ description: "The ISO string for when the webhook was created." }),
   updated_at: Schema.String.annotations({ description: "The ISO string for when the webhook was last updated." })
 }).annotations({
@@ -51,6 +54,10 @@ export const CreateWebhookRequestBody = Schema.Struct({
   ordered: Schema.optional(Schema.Boolean.annotations({
     description:
       "Herald extension: deliver one event at a time, first in first out; the next waits until the one before succeeded or was given up. Default false."
+  })),
+  rate_limit: Schema.optional(Schema.NullOr(Schema.Int).annotations({
+    description:
+      "Herald extension: at most this many deliveries per second (1 to 10000; a sliding window). Deliveries beyond it wait their turn; none is dropped. null removes the limit."
   }))
 }).annotations({ identifier: "CreateWebhookRequestBody" })
 
@@ -61,6 +68,10 @@ export const UpdateWebhookRequestBody = Schema.Struct({
   ordered: Schema.optional(Schema.Boolean.annotations({
     description:
       "Herald extension: deliver one event at a time, first in first out; the next waits until the one before succeeded or was given up. Default false."
+  })),
+  rate_limit: Schema.optional(Schema.NullOr(Schema.Int).annotations({
+    description:
+      "Herald extension: at most this many deliveries per second (1 to 10000; a sliding window). Deliveries beyond it wait their turn; none is dropped. null removes the limit."
   }))
 }).annotations({ identifier: "UpdateWebhookRequestBody" })
 

@@ -14,6 +14,7 @@ export const webhook = (hook: Domain.Webhook): typeof Webhook.Type => ({
   enabled: hook.enabled,
   ...(hook.disabledReason === null ? {} : { disabled_reason: hook.disabledReason }),
   ...(hook.ordered ? { ordered: true as const } : {}),
+  ...(hook.rateLimit === null ? {} : { rate_limit: hook.rateLimit }),
   created_at: iso(hook.createdAt),
   updated_at: iso(hook.updatedAt)
 })

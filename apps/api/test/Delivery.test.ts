@@ -229,6 +229,40 @@ describe.each(backends)("on %s", (backend) => {
       expect(unordered).not.toHaveProperty("ordered")
     })
 
+    it("a rate-limited webhook gets at most rate_limit deliveries a second, and every one of them", async () => {
+      const target = await receiver()
+      const created = await api<Created & { rate_limit?: number }>(KEY_ACME, "POST", "/v1/webhooks", {
+        url: `${target.url}/limited`,
+        events: ["batch_prediction.cancelled"],
+        rate_limit: 3
+      })
+      webhooks.push({ key: KEY_ACME, id: created.id })
+      expect(created.rate_limit).toBe(3)
+      const ids: Array<string> = []
+      for (let n = 0; n < 7; n++) {
+        ids.push((await publish(KEY_ACME, { event_type: "batch_prediction.cancelled", data: { n } })).id)
+      }
+      const requests = await target.awaitRequests(7)
+      expect(requests.map((request) => JSON.parse(request.body).id).sort()).toEqual([...ids].sort())
+      const times = requests.map((request) => request.receivedAt)
+      // The receiver's clock sees the network's jitter too: allow it 50 ms.
+      const busiest = Math.max(...times.map((start) => times.filter((time) => time >= start && time < start + 950).length))
+      expect(busiest).toBeLessThanOrEqual(3)
+      expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(2000 - 50)
+
+      type AttemptList = { data: Array<{ attempt: number }> }
+      const attempts = await api<AttemptList>(KEY_ACME, "GET", `/v1/webhooks/${created.id}/attempts?limit=100`)
+      expect(attempts.data.map((attempt) => attempt.attempt)).toEqual(Array.from({ length: 7 }, () => 1))
+      const cleared = await api<Record<string, unknown>>(KEY_ACME, "PATCH", `/v1/webhooks/${created.id}`, { rate_limit: null })
+      expect(cleared).not.toHaveProperty("rate_limit")
+      const bad = await fetch(`${app.baseUrl}/v1/webhooks/${created.id}`, {
+        method: "PATCH",
+        headers: { authorization: `Bearer ${KEY_ACME}`, "content-type": "application/json" },
+        body: JSON.stringify({ rate_limit: 0 })
+      })
+      expect(bad.status).toBe(400)
+    })
+
     it("rotating the secret: during the overlap deliveries verify with the old and the new secret", async () => {
       const target = await receiver()
       const webhook = await subscribe(KEY_ACME, `${target.url}/rotating`, ["batch_prediction.completed"])

@@ -7,7 +7,8 @@
  * - Retries follow Herald's schedule, not BullMQ's backoff: on `Retry` the
  *   processor rewrites the job's data as the next attempt and moves the *same*
  *   job to the delayed set (`moveToDelayed` + `DelayedError`, BullMQ's pattern
- *   for manual delays), so the key stays pending across the delay.
+ *   for manual delays), so the key stays pending across the delay. `Defer` does the
+ *   same with the attempt unchanged.
  * - A handler that dies is retried the same way, as the same attempt, after
  *   `DEFECT_RETRY_DELAY_MS`, at most `MAX_DEFECT_RETRIES` times per attempt
  *   (counted in the job data), then settled and logged, like the memory adapter.
@@ -277,9 +278,14 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
           return Effect.exit(Effect.suspend(() => handle(job))).pipe(
             Effect.flatMap((exit): Effect.Effect<Settlement> => {
               if (Exit.isSuccess(exit)) {
-                return exit.value._tag === "Done"
-                  ? Effect.succeed("settled")
-                  : requeue(bullJob, token, JobData.encode(job.next()), exit.value.delayMs)
+                switch (exit.value._tag) {
+                  case "Done":
+                    return Effect.succeed("settled")
+                  case "Retry":
+                    return requeue(bullJob, token, JobData.encode(job.next()), exit.value.delayMs)
+                  case "Defer":
+                    return requeue(bullJob, token, JobData.encode(job), exit.value.delayMs)
+                }
               }
               const retries = defects + 1
               return retries <= MAX_DEFECT_RETRIES

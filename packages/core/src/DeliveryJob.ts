@@ -62,10 +62,16 @@ export type QueueTask = DeliveryJob | FanOutJob
 
 export const isFanOut = (task: QueueTask): task is FanOutJob => task instanceof FanOutJob
 
-/** What the worker tells the queue after handling a job. */
+/**
+ * What the worker tells the queue after handling a job: settled; the next
+ * attempt after a delay; or this same attempt after a delay, because it was not
+ * made (its webhook's rate limit gave it a later slot).
+ */
 export type DeliveryOutcome =
   | { readonly _tag: "Done" }
   | { readonly _tag: "Retry"; readonly delayMs: number }
+  | { readonly _tag: "Defer"; readonly delayMs: number }
 
 export const done: DeliveryOutcome = { _tag: "Done" }
 export const retryAfter = (delayMs: number): DeliveryOutcome => ({ _tag: "Retry", delayMs })
+export const deferFor = (delayMs: number): DeliveryOutcome => ({ _tag: "Defer", delayMs })

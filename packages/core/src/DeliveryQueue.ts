@@ -17,8 +17,9 @@ export interface DeliveryQueueShape {
    * Starts consumers in the caller's scope and returns at once. They run until the
    * scope closes; closing waits for handlers in flight (an adapter must not make a
    * handler uninterruptible: that would also disable its timeout). `Retry` re-queues
-   * the job's next attempt after the delay, keeping the key pending; `Done` settles
-   * it and frees the key, so the pair may be enqueued again. A defect is retried as
+   * the job's next attempt after the delay, keeping the key pending; `Defer` re-queues
+   * the same attempt after the delay, likewise; `Done` settles it and frees the key,
+   * so the pair may be enqueued again. A defect is retried as
    * the same attempt a bounded number of times, then settled.
    */
   readonly consume: <R>(

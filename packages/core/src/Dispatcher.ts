@@ -2,16 +2,19 @@
  * One delivery attempt: load the event and subscription, render and sign the
  * envelope, POST it, log the attempt, and tell the queue whether to retry. When
  * an ordered webhook's delivery settles, the next event in its sequence starts.
+ * A webhook's rate limit gives each delivery a slot; one whose slot is later is
+ * deferred to it, unmade and uncounted.
  */
 import { Clock, Effect, Option, Redacted } from "effect"
 import { Attempt, type FailureKind } from "./Attempt.js"
 import { AttemptLog } from "./AttemptLog.js"
-import { type DeliveryJob, type DeliveryOutcome, done, retryAfter } from "./DeliveryJob.js"
+import { type DeliveryJob, type DeliveryOutcome, deferFor, done, retryAfter } from "./DeliveryJob.js"
 import { defaults, DeliverySettings } from "./DeliverySettings.js"
 import { EndpointHealth } from "./EndpointHealth.js"
 import { EventStore } from "./EventStore.js"
 import { makeAttemptId } from "./Ids.js"
 import { TEST_EVENT_TYPE } from "./EventType.js"
+import { RateLimiter } from "./RateLimiter.js"
 import * as RetrySchedule from "./RetrySchedule.js"
 import { Sequencer } from "./Sequencer.js"
 import { SubscriptionStore } from "./SubscriptionStore.js"
@@ -19,6 +22,9 @@ import { type DeliveryResponse, Transport, TransportError } from "./Transport.js
 import { UrlPolicy } from "./UrlPolicy.js"
 import { userAgent } from "./Version.js"
 import * as WireFormat from "./WireFormat.js"
+
+/** A wait this short is slept in the handler rather than costing a queue round trip. */
+const SLEEP_RATHER_THAN_DEFER_MS = 10
 
 const isSuccess = (status: number) => status >= 200 && status < 300
 const isRedirect = (status: number) => status >= 300 && status < 400
@@ -34,10 +40,28 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
     const settings = yield* DeliverySettings
     const health = yield* EndpointHealth
     const sequencer = yield* Sequencer
+    const limiter = yield* RateLimiter
 
     /** Done; for an ordered webhook, after starting the next event in its sequence. */
     const settle = (job: DeliveryJob, ordered: boolean): Effect.Effect<DeliveryOutcome> =>
       ordered ? Effect.as(sequencer.settled(job), done) : Effect.succeed(done)
+
+    /**
+     * A rate-limited webhook's delivery goes when its slot comes: the slot log
+     * gives each delivery its own future slot (so a backlog wakes once per
+     * delivery, not in a herd), and the send log checks the moment it really
+     * goes (a delivery that woke late must not crowd the next window). The
+     * slot's holder is this attempt, so coming back deferred it finds its slot.
+     */
+    const throttle = (job: DeliveryJob, perSecond: number): Effect.Effect<Option.Option<DeliveryOutcome>> =>
+      Effect.gen(function*() {
+        const rule = { limit: perSecond, windowMs: 1000 }
+        const wait = yield* limiter.reserve(`delivery-slots:${job.teamspace}:${job.webhookId}`, rule, `${job.key}#${job.attempt}`)
+        if (wait > SLEEP_RATHER_THAN_DEFER_MS) return Option.some(deferFor(wait))
+        if (wait > 0) yield* Effect.sleep(wait)
+        const send = yield* limiter.consume(`delivery-sends:${job.teamspace}:${job.webhookId}`, rule)
+        return send.allowed ? Option.none() : Option.some(deferFor(send.retryAfterMs))
+      })
 
     const deliver = (job: DeliveryJob): Effect.Effect<DeliveryOutcome> =>
       Effect.gen(function*() {
@@ -54,6 +78,10 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
           return yield* settle(job, webhook.value.ordered)
         }
         const { value: hook } = webhook
+        if (hook.rateLimit !== null) {
+          const deferred = yield* throttle(job, hook.rateLimit)
+          if (Option.isSome(deferred)) return deferred.value
+        }
         const now = yield* Clock.currentTimeMillis
         const t = Math.floor(now / 1000)
         const format = WireFormat.forProfile(hook.profile)

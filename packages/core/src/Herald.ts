@@ -20,6 +20,7 @@ import * as Publisher from "./Publisher.js"
 import * as Replay from "./Replay.js"
 import * as RetrySchedule from "./RetrySchedule.js"
 import * as SecretCipher from "./SecretCipher.js"
+import type * as RateLimiter from "./RateLimiter.js"
 import type * as SequenceStore from "./SequenceStore.js"
 import * as Sequencer from "./Sequencer.js"
 import type * as SubscriptionStore from "./SubscriptionStore.js"
@@ -36,6 +37,8 @@ export interface Settings {
   readonly health?: Partial<EndpointHealth.HealthPolicyShape> | undefined
   /** Encrypts signing secrets at rest when set (`HERALD_ENCRYPTION_KEY`). */
   readonly encryptionKey?: Option.Option<Uint8Array> | undefined
+  /** Each profile's event types; the seeds' lists by default (`HERALD_EVENT_TYPES_<PROFILE>`). */
+  readonly eventTypes?: EventType.Catalogs | undefined
 }
 
 export type Ports =
@@ -46,6 +49,7 @@ export type Ports =
   | ApiKeyStore.ApiKeyStore
   | HealthStore.HealthStore
   | SequenceStore.SequenceStore
+  | RateLimiter.RateLimiter
   | Transport.Transport
 
 /** The settings, from the environment (each variable validated and named on error). */
@@ -54,7 +58,8 @@ export const settingsConfig: Config.Config<Settings> = Config.all({
   allowPrivateUrls: UrlPolicy.config,
   delivery: DeliverySettings.config,
   health: EndpointHealth.config,
-  encryptionKey: SecretCipher.config
+  encryptionKey: SecretCipher.config,
+  eventTypes: EventType.config
 })
 
 /** Settings as services. */
@@ -65,7 +70,7 @@ export const settingsLayer = (settings: Settings) =>
     DeliverySettings.layer(settings.delivery),
     EndpointHealth.layer(settings.health ?? {}),
     SecretCipher.layer(settings.encryptionKey ?? Option.none()),
-    EventType.layerDefault
+    EventType.layer(settings.eventTypes ?? EventType.defaultCatalogs)
   )
 
 /** The core services, given the ports and settings. */

@@ -62,6 +62,17 @@ export interface RateLimiterShape {
    * A refused request does not use up a slot. Dies on an invalid rule.
    */
   readonly consume: (key: string, rule: RateLimitRule) => Effect.Effect<RateLimitDecision>
+  /**
+   * Schedules one request under `key` instead of refusing it: reserves the
+   * earliest time, at or after now, that keeps every window of the log within
+   * `rule`, and returns the milliseconds to wait for it (0: go now). `holder`
+   * names the request: reserving again for a holder whose slot is still in the
+   * log returns what is left of the wait for that slot, so a caller that waited
+   * and came back is not rescheduled. Each request gets its own future slot, so
+   * a backlog wakes once per request rather than retrying in a herd. Use a key
+   * with `consume` or with `reserve`, not both. Dies on an invalid rule.
+   */
+  readonly reserve: (key: string, rule: RateLimitRule, holder: string) => Effect.Effect<number>
 }
 
 export class RateLimiter extends Context.Tag("@herald/core/RateLimiter")<RateLimiter, RateLimiterShape>() {}
@@ -71,6 +82,15 @@ export const validateRule = (rule: RateLimitRule): Effect.Effect<void> =>
   Number.isSafeInteger(rule.limit) && rule.limit >= 1 && Number.isSafeInteger(rule.windowMs) && rule.windowMs >= 1
     ? Effect.void
     : Effect.dieMessage(`invalid rate limit rule: limit ${rule.limit} per ${rule.windowMs} ms`)
+
+/**
+ * The slot `reserve` gives a new request: now, unless the log already holds
+ * `limit` requests that a window ending at the new slot would contain; then the
+ * first time the one of them that must age out first (the `limit`-th newest,
+ * `times[times.length - limit]`, times ascending) has left the window.
+ */
+export const nextSlot = (rule: RateLimitRule, now: number, times: ReadonlyArray<number>): number =>
+  times.length < rule.limit ? now : Math.max(now, times[times.length - rule.limit]! + rule.windowMs)
 
 /**
  * The decision, from the window as a check left it: `count` requests in it

@@ -39,6 +39,8 @@ export class Webhook extends Schema.Class<Webhook>("@herald/core/Webhook")({
    * existed, hence the default.
    */
   ordered: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  /** At most this many deliveries per second (a sliding window); null = no limit. */
+  rateLimit: Schema.optionalWith(Schema.NullOr(Schema.Int.pipe(Schema.positive())), { default: () => null }),
   secrets: Schema.NonEmptyArray(SigningSecret),
   createdAt: Millis,
   updatedAt: Millis
@@ -65,6 +67,7 @@ export interface CreateWebhook {
   readonly metadata?: Metadata | undefined
   readonly profile?: Profile | undefined
   readonly ordered?: boolean | undefined
+  readonly rateLimit?: number | null | undefined
 }
 
 /** A partial update; absent fields are left as they are. */
@@ -74,6 +77,8 @@ export interface UpdateWebhook {
   readonly enabled?: boolean | undefined
   readonly metadata?: Metadata | undefined
   readonly ordered?: boolean | undefined
+  /** null removes the limit. */
+  readonly rateLimit?: number | null | undefined
 }
 
 /** A created webhook with its secret, which is shown this once. */

@@ -24,6 +24,8 @@ import {
 export const MAX_METADATA_KEYS = 50
 export const MAX_METADATA_VALUE_LENGTH = 1000
 export const MAX_PAGE_SIZE = 100
+/** The highest per-webhook delivery rate limit, per second. */
+export const MAX_RATE_LIMIT = 10_000
 /** How long a rotated-out secret keeps signing, by default: receivers switch without a flag day. */
 export const DEFAULT_SECRET_OVERLAP_MS = 24 * 3_600_000
 export const MAX_SECRET_OVERLAP_MS = 7 * 24 * 3_600_000
@@ -96,6 +98,13 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
         )
     }
 
+    const validateRateLimit = (rateLimit: number | null): Effect.Effect<number | null, InvalidInput> =>
+      rateLimit === null || (Number.isInteger(rateLimit) && rateLimit >= 1 && rateLimit <= MAX_RATE_LIMIT)
+        ? Effect.succeed(rateLimit)
+        : Effect.fail(
+          InvalidInput.single(["rate_limit"], `rate_limit must be an integer from 1 to ${MAX_RATE_LIMIT} (deliveries per second), or null`)
+        )
+
     const parseId = (id: string): Effect.Effect<WebhookId, WebhookNotFound> =>
       isWebhookId(id) ? Effect.succeed(id) : Effect.fail(new WebhookNotFound({ id }))
 
@@ -114,6 +123,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
         const url = yield* urlPolicy.accept(input.url)
         const events = yield* validateEvents(profile, input.events)
         const metadata = yield* validateMetadata(input.metadata ?? {})
+        const rateLimit = yield* validateRateLimit(input.rateLimit ?? null)
         const now = yield* Clock.currentTimeMillis
         const secret = generateSecret()
         const webhook = new Webhook({
@@ -126,6 +136,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
           disabledReason: null,
           metadata,
           ordered: input.ordered ?? false,
+          rateLimit,
           secrets: [new SigningSecret({ key: Redacted.make(secret), createdAt: now, expiresAt: null })],
           createdAt: now,
           updatedAt: now
@@ -142,6 +153,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
         const metadata = patch.metadata === undefined ? current.metadata : yield* validateMetadata(patch.metadata)
         const enabled = patch.enabled ?? current.enabled
         const ordered = patch.ordered ?? current.ordered
+        const rateLimit = patch.rateLimit === undefined ? current.rateLimit : yield* validateRateLimit(patch.rateLimit)
         const now = yield* Clock.currentTimeMillis
         const next = new Webhook({
           ...current,
@@ -150,6 +162,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
           metadata,
           enabled,
           ordered,
+          rateLimit,
           // Re-enabling clears Herald's reason for having disabled it.
           disabledReason: enabled ? null : current.disabledReason,
           updatedAt: Math.max(now, current.updatedAt)

@@ -174,6 +174,7 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
       if (Exit.isSuccess(exit)) {
         defects.delete(key)
         if (exit.value._tag === "Retry") place(job.next(), exit.value.delayMs, now)
+        else if (exit.value._tag === "Defer") place(job, exit.value.delayMs, now)
         else pending.delete(key)
         return
       }

@@ -10,6 +10,7 @@ import type {
   DeliveryQueue,
   EventStore,
   HealthStore,
+  RateLimiter,
   SequenceStore,
   SubscriptionStore
 } from "@herald/core"
@@ -18,6 +19,7 @@ import * as MemoryAttemptLog from "./MemoryAttemptLog.js"
 import * as MemoryDeliveryQueue from "./MemoryDeliveryQueue.js"
 import * as MemoryEventStore from "./MemoryEventStore.js"
 import * as MemoryHealthStore from "./MemoryHealthStore.js"
+import * as MemoryRateLimiter from "./MemoryRateLimiter.js"
 import * as MemorySequenceStore from "./MemorySequenceStore.js"
 import * as MemorySubscriptionStore from "./MemorySubscriptionStore.js"
 
@@ -28,6 +30,7 @@ export const layer: Layer.Layer<
   | ApiKeyStore.ApiKeyStore
   | HealthStore.HealthStore
   | SequenceStore.SequenceStore
+  | RateLimiter.RateLimiter
   | DeliveryQueue.DeliveryQueue
   | MemoryDeliveryQueue.MemoryDeliveryQueue
 > = Layer.mergeAll(
@@ -37,5 +40,6 @@ export const layer: Layer.Layer<
   MemoryApiKeyStore.layer,
   MemoryHealthStore.layer,
   MemorySequenceStore.layer,
+  MemoryRateLimiter.layer,
   MemoryDeliveryQueue.layer
 )

@@ -29,8 +29,36 @@ const insert = (times: Array<number>, time: number) => {
   times.splice(at, 0, time)
 }
 
+/** The reservations of a key: slot times ascending, and each holder's slot. */
+interface Schedule {
+  readonly slots: Array<{ readonly at: number; readonly holder: string }>
+  readonly holders: Map<string, number>
+  expiresAt: number
+}
+
 export const make: Effect.Effect<MemoryRateLimiterShape> = Effect.sync(() => {
   const windows = ExpiringMap.make<Window>()
+  const schedules = ExpiringMap.make<Schedule>()
+
+  const reserve = (key: string, rule: RateLimiter.RateLimitRule, holder: string, now: number): number => {
+    const schedule: Schedule = schedules.get(key, now) ?? { slots: [], holders: new Map(), expiresAt: now }
+    const cutoff = now - rule.windowMs
+    let stale = 0
+    while (stale < schedule.slots.length && schedule.slots[stale]!.at <= cutoff) {
+      schedule.holders.delete(schedule.slots[stale]!.holder)
+      stale++
+    }
+    schedule.slots.splice(0, stale)
+    const held = schedule.holders.get(holder)
+    if (held !== undefined) return Math.max(0, held - now)
+    const at = RateLimiter.nextSlot(rule, now, schedule.slots.map((slot) => slot.at))
+    // Slots never precede the newest one (see nextSlot), so this is a push.
+    schedule.slots.push({ at, holder })
+    schedule.holders.set(holder, at)
+    schedule.expiresAt = at + rule.windowMs
+    schedules.set(key, schedule, now)
+    return at - now
+  }
 
   const check = (key: string, rule: RateLimiter.RateLimitRule, now: number): RateLimiter.RateLimitDecision => {
     const window = windows.get(key, now) ?? { times: [], expiresAt: now }
@@ -56,7 +84,12 @@ export const make: Effect.Effect<MemoryRateLimiterShape> = Effect.sync(() => {
         Effect.zipRight(Clock.currentTimeMillis),
         Effect.map((now) => check(key, rule, now))
       ),
-    keys: Effect.sync(windows.size)
+    reserve: (key, rule, holder) =>
+      RateLimiter.validateRule(rule).pipe(
+        Effect.zipRight(Clock.currentTimeMillis),
+        Effect.map((now) => reserve(key, rule, holder, now))
+      ),
+    keys: Effect.sync(() => windows.size() + schedules.size())
   }
 })
 

@@ -432,4 +432,49 @@ describe("delivery on the memory adapters", () => {
         expect(yield* idsAt(doomedUrl)).toEqual([])
       })))
   })
+
+  describe("rate-limited webhooks", () => {
+    /** The most requests in any `windowMs` of the recorded times. */
+    const busiestWindow = (times: ReadonlyArray<number>, windowMs: number) =>
+      Math.max(0, ...times.map((start) => times.filter((time) => time >= start && time < start + windowMs).length))
+
+    it.live("deliveries beyond the limit wait for a slot: none lost, none counted as an attempt, at most the limit a second", () =>
+      run(Effect.gen(function*() {
+        const webhooks = yield* Webhooks.Webhooks
+        const publisher = yield* Publisher.Publisher
+        const receiver = yield* FakeReceiver
+        const teamspace = Fixtures.teamspace()
+        const url = "http://receiver.test/limited"
+        const { webhook } = yield* webhooks.create(teamspace, { url, events: [Fixtures.typeA], rateLimit: 4 })
+        expect(webhook.rateLimit).toBe(4)
+        yield* startWorker
+        const ids: Array<Ids.EventId> = []
+        for (let n = 0; n < 10; n++) ids.push((yield* publisher.publish(teamspace, { type: Fixtures.typeA, data: { n } })).event.id)
+        yield* requestCount(10)
+        yield* queueIdle
+        const requests = yield* receiver.to(url)
+        expect(requests.map((request) => bodyOf(request)["id"]).sort()).toEqual([...ids].sort())
+        // Measured where the receiver records, which is a tick of the clock away from the check.
+        expect(busiestWindow(requests.map((request) => request.at), 999)).toBeLessThanOrEqual(4)
+        // 10 at 4 a second: the last ones waited two windows.
+        expect(requests.at(-1)!.at - requests[0]!.at).toBeGreaterThanOrEqual(2000 - 50)
+        const attempts = yield* attemptsOf(teamspace, webhook.id)
+        expect(attempts.map((attempt) => attempt.attempt)).toEqual(Array.from({ length: 10 }, () => 1))
+      })))
+
+    it.live("rate_limit is validated, and null removes it", () =>
+      run(Effect.gen(function*() {
+        const webhooks = yield* Webhooks.Webhooks
+        const teamspace = Fixtures.teamspace()
+        const url = "http://receiver.test/limits"
+        for (const rateLimit of [0, -1, 1.5, 10_001]) {
+          const error = yield* Effect.flip(webhooks.create(teamspace, { url, events: [Fixtures.typeA], rateLimit }))
+          expect(error._tag).toBe("InvalidInput")
+        }
+        const { webhook } = yield* webhooks.create(teamspace, { url, events: [Fixtures.typeA], rateLimit: 10_000 })
+        expect((yield* webhooks.update(teamspace, webhook.id, { rateLimit: null })).rateLimit).toBeNull()
+        expect((yield* webhooks.update(teamspace, webhook.id, { rateLimit: 3 })).rateLimit).toBe(3)
+        expect((yield* webhooks.update(teamspace, webhook.id, { enabled: true })).rateLimit).toBe(3)
+      })))
+  })
 })

@@ -4,12 +4,13 @@
  * `RedisClient.layerConfig`) to it.
  */
 import { type ConfigError, Effect, Layer } from "effect"
-import type { ApiKeyStore, AttemptLog, EventStore, HealthStore, SequenceStore, SubscriptionStore } from "@herald/core"
+import type { ApiKeyStore, AttemptLog, EventStore, HealthStore, RateLimiter, SequenceStore, SubscriptionStore } from "@herald/core"
 import * as RedisApiKeyStore from "./RedisApiKeyStore.js"
 import * as RedisAttemptLog from "./RedisAttemptLog.js"
 import type { RedisClient } from "./RedisClient.js"
 import * as RedisEventStore from "./RedisEventStore.js"
 import * as RedisHealthStore from "./RedisHealthStore.js"
+import * as RedisRateLimiter from "./RedisRateLimiter.js"
 import * as RedisSequenceStore from "./RedisSequenceStore.js"
 import * as RedisSubscriptionStore from "./RedisSubscriptionStore.js"
 import * as Retention from "./Retention.js"
@@ -21,6 +22,7 @@ export type Stores =
   | ApiKeyStore.ApiKeyStore
   | HealthStore.HealthStore
   | SequenceStore.SequenceStore
+  | RateLimiter.RateLimiter
 
 export type Options = Retention.Options
 
@@ -31,7 +33,8 @@ export const layer = (options?: Options): Layer.Layer<Stores, never, RedisClient
     RedisAttemptLog.layer(options),
     RedisApiKeyStore.layer,
     RedisHealthStore.layer(options),
-    RedisSequenceStore.layer(options)
+    RedisSequenceStore.layer(options),
+    RedisRateLimiter.layer
   )
 
 /** Retention from `HERALD_RETENTION` (default 30 days). */

@@ -38,10 +38,41 @@ local freeing = redis.call('ZRANGE', KEYS[1], index, index, 'WITHSCORES')
 return { allowed, count, freeing[2] }
 `
 
+/**
+ * KEYS: schedule. ARGV: now, cutoff, limit, window ms, holder.
+ * Milliseconds until the holder's slot: the one it holds, else a new one (see
+ * `RateLimiter.nextSlot`), recorded with the holder as the member.
+ */
+const reserveScript = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+local now = tonumber(ARGV[1])
+local held = redis.call('ZSCORE', KEYS[1], ARGV[5])
+if held then return math.max(0, tonumber(held) - now) end
+local count = redis.call('ZCARD', KEYS[1])
+local limit = tonumber(ARGV[3])
+local window = tonumber(ARGV[4])
+local slot = now
+if count >= limit then
+  local freeing = redis.call('ZRANGE', KEYS[1], count - limit, count - limit, 'WITHSCORES')
+  slot = math.max(now, tonumber(freeing[2]) + window)
+end
+redis.call('ZADD', KEYS[1], slot, ARGV[5])
+redis.call('PEXPIRE', KEYS[1], slot - now + window)
+return slot - now
+`
+
 export const make: Effect.Effect<RateLimiter.RateLimiterShape, never, RedisClient> = Effect.gen(function*() {
   const { prefix, redis } = yield* RedisClient
   const run = LuaScript.define(redis, "heraldRateLimitConsume", 1, consumeScript)
+  const runReserve = LuaScript.define(redis, "heraldRateLimitReserve", 1, reserveScript)
   return {
+    reserve: (key, rule, holder) =>
+      Effect.gen(function*() {
+        yield* RateLimiter.validateRule(rule)
+        const now = yield* Clock.currentTimeMillis
+        const reply = yield* runReserve([`${prefix}ratelimit:${key}`], [now, now - rule.windowMs, rule.limit, rule.windowMs, holder])
+        return Number(reply)
+      }),
     consume: (key, rule) =>
       Effect.gen(function*() {
         yield* RateLimiter.validateRule(rule)

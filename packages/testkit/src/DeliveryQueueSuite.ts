@@ -207,6 +207,28 @@ export const suite = (name: string, layer: Layer.Layer<DeliveryQueue.DeliveryQue
         expect(got[2]!.at - got[1]!.at).toBeGreaterThanOrEqual(200 - SLACK_MS)
       }))
 
+    test("Defer re-delivers the same attempt after its delay, keeping the key pending", (queue) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const { handled, handler, waitFor } = yield* recorder(teamspace)
+        const job = Fixtures.job({ teamspace })
+        let calls = 0
+        yield* queue.consume(
+          handler(() => Effect.succeed(++calls <= 2 ? DeliveryJob.deferFor(150) : DeliveryJob.done)),
+          { concurrency: 2 }
+        )
+        yield* queue.enqueue([job])
+        yield* waitFor(1)
+        // Deferred, so still pending: this is dropped.
+        yield* queue.enqueue([job])
+        yield* waitFor(3)
+        yield* Effect.sleep(QUIET)
+        const got = yield* Ref.get(handled)
+        expect(got.map((h) => summary(h.job))).toEqual([summary(job), summary(job), summary(job)])
+        expect(got[1]!.at - got[0]!.at).toBeGreaterThanOrEqual(150 - SLACK_MS)
+        expect(got[2]!.at - got[1]!.at).toBeGreaterThanOrEqual(150 - SLACK_MS)
+      }))
+
     test("dedupe holds across a retry's delay", (queue) =>
       Effect.gen(function*() {
         const teamspace = Fixtures.teamspace()

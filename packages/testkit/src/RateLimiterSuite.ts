@@ -183,4 +183,67 @@ export const suite = (name: string, layer: Layer.Layer<RateLimiter.RateLimiter, 
         }
       })
     )
+
+    test(
+      "reserve never refuses: each request gets the next slot that keeps every window within the limit",
+      Effect.gen(function*() {
+        const limiter = yield* RateLimiter.RateLimiter
+        const key = freshKey("deliveries")
+        const rule = { limit: 2, windowMs: 10_000 }
+        const waits: Array<number> = []
+        for (let n = 0; n < 7; n++) waits.push(yield* limiter.reserve(key, rule, `job-${n}`))
+        // Two per window: now, now, then one window later, and so on.
+        expect(waits).toEqual([0, 0, 10_000, 10_000, 20_000, 20_000, 30_000])
+        // Later, the log has aged: the slots of 20 s still count, so the next is at 30 s beside job-6.
+        yield* at(25_000)
+        expect(yield* limiter.reserve(key, rule, "job-7")).toBe(5_000)
+        yield* at(60_001)
+        expect(yield* limiter.reserve(key, rule, "job-8")).toBe(0)
+        expect(yield* limiter.reserve(key, rule, "job-9")).toBe(0)
+        expect(yield* limiter.reserve(key, rule, "job-10")).toBe(10_000)
+      })
+    )
+
+    test(
+      "reserve again for a holder returns what is left of its wait, never a second slot",
+      Effect.gen(function*() {
+        const limiter = yield* RateLimiter.RateLimiter
+        const key = freshKey("deliveries")
+        const rule = { limit: 1, windowMs: 10_000 }
+        expect(yield* limiter.reserve(key, rule, "a")).toBe(0)
+        expect(yield* limiter.reserve(key, rule, "b")).toBe(10_000)
+        expect(yield* limiter.reserve(key, rule, "c")).toBe(20_000)
+        yield* at(4_000)
+        expect(yield* limiter.reserve(key, rule, "b")).toBe(6_000)
+        yield* at(10_000)
+        expect(yield* limiter.reserve(key, rule, "b")).toBe(0)
+        // "a" had aged out of the log, so it gets a new slot, after "c".
+        expect(yield* limiter.reserve(key, rule, "a")).toBe(20_000)
+        expect(yield* limiter.reserve(key, rule, "c")).toBe(10_000)
+      })
+    )
+
+    test(
+      "concurrent reserves of one key get distinct slots, at most the limit per window",
+      Effect.gen(function*() {
+        const limiter = yield* RateLimiter.RateLimiter
+        const key = freshKey("deliveries")
+        const rule = { limit: 3, windowMs: 10_000 }
+        const waits = yield* Effect.forEach(
+          Array.from({ length: 12 }, (_, n) => `job-${n}`),
+          (holder) => limiter.reserve(key, rule, holder),
+          { concurrency: "unbounded" }
+        )
+        expect([...waits].sort((a, b) => a - b)).toEqual([0, 0, 0, 10_000, 10_000, 10_000, 20_000, 20_000, 20_000, 30_000, 30_000, 30_000])
+      })
+    )
+
+    test(
+      "reserve with an invalid rule is a defect",
+      Effect.gen(function*() {
+        const limiter = yield* RateLimiter.RateLimiter
+        const exit = yield* Effect.exit(limiter.reserve(freshKey(), { limit: 0, windowMs: 1_000 }, "x"))
+        expect(Exit.isFailure(exit) && Cause.isDie(exit.cause)).toBe(true)
+      })
+    )
   })

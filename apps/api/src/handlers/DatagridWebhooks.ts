@@ -18,6 +18,7 @@ export const layer = HttpApiBuilder.group(HeraldApi, "webhooks", (handlers) =>
             url: payload.url,
             events: payload.events,
             ordered: payload.ordered,
+            rateLimit: payload.rate_limit,
             profile: "datagrid"
           })
           return { ...Codec.webhook(webhook), secret }
@@ -50,7 +51,8 @@ export const layer = HttpApiBuilder.group(HeraldApi, "webhooks", (handlers) =>
       .handle("update", ({ path, payload }) =>
         Effect.gen(function*() {
           const { teamspace } = yield* Principal
-          return Codec.webhook(yield* webhooks.update(teamspace, path.webhook_id, payload))
+          const { rate_limit, ...rest } = payload
+          return Codec.webhook(yield* webhooks.update(teamspace, path.webhook_id, { ...rest, rateLimit: rate_limit }))
         }).pipe(mapDomainErrors))
       .handle("rotateSecret", ({ path, payload }) =>
         Effect.gen(function*() {

@@ -55,12 +55,13 @@ const testResolver: UrlPolicy.Resolver = async (host) => {
 
 export const KEY_ACME = "hk_test_acme_0123456789abcdef"
 export const KEY_GLOBEX = "hk_test_globex_0123456789abcdef"
+export const KEY_INITECH = "hk_test_initech_0123456789abcdef"
 
 export const start = async (
   options: Partial<Embedded.Options> & { readonly backend?: Backend } = {}
 ): Promise<RunningApp> => {
   const backend = options.backend ?? "memory"
-  const keys = { [KEY_ACME]: "acme", [KEY_GLOBEX]: "globex" }
+  const keys = { [KEY_ACME]: "acme", [KEY_GLOBEX]: "globex", [KEY_INITECH]: "initech" }
   const settings: Herald.Settings = {
     retrySchedule: options.retrySchedule ?? [0, 100, 100],
     allowPrivateUrls: options.allowPrivateUrls ?? true,

@@ -1,8 +1,8 @@
 /**
  * Event types and the catalog of the ones a deployment accepts. Each profile has
- * its seed's list by default.
+ * its seed's list by default; configuration may replace any profile's list.
  */
-import { Context, Layer, Schema } from "effect"
+import { Config, ConfigError, Context, Either, Layer, Schema } from "effect"
 import type { Profile } from "./Profile.js"
 
 export const EventType = Schema.String.pipe(
@@ -59,7 +59,17 @@ export interface EventCatalogShape {
 
 export class EventCatalog extends Context.Tag("@herald/core/EventCatalog")<EventCatalog, EventCatalogShape>() {}
 
-export const makeCatalog = (lists: Record<Profile, ReadonlyArray<EventType>>): EventCatalogShape => {
+/** Each profile's list of event types. */
+export type Catalogs = Readonly<Record<Profile, ReadonlyArray<EventType>>>
+
+/** The seeds' lists. */
+export const defaultCatalogs: Catalogs = {
+  datagrid: datagridEventTypes,
+  exa: exaEventTypes,
+  diga: digaEventTypes
+}
+
+export const makeCatalog = (lists: Catalogs): EventCatalogShape => {
   const sets = {
     datagrid: new Set(lists.datagrid),
     exa: new Set(lists.exa),
@@ -71,10 +81,43 @@ export const makeCatalog = (lists: Record<Profile, ReadonlyArray<EventType>>): E
   }
 }
 
-export const defaultCatalog: EventCatalogShape = makeCatalog({
-  datagrid: datagridEventTypes,
-  exa: exaEventTypes,
-  diga: digaEventTypes
-})
+export const defaultCatalog: EventCatalogShape = makeCatalog(defaultCatalogs)
+
+export const layer = (lists: Catalogs): Layer.Layer<EventCatalog> => Layer.succeed(EventCatalog, makeCatalog(lists))
 
 export const layerDefault: Layer.Layer<EventCatalog> = Layer.succeed(EventCatalog, defaultCatalog)
+
+const isEventType = Schema.is(EventType)
+
+/** Parses `a.b,c.d`: at least one valid, distinct event type, never the test event's. */
+export const parseList = (text: string): Either.Either<ReadonlyArray<EventType>, string> => {
+  const types = text.split(",").map((type) => type.trim()).filter((type) => type !== "")
+  if (types.length === 0) return Either.left("expected a comma-separated list of at least one event type")
+  const seen = new Set<string>()
+  for (const type of types) {
+    if (!isEventType(type)) return Either.left(`"${type}" is not an event type (lower-case, dotted: a.b_c)`)
+    if (type === TEST_EVENT_TYPE) return Either.left(`"${type}" is reserved for test deliveries`)
+    if (seen.has(type)) return Either.left(`"${type}" is listed twice`)
+    seen.add(type)
+  }
+  return Either.right(types)
+}
+
+const listConfig = (profile: Profile) => {
+  const name = `HERALD_EVENT_TYPES_${profile.toUpperCase()}`
+  return Config.string(name).pipe(
+    Config.mapOrFail((text) => Either.mapLeft(parseList(text), (message) => ConfigError.InvalidData([name], message))),
+    Config.withDefault(defaultCatalogs[profile]),
+    Config.withDescription(`The event types the ${profile} profile accepts (comma-separated); replaces its default list`)
+  )
+}
+
+/**
+ * `HERALD_EVENT_TYPES_DATAGRID`, `HERALD_EVENT_TYPES_EXA`, `HERALD_EVENT_TYPES_DIGA`:
+ * each replaces that profile's list; an unset one keeps the seed's.
+ */
+export const config: Config.Config<Catalogs> = Config.all({
+  datagrid: listConfig("datagrid"),
+  exa: listConfig("exa"),
+  diga: listConfig("diga")
+})

@@ -65,7 +65,8 @@ export const start = async (
   const settings: Herald.Settings = {
     retrySchedule: options.retrySchedule ?? [0, 100, 100],
     allowPrivateUrls: options.allowPrivateUrls ?? true,
-    delivery: options.delivery ?? { timeoutMs: 2_000, concurrency: 10 }
+    delivery: options.delivery ?? { timeoutMs: 2_000, concurrency: 10 },
+    ...(options.eventTypes === undefined ? {} : { eventTypes: options.eventTypes })
   }
   const redis = await startRedis(backend)
   const ports = redis === undefined

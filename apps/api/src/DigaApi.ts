@@ -17,7 +17,9 @@ export const DIGA_DEFAULT_PAGE_SIZE = 20
 /** FastAPI reports every invalid field at once, not just the first. */
 const ALL_ERRORS = { errors: "all" } as const
 
-const Uuid = Schema.String.annotations({ jsonSchema: { type: "string", format: "uuid" } })
+/** A uuid string; the JSON Schema override carries the texts, since it replaces the generated schema. */
+const uuid = (texts: { readonly title?: string; readonly description?: string } = {}) =>
+  Schema.String.annotations({ ...texts, jsonSchema: { type: "string", format: "uuid", ...texts } })
 
 export const DigaWebhookEvent = Schema.String.annotations({
   identifier: "DigaWebhookEvent",
@@ -50,7 +52,7 @@ export const WebhookUpdateRequest = Schema.Struct({
 })
 
 const webhookFields = {
-  id: Uuid.annotations({ title: "Webhook Id", description: "The unique identifier for the webhook" }),
+  id: uuid({ title: "Webhook Id", description: "The unique identifier for the webhook" }),
   url,
   subscribed_events: subscribedEvents,
   created_date: Schema.String.annotations({
@@ -78,27 +80,31 @@ export const WebhookSecretResponse = Schema.Struct({ id: webhookFields.id, secre
 export const WebhookListResponse = Schema.Struct({
   data: Schema.Array(WebhookResponse),
   has_more: Schema.Boolean.annotations({ description: "Whether more webhooks lie beyond this page." }),
-  first_id: Schema.NullOr(Uuid).annotations({ description: "The first webhook of this page; pass as `before` for the previous page." }),
-  last_id: Schema.NullOr(Uuid).annotations({ description: "The last webhook of this page; pass as `after` for the next page." }),
+  first_id: Schema.NullOr(uuid({ description: "The first webhook of this page; pass as `before` for the previous page." })),
+  last_id: Schema.NullOr(uuid({ description: "The last webhook of this page; pass as `after` for the next page." })),
   current_page: Schema.NullOr(Schema.Int).annotations({ description: "The page number; null when paging with `after`/`before`." }),
   total_pages: Schema.NullOr(Schema.Int).annotations({ description: "How many pages of `limit` there are; null when paging with `after`/`before`." })
 }).annotations({ identifier: "DigaWebhookListResponse" })
 
+/** An integer query parameter, described on the string side too, which is what OpenAPI shows. */
+const queryInteger = (check: (self: Schema.Schema<number, string>) => Schema.Schema<number, string>, description: string) =>
+  Schema.compose(Schema.String.annotations({ description }), Schema.NumberFromString.pipe(Schema.int(), check))
+    .annotations({ description })
+
 export const ListParams = Schema.Struct({
-  after: Schema.optional(Uuid.annotations({ description: "Webhooks after this one, in `order`." })),
-  before: Schema.optional(Uuid.annotations({ description: "Webhooks before this one, in `order`." })),
-  page: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(1)).annotations({
-    description: "The page number, from 1 (not with `after` or `before`)."
-  })),
-  limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 100)).annotations({
-    description: `Page size, 1 to 100 (default ${DIGA_DEFAULT_PAGE_SIZE}).`
-  })),
+  after: Schema.optional(uuid({ description: "Webhooks after this one, in `order`." })),
+  before: Schema.optional(uuid({ description: "Webhooks before this one, in `order`." })),
+  page: Schema.optional(queryInteger(
+    Schema.greaterThanOrEqualTo(1),
+    "The page number, from 1 (not with `after` or `before`)."
+  )),
+  limit: Schema.optional(queryInteger(Schema.between(1, 100), `Page size, 1 to 100 (default ${DIGA_DEFAULT_PAGE_SIZE}).`)),
   order: Schema.optional(Schema.Literal("asc", "desc").annotations({
     description: "By creation time: `desc` (the default) is newest first."
   }))
 }).annotations({ parseOptions: ALL_ERRORS })
 
-const id = HttpApiSchema.param("id", Uuid)
+const id = HttpApiSchema.param("id", uuid({ description: "The unique identifier for the webhook" }))
 
 export class DigaWebhooks extends HttpApiGroup.make("digaWebhooks")
   .add(

@@ -12,9 +12,13 @@ import { ExaBadRequest, ExaInternalError, ExaNotFound } from "./ExaErrors.js"
 
 export const EXA_DEFAULT_PAGE_SIZE = 25
 
-export const ExaLimit = Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 200)).annotations({
-  description: `The number of results to return, 1 to 200 (default ${EXA_DEFAULT_PAGE_SIZE}). Herald returns at most 100 per page; follow \`nextCursor\` for the rest.`
-})
+// Described on the string side too, which is what a query parameter documents.
+const limitDescription = `The number of results to return, 1 to 200 (default ${EXA_DEFAULT_PAGE_SIZE}). Herald returns at most 100 per page; follow \`nextCursor\` for the rest.`
+
+export const ExaLimit = Schema.compose(
+  Schema.String.annotations({ description: limitDescription }),
+  Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 200))
+).annotations({ description: limitDescription })
 
 /** Exa allows pages of up to 200; Herald serves at most its own maximum, and `hasMore` says there is more. */
 export const pageSize = (limit: number | undefined): number =>

@@ -86,22 +86,19 @@ export const WebhookListResponse = Schema.Struct({
   total_pages: Schema.NullOr(Schema.Int).annotations({ description: "How many pages of `limit` there are; null when paging with `after`/`before`." })
 }).annotations({ identifier: "DigaWebhookListResponse" })
 
-/** An integer query parameter, described on the string side too, which is what OpenAPI shows. */
-const queryInteger = (check: (self: Schema.Schema<number, string>) => Schema.Schema<number, string>, description: string) =>
-  Schema.compose(Schema.String.annotations({ description }), Schema.NumberFromString.pipe(Schema.int(), check))
-    .annotations({ description })
-
 export const ListParams = Schema.Struct({
   after: Schema.optional(uuid({ description: "Webhooks after this one, in `order`." })),
   before: Schema.optional(uuid({ description: "Webhooks before this one, in `order`." })),
-  page: Schema.optional(queryInteger(
-    Schema.greaterThanOrEqualTo(1),
-    "The page number, from 1 (not with `after` or `before`)."
-  )),
-  limit: Schema.optional(queryInteger(Schema.between(1, 100), `Page size, 1 to 100 (default ${DIGA_DEFAULT_PAGE_SIZE}).`)),
-  order: Schema.optional(Schema.Literal("asc", "desc").annotations({
+  // Described on the property signatures: decode errors then say what was expected, not the description.
+  page: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(1))).annotations({
+    description: "The page number, from 1 (not with `after` or `before`)."
+  }),
+  limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 100))).annotations({
+    description: `Page size, 1 to 100 (default ${DIGA_DEFAULT_PAGE_SIZE}).`
+  }),
+  order: Schema.optional(Schema.Literal("asc", "desc")).annotations({
     description: "By creation time: `desc` (the default) is newest first."
-  }))
+  })
 }).annotations({ parseOptions: ALL_ERRORS })
 
 const id = HttpApiSchema.param("id", uuid({ description: "The unique identifier for the webhook" }))

@@ -7,7 +7,7 @@
 import { HttpApiSchema } from "@effect/platform"
 import type { Errors } from "@herald/core"
 import { Effect, Schema } from "effect"
-import { type DecodeIssue, type ErrorResponder, type FrameworkFailure, issuePath } from "./FrameworkFailure.js"
+import { type DecodeIssue, type ErrorResponder, type FrameworkFailure, issuePath, onePerField } from "./FrameworkFailure.js"
 
 export const ValidationError = Schema.Struct({
   loc: Schema.Array(Schema.Union(Schema.String, Schema.Number)).annotations({
@@ -119,22 +119,6 @@ const fromDecodeIssue = (issue: DecodeIssue, method: string): ValidationError =>
   msg: issue._tag === "Missing" ? "Field required" : issue.message,
   type: issueType(issue)
 })
-
-/**
- * One issue per field. Effect reports a value that fits no member of a union
- * once per member, and `optional`/`NullOr` fields are unions with `undefined` and
- * `null`: those two say nothing useful, so the field's other issue stands for it.
- */
-const onePerField = (issues: ReadonlyArray<DecodeIssue>): ReadonlyArray<DecodeIssue> => {
-  const absent = (issue: DecodeIssue) => /^Expected (undefined|null), actual /.test(issue.message)
-  const byPath = new Map<string, DecodeIssue>()
-  for (const issue of issues) {
-    const key = JSON.stringify(issuePath(issue.path))
-    const seen = byPath.get(key)
-    if (seen === undefined || (absent(seen) && !absent(issue))) byPath.set(key, issue)
-  }
-  return [...byPath.values()]
-}
 
 const fromFramework = (failure: FrameworkFailure, method: string) => {
   switch (failure._tag) {

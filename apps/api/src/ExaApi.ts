@@ -12,19 +12,21 @@ import { ExaBadRequest, ExaInternalError, ExaNotFound } from "./ExaErrors.js"
 
 export const EXA_DEFAULT_PAGE_SIZE = 25
 
-// Described on the string side too, which is what a query parameter documents.
-const limitDescription = `The number of results to return, 1 to 200 (default ${EXA_DEFAULT_PAGE_SIZE}). Herald returns at most 100 per page; follow \`nextCursor\` for the rest.`
+// Request fields are described on their property signatures, not their schemas:
+// the documentation is the same, and decode errors then say "Expected string"
+// rather than quoting the description.
 
-export const ExaLimit = Schema.compose(
-  Schema.String.annotations({ description: limitDescription }),
-  Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 200))
-).annotations({ description: limitDescription })
+export const ExaLimit = Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 200))
+
+const limit = Schema.optional(ExaLimit).annotations({
+  description: `The number of results to return, 1 to 200 (default ${EXA_DEFAULT_PAGE_SIZE}). Herald returns at most 100 per page; follow \`nextCursor\` for the rest.`
+})
+
+const cursor = Schema.optional(Schema.String).annotations({ description: "The cursor to paginate through the results." })
 
 /** Exa allows pages of up to 200; Herald serves at most its own maximum, and `hasMore` says there is more. */
 export const pageSize = (limit: number | undefined): number =>
   Math.min(limit ?? EXA_DEFAULT_PAGE_SIZE, Webhooks.MAX_PAGE_SIZE)
-
-const Cursor = Schema.String.annotations({ description: "The cursor to paginate through the results." })
 
 export const ExaEventType = Schema.String.annotations({
   identifier: "ExaEventType",
@@ -32,9 +34,10 @@ export const ExaEventType = Schema.String.annotations({
   examples: ["webset.created"]
 })
 
-const Metadata = Schema.Record({ key: Schema.String, value: Schema.String }).annotations({
-  description: "Set of key-value pairs you want to associate with this object (values up to 1000 characters)."
-})
+const Metadata = Schema.Record({ key: Schema.String, value: Schema.String })
+
+const metadataDescription =
+  "Set of key-value pairs you want to associate with this object (values up to 1000 characters)."
 
 export const ExaWebhook = Schema.Struct({
   id: Schema.String.annotations({ description: "The unique identifier for the webhook." }),
@@ -47,21 +50,23 @@ export const ExaWebhook = Schema.Struct({
   secret: Schema.NullOr(Schema.String).annotations({
     description: "The secret to verify the webhook signature. Only returned on Webhook creation."
   }),
-  metadata: Metadata,
+  metadata: Schema.propertySignature(Metadata).annotations({ description: metadataDescription }),
   createdAt: Schema.String.annotations({ description: "The date and time the webhook was created." }),
   updatedAt: Schema.String.annotations({ description: "The date and time the webhook was last updated." })
 }).annotations({ identifier: "ExaWebhook", description: "Webhook" })
 
 export const CreateWebhookParameters = Schema.Struct({
-  events: Schema.Array(ExaEventType).annotations({ description: "The events to trigger the webhook (1 to 19)." }),
-  url: Schema.String.annotations({ description: "The URL to send the webhook to." }),
-  metadata: Schema.optional(Metadata)
+  events: Schema.propertySignature(Schema.Array(ExaEventType)).annotations({
+    description: "The events to trigger the webhook (1 to 19)."
+  }),
+  url: Schema.propertySignature(Schema.String).annotations({ description: "The URL to send the webhook to." }),
+  metadata: Schema.optional(Metadata).annotations({ description: metadataDescription })
 }).annotations({ identifier: "ExaCreateWebhookParameters" })
 
 export const UpdateWebhookParameters = Schema.Struct({
-  events: Schema.optional(Schema.Array(ExaEventType).annotations({ description: "The events to trigger the webhook." })),
-  url: Schema.optional(Schema.String.annotations({ description: "The URL to send the webhook to." })),
-  metadata: Schema.optional(Metadata)
+  events: Schema.optional(Schema.Array(ExaEventType)).annotations({ description: "The events to trigger the webhook." }),
+  url: Schema.optional(Schema.String).annotations({ description: "The URL to send the webhook to." }),
+  metadata: Schema.optional(Metadata).annotations({ description: metadataDescription })
 }).annotations({ identifier: "ExaUpdateWebhookParameters" })
 
 const page = <A, I, R>(item: Schema.Schema<A, I, R>, identifier: string, description: string) =>
@@ -127,7 +132,7 @@ export class ExaWebhooks extends HttpApiGroup.make("exaWebhooks")
   )
   .add(
     HttpApiEndpoint.get("list", "/websets/v0/webhooks")
-      .setUrlParams(Schema.Struct({ cursor: Schema.optional(Cursor), limit: Schema.optional(ExaLimit) }))
+      .setUrlParams(Schema.Struct({ cursor, limit }))
       .addSuccess(ListWebhooksResponse)
       .annotate(OpenApi.Summary, "List webhooks")
   )
@@ -151,12 +156,12 @@ export class ExaWebhooks extends HttpApiGroup.make("exaWebhooks")
   .add(
     HttpApiEndpoint.get("listAttempts")`/websets/v0/webhooks/${id}/attempts`
       .setUrlParams(Schema.Struct({
-        cursor: Schema.optional(Cursor),
-        limit: Schema.optional(ExaLimit),
-        eventType: Schema.optional(ExaEventType.annotations({ description: "The type of event to filter by." })),
-        successful: Schema.optional(Schema.BooleanFromString.annotations({
-          description: "Filter attempts by their success status."
-        }))
+        cursor,
+        limit,
+        eventType: Schema.optional(ExaEventType).annotations({ description: "The type of event to filter by." }),
+        successful: Schema.optional(Schema.BooleanFromString).annotations({
+          description: "Filter attempts by their success status (`true` or `false`)."
+        })
       }))
       .addSuccess(ListWebhookAttemptsResponse)
       .annotate(OpenApi.Summary, "List webhook attempts")
@@ -173,17 +178,17 @@ export class ExaEvents extends HttpApiGroup.make("exaEvents")
   .add(
     HttpApiEndpoint.get("list", "/websets/v0/events")
       .setUrlParams(Schema.Struct({
-        cursor: Schema.optional(Cursor),
-        limit: Schema.optional(ExaLimit),
+        cursor,
+        limit,
         types: Schema.optional(Schema.Array(ExaEventType)).annotations({
           description: "The types of events to filter by (repeat the parameter for several)."
         }),
-        createdAfter: Schema.optional(Schema.Date.annotations({
+        createdAfter: Schema.optional(Schema.Date).annotations({
           description: "ISO 8601: only events created at or after this time."
-        })),
-        createdBefore: Schema.optional(Schema.Date.annotations({
+        }),
+        createdBefore: Schema.optional(Schema.Date).annotations({
           description: "ISO 8601: only events created before this time."
-        }))
+        })
       }))
       .addSuccess(ListEventsResponse)
       .annotate(OpenApi.Summary, "List all Events")

@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto"
 import { HttpApiSchema } from "@effect/platform"
 import type { Errors } from "@herald/core"
 import { Effect, Schema } from "effect"
-import { describeIssues, type ErrorResponder, type FrameworkFailure, issuePath } from "./FrameworkFailure.js"
+import { describeIssues, type ErrorResponder, type FrameworkFailure, issuePath, onePerField } from "./FrameworkFailure.js"
 
 /** The machine-readable codes Herald sends. */
 export type ExaTag =
@@ -86,10 +86,12 @@ const hasBody = (method: string) => method === "POST" || method === "PATCH" || m
 
 const fromFramework = (failure: FrameworkFailure, method: string) => {
   switch (failure._tag) {
-    case "Decode":
-      return badRequest(describeIssues(failure.issues), hasBody(method) ? "INVALID_REQUEST_BODY" : "INVALID_REQUEST", {
-        issues: failure.issues.map((issue) => ({ path: issuePath(issue.path), message: issue.message }))
+    case "Decode": {
+      const issues = onePerField(failure.issues)
+      return badRequest(describeIssues(issues), hasBody(method) ? "INVALID_REQUEST_BODY" : "INVALID_REQUEST", {
+        issues: issues.map((issue) => ({ path: issuePath(issue.path), message: issue.message }))
       })
+    }
     case "RouteNotFound":
       return notFound("No such endpoint")
     case "BodyNotJson":

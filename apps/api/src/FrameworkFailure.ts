@@ -59,6 +59,22 @@ export const classify = (error: unknown): FrameworkFailure | undefined => {
 export const issuePath = (path: ReadonlyArray<PropertyKey>): Array<string | number> =>
   path.map((part) => typeof part === "number" ? part : String(part))
 
+/**
+ * One issue per field. Effect reports a value that fits no member of a union
+ * once per member, and `optional`/`NullOr` fields are unions with `undefined` and
+ * `null`: those two say nothing useful, so the field's other issue stands for it.
+ */
+export const onePerField = (issues: ReadonlyArray<DecodeIssue>): ReadonlyArray<DecodeIssue> => {
+  const absent = (issue: DecodeIssue) => /^Expected (undefined|null), actual /.test(issue.message)
+  const byPath = new Map<string, DecodeIssue>()
+  for (const issue of issues) {
+    const key = JSON.stringify(issuePath(issue.path))
+    const seen = byPath.get(key)
+    if (seen === undefined || (absent(seen) && !absent(issue))) byPath.set(key, issue)
+  }
+  return [...byPath.values()]
+}
+
 const describeIssue = (issue: DecodeIssue): string =>
   issue.path.length === 0 ? issue.message : `${issue.path.map(String).join(".")}: ${issue.message}`
 

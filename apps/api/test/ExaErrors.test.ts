@@ -83,6 +83,13 @@ describe("Exa profile over HTTP", () => {
     expect(result.body.error).toBe("unknown event type \"nope\"")
   })
 
+  it("reports each invalid field once", async () => {
+    // `limit` is optional, i.e. a union with undefined: Effect reports both members.
+    const result = await call("GET", "/websets/v0/webhooks?limit=5&limit=6")
+    expectExaError(result, 400, "INVALID_REQUEST")
+    expect(result.body.details.issues).toEqual([{ path: ["limit"], message: expect.stringContaining("Expected string") }])
+  })
+
   it("malformed JSON is a 400", async () => {
     expectExaError(await call("POST", "/websets/v0/webhooks", { body: "{\"url\": " }), 400, "INVALID_REQUEST_BODY")
   })

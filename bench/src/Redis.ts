@@ -132,3 +132,29 @@ export const memoryByFamily = async (
   } while (cursor !== "0")
   return families
 }
+
+/** Zeroes the server's command counters (`INFO commandstats`). */
+export const resetCommandStats = async (client: IORedis): Promise<void> => {
+  await client.config("RESETSTAT")
+}
+
+/**
+ * Calls per command since the last reset, from `INFO commandstats`, commands run
+ * inside scripts included (they are counted under their own names as well as
+ * the script's `evalsha`).
+ */
+export const commandStats = async (client: IORedis): Promise<Map<string, number>> => {
+  const info = await client.info("commandstats")
+  const calls = new Map<string, number>()
+  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls.set(match[1]!, Number(match[2]))
+  return calls
+}
+
+/** Calls per delivery, busiest first, without the bench's own INFO/CONFIG calls. */
+export const perDelivery = (calls: ReadonlyMap<string, number>, deliveries: number): Record<string, number> =>
+  Object.fromEntries(
+    [...calls.entries()]
+      .filter(([name]) => name !== "info" && name !== "config|resetstat" && name !== "config")
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, count]) => [name, Math.round((count / deliveries) * 100) / 100])
+  )

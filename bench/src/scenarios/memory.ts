@@ -18,7 +18,7 @@ import { smallBacklog } from "../Config.js"
 import { QUEUE_NAME, QUEUE_PREFIX } from "../Herald.js"
 import { cpuMeter, round, rssSampler } from "../Proc.js"
 import { publisher } from "../Publisher.js"
-import { memoryByFamily, usedMemory } from "../Redis.js"
+import { commandStats, memoryByFamily, perDelivery, resetCommandStats, usedMemory } from "../Redis.js"
 import { row, type Row } from "../Report.js"
 import { percentile } from "../Stats.js"
 import { type Context, drainRate, integrity, type ScenarioResult, withHerald } from "./Context.js"
@@ -65,7 +65,7 @@ const measureBacklog = (context: Context, backlog: number) =>
         const earlier = beforeFamilies.get(name) ?? { bytes: 0, keys: 0 }
         grown[name] = { keys: keys - earlier.keys, bytesPerDelivery: round((bytes - earlier.bytes) / backlog, 1) }
       }
-      const perDelivery = (after - before) / backlog
+      const totalPerDelivery = (after - before) / backlog
       const payload = grown[PAYLOAD_FAMILY]?.bytesPerDelivery ?? 0
       const queue = Object.entries(grown)
         .filter(([name]) => name.startsWith("queue:"))
@@ -73,20 +73,22 @@ const measureBacklog = (context: Context, backlog: number) =>
 
       context.log(`memory: draining ${backlog + WARMUP_EVENTS} deliveries`)
       receiver.reset(stack.webhook.secret)
+      await resetCommandStats(context.redis.client)
       const worker = await stack.startWorker()
       const sample = rssSampler(worker.pid)
       const meter = cpuMeter({ worker: worker.pid, redis: context.redis.pid, receiver: receiver.child.pid })
       await receiver.waitFor(backlog + WARMUP_EVENTS, 900_000)
       const cpu = meter()
       const rss = sample()
+      const commands = perDelivery(await commandStats(context.redis.client), backlog + WARMUP_EVENTS)
       const stats = await receiver.stats()
       return {
         backlog,
         usedMemoryBefore: before,
         usedMemoryAfter: after,
-        bytesPerDelivery: round(perDelivery, 1),
+        bytesPerDelivery: round(totalPerDelivery, 1),
         payloadBytesPerDelivery: payload,
-        beyondPayloadBytesPerDelivery: round(perDelivery - payload, 1),
+        beyondPayloadBytesPerDelivery: round(totalPerDelivery - payload, 1),
         queueBytesPerDelivery: round(queue, 1),
         byFamily: grown,
         publishedPerSecond: round((backlog * 1000) / (published.finishedMs - published.startedMs)),
@@ -101,6 +103,7 @@ const measureBacklog = (context: Context, backlog: number) =>
           perSecond: rss.filter((_, i) => i % 5 === 0).map((bytes) => round(bytes / MB))
         },
         cpuCores: cpu.cores,
+        redisCallsPerDelivery: commands,
         receiver: integrity(stats)
       }
     } finally {

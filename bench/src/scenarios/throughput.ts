@@ -11,6 +11,7 @@
  */
 import { cpuMeter, round } from "../Proc.js"
 import { publisher } from "../Publisher.js"
+import { commandStats, perDelivery, resetCommandStats } from "../Redis.js"
 import { row } from "../Report.js"
 import { summarize } from "../Stats.js"
 import { type Context, integrity, type ScenarioResult, sustainedRate, withHerald } from "./Context.js"
@@ -28,6 +29,7 @@ export const run = (context: Context): Promise<ScenarioResult> =>
       receiver.reset(stack.webhook.secret)
 
       context.log(`end-to-end: ${config.events} events through the API`)
+      await resetCommandStats(context.redis.client)
       const meter = cpuMeter({
         api: stack.api.child.pid,
         worker: stack.worker?.pid ?? -1,
@@ -38,6 +40,7 @@ export const run = (context: Context): Promise<ScenarioResult> =>
       const published = await load.closedLoop(config.events, config.publishConnections, WARMUP_EVENTS)
       const lastAt = await receiver.waitFor(config.events - published.errors, 600_000)
       const cpu = meter()
+      const commands = perDelivery(await commandStats(context.redis.client), config.events)
       const stats = await receiver.stats()
 
       const overall = (stats.count * 1000) / (lastAt - published.startedMs)
@@ -51,7 +54,7 @@ export const run = (context: Context): Promise<ScenarioResult> =>
         rows: [
           row({
             scenario: "end-to-end",
-            metric: "deliveries/s sustained vs naive worker",
+            metric: "deliveries/s sustained (publish + deliver)",
             unit: "/s",
             herald: sustained,
             ...(naive === undefined ? {} : { baseline: { name: "naive", value: naive } }),
@@ -88,6 +91,8 @@ export const run = (context: Context): Promise<ScenarioResult> =>
           publishLatencyMs: summarize(published.latenciesMs),
           deliveryLatencyMs: summarize(stats.latenciesMs),
           cpuCores: cpu.cores,
+          // Publish and delivery together: every Redis call the API and the worker made, per event.
+          redisCallsPerDelivery: commands,
           receiver: integrity(stats)
         }
       }

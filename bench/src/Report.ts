@@ -66,7 +66,7 @@ const formatTarget = (row: Row): string => {
 const verdict = (row: Row): string => (row.pass === undefined ? "" : row.pass ? "PASS" : "FAIL")
 
 export const tableLines = (rows: ReadonlyArray<Row>): Array<string> => {
-  const header = ["scenario", "metric", "Herald", "baseline", "ratio", "target", "result"]
+  const header = ["scenario", "metric", "Herald", "baseline", "ratio", "target", "result", "note"]
   const cells = rows.map((row) => [
     row.scenario,
     row.metric,
@@ -74,7 +74,8 @@ export const tableLines = (rows: ReadonlyArray<Row>): Array<string> => {
     row.baseline === undefined ? "" : `${formatNumber(row.baseline.value)} (${row.baseline.name})`,
     row.ratio === undefined ? "" : `${formatNumber(row.ratio)}x`,
     formatTarget(row),
-    verdict(row)
+    verdict(row),
+    row.note ?? ""
   ])
   const widths = header.map((title, i) => Math.max(title.length, ...cells.map((cell) => cell[i]!.length)))
   const line = (cols: ReadonlyArray<string>) => cols.map((col, i) => col.padEnd(widths[i]!)).join("  ").trimEnd()
@@ -83,11 +84,11 @@ export const tableLines = (rows: ReadonlyArray<Row>): Array<string> => {
 
 /** The same table as Markdown, for BENCHMARKS.md. */
 export const markdownLines = (rows: ReadonlyArray<Row>): Array<string> => [
-  "| scenario | metric | Herald | baseline (same run) | ratio | target | result |",
-  "| --- | --- | ---: | ---: | ---: | --- | --- |",
+  "| scenario | metric | Herald | baseline (same run) | ratio | target | result | note |",
+  "| --- | --- | ---: | ---: | ---: | --- | --- | --- |",
   ...rows.map((row) =>
     `| ${row.scenario} | ${row.metric} | ${formatNumber(row.herald)} ${row.unit} | ${
       row.baseline === undefined ? "" : `${formatNumber(row.baseline.value)} (${row.baseline.name})`
-    } | ${row.ratio === undefined ? "" : `${formatNumber(row.ratio)}x`} | ${formatTarget(row)} | ${verdict(row)} |`
+    } | ${row.ratio === undefined ? "" : `${formatNumber(row.ratio)}x`} | ${formatTarget(row)} | ${verdict(row)} | ${row.note ?? ""} |`
   )
 ]

@@ -89,8 +89,8 @@ export const run = async (context: Context): Promise<ScenarioResult> => {
 
   return {
     rows: [
-      row({ scenario: "baselines", metric: "no-op BullMQ worker", unit: "jobs/s", herald: noopRate, note: "baseline itself" }),
-      row({ scenario: "baselines", metric: "naive webhook worker", unit: "deliveries/s", herald: naiveRate, note: "baseline itself" })
+      row({ scenario: "baselines", metric: "no-op BullMQ worker", unit: "jobs/s", herald: noopRate }),
+      row({ scenario: "baselines", metric: "naive webhook worker", unit: "deliveries/s", herald: naiveRate })
     ],
     details: {
       jobs: count,

@@ -7,11 +7,13 @@ import { Console, Effect, Layer, Redacted } from "effect"
 
 export const DEFAULT_TEAMSPACE = "default" as Ids.TeamspaceId
 
-export const layer = (seeds: ReadonlyArray<readonly [Redacted.Redacted<string>, Ids.TeamspaceId]>) =>
+export const layer = (seeds: ReadonlyArray<ApiKeys.SeedKey>) =>
   Layer.effectDiscard(Effect.gen(function*() {
     const apiKeys = yield* ApiKeys.ApiKeys
     if (seeds.length > 0) {
-      for (const [key, teamspace] of seeds) yield* apiKeys.register(key, teamspace, { label: "HERALD_API_KEYS" })
+      for (const [key, teamspace, scopes] of seeds) {
+        yield* apiKeys.register(key, teamspace, { label: "HERALD_API_KEYS", ...(scopes === undefined ? {} : { scopes }) })
+      }
       yield* Effect.logInfo(`${seeds.length} API key(s) loaded from HERALD_API_KEYS`)
       return
     }

@@ -2,8 +2,8 @@
  * One Herald process: the chosen ports, the core services over them, and the
  * parts its role runs (the HTTP API, the delivery worker, or both).
  */
-import { Herald, type Ids, type UrlPolicy } from "@herald/core"
-import { Layer, type Redacted } from "effect"
+import { type ApiKeys, Herald, type UrlPolicy } from "@herald/core"
+import { Layer } from "effect"
 import * as ApiKeySeed from "./ApiKeySeed.js"
 import * as HttpServer from "./HttpServer.js"
 
@@ -11,7 +11,7 @@ export type Role = "all" | "api" | "worker"
 
 export interface Options<E> {
   readonly listen: HttpServer.ListenOptions
-  readonly apiKeys: ReadonlyArray<readonly [Redacted.Redacted<string>, Ids.TeamspaceId]>
+  readonly apiKeys: ReadonlyArray<ApiKeys.SeedKey>
   readonly settings: Herald.Settings
   readonly ports: Layer.Layer<Herald.Ports, E, UrlPolicy.UrlPolicy>
 }

@@ -1,10 +1,12 @@
 /**
- * API keys: issue, authenticate, revoke. Only the SHA-256 hash is stored; the key
- * itself is shown once, when it is made.
+ * API keys: issue, authenticate, list, revoke. Only the SHA-256 hash is stored;
+ * the key itself is shown once, when it is made, and is named afterwards by its
+ * id (`ApiKeyStore.keyId`). Each key is bound to one teamspace and carries
+ * scopes, which the HTTP app enforces per route.
  */
 import { createHash, randomBytes } from "node:crypto"
 import { Clock, Config, ConfigError, Effect, Either, Option, Redacted, Schema } from "effect"
-import { ApiKey, ApiKeyStore, type Scope } from "./ApiKeyStore.js"
+import { ApiKey, ApiKeyStore, Scope } from "./ApiKeyStore.js"
 import { Unauthenticated } from "./Errors.js"
 import { TeamspaceId } from "./Ids.js"
 
@@ -58,38 +60,80 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("@herald/core/ApiKeys", {
 
     const revoke = (key: Redacted.Redacted<string>) => store.remove(hashKey(Redacted.value(key)))
 
-    return { register, issue, authenticate, revoke } as const
+    /** A teamspace's keys (hashes and metadata, never the keys), oldest first. */
+    const list = (teamspace: TeamspaceId) => store.list(teamspace)
+
+    /** Revokes the key with this id; the revoked key, or None if there is none. */
+    const revokeById = (id: string) =>
+      store.findById(id).pipe(
+        Effect.flatMap(Option.match({
+          onNone: () => Effect.succeedNone,
+          onSome: (key) => Effect.map(store.remove(key.hash), (removed) => removed ? Option.some(key) : Option.none())
+        }))
+      )
+
+    return { register, issue, authenticate, revoke, list, findById: store.findById, revokeById } as const
   })
 }) {}
 
 const isTeamspace = Schema.is(TeamspaceId)
+const isScope = Schema.is(Scope)
 
-type SeedKeys = ReadonlyArray<readonly [Redacted.Redacted<string>, TeamspaceId]>
+/** Parses `read,events:publish` (or `+`-separated): at least one scope, each known, none twice. */
+export const parseScopes = (text: string, separator: "," | "+" = ","): Either.Either<ReadonlyArray<Scope>, string> => {
+  const scopes: Array<Scope> = []
+  for (const part of text.split(separator)) {
+    const scope = part.trim()
+    if (!isScope(scope)) return Either.left(`unknown scope ${JSON.stringify(scope)} (scopes: ${allScopes.join(", ")})`)
+    if (!scopes.includes(scope)) scopes.push(scope)
+  }
+  return Either.right(scopes)
+}
 
-/** Parses `key=teamspace,...`; the error never repeats a key. */
+/** A key to accept, its teamspace, and its scopes (every scope when absent). */
+export type SeedKey = readonly [Redacted.Redacted<string>, TeamspaceId, (ReadonlyArray<Scope> | undefined)?]
+
+type SeedKeys = ReadonlyArray<SeedKey>
+
+/**
+ * Parses `key=teamspace,...`, each entry optionally `key=teamspace:scope+scope`;
+ * the error never repeats a key.
+ */
 export const parseSeed = (text: string): Either.Either<SeedKeys, string> => {
-  const pairs: Array<readonly [Redacted.Redacted<string>, TeamspaceId]> = []
+  const seeds: Array<SeedKey> = []
   for (const [index, entry] of text.split(",").entries()) {
     if (entry.trim() === "") continue
     const at = entry.lastIndexOf("=")
     const key = entry.slice(0, at).trim()
-    const teamspace = entry.slice(at + 1).trim()
+    const binding = entry.slice(at + 1).trim()
+    // A teamspace has no colon, so the first one starts the scopes (which have colons of their own).
+    const colon = binding.indexOf(":")
+    const teamspace = colon < 0 ? binding : binding.slice(0, colon)
     if (at <= 0 || key.length < 16 || !isTeamspace(teamspace)) {
-      return Either.left(`entry ${index + 1}: expected key=teamspace with a key of at least 16 characters`)
+      return Either.left(
+        `entry ${index + 1}: expected key=teamspace or key=teamspace:scope+scope with a key of at least 16 characters`
+      )
     }
-    pairs.push([Redacted.make(key), teamspace])
+    if (colon < 0) {
+      seeds.push([Redacted.make(key), teamspace])
+      continue
+    }
+    const scopes = parseScopes(binding.slice(colon + 1), "+")
+    if (Either.isLeft(scopes)) return Either.left(`entry ${index + 1}: ${scopes.left}`)
+    seeds.push([Redacted.make(key), teamspace, scopes.right])
   }
-  return Either.right(pairs)
+  return Either.right(seeds)
 }
 
 /**
- * `HERALD_API_KEYS=key=teamspace,key2=teamspace2`: keys to accept, each bound to
- * one teamspace. Read as a secret, so the value never reaches a log.
+ * `HERALD_API_KEYS=key=teamspace,key2=teamspace2:read+events:publish`: keys to
+ * accept, each bound to one teamspace, with every scope or the ones listed. Read
+ * as a secret, so the value never reaches a log.
  */
 export const seedConfig: Config.Config<SeedKeys> = Config.redacted("HERALD_API_KEYS").pipe(
   Config.withDefault(Redacted.make("")),
   Config.mapOrFail((redacted) =>
     Either.mapLeft(parseSeed(Redacted.value(redacted)), (message) => ConfigError.InvalidData(["HERALD_API_KEYS"], message))
   ),
-  Config.withDescription("API keys to accept: key=teamspace,key2=teamspace2")
+  Config.withDescription("API keys to accept: key=teamspace,key2=teamspace2:scope+scope")
 )

@@ -1,29 +1,88 @@
 /**
  * ApiKeyStore on Redis: `apikey:{hash}` holds the Schema-encoded key.
  * Authentication looks keys up by the hash of what the caller presented, so
- * the hash is the whole key; no index is needed.
+ * that needs no index. Administration does: `apikeys:{teamspace}` is the set of
+ * a teamspace's hashes and `apikey-id:{id}` the hash of the key with that id.
+ *
+ * A key inserted again under another teamspace stays in its old teamspace's set
+ * until that set is next listed, which drops hashes whose key is gone or has
+ * moved; a listing never shows another teamspace's key.
  */
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option } from "effect"
 import { ApiKeyStore } from "@herald/core"
 import * as JsonCodec from "./internal/JsonCodec.js"
+import * as LuaScript from "./internal/LuaScript.js"
 import { execute, RedisClient } from "./RedisClient.js"
 
 const codec = JsonCodec.make(ApiKeyStore.ApiKey)
 
+/** KEYS: record, teamspace set, id. ARGV: json, hash. */
+const insertScript = `
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[2])
+redis.call('SET', KEYS[3], ARGV[2])
+return 1
+`
+
+/** KEYS: record, teamspace set, id. ARGV: hash. 1 if the record existed. */
+const removeScript = `
+local existed = redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[1])
+if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
+return existed
+`
+
 export const make: Effect.Effect<ApiKeyStore.ApiKeyStoreShape, never, RedisClient> = Effect.gen(function*() {
   const { prefix, redis } = yield* RedisClient
-  const key = (hash: string) => `${prefix}apikey:${hash}`
+  const recordKey = (hash: string) => `${prefix}apikey:${hash}`
+  const teamspaceKey = (teamspace: string) => `${prefix}apikeys:${teamspace}`
+  const idKey = (id: string) => `${prefix}apikey-id:${id}`
+  const runInsert = LuaScript.define(redis, "heraldApiKeyInsert", 3, insertScript)
+  const runRemove = LuaScript.define(redis, "heraldApiKeyRemove", 3, removeScript)
+
+  const findByHash = (hash: string) =>
+    execute("GET", () => redis.get(recordKey(hash))).pipe(
+      Effect.flatMap((raw) => raw === null ? Effect.succeedNone : Effect.asSome(codec.decode(raw)))
+    )
+
   return {
     insert: (apiKey) =>
       codec.encode(apiKey).pipe(
-        Effect.flatMap((json) => execute("SET", () => redis.set(key(apiKey.hash), json))),
+        Effect.flatMap((json) =>
+          runInsert([recordKey(apiKey.hash), teamspaceKey(apiKey.teamspace), idKey(apiKey.id)], [json, apiKey.hash])
+        ),
         Effect.asVoid
       ),
-    findByHash: (hash) =>
-      execute("GET", () => redis.get(key(hash))).pipe(
-        Effect.flatMap((raw) => raw === null ? Effect.succeedNone : Effect.asSome(codec.decode(raw)))
+    findByHash,
+    findById: (id) =>
+      execute("GET", () => redis.get(idKey(id))).pipe(
+        Effect.flatMap((hash) => hash === null ? Effect.succeedNone : findByHash(hash)),
+        // The index may outlive a key moved under the same id by a (theoretical) hash-prefix collision.
+        Effect.map(Option.filter((key) => key.id === id))
       ),
-    remove: (hash) => Effect.map(execute("DEL", () => redis.del(key(hash))), (n) => n > 0)
+    list: (teamspace) =>
+      Effect.gen(function*() {
+        const hashes = yield* execute("SMEMBERS", () => redis.smembers(teamspaceKey(teamspace)))
+        if (hashes.length === 0) return []
+        const raws = yield* execute("MGET", () => redis.mget(hashes.map(recordKey)))
+        const keys: Array<ApiKeyStore.ApiKey> = []
+        const stale: Array<string> = []
+        for (const [index, raw] of raws.entries()) {
+          const key = raw === null ? undefined : yield* codec.decode(raw)
+          if (key !== undefined && key.teamspace === teamspace) keys.push(key)
+          else stale.push(hashes[index]!)
+        }
+        if (stale.length > 0) yield* execute("SREM", () => redis.srem(teamspaceKey(teamspace), ...stale))
+        return keys.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      }),
+    remove: (hash) =>
+      Effect.gen(function*() {
+        const existing = yield* findByHash(hash)
+        if (Option.isNone(existing)) return false
+        const key = existing.value
+        const removed = yield* runRemove([recordKey(hash), teamspaceKey(key.teamspace), idKey(key.id)], [hash])
+        return Number(removed) > 0
+      })
   }
 })
 

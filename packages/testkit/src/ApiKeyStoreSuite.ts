@@ -1,6 +1,7 @@
 /**
- * Conformance suite for `ApiKeyStore` adapters: keys by hash. Port-only, fresh
- * layer per test, random hashes (see `SubscriptionStoreSuite`).
+ * Conformance suite for `ApiKeyStore` adapters: keys by hash, by id, and per
+ * teamspace. Port-only, fresh layer per test, random hashes and teamspaces (see
+ * `SubscriptionStoreSuite`).
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, type Layer, Option } from "effect"
@@ -55,6 +56,67 @@ export const suite = (name: string, layer: Layer.Layer<ApiKeyStore.ApiKeyStore, 
         expect(yield* store.remove(key.hash)).toBe(false)
         expect(Option.isNone(yield* store.findByHash(key.hash))).toBe(true)
         expect(Option.isSome(yield* store.findByHash(kept.hash))).toBe(true)
+      })
+    )
+
+    test(
+      "findById finds a key by the first 12 hex digits of its hash; an unknown id is None",
+      Effect.gen(function*() {
+        const store = yield* ApiKeyStore.ApiKeyStore
+        const key = Fixtures.apiKey({ teamspace: Fixtures.teamspace() })
+        yield* store.insert(key)
+        expect(key.id).toBe(key.hash.slice(0, 12))
+        expect(Option.map(yield* store.findById(key.id), snapshot)).toEqual(Option.some(snapshot(key)))
+        expect(Option.isNone(yield* store.findById(Fixtures.apiKey({ teamspace: key.teamspace }).id))).toBe(true)
+      })
+    )
+
+    test(
+      "list returns a teamspace's keys, oldest first, and no other teamspace's",
+      Effect.gen(function*() {
+        const store = yield* ApiKeyStore.ApiKeyStore
+        const teamspace = Fixtures.teamspace()
+        const other = Fixtures.teamspace()
+        const newer = Fixtures.apiKey({ teamspace, createdAt: Fixtures.baseTime + 2_000 })
+        const older = Fixtures.apiKey({ teamspace, createdAt: Fixtures.baseTime + 1_000 })
+        yield* store.insert(newer)
+        yield* store.insert(older)
+        yield* store.insert(Fixtures.apiKey({ teamspace: other }))
+        expect((yield* store.list(teamspace)).map(snapshot)).toEqual([snapshot(older), snapshot(newer)])
+        expect(yield* store.list(Fixtures.teamspace())).toEqual([])
+      })
+    )
+
+    test(
+      "a removed key leaves the listing and can no longer be found by id",
+      Effect.gen(function*() {
+        const store = yield* ApiKeyStore.ApiKeyStore
+        const teamspace = Fixtures.teamspace()
+        const key = Fixtures.apiKey({ teamspace })
+        const kept = Fixtures.apiKey({ teamspace })
+        yield* store.insert(key)
+        yield* store.insert(kept)
+        expect(yield* store.remove(key.hash)).toBe(true)
+        expect((yield* store.list(teamspace)).map((listed) => listed.hash)).toEqual([kept.hash])
+        expect(Option.isNone(yield* store.findById(key.id))).toBe(true)
+        expect(Option.isSome(yield* store.findById(kept.id))).toBe(true)
+      })
+    )
+
+    test(
+      "inserting a key again replaces it, under its new teamspace only",
+      Effect.gen(function*() {
+        const store = yield* ApiKeyStore.ApiKeyStore
+        const first = Fixtures.teamspace()
+        const second = Fixtures.teamspace()
+        const key = Fixtures.apiKey({ teamspace: first })
+        yield* store.insert(key)
+        const moved = new ApiKeyStore.ApiKey({ ...key, teamspace: second, scopes: ["read"], label: "moved" })
+        yield* store.insert(moved)
+        expect(yield* store.list(first)).toEqual([])
+        expect((yield* store.list(second)).map(snapshot)).toEqual([snapshot(moved)])
+        expect(Option.map(yield* store.findByHash(key.hash), snapshot)).toEqual(Option.some(snapshot(moved)))
+        expect(Option.map(yield* store.findById(key.id), snapshot)).toEqual(Option.some(snapshot(moved)))
       })
     )
   })

@@ -124,13 +124,17 @@ export const job = (options: {
     attempt: options.attempt ?? 1
   })
 
-export const apiKey = (options: { readonly teamspace: Ids.TeamspaceId; readonly label?: string }): ApiKeyStore.ApiKey =>
+export const apiKey = (options: {
+  readonly teamspace: Ids.TeamspaceId
+  readonly label?: string
+  readonly createdAt?: number
+}): ApiKeyStore.ApiKey =>
   new ApiKeyStore.ApiKey({
     hash: randomBytes(32).toString("hex"),
     teamspace: options.teamspace,
     scopes: ["webhooks:write", "read"],
     label: options.label ?? "test key",
-    createdAt: baseTime
+    createdAt: options.createdAt ?? baseTime
   })
 
 /**

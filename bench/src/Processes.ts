@@ -15,6 +15,8 @@ export interface Child {
   readonly logFile: string
   readonly process: ChildProcess
   readonly exited: () => boolean
+  /** `code=…/signal=…` once exited. */
+  readonly exitStatus: () => string | undefined
   /** Resolves once `text` appears in the log; rejects if the process exits first or after `timeoutMs`. */
   readonly waitForLog: (text: string, timeoutMs?: number) => Promise<void>
   /** The last `chars` characters of the log. */
@@ -113,6 +115,7 @@ export const spawnNode = (options: SpawnOptions): Child => {
     logFile,
     process: child,
     exited: () => status !== undefined,
+    exitStatus: () => status,
     waitForLog,
     tail,
     stop

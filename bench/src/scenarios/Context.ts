@@ -57,7 +57,7 @@ export const withHerald = async <A>(
     if (options.worker) worker = await Herald.startWorker(heraldOpts)
     const webhook = await client.createWebhook(context.receiver.url("e2e"))
     context.receiver.reset(webhook.secret)
-    return await body({
+    const result = await body({
       api,
       worker,
       webhook,
@@ -67,6 +67,13 @@ export const withHerald = async <A>(
         return worker
       }
     })
+    // A process that died mid-scenario (a crash, or killed from outside) makes its figures meaningless.
+    for (const child of [api.child, worker]) {
+      if (child?.exited() === true) {
+        throw new Error(`${child.name} exited during the scenario (${child.exitStatus()}); its log: ${child.logFile}\n${child.tail(2_000)}`)
+      }
+    }
+    return result
   } finally {
     await client.close()
     await Promise.all([api.child.stop(), worker?.stop()])

@@ -13,6 +13,7 @@ import * as DeliverySettings from "./DeliverySettings.js"
 import * as Dispatcher from "./Dispatcher.js"
 import type * as EventStore from "./EventStore.js"
 import type * as HealthStore from "./HealthStore.js"
+import type * as IdempotencyStore from "./IdempotencyStore.js"
 import * as EndpointHealth from "./EndpointHealth.js"
 import * as EventType from "./EventType.js"
 import * as FanOut from "./FanOut.js"
@@ -50,6 +51,7 @@ export type Ports =
   | HealthStore.HealthStore
   | SequenceStore.SequenceStore
   | RateLimiter.RateLimiter
+  | IdempotencyStore.IdempotencyStore
   | Transport.Transport
 
 /** The settings, from the environment (each variable validated and named on error). */

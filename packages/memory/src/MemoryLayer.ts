@@ -10,6 +10,7 @@ import type {
   DeliveryQueue,
   EventStore,
   HealthStore,
+  IdempotencyStore,
   RateLimiter,
   SequenceStore,
   SubscriptionStore
@@ -19,6 +20,7 @@ import * as MemoryAttemptLog from "./MemoryAttemptLog.js"
 import * as MemoryDeliveryQueue from "./MemoryDeliveryQueue.js"
 import * as MemoryEventStore from "./MemoryEventStore.js"
 import * as MemoryHealthStore from "./MemoryHealthStore.js"
+import * as MemoryIdempotencyStore from "./MemoryIdempotencyStore.js"
 import * as MemoryRateLimiter from "./MemoryRateLimiter.js"
 import * as MemorySequenceStore from "./MemorySequenceStore.js"
 import * as MemorySubscriptionStore from "./MemorySubscriptionStore.js"
@@ -31,6 +33,7 @@ export const layer: Layer.Layer<
   | HealthStore.HealthStore
   | SequenceStore.SequenceStore
   | RateLimiter.RateLimiter
+  | IdempotencyStore.IdempotencyStore
   | DeliveryQueue.DeliveryQueue
   | MemoryDeliveryQueue.MemoryDeliveryQueue
 > = Layer.mergeAll(
@@ -41,5 +44,6 @@ export const layer: Layer.Layer<
   MemoryHealthStore.layer,
   MemorySequenceStore.layer,
   MemoryRateLimiter.layer,
+  MemoryIdempotencyStore.layer,
   MemoryDeliveryQueue.layer
 )

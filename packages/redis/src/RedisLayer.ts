@@ -4,12 +4,22 @@
  * `RedisClient.layerConfig`) to it.
  */
 import { type ConfigError, Effect, Layer } from "effect"
-import type { ApiKeyStore, AttemptLog, EventStore, HealthStore, RateLimiter, SequenceStore, SubscriptionStore } from "@herald/core"
+import type {
+  ApiKeyStore,
+  AttemptLog,
+  EventStore,
+  HealthStore,
+  IdempotencyStore,
+  RateLimiter,
+  SequenceStore,
+  SubscriptionStore
+} from "@herald/core"
 import * as RedisApiKeyStore from "./RedisApiKeyStore.js"
 import * as RedisAttemptLog from "./RedisAttemptLog.js"
 import type { RedisClient } from "./RedisClient.js"
 import * as RedisEventStore from "./RedisEventStore.js"
 import * as RedisHealthStore from "./RedisHealthStore.js"
+import * as RedisIdempotencyStore from "./RedisIdempotencyStore.js"
 import * as RedisRateLimiter from "./RedisRateLimiter.js"
 import * as RedisSequenceStore from "./RedisSequenceStore.js"
 import * as RedisSubscriptionStore from "./RedisSubscriptionStore.js"
@@ -23,6 +33,7 @@ export type Stores =
   | HealthStore.HealthStore
   | SequenceStore.SequenceStore
   | RateLimiter.RateLimiter
+  | IdempotencyStore.IdempotencyStore
 
 export type Options = Retention.Options
 
@@ -34,7 +45,8 @@ export const layer = (options?: Options): Layer.Layer<Stores, never, RedisClient
     RedisApiKeyStore.layer,
     RedisHealthStore.layer(options),
     RedisSequenceStore.layer(options),
-    RedisRateLimiter.layer
+    RedisRateLimiter.layer,
+    RedisIdempotencyStore.layer
   )
 
 /** Retention from `HERALD_RETENTION` (default 30 days). */

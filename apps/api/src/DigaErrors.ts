@@ -7,7 +7,14 @@
 import { HttpApiSchema } from "@effect/platform"
 import type { Errors } from "@herald/core"
 import { Effect, Schema } from "effect"
-import { type DecodeIssue, type ErrorResponder, type FrameworkFailure, issuePath, onePerField } from "./FrameworkFailure.js"
+import {
+  type DecodeIssue,
+  describeIdempotencyFailure,
+  type ErrorResponder,
+  type FrameworkFailure,
+  issuePath,
+  onePerField
+} from "./FrameworkFailure.js"
 
 export const ValidationError = Schema.Struct({
   loc: Schema.Array(Schema.Union(Schema.String, Schema.Number)).annotations({
@@ -50,6 +57,12 @@ export class DigaNotFound extends make<DigaNotFound>()(
   404,
   ["WEBHOOK_NOT_FOUND", "NOT_FOUND"],
   "Not Found"
+) {}
+export class DigaConflict extends make<DigaConflict>()(
+  "DigaConflict",
+  409,
+  ["IDEMPOTENCY_KEY_IN_USE"],
+  "Conflict - a request with this Idempotency-Key is still in progress"
 ) {}
 export class DigaInternalError extends make<DigaInternalError>()(
   "DigaInternalError",
@@ -120,6 +133,9 @@ const fromDecodeIssue = (issue: DecodeIssue, method: string): ValidationError =>
   type: issueType(issue)
 })
 
+/** Where an `Idempotency-Key` problem is, in FastAPI's words. */
+const IDEMPOTENCY_KEY_LOC = ["header", "idempotency-key"]
+
 const fromFramework = (failure: FrameworkFailure, method: string) => {
   switch (failure._tag) {
     case "Decode":
@@ -130,13 +146,27 @@ const fromFramework = (failure: FrameworkFailure, method: string) => {
       return unprocessable([{ loc: ["body"], msg: "JSON decode error", type: "json_invalid" }])
     case "BodyUnreadable":
       return unprocessable([{ loc: ["body"], msg: "The request body could not be read", type: "value_error" }])
+    case "IdempotencyKeyInvalid":
+      return unprocessable([{ loc: IDEMPOTENCY_KEY_LOC, msg: describeIdempotencyFailure(failure), type: "value_error" }])
+    case "IdempotencyKeyInProgress":
+      return new DigaConflict({
+        status: "error",
+        error_code: "IDEMPOTENCY_KEY_IN_USE",
+        message: describeIdempotencyFailure(failure)
+      })
+    case "IdempotencyKeyReused":
+      return unprocessable([{
+        loc: IDEMPOTENCY_KEY_LOC,
+        msg: describeIdempotencyFailure(failure),
+        type: "idempotency_key_reused"
+      }])
   }
 }
 
 export const responder: ErrorResponder = {
   framework: (failure, request) => {
     const error = fromFramework(failure, request.method)
-    return { status: error instanceof DigaUnprocessable ? 422 : 404, body: error }
+    return { status: error instanceof DigaUnprocessable ? 422 : error instanceof DigaConflict ? 409 : 404, body: error }
   },
   internal: () => ({ status: 500, body: internalError() })
 }

@@ -9,7 +9,14 @@ import { randomBytes } from "node:crypto"
 import { HttpApiSchema } from "@effect/platform"
 import type { Errors } from "@herald/core"
 import { Effect, Schema } from "effect"
-import { describeIssues, type ErrorResponder, type FrameworkFailure, issuePath, onePerField } from "./FrameworkFailure.js"
+import {
+  describeIdempotencyFailure,
+  describeIssues,
+  type ErrorResponder,
+  type FrameworkFailure,
+  issuePath,
+  onePerField
+} from "./FrameworkFailure.js"
 
 /** The machine-readable codes Herald sends. */
 export type ExaTag =
@@ -20,6 +27,8 @@ export type ExaTag =
   | "WEBHOOK_NOT_FOUND"
   | "EVENT_NOT_FOUND"
   | "INTERNAL_ERROR"
+  | "IDEMPOTENCY_KEY_IN_USE"
+  | "IDEMPOTENCY_KEY_REUSED"
 
 // The literal status makes each class's encoding accept only its own bodies:
 // HttpApi encodes an error with the first schema of the union that accepts it.
@@ -98,6 +107,12 @@ const fromFramework = (failure: FrameworkFailure, method: string) => {
       return badRequest("The request body is not valid JSON", "INVALID_REQUEST_BODY")
     case "BodyUnreadable":
       return badRequest("The request could not be read", "INVALID_REQUEST_BODY")
+    case "IdempotencyKeyInvalid":
+      return badRequest(describeIdempotencyFailure(failure), "INVALID_REQUEST")
+    case "IdempotencyKeyInProgress":
+      return body(409, describeIdempotencyFailure(failure), "IDEMPOTENCY_KEY_IN_USE")
+    case "IdempotencyKeyReused":
+      return body(422, describeIdempotencyFailure(failure), "IDEMPOTENCY_KEY_REUSED")
   }
 }
 

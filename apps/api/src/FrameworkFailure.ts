@@ -1,7 +1,8 @@
 /**
  * The failures the HTTP framework raises itself before a handler runs (a payload,
  * path or query that does not decode, an unknown route, a body that is not JSON),
- * in a form every profile's error module can render in its own shape.
+ * and those of the app's own middleware (`Idempotency-Key`), in a form every
+ * profile's error module can render in its own shape.
  */
 
 /** One issue of a decode error (Effect's `ArrayFormatter` output). */
@@ -17,6 +18,12 @@ export type FrameworkFailure =
   | { readonly _tag: "RouteNotFound" }
   | { readonly _tag: "BodyNotJson" }
   | { readonly _tag: "BodyUnreadable" }
+  /** `Idempotency-Key` is not 1-255 visible ASCII characters (400). */
+  | { readonly _tag: "IdempotencyKeyInvalid" }
+  /** The request that first used this `Idempotency-Key` is still running (409: retry). */
+  | { readonly _tag: "IdempotencyKeyInProgress"; readonly key: string }
+  /** This `Idempotency-Key` was used for a different request (422). */
+  | { readonly _tag: "IdempotencyKeyReused"; readonly key: string }
 
 /** A status and the JSON body that goes with it. */
 export interface Reply {
@@ -46,6 +53,8 @@ export const classify = (error: unknown): FrameworkFailure | undefined => {
       return { _tag: "Decode", issues: (error as { readonly issues: ReadonlyArray<DecodeIssue> }).issues }
     case "RouteNotFound":
       return { _tag: "RouteNotFound" }
+    case "IdempotencyKeyError":
+      return (error as { readonly failure: FrameworkFailure }).failure
     case "RequestError":
       return (error as { readonly reason: string }).reason === "Decode"
         ? { _tag: "BodyNotJson" }
@@ -81,3 +90,24 @@ const describeIssue = (issue: DecodeIssue): string =>
 /** A decode error's issues as one message: `path: message; ...`. */
 export const describeIssues = (issues: ReadonlyArray<DecodeIssue>): string =>
   issues.map(describeIssue).join("; ") || "The request is invalid"
+
+type IdempotencyFailure = Extract<
+  FrameworkFailure,
+  { readonly _tag: "IdempotencyKeyInvalid" | "IdempotencyKeyInProgress" | "IdempotencyKeyReused" }
+>
+
+/** What an `Idempotency-Key` failure says, in every profile. */
+export const describeIdempotencyFailure = (failure: IdempotencyFailure): string => {
+  switch (failure._tag) {
+    case "IdempotencyKeyInvalid":
+      return "Idempotency-Key must be one key of 1 to 255 visible ASCII characters"
+    case "IdempotencyKeyInProgress":
+      return `A request with Idempotency-Key ${
+        JSON.stringify(failure.key)
+      } is still in progress: retry it once that request has finished`
+    case "IdempotencyKeyReused":
+      return `Idempotency-Key ${
+        JSON.stringify(failure.key)
+      } was already used for a different request (another method, path or body): send a new request with a new key`
+  }
+}

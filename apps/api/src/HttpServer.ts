@@ -18,6 +18,7 @@ import * as Events from "./handlers/Events.js"
 import * as ExaEvents from "./handlers/ExaEvents.js"
 import * as ExaWebhooks from "./handlers/ExaWebhooks.js"
 import * as Health from "./handlers/Health.js"
+import * as Idempotency from "./Idempotency.js"
 
 export interface ListenOptions {
   readonly port: number
@@ -43,7 +44,9 @@ export const layer = (options: ListenOptions) =>
   HttpApiBuilder.serve(HttpMiddleware.logger).pipe(
     Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
+    // API middlewares: each wraps those provided after it (they are built first).
     Layer.provide(ErrorMapping.layer),
+    Layer.provide(Idempotency.layer()),
     Layer.provide(apiLayer),
     HttpServer.withLogAddress,
     Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.port, host: options.host }))

@@ -7,9 +7,11 @@
  * never sent, so the document tells the truth.
  *
  * It also groups the tags by profile (`x-tagGroups`, read by Scalar and Redoc):
- * a group's tag names end with its profile's name in parentheses.
+ * a group's tag names end with its profile's name in parentheses, and documents
+ * the `Idempotency-Key` header that a middleware reads on every POST.
  */
 import type { OpenApi } from "@effect/platform"
+import * as Idempotency from "./Idempotency.js"
 
 const DECODE_ERROR_REF = "#/components/schemas/HttpApiDecodeError"
 
@@ -60,9 +62,9 @@ export const transform = (spec: Record<string, unknown>): Record<string, unknown
     const others = JSON.stringify({ ...cleaned, components: { ...cleaned.components, schemas: { ...schemas, [name]: undefined } } })
     if (!others.includes(`#/components/schemas/${name}"`)) delete schemas[name]
   }
-  return {
+  return Idempotency.documentHeader({
     ...cleaned,
     components: { ...cleaned.components, schemas },
     "x-tagGroups": tagGroups(cleaned.tags)
-  }
+  })
 }

@@ -6,7 +6,13 @@
  */
 import { HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
-import { describeIssues, type ErrorResponder, type FrameworkFailure, issuePath } from "./FrameworkFailure.js"
+import {
+  describeIdempotencyFailure,
+  describeIssues,
+  type ErrorResponder,
+  type FrameworkFailure,
+  issuePath
+} from "./FrameworkFailure.js"
 
 const fields = <const Status extends number, const Code extends string>(status: Status, code: Code) => ({
   status_code: Schema.Literal(status).annotations({ description: "The HTTP status code." }),
@@ -93,6 +99,24 @@ export const fromFramework = (failure: FrameworkFailure): ErrorBody => {
       return badRequest("The request body is not valid JSON")
     case "BodyUnreadable":
       return badRequest("The request could not be read")
+    case "IdempotencyKeyInvalid":
+      return badRequest(describeIdempotencyFailure(failure))
+    case "IdempotencyKeyInProgress":
+      return {
+        status_code: 409,
+        error: "conflict",
+        message: describeIdempotencyFailure(failure),
+        retryable: true,
+        mitigation: "Retry the request after a short wait."
+      }
+    case "IdempotencyKeyReused":
+      return {
+        status_code: 422,
+        error: "idempotency_key_reused",
+        message: describeIdempotencyFailure(failure),
+        retryable: false,
+        mitigation: "Use a new Idempotency-Key for each new request."
+      }
   }
 }
 

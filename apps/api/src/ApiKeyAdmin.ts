@@ -1,0 +1,150 @@
+/**
+ * The API key admin command (`admin.ts` runs it on Redis):
+ *
+ *   create --teamspace acme --scopes read,events:publish [--label ci]
+ *   list --teamspace acme
+ *   revoke <key id>
+ *
+ * `create` writes the new key alone to stdout, once (so `KEY=$(... create ...)`
+ * captures it) and what it made to stderr; nothing is logged. Keys are listed
+ * and revoked by their id, the first 12 hex digits of the key's hash, which
+ * reveals nothing of the key.
+ */
+import { ApiKeys, ApiKeyStore, Ids } from "@herald/core"
+import { Console, Data, Effect, Either, Option, Redacted, Schema } from "effect"
+
+/** A mistake in the command line (exit status 2) or a refusal (exit status 1). */
+export class AdminError extends Data.TaggedError("AdminError")<{
+  readonly message: string
+  readonly usage: boolean
+}> {}
+
+export const USAGE = `Usage:
+  keys create --teamspace <teamspace> --scopes <scope,...> [--label <text>]
+      Creates an API key bound to the teamspace and prints it, once.
+      Scopes: ${ApiKeys.allScopes.join(", ")} (or all).
+  keys list --teamspace <teamspace>
+      Lists the teamspace's keys: id, scopes, label, creation time (never the keys).
+  keys revoke <key id>
+      Revokes the key with this id at once, for every API process.`
+
+const usageError = (message: string) => new AdminError({ message, usage: true })
+
+interface Parsed {
+  readonly positional: ReadonlyArray<string>
+  readonly options: ReadonlyMap<string, string>
+}
+
+const OPTIONS = new Set(["teamspace", "scopes", "label"])
+
+const parseArgs = (args: ReadonlyArray<string>): Either.Either<Parsed, AdminError> => {
+  const positional: Array<string> = []
+  const options = new Map<string, string>()
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!
+    if (!arg.startsWith("--")) {
+      positional.push(arg)
+      continue
+    }
+    const eq = arg.indexOf("=")
+    const name = arg.slice(2, eq < 0 ? undefined : eq)
+    if (!OPTIONS.has(name)) return Either.left(usageError(`unknown option --${name}`))
+    const value = eq < 0 ? args[++i] : arg.slice(eq + 1)
+    if (value === undefined) return Either.left(usageError(`--${name} needs a value`))
+    options.set(name, value)
+  }
+  return Either.right({ positional, options })
+}
+
+const isTeamspace = Schema.is(Ids.TeamspaceId)
+
+const teamspaceOf = (parsed: Parsed): Either.Either<Ids.TeamspaceId, AdminError> => {
+  const teamspace = parsed.options.get("teamspace")
+  if (teamspace === undefined) return Either.left(usageError("--teamspace is required"))
+  return isTeamspace(teamspace)
+    ? Either.right(teamspace)
+    : Either.left(usageError(`--teamspace: ${JSON.stringify(teamspace)} is not a teamspace (A-Z a-z 0-9 _ . -, at most 64)`))
+}
+
+const scopesOf = (parsed: Parsed): Either.Either<ReadonlyArray<ApiKeyStore.Scope>, AdminError> => {
+  const scopes = parsed.options.get("scopes")
+  if (scopes === undefined) return Either.left(usageError(`--scopes is required: ${ApiKeys.allScopes.join(", ")} or all`))
+  if (scopes.trim() === "all") return Either.right(ApiKeys.allScopes)
+  return Either.mapLeft(ApiKeys.parseScopes(scopes), (message) => usageError(`--scopes: ${message}`))
+}
+
+const describeKey = (key: ApiKeyStore.ApiKey) =>
+  `${key.id}  ${key.scopes.join(",").padEnd(34)}  ${new Date(key.createdAt).toISOString()}  ${key.label}`
+
+const create = (parsed: Parsed) =>
+  Effect.gen(function*() {
+    const teamspace = yield* teamspaceOf(parsed)
+    const scopes = yield* scopesOf(parsed)
+    const label = parsed.options.get("label") ?? ""
+    const apiKeys = yield* ApiKeys.ApiKeys
+    const { key, record } = yield* apiKeys.issue(teamspace, { scopes, label })
+    yield* Console.error(
+      `Created API key ${record.id} for teamspace "${teamspace}" with scopes ${scopes.join(", ")}${
+        label === "" ? "" : ` (label "${label}")`
+      }. This is the only time the key is shown:`
+    )
+    // The key's one appearance: stdout, never a log.
+    yield* Console.log(Redacted.value(key))
+  })
+
+const list = (parsed: Parsed) =>
+  Effect.gen(function*() {
+    const teamspace = yield* teamspaceOf(parsed)
+    const keys = yield* (yield* ApiKeys.ApiKeys).list(teamspace)
+    if (keys.length === 0) {
+      yield* Console.error(`No API keys in teamspace "${teamspace}".`)
+      return
+    }
+    yield* Console.log(`${"id".padEnd(ApiKeyStore.ID_LENGTH)}  ${"scopes".padEnd(34)}  ${"created".padEnd(24)}  label`)
+    for (const key of keys) yield* Console.log(describeKey(key))
+  })
+
+const revoke = (parsed: Parsed) =>
+  Effect.gen(function*() {
+    const [id, ...rest] = parsed.positional
+    if (id === undefined || rest.length > 0) return yield* usageError("revoke takes one key id")
+    if (!/^[0-9a-f]+$/.test(id) || id.length !== ApiKeyStore.ID_LENGTH) {
+      return yield* usageError(`${JSON.stringify(id)} is not a key id (${ApiKeyStore.ID_LENGTH} hex digits, as list shows)`)
+    }
+    const revoked = yield* (yield* ApiKeys.ApiKeys).revokeById(id)
+    if (Option.isNone(revoked)) return yield* new AdminError({ message: `No API key has the id ${id}`, usage: false })
+    const key = revoked.value
+    yield* Console.error(`Revoked API key ${key.id} of teamspace "${key.teamspace}"${key.label === "" ? "" : ` (label "${key.label}")`}.`)
+  })
+
+/** Runs one command; fails with an `AdminError` to print (with the usage when it is a command-line mistake). */
+export const run = (args: ReadonlyArray<string>): Effect.Effect<void, AdminError, ApiKeys.ApiKeys> =>
+  Effect.gen(function*() {
+    const parsed = yield* parseArgs(args)
+    const [command, ...positional] = parsed.positional
+    const rest = { ...parsed, positional }
+    switch (command) {
+      case "create":
+      case "list":
+        if (positional.length > 0) return yield* usageError(`${command} takes no arguments besides its options`)
+        return yield* (command === "create" ? create(rest) : list(rest))
+      case "revoke":
+        return yield* revoke(rest)
+      case undefined:
+      case "help":
+        return yield* Console.error(USAGE)
+      default:
+        return yield* usageError(`unknown command ${JSON.stringify(command)}`)
+    }
+  })
+
+/** The exit status of a finished command, having printed what went wrong. */
+export const report = <R>(effect: Effect.Effect<void, AdminError, R>): Effect.Effect<number, never, R> =>
+  effect.pipe(
+    Effect.as(0),
+    Effect.catchAll((error) =>
+      Console.error(error.usage ? `keys: ${error.message}\n\n${USAGE}` : `keys: ${error.message}`).pipe(
+        Effect.as(error.usage ? 2 : 1)
+      )
+    )
+  )

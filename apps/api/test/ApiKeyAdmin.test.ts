@@ -1,0 +1,129 @@
+/**
+ * The API key admin command's logic, on the memory store and on Redis: create
+ * prints the key once (alone on stdout), list and revoke name keys by id, and
+ * command-line mistakes print the usage. The built `dist/admin.js` is run
+ * against API processes in apps/worker's ApiProtection test.
+ */
+import { ApiKeys, type ApiKeyStore, type Ids } from "@herald/core"
+import { MemoryApiKeyStore } from "@herald/memory"
+import { RedisApiKeyStore, RedisClient } from "@herald/redis"
+import { RedisServer } from "@herald/testkit"
+import { Console, Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as Admin from "../src/ApiKeyAdmin.js"
+
+/** A console that keeps what is written to stdout (`log`) and stderr (`error`). */
+const capture = () => {
+  const out: Array<string> = []
+  const err: Array<string> = []
+  const console = {
+    [Console.TypeId]: Console.TypeId,
+    log: (...args: ReadonlyArray<unknown>) => Effect.sync(() => void out.push(args.join(" "))),
+    error: (...args: ReadonlyArray<unknown>) => Effect.sync(() => void err.push(args.join(" ")))
+  } as unknown as Console.Console
+  return { console, out, err }
+}
+
+const backends = ["memory", ...(RedisServer.hasRedisServer() || process.env["REDIS_URL"] ? ["redis" as const] : [])] as const
+
+describe.each(backends)("keys admin on %s", (backend) => {
+  let runtime: ManagedRuntime.ManagedRuntime<ApiKeys.ApiKeys | ApiKeyStore.ApiKeyStore, unknown>
+  let redis: RedisServer.RedisInstance | undefined
+
+  beforeAll(async () => {
+    let store: Layer.Layer<ApiKeyStore.ApiKeyStore, unknown> = MemoryApiKeyStore.layer
+    if (backend === "redis") {
+      redis = await RedisServer.start()
+      store = RedisApiKeyStore.layer.pipe(Layer.provide(RedisClient.layer({ url: redis.url, prefix: redis.prefix })))
+    }
+    runtime = ManagedRuntime.make(ApiKeys.ApiKeys.Default.pipe(Layer.provideMerge(store)))
+  })
+  afterAll(async () => {
+    await runtime.dispose()
+    await redis?.close()
+  })
+
+  const run = async (...args: ReadonlyArray<string>) => {
+    const { console, err, out } = capture()
+    const status = await runtime.runPromise(Admin.report(Admin.run(args)).pipe(Effect.withConsole(console)))
+    return { status, out, err: err.join("\n") }
+  }
+  const acme = "acme" as Ids.TeamspaceId
+
+  it("create prints the new key alone on stdout, once; it authenticates with the scopes asked for", async () => {
+    const created = await run("create", "--teamspace", "acme", "--scopes", "read,events:publish", "--label", "ci")
+    expect(created.status).toBe(0)
+    expect(created.out).toHaveLength(1)
+    const key = created.out[0]!
+    expect(key).toMatch(/^hk_[A-Za-z0-9_-]{43}$/)
+    const id = ApiKeys.hashKey(key).slice(0, 12)
+    expect(created.err).toContain(`Created API key ${id} for teamspace "acme" with scopes read, events:publish (label "ci")`)
+    expect(created.err).not.toContain(key)
+
+    const found = await runtime.runPromise(Effect.flatMap(ApiKeys.ApiKeys, (keys) => keys.authenticate(Redacted.make(key))))
+    expect({ teamspace: found.teamspace, scopes: found.scopes, label: found.label }).toEqual({
+      teamspace: "acme",
+      scopes: ["read", "events:publish"],
+      label: "ci"
+    })
+
+    const listed = await run("list", "--teamspace", "acme")
+    expect(listed.status).toBe(0)
+    const row = listed.out.find((line) => line.startsWith(id))
+    expect(row).toMatch(new RegExp(`^${id}  read,events:publish\\s+\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z  ci$`))
+    expect(listed.out.join("\n")).not.toContain(key)
+  })
+
+  it("--scopes all gives every scope; list shows only the teamspace's keys, oldest first", async () => {
+    const first = await run("create", "--teamspace=listing", "--scopes=all")
+    const second = await run("create", "--teamspace", "listing", "--scopes", "webhooks:write")
+    await run("create", "--teamspace", "elsewhere", "--scopes", "read")
+    const ids = [first, second].map((created) => ApiKeys.hashKey(created.out[0]!).slice(0, 12))
+    const listed = await run("list", "--teamspace", "listing")
+    expect(listed.out[0]).toMatch(/^id\s+scopes\s+created\s+label$/)
+    expect(listed.out.slice(1).map((line) => line.slice(0, 12))).toEqual(ids)
+    expect(listed.out[1]).toContain("webhooks:write,events:publish,read")
+  })
+
+  it("revoke by id: the key stops authenticating at once; a second revoke is an error", async () => {
+    const created = await run("create", "--teamspace", "acme", "--scopes", "read", "--label", "to revoke")
+    const key = created.out[0]!
+    const id = ApiKeys.hashKey(key).slice(0, 12)
+
+    const revoked = await run("revoke", id)
+    expect(revoked).toMatchObject({ status: 0, out: [] })
+    expect(revoked.err).toBe(`Revoked API key ${id} of teamspace "acme" (label "to revoke").`)
+    const after = await runtime.runPromise(
+      Effect.flatMap(ApiKeys.ApiKeys, (keys) => Effect.either(keys.authenticate(Redacted.make(key))))
+    )
+    expect(after._tag).toBe("Left")
+    const list = await runtime.runPromise(Effect.flatMap(ApiKeys.ApiKeys, (keys) => keys.list(acme)))
+    expect(list.map((listed) => listed.id)).not.toContain(id)
+
+    const again = await run("revoke", id)
+    expect(again).toMatchObject({ status: 1, out: [], err: `keys: No API key has the id ${id}` })
+  })
+
+  it("command-line mistakes exit with status 2 and the usage, creating nothing", async () => {
+    for (
+      const [args, message] of [
+        [["create", "--teamspace", "mistakes"], "--scopes is required"],
+        [["create", "--teamspace", "mistakes", "--scopes", "read,admin"], "--scopes: unknown scope \"admin\""],
+        [["create", "--teamspace", "no spaces", "--scopes", "read"], "--teamspace: \"no spaces\" is not a teamspace"],
+        [["create", "--scopes", "read"], "--teamspace is required"],
+        [["create", "--teamspace", "mistakes", "--scopes", "read", "--owner", "me"], "unknown option --owner"],
+        [["list"], "--teamspace is required"],
+        [["revoke"], "revoke takes one key id"],
+        [["revoke", "hk_not_an_id"], "\"hk_not_an_id\" is not a key id"],
+        [["rotate", "abc"], "unknown command \"rotate\""]
+      ] as const
+    ) {
+      const result = await run(...args)
+      expect({ args, status: result.status, out: result.out }).toEqual({ args, status: 2, out: [] })
+      expect(result.err).toContain(`keys: ${message}`)
+      expect(result.err).toContain("Usage:")
+    }
+    const after = await runtime.runPromise(Effect.flatMap(ApiKeys.ApiKeys, (keys) => keys.list("mistakes" as Ids.TeamspaceId)))
+    expect(after).toEqual([])
+  })
+})

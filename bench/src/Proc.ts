@@ -50,6 +50,17 @@ export const cpuMeter = (pids: Readonly<Record<string, number>>) => {
   }
 }
 
+/**
+ * CPU milliseconds per operation for one process of a `cpuMeter` window: less
+ * sensitive to other load on the machine than rates and latencies are, since a
+ * process waiting for a core uses none.
+ */
+export const cpuMsPer = (
+  window: { readonly seconds: number; readonly cores: Readonly<Record<string, number>> },
+  name: string,
+  operations: number
+): number => ((window.cores[name] ?? Number.NaN) * window.seconds * 1000) / operations
+
 /** Samples a process's RSS every `intervalMs` until stopped; returns the samples (bytes). */
 export const rssSampler = (pid: number, intervalMs = 200) => {
   const samples: Array<number> = []

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto"
 import { fileURLToPath } from "node:url"
 import { Queue } from "bullmq"
 import { nowMs } from "../Clock.js"
-import { cpuMeter, round } from "../Proc.js"
+import { cpuMeter, cpuMsPer, round } from "../Proc.js"
 import { request, spawnNode, waitForMessage } from "../Processes.js"
 import { type FromQueueWorker, isMessage, type NaiveJob } from "../Protocol.js"
 import { envelopeBody } from "../Publisher.js"
@@ -85,6 +85,8 @@ export const run = async (context: Context): Promise<ScenarioResult> => {
   context.figures.set("noop.jobsPerSecond", noopRate)
   context.figures.set("naive.deliveriesPerSecond", naiveRate)
   context.figures.set("naive.bytesPerPendingDelivery", naiveBytesPerJob)
+  context.figures.set("naive.workerCpuMs", cpuMsPer(naive.cpu, "worker", count))
+  context.figures.set("naive.redisCpuMs", cpuMsPer(naive.cpu, "redis", count))
   await flush(context)
 
   return {
@@ -101,6 +103,7 @@ export const run = async (context: Context): Promise<ScenarioResult> => {
         redisBytesPerPendingDelivery: round(naiveBytesPerJob),
         failed: naive.done.failed,
         cpuCores: naive.cpu.cores,
+        cpuMsPerDelivery: { worker: round(cpuMsPer(naive.cpu, "worker", count), 3), redis: round(cpuMsPer(naive.cpu, "redis", count), 3) },
         redisCallsPerDelivery: naiveCommands,
         // Without the timestamp check: the naive job's envelope is dated when it was queued, by design.
         receiver: { ...integrity(naiveStats), skewedTimestamps: undefined }

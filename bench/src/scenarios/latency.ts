@@ -4,7 +4,7 @@
  * the receiver, which measures publish -> receipt on the bench's monotonic clock.
  * The publish API's own latency under that load is reported beside it.
  */
-import { cpuMeter, round } from "../Proc.js"
+import { cpuMeter, cpuMsPer, round } from "../Proc.js"
 import { publisher } from "../Publisher.js"
 import { commandStats, perDelivery, resetCommandStats } from "../Redis.js"
 import { row, type Row, type Target } from "../Report.js"
@@ -81,6 +81,7 @@ export const run = (context: Context): Promise<ScenarioResult> =>
           publishLatencyMs: publish,
           benchSendLagMs: lag,
           cpuCores: cpu.cores,
+          cpuMsPerEvent: Object.fromEntries(Object.keys(cpu.cores).map((name) => [name, round(cpuMsPer(cpu, name, offered.sent), 3)])),
           redisCallsPerDelivery: commands,
           receiver: integrity(stats)
         }

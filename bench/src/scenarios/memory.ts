@@ -16,7 +16,7 @@
  */
 import { smallBacklog } from "../Config.js"
 import { QUEUE_NAME, QUEUE_PREFIX } from "../Herald.js"
-import { cpuMeter, round, rssSampler } from "../Proc.js"
+import { cpuMeter, cpuMsPer, round, rssSampler } from "../Proc.js"
 import { publisher } from "../Publisher.js"
 import { commandStats, memoryByFamily, perDelivery, resetCommandStats, usedMemory } from "../Redis.js"
 import { row, type Row } from "../Report.js"
@@ -103,6 +103,10 @@ const measureBacklog = (context: Context, backlog: number) =>
           perSecond: rss.filter((_, i) => i % 5 === 0).map((bytes) => round(bytes / MB))
         },
         cpuCores: cpu.cores,
+        cpuMsPerDelivery: {
+          worker: round(cpuMsPer(cpu, "worker", backlog + WARMUP_EVENTS), 3),
+          redis: round(cpuMsPer(cpu, "redis", backlog + WARMUP_EVENTS), 3)
+        },
         redisCallsPerDelivery: commands,
         receiver: integrity(stats)
       }
@@ -154,6 +158,14 @@ export const run = async (context: Context): Promise<ScenarioResult> => {
     })
   ]
   context.figures.set("herald.drainDeliveriesPerSecond", atLarge.drainDeliveriesPerSecond)
+  const naiveWorkerMs = context.figures.get("naive.workerCpuMs")
+  rows.push(row({
+    scenario: label,
+    metric: "worker CPU per delivery while draining",
+    unit: "ms",
+    herald: atLarge.cpuMsPerDelivery.worker,
+    ...(naiveWorkerMs === undefined ? {} : { baseline: { name: "naive worker", value: naiveWorkerMs } })
+  }))
   context.figures.set("memory.bytesTotal", atLarge.bytesPerDelivery)
   context.figures.set("memory.bytesBeyondPayload", atLarge.beyondPayloadBytesPerDelivery)
   context.figures.set("memory.rssSmall", atSmall.workerRssMb.settled)

@@ -9,7 +9,7 @@
  * the fan-out) on the same two cores. That is the comparison the issue asks for;
  * the memory scenario gives Herald's drain-only rate, like for like.
  */
-import { cpuMeter, round } from "../Proc.js"
+import { cpuMeter, cpuMsPer, round } from "../Proc.js"
 import { publisher } from "../Publisher.js"
 import { commandStats, perDelivery, resetCommandStats } from "../Redis.js"
 import { row } from "../Report.js"
@@ -46,6 +46,9 @@ export const run = (context: Context): Promise<ScenarioResult> =>
       const overall = (stats.count * 1000) / (lastAt - published.startedMs)
       const sustained = sustainedRate(stats.receiptsMs)
       const publishRate = (published.latenciesMs.length * 1000) / (published.finishedMs - published.startedMs)
+      const cpuMs = (name: string) => cpuMsPer(cpu, name, stats.count)
+      const naiveWorkerMs = context.figures.get("naive.workerCpuMs")
+      const naiveRedisMs = context.figures.get("naive.redisCpuMs")
       const naive = context.figures.get("naive.deliveriesPerSecond")
       const noop = context.figures.get("noop.jobsPerSecond")
       context.figures.set("herald.e2eDeliveriesPerSecond", sustained)
@@ -69,6 +72,21 @@ export const run = (context: Context): Promise<ScenarioResult> =>
               target: { op: ">=", value: 1 }
             })
           ]),
+          row({ scenario: "end-to-end", metric: "API CPU per publish", unit: "ms", herald: cpuMs("api") }),
+          row({
+            scenario: "end-to-end",
+            metric: "worker CPU per delivery",
+            unit: "ms",
+            herald: cpuMs("worker"),
+            ...(naiveWorkerMs === undefined ? {} : { baseline: { name: "naive worker", value: naiveWorkerMs } })
+          }),
+          row({
+            scenario: "end-to-end",
+            metric: "Redis CPU per event (publish + delivery)",
+            unit: "ms",
+            herald: cpuMs("redis"),
+            ...(naiveRedisMs === undefined ? {} : { baseline: { name: "naive worker", value: naiveRedisMs } })
+          }),
           ...(noop === undefined ? [] : [
             row({
               scenario: "end-to-end",
@@ -91,6 +109,7 @@ export const run = (context: Context): Promise<ScenarioResult> =>
           publishLatencyMs: summarize(published.latenciesMs),
           deliveryLatencyMs: summarize(stats.latenciesMs),
           cpuCores: cpu.cores,
+          cpuMsPerEvent: Object.fromEntries(Object.keys(cpu.cores).map((name) => [name, round(cpuMs(name), 3)])),
           // Publish and delivery together: every Redis call the API and the worker made, per event.
           redisCallsPerDelivery: commands,
           receiver: integrity(stats)

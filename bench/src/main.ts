@@ -92,7 +92,10 @@ const main = async (): Promise<number> => {
   out()
   for (const line of tableLines(rows)) out(line)
   const loadAtEnd = os.loadavg().map((value) => Math.round(value * 100) / 100)
-  const subtitle = `${machine.cpus} CPUs, node ${machine.node}, redis ${machine.redis}; ${startedAt.toISOString().slice(0, 10)}${config.quick ? ", quick run" : ""}`
+  // The load average says how much else the machine was doing: on a shared machine, a lot.
+  const subtitle = `${machine.cpus} CPUs, node ${machine.node}, redis ${machine.redis}; ${
+    startedAt.toISOString().slice(0, 10)
+  }; load average ${machine.loadAverageAtStart[0]} at start, ${loadAtEnd[0]} at end${config.quick ? "; quick run" : ""}`
   mkdirSync(config.outDir, { recursive: true })
   const results = {
     startedAt: startedAt.toISOString(),
@@ -100,6 +103,8 @@ const main = async (): Promise<number> => {
     machine: { ...machine, loadAverageAtEnd: loadAtEnd },
     config: { ...config, only: [...config.only], cpuProfileDir: cpuProfileDir ?? null },
     rows,
+    /** The chart's inputs, by key. */
+    figures: Object.fromEntries(context.figures),
     scenarios: details,
     failures
   }

@@ -1,13 +1,15 @@
 /**
  * API keys at start: the configured ones, or else one new key that is printed
- * once (the embedded default must be usable without any configuration).
+ * once (the embedded default must be usable without any configuration). On
+ * Redis, where keys outlive the process and several API processes share them,
+ * no key is invented: the keys command makes them.
  */
 import { ApiKeys, type Ids } from "@herald/core"
 import { Console, Effect, Layer, Redacted } from "effect"
 
 export const DEFAULT_TEAMSPACE = "default" as Ids.TeamspaceId
 
-export const layer = (seeds: ReadonlyArray<ApiKeys.SeedKey>) =>
+export const layer = (seeds: ReadonlyArray<ApiKeys.SeedKey>, options: { readonly generate?: boolean } = {}) =>
   Layer.effectDiscard(Effect.gen(function*() {
     const apiKeys = yield* ApiKeys.ApiKeys
     if (seeds.length > 0) {
@@ -15,6 +17,12 @@ export const layer = (seeds: ReadonlyArray<ApiKeys.SeedKey>) =>
         yield* apiKeys.register(key, teamspace, { label: "HERALD_API_KEYS", ...(scopes === undefined ? {} : { scopes }) })
       }
       yield* Effect.logInfo(`${seeds.length} API key(s) loaded from HERALD_API_KEYS`)
+      return
+    }
+    if (options.generate === false) {
+      yield* Effect.logInfo(
+        "No HERALD_API_KEYS set: accepting the API keys in the store (create them with `npm run keys -w @herald/api -- create`)"
+      )
       return
     }
     const { key } = yield* apiKeys.issue(DEFAULT_TEAMSPACE, { label: "generated at start" })

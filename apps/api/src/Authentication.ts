@@ -1,12 +1,14 @@
 /**
  * Authentication: `Authorization: Bearer <key>` maps to the key's teamspace.
  * A `Datagrid-Teamspace` header naming another teamspace is refused (403): a
- * key's teamspace is fixed.
+ * key's teamspace is fixed. Then `Protection.guard` counts the request against
+ * the teamspace's rate limit (429) and checks the key's scopes (403).
  */
 import { HttpApiMiddleware, HttpApiSecurity, HttpServerRequest } from "@effect/platform"
 import { ApiKeys, type ApiKeyStore, type Ids } from "@herald/core"
 import { Context, Effect, Layer, Schema } from "effect"
-import { Forbidden, forbidden, Unauthorized, unauthorized } from "./WireError.js"
+import * as Protection from "./Protection.js"
+import { Forbidden, forbidden, refusals, TooManyRequests, Unauthorized, unauthorized } from "./WireError.js"
 
 export interface PrincipalShape {
   readonly teamspace: Ids.TeamspaceId
@@ -17,7 +19,7 @@ export interface PrincipalShape {
 export class Principal extends Context.Tag("@herald/api/Principal")<Principal, PrincipalShape>() {}
 
 export class Authentication extends HttpApiMiddleware.Tag<Authentication>()("@herald/api/Authentication", {
-  failure: Schema.Union(Unauthorized, Forbidden),
+  failure: Schema.Union(Unauthorized, Forbidden, TooManyRequests),
   provides: Principal,
   security: { bearer: HttpApiSecurity.bearer }
 }) {}
@@ -28,6 +30,7 @@ export const layer = Layer.effect(
   Authentication,
   Effect.gen(function*() {
     const apiKeys = yield* ApiKeys.ApiKeys
+    const guard = yield* Protection.guard(refusals)
     return {
       bearer: (token) =>
         Effect.gen(function*() {
@@ -39,7 +42,9 @@ export const layer = Layer.effect(
           if (asked !== undefined && asked !== "" && asked !== key.teamspace) {
             return yield* Effect.fail(forbidden("This API key may not act in the requested teamspace"))
           }
-          return { teamspace: key.teamspace, key }
+          const principal = { teamspace: key.teamspace, key }
+          yield* guard(principal)
+          return principal
         })
     }
   })

@@ -4,6 +4,8 @@
  */
 import { ApiKeys, Herald } from "@herald/core"
 import { Config, Option } from "effect"
+import { HeraldApi } from "./Api.js"
+import * as Protection from "./Protection.js"
 
 export const Role = Config.literal("all", "api", "worker")("HERALD_ROLE").pipe(
   Config.withDefault("all" as const),
@@ -16,7 +18,8 @@ export const config = Config.all({
   role: Role,
   redisUrl: Config.option(Config.redacted("REDIS_URL")),
   apiKeys: ApiKeys.seedConfig,
-  settings: Herald.settingsConfig
+  settings: Herald.settingsConfig,
+  protection: Protection.config(HeraldApi)
 })
 
 export type HeraldConfig = Config.Config.Success<typeof config>

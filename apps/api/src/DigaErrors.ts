@@ -10,11 +10,15 @@ import { Effect, Schema } from "effect"
 import {
   type DecodeIssue,
   describeIdempotencyFailure,
+  describeRequestLimitFailure,
   type ErrorResponder,
   type FrameworkFailure,
   issuePath,
   onePerField
 } from "./FrameworkFailure.js"
+import type { Refusals } from "./Protection.js"
+import * as RateLimiting from "./RateLimiting.js"
+import * as Scopes from "./Scopes.js"
 
 export const ValidationError = Schema.Struct({
   loc: Schema.Array(Schema.Union(Schema.String, Schema.Number)).annotations({
@@ -49,8 +53,8 @@ const make = <Self>() =>
 export class DigaForbidden extends make<DigaForbidden>()(
   "DigaForbidden",
   403,
-  ["NOT_AUTHENTICATED", "INVALID_API_KEY"],
-  "Forbidden - missing or invalid API key"
+  ["NOT_AUTHENTICATED", "INVALID_API_KEY", "INSUFFICIENT_SCOPE"],
+  "Forbidden - missing or invalid API key, or a key without the scope this needs"
 ) {}
 export class DigaNotFound extends make<DigaNotFound>()(
   "DigaNotFound",
@@ -64,6 +68,24 @@ export class DigaConflict extends make<DigaConflict>()(
   ["IDEMPOTENCY_KEY_IN_USE"],
   "Conflict - a request with this Idempotency-Key is still in progress"
 ) {}
+export class DigaPayloadTooLarge extends make<DigaPayloadTooLarge>()(
+  "DigaPayloadTooLarge",
+  413,
+  ["PAYLOAD_TOO_LARGE"],
+  "Payload Too Large"
+) {}
+export class DigaUnsupportedMediaType extends make<DigaUnsupportedMediaType>()(
+  "DigaUnsupportedMediaType",
+  415,
+  ["UNSUPPORTED_MEDIA_TYPE"],
+  "Unsupported Media Type - the body must be JSON"
+) {}
+export class DigaTooManyRequests extends make<DigaTooManyRequests>()(
+  "DigaTooManyRequests",
+  429,
+  ["RATE_LIMIT_EXCEEDED"],
+  "Too Many Requests - see the Retry-After and X-RateLimit-* headers"
+) {}
 export class DigaInternalError extends make<DigaInternalError>()(
   "DigaInternalError",
   500,
@@ -75,6 +97,19 @@ export const unprocessable = (detail: ReadonlyArray<ValidationError>) => new Dig
 
 export const forbidden = (code: DigaForbidden["error_code"], message: string) =>
   new DigaForbidden({ status: "error", error_code: code, message })
+
+/** The key lacks the scope the route needs. */
+export const insufficientScope = (refusal: Scopes.Refusal) => forbidden("INSUFFICIENT_SCOPE", Scopes.describe(refusal))
+
+export const rateLimited = (refusal: RateLimiting.Refusal) =>
+  new DigaTooManyRequests({
+    status: "error",
+    error_code: "RATE_LIMIT_EXCEEDED",
+    message: `${RateLimiting.describe(refusal)}. ${RateLimiting.mitigation(refusal)}`
+  })
+
+/** How the Diga profile refuses for rate limits and scopes. */
+export const refusals: Refusals<DigaTooManyRequests | DigaForbidden> = { rateLimited, forbidden: insufficientScope }
 
 export const notFound = (message: string, code: DigaNotFound["error_code"] = "NOT_FOUND") =>
   new DigaNotFound({ status: "error", error_code: code, message })
@@ -160,13 +195,36 @@ const fromFramework = (failure: FrameworkFailure, method: string) => {
         msg: describeIdempotencyFailure(failure),
         type: "idempotency_key_reused"
       }])
+    case "PayloadTooLarge":
+      return new DigaPayloadTooLarge({
+        status: "error",
+        error_code: "PAYLOAD_TOO_LARGE",
+        message: describeRequestLimitFailure(failure)
+      })
+    case "UnsupportedMediaType":
+      return new DigaUnsupportedMediaType({
+        status: "error",
+        error_code: "UNSUPPORTED_MEDIA_TYPE",
+        message: describeRequestLimitFailure(failure)
+      })
   }
 }
+
+const statusOf = (error: ReturnType<typeof fromFramework>): number =>
+  error instanceof DigaUnprocessable
+    ? 422
+    : error instanceof DigaConflict
+    ? 409
+    : error instanceof DigaPayloadTooLarge
+    ? 413
+    : error instanceof DigaUnsupportedMediaType
+    ? 415
+    : 404
 
 export const responder: ErrorResponder = {
   framework: (failure, request) => {
     const error = fromFramework(failure, request.method)
-    return { status: error instanceof DigaUnprocessable ? 422 : error instanceof DigaConflict ? 409 : 404, body: error }
+    return { status: statusOf(error), body: error }
   },
   internal: () => ({ status: 500, body: internalError() })
 }

@@ -6,8 +6,17 @@ import { type Herald } from "@herald/core"
 import type { HeraldConfig } from "./Config.js"
 import * as Process from "./Process.js"
 import * as Ports from "./Ports.js"
+import type * as Protection from "./Protection.js"
 
-export type Options = Pick<HeraldConfig, "port" | "host" | "apiKeys"> & Herald.Settings
+export type Options = Pick<HeraldConfig, "port" | "host" | "apiKeys"> & Herald.Settings & {
+  readonly protection?: Protection.Settings | undefined
+}
 
 export const layer = (options: Options) =>
-  Process.all({ listen: options, apiKeys: options.apiKeys, settings: options, ports: Ports.memory })
+  Process.all({
+    listen: options,
+    apiKeys: options.apiKeys,
+    settings: options,
+    ports: Ports.memory,
+    protection: options.protection
+  })

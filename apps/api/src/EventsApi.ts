@@ -5,12 +5,13 @@ import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import { webhookId } from "./ApiParams.js"
 import { Authentication } from "./Authentication.js"
-import { BadRequest, Conflict, NotFound } from "./WireError.js"
+import { BadRequest, Conflict, NotFound, PayloadTooLarge } from "./WireError.js"
 
 export const PublishEventRequestBody = Schema.Struct({
   event_type: Schema.String.annotations({ description: "The event type, e.g. `batch_prediction.completed`." }),
   data: Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({
-    description: "The event's payload: a JSON object, delivered as the envelope's `data`."
+    description:
+      "The event's payload: a JSON object, delivered as the envelope's `data`. At most 256 KiB as JSON (`HERALD_MAX_EVENT_DATA_BYTES`); larger is a 413."
   }),
   id: Schema.optional(Schema.String.annotations({
     description:
@@ -48,6 +49,7 @@ export class Events extends HttpApiGroup.make("events")
       .setPayload(PublishEventRequestBody)
       .addSuccess(PublishedEvent, { status: 202 })
       .addError(Conflict)
+      .addError(PayloadTooLarge)
       .annotate(OpenApi.Summary, "Publish an event")
       .annotate(
         OpenApi.Description,

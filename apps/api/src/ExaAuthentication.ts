@@ -1,16 +1,18 @@
 /**
  * The Exa profile's authentication: the API key in `x-api-key`, as exa-js sends
  * it (Exa also accepts `Authorization: Bearer <key>`, so Herald does too). The
- * key's teamspace is the caller's; Exa has no teamspace header.
+ * key's teamspace is the caller's; Exa has no teamspace header. Then
+ * `Protection.guard` checks the rate limit (429) and the key's scopes (403).
  */
 import { HttpApiMiddleware, HttpApiSecurity, HttpServerRequest } from "@effect/platform"
 import { ApiKeys } from "@herald/core"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Redacted, Schema } from "effect"
 import { Principal } from "./Authentication.js"
-import { ExaUnauthorized, unauthorized } from "./ExaErrors.js"
+import { ExaForbidden, ExaTooManyRequests, ExaUnauthorized, refusals, unauthorized } from "./ExaErrors.js"
+import * as Protection from "./Protection.js"
 
 export class ExaAuthentication extends HttpApiMiddleware.Tag<ExaAuthentication>()("@herald/api/ExaAuthentication", {
-  failure: ExaUnauthorized,
+  failure: Schema.Union(ExaUnauthorized, ExaForbidden, ExaTooManyRequests),
   provides: Principal,
   security: { apiKey: HttpApiSecurity.apiKey({ key: "x-api-key", in: "header" }) }
 }) {}
@@ -30,12 +32,14 @@ export const layer = Layer.effect(
   ExaAuthentication,
   Effect.gen(function*() {
     const apiKeys = yield* ApiKeys.ApiKeys
+    const guard = yield* Protection.guard(refusals)
     return {
       apiKey: (apiKey) =>
         keyOf(apiKey).pipe(
           Effect.flatMap((key) => apiKeys.authenticate(key)),
           Effect.mapError((error) => unauthorized(error.message)),
-          Effect.map((key) => ({ teamspace: key.teamspace, key }))
+          Effect.map((key) => ({ teamspace: key.teamspace, key })),
+          Effect.tap(guard)
         )
     }
   })

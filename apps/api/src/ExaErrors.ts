@@ -12,11 +12,15 @@ import { Effect, Schema } from "effect"
 import {
   describeIdempotencyFailure,
   describeIssues,
+  describeRequestLimitFailure,
   type ErrorResponder,
   type FrameworkFailure,
   issuePath,
   onePerField
 } from "./FrameworkFailure.js"
+import type { Refusals } from "./Protection.js"
+import * as RateLimiting from "./RateLimiting.js"
+import * as Scopes from "./Scopes.js"
 
 /** The machine-readable codes Herald sends. */
 export type ExaTag =
@@ -29,6 +33,10 @@ export type ExaTag =
   | "INTERNAL_ERROR"
   | "IDEMPOTENCY_KEY_IN_USE"
   | "IDEMPOTENCY_KEY_REUSED"
+  | "FORBIDDEN"
+  | "RATE_LIMIT_EXCEEDED"
+  | "PAYLOAD_TOO_LARGE"
+  | "UNSUPPORTED_MEDIA_TYPE"
 
 // The literal status makes each class's encoding accept only its own bodies:
 // HttpApi encodes an error with the first schema of the union that accepts it.
@@ -47,7 +55,9 @@ const make = <Self>() => <const Tag extends string, const Status extends number>
 
 export class ExaBadRequest extends make<ExaBadRequest>()("ExaBadRequest", 400) {}
 export class ExaUnauthorized extends make<ExaUnauthorized>()("ExaUnauthorized", 401) {}
+export class ExaForbidden extends make<ExaForbidden>()("ExaForbidden", 403) {}
 export class ExaNotFound extends make<ExaNotFound>()("ExaNotFound", 404) {}
+export class ExaTooManyRequests extends make<ExaTooManyRequests>()("ExaTooManyRequests", 429) {}
 export class ExaInternalError extends make<ExaInternalError>()("ExaInternalError", 500) {}
 
 const requestId = () => `req_${randomBytes(10).toString("hex")}`
@@ -69,6 +79,18 @@ export const unauthorized = (error: string) => new ExaUnauthorized(body(401, err
 
 export const notFound = (error: string, tag: "NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "EVENT_NOT_FOUND" = "NOT_FOUND") =>
   new ExaNotFound(body(404, error, tag))
+
+/** The key lacks the scope the route needs. */
+export const insufficientScope = (refusal: Scopes.Refusal) =>
+  new ExaForbidden(body(403, Scopes.describe(refusal), "FORBIDDEN"))
+
+export const rateLimited = (refusal: RateLimiting.Refusal) =>
+  new ExaTooManyRequests(
+    body(429, `${RateLimiting.describe(refusal)}. ${RateLimiting.mitigation(refusal)}`, "RATE_LIMIT_EXCEEDED")
+  )
+
+/** How the Exa profile refuses for rate limits and scopes. */
+export const refusals: Refusals<ExaTooManyRequests | ExaForbidden> = { rateLimited, forbidden: insufficientScope }
 
 export const internalError = () => new ExaInternalError(body(500, "Something went wrong on our side.", "INTERNAL_ERROR"))
 
@@ -113,6 +135,10 @@ const fromFramework = (failure: FrameworkFailure, method: string) => {
       return body(409, describeIdempotencyFailure(failure), "IDEMPOTENCY_KEY_IN_USE")
     case "IdempotencyKeyReused":
       return body(422, describeIdempotencyFailure(failure), "IDEMPOTENCY_KEY_REUSED")
+    case "PayloadTooLarge":
+      return body(413, describeRequestLimitFailure(failure), "PAYLOAD_TOO_LARGE")
+    case "UnsupportedMediaType":
+      return body(415, describeRequestLimitFailure(failure), "UNSUPPORTED_MEDIA_TYPE")
   }
 }
 

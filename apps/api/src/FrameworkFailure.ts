@@ -1,8 +1,8 @@
 /**
  * The failures the HTTP framework raises itself before a handler runs (a payload,
  * path or query that does not decode, an unknown route, a body that is not JSON),
- * and those of the app's own middleware (`Idempotency-Key`), in a form every
- * profile's error module can render in its own shape.
+ * and those of the app's own middleware (`Idempotency-Key`, request limits), in
+ * a form every profile's error module can render in its own shape.
  */
 
 /** One issue of a decode error (Effect's `ArrayFormatter` output). */
@@ -24,6 +24,10 @@ export type FrameworkFailure =
   | { readonly _tag: "IdempotencyKeyInProgress"; readonly key: string }
   /** This `Idempotency-Key` was used for a different request (422). */
   | { readonly _tag: "IdempotencyKeyReused"; readonly key: string }
+  /** The body is larger than the configured limit (413). */
+  | { readonly _tag: "PayloadTooLarge"; readonly limitBytes: number }
+  /** A body that is not JSON by its `Content-Type` (415). */
+  | { readonly _tag: "UnsupportedMediaType"; readonly contentType: string }
 
 /** A status and the JSON body that goes with it. */
 export interface Reply {
@@ -54,6 +58,7 @@ export const classify = (error: unknown): FrameworkFailure | undefined => {
     case "RouteNotFound":
       return { _tag: "RouteNotFound" }
     case "IdempotencyKeyError":
+    case "RequestLimitError":
       return (error as { readonly failure: FrameworkFailure }).failure
     case "RequestError":
       return (error as { readonly reason: string }).reason === "Decode"
@@ -109,5 +114,17 @@ export const describeIdempotencyFailure = (failure: IdempotencyFailure): string 
       return `Idempotency-Key ${
         JSON.stringify(failure.key)
       } was already used for a different request (another method, path or body): send a new request with a new key`
+  }
+}
+
+type RequestLimitFailure = Extract<FrameworkFailure, { readonly _tag: "PayloadTooLarge" | "UnsupportedMediaType" }>
+
+/** What a request limit failure says, in every profile. */
+export const describeRequestLimitFailure = (failure: RequestLimitFailure): string => {
+  switch (failure._tag) {
+    case "PayloadTooLarge":
+      return `The request body is larger than ${failure.limitBytes} bytes, the most this API accepts`
+    case "UnsupportedMediaType":
+      return `The request body must be JSON (Content-Type: application/json), not ${JSON.stringify(failure.contentType)}`
   }
 }

@@ -19,6 +19,7 @@ import * as ExaEvents from "./handlers/ExaEvents.js"
 import * as ExaWebhooks from "./handlers/ExaWebhooks.js"
 import * as Health from "./handlers/Health.js"
 import * as Idempotency from "./Idempotency.js"
+import * as RequestLimits from "./RequestLimits.js"
 
 export interface ListenOptions {
   readonly port: number
@@ -46,6 +47,7 @@ export const layer = (options: ListenOptions) =>
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
     // API middlewares: each wraps those provided after it (they are built first).
     Layer.provide(ErrorMapping.layer),
+    Layer.provide(RequestLimits.middleware),
     Layer.provide(Idempotency.layer()),
     Layer.provide(apiLayer),
     HttpServer.withLogAddress,

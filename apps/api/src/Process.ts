@@ -6,6 +6,7 @@ import { type ApiKeys, Herald, type UrlPolicy } from "@herald/core"
 import { Layer } from "effect"
 import * as ApiKeySeed from "./ApiKeySeed.js"
 import * as HttpServer from "./HttpServer.js"
+import * as Protection from "./Protection.js"
 
 export type Role = "all" | "api" | "worker"
 
@@ -14,6 +15,10 @@ export interface Options<E> {
   readonly apiKeys: ReadonlyArray<ApiKeys.SeedKey>
   readonly settings: Herald.Settings
   readonly ports: Layer.Layer<Herald.Ports, E, UrlPolicy.UrlPolicy>
+  /** Create and print a key when `apiKeys` is empty (the embedded default); true when absent. */
+  readonly generateKey?: boolean | undefined
+  /** Rate limits and request limits of the HTTP API; `Protection.defaults` when absent. */
+  readonly protection?: Protection.Settings | undefined
 }
 
 const services = <E>(options: Options<E>) =>
@@ -23,7 +28,10 @@ const services = <E>(options: Options<E>) =>
   )
 
 const api = <E>(options: Options<E>) =>
-  HttpServer.layer(options.listen).pipe(Layer.provideMerge(ApiKeySeed.layer(options.apiKeys)))
+  HttpServer.layer(options.listen).pipe(
+    Layer.provide(Protection.layer(options.protection ?? Protection.defaults)),
+    Layer.provideMerge(ApiKeySeed.layer(options.apiKeys, { generate: options.generateKey !== false }))
+  )
 
 /** API and delivery in one process. */
 export const all = <E>(options: Options<E>) =>

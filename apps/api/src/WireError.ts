@@ -9,10 +9,14 @@ import { Schema } from "effect"
 import {
   describeIdempotencyFailure,
   describeIssues,
+  describeRequestLimitFailure,
   type ErrorResponder,
   type FrameworkFailure,
   issuePath
 } from "./FrameworkFailure.js"
+import type { Refusals } from "./Protection.js"
+import * as RateLimiting from "./RateLimiting.js"
+import * as Scopes from "./Scopes.js"
 
 const fields = <const Status extends number, const Code extends string>(status: Status, code: Code) => ({
   status_code: Schema.Literal(status).annotations({ description: "The HTTP status code." }),
@@ -48,7 +52,31 @@ export class Unauthorized extends make<Unauthorized>()("Unauthorized", 401, "una
 export class Forbidden extends make<Forbidden>()("Forbidden", 403, "forbidden") {}
 export class NotFound extends make<NotFound>()("NotFound", 404, "not_found") {}
 export class Conflict extends make<Conflict>()("Conflict", 409, "conflict") {}
+export class PayloadTooLarge extends make<PayloadTooLarge>()("PayloadTooLarge", 413, "payload_too_large") {}
 export class InternalError extends make<InternalError>()("InternalError", 500, "internal_error") {}
+
+/** The seed's RateLimitError, exactly: the one body with the deprecated `statusCode` too. */
+export class TooManyRequests extends Schema.Class<TooManyRequests>("RateLimitError")({
+  status_code: Schema.Literal(429).annotations({ description: "The HTTP status code (429)." }),
+  statusCode: Schema.Literal(429).annotations({
+    description: "Deprecated. Use status_code instead.",
+    jsonSchema: { deprecated: true }
+  }),
+  error: Schema.Literal("rate_limit_exceeded").annotations({
+    description: "The error code identifying this as a rate limit error."
+  }),
+  message: Schema.String.annotations({ description: "A human-readable error message." }),
+  mitigation: Schema.optional(Schema.String.annotations({ description: "Suggested action to resolve the error." })),
+  retryable: Schema.Boolean.annotations({ description: "Whether the request can be retried after a delay." }),
+  details: Schema.optional(Schema.Struct({
+    reason: Schema.String.annotations({ description: "A detailed explanation of why the rate limit was exceeded." })
+  }))
+}, HttpApiSchema.annotations({
+  status: 429,
+  identifier: "RateLimitError",
+  description:
+    "Returned when the rate limit is exceeded. Rate limits are enforced per teamspace, endpoint path, and HTTP method over a 60-second sliding window (`HERALD_RATE_LIMIT_WINDOW`). Each endpoint may have its own limit: check the X-RateLimit-Limit response header for the effective value, and Retry-After for when to retry."
+})) {}
 
 export const badRequest = (message: string, details?: Record<string, unknown>) =>
   new BadRequest({
@@ -71,6 +99,34 @@ export const unauthorized = (message: string) =>
 
 export const forbidden = (message: string) =>
   new Forbidden({ status_code: 403, error: "forbidden", message, retryable: false })
+
+/** The key lacks the scope the route needs. */
+export const insufficientScope = (refusal: Scopes.Refusal) =>
+  new Forbidden({
+    status_code: 403,
+    error: "forbidden",
+    message: Scopes.describe(refusal),
+    retryable: false,
+    mitigation: Scopes.mitigation(refusal),
+    details: { required_scopes: refusal.required, key_scopes: refusal.granted }
+  })
+
+export const rateLimited = (refusal: RateLimiting.Refusal) =>
+  new TooManyRequests({
+    status_code: 429,
+    statusCode: 429,
+    error: "rate_limit_exceeded",
+    message: RateLimiting.describe(refusal),
+    mitigation: RateLimiting.mitigation(refusal),
+    retryable: true,
+    details: { reason: RateLimiting.reason(refusal) }
+  })
+
+/** How the Datagrid profile (and Herald's native paths) refuse for rate limits and scopes. */
+export const refusals: Refusals<TooManyRequests | Forbidden> = { rateLimited, forbidden: insufficientScope }
+
+export const payloadTooLarge = (message: string, mitigation: string) =>
+  new PayloadTooLarge({ status_code: 413, error: "payload_too_large", message, retryable: false, mitigation })
 
 export const notFound = (message: string) =>
   new NotFound({ status_code: 404, error: "not_found", message, retryable: false })
@@ -116,6 +172,16 @@ export const fromFramework = (failure: FrameworkFailure): ErrorBody => {
         message: describeIdempotencyFailure(failure),
         retryable: false,
         mitigation: "Use a new Idempotency-Key for each new request."
+      }
+    case "PayloadTooLarge":
+      return payloadTooLarge(describeRequestLimitFailure(failure), "Send a smaller body.")
+    case "UnsupportedMediaType":
+      return {
+        status_code: 415,
+        error: "unsupported_media_type",
+        message: describeRequestLimitFailure(failure),
+        retryable: false,
+        mitigation: "Send the body as JSON with `Content-Type: application/json`."
       }
   }
 }

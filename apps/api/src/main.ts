@@ -16,11 +16,14 @@ const program = Effect.gen(function*() {
       new Error(`HERALD_ROLE=${config.role} needs REDIS_URL: the embedded default runs API and worker in one process`)
     )
   }
-  if (onRedis && config.role !== "worker" && config.apiKeys.length === 0) {
-    // Every API process must accept the same keys, so they cannot be invented at start.
-    return yield* Effect.fail(new Error("HERALD_API_KEYS must be set when REDIS_URL is set"))
+  const options = {
+    listen: config,
+    apiKeys: config.apiKeys,
+    settings: config.settings,
+    protection: config.protection,
+    // Every API process on one Redis must accept the same keys, so none is invented at start.
+    generateKey: !onRedis
   }
-  const options = { listen: config, apiKeys: config.apiKeys, settings: config.settings }
   return yield* Layer.launch(
     onRedis
       ? Process.layer(config.role, { ...options, ports: Ports.redis })

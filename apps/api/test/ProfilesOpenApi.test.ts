@@ -70,12 +70,12 @@ describe("OpenAPI across profiles", () => {
   it("documents each profile's error bodies only", () => {
     for (const { operation } of operations("/websets/")) {
       const errors = errorRefs(operation)
-      expect(Object.keys(errors).sort()).toEqual(["400", "401", "404", "500"])
+      expect(Object.keys(errors).sort()).toEqual(["400", "401", "403", "404", "429", "500"])
       for (const ref of Object.values(errors)) expect(ref).toMatch(/#\/components\/schemas\/Exa[A-Za-z]+"/)
     }
     for (const { operation } of operations("/v1/webhook/")) {
       const errors = errorRefs(operation)
-      expect(Object.keys(errors).sort()).toEqual(["403", "404", "422", "500"])
+      expect(Object.keys(errors).sort()).toEqual(["403", "404", "422", "429", "500"])
       for (const ref of Object.values(errors)) expect(ref).toMatch(/#\/components\/schemas\/Diga[A-Za-z]+"/)
     }
     for (const { operation } of operations("/v1/webhooks")) {

@@ -6,10 +6,11 @@
 import { HttpServer } from "@effect/platform"
 import { type Herald, type Ids, UrlPolicy } from "@herald/core"
 import { RedisCluster, RedisServer } from "@herald/testkit"
-import { ConfigProvider, Context, Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { type Clock, ConfigProvider, Context, Effect, Exit, Layer, Redacted, Scope } from "effect"
 import type * as Embedded from "../../src/Embedded.js"
 import * as Ports from "../../src/Ports.js"
 import * as Process from "../../src/Process.js"
+import * as Protection from "../../src/Protection.js"
 
 export type Backend = "memory" | "redis" | "redis-cluster"
 
@@ -57,8 +58,21 @@ export const KEY_ACME = "hk_test_acme_0123456789abcdef"
 export const KEY_GLOBEX = "hk_test_globex_0123456789abcdef"
 export const KEY_INITECH = "hk_test_initech_0123456789abcdef"
 
+/**
+ * Rate limits no test reaches unless it asks for its own (`protection`), so
+ * that every authenticated response still carries the rate limit headers.
+ */
+export const lenientProtection: Protection.Settings = {
+  ...Protection.defaults,
+  rateLimits: { ...Protection.defaults.rateLimits, defaultLimit: 1_000_000, routes: new Map() }
+}
+
 export const start = async (
-  options: Partial<Embedded.Options> & { readonly backend?: Backend } = {}
+  options: Partial<Embedded.Options> & {
+    readonly backend?: Backend
+    /** The app's clock (rate limit windows, timestamps); the real one by default. */
+    readonly clock?: Clock.Clock
+  } = {}
 ): Promise<RunningApp> => {
   const backend = options.backend ?? "memory"
   const keys = { [KEY_ACME]: "acme", [KEY_GLOBEX]: "globex", [KEY_INITECH]: "initech" }
@@ -74,10 +88,17 @@ export const start = async (
     : Ports.redis.pipe(Layer.provide(Layer.setConfigProvider(redis.provider)))
   const layer = Process.all({
     listen: { port: 0, host: "127.0.0.1" },
-    apiKeys: Object.entries(keys).map(([key, teamspace]) => [Redacted.make(key), teamspace as Ids.TeamspaceId] as const),
+    apiKeys: [
+      ...Object.entries(keys).map(([key, teamspace]) => [Redacted.make(key), teamspace as Ids.TeamspaceId] as const),
+      ...(options.apiKeys ?? [])
+    ],
     settings,
-    ports
-  }).pipe(Layer.provide(Layer.succeed(UrlPolicy.HostResolver, testResolver)))
+    ports,
+    protection: options.protection ?? lenientProtection
+  }).pipe(
+    Layer.provide(Layer.succeed(UrlPolicy.HostResolver, testResolver)),
+    Layer.provide(options.clock === undefined ? Layer.empty : Layer.setClock(options.clock))
+  )
   const scope = Effect.runSync(Scope.make())
   const context = await Effect.runPromise(Layer.buildWithScope(layer, scope))
   const address = Context.get(context, HttpServer.HttpServer).address

@@ -1,0 +1,239 @@
+/**
+ * API rate limits, over the core `RateLimiter` port: each authenticated request
+ * counts against its teamspace's budget for the route (the template, such as
+ * `GET /v1/webhooks/{webhook_id}`, not the raw path) and method, in a sliding
+ * window (60 s by default). On Redis every API process shares the same counts.
+ *
+ * Each response of a counted request carries `X-RateLimit-Limit`,
+ * `X-RateLimit-Remaining` and `X-RateLimit-Reset` (when the next slot frees, in
+ * Unix seconds); a refused one also `Retry-After` (seconds). The refusal's body
+ * is each profile's (see `Protection`).
+ *
+ * Configuration: `HERALD_RATE_LIMITS` (`off`, or `name=limit` entries overriding
+ * the defaults, where a name is `default` or a route such as `POST /v1/events`)
+ * and `HERALD_RATE_LIMIT_WINDOW`.
+ */
+import { HttpApp, HttpServerResponse } from "@effect/platform"
+import { type Ids, RateLimiter } from "@herald/core"
+import { Config, ConfigError, Context, Duration, Effect, Either, Layer } from "effect"
+
+export interface Settings {
+  /** False: nothing is counted and no rate limit header is sent. */
+  readonly enabled: boolean
+  readonly windowMs: number
+  /** Requests per window of a route without a limit of its own. */
+  readonly defaultLimit: number
+  /** Requests per window by route, keyed by `routeKey`. */
+  readonly routes: ReadonlyMap<string, number>
+}
+
+/**
+ * The same route however it is written: `METHOD /path` with the method in
+ * capitals, the path in lower case without a trailing slash, and every
+ * parameter (`:id` or `{id}`) as `:`.
+ */
+export const routeKey = (method: string, path: string): string => {
+  const segments = path.toLowerCase().replace(/\/{2,}/g, "/").replace(/\/+$/, "").split("/")
+  const normalised = segments.map((segment) => segment.startsWith(":") || segment.startsWith("{") ? ":" : segment)
+  return `${method.toUpperCase()} ${normalised.join("/") || "/"}`
+}
+
+/** A route template as the API documents it: `GET /v1/webhooks/{webhook_id}`. */
+export const displayRoute = (method: string, path: string): string =>
+  `${method.toUpperCase()} ${path.replace(/:([A-Za-z0-9_]+)/g, "{$1}")}`
+
+/**
+ * The defaults, per minute: 600 requests per route, except publishing (the hot
+ * path: 6,000, 100 a second sustained) and creating webhooks (rare: 60).
+ */
+export const DEFAULT_LIMITS: ReadonlyArray<readonly [string, number]> = [
+  ["default", 600],
+  ["POST /v1/events", 6_000],
+  ["POST /v1/webhooks", 60],
+  ["POST /websets/v0/webhooks", 60],
+  ["POST /v1/webhook/", 60]
+]
+
+export const DEFAULT_WINDOW_MS = 60_000
+
+const fromEntries = (
+  entries: ReadonlyArray<readonly [string, number]>,
+  windowMs: number,
+  enabled = true
+): Settings => {
+  let defaultLimit = 600
+  const routes = new Map<string, number>()
+  for (const [name, limit] of entries) {
+    if (name === "default") defaultLimit = limit
+    else {
+      const [method = "", path = ""] = name.split(/\s+/, 2)
+      routes.set(routeKey(method, path), limit)
+    }
+  }
+  return { enabled, windowMs, defaultLimit, routes }
+}
+
+export const defaults: Settings = fromEntries(DEFAULT_LIMITS, DEFAULT_WINDOW_MS)
+
+/** Settings from `name=limit` entries over the defaults (for tests and embedding). */
+export const make = (options: {
+  readonly limits?: Readonly<Record<string, number>>
+  readonly windowMs?: number
+  readonly enabled?: boolean
+}): Settings =>
+  fromEntries([...DEFAULT_LIMITS, ...Object.entries(options.limits ?? {})], options.windowMs ?? DEFAULT_WINDOW_MS, options.enabled)
+
+/** Rate limiting off: nothing counted, no headers. */
+export const disabled: Settings = { ...defaults, enabled: false }
+
+/** A route the app serves, as its endpoint declares it. */
+export interface Route {
+  readonly method: string
+  readonly path: string
+}
+
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+
+/**
+ * Parses `HERALD_RATE_LIMITS`: `off`, or comma-separated `name=limit` entries
+ * over the defaults, where `name` is `default` or `METHOD /path` naming one of
+ * `routes` (parameters as `{name}` or `:name`) and `limit` a positive integer.
+ */
+export const parse = (
+  text: string,
+  windowMs: number,
+  routes: ReadonlyArray<Route>
+): Either.Either<Settings, string> => {
+  if (text.trim().toLowerCase() === "off") return Either.right({ ...defaults, windowMs, enabled: false })
+  const known = new Set(routes.map((route) => routeKey(route.method, route.path)))
+  const entries: Array<readonly [string, number]> = [...DEFAULT_LIMITS]
+  for (const [index, raw] of text.split(",").entries()) {
+    const entry = raw.trim()
+    if (entry === "") continue
+    const at = entry.lastIndexOf("=")
+    const name = entry.slice(0, at).trim().replace(/\s+/g, " ")
+    const value = entry.slice(at + 1).trim()
+    const limit = Number(value)
+    const where = `entry ${index + 1} (${JSON.stringify(entry)})`
+    if (at <= 0 || !/^\d+$/.test(value) || !Number.isSafeInteger(limit) || limit < 1) {
+      return Either.left(`${where}: expected default=N or "METHOD /path=N" with N a positive integer, or off`)
+    }
+    if (name.toLowerCase() !== "default") {
+      const [method = "", path = ""] = name.split(" ", 2)
+      if (!METHODS.has(method.toUpperCase()) || !path.startsWith("/")) {
+        return Either.left(`${where}: a route is "METHOD /path", e.g. "POST /v1/events"`)
+      }
+      if (!known.has(routeKey(method, path))) {
+        return Either.left(`${where}: no such route (routes: ${routes.map((route) => displayRoute(route.method, route.path)).join(", ")})`)
+      }
+    }
+    entries.push([name.toLowerCase() === "default" ? "default" : name, limit])
+  }
+  return Either.right(fromEntries(entries, windowMs))
+}
+
+/** `HERALD_RATE_LIMITS` and `HERALD_RATE_LIMIT_WINDOW`, checked against the app's routes. */
+export const config = (routes: ReadonlyArray<Route>): Config.Config<Settings> =>
+  Config.all({
+    windowMs: Config.duration("HERALD_RATE_LIMIT_WINDOW").pipe(
+      Config.withDefault(Duration.millis(DEFAULT_WINDOW_MS)),
+      // mapOrFail with the name, not Config.validate: after withDefault the latter loses the variable's name.
+      Config.mapOrFail((duration) => {
+        const ms = Math.round(Duration.toMillis(duration))
+        return ms >= 1_000 && ms <= 3_600_000
+          ? Either.right(ms)
+          : Either.left(ConfigError.InvalidData(["HERALD_RATE_LIMIT_WINDOW"], "must be from 1 second to 1 hour"))
+      }),
+      Config.withDescription("The rate limits' sliding window, e.g. \"60 seconds\"")
+    ),
+    text: Config.string("HERALD_RATE_LIMITS").pipe(
+      Config.withDefault(""),
+      Config.withDescription("off, or requests per window: default=600,POST /v1/events=6000")
+    )
+  }).pipe(
+    Config.mapOrFail(({ text, windowMs }) =>
+      Either.mapLeft(parse(text, windowMs, routes), (message) => ConfigError.InvalidData(["HERALD_RATE_LIMITS"], message))
+    )
+  )
+
+/** A request refused for the rate limit. */
+export interface Refusal {
+  /** The route, as `METHOD /path/{param}`. */
+  readonly route: string
+  readonly limit: number
+  readonly windowMs: number
+  /** Whole seconds until a retry can succeed, as in `Retry-After`. */
+  readonly retryAfterSeconds: number
+}
+
+const seconds = (ms: number) => {
+  const n = Math.round(ms / 1000)
+  return `${n} second${n === 1 ? "" : "s"}`
+}
+
+/** What a rate limit refusal says, in every profile. */
+export const describe = (refusal: Refusal): string =>
+  `Rate limit exceeded: at most ${refusal.limit} ${refusal.route} requests per ${seconds(refusal.windowMs)} per teamspace`
+
+/** Why, in more words (Datagrid's `details.reason`). */
+export const reason = (refusal: Refusal): string =>
+  `Your teamspace made ${refusal.limit} ${refusal.route} requests in the last ${
+    seconds(refusal.windowMs)
+  }, the most this route allows; the oldest of them leaves the window in ${seconds(refusal.retryAfterSeconds * 1000)}.`
+
+/** How to get through, in every profile. */
+export const mitigation = (refusal: Refusal): string =>
+  `Retry after ${
+    seconds(refusal.retryAfterSeconds * 1000)
+  } (the Retry-After header), and spread requests out: X-RateLimit-Remaining says how many are left in the window.`
+
+/** The headers of a counted request's response. */
+export const headers = (decision: RateLimiter.RateLimitDecision): Record<string, string> => ({
+  "x-ratelimit-limit": String(decision.limit),
+  "x-ratelimit-remaining": String(decision.remaining),
+  "x-ratelimit-reset": String(Math.ceil(decision.resetAt / 1000)),
+  ...(decision.allowed ? {} : { "retry-after": String(retryAfterSeconds(decision)) })
+})
+
+/** `Retry-After` of a refusal: whole seconds, rounded up, so that a retry then succeeds. */
+export const retryAfterSeconds = (decision: RateLimiter.Refused): number => Math.max(1, Math.ceil(decision.retryAfterMs / 1000))
+
+export interface ApiRateLimitsShape {
+  readonly settings: Settings
+  /**
+   * Counts one request of `teamspace` to the route (`method` and the route's
+   * `path` template) and has its response carry the rate limit headers. None
+   * when rate limiting is off.
+   */
+  readonly consume: (
+    teamspace: Ids.TeamspaceId,
+    method: string,
+    path: string
+  ) => Effect.Effect<RateLimiter.RateLimitDecision | undefined>
+}
+
+export class ApiRateLimits extends Context.Tag("@herald/api/ApiRateLimits")<ApiRateLimits, ApiRateLimitsShape>() {}
+
+/** The limiter's keys: `api:` keeps them apart from the worker's delivery limits. */
+export const KEY_PREFIX = "api:"
+
+export const layer = (settings: Settings): Layer.Layer<ApiRateLimits, never, RateLimiter.RateLimiter> =>
+  Layer.effect(
+    ApiRateLimits,
+    Effect.gen(function*() {
+      const limiter = yield* RateLimiter.RateLimiter
+      const consume: ApiRateLimitsShape["consume"] = (teamspace, method, path) => {
+        if (!settings.enabled) return Effect.succeed(undefined)
+        const rule = { limit: settings.routes.get(routeKey(method, path)) ?? settings.defaultLimit, windowMs: settings.windowMs }
+        return limiter.consume(`${KEY_PREFIX}${teamspace}:${method} ${path}`, rule).pipe(
+          Effect.tap((decision) => {
+            const set = headers(decision)
+            return HttpApp.appendPreResponseHandler((_request, response) =>
+              Effect.succeed(HttpServerResponse.setHeaders(response, set))
+            )
+          })
+        )
+      }
+      return { settings, consume }
+    })
+  )

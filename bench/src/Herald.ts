@@ -19,6 +19,14 @@ export const EVENT_TYPE = "batch_prediction.completed"
 export const QUEUE_PREFIX = "{herald}"
 export const QUEUE_NAME = "deliveries"
 
+/**
+ * The API's per-teamspace rate limits (`HERALD_RATE_LIMITS`), raised far above
+ * anything the bench sends: one teamspace publishes thousands of events a second
+ * here, where the default allows 100 publishes and 1 webhook creation a second.
+ * The limiter stays on, so its cost (a script call per request) is measured.
+ */
+export const RATE_LIMITS = ["default", "POST /v1/events", "POST /v1/webhooks"].map((route) => `${route}=1000000000`).join(",")
+
 export interface Options {
   readonly redisUrl: string
   readonly logDir: string
@@ -32,7 +40,10 @@ const env = (options: Options): Record<string, string> => ({
   REDIS_URL: options.redisUrl,
   // The receiver is on loopback, which Herald refuses unless told otherwise.
   HERALD_ALLOW_PRIVATE_URLS: "true",
-  HERALD_WORKER_CONCURRENCY: String(options.concurrency)
+  HERALD_WORKER_CONCURRENCY: String(options.concurrency),
+  // One teamspace publishing and creating webhooks as fast as it can: the API's
+  // per-teamspace rate limits would refuse most of it, so they are off.
+  HERALD_RATE_LIMITS: "off"
 })
 
 const execArgv = (options: Options, name: string): ReadonlyArray<string> =>
@@ -52,7 +63,14 @@ export const startApi = async (options: Options): Promise<Api> => {
     script: apiMain,
     logDir: options.logDir,
     execArgv: execArgv(options, "api"),
-    env: { ...env(options), HERALD_ROLE: "api", PORT: String(port), HOST: "127.0.0.1", HERALD_API_KEYS: `${API_KEY}=${TEAMSPACE}` }
+    env: {
+      ...env(options),
+      HERALD_ROLE: "api",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      HERALD_API_KEYS: `${API_KEY}=${TEAMSPACE}`,
+      HERALD_RATE_LIMITS: RATE_LIMITS
+    }
   })
   const url = `http://127.0.0.1:${port}`
   const deadline = Date.now() + 60_000

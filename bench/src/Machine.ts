@@ -2,6 +2,7 @@
  * The machine a run was taken on, recorded with its figures: benchmark numbers
  * mean little without it.
  */
+import { execFileSync } from "node:child_process"
 import * as os from "node:os"
 
 export interface Machine {
@@ -12,6 +13,21 @@ export interface Machine {
   readonly node: string
   readonly redis: string
   readonly loadAverageAtStart: ReadonlyArray<number>
+}
+
+/**
+ * The commit measured, and whether Herald's sources differed from it (the
+ * bench builds and measures the working tree, uncommitted changes included).
+ */
+export const revision = (repoRoot: string): { readonly commit: string; readonly uncommittedChanges: ReadonlyArray<string> } => {
+  const git = (...args: ReadonlyArray<string>) =>
+    execFileSync("git", ["-C", repoRoot, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim()
+  try {
+    const changed = git("status", "--porcelain", "--", "packages", "apps")
+    return { commit: git("rev-parse", "HEAD"), uncommittedChanges: changed === "" ? [] : changed.split("\n").map((line) => line.trim()) }
+  } catch {
+    return { commit: "unknown", uncommittedChanges: [] }
+  }
 }
 
 export const describe = (redisVersion: string): Machine => ({

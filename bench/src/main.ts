@@ -101,6 +101,7 @@ const main = async (): Promise<number> => {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     machine: { ...machine, loadAverageAtEnd: loadAtEnd },
+    revision: Machine.revision(repoRoot),
     config: { ...config, only: [...config.only], cpuProfileDir: cpuProfileDir ?? null },
     rows,
     /** The chart's inputs, by key. */

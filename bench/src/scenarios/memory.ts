@@ -43,6 +43,7 @@ export const family = (key: string): string => {
 }
 
 const PAYLOAD_FAMILY = "store: evt"
+const RATE_LIMIT_FAMILY = "store: ratelimit"
 
 const MB = 1024 * 1024
 
@@ -67,6 +68,8 @@ const measureBacklog = (context: Context, backlog: number) =>
       }
       const totalPerDelivery = (after - before) / backlog
       const payload = grown[PAYLOAD_FAMILY]?.bytesPerDelivery ?? 0
+      // The API's rate-limit log holds every request of the last window (60 s), whatever is pending: not a delivery's cost.
+      const rateLimitLog = grown[RATE_LIMIT_FAMILY]?.bytesPerDelivery ?? 0
       const queue = Object.entries(grown)
         .filter(([name]) => name.startsWith("queue:"))
         .reduce((sum, [, { bytesPerDelivery }]) => sum + bytesPerDelivery, 0)
@@ -88,7 +91,8 @@ const measureBacklog = (context: Context, backlog: number) =>
         usedMemoryAfter: after,
         bytesPerDelivery: round(totalPerDelivery, 1),
         payloadBytesPerDelivery: payload,
-        beyondPayloadBytesPerDelivery: round(totalPerDelivery - payload, 1),
+        beyondPayloadBytesPerDelivery: round(totalPerDelivery - payload - rateLimitLog, 1),
+        rateLimitLogBytesPerRequest: rateLimitLog,
         queueBytesPerDelivery: round(queue, 1),
         byFamily: grown,
         publishedPerSecond: round((backlog * 1000) / (published.finishedMs - published.startedMs)),
@@ -133,6 +137,14 @@ export const run = async (context: Context): Promise<ScenarioResult> => {
     }),
     row({ scenario: label, metric: "... of which the event record (the payload, stored once)", unit: "B", herald: atLarge.payloadBytesPerDelivery }),
     row({ scenario: label, metric: "... of which the BullMQ queue (job hash, wait list, event stream)", unit: "B", herald: atLarge.queueBytesPerDelivery }),
+    ...(atLarge.rateLimitLogBytesPerRequest > 0
+      ? [row({
+        scenario: label,
+        metric: "(not counted: the API's rate-limit log, per request of the last window)",
+        unit: "B",
+        herald: atLarge.rateLimitLogBytesPerRequest
+      })]
+      : []),
     row({
       scenario: label,
       metric: "... beyond the once-stored payload",

@@ -40,10 +40,7 @@ const env = (options: Options): Record<string, string> => ({
   REDIS_URL: options.redisUrl,
   // The receiver is on loopback, which Herald refuses unless told otherwise.
   HERALD_ALLOW_PRIVATE_URLS: "true",
-  HERALD_WORKER_CONCURRENCY: String(options.concurrency),
-  // One teamspace publishing and creating webhooks as fast as it can: the API's
-  // per-teamspace rate limits would refuse most of it, so they are off.
-  HERALD_RATE_LIMITS: "off"
+  HERALD_WORKER_CONCURRENCY: String(options.concurrency)
 })
 
 const execArgv = (options: Options, name: string): ReadonlyArray<string> =>

@@ -4,8 +4,10 @@ import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 
 const root = JSON.parse(readFileSync("package.json", "utf8"))
+// A workspace entry is a folder ("bench") or every folder under one ("packages/*").
 const dirs = root.workspaces.flatMap((pattern) => {
-  const base = pattern.replace(/\/\*$/, "")
+  if (!pattern.endsWith("/*")) return [pattern]
+  const base = pattern.slice(0, -2)
   return existsSync(base) ? readdirSync(base).map((name) => join(base, name)) : []
 })
 

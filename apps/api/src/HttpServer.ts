@@ -8,6 +8,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { Layer } from "effect"
 import { HeraldApi } from "./Api.js"
 import * as Authentication from "./Authentication.js"
+import * as BodyGuard from "./BodyGuard.js"
 import * as DigaAuthentication from "./DigaAuthentication.js"
 import * as ErrorMapping from "./ErrorMapping.js"
 import * as ExaAuthentication from "./ExaAuthentication.js"
@@ -48,6 +49,7 @@ export const layer = (options: ListenOptions) =>
     // API middlewares: each wraps those provided after it (they are built first).
     Layer.provide(ErrorMapping.layer),
     Layer.provide(RequestLimits.middleware),
+    Layer.provide(BodyGuard.layer),
     Layer.provide(Idempotency.layer()),
     Layer.provide(apiLayer),
     HttpServer.withLogAddress,

@@ -1,0 +1,75 @@
+/**
+ * Request bodies the framework mishandles, found by the hostile-input fuzz test
+ * (`test/HostileInput.test.ts`), turned away before they reach it:
+ *
+ * - A `Content-Type` on a request without a body. HttpApi reads the (empty) body
+ *   by its content type all the same, and its multipart parser fails (a 500) or
+ *   waits forever (a request that is never answered) on an empty body. The header
+ *   is dropped, so an empty body reads as JSON, as it does without one.
+ * - JSON nested more than `MAX_DEPTH` levels deep. It parses, but a decode
+ *   error's message renders the offending value recursively, and so does
+ *   `JSON.stringify` when an event's data is measured, stored or delivered: the
+ *   stack overflows (a 500). Such a body is a decode error at its root instead,
+ *   in the profile's shape.
+ *
+ * An API-level middleware inside `RequestLimits` (bodies are within their size
+ * limit and JSON by then) and outside `Idempotency` (nothing it refuses reserves
+ * a key).
+ */
+import { Headers, HttpApiBuilder, HttpApiError, type HttpApp, HttpServerRequest } from "@effect/platform"
+import { Effect, Option } from "effect"
+
+/** The deepest nesting of arrays and objects a JSON body may have. */
+export const MAX_DEPTH = 100
+
+const METHODS_WITH_BODIES = new Set(["POST", "PUT", "PATCH"])
+
+/** Whether the request has a body: a non-zero `Content-Length`, or a chunked one. */
+const hasBody = (headers: Headers.Headers): boolean => {
+  const length = headers["content-length"]
+  if (length !== undefined) return Number(length) > 0
+  return headers["transfer-encoding"] !== undefined
+}
+
+/** Whether JSON text nests arrays and objects more than `max` deep (brackets in strings do not count). */
+export const nestsDeeperThan = (text: string, max: number): boolean => {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const char = text.charCodeAt(i)
+    if (inString) {
+      if (char === 0x5c) i++ // a backslash escapes the next character
+      else if (char === 0x22) inString = false
+    } else if (char === 0x22) {
+      inString = true
+    } else if (char === 0x5b || char === 0x7b) {
+      if (++depth > max) return true
+    } else if (char === 0x5d || char === 0x7d) {
+      depth--
+    }
+  }
+  return false
+}
+
+const tooDeep = () => {
+  const message = `The JSON body is nested more than ${MAX_DEPTH} levels deep`
+  return Effect.die(new HttpApiError.HttpApiDecodeError({ issues: [{ _tag: "Type", path: [], message }], message }))
+}
+
+export const middleware = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
+  Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    if (!hasBody(request.headers)) {
+      if (request.headers["content-type"] === undefined) return yield* app
+      const untyped = request.modify({ headers: Headers.remove(request.headers, "content-type") })
+      return yield* Effect.provideService(app, HttpServerRequest.HttpServerRequest, untyped)
+    }
+    if (METHODS_WITH_BODIES.has(request.method)) {
+      // A body that cannot be read is the handler's to report, as it always was.
+      const text = yield* Effect.option(request.text)
+      if (Option.isSome(text) && nestsDeeperThan(text.value, MAX_DEPTH)) return yield* tooDeep()
+    }
+    return yield* app
+  })
+
+export const layer = HttpApiBuilder.middleware(middleware)

@@ -13,6 +13,8 @@ import { fileURLToPath } from "node:url"
 import { RedisServer } from "@herald/testkit"
 
 export const apiMain = fileURLToPath(new URL("../../../api/dist/main.js", import.meta.url))
+/** The API keys command (`npm run keys -w @herald/api`). */
+export const adminMain = fileURLToPath(new URL("../../../api/dist/admin.js", import.meta.url))
 export const workerMain = fileURLToPath(new URL("../../dist/main.js", import.meta.url))
 
 /** Whether both apps have been built (`dist/main.js`). */
@@ -195,7 +197,13 @@ export interface ApiProcess extends Child {
 /** Starts the API process and waits until `GET /healthz` answers 200. */
 export const startApi = async (
   shared: Shared,
-  options: { readonly apiKey: string; readonly teamspace: string; readonly readyTimeoutMs?: number }
+  options: {
+    readonly apiKey: string
+    readonly teamspace: string
+    readonly readyTimeoutMs?: number
+    /** More environment (rate limits, say), over the shared one. */
+    readonly env?: Record<string, string>
+  }
 ): Promise<ApiProcess> => {
   const port = await RedisServer.freePort()
   const child = spawnNode("api", apiMain, {
@@ -203,7 +211,8 @@ export const startApi = async (
     HERALD_ROLE: "api",
     PORT: String(port),
     HOST: "127.0.0.1",
-    HERALD_API_KEYS: `${options.apiKey}=${options.teamspace}`
+    HERALD_API_KEYS: `${options.apiKey}=${options.teamspace}`,
+    ...options.env
   })
   const url = `http://127.0.0.1:${port}`
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000)

@@ -32,10 +32,12 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
         const size = yield* FanOutChunkSize
         const page = yield* subscriptions.activePage(event.teamspace, event.type, { after, limit: size + 1 })
         const chunk = page.slice(0, size)
-        yield* sequencer.start(event.teamspace, chunk.map((webhook) => ({ webhook, eventId: event.id })))
         const last = chunk.at(-1)
         const more = page.length > size && last !== undefined
+        // The next step first: queued behind this chunk's deliveries, it would wait
+        // for them, and a large fan-out would be enqueued no faster than delivered.
         if (more) yield* queue.enqueue([new FanOutJob({ teamspace: event.teamspace, eventId: event.id, after: last.id })])
+        yield* sequencer.start(event.teamspace, chunk.map((webhook) => ({ webhook, eventId: event.id })))
         return { deliveries: chunk.length, more }
       })
 

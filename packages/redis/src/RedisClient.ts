@@ -64,6 +64,8 @@ export interface Options {
   readonly options?: RedisOptions | undefined
   /** Extra ioredis `Cluster` options, cluster mode only. */
   readonly clusterOptions?: ClusterOptions | undefined
+  /** Send the commands of one event-loop tick in one write (ioredis auto-pipelining). Default true. */
+  readonly autoPipelining?: boolean | undefined
   /** How long to wait for the first connection before giving up. Default 10 seconds. */
   readonly connectTimeout?: Duration.DurationInput | undefined
 }
@@ -116,11 +118,20 @@ export const parseClusterUrls = (urls: string): ClusterSeeds => {
   }
 }
 
+/**
+ * Auto-pipelining (on unless `autoPipelining: false`): commands issued in the
+ * same event-loop tick, by the many requests and deliveries in flight at once,
+ * go out in one socket write instead of one each; a write per command was the
+ * largest single cost in the profiles of both processes. Replies, their order
+ * and per-command errors are unchanged.
+ */
 const create = (options: Options): Connection => {
   const url = Redacted.isRedacted(options.url) ? Redacted.value(options.url) : options.url
-  if (options.cluster !== true) return new Redis(url, { ...options.options, lazyConnect: true })
+  const pipelining = { enableAutoPipelining: options.autoPipelining ?? true }
+  if (options.cluster !== true) return new Redis(url, { ...pipelining, ...options.options, lazyConnect: true })
   const seeds = parseClusterUrls(url)
   return new Cluster(seeds.nodes, {
+    ...pipelining,
     ...options.clusterOptions,
     redisOptions: { ...seeds.redisOptions, ...options.options, ...options.clusterOptions?.redisOptions },
     lazyConnect: true
@@ -203,6 +214,10 @@ export const config: Config.Config<Options> = Config.all({
   cluster: Config.boolean("HERALD_REDIS_CLUSTER").pipe(
     Config.withDefault(false),
     Config.withDescription("Connect to a Redis Cluster; REDIS_URL then lists seed nodes, comma-separated")
+  ),
+  autoPipelining: Config.boolean("HERALD_REDIS_AUTO_PIPELINING").pipe(
+    Config.withDefault(true),
+    Config.withDescription("Send the Redis commands of one event-loop tick in one write")
   )
 })
 

@@ -35,6 +35,27 @@ describe.skipIf(!available)(`RedisClient ${skipReason}`, () => {
       Effect.withConfigProvider(env({ REDIS_URL: current().url, HERALD_REDIS_PREFIX: "{custom}:" }))
     ))
 
+  it.live("auto-pipelining is on by default, HERALD_REDIS_AUTO_PIPELINING=false turns it off, and replies keep their order", () =>
+    Effect.gen(function*() {
+      const clientWith = (entries: Record<string, string>) =>
+        Effect.map(
+          Layer.build(RedisClient.layerConfig).pipe(Effect.withConfigProvider(env({ REDIS_URL: current().url, ...entries }))),
+          (context) => Context.get(context, RedisClient.RedisClient).redis
+        )
+      const pipelined = yield* clientWith({})
+      const separate = yield* clientWith({ HERALD_REDIS_AUTO_PIPELINING: "false" })
+      expect(pipelined.options.enableAutoPipelining).toBe(true)
+      expect(separate.options.enableAutoPipelining).toBe(false)
+      // Commands of one tick share a write; each still gets its own reply, in order.
+      const key = `{herald}:pipelining-test:${Date.now()}`
+      const replies = yield* Effect.promise(() =>
+        Promise.all(Array.from({ length: 50 }, (_, n) => pipelined.rpush(key, String(n))))
+      )
+      expect(replies).toEqual(Array.from({ length: 50 }, (_, n) => n + 1))
+      expect(yield* Effect.promise(() => separate.lrange(key, 0, -1))).toEqual(Array.from({ length: 50 }, (_, n) => String(n)))
+      yield* Effect.promise(() => pipelined.del(key))
+    }).pipe(Effect.scoped))
+
   it.live("a missing REDIS_URL is a config error naming it", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(

@@ -5,7 +5,7 @@
  */
 import { Option } from "effect"
 import type { Event } from "./Event.js"
-import type { EventPosition } from "./EventStore.js"
+import type { EventPosition, EventQuery } from "./EventStore.js"
 import { isEventId } from "./Ids.js"
 
 export const encode = (event: Pick<Event, "createdAt" | "id">): string => `${event.createdAt}.${event.id}`
@@ -28,3 +28,19 @@ export const sortKey = (position: EventPosition): string =>
 
 /** The sort key of the first instant `time` (every event created at `time` sorts at or after it). */
 export const timeSortKey = (time: number): string => String(Math.max(0, Math.floor(time))).padStart(15, "0")
+
+/**
+ * A query's range of sort keys, for stores that keep a lexicographic index:
+ * `from` inclusive (createdAfter), `to` exclusive (the lower of the cursor's
+ * position and createdBefore); undefined when unbounded.
+ */
+export const range = (query: EventQuery): { readonly from?: string | undefined; readonly to?: string | undefined } => {
+  const uppers = [
+    query.before === undefined ? undefined : sortKey(query.before),
+    query.createdBefore === undefined ? undefined : timeSortKey(query.createdBefore)
+  ].filter((bound) => bound !== undefined)
+  return {
+    from: query.createdAfter === undefined ? undefined : timeSortKey(query.createdAfter),
+    to: uppers.length === 0 ? undefined : uppers.reduce((a, b) => (a < b ? a : b))
+  }
+}

@@ -47,7 +47,10 @@ export class Sequencer extends Effect.Service<Sequencer>()("@herald/core/Sequenc
         }
         const waiting = new Map<WebhookId, Array<EventId>>()
         for (const delivery of deliveries) {
-          if (delivery.webhook.ordered) waiting.set(delivery.webhook.id, [...(waiting.get(delivery.webhook.id) ?? []), delivery.eventId])
+          if (!delivery.webhook.ordered) continue
+          const eventIds = waiting.get(delivery.webhook.id)
+          if (eventIds === undefined) waiting.set(delivery.webhook.id, [delivery.eventId])
+          else eventIds.push(delivery.eventId)
         }
         yield* Effect.forEach(
           waiting,

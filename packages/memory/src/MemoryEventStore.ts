@@ -29,14 +29,6 @@ const newest = (index: ReadonlyArray<string>, from: string | undefined, to: stri
   return start >= end ? [] : index.slice(Math.max(start, end - limit), end)
 }
 
-const upperLimit = (query: EventStore.EventQuery): string | undefined => {
-  const bounds = [
-    query.before === undefined ? undefined : EventCursor.sortKey(query.before),
-    query.createdBefore === undefined ? undefined : EventCursor.timeSortKey(query.createdBefore)
-  ].filter((bound) => bound !== undefined)
-  return bounds.length === 0 ? undefined : bounds.reduce((a, b) => (a < b ? a : b))
-}
-
 export const make: Effect.Effect<EventStore.EventStoreShape> = Effect.sync(() => {
   const teamspaces = new Map<Ids.TeamspaceId, Teamspace>()
 
@@ -78,8 +70,7 @@ export const make: Effect.Effect<EventStore.EventStoreShape> = Effect.sync(() =>
       const indexes = query.types === undefined || query.types.length === 0
         ? [space.all]
         : [...new Set(query.types)].map((type) => space.byType.get(type) ?? [])
-      const from = query.createdAfter === undefined ? undefined : EventCursor.timeSortKey(query.createdAfter)
-      const to = upperLimit(query)
+      const { from, to } = EventCursor.range(query)
       return indexes
         .flatMap((index) => newest(index, from, to, limit))
         .sort((a, b) => (a < b ? 1 : a > b ? -1 : 0))

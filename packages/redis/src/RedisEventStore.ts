@@ -63,12 +63,9 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
         const keys = query.types === undefined || query.types.length === 0
           ? [indexKey(query.teamspace)]
           : [...new Set(query.types)].map((type) => indexKey(query.teamspace, type))
-        const uppers = [
-          query.before === undefined ? undefined : EventCursor.sortKey(query.before),
-          query.createdBefore === undefined ? undefined : EventCursor.timeSortKey(query.createdBefore)
-        ].filter((bound) => bound !== undefined)
-        const max = uppers.length === 0 ? "+" : `(${uppers.reduce((a, b) => (a < b ? a : b))}`
-        const min = query.createdAfter === undefined ? "-" : `[${EventCursor.timeSortKey(query.createdAfter)}`
+        const { from, to } = EventCursor.range(query)
+        const max = to === undefined ? "+" : `(${to}`
+        const min = from === undefined ? "-" : `[${from}`
         const pages = yield* Effect.forEach(
           keys,
           (key) => execute("ZREVRANGEBYLEX", () => redis.zrevrangebylex(key, max, min, "LIMIT", 0, limit)),

@@ -28,6 +28,7 @@
  */
 import { type ConnectionOptions, DelayedError, type Job, Queue, Worker } from "bullmq"
 import { Cluster, type ClusterNode, type RedisOptions } from "ioredis"
+import { RedisClient } from "@herald/redis"
 import { Config, ConfigError, Context, Duration, Effect, Either, Exit, Layer, Redacted, Runtime, type Scope } from "effect"
 import { type DeliveryJob, DeliveryQueue, DeliverySettings } from "@herald/core"
 import * as JobData from "./JobData.js"
@@ -133,40 +134,8 @@ export const clusterSeeds = (
     const { host, port, ...redisOptions } = connection
     return { nodes: [{ host: host ?? "127.0.0.1", port: port ?? 6379 }], redisOptions }
   }
-  const raw = typeof connection === "string" ? connection : Redacted.value(connection)
-  const seeds = raw.split(",").map((part) => part.trim()).filter((part) => part !== "").map((part) => {
-    let url: URL
-    try {
-      url = new URL(part)
-    } catch {
-      // The URL may hold a password: do not echo it.
-      throw new Error("invalid Redis URL in the cluster seed list")
-    }
-    if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
-      throw new Error(`a cluster seed must be a redis:// or rediss:// URL, not ${url.protocol}`)
-    }
-    const db = url.pathname.replace(/^\//, "")
-    if (db !== "" && db !== "0") throw new Error(`a Redis Cluster has only database 0, not ${db}`)
-    if (url.hostname === "") throw new Error("a cluster seed URL needs a host")
-    return {
-      node: { host: url.hostname.replace(/^\[(.*)\]$/, "$1"), port: url.port === "" ? 6379 : Number(url.port) },
-      shared: [url.protocol, decodeURIComponent(url.username), decodeURIComponent(url.password)] as const
-    }
-  })
-  const first = seeds[0]
-  if (first === undefined) throw new Error("no Redis Cluster seed URL given")
-  if (seeds.some((seed) => seed.shared.some((value, i) => value !== first.shared[i]))) {
-    throw new Error("all cluster seed URLs must share the scheme and credentials")
-  }
-  const [protocol, username, password] = first.shared
-  return {
-    nodes: seeds.map((seed) => seed.node),
-    redisOptions: {
-      ...(username !== "" ? { username } : {}),
-      ...(password !== "" ? { password } : {}),
-      ...(protocol === "rediss:" ? { tls: {} } : {})
-    }
-  }
+  // The same seed-list rules as the stores' client, so one REDIS_URL serves both.
+  return RedisClient.parseClusterUrls(typeof connection === "string" ? connection : Redacted.value(connection))
 }
 
 /** What the processor did with a job: settled it (BullMQ completes and removes it) or moved it to delayed. */

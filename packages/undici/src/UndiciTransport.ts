@@ -346,15 +346,23 @@ export const make = (
           return blocked(new AddressBlocked(host).message)
         }
         const budgetMs = budgetOf(delivery.timeoutMs)
-        const budget = AbortSignal.timeout(budgetMs)
-        return Effect.tryPromise({
-          try: async (interrupted) => {
+        // One controller and one cleared timer per request: `AbortSignal.timeout` leaves its
+        // timer pending for the whole budget and `AbortSignal.any` tracks its sources through
+        // weak references, both costly at thousands of deliveries a second.
+        return Effect.async<Transport.DeliveryResponse, Transport.TransportError>((resume) => {
+          const controller = new AbortController()
+          let timedOut = false
+          const timer = setTimeout(() => {
+            timedOut = true
+            controller.abort(new DOMException(`no complete response within ${budgetMs} ms`, "TimeoutError"))
+          }, budgetMs)
+          const exchange = async () => {
             const response = await request(url, {
               dispatcher: agentFor(delivery.connectTimeoutMs),
               method: "POST",
               headers: delivery.headers,
               body: delivery.body,
-              signal: AbortSignal.any([budget, interrupted]),
+              signal: controller.signal,
               headersTimeout: budgetMs,
               bodyTimeout: budgetMs
             })
@@ -364,8 +372,22 @@ export const make = (
               headers: flattenHeaders(response.headers),
               body: decoder.decode(body)
             }
-          },
-          catch: (error) => toTransportError(error, delivery, budget.aborted)
+          }
+          exchange().then(
+            (response) => {
+              clearTimeout(timer)
+              resume(Effect.succeed(response))
+            },
+            (error) => {
+              clearTimeout(timer)
+              resume(Effect.fail(toTransportError(error, delivery, timedOut)))
+            }
+          )
+          // Interrupted (the worker shutting down): abort the request, and its timer with it.
+          return Effect.sync(() => {
+            clearTimeout(timer)
+            controller.abort()
+          })
         })
       })
 

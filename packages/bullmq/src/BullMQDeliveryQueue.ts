@@ -1,9 +1,11 @@
 /**
  * DeliveryQueue on BullMQ (Redis): the queue shared by API and worker processes.
  *
- * - The BullMQ job id is the delivery's key, and BullMQ ignores an `add` whose id
+ * - The BullMQ job id is derived from the delivery's key (see `JobData`: short,
+ *   so a pending job stays a compact hash), and BullMQ ignores an `add` whose id
  *   exists: that is the dedupe. Jobs are removed as soon as they complete or fail
- *   (`removeOnComplete`/`removeOnFail`), which frees the key.
+ *   (the workers' `removeOnComplete`/`removeOnFail`: set once per worker rather
+ *   than stored in every job), which frees the key.
  * - Retries follow Herald's schedule, not BullMQ's backoff: on `Retry` the
  *   processor rewrites the job's data as the next attempt and moves the *same*
  *   job to the delayed set (`moveToDelayed` + `DelayedError`, BullMQ's pattern
@@ -12,9 +14,12 @@
  * - A handler that dies is retried the same way, as the same attempt, after
  *   `DEFECT_RETRY_DELAY_MS`, at most `MAX_DEFECT_RETRIES` times per attempt
  *   (counted in the job data), then settled and logged, like the memory adapter.
- *   BullMQ's own `attempts` are only a safety net for this adapter's bookkeeping
- *   (a Redis error while re-queueing): such a job is retried by BullMQ rather
- *   than dropped.
+ * - A Redis error while re-queueing is retried in place, with backoff, for
+ *   longer than a Redis failover takes (`REQUEUE_RETRIES`): the delivery's outcome is
+ *   kept rather than the job dropped, and the delivery is not made again. (Jobs
+ *   written by earlier versions carry BullMQ `attempts` for the same purpose.)
+ * - `front` jobs (fan-out steps) are added LIFO: the next worker slot takes them
+ *   before the deliveries already waiting.
  * - A worker that dies mid-delivery leaves its job locked; once the lock expires
  *   another worker's stalled check moves it back to wait (at least once).
  *
@@ -26,10 +31,10 @@
  * BullMQ types stay inside this module: callers see the core port, `Options`
  * and `QueueSize`.
  */
-import { type ConnectionOptions, DelayedError, type Job, Queue, Worker } from "bullmq"
+import { type ConnectionOptions, DelayedError, type Job, type JobsOptions, Queue, Worker } from "bullmq"
 import { Cluster, type ClusterNode, type RedisOptions } from "ioredis"
 import { RedisClient } from "@herald/redis"
-import { Config, ConfigError, Context, Duration, Effect, Either, Exit, Layer, Redacted, Runtime, type Scope } from "effect"
+import { Config, ConfigError, Context, Duration, Effect, Either, Exit, Layer, Redacted, Runtime, Schedule, type Scope } from "effect"
 import { type DeliveryJob, DeliveryQueue, DeliverySettings } from "@herald/core"
 import * as JobData from "./JobData.js"
 
@@ -52,8 +57,14 @@ export const DEFAULT_MAX_STALLED_COUNT = 2
 /** Same bound and delay as the memory adapter: a transient defect costs a second, a deterministic one cannot spin. */
 export const DEFECT_RETRY_DELAY_MS = 1_000
 export const MAX_DEFECT_RETRIES = 3
-/** BullMQ-level tries when this adapter's own Redis calls fail while settling a job. */
-const BOOKKEEPING_ATTEMPTS = 4
+/**
+ * Retries of a failed re-queue (updating the job, moving it to delayed), after
+ * 0.5, 1, 2, 4 and 8 s: within a lock duration, and past a typical failover.
+ */
+const REQUEUE_RETRIES = 5
+const REQUEUE_FIRST_BACKOFF = Duration.millis(500)
+/** Completed and failed jobs are removed at once: that frees their key. */
+const REMOVE_AT_ONCE = { count: 0 } as const
 
 export interface Options {
   /**
@@ -194,21 +205,31 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
     )
     yield* Effect.promise(() => queue.waitUntilReady())
 
-    const enqueue = (jobs: ReadonlyArray<DeliveryJob.QueueTask>, enqueueOptions?: { readonly delayMs?: number }) =>
-      jobs.length === 0 ? Effect.void : Effect.promise(() =>
-        queue.addBulk(jobs.map((job) => ({
-          name: JobData.JOB_NAME,
-          data: JobData.encode(job),
-          opts: {
-            jobId: job.key,
-            delay: Math.max(0, enqueueOptions?.delayMs ?? 0),
-            removeOnComplete: true,
-            removeOnFail: true,
-            attempts: BOOKKEEPING_ATTEMPTS,
-            backoff: { type: "fixed", delay: DEFECT_RETRY_DELAY_MS }
-          }
-        })))
+    /**
+     * Only what differs from BullMQ's defaults: every option given is stored in
+     * the job's hash, and the hash stays compact only while that is short.
+     */
+    const jobOptions = (id: string, enqueueOptions: DeliveryQueue.EnqueueOptions | undefined): JobsOptions => {
+      const delay = Math.max(0, enqueueOptions?.delayMs ?? 0)
+      return {
+        jobId: id,
+        ...(delay > 0 ? { delay } : {}),
+        ...(enqueueOptions?.front === true ? { lifo: true } : {})
+      }
+    }
+
+    const enqueue = (jobs: ReadonlyArray<DeliveryJob.QueueTask>, enqueueOptions?: DeliveryQueue.EnqueueOptions) => {
+      if (jobs.length === 0) return Effect.void
+      const add = jobs.map(JobData.added)
+      // One job: a plain add. `addBulk` wraps its adds in a MULTI transaction, which costs more for one.
+      if (add.length === 1) {
+        const { data, id, name } = add[0]!
+        return Effect.promise(() => queue.add(name, data, jobOptions(id, enqueueOptions))).pipe(Effect.asVoid)
+      }
+      return Effect.promise(() =>
+        queue.addBulk(add.map(({ data, id, name }) => ({ name, data, opts: jobOptions(id, enqueueOptions) })))
       ).pipe(Effect.asVoid)
+    }
 
     /** Live workers of this queue in this process, for `pause`/`resume`. */
     const workers = new Set<Worker<Data, void, string>>()
@@ -228,13 +249,20 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
          * step: a crash between them re-runs the job as the next attempt (at least once).
          */
         const requeue = (bullJob: BullJob, token: string | undefined, data: Data, delayMs: number) =>
-          Effect.promise(async () => {
+          Effect.tryPromise(async () => {
             await bullJob.updateData(data)
             await bullJob.moveToDelayed(Date.now() + Math.max(0, delayMs), token)
-          }).pipe(Effect.as<Settlement>("moved"))
+          }).pipe(
+            Effect.tapError((error) => Effect.logWarning("re-queueing a delivery failed; retrying", errorMessage(error.error))),
+            Effect.retry({ times: REQUEUE_RETRIES, schedule: Schedule.exponential(REQUEUE_FIRST_BACKOFF) }),
+            // Out of retries: the job fails, and BullMQ removes it.
+            Effect.tapError((error) => Effect.logError("re-queueing a delivery failed; job dropped", errorMessage(error.error))),
+            Effect.orDie,
+            Effect.as<Settlement>("moved")
+          )
 
         const settle = (bullJob: BullJob, token: string | undefined): Effect.Effect<Settlement, never, R> => {
-          const decoded = JobData.decode(bullJob.data)
+          const decoded = JobData.decode(bullJob.id ?? "", bullJob.name, bullJob.data)
           if (Either.isLeft(decoded)) {
             // Retrying cannot make it decodable: drop it rather than loop.
             return Effect.logError("undecodable delivery job dropped", decoded.left).pipe(
@@ -242,7 +270,7 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
               Effect.as<Settlement>("settled")
             )
           }
-          const { defects, job } = decoded.right
+          const { defects, job, version } = decoded.right
           // The handler runs in this fiber, interruptible: its timeouts work.
           return Effect.exit(Effect.suspend(() => handle(job))).pipe(
             Effect.flatMap((exit): Effect.Effect<Settlement> => {
@@ -251,15 +279,15 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
                   case "Done":
                     return Effect.succeed("settled")
                   case "Retry":
-                    return requeue(bullJob, token, JobData.encode(job.next()), exit.value.delayMs)
+                    return requeue(bullJob, token, JobData.encode(job.next(), 0, version), exit.value.delayMs)
                   case "Defer":
-                    return requeue(bullJob, token, JobData.encode(job), exit.value.delayMs)
+                    return requeue(bullJob, token, JobData.encode(job, 0, version), exit.value.delayMs)
                 }
               }
               const retries = defects + 1
               return retries <= MAX_DEFECT_RETRIES
                 ? Effect.logWarning(`delivery handler died; retry ${retries} of ${MAX_DEFECT_RETRIES}`, exit.cause).pipe(
-                  Effect.zipRight(requeue(bullJob, token, JobData.encode(job, retries), DEFECT_RETRY_DELAY_MS))
+                  Effect.zipRight(requeue(bullJob, token, JobData.encode(job, retries, version), DEFECT_RETRY_DELAY_MS))
                 )
                 : Effect.logError("delivery handler died; job dropped", exit.cause).pipe(Effect.as<Settlement>("settled"))
             }),
@@ -282,6 +310,8 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
               lockDuration: options.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS,
               stalledInterval: options.stalledIntervalMs ?? DEFAULT_STALLED_INTERVAL_MS,
               maxStalledCount: options.maxStalledCount ?? DEFAULT_MAX_STALLED_COUNT,
+              removeOnComplete: REMOVE_AT_ONCE,
+              removeOnFail: REMOVE_AT_ONCE,
               // Started below, once ready, unless this queue is paused.
               autorun: false
             })

@@ -5,9 +5,10 @@ import { describe, expect, it } from "@effect/vitest"
 import { Queue, Worker } from "bullmq"
 import { Redis } from "ioredis"
 import { ConfigProvider, Deferred, Effect, Exit, Layer, Logger, LogLevel, Ref, Scope } from "effect"
-import { DeliveryJob } from "@herald/core"
+import { DeliveryJob, Ids } from "@herald/core"
 import { Fixtures, type RedisServer } from "@herald/testkit"
 import { BullMQDeliveryQueue } from "../src/index.js"
+import * as JobData from "../src/JobData.js"
 import { available, options, useRedis } from "./Redis.js"
 
 type Shape = BullMQDeliveryQueue.BullMQDeliveryQueueShape
@@ -48,24 +49,41 @@ describe.skipIf(!available)("BullMQDeliveryQueue", () => {
 
   const jobKey = (opts: BullMQDeliveryQueue.Options, id: string) => `${opts.prefix}:${opts.queueName}:${id}`
 
-  it.live("a job stores ids only, under the delivery's key", () =>
+  it.live("a job stores ids only, under an id derived from the delivery's key, as a compact hash", () =>
     withQueue((queue, opts) =>
       Effect.gen(function*() {
         const client = yield* rawClient(redis())
         const job = Fixtures.job({ teamspace: Fixtures.teamspace() })
-        yield* queue.enqueue([job], { delayMs: 60_000 })
-        const stored = yield* Effect.promise(() => client.hgetall(jobKey(opts, job.key)))
-        expect(stored["name"]).toBe("deliver")
-        expect(JSON.parse(stored["data"] ?? "null")).toEqual({
-          v: 1,
-          teamspace: job.teamspace,
-          eventId: job.eventId,
-          webhookId: job.webhookId,
-          attempt: 1
-        })
-        expect(yield* queue.size).toEqual({ ready: 0, delayed: 1, inFlight: 0 })
+        const id = JobData.jobId(job)
+        expect(id).toBe(`${job.webhookId.slice(3)}.${id.slice(27)}`)
+        expect(id.length).toBeLessThanOrEqual(39)
+        yield* queue.enqueue([job])
+        const stored = yield* Effect.promise(() => client.hgetall(jobKey(opts, id)))
+        expect(stored["name"]).toBe(job.teamspace)
+        expect(JSON.parse(stored["data"] ?? "null")).toEqual({ v: 2, e: job.eventId })
+        // Nothing but the id: removal and retries are the workers' settings.
+        expect(JSON.parse(stored["opts"] ?? "null")).toEqual({ jobId: id, attempts: 0 })
+        // Every value short enough for Redis to keep the hash as a listpack.
+        expect(yield* Effect.promise(() => client.object("ENCODING", jobKey(opts, id)))).toBe("listpack")
+        expect(yield* queue.size).toEqual({ ready: 1, delayed: 0, inFlight: 0 })
+        // The same pair again (a later attempt has the same key) finds the same job.
+        yield* queue.enqueue([job, job.next()])
+        expect(yield* queue.size).toEqual({ ready: 1, delayed: 0, inFlight: 0 })
       })
     ))
+
+  it.live("job ids differ for every (webhook, event) pair", () =>
+    Effect.sync(() => {
+      const teamspace = Fixtures.teamspace()
+      const webhooks = Array.from({ length: 20 }, () => Fixtures.webhook({ teamspace }).id)
+      // Generated ids and ids chosen by a publisher.
+      const events = Array.from({ length: 50 }, (_, i) => i % 2 === 0 ? Ids.makeEventId() : Ids.EventId.make(`order-${i}`))
+      const ids = new Set<string>()
+      for (const webhookId of webhooks) {
+        for (const eventId of events) ids.add(JobData.jobId(new DeliveryJob.DeliveryJob({ teamspace, eventId, webhookId, attempt: 1 })))
+      }
+      expect(ids.size).toBe(webhooks.length * events.length)
+    }))
 
   it.live("Retry keeps the same job id, delayed, as the next attempt", () =>
     withQueue((queue, opts) =>
@@ -80,14 +98,65 @@ describe.skipIf(!available)("BullMQDeliveryQueue", () => {
           "the retry is delayed",
           Effect.map(queue.size, (size) => size.delayed === 1 && size.inFlight === 0)
         )
-        const data = yield* Effect.promise(() => client.hget(jobKey(opts, job.key), "data"))
-        expect(JSON.parse(data ?? "null")).toMatchObject({ v: 1, attempt: 2, eventId: job.eventId })
+        const data = yield* Effect.promise(() => client.hget(jobKey(opts, JobData.jobId(job)), "data"))
+        expect(JSON.parse(data ?? "null")).toEqual({ v: 2, e: job.eventId, a: 2 })
         const delayedIds = yield* Effect.promise(() => client.zrange(`${opts.prefix}:${opts.queueName}:delayed`, 0, -1))
-        expect(delayedIds).toEqual([job.key])
+        expect(delayedIds).toEqual([JobData.jobId(job)])
         expect(yield* attempts).toEqual([1])
         // Still pending: enqueueing the pair again is a no-op.
         yield* queue.enqueue([job])
         expect(yield* queue.size).toEqual({ ready: 0, delayed: 1, inFlight: 0 })
+      })
+    ))
+
+  it.live("a job written by an earlier version (version 1, under the key) is handled and retried as version 1", () =>
+    withQueue((queue, opts) =>
+      Effect.gen(function*() {
+        const client = yield* rawClient(redis())
+        const { handled, record, waitFor } = yield* recorder
+        const raw = yield* Effect.acquireRelease(
+          Effect.sync(() => new Queue(opts.queueName!, { connection: { url: redis().url }, prefix: opts.prefix! })),
+          (q) => Effect.promise(() => q.close())
+        )
+        const job = Fixtures.job({ teamspace: Fixtures.teamspace() })
+        yield* Effect.promise(() =>
+          raw.add("deliver", { v: 1, teamspace: job.teamspace, eventId: job.eventId, webhookId: job.webhookId, attempt: 1 }, {
+            jobId: job.key,
+            removeOnComplete: true,
+            removeOnFail: true,
+            attempts: 4,
+            backoff: { type: "fixed", delay: 1_000 }
+          })
+        )
+        yield* queue.consume(
+          (j) => Effect.as(record(j), !DeliveryJob.isFanOut(j) && j.attempt === 1 ? DeliveryJob.retryAfter(0) : DeliveryJob.done),
+          { concurrency: 1 }
+        )
+        yield* waitFor(2)
+        expect((yield* Ref.get(handled)).map((j) => ({ ...j }))).toEqual([{ ...job }, { ...job.next() }])
+        yield* Fixtures.eventually(
+          "settled and removed",
+          Effect.map(Effect.promise(() => client.exists(jobKey(opts, job.key))), (n) => n === 0)
+        )
+      })
+    ))
+
+  it.live("a front job is taken before the jobs already waiting", () =>
+    withQueue((queue) =>
+      Effect.gen(function*() {
+        const { handled, record, waitFor } = yield* recorder
+        const teamspace = Fixtures.teamspace()
+        const waiting = Array.from({ length: 5 }, () => Fixtures.job({ teamspace }))
+        const urgent = Fixtures.job({ teamspace })
+        yield* queue.pause
+        yield* queue.consume((j) => Effect.as(record(j), DeliveryJob.done), { concurrency: 1 })
+        yield* queue.enqueue(waiting)
+        yield* queue.enqueue([urgent], { front: true })
+        yield* queue.resume
+        yield* waitFor(6)
+        const keys = (yield* Ref.get(handled)).map((j) => j.key)
+        expect(keys[0]).toBe(urgent.key)
+        expect(keys.slice(1)).toEqual(waiting.map((j) => j.key))
       })
     ))
 
@@ -118,7 +187,9 @@ describe.skipIf(!available)("BullMQDeliveryQueue", () => {
         )
         expect(yield* attempts).toEqual(Array.from({ length: 6 }, () => 1))
         // Settled means removed: the keys are free again.
-        expect(yield* Effect.promise(() => client.exists(jobKey(opts, flaky.key), jobKey(opts, broken.key)))).toBe(0)
+        expect(
+          yield* Effect.promise(() => client.exists(jobKey(opts, JobData.jobId(flaky)), jobKey(opts, JobData.jobId(broken))))
+        ).toBe(0)
       })
     ))
 
@@ -200,8 +271,8 @@ describe.skipIf(!available)("BullMQDeliveryQueue", () => {
         yield* Scope.close(scope, Exit.void)
         expect(yield* Ref.get(finished)).toBe(true)
         expect(yield* queue.size).toEqual({ ready: 0, delayed: 1, inFlight: 0 })
-        const data = yield* Effect.promise(() => client.hget(jobKey(opts, job.key), "data"))
-        expect(JSON.parse(data ?? "null")).toMatchObject({ attempt: 2 })
+        const data = yield* Effect.promise(() => client.hget(jobKey(opts, JobData.jobId(job)), "data"))
+        expect(JSON.parse(data ?? "null")).toMatchObject({ a: 2 })
       })
     ))
 

@@ -10,9 +10,21 @@ export interface ConsumeOptions {
   readonly concurrency: number
 }
 
+export interface EnqueueOptions {
+  /** Run after this delay. Default 0. */
+  readonly delayMs?: number
+  /**
+   * Run ahead of the jobs already waiting (default false): for work that makes
+   * more work, like a fan-out step, which would otherwise wait behind the
+   * deliveries it just enqueued. Among such jobs the order is unspecified. Only
+   * for jobs due now: a delayed job joins the back of the line when it is due.
+   */
+  readonly front?: boolean
+}
+
 export interface DeliveryQueueShape {
-  /** Enqueue jobs to run after `delayMs` (default 0); duplicates of pending keys are dropped. */
-  readonly enqueue: (jobs: ReadonlyArray<QueueTask>, options?: { readonly delayMs?: number }) => Effect.Effect<void>
+  /** Enqueue jobs (after `delayMs`, ahead when `front`); duplicates of pending keys are dropped. */
+  readonly enqueue: (jobs: ReadonlyArray<QueueTask>, options?: EnqueueOptions) => Effect.Effect<void>
   /**
    * Starts consumers in the caller's scope and returns at once. They run until the
    * scope closes; closing waits for handlers in flight (an adapter must not make a

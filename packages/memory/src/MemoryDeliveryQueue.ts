@@ -2,9 +2,9 @@
  * DeliveryQueue in process memory: the embedded default, where retries must
  * work without Redis.
  *
- * Every pending job is in exactly one of three places: `ready` (to run now),
- * `delayed` (sorted by due time) or in flight (taken by a consumer, not yet
- * settled). `pending` holds the keys of all three, so dedupe holds across a
+ * Every pending job is in exactly one of three places: ready (to run now:
+ * `ahead`, the `front` jobs, taken before `ready`), `delayed` (sorted by due
+ * time) or in flight (taken by a consumer, not yet settled). `pending` holds the keys of all three, so dedupe holds across a
  * retry's delay too. Every state change is one synchronous step, which keeps
  * that invariant without locks (and makes `inFlight` exact: pending minus the
  * other two).
@@ -96,6 +96,8 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
   const queueScope = yield* Effect.scope
   const pending = new Set<string>()
   const ready = new Fifo<DeliveryJob.QueueTask>()
+  /** Ready jobs enqueued with `front`: taken before any in `ready`. */
+  const ahead = new Fifo<DeliveryJob.QueueTask>()
   /** Ascending by `dueAt`; equal times keep insertion order. */
   const delayed: Array<Delayed> = []
   /** Defect retries so far, by job key. */
@@ -114,9 +116,10 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
   }
 
   /** Puts a job whose key is already in `pending` where it belongs. */
-  const place = (job: DeliveryJob.QueueTask, delayMs: number, now: number) => {
+  const place = (job: DeliveryJob.QueueTask, delayMs: number, now: number, front = false) => {
     if (!(delayMs > 0)) {
-      ready.push(job)
+      if (front) ahead.push(job)
+      else ready.push(job)
       wakeConsumers(1)
       return
     }
@@ -136,13 +139,13 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
     }
   }
 
-  const enqueue = (jobs: ReadonlyArray<DeliveryJob.QueueTask>, options?: { readonly delayMs?: number }) =>
+  const enqueue = (jobs: ReadonlyArray<DeliveryJob.QueueTask>, options?: DeliveryQueue.EnqueueOptions) =>
     Effect.flatMap(Clock.currentTimeMillis, (now) =>
       Effect.sync(() => {
         for (const job of jobs) {
           if (pending.has(job.key)) continue
           pending.add(job.key)
-          place(job, options?.delayMs ?? 0, now)
+          place(job, options?.delayMs ?? 0, now, options?.front === true)
         }
       }))
 
@@ -209,7 +212,7 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
       )
     const step = Effect.uninterruptibleMask((restore) =>
       Effect.suspend(() => {
-        const job = ready.take()
+        const job = ahead.take() ?? ready.take()
         if (job !== undefined) return run(job)
         const wake = newSignal()
         idle.push(wake)
@@ -219,7 +222,7 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
               const index = idle.indexOf(wake)
               if (index >= 0) idle.splice(index, 1)
               // Woken for a job but leaving: hand the wake-up on.
-              else if (ready.length > 0) wakeConsumers(1)
+              else if (ahead.length + ready.length > 0) wakeConsumers(1)
             })
           )
         )
@@ -239,9 +242,9 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
   }
 
   const size = Effect.sync((): QueueSize => ({
-    ready: ready.length,
+    ready: ahead.length + ready.length,
     delayed: delayed.length,
-    inFlight: pending.size - ready.length - delayed.length
+    inFlight: pending.size - ahead.length - ready.length - delayed.length
   }))
 
   return { enqueue, consume, size }

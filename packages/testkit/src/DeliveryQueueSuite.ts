@@ -1,7 +1,7 @@
 /**
  * Conformance suite for `DeliveryQueue` adapters: once-only handling, dedupe
- * of pending keys (across a retry's delay too), delays, retries, the
- * concurrency limit, and consumer shutdown.
+ * of pending keys (across a retry's delay too), delays, `front` jobs, retries,
+ * the concurrency limit, and consumer shutdown.
  *
  * Real time, short delays (at most 300 ms), because a Redis/BullMQ queue keeps
  * time on its own. On a slow shared machine only orderings and lower bounds
@@ -129,6 +129,23 @@ export const suite = (name: string, layer: Layer.Layer<DeliveryQueue.DeliveryQue
         yield* waitFor(4)
         const keys = (yield* Ref.get(handled)).map((h) => h.job.key).sort()
         expect(keys).toEqual([...now, later].map((job) => job.key).sort())
+      }))
+
+    test("a front job runs before the jobs already waiting; the rest keep their order", (queue) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const { handled, handler, waitFor } = yield* recorder(teamspace)
+        const waiting = Array.from({ length: 4 }, () => Fixtures.job({ teamspace }))
+        const urgent = Fixtures.job({ teamspace })
+        yield* queue.enqueue(waiting)
+        yield* queue.enqueue([urgent], { front: true })
+        // A pending key stays deduplicated whichever end it was queued at.
+        yield* queue.enqueue([urgent], { front: true })
+        yield* queue.enqueue([urgent])
+        yield* queue.consume(handler(), { concurrency: 1 })
+        yield* waitFor(5)
+        yield* Effect.sleep(QUIET)
+        expect((yield* Ref.get(handled)).map((h) => h.job.key)).toEqual([urgent, ...waiting].map((job) => job.key))
       }))
 
     test("a key already pending is not enqueued again (same call or a later one)", (queue) =>

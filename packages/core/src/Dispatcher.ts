@@ -4,6 +4,10 @@
  * an ordered webhook's delivery settles, the next event in its sequence starts.
  * A webhook's rate limit gives each delivery a slot; one whose slot is later is
  * deferred to it, unmade and uncounted.
+ *
+ * Events never change once stored, so the events this worker has loaded are
+ * kept in a small in-process cache: a fan-out to many subscriptions, and the
+ * retries of a delivery, read and decode their event once.
  */
 import { Clock, Effect, Option, Redacted } from "effect"
 import { Attempt, type FailureKind } from "./Attempt.js"
@@ -11,6 +15,7 @@ import { AttemptLog } from "./AttemptLog.js"
 import { type DeliveryJob, type DeliveryOutcome, deferFor, done, retryAfter } from "./DeliveryJob.js"
 import { defaults, DeliverySettings } from "./DeliverySettings.js"
 import { EndpointHealth } from "./EndpointHealth.js"
+import type { Event } from "./Event.js"
 import { EventStore } from "./EventStore.js"
 import { makeAttemptId } from "./Ids.js"
 import { TEST_EVENT_TYPE } from "./EventType.js"
@@ -25,6 +30,43 @@ import * as WireFormat from "./WireFormat.js"
 
 /** A wait this short is slept in the handler rather than costing a queue round trip. */
 const SLEEP_RATHER_THAN_DEFER_MS = 10
+
+/** The event cache's bounds: entries, and characters of event data held. */
+const EVENT_CACHE_MAX_ENTRIES = 10_000
+const EVENT_CACHE_MAX_DATA_CHARS = 16 * 1024 * 1024
+
+/**
+ * Recently loaded events, least recently used first (a `Map` keeps insertion
+ * order, and a hit is moved to the end). Only found events are kept: an event
+ * not found yet may still be stored, while a stored one never changes. An event
+ * that expires from the store may be delivered from here a little longer,
+ * which is harmless: it was published and its delivery was due.
+ */
+class EventCache {
+  private readonly entries = new Map<string, Event>()
+  private dataChars = 0
+
+  get(key: string): Event | undefined {
+    const event = this.entries.get(key)
+    if (event !== undefined) {
+      this.entries.delete(key)
+      this.entries.set(key, event)
+    }
+    return event
+  }
+
+  set(key: string, event: Event): void {
+    const size = event.dataJson.length
+    if (size > EVENT_CACHE_MAX_DATA_CHARS || this.entries.has(key)) return
+    this.entries.set(key, event)
+    this.dataChars += size
+    for (const [oldest, evicted] of this.entries) {
+      if (this.entries.size <= EVENT_CACHE_MAX_ENTRIES && this.dataChars <= EVENT_CACHE_MAX_DATA_CHARS) break
+      this.entries.delete(oldest)
+      this.dataChars -= evicted.dataJson.length
+    }
+  }
+}
 
 const isSuccess = (status: number) => status >= 200 && status < 300
 const isRedirect = (status: number) => status >= 300 && status < 400
@@ -41,6 +83,19 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
     const health = yield* EndpointHealth
     const sequencer = yield* Sequencer
     const limiter = yield* RateLimiter
+    const cache = new EventCache()
+
+    /** `\n` appears in no teamspace or event id, so keys of different pairs never collide. */
+    const loadEvent = (job: DeliveryJob): Effect.Effect<Option.Option<Event>> =>
+      Effect.suspend(() => {
+        const key = `${job.teamspace}\n${job.eventId}`
+        const cached = cache.get(key)
+        if (cached !== undefined) return Effect.succeed(Option.some(cached))
+        return Effect.map(events.get(job.teamspace, job.eventId), (event) => {
+          if (Option.isSome(event)) cache.set(key, event.value)
+          return event
+        })
+      })
 
     /** Done; for an ordered webhook, after starting the next event in its sequence. */
     const settle = (job: DeliveryJob, ordered: boolean): Effect.Effect<DeliveryOutcome> =>
@@ -65,7 +120,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
 
     const deliver = (job: DeliveryJob): Effect.Effect<DeliveryOutcome> =>
       Effect.gen(function*() {
-        const event = yield* events.get(job.teamspace, job.eventId)
+        const event = yield* loadEvent(job)
         const webhook = yield* subscriptions.get(job.teamspace, job.webhookId)
         if (Option.isNone(event) || Option.isNone(webhook)) {
           yield* Effect.logInfo("delivery dropped: event or webhook no longer exists")
@@ -135,6 +190,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
           )
 
         yield* attempts.record(
+          // Not validated again: every field comes from the decoded job, event and webhook, or is computed in range here.
           new Attempt({
             id: makeAttemptId(now),
             teamspace: job.teamspace,
@@ -152,13 +208,14 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
             failure,
             failureMessage: sent._tag === "Left" ? sent.left.message : null,
             nextAttemptAt: Option.match(nextDelay, { onNone: () => null, onSome: (delay) => finished + delay })
-          })
+          }, { disableValidation: true })
         )
 
         return Option.isSome(nextDelay) ? retryAfter(nextDelay.value) : yield* settle(job, hook.ordered)
       }).pipe(
         Effect.annotateLogs({ eventId: job.eventId, webhookId: job.webhookId, attempt: job.attempt }),
-        Effect.withSpan("Dispatcher.deliver")
+        // A stack trace per delivery is costly and says nothing the span's name does not.
+        Effect.withSpan("Dispatcher.deliver", { captureStackTrace: false })
       )
 
     return { deliver } as const

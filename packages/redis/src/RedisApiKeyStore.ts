@@ -10,6 +10,7 @@
  */
 import { Effect, Layer, Option } from "effect"
 import { ApiKeyStore } from "@herald/core"
+import * as DecodeMemo from "./internal/DecodeMemo.js"
 import * as JsonCodec from "./internal/JsonCodec.js"
 import * as LuaScript from "./internal/LuaScript.js"
 import { execute, RedisClient } from "./RedisClient.js"
@@ -39,10 +40,12 @@ export const make: Effect.Effect<ApiKeyStore.ApiKeyStoreShape, never, RedisClien
   const idKey = (id: string) => `${prefix}apikey-id:${id}`
   const runInsert = LuaScript.define(redis, "heraldApiKeyInsert", 3, insertScript)
   const runRemove = LuaScript.define(redis, "heraldApiKeyRemove", 3, removeScript)
+  // Every authenticated request looks its key up: read each time, decoded once.
+  const memo = DecodeMemo.make(codec.decode)
 
   const findByHash = (hash: string) =>
     execute("GET", () => redis.get(recordKey(hash))).pipe(
-      Effect.flatMap((raw) => raw === null ? Effect.succeedNone : Effect.asSome(codec.decode(raw)))
+      Effect.flatMap((raw) => raw === null ? Effect.succeedNone : Effect.asSome(memo.decode(hash, raw)))
     )
 
   return {

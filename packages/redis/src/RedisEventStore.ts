@@ -4,7 +4,10 @@
  * then SET ... NX with the retention TTL): of concurrent appends exactly one
  * writes, and every other gets the stored winner back in the same round trip,
  * with no window in which the key could expire between a failed SET and a GET.
- * `evt-dispatched:{teamspace}:{id}` marks a completed fan-out, with the same TTL.
+ * `evt-pending:{teamspace}:{id}` marks a fan-out not yet completed: the append
+ * script writes it with the event (same TTL) and `markDispatched` deletes it. A
+ * marker of the unfinished rather than of the finished keeps nothing per event
+ * once it is dispatched (a key costs about 100 bytes of Redis).
  *
  * Listings read lexicographic sorted sets of `EventCursor.sortKey`s (all scores
  * 0): `evt-index:{teamspace}` and `evt-index:{teamspace}:{type}`, added to by the
@@ -20,14 +23,15 @@ import { execute, RedisClient } from "./RedisClient.js"
 import * as Retention from "./Retention.js"
 
 /**
- * KEYS: event, dispatched marker, teamspace index, type index.
+ * KEYS: event, pending marker, teamspace index, type index.
  * ARGV: json, ttl seconds, sort key, sort key below which index entries expired.
  * {existing record, 1 if dispatched else 0}, or nil once written.
  */
 const appendEvent = `
 local existing = redis.call('GET', KEYS[1])
-if existing then return { existing, redis.call('EXISTS', KEYS[2]) } end
+if existing then return { existing, 1 - redis.call('EXISTS', KEYS[2]) } end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX')
+redis.call('SET', KEYS[2], '1', 'EX', ARGV[2])
 for i = 3, 4 do
   redis.call('ZADD', KEYS[i], 0, ARGV[3])
   redis.call('ZREMRANGEBYLEX', KEYS[i], '-', '(' .. ARGV[4])
@@ -50,8 +54,7 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
     const { prefix, redis } = yield* RedisClient
     const ttl = Retention.seconds(options)
     const key = (teamspace: Ids.TeamspaceId, id: Ids.EventId) => `${prefix}evt:${teamspace}:${id}`
-    const dispatchedKey = (teamspace: Ids.TeamspaceId, id: Ids.EventId) =>
-      `${prefix}evt-dispatched:${teamspace}:${id}`
+    const pendingKey = (teamspace: Ids.TeamspaceId, id: Ids.EventId) => `${prefix}evt-pending:${teamspace}:${id}`
     const indexKey = (teamspace: Ids.TeamspaceId, type?: EventType.EventType) =>
       type === undefined ? `${prefix}evt-index:${teamspace}` : `${prefix}evt-index:${teamspace}:${type}`
     const append = LuaScript.define(redis, "heraldAppendEvent", 4, appendEvent)
@@ -85,7 +88,7 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
             append(
               [
                 key(event.teamspace, event.id),
-                dispatchedKey(event.teamspace, event.id),
+                pendingKey(event.teamspace, event.id),
                 indexKey(event.teamspace),
                 indexKey(event.teamspace, event.type)
               ],
@@ -107,8 +110,7 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
               : Effect.succeed({ _tag: "Appended" })
           )
         ),
-      markDispatched: (teamspace, id) =>
-        execute("SET", () => redis.set(dispatchedKey(teamspace, id), "1", "EX", ttl)).pipe(Effect.asVoid),
+      markDispatched: (teamspace, id) => execute("DEL", () => redis.del(pendingKey(teamspace, id))).pipe(Effect.asVoid),
       list,
       get: (teamspace, id) =>
         execute("GET", () => redis.get(key(teamspace, id))).pipe(

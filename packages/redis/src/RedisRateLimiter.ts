@@ -63,6 +63,10 @@ return slot - now
 
 export const make: Effect.Effect<RateLimiter.RateLimiterShape, never, RedisClient> = Effect.gen(function*() {
   const { prefix, redis } = yield* RedisClient
+  // Members must be unique across every process sharing the limit: this process's
+  // random tag plus a counter (random bytes per request cost more than the rest of the call).
+  const tag = randomBytes(6).toString("hex")
+  let sequence = 0
   const run = LuaScript.define(redis, "heraldRateLimitConsume", 1, consumeScript)
   const runReserve = LuaScript.define(redis, "heraldRateLimitReserve", 1, reserveScript)
   return {
@@ -77,8 +81,8 @@ export const make: Effect.Effect<RateLimiter.RateLimiterShape, never, RedisClien
       Effect.gen(function*() {
         yield* RateLimiter.validateRule(rule)
         const now = yield* Clock.currentTimeMillis
-        // The time orders the entries; the random part keeps same-millisecond requests apart.
-        const member = `${now}:${randomBytes(8).toString("hex")}`
+        // The time orders the entries; the tag and counter keep same-millisecond requests apart.
+        const member = `${now}:${tag}:${(sequence++).toString(36)}`
         const reply = yield* run([`${prefix}ratelimit:${key}`], [now, now - rule.windowMs, rule.limit, rule.windowMs, member])
         const [allowed, count, freeing] = reply as [number, number, string]
         return RateLimiter.decide(rule, now, {

@@ -32,6 +32,24 @@ describe.skipIf(!available)(`RedisEventStore ${skipReason}`, () => {
       expect(ttl).toBeLessThanOrEqual(Retention.defaultRetentionSeconds)
     }).pipe(Effect.provide(Layer.provideMerge(RedisEventStore.layer(), client))))
 
+  it.live("a dispatched event leaves only its record and index entries: the pending marker is gone", () =>
+    Effect.gen(function*() {
+      const store = yield* EventStore.EventStore
+      const { prefix, redis } = yield* RedisClient.RedisClient
+      const teamspace = Fixtures.teamspace()
+      const event = Fixtures.event({ teamspace })
+      const keysOf = () => Effect.promise(() => redis.keys(`${prefix}evt*:${teamspace}*`)).pipe(Effect.map((keys) => keys.sort()))
+      yield* store.append(event)
+      const pending = `${prefix}evt-pending:${teamspace}:${event.id}`
+      expect(yield* keysOf()).toContain(pending)
+      yield* store.markDispatched(teamspace, event.id)
+      expect(yield* keysOf()).toEqual([
+        `${prefix}evt-index:${teamspace}`,
+        `${prefix}evt-index:${teamspace}:${event.type}`,
+        `${prefix}evt:${teamspace}:${event.id}`
+      ].sort())
+    }).pipe(Effect.provide(Layer.provideMerge(RedisEventStore.layer(), client))))
+
   it.live("layerConfig reads the retention from HERALD_RETENTION", () =>
     Effect.gen(function*() {
       const store = yield* EventStore.EventStore

@@ -50,9 +50,10 @@ export const spec = (figures: ReadonlyMap<string, number>, config: { readonly ra
         ["all enqueued", "fanout.enqueuedSeconds", true],
         ["all delivered", "fanout.deliveredSeconds", true]
       ]),
-      ...panel({ title: `Redis per pending delivery (${config.backlog.toLocaleString("en-US")} backlog)`, unit: "bytes, lower is better", target: { value: 512, label: "beyond-payload target 512 B" } }, [
+      ...panel({ title: `Redis per pending delivery (${config.backlog.toLocaleString("en-US")} backlog)`, unit: "bytes, lower is better", target: { value: 512, label: "target 512 B" } }, [
         ["Herald, total", "memory.bytesTotal", true],
         ["Herald, beyond the once-stored payload", "memory.bytesBeyondPayload", true],
+        ["Herald, held until delivered", "memory.bytesReleased", true],
         ["naive job (payload in the job)", "naive.bytesPerPendingDelivery", false]
       ]),
       ...panel({ title: "Worker RSS while draining, settled (median of the second half)", unit: "MB" }, [

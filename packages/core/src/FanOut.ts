@@ -4,6 +4,12 @@
  * (so a small fan-out is done before it answers) and, when there are more
  * subscriptions, one `FanOutJob` that the worker continues from; a large
  * fan-out never holds the publish request.
+ *
+ * A step enqueues the next one first, at the front of the queue, then its own
+ * chunk: a free worker slot starts the next step while this one is still
+ * enqueueing, so a large fan-out is enqueued at the speed of its pages, not
+ * behind the deliveries it has already enqueued. A step reads ids and the
+ * `ordered` flag only (`activePage`), never the webhook records.
  */
 import { Context, Effect, Option } from "effect"
 import { type DeliveryOutcome, done, FanOutJob } from "./DeliveryJob.js"
@@ -34,9 +40,14 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
         const chunk = page.slice(0, size)
         const last = chunk.at(-1)
         const more = page.length > size && last !== undefined
-        // The next step first: queued behind this chunk's deliveries, it would wait
-        // for them, and a large fan-out would be enqueued no faster than delivered.
-        if (more) yield* queue.enqueue([new FanOutJob({ teamspace: event.teamspace, eventId: event.id, after: last.id })])
+        // The next step first, and ahead of the deliveries already waiting: behind
+        // them, it would wait for them, and a large fan-out would be enqueued no
+        // faster than delivered.
+        if (more) {
+          yield* queue.enqueue([new FanOutJob({ teamspace: event.teamspace, eventId: event.id, after: last.id })], {
+            front: true
+          })
+        }
         yield* sequencer.start(event.teamspace, chunk.map((webhook) => ({ webhook, eventId: event.id })))
         return { deliveries: chunk.length, more }
       })

@@ -20,6 +20,12 @@ export interface PageQuery {
   readonly order: "asc" | "desc"
 }
 
+/** What a fan-out needs of a webhook: which one, and whether its deliveries take turns. */
+export interface FanOutTarget {
+  readonly id: WebhookId
+  readonly ordered: boolean
+}
+
 export interface SubscriptionStoreShape {
   readonly insert: (webhook: Webhook) => Effect.Effect<void>
   readonly get: (teamspace: TeamspaceId, id: WebhookId) => Effect.Effect<Option.Option<Webhook>>
@@ -31,12 +37,15 @@ export interface SubscriptionStoreShape {
   readonly count: (teamspace: TeamspaceId) => Effect.Effect<number>
   /** Enabled webhooks of the teamspace subscribed to the event type: the fan-out set. */
   readonly active: (teamspace: TeamspaceId, eventType: EventType) => Effect.Effect<ReadonlyArray<Webhook>>
-  /** The fan-out set in id order, `limit` at a time, strictly after `after`. */
+  /**
+   * The fan-out set in id order, `limit` at a time, strictly after `after`: ids
+   * and `ordered` only, so a large fan-out reads no records (no secrets to decode).
+   */
   readonly activePage: (
     teamspace: TeamspaceId,
     eventType: EventType,
     page: { readonly after?: WebhookId | undefined; readonly limit: number }
-  ) => Effect.Effect<ReadonlyArray<Webhook>>
+  ) => Effect.Effect<ReadonlyArray<FanOutTarget>>
 }
 
 export class SubscriptionStore extends Context.Tag("@herald/core/SubscriptionStore")<

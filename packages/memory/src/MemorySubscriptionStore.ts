@@ -3,8 +3,9 @@
  *
  * Per teamspace: webhooks by id, their ids in ascending order (ULIDs sort by
  * creation time, so a page is a slice found by binary search), and a fan-out
- * index `eventType -> ids of enabled webhooks`, so `active` costs the number of
- * matching subscriptions, never a scan of every webhook. Every operation is one
+ * index `eventType -> ids of enabled webhooks`, also ascending, so `active`
+ * costs the number of matching subscriptions and an `activePage` the page,
+ * never a scan of every webhook. Every operation is one
  * synchronous step, so there is nothing to interleave with.
  */
 import { Effect, Layer, Option } from "effect"
@@ -15,8 +16,8 @@ interface Teamspace {
   readonly byId: Map<Ids.WebhookId, Webhook.Webhook>
   /** Ascending. */
   readonly ids: Array<Ids.WebhookId>
-  /** Only enabled webhooks are indexed: a disabled one is never part of a fan-out. */
-  readonly byEvent: Map<EventType.EventType, Set<Ids.WebhookId>>
+  /** Ascending. Only enabled webhooks are indexed: a disabled one is never part of a fan-out. */
+  readonly byEvent: Map<EventType.EventType, Array<Ids.WebhookId>>
 }
 
 export const make: Effect.Effect<SubscriptionStore.SubscriptionStoreShape> = Effect.sync(() => {
@@ -38,10 +39,10 @@ export const make: Effect.Effect<SubscriptionStore.SubscriptionStoreShape> = Eff
     for (const eventType of webhook.events) {
       let ids = space.byEvent.get(eventType)
       if (ids === undefined) {
-        ids = new Set()
+        ids = []
         space.byEvent.set(eventType, ids)
       }
-      ids.add(webhook.id)
+      SortedArray.insert(ids, webhook.id)
     }
   }
 
@@ -49,8 +50,8 @@ export const make: Effect.Effect<SubscriptionStore.SubscriptionStoreShape> = Eff
     for (const eventType of webhook.events) {
       const ids = space.byEvent.get(eventType)
       if (ids === undefined) continue
-      ids.delete(webhook.id)
-      if (ids.size === 0) space.byEvent.delete(eventType)
+      SortedArray.remove(ids, webhook.id)
+      if (ids.length === 0) space.byEvent.delete(eventType)
     }
   }
 
@@ -102,7 +103,7 @@ export const make: Effect.Effect<SubscriptionStore.SubscriptionStoreShape> = Eff
       const ids = space?.byEvent.get(eventType)
       if (space === undefined || ids === undefined) return []
       // Id order, so a fan-out enqueues in creation order whatever the update history.
-      return Array.from(ids).sort().map((id) => space.byId.get(id)!)
+      return ids.map((id) => space.byId.get(id)!)
     })
 
   const activePage = (
@@ -110,10 +111,12 @@ export const make: Effect.Effect<SubscriptionStore.SubscriptionStoreShape> = Eff
     eventType: EventType.EventType,
     page: { readonly after?: Ids.WebhookId | undefined; readonly limit: number }
   ) =>
-    Effect.map(active(teamspace, eventType), (all) => {
-      const after = page.after
-      const start = after === undefined ? 0 : all.findIndex((webhook) => webhook.id > after)
-      return start === -1 ? [] : all.slice(start, start + page.limit)
+    Effect.sync((): Array<SubscriptionStore.FanOutTarget> => {
+      const space = lookup(teamspace)
+      const ids = space?.byEvent.get(eventType)
+      if (space === undefined || ids === undefined || page.limit < 1) return []
+      const start = page.after === undefined ? 0 : SortedArray.upperBound(ids, page.after)
+      return ids.slice(start, start + page.limit).map((id) => ({ id, ordered: space.byId.get(id)!.ordered }))
     })
 
   return { insert, get, update, remove, list, count, active, activePage }

@@ -14,6 +14,14 @@
  *   One fan-out index per teamspace, rather than one set per event type, keeps
  *   every key a write touches known before the old record is read, so the Lua
  *   scripts below name all their keys in KEYS, as Redis Cluster requires.
+ * - `wh-ordered:{teamspace}`: set of the ids of `ordered` webhooks, so a fan-out
+ *   page (`activePage`) is one script, ZRANGEBYLEX + SMISMEMBER, that reads no
+ *   record. Its member `*` (no id is `*`) says the set is complete: the first
+ *   webhook of a teamspace sets it; records of a teamspace written before the
+ *   set existed are indexed once, by its first fan-out (`indexOrdered`), one
+ *   record per script call. (A process of an
+ *   earlier version writing a webhook after that is not seen by the set: upgrade
+ *   every process that writes webhooks together.)
  *
  * insert, update and remove are each one Lua script: read the old record,
  * unindex its event types, write, reindex. Nothing can interleave, and an
@@ -35,33 +43,81 @@ if old then
 end
 `
 
-/** Writes the record and indexes it. ARGV: id, json, enabled ('1'/'0'), event types... */
+/** The member that marks a teamspace's ordered set complete. */
+const COMPLETE = "*"
+
+/** Writes the record and indexes it. ARGV: id, json, enabled ('1'/'0'), ordered ('1'/'0'), event types... */
 const writeNew = `
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  redis.call('SADD', KEYS[4], '${COMPLETE}')
+end
 redis.call('SET', KEYS[1], ARGV[2])
 redis.call('ZADD', KEYS[2], 0, ARGV[1])
+if ARGV[4] == '1' then
+  redis.call('SADD', KEYS[4], ARGV[1])
+else
+  redis.call('SREM', KEYS[4], ARGV[1])
+end
 if ARGV[3] == '1' then
-  for i = 4, #ARGV do
+  for i = 5, #ARGV do
     redis.call('ZADD', KEYS[3], 0, ARGV[i] .. ':' .. ARGV[1])
   end
 end
 return 1
 `
 
-/** KEYS: record, ids, active. Replaces any previous version of the webhook. */
+/** KEYS: record, ids, active, ordered. Replaces any previous version of the webhook. */
 const insertWebhook = unindexOld + writeNew
 
-/** KEYS: record, ids, active. 0 and no write when the record is gone. */
+/** KEYS: record, ids, active, ordered. 0 and no write when the record is gone. */
 const updateWebhook = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 ` + unindexOld + writeNew
 
-/** KEYS: record, ids, active. ARGV: id. 0 when there was nothing to remove. */
+/** KEYS: record, ids, active, ordered. ARGV: id. 0 when there was nothing to remove. */
 const removeWebhook = unindexOld + `
 if not old then return 0 end
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('SREM', KEYS[4], ARGV[1])
 return 1
 `
+
+/**
+ * One fan-out page. KEYS: active, ordered. ARGV: min, max, limit, prefix length
+ * (the event type's and its ':'). A flat list of id, ordered (1/0) pairs; nil
+ * when the ordered set is not complete yet.
+ */
+const fanOutPage = `
+if redis.call('SISMEMBER', KEYS[2], '${COMPLETE}') == 0 then return false end
+local members = redis.call('ZRANGEBYLEX', KEYS[1], ARGV[1], ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+if #members == 0 then return {} end
+local skip = tonumber(ARGV[4]) + 1
+local ids = {}
+for i, member in ipairs(members) do ids[i] = string.sub(member, skip) end
+local ordered = redis.call('SMISMEMBER', KEYS[2], unpack(ids))
+local page = {}
+for i, id in ipairs(ids) do
+  page[2 * i - 1] = id
+  page[2 * i] = ordered[i]
+end
+return page
+`
+
+/** Indexes one record written before the ordered set existed. KEYS: ordered, record. ARGV: id. */
+const indexOrderedRecord = `
+local raw = redis.call('GET', KEYS[2])
+local decoded, record = pcall(cjson.decode, raw or 'null')
+if decoded and type(record) == 'table' and record.ordered == true then
+  redis.call('SADD', KEYS[1], ARGV[1])
+else
+  redis.call('SREM', KEYS[1], ARGV[1])
+end
+return 1
+`
+
+/** Ids per ZRANGEBYLEX while indexing a teamspace's records, and scripts in flight. */
+const INDEX_BATCH = 500
 
 const codec = JsonCodec.make(Webhook.Webhook)
 
@@ -71,16 +127,20 @@ export const make: Effect.Effect<SubscriptionStore.SubscriptionStoreShape, never
     const recordKey = (teamspace: Ids.TeamspaceId, id: Ids.WebhookId) => `${prefix}wh:${teamspace}:${id}`
     const idsKey = (teamspace: Ids.TeamspaceId) => `${prefix}wh-ids:${teamspace}`
     const activeKey = (teamspace: Ids.TeamspaceId) => `${prefix}wh-active:${teamspace}`
+    const orderedKey = (teamspace: Ids.TeamspaceId) => `${prefix}wh-ordered:${teamspace}`
     const keysOf = (teamspace: Ids.TeamspaceId, id: Ids.WebhookId) => [
       recordKey(teamspace, id),
       idsKey(teamspace),
-      activeKey(teamspace)
+      activeKey(teamspace),
+      orderedKey(teamspace)
     ]
 
     const scripts = {
-      insert: LuaScript.define(redis, "heraldInsertWebhook", 3, insertWebhook),
-      update: LuaScript.define(redis, "heraldUpdateWebhook", 3, updateWebhook),
-      remove: LuaScript.define(redis, "heraldRemoveWebhook", 3, removeWebhook)
+      insert: LuaScript.define(redis, "heraldInsertWebhookV2", 4, insertWebhook),
+      update: LuaScript.define(redis, "heraldUpdateWebhookV2", 4, updateWebhook),
+      remove: LuaScript.define(redis, "heraldRemoveWebhookV2", 4, removeWebhook),
+      fanOutPage: LuaScript.define(redis, "heraldFanOutPage", 2, fanOutPage),
+      indexOrdered: LuaScript.define(redis, "heraldIndexOrderedWebhook", 2, indexOrderedRecord)
     }
 
     // Secrets are encrypted on the way in and out when a key is configured (see SecretCipher).
@@ -99,6 +159,7 @@ export const make: Effect.Effect<SubscriptionStore.SubscriptionStoreShape, never
           webhook.id,
           json,
           webhook.enabled ? "1" : "0",
+          webhook.ordered ? "1" : "0",
           ...webhook.events
         ]))
 
@@ -145,19 +206,52 @@ export const make: Effect.Effect<SubscriptionStore.SubscriptionStoreShape, never
         Effect.flatMap((members) => load(teamspace, members.map((member) => member.slice(eventType.length + 1))))
       )
 
+    /**
+     * Completes the ordered set of a teamspace whose records predate it. Each
+     * record is read and indexed in one script, so a write meanwhile (which
+     * indexes itself) cannot be undone by a stale read.
+     */
+    const indexOrdered = (teamspace: Ids.TeamspaceId) =>
+      Effect.gen(function*() {
+        const ordered = orderedKey(teamspace)
+        let min = "-"
+        while (true) {
+          const ids = yield* execute(
+            "ZRANGEBYLEX",
+            () => redis.zrangebylex(idsKey(teamspace), min, "+", "LIMIT", 0, INDEX_BATCH)
+          )
+          yield* Effect.forEach(
+            ids,
+            (id) => scripts.indexOrdered([ordered, recordKey(teamspace, id as Ids.WebhookId)], [id]),
+            { concurrency: "unbounded", discard: true }
+          )
+          if (ids.length < INDEX_BATCH) break
+          min = `(${ids.at(-1)!}`
+        }
+        yield* execute("SADD", () => redis.sadd(ordered, COMPLETE))
+      })
+
     const activePage = (
       teamspace: Ids.TeamspaceId,
       eventType: EventType.EventType,
       page: { readonly after?: Ids.WebhookId | undefined; readonly limit: number }
-    ) => {
+    ): Effect.Effect<ReadonlyArray<SubscriptionStore.FanOutTarget>> => {
       if (page.limit < 1) return Effect.succeed([])
       const min = page.after === undefined ? `[${eventType}:` : `(${eventType}:${page.after}`
-      return execute(
-        "ZRANGEBYLEX",
-        () => redis.zrangebylex(activeKey(teamspace), min, `(${eventType};`, "LIMIT", 0, page.limit)
-      ).pipe(
-        Effect.flatMap((members) => load(teamspace, members.map((member) => member.slice(eventType.length + 1))))
+      const read = scripts.fanOutPage(
+        [activeKey(teamspace), orderedKey(teamspace)],
+        [min, `(${eventType};`, page.limit, eventType.length + 1]
       )
+      const targets = (reply: unknown): Array<SubscriptionStore.FanOutTarget> => {
+        const flat = reply as ReadonlyArray<string | number>
+        const page: Array<SubscriptionStore.FanOutTarget> = []
+        for (let i = 0; i < flat.length; i += 2) page.push({ id: flat[i] as Ids.WebhookId, ordered: flat[i + 1] === 1 })
+        return page
+      }
+      return Effect.flatMap(read, (reply) =>
+        reply === null
+          ? Effect.zipRight(indexOrdered(teamspace), Effect.map(read, (again) => targets(again ?? [])))
+          : Effect.succeed(targets(reply)))
     }
 
     return { insert, get, update, remove, list, count, active, activePage }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { randomBytes } from "node:crypto"
-import { type EventType, SecretCipher, SubscriptionStore } from "@herald/core"
+import { type EventType, type Ids, SecretCipher, SubscriptionStore } from "@herald/core"
 import { RedisClient, RedisSubscriptionStore } from "@herald/redis"
 import { Fixtures } from "@herald/testkit"
 import { available, skipReason, useRedis } from "./RedisTestServer.js"
@@ -67,6 +67,60 @@ describe.skipIf(!available)(`RedisSubscriptionStore ${skipReason}`, () => {
         expect(yield* store.active(teamspace, type)).toEqual([])
       }
       expect(yield* store.count(teamspace)).toBe(0)
+    }).pipe(Effect.provide(layer)))
+
+  it.live("activePage reads no record: ids and `ordered` come from the indexes", () =>
+    Effect.gen(function*() {
+      const store = yield* SubscriptionStore.SubscriptionStore
+      const { prefix, redis } = yield* RedisClient.RedisClient
+      const teamspace = Fixtures.teamspace()
+      let time = Fixtures.baseTime
+      const plain = Fixtures.webhook({ teamspace, time: time++ })
+      const ordered = Fixtures.withChanges(Fixtures.webhook({ teamspace, time: time++ }), { ordered: true })
+      yield* Effect.forEach([plain, ordered], store.insert, { discard: true })
+      // Records a decode would reject: a page that read them would fail.
+      for (const hook of [plain, ordered]) {
+        yield* Effect.promise(() => redis.set(`${prefix}wh:${teamspace}:${hook.id}`, "not json"))
+      }
+      expect(yield* store.activePage(teamspace, Fixtures.typeA, { limit: 10 })).toEqual([
+        { id: plain.id, ordered: false },
+        { id: ordered.id, ordered: true }
+      ])
+    }).pipe(Effect.provide(layer)))
+
+  it.live("webhooks stored before the ordered index existed are indexed by the first fan-out page", () =>
+    Effect.gen(function*() {
+      const store = yield* SubscriptionStore.SubscriptionStore
+      const { prefix, redis } = yield* RedisClient.RedisClient
+      const teamspace = Fixtures.teamspace()
+      const orderedKey = `${prefix}wh-ordered:${teamspace}`
+      let time = Fixtures.baseTime
+      // More than one indexing batch, every third one ordered.
+      const hooks = Array.from({ length: 1_203 }, (_, n) => {
+        const hook = Fixtures.webhook({ teamspace, time: time++ })
+        return n % 3 === 0 ? Fixtures.withChanges(hook, { ordered: true }) : hook
+      })
+      yield* Effect.forEach(hooks, store.insert, { concurrency: 50, discard: true })
+      // As an earlier version left them: records and fan-out index, no ordered set.
+      yield* Effect.promise(() => redis.del(orderedKey))
+
+      const walked: Array<SubscriptionStore.FanOutTarget> = []
+      let after: Ids.WebhookId | undefined
+      while (true) {
+        const page = yield* store.activePage(teamspace, Fixtures.typeA, { after, limit: 500 })
+        walked.push(...page)
+        if (page.length < 500) break
+        after = page.at(-1)!.id
+      }
+      expect(walked).toEqual(hooks.map((hook) => ({ id: hook.id, ordered: hook.ordered })))
+      expect(yield* Effect.promise(() => redis.scard(orderedKey))).toBe(401 + 1)
+      // Written after indexing: kept up to date by the writes themselves.
+      yield* store.update(Fixtures.withChanges(hooks[0]!, { ordered: false }))
+      yield* store.update(Fixtures.withChanges(hooks[1]!, { ordered: true }))
+      expect(yield* store.activePage(teamspace, Fixtures.typeA, { limit: 2 })).toEqual([
+        { id: hooks[0]!.id, ordered: false },
+        { id: hooks[1]!.id, ordered: true }
+      ])
     }).pipe(Effect.provide(layer)))
 
   it.live("every key lives under the hash-tagged prefix, and secrets round-trip as Redacted", () =>

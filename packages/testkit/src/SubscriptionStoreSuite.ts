@@ -11,6 +11,12 @@ import * as Fixtures from "./Fixtures.js"
 
 const ids = (webhooks: ReadonlyArray<Webhook.Webhook>) => webhooks.map((webhook) => webhook.id)
 const sortedIds = (webhooks: ReadonlyArray<Webhook.Webhook>) => ids(webhooks).sort()
+const targetIds = (targets: ReadonlyArray<SubscriptionStore.FanOutTarget>) => targets.map((found) => found.id)
+/** A fan-out target as a plain object, from a webhook or a target. */
+const target = (webhook: SubscriptionStore.FanOutTarget): SubscriptionStore.FanOutTarget => ({
+  id: webhook.id,
+  ordered: webhook.ordered
+})
 
 /** Everything a store must keep, secrets unwrapped, so `toEqual` compares values not wrappers. */
 const snapshot = (webhook: Webhook.Webhook) => ({
@@ -250,13 +256,16 @@ export const suite = (name: string, layer: Layer.Layer<SubscriptionStore.Subscri
     )
 
     test(
-      "activePage walks the fan-out set in id order, limit at a time, strictly after the cursor",
+      "activePage walks the fan-out set in id order, limit at a time, strictly after the cursor, with `ordered`",
       Effect.gen(function*() {
         const store = yield* SubscriptionStore.SubscriptionStore
         const teamspace = Fixtures.teamspace()
         let time = Fixtures.baseTime
         const make = (options: Omit<Fixtures.WebhookOptions, "time">) => Fixtures.webhook({ ...options, time: time++ })
-        const matching = Array.from({ length: 7 }, () => make({ teamspace, events: [Fixtures.typeA] }))
+        const matching = Array.from({ length: 7 }, (_, i) => {
+          const hook = make({ teamspace, events: [Fixtures.typeA] })
+          return i % 3 === 1 ? Fixtures.withChanges(hook, { ordered: true }) : hook
+        })
         const disabled = make({ teamspace, events: [Fixtures.typeA], enabled: false })
         const otherType = make({ teamspace, events: [Fixtures.typeB] })
         // Inserted out of order: the page order must come from the ids, not insertion.
@@ -264,21 +273,46 @@ export const suite = (name: string, layer: Layer.Layer<SubscriptionStore.Subscri
         yield* store.insert(disabled)
         yield* store.insert(otherType)
 
-        const walked: Array<string> = []
+        const walked: Array<SubscriptionStore.FanOutTarget> = []
         let after: Ids.WebhookId | undefined
         for (let pages = 0; pages < 10; pages++) {
           const page = yield* store.activePage(teamspace, Fixtures.typeA, { after, limit: 3 })
           expect(page.length).toBeLessThanOrEqual(3)
-          walked.push(...ids(page))
+          walked.push(...page)
           if (page.length < 3) break
           after = page.at(-1)!.id
         }
-        expect(walked).toEqual(ids(matching))
+        expect(walked.map(target)).toEqual(matching.map(target))
         expect(yield* store.activePage(teamspace, Fixtures.typeA, { after: matching.at(-1)!.id, limit: 3 })).toEqual([])
-        expect(ids(yield* store.activePage(teamspace, Fixtures.typeA, { after: matching[1]!.id, limit: 2 }))).toEqual(
+        expect(targetIds(yield* store.activePage(teamspace, Fixtures.typeA, { after: matching[1]!.id, limit: 2 }))).toEqual(
           ids(matching.slice(2, 4))
         )
         expect(yield* store.activePage(Fixtures.teamspace(), Fixtures.typeA, { limit: 3 })).toEqual([])
+      })
+    )
+
+    test(
+      "activePage follows updates of `ordered` and `enabled`, and removals",
+      Effect.gen(function*() {
+        const store = yield* SubscriptionStore.SubscriptionStore
+        const teamspace = Fixtures.teamspace()
+        let time = Fixtures.baseTime
+        const [a, b, c] = Array.from({ length: 3 }, () => Fixtures.webhook({ teamspace, time: time++, events: [Fixtures.typeA] }))
+        for (const hook of [a!, b!, c!]) yield* store.insert(hook)
+        const page = () => Effect.map(store.activePage(teamspace, Fixtures.typeA, { limit: 10 }), (all) => all.map(target))
+        expect(yield* page()).toEqual([a!, b!, c!].map(target))
+
+        yield* store.update(Fixtures.withChanges(a!, { ordered: true }))
+        yield* store.update(Fixtures.withChanges(b!, { enabled: false }))
+        expect(yield* page()).toEqual([{ id: a!.id, ordered: true }, { id: c!.id, ordered: false }])
+
+        yield* store.update(Fixtures.withChanges(a!, { ordered: false }))
+        yield* store.update(Fixtures.withChanges(b!, { ordered: true, enabled: false }))
+        yield* store.remove(teamspace, c!.id)
+        expect(yield* page()).toEqual([{ id: a!.id, ordered: false }])
+        // Enabled again, b is back, and still ordered.
+        yield* store.update(Fixtures.withChanges(b!, { ordered: true, enabled: true }))
+        expect(yield* page()).toEqual([{ id: a!.id, ordered: false }, { id: b!.id, ordered: true }])
       })
     )
 

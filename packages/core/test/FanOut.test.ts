@@ -1,0 +1,130 @@
+// FanOut against recording fakes: what a step enqueues, in which order and
+// where in the queue, and what it hands the sequencer, without any adapter.
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer, Option, Ref } from "effect"
+import {
+  DeliveryJob,
+  DeliveryQueue,
+  Event,
+  EventStore,
+  FanOut,
+  Ids,
+  RetrySchedule,
+  SequenceStore,
+  Sequencer,
+  SubscriptionStore
+} from "@herald/core"
+
+const teamspace = Ids.TeamspaceId.make("fanout-test")
+const event = new Event.Event({
+  id: Ids.EventId.make("evt_fanout"),
+  teamspace,
+  type: "order.created",
+  dataJson: "{}",
+  createdAt: 0
+})
+
+/** Ten targets in id order; every third is ordered. */
+const targets: ReadonlyArray<SubscriptionStore.FanOutTarget> = Array.from({ length: 10 }, (_, i) => ({
+  id: Ids.makeWebhookId(1_000 + i),
+  ordered: i % 3 === 0
+}))
+
+interface Enqueued {
+  readonly jobs: ReadonlyArray<DeliveryJob.QueueTask>
+  readonly front: boolean
+}
+
+const unused = (what: string) => () => Effect.dieMessage(`${what} is not used by a fan-out`)
+
+const harness = Effect.gen(function*() {
+  const enqueued = yield* Ref.make<ReadonlyArray<Enqueued>>([])
+  const entered = yield* Ref.make<ReadonlyArray<Ids.WebhookId>>([])
+  const queue: DeliveryQueue.DeliveryQueueShape = {
+    enqueue: (jobs, options) => Ref.update(enqueued, (all) => [...all, { jobs, front: options?.front === true }]),
+    consume: unused("consume")
+  }
+  const store: SubscriptionStore.SubscriptionStoreShape = {
+    insert: unused("insert"),
+    get: unused("get"),
+    update: unused("update"),
+    remove: unused("remove"),
+    list: unused("list"),
+    count: unused("count"),
+    active: unused("active"),
+    activePage: (_teamspace, _type, page) =>
+      Effect.sync(() => {
+        const after = page.after
+        const start = after === undefined ? 0 : targets.findIndex((target) => target.id > after)
+        return start === -1 ? [] : targets.slice(start, start + page.limit)
+      })
+  }
+  const events: EventStore.EventStoreShape = {
+    append: unused("append"),
+    get: (_teamspace, id) => Effect.succeed(id === event.id ? Option.some(event) : Option.none()),
+    list: unused("list"),
+    markDispatched: unused("markDispatched")
+  }
+  // Every ordered webhook's sequence is empty: the event entering it is its head at once.
+  const sequences: SequenceStore.SequenceStoreShape = {
+    enter: (_teamspace, webhookId, eventIds) =>
+      Effect.as(Ref.update(entered, (all) => [...all, webhookId]), Option.fromNullable(eventIds[0])),
+    advance: unused("advance"),
+    drain: unused("drain")
+  }
+  const layer = FanOut.FanOut.Default.pipe(
+    Layer.provide(Sequencer.Sequencer.Default),
+    Layer.provide(Layer.mergeAll(
+      Layer.succeed(DeliveryQueue.DeliveryQueue, queue),
+      Layer.succeed(SubscriptionStore.SubscriptionStore, store),
+      Layer.succeed(EventStore.EventStore, events),
+      Layer.succeed(SequenceStore.SequenceStore, sequences),
+      RetrySchedule.layer([0])
+    ))
+  )
+  const fanOut = yield* Effect.provide(FanOut.FanOut, layer)
+  return { fanOut, enqueued, entered } as const
+})
+
+const delivered = (all: ReadonlyArray<Enqueued>) =>
+  all.flatMap(({ jobs }) => jobs.filter((job) => !DeliveryJob.isFanOut(job)).map((job) => (job as DeliveryJob.DeliveryJob).webhookId))
+
+describe("FanOut", () => {
+  it.effect("a step enqueues the next step first, at the front, then its chunk, ordered webhooks through their sequence", () =>
+    Effect.gen(function*() {
+      const { enqueued, entered, fanOut } = yield* harness
+      const result = yield* fanOut.step(event)
+      expect(result).toEqual({ deliveries: 4, more: true })
+      const [next, ...chunk] = yield* Ref.get(enqueued)
+      expect(next!.front).toBe(true)
+      expect(next!.jobs).toHaveLength(1)
+      expect({ ...next!.jobs[0] }).toEqual({ ...new DeliveryJob.FanOutJob({ teamspace, eventId: event.id, after: targets[3]!.id }) })
+      // The chunk's deliveries join the back of the queue.
+      expect(chunk.every(({ front }) => !front)).toBe(true)
+      expect(delivered(chunk).sort()).toEqual(targets.slice(0, 4).map((target) => target.id).sort())
+      expect(yield* Ref.get(entered)).toEqual([targets[0]!.id, targets[3]!.id])
+    }).pipe(Effect.provideService(FanOut.FanOutChunkSize, 4)))
+
+  it.effect("continuing from a step's cursor reaches every target once; the last step enqueues no further step", () =>
+    Effect.gen(function*() {
+      const { enqueued, fanOut } = yield* harness
+      yield* fanOut.step(event)
+      // Play the worker: run each fan-out step as it is enqueued.
+      for (let steps = 0; steps < 10; steps++) {
+        const pending = (yield* Ref.get(enqueued)).flatMap(({ jobs }) => jobs).filter(DeliveryJob.isFanOut)
+        if (pending.length <= steps) break
+        expect(yield* fanOut.continueFrom(pending[steps]!)).toEqual(DeliveryJob.done)
+      }
+      const all = yield* Ref.get(enqueued)
+      expect(all.flatMap(({ jobs }) => jobs).filter(DeliveryJob.isFanOut)).toHaveLength(2)
+      expect(delivered(all).sort()).toEqual(targets.map((target) => target.id).sort())
+    }).pipe(Effect.provideService(FanOut.FanOutChunkSize, 4)))
+
+  it.effect("a step of an event that no longer exists enqueues nothing", () =>
+    Effect.gen(function*() {
+      const { enqueued, fanOut } = yield* harness
+      const gone = new DeliveryJob.FanOutJob({ teamspace, eventId: Ids.EventId.make("evt_gone"), after: targets[0]!.id })
+      expect(yield* fanOut.continueFrom(gone)).toEqual(DeliveryJob.done)
+      expect(yield* Ref.get(enqueued)).toEqual([])
+    }))
+})

@@ -21,6 +21,7 @@ import { summarize } from "../Stats.js"
 import { type Context, type ScenarioResult, withHerald } from "./Context.js"
 
 const ceilingScript = fileURLToPath(new URL("../child/ceiling.js", import.meta.url))
+const frameworkCeilingScript = fileURLToPath(new URL("../child/frameworkCeiling.js", import.meta.url))
 
 const maxThroughput = async (url: string, seconds: number, connections: number) => {
   const result = await autocannon({
@@ -69,6 +70,21 @@ const measure = async (url: string, context: Context, pids: Record<string, numbe
   }
 }
 
+/** Loads a ceiling server (a child that reports its port), exactly as Herald's API is loaded. */
+const measureChild = async (context: Context, name: string, script: string) => {
+  const child = spawnNode({ name, script, env: {}, logDir: context.logDir, ipc: true })
+  try {
+    const port = await waitForMessage(
+      child,
+      (reply) => (isMessage<FromCeiling>("ready")(reply) ? reply.port : undefined),
+      30_000
+    )
+    return await measure(`http://127.0.0.1:${port}`, context, { [name]: child.pid, bench: process.pid })
+  } finally {
+    await child.stop()
+  }
+}
+
 export const run = async (context: Context): Promise<ScenarioResult> => {
   const { config } = context
   context.log(`publish API: ${config.publishSeconds} s at full speed (autocannon), ${config.publishSeconds} s at ${config.publishRate} req/s`)
@@ -76,25 +92,18 @@ export const run = async (context: Context): Promise<ScenarioResult> => {
     measure(stack.api.url, context, { api: stack.api.child.pid, redis: context.redis.pid, bench: process.pid }))
 
   context.log("publish ceiling: node:http answering 202")
-  const child = spawnNode({ name: "ceiling", script: ceilingScript, env: {}, logDir: context.logDir, ipc: true })
-  let ceiling: Awaited<ReturnType<typeof measure>>
-  try {
-    const port = await waitForMessage(
-      child,
-      (reply) => (isMessage<FromCeiling>("ready")(reply) ? reply.port : undefined),
-      30_000
-    )
-    ceiling = await measure(`http://127.0.0.1:${port}`, context, { ceiling: child.pid, bench: process.pid })
-  } finally {
-    await child.stop()
-  }
+  const ceiling = await measureChild(context, "ceiling", ceilingScript)
+  context.log("framework ceiling: the publish route on HttpApi, doing nothing")
+  const framework = await measureChild(context, "framework-ceiling", frameworkCeilingScript)
 
   context.figures.set("publish.herald.max", herald.max.requestsPerSecond)
   context.figures.set("publish.ceiling.max", ceiling.max.requestsPerSecond)
   context.figures.set("publish.herald.p50", herald.atRate.latencyMs.p50)
   context.figures.set("publish.herald.p99", herald.atRate.latencyMs.p99)
   context.figures.set("publish.ceiling.p99", ceiling.atRate.latencyMs.p99)
+  context.figures.set("publish.framework.max", framework.max.requestsPerSecond)
   const ceilingName = "node:http 202"
+  const frameworkName = "HttpApi, no work"
   return {
     rows: [
       row({
@@ -103,6 +112,13 @@ export const run = async (context: Context): Promise<ScenarioResult> => {
         unit: "req/s",
         herald: herald.max.requestsPerSecond,
         baseline: { name: ceilingName, value: ceiling.max.requestsPerSecond }
+      }),
+      row({
+        scenario: "publish API",
+        metric: "max throughput vs the framework's ceiling",
+        unit: "req/s",
+        herald: herald.max.requestsPerSecond,
+        baseline: { name: frameworkName, value: framework.max.requestsPerSecond }
       }),
       row({
         scenario: "publish API",
@@ -118,6 +134,13 @@ export const run = async (context: Context): Promise<ScenarioResult> => {
         herald: herald.atRate.latencyMs.p99,
         baseline: { name: ceilingName, value: ceiling.atRate.latencyMs.p99 },
         target: { op: "<=", value: 10 }
+      }),
+      row({
+        scenario: "publish API",
+        metric: `p99 at ${config.publishRate} req/s vs the framework's ceiling`,
+        unit: "ms",
+        herald: herald.atRate.latencyMs.p99,
+        baseline: { name: frameworkName, value: framework.atRate.latencyMs.p99 }
       })
     ],
     details: {
@@ -125,7 +148,8 @@ export const run = async (context: Context): Promise<ScenarioResult> => {
       connections: config.publishConnections,
       rate: config.publishRate,
       herald,
-      ceiling
+      ceiling,
+      framework
     }
   }
 }

@@ -1,0 +1,50 @@
+/**
+ * The framework's ceiling: the publish route declared with the same stack as
+ * Herald's API (`@effect/platform` HttpApi on `@effect/platform-node`, a Schema
+ * payload, a 202 with a JSON body), doing nothing else: no authentication, no
+ * storage, no queue. Herald's API cannot answer faster than this; the gap between
+ * the two is Herald's own work, the gap to the node:http ceiling the framework's.
+ * Like Herald's API, it opens no tracing span per request and logs nothing.
+ */
+import { createServer } from "node:http"
+import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup, HttpMiddleware, HttpServer } from "@effect/platform"
+import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
+import { Effect, Layer, Schema } from "effect"
+import type { FromCeiling } from "../Protocol.js"
+
+const Publish = Schema.Struct({
+  event_type: Schema.String,
+  data: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  id: Schema.optional(Schema.String)
+})
+
+const Published = Schema.Struct({ object: Schema.Literal("event"), id: Schema.String, duplicate: Schema.Boolean, deliveries: Schema.Number })
+
+class Events extends HttpApiGroup.make("events").add(
+  HttpApiEndpoint.post("publish", "/v1/events").setPayload(Publish).addSuccess(Published, { status: 202 })
+) {}
+
+class CeilingApi extends HttpApi.make("ceiling").add(Events) {}
+
+const handlers = HttpApiBuilder.group(CeilingApi, "events", (handlers) =>
+  handlers.handle("publish", () => Effect.succeed({ object: "event" as const, id: "evt_ceiling", duplicate: false, deliveries: 1 })))
+
+const server = createServer()
+server.keepAliveTimeout = 65_000
+
+const announce = Effect.flatMap(HttpServer.HttpServer, ({ address }) =>
+  Effect.sync(() => {
+    const message: FromCeiling = { type: "ready", port: address._tag === "TcpAddress" ? address.port : 0 }
+    process.send?.(message)
+  }))
+
+process.on("disconnect", () => process.exit(0))
+
+HttpApiBuilder.serve().pipe(
+  Layer.provide(HttpApiBuilder.api(CeilingApi).pipe(Layer.provide(handlers))),
+  HttpMiddleware.withTracerDisabledWhen(() => true),
+  Layer.merge(Layer.effectDiscard(announce)),
+  Layer.provide(NodeHttpServer.layer(() => server, { port: 0, host: "127.0.0.1" })),
+  Layer.launch,
+  NodeRuntime.runMain
+)

@@ -18,8 +18,17 @@ export interface AttemptQuery {
 }
 
 export interface AttemptLogShape {
+  /** Logs the attempt; a successful one also ends its webhook's failure streak when `endsFailureStreaks`. */
   readonly record: (attempt: Attempt) => Effect.Effect<void>
   readonly list: (query: AttemptQuery) => Effect.Effect<ReadonlyArray<Attempt>>
+  /**
+   * True when `record` of a successful attempt also ends its webhook's failure
+   * streak (what `HealthStore.reset` does) in the same write: an adapter whose
+   * log and health store live in one store spares every successful delivery a
+   * round trip that way. It then holds only beside that store's own
+   * `HealthStore`. Absent: false, and the success is reset separately.
+   */
+  readonly endsFailureStreaks?: boolean | undefined
 }
 
 export class AttemptLog extends Context.Tag("@herald/core/AttemptLog")<AttemptLog, AttemptLogShape>() {}

@@ -3,8 +3,15 @@
  * the whole window (and at least a minimum number of times) is disabled, with
  * a reason; an endpoint that answers 410 Gone is disabled at once. Any success
  * ends the streak; re-enabling the webhook starts a fresh one.
+ *
+ * Streaks are shared by every worker process (they live in the `HealthStore`),
+ * so a success seen by one worker ends a streak another recorded. That costs a
+ * write per successful delivery, which is almost every delivery: where the
+ * `AttemptLog` ends the streak as it logs the success (one write for both), the
+ * success is not reset here.
  */
 import { Config, ConfigError, Context, Duration, Effect, Either, Layer, Option } from "effect"
+import { AttemptLog } from "./AttemptLog.js"
 import { HealthStore } from "./HealthStore.js"
 import type { TeamspaceId, WebhookId } from "./Ids.js"
 import { SubscriptionStore } from "./SubscriptionStore.js"
@@ -46,6 +53,8 @@ export class EndpointHealth extends Effect.Service<EndpointHealth>()("@herald/co
     const health = yield* HealthStore
     const subscriptions = yield* SubscriptionStore
     const policy = yield* HealthPolicy
+    const attempts = yield* AttemptLog
+    const successEndsStreak = attempts.endsFailureStreaks === true
 
     const disable = (teamspace: TeamspaceId, id: WebhookId, reason: string, at: number) =>
       Effect.gen(function*() {
@@ -57,7 +66,11 @@ export class EndpointHealth extends Effect.Service<EndpointHealth>()("@herald/co
         yield* Effect.logWarning(`webhook disabled: ${reason}`).pipe(Effect.annotateLogs({ webhookId: id }))
       })
 
-    /** What an attempt says about the endpoint. Returns whether the webhook was disabled. */
+    /**
+     * What an attempt says about the endpoint. Returns whether the webhook was
+     * disabled. The caller logs every attempt it observes, after observing it
+     * (the log says whether a next attempt comes).
+     */
     const observe = (
       teamspace: TeamspaceId,
       id: WebhookId,
@@ -65,7 +78,7 @@ export class EndpointHealth extends Effect.Service<EndpointHealth>()("@herald/co
     ): Effect.Effect<boolean> =>
       Effect.gen(function*() {
         if (outcome.successful) {
-          yield* health.reset(teamspace, id)
+          if (!successEndsStreak) yield* health.reset(teamspace, id)
           return false
         }
         if (outcome.status === 410) {

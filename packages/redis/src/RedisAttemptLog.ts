@@ -14,7 +14,12 @@
  *
  * `record` is one Lua script: store, index, and trim the webhook to its newest
  * `MAX_ATTEMPTS_PER_WEBHOOK` (dropping the trimmed records from the hash and
- * the teamspace index in the same step). The per-event index of a trimmed
+ * the teamspace index in the same step). A successful attempt also ends the
+ * webhook's failure streak there (`RedisHealthStore.streakKey`, in the same
+ * slot): every worker's success ends any worker's streak, as a separate reset
+ * would, without a round trip of its own (`endsFailureStreaks`). This log must
+ * therefore be used beside `RedisHealthStore` on the same client and prefix,
+ * as `RedisLayer` composes them. The per-event index of a trimmed
  * attempt is not touched, because its key is known only after reading the
  * record and a Cluster-safe script names its keys up front; `list` skips ids
  * whose record is gone and rechecks every filter on the record itself, and the
@@ -25,14 +30,15 @@ import { Attempt, AttemptLog, type Ids } from "@herald/core"
 import * as JsonCodec from "./internal/JsonCodec.js"
 import * as LuaScript from "./internal/LuaScript.js"
 import { execute, RedisClient } from "./RedisClient.js"
+import { streakKey } from "./RedisHealthStore.js"
 import * as Retention from "./Retention.js"
 
 /** How many attempts are kept per webhook (the newest), as in the memory adapter. */
 export const MAX_ATTEMPTS_PER_WEBHOOK = 1_000
 
 /**
- * KEYS: records, all ids, webhook ids, event ids.
- * ARGV: id, json, cap, event index ttl (seconds), webhook id.
+ * KEYS: records, all ids, webhook ids, event ids, webhook failure streak.
+ * ARGV: id, json, cap, event index ttl (seconds), webhook id, 1 if successful else 0.
  * A trimmed id is only dropped from the hash and teamspace index if its record
  * still belongs to this webhook (an id recorded again under another webhook
  * has moved on).
@@ -43,6 +49,7 @@ redis.call('ZADD', KEYS[2], 0, ARGV[1])
 redis.call('ZADD', KEYS[3], 0, ARGV[1])
 redis.call('ZADD', KEYS[4], 0, ARGV[1])
 redis.call('EXPIRE', KEYS[4], ARGV[4])
+if ARGV[6] == '1' then redis.call('DEL', KEYS[5]) end
 local over = redis.call('ZCARD', KEYS[3]) - tonumber(ARGV[3])
 if over > 0 then
   for _, id in ipairs(redis.call('ZRANGE', KEYS[3], 0, over - 1)) do
@@ -69,7 +76,7 @@ export const make = (options?: Options): Effect.Effect<AttemptLog.AttemptLogShap
     const allKey = (teamspace: Ids.TeamspaceId) => `${prefix}att-ids:${teamspace}`
     const webhookKey = (teamspace: Ids.TeamspaceId, id: Ids.WebhookId) => `${prefix}att-wh:${teamspace}:${id}`
     const eventKey = (teamspace: Ids.TeamspaceId, id: Ids.EventId) => `${prefix}att-evt:${teamspace}:${id}`
-    const record = LuaScript.define(redis, "heraldRecordAttempt", 4, recordAttempt)
+    const record = LuaScript.define(redis, "heraldRecordAttempt", 5, recordAttempt)
 
     /** One index page, newest first, strictly below `max`, with the records still stored. */
     const page = (index: string, records: string, max: string, size: number) =>
@@ -121,14 +128,16 @@ export const make = (options?: Options): Effect.Effect<AttemptLog.AttemptLogShap
                 recordsKey(attempt.teamspace),
                 allKey(attempt.teamspace),
                 webhookKey(attempt.teamspace, attempt.webhookId),
-                eventKey(attempt.teamspace, attempt.eventId)
+                eventKey(attempt.teamspace, attempt.eventId),
+                streakKey(prefix, attempt.teamspace, attempt.webhookId)
               ],
-              [attempt.id, json, MAX_ATTEMPTS_PER_WEBHOOK, ttl, attempt.webhookId]
+              [attempt.id, json, MAX_ATTEMPTS_PER_WEBHOOK, ttl, attempt.webhookId, attempt.successful ? 1 : 0]
             )
           ),
           Effect.asVoid
         ),
-      list
+      list,
+      endsFailureStreaks: true
     }
   })
 

@@ -2,6 +2,8 @@
  * HealthStore on Redis: `wh-health:{teamspace}:{id}` is a hash (failingSince,
  * failures), updated by one script so concurrent workers count exactly. It
  * expires after the retention period, so streaks of deleted webhooks go too.
+ * A logged success ends a streak too: `RedisAttemptLog` deletes this key in
+ * the script that logs it (see `streakKey`).
  */
 import { type ConfigError, Effect, Layer } from "effect"
 import { HealthStore, type Ids } from "@herald/core"
@@ -19,11 +21,15 @@ return { tonumber(redis.call('HGET', KEYS[1], 'failingSince')), failures }
 
 export type Options = Retention.Options
 
+/** A webhook's streak; shared with `RedisAttemptLog`, whose record of a success deletes it. */
+export const streakKey = (prefix: string, teamspace: Ids.TeamspaceId, id: Ids.WebhookId): string =>
+  `${prefix}wh-health:${teamspace}:${id}`
+
 export const make = (options?: Options): Effect.Effect<HealthStore.HealthStoreShape, never, RedisClient> =>
   Effect.gen(function*() {
     const { prefix, redis } = yield* RedisClient
     const ttl = Retention.seconds(options)
-    const key = (teamspace: Ids.TeamspaceId, id: Ids.WebhookId) => `${prefix}wh-health:${teamspace}:${id}`
+    const key = (teamspace: Ids.TeamspaceId, id: Ids.WebhookId) => streakKey(prefix, teamspace, id)
     const record = LuaScript.define(redis, "heraldRecordFailure", 1, recordFailure)
     return {
       recordFailure: (teamspace, id, at) =>

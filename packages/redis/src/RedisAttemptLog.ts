@@ -64,7 +64,8 @@ end
 return 1
 `
 
-const codec = JsonCodec.make(Attempt.Attempt)
+/** Attempts are written once per delivery and built by the Dispatcher from validated parts. */
+const codec = JsonCodec.make(Attempt.Attempt, { trustedEncode: true })
 
 export type Options = Retention.Options
 

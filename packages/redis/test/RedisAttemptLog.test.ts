@@ -1,8 +1,8 @@
 // The per-webhook cap and the per-event index TTL, which the conformance suite
 // leaves to each adapter; and the failure streak a logged success ends.
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
-import { AttemptLog, HealthStore, Ids } from "@herald/core"
+import { Effect, Layer, Schema } from "effect"
+import { Attempt, AttemptLog, HealthStore, Ids } from "@herald/core"
 import { RedisAttemptLog, RedisClient, RedisHealthStore } from "@herald/redis"
 import { Fixtures } from "@herald/testkit"
 import { available, skipReason, useRedis } from "./RedisTestServer.js"
@@ -116,4 +116,21 @@ describe.skipIf(!available)(`RedisAttemptLog ${skipReason}`, () => {
       expect(yield* failure(b, failing)).toEqual({ failingSince: restart, failures: 1 })
       expect(yield* failure(b, other)).toEqual({ failingSince: restart + 1, failures: 1 })
     }).pipe(Effect.scoped))
+
+  it.live("an attempt is stored as its Schema encoding (it is written without one, see JsonCodec's trustedEncode)", () =>
+    Effect.gen(function*() {
+      const log = yield* AttemptLog.AttemptLog
+      const { prefix, redis } = yield* RedisClient.RedisClient
+      const teamspace = Fixtures.teamspace()
+      const attempt = new Attempt.Attempt({
+        ...Fixtures.attempt({ teamspace, webhookId: Ids.makeWebhookId(), eventId: Ids.makeEventId(), time: Date.now(), successful: false }),
+        responseHeaders: { "retry-after": "120", "x-many": "a, b" },
+        failureMessage: "no complete response within 15000 ms",
+        nextAttemptAt: Date.now() + 5_000
+      })
+      yield* log.record(attempt)
+      const stored = yield* Effect.promise(() => redis.hget(`${prefix}att:${teamspace}`, attempt.id))
+      expect(JSON.parse(stored!)).toEqual(Schema.encodeSync(Attempt.Attempt)(attempt))
+      expect(yield* log.list({ teamspace, limit: 10 })).toEqual([attempt])
+    }).pipe(Effect.provide(Layer.provideMerge(RedisAttemptLog.layer(), client))))
 })

@@ -8,6 +8,10 @@
  * Events never change once stored, so the events this worker has loaded are
  * kept in a small in-process cache: a fan-out to many subscriptions, and the
  * retries of a delivery, read and decode their event once.
+ *
+ * Its few log lines carry the job's ids, annotated where they are written: a
+ * log annotation around every delivery costs several microseconds of CPU,
+ * for lines almost no delivery writes.
  */
 import { Clock, Effect, Option, Redacted } from "effect"
 import { Attempt, type FailureKind } from "./Attempt.js"
@@ -123,13 +127,15 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
         const event = yield* loadEvent(job)
         const webhook = yield* subscriptions.get(job.teamspace, job.webhookId)
         if (Option.isNone(event) || Option.isNone(webhook)) {
-          yield* Effect.logInfo("delivery dropped: event or webhook no longer exists")
+          yield* Effect.logInfo("delivery dropped: event or webhook no longer exists").pipe(Effect.annotateLogs(job.logAnnotations))
           return yield* settle(job, Option.exists(webhook, (hook) => hook.ordered))
         }
         // A test delivery was asked for explicitly: it goes whatever the webhook subscribes to.
         const isTest = event.value.type === TEST_EVENT_TYPE
         if (!isTest && (!webhook.value.enabled || !webhook.value.subscribesTo(event.value.type))) {
-          yield* Effect.logInfo("delivery dropped: webhook disabled or no longer subscribed")
+          yield* Effect.logInfo("delivery dropped: webhook disabled or no longer subscribed").pipe(
+            Effect.annotateLogs(job.logAnnotations)
+          )
           return yield* settle(job, webhook.value.ordered)
         }
         const { value: hook } = webhook
@@ -172,11 +178,9 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
           ? "redirect"
           : "http_status"
         // Before logging: a webhook this attempt disabled gets no next attempt, and the log must say so.
-        const disabled = yield* health.observe(job.teamspace, job.webhookId, {
-          successful,
-          status: response?.status ?? null,
-          at: finished
-        })
+        const observed = health.observe(job.teamspace, job.webhookId, { successful, status: response?.status ?? null, at: finished })
+        // Only a failure can log there (a webhook disabled).
+        const disabled = yield* successful ? observed : Effect.annotateLogs(observed, job.logAnnotations)
         // Otherwise the schedule's delay with jitter, stretched to a 429/503's Retry-After (capped).
         const nextDelay = successful || disabled
           ? Option.none<number>()
@@ -213,7 +217,6 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
 
         return Option.isSome(nextDelay) ? retryAfter(nextDelay.value) : yield* settle(job, hook.ordered)
       }).pipe(
-        Effect.annotateLogs({ eventId: job.eventId, webhookId: job.webhookId, attempt: job.attempt }),
         // A stack trace per delivery is costly and says nothing the span's name does not.
         Effect.withSpan("Dispatcher.deliver", { captureStackTrace: false })
       )

@@ -66,21 +66,14 @@ export class EndpointHealth extends Effect.Service<EndpointHealth>()("@herald/co
         yield* Effect.logWarning(`webhook disabled: ${reason}`).pipe(Effect.annotateLogs({ webhookId: id }))
       })
 
-    /**
-     * What an attempt says about the endpoint. Returns whether the webhook was
-     * disabled. The caller logs every attempt it observes, after observing it
-     * (the log says whether a next attempt comes).
-     */
-    const observe = (
+    const notDisabled = Effect.succeed(false)
+
+    const observeFailure = (
       teamspace: TeamspaceId,
       id: WebhookId,
-      outcome: { readonly successful: boolean; readonly status: number | null; readonly at: number }
+      outcome: { readonly status: number | null; readonly at: number }
     ): Effect.Effect<boolean> =>
       Effect.gen(function*() {
-        if (outcome.successful) {
-          if (!successEndsStreak) yield* health.reset(teamspace, id)
-          return false
-        }
         if (outcome.status === 410) {
           yield* disable(teamspace, id, goneReason, outcome.at)
           return true
@@ -95,6 +88,20 @@ export class EndpointHealth extends Effect.Service<EndpointHealth>()("@herald/co
         )
         return true
       })
+
+    /**
+     * What an attempt says about the endpoint. Returns whether the webhook was
+     * disabled. The caller logs every attempt it observes, after observing it
+     * (the log says whether a next attempt comes).
+     */
+    const observe = (
+      teamspace: TeamspaceId,
+      id: WebhookId,
+      outcome: { readonly successful: boolean; readonly status: number | null; readonly at: number }
+    ): Effect.Effect<boolean> =>
+      outcome.successful
+        ? successEndsStreak ? notDisabled : Effect.as(health.reset(teamspace, id), false)
+        : observeFailure(teamspace, id, outcome)
 
     return { observe, reset: health.reset } as const
   })

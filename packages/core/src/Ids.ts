@@ -4,7 +4,7 @@
  * can use the last id it returned as its cursor. All ids are URL-safe, because
  * official SDKs put them into paths without encoding.
  */
-import { randomBytes } from "node:crypto"
+import { randomFillSync } from "node:crypto"
 import { Schema } from "effect"
 
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -44,26 +44,37 @@ export const AttemptId = Schema.String.pipe(
 )
 export type AttemptId = typeof AttemptId.Type
 
-let lastTime = -1
-let lastRandom = new Uint8Array(10)
+const RANDOM_BYTES = 10
 
-/** Monotonic within a millisecond: the random part is incremented, not redrawn. */
-const nextRandom = (time: number): Uint8Array => {
+/** Random bytes are drawn in bulk, a call to the CSPRNG per 256 ids rather than one per id. */
+const randomPool = new Uint8Array(256 * RANDOM_BYTES)
+let randomPoolUsed = randomPool.length
+
+let lastTime = -1
+/** The time part of the last ULID, encoded; ids made in the same millisecond share it. */
+let lastTimeText = ""
+const lastRandom = new Uint8Array(RANDOM_BYTES)
+
+/** Monotonic within a millisecond: the random part is incremented (in place), not redrawn. */
+const nextRandom = (time: number): void => {
   if (time === lastTime) {
-    const next = Uint8Array.from(lastRandom)
-    for (let i = next.length - 1; i >= 0; i--) {
-      if (next[i]! < 255) {
-        next[i]! += 1
+    for (let i = lastRandom.length - 1; i >= 0; i--) {
+      if (lastRandom[i]! < 255) {
+        lastRandom[i]! += 1
         break
       }
-      next[i] = 0
+      lastRandom[i] = 0
     }
-    lastRandom = next
-  } else {
-    lastTime = time
-    lastRandom = new Uint8Array(randomBytes(10))
+    return
   }
-  return lastRandom
+  if (randomPoolUsed === randomPool.length) {
+    randomFillSync(randomPool)
+    randomPoolUsed = 0
+  }
+  lastRandom.set(randomPool.subarray(randomPoolUsed, randomPoolUsed + RANDOM_BYTES))
+  randomPoolUsed += RANDOM_BYTES
+  lastTime = time
+  lastTimeText = encodeTime(time)
 }
 
 const encodeTime = (time: number): string => {
@@ -94,7 +105,10 @@ const encodeRandom = (bytes: Uint8Array): string => {
 }
 
 /** A ULID for the given millisecond time. */
-export const ulid = (time: number = Date.now()): string => encodeTime(time) + encodeRandom(nextRandom(time))
+export const ulid = (time: number = Date.now()): string => {
+  nextRandom(time)
+  return lastTimeText + encodeRandom(lastRandom)
+}
 
 /** The millisecond time encoded in a ULID-bearing id (prefix ignored). */
 export const timeOf = (id: string): number => {

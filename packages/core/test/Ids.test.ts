@@ -15,6 +15,15 @@ describe("Ids", () => {
     expect(new Set(ids).size).toBe(1000)
   })
 
+  it("ids of distinct milliseconds, past many refills of the random pool, are distinct and well-formed", () => {
+    const ids = Array.from({ length: 2_000 }, (_, n) => Ids.makeWebhookId(1_000 + n))
+    expect(new Set(ids).size).toBe(ids.length)
+    expect(new Set(ids.map((id) => id.slice(-16))).size).toBe(ids.length)
+    expect([...ids].sort()).toEqual(ids)
+    for (const id of ids) expect(Ids.isWebhookId(id)).toBe(true)
+    expect(ids.map(Ids.timeOf)).toEqual(ids.map((_, n) => 1_000 + n))
+  })
+
   it("recovers the time from an id", () => {
     expect(Ids.timeOf(Ids.makeAttemptId(1_775_847_600_123))).toBe(1_775_847_600_123)
   })

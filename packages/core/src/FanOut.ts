@@ -5,11 +5,12 @@
  * subscriptions, one `FanOutJob` that the worker continues from; a large
  * fan-out never holds the publish request.
  *
- * A step enqueues the next one first, at the front of the queue, then its own
- * chunk: a free worker slot starts the next step while this one is still
- * enqueueing, so a large fan-out is enqueued at the speed of its pages, not
- * behind the deliveries it has already enqueued. A step reads ids and the
- * `ordered` flag only (`activePage`), never the webhook records.
+ * A worker's step covers several chunks (`FanOutStepChunks`), enqueued side by
+ * side with the next step, which goes to the front of the queue: a free worker
+ * slot starts it while this one is still enqueueing. A large fan-out is then
+ * enqueued at the speed of its pages, not behind the deliveries it has already
+ * enqueued, nor one round trip at a time while the worker is busy delivering. A step reads ids and the `ordered` flag only (`activePage`),
+ * never the webhook records.
  */
 import { Context, Effect, Option } from "effect"
 import { type DeliveryOutcome, done, FanOutJob } from "./DeliveryJob.js"
@@ -20,9 +21,18 @@ import type { WebhookId } from "./Ids.js"
 import { Sequencer } from "./Sequencer.js"
 import { SubscriptionStore } from "./SubscriptionStore.js"
 
-/** Subscriptions per fan-out step (one queue round trip each). */
+/** Subscriptions per chunk: one queue round trip each, and all the publish request enqueues. */
 export class FanOutChunkSize extends Context.Reference<FanOutChunkSize>()("@herald/core/FanOutChunkSize", {
   defaultValue: () => 500
+}) {}
+
+/**
+ * Chunks per step of the worker: one page read, the chunks enqueued at once.
+ * Every step costs a few waits for the worker's event loop, busy delivering
+ * what the fan-out has enqueued so far, so fewer, larger steps finish sooner.
+ */
+export class FanOutStepChunks extends Context.Reference<FanOutStepChunks>()("@herald/core/FanOutStepChunks", {
+  defaultValue: () => 20
 }) {}
 
 export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
@@ -32,34 +42,48 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
     const queue = yield* DeliveryQueue
     const sequencer = yield* Sequencer
 
-    /** Enqueues the deliveries of the next chunk after `after`, and the next step if more remain. */
-    const step = (event: Event, after?: WebhookId) =>
+    /**
+     * Enqueues the deliveries of the next `chunks` chunks after `after`, and the
+     * next step if more remain. The publish request's step is one chunk.
+     */
+    const step = (event: Event, after?: WebhookId, chunks = 1) =>
       Effect.gen(function*() {
         const size = yield* FanOutChunkSize
-        const page = yield* subscriptions.activePage(event.teamspace, event.type, { after, limit: size + 1 })
-        const chunk = page.slice(0, size)
-        const last = chunk.at(-1)
-        const more = page.length > size && last !== undefined
-        // The next step first, and ahead of the deliveries already waiting: behind
-        // them, it would wait for them, and a large fan-out would be enqueued no
-        // faster than delivered.
-        if (more) {
-          yield* queue.enqueue([new FanOutJob({ teamspace: event.teamspace, eventId: event.id, after: last.id })], {
+        const span = size * Math.max(1, chunks)
+        const page = yield* subscriptions.activePage(event.teamspace, event.type, { after, limit: span + 1 })
+        const targets = page.slice(0, span)
+        const last = targets.at(-1)
+        const more = page.length > span && last !== undefined
+        // The next step goes ahead of the deliveries already waiting: behind them,
+        // it would wait for them, and a large fan-out would be enqueued no faster
+        // than delivered. It is enqueued alongside this step's chunks, not before
+        // them: each costs the step a wait for a busy worker's event loop.
+        const next = more
+          ? queue.enqueue([new FanOutJob({ teamspace: event.teamspace, eventId: event.id, after: last.id })], {
             front: true
           })
-        }
-        yield* sequencer.start(event.teamspace, chunk.map((webhook) => ({ webhook, eventId: event.id })))
-        return { deliveries: chunk.length, more }
+          : Effect.void
+        const parts = Array.from(
+          { length: Math.ceil(targets.length / size) },
+          (_, i) => targets.slice(i * size, (i + 1) * size)
+        )
+        yield* Effect.forEach(
+          [next, ...parts.map((part) => sequencer.start(event.teamspace, part.map((webhook) => ({ webhook, eventId: event.id }))))],
+          (enqueue) => enqueue,
+          { concurrency: "unbounded", discard: true }
+        )
+        return { deliveries: targets.length, more }
       })
 
     /** The worker's side: one continuation step. */
     const continueFrom = (task: FanOutJob): Effect.Effect<DeliveryOutcome> =>
-      events.get(task.teamspace, task.eventId).pipe(
-        Effect.flatMap(Option.match({
-          onNone: () => Effect.logWarning("fan-out dropped: the event no longer exists").pipe(Effect.as(done)),
-          onSome: (event) => Effect.as(step(event, task.after), done)
-        }))
-      )
+      Effect.flatMap(FanOutStepChunks, (chunks) =>
+        events.get(task.teamspace, task.eventId).pipe(
+          Effect.flatMap(Option.match({
+            onNone: () => Effect.logWarning("fan-out dropped: the event no longer exists").pipe(Effect.as(done)),
+            onSome: (event) => Effect.as(step(event, task.after, chunks), done)
+          }))
+        ))
 
     return { step, continueFrom } as const
   })

@@ -90,17 +90,17 @@ const delivered = (all: ReadonlyArray<Enqueued>) =>
   all.flatMap(({ jobs }) => jobs.filter((job) => !DeliveryJob.isFanOut(job)).map((job) => (job as DeliveryJob.DeliveryJob).webhookId))
 
 describe("FanOut", () => {
-  it.effect("a step enqueues the next step first, at the front, then its chunk, ordered webhooks through their sequence", () =>
+  it.effect("the publish's step enqueues one chunk and the next step, at the front; ordered webhooks through their sequence", () =>
     Effect.gen(function*() {
       const { enqueued, entered, fanOut } = yield* harness
       const result = yield* fanOut.step(event)
       expect(result).toEqual({ deliveries: 4, more: true })
-      const [next, ...chunk] = yield* Ref.get(enqueued)
-      expect(next!.front).toBe(true)
+      const all = yield* Ref.get(enqueued)
+      const [next, ...others] = all.filter(({ front }) => front)
+      expect(others).toEqual([])
+      const chunk = all.filter(({ front }) => !front)
       expect(next!.jobs).toHaveLength(1)
       expect({ ...next!.jobs[0] }).toEqual({ ...new DeliveryJob.FanOutJob({ teamspace, eventId: event.id, after: targets[3]!.id }) })
-      // The chunk's deliveries join the back of the queue.
-      expect(chunk.every(({ front }) => !front)).toBe(true)
       expect(delivered(chunk).sort()).toEqual(targets.slice(0, 4).map((target) => target.id).sort())
       expect(yield* Ref.get(entered)).toEqual([targets[0]!.id, targets[3]!.id])
     }).pipe(Effect.provideService(FanOut.FanOutChunkSize, 4)))
@@ -118,7 +118,25 @@ describe("FanOut", () => {
       const all = yield* Ref.get(enqueued)
       expect(all.flatMap(({ jobs }) => jobs).filter(DeliveryJob.isFanOut)).toHaveLength(2)
       expect(delivered(all).sort()).toEqual(targets.map((target) => target.id).sort())
-    }).pipe(Effect.provideService(FanOut.FanOutChunkSize, 4)))
+    }).pipe(Effect.provideService(FanOut.FanOutChunkSize, 4), Effect.provideService(FanOut.FanOutStepChunks, 1)))
+
+  it.effect("a worker's step covers several chunks, one enqueue each, beside the next step", () =>
+    Effect.gen(function*() {
+      const { enqueued, fanOut } = yield* harness
+      yield* fanOut.step(event)
+      const [first] = (yield* Ref.get(enqueued)).flatMap(({ jobs }) => jobs).filter(DeliveryJob.isFanOut)
+      yield* Ref.set(enqueued, [])
+      yield* fanOut.continueFrom(first!)
+      const calls = yield* Ref.get(enqueued)
+      // Targets 3-8 (three chunks of two); the next step starts after target 8.
+      const next = calls.filter(({ front }) => front)
+      expect(next.map(({ jobs }) => jobs.map((job) => ({ ...job })))).toEqual([[
+        { ...new DeliveryJob.FanOutJob({ teamspace, eventId: event.id, after: targets[7]!.id }) }
+      ]])
+      expect(delivered(calls).sort()).toEqual(targets.slice(2, 8).map((target) => target.id).sort())
+      // Unordered targets are enqueued per chunk; the ordered ones through their sequence.
+      expect(calls.filter(({ front }) => !front).every(({ jobs }) => jobs.length <= 2)).toBe(true)
+    }).pipe(Effect.provideService(FanOut.FanOutChunkSize, 2), Effect.provideService(FanOut.FanOutStepChunks, 3)))
 
   it.effect("a step of an event that no longer exists enqueues nothing", () =>
     Effect.gen(function*() {

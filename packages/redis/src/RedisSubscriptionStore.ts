@@ -93,13 +93,16 @@ if redis.call('SISMEMBER', KEYS[2], '${COMPLETE}') == 0 then return false end
 local members = redis.call('ZRANGEBYLEX', KEYS[1], ARGV[1], ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
 if #members == 0 then return {} end
 local skip = tonumber(ARGV[4]) + 1
-local ids = {}
-for i, member in ipairs(members) do ids[i] = string.sub(member, skip) end
-local ordered = redis.call('SMISMEMBER', KEYS[2], unpack(ids))
 local page = {}
-for i, id in ipairs(ids) do
-  page[2 * i - 1] = id
-  page[2 * i] = ordered[i]
+-- SMISMEMBER a batch at a time: unpack has a limit (about 8,000 values).
+for first = 1, #members, 1000 do
+  local ids = {}
+  for i = first, math.min(first + 999, #members) do ids[#ids + 1] = string.sub(members[i], skip) end
+  local ordered = redis.call('SMISMEMBER', KEYS[2], unpack(ids))
+  for i, id in ipairs(ids) do
+    page[#page + 1] = id
+    page[#page + 1] = ordered[i]
+  end
 end
 return page
 `

@@ -114,6 +114,8 @@ describe.skipIf(!available)(`RedisSubscriptionStore ${skipReason}`, () => {
       }
       expect(walked).toEqual(hooks.map((hook) => ({ id: hook.id, ordered: hook.ordered })))
       expect(yield* Effect.promise(() => redis.scard(orderedKey))).toBe(401 + 1)
+      // A page larger than the script's SMISMEMBER batch.
+      expect(yield* store.activePage(teamspace, Fixtures.typeA, { limit: 5_000 })).toEqual(walked)
       // Written after indexing: kept up to date by the writes themselves.
       yield* store.update(Fixtures.withChanges(hooks[0]!, { ordered: false }))
       yield* store.update(Fixtures.withChanges(hooks[1]!, { ordered: true }))

@@ -26,9 +26,14 @@
  * insert, update and remove are each one Lua script: read the old record,
  * unindex its event types, write, reindex. Nothing can interleave, and an
  * update of a record that is gone writes nothing.
+ *
+ * `get` decodes a record again only when its text changed (the worker reads
+ * the same webhook for every delivery; the same text decodes to the same
+ * webhook). Every call still reads Redis, so a change or a removal is seen at once.
  */
 import { Effect, Layer, Redacted } from "effect"
 import { type EventType, type Ids, SecretCipher, SubscriptionStore, Webhook } from "@herald/core"
+import * as DecodeMemo from "./internal/DecodeMemo.js"
 import * as JsonCodec from "./internal/JsonCodec.js"
 import * as LuaScript from "./internal/LuaScript.js"
 import { execute, RedisClient } from "./RedisClient.js"
@@ -124,6 +129,9 @@ const INDEX_BATCH = 500
 
 const codec = JsonCodec.make(Webhook.Webhook)
 
+/** Decoded webhooks remembered by `get`: the endpoints a worker is delivering to. */
+const DECODED_CAPACITY = 1_000
+
 export const make: Effect.Effect<SubscriptionStore.SubscriptionStoreShape, never, RedisClient> = Effect.gen(
   function*() {
     const { prefix, redis } = yield* RedisClient
@@ -155,6 +163,7 @@ export const make: Effect.Effect<SubscriptionStore.SubscriptionStoreShape, never
           new Webhook.SigningSecret({ ...secret, key: Redacted.make(f(Redacted.value(secret.key))) }))
       })
     const decode = (raw: string) => Effect.map(codec.decode(raw), (webhook) => mapSecrets(webhook, cipher.decrypt))
+    const decoded = DecodeMemo.make(decode, DECODED_CAPACITY)
 
     const write = (script: LuaScript.Run, webhook: Webhook.Webhook) =>
       Effect.flatMap(codec.encode(mapSecrets(webhook, cipher.encrypt)), (json) =>
@@ -181,9 +190,12 @@ export const make: Effect.Effect<SubscriptionStore.SubscriptionStoreShape, never
     const update = (webhook: Webhook.Webhook) => Effect.map(write(scripts.update, webhook), (n) => n === 1)
 
     const get = (teamspace: Ids.TeamspaceId, id: Ids.WebhookId) =>
-      execute("GET", () => redis.get(recordKey(teamspace, id))).pipe(
-        Effect.flatMap((raw) => raw === null ? Effect.succeedNone : Effect.asSome(decode(raw)))
-      )
+      Effect.suspend(() => {
+        const key = recordKey(teamspace, id)
+        return execute("GET", () => redis.get(key)).pipe(
+          Effect.flatMap((raw) => raw === null ? Effect.succeedNone : Effect.asSome(decoded.decode(key, raw)))
+        )
+      })
 
     const remove = (teamspace: Ids.TeamspaceId, id: Ids.WebhookId) =>
       Effect.map(scripts.remove(keysOf(teamspace, id), [id]), (n) => n === 1)

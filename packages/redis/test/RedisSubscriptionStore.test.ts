@@ -125,6 +125,24 @@ describe.skipIf(!available)(`RedisSubscriptionStore ${skipReason}`, () => {
       ])
     }).pipe(Effect.provide(layer)))
 
+  it.live("get decodes a record once while its text is unchanged, and sees updates and removals at once", () =>
+    Effect.gen(function*() {
+      const store = yield* SubscriptionStore.SubscriptionStore
+      const teamspace = Fixtures.teamspace()
+      const hook = Fixtures.webhook({ teamspace, url: "https://example.com/first" })
+      yield* store.insert(hook)
+      const first = Option.getOrThrow(yield* store.get(teamspace, hook.id))
+      // The same text: the same decoded webhook, not a new one.
+      expect(Option.getOrThrow(yield* store.get(teamspace, hook.id))).toBe(first)
+
+      yield* store.update(Fixtures.withChanges(hook, { url: "https://example.com/second" }))
+      const second = Option.getOrThrow(yield* store.get(teamspace, hook.id))
+      expect(second).not.toBe(first)
+      expect(second.url).toBe("https://example.com/second")
+      yield* store.remove(teamspace, hook.id)
+      expect(Option.isNone(yield* store.get(teamspace, hook.id))).toBe(true)
+    }).pipe(Effect.provide(layer)))
+
   it.live("every key lives under the hash-tagged prefix, and secrets round-trip as Redacted", () =>
     Effect.gen(function*() {
       const store = yield* SubscriptionStore.SubscriptionStore

@@ -35,9 +35,13 @@ import * as WireFormat from "./WireFormat.js"
 /** A wait this short is slept in the handler rather than costing a queue round trip. */
 const SLEEP_RATHER_THAN_DEFER_MS = 10
 
-/** The event cache's bounds: entries, and characters of event data held. */
-const EVENT_CACHE_MAX_ENTRIES = 10_000
-const EVENT_CACHE_MAX_DATA_CHARS = 16 * 1024 * 1024
+/**
+ * The event cache's bounds: entries, and characters of event data held. A
+ * fan-out's deliveries sit together in the queue, so a small cache serves it;
+ * a worker's memory stays flat however deep the backlog.
+ */
+const EVENT_CACHE_MAX_ENTRIES = 1_000
+const EVENT_CACHE_MAX_DATA_CHARS = 4 * 1024 * 1024
 
 /**
  * Recently loaded events, least recently used first (a `Map` keeps insertion

@@ -124,4 +124,39 @@ describe("Dispatcher event cache", () => {
       expect(yield* sentCount).toBe(2)
       expect(yield* readsOf(event.id)).toBe(2)
     }).pipe(Effect.provide(testLayer), Logger.withMinimumLogLevel(LogLevel.Warning)))
+
+  it.live("the cache is bounded: the least recently used event is read again, and an event too large is never kept", () =>
+    Effect.gen(function*() {
+      const webhooks = yield* Webhooks.Webhooks
+      const events = yield* EventStore.EventStore
+      const dispatcher = yield* Dispatcher.Dispatcher
+      const teamspace = Fixtures.teamspace()
+      const { webhook } = yield* webhooks.create(teamspace, { url: "http://receiver.test/many", events: [Fixtures.typeA] })
+      const deliver = (event: { readonly id: Ids.EventId }) =>
+        dispatcher.deliver(new DeliveryJob.DeliveryJob({ teamspace, eventId: event.id, webhookId: webhook.id, attempt: 1 }))
+
+      const first = Fixtures.event({ teamspace })
+      const kept = Fixtures.event({ teamspace })
+      yield* events.append(first)
+      yield* events.append(kept)
+      yield* deliver(first)
+      yield* deliver(kept)
+      // A thousand more events; `kept` is used all along, so `first` is the one forgotten.
+      for (let n = 0; n < 1_000; n++) {
+        const event = Fixtures.event({ teamspace, data: { n } })
+        yield* events.append(event)
+        yield* deliver(event)
+        if (n % 100 === 0) yield* deliver(kept)
+      }
+      yield* deliver(kept)
+      yield* deliver(first)
+      expect(yield* readsOf(kept.id)).toBe(1)
+      expect(yield* readsOf(first.id)).toBe(2)
+
+      const huge = Fixtures.event({ teamspace, data: { text: "x".repeat(5 * 1024 * 1024) } })
+      yield* events.append(huge)
+      yield* deliver(huge)
+      yield* deliver(huge)
+      expect(yield* readsOf(huge.id)).toBe(2)
+    }).pipe(Effect.provide(testLayer), Logger.withMinimumLogLevel(LogLevel.Warning)))
 })

@@ -123,6 +123,7 @@ export const added = (task: DeliveryJob.QueueTask): Added => ({
 })
 
 const decodeStored = Schema.decodeUnknownEither(Stored)
+const decodeDeliverV2 = Schema.decodeUnknownEither(DeliverV2)
 const decodeDelivery = Schema.decodeUnknownEither(DeliveryJob.DeliveryJob)
 
 /** A version 2 delivery from its job's id, name and data; the id must be the one the job would be given. */
@@ -147,9 +148,12 @@ const deliveryV2 = (
   )
 }
 
+const isVersion2 = (data: unknown) => typeof data === "object" && data !== null && "v" in data && data.v === 2
+
 /** Reads a job back from what BullMQ stored: its id, name and data. */
 export const decode = (id: string, name: string, data: unknown): Either.Either<Decoded, string> =>
-  decodeStored(data).pipe(
+  // Nearly every job is a version 2 delivery: decoded without trying the union's other members.
+  (isVersion2(data) ? decodeDeliverV2(data) : decodeStored(data)).pipe(
     Either.mapLeft((error) => ParseResult.TreeFormatter.formatErrorSync(error)),
     Either.flatMap((decoded): Either.Either<Decoded, string> => {
       if (decoded.v === 2) return deliveryV2(id, name, decoded)

@@ -128,11 +128,8 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
 
     const deliver = (job: DeliveryJob): Effect.Effect<DeliveryOutcome> =>
       Effect.gen(function*() {
-        // Both reads at once: one round trip of waiting instead of two, on every delivery.
-        const [event, webhook] = yield* Effect.all(
-          [loadEvent(job), subscriptions.get(job.teamspace, job.webhookId)],
-          { concurrency: 2 }
-        )
+        const event = yield* loadEvent(job)
+        const webhook = yield* subscriptions.get(job.teamspace, job.webhookId)
         if (Option.isNone(event) || Option.isNone(webhook)) {
           yield* Effect.logInfo("delivery dropped: event or webhook no longer exists").pipe(Effect.annotateLogs(job.logAnnotations))
           return yield* settle(job, Option.exists(webhook, (hook) => hook.ordered))

@@ -19,7 +19,7 @@ import type { Event } from "./Event.js"
 import { EventStore } from "./EventStore.js"
 import type { WebhookId } from "./Ids.js"
 import { Sequencer } from "./Sequencer.js"
-import { type FanOutTarget, SubscriptionStore } from "./SubscriptionStore.js"
+import { SubscriptionStore } from "./SubscriptionStore.js"
 
 /** Subscriptions per chunk: one queue round trip each, and all the publish request enqueues. */
 export class FanOutChunkSize extends Context.Reference<FanOutChunkSize>()("@herald/core/FanOutChunkSize", {
@@ -35,12 +35,6 @@ export class FanOutStepChunks extends Context.Reference<FanOutStepChunks>()("@he
   defaultValue: () => 20
 }) {}
 
-/** The first page of an event's fan-out, read ahead of its first step (`firstPage`). */
-export interface FirstPage {
-  readonly event: Event
-  readonly targets: ReadonlyArray<FanOutTarget>
-}
-
 export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
   effect: Effect.gen(function*() {
     const subscriptions = yield* SubscriptionStore
@@ -52,13 +46,11 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
      * Enqueues the deliveries of the next `chunks` chunks after `after`, and the
      * next step if more remain. The publish request's step is one chunk.
      */
-    const step = (event: Event, after?: WebhookId, chunks = 1, prefetched?: FirstPage) =>
+    const step = (event: Event, after?: WebhookId, chunks = 1) =>
       Effect.gen(function*() {
         const size = yield* FanOutChunkSize
         const span = size * Math.max(1, chunks)
-        const page = prefetched !== undefined && after === undefined && chunks === 1 && prefetched.event === event
-          ? prefetched.targets
-          : yield* subscriptions.activePage(event.teamspace, event.type, { after, limit: span + 1 })
+        const page = yield* subscriptions.activePage(event.teamspace, event.type, { after, limit: span + 1 })
         const targets = page.slice(0, span)
         const last = targets.at(-1)
         const more = page.length > span && last !== undefined
@@ -93,17 +85,6 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
           }))
         ))
 
-    /**
-     * The page the publish request's step reads, read ahead: the publisher reads
-     * it while the event is being stored, one round trip of waiting less.
-     */
-    const firstPage = (event: Event): Effect.Effect<FirstPage> =>
-      Effect.flatMap(FanOutChunkSize, (size) =>
-        Effect.map(
-          subscriptions.activePage(event.teamspace, event.type, { limit: size + 1 }),
-          (targets) => ({ event, targets })
-        ))
-
-    return { step, continueFrom, firstPage } as const
+    return { step, continueFrom } as const
   })
 }) {}

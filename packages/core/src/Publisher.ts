@@ -59,12 +59,7 @@ export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publish
           dataJson,
           createdAt: now
         })
-        // The first page of subscriptions is read while the event is stored: a new
-        // event (almost every publish) then waits for one round trip less. A repeated
-        // id reads its page again below, for the stored event's type.
-        const [appended, firstPage] = yield* Effect.all([events.append(event), fanOut.firstPage(event)], {
-          concurrency: 2
-        })
+        const appended = yield* events.append(event)
         if (appended._tag === "Exists") {
           const { dispatched, existing } = appended
           if (existing.type !== event.type || existing.dataJson !== event.dataJson) {
@@ -79,7 +74,7 @@ export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publish
           return { event: existing, duplicate: true, deliveries } satisfies Published
         }
         // The first chunk now; the rest, if any, by the worker from the FanOutJob this enqueues.
-        const { deliveries } = yield* fanOut.step(event, undefined, 1, firstPage)
+        const { deliveries } = yield* fanOut.step(event)
         yield* events.markDispatched(event.teamspace, event.id)
         yield* Effect.annotateLogs(Effect.logDebug("event published"), {
           eventId: event.id,

@@ -52,6 +52,7 @@ export class Sequencer extends Effect.Service<Sequencer>()("@herald/core/Sequenc
           if (eventIds === undefined) waiting.set(delivery.webhook.id, [delivery.eventId])
           else eventIds.push(delivery.eventId)
         }
+        if (waiting.size === 0) return
         yield* Effect.forEach(
           waiting,
           ([webhookId, eventIds]) =>

@@ -9,8 +9,9 @@
  * side with the next step, which goes to the front of the queue: a free worker
  * slot starts it while this one is still enqueueing. A large fan-out is then
  * enqueued at the speed of its pages, not behind the deliveries it has already
- * enqueued, nor one round trip at a time while the worker is busy delivering. A step reads ids and the `ordered` flag only (`activePage`),
- * never the webhook records.
+ * enqueued, nor one round trip at a time while the worker is busy delivering. A
+ * step reads ids and the `ordered` flag only (`activePage`), never the webhook
+ * records.
  */
 import { Context, Effect, Option } from "effect"
 import { type DeliveryOutcome, done, FanOutJob } from "./DeliveryJob.js"

@@ -15,8 +15,9 @@
  *   `DEFECT_RETRY_DELAY_MS`, at most `MAX_DEFECT_RETRIES` times per attempt
  *   (counted in the job data), then settled and logged, like the memory adapter.
  * - A Redis error while re-queueing is retried in place, with backoff, for
- *   longer than a Redis failover takes (`REQUEUE_RETRIES`): the delivery's outcome is
- *   kept rather than the job dropped, and the delivery is not made again. (Jobs
+ *   longer than a Redis failover takes (`REQUEUE_RETRIES`): the delivery's
+ *   outcome is kept rather than the job dropped, and the delivery is not made
+ *   again. (Jobs
  *   written by earlier versions carry BullMQ `attempts` for the same purpose.)
  * - `front` jobs (fan-out steps) are added LIFO: the next worker slot takes them
  *   before the deliveries already waiting.

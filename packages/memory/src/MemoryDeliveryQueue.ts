@@ -4,8 +4,8 @@
  *
  * Every pending job is in exactly one of three places: ready (to run now:
  * `ahead`, the `front` jobs, taken before `ready`), `delayed` (sorted by due
- * time) or in flight (taken by a consumer, not yet settled). `pending` holds the keys of all three, so dedupe holds across a
- * retry's delay too. Every state change is one synchronous step, which keeps
+ * time) or in flight (taken by a consumer, not yet settled). `pending` holds
+ * the keys of all three, so dedupe holds across a retry's delay too. Every state change is one synchronous step, which keeps
  * that invariant without locks (and makes `inFlight` exact: pending minus the
  * other two).
  *

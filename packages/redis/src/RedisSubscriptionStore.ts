@@ -19,9 +19,9 @@
  *   record. Its member `*` (no id is `*`) says the set is complete: the first
  *   webhook of a teamspace sets it; records of a teamspace written before the
  *   set existed are indexed once, by its first fan-out (`indexOrdered`), one
- *   record per script call. (A process of an
- *   earlier version writing a webhook after that is not seen by the set: upgrade
- *   every process that writes webhooks together.)
+ *   record per script call. (A process of an earlier version writing a webhook
+ *   after that is not seen by the set: upgrade every process that writes
+ *   webhooks together.)
  *
  * insert, update and remove are each one Lua script: read the old record,
  * unindex its event types, write, reindex. Nothing can interleave, and an

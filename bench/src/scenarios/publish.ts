@@ -18,10 +18,11 @@ import { type FromCeiling, isMessage } from "../Protocol.js"
 import { eventBody, publisher } from "../Publisher.js"
 import { row } from "../Report.js"
 import { summarize } from "../Stats.js"
-import { type Context, type ScenarioResult, withHerald } from "./Context.js"
+import { type Context, flush, type ScenarioResult, withHerald } from "./Context.js"
 
 const ceilingScript = fileURLToPath(new URL("../child/ceiling.js", import.meta.url))
 const frameworkCeilingScript = fileURLToPath(new URL("../child/frameworkCeiling.js", import.meta.url))
+const coreCeilingScript = fileURLToPath(new URL("../child/coreCeiling.js", import.meta.url))
 
 const maxThroughput = async (url: string, seconds: number, connections: number) => {
   const result = await autocannon({
@@ -70,9 +71,13 @@ const measure = async (url: string, context: Context, pids: Record<string, numbe
   }
 }
 
+/** CPU milliseconds one process spent per answered request in the full-speed run. */
+const cpuMsPerRequest = (max: { readonly requestsPerSecond: number; readonly cpuCores: Record<string, number> }, name: string) =>
+  round(((max.cpuCores[name] ?? Number.NaN) * 1000) / max.requestsPerSecond, 3)
+
 /** Loads a ceiling server (a child that reports its port), exactly as Herald's API is loaded. */
-const measureChild = async (context: Context, name: string, script: string) => {
-  const child = spawnNode({ name, script, env: {}, logDir: context.logDir, ipc: true })
+const measureChild = async (context: Context, name: string, script: string, env: Record<string, string> = {}) => {
+  const child = spawnNode({ name, script, env, logDir: context.logDir, ipc: true })
   try {
     const port = await waitForMessage(
       child,
@@ -95,6 +100,13 @@ export const run = async (context: Context): Promise<ScenarioResult> => {
   const ceiling = await measureChild(context, "ceiling", ceilingScript)
   context.log("framework ceiling: the publish route on HttpApi, doing nothing")
   const framework = await measureChild(context, "framework-ceiling", frameworkCeilingScript)
+  context.log("core ceiling: Herald's publish work on node:http, without HttpApi")
+  // From an empty Redis, as Herald's API was measured: the child stores its own key and subscription.
+  await flush(context)
+  const core = await measureChild(context, "core-ceiling", coreCeilingScript, {
+    REDIS_URL: context.redis.url,
+    HERALD_ALLOW_PRIVATE_URLS: "true"
+  })
 
   context.figures.set("publish.herald.max", herald.max.requestsPerSecond)
   context.figures.set("publish.ceiling.max", ceiling.max.requestsPerSecond)
@@ -102,8 +114,10 @@ export const run = async (context: Context): Promise<ScenarioResult> => {
   context.figures.set("publish.herald.p99", herald.atRate.latencyMs.p99)
   context.figures.set("publish.ceiling.p99", ceiling.atRate.latencyMs.p99)
   context.figures.set("publish.framework.max", framework.max.requestsPerSecond)
+  context.figures.set("publish.core.max", core.max.requestsPerSecond)
   const ceilingName = "node:http 202"
   const frameworkName = "HttpApi, no work"
+  const coreName = "Herald's work, no HttpApi"
   return {
     rows: [
       row({
@@ -119,6 +133,20 @@ export const run = async (context: Context): Promise<ScenarioResult> => {
         unit: "req/s",
         herald: herald.max.requestsPerSecond,
         baseline: { name: frameworkName, value: framework.max.requestsPerSecond }
+      }),
+      row({
+        scenario: "publish API",
+        metric: "max throughput vs Herald's work alone",
+        unit: "req/s",
+        herald: herald.max.requestsPerSecond,
+        baseline: { name: coreName, value: core.max.requestsPerSecond }
+      }),
+      row({
+        scenario: "publish API",
+        metric: "CPU per publish at full speed vs Herald's work alone",
+        unit: "ms",
+        herald: cpuMsPerRequest(herald.max, "api"),
+        baseline: { name: coreName, value: cpuMsPerRequest(core.max, "core-ceiling") }
       }),
       row({
         scenario: "publish API",
@@ -141,6 +169,13 @@ export const run = async (context: Context): Promise<ScenarioResult> => {
         unit: "ms",
         herald: herald.atRate.latencyMs.p99,
         baseline: { name: frameworkName, value: framework.atRate.latencyMs.p99 }
+      }),
+      row({
+        scenario: "publish API",
+        metric: `p99 at ${config.publishRate} req/s vs Herald's work alone`,
+        unit: "ms",
+        herald: herald.atRate.latencyMs.p99,
+        baseline: { name: coreName, value: core.atRate.latencyMs.p99 }
       })
     ],
     details: {
@@ -149,7 +184,8 @@ export const run = async (context: Context): Promise<ScenarioResult> => {
       rate: config.publishRate,
       herald,
       ceiling,
-      framework
+      framework,
+      core
     }
   }
 }

@@ -96,7 +96,7 @@ const setUp = Effect.gen(function*() {
 await runtime.runPromise(setUp)
 const server = createServer(handle)
 server.keepAliveTimeout = 65_000
-server.listen(0, "127.0.0.1", () => {
+server.listen(Number(process.env["PORT"] ?? 0), "127.0.0.1", () => {
   const address = server.address()
   const message: FromCeiling = { type: "ready", port: typeof address === "object" && address !== null ? address.port : 0 }
   process.send?.(message)

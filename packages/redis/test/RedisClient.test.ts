@@ -1,11 +1,12 @@
 // The connection service: config, prefix default, quitting with the scope, and
 // a failed connection failing the layer instead of hanging.
-import { type AddressInfo, createServer } from "node:net"
+import { type AddressInfo, createServer, type Socket } from "node:net"
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Context, Effect, Exit, Layer, Option, Scope } from "effect"
 import { ApiKeyStore, AttemptLog, EventStore, SubscriptionStore } from "@herald/core"
 import { RedisClient, RedisLayer } from "@herald/redis"
 import { RedisServer } from "@herald/testkit"
+import type { Redis } from "ioredis"
 import { available, skipReason, useRedis } from "./RedisTestServer.js"
 
 const env = (entries: Record<string, string>) => ConfigProvider.fromMap(new Map(Object.entries(entries)))
@@ -35,25 +36,62 @@ describe.skipIf(!available)(`RedisClient ${skipReason}`, () => {
       Effect.withConfigProvider(env({ REDIS_URL: current().url, HERALD_REDIS_PREFIX: "{custom}:" }))
     ))
 
-  it.live("auto-pipelining is on by default, HERALD_REDIS_AUTO_PIPELINING=false turns it off, and replies keep their order", () =>
+  it.live("the commands of one event-loop turn leave in one socket write unless HERALD_REDIS_AUTO_PIPELINING=false, replies in order", () =>
     Effect.gen(function*() {
       const clientWith = (entries: Record<string, string>) =>
         Effect.map(
           Layer.build(RedisClient.layerConfig).pipe(Effect.withConfigProvider(env({ REDIS_URL: current().url, ...entries }))),
-          (context) => Context.get(context, RedisClient.RedisClient).redis
+          (context) => Context.get(context, RedisClient.RedisClient).redis as Redis
         )
-      const pipelined = yield* clientWith({})
+      /** How many times the client's socket hands data to the kernel while `run` runs. */
+      const socketWrites = <A>(redis: Redis, run: () => Promise<A>) =>
+        Effect.promise(async () => {
+          const socket = redis.stream as Socket & { _write: Socket["_write"]; _writev?: Socket["_writev"] }
+          let writes = 0
+          const write = socket._write.bind(socket)
+          const writev = socket._writev?.bind(socket)
+          socket._write = (...args) => {
+            writes++
+            write(...args)
+          }
+          if (writev !== undefined) {
+            socket._writev = (...args) => {
+              writes++
+              writev(...args)
+            }
+          }
+          try {
+            return { result: await run(), writes }
+          } finally {
+            socket._write = write
+            if (writev !== undefined) socket._writev = writev
+          }
+        })
+      const batched = yield* clientWith({})
       const separate = yield* clientWith({ HERALD_REDIS_AUTO_PIPELINING: "false" })
-      expect(pipelined.options.enableAutoPipelining).toBe(true)
-      expect(separate.options.enableAutoPipelining).toBe(false)
-      // Commands of one tick share a write; each still gets its own reply, in order.
-      const key = `{herald}:pipelining-test:${Date.now()}`
-      const replies = yield* Effect.promise(() =>
-        Promise.all(Array.from({ length: 50 }, (_, n) => pipelined.rpush(key, String(n))))
+      const key = `{herald}:batching-test:${Date.now()}`
+      const push = (redis: Redis, from: number) => () =>
+        Promise.all(Array.from({ length: 50 }, (_, n) => redis.rpush(key, String(from + n))))
+
+      const one = yield* socketWrites(batched, push(batched, 0))
+      expect(one.writes).toBe(1)
+      // Each command still gets its own reply, in order.
+      expect(one.result).toEqual(Array.from({ length: 50 }, (_, n) => n + 1))
+
+      const each = yield* socketWrites(separate, push(separate, 50))
+      expect(each.writes).toBe(50)
+      expect(yield* Effect.promise(() => separate.lrange(key, 0, -1))).toEqual(
+        Array.from({ length: 100 }, (_, n) => String(n))
       )
-      expect(replies).toEqual(Array.from({ length: 50 }, (_, n) => n + 1))
-      expect(yield* Effect.promise(() => separate.lrange(key, 0, -1))).toEqual(Array.from({ length: 50 }, (_, n) => String(n)))
-      yield* Effect.promise(() => pipelined.del(key))
+
+      // A command issued from a later turn, and a MULTI, are sent (nothing stays corked).
+      const later = yield* Effect.promise(() =>
+        new Promise<number>((resolve, reject) => setImmediate(() => batched.llen(key).then(resolve, reject)))
+      )
+      expect(later).toBe(100)
+      const multi = yield* Effect.promise(() => batched.multi().llen(key).lindex(key, 0).exec())
+      expect(multi).toEqual([[null, 100], [null, "0"]])
+      yield* Effect.promise(() => batched.del(key))
     }).pipe(Effect.scoped))
 
   it.live("a missing REDIS_URL is a config error naming it", () =>

@@ -249,15 +249,23 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
          * worker take the job before it says which attempt it is. Two calls, not one
          * step: a crash between them re-runs the job as the next attempt (at least once).
          */
-        const requeue = (bullJob: BullJob, token: string | undefined, data: Data, delayMs: number) =>
+        const requeue = (bullJob: BullJob, token: string | undefined, task: DeliveryJob.QueueTask, data: Data, delayMs: number) =>
           Effect.tryPromise(async () => {
             await bullJob.updateData(data)
             await bullJob.moveToDelayed(Date.now() + Math.max(0, delayMs), token)
           }).pipe(
-            Effect.tapError((error) => Effect.logWarning("re-queueing a delivery failed; retrying", errorMessage(error.error))),
+            Effect.tapError((error) =>
+              Effect.logWarning("re-queueing a delivery failed; retrying", errorMessage(error.error)).pipe(
+                Effect.annotateLogs(task.logAnnotations)
+              )
+            ),
             Effect.retry({ times: REQUEUE_RETRIES, schedule: Schedule.exponential(REQUEUE_FIRST_BACKOFF) }),
             // Out of retries: the job fails, and BullMQ removes it.
-            Effect.tapError((error) => Effect.logError("re-queueing a delivery failed; job dropped", errorMessage(error.error))),
+            Effect.tapError((error) =>
+              Effect.logError("re-queueing a delivery failed; job dropped", errorMessage(error.error)).pipe(
+                Effect.annotateLogs(task.logAnnotations)
+              )
+            ),
             Effect.orDie,
             Effect.as<Settlement>("moved")
           )
@@ -280,19 +288,21 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
                   case "Done":
                     return Effect.succeed("settled")
                   case "Retry":
-                    return requeue(bullJob, token, JobData.encode(job.next(), 0, version), exit.value.delayMs)
+                    return requeue(bullJob, token, job, JobData.encode(job.next(), 0, version), exit.value.delayMs)
                   case "Defer":
-                    return requeue(bullJob, token, JobData.encode(job, 0, version), exit.value.delayMs)
+                    return requeue(bullJob, token, job, JobData.encode(job, 0, version), exit.value.delayMs)
                 }
               }
               const retries = defects + 1
-              return retries <= MAX_DEFECT_RETRIES
+              // Annotated here, where something may log, rather than around every delivery (about
+              // 25 Effect operations each); the handler annotates its own lines.
+              return (retries <= MAX_DEFECT_RETRIES
                 ? Effect.logWarning(`delivery handler died; retry ${retries} of ${MAX_DEFECT_RETRIES}`, exit.cause).pipe(
-                  Effect.zipRight(requeue(bullJob, token, JobData.encode(job, retries, version), DEFECT_RETRY_DELAY_MS))
+                  Effect.zipRight(requeue(bullJob, token, job, JobData.encode(job, retries, version), DEFECT_RETRY_DELAY_MS))
                 )
-                : Effect.logError("delivery handler died; job dropped", exit.cause).pipe(Effect.as<Settlement>("settled"))
-            }),
-            Effect.annotateLogs(job.logAnnotations)
+                : Effect.logError("delivery handler died; job dropped", exit.cause).pipe(Effect.as<Settlement>("settled")))
+                .pipe(Effect.annotateLogs(job.logAnnotations))
+            })
           )
         }
 

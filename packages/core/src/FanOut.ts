@@ -85,7 +85,11 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
       Effect.flatMap(FanOutStepChunks, (chunks) =>
         events.get(task.teamspace, task.eventId).pipe(
           Effect.flatMap(Option.match({
-            onNone: () => Effect.logWarning("fan-out dropped: the event no longer exists").pipe(Effect.as(done)),
+            onNone: () =>
+              Effect.logWarning("fan-out dropped: the event no longer exists").pipe(
+                Effect.annotateLogs(task.logAnnotations),
+                Effect.as(done)
+              ),
             onSome: (event) => Effect.as(step(event, task.after, chunks), done)
           }))
         ))

@@ -185,13 +185,15 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
       if (retries <= MAX_DEFECT_RETRIES) {
         defects.set(key, retries)
         place(job, DEFECT_RETRY_DELAY_MS, now)
-        yield* Effect.logWarning(`delivery handler died; retry ${retries} of ${MAX_DEFECT_RETRIES}`, exit.cause)
+        yield* Effect.logWarning(`delivery handler died; retry ${retries} of ${MAX_DEFECT_RETRIES}`, exit.cause).pipe(
+          Effect.annotateLogs(job.logAnnotations)
+        )
       } else {
         defects.delete(key)
         pending.delete(key)
-        yield* Effect.logError("delivery handler died; job dropped", exit.cause)
+        yield* Effect.logError("delivery handler died; job dropped", exit.cause).pipe(Effect.annotateLogs(job.logAnnotations))
       }
-    }).pipe(Effect.annotateLogs(job.logAnnotations))
+    })
 
   const consume = <R>(
     handle: (job: DeliveryJob.QueueTask) => Effect.Effect<DeliveryJob.DeliveryOutcome, never, R>,

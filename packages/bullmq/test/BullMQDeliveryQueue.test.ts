@@ -1,5 +1,5 @@
 // What the conformance suite cannot see: the raw jobs in Redis (ids only, one
-// job id per key across retries), defect handling, recovery of a job whose
+// job id per key across retries), defect handling, a failed re-queue, recovery of a job whose
 // worker died, the drain on close, pause/resume, and the configuration.
 import { describe, expect, it } from "@effect/vitest"
 import { Queue, Worker } from "bullmq"
@@ -275,6 +275,53 @@ describe.skipIf(!available)("BullMQDeliveryQueue", () => {
         expect(JSON.parse(data ?? "null")).toMatchObject({ a: 2 })
       })
     ))
+
+  it.live("a re-queue that fails is tried again, its warning naming the delivery, and the Retry still lands", () =>
+    Effect.gen(function*() {
+      const warnings: Array<{ readonly message: unknown; readonly annotations: Record<string, unknown> }> = []
+      const logger = Logger.make(({ annotations, logLevel, message }) => {
+        if (logLevel._tag === "Warning") warnings.push({ message, annotations: Object.fromEntries(annotations) })
+      })
+      const opts = options(redis())
+      yield* Effect.gen(function*() {
+        const queue = yield* BullMQDeliveryQueue.BullMQDeliveryQueue
+        const client = yield* rawClient(redis())
+        const { record, waitFor } = yield* recorder
+        const job = Fixtures.job({ teamspace: Fixtures.teamspace() })
+        const key = jobKey(opts, JobData.jobId(job))
+        // The handler takes the job's hash away, so the first re-queue (updateData) fails,
+        // and puts it back after 100 ms, before the retry 500 ms later.
+        yield* queue.consume(
+          (j) =>
+            Effect.gen(function*() {
+              yield* record(j)
+              const fields = yield* Effect.promise(() => client.hgetall(key))
+              yield* Effect.promise(() => client.del(key))
+              yield* Effect.forkDaemon(
+                Effect.sleep("100 millis").pipe(Effect.zipRight(Effect.promise(() => client.hset(key, fields))))
+              )
+              return DeliveryJob.retryAfter(60_000)
+            }),
+          { concurrency: 1 }
+        )
+        yield* queue.enqueue([job])
+        yield* waitFor(1)
+        yield* Fixtures.eventually(
+          "the retry is delayed",
+          Effect.map(queue.size, (size) => size.delayed === 1 && size.inFlight === 0)
+        )
+        const data = yield* Effect.promise(() => client.hget(key, "data"))
+        expect(JSON.parse(data ?? "null")).toEqual({ v: 2, e: job.eventId, a: 2 })
+        const failed = warnings.filter((line) => String(line.message).includes("re-queueing a delivery failed; retrying"))
+        expect(failed).toHaveLength(1)
+        expect(failed[0]!.annotations).toMatchObject({ eventId: job.eventId, webhookId: job.webhookId, attempt: 1 })
+      }).pipe(
+        Effect.scoped,
+        Effect.provide(BullMQDeliveryQueue.layer(opts)),
+        Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
+        Logger.withMinimumLogLevel(LogLevel.Warning)
+      )
+    }))
 
   it.live("pause lets a backlog build up; resume works it off", () =>
     withQueue((queue) =>

@@ -12,7 +12,7 @@
 import { fileURLToPath } from "node:url"
 import autocannon from "autocannon"
 import { API_KEY } from "../Herald.js"
-import { cpuMeter, round } from "../Proc.js"
+import { cpuMeter, cpuMsPer, round } from "../Proc.js"
 import { spawnNode, waitForMessage } from "../Processes.js"
 import { type FromCeiling, isMessage } from "../Protocol.js"
 import { eventBody, publisher } from "../Publisher.js"
@@ -63,7 +63,10 @@ const measure = async (url: string, context: Context, pids: Record<string, numbe
         firstError: load.firstError() ?? null,
         latencyMs: summarize(atRate.latenciesMs),
         benchSendLagMs: summarize(atRate.lagMs),
-        cpuCores: rateCpu.cores
+        cpuCores: rateCpu.cores,
+        cpuMsPerRequest: Object.fromEntries(
+          Object.keys(pids).map((name) => [name, round(cpuMsPer(rateCpu, name, atRate.sent), 3)])
+        )
       }
     }
   } finally {
@@ -147,6 +150,13 @@ export const run = async (context: Context): Promise<ScenarioResult> => {
         unit: "ms",
         herald: cpuMsPerRequest(herald.max, "api"),
         baseline: { name: coreName, value: cpuMsPerRequest(core.max, "core-ceiling") }
+      }),
+      row({
+        scenario: "publish API",
+        metric: `CPU per publish at ${config.publishRate} req/s vs Herald's work alone`,
+        unit: "ms",
+        herald: herald.atRate.cpuMsPerRequest["api"] ?? Number.NaN,
+        baseline: { name: coreName, value: core.atRate.cpuMsPerRequest["core-ceiling"] ?? Number.NaN }
       }),
       row({
         scenario: "publish API",

@@ -18,6 +18,7 @@ import { type DeliveryOutcome, done, FanOutJob } from "./DeliveryJob.js"
 import { DeliveryQueue } from "./DeliveryQueue.js"
 import type { Event } from "./Event.js"
 import { EventStore } from "./EventStore.js"
+import { forEachDiscard } from "./internal/ForEach.js"
 import type { WebhookId } from "./Ids.js"
 import { Sequencer } from "./Sequencer.js"
 import { SubscriptionStore } from "./SubscriptionStore.js"
@@ -55,28 +56,22 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
         const targets = page.slice(0, span)
         const last = targets.at(-1)
         const more = page.length > span && last !== undefined
-        // The next step goes ahead of the deliveries already waiting: behind them,
-        // it would wait for them, and a large fan-out would be enqueued no faster
-        // than delivered. It is enqueued alongside this step's chunks, not before
-        // them: each costs the step a wait for a busy worker's event loop.
-        const next = more
-          ? queue.enqueue([new FanOutJob({ teamspace: event.teamspace, eventId: event.id, after: last.id })], {
-            front: true
-          })
-          : Effect.void
         const parts = Array.from(
           { length: Math.ceil(targets.length / size) },
           (_, i) => targets.slice(i * size, (i + 1) * size)
         )
         const enqueues = [
-          ...(more ? [next] : []),
+          // The next step goes ahead of the deliveries already waiting: behind them,
+          // it would wait for them, and a large fan-out would be enqueued no faster
+          // than delivered. It is enqueued alongside this step's chunks, not before
+          // them: each costs the step a wait for a busy worker's event loop.
+          ...(more
+            ? [queue.enqueue([new FanOutJob({ teamspace: event.teamspace, eventId: event.id, after: last.id })], { front: true })]
+            : []),
           ...parts.map((part) => sequencer.start(event.teamspace, part.map((webhook) => ({ webhook, eventId: event.id }))))
         ]
-        // A publish's step (one chunk, usually no next step) runs its enqueue in this
-        // fiber: forking costs more CPU than the round trip of waiting it would save.
-        yield* enqueues.length <= 1
-          ? enqueues[0] ?? Effect.void
-          : Effect.forEach(enqueues, (enqueue) => enqueue, { concurrency: "unbounded", discard: true })
+        // A publish's step (one chunk, usually no next step) runs its enqueue in this fiber.
+        yield* forEachDiscard(enqueues, (enqueue) => enqueue, "unbounded")
         return { deliveries: targets.length, more }
       })
 

@@ -12,6 +12,7 @@ import { Effect, Option } from "effect"
 import { DeliveryJob } from "./DeliveryJob.js"
 import { DeliveryQueue } from "./DeliveryQueue.js"
 import type { EventId, TeamspaceId, WebhookId } from "./Ids.js"
+import { forEachDiscard } from "./internal/ForEach.js"
 import { RetrySchedule } from "./RetrySchedule.js"
 import { SequenceStore } from "./SequenceStore.js"
 import type { Webhook } from "./Webhook.js"
@@ -52,12 +53,11 @@ export class Sequencer extends Effect.Service<Sequencer>()("@herald/core/Sequenc
           if (eventIds === undefined) waiting.set(delivery.webhook.id, [delivery.eventId])
           else eventIds.push(delivery.eventId)
         }
-        if (waiting.size === 0) return
-        yield* Effect.forEach(
-          waiting,
+        yield* forEachDiscard(
+          [...waiting],
           ([webhookId, eventIds]) =>
             Effect.flatMap(sequences.enter(teamspace, webhookId, eventIds), (head) => enqueueHead(teamspace, webhookId, head)),
-          { concurrency: 8, discard: true }
+          8
         )
       })
 

@@ -114,9 +114,9 @@ export const make: Effect.Effect<SubscriptionStore.SubscriptionStoreShape> = Eff
     Effect.sync((): Array<SubscriptionStore.FanOutTarget> => {
       const space = lookup(teamspace)
       const ids = space?.byEvent.get(eventType)
-      if (space === undefined || ids === undefined || page.limit < 1) return []
-      const start = page.after === undefined ? 0 : SortedArray.upperBound(ids, page.after)
-      return ids.slice(start, start + page.limit).map((id) => ({ id, ordered: space.byId.get(id)!.ordered }))
+      if (space === undefined || ids === undefined) return []
+      return SortedArray.window(ids, { after: page.after, limit: page.limit, order: "asc" })
+        .map((id) => ({ id, ordered: space.byId.get(id)!.ordered }))
     })
 
   return { insert, get, update, remove, list, count, active, activePage }

@@ -9,9 +9,9 @@ import { Effect, type Layer, Option, Redacted } from "effect"
 import { type Ids, SubscriptionStore, type Webhook } from "@herald/core"
 import * as Fixtures from "./Fixtures.js"
 
-const ids = (webhooks: ReadonlyArray<Webhook.Webhook>) => webhooks.map((webhook) => webhook.id)
+/** The ids of webhooks or fan-out targets, in order. */
+const ids = (found: ReadonlyArray<{ readonly id: Ids.WebhookId }>) => found.map((item) => item.id)
 const sortedIds = (webhooks: ReadonlyArray<Webhook.Webhook>) => ids(webhooks).sort()
-const targetIds = (targets: ReadonlyArray<SubscriptionStore.FanOutTarget>) => targets.map((found) => found.id)
 /** A fan-out target as a plain object, from a webhook or a target. */
 const target = (webhook: SubscriptionStore.FanOutTarget): SubscriptionStore.FanOutTarget => ({
   id: webhook.id,
@@ -284,7 +284,7 @@ export const suite = (name: string, layer: Layer.Layer<SubscriptionStore.Subscri
         }
         expect(walked.map(target)).toEqual(matching.map(target))
         expect(yield* store.activePage(teamspace, Fixtures.typeA, { after: matching.at(-1)!.id, limit: 3 })).toEqual([])
-        expect(targetIds(yield* store.activePage(teamspace, Fixtures.typeA, { after: matching[1]!.id, limit: 2 }))).toEqual(
+        expect(ids(yield* store.activePage(teamspace, Fixtures.typeA, { after: matching[1]!.id, limit: 2 }))).toEqual(
           ids(matching.slice(2, 4))
         )
         expect(yield* store.activePage(Fixtures.teamspace(), Fixtures.typeA, { limit: 3 })).toEqual([])

@@ -260,7 +260,8 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
               )
             ),
             Effect.retry({ times: REQUEUE_RETRIES, schedule: Schedule.exponential(REQUEUE_FIRST_BACKOFF) }),
-            // Out of retries: the job fails, and BullMQ removes it.
+            // Out of retries: the job fails, and BullMQ removes it (a job written by an
+            // earlier version still carries BullMQ attempts, and is run again instead).
             Effect.tapError((error) =>
               Effect.logError("re-queueing a delivery failed; job dropped", errorMessage(error.error)).pipe(
                 Effect.annotateLogs(task.logAnnotations)
@@ -294,14 +295,17 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
                 }
               }
               const retries = defects + 1
-              // Annotated here, where something may log, rather than around every delivery (about
-              // 25 Effect operations each); the handler annotates its own lines.
-              return (retries <= MAX_DEFECT_RETRIES
+              // Each line is annotated where it is logged, not the handling of every delivery
+              // (about 25 Effect operations each); the handler and `requeue` annotate their own.
+              return retries <= MAX_DEFECT_RETRIES
                 ? Effect.logWarning(`delivery handler died; retry ${retries} of ${MAX_DEFECT_RETRIES}`, exit.cause).pipe(
+                  Effect.annotateLogs(job.logAnnotations),
                   Effect.zipRight(requeue(bullJob, token, job, JobData.encode(job, retries, version), DEFECT_RETRY_DELAY_MS))
                 )
-                : Effect.logError("delivery handler died; job dropped", exit.cause).pipe(Effect.as<Settlement>("settled")))
-                .pipe(Effect.annotateLogs(job.logAnnotations))
+                : Effect.logError("delivery handler died; job dropped", exit.cause).pipe(
+                  Effect.annotateLogs(job.logAnnotations),
+                  Effect.as<Settlement>("settled")
+                )
             })
           )
         }

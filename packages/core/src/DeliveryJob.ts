@@ -15,7 +15,8 @@ export class DeliveryJob extends Schema.Class<DeliveryJob>("@herald/core/Deliver
   /**
    * Stable across retries of the same (event, subscription) pair, so enqueueing
    * the pair twice is a no-op. A webhook id implies its teamspace, so the pair is
-   * globally unique. Contains no `:` (BullMQ reserves it in custom job ids).
+   * globally unique. Contains no `:`: jobs written by earlier versions of the
+   * BullMQ queue used it as their job id, where BullMQ reserves `:`.
    */
   get key(): string {
     return `${this.webhookId}.${this.eventId}`

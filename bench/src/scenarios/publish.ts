@@ -35,12 +35,21 @@ const maxThroughput = async (url: string, seconds: number, connections: number) 
     duration: seconds
   })
   return {
+    answered: result["2xx"],
     requestsPerSecond: result["2xx"] / result.duration,
     latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
     non2xx: result.non2xx,
     errors: result.errors
   }
 }
+
+/** CPU milliseconds each process spent per request over a `cpuMeter` window. */
+const cpuMsPerRequest = (
+  window: ReturnType<ReturnType<typeof cpuMeter>>,
+  pids: Record<string, number>,
+  requests: number
+): Record<string, number> =>
+  Object.fromEntries(Object.keys(pids).map((name) => [name, round(cpuMsPer(window, name, requests), 3)]))
 
 const measure = async (url: string, context: Context, pids: Record<string, number>) => {
   const { config } = context
@@ -56,7 +65,12 @@ const measure = async (url: string, context: Context, pids: Record<string, numbe
     const atRate = await load.openLoop(config.publishRate, config.publishSeconds)
     const rateCpu = rateMeter()
     return {
-      max: { ...max, requestsPerSecond: round(max.requestsPerSecond), cpuCores: maxCpu.cores },
+      max: {
+        ...max,
+        requestsPerSecond: round(max.requestsPerSecond),
+        cpuCores: maxCpu.cores,
+        cpuMsPerRequest: cpuMsPerRequest(maxCpu, pids, max.answered)
+      },
       atRate: {
         sent: atRate.sent,
         errors: atRate.errors,
@@ -64,19 +78,13 @@ const measure = async (url: string, context: Context, pids: Record<string, numbe
         latencyMs: summarize(atRate.latenciesMs),
         benchSendLagMs: summarize(atRate.lagMs),
         cpuCores: rateCpu.cores,
-        cpuMsPerRequest: Object.fromEntries(
-          Object.keys(pids).map((name) => [name, round(cpuMsPer(rateCpu, name, atRate.sent), 3)])
-        )
+        cpuMsPerRequest: cpuMsPerRequest(rateCpu, pids, atRate.sent)
       }
     }
   } finally {
     await load.close()
   }
 }
-
-/** CPU milliseconds one process spent per answered request in the full-speed run. */
-const cpuMsPerRequest = (max: { readonly requestsPerSecond: number; readonly cpuCores: Record<string, number> }, name: string) =>
-  round(((max.cpuCores[name] ?? Number.NaN) * 1000) / max.requestsPerSecond, 3)
 
 /** Loads a ceiling server (a child that reports its port), exactly as Herald's API is loaded. */
 const measureChild = async (context: Context, name: string, script: string, env: Record<string, string> = {}) => {
@@ -148,8 +156,8 @@ export const run = async (context: Context): Promise<ScenarioResult> => {
         scenario: "publish API",
         metric: "CPU per publish at full speed vs Herald's work alone",
         unit: "ms",
-        herald: cpuMsPerRequest(herald.max, "api"),
-        baseline: { name: coreName, value: cpuMsPerRequest(core.max, "core-ceiling") }
+        herald: herald.max.cpuMsPerRequest["api"] ?? Number.NaN,
+        baseline: { name: coreName, value: core.max.cpuMsPerRequest["core-ceiling"] ?? Number.NaN }
       }),
       row({
         scenario: "publish API",

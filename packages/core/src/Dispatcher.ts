@@ -6,8 +6,9 @@
  * deferred to it, unmade and uncounted.
  *
  * Events never change once stored, so the events this worker has loaded are
- * kept in a small in-process cache: a fan-out to many subscriptions, and the
- * retries of a delivery, read and decode their event once.
+ * kept in a small in-process cache: a fan-out to many subscriptions reads and
+ * decodes its event once (a retry minutes later usually finds it gone, or runs
+ * on another worker).
  *
  * Its few log lines carry the job's ids, annotated where they are written: a
  * log annotation around every delivery costs several microseconds of CPU,

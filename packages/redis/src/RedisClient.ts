@@ -252,7 +252,7 @@ export const config: Config.Config<Options> = Config.all({
   ),
   autoPipelining: Config.boolean("HERALD_REDIS_AUTO_PIPELINING").pipe(
     Config.withDefault(true),
-    Config.withDescription("Send the Redis commands of one event-loop tick in one write")
+    Config.withDescription("Send the Redis commands of one event-loop turn in one socket write")
   )
 })
 

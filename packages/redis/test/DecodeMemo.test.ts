@@ -1,4 +1,4 @@
-// DecodeMemo: a record is decoded again only when its text changed; the memo is bounded.
+// DecodeMemo: a record is decoded again only when its text changed; the memo is bounded, least recently used out.
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as DecodeMemo from "../src/internal/DecodeMemo.js"
@@ -20,7 +20,7 @@ describe("DecodeMemo", () => {
       expect(decoded).toEqual(["a", "b", "a"])
     }))
 
-  it.effect("keeps at most `capacity` keys, forgetting the oldest", () =>
+  it.effect("keeps at most `capacity` keys, forgetting the least recently used", () =>
     Effect.gen(function*() {
       const { decoded, memo } = counting()
       yield* memo.decode("k1", "x")
@@ -30,5 +30,17 @@ describe("DecodeMemo", () => {
       yield* memo.decode("k2", "x")
       yield* memo.decode("k1", "x")
       expect(decoded).toEqual(["x", "x", "x", "x"])
+    }))
+
+  it.effect("a hit keeps a key: the one not used since is forgotten instead", () =>
+    Effect.gen(function*() {
+      const { decoded, memo } = counting()
+      yield* memo.decode("hot", "h")
+      yield* memo.decode("cold", "c")
+      yield* memo.decode("hot", "h")
+      yield* memo.decode("new", "n")
+      yield* memo.decode("hot", "h")
+      // Insertion order would have dropped "hot" (the first in) and decoded it again.
+      expect(decoded).toEqual(["h", "c", "n"])
     }))
 })

@@ -1,5 +1,6 @@
 /**
- * Domain objects at rest: the Schema encoding of a class, as a JSON string.
+ * Domain objects at rest: the Schema encoding of a class, as a JSON string
+ * (`trustedEncode` skips the encoding's checks for values built from checked parts).
  * Redacted fields encode to their plain value (readable at rest until
  * encryption at rest lands) and decode back to `Redacted`. A record that no
  * longer decodes is corrupt data, so it is a defect, not a typed failure.

@@ -16,17 +16,7 @@ import {
   UrlPolicy,
   Webhooks
 } from "@herald/core"
-import {
-  MemoryApiKeyStore,
-  MemoryAttemptLog,
-  MemoryDeliveryQueue,
-  MemoryEventStore,
-  MemoryHealthStore,
-  MemoryIdempotencyStore,
-  MemoryRateLimiter,
-  MemorySequenceStore,
-  MemorySubscriptionStore
-} from "@herald/memory"
+import { MemoryEventStore, MemoryLayer } from "@herald/memory"
 import { Fixtures } from "@herald/testkit"
 
 /** Every `EventStore.get`, by event id. */
@@ -55,16 +45,10 @@ const RecordingTransport = Layer.effect(
   }))
 ).pipe(Layer.provideMerge(Sent.Default))
 
+// The memory adapters, with the event store swapped for the counting one (in a merge, the later layer's service wins).
 const testLayer = Herald.servicesLayer.pipe(Layer.provideMerge(Layer.mergeAll(
-  MemorySubscriptionStore.layer,
+  MemoryLayer.layer,
   CountingEventStore,
-  MemoryAttemptLog.layer,
-  MemoryApiKeyStore.layer,
-  MemoryHealthStore.layer,
-  MemorySequenceStore.layer,
-  MemoryRateLimiter.layer,
-  MemoryIdempotencyStore.layer,
-  MemoryDeliveryQueue.layer,
   EndpointHealth.layer(),
   EventType.layerDefault,
   UrlPolicy.layer({ allowPrivate: true }),

@@ -51,8 +51,9 @@ const MB = 1024 * 1024
 
 /**
  * `used_memory` once it stops falling: BullMQ removes a job just after the
- * receiver has it, and the rate limiter's log ages out over its window, so read
- * until two readings a second apart agree within 0.1% (at most 90 s).
+ * receiver has it, so read until two readings a second apart agree within 0.1%
+ * (at most 90 s). The rate limiter's log expires as a whole a window after its
+ * last request, which this does not wait for; `released` leaves that family out.
  */
 const settledUsedMemory = async (client: Parameters<typeof usedMemory>[0]): Promise<number> => {
   let previous = await usedMemory(client)

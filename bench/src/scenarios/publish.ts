@@ -1,7 +1,9 @@
 /**
  * The publish API on its own (no worker running: deliveries pile up in the
- * queue), beside the publish ceiling (a bare node:http server answering 202,
- * `child/ceiling.ts`) loaded identically:
+ * queue), beside three servers loaded identically: the publish ceiling (a bare
+ * node:http server answering 202, `child/ceiling.ts`), the framework's ceiling
+ * (the route on HttpApi doing nothing, `child/frameworkCeiling.ts`) and the core
+ * ceiling (Herald's publish work without HttpApi, `child/coreCeiling.ts`):
  *
  * - the most requests/s it answers: autocannon, closed loop, `publishConnections`
  *   connections, one body for every request;

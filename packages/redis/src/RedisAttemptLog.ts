@@ -14,12 +14,13 @@
  *
  * `record` is one Lua script: store, index, and trim the webhook to its newest
  * `MAX_ATTEMPTS_PER_WEBHOOK` (dropping the trimmed records from the hash and
- * the teamspace index in the same step). A successful attempt also ends the
- * webhook's failure streak there (`RedisHealthStore.streakKey`, in the same
- * slot): every worker's success ends any worker's streak, as a separate reset
- * would, without a round trip of its own (`endsFailureStreaks`). This log must
- * therefore be used beside `RedisHealthStore` on the same client and prefix,
- * as `RedisLayer` composes them. The per-event index of a trimmed
+ * the teamspace index in the same step). With `endsFailureStreaks` (which
+ * `RedisLayer` sets, composing this log beside `RedisHealthStore` on the same
+ * client and prefix) a successful attempt also ends the webhook's failure
+ * streak there (`RedisHealthStore.streakKey`, in the same slot): every worker's
+ * success ends any worker's streak, as a separate reset would, without a round
+ * trip of its own. Off by default: beside any other health store the streak
+ * would never end. The per-event index of a trimmed
  * attempt is not touched, because its key is known only after reading the
  * record and a Cluster-safe script names its keys up front; `list` skips ids
  * whose record is gone and rechecks every filter on the record itself, and the
@@ -38,7 +39,7 @@ export const MAX_ATTEMPTS_PER_WEBHOOK = 1_000
 
 /**
  * KEYS: records, all ids, webhook ids, event ids, webhook failure streak.
- * ARGV: id, json, cap, event index ttl (seconds), webhook id, 1 if successful else 0.
+ * ARGV: id, json, cap, event index ttl (seconds), webhook id, 1 to end the streak (a success) else 0.
  * A trimmed id is only dropped from the hash and teamspace index if its record
  * still belongs to this webhook (an id recorded again under another webhook
  * has moved on).
@@ -67,12 +68,20 @@ return 1
 /** Attempts are written once per delivery and built by the Dispatcher from validated parts. */
 const codec = JsonCodec.make(Attempt.Attempt, { trustedEncode: true })
 
-export type Options = Retention.Options
+export interface Options extends Retention.Options {
+  /**
+   * End a webhook's failure streak in `RedisHealthStore` when a success is
+   * logged (and say so, so `EndpointHealth` skips its own reset). Only beside
+   * `RedisHealthStore` on the same client and prefix. Default false.
+   */
+  readonly endsFailureStreaks?: boolean | undefined
+}
 
 export const make = (options?: Options): Effect.Effect<AttemptLog.AttemptLogShape, never, RedisClient> =>
   Effect.gen(function*() {
     const { prefix, redis } = yield* RedisClient
     const ttl = Retention.seconds(options)
+    const endsFailureStreaks = options?.endsFailureStreaks === true
     const recordsKey = (teamspace: Ids.TeamspaceId) => `${prefix}att:${teamspace}`
     const allKey = (teamspace: Ids.TeamspaceId) => `${prefix}att-ids:${teamspace}`
     const webhookKey = (teamspace: Ids.TeamspaceId, id: Ids.WebhookId) => `${prefix}att-wh:${teamspace}:${id}`
@@ -132,13 +141,13 @@ export const make = (options?: Options): Effect.Effect<AttemptLog.AttemptLogShap
                 eventKey(attempt.teamspace, attempt.eventId),
                 streakKey(prefix, attempt.teamspace, attempt.webhookId)
               ],
-              [attempt.id, json, MAX_ATTEMPTS_PER_WEBHOOK, ttl, attempt.webhookId, attempt.successful ? 1 : 0]
+              [attempt.id, json, MAX_ATTEMPTS_PER_WEBHOOK, ttl, attempt.webhookId, endsFailureStreaks && attempt.successful ? 1 : 0]
             )
           ),
           Effect.asVoid
         ),
       list,
-      endsFailureStreaks: true
+      endsFailureStreaks
     }
   })
 

@@ -41,7 +41,8 @@ export const layer = (options?: Options): Layer.Layer<Stores, never, RedisClient
   Layer.mergeAll(
     RedisSubscriptionStore.layer,
     RedisEventStore.layer(options),
-    RedisAttemptLog.layer(options),
+    // Beside RedisHealthStore on the same client: a logged success ends the streak in the same script.
+    RedisAttemptLog.layer({ ...options, endsFailureStreaks: true }),
     RedisApiKeyStore.layer,
     RedisHealthStore.layer(options),
     RedisSequenceStore.layer(options),

@@ -87,7 +87,7 @@ describe.skipIf(!available)(`RedisAttemptLog ${skipReason}`, () => {
     Effect.gen(function*() {
       // Two workers: each its own connection, as separate processes would have.
       const worker = (name: string) =>
-        Layer.mergeAll(RedisAttemptLog.layer(), RedisHealthStore.layer()).pipe(Layer.provide(client), Layer.build, Effect.map((context) => ({ name, context })))
+        Layer.mergeAll(RedisAttemptLog.layer({ endsFailureStreaks: true }), RedisHealthStore.layer()).pipe(Layer.provide(client), Layer.build, Effect.map((context) => ({ name, context })))
       const a = yield* worker("a")
       const b = yield* worker("b")
       const logOf = (w: typeof a) => Effect.provide(AttemptLog.AttemptLog, w.context)
@@ -115,6 +115,23 @@ describe.skipIf(!available)(`RedisAttemptLog ${skipReason}`, () => {
       const restart = time
       expect(yield* failure(b, failing)).toEqual({ failingSince: restart, failures: 1 })
       expect(yield* failure(b, other)).toEqual({ failingSince: restart + 1, failures: 1 })
+    }).pipe(Effect.scoped))
+
+  it.live("by default a logged success leaves the streak alone and says so (EndpointHealth then ends it)", () =>
+    Effect.gen(function*() {
+      const context = yield* Layer.mergeAll(RedisAttemptLog.layer(), RedisHealthStore.layer()).pipe(
+        Layer.provide(client),
+        Layer.build
+      )
+      const log = yield* Effect.provide(AttemptLog.AttemptLog, context)
+      const health = yield* Effect.provide(HealthStore.HealthStore, context)
+      expect(log.endsFailureStreaks).toBe(false)
+      const teamspace = Fixtures.teamspace()
+      const webhookId = Ids.makeWebhookId()
+      const start = Fixtures.baseTime
+      yield* health.recordFailure(teamspace, webhookId, start)
+      yield* log.record(Fixtures.attempt({ teamspace, webhookId, eventId: Ids.makeEventId(), time: start + 1, successful: true }))
+      expect(yield* health.recordFailure(teamspace, webhookId, start + 2)).toEqual({ failingSince: start, failures: 2 })
     }).pipe(Effect.scoped))
 
   it.live("an attempt is stored as its Schema encoding (it is written without one, see JsonCodec's trustedEncode)", () =>

@@ -18,8 +18,10 @@
  *   page (`activePage`) is one script, ZRANGEBYLEX + SMISMEMBER, that reads no
  *   record. Its member `*` (no id is `*`) says the set is complete: the first
  *   webhook of a teamspace sets it; records of a teamspace written before the
- *   set existed are indexed once, by its first fan-out (`indexOrdered`), one
- *   record per script call. (A process of an earlier version writing a webhook
+ *   set existed are indexed by the first fan-out that finds it incomplete
+ *   (`indexOrdered`), one record per script call. Fan-outs that start before it
+ *   is done index again, which is idempotent: a cost paid once per teamspace,
+ *   at upgrade. (A process of an earlier version writing a webhook
  *   after that is not seen by the set: upgrade every process that writes
  *   webhooks together.)
  *

@@ -7,7 +7,7 @@
  * something went wrong.
  */
 import { type HttpApp, HttpServerError, HttpServerRequest } from "@effect/platform"
-import { Config, Effect, Exit } from "effect"
+import { type Cause, Config, Effect, Exit, Option } from "effect"
 
 export type RequestLog = "all" | "errors" | "off"
 
@@ -18,17 +18,22 @@ export const config: Config.Config<RequestLog> = Config.literal("all", "errors",
   Config.withDescription("Which API requests are logged: all, errors (status >= 400), or off")
 )
 
-/** `HttpMiddleware.logger`'s line, for the requests answered with a status of 400 or more. */
-export const errorsOnly = (app: HttpApp.Default): HttpApp.Default =>
-  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-    Effect.flatMap(Effect.exit(app), (exit) => {
-      const [response, cause] = Exit.isSuccess(exit)
-        ? [exit.value, undefined]
-        : HttpServerError.causeResponseStripped(exit.cause)
-      if (response.status < 400) return exit
-      const message = cause !== undefined && cause._tag === "Some" ? cause.value : "Sent HTTP response"
-      return Effect.log(message).pipe(
+/**
+ * `HttpMiddleware.logger`'s line, for the requests answered with a status of 400
+ * or more: a defect or unexpected failure as the line's cause, else "Sent HTTP
+ * response".
+ */
+export const errorsOnly = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
+  Effect.flatMap(Effect.exit(app), (exit) => {
+    const [response, cause] = Exit.isSuccess(exit)
+      ? [exit.value, Option.none<Cause.Cause<unknown>>()]
+      : HttpServerError.causeResponseStripped(exit.cause)
+    if (response.status < 400) return exit
+    const line = Option.isSome(cause) ? Effect.log(cause.value) : Effect.log("Sent HTTP response")
+    // The request is looked up only for the lines that are logged.
+    return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+      line.pipe(
         Effect.annotateLogs({ "http.method": request.method, "http.url": request.url, "http.status": response.status }),
         Effect.zipRight(exit)
-      )
-    }))
+      ))
+  })

@@ -5,7 +5,8 @@
 import { createServer } from "node:http"
 import { HttpApiBuilder, HttpApiScalar, HttpMiddleware, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Layer } from "effect"
+import { Tracing } from "@herald/core"
+import { Effect, Layer } from "effect"
 import { HeraldApi } from "./Api.js"
 import * as Authentication from "./Authentication.js"
 import * as BodyGuard from "./BodyGuard.js"
@@ -54,10 +55,14 @@ const serve = (requestLog: RequestLog.RequestLog) =>
 /**
  * Serves the API on a Node HTTP server (exposed, so callers can read its address).
  * The platform opens a tracing span per request, with its URL and headers as
- * attributes; Herald installs no tracer, so those spans went nowhere and cost a
- * fifth of a bare request's CPU: they are off.
+ * attributes. Herald itself installs no tracer, and without one those spans went
+ * nowhere and cost a fifth of a bare request's CPU: they are opened only when a
+ * tracer is installed around this layer (`Tracing.isInstalled`).
  */
 export const layer = (options: ListenOptions) =>
+  Layer.unwrapEffect(Effect.map(Effect.tracer, (tracer) => served(options, Tracing.isInstalled(tracer))))
+
+const served = (options: ListenOptions, traced: boolean) =>
   serve(options.requestLog ?? RequestLog.DEFAULT).pipe(
     Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
@@ -68,6 +73,6 @@ export const layer = (options: ListenOptions) =>
     Layer.provide(Idempotency.layer()),
     Layer.provide(apiLayer),
     HttpServer.withLogAddress,
-    HttpMiddleware.withTracerDisabledWhen(() => true),
+    HttpMiddleware.withTracerDisabledWhen(() => !traced),
     Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.port, host: options.host }))
   )

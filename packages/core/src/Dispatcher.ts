@@ -28,6 +28,7 @@ import { RateLimiter } from "./RateLimiter.js"
 import * as RetrySchedule from "./RetrySchedule.js"
 import { Sequencer } from "./Sequencer.js"
 import { SubscriptionStore } from "./SubscriptionStore.js"
+import * as Tracing from "./Tracing.js"
 import { type DeliveryResponse, Transport, TransportError } from "./Transport.js"
 import { UrlPolicy } from "./UrlPolicy.js"
 import { userAgent } from "./Version.js"
@@ -76,9 +77,6 @@ class EventCache {
     }
   }
 }
-
-/** The tracer a fiber has when none is installed (Effect's native one): its spans go nowhere. */
-const untraced = Effect.runSync(Effect.tracer)
 
 const isSuccess = (status: number) => status >= 200 && status < 300
 const isRedirect = (status: number) => status >= 300 && status < 400
@@ -233,9 +231,9 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
      */
     const traced = (job: DeliveryJob): Effect.Effect<DeliveryOutcome> =>
       Effect.tracerWith((tracer) =>
-        tracer === untraced
-          ? deliver(job)
-          : Effect.withSpan(deliver(job), "Dispatcher.deliver", { captureStackTrace: false })
+        Tracing.isInstalled(tracer)
+          ? Effect.withSpan(deliver(job), "Dispatcher.deliver", { captureStackTrace: false })
+          : deliver(job)
       )
 
     return { deliver: traced } as const

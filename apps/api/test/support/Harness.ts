@@ -6,7 +6,7 @@
 import { HttpServer } from "@effect/platform"
 import { type Herald, type Ids, UrlPolicy } from "@herald/core"
 import { RedisCluster, RedisServer } from "@herald/testkit"
-import { type Clock, ConfigProvider, Context, Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { type Clock, ConfigProvider, Context, Effect, Exit, Layer, Redacted, Scope, type Tracer } from "effect"
 import type * as Embedded from "../../src/Embedded.js"
 import * as Ports from "../../src/Ports.js"
 import * as Process from "../../src/Process.js"
@@ -72,6 +72,8 @@ export const start = async (
     readonly backend?: Backend
     /** The app's clock (rate limit windows, timestamps); the real one by default. */
     readonly clock?: Clock.Clock
+    /** A tracer installed around the app; none by default. */
+    readonly tracer?: Tracer.Tracer
   } = {}
 ): Promise<RunningApp> => {
   const backend = options.backend ?? "memory"
@@ -97,7 +99,8 @@ export const start = async (
     protection: options.protection ?? lenientProtection
   }).pipe(
     Layer.provide(Layer.succeed(UrlPolicy.HostResolver, testResolver)),
-    Layer.provide(options.clock === undefined ? Layer.empty : Layer.setClock(options.clock))
+    Layer.provide(options.clock === undefined ? Layer.empty : Layer.setClock(options.clock)),
+    Layer.provide(options.tracer === undefined ? Layer.empty : Layer.setTracer(options.tracer))
   )
   const scope = Effect.runSync(Scope.make())
   const context = await Effect.runPromise(Layer.buildWithScope(layer, scope))

@@ -18,7 +18,15 @@ const Publish = Schema.Struct({
   id: Schema.optional(Schema.String)
 })
 
-const Published = Schema.Struct({ object: Schema.Literal("event"), id: Schema.String, duplicate: Schema.Boolean, deliveries: Schema.Number })
+/** The shapes of `apps/api/src/EventsApi.ts` (the app builds no type declarations to import them from). */
+const Published = Schema.Struct({
+  object: Schema.Literal("event"),
+  id: Schema.String,
+  event_type: Schema.String,
+  created_at: Schema.String,
+  duplicate: Schema.Boolean,
+  deliveries: Schema.Int
+})
 
 class Events extends HttpApiGroup.make("events").add(
   HttpApiEndpoint.post("publish", "/v1/events").setPayload(Publish).addSuccess(Published, { status: 202 })
@@ -27,7 +35,15 @@ class Events extends HttpApiGroup.make("events").add(
 class CeilingApi extends HttpApi.make("ceiling").add(Events) {}
 
 const handlers = HttpApiBuilder.group(CeilingApi, "events", (handlers) =>
-  handlers.handle("publish", () => Effect.succeed({ object: "event" as const, id: "evt_ceiling", duplicate: false, deliveries: 1 })))
+  handlers.handle("publish", ({ payload }) =>
+    Effect.succeed({
+      object: "event" as const,
+      id: "evt_ceiling",
+      event_type: payload.event_type,
+      created_at: new Date().toISOString(),
+      duplicate: false,
+      deliveries: 1
+    })))
 
 const server = createServer()
 server.keepAliveTimeout = 65_000

@@ -3,24 +3,9 @@
  * span and each delivery a `Dispatcher.deliver` span; without one, none is
  * opened (Effect's native tracer would keep them nowhere, at a cost).
  */
-import { TestReceiver } from "@herald/testkit"
-import { Effect, Tracer } from "effect"
+import { RecordingTracer, TestReceiver } from "@herald/testkit"
 import { afterEach, describe, expect, it } from "vitest"
 import { KEY_ACME, type RunningApp, start } from "./support/Harness.js"
-
-/** Effect's native tracer, recording the names of the spans it opens. */
-const recording = () => {
-  const native = Effect.runSync(Effect.tracer)
-  const names: Array<string> = []
-  const tracer = Tracer.make({
-    span: (name, ...rest) => {
-      names.push(name)
-      return native.span(name, ...rest)
-    },
-    context: native.context
-  })
-  return { names, tracer }
-}
 
 describe("tracing", () => {
   const running: Array<{ close: () => Promise<void> }> = []
@@ -48,7 +33,7 @@ describe("tracing", () => {
   }
 
   it("with a tracer installed, requests and deliveries are spans", async () => {
-    const { names, tracer } = recording()
+    const { names, tracer } = RecordingTracer.make()
     const app = await start({ tracer })
     running.push(app)
     await publishOne(app)

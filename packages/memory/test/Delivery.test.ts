@@ -2,7 +2,7 @@
 // Transport records each request and answers with scripted statuses.
 import { createHmac } from "node:crypto"
 import { describe, expect, it } from "@effect/vitest"
-import { Clock, Effect, Layer, Logger, LogLevel, Ref, type Scope, Tracer } from "effect"
+import { Clock, Effect, Layer, Logger, LogLevel, Ref, type Scope } from "effect"
 import {
   AttemptLog,
   DeliverySettings,
@@ -21,7 +21,7 @@ import {
   Worker
 } from "@herald/core"
 import { MemoryDeliveryQueue, MemoryLayer } from "@herald/memory"
-import { Fixtures } from "@herald/testkit"
+import { Fixtures, RecordingTracer } from "@herald/testkit"
 
 interface Recorded extends Transport.DeliveryRequest {
   readonly at: number
@@ -436,15 +436,7 @@ describe("delivery on the memory adapters", () => {
   describe("observability", () => {
     it.live("with a tracer installed, each delivery is a Dispatcher.deliver span", () =>
       Effect.gen(function*() {
-        const native = yield* Effect.tracer
-        const spans: Array<string> = []
-        const recording = Tracer.make({
-          span: (name, ...rest) => {
-            spans.push(name)
-            return native.span(name, ...rest)
-          },
-          context: native.context
-        })
+        const recording = RecordingTracer.make()
         yield* run(Effect.gen(function*() {
           const webhooks = yield* Webhooks.Webhooks
           const publisher = yield* Publisher.Publisher
@@ -455,8 +447,8 @@ describe("delivery on the memory adapters", () => {
           yield* publisher.publish(teamspace, { type: Fixtures.typeA, data: { n: 2 } })
           yield* requestCount(2)
           yield* queueIdle
-        })).pipe(Effect.withTracer(recording))
-        expect(spans.filter((name) => name === "Dispatcher.deliver")).toHaveLength(2)
+        })).pipe(Effect.withTracer(recording.tracer))
+        expect(recording.names.filter((name) => name === "Dispatcher.deliver")).toHaveLength(2)
       }))
 
     it.live("a publish logs its event at debug level only", () =>

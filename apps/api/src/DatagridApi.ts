@@ -13,6 +13,13 @@ const eventTypeDescription = `An event type. By default one of ${
   EventType.datagridEventTypes.map((type) => `\`${type}\``).join(", ")
 }.`
 
+/**
+ * Datagrid's request bodies, and those of Herald's native routes in its wire
+ * style, refuse a field they do not know (as Stripe's "Received unknown
+ * parameter"): a misspelt `enable` must not answer 200 and change nothing.
+ */
+export const strict = { parseOptions: { onExcessProperty: "error" } } as const
+
 export const WebhookEventType = Schema.String.annotations({
   identifier: "WebhookEventType",
   description: eventTypeDescription,
@@ -59,7 +66,7 @@ export const CreateWebhookRequestBody = Schema.Struct({
     description:
       "Herald extension: at most this many deliveries per second (1 to 10000; a sliding window). Deliveries beyond it wait their turn; none is dropped. null removes the limit."
   }))
-}).annotations({ identifier: "CreateWebhookRequestBody" })
+}).annotations({ identifier: "CreateWebhookRequestBody", ...strict })
 
 export const UpdateWebhookRequestBody = Schema.Struct({
   url: Schema.optional(Schema.String.annotations({ description: "Updated HTTPS destination URL." })),
@@ -73,7 +80,7 @@ export const UpdateWebhookRequestBody = Schema.Struct({
     description:
       "Herald extension: at most this many deliveries per second (1 to 10000; a sliding window). Deliveries beyond it wait their turn; none is dropped. null removes the limit."
   }))
-}).annotations({ identifier: "UpdateWebhookRequestBody" })
+}).annotations({ identifier: "UpdateWebhookRequestBody", ...strict })
 
 export const WebhookList = Schema.Struct({
   data: Schema.Array(Webhook),
@@ -93,7 +100,7 @@ export const RotateSecretRequestBody = Schema.Struct({
   overlap_seconds: Schema.optional(Schema.Int.annotations({
     description: "How long the current secret keeps signing alongside the new one (0 to 604800; default 86400)."
   }))
-}).annotations({ identifier: "RotateSecretRequestBody" })
+}).annotations({ identifier: "RotateSecretRequestBody", ...strict })
 
 export const RotatedSecret = Schema.Struct({
   object: Schema.Literal("webhook_secret"),

@@ -6,6 +6,7 @@ import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import { eventId, Limit, webhookId } from "./ApiParams.js"
 import { Authentication } from "./Authentication.js"
+import { strict } from "./DatagridApi.js"
 import { BadRequest, NotFound } from "./WireError.js"
 
 export const WebhookAttempt = Schema.Struct({
@@ -72,12 +73,12 @@ export const RedeliverRequestBody = Schema.Struct({
   webhook_id: Schema.optional(Schema.String.annotations({
     description: "Only this webhook; by default every webhook the event was attempted for."
   }))
-}).annotations({ identifier: "RedeliverRequestBody" })
+}).annotations({ identifier: "RedeliverRequestBody", ...strict })
 
 export const RecoverRequestBody = Schema.Struct({
   since: Schema.Date.annotations({ description: "ISO 8601: recover deliveries that failed from this time..." }),
   until: Schema.optional(Schema.Date.annotations({ description: "...until this time (default: now)." }))
-}).annotations({ identifier: "RecoverRequestBody" })
+}).annotations({ identifier: "RecoverRequestBody", ...strict })
 
 export const Requeued = Schema.Struct({
   object: Schema.Literal("requeued"),

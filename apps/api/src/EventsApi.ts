@@ -4,6 +4,7 @@
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import { webhookId } from "./ApiParams.js"
+import { strict } from "./DatagridApi.js"
 import { Authentication } from "./Authentication.js"
 import { BadRequest, Conflict, NotFound, PayloadTooLarge } from "./WireError.js"
 
@@ -17,7 +18,7 @@ export const PublishEventRequestBody = Schema.Struct({
     description:
       "Your id for the event (1-128 of A-Z a-z 0-9 _ . -). Receivers use it as their idempotency key; publishing the same id again delivers nothing twice. Generated when absent."
   }))
-}).annotations({ identifier: "PublishEventRequestBody" })
+}).annotations({ identifier: "PublishEventRequestBody", ...strict })
 
 export const PublishedEvent = Schema.Struct({
   object: Schema.Literal("event"),

@@ -6,6 +6,10 @@
  *   by its content type all the same, and its multipart parser fails (a 500) or
  *   waits forever (a request that is never answered) on an empty body. The header
  *   is dropped, so an empty body reads as JSON, as it does without one.
+ * - No body for an endpoint whose body has only optional fields (`curl -X POST`
+ *   to rotate a secret). HttpApi reads it as `null`, which no object schema
+ *   accepts; it reads as `{}` instead, so the defaults apply, as in Stripe and
+ *   Svix. Where a field is required the absent body stays `null`, a decode error.
  * - JSON nested more than `MAX_DEPTH` levels deep. It parses, but a decode
  *   error's message renders the offending value recursively, and so does
  *   `JSON.stringify` when an event's data is measured, stored or delivered: the
@@ -18,6 +22,7 @@
  */
 import { Headers, HttpApiBuilder, HttpApiError, type HttpApp, HttpServerRequest } from "@effect/platform"
 import { Effect, Option } from "effect"
+import type { Routes } from "./Routes.js"
 
 /** The deepest nesting of arrays and objects a JSON body may have. */
 export const MAX_DEPTH = 100
@@ -56,13 +61,20 @@ const tooDeep = () => {
   return Effect.die(new HttpApiError.HttpApiDecodeError({ issues: [{ _tag: "Type", path: [], message }], message }))
 }
 
-export const middleware = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
+/** The request, with a body that reads as the JSON object `{}`. */
+const withEmptyObject = (request: HttpServerRequest.HttpServerRequest): HttpServerRequest.HttpServerRequest =>
+  new Proxy(request, {
+    get: (target, property) => property === "json" ? Effect.succeed({}) : Reflect.get(target, property, target)
+  })
+
+export const middleware = (routes: Routes) => <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     if (!hasBody(request.headers)) {
-      if (request.headers["content-type"] === undefined) return yield* app
+      const empty = METHODS_WITH_BODIES.has(request.method) && routes.bodyOptional(request.method, request.url)
+      if (request.headers["content-type"] === undefined && !empty) return yield* app
       const untyped = request.modify({ headers: Headers.remove(request.headers, "content-type") })
-      return yield* Effect.provideService(app, HttpServerRequest.HttpServerRequest, untyped)
+      return yield* Effect.provideService(app, HttpServerRequest.HttpServerRequest, empty ? withEmptyObject(untyped) : untyped)
     }
     if (METHODS_WITH_BODIES.has(request.method)) {
       // A body that cannot be read is the handler's to report, as it always was.
@@ -72,4 +84,4 @@ export const middleware = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E,
     return yield* app
   })
 
-export const layer = HttpApiBuilder.middleware(middleware)
+export const layer = (routes: Routes) => HttpApiBuilder.middleware(middleware(routes))

@@ -23,6 +23,7 @@ import * as Health from "./handlers/Health.js"
 import * as Idempotency from "./Idempotency.js"
 import * as RequestLimits from "./RequestLimits.js"
 import * as RequestLog from "./RequestLog.js"
+import * as Routes from "./Routes.js"
 
 export interface ListenOptions {
   readonly port: number
@@ -60,16 +61,22 @@ const serve = (requestLog: RequestLog.RequestLog) =>
  * tracer is installed around this layer (`Tracing.isInstalled`).
  */
 export const layer = (options: ListenOptions) =>
-  Layer.unwrapEffect(Effect.map(Effect.tracer, (tracer) => served(options, Tracing.isInstalled(tracer))))
+  Layer.unwrapEffect(
+    Effect.zipWith(
+      Effect.tracer,
+      Routes.fromApi(HeraldApi),
+      (tracer, routes) => served(options, Tracing.isInstalled(tracer), routes)
+    )
+  )
 
-const served = (options: ListenOptions, traced: boolean) =>
+const served = (options: ListenOptions, traced: boolean, routes: Routes.Routes) =>
   serve(options.requestLog ?? RequestLog.DEFAULT).pipe(
     Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
     // API middlewares: each wraps those provided after it (they are built first).
     Layer.provide(ErrorMapping.layer),
     Layer.provide(RequestLimits.middleware),
-    Layer.provide(BodyGuard.layer),
+    Layer.provide(BodyGuard.layer(routes)),
     Layer.provide(Idempotency.layer()),
     Layer.provide(apiLayer),
     HttpServer.withLogAddress,

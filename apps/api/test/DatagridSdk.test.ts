@@ -65,6 +65,11 @@ describe.each(backends)("on %s", (backend) => {
 
       const partial = await acme.webhooks.update(created.id, { enabled: true })
       expect(partial).toMatchObject({ url: "https://example.com/other", enabled: true })
+
+      // The SDK documents `update('webhook_id')`, which sends no body at all (its
+      // types ask for one): every field is optional, so nothing changes.
+      const untouched = await acme.webhooks.update(created.id, undefined as never)
+      expect(untouched).toMatchObject({ url: "https://example.com/other", enabled: true, events: updated.events })
     })
 
     it("lists across pages with async iteration", async () => {

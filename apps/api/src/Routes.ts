@@ -1,0 +1,78 @@
+/**
+ * The API's routes as data, read once from the HttpApi definition at start and
+ * matched as the platform's router matches a request (find-my-way, with the
+ * router's own configuration: case, repeated slashes and a trailing slash are
+ * ignored), for what is decided about a request around the router:
+ *
+ * - which methods a path is served for: a known path asked with another method
+ *   is a 405 with `Allow`, not the router's 404 (`ErrorMapping`);
+ * - whether an endpoint's payload has no required field, so that a request
+ *   without a body means `{}` and the defaults apply, as in Stripe and Svix
+ *   (`BodyGuard`).
+ *
+ * Routes served beside the contract (`/openapi.json`, `/docs`) are not in it.
+ */
+import { HttpApi, type HttpApiGroup, HttpRouter } from "@effect/platform"
+import { Effect, Either, FiberRef, Option, Schema, type SchemaAST } from "effect"
+import * as FindMyWay from "find-my-way-ts"
+
+export interface Routes {
+  /**
+   * The methods a request URL is served for, in a fixed order, with HEAD
+   * wherever GET is (the router answers HEAD with the GET route) and OPTIONS
+   * (answered with them); empty for a path no endpoint has.
+   */
+  readonly allowedMethods: (url: string) => ReadonlyArray<string>
+  /** Whether `method url` is an endpoint that takes a body in which every field is optional. */
+  readonly bodyOptional: (method: string, url: string) => boolean
+}
+
+/** The order `Allow` lists methods in. */
+const ORDER = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+const rank = (method: string) => {
+  const index = ORDER.indexOf(method)
+  return index === -1 ? ORDER.length : index
+}
+
+interface Endpoint {
+  readonly bodyOptional: boolean
+}
+
+/** Whether a payload schema accepts `{}`: every field it has is optional. */
+const acceptsEmptyObject = (schema: { readonly ast: SchemaAST.AST }): boolean =>
+  Either.isRight(Schema.decodeUnknownEither(Schema.make(schema.ast))({}))
+
+export const make = <Id extends string, Groups extends HttpApiGroup.HttpApiGroup.Any, E, R>(
+  api: HttpApi.HttpApi<Id, Groups, E, R>,
+  config: Partial<FindMyWay.RouterConfig> = {}
+): Routes => {
+  const router = FindMyWay.make<Endpoint>(config)
+  const methods = new Set<string>()
+  HttpApi.reflect(api, {
+    onGroup: () => {},
+    onEndpoint: ({ endpoint }) => {
+      methods.add(endpoint.method)
+      router.on(endpoint.method, endpoint.path, {
+        bodyOptional: Option.exists(endpoint.payloadSchema, acceptsEmptyObject)
+      })
+    }
+  })
+  const served = [...methods]
+  return {
+    allowedMethods: (url) => {
+      const allowed = served.filter((method) => router.find(method, url) !== undefined)
+      if (allowed.length === 0) return []
+      if (allowed.includes("GET")) allowed.push("HEAD")
+      allowed.push("OPTIONS")
+      return allowed.sort((a, b) => rank(a) - rank(b))
+    },
+    bodyOptional: (method, url) => router.find(method, url)?.handler.bodyOptional ?? false
+  }
+}
+
+/** The routes of `api`, matched with the router configuration in effect (as the router will be). */
+export const fromApi = <Id extends string, Groups extends HttpApiGroup.HttpApiGroup.Any, E, R>(
+  api: HttpApi.HttpApi<Id, Groups, E, R>
+): Effect.Effect<Routes> =>
+  Effect.map(FiberRef.get(HttpRouter.currentRouterConfig), (config) => make(api, config))

@@ -10,6 +10,7 @@ import { Effect, Schema } from "effect"
 import {
   type DecodeIssue,
   describeIdempotencyFailure,
+  describeMethodNotAllowed,
   describeRequestLimitFailure,
   type ErrorResponder,
   type FrameworkFailure,
@@ -67,6 +68,12 @@ export class DigaConflict extends make<DigaConflict>()(
   409,
   ["IDEMPOTENCY_KEY_IN_USE"],
   "Conflict - a request with this Idempotency-Key is still in progress"
+) {}
+export class DigaMethodNotAllowed extends make<DigaMethodNotAllowed>()(
+  "DigaMethodNotAllowed",
+  405,
+  ["METHOD_NOT_ALLOWED"],
+  "Method Not Allowed - see the Allow header"
 ) {}
 export class DigaPayloadTooLarge extends make<DigaPayloadTooLarge>()(
   "DigaPayloadTooLarge",
@@ -177,6 +184,12 @@ const fromFramework = (failure: FrameworkFailure, method: string) => {
       return unprocessable(onePerField(failure.issues).map((issue) => fromDecodeIssue(issue, method)))
     case "RouteNotFound":
       return notFound("Not Found")
+    case "MethodNotAllowed":
+      return new DigaMethodNotAllowed({
+        status: "error",
+        error_code: "METHOD_NOT_ALLOWED",
+        message: describeMethodNotAllowed(failure)
+      })
     case "BodyNotJson":
       return unprocessable([{ loc: ["body"], msg: "JSON decode error", type: "json_invalid" }])
     case "BodyUnreadable":
@@ -213,6 +226,8 @@ const fromFramework = (failure: FrameworkFailure, method: string) => {
 const statusOf = (error: ReturnType<typeof fromFramework>): number =>
   error instanceof DigaUnprocessable
     ? 422
+    : error instanceof DigaMethodNotAllowed
+    ? 405
     : error instanceof DigaConflict
     ? 409
     : error instanceof DigaPayloadTooLarge

@@ -4,6 +4,10 @@
  * bodies, defects). Each profile answers in its own error shape, chosen by the
  * request path: `/websets/...` gets Exa's, `/v1/webhook/...` Diga's, and every
  * other path (the Datagrid profile and Herald's native endpoints) Datagrid's.
+ *
+ * A path the router has no route for with this method, but does serve for
+ * others, is a 405 with `Allow` (an OPTIONS request, a 204 with `Allow`): the
+ * router says only "not found", so the methods come from `Routes`.
  */
 import { HttpApiBuilder, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import type { Errors, Profile } from "@herald/core"
@@ -11,6 +15,7 @@ import { Cause, Effect } from "effect"
 import * as DigaErrors from "./DigaErrors.js"
 import * as ExaErrors from "./ExaErrors.js"
 import { classify, type ErrorResponder, type FrameworkFailure, type Reply } from "./FrameworkFailure.js"
+import type { Routes } from "./Routes.js"
 import * as WireError from "./WireError.js"
 
 type DomainError = Errors.InvalidInput | Errors.WebhookNotFound | Errors.EventNotFound | Errors.EventConflict
@@ -59,24 +64,42 @@ const respond = (reply: (responder: ErrorResponder, request: HttpServerRequest.H
 const answer = (failure: FrameworkFailure) =>
   respond((responder, request) => responder.framework(failure, request))
 
+/** A request the router found no route for: a 405 where its path is served for other methods, else a 404. */
+const unrouted = (routes: Routes) =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+    const allow = routes.allowedMethods(request.url)
+    if (allow.length === 0) return answer({ _tag: "RouteNotFound" })
+    const header = { allow: allow.join(", ") }
+    return request.method === "OPTIONS"
+      ? Effect.succeed(HttpServerResponse.empty({ status: 204, headers: header }))
+      : Effect.map(
+        answer({ _tag: "MethodNotAllowed", method: request.method, allow }),
+        HttpServerResponse.setHeaders(header)
+      )
+  })
+
 /**
  * Framework failures, answered before HttpApi's own encoder sees them (which
  * would use its `HttpApiDecodeError` shape or an empty body); anything else
  * unexpected is a logged 500 in the profile's shape.
  */
-export const layer = HttpApiBuilder.middleware((app) =>
-  app.pipe(
-    Effect.catchIf(
-      (error) => classify(error) !== undefined,
-      (error) => answer(classify(error)!)
-    ),
-    Effect.catchAllDefect((defect) => {
-      const known = classify(defect)
-      return known !== undefined
-        ? answer(known)
-        : Effect.logError("request failed with a defect", Cause.die(defect)).pipe(
-          Effect.zipRight(respond((responder) => responder.internal()))
-        )
-    })
+export const layer = (routes: Routes) =>
+  HttpApiBuilder.middleware((app) =>
+    app.pipe(
+      Effect.catchIf(
+        (error) => classify(error) !== undefined,
+        (error) => {
+          const failure = classify(error)!
+          return failure._tag === "RouteNotFound" ? unrouted(routes) : answer(failure)
+        }
+      ),
+      Effect.catchAllDefect((defect) => {
+        const known = classify(defect)
+        return known !== undefined
+          ? answer(known)
+          : Effect.logError("request failed with a defect", Cause.die(defect)).pipe(
+            Effect.zipRight(respond((responder) => responder.internal()))
+          )
+      })
+    )
   )
-)

@@ -12,6 +12,7 @@ import { Effect, Schema } from "effect"
 import {
   describeIdempotencyFailure,
   describeIssues,
+  describeMethodNotAllowed,
   describeRequestLimitFailure,
   type ErrorResponder,
   type FrameworkFailure,
@@ -28,6 +29,7 @@ export type ExaTag =
   | "INVALID_REQUEST_BODY"
   | "UNAUTHORIZED"
   | "NOT_FOUND"
+  | "METHOD_NOT_ALLOWED"
   | "WEBHOOK_NOT_FOUND"
   | "EVENT_NOT_FOUND"
   | "INTERNAL_ERROR"
@@ -125,6 +127,8 @@ const fromFramework = (failure: FrameworkFailure, method: string) => {
     }
     case "RouteNotFound":
       return notFound("No such endpoint")
+    case "MethodNotAllowed":
+      return body(405, describeMethodNotAllowed(failure), "METHOD_NOT_ALLOWED")
     case "BodyNotJson":
       return badRequest("The request body is not valid JSON", "INVALID_REQUEST_BODY")
     case "BodyUnreadable":

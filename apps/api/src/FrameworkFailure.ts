@@ -16,6 +16,8 @@ export interface DecodeIssue {
 export type FrameworkFailure =
   | { readonly _tag: "Decode"; readonly issues: ReadonlyArray<DecodeIssue> }
   | { readonly _tag: "RouteNotFound" }
+  /** The path is served, but not for this method (405, with `Allow`). */
+  | { readonly _tag: "MethodNotAllowed"; readonly method: string; readonly allow: ReadonlyArray<string> }
   | { readonly _tag: "BodyNotJson" }
   | { readonly _tag: "BodyUnreadable" }
   /** `Idempotency-Key` is not 1-255 visible ASCII characters (400). */
@@ -128,3 +130,8 @@ export const describeRequestLimitFailure = (failure: RequestLimitFailure): strin
       return `The request body must be JSON (Content-Type: application/json), not ${JSON.stringify(failure.contentType)}`
   }
 }
+
+/** What a 405 says, in every profile. */
+export const describeMethodNotAllowed = (
+  failure: Extract<FrameworkFailure, { readonly _tag: "MethodNotAllowed" }>
+): string => `${failure.method} is not allowed on this path, which accepts ${failure.allow.join(", ")}`

@@ -74,7 +74,7 @@ const served = (options: ListenOptions, traced: boolean, routes: Routes.Routes) 
     Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
     // API middlewares: each wraps those provided after it (they are built first).
-    Layer.provide(ErrorMapping.layer),
+    Layer.provide(ErrorMapping.layer(routes)),
     Layer.provide(RequestLimits.middleware),
     Layer.provide(BodyGuard.layer(routes)),
     Layer.provide(Idempotency.layer()),

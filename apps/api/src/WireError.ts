@@ -9,6 +9,7 @@ import { Schema } from "effect"
 import {
   describeIdempotencyFailure,
   describeIssues,
+  describeMethodNotAllowed,
   describeRequestLimitFailure,
   type ErrorResponder,
   type FrameworkFailure,
@@ -151,6 +152,14 @@ export const fromFramework = (failure: FrameworkFailure): ErrorBody => {
       })
     case "RouteNotFound":
       return notFound("No such endpoint")
+    case "MethodNotAllowed":
+      return {
+        status_code: 405,
+        error: "method_not_allowed",
+        message: describeMethodNotAllowed(failure),
+        retryable: false,
+        mitigation: "Use one of the methods in the Allow header."
+      }
     case "BodyNotJson":
       return badRequest("The request body is not valid JSON")
     case "BodyUnreadable":

@@ -250,7 +250,7 @@ describe.each(backends)("on %s", (backend) => {
       const missing = await call("POST", "/v1/webhook/", { body: { subscribed_events: ["status_changed"] } })
       expect(missing.body.detail[0].msg).toBe("Field required")
       const unknown = await call("POST", "/v1/webhook/", { body: { url, subscribed_events: ["nope"] } })
-      expect(unknown.body.detail[0].msg).toBe("unknown event type \"nope\"")
+      expect(unknown.body.detail[0].msg).toBe("unknown event type \"nope\": accepted are status_changed (set by HERALD_EVENT_TYPES_DIGA)")
     })
 
     it("answers malformed JSON with a 422 json_invalid", async () => {
@@ -267,9 +267,9 @@ describe.each(backends)("on %s", (backend) => {
       expectValidationError(patch, [{ loc: ["body", "url"], type: "type_error" }])
     })
 
-    it("answers unknown routes under /v1/webhook/ in Diga's shape", async () => {
+    it("answers unknown routes under /v1/webhook/ in Diga's shape, and a wrong method with a 405", async () => {
       expectErrorResponse(await call("GET", "/v1/webhook/3c90c3cc-0d44-4b50-8888-8dd25736052a/nothing"), 404, "NOT_FOUND")
-      expectErrorResponse(await call("PUT", "/v1/webhook/"), 404, "NOT_FOUND")
+      expectErrorResponse(await call("PUT", "/v1/webhook/"), 405, "METHOD_NOT_ALLOWED")
     })
   })
 

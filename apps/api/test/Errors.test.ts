@@ -2,8 +2,11 @@
  * Bad input over raw HTTP: always a 4xx with the error body
  * `{status_code, error, message, retryable, details?}`, never a 5xx.
  */
+import { EventType } from "@herald/core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { KEY_ACME, backends, type RunningApp, start } from "./support/Harness.js"
+
+const DATAGRID_TYPES = EventType.datagridEventTypes.join(", ")
 
 describe.each(backends)("on %s", (backend) => {
   let app: RunningApp
@@ -57,7 +60,10 @@ describe.each(backends)("on %s", (backend) => {
       const result = await call("POST", "/v1/webhooks", {
         body: JSON.stringify({ ...good, events: ["batch_prediction.failed", "nope"] })
       })
-      expect(result.body.details.issues).toEqual([{ path: ["events", 1], message: "unknown event type \"nope\"" }])
+      expect(result.body.details.issues).toEqual([{
+        path: ["events", 1],
+        message: `unknown event type "nope": accepted are ${DATAGRID_TYPES} (set by HERALD_EVENT_TYPES_DATAGRID)`
+      }])
     })
 
     it("malformed JSON is a 400", async () => {

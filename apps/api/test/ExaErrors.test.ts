@@ -4,8 +4,11 @@
  * `{statusCode, error, tag, requestId, details?}`, never a 5xx nor another
  * profile's shape.
  */
+import { EventType } from "@herald/core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { KEY_ACME, type RunningApp, start } from "./support/Harness.js"
+
+const EXA_TYPES = EventType.exaEventTypes.join(", ")
 
 let app: RunningApp
 beforeAll(async () => {
@@ -79,8 +82,9 @@ describe("Exa profile over HTTP", () => {
     const result = await call("POST", "/websets/v0/webhooks", {
       body: JSON.stringify({ ...good, events: ["webset.created", "nope"] })
     })
-    expect(result.body.details.issues).toEqual([{ path: ["events", 1], message: "unknown event type \"nope\"" }])
-    expect(result.body.error).toBe("unknown event type \"nope\"")
+    const message = `unknown event type "nope": accepted are ${EXA_TYPES} (set by HERALD_EVENT_TYPES_EXA)`
+    expect(result.body.details.issues).toEqual([{ path: ["events", 1], message }])
+    expect(result.body.error).toBe(message)
   })
 
   it("reports each invalid field once", async () => {

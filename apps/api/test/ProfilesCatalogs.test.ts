@@ -88,7 +88,10 @@ describe("configured catalogs in the running app", () => {
     const custom = await exa.websets.webhooks.create({ url: `${receiver.url}/exa`, events: ["custom.thing_done" as EventType] })
     expect(custom.events).toEqual(["custom.thing_done"])
     await expect(exa.websets.webhooks.create({ url: `${receiver.url}/exa`, events: [EventType.webset_idle] }))
-      .rejects.toMatchObject({ statusCode: 400, message: "unknown event type \"webset.idle\"" })
+      .rejects.toMatchObject({
+        statusCode: 400,
+        message: "unknown event type \"webset.idle\": accepted are webset.created, custom.thing_done (set by HERALD_EVENT_TYPES_EXA)"
+      })
 
     const diga = await http(KEY_ACME, "POST", "/v1/webhook/", { url: `${receiver.url}/diga`, subscribed_events: ["batch_prediction.completed"] })
     expect(diga.status).toBe(200)
@@ -96,7 +99,12 @@ describe("configured catalogs in the running app", () => {
 
   it("publishes the configured types only, to every profile that lists them", async () => {
     expect((await http(KEY_GLOBEX, "POST", "/v1/events", { event_type: "custom.thing_done", data: {} })).status).toBe(202)
-    expect((await http(KEY_GLOBEX, "POST", "/v1/events", { event_type: "webset.idle", data: {} })).status).toBe(400)
+    const refused = await http(KEY_GLOBEX, "POST", "/v1/events", { event_type: "webset.idle", data: {} })
+    expect(refused.status).toBe(400)
+    // Publishing takes every profile's types: the configured ones are listed, and every variable named.
+    expect(refused.body.message).toBe(
+      `unknown event type "webset.idle": accepted are ${Catalog.datagridEventTypes.join(", ")}, webset.created, custom.thing_done, status_changed (set by HERALD_EVENT_TYPES_DATAGRID, HERALD_EVENT_TYPES_EXA, HERALD_EVENT_TYPES_DIGA)`
+    )
 
     // acme has a Diga webhook (from the test before) and now a Datagrid one on the same type.
     const datagrid = await http(KEY_ACME, "POST", "/v1/webhooks", { url: `${receiver.url}/datagrid`, events: ["batch_prediction.completed"] })

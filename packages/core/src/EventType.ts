@@ -3,7 +3,7 @@
  * its seed's list by default; configuration may replace any profile's list.
  */
 import { Config, ConfigError, Context, Either, Layer, Schema } from "effect"
-import type { Profile } from "./Profile.js"
+import { Profile } from "./Profile.js"
 
 export const EventType = Schema.String.pipe(
   Schema.pattern(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/),
@@ -89,6 +89,35 @@ export const layerDefault: Layer.Layer<EventCatalog> = Layer.succeed(EventCatalo
 
 const isEventType = Schema.is(EventType)
 
+/** The variable that replaces a profile's list of event types. */
+export const variableOf = (profile: Profile): string => `HERALD_EVENT_TYPES_${profile.toUpperCase()}`
+
+/** How many accepted types a refusal lists; the rest are counted. */
+export const LISTED = 20
+
+/** How much of a refused type a refusal quotes (a valid one is at most 128 characters). */
+const QUOTED = 128
+
+const quote = (type: string): string =>
+  JSON.stringify(type.length > QUOTED ? `${type.slice(0, QUOTED)}...` : type)
+
+/** Why `type` is refused, alone (its first 128 characters). */
+export const describeUnknown = (type: string): string => `unknown event type ${quote(type)}`
+
+/**
+ * Why `type` is refused, with what is accepted instead and the variable that
+ * sets it: `profile`'s list when subscribing through it, else (publishing)
+ * every profile's. At most `LISTED` types are named, so the message stays
+ * small however long the configured lists are.
+ */
+export const describeUnknownWithAccepted = (catalog: EventCatalogShape, type: string, profile?: Profile): string => {
+  const accepted = [...(profile === undefined ? catalog.publishable : catalog.forProfile(profile))]
+  const listed = accepted.slice(0, LISTED).join(", ")
+  const more = accepted.length > LISTED ? ` and ${accepted.length - LISTED} more` : ""
+  const variables = (profile === undefined ? Profile.literals : [profile]).map(variableOf).join(", ")
+  return `${describeUnknown(type)}: accepted are ${listed}${more} (set by ${variables})`
+}
+
 /** Parses `a.b,c.d`: at least one valid, distinct event type, never the test event's. */
 export const parseList = (text: string): Either.Either<ReadonlyArray<EventType>, string> => {
   const types = text.split(",").map((type) => type.trim()).filter((type) => type !== "")
@@ -104,7 +133,7 @@ export const parseList = (text: string): Either.Either<ReadonlyArray<EventType>,
 }
 
 const listConfig = (profile: Profile) => {
-  const name = `HERALD_EVENT_TYPES_${profile.toUpperCase()}`
+  const name = variableOf(profile)
   return Config.string(name).pipe(
     Config.mapOrFail((text) => Either.mapLeft(parseList(text), (message) => ConfigError.InvalidData([name], message))),
     Config.withDefault(defaultCatalogs[profile]),

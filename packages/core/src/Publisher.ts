@@ -12,7 +12,7 @@ import { DeliveryQueue } from "./DeliveryQueue.js"
 import { EventConflict, InvalidInput, WebhookNotFound } from "./Errors.js"
 import { Event, type PublishEvent, type Published } from "./Event.js"
 import { EventStore } from "./EventStore.js"
-import { EventCatalog, TEST_EVENT_TYPE } from "./EventType.js"
+import { describeUnknownWithAccepted, EventCatalog, TEST_EVENT_TYPE } from "./EventType.js"
 import { FanOut } from "./FanOut.js"
 import { type EventId, isEventId, isWebhookId, makeEventId, type TeamspaceId } from "./Ids.js"
 import { SubscriptionStore } from "./SubscriptionStore.js"
@@ -33,7 +33,7 @@ export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publish
 
     const validate = (input: PublishEvent): Effect.Effect<string, InvalidInput> => {
       if (!catalog.publishable.has(input.type)) {
-        return Effect.fail(InvalidInput.single(["event_type"], `unknown event type "${input.type}"`))
+        return Effect.fail(InvalidInput.single(["event_type"], describeUnknownWithAccepted(catalog, input.type)))
       }
       if (!isPlainObject(input.data)) return Effect.fail(InvalidInput.single(["data"], "data must be a JSON object"))
       if (input.id !== undefined && !isEventId(input.id)) {

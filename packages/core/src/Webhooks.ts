@@ -4,7 +4,7 @@
  */
 import { Clock, Effect, Option, Redacted } from "effect"
 import { InvalidInput, Issue, WebhookNotFound } from "./Errors.js"
-import { EventCatalog, type EventType } from "./EventType.js"
+import { describeUnknown, describeUnknownWithAccepted, EventCatalog, type EventType } from "./EventType.js"
 import { isWebhookId, makeWebhookId, type TeamspaceId, type WebhookId } from "./Ids.js"
 import type { Profile } from "./Profile.js"
 import { HealthStore } from "./HealthStore.js"
@@ -72,9 +72,14 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
       const issues: Array<Issue> = []
       if (events.length === 0) issues.push(new Issue({ path: ["events"], message: "events must not be empty" }))
       const seen = new Set<string>()
+      // The first unknown type says what is accepted; the others only name themselves, so that
+      // the message does not repeat the list once per item.
+      let listed = false
       events.forEach((event, index) => {
         if (!allowed.has(event)) {
-          issues.push(new Issue({ path: ["events", index], message: `unknown event type "${event}"` }))
+          const message = listed ? describeUnknown(event) : describeUnknownWithAccepted(catalog, event, profile)
+          listed = true
+          issues.push(new Issue({ path: ["events", index], message }))
         } else if (seen.has(event)) {
           issues.push(new Issue({ path: ["events", index], message: `duplicate event type "${event}"` }))
         }
@@ -216,7 +221,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
     const active = (teamspace: TeamspaceId, eventType: string): Effect.Effect<ReadonlyArray<Webhook>, InvalidInput> =>
       catalog.publishable.has(eventType)
         ? store.active(teamspace, eventType)
-        : Effect.fail(InvalidInput.single(["event_type"], `unknown event type "${eventType}"`))
+        : Effect.fail(InvalidInput.single(["event_type"], describeUnknownWithAccepted(catalog, eventType)))
 
     /** The secret a delivery made now is signed with first (the newest current one). */
     const signingSecret = (teamspace: TeamspaceId, id: string) =>

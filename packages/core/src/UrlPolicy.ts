@@ -10,6 +10,7 @@ import { lookup } from "node:dns/promises"
 import { BlockList, isIP } from "node:net"
 import { Config, Context, Effect, Layer } from "effect"
 import { InvalidInput } from "./Errors.js"
+import * as WellFormedText from "./WellFormedText.js"
 
 /** IPv4 ranges that are not public unicast (IANA special-purpose registry). */
 const privateIPv4: ReadonlyArray<readonly [string, number]> = [
@@ -121,6 +122,8 @@ export const make = (options: { readonly allowPrivate: boolean; readonly resolve
   const check = (raw: string, path: ReadonlyArray<string | number> = ["url"]) => {
     const fail = (message: string) => Effect.fail(InvalidInput.single(path, message))
     if (raw.length > MAX_URL_LENGTH) return fail(`url must be at most ${MAX_URL_LENGTH} characters`)
+    // The URL parser would turn a lone surrogate into %EF%BF%BD: a target the user never wrote.
+    if (!WellFormedText.isWellFormed(raw)) return fail(`url ${WellFormedText.message}`)
     if (!URL.canParse(raw)) return fail("url must be an absolute URL")
     // WHATWG parsing also normalises decimal, octal and hex IPv4 hosts to dotted form.
     const url = new URL(raw)

@@ -39,7 +39,8 @@ describe("UrlPolicy", () => {
     ["https://[::ffff:a9fe:a9fe]/hook", "IPv4-mapped metadata"],
     ["https://[fd00::1]/hook", "unique local"],
     ["https://[fe80::1]/hook", "link-local"],
-    ["https://example.com/" + "a".repeat(2048), "too long"]
+    ["https://example.com/" + "a".repeat(2048), "too long"],
+    ["https://example.com/\ud800", "a lone surrogate, which the URL parser would turn into %EF%BF%BD"]
   ])("refuses %s (%s)", (url) => {
     expect(accepts(strict, url)).toBe(false)
   })

@@ -15,7 +15,8 @@
  *   spells "\ud800"), anywhere in the body: see core's `WellFormedText` for what
  *   it broke. Refused here once for every field of every route, as a decode error
  *   naming the path of the first such string. (Path and query parameters cannot
- *   carry one: percent-decoding refuses an encoded surrogate, which is not UTF-8.)
+ *   carry one: an encoded surrogate is not UTF-8, so the router finds no route for
+ *   such a path, a 404, and a query parameter reads it as U+FFFD.)
  *
  * An API-level middleware inside `RequestLimits` (bodies are within their size
  * limit and JSON by then) and outside `Idempotency` (nothing it refuses reserves

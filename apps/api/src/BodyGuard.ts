@@ -15,12 +15,19 @@
  *   `JSON.stringify` when an event's data is measured, stored or delivered: the
  *   stack overflows (a 500). Such a body is a decode error at its root instead,
  *   in the profile's shape.
+ * - A string or key that is not well-formed Unicode (a lone surrogate, which JSON
+ *   spells "\ud800"), anywhere in the body: see core's `WellFormedText` for what
+ *   it broke. Refused here once for every field of every route, as a decode error
+ *   naming the path of the first such string. (Path and query parameters cannot
+ *   carry one: an encoded surrogate is not UTF-8, so the router finds no route for
+ *   such a path, a 404, and a query parameter reads it as U+FFFD.)
  *
  * An API-level middleware inside `RequestLimits` (bodies are within their size
  * limit and JSON by then) and outside `Idempotency` (nothing it refuses reserves
  * a key).
  */
 import { Headers, HttpApiBuilder, HttpApiError, type HttpApp, HttpServerRequest } from "@effect/platform"
+import { WellFormedText } from "@herald/core"
 import { Effect, Option } from "effect"
 import type { Routes } from "./Routes.js"
 
@@ -56,9 +63,23 @@ export const nestsDeeperThan = (text: string, max: number): boolean => {
   return false
 }
 
-const tooDeep = () => {
-  const message = `The JSON body is nested more than ${MAX_DEPTH} levels deep`
-  return Effect.die(new HttpApiError.HttpApiDecodeError({ issues: [{ _tag: "Type", path: [], message }], message }))
+/** A surrogate escape, paired or not; request text decoded from UTF-8 holds no raw lone surrogate. */
+const surrogateEscape = /\\u[dD][89a-fA-F]/
+
+/**
+ * The first string or key in a JSON body that is not well-formed Unicode. Only
+ * a body that spells a surrogate escape is parsed for it; one that does not
+ * parse is left for the handler to report.
+ */
+export const illFormedIn = (text: string): WellFormedText.IllFormed | undefined => {
+  if (!surrogateEscape.test(text)) return undefined
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    return undefined
+  }
+  return WellFormedText.find(body)
 }
 
 /** The request, with a body that reads as the JSON object `{}`. */
@@ -66,6 +87,15 @@ const withEmptyObject = (request: HttpServerRequest.HttpServerRequest): HttpServ
   new Proxy(request, {
     get: (target, property) => property === "json" ? Effect.succeed({}) : Reflect.get(target, property, target)
   })
+
+/** A decode error, so that each profile reports it as it reports its own schemas' issues. */
+const refuse = (tag: "Type" | "Refinement", path: ReadonlyArray<string | number>, message: string) =>
+  Effect.die(new HttpApiError.HttpApiDecodeError({ issues: [{ _tag: tag, path, message }], message }))
+
+const tooDeep = () => refuse("Type", [], `The JSON body is nested more than ${MAX_DEPTH} levels deep`)
+
+/** A string, but not a well-formed one: a refinement of its type, as a schema filter would report it. */
+const illFormed = ({ message, path }: WellFormedText.IllFormed) => refuse("Refinement", path, message)
 
 export const middleware = (routes: Routes) => <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
   Effect.gen(function*() {
@@ -79,7 +109,11 @@ export const middleware = (routes: Routes) => <E, R>(app: HttpApp.Default<E, R>)
     if (METHODS_WITH_BODIES.has(request.method)) {
       // A body that cannot be read is the handler's to report, as it always was.
       const text = yield* Effect.option(request.text)
-      if (Option.isSome(text) && nestsDeeperThan(text.value, MAX_DEPTH)) return yield* tooDeep()
+      if (Option.isSome(text)) {
+        if (nestsDeeperThan(text.value, MAX_DEPTH)) return yield* tooDeep()
+        const found = illFormedIn(text.value)
+        if (found !== undefined) return yield* illFormed(found)
+      }
     }
     return yield* app
   })

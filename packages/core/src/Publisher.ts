@@ -16,6 +16,7 @@ import { describeUnknownWithAccepted, EventCatalog, TEST_EVENT_TYPE } from "./Ev
 import { FanOut } from "./FanOut.js"
 import { type EventId, isEventId, isWebhookId, makeEventId, type TeamspaceId } from "./Ids.js"
 import { SubscriptionStore } from "./SubscriptionStore.js"
+import * as WellFormedText from "./WellFormedText.js"
 
 /** The default cap on an event's serialised `data`. */
 export const MAX_DATA_BYTES = 256 * 1024
@@ -45,7 +46,10 @@ export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publish
       if (Buffer.byteLength(dataJson) > MAX_DATA_BYTES) {
         return Effect.fail(InvalidInput.single(["data"], `data must serialise to at most ${MAX_DATA_BYTES} bytes`))
       }
-      return Effect.succeed(dataJson)
+      // JSON.stringify writes a lone surrogate, and nothing else, as a `\udXXX` escape (other
+      // backslashes come doubled): data without one is well-formed, and the hot path skips the walk.
+      const illFormed = dataJson.includes("\\ud") ? WellFormedText.check(input.data, ["data"]) : undefined
+      return illFormed === undefined ? Effect.succeed(dataJson) : Effect.fail(illFormed)
     }
 
     const publish = (teamspace: TeamspaceId, input: PublishEvent) =>

@@ -10,9 +10,10 @@ import { lookup } from "node:dns/promises"
 import { BlockList, isIP } from "node:net"
 import { Config, Context, Effect, Layer } from "effect"
 import { InvalidInput } from "./Errors.js"
+import * as WellFormedText from "./WellFormedText.js"
 
-const blocked = new BlockList()
-for (const [network, prefix] of [
+/** IPv4 ranges that are not public unicast (IANA special-purpose registry). */
+const privateIPv4: ReadonlyArray<readonly [string, number]> = [
   ["0.0.0.0", 8], // "this network", unspecified
   ["10.0.0.0", 8], // private
   ["100.64.0.0", 10], // carrier-grade NAT
@@ -28,38 +29,58 @@ for (const [network, prefix] of [
   ["203.0.113.0", 24], // documentation
   ["224.0.0.0", 4], // multicast
   ["240.0.0.0", 4] // reserved, broadcast
-] as const) blocked.addSubnet(network, prefix, "ipv4")
-for (const [network, prefix] of [
-  ["::", 128], // unspecified
-  ["::1", 128], // loopback
+]
+
+/**
+ * IPv6 ranges refused whatever follows the prefix. The ones that embed an IPv4
+ * address (6to4, Teredo, local-use NAT64, IPv4-translated and -compatible) are
+ * refused outright rather than decoded: no webhook receiver needs them, and
+ * decoding each (Teredo even obfuscates its client address) is where a bypass
+ * would hide.
+ */
+const privateIPv6: ReadonlyArray<readonly [string, number]> = [
+  ["::", 96], // unspecified, loopback, deprecated IPv4-compatible ::a.b.c.d
+  ["::ffff:0:0:0", 96], // IPv4-translated (SIIT)
+  ["64:ff9b:1::", 48], // local-use NAT64
   ["100::", 64], // discard
+  ["2001::", 23], // IETF protocol assignments: Teredo 2001::/32, benchmarking, ORCHID
   ["2001:db8::", 32], // documentation
+  ["2002::", 16], // 6to4
+  ["3fff::", 20], // documentation
+  ["5f00::", 16], // segment routing (SRv6) identifiers
   ["fc00::", 7], // unique local
   ["fe80::", 10], // link-local
   ["fec0::", 10], // site-local (deprecated)
   ["ff00::", 8] // multicast
-] as const) blocked.addSubnet(network, prefix, "ipv6")
+]
 
-/** IPv4 embedded in IPv4-mapped (::ffff:a.b.c.d), NAT64 (64:ff9b::/96) or compatible forms. */
-const embeddedIPv4 = (address: string): string | undefined => {
-  const lower = address.toLowerCase()
-  const match = /^(?:::ffff:|64:ff9b::|::)(?:(\d+\.\d+\.\d+\.\d+)|([0-9a-f]{1,4}):([0-9a-f]{1,4}))$/.exec(lower)
-  if (match === null) return undefined
-  if (match[1] !== undefined) return match[1]
-  const high = parseInt(match[2]!, 16)
-  const low = parseInt(match[3]!, 16)
-  return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`
+/**
+ * One list for both families. Node's `BlockList` parses every textual form of
+ * an address (compressed or not, dotted tail or hex) and matches its IPv4
+ * rules against IPv4-mapped addresses (::ffff:a.b.c.d) as well. The two forms
+ * that legitimately carry a public IPv4 address, IPv4-mapped (what a dual-stack
+ * resolver may answer) and the well-known NAT64 prefix 64:ff9b::/96 (what DNS64
+ * answers on an IPv6-only network), are refused when that address is private.
+ */
+const blocked = new BlockList()
+for (const [network, prefix] of privateIPv4) {
+  blocked.addSubnet(network, prefix, "ipv4")
+  blocked.addSubnet(`64:ff9b::${network}`, 96 + prefix, "ipv6")
 }
+for (const [network, prefix] of privateIPv6) blocked.addSubnet(network, prefix, "ipv6")
 
-/** True when `address` (an IP literal) is not a public unicast address. */
+/**
+ * True when `address` (an IP literal, bracketed or not) is not a public unicast
+ * address. The one rule both the URL check and the transport's connect-time
+ * check apply.
+ */
 export const isPrivateAddress = (address: string): boolean => {
   const unbracketed = address.startsWith("[") ? address.slice(1, -1) : address
+  // A zone (fe80::1%eth0) names a local interface, and BlockList ignores what it cannot parse.
+  if (unbracketed.includes("%")) return true
   const family = isIP(unbracketed)
   if (family === 4) return blocked.check(unbracketed, "ipv4")
-  if (family === 6) {
-    const v4 = embeddedIPv4(unbracketed)
-    return v4 !== undefined ? blocked.check(v4, "ipv4") : blocked.check(unbracketed, "ipv6")
-  }
+  if (family === 6) return blocked.check(unbracketed, "ipv6")
   return true // not an IP at all: refuse rather than guess
 }
 
@@ -101,6 +122,8 @@ export const make = (options: { readonly allowPrivate: boolean; readonly resolve
   const check = (raw: string, path: ReadonlyArray<string | number> = ["url"]) => {
     const fail = (message: string) => Effect.fail(InvalidInput.single(path, message))
     if (raw.length > MAX_URL_LENGTH) return fail(`url must be at most ${MAX_URL_LENGTH} characters`)
+    // The URL parser would turn a lone surrogate into %EF%BF%BD: a target the user never wrote.
+    if (!WellFormedText.isWellFormed(raw)) return fail(`url ${WellFormedText.message}`)
     if (!URL.canParse(raw)) return fail("url must be an absolute URL")
     // WHATWG parsing also normalises decimal, octal and hex IPv4 hosts to dotted form.
     const url = new URL(raw)

@@ -12,6 +12,7 @@ import { Sequencer } from "./Sequencer.js"
 import { generateSecret } from "./Signing.js"
 import { type PageQuery, SubscriptionStore } from "./SubscriptionStore.js"
 import { UrlPolicy } from "./UrlPolicy.js"
+import * as WellFormedText from "./WellFormedText.js"
 import {
   type CreatedWebhook,
   type CreateWebhook,
@@ -96,11 +97,13 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
         return Effect.fail(InvalidInput.single(["metadata"], `metadata may have at most ${MAX_METADATA_KEYS} keys`))
       }
       const long = entries.find(([, value]) => value.length > MAX_METADATA_VALUE_LENGTH)
-      return long === undefined
-        ? Effect.succeed(metadata)
-        : Effect.fail(
+      if (long !== undefined) {
+        return Effect.fail(
           InvalidInput.single(["metadata", long[0]], `metadata values must be at most ${MAX_METADATA_VALUE_LENGTH} characters`)
         )
+      }
+      const illFormed = WellFormedText.check(metadata, ["metadata"])
+      return illFormed === undefined ? Effect.succeed(metadata) : Effect.fail(illFormed)
     }
 
     const validateRateLimit = (rateLimit: number | null): Effect.Effect<number | null, InvalidInput> =>

@@ -39,7 +39,8 @@ describe("UrlPolicy", () => {
     ["https://[::ffff:a9fe:a9fe]/hook", "IPv4-mapped metadata"],
     ["https://[fd00::1]/hook", "unique local"],
     ["https://[fe80::1]/hook", "link-local"],
-    ["https://example.com/" + "a".repeat(2048), "too long"]
+    ["https://example.com/" + "a".repeat(2048), "too long"],
+    ["https://example.com/\ud800", "a lone surrogate, which the URL parser would turn into %EF%BF%BD"]
   ])("refuses %s (%s)", (url) => {
     expect(accepts(strict, url)).toBe(false)
   })
@@ -56,6 +57,74 @@ describe("UrlPolicy", () => {
     const error = Effect.runSync(Effect.flip(strict.check("http://example.com", ["url"])))
     expect(error.issues[0]?.path).toEqual(["url"])
     expect(error.message).toBe("url must use https")
+  })
+})
+
+describe("UrlPolicy: IPv6 forms of private addresses", () => {
+  it.each([
+    // IPv4-mapped ::ffff:0:0/96, in every spelling
+    ["::ffff:10.0.0.1", "IPv4-mapped private"],
+    ["::ffff:a00:1", "IPv4-mapped private, hex"],
+    ["0:0:0:0:0:ffff:7f00:1", "IPv4-mapped loopback, uncompressed"],
+    ["0000:0000:0000:0000:0000:FFFF:A9FE:A9FE", "IPv4-mapped metadata, zero-padded upper case"],
+    // IPv4-translated ::ffff:0:0:0/96, refused outright
+    ["::ffff:0:7f00:1", "IPv4-translated loopback"],
+    ["::ffff:0:10.1.2.3", "IPv4-translated private, dotted"],
+    ["::ffff:0:808:808", "IPv4-translated public"],
+    // well-known NAT64 64:ff9b::/96 with a private IPv4
+    ["64:ff9b::7f00:1", "NAT64 loopback"],
+    ["64:ff9b::192.168.1.1", "NAT64 private, dotted"],
+    ["64:ff9b:0:0:0:0:a9fe:a9fe", "NAT64 metadata, uncompressed"],
+    ["64:ff9b::6440:1", "NAT64 carrier-grade NAT"],
+    // local-use NAT64 64:ff9b:1::/48, 6to4 2002::/16, Teredo 2001::/32: refused outright
+    ["64:ff9b:1::a00:1", "local-use NAT64"],
+    ["64:ff9b:1:ffff::808:808", "local-use NAT64 of a public address"],
+    ["2002:7f00:1::", "6to4 of loopback"],
+    ["2002:a00:1::1", "6to4 of 10.0.0.1"],
+    ["2002:808:808::1", "6to4 of a public address"],
+    ["2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo"],
+    ["2001::1", "Teredo, short"],
+    ["2001:2::1", "benchmarking"],
+    // IPv4-compatible ::/96 (deprecated), unspecified, loopback
+    ["::7f00:1", "IPv4-compatible loopback"],
+    ["::10.0.0.1", "IPv4-compatible private"],
+    ["::8.8.8.8", "IPv4-compatible public"],
+    ["::", "unspecified"],
+    ["::1", "loopback"],
+    ["0:0:0:0:0:0:0:1", "loopback, uncompressed"],
+    // other special ranges
+    ["fc00::1", "unique local"],
+    ["fdff:ffff::1", "unique local, upper end"],
+    ["fe80::1", "link-local"],
+    ["febf::1", "link-local, upper end"],
+    ["fe80::1%eth0", "link-local with a zone"],
+    ["fec0::1", "site-local"],
+    ["ff02::1", "multicast"],
+    ["100::1", "discard"],
+    ["2001:db8::1", "documentation"],
+    ["3fff::1", "documentation (RFC 9637)"],
+    ["5f00::1", "SRv6"]
+  ])("refuses %s (%s) as a literal, as a resolved address and at connect time", async (address) => {
+    expect(UrlPolicy.isPrivateAddress(address)).toBe(true)
+    expect(strict.allowsAddress(address)).toBe(false)
+    if (!address.includes("%")) expect(accepts(strict, `https://[${address}]/hook`)).toBe(false)
+    const resolving = UrlPolicy.make({ allowPrivate: false, resolver: async () => [address] })
+    expect(Either.isLeft(await Effect.runPromise(Effect.either(resolving.accept("https://hooks.example.com/h"))))).toBe(true)
+  })
+
+  it.each([
+    ["2606:4700:4700::1111", "public unicast"],
+    ["2a00:1450:4001:80b::200e", "public unicast"],
+    ["::ffff:8.8.8.8", "IPv4-mapped public"],
+    ["::ffff:808:808", "IPv4-mapped public, hex"],
+    ["64:ff9b::808:808", "NAT64 of a public address (DNS64)"],
+    ["64:ff9b::93.184.216.34", "NAT64 of a public address, dotted"],
+    ["2001:200::1", "first RIR allocation after 2001::/23"]
+  ])("accepts %s (%s)", async (address) => {
+    expect(UrlPolicy.isPrivateAddress(address)).toBe(false)
+    expect(accepts(strict, `https://[${address}]/hook`)).toBe(true)
+    const resolving = UrlPolicy.make({ allowPrivate: false, resolver: async () => [address] })
+    expect(Either.isRight(await Effect.runPromise(Effect.either(resolving.accept("https://hooks.example.com/h"))))).toBe(true)
   })
 })
 

@@ -40,11 +40,21 @@ import * as JsonCodec from "./internal/JsonCodec.js"
 import * as LuaScript from "./internal/LuaScript.js"
 import { execute, RedisClient } from "./RedisClient.js"
 
-/** Removes the fan-out entries of the record in KEYS[1] (if any); returns whether it existed. */
+/**
+ * Removes the fan-out entries of the record in KEYS[1] (if any); returns whether it existed.
+ * cjson refuses a lone surrogate escape ("\ud800"), which a record written before
+ * Herald refused such text may hold: without the fallback such a webhook could be
+ * neither changed nor removed. Only its event types are read here, so any surrogate
+ * escape may stand in as U+FFFD (the result is valid JSON whatever precedes it).
+ */
 const unindexOld = `
 local old = redis.call('GET', KEYS[1])
 if old then
-  for _, eventType in ipairs(cjson.decode(old).events) do
+  local decoded, record = pcall(cjson.decode, old)
+  if not decoded then
+    record = cjson.decode((string.gsub(old, '\\\\u[dD][89abcdefABCDEF]%x%x', '\\\\ufffd')))
+  end
+  for _, eventType in ipairs(record.events) do
     redis.call('ZREM', KEYS[3], eventType .. ':' .. ARGV[1])
   end
 end

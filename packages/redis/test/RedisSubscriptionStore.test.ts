@@ -69,6 +69,33 @@ describe.skipIf(!available)(`RedisSubscriptionStore ${skipReason}`, () => {
       expect(yield* store.count(teamspace)).toBe(0)
     }).pipe(Effect.provide(layer)))
 
+  it.live("a record cjson cannot decode (a lone surrogate, stored before Herald refused them) can still be updated and removed", () =>
+    Effect.gen(function*() {
+      const store = yield* SubscriptionStore.SubscriptionStore
+      const teamspace = Fixtures.teamspace()
+      // The API and the core services refuse such text now; records written before remain.
+      const poisoned = Fixtures.webhook({ teamspace, events: [Fixtures.typeA, Fixtures.typeB], metadata: { k: "a\ud800" } })
+      const neighbour = Fixtures.webhook({ teamspace, time: poisoned.createdAt + 1, events: [Fixtures.typeA] })
+      yield* store.insert(poisoned)
+      yield* store.insert(neighbour)
+
+      // Rewritten as given (a PATCH of other fields keeps the old metadata): it must not strand its index entries.
+      expect(yield* store.update(Fixtures.withChanges(poisoned, { events: [Fixtures.typeC], updatedAt: poisoned.updatedAt + 1 })))
+        .toBe(true)
+      expect((yield* store.active(teamspace, Fixtures.typeA)).map((hook) => hook.id)).toEqual([neighbour.id])
+      expect((yield* store.active(teamspace, Fixtures.typeC)).map((hook) => hook.id)).toEqual([poisoned.id])
+      expect(yield* store.update(Fixtures.withChanges(poisoned, { enabled: false, updatedAt: poisoned.updatedAt + 2 })))
+        .toBe(true)
+      expect(yield* store.active(teamspace, Fixtures.typeC)).toEqual([])
+
+      yield* store.update(Fixtures.withChanges(poisoned, { enabled: true, updatedAt: poisoned.updatedAt + 3 }))
+      expect(yield* store.remove(teamspace, poisoned.id)).toBe(true)
+      expect(Option.isNone(yield* store.get(teamspace, poisoned.id))).toBe(true)
+      expect(yield* store.active(teamspace, Fixtures.typeC)).toEqual([])
+      expect((yield* store.active(teamspace, Fixtures.typeA)).map((hook) => hook.id)).toEqual([neighbour.id])
+      expect(yield* store.count(teamspace)).toBe(1)
+    }).pipe(Effect.provide(layer)))
+
   it.live("activePage reads no record: ids and `ordered` come from the indexes", () =>
     Effect.gen(function*() {
       const store = yield* SubscriptionStore.SubscriptionStore

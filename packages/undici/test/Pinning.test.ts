@@ -126,6 +126,40 @@ describe("UndiciTransport pinning", () => {
       expect(yield* receiver.requests).toHaveLength(1)
     }))
 
+  // The connect-time check is UrlPolicy's rule, so every IPv6 form of a private address is refused here too.
+  const embedded = [
+    "::ffff:0:7f00:1", // IPv4-translated loopback
+    "64:ff9b::7f00:1", // well-known NAT64 of loopback
+    "64:ff9b:1::7f00:1", // local-use NAT64
+    "2002:7f00:1::1", // 6to4 of loopback
+    "2001:0:4136:e378:8000:63bf:3fff:fdd2", // Teredo
+    "::127.0.0.1", // IPv4-compatible loopback
+    "fd00::1" // unique local
+  ]
+
+  it.scopedLive.each(embedded)("refuses a name resolving to %s without connecting", (address) =>
+    Effect.gen(function*() {
+      const receiver = yield* TestReceiver.make()
+      const { calls, lookup } = resolver(() => [address])
+      const error = yield* Effect.flip(send(withHost(receiver.url, "embedded.test"))).pipe(
+        Effect.provide(transport(strict, { lookup }))
+      )
+      expect(error.kind).toBe("blocked")
+      expect(error.message).toContain(address)
+      expect(calls).toEqual(["embedded.test"])
+      expect(yield* receiver.connections).toBe(0)
+    }))
+
+  it.scopedLive.each(embedded)("refuses the IP literal [%s] without resolving", (address) =>
+    Effect.gen(function*() {
+      const { calls, lookup } = resolver(() => ["127.0.0.1"])
+      const error = yield* Effect.flip(send(`http://[${address}]:8080/`)).pipe(
+        Effect.provide(transport(strict, { lookup }))
+      )
+      expect(error.kind).toBe("blocked")
+      expect(calls).toEqual([])
+    }))
+
   it.scopedLive("refuses a name whose answer mixes allowed and forbidden addresses", () =>
     Effect.gen(function*() {
       const receiver = yield* TestReceiver.make()

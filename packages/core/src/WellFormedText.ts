@@ -1,0 +1,57 @@
+/**
+ * Text Herald keeps must be well-formed Unicode. JSON can spell a lone UTF-16
+ * surrogate ("\ud800"), and a JavaScript string holds one, but it is no
+ * character: it has no UTF-8 form (Node writes U+FFFD in its place, so what
+ * would be signed, sent or read back is not what was given), and Redis's Lua
+ * cjson refuses to decode a record holding one, so every later update or
+ * removal of that record failed. Such text is refused where it enters, naming
+ * the path of the offending string; the API refuses it for a whole body at
+ * once, and the services refuse it again for callers that embed them.
+ */
+import { InvalidInput } from "./Errors.js"
+
+/** A surrogate that is not half of a pair: `u` mode reads a pair as one code point, never as `Cs`. */
+const loneSurrogate = /\p{Cs}/u
+
+/** Whether `text` is well-formed Unicode (`String.prototype.isWellFormed`, which ES2023's typings lack). */
+export const isWellFormed = (text: string): boolean => !loneSurrogate.test(text)
+
+const accepted = "a \\uD800 to \\uDFFF escape is accepted only as half of a surrogate pair"
+export const message = `must be well-formed Unicode text: ${accepted}`
+/** For a bad key, named by its object's path: echoing the key would repeat the bad text. */
+export const keyMessage = `has a key that is not well-formed Unicode text: ${accepted}`
+
+export interface IllFormed {
+  readonly path: ReadonlyArray<string | number>
+  readonly message: string
+}
+
+/**
+ * The first string or object key in a JSON value, in document order, that is
+ * not well-formed, with its path from `value`; undefined when there is none.
+ * Recursive: callers pass values already bounded in depth (parsed bodies, or
+ * data `JSON.stringify` has been through).
+ */
+export const find = (value: unknown, path: ReadonlyArray<string | number> = []): IllFormed | undefined => {
+  if (typeof value === "string") return isWellFormed(value) ? undefined : { path, message }
+  if (typeof value !== "object" || value === null) return undefined
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      const found = find(value[index], [...path, index])
+      if (found !== undefined) return found
+    }
+    return undefined
+  }
+  for (const [key, item] of Object.entries(value)) {
+    if (!isWellFormed(key)) return { path, message: keyMessage }
+    const found = find(item, [...path, key])
+    if (found !== undefined) return found
+  }
+  return undefined
+}
+
+/** `find` as the services' failure, under `path` (the field `value` came from). */
+export const check = (value: unknown, path: ReadonlyArray<string | number>): InvalidInput | undefined => {
+  const found = find(value, path)
+  return found === undefined ? undefined : InvalidInput.single(found.path, `${found.path.join(".")} ${found.message}`)
+}

@@ -136,4 +136,65 @@ describe.each(backends)("on %s", (backend) => {
     expect(answer).toEqual({ object: "requeued", deliveries: 1 })
     await deliveredOnceMore(waiting)
   })
+
+  it("redeliver while the attempt is in flight: no second attempt beside it, and its failure is retried at once", async () => {
+    let answerFirst: () => void = () => {}
+    const firstAnswered = new Promise<void>((resolve) => (answerFirst = resolve))
+    let answeredAt = 0
+    const target = await receiver(async (_request, index) => {
+      if (index > 0) return TestReceiver.reply(200)
+      await firstAnswered
+      answeredAt = Date.now()
+      return TestReceiver.reply(500)
+    })
+    const webhookId = await subscribe(`${target.url}/hook`, "batch_prediction.cancelled")
+    const { id } = await api<{ id: string }>("POST", "/v1/events", { event_type: "batch_prediction.cancelled", data: {} })
+    await target.awaitRequests(1)
+    // Named: with no attempt logged yet, the event has no delivery to find in the log.
+    const answer = await api<{ deliveries: number }>("POST", `/v1/events/${id}/redeliver`, { webhook_id: webhookId })
+    expect(answer.deliveries).toBe(1)
+    await sleep(300)
+    // The attempt in flight is the only one.
+    expect(target.requests()).toHaveLength(1)
+    answerFirst()
+    const requests = await target.awaitRequests(2, 4_000)
+    expect(requests[1]!.receivedAt).toBeGreaterThanOrEqual(answeredAt)
+    expect(requests[1]!.receivedAt - answeredAt).toBeLessThan(RETRY_MS / 2)
+    const attempts = await pollFor(() => attemptsOf(webhookId), (list) => list.length === 2)
+    expect(attempts.map(({ attempt, successful }) => ({ attempt, successful }))).toEqual([
+      { attempt: 1, successful: false },
+      { attempt: 2, successful: true }
+    ])
+    // The retry attempt 1 had scheduled was the one made at once: nothing follows.
+    await sleep(Math.max(0, Date.parse(attempts[0]!.next_attempt_at!) + LATE_MS - Date.now()))
+    expect(target.requests()).toHaveLength(2)
+  })
+
+  it("an ordered webhook still gets one event at a time: redeliver moves up its head, not an event behind it", async () => {
+    const target = await receiver(TestReceiver.statuses([500, 200]))
+    const webhookId = await subscribe(`${target.url}/ordered`, "batch_prediction.expired", { ordered: true })
+    const publish = (n: number) =>
+      api<{ id: string }>("POST", "/v1/events", { event_type: "batch_prediction.expired", data: { n } }).then(({ id }) => id)
+    const first = await publish(1)
+    const second = await publish(2)
+    await target.awaitRequests(1)
+    await pollFor(() => attemptsOf(webhookId), (list) => list.length === 1)
+    // The second event waits behind the first, which waits for its retry: it stays in line.
+    expect((await api<{ deliveries: number }>("POST", `/v1/events/${second}/redeliver`, {})).deliveries).toBe(0)
+    expect((await api<{ deliveries: number }>("POST", `/v1/events/${second}/redeliver`, { webhook_id: webhookId })).deliveries)
+      .toBe(1)
+    await sleep(500)
+    expect(target.requests()).toHaveLength(1)
+    expect((await api<{ deliveries: number }>("POST", `/v1/events/${first}/redeliver`, {})).deliveries).toBe(1)
+    const requests = await target.awaitRequests(3, 4_000)
+    expect(requests.map((request) => JSON.parse(request.body).id)).toEqual([first, first, second])
+    // One at a time: the second was sent after the first had been answered (and logged).
+    const attempts = await pollFor(() => attemptsOf(webhookId), (list) => list.length === 3)
+    expect(attempts.map(({ attempt, successful }) => ({ attempt, successful }))).toEqual([
+      { attempt: 1, successful: false },
+      { attempt: 2, successful: true },
+      { attempt: 1, successful: true }
+    ])
+    expect(requests[2]!.receivedAt).toBeLessThan(Date.parse(attempts[0]!.next_attempt_at!))
+  })
 })

@@ -257,7 +257,10 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
      * The hash tag of the prefix keeps it on the job's Cluster slot.
      */
     const markKey = (jobId: string) => queue.toKey(`herald-expedite:${jobId}`)
-    /** A mark outlives an attempt in flight only if that attempt's worker died: then it expires. */
+    /**
+     * Only a `Retry` reads a mark; after a `Done` or a `Defer`, or a worker that
+     * died, it is left to expire (it matches no later attempt in the meantime).
+     */
     const markTtlMs = (options.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS) * 2
     const redis = () => queue.getBackend().client
     /** Which attempt of a job is in flight: BullMQ sets `processedOn` each time a worker takes it. */

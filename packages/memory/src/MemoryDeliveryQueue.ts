@@ -184,7 +184,7 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
 
   /**
    * A delayed job is moved to `ready` as it was (the attempt it was waiting to
-   * make; the scheduler, woken for it, finds nothing and sleeps again); a key in
+   * make; the scheduler, waking at its old due time, finds nothing); a key in
    * flight is marked; a key not pending is enqueued due now.
    */
   const expedite = (jobs: ReadonlyArray<DeliveryJob.DeliveryJob>) =>

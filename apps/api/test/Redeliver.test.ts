@@ -197,4 +197,28 @@ describe.each(backends)("on %s", (backend) => {
     ])
     expect(requests[2]!.receivedAt).toBeLessThan(Date.parse(attempts[0]!.next_attempt_at!))
   })
+
+  it("a rate-limited webhook keeps its limit: a redelivered retry takes its turn among the deliveries waiting", async () => {
+    const target = await receiver(TestReceiver.statuses([500, 200]))
+    const webhookId = await subscribe(`${target.url}/limited`, "batch_prediction.completed", { rate_limit: 1 })
+    const publish = (n: number) =>
+      api<{ id: string }>("POST", "/v1/events", { event_type: "batch_prediction.completed", data: { n } }).then(({ id }) => id)
+    const first = await publish(1)
+    await target.awaitRequests(1)
+    await pollFor(() => attemptsOf(webhookId), (list) => list.length === 1)
+    // Two more deliveries take the next two slots; the redelivered retry must not jump the limit.
+    await publish(2)
+    await publish(3)
+    expect((await api<{ deliveries: number }>("POST", `/v1/events/${first}/redeliver`, {})).deliveries).toBe(1)
+    await target.awaitRequests(4, 6_000)
+    const attempts = await pollFor(() => attemptsOf(webhookId), (list) => list.length === 4)
+    expect(attempts.filter((attempt) => attempt.successful)).toHaveLength(3)
+    // Judged where Herald sends, as in Delivery.test.ts: at most one start in any 990 ms.
+    const times = attempts.map((attempt) => Date.parse(attempt.attempted_at))
+    const busiest = Math.max(...times.map((at) => times.filter((time) => time >= at && time < at + 990).length))
+    expect(busiest).toBe(1)
+    // And the redelivered retry was made before its scheduled time.
+    const retried = attempts.find((attempt) => attempt.attempt === 2)!
+    expect(Date.parse(retried.attempted_at)).toBeLessThan(Date.parse(attempts[0]!.next_attempt_at!))
+  })
 })

@@ -82,7 +82,10 @@ export const RecoverRequestBody = Schema.Struct({
 
 export const Requeued = Schema.Struct({
   object: Schema.Literal("requeued"),
-  deliveries: Schema.Int.annotations({ description: "Deliveries queued again, each from attempt 1." })
+  deliveries: Schema.Int.annotations({
+    description:
+      "Deliveries sent again now. One waiting for a retry makes that retry at once; one settled starts again from attempt 1."
+  })
 }).annotations({ identifier: "Requeued" })
 
 
@@ -130,6 +133,10 @@ export class Deliveries extends HttpApiGroup.make("deliveries")
       .addSuccess(Requeued, { status: 202 })
       .addError(NotFound)
       .annotate(OpenApi.Summary, "Deliver an event again")
+      .annotate(
+        OpenApi.Description,
+        "Sends the event again now, to every webhook it was attempted for or to `webhook_id`. A delivery waiting for a retry makes that retry at once, in place of the scheduled one; one being attempted right now is never doubled, and is retried at once if that attempt fails; a settled one starts again from attempt 1. An ordered webhook's event waits its turn behind the events before it."
+      )
   )
   .add(
     HttpApiEndpoint.post("recover")`/v1/webhooks/${webhookId}/recover`
@@ -139,7 +146,7 @@ export class Deliveries extends HttpApiGroup.make("deliveries")
       .annotate(OpenApi.Summary, "Recover failed deliveries")
       .annotate(
         OpenApi.Description,
-        "Queues again every delivery to this webhook whose last attempt, made in [since, until), failed with no retry left."
+        "Sends again now every delivery to this webhook whose last attempt, made in [since, until), failed: given up, or waiting for a retry (that retry is made at once, in place of the scheduled one)."
       )
   )
   .addError(BadRequest)

@@ -21,6 +21,17 @@
  *   written by earlier versions carry BullMQ `attempts` for the same purpose.)
  * - `front` jobs (fan-out steps) are added LIFO: the next worker slot takes them
  *   before the deliveries already waiting.
+ * - `expedite` (a manual redelivery) adds the job (a no-op when its key is
+ *   pending) and promotes it if it is delayed (`Job.promote`, BullMQ's own move
+ *   from delayed to waiting, which fails if the job is not delayed at that
+ *   moment: it cannot race a worker into running it twice). A job in flight is
+ *   marked instead, in a key of its own holding that attempt's `processedOn`
+ *   (set anew each time a worker takes the job, so a mark that outlives its
+ *   attempt matches no later one). The worker reads the mark after it has moved
+ *   a `Retry` to delayed, and promotes the job if the mark is its attempt's.
+ *   Either side acts after the other's step, so no order loses the redelivery:
+ *   marked before the move, the worker sees the mark; moved before the mark was
+ *   set, `expedite`, looking again, finds the job delayed and promotes it.
  * - A worker that dies mid-delivery leaves its job locked; once the lock expires
  *   another worker's stalled check moves it back to wait (at least once).
  *
@@ -66,6 +77,14 @@ const REQUEUE_RETRIES = 5
 const REQUEUE_FIRST_BACKOFF = Duration.millis(500)
 /** Completed and failed jobs are removed at once: that frees their key. */
 const REMOVE_AT_ONCE = { count: 0 } as const
+/** Jobs `expedite` works on at once. */
+const EXPEDITE_CONCURRENCY = 8
+/**
+ * Rounds of `expedite` on one job whose state keeps changing under it (promoted
+ * by its due time, or taken by a worker, between two looks); each round is a
+ * state change a worker made, so a few suffice.
+ */
+const EXPEDITE_ROUNDS = 3
 
 export interface Options {
   /**
@@ -232,6 +251,66 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
       ).pipe(Effect.asVoid)
     }
 
+    /**
+     * Where `expedite` marks a job in flight (see the module's header). Its own key,
+     * not a field of the job's hash: BullMQ rewrites that hash as the job moves.
+     * The hash tag of the prefix keeps it on the job's Cluster slot.
+     */
+    const markKey = (jobId: string) => queue.toKey(`herald-expedite:${jobId}`)
+    /**
+     * Only a `Retry` reads a mark; after a `Done` or a `Defer`, or a worker that
+     * died, it is left to expire (it matches no later attempt in the meantime).
+     */
+    const markTtlMs = (options.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS) * 2
+    const redis = () => queue.getBackend().client
+    /** Which attempt of a job is in flight: BullMQ sets `processedOn` each time a worker takes it. */
+    const attemptMark = (bullJob: BullJob) => bullJob.processedOn === undefined ? undefined : String(bullJob.processedOn)
+
+    /** BullMQ's own move from delayed to waiting; false if the job was not delayed at that moment. */
+    const promoted = (bullJob: BullJob) => bullJob.promote().then(() => true, () => false)
+
+    const expediteOne = async (task: DeliveryJob.DeliveryJob) => {
+      const { data, id, name } = JobData.added(task)
+      // Not pending: added, due now. Pending: BullMQ ignores the add, and the job is moved up below.
+      await queue.add(name, data, { jobId: id })
+      for (let round = 0; round < EXPEDITE_ROUNDS; round++) {
+        const bullJob: BullJob | undefined = await queue.getJob(id)
+        if (bullJob === undefined) return // settled meanwhile
+        if (await promoted(bullJob)) return
+        const state = await bullJob.getState()
+        if (state === "delayed") continue // moved to delayed since we looked: promote it now
+        if (state !== "active") return // due already (waiting), or settled
+        const mark = attemptMark(bullJob)
+        // Read before it was taken: the attempt in flight began after this request, so it is the redelivery.
+        if (mark === undefined) return
+        const client = await redis()
+        await client.set(markKey(id), mark, { PX: markTtlMs })
+        // Moved to delayed before the mark was set, the worker did not see it: promote it here.
+        if ((await bullJob.getState()) === "delayed") await promoted(bullJob)
+        return
+      }
+    }
+
+    const expedite = (jobs: ReadonlyArray<DeliveryJob.DeliveryJob>) =>
+      Effect.forEach(jobs, (job) => Effect.promise(() => expediteOne(job)), {
+        concurrency: EXPEDITE_CONCURRENCY,
+        discard: true
+      })
+
+    /**
+     * After a `Retry` was moved to delayed: if a redelivery marked this attempt
+     * while it was in flight, the next attempt is due now.
+     */
+    const honourMark = async (bullJob: BullJob, mark: string | undefined) => {
+      if (bullJob.id === undefined || mark === undefined) return
+      const client = await redis()
+      const key = markKey(bullJob.id)
+      const marked = await client.get(key)
+      if (marked === null) return
+      await client.del(key)
+      if (marked === mark) await promoted(bullJob)
+    }
+
     /** Live workers of this queue in this process, for `pause`/`resume`. */
     const workers = new Set<Worker<Data, void, string>>()
     let paused = false
@@ -249,7 +328,14 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
          * worker take the job before it says which attempt it is. Two calls, not one
          * step: a crash between them re-runs the job as the next attempt (at least once).
          */
-        const requeue = (bullJob: BullJob, token: string | undefined, task: DeliveryJob.QueueTask, data: Data, delayMs: number) =>
+        const requeue = (
+          bullJob: BullJob,
+          token: string | undefined,
+          task: DeliveryJob.QueueTask,
+          data: Data,
+          delayMs: number,
+          retry = false
+        ) =>
           Effect.tryPromise(async () => {
             await bullJob.updateData(data)
             await bullJob.moveToDelayed(Date.now() + Math.max(0, delayMs), token)
@@ -268,7 +354,18 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
               )
             ),
             Effect.orDie,
+            // Outside the retried step: the move is done, and must not be made twice.
+            Effect.zipRight(retry ? honour(bullJob, task) : Effect.void),
             Effect.as<Settlement>("moved")
+          )
+
+        /** A redelivery's mark not read (Redis failing) leaves the retry on its schedule: late, not lost. */
+        const honour = (bullJob: BullJob, task: DeliveryJob.QueueTask) =>
+          Effect.tryPromise(() => honourMark(bullJob, attemptMark(bullJob))).pipe(
+            Effect.catchAll((error) =>
+              Effect.logWarning("reading a redelivery's mark failed; the retry keeps its schedule", errorMessage(error.error))
+                .pipe(Effect.annotateLogs(task.logAnnotations))
+            )
           )
 
         const settle = (bullJob: BullJob, token: string | undefined): Effect.Effect<Settlement, never, R> => {
@@ -289,7 +386,7 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
                   case "Done":
                     return Effect.succeed("settled")
                   case "Retry":
-                    return requeue(bullJob, token, job, JobData.encode(job.next(), 0, version), exit.value.delayMs)
+                    return requeue(bullJob, token, job, JobData.encode(job.next(), 0, version), exit.value.delayMs, true)
                   case "Defer":
                     return requeue(bullJob, token, job, JobData.encode(job, 0, version), exit.value.delayMs)
                 }
@@ -369,7 +466,7 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
       }))
     )
 
-    return { enqueue, consume, size, pause, resume }
+    return { enqueue, expedite, consume, size, pause, resume }
   })
 
 /** Provides the port and, for inspection, the same queue as `BullMQDeliveryQueue`. */

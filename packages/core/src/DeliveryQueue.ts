@@ -1,9 +1,13 @@
 /**
  * Port: the queue of pending deliveries. Jobs carry ids only. A job whose key is
  * already pending (queued, delayed or in flight) is not enqueued again.
+ *
+ * A key has one job at a time, so a delivery is never attempted twice in
+ * parallel, whatever is asked of the queue: `expedite` (a manual redelivery)
+ * moves that job up rather than adding a second one.
  */
 import { Context, type Effect, type Scope } from "effect"
-import type { DeliveryOutcome, QueueTask } from "./DeliveryJob.js"
+import type { DeliveryJob, DeliveryOutcome, QueueTask } from "./DeliveryJob.js"
 
 export interface ConsumeOptions {
   /** Deliveries in flight at once in this process. */
@@ -25,6 +29,20 @@ export interface EnqueueOptions {
 export interface DeliveryQueueShape {
   /** Enqueue jobs (after `delayMs`, ahead when `front`); duplicates of pending keys are dropped. */
   readonly enqueue: (jobs: ReadonlyArray<QueueTask>, options?: EnqueueOptions) => Effect.Effect<void>
+  /**
+   * Makes these deliveries due now (a manual redelivery), each by its key's state:
+   * - not pending: enqueued as given, due now;
+   * - waiting for its delay (a retry, a rate limit's slot, a delayed first
+   *   attempt): made due now, as the attempt it was waiting to make;
+   * - due already: left as it is;
+   * - in flight: left to finish (never a second attempt beside it); if it asks to
+   *   `Retry`, the next attempt is due at once instead of after the delay.
+   *   `Defer` and `Done` are kept: a rate limit still holds, and a delivery that
+   *   just succeeded is not sent again.
+   * Due means due: a delivery made due joins the deliveries already due, behind
+   * them, and its handler still applies the webhook's rate limit.
+   */
+  readonly expedite: (jobs: ReadonlyArray<DeliveryJob>) => Effect.Effect<void>
   /**
    * Starts consumers in the caller's scope and returns at once. They run until the
    * scope closes; closing waits for handlers in flight (an adapter must not make a

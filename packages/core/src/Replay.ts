@@ -1,8 +1,31 @@
 /**
  * Replay: deliver an event again (to every subscription it was attempted for,
- * or one), and recover a webhook's deliveries that ended failed in a time
- * window, e.g. after the receiver's outage is over. Re-queued deliveries start
- * again at attempt 1, with the same event id (the receiver's idempotency key).
+ * or one), and recover a webhook's deliveries that failed in a time window,
+ * e.g. after the receiver's outage is over. Both send now, with the same event
+ * id (the receiver's idempotency key), through `Sequencer.redeliver`, hence
+ * `DeliveryQueue.expedite`; what "now" means depends on where the delivery is:
+ *
+ * - Settled (succeeded, or failed with no retry left): started again at attempt
+ *   1, with the whole retry schedule ahead of it.
+ * - Waiting for a retry: that retry is made now, as the attempt it was going to
+ *   be (its number follows the failed one's, no gap), and the schedule
+ *   goes on from it: if it fails, the next delay counts from now. Svix makes a
+ *   manual retry an extra attempt that leaves the automatic schedule as it
+ *   was; here the retry is moved rather than added, because one job per
+ *   delivery is what keeps two attempts of it from ever running in parallel,
+ *   and a moved retry cannot also fire later. The cost is one automatic retry per
+ *   redelivery; a delivery that runs out of them is `failed`, and a later
+ *   redeliver or recover starts it again from attempt 1, so nothing is lost.
+ * - Being attempted right now: no second attempt beside it. If it fails, its
+ *   retry is made at once instead of on the schedule; if it succeeds, nothing
+ *   more is sent. The delivery asked for is happening as the request arrives,
+ *   and receivers, who dedupe by event id (as Stripe's and Svix's docs tell
+ *   them to), should not get a copy of what they just acknowledged. The attempt
+ *   log shows that attempt's scheduled `nextAttemptAt`; the immediate retry's
+ *   own row follows it within moments.
+ * - An ordered webhook's event behind another one in its sequence waits its
+ *   turn: its webhook still receives one event at a time.
+ * - A rate-limited webhook's delivery made due still takes a slot of its limit.
  */
 import { Effect, Option } from "effect"
 import { AttemptLog } from "./AttemptLog.js"
@@ -33,7 +56,7 @@ export class Replay extends Effect.Service<Replay>()("@herald/core/Replay", {
 
     const enqueue = (teamspace: TeamspaceId, pairs: ReadonlyArray<readonly [EventId, Webhook]>) =>
       Effect.as(
-        sequencer.start(teamspace, pairs.map(([eventId, webhook]) => ({ eventId, webhook }))),
+        sequencer.redeliver(teamspace, pairs.map(([eventId, webhook]) => ({ eventId, webhook }))),
         pairs.length
       )
 
@@ -54,8 +77,8 @@ export class Replay extends Effect.Service<Replay>()("@herald/core/Replay", {
       })
 
     /**
-     * Re-queues the deliveries to this webhook whose latest attempt, made in
-     * [since, until), failed with no retry left.
+     * Sends again the deliveries to this webhook whose latest attempt, made in
+     * [since, until), failed: those given up and those waiting for a retry.
      */
     const recover = (teamspace: TeamspaceId, webhookId: string, window: { readonly since: number; readonly until?: number | undefined }) =>
       Effect.gen(function*() {
@@ -72,7 +95,7 @@ export class Replay extends Effect.Service<Replay>()("@herald/core/Replay", {
             // Newest first: the first attempt seen of an event is its latest.
             if (latest.has(attempt.eventId)) continue
             latest.add(attempt.eventId)
-            if (attempt.attemptedAt < until && !attempt.successful && attempt.nextAttemptAt === null) failed.push(attempt.eventId)
+            if (attempt.attemptedAt < until && !attempt.successful) failed.push(attempt.eventId)
           }
           scanned += page.length
           if (page.length < PAGE) break

@@ -39,13 +39,18 @@ export class Sequencer extends Effect.Service<Sequencer>()("@herald/core/Sequenc
         onSome: (eventId) => queue.enqueue([firstAttempt(teamspace, webhookId, eventId)], firstDelay)
       })
 
-    /** Starts deliveries at attempt 1: at once, or behind what an ordered webhook has waiting. */
-    const start = (teamspace: TeamspaceId, deliveries: ReadonlyArray<Delivery>) =>
+    /**
+     * Starts deliveries at attempt 1: at once, or behind what an ordered webhook
+     * has waiting. `expedite` (a manual redelivery): a delivery still pending is
+     * made due now instead of being left to its schedule; an ordered webhook's
+     * only when it is the head of its sequence, since behind another event it
+     * must wait its turn (the one-at-a-time guarantee).
+     */
+    const begin = (teamspace: TeamspaceId, deliveries: ReadonlyArray<Delivery>, expedite: boolean) =>
       Effect.gen(function*() {
         const now = deliveries.filter((delivery) => !delivery.webhook.ordered)
-        if (now.length > 0) {
-          yield* queue.enqueue(now.map((delivery) => firstAttempt(teamspace, delivery.webhook.id, delivery.eventId)), firstDelay)
-        }
+          .map((delivery) => firstAttempt(teamspace, delivery.webhook.id, delivery.eventId))
+        if (now.length > 0) yield* expedite ? queue.expedite(now) : queue.enqueue(now, firstDelay)
         const waiting = new Map<WebhookId, Array<EventId>>()
         for (const delivery of deliveries) {
           if (!delivery.webhook.ordered) continue
@@ -56,10 +61,18 @@ export class Sequencer extends Effect.Service<Sequencer>()("@herald/core/Sequenc
         yield* forEachDiscard(
           [...waiting],
           ([webhookId, eventIds]) =>
-            Effect.flatMap(sequences.enter(teamspace, webhookId, eventIds), (head) => enqueueHead(teamspace, webhookId, head)),
+            Effect.flatMap(sequences.enter(teamspace, webhookId, eventIds), (head) =>
+              expedite && Option.isSome(head) && eventIds.includes(head.value)
+                ? queue.expedite([firstAttempt(teamspace, webhookId, head.value)])
+                : enqueueHead(teamspace, webhookId, head)),
           8
         )
       })
+
+    const start = (teamspace: TeamspaceId, deliveries: ReadonlyArray<Delivery>) => begin(teamspace, deliveries, false)
+
+    /** Starts deliveries again now, for a manual redelivery (see `begin`). */
+    const redeliver = (teamspace: TeamspaceId, deliveries: ReadonlyArray<Delivery>) => begin(teamspace, deliveries, true)
 
     /** An ordered webhook's delivery settled (delivered, given up or dropped): the next event's turn. */
     const settled = (job: DeliveryJob) =>
@@ -79,6 +92,6 @@ export class Sequencer extends Effect.Service<Sequencer>()("@herald/core/Sequenc
     const discard = (teamspace: TeamspaceId, webhookId: WebhookId) =>
       Effect.asVoid(sequences.drain(teamspace, webhookId))
 
-    return { start, settled, release, discard } as const
+    return { start, redeliver, settled, release, discard } as const
   })
 }) {}

@@ -42,6 +42,7 @@ const harness = Effect.gen(function*() {
   const entered = yield* Ref.make<ReadonlyArray<Ids.WebhookId>>([])
   const queue: DeliveryQueue.DeliveryQueueShape = {
     enqueue: (jobs, options) => Ref.update(enqueued, (all) => [...all, { jobs, front: options?.front === true }]),
+    expedite: unused("expedite"),
     consume: unused("consume")
   }
   const store: SubscriptionStore.SubscriptionStoreShape = {

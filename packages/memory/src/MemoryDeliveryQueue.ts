@@ -6,8 +6,13 @@
  * `ahead`, the `front` jobs, taken before `ready`), `delayed` (sorted by due
  * time) or in flight (taken by a consumer, not yet settled). `pending` holds
  * the keys of all three, so dedupe holds across a retry's delay too. Every state change is one synchronous step, which keeps
- * that invariant without locks (and makes `inFlight` exact: pending minus the
- * other two).
+ * that invariant without locks (and makes `inFlight` exact).
+ *
+ * `expedite` finds a delayed job by its key (`delayedDue`, then a binary
+ * search among equal due times) and moves it to `ready`; a key in flight is
+ * marked in `expedited`, which its settling reads: a `Retry` is then placed due
+ * now. Both are synchronous steps like the rest, so a job cannot be taken
+ * between the lookup and the move, and is never in two places.
  *
  * One scheduler fiber (not a timer per job) sleeps until the earliest delayed
  * job is due, on the Effect `Clock`, so tests can drive it with `TestClock`.
@@ -100,6 +105,12 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
   const ahead = new Fifo<DeliveryJob.QueueTask>()
   /** Ascending by `dueAt`; equal times keep insertion order. */
   const delayed: Array<Delayed> = []
+  /** The due time of each key in `delayed`, to find its entry without a scan. */
+  const delayedDue = new Map<string, number>()
+  /** Keys taken by a consumer and not yet settled. */
+  const inFlight = new Set<string>()
+  /** Keys in flight that a redelivery asked for: a `Retry` of theirs is due at once. */
+  const expedited = new Set<string>()
   /** Defect retries so far, by job key. */
   const defects = new Map<string, number>()
   /** Idle consumers, oldest first; each is woken at most once per ready job. */
@@ -115,6 +126,19 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
     }
   }
 
+  /** The first index whose due time is after `dueAt` (`orEqual`: at or after). */
+  const indexAfter = (dueAt: number, orEqual = false) => {
+    let low = 0
+    let high = delayed.length
+    while (low < high) {
+      const mid = (low + high) >>> 1
+      const due = delayed[mid]!.dueAt
+      if (due < dueAt || (!orEqual && due === dueAt)) low = mid + 1
+      else high = mid
+    }
+    return low
+  }
+
   /** Puts a job whose key is already in `pending` where it belongs. */
   const place = (job: DeliveryJob.QueueTask, delayMs: number, now: number, front = false) => {
     if (!(delayMs > 0)) {
@@ -124,14 +148,9 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
       return
     }
     const dueAt = now + delayMs
-    let low = 0
-    let high = delayed.length
-    while (low < high) {
-      const mid = (low + high) >>> 1
-      if (delayed[mid]!.dueAt <= dueAt) low = mid + 1
-      else high = mid
-    }
+    const low = indexAfter(dueAt)
     delayed.splice(low, 0, { dueAt, job })
+    delayedDue.set(job.key, dueAt)
     if (low === 0) {
       const signal = schedulerSignal
       schedulerSignal = newSignal()
@@ -149,12 +168,50 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
         }
       }))
 
+  /** Takes a key's job out of `delayed`, if it is there. */
+  const takeDelayed = (key: string): DeliveryJob.QueueTask | undefined => {
+    const dueAt = delayedDue.get(key)
+    if (dueAt === undefined) return undefined
+    for (let i = indexAfter(dueAt, true); i < delayed.length && delayed[i]!.dueAt === dueAt; i++) {
+      const { job } = delayed[i]!
+      if (job.key !== key) continue
+      delayed.splice(i, 1)
+      delayedDue.delete(key)
+      return job
+    }
+    return undefined
+  }
+
+  /**
+   * A delayed job is moved to `ready` as it was (the attempt it was waiting to
+   * make; the scheduler, waking at its old due time, finds nothing); a key in
+   * flight is marked; a key not pending is enqueued due now.
+   */
+  const expedite = (jobs: ReadonlyArray<DeliveryJob.DeliveryJob>) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Effect.sync(() => {
+        for (const job of jobs) {
+          const key = job.key
+          if (!pending.has(key)) {
+            pending.add(key)
+            place(job, 0, now)
+            continue
+          }
+          const waiting = takeDelayed(key)
+          if (waiting !== undefined) place(waiting, 0, now)
+          else if (inFlight.has(key)) expedited.add(key)
+        }
+      }))
+
   /** Moves due jobs to `ready`; returns the earliest remaining due time and the signal to wait on. */
   const promote = (now: number) =>
     Effect.sync(() => {
       let due = 0
       while (due < delayed.length && delayed[due]!.dueAt <= now) due++
-      for (const { job } of delayed.splice(0, due)) ready.push(job)
+      for (const { job } of delayed.splice(0, due)) {
+        delayedDue.delete(job.key)
+        ready.push(job)
+      }
       wakeConsumers(due)
       return { next: delayed[0]?.dueAt, signal: schedulerSignal }
     })
@@ -174,9 +231,12 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
     Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       const key = job.key
+      inFlight.delete(key)
+      // A redelivery asked for while this attempt was in flight; it is answered by now.
+      const redeliver = expedited.delete(key)
       if (Exit.isSuccess(exit)) {
         defects.delete(key)
-        if (exit.value._tag === "Retry") place(job.next(), exit.value.delayMs, now)
+        if (exit.value._tag === "Retry") place(job.next(), redeliver ? 0 : exit.value.delayMs, now)
         else if (exit.value._tag === "Defer") place(job, exit.value.delayMs, now)
         else pending.delete(key)
         return
@@ -215,7 +275,10 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
     const step = Effect.uninterruptibleMask((restore) =>
       Effect.suspend(() => {
         const job = ahead.take() ?? ready.take()
-        if (job !== undefined) return run(job)
+        if (job !== undefined) {
+          inFlight.add(job.key)
+          return run(job)
+        }
         const wake = newSignal()
         idle.push(wake)
         return restore(Deferred.await(wake)).pipe(
@@ -246,10 +309,10 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
   const size = Effect.sync((): QueueSize => ({
     ready: ahead.length + ready.length,
     delayed: delayed.length,
-    inFlight: pending.size - ahead.length - ready.length - delayed.length
+    inFlight: inFlight.size
   }))
 
-  return { enqueue, consume, size }
+  return { enqueue, expedite, consume, size }
 })
 
 /** Provides the port and, for inspection, the same queue as `MemoryDeliveryQueue`. */

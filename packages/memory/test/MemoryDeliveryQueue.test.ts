@@ -68,6 +68,29 @@ describe("MemoryDeliveryQueue", () => {
       expect(yield* queue.size).toEqual({ ready: 0, delayed: 0, inFlight: 0 })
     })))
 
+  it.effect("expedite moves up only its own job among delayed jobs due at the same time; the others keep their time", () =>
+    provide(Effect.gen(function*() {
+      const queue = yield* MemoryDeliveryQueue.MemoryDeliveryQueue
+      const { handled, record } = yield* recorder
+      const teamspace = Fixtures.teamspace()
+      const [a, b, c, d] = [Fixtures.job({ teamspace }), Fixtures.job({ teamspace }), Fixtures.job({ teamspace }), Fixtures.job({ teamspace })]
+      yield* queue.consume((job) => Effect.as(record(job), DeliveryJob.done), { concurrency: 1 })
+      yield* queue.enqueue([d], { delayMs: 500 })
+      yield* queue.enqueue([a, b, c], { delayMs: 1_000 })
+      yield* settle
+      yield* queue.expedite([b])
+      yield* settle
+      expect((yield* Ref.get(handled)).map((job) => job.key)).toEqual([b.key])
+      expect(yield* queue.size).toEqual({ ready: 0, delayed: 3, inFlight: 0 })
+      yield* TestClock.adjust(500)
+      yield* settle
+      expect((yield* Ref.get(handled)).map((job) => job.key)).toEqual([b.key, d.key])
+      yield* TestClock.adjust(500)
+      yield* settle
+      expect((yield* Ref.get(handled)).map((job) => job.key)).toEqual([b.key, d.key, a.key, c.key])
+      expect(yield* queue.size).toEqual({ ready: 0, delayed: 0, inFlight: 0 })
+    })))
+
   it.effect("a handler that always dies is retried 3 times, 1 s apart, then settled", () =>
     provide(Effect.gen(function*() {
       const queue = yield* MemoryDeliveryQueue.MemoryDeliveryQueue

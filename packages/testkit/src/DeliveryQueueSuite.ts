@@ -1,7 +1,7 @@
 /**
  * Conformance suite for `DeliveryQueue` adapters: once-only handling, dedupe
  * of pending keys (across a retry's delay too), delays, `front` jobs, retries,
- * the concurrency limit, and consumer shutdown.
+ * `expedite` (a manual redelivery), the concurrency limit, and consumer shutdown.
  *
  * Real time, short delays (at most 300 ms), because a Redis/BullMQ queue keeps
  * time on its own. On a slow shared machine only orderings and lower bounds
@@ -16,6 +16,11 @@ import * as Fixtures from "./Fixtures.js"
 
 /** Time to wait before asserting that nothing more happens. */
 const QUIET = "300 millis"
+/**
+ * A retry's delay no test waits for (longer than `eventually` waits): a job
+ * handled after it was asked for was expedited, not retried on schedule.
+ */
+const NEVER_MS = 60_000
 /**
  * Tolerance for "not before": adapters may keep time on another clock (Redis)
  * or have timers that fire a millisecond early.
@@ -264,6 +269,130 @@ export const suite = (name: string, layer: Layer.Layer<DeliveryQueue.DeliveryQue
         yield* waitFor(2)
         yield* Effect.sleep(QUIET)
         expect((yield* Ref.get(handled)).map((h) => h.job.attempt)).toEqual([1, 2])
+      }))
+
+    test("expedite makes a job waiting for its retry due now, as the attempt it was waiting to make, once", (queue) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const { handled, handler, waitFor } = yield* recorder(teamspace)
+        const job = Fixtures.job({ teamspace })
+        yield* queue.consume(
+          handler((j) => Effect.succeed(j.attempt === 1 ? DeliveryJob.retryAfter(NEVER_MS) : DeliveryJob.done)),
+          { concurrency: 2 }
+        )
+        yield* queue.enqueue([job])
+        yield* waitFor(1)
+        // Let attempt 1's Retry reach the queue: attempt 2 is waiting out its delay.
+        yield* Effect.sleep("100 millis")
+        // Given as attempt 1, like a redelivery: the pending attempt 2 is what runs.
+        yield* queue.expedite([job])
+        yield* waitFor(2)
+        yield* Effect.sleep(QUIET)
+        expect((yield* Ref.get(handled)).map((h) => summary(h.job))).toEqual([summary(job), summary(job.next())])
+      }))
+
+    test("expedite enqueues a key not pending, due now, as given; a key due already is left as it is", (queue) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const { handled, handler, waitFor } = yield* recorder(teamspace)
+        const waiting = Fixtures.job({ teamspace })
+        const fresh = Fixtures.job({ teamspace })
+        yield* queue.enqueue([waiting])
+        yield* queue.expedite([waiting, fresh, fresh])
+        yield* queue.expedite([waiting, fresh])
+        yield* queue.consume(handler(), { concurrency: 2 })
+        yield* waitFor(2)
+        yield* Effect.sleep(QUIET)
+        const keys = (yield* Ref.get(handled)).map((h) => summary(h.job))
+        expect(keys.sort((a, b) => a.key.localeCompare(b.key))).toEqual(
+          [summary(waiting), summary(fresh)].sort((a, b) => a.key.localeCompare(b.key))
+        )
+        // Settled, the pair is redelivered from the attempt given.
+        yield* queue.expedite([fresh])
+        yield* waitFor(3)
+        expect((yield* Ref.get(handled))[2]!.job.key).toBe(fresh.key)
+      }))
+
+    test("expedite never runs a job in flight twice; if that attempt asks to Retry, the next is due at once", (queue) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const { handled, handler, count, waitFor } = yield* recorder(teamspace)
+        const gate = yield* Deferred.make<void>()
+        const running = yield* Ref.make(0)
+        const peak = yield* Ref.make(0)
+        const job = Fixtures.job({ teamspace })
+        const outcome = (j: DeliveryJob.DeliveryJob) =>
+          Ref.updateAndGet(running, (n) => n + 1).pipe(
+            Effect.flatMap((n) => Ref.update(peak, (p) => Math.max(p, n))),
+            Effect.zipRight(j.attempt === 1 ? Deferred.await(gate) : Effect.void),
+            Effect.zipRight(Ref.update(running, (n) => n - 1)),
+            Effect.as(j.attempt === 1 ? DeliveryJob.retryAfter(NEVER_MS) : DeliveryJob.done)
+          )
+        yield* queue.consume(handler(outcome), { concurrency: 4 })
+        yield* queue.enqueue([job])
+        yield* waitFor(1)
+        yield* queue.expedite([job])
+        yield* Effect.sleep("100 millis")
+        expect(yield* count).toBe(1)
+        yield* Deferred.succeed(gate, undefined)
+        yield* waitFor(2)
+        yield* Effect.sleep(QUIET)
+        expect((yield* Ref.get(handled)).map((h) => h.job.attempt)).toEqual([1, 2])
+        expect(yield* Ref.get(peak)).toBe(1)
+      }))
+
+    test("expedite of a job in flight that is then Done sends nothing more, and marks no later attempt", (queue) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const { handler, count, waitFor } = yield* recorder(teamspace)
+        const gate = yield* Deferred.make<void>()
+        const job = Fixtures.job({ teamspace })
+        let calls = 0
+        yield* queue.consume(
+          handler(() =>
+            ++calls === 1
+              ? Effect.as(Deferred.await(gate), DeliveryJob.done)
+              : Effect.succeed(DeliveryJob.retryAfter(NEVER_MS))
+          ),
+          { concurrency: 2 }
+        )
+        yield* queue.enqueue([job])
+        yield* waitFor(1)
+        yield* queue.expedite([job])
+        yield* Deferred.succeed(gate, undefined)
+        yield* Effect.sleep(QUIET)
+        expect(yield* count).toBe(1)
+        // The pair again: its failure waits for its schedule, the redelivery was answered.
+        yield* queue.enqueue([job])
+        yield* waitFor(2)
+        yield* Effect.sleep(QUIET)
+        expect(yield* count).toBe(2)
+      }))
+
+    test("expedite of a job in flight keeps a Defer's delay (a rate limit still holds)", (queue) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const { handled, handler, waitFor } = yield* recorder(teamspace)
+        const gate = yield* Deferred.make<void>()
+        const job = Fixtures.job({ teamspace })
+        let calls = 0
+        yield* queue.consume(
+          handler(() =>
+            ++calls === 1
+              ? Effect.as(Deferred.await(gate), DeliveryJob.deferFor(300))
+              : Effect.succeed(DeliveryJob.done)
+          ),
+          { concurrency: 2 }
+        )
+        yield* queue.enqueue([job])
+        yield* waitFor(1)
+        yield* queue.expedite([job])
+        const released = yield* Clock.currentTimeMillis
+        yield* Deferred.succeed(gate, undefined)
+        yield* waitFor(2)
+        const got = yield* Ref.get(handled)
+        expect(got.map((h) => h.job.attempt)).toEqual([1, 1])
+        expect(got[1]!.at - released).toBeGreaterThanOrEqual(300 - SLACK_MS)
       }))
 
     test("at most `concurrency` handlers run at once", (queue) =>

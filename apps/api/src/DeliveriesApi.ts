@@ -97,6 +97,10 @@ export class Deliveries extends HttpApiGroup.make("deliveries")
       .addSuccess(WebhookAttemptList)
       .addError(NotFound)
       .annotate(OpenApi.Summary, "List a webhook's delivery attempts")
+      .annotate(
+        OpenApi.Description,
+        "Every attempt to deliver to this webhook, newest first: status, duration, failure kind, response headers and the first 4 KiB of the body. Filter by `event_type` or `successful`; page with `cursor`."
+      )
   )
   .add(
     HttpApiEndpoint.get("listEvents", "/v1/events")
@@ -122,6 +126,10 @@ export class Deliveries extends HttpApiGroup.make("deliveries")
       .addSuccess(EventWithDeliveries)
       .addError(NotFound)
       .annotate(OpenApi.Summary, "Retrieve an event and its deliveries")
+      .annotate(
+        OpenApi.Description,
+        "The event as published, and where its delivery to each subscribed webhook stands: succeeded, pending (another attempt is scheduled) or failed, with the attempt count and the next attempt's time."
+      )
   )
   .add(
     HttpApiEndpoint.post("redeliver")`/v1/events/${eventId}/redeliver`
@@ -129,6 +137,10 @@ export class Deliveries extends HttpApiGroup.make("deliveries")
       .addSuccess(Requeued, { status: 202 })
       .addError(NotFound)
       .annotate(OpenApi.Summary, "Deliver an event again")
+      .annotate(
+        OpenApi.Description,
+        "Sends the event again now to every webhook it was attempted for (or only `webhook_id`), with a fresh retry schedule; a retry that was waiting is replaced, not sent as well. The body may be omitted."
+      )
   )
   .add(
     HttpApiEndpoint.post("recover")`/v1/webhooks/${webhookId}/recover`

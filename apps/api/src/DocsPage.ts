@@ -45,6 +45,23 @@ const configuration = {
   _integration: "html"
 }
 
+/**
+ * The browser itself holds the page to Herald's origin: whatever a Scalar
+ * version or setting would fetch from elsewhere is refused. Scalar styles its
+ * components inline; icons and fonts may be data URLs.
+ */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  // Scalar compiles a WebAssembly module (no string eval).
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'"
+].join("; ")
+
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`)
 
@@ -68,7 +85,9 @@ const page = (title: string) =>
 export const layer: Layer.Layer<never, never, HttpApi.Api> = HttpApiBuilder.Router.use((router) =>
   Effect.gen(function*() {
     const { api } = yield* HttpApi.Api
-    const html = HttpServerResponse.html(page(OpenApi.fromApi(api).info.title))
+    const html = HttpServerResponse.html(page(OpenApi.fromApi(api).info.title)).pipe(
+      HttpServerResponse.setHeader("content-security-policy", CONTENT_SECURITY_POLICY)
+    )
     const script = HttpServerResponse.text(yield* scalarBundle, {
       contentType: "application/javascript; charset=utf-8",
       headers: { "cache-control": "public, max-age=3600" }

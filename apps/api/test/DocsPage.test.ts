@@ -34,6 +34,10 @@ describe("the docs page", () => {
     const page = await fetch(`${app.baseUrl}/docs`)
     expect(page.status).toBe(200)
     expect(page.headers.get("content-type")).toContain("text/html")
+    // The browser holds the page to Herald's origin too.
+    const policy = page.headers.get("content-security-policy") ?? ""
+    expect(policy).toMatch(/(^|;\s*)default-src 'self'(;|$)/)
+    expect(policy).not.toMatch(/https?:|\*|(script|connect)-src[^;]*'unsafe-(inline|eval)'/)
     const html = await page.text()
     const origin = new URL(app.baseUrl).origin
 

@@ -4,7 +4,8 @@
  * included, are run by bash against the real app, with only the ports and the
  * key put in. Every request must answer 2xx and the receiver must get the
  * deliveries, so a step that cannot work as written (a placeholder id, a URL a
- * fresh install refuses) fails here.
+ * fresh install refuses) fails here. The SDK examples run as written too, on
+ * this package's copies of the SDKs.
  */
 import { execFileSync, spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
@@ -40,7 +41,9 @@ const section = (heading: string) => {
   return lines.slice(begin + 1, end).join("\n")
 }
 
-const shellBlocks = (text: string) => [...text.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1]!)
+const codeBlocks = (language: string, text: string) =>
+  [...text.matchAll(new RegExp("```" + language + "\\n([\\s\\S]*?)```", "g"))].map((match) => match[1]!)
+const shellBlocks = (text: string) => codeBlocks("sh", text)
 
 const freePort = () =>
   new Promise<number>((resolve, reject) => {
@@ -123,5 +126,27 @@ wait`
     expect(stdout).toMatch(/POST \/hooks\n[\s\S]*Datagrid-Signature: t=\d+,v1=[0-9a-f]{64}\n/)
     expect(stdout).toContain(`"id":"evt_7f3d8a2c","event_type":"batch_prediction.completed"`)
     expect(stdout).toContain(`"event_type":"webhook.test"`)
+  }, 60_000)
+
+  it("its SDK examples run as written", async () => {
+    const examples = [
+      ...codeBlocks("ts", section("### With the Datagrid SDK")),
+      ...codeBlocks("ts", section("### With the Exa SDK"))
+    ]
+    expect(examples).toHaveLength(2)
+    const appPort = new URL(app.baseUrl).port
+    for (const example of examples) {
+      const code = example.replaceAll("127.0.0.1:8080", `127.0.0.1:${appPort}`)
+      // Run from this package, where the SDKs are installed, as the README says to run them.
+      const run = spawn(process.execPath, ["--input-type=module", "-e", code], {
+        cwd: new URL("..", import.meta.url),
+        env: { ...process.env, KEY: KEY_ACME },
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      let stderr = ""
+      run.stderr.on("data", (chunk: Buffer) => void (stderr += chunk.toString()))
+      const status = await new Promise<number | null>((resolve) => run.on("close", resolve))
+      expect({ status, stderr }).toEqual({ status: 0, stderr: "" })
+    }
   }, 60_000)
 })

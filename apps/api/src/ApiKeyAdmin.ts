@@ -30,6 +30,13 @@ export const USAGE = `Usage:
 
 const usageError = (message: string) => new AdminError({ message, usage: true })
 
+/**
+ * How to make a key with every scope, typed at the checkout's root (`-s` keeps
+ * npm's banner out of stdout, so `KEY=$(...)` captures the key alone).
+ */
+export const createCommand = (teamspace: string) =>
+  `npm run -s keys -w @herald/api -- create --teamspace ${teamspace} --scopes all --label admin`
+
 interface Parsed {
   readonly positional: ReadonlyArray<string>
   readonly options: ReadonlyMap<string, string>
@@ -60,7 +67,9 @@ const isTeamspace = Schema.is(Ids.TeamspaceId)
 
 const teamspaceOf = (parsed: Parsed): Either.Either<Ids.TeamspaceId, AdminError> => {
   const teamspace = parsed.options.get("teamspace")
-  if (teamspace === undefined) return Either.left(usageError("--teamspace is required"))
+  if (teamspace === undefined) {
+    return Either.left(usageError("--teamspace is required: the teamspace the key is bound to, e.g. --teamspace acme"))
+  }
   return isTeamspace(teamspace)
     ? Either.right(teamspace)
     : Either.left(usageError(`--teamspace: ${JSON.stringify(teamspace)} is not a teamspace (A-Z a-z 0-9 _ . -, at most 64)`))
@@ -68,7 +77,11 @@ const teamspaceOf = (parsed: Parsed): Either.Either<Ids.TeamspaceId, AdminError>
 
 const scopesOf = (parsed: Parsed): Either.Either<ReadonlyArray<ApiKeyStore.Scope>, AdminError> => {
   const scopes = parsed.options.get("scopes")
-  if (scopes === undefined) return Either.left(usageError(`--scopes is required: ${ApiKeys.allScopes.join(", ")} or all`))
+  if (scopes === undefined) {
+    return Either.left(
+      usageError(`--scopes is required: a comma list of ${ApiKeys.allScopes.join(", ")}, or all (e.g. --scopes all)`)
+    )
+  }
   if (scopes.trim() === "all") return Either.right(ApiKeys.allScopes)
   return Either.mapLeft(ApiKeys.parseScopes(scopes), (message) => usageError(`--scopes: ${message}`))
 }

@@ -6,6 +6,7 @@
  */
 import { ApiKeys, type Ids } from "@herald/core"
 import { Console, Effect, Layer, Redacted } from "effect"
+import * as ApiKeyAdmin from "./ApiKeyAdmin.js"
 
 export const DEFAULT_TEAMSPACE = "default" as Ids.TeamspaceId
 
@@ -21,7 +22,9 @@ export const layer = (seeds: ReadonlyArray<ApiKeys.SeedKey>, options: { readonly
     }
     if (options.generate === false) {
       yield* Effect.logInfo(
-        "No HERALD_API_KEYS set: accepting the API keys in the store (create them with `npm run keys -w @herald/api -- create`)"
+        `No HERALD_API_KEYS set: accepting the API keys in the store. Create one with \`${
+          ApiKeyAdmin.createCommand(DEFAULT_TEAMSPACE)
+        }\` (with this process's REDIS_URL and HERALD_REDIS_PREFIX)`
       )
       return
     }

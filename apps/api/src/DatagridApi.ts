@@ -128,18 +128,30 @@ export class DatagridWebhooks extends HttpApiGroup.make("webhooks")
       .setUrlParams(Schema.Struct({ cursor: Schema.optional(Schema.String), limit: Schema.optional(Limit) }))
       .addSuccess(WebhookList)
       .annotate(OpenApi.Summary, "List webhooks")
+      .annotate(
+        OpenApi.Description,
+        "Your teamspace's webhooks, oldest first, in pages of `limit` (default 20, at most 100); pass `next_cursor` as `cursor` for the next page. Secrets are not included."
+      )
   )
   .add(
     HttpApiEndpoint.get("listActiveForEvent", "/v1/webhooks/active")
       .setUrlParams(Schema.Struct({ event_type: WebhookEventType }))
       .addSuccess(ActiveWebhookList)
       .annotate(OpenApi.Summary, "List active webhooks for an event type")
+      .annotate(
+        OpenApi.Description,
+        "Every enabled webhook of your teamspace subscribed to `event_type`, all in one answer: `{\"object\": \"list\", \"data\": [webhook, ...]}`. These are the webhooks a publish of that type delivers to now."
+      )
   )
   .add(
     HttpApiEndpoint.get("retrieve")`/v1/webhooks/${webhookId}`
       .addSuccess(Webhook)
       .addError(NotFound)
       .annotate(OpenApi.Summary, "Retrieve webhook")
+      .annotate(
+        OpenApi.Description,
+        "One webhook of your teamspace, without its secret. Another teamspace's webhook is a 404, as is an unknown id."
+      )
   )
   .add(
     HttpApiEndpoint.patch("update")`/v1/webhooks/${webhookId}`
@@ -147,12 +159,20 @@ export class DatagridWebhooks extends HttpApiGroup.make("webhooks")
       .addSuccess(Webhook)
       .addError(NotFound)
       .annotate(OpenApi.Summary, "Update webhook")
+      .annotate(
+        OpenApi.Description,
+        "Changes only the fields sent; the others keep their values. A new `url` is checked as at create. `enabled: true` turns on a webhook Herald disabled, with a fresh failure window."
+      )
   )
   .add(
     HttpApiEndpoint.del("delete")`/v1/webhooks/${webhookId}`
       .addSuccess(HttpApiSchema.NoContent)
       .addError(NotFound)
       .annotate(OpenApi.Summary, "Delete webhook")
+      .annotate(
+        OpenApi.Description,
+        "Deletes the webhook at once: deliveries still queued for it are dropped, not sent. Answers 204 with no body."
+      )
   )
   .add(
     HttpApiEndpoint.post("rotateSecret")`/v1/webhooks/${webhookId}/rotate-secret`

@@ -101,6 +101,10 @@ export class Deliveries extends HttpApiGroup.make("deliveries")
       .addSuccess(WebhookAttemptList)
       .addError(NotFound)
       .annotate(OpenApi.Summary, "List a webhook's delivery attempts")
+      .annotate(
+        OpenApi.Description,
+        "Every attempt to deliver to this webhook, newest first: status, duration, failure kind, response headers and the first 4 KiB of the body. Filter by `event_type` or `successful`; page with `cursor`."
+      )
   )
   .add(
     HttpApiEndpoint.get("listEvents", "/v1/events")
@@ -126,6 +130,10 @@ export class Deliveries extends HttpApiGroup.make("deliveries")
       .addSuccess(EventWithDeliveries)
       .addError(NotFound)
       .annotate(OpenApi.Summary, "Retrieve an event and its deliveries")
+      .annotate(
+        OpenApi.Description,
+        "The event as published, and where its delivery to each subscribed webhook stands: succeeded, pending (another attempt is scheduled) or failed, with the attempt count and the next attempt's time."
+      )
   )
   .add(
     HttpApiEndpoint.post("redeliver")`/v1/events/${eventId}/redeliver`
@@ -135,7 +143,7 @@ export class Deliveries extends HttpApiGroup.make("deliveries")
       .annotate(OpenApi.Summary, "Deliver an event again")
       .annotate(
         OpenApi.Description,
-        "Sends the event again now, to every webhook it was attempted for or to `webhook_id`. A delivery waiting for a retry makes that retry at once, in place of the scheduled one; one being attempted right now is never doubled, and is retried at once if that attempt fails; a settled one starts again from attempt 1. An ordered webhook's event waits its turn behind the events before it."
+        "Sends the event again now, to every webhook it was attempted for or to `webhook_id`. A delivery waiting for a retry makes that retry at once, in place of the scheduled one; one being attempted right now is never doubled, and is retried at once if that attempt fails; a settled one starts again from attempt 1. An ordered webhook's event waits its turn behind the events before it. The body may be omitted."
       )
   )
   .add(

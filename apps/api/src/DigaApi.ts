@@ -109,6 +109,10 @@ export class DigaWebhooks extends HttpApiGroup.make("digaWebhooks")
       .setPayload(WebhookRequest)
       .addSuccess(CreatedWebhookResponse)
       .annotate(OpenApi.Summary, "Create Webhook")
+      .annotate(
+        OpenApi.Description,
+        "Subscribes the URL to `subscribed_events`. The answer adds `secret` (a Herald addition), which signs deliveries with Standard Webhooks headers; `GET /v1/webhook/{id}/secret` shows it again."
+      )
   )
   .add(
     HttpApiEndpoint.get("list", "/v1/webhook/")
@@ -124,12 +128,20 @@ export class DigaWebhooks extends HttpApiGroup.make("digaWebhooks")
     HttpApiEndpoint.get("get")`/v1/webhook/${id}`
       .addSuccess(WebhookResponse)
       .annotate(OpenApi.Summary, "Get Webhook")
+      .annotate(
+        OpenApi.Description,
+        "One webhook of your teamspace by its UUID; an id that is not a UUID is a 422."
+      )
   )
   .add(
     HttpApiEndpoint.patch("update")`/v1/webhook/${id}`
       .setPayload(WebhookUpdateRequest)
       .addSuccess(WebhookResponse)
       .annotate(OpenApi.Summary, "Update Webhook")
+      .annotate(
+        OpenApi.Description,
+        "Sets the fields sent; a field that is absent or `null` keeps its value. A new `url` is checked as at create."
+      )
   )
   .add(
     HttpApiEndpoint.del("delete")`/v1/webhook/${id}`

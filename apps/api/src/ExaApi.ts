@@ -135,17 +135,29 @@ export class ExaWebhooks extends HttpApiGroup.make("exaWebhooks")
       .setUrlParams(Schema.Struct({ cursor, limit }))
       .addSuccess(ListWebhooksResponse)
       .annotate(OpenApi.Summary, "List webhooks")
+      .annotate(
+        OpenApi.Description,
+        "Your teamspace's webhooks, newest first. `limit` may be up to 200; at most 100 are returned a page, with `hasMore` and `nextCursor` for the rest."
+      )
   )
   .add(
     HttpApiEndpoint.get("get")`/websets/v0/webhooks/${id}`
       .addSuccess(ExaWebhook)
       .annotate(OpenApi.Summary, "Get a Webhook")
+      .annotate(
+        OpenApi.Description,
+        "One webhook of your teamspace. Its `secret` is shown only at create; a webhook Herald disabled (its endpoint kept failing) has `status: \"inactive\"`."
+      )
   )
   .add(
     HttpApiEndpoint.patch("update")`/websets/v0/webhooks/${id}`
       .setPayload(UpdateWebhookParameters)
       .addSuccess(ExaWebhook)
       .annotate(OpenApi.Summary, "Update a Webhook")
+      .annotate(
+        OpenApi.Description,
+        "Changes only the fields sent (`events`, `url`, `metadata`); a new `url` is checked as at create."
+      )
   )
   .add(
     HttpApiEndpoint.del("delete")`/websets/v0/webhooks/${id}`
@@ -165,6 +177,10 @@ export class ExaWebhooks extends HttpApiGroup.make("exaWebhooks")
       }))
       .addSuccess(ListWebhookAttemptsResponse)
       .annotate(OpenApi.Summary, "List webhook attempts")
+      .annotate(
+        OpenApi.Description,
+        "Every attempt to deliver to this webhook, newest first, with the receiver's status code and the first 4 KiB of its body. Filter by `eventType` or `successful`."
+      )
   )
   .addError(ExaBadRequest)
   .addError(ExaNotFound)
@@ -198,6 +214,10 @@ export class ExaEvents extends HttpApiGroup.make("exaEvents")
     HttpApiEndpoint.get("get")`/websets/v0/events/${id}`
       .addSuccess(ExaEvent)
       .annotate(OpenApi.Summary, "Get an Event")
+      .annotate(
+        OpenApi.Description,
+        "One event published in your teamspace, in the Exa event shape."
+      )
   )
   .addError(ExaBadRequest)
   .addError(ExaNotFound)

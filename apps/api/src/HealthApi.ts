@@ -6,6 +6,10 @@ export class Health extends HttpApiGroup.make("health")
     HttpApiEndpoint.get("healthz", "/healthz")
       .addSuccess(Schema.Struct({ status: Schema.Literal("ok") }))
       .annotate(OpenApi.Summary, "Liveness check")
+      .annotate(
+        OpenApi.Description,
+        "Answers `{\"status\": \"ok\"}` while the process serves requests; needs no API key. It does not check Redis."
+      )
   )
   .annotate(OpenApi.Title, "Health")
 {}

@@ -1,9 +1,10 @@
 /**
  * The HTTP app: the HeraldApi contract implemented by the handlers, with the
- * generated OpenAPI document at /openapi.json and a docs page at /docs.
+ * generated OpenAPI document at /openapi.json and a docs page at /docs
+ * (`DocsPage`).
  */
 import { createServer } from "node:http"
-import { HttpApiBuilder, HttpApiScalar, HttpMiddleware, HttpServer } from "@effect/platform"
+import { HttpApiBuilder, HttpMiddleware, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Tracing } from "@herald/core"
 import { Effect, Layer } from "effect"
@@ -11,6 +12,7 @@ import { HeraldApi } from "./Api.js"
 import * as Authentication from "./Authentication.js"
 import * as BodyGuard from "./BodyGuard.js"
 import * as DigaAuthentication from "./DigaAuthentication.js"
+import * as DocsPage from "./DocsPage.js"
 import * as ErrorMapping from "./ErrorMapping.js"
 import * as ExaAuthentication from "./ExaAuthentication.js"
 import * as DatagridWebhooks from "./handlers/DatagridWebhooks.js"
@@ -71,7 +73,7 @@ export const layer = (options: ListenOptions) =>
 
 const served = (options: ListenOptions, traced: boolean, routes: Routes.Routes) =>
   serve(options.requestLog ?? RequestLog.DEFAULT).pipe(
-    Layer.provide(HttpApiScalar.layer({ path: "/docs" })),
+    Layer.provide(DocsPage.layer),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
     // API middlewares: each wraps those provided after it (they are built first).
     Layer.provide(ErrorMapping.layer(routes)),

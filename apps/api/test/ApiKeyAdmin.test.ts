@@ -8,9 +8,10 @@ import { ApiKeys, type ApiKeyStore, type Ids } from "@herald/core"
 import { MemoryApiKeyStore } from "@herald/memory"
 import { RedisApiKeyStore, RedisClient } from "@herald/redis"
 import { RedisServer } from "@herald/testkit"
-import { Console, Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { Console, Effect, Layer, Logger, ManagedRuntime, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Admin from "../src/ApiKeyAdmin.js"
+import * as ApiKeySeed from "../src/ApiKeySeed.js"
 
 /** A console that keeps what is written to stdout (`log`) and stderr (`error`). */
 const capture = () => {
@@ -103,6 +104,38 @@ describe.each(backends)("keys admin on %s", (backend) => {
 
     const again = await run("revoke", id)
     expect(again).toMatchObject({ status: 1, out: [], err: `keys: No API key has the id ${id}` })
+  })
+
+  it("the command an API on Redis prints at start, when it has no keys, works as printed", async () => {
+    const logged: Array<string> = []
+    const logger = Logger.make(({ message }) => void logged.push([message].flat().join(" ")))
+    await runtime.runPromise(
+      Effect.scoped(Layer.build(ApiKeySeed.layer([], { generate: false }))).pipe(
+        Effect.provide(Logger.replace(Logger.defaultLogger, logger))
+      )
+    )
+    const hint = logged.join("\n")
+    const command = /`(npm run [^`]*)`/.exec(hint)?.[1]
+    expect(command, hint).toBeDefined()
+    const [npm, args] = command!.split(" -- ")
+    // -s: without it npm prints its own banner on stdout, into `KEY=$(...)`.
+    expect(npm).toBe("npm run -s keys -w @herald/api")
+    const created = await run(...args!.split(/\s+/))
+    expect({ status: created.status, err: created.err }).toMatchObject({ status: 0 })
+    expect(created.out).toHaveLength(1)
+    const found = await runtime.runPromise(
+      Effect.flatMap(ApiKeys.ApiKeys, (keys) => keys.authenticate(Redacted.make(created.out[0]!)))
+    )
+    expect(found.scopes).toEqual(ApiKeys.allScopes)
+  })
+
+  it("a missing --teamspace or --scopes says what to add", async () => {
+    const noTeamspace = await run("create")
+    expect(noTeamspace.err).toContain("keys: --teamspace is required: the teamspace the key is bound to, e.g. --teamspace acme")
+    const noScopes = await run("create", "--teamspace", "acme")
+    expect(noScopes.err).toContain(
+      `keys: --scopes is required: a comma list of ${ApiKeys.allScopes.join(", ")}, or all (e.g. --scopes all)`
+    )
   })
 
   it("command-line mistakes exit with status 2 and the usage, creating nothing", async () => {

@@ -7,6 +7,8 @@ import { describe, expect, it } from "vitest"
 import { generate } from "../src/OpenApiDocument.js"
 
 interface Operation {
+  readonly summary?: string
+  readonly description?: string
   readonly tags: ReadonlyArray<string>
   readonly security: ReadonlyArray<Record<string, ReadonlyArray<string>>>
   readonly responses: Record<string, { readonly content?: Record<string, { readonly schema: unknown }> }>
@@ -44,6 +46,16 @@ describe("OpenAPI across profiles", () => {
     expect(methods("/v1/webhook/{id}/secret")).toEqual(["get"])
     expect(methods("/v1/webhooks")).toEqual(["get", "post"])
     expect(methods("/v1/events")).toContain("post")
+  })
+
+  // The docs page and generated clients show it under each operation's summary.
+  it("describes every operation, beyond its summary", () => {
+    const undescribed = operations("/")
+      .filter(({ operation }) =>
+        (operation.description ?? "").trim() === "" || operation.description!.trim() === operation.summary?.trim()
+      )
+      .map(({ method, path }) => `${method.toUpperCase()} ${path}`)
+    expect(undescribed).toEqual([])
   })
 
   it("groups the tags by profile", () => {

@@ -5,6 +5,7 @@
 import { ApiKeys, Herald } from "@herald/core"
 import { Config, Option } from "effect"
 import { HeraldApi } from "./Api.js"
+import * as HttpServer from "./HttpServer.js"
 import * as Protection from "./Protection.js"
 import * as RequestLog from "./RequestLog.js"
 
@@ -16,6 +17,7 @@ export const Role = Config.literal("all", "api", "worker")("HERALD_ROLE").pipe(
 export const config = Config.all({
   port: Config.port("PORT").pipe(Config.withDefault(8080), Config.withDescription("HTTP port")),
   host: Config.string("HOST").pipe(Config.withDefault("127.0.0.1"), Config.withDescription("HTTP bind address")),
+  timeouts: HttpServer.timeoutsConfig,
   role: Role,
   requestLog: RequestLog.config,
   redisUrl: Config.option(Config.redacted("REDIS_URL")),

@@ -10,6 +10,7 @@ import * as Redis from "@herald/redis"
 import { type Config, ConfigProvider, Effect, Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { HeraldApi } from "../src/Api.js"
+import * as HttpServer from "../src/HttpServer.js"
 import * as Protection from "../src/Protection.js"
 
 const FORMS: ReadonlyArray<readonly [string, number]> = [
@@ -83,5 +84,26 @@ describe("duration variables", () => {
       minMs: 1_000,
       maxMs: 3_600_000
     })
+  })
+  it("HERALD_HEADERS_TIMEOUT (100 ms to 10 minutes)", () => {
+    check("HERALD_HEADERS_TIMEOUT", HttpServer.timeoutsConfig, (t) => t.headersMs, {
+      minMs: 100,
+      maxMs: 600_000,
+      env: { HERALD_REQUEST_TIMEOUT: "10m" }
+    })
+  })
+  it("HERALD_REQUEST_TIMEOUT (100 ms to 10 minutes)", () => {
+    check("HERALD_REQUEST_TIMEOUT", HttpServer.timeoutsConfig, (t) => t.requestMs, {
+      minMs: 100,
+      maxMs: 600_000,
+      env: { HERALD_HEADERS_TIMEOUT: "100ms" }
+    })
+  })
+  it("HERALD_HEADERS_TIMEOUT may not outlast HERALD_REQUEST_TIMEOUT, which covers the headers", () => {
+    expect(read(HttpServer.timeoutsConfig, {})).toEqual(Either.right(HttpServer.defaultTimeouts))
+    const result = read(HttpServer.timeoutsConfig, { HERALD_HEADERS_TIMEOUT: "20s", HERALD_REQUEST_TIMEOUT: "10s" })
+    const message = Either.isLeft(result) ? String(result.left) : "(accepted)"
+    expect(message).toContain("HERALD_HEADERS_TIMEOUT")
+    expect(message).toContain("HERALD_REQUEST_TIMEOUT")
   })
 })

@@ -15,6 +15,7 @@ import type * as EventStore from "./EventStore.js"
 import type * as HealthStore from "./HealthStore.js"
 import type * as IdempotencyStore from "./IdempotencyStore.js"
 import * as EndpointHealth from "./EndpointHealth.js"
+import * as EventLimits from "./EventLimits.js"
 import * as EventType from "./EventType.js"
 import * as FanOut from "./FanOut.js"
 import * as Publisher from "./Publisher.js"
@@ -40,6 +41,8 @@ export interface Settings {
   readonly encryptionKey?: Option.Option<Uint8Array> | undefined
   /** Each profile's event types; the seeds' lists by default (`HERALD_EVENT_TYPES_<PROFILE>`). */
   readonly eventTypes?: EventType.Catalogs | undefined
+  /** How much data an event may carry; 256 KiB by default (`HERALD_MAX_EVENT_DATA_BYTES`). */
+  readonly eventLimits?: Partial<EventLimits.EventLimitsShape> | undefined
 }
 
 export type Ports =
@@ -61,7 +64,8 @@ export const settingsConfig: Config.Config<Settings> = Config.all({
   delivery: DeliverySettings.config,
   health: EndpointHealth.config,
   encryptionKey: SecretCipher.config,
-  eventTypes: EventType.config
+  eventTypes: EventType.config,
+  eventLimits: EventLimits.config
 })
 
 /** Settings as services. */
@@ -72,7 +76,8 @@ export const settingsLayer = (settings: Settings) =>
     DeliverySettings.layer(settings.delivery),
     EndpointHealth.layer(settings.health ?? {}),
     SecretCipher.layer(settings.encryptionKey ?? Option.none()),
-    EventType.layer(settings.eventTypes ?? EventType.defaultCatalogs)
+    EventType.layer(settings.eventTypes ?? EventType.defaultCatalogs),
+    EventLimits.layer(settings.eventLimits ?? {})
   )
 
 /** The core services, given the ports and settings. */

@@ -9,16 +9,14 @@
 import { Clock, Effect, Option } from "effect"
 import { DeliveryJob } from "./DeliveryJob.js"
 import { DeliveryQueue } from "./DeliveryQueue.js"
-import { EventConflict, InvalidInput, WebhookNotFound } from "./Errors.js"
+import { EventConflict, EventDataTooLarge, InvalidInput, WebhookNotFound } from "./Errors.js"
 import { Event, type PublishEvent, type Published } from "./Event.js"
+import { EventLimits } from "./EventLimits.js"
 import { EventStore } from "./EventStore.js"
 import { EventCatalog, TEST_EVENT_TYPE } from "./EventType.js"
 import { FanOut } from "./FanOut.js"
 import { type EventId, isEventId, isWebhookId, makeEventId, type TeamspaceId } from "./Ids.js"
 import { SubscriptionStore } from "./SubscriptionStore.js"
-
-/** The default cap on an event's serialised `data`. */
-export const MAX_DATA_BYTES = 256 * 1024
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
@@ -30,8 +28,9 @@ export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publish
     const fanOut = yield* FanOut
     const subscriptions = yield* SubscriptionStore
     const queue = yield* DeliveryQueue
+    const { maxDataBytes } = yield* EventLimits
 
-    const validate = (input: PublishEvent): Effect.Effect<string, InvalidInput> => {
+    const validate = (input: PublishEvent): Effect.Effect<string, InvalidInput | EventDataTooLarge> => {
       if (!catalog.publishable.has(input.type)) {
         return Effect.fail(InvalidInput.single(["event_type"], `unknown event type "${input.type}"`))
       }
@@ -42,9 +41,8 @@ export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publish
         )
       }
       const dataJson = JSON.stringify(input.data)
-      if (Buffer.byteLength(dataJson) > MAX_DATA_BYTES) {
-        return Effect.fail(InvalidInput.single(["data"], `data must serialise to at most ${MAX_DATA_BYTES} bytes`))
-      }
+      const sizeBytes = Buffer.byteLength(dataJson, "utf8")
+      if (sizeBytes > maxDataBytes) return Effect.fail(new EventDataTooLarge({ sizeBytes, limitBytes: maxDataBytes }))
       return Effect.succeed(dataJson)
     }
 

@@ -85,7 +85,8 @@ export const start = async (
     retrySchedule: options.retrySchedule ?? [0, 100, 100],
     allowPrivateUrls: options.allowPrivateUrls ?? true,
     delivery: options.delivery ?? { timeoutMs: 2_000, concurrency: 10 },
-    ...(options.eventTypes === undefined ? {} : { eventTypes: options.eventTypes })
+    ...(options.eventTypes === undefined ? {} : { eventTypes: options.eventTypes }),
+    ...(options.eventLimits === undefined ? {} : { eventLimits: options.eventLimits })
   }
   const redis = await startRedis(backend)
   const ports = redis === undefined

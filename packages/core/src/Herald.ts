@@ -3,7 +3,7 @@
  * whatever adapters provide the ports, and the delivery loop. Apps choose the
  * adapters and add their edge (HTTP); nothing here knows which adapters exist.
  */
-import { Config, Layer, Option } from "effect"
+import { Config, Effect, Layer, Option } from "effect"
 import * as ApiKeys from "./ApiKeys.js"
 import type * as ApiKeyStore from "./ApiKeyStore.js"
 import type * as AttemptLog from "./AttemptLog.js"
@@ -68,9 +68,20 @@ export const settingsConfig: Config.Config<Settings> = Config.all({
   eventLimits: EventLimits.config
 })
 
+/** One warning at start, in every process that reads the settings, when private targets are allowed. */
+const privateUrlsWarning = (allowPrivateUrls: boolean) =>
+  Layer.effectDiscard(Effect.when(
+    Effect.logWarning(
+      "HERALD_ALLOW_PRIVATE_URLS=true: webhooks may target http:// URLs and loopback, private and link-local " +
+        "addresses. For local development and tests only."
+    ),
+    () => allowPrivateUrls
+  ))
+
 /** Settings as services. */
 export const settingsLayer = (settings: Settings) =>
   Layer.mergeAll(
+    privateUrlsWarning(settings.allowPrivateUrls),
     RetrySchedule.layer(settings.retrySchedule),
     UrlPolicy.layer({ allowPrivate: settings.allowPrivateUrls }),
     DeliverySettings.layer(settings.delivery),

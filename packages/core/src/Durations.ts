@@ -8,7 +8,7 @@
 import { Config, ConfigError, Duration, Either, Option } from "effect"
 
 /** What is accepted, in words, for error messages. */
-export const accepted = "a number and a unit, e.g. 500ms, 5s, 2m, 1h, 1d or \"5 seconds\""
+export const accepted = "a number and a unit, e.g. 500ms, 5s, 2m, 1h, 1d or 5 seconds"
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }
 
@@ -23,7 +23,7 @@ export const parse = (text: string): Either.Either<number, string> => {
   if (short !== null) return Either.right(Math.round(Number(short[1]) * UNIT_MS[short[2]!]!))
   const words = WORDS.test(trimmed) ? Duration.decodeUnknown(trimmed) : Option.none()
   if (Option.isSome(words) && Duration.isFinite(words.value)) return Either.right(Math.round(Duration.toMillis(words.value)))
-  return Either.left(`"${text}" is not a duration: use ${accepted}`)
+  return Either.left(`expected a duration, got ${JSON.stringify(text)}: use ${accepted}`)
 }
 
 /** A duration in milliseconds, as short as it can be said (`1s`, `2m`, `1h`). */
@@ -44,7 +44,9 @@ export const config = (
     Config.withDefault(options.default),
     // mapOrFail with the name, not Config.validate: after withDefault the latter loses the variable's name.
     Config.mapOrFail((text) =>
-      Either.flatMap(parse(text), (ms) => ms >= minMs && ms <= maxMs ? Either.right(ms) : Either.left(`must be ${range}`)).pipe(
+      Either.flatMap(parse(text), (ms) =>
+        ms >= minMs && ms <= maxMs ? Either.right(ms) : Either.left(`must be ${range}, got ${JSON.stringify(text)}`)
+      ).pipe(
         Either.mapLeft((message) => ConfigError.InvalidData([name], message))
       )
     ),

@@ -18,7 +18,12 @@ import { classify, type ErrorResponder, type FrameworkFailure, type Reply } from
 import type { Routes } from "./Routes.js"
 import * as WireError from "./WireError.js"
 
-type DomainError = Errors.InvalidInput | Errors.WebhookNotFound | Errors.EventNotFound | Errors.EventConflict
+type DomainError =
+  | Errors.InvalidInput
+  | Errors.WebhookNotFound
+  | Errors.EventNotFound
+  | Errors.EventConflict
+  | Errors.EventDataTooLarge
 
 const toWire = (error: DomainError) => {
   switch (error._tag) {
@@ -31,12 +36,21 @@ const toWire = (error: DomainError) => {
       return WireError.notFound(error.message)
     case "EventConflict":
       return WireError.conflict(error.message)
+    case "EventDataTooLarge":
+      return WireError.payloadTooLarge(error.message, "Publish less data, e.g. an id the receiver can fetch the rest with.")
   }
 }
 
+/** The wire error each domain error becomes, so a handler declares only those it can produce. */
+type WireOf<E> = E extends Errors.InvalidInput ? WireError.BadRequest
+  : E extends Errors.WebhookNotFound | Errors.EventNotFound ? WireError.NotFound
+  : E extends Errors.EventConflict ? WireError.Conflict
+  : E extends Errors.EventDataTooLarge ? WireError.PayloadTooLarge
+  : never
+
 /** Maps a handler's domain errors to the Datagrid profile's wire errors. */
-export const mapDomainErrors = <A, E extends DomainError, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.mapError(effect, toWire)
+export const mapDomainErrors = <A, E extends DomainError, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, WireOf<E>, R> =>
+  Effect.mapError(effect, (error) => toWire(error) as WireOf<E>)
 
 const responders: Record<Profile.Profile, ErrorResponder> = {
   datagrid: WireError.responder,

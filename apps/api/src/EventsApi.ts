@@ -12,7 +12,7 @@ export const PublishEventRequestBody = Schema.Struct({
   event_type: Schema.String.annotations({ description: "The event type, e.g. `batch_prediction.completed`." }),
   data: Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({
     description:
-      "The event's payload: a JSON object, delivered as the envelope's `data`. At most 256 KiB as JSON (`HERALD_MAX_EVENT_DATA_BYTES`); larger is a 413."
+      "The event's payload: a JSON object, delivered as the envelope's `data`. At most `HERALD_MAX_EVENT_DATA_BYTES` as JSON (256 KiB unless configured); larger is a 413."
   }),
   id: Schema.optional(Schema.String.annotations({
     description:

@@ -14,8 +14,8 @@
  * and `HERALD_RATE_LIMIT_WINDOW`.
  */
 import { HttpApp, HttpServerResponse } from "@effect/platform"
-import { type Ids, RateLimiter } from "@herald/core"
-import { Config, ConfigError, Context, Duration, Effect, Either, Layer } from "effect"
+import { Durations, type Ids, RateLimiter } from "@herald/core"
+import { Config, ConfigError, Context, Effect, Either, Layer } from "effect"
 
 export interface Settings {
   /** False: nothing is counted and no rate limit header is sent. */
@@ -135,17 +135,12 @@ export const parse = (
 /** `HERALD_RATE_LIMITS` and `HERALD_RATE_LIMIT_WINDOW`, checked against the app's routes. */
 export const config = (routes: ReadonlyArray<Route>): Config.Config<Settings> =>
   Config.all({
-    windowMs: Config.duration("HERALD_RATE_LIMIT_WINDOW").pipe(
-      Config.withDefault(Duration.millis(DEFAULT_WINDOW_MS)),
-      // mapOrFail with the name, not Config.validate: after withDefault the latter loses the variable's name.
-      Config.mapOrFail((duration) => {
-        const ms = Math.round(Duration.toMillis(duration))
-        return ms >= 1_000 && ms <= 3_600_000
-          ? Either.right(ms)
-          : Either.left(ConfigError.InvalidData(["HERALD_RATE_LIMIT_WINDOW"], "must be from 1 second to 1 hour"))
-      }),
-      Config.withDescription("The rate limits' sliding window, e.g. \"60 seconds\"")
-    ),
+    windowMs: Durations.config("HERALD_RATE_LIMIT_WINDOW", {
+      default: Durations.format(DEFAULT_WINDOW_MS),
+      minMs: 1_000,
+      maxMs: 3_600_000,
+      description: "The rate limits' sliding window"
+    }),
     text: Config.string("HERALD_RATE_LIMITS").pipe(
       Config.withDefault(""),
       Config.withDescription("off, or requests per window: default=600,POST /v1/events=6000")

@@ -12,8 +12,8 @@
  *   and one without a `Content-Type` is read as JSON.
  *
  * Both are rendered by `ErrorMapping` in the profile of the path. The event
- * `data` cap (`HERALD_MAX_EVENT_DATA_BYTES`, 256 KiB) is the publish handler's:
- * a 413 too, in the body Herald's publish endpoint declares.
+ * `data` cap (`HERALD_MAX_EVENT_DATA_BYTES`, 256 KiB) is core's (`EventLimits`,
+ * checked by the Publisher): a 413 too, in the body the publish endpoint declares.
  */
 import { HttpApiBuilder, HttpApp, HttpServerError, HttpServerRequest, HttpServerResponse, UrlParams } from "@effect/platform"
 import { NodeHttpServerRequest } from "@effect/platform-node"
@@ -23,11 +23,9 @@ import type { FrameworkFailure } from "./FrameworkFailure.js"
 export interface Settings {
   /** Largest request body, in bytes. */
   readonly maxBodyBytes: number
-  /** Largest event `data` (as JSON, in UTF-8 bytes) that `POST /v1/events` accepts. */
-  readonly maxEventDataBytes: number
 }
 
-export const defaults: Settings = { maxBodyBytes: 1024 * 1024, maxEventDataBytes: 256 * 1024 }
+export const defaults: Settings = { maxBodyBytes: 1024 * 1024 }
 
 export class RequestLimits extends Context.Tag("@herald/api/RequestLimits")<RequestLimits, Settings>() {}
 
@@ -48,14 +46,9 @@ const bytes = (name: string, fallback: number, description: string) =>
     Config.withDescription(description)
   )
 
-/** `HERALD_MAX_BODY_BYTES` and `HERALD_MAX_EVENT_DATA_BYTES`. */
+/** `HERALD_MAX_BODY_BYTES`. */
 export const config: Config.Config<Settings> = Config.all({
-  maxBodyBytes: bytes("HERALD_MAX_BODY_BYTES", defaults.maxBodyBytes, "Largest request body, in bytes (413 beyond)"),
-  maxEventDataBytes: bytes(
-    "HERALD_MAX_EVENT_DATA_BYTES",
-    defaults.maxEventDataBytes,
-    "Largest event data a publish accepts, in bytes of JSON (413 beyond)"
-  )
+  maxBodyBytes: bytes("HERALD_MAX_BODY_BYTES", defaults.maxBodyBytes, "Largest request body, in bytes (413 beyond)")
 })
 
 /** A refusal of the request for its size or content type; `ErrorMapping` renders it. */

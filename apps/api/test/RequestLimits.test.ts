@@ -6,7 +6,8 @@
  * its cap a 413 with nothing stored; and the variables that set them.
  */
 import { request as httpRequest } from "node:http"
-import { ConfigProvider, Effect, Either } from "effect"
+import { EventLimits } from "@herald/core"
+import { Config, ConfigProvider, Effect, Either } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as RequestLimits from "../src/RequestLimits.js"
 import * as Protection from "../src/Protection.js"
@@ -64,7 +65,8 @@ describe("request limits", () => {
   let app: RunningApp
   beforeAll(async () => {
     app = await start({
-      protection: { ...Protection.defaults, requestLimits: { maxBodyBytes: MAX_BODY, maxEventDataBytes: MAX_DATA } }
+      protection: { ...Protection.defaults, requestLimits: { maxBodyBytes: MAX_BODY } },
+      eventLimits: { maxDataBytes: MAX_DATA }
     })
   })
   afterAll(() => app.close())
@@ -211,13 +213,17 @@ describe("request limits", () => {
 describe("HERALD_MAX_BODY_BYTES and HERALD_MAX_EVENT_DATA_BYTES", () => {
   const read = (env: Record<string, string>) =>
     Effect.runSync(
-      Effect.either(RequestLimits.config.pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))))
+      Effect.either(
+        Config.all({ body: RequestLimits.config, data: EventLimits.config }).pipe(
+          Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
+        )
+      )
     )
 
   it("default to 1 MiB and 256 KiB", () => {
-    expect(read({})).toEqual(Either.right({ maxBodyBytes: 1_048_576, maxEventDataBytes: 262_144 }))
+    expect(read({})).toEqual(Either.right({ body: { maxBodyBytes: 1_048_576 }, data: { maxDataBytes: 262_144 } }))
     expect(read({ HERALD_MAX_BODY_BYTES: "2097152", HERALD_MAX_EVENT_DATA_BYTES: "65536" })).toEqual(
-      Either.right({ maxBodyBytes: 2_097_152, maxEventDataBytes: 65_536 })
+      Either.right({ body: { maxBodyBytes: 2_097_152 }, data: { maxDataBytes: 65_536 } })
     )
   })
 

@@ -47,7 +47,7 @@ import { type ConnectionOptions, DelayedError, type Job, type JobsOptions, Queue
 import { Cluster, type ClusterNode, type RedisOptions } from "ioredis"
 import { RedisClient } from "@herald/redis"
 import { Config, ConfigError, Context, Duration, Effect, Either, Exit, Layer, Redacted, Runtime, Schedule, type Scope } from "effect"
-import { type DeliveryJob, DeliveryQueue, DeliverySettings } from "@herald/core"
+import { type DeliveryJob, DeliveryQueue, DeliverySettings, Durations } from "@herald/core"
 import * as JobData from "./JobData.js"
 
 export const DEFAULT_PREFIX = "{herald}"
@@ -490,14 +490,7 @@ const queueNameOk = (value: string) =>
  * comma-separated seed nodes, as for the Redis stores).
  */
 const millis = (name: string, fallback: number, description: string) =>
-  Config.duration(name).pipe(
-    Config.withDefault(Duration.millis(fallback)),
-    Config.mapOrFail((duration) => {
-      const ms = Math.round(Duration.toMillis(duration))
-      return ms >= 1_000 ? Either.right(ms) : Either.left(ConfigError.InvalidData([name], "must be at least 1 second"))
-    }),
-    Config.withDescription(description)
-  )
+  Durations.config(name, { default: Durations.format(fallback), minMs: 1_000, description })
 
 /**
  * `REDIS_URL` (required), `HERALD_QUEUE_PREFIX`, `HERALD_QUEUE_NAME`,

@@ -1,7 +1,8 @@
 /**
  * How deliveries are made: timeouts and worker concurrency.
  */
-import { Config, ConfigError, Context, Duration, Either, Layer } from "effect"
+import { Config, ConfigError, Context, Either, Layer } from "effect"
+import * as Durations from "./Durations.js"
 
 export interface DeliverySettingsShape {
   /** Total time allowed for one attempt (connect, send, response). */
@@ -29,22 +30,15 @@ export const layer = (settings: Partial<DeliverySettingsShape> = {}): Layer.Laye
   Layer.succeed(DeliverySettings, { ...defaults, ...settings })
 
 export const config: Config.Config<DeliverySettingsShape> = Config.all({
-  timeoutMs: Config.duration("HERALD_DELIVERY_TIMEOUT").pipe(
-    Config.withDefault("15 seconds"),
-    Config.map((duration) => Math.max(1, Math.round(Duration.toMillis(duration)))),
-    Config.withDescription("Total time allowed for one delivery attempt, e.g. \"15 seconds\"")
-  ),
-  connectTimeoutMs: Config.duration("HERALD_DELIVERY_CONNECT_TIMEOUT").pipe(
-    Config.withDefault("5 seconds"),
-    // mapOrFail with the name, not Config.validate: after withDefault the latter loses the variable's name.
-    Config.mapOrFail((duration) => {
-      const ms = Math.round(Duration.toMillis(duration))
-      return ms >= 1 && ms <= maxConnectTimeoutMs
-        ? Either.right(ms)
-        : Either.left(ConfigError.InvalidData(["HERALD_DELIVERY_CONNECT_TIMEOUT"], "must be from 1 ms to 2 minutes"))
-    }),
-    Config.withDescription("Time allowed to open a delivery's connection (TCP and TLS), e.g. \"5 seconds\"")
-  ),
+  timeoutMs: Durations.config("HERALD_DELIVERY_TIMEOUT", {
+    default: "15s",
+    description: "Total time allowed for one delivery attempt"
+  }),
+  connectTimeoutMs: Durations.config("HERALD_DELIVERY_CONNECT_TIMEOUT", {
+    default: "5s",
+    maxMs: maxConnectTimeoutMs,
+    description: "Time allowed to open a delivery's connection (TCP and TLS)"
+  }),
   concurrency: Config.integer("HERALD_WORKER_CONCURRENCY").pipe(
     Config.withDefault(defaults.concurrency),
     // mapOrFail with the name, not Config.validate: after withDefault the latter loses the variable's name.

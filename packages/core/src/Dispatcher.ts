@@ -17,6 +17,7 @@
 import { Clock, Effect, Option, Redacted } from "effect"
 import { Attempt, type FailureKind } from "./Attempt.js"
 import { AttemptLog } from "./AttemptLog.js"
+import * as BlockedWarnings from "./BlockedWarnings.js"
 import { type DeliveryJob, type DeliveryOutcome, deferFor, done, retryAfter } from "./DeliveryJob.js"
 import { defaults, DeliverySettings } from "./DeliverySettings.js"
 import { EndpointHealth } from "./EndpointHealth.js"
@@ -94,6 +95,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
     const sequencer = yield* Sequencer
     const limiter = yield* RateLimiter
     const cache = new EventCache()
+    const warnBlocked = BlockedWarnings.make()
 
     /** `\n` appears in no teamspace or event id, so keys of different pairs never collide. */
     const loadEvent = (job: DeliveryJob): Effect.Effect<Option.Option<Event>> =>
@@ -172,6 +174,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
           Effect.either
         )
         const finished = yield* Clock.currentTimeMillis
+        if (sent._tag === "Left" && sent.left.kind === "blocked") yield* warnBlocked(job, hook.url, sent.left.message)
 
         const response: DeliveryResponse | undefined = sent._tag === "Right" ? sent.right : undefined
         const successful = response !== undefined && isSuccess(response.status)

@@ -10,8 +10,9 @@
  * `AttemptLog` ends the streak as it logs the success (one write for both), the
  * success is not reset here.
  */
-import { Config, ConfigError, Context, Duration, Effect, Either, Layer, Option } from "effect"
+import { Config, ConfigError, Context, Effect, Either, Layer, Option } from "effect"
 import { AttemptLog } from "./AttemptLog.js"
+import * as Durations from "./Durations.js"
 import { HealthStore } from "./HealthStore.js"
 import type { TeamspaceId, WebhookId } from "./Ids.js"
 import { SubscriptionStore } from "./SubscriptionStore.js"
@@ -32,11 +33,10 @@ export const layer = (policy: Partial<HealthPolicyShape> = {}): Layer.Layer<Heal
   Layer.succeed(HealthPolicy, { ...defaults, ...policy })
 
 export const config: Config.Config<HealthPolicyShape> = Config.all({
-  disableAfterMs: Config.duration("HERALD_DISABLE_AFTER").pipe(
-    Config.withDefault(Duration.millis(defaults.disableAfterMs)),
-    Config.map((duration) => Math.round(Duration.toMillis(duration))),
-    Config.withDescription("Disable a webhook whose deliveries have failed without a break this long, e.g. \"5 days\"")
-  ),
+  disableAfterMs: Durations.config("HERALD_DISABLE_AFTER", {
+    default: "5d",
+    description: "Disable a webhook whose deliveries have failed without a break this long"
+  }),
   minFailures: Config.integer("HERALD_DISABLE_MIN_FAILURES").pipe(
     Config.withDefault(defaults.minFailures),
     Config.mapOrFail((n) =>

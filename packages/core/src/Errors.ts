@@ -35,6 +35,17 @@ export class EventNotFound extends Schema.TaggedError<EventNotFound>()("EventNot
   }
 }
 
+/** An event's data is larger than `EventLimits` allow. */
+export class EventDataTooLarge extends Schema.TaggedError<EventDataTooLarge>()("EventDataTooLarge", {
+  /** The data's size, as JSON in UTF-8 bytes. */
+  sizeBytes: Schema.Number,
+  limitBytes: Schema.Number
+}) {
+  override get message(): string {
+    return `The event data is ${this.sizeBytes} bytes as JSON, more than the ${this.limitBytes} an event may carry`
+  }
+}
+
 /** A publish reused an event id with a different type or payload. */
 export class EventConflict extends Schema.TaggedError<EventConflict>()("EventConflict", {
   id: Schema.String

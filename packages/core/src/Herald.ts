@@ -3,7 +3,7 @@
  * whatever adapters provide the ports, and the delivery loop. Apps choose the
  * adapters and add their edge (HTTP); nothing here knows which adapters exist.
  */
-import { Config, Layer, Option } from "effect"
+import { Config, Effect, Layer, Option } from "effect"
 import * as ApiKeys from "./ApiKeys.js"
 import type * as ApiKeyStore from "./ApiKeyStore.js"
 import type * as AttemptLog from "./AttemptLog.js"
@@ -15,6 +15,7 @@ import type * as EventStore from "./EventStore.js"
 import type * as HealthStore from "./HealthStore.js"
 import type * as IdempotencyStore from "./IdempotencyStore.js"
 import * as EndpointHealth from "./EndpointHealth.js"
+import * as EventLimits from "./EventLimits.js"
 import * as EventType from "./EventType.js"
 import * as FanOut from "./FanOut.js"
 import * as Publisher from "./Publisher.js"
@@ -40,6 +41,8 @@ export interface Settings {
   readonly encryptionKey?: Option.Option<Uint8Array> | undefined
   /** Each profile's event types; the seeds' lists by default (`HERALD_EVENT_TYPES_<PROFILE>`). */
   readonly eventTypes?: EventType.Catalogs | undefined
+  /** How much data an event may carry; 256 KiB by default (`HERALD_MAX_EVENT_DATA_BYTES`). */
+  readonly eventLimits?: Partial<EventLimits.EventLimitsShape> | undefined
 }
 
 export type Ports =
@@ -61,18 +64,31 @@ export const settingsConfig: Config.Config<Settings> = Config.all({
   delivery: DeliverySettings.config,
   health: EndpointHealth.config,
   encryptionKey: SecretCipher.config,
-  eventTypes: EventType.config
+  eventTypes: EventType.config,
+  eventLimits: EventLimits.config
 })
+
+/** One warning at start, in every process that reads the settings, when private targets are allowed. */
+const privateUrlsWarning = (allowPrivateUrls: boolean) =>
+  Layer.effectDiscard(Effect.when(
+    Effect.logWarning(
+      "HERALD_ALLOW_PRIVATE_URLS=true: webhooks may target http:// URLs and loopback, private and link-local " +
+        "addresses. For local development and tests only."
+    ),
+    () => allowPrivateUrls
+  ))
 
 /** Settings as services. */
 export const settingsLayer = (settings: Settings) =>
   Layer.mergeAll(
+    privateUrlsWarning(settings.allowPrivateUrls),
     RetrySchedule.layer(settings.retrySchedule),
     UrlPolicy.layer({ allowPrivate: settings.allowPrivateUrls }),
     DeliverySettings.layer(settings.delivery),
     EndpointHealth.layer(settings.health ?? {}),
     SecretCipher.layer(settings.encryptionKey ?? Option.none()),
-    EventType.layer(settings.eventTypes ?? EventType.defaultCatalogs)
+    EventType.layer(settings.eventTypes ?? EventType.defaultCatalogs),
+    EventLimits.layer(settings.eventLimits ?? {})
   )
 
 /** The core services, given the ports and settings. */

@@ -9,17 +9,15 @@
 import { Clock, Effect, Option } from "effect"
 import { DeliveryJob } from "./DeliveryJob.js"
 import { DeliveryQueue } from "./DeliveryQueue.js"
-import { EventConflict, InvalidInput, WebhookNotFound } from "./Errors.js"
+import { EventConflict, EventDataTooLarge, InvalidInput, WebhookNotFound } from "./Errors.js"
 import { Event, type PublishEvent, type Published } from "./Event.js"
+import { EventLimits } from "./EventLimits.js"
 import { EventStore } from "./EventStore.js"
 import { describeUnknownWithAccepted, EventCatalog, TEST_EVENT_TYPE } from "./EventType.js"
 import { FanOut } from "./FanOut.js"
 import { type EventId, isEventId, isWebhookId, makeEventId, type TeamspaceId } from "./Ids.js"
 import { SubscriptionStore } from "./SubscriptionStore.js"
 import * as WellFormedText from "./WellFormedText.js"
-
-/** The default cap on an event's serialised `data`. */
-export const MAX_DATA_BYTES = 256 * 1024
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
@@ -31,8 +29,9 @@ export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publish
     const fanOut = yield* FanOut
     const subscriptions = yield* SubscriptionStore
     const queue = yield* DeliveryQueue
+    const { maxDataBytes } = yield* EventLimits
 
-    const validate = (input: PublishEvent): Effect.Effect<string, InvalidInput> => {
+    const validate = (input: PublishEvent): Effect.Effect<string, InvalidInput | EventDataTooLarge> => {
       if (!catalog.publishable.has(input.type)) {
         return Effect.fail(InvalidInput.single(["event_type"], describeUnknownWithAccepted(catalog, input.type)))
       }
@@ -43,9 +42,8 @@ export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publish
         )
       }
       const dataJson = JSON.stringify(input.data)
-      if (Buffer.byteLength(dataJson) > MAX_DATA_BYTES) {
-        return Effect.fail(InvalidInput.single(["data"], `data must serialise to at most ${MAX_DATA_BYTES} bytes`))
-      }
+      const sizeBytes = Buffer.byteLength(dataJson, "utf8")
+      if (sizeBytes > maxDataBytes) return Effect.fail(new EventDataTooLarge({ sizeBytes, limitBytes: maxDataBytes }))
       // JSON.stringify writes a lone surrogate, and nothing else, as a `\udXXX` escape (other
       // backslashes come doubled): data without one is well-formed, and the hot path skips the walk.
       const illFormed = dataJson.includes("\\ud") ? WellFormedText.check(input.data, ["data"]) : undefined

@@ -9,12 +9,13 @@
  * nominal delay.
  */
 import { Config, ConfigError, Context, Effect, Either, Layer, Option, Random } from "effect"
+import * as Durations from "./Durations.js"
 
 export const defaultSchedule = "0s,5s,5m,30m,2h,5h,10h,10h"
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+const MAX_DELAY_MS = 7 * 86_400_000
 
-/** Parses `0s,5s,5m,...` into milliseconds; at most 50 entries, each at most 7 days. */
+/** Parses `0s,5s,5m,...` into milliseconds; at most 50 entries, each a duration (`Durations.parse`) of at most 7 days. */
 export const parse = (text: string): Either.Either<ReadonlyArray<number>, string> => {
   const parts = text.split(",").map((part) => part.trim())
   if (parts.length === 0 || parts.length > 50 || parts.some((part) => part === "")) {
@@ -22,11 +23,10 @@ export const parse = (text: string): Either.Either<ReadonlyArray<number>, string
   }
   const delays: Array<number> = []
   for (const part of parts) {
-    const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(part)
-    if (match === null) return Either.left(`"${part}" is not a delay (a number and one of ms, s, m, h, d)`)
-    const ms = Math.round(Number(match[1]) * UNIT_MS[match[2]!]!)
-    if (ms > 7 * UNIT_MS["d"]!) return Either.left(`"${part}" is longer than 7 days`)
-    delays.push(ms)
+    const ms = Durations.parse(part)
+    if (Either.isLeft(ms)) return Either.left(ms.left)
+    if (ms.right > MAX_DELAY_MS) return Either.left(`"${part}" is longer than 7 days`)
+    delays.push(ms.right)
   }
   return Either.right(delays)
 }
@@ -50,7 +50,7 @@ export const layer = (delays: ReadonlyArray<number>): Layer.Layer<RetrySchedule>
 export const config: Config.Config<ReadonlyArray<number>> = Config.string("HERALD_RETRY_SCHEDULE").pipe(
   Config.withDefault(defaultSchedule),
   Config.mapOrFail((text) => Either.mapLeft(parse(text), (message) => ConfigError.InvalidData(["HERALD_RETRY_SCHEDULE"], message))),
-  Config.withDescription("Delays before each delivery attempt, e.g. 0s,5s,5m,30m,2h,5h,10h,10h")
+  Config.withDescription(`Delays before each delivery attempt, comma-separated, e.g. ${defaultSchedule}`)
 )
 
 export const layerConfig: Layer.Layer<RetrySchedule, ConfigError.ConfigError> = Layer.effect(

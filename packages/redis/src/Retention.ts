@@ -3,7 +3,8 @@
  * kept in Redis: a TTL set when they are written, so old data expires without
  * a sweeper.
  */
-import { Config, Duration } from "effect"
+import { Durations } from "@herald/core"
+import { Config } from "effect"
 
 /** 30 days. */
 export const defaultRetentionSeconds = 30 * 24 * 60 * 60
@@ -17,12 +18,9 @@ export interface Options {
 export const seconds = (options?: Options): number =>
   Math.max(1, Math.ceil(options?.retentionSeconds ?? defaultRetentionSeconds))
 
-/** `HERALD_RETENTION`, a duration such as `30 days` or `12 hours`. */
-export const config: Config.Config<Options> = Config.duration().pipe(
-  Config.validate({ message: "must be at least 1 second", validation: (duration) => Duration.toSeconds(duration) >= 1 }),
-  // Nested outside the validation, so its error names the variable.
-  Config.nested("HERALD_RETENTION"),
-  Config.withDefault(Duration.seconds(defaultRetentionSeconds)),
-  Config.map((duration) => ({ retentionSeconds: Duration.toSeconds(duration) })),
-  Config.withDescription("How long events are kept, e.g. `30 days`")
-)
+/** `HERALD_RETENTION`, a duration such as `30d` or `12 hours`, at least 1 second. */
+export const config: Config.Config<Options> = Durations.config("HERALD_RETENTION", {
+  default: "30d",
+  minMs: 1_000,
+  description: "How long events are kept"
+}).pipe(Config.map((ms) => ({ retentionSeconds: ms / 1_000 })))

@@ -3,11 +3,12 @@
  * process) for end-to-end tests, on either backend: the embedded memory default,
  * or Redis stores and the BullMQ queue on a private redis-server.
  */
-import { HttpServer } from "@effect/platform"
+import { HttpServer as PlatformHttpServer } from "@effect/platform"
 import { type Herald, type Ids, UrlPolicy } from "@herald/core"
 import { RedisCluster, RedisServer } from "@herald/testkit"
 import { type Clock, ConfigProvider, Context, Effect, Exit, Layer, Redacted, Scope, type Tracer } from "effect"
 import type * as Embedded from "../../src/Embedded.js"
+import type * as HttpServer from "../../src/HttpServer.js"
 import * as Ports from "../../src/Ports.js"
 import * as Process from "../../src/Process.js"
 import * as Protection from "../../src/Protection.js"
@@ -74,6 +75,8 @@ export const start = async (
     readonly clock?: Clock.Clock
     /** A tracer installed around the app; none by default. */
     readonly tracer?: Tracer.Tracer
+    /** How long clients have to send requests; the defaults by default. */
+    readonly timeouts?: HttpServer.Timeouts
   } = {}
 ): Promise<RunningApp> => {
   const backend = options.backend ?? "memory"
@@ -82,14 +85,15 @@ export const start = async (
     retrySchedule: options.retrySchedule ?? [0, 100, 100],
     allowPrivateUrls: options.allowPrivateUrls ?? true,
     delivery: options.delivery ?? { timeoutMs: 2_000, concurrency: 10 },
-    ...(options.eventTypes === undefined ? {} : { eventTypes: options.eventTypes })
+    ...(options.eventTypes === undefined ? {} : { eventTypes: options.eventTypes }),
+    ...(options.eventLimits === undefined ? {} : { eventLimits: options.eventLimits })
   }
   const redis = await startRedis(backend)
   const ports = redis === undefined
     ? Ports.memory
     : Ports.redis.pipe(Layer.provide(Layer.setConfigProvider(redis.provider)))
   const layer = Process.all({
-    listen: { port: 0, host: "127.0.0.1" },
+    listen: { port: 0, host: "127.0.0.1", timeouts: options.timeouts },
     apiKeys: [
       ...Object.entries(keys).map(([key, teamspace]) => [Redacted.make(key), teamspace as Ids.TeamspaceId] as const),
       ...(options.apiKeys ?? [])
@@ -104,7 +108,7 @@ export const start = async (
   )
   const scope = Effect.runSync(Scope.make())
   const context = await Effect.runPromise(Layer.buildWithScope(layer, scope))
-  const address = Context.get(context, HttpServer.HttpServer).address
+  const address = Context.get(context, PlatformHttpServer.HttpServer).address
   if (address._tag !== "TcpAddress") throw new Error("expected a TCP address")
   return {
     backend,

@@ -1,7 +1,7 @@
 /**
  * Child processes for multi-process tests: the built API and worker apps
- * (`dist/main.js`), their output kept in memory (printed when a test fails),
- * readiness waits, graceful stop and `kill -9`.
+ * (`dist/main.js`) or any command (`npm start`), their output kept in memory
+ * (printed when a test fails), readiness waits, graceful stop and `kill -9`.
  *
  * The tests run the *built* apps, as production does; CI builds them before this
  * package's tests (`turbo run build --filter=@herald/worker...`).
@@ -16,6 +16,8 @@ export const apiMain = fileURLToPath(new URL("../../../api/dist/main.js", import
 /** The API keys command (`npm run keys -w @herald/api`). */
 export const adminMain = fileURLToPath(new URL("../../../api/dist/admin.js", import.meta.url))
 export const workerMain = fileURLToPath(new URL("../../dist/main.js", import.meta.url))
+/** The repository's root, where `npm start` runs. */
+export const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url))
 
 /** Whether both apps have been built (`dist/main.js`). */
 export const builtAppsExist = (): boolean => existsSync(apiMain) && existsSync(workerMain)
@@ -73,6 +75,10 @@ export interface Child {
   readonly exitStatus: () => string | undefined
   /** Resolves once `text` appears in the output; rejects if the process exits first or after `timeoutMs`. */
   readonly waitForOutput: (text: string, timeoutMs: number) => Promise<void>
+  /** Sends `signal` and returns at once. */
+  readonly signal: (signal: NodeJS.Signals) => void
+  /** Resolves once it has exited. */
+  readonly whenExited: () => Promise<void>
   /** SIGTERM, wait for exit; SIGKILL if it has not exited after `graceMs` (default 10 s). */
   readonly stop: (graceMs?: number) => Promise<void>
   /** SIGKILL and wait for exit. */
@@ -83,6 +89,8 @@ const MAX_OUTPUT_CHARS = 2_000_000
 
 /** Every child still running: killed if the test runner exits without stopping them. */
 const live = new Set<ChildProcess>()
+/** Process groups of detached children: killed whole at exit, whatever their leader did. */
+const groups = new Set<number>()
 process.once("exit", () => {
   for (const child of live) {
     try {
@@ -91,14 +99,51 @@ process.once("exit", () => {
       // Already gone.
     }
   }
+  for (const group of groups) killGroup(group)
 })
 
-export const spawnNode = (name: string, script: string, env: Record<string, string>): Child => {
-  const child: ChildProcess = spawn(process.execPath, [script], {
+/** Whether any process of group `pgid` is still alive. */
+export const groupAlive = (pgid: number): boolean => {
+  try {
+    process.kill(-pgid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** SIGKILL to every process of group `pgid`; never throws. */
+export const killGroup = (pgid: number): void => {
+  try {
+    process.kill(-pgid, "SIGKILL")
+  } catch {
+    // Already gone.
+  }
+}
+
+/** A Node script of this repository (`dist/main.js`), as production runs it. */
+export const spawnNode = (name: string, script: string, env: Record<string, string>): Child =>
+  spawnProcess(name, process.execPath, [script], env)
+
+/**
+ * Any command. `detached` makes it the leader of its own process group (its pid
+ * is the group's id), so a test can see whether anything it started is left.
+ */
+export const spawnProcess = (
+  name: string,
+  command: string,
+  args: ReadonlyArray<string>,
+  env: Record<string, string>,
+  options: { readonly cwd?: string; readonly detached?: boolean } = {}
+): Child => {
+  const child: ChildProcess = spawn(command, args, {
     env: childEnv(env),
-    stdio: ["ignore", "pipe", "pipe"]
+    stdio: ["ignore", "pipe", "pipe"],
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    detached: options.detached ?? false
   })
   live.add(child)
+  if (options.detached === true && child.pid !== undefined) groups.add(child.pid)
   let output = ""
   let status: string | undefined
   const listeners = new Set<() => void>()
@@ -185,6 +230,8 @@ export const spawnNode = (name: string, script: string, env: Record<string, stri
     exited,
     exitStatus: () => status,
     waitForOutput,
+    signal,
+    whenExited: () => exitedPromise,
     stop,
     kill9
   }
@@ -215,24 +262,34 @@ export const startApi = async (
     ...options.env
   })
   const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000)
+  await waitHealthy(child, url, options.readyTimeoutMs ?? 60_000)
+  return { ...child, url }
+}
+
+/** Whether `GET {url}/healthz` answers 200 now. */
+export const healthy = async (url: string): Promise<boolean> => {
+  try {
+    const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) })
+    return response.status === 200
+  } catch {
+    return false
+  }
+}
+
+/** Waits until `GET {url}/healthz` answers 200; kills `child` and throws if it exits first or after `timeoutMs`. */
+export const waitHealthy = async (child: Child, url: string, timeoutMs: number): Promise<void> => {
+  const deadline = Date.now() + timeoutMs
   for (;;) {
     if (child.exited()) {
-      throw new Error(`api exited (${child.exitStatus()}) before becoming healthy:\n${child.output()}`)
+      throw new Error(`${child.name} exited (${child.exitStatus()}) before becoming healthy:\n${child.output()}`)
     }
-    try {
-      const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) })
-      if (response.status === 200) break
-    } catch {
-      // Not listening yet.
-    }
+    if (await healthy(url)) return
     if (Date.now() > deadline) {
       await child.kill9()
-      throw new Error(`api did not answer /healthz within ${options.readyTimeoutMs ?? 60_000} ms:\n${child.output()}`)
+      throw new Error(`${child.name} did not answer /healthz within ${timeoutMs} ms:\n${child.output()}`)
     }
     await sleep(100)
   }
-  return { ...child, url }
 }
 
 export const WORKER_READY_LINE = "delivery worker started"

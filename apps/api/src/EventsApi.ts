@@ -5,6 +5,7 @@ import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import { webhookId } from "./ApiParams.js"
 import { Authentication } from "./Authentication.js"
+import { reported } from "./InputIssues.js"
 import { BadRequest, Conflict, NotFound, PayloadTooLarge } from "./WireError.js"
 
 export const PublishEventRequestBody = Schema.Struct({
@@ -46,7 +47,7 @@ export class Events extends HttpApiGroup.make("events")
   )
   .add(
     HttpApiEndpoint.post("publish", "/v1/events")
-      .setPayload(PublishEventRequestBody)
+      .setPayload(reported(PublishEventRequestBody))
       .addSuccess(PublishedEvent, { status: 202 })
       .addError(Conflict)
       .addError(PayloadTooLarge)

@@ -18,7 +18,8 @@ import { Option, ParseResult, Schema, SchemaAST as AST } from "effect"
 
 /** One thing wrong with the input. */
 export interface InputIssue {
-  readonly kind: "missing" | "invalid" | "unexpected"
+  /** `type`: not even the right kind of value (a number for a string); `invalid`: the right kind, but not accepted. */
+  readonly kind: "missing" | "type" | "invalid" | "unexpected"
   readonly path: ReadonlyArray<string | number>
   /** A sentence that names the field. */
   readonly message: string
@@ -173,7 +174,11 @@ const collect = (root: ParseResult.ParseIssue): Report => {
       case "Forbidden":
         return add("invalid", path, `${fieldName(path)} could not be checked`)
       case "Type":
-        return add("invalid", path, invalid(path, accepted ?? ownExpected(issue.ast) ?? describe(issue.ast), issue.actual))
+        return add(
+          accepted === undefined && !AST.isRefinement(issue.ast) && !AST.isTransformation(issue.ast) ? "type" : "invalid",
+          path,
+          invalid(path, accepted ?? ownExpected(issue.ast) ?? describe(issue.ast), issue.actual)
+        )
       case "Refinement": {
         const words = accepted ?? ownExpected(issue.ast)
         return issue.kind === "From"
@@ -195,7 +200,7 @@ const collect = (root: ParseResult.ParseIssue): Report => {
           const told = members.filter((member) => !(member._tag === "Type" && isAbsent(member.ast)))
           return told.length === 1
             ? go(told[0]!, path, words, container)
-            : add("invalid", path, invalid(path, words ?? describe(issue.ast), issue.actual))
+            : add(words === undefined ? "type" : "invalid", path, invalid(path, words ?? describe(issue.ast), issue.actual))
         }
         const inner = AST.isTypeLiteral(issue.ast) ? issue.ast : container
         for (const member of members) go(member, path, undefined, inner)

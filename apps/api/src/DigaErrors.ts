@@ -154,6 +154,8 @@ const issueType = (issue: InputIssue): string => {
       return "missing"
     case "unexpected":
       return "extra_forbidden"
+    case "type":
+      return "type_error"
     case "invalid":
       return "value_error"
   }

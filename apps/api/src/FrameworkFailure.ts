@@ -59,7 +59,13 @@ const decodeFailure = (issues: ReadonlyArray<PlatformIssue>): FrameworkFailure =
     _tag: "Decode",
     report: {
       issues: issues.slice(0, Errors.MAX_REPORTED_ISSUES).map((issue): InputIssue => ({
-        kind: issue._tag === "Missing" ? "missing" : issue._tag === "Unexpected" ? "unexpected" : "invalid",
+        kind: issue._tag === "Missing"
+          ? "missing"
+          : issue._tag === "Unexpected"
+          ? "unexpected"
+          : issue._tag === "Type"
+          ? "type"
+          : "invalid",
         path: issuePath(issue.path),
         message: issue.path.length === 0 ? issue.message : `${fieldName(issue.path)}: ${issue.message}`
       })),

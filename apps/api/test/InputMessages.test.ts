@@ -140,12 +140,12 @@ describe.each(backends)("on %s", (backend) => {
     const unknownTypes = Array<string>(260_000).fill("x")
 
     it.each([
-      ["Datagrid", "/v1/webhooks", "events"],
-      ["Exa", "/websets/v0/webhooks", "events"],
-      ["Diga", "/v1/webhook/", "subscribed_events"]
-    ])("%s: a list of 520,000 values of the wrong type", async (_profile, path, field) => {
+      ["Datagrid", "/v1/webhooks", "events", 400],
+      ["Exa", "/websets/v0/webhooks", "events", 400],
+      ["Diga", "/v1/webhook/", "subscribed_events", 422]
+    ])("%s: a list of 520,000 values of the wrong type", async (_profile, path, field, status) => {
       const result = await call("POST", path, JSON.stringify({ url: "https://example.com/h", [field]: numbers }))
-      expect([400, 422]).toContain(result.status)
+      expect(result.status).toBe(status)
       expect(result.bytes).toBeLessThan(2_000)
       expect(messagesOf(result.body).join(" ")).toContain(`${field}[0] must be a string, not 1`)
     })

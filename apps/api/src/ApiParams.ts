@@ -52,7 +52,7 @@ export const IsoDateTime = Schema.transformOrFail(
     },
     encode: (date) => ParseResult.succeed(date.toISOString())
   }
-).annotations({ ...expected(isoDateTimeForms), jsonSchema: { type: "string", format: "date-time" } })
+).annotations(expected(isoDateTimeForms))
 
 /** A webhook list's cursor: a webhook id, as `next_cursor` hands it out. */
 export const WebhookCursor = Schema.String.pipe(

@@ -76,7 +76,7 @@ export const RedeliverRequestBody = Schema.Struct({
 }).annotations({ identifier: "RedeliverRequestBody" })
 
 export const RecoverRequestBody = Schema.Struct({
-  since: IsoDateTime.annotations({
+  since: Schema.propertySignature(IsoDateTime).annotations({
     description:
       "Recover deliveries that failed from this time (`2026-01-31` or `2026-01-31T09:30:00Z`: ISO 8601, with a zone)..."
   }),

@@ -237,4 +237,9 @@ export const isReported = (ast: AST.AST): boolean => Option.isSome(AST.getMessag
 
 /** A request schema (payload, query parameters) whose decode errors are reported in words. */
 export const reported = <A, I, R>(schema: Schema.Schema<A, I, R>): Schema.Schema<A, I, R> =>
-  schema.annotations({ message: reportMessage, [MARK]: true })
+  schema.annotations({
+    message: reportMessage,
+    [MARK]: true,
+    // Annotating makes a new schema, which would lose its name (and its `$ref` in OpenAPI).
+    ...Option.match(AST.getIdentifierAnnotation(schema.ast), { onNone: () => ({}), onSome: (identifier) => ({ identifier }) })
+  })

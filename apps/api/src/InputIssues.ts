@@ -14,7 +14,7 @@
  * message is this report, as JSON, which `FrameworkFailure.classify` reads back.
  */
 import { Errors } from "@herald/core"
-import { Option, ParseResult, Schema, SchemaAST as AST } from "effect"
+import { Option, type ParseResult, type Schema, SchemaAST as AST } from "effect"
 
 /** One thing wrong with the input. */
 export interface InputIssue {

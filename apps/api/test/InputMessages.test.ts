@@ -51,11 +51,22 @@ describe.each(backends)("on %s", (backend) => {
     return { status: response.status, bytes: Buffer.byteLength(text), body: JSON.parse(text) }
   }
 
+  interface ErrorBody {
+    readonly detail?: ReadonlyArray<{ readonly loc: ReadonlyArray<string | number>; readonly msg: string }>
+    readonly message?: string
+    readonly error?: string
+    readonly details?: { readonly issues: ReadonlyArray<{ readonly path: ReadonlyArray<string | number>; readonly message: string }> }
+  }
+
   /** The messages of an error body, in whichever profile's shape it is. */
-  const messagesOf = (body: any): Array<string> =>
+  const messagesOf = (body: ErrorBody): Array<string | undefined> =>
     body.detail !== undefined
-      ? body.detail.map((entry: { msg: string }) => entry.msg)
-      : [body.message ?? body.error, ...(body.details?.issues ?? []).map((issue: { message: string }) => issue.message)]
+      ? body.detail.map((entry) => entry.msg)
+      : [body.message ?? body.error, ...(body.details?.issues ?? []).map((issue) => issue.message)]
+
+  /** The issues of an error body as `{path, message}`, Diga's `loc` and `msg` included. */
+  const issuesOf = (body: ErrorBody) =>
+    body.detail?.map((entry) => ({ path: entry.loc, message: entry.msg })) ?? body.details?.issues
 
   describe("messages name the field and say what is accepted", () => {
     it.each([
@@ -82,8 +93,7 @@ describe.each(backends)("on %s", (backend) => {
     ] as const)("%s %s %s", async (method, path, body, status, field, message) => {
       const result = await call(method, path, body)
       expect(result.status).toBe(status)
-      const issues = result.body.detail?.map((entry: any) => ({ path: entry.loc, message: entry.msg })) ?? result.body.details.issues
-      expect(issues).toEqual([{ path: field, message }])
+      expect(issuesOf(result.body)).toEqual([{ path: field, message }])
       for (const text of messagesOf(result.body)) expect(text).not.toMatch(DECODER_WORDS)
     })
   })

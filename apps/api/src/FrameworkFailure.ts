@@ -104,7 +104,7 @@ export const issuePath = (path: ReadonlyArray<PropertyKey>): Array<string | numb
 /** A core `InvalidInput` as a report. */
 export const reportOfInvalidInput = (error: Errors.InvalidInput): Report => ({
   issues: error.issues.map((issue) => ({ kind: "invalid", path: issue.path, message: issue.message })),
-  count: error.count ?? error.issues.length
+  count: error.total
 })
 
 /** A report as one message: the issues' sentences, and how many more there were. */

@@ -132,11 +132,12 @@ const invalid = (path: ReadonlyArray<PropertyKey>, accepted: string, actual: unk
 }
 
 /**
- * Walks the issue tree depth first. `accepted` is the nearest words about the
+ * The issues of a parse error, as a report: the tree walked depth first, every
+ * issue counted, the first few put in words. `accepted` is the nearest words about the
  * value at this path (the outermost schema's, when it has them: `limit`'s
  * range rather than its digits' pattern); a pointer moves to another value.
  */
-const collect = (root: ParseResult.ParseIssue): Report => {
+export const report = (root: ParseResult.ParseIssue): Report => {
   const issues: Array<InputIssue> = []
   let count = 0
   const add = (kind: InputIssue["kind"], path: ReadonlyArray<PropertyKey>, message: string) => {
@@ -211,9 +212,6 @@ const collect = (root: ParseResult.ParseIssue): Report => {
   go(root, [], undefined, undefined)
   return { issues, count }
 }
-
-/** The issues of a parse error, as a report. */
-export const report = (issue: ParseResult.ParseIssue): Report => collect(issue)
 
 const MARK = "@herald/api/InputIssues"
 

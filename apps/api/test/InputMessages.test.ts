@@ -6,10 +6,11 @@
  * numbers and dates the contract documents.
  */
 import { HttpApi } from "@effect/platform"
-import { Option } from "effect"
+import { Either, Option, Schema } from "effect"
+import type { ParseOptions } from "effect/SchemaAST"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { HeraldApi } from "../src/Api.js"
-import { isReported } from "../src/InputIssues.js"
+import { isReported, report } from "../src/InputIssues.js"
 import { backends, KEY_ACME, type RunningApp, start } from "./support/Harness.js"
 
 describe("every request schema", () => {
@@ -184,5 +185,43 @@ describe.each(backends)("on %s", (backend) => {
       expect(result.body.detail).toHaveLength(11)
       expect(result.body.detail[10]).toEqual({ loc: ["body"], msg: "and 259990 more issues (260000 in all)", type: "too_many_errors" })
     })
+  })
+})
+
+describe("InputIssues.report", () => {
+  const messages = (schema: Schema.Schema.AnyNoContext, input: unknown, options?: ParseOptions) =>
+    Either.match(Schema.decodeUnknownEither(schema, options)(input), {
+      onLeft: (error) => report(error.issue),
+      onRight: () => undefined
+    })
+
+  it("names an unknown field and the fields there are", () => {
+    const schema = Schema.Struct({ url: Schema.String, enabled: Schema.optional(Schema.Boolean) })
+    expect(messages(schema, { url: "u", enable: false }, { onExcessProperty: "error" })).toEqual({
+      issues: [{ kind: "unexpected", path: ["enable"], message: "enable is not a field this request takes; it takes url and enabled" }],
+      count: 1
+    })
+  })
+
+  it("says null is accepted where it is, and names nested keys as written", () => {
+    const schema = Schema.Struct({
+      rate_limit: Schema.optional(Schema.NullOr(Schema.Int)),
+      metadata: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String }))
+    })
+    expect(messages(schema, { rate_limit: "x", metadata: { "a b": 1 } }, { errors: "all" })).toEqual({
+      issues: [
+        { kind: "type", path: ["rate_limit"], message: "rate_limit must be an integer or null, not \"x\"" },
+        { kind: "type", path: ["metadata", "a b"], message: "metadata[\"a b\"] must be a string, not 1" }
+      ],
+      count: 2
+    })
+  })
+
+  it("lists the first 10 issues and counts them all, and shows long values briefly", () => {
+    const result = messages(Schema.Array(Schema.String), Array.from({ length: 1_000 }, (_, i) => i), { errors: "all" })
+    expect(result?.count).toBe(1_000)
+    expect(result?.issues).toHaveLength(10)
+    const long = messages(Schema.Struct({ n: Schema.Number }), { n: "y".repeat(100_000) })
+    expect(long?.issues[0]?.message).toBe(`n must be a number, not "${"y".repeat(40)}..."`)
   })
 })

@@ -5,7 +5,7 @@
  * (`InputIssues.expected`), which is what a decode error then says.
  */
 import { HttpApiSchema } from "@effect/platform"
-import { Ids } from "@herald/core"
+import { EventType, Ids } from "@herald/core"
 import { ParseResult, Schema } from "effect"
 import { expected } from "./InputIssues.js"
 
@@ -53,6 +53,12 @@ export const IsoDateTime = Schema.transformOrFail(
     encode: (date) => ParseResult.succeed(date.toISOString())
   }
 ).annotations(expected(isoDateTimeForms))
+
+/** Event types separated by commas, as a filter takes them (`a.b,c.d`). */
+export const EventTypeList = Schema.String.pipe(
+  Schema.filter((list) => list.split(",").every((type) => type.trim() === "" || Schema.is(EventType.EventType)(type.trim()))),
+  Schema.annotations(expected("event types separated by commas (like batch_prediction.completed,batch_prediction.failed)"))
+)
 
 /** A webhook list's cursor: a webhook id, as `next_cursor` hands it out. */
 export const WebhookCursor = Schema.String.pipe(

@@ -4,7 +4,7 @@
  */
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { eventId, IsoDateTime, Limit, limitDescription, webhookId } from "./ApiParams.js"
+import { eventId, EventTypeList, IsoDateTime, Limit, limitDescription, webhookId } from "./ApiParams.js"
 import { Authentication } from "./Authentication.js"
 import { reported } from "./InputIssues.js"
 import { BadRequest, NotFound } from "./WireError.js"
@@ -107,9 +107,9 @@ export class Deliveries extends HttpApiGroup.make("deliveries")
       .setUrlParams(reported(Schema.Struct({
         cursor: Schema.optional(Schema.String),
         limit: Schema.optional(Limit).annotations({ description: limitDescription }),
-        event_type: Schema.optional(Schema.String.annotations({
+        event_type: Schema.optional(EventTypeList).annotations({
           description: "Only events of these types: one, or several separated by commas."
-        })),
+        }),
         created_after: Schema.optional(IsoDateTime).annotations({
           description: "Only events created at or after this time: a date (`2026-01-31`) or date and time with a zone (`2026-01-31T09:30:00Z`)."
         }),

@@ -103,13 +103,8 @@ export const describe = (ast: AST.AST): string => {
       if (members.every(AST.isLiteral)) return `one of ${members.map((member) => JSON.stringify(member.literal)).join(", ")}`
       return [...new Set(members.map(describe))].join(" or ")
     }
-    case "Refinement": {
-      const bounds = ast.annotations[AST.JSONSchemaAnnotationId] as { minLength?: number; maxLength?: number } | undefined
-      if (bounds?.minLength === 1 && bounds.maxLength === undefined) return "a non-empty string"
-      // Effect's own filters describe themselves ("an integer"); a schema whose
-      // description is documentation carries an `expected` annotation instead.
-      return Option.getOrElse(AST.getDescriptionAnnotation(ast), () => describe(ast.from))
-    }
+    case "Refinement":
+      return describeRefinement(ast)
     case "Transformation":
       return AST.isDeclaration(ast.to) ? describe(ast.from) : describe(ast.to)
     case "Suspend":
@@ -119,6 +114,63 @@ export const describe = (ast: AST.AST): string => {
     default:
       return "a valid value"
   }
+}
+
+interface Bounds {
+  type?: string
+  minimum?: number
+  maximum?: number
+  exclusiveMinimum?: number
+  exclusiveMaximum?: number
+  minLength?: number
+  maxLength?: number
+  pattern?: string
+}
+
+const range = (low: number | undefined, high: number | undefined, unit = ""): string =>
+  low !== undefined && high !== undefined
+    ? ` from ${low} to ${high}${unit}`
+    : low !== undefined
+    ? ` of at least ${low}${unit}`
+    : high !== undefined
+    ? ` of at most ${high}${unit}`
+    : ""
+
+/**
+ * A chain of filters in words, from what Effect's own filters declare for JSON
+ * Schema (`int`, `between`, `minLength`...). Not from their descriptions: a
+ * schema's documentation replaces those.
+ */
+const describeRefinement = (ast: AST.Refinement): string => {
+  const bounds: Bounds = {}
+  let base: AST.AST = ast
+  while (AST.isRefinement(base) && ownExpected(base) === undefined) {
+    const declared = base.annotations[AST.JSONSchemaAnnotationId]
+    if (typeof declared === "object" && declared !== null) {
+      for (const [key, value] of Object.entries(declared)) {
+        if (!(key in bounds)) (bounds as Record<string, unknown>)[key] = value
+      }
+    }
+    base = base.from
+  }
+  const words = describe(base)
+  if (words === "a number") {
+    const noun = bounds.type === "integer" ? "an integer" : "a number"
+    const exclusive = bounds.exclusiveMinimum !== undefined
+      ? ` greater than ${bounds.exclusiveMinimum}`
+      : bounds.exclusiveMaximum !== undefined
+      ? ` less than ${bounds.exclusiveMaximum}`
+      : ""
+    return noun + range(bounds.minimum, bounds.maximum) + exclusive
+  }
+  if (words === "a string") {
+    if (bounds.minLength === 1 && bounds.maxLength === undefined) return "a non-empty string"
+    const length = bounds.minLength === bounds.maxLength && bounds.minLength !== undefined
+      ? ` of ${bounds.minLength} characters`
+      : range(bounds.minLength, bounds.maxLength, " characters")
+    return `a string${length}${bounds.pattern === undefined ? "" : ` matching ${bounds.pattern}`}`
+  }
+  return words
 }
 
 const invalid = (path: ReadonlyArray<PropertyKey>, accepted: string, actual: unknown): string => {
@@ -176,15 +228,16 @@ export const report = (root: ParseResult.ParseIssue): Report => {
         return add("invalid", path, `${fieldName(path)} could not be checked`)
       case "Type":
         return add(
-          accepted === undefined && !AST.isRefinement(issue.ast) && !AST.isTransformation(issue.ast) ? "type" : "invalid",
+          AST.isRefinement(issue.ast) || AST.isTransformation(issue.ast) ? "invalid" : "type",
           path,
           invalid(path, accepted ?? ownExpected(issue.ast) ?? describe(issue.ast), issue.actual)
         )
       case "Refinement": {
-        const words = accepted ?? ownExpected(issue.ast)
+        // The whole chain's words (`an integer from 1 to 10`), whichever link failed.
+        const words = accepted ?? describe(issue.ast)
         return issue.kind === "From"
           ? go(issue.issue, path, words, container)
-          : add("invalid", path, invalid(path, words ?? describe(issue.ast), issue.actual))
+          : add("invalid", path, invalid(path, words, issue.actual))
       }
       case "Transformation": {
         const words = accepted ?? ownExpected(issue.ast)

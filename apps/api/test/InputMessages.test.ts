@@ -85,6 +85,9 @@ describe.each(backends)("on %s", (backend) => {
         "created_after must be an ISO 8601 date (2026-01-31) or date and time with a zone (2026-01-31T09:30:00Z), not \"yesterday\""
       ],
       ["POST", "/v1/webhooks/wh_01K000000000000000000000/recover", "{}", 400, ["since"], "since is required: an ISO 8601 date (2026-01-31) or date and time with a zone (2026-01-31T09:30:00Z)"],
+      ["GET", "/v1/events?event_type=!!!", undefined, 400, ["event_type"], "event_type must be event types separated by commas (like batch_prediction.completed,batch_prediction.failed), not \"!!!\""],
+      ["POST", "/v1/webhooks", "{\"url\":\"https://example.com/h\",\"events\":[\"batch_prediction.completed\"],\"rate_limit\":1.5}", 400, ["rate_limit"], "rate_limit must be an integer or null, not 1.5"],
+      ["POST", "/v1/webhooks/wh_01K000000000000000000000/rotate-secret", "{\"overlap_seconds\":1.5}", 400, ["overlap_seconds"], "overlap_seconds must be an integer, not 1.5"],
       ["GET", "/websets/v0/webhooks?limit=abc", undefined, 400, ["limit"], "limit must be a whole number from 1 to 200, in decimal digits, not \"abc\""],
       ["GET", "/websets/v0/webhooks?cursor=nope", undefined, 400, ["cursor"], "cursor must be a cursor from a previous page of this list, not \"nope\""],
       ["POST", "/websets/v0/webhooks", "{\"url\":\"https://example.com/h\",\"events\":[7]}", 400, ["events", 0], "events[0] must be a string, not 7"],
@@ -215,6 +218,19 @@ describe("InputIssues.report", () => {
       ],
       count: 2
     })
+  })
+
+  it("puts Effect's filters in words, not the schema's documentation", () => {
+    const schema = Schema.Struct({
+      size: Schema.Number.pipe(Schema.int(), Schema.between(1, 10)).annotations({ description: "How many, says the doc." }),
+      name: Schema.String.pipe(Schema.minLength(1)).annotations({ description: "The name." }),
+      code: Schema.String.pipe(Schema.minLength(2), Schema.maxLength(4))
+    })
+    expect(messages(schema, { size: 11, name: "", code: "x" }, { errors: "all" })?.issues.map((issue) => issue.message)).toEqual([
+      "size must be an integer from 1 to 10, not 11",
+      "name must be a non-empty string, not \"\"",
+      "code must be a string from 2 to 4 characters, not \"x\""
+    ])
   })
 
   it("lists the first 10 issues and counts them all, and shows long values briefly", () => {

@@ -124,7 +124,10 @@ export class DeliveryLog extends Effect.Service<DeliveryLog>()("@herald/core/Del
         const types = query.types ?? []
         const invalid = types.findIndex((type) => !isEventType(type))
         if (invalid >= 0) {
-          return yield* Effect.fail(InvalidInput.single(["types", invalid], `${types[invalid]} is not an event type`))
+          return yield* Effect.fail(InvalidInput.single(
+            ["types", invalid],
+            `${JSON.stringify(types[invalid]!.slice(0, 40))} is not an event type: lowercase words joined by dots, like invoice.paid`
+          ))
         }
         const rows = yield* events.list({
           teamspace,

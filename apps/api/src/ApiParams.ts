@@ -1,12 +1,70 @@
-/** Path and query parameters that several groups of the contract share. */
+/**
+ * Path and query parameters that several groups of the contract share, and the
+ * forms of value they accept: whole numbers in decimal digits only, dates in
+ * ISO 8601 only, cursors as the lists hand them out. Each says what it accepts
+ * (`InputIssues.expected`), which is what a decode error then says.
+ */
 import { HttpApiSchema } from "@effect/platform"
-import { Schema } from "effect"
+import { EventType, Ids } from "@herald/core"
+import { ParseResult, Schema } from "effect"
+import { expected } from "./InputIssues.js"
 
 export const DEFAULT_PAGE_SIZE = 20
 
-export const Limit = Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 100)).annotations({
-  description: `Page size, 1 to 100 (default ${DEFAULT_PAGE_SIZE}).`
-})
+// `Number` reads "0x10" as 16, " 1" as 1 and "1e1" as 10: a parameter is
+// digits only, and a long run of them is still out of range, not rounded.
+const Digits = Schema.String.pipe(Schema.pattern(/^[0-9]+$/))
+
+/** A whole number from `minimum` to `maximum`, written in decimal digits. */
+export const wholeNumber = (minimum: number, maximum: number) =>
+  Schema.compose(Digits, Schema.NumberFromString).pipe(
+    Schema.between(minimum, maximum),
+    Schema.annotations(expected(`a whole number from ${minimum} to ${maximum}, in decimal digits`))
+  )
+
+/** Described where it is used: a description on the schema itself would read as what it expects. */
+export const Limit = wholeNumber(1, 100)
+
+export const limitDescription = `Page size, 1 to 100 (default ${DEFAULT_PAGE_SIZE}).`
+
+/**
+ * The ISO 8601 forms a date parameter accepts: a date (midnight UTC), or a date
+ * and time with seconds and fractions optional and a zone (`Z` or `+02:00`)
+ * required, since a time without one would be read in the server's zone.
+ * `Date` alone also takes `0`, `yesterday`'s neighbours and other guesses.
+ */
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/
+
+export const isoDateTimeForms = "an ISO 8601 date (2026-01-31) or date and time with a zone (2026-01-31T09:30:00Z)"
+
+/** A point in time in one of the ISO 8601 forms above. */
+export const IsoDateTime = Schema.transformOrFail(
+  Schema.String.pipe(Schema.pattern(ISO_8601)),
+  Schema.DateFromSelf,
+  {
+    strict: true,
+    decode: (text, _, ast) => {
+      const date = new Date(text)
+      // The pattern passes month 13 and the like, which `Date` refuses.
+      return Number.isNaN(date.getTime())
+        ? ParseResult.fail(new ParseResult.Type(ast, text))
+        : ParseResult.succeed(date)
+    },
+    encode: (date) => ParseResult.succeed(date.toISOString())
+  }
+).annotations(expected(isoDateTimeForms))
+
+/** Event types separated by commas, as a filter takes them (`a.b,c.d`). */
+export const EventTypeList = Schema.String.pipe(
+  Schema.filter((list) => list.split(",").every((type) => type.trim() === "" || Schema.is(EventType.EventType)(type.trim()))),
+  Schema.annotations(expected("event types separated by commas (like batch_prediction.completed,batch_prediction.failed)"))
+)
+
+/** A webhook list's cursor: a webhook id, as `next_cursor` hands it out. */
+export const WebhookCursor = Schema.String.pipe(
+  Schema.filter(Ids.isWebhookId),
+  Schema.annotations(expected("a cursor from a previous page of this list"))
+)
 
 export const webhookId = HttpApiSchema.param("webhook_id", Schema.String)
 export const eventId = HttpApiSchema.param("event_id", Schema.String)

@@ -5,8 +5,9 @@
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { EventType } from "@herald/core"
 import { Schema } from "effect"
-import { Limit, webhookId } from "./ApiParams.js"
+import { Limit, limitDescription, WebhookCursor, webhookId } from "./ApiParams.js"
 import { Authentication } from "./Authentication.js"
+import { reported } from "./InputIssues.js"
 import { BadRequest, NotFound } from "./WireError.js"
 
 const eventTypeDescription = `An event type. By default one of ${
@@ -115,7 +116,7 @@ export const RotatedSecret = Schema.Struct({
 export class DatagridWebhooks extends HttpApiGroup.make("webhooks")
   .add(
     HttpApiEndpoint.post("create", "/v1/webhooks")
-      .setPayload(CreateWebhookRequestBody)
+      .setPayload(reported(CreateWebhookRequestBody))
       .addSuccess(WebhookWithSecret, { status: 201 })
       .annotate(OpenApi.Summary, "Create webhook")
       .annotate(
@@ -125,7 +126,10 @@ export class DatagridWebhooks extends HttpApiGroup.make("webhooks")
   )
   .add(
     HttpApiEndpoint.get("list", "/v1/webhooks")
-      .setUrlParams(Schema.Struct({ cursor: Schema.optional(Schema.String), limit: Schema.optional(Limit) }))
+      .setUrlParams(reported(Schema.Struct({
+        cursor: Schema.optional(WebhookCursor).annotations({ description: "The `next_cursor` of the previous page." }),
+        limit: Schema.optional(Limit).annotations({ description: limitDescription })
+      })))
       .addSuccess(WebhookList)
       .annotate(OpenApi.Summary, "List webhooks")
       .annotate(
@@ -135,7 +139,7 @@ export class DatagridWebhooks extends HttpApiGroup.make("webhooks")
   )
   .add(
     HttpApiEndpoint.get("listActiveForEvent", "/v1/webhooks/active")
-      .setUrlParams(Schema.Struct({ event_type: WebhookEventType }))
+      .setUrlParams(reported(Schema.Struct({ event_type: WebhookEventType })))
       .addSuccess(ActiveWebhookList)
       .annotate(OpenApi.Summary, "List active webhooks for an event type")
       .annotate(
@@ -155,7 +159,7 @@ export class DatagridWebhooks extends HttpApiGroup.make("webhooks")
   )
   .add(
     HttpApiEndpoint.patch("update")`/v1/webhooks/${webhookId}`
-      .setPayload(UpdateWebhookRequestBody)
+      .setPayload(reported(UpdateWebhookRequestBody))
       .addSuccess(Webhook)
       .addError(NotFound)
       .annotate(OpenApi.Summary, "Update webhook")
@@ -176,7 +180,7 @@ export class DatagridWebhooks extends HttpApiGroup.make("webhooks")
   )
   .add(
     HttpApiEndpoint.post("rotateSecret")`/v1/webhooks/${webhookId}/rotate-secret`
-      .setPayload(RotateSecretRequestBody)
+      .setPayload(reported(RotateSecretRequestBody))
       .addSuccess(RotatedSecret)
       .addError(NotFound)
       .annotate(OpenApi.Summary, "Rotate the signing secret")

@@ -4,9 +4,10 @@
  */
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { eventId, Limit, webhookId } from "./ApiParams.js"
+import { eventId, EventTypeList, IsoDateTime, Limit, limitDescription, webhookId } from "./ApiParams.js"
 import { Authentication } from "./Authentication.js"
 import { strict } from "./DatagridApi.js"
+import { reported } from "./InputIssues.js"
 import { BadRequest, NotFound } from "./WireError.js"
 
 export const WebhookAttempt = Schema.Struct({
@@ -76,8 +77,11 @@ export const RedeliverRequestBody = Schema.Struct({
 }).annotations({ identifier: "RedeliverRequestBody", ...strict })
 
 export const RecoverRequestBody = Schema.Struct({
-  since: Schema.Date.annotations({ description: "ISO 8601: recover deliveries that failed from this time..." }),
-  until: Schema.optional(Schema.Date.annotations({ description: "...until this time (default: now)." }))
+  since: Schema.propertySignature(IsoDateTime).annotations({
+    description:
+      "Recover deliveries that failed from this time (`2026-01-31` or `2026-01-31T09:30:00Z`: ISO 8601, with a zone)..."
+  }),
+  until: Schema.optional(IsoDateTime).annotations({ description: "...until this time (default: now)." })
 }).annotations({ identifier: "RecoverRequestBody", ...strict })
 
 export const Requeued = Schema.Struct({
@@ -92,12 +96,12 @@ export const Requeued = Schema.Struct({
 export class Deliveries extends HttpApiGroup.make("deliveries")
   .add(
     HttpApiEndpoint.get("listAttempts")`/v1/webhooks/${webhookId}/attempts`
-      .setUrlParams(Schema.Struct({
+      .setUrlParams(reported(Schema.Struct({
         cursor: Schema.optional(Schema.String),
-        limit: Schema.optional(Limit),
+        limit: Schema.optional(Limit).annotations({ description: limitDescription }),
         event_type: Schema.optional(Schema.String),
         successful: Schema.optional(Schema.BooleanFromString)
-      }))
+      })))
       .addSuccess(WebhookAttemptList)
       .addError(NotFound)
       .annotate(OpenApi.Summary, "List a webhook's delivery attempts")
@@ -108,19 +112,19 @@ export class Deliveries extends HttpApiGroup.make("deliveries")
   )
   .add(
     HttpApiEndpoint.get("listEvents", "/v1/events")
-      .setUrlParams(Schema.Struct({
+      .setUrlParams(reported(Schema.Struct({
         cursor: Schema.optional(Schema.String),
-        limit: Schema.optional(Limit),
-        event_type: Schema.optional(Schema.String.annotations({
+        limit: Schema.optional(Limit).annotations({ description: limitDescription }),
+        event_type: Schema.optional(EventTypeList).annotations({
           description: "Only events of these types: one, or several separated by commas."
-        })),
-        created_after: Schema.optional(Schema.Date.annotations({
-          description: "ISO 8601: only events created at or after this time."
-        })),
-        created_before: Schema.optional(Schema.Date.annotations({
-          description: "ISO 8601: only events created before this time."
-        }))
-      }))
+        }),
+        created_after: Schema.optional(IsoDateTime).annotations({
+          description: "Only events created at or after this time: a date (`2026-01-31`) or date and time with a zone (`2026-01-31T09:30:00Z`)."
+        }),
+        created_before: Schema.optional(IsoDateTime).annotations({
+          description: "Only events created before this time, in the same forms."
+        })
+      })))
       .addSuccess(EventList)
       .annotate(OpenApi.Summary, "List events")
       .annotate(OpenApi.Description, "Your teamspace's published events, newest first, kept for the retention period.")
@@ -137,7 +141,7 @@ export class Deliveries extends HttpApiGroup.make("deliveries")
   )
   .add(
     HttpApiEndpoint.post("redeliver")`/v1/events/${eventId}/redeliver`
-      .setPayload(RedeliverRequestBody)
+      .setPayload(reported(RedeliverRequestBody))
       .addSuccess(Requeued, { status: 202 })
       .addError(NotFound)
       .annotate(OpenApi.Summary, "Deliver an event again")
@@ -148,7 +152,7 @@ export class Deliveries extends HttpApiGroup.make("deliveries")
   )
   .add(
     HttpApiEndpoint.post("recover")`/v1/webhooks/${webhookId}/recover`
-      .setPayload(RecoverRequestBody)
+      .setPayload(reported(RecoverRequestBody))
       .addSuccess(Requeued, { status: 202 })
       .addError(NotFound)
       .annotate(OpenApi.Summary, "Recover failed deliveries")

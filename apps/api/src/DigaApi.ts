@@ -9,13 +9,25 @@
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { EventType } from "@herald/core"
 import { Schema } from "effect"
+import { wholeNumber } from "./ApiParams.js"
 import { DigaAuthentication } from "./DigaAuthentication.js"
 import { DigaInternalError, DigaNotFound, DigaUnprocessable } from "./DigaErrors.js"
+import { reported } from "./InputIssues.js"
 
 export const DIGA_DEFAULT_PAGE_SIZE = 20
 
+/** The highest page number: far beyond any list, and (page - 1) * 100 is still an exact integer. */
+const MAX_PAGE = 1_000_000_000
+
 /** FastAPI reports every invalid field at once, not just the first. */
 const ALL_ERRORS = { errors: "all" } as const
+
+/**
+ * But within a list, the first invalid item: the work of decoding and the size
+ * of the error would otherwise grow with the list, which can be as long as the
+ * body allows.
+ */
+const FIRST_ERROR = { errors: "first" } as const
 
 /** A uuid string; the JSON Schema override carries the texts, since it replaces the generated schema. */
 const uuid = (texts: { readonly title?: string; readonly description?: string } = {}) =>
@@ -33,6 +45,7 @@ const url = Schema.String.annotations({
 })
 
 const subscribedEvents = Schema.Array(DigaWebhookEvent).annotations({
+  parseOptions: FIRST_ERROR,
   title: "Subscribed Events",
   description: "The events that the webhook will send to the URL"
 })
@@ -90,10 +103,10 @@ export const ListParams = Schema.Struct({
   after: Schema.optional(uuid({ description: "Webhooks after this one, in `order`." })),
   before: Schema.optional(uuid({ description: "Webhooks before this one, in `order`." })),
   // Described on the property signatures: decode errors then say what was expected, not the description.
-  page: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.greaterThanOrEqualTo(1))).annotations({
+  page: Schema.optional(wholeNumber(1, MAX_PAGE)).annotations({
     description: "The page number, from 1 (not with `after` or `before`)."
   }),
-  limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 100))).annotations({
+  limit: Schema.optional(wholeNumber(1, 100)).annotations({
     description: `Page size, 1 to 100 (default ${DIGA_DEFAULT_PAGE_SIZE}).`
   }),
   order: Schema.optional(Schema.Literal("asc", "desc")).annotations({
@@ -106,7 +119,7 @@ const id = HttpApiSchema.param("id", uuid({ description: "The unique identifier 
 export class DigaWebhooks extends HttpApiGroup.make("digaWebhooks")
   .add(
     HttpApiEndpoint.post("create", "/v1/webhook/")
-      .setPayload(WebhookRequest)
+      .setPayload(reported(WebhookRequest))
       .addSuccess(CreatedWebhookResponse)
       .annotate(OpenApi.Summary, "Create Webhook")
       .annotate(
@@ -116,7 +129,7 @@ export class DigaWebhooks extends HttpApiGroup.make("digaWebhooks")
   )
   .add(
     HttpApiEndpoint.get("list", "/v1/webhook/")
-      .setUrlParams(ListParams)
+      .setUrlParams(reported(ListParams))
       .addSuccess(WebhookListResponse)
       .annotate(OpenApi.Summary, "Get Webhooks")
       .annotate(
@@ -135,7 +148,7 @@ export class DigaWebhooks extends HttpApiGroup.make("digaWebhooks")
   )
   .add(
     HttpApiEndpoint.patch("update")`/v1/webhook/${id}`
-      .setPayload(WebhookUpdateRequest)
+      .setPayload(reported(WebhookUpdateRequest))
       .addSuccess(WebhookResponse)
       .annotate(OpenApi.Summary, "Update Webhook")
       .annotate(

@@ -8,15 +8,14 @@ import { HttpApiSchema } from "@effect/platform"
 import type { Errors } from "@herald/core"
 import { Effect, Schema } from "effect"
 import {
-  type DecodeIssue,
   describeIdempotencyFailure,
   describeMethodNotAllowed,
   describeRequestLimitFailure,
   type ErrorResponder,
   type FrameworkFailure,
-  issuePath,
-  onePerField
+  reportOfInvalidInput
 } from "./FrameworkFailure.js"
+import type { InputIssue, Report } from "./InputIssues.js"
 import type { Refusals } from "./Protection.js"
 import * as RateLimiting from "./RateLimiting.js"
 import * as Scopes from "./Scopes.js"
@@ -139,8 +138,13 @@ type DomainError = Errors.InvalidInput | Errors.WebhookNotFound
 
 const toWire = (error: DomainError) => {
   switch (error._tag) {
-    case "InvalidInput":
-      return unprocessable(error.issues.map((issue) => ({ loc: locOf(issue.path), msg: issue.message, type: "value_error" })))
+    case "InvalidInput": {
+      const report = reportOfInvalidInput(error)
+      return unprocessable([
+        ...report.issues.map((issue) => ({ loc: locOf(issue.path), msg: issue.message, type: "value_error" })),
+        ...more(report, ["body"])
+      ])
+    }
     case "WebhookNotFound":
       return notFound("Webhook not found", "WEBHOOK_NOT_FOUND")
   }
@@ -150,30 +154,43 @@ const toWire = (error: DomainError) => {
 export const mapDomainErrors = <A, E extends DomainError, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.mapError(effect, toWire)
 
-/** Pydantic's names for the kinds of decode issue Effect reports. */
-const issueType = (issue: DecodeIssue): string => {
-  switch (issue._tag) {
-    case "Missing":
+/** Pydantic's names for the kinds of issue. */
+const issueType = (issue: InputIssue): string => {
+  switch (issue.kind) {
+    case "missing":
       return "missing"
-    case "Type":
-      return "type_error"
-    case "Unexpected":
+    case "unexpected":
       return "extra_forbidden"
-    default:
+    case "type":
+      return "type_error"
+    case "invalid":
       return "value_error"
   }
 }
 
 /**
- * A decode issue as a validation error. Diga's endpoints take a JSON body or
+ * One more entry when a report lists fewer issues than it found: FastAPI's
+ * `detail` has no other place for the count.
+ */
+const more = (report: Report, loc: ReadonlyArray<string>): Array<ValidationError> => {
+  const left = report.count - report.issues.length
+  return left > 0
+    ? [{ loc: [...loc], msg: `and ${left} more ${left === 1 ? "issue" : "issues"} (${report.count} in all)`, type: "too_many_errors" }]
+    : []
+}
+
+/**
+ * A decode report as validation errors. Diga's endpoints take a JSON body or
  * query parameters, never both, and path ids are checked by the handlers, so the
  * method tells where the value was.
  */
-const fromDecodeIssue = (issue: DecodeIssue, method: string): ValidationError => ({
-  loc: [method === "GET" || method === "DELETE" ? "query" : "body", ...issuePath(issue.path)],
-  msg: issue._tag === "Missing" ? "Field required" : issue.message,
-  type: issueType(issue)
-})
+const fromDecodeReport = (report: Report, method: string): Array<ValidationError> => {
+  const where = method === "GET" || method === "DELETE" ? "query" : "body"
+  return [
+    ...report.issues.map((issue) => ({ loc: [where, ...issue.path], msg: issue.message, type: issueType(issue) })),
+    ...more(report, [where])
+  ]
+}
 
 /** Where an `Idempotency-Key` problem is, in FastAPI's words. */
 const IDEMPOTENCY_KEY_LOC = ["header", "idempotency-key"]
@@ -181,7 +198,7 @@ const IDEMPOTENCY_KEY_LOC = ["header", "idempotency-key"]
 const fromFramework = (failure: FrameworkFailure, method: string) => {
   switch (failure._tag) {
     case "Decode":
-      return unprocessable(onePerField(failure.issues).map((issue) => fromDecodeIssue(issue, method)))
+      return unprocessable(fromDecodeReport(failure.report, method))
     case "RouteNotFound":
       return notFound("Not Found")
     case "MethodNotAllowed":

@@ -14,7 +14,7 @@ import type { Errors, Profile } from "@herald/core"
 import { Cause, Effect } from "effect"
 import * as DigaErrors from "./DigaErrors.js"
 import * as ExaErrors from "./ExaErrors.js"
-import { classify, type ErrorResponder, type FrameworkFailure, type Reply } from "./FrameworkFailure.js"
+import { classify, type ErrorResponder, type FrameworkFailure, type Reply, reportOfInvalidInput } from "./FrameworkFailure.js"
 import type { Routes } from "./Routes.js"
 import * as WireError from "./WireError.js"
 
@@ -28,9 +28,7 @@ type DomainError =
 const toWire = (error: DomainError) => {
   switch (error._tag) {
     case "InvalidInput":
-      return WireError.badRequest(error.message, {
-        issues: error.issues.map((issue) => ({ path: issue.path, message: issue.message }))
-      })
+      return WireError.invalidInput(reportOfInvalidInput(error))
     case "WebhookNotFound":
     case "EventNotFound":
       return WireError.notFound(error.message)

@@ -6,6 +6,7 @@ import { Schema } from "effect"
 import { webhookId } from "./ApiParams.js"
 import { strict } from "./DatagridApi.js"
 import { Authentication } from "./Authentication.js"
+import { reported } from "./InputIssues.js"
 import { BadRequest, Conflict, NotFound, PayloadTooLarge } from "./WireError.js"
 
 export const PublishEventRequestBody = Schema.Struct({
@@ -47,7 +48,7 @@ export class Events extends HttpApiGroup.make("events")
   )
   .add(
     HttpApiEndpoint.post("publish", "/v1/events")
-      .setPayload(PublishEventRequestBody)
+      .setPayload(reported(PublishEventRequestBody))
       .addSuccess(PublishedEvent, { status: 202 })
       .addError(Conflict)
       .addError(PayloadTooLarge)

@@ -7,8 +7,10 @@
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { EventType, Webhooks } from "@herald/core"
 import { Schema } from "effect"
+import { IsoDateTime, WebhookCursor, wholeNumber } from "./ApiParams.js"
 import { ExaAuthentication } from "./ExaAuthentication.js"
 import { ExaBadRequest, ExaInternalError, ExaNotFound } from "./ExaErrors.js"
+import { reported } from "./InputIssues.js"
 
 export const EXA_DEFAULT_PAGE_SIZE = 25
 
@@ -16,13 +18,15 @@ export const EXA_DEFAULT_PAGE_SIZE = 25
 // the documentation is the same, and decode errors then say "Expected string"
 // rather than quoting the description.
 
-export const ExaLimit = Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 200))
+export const ExaLimit = wholeNumber(1, 200)
 
 const limit = Schema.optional(ExaLimit).annotations({
   description: `The number of results to return, 1 to 200 (default ${EXA_DEFAULT_PAGE_SIZE}). Herald returns at most 100 per page; follow \`nextCursor\` for the rest.`
 })
 
-const cursor = Schema.optional(Schema.String).annotations({ description: "The cursor to paginate through the results." })
+const cursorDescription = "The cursor to paginate through the results."
+
+const cursor = Schema.optional(Schema.String).annotations({ description: cursorDescription })
 
 /** Exa allows pages of up to 200; Herald serves at most its own maximum, and `hasMore` says there is more. */
 export const pageSize = (limit: number | undefined): number =>
@@ -122,7 +126,7 @@ const id = HttpApiSchema.param("id", Schema.String)
 export class ExaWebhooks extends HttpApiGroup.make("exaWebhooks")
   .add(
     HttpApiEndpoint.post("create", "/websets/v0/webhooks")
-      .setPayload(CreateWebhookParameters)
+      .setPayload(reported(CreateWebhookParameters))
       .addSuccess(ExaWebhook)
       .annotate(OpenApi.Summary, "Create a Webhook")
       .annotate(
@@ -132,7 +136,10 @@ export class ExaWebhooks extends HttpApiGroup.make("exaWebhooks")
   )
   .add(
     HttpApiEndpoint.get("list", "/websets/v0/webhooks")
-      .setUrlParams(Schema.Struct({ cursor, limit }))
+      .setUrlParams(reported(Schema.Struct({
+        cursor: Schema.optional(WebhookCursor).annotations({ description: cursorDescription }),
+        limit
+      })))
       .addSuccess(ListWebhooksResponse)
       .annotate(OpenApi.Summary, "List webhooks")
       .annotate(
@@ -151,7 +158,7 @@ export class ExaWebhooks extends HttpApiGroup.make("exaWebhooks")
   )
   .add(
     HttpApiEndpoint.patch("update")`/websets/v0/webhooks/${id}`
-      .setPayload(UpdateWebhookParameters)
+      .setPayload(reported(UpdateWebhookParameters))
       .addSuccess(ExaWebhook)
       .annotate(OpenApi.Summary, "Update a Webhook")
       .annotate(
@@ -167,14 +174,14 @@ export class ExaWebhooks extends HttpApiGroup.make("exaWebhooks")
   )
   .add(
     HttpApiEndpoint.get("listAttempts")`/websets/v0/webhooks/${id}/attempts`
-      .setUrlParams(Schema.Struct({
+      .setUrlParams(reported(Schema.Struct({
         cursor,
         limit,
         eventType: Schema.optional(ExaEventType).annotations({ description: "The type of event to filter by." }),
         successful: Schema.optional(Schema.BooleanFromString).annotations({
           description: "Filter attempts by their success status (`true` or `false`)."
         })
-      }))
+      })))
       .addSuccess(ListWebhookAttemptsResponse)
       .annotate(OpenApi.Summary, "List webhook attempts")
       .annotate(
@@ -193,19 +200,19 @@ export class ExaWebhooks extends HttpApiGroup.make("exaWebhooks")
 export class ExaEvents extends HttpApiGroup.make("exaEvents")
   .add(
     HttpApiEndpoint.get("list", "/websets/v0/events")
-      .setUrlParams(Schema.Struct({
+      .setUrlParams(reported(Schema.Struct({
         cursor,
         limit,
         types: Schema.optional(Schema.Array(ExaEventType)).annotations({
           description: "The types of events to filter by (repeat the parameter for several)."
         }),
-        createdAfter: Schema.optional(Schema.Date).annotations({
-          description: "ISO 8601: only events created at or after this time."
+        createdAfter: Schema.optional(IsoDateTime).annotations({
+          description: "Only events created at or after this time: a date (`2026-01-31`) or date and time with a zone (`2026-01-31T09:30:00Z`)."
         }),
-        createdBefore: Schema.optional(Schema.Date).annotations({
-          description: "ISO 8601: only events created before this time."
+        createdBefore: Schema.optional(IsoDateTime).annotations({
+          description: "Only events created before this time, in the same forms."
         })
-      }))
+      })))
       .addSuccess(ListEventsResponse)
       .annotate(OpenApi.Summary, "List all Events")
       .annotate(OpenApi.Description, "Your teamspace's published events, newest first, kept for the retention period.")

@@ -16,9 +16,9 @@ import {
   describeRequestLimitFailure,
   type ErrorResponder,
   type FrameworkFailure,
-  issuePath,
-  onePerField
+  reportOfInvalidInput
 } from "./FrameworkFailure.js"
+import type { Report } from "./InputIssues.js"
 import type { Refusals } from "./Protection.js"
 import * as RateLimiting from "./RateLimiting.js"
 import * as Scopes from "./Scopes.js"
@@ -48,7 +48,8 @@ const fields = <const Status extends number>(status: Status) => ({
   tag: Schema.String.annotations({ description: "A machine-readable error code, e.g. `INVALID_REQUEST_BODY`." }),
   requestId: Schema.String.annotations({ description: "This request's id." }),
   details: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({
-    description: "For invalid requests: `issues`, each with the `path` of the offending field and a `message`."
+    description:
+      "For invalid requests: `issues` (the first few), each with the `path` of the offending field and a `message`, and `issueCount`, how many there were."
   }))
 })
 
@@ -77,6 +78,13 @@ export const badRequest = (
   details?: Record<string, unknown>
 ) => new ExaBadRequest(body(400, error, tag, details))
 
+/** Invalid input: the first issues in `details.issues`, and how many there were in `details.issueCount`. */
+const invalidInput = (report: Report, tag: "INVALID_REQUEST" | "INVALID_REQUEST_BODY") =>
+  badRequest(describeIssues(report), tag, {
+    issues: report.issues.map((issue) => ({ path: issue.path, message: issue.message })),
+    issueCount: report.count
+  })
+
 export const unauthorized = (error: string) => new ExaUnauthorized(body(401, error, "UNAUTHORIZED"))
 
 export const notFound = (error: string, tag: "NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "EVENT_NOT_FOUND" = "NOT_FOUND") =>
@@ -101,9 +109,7 @@ type DomainError = Errors.InvalidInput | Errors.WebhookNotFound | Errors.EventNo
 const toWire = (error: DomainError) => {
   switch (error._tag) {
     case "InvalidInput":
-      return badRequest(error.message, "INVALID_REQUEST", {
-        issues: error.issues.map((issue) => ({ path: issue.path, message: issue.message }))
-      })
+      return invalidInput(reportOfInvalidInput(error), "INVALID_REQUEST")
     case "WebhookNotFound":
       return notFound(error.message, "WEBHOOK_NOT_FOUND")
     case "EventNotFound":
@@ -119,12 +125,8 @@ const hasBody = (method: string) => method === "POST" || method === "PATCH" || m
 
 const fromFramework = (failure: FrameworkFailure, method: string) => {
   switch (failure._tag) {
-    case "Decode": {
-      const issues = onePerField(failure.issues)
-      return badRequest(describeIssues(issues), hasBody(method) ? "INVALID_REQUEST_BODY" : "INVALID_REQUEST", {
-        issues: issues.map((issue) => ({ path: issuePath(issue.path), message: issue.message }))
-      })
-    }
+    case "Decode":
+      return invalidInput(failure.report, hasBody(method) ? "INVALID_REQUEST_BODY" : "INVALID_REQUEST")
     case "RouteNotFound":
       return notFound("No such endpoint")
     case "MethodNotAllowed":

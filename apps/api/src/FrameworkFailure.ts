@@ -4,17 +4,12 @@
  * and those of the app's own middleware (`Idempotency-Key`, request limits), in
  * a form every profile's error module can render in its own shape.
  */
-
-/** One issue of a decode error (Effect's `ArrayFormatter` output). */
-export interface DecodeIssue {
-  /** The kind of parse issue: `Missing`, `Type`, `Refinement`, `Unexpected`... */
-  readonly _tag: string
-  readonly path: ReadonlyArray<PropertyKey>
-  readonly message: string
-}
+import { Errors } from "@herald/core"
+import { decodeReport, fieldName, type InputIssue, type Report } from "./InputIssues.js"
 
 export type FrameworkFailure =
-  | { readonly _tag: "Decode"; readonly issues: ReadonlyArray<DecodeIssue> }
+  /** A payload, path or query that does not decode: the first issues and how many there were. */
+  | { readonly _tag: "Decode"; readonly report: Report }
   | { readonly _tag: "RouteNotFound" }
   /** The path is served, but not for this method (405, with `Allow`). */
   | { readonly _tag: "MethodNotAllowed"; readonly method: string; readonly allow: ReadonlyArray<string> }
@@ -48,6 +43,39 @@ const tagOf = (error: unknown): string | undefined =>
     ? error._tag
     : undefined
 
+interface PlatformIssue {
+  readonly _tag: string
+  readonly path: ReadonlyArray<PropertyKey>
+  readonly message: string
+}
+
+/**
+ * A decode error's issues: the report of a schema declared with
+ * `InputIssues.reported`, or else (a schema without it, the body guard) the
+ * platform's own issues, capped likewise.
+ */
+const decodeFailure = (issues: ReadonlyArray<PlatformIssue>): FrameworkFailure => {
+  const report = issues.length === 1 ? decodeReport(issues[0]!.message) : undefined
+  if (report !== undefined) return { _tag: "Decode", report }
+  return {
+    _tag: "Decode",
+    report: {
+      issues: issues.slice(0, Errors.MAX_REPORTED_ISSUES).map((issue): InputIssue => ({
+        kind: issue._tag === "Missing"
+          ? "missing"
+          : issue._tag === "Unexpected"
+          ? "unexpected"
+          : issue._tag === "Type"
+          ? "type"
+          : "invalid",
+        path: issuePath(issue.path),
+        message: issue.path.length === 0 ? issue.message : `${fieldName(issue.path)}: ${issue.message}`
+      })),
+      count: issues.length
+    }
+  }
+}
+
 /**
  * Recognises the framework's client-caused failures. They arrive as failures
  * (decode errors, unknown routes) or as defects (a body that is not JSON), so
@@ -56,7 +84,7 @@ const tagOf = (error: unknown): string | undefined =>
 export const classify = (error: unknown): FrameworkFailure | undefined => {
   switch (tagOf(error)) {
     case "HttpApiDecodeError":
-      return { _tag: "Decode", issues: (error as { readonly issues: ReadonlyArray<DecodeIssue> }).issues }
+      return decodeFailure((error as { readonly issues: ReadonlyArray<PlatformIssue> }).issues)
     case "RouteNotFound":
       return { _tag: "RouteNotFound" }
     case "IdempotencyKeyError":
@@ -75,28 +103,18 @@ export const classify = (error: unknown): FrameworkFailure | undefined => {
 export const issuePath = (path: ReadonlyArray<PropertyKey>): Array<string | number> =>
   path.map((part) => typeof part === "number" ? part : String(part))
 
-/**
- * One issue per field. Effect reports a value that fits no member of a union
- * once per member, and `optional`/`NullOr` fields are unions with `undefined` and
- * `null`: those two say nothing useful, so the field's other issue stands for it.
- */
-export const onePerField = (issues: ReadonlyArray<DecodeIssue>): ReadonlyArray<DecodeIssue> => {
-  const absent = (issue: DecodeIssue) => /^Expected (undefined|null), actual /.test(issue.message)
-  const byPath = new Map<string, DecodeIssue>()
-  for (const issue of issues) {
-    const key = JSON.stringify(issuePath(issue.path))
-    const seen = byPath.get(key)
-    if (seen === undefined || (absent(seen) && !absent(issue))) byPath.set(key, issue)
-  }
-  return [...byPath.values()]
+/** A core `InvalidInput` as a report. */
+export const reportOfInvalidInput = (error: Errors.InvalidInput): Report => ({
+  issues: error.issues.map((issue) => ({ kind: "invalid", path: issue.path, message: issue.message })),
+  count: error.total
+})
+
+/** A report as one message: the issues' sentences, and how many more there were. */
+export const describeIssues = (report: Report): string => {
+  const more = report.count - report.issues.length
+  const listed = report.issues.map((issue) => issue.message).join("; ") || "The request is invalid"
+  return more > 0 ? `${listed}; and ${more} more ${more === 1 ? "issue" : "issues"}` : listed
 }
-
-const describeIssue = (issue: DecodeIssue): string =>
-  issue.path.length === 0 ? issue.message : `${issue.path.map(String).join(".")}: ${issue.message}`
-
-/** A decode error's issues as one message: `path: message; ...`. */
-export const describeIssues = (issues: ReadonlyArray<DecodeIssue>): string =>
-  issues.map(describeIssue).join("; ") || "The request is invalid"
 
 type IdempotencyFailure = Extract<
   FrameworkFailure,

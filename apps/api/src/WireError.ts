@@ -12,9 +12,9 @@ import {
   describeMethodNotAllowed,
   describeRequestLimitFailure,
   type ErrorResponder,
-  type FrameworkFailure,
-  issuePath
+  type FrameworkFailure
 } from "./FrameworkFailure.js"
+import type { Report } from "./InputIssues.js"
 import type { Refusals } from "./Protection.js"
 import * as RateLimiting from "./RateLimiting.js"
 import * as Scopes from "./Scopes.js"
@@ -89,6 +89,13 @@ export const badRequest = (message: string, details?: Record<string, unknown>) =
     ...(details === undefined ? {} : { details })
   })
 
+/** Invalid input: the first issues in `details.issues`, and how many there were in `details.issue_count`. */
+export const invalidInput = (report: Report) =>
+  badRequest(describeIssues(report), {
+    issues: report.issues.map((issue) => ({ path: issue.path, message: issue.message })),
+    issue_count: report.count
+  })
+
 export const unauthorized = (message: string) =>
   new Unauthorized({
     status_code: 401,
@@ -147,9 +154,7 @@ export const internalError = () =>
 export const fromFramework = (failure: FrameworkFailure): ErrorBody => {
   switch (failure._tag) {
     case "Decode":
-      return badRequest(describeIssues(failure.issues), {
-        issues: failure.issues.map((issue) => ({ path: issuePath(issue.path), message: issue.message }))
-      })
+      return invalidInput(failure.report)
     case "RouteNotFound":
       return notFound("No such endpoint")
     case "MethodNotAllowed":

@@ -61,6 +61,8 @@ const MAX_ATTEMPTS_PER_EVENT = 1000
 const isAttemptId = Schema.is(AttemptId)
 const isEventType = Schema.is(EventType)
 
+const CURSOR_MESSAGE = "cursor must be a cursor from a previous page of this list"
+
 export const summarise = (attempts: ReadonlyArray<Attempt>): ReadonlyArray<DeliveryStatus> => {
   // Newest first, so the first attempt seen per webhook is its latest.
   const byWebhook = new Map<WebhookId, { latest: Attempt; count: number }>()
@@ -91,7 +93,7 @@ export class DeliveryLog extends Effect.Service<DeliveryLog>()("@herald/core/Del
         }
         yield* checkLimit(query.limit)
         if (query.cursor !== undefined && !isAttemptId(query.cursor)) {
-          return yield* Effect.fail(InvalidInput.single(["cursor"], "cursor is not a valid cursor"))
+          return yield* Effect.fail(InvalidInput.single(["cursor"], CURSOR_MESSAGE))
         }
         const rows = yield* attempts.list({
           teamspace,
@@ -117,12 +119,15 @@ export class DeliveryLog extends Effect.Service<DeliveryLog>()("@herald/core/Del
         yield* checkLimit(query.limit)
         const before = query.cursor === undefined ? Option.none() : EventCursor.decode(query.cursor)
         if (query.cursor !== undefined && Option.isNone(before)) {
-          return yield* Effect.fail(InvalidInput.single(["cursor"], "cursor is not a valid cursor"))
+          return yield* Effect.fail(InvalidInput.single(["cursor"], CURSOR_MESSAGE))
         }
         const types = query.types ?? []
         const invalid = types.findIndex((type) => !isEventType(type))
         if (invalid >= 0) {
-          return yield* Effect.fail(InvalidInput.single(["types", invalid], `${types[invalid]} is not an event type`))
+          return yield* Effect.fail(InvalidInput.single(
+            ["types", invalid],
+            `${JSON.stringify(types[invalid]!.slice(0, 40))} is not an event type: lowercase words joined by dots, like invoice.paid`
+          ))
         }
         const rows = yield* events.list({
           teamspace,

@@ -9,13 +9,38 @@ export class Issue extends Schema.Class<Issue>("@herald/core/Issue")({
   message: Schema.String
 }) {}
 
+/**
+ * The most issues an error lists: enough to fix a request, while its size and
+ * the work of making it stay small however much of the input is wrong.
+ */
+export const MAX_REPORTED_ISSUES = 10
+
 /** The input is well-formed but not acceptable (unknown event type, bad URL...). */
 export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInput", {
   message: Schema.String,
-  issues: Schema.Array(Issue)
+  /** The first issues found, at most `MAX_REPORTED_ISSUES`. */
+  issues: Schema.Array(Issue),
+  /** How many issues were found in all, when more than `issues` lists. */
+  count: Schema.optional(Schema.Int)
 }) {
   static single(path: ReadonlyArray<string | number>, message: string): InvalidInput {
     return new InvalidInput({ message, issues: [new Issue({ path: [...path], message })] })
+  }
+
+  /** The first issues found (at most `MAX_REPORTED_ISSUES`) of `count` in all. */
+  static of(issues: ReadonlyArray<Issue>, count: number = issues.length): InvalidInput {
+    const listed = issues.slice(0, MAX_REPORTED_ISSUES)
+    const more = count - listed.length
+    return new InvalidInput({
+      message: listed.map((issue) => issue.message).join("; ") + (more > 0 ? `; and ${more} more` : ""),
+      issues: listed,
+      ...(more > 0 ? { count } : {})
+    })
+  }
+
+  /** How many issues were found in all. */
+  get total(): number {
+    return this.count ?? this.issues.length
   }
 }
 

@@ -3,7 +3,7 @@
  * timestamps over the `SubscriptionStore` port.
  */
 import { Clock, Effect, Option, Redacted } from "effect"
-import { InvalidInput, Issue, WebhookNotFound } from "./Errors.js"
+import { InvalidInput, Issue, MAX_REPORTED_ISSUES, WebhookNotFound } from "./Errors.js"
 import { describeUnknown, describeUnknownWithAccepted, EventCatalog, type EventType } from "./EventType.js"
 import { isWebhookId, makeWebhookId, type TeamspaceId, type WebhookId } from "./Ids.js"
 import type { Profile } from "./Profile.js"
@@ -24,6 +24,12 @@ import {
 
 export const MAX_METADATA_KEYS = 50
 export const MAX_METADATA_VALUE_LENGTH = 1000
+/**
+ * Exa documents no limit on keys (only values, 1000 characters). A key is a
+ * name: 256 characters is more than any name needs, less than a value may be,
+ * and keeps 50 entries of stored metadata near 60 KiB.
+ */
+export const MAX_METADATA_KEY_LENGTH = 256
 export const MAX_PAGE_SIZE = 100
 /** The highest per-webhook delivery rate limit, per second. */
 export const MAX_RATE_LIMIT = 10_000
@@ -70,8 +76,13 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
       events: ReadonlyArray<string>
     ): Effect.Effect<readonly [EventType, ...Array<EventType>], InvalidInput> => {
       const allowed = catalog.forProfile(profile)
+      // Counted in all, but only the first few made: the list can be as long as the body allows.
       const issues: Array<Issue> = []
-      if (events.length === 0) issues.push(new Issue({ path: ["events"], message: "events must not be empty" }))
+      let count = 0
+      const issue = (path: ReadonlyArray<string | number>, message: string) => {
+        if (count++ < MAX_REPORTED_ISSUES) issues.push(new Issue({ path: [...path], message }))
+      }
+      if (events.length === 0) issue(["events"], "events must not be empty")
       const seen = new Set<string>()
       // The first unknown type says what is accepted; the others only name themselves, so that
       // the message does not repeat the list once per item.
@@ -80,21 +91,28 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
         if (!allowed.has(event)) {
           const message = listed ? describeUnknown(event) : describeUnknownWithAccepted(catalog, event, profile)
           listed = true
-          issues.push(new Issue({ path: ["events", index], message }))
+          issue(["events", index], message)
         } else if (seen.has(event)) {
-          issues.push(new Issue({ path: ["events", index], message: `duplicate event type "${event}"` }))
+          issue(["events", index], `duplicate event type "${event}"`)
         }
         seen.add(event)
       })
-      return issues.length === 0
+      return count === 0
         ? Effect.succeed(events as unknown as readonly [EventType, ...Array<EventType>])
-        : Effect.fail(new InvalidInput({ message: issues.map((issue) => issue.message).join("; "), issues }))
+        : Effect.fail(InvalidInput.of(issues, count))
     }
 
     const validateMetadata = (metadata: Metadata): Effect.Effect<Metadata, InvalidInput> => {
       const entries = Object.entries(metadata)
       if (entries.length > MAX_METADATA_KEYS) {
         return Effect.fail(InvalidInput.single(["metadata"], `metadata may have at most ${MAX_METADATA_KEYS} keys`))
+      }
+      const longKey = entries.find(([key]) => key.length > MAX_METADATA_KEY_LENGTH)
+      if (longKey !== undefined) {
+        return Effect.fail(InvalidInput.single(
+          ["metadata"],
+          `metadata keys must be at most ${MAX_METADATA_KEY_LENGTH} characters; one has ${longKey[0].length}`
+        ))
       }
       const long = entries.find(([, value]) => value.length > MAX_METADATA_VALUE_LENGTH)
       if (long !== undefined) {
@@ -194,7 +212,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
     const parseCursor = (name: string, cursor: string | undefined): Effect.Effect<WebhookId | undefined, InvalidInput> =>
       cursor === undefined || isWebhookId(cursor)
         ? Effect.succeed(cursor)
-        : Effect.fail(InvalidInput.single([name], `${name} is not a valid cursor`))
+        : Effect.fail(InvalidInput.single([name], `${name} must be a cursor from a previous page of this list`))
 
     const list = (teamspace: TeamspaceId, query: ListQuery) =>
       Effect.gen(function*() {

@@ -10,6 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { backends, KEY_ACME, type RunningApp, start } from "./support/Harness.js"
+import { fieldName } from "../src/InputIssues.js"
 
 describe.each(backends)("invalid Unicode in requests (%s)", (backend) => {
   let app: RunningApp
@@ -36,7 +37,7 @@ describe.each(backends)("invalid Unicode in requests (%s)", (backend) => {
   const datagridRefusal = (path: ReadonlyArray<string | number>) => ({
     status_code: 400,
     error: "invalid_request",
-    message: expect.stringContaining(`${path.join(".")}: `),
+    message: expect.stringContaining(`${fieldName(path)}: `),
     details: { issues: [{ path, message: expect.stringContaining("well-formed Unicode") }] }
   })
 

@@ -28,6 +28,9 @@ const program = Effect.gen(function*() {
     onRedis
       ? Process.layer(config.role, { ...options, ports: Ports.redis })
       : Process.layer(config.role, { ...options, ports: Ports.memory })
+  ).pipe(
+    // After the layers' finalizers: requests and deliveries in flight have finished, stores are closed.
+    Effect.onInterrupt(() => Effect.logInfo(`Herald (${config.role}) stopped: work in flight finished`))
   )
 })
 

@@ -9,7 +9,7 @@ import * as BullMQ from "@herald/bullmq"
 import { Herald } from "@herald/core"
 import * as Redis from "@herald/redis"
 import * as Undici from "@herald/undici"
-import { Config, Effect, Layer } from "effect"
+import { Config, ConfigError, Effect, Layer } from "effect"
 
 const ports = Layer.mergeAll(
   Redis.RedisLayer.layerConfig.pipe(Layer.provide(Redis.RedisClient.layerConfig)),
@@ -19,7 +19,16 @@ const ports = Layer.mergeAll(
 
 const program = Effect.gen(function*() {
   // Read first, so a missing REDIS_URL is reported by name before anything connects.
-  yield* Config.redacted("REDIS_URL").pipe(Config.withDescription("The Redis that holds the stores and the queue"))
+  yield* Config.redacted("REDIS_URL").pipe(
+    Config.withDescription("The Redis that holds the stores and the queue"),
+    Effect.mapError((error) =>
+      ConfigError.isMissingDataOnly(error)
+        ? new Error(
+          "REDIS_URL is not set: the worker delivers from the queue on Redis (e.g. REDIS_URL=redis://127.0.0.1:6379/0); the embedded default, npm start, delivers in its own process"
+        )
+        : error
+    )
+  )
   const settings = yield* Herald.settingsConfig
   return yield* Layer.launch(
     Herald.workerLayer.pipe(
@@ -27,6 +36,9 @@ const program = Effect.gen(function*() {
       Layer.provide(ports),
       Layer.provide(Herald.settingsLayer(settings))
     )
+  ).pipe(
+    // After the layer's finalizers: the deliveries in flight have finished.
+    Effect.onInterrupt(() => Effect.logInfo("Herald worker stopped: deliveries in flight finished"))
   )
 })
 

@@ -75,6 +75,8 @@ describe("npm start", () => {
       expect(await pollUntil(() => !groupAlive(leader), 15_000), "no process of npm start is left").toBe(true)
       await npm.whenExited()
       expect(npm.output()).not.toContain("Error")
+      // It says it stopped, once the work in flight was done, so a stop is not mistaken for a crash.
+      expect(npm.output()).toContain("Herald (all) stopped: work in flight finished")
     } catch (error) {
       dumpOutput([npm])
       throw error

@@ -4,7 +4,9 @@
  */
 import { spawnSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
+import { RedisServer } from "@herald/testkit"
 import { describe, expect, it } from "vitest"
+import { startWorker, uniqueTag } from "./support/Processes.js"
 
 const main = fileURLToPath(new URL("../dist/main.js", import.meta.url))
 
@@ -22,12 +24,24 @@ describe("worker startup", () => {
   it("refuses to start without REDIS_URL and names the variable", () => {
     const { status, output } = run({})
     expect(status).not.toBe(0)
-    expect(output).toContain("REDIS_URL")
+    expect(output).toContain("REDIS_URL is not set: the worker delivers from the queue on Redis")
   })
 
   it("names a malformed HERALD_RETRY_SCHEDULE", () => {
     const { status, output } = run({ REDIS_URL: "redis://127.0.0.1:1", HERALD_RETRY_SCHEDULE: "soon" })
     expect(status).not.toBe(0)
     expect(output).toContain("HERALD_RETRY_SCHEDULE")
+  })
+
+  it.skipIf(!RedisServer.hasRedisServer())("says it stopped after SIGTERM, once its work in flight is done, and exits 0 (needs redis-server)", async () => {
+    const redis = await RedisServer.start()
+    try {
+      const worker = await startWorker("worker", { redisUrl: redis.url, tag: uniqueTag(), retrySchedule: "0s" })
+      await worker.stop()
+      expect(worker.exitStatus()).toBe("code=0 signal=null")
+      expect(worker.output()).toContain("Herald worker stopped: deliveries in flight finished")
+    } finally {
+      await redis.close()
+    }
   })
 })

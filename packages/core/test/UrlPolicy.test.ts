@@ -103,7 +103,14 @@ describe("UrlPolicy: IPv6 forms of private addresses", () => {
     ["100::1", "discard"],
     ["2001:db8::1", "documentation"],
     ["3fff::1", "documentation (RFC 9637)"],
-    ["5f00::1", "SRv6"]
+    ["5f00::1", "SRv6"],
+    // outside global unicast 2000::/3: not routed publicly, but a private network may route them
+    ["1::", "outside 2000::/3, low"],
+    ["4000::1", "outside 2000::/3, unassigned"],
+    ["8000::1", "outside 2000::/3, unassigned"],
+    ["100:0:0:1::1", "next to the discard prefix 100::/64"],
+    ["::ffff:1:7f00:1", "next to IPv4-mapped, holding 127.0.0.1"],
+    ["64:ff9b::1:0:7f00:1", "next to NAT64 64:ff9b::/96, holding 127.0.0.1"]
   ])("refuses %s (%s) as a literal, as a resolved address and at connect time", async (address) => {
     expect(UrlPolicy.isPrivateAddress(address)).toBe(true)
     expect(strict.allowsAddress(address)).toBe(false)
@@ -115,11 +122,14 @@ describe("UrlPolicy: IPv6 forms of private addresses", () => {
   it.each([
     ["2606:4700:4700::1111", "public unicast"],
     ["2a00:1450:4001:80b::200e", "public unicast"],
+    ["2a00:1450::1", "public unicast"],
+    ["2001:4860::8888", "public unicast"],
     ["::ffff:8.8.8.8", "IPv4-mapped public"],
     ["::ffff:808:808", "IPv4-mapped public, hex"],
     ["64:ff9b::808:808", "NAT64 of a public address (DNS64)"],
     ["64:ff9b::93.184.216.34", "NAT64 of a public address, dotted"],
-    ["2001:200::1", "first RIR allocation after 2001::/23"]
+    ["2001:200::1", "first RIR allocation after 2001::/23"],
+    ["2001:2ff::1", "within that allocation, far from 2001::/23's end"]
   ])("accepts %s (%s)", async (address) => {
     expect(UrlPolicy.isPrivateAddress(address)).toBe(false)
     expect(accepts(strict, `https://[${address}]/hook`)).toBe(true)

@@ -107,13 +107,15 @@ export interface UrlPolicyShape {
   readonly allowPrivate: boolean
   /**
    * Parses and checks a URL without DNS: scheme, credentials, IP literals and
-   * local names. Cheap enough for every delivery; the transport then checks the
-   * address it actually connects to.
+   * local names. Cheap enough for every delivery of a stored URL (which
+   * `accept` let in); the transport then checks the address it actually
+   * connects to.
    */
   readonly check: (url: string, path?: ReadonlyArray<string | number>) => Effect.Effect<URL, InvalidInput>
   /**
-   * `check`, then resolve the host and refuse it when any address is private:
-   * for creating or changing a subscription, so a bad target is refused at once.
+   * Refuse text that is not well-formed Unicode, `check`, then resolve the
+   * host and refuse it when any address is private: for creating or changing a
+   * subscription, so a bad target is refused at once.
    */
   readonly accept: (url: string, path?: ReadonlyArray<string | number>) => Effect.Effect<URL, InvalidInput>
   /** Whether the transport may connect to this resolved address. */
@@ -130,8 +132,6 @@ export const make = (options: { readonly allowPrivate: boolean; readonly resolve
   const check = (raw: string, path: ReadonlyArray<string | number> = ["url"]) => {
     const fail = (message: string) => Effect.fail(InvalidInput.single(path, message))
     if (raw.length > MAX_URL_LENGTH) return fail(`url must be at most ${MAX_URL_LENGTH} characters`)
-    // The URL parser would turn a lone surrogate into %EF%BF%BD: a target the user never wrote.
-    if (!WellFormedText.isWellFormed(raw)) return fail(`url ${WellFormedText.message}`)
     if (!URL.canParse(raw)) return fail("url must be an absolute URL")
     // WHATWG parsing also normalises decimal, octal and hex IPv4 hosts to dotted form.
     const url = new URL(raw)
@@ -149,8 +149,11 @@ export const make = (options: { readonly allowPrivate: boolean; readonly resolve
     }
     return Effect.succeed(url)
   }
-  const accept = (raw: string, path: ReadonlyArray<string | number> = ["url"]) =>
-    Effect.flatMap(check(raw, path), (url) => {
+  const accept = (raw: string, path: ReadonlyArray<string | number> = ["url"]) => {
+    // The URL parser would turn a lone surrogate into %EF%BF%BD: a target the user never wrote.
+    // Checked here only: what is stored is url.href, which never holds one.
+    if (!WellFormedText.isWellFormed(raw)) return Effect.fail(InvalidInput.single(path, `url ${WellFormedText.message}`))
+    return Effect.flatMap(check(raw, path), (url) => {
       const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname
       if (allowPrivate || isIP(host) !== 0) return Effect.succeed(url)
       return Effect.tryPromise({
@@ -166,6 +169,7 @@ export const make = (options: { readonly allowPrivate: boolean; readonly resolve
         )
       )
     })
+  }
   return {
     allowPrivate,
     check,

@@ -39,8 +39,7 @@ describe("UrlPolicy", () => {
     ["https://[::ffff:a9fe:a9fe]/hook", "IPv4-mapped metadata"],
     ["https://[fd00::1]/hook", "unique local"],
     ["https://[fe80::1]/hook", "link-local"],
-    ["https://example.com/" + "a".repeat(2048), "too long"],
-    ["https://example.com/\ud800", "a lone surrogate, which the URL parser would turn into %EF%BF%BD"]
+    ["https://example.com/" + "a".repeat(2048), "too long"]
   ])("refuses %s (%s)", (url) => {
     expect(accepts(strict, url)).toBe(false)
   })
@@ -51,6 +50,17 @@ describe("UrlPolicy", () => {
     expect(relaxed.allowsAddress("127.0.0.1")).toBe(true)
     expect(strict.allowsAddress("127.0.0.1")).toBe(false)
     expect(strict.allowsAddress("93.184.216.34")).toBe(true)
+  })
+
+  it("refuses a lone surrogate when a URL is accepted, not at each delivery's check", async () => {
+    // The URL parser would turn it into %EF%BF%BD, a target the user never wrote; what is stored is
+    // url.href, which never holds one, so the per-delivery check does not scan for it again.
+    const raw = "https://example.com/\ud800"
+    const refused = await Effect.runPromise(Effect.flip(strict.accept(raw, ["url"])))
+    expect(refused.issues[0]?.path).toEqual(["url"])
+    expect(refused.message).toContain("must be well-formed Unicode text")
+    const checked = Effect.runSync(strict.check(raw))
+    expect(checked.href).toBe("https://example.com/%EF%BF%BD")
   })
 
   it("names the field and the reason", () => {

@@ -56,12 +56,12 @@ const timeoutRange = { minMs: 100, maxMs: 600_000 }
 export const timeoutsConfig: Config.Config<Timeouts> = Config.all({
   headersMs: Durations.config("HERALD_HEADERS_TIMEOUT", {
     ...timeoutRange,
-    default: Durations.format(defaultTimeouts.headersMs),
+    defaultMs: defaultTimeouts.headersMs,
     description: "Time a client has to send a request's headers (408 after)"
   }),
   requestMs: Durations.config("HERALD_REQUEST_TIMEOUT", {
     ...timeoutRange,
-    default: Durations.format(defaultTimeouts.requestMs),
+    defaultMs: defaultTimeouts.requestMs,
     description: "Time a client has to send a whole request, headers and body (408 after)"
   })
 }).pipe(

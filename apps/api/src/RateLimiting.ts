@@ -136,7 +136,7 @@ export const parse = (
 export const config = (routes: ReadonlyArray<Route>): Config.Config<Settings> =>
   Config.all({
     windowMs: Durations.config("HERALD_RATE_LIMIT_WINDOW", {
-      default: Durations.format(DEFAULT_WINDOW_MS),
+      defaultMs: DEFAULT_WINDOW_MS,
       minMs: 1_000,
       maxMs: 3_600_000,
       description: "The rate limits' sliding window"

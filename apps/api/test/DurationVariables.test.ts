@@ -35,6 +35,7 @@ const check = <A>(
   options: { readonly minMs?: number; readonly maxMs?: number; readonly env?: Record<string, string> } = {}
 ) => {
   const { env = {}, maxMs = Infinity, minMs = 1 } = options
+  expect(Either.isRight(read(config, env)), `${name} unset takes its default`).toBe(true)
   let accepted = 0
   for (const [text, ms] of FORMS) {
     const result = read(config, { ...env, [name]: text })

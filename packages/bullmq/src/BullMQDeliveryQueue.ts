@@ -490,7 +490,7 @@ const queueNameOk = (value: string) =>
  * comma-separated seed nodes, as for the Redis stores).
  */
 const millis = (name: string, fallback: number, description: string) =>
-  Durations.config(name, { default: Durations.format(fallback), minMs: 1_000, description })
+  Durations.config(name, { defaultMs: fallback, minMs: 1_000, description })
 
 /**
  * `REDIS_URL` (required), `HERALD_QUEUE_PREFIX`, `HERALD_QUEUE_NAME`,

@@ -31,11 +31,11 @@ export const layer = (settings: Partial<DeliverySettingsShape> = {}): Layer.Laye
 
 export const config: Config.Config<DeliverySettingsShape> = Config.all({
   timeoutMs: Durations.config("HERALD_DELIVERY_TIMEOUT", {
-    default: "15s",
+    defaultMs: defaults.timeoutMs,
     description: "Total time allowed for one delivery attempt"
   }),
   connectTimeoutMs: Durations.config("HERALD_DELIVERY_CONNECT_TIMEOUT", {
-    default: "5s",
+    defaultMs: defaults.connectTimeoutMs,
     maxMs: maxConnectTimeoutMs,
     description: "Time allowed to open a delivery's connection (TCP and TLS)"
   }),

@@ -30,19 +30,20 @@ export const parse = (text: string): Either.Either<number, string> => {
 export const format = (ms: number): string => Duration.format(Duration.millis(ms))
 
 /**
- * The variable `name` in milliseconds: `default` when unset, and from `minMs`
+ * The variable `name` in milliseconds: `defaultMs` when unset, and from `minMs`
  * (1 ms unless given) to `maxMs`. A bad value fails naming the variable and
- * saying what is accepted.
+ * saying what is accepted. The default is a number applied after parsing, not
+ * text parsed like a value: `format` writes some durations in forms `parse`
+ * does not read ("1m 30s", "1s 500ms", "0").
  */
 export const config = (
   name: string,
-  options: { readonly default: string; readonly description: string; readonly minMs?: number; readonly maxMs?: number }
+  options: { readonly defaultMs: number; readonly description: string; readonly minMs?: number; readonly maxMs?: number }
 ): Config.Config<number> => {
   const { maxMs = Infinity, minMs = 1 } = options
   const range = maxMs === Infinity ? `at least ${format(minMs)}` : `from ${format(minMs)} to ${format(maxMs)}`
   return Config.string(name).pipe(
-    Config.withDefault(options.default),
-    // mapOrFail with the name, not Config.validate: after withDefault the latter loses the variable's name.
+    // mapOrFail with the name, not Config.validate, which loses the variable's name.
     Config.mapOrFail((text) =>
       Either.flatMap(parse(text), (ms) =>
         ms >= minMs && ms <= maxMs ? Either.right(ms) : Either.left(`must be ${range}, got ${JSON.stringify(text)}`)
@@ -50,6 +51,8 @@ export const config = (
         Either.mapLeft((message) => ConfigError.InvalidData([name], message))
       )
     ),
+    // Only when the variable is missing: a value that is set but bad still fails.
+    Config.withDefault(options.defaultMs),
     Config.withDescription(`${options.description} (${accepted})`)
   )
 }

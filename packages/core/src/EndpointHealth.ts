@@ -34,7 +34,7 @@ export const layer = (policy: Partial<HealthPolicyShape> = {}): Layer.Layer<Heal
 
 export const config: Config.Config<HealthPolicyShape> = Config.all({
   disableAfterMs: Durations.config("HERALD_DISABLE_AFTER", {
-    default: "5d",
+    defaultMs: defaults.disableAfterMs,
     description: "Disable a webhook whose deliveries have failed without a break this long"
   }),
   minFailures: Config.integer("HERALD_DISABLE_MIN_FAILURES").pipe(

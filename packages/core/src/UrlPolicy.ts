@@ -32,36 +32,44 @@ const privateIPv4: ReadonlyArray<readonly [string, number]> = [
 ]
 
 /**
- * IPv6 ranges refused whatever follows the prefix. The ones that embed an IPv4
- * address (6to4, Teredo, local-use NAT64, IPv4-translated and -compatible) are
- * refused outright rather than decoded: no webhook receiver needs them, and
- * decoding each (Teredo even obfuscates its client address) is where a bypass
- * would hide.
+ * IPv6 is public only inside global unicast 2000::/3: everything else
+ * (unspecified, loopback, IPv4-compatible and -translated, local-use NAT64,
+ * discard, SRv6, unique-local, link-local, site-local, multicast, and the
+ * unassigned rest) is not routed on the internet, but a private network may
+ * route it, so it is refused rather than listed range by range. The two forms
+ * that legitimately carry a public IPv4 address are the exceptions, judged by
+ * that address: IPv4-mapped ::ffff:0:0/96 (what a dual-stack resolver may
+ * answer) and the well-known NAT64 prefix 64:ff9b::/96 (what DNS64 answers on
+ * an IPv6-only network).
  */
-const privateIPv6: ReadonlyArray<readonly [string, number]> = [
-  ["::", 96], // unspecified, loopback, deprecated IPv4-compatible ::a.b.c.d
-  ["::ffff:0:0:0", 96], // IPv4-translated (SIIT)
-  ["64:ff9b:1::", 48], // local-use NAT64
-  ["100::", 64], // discard
-  ["2001::", 23], // IETF protocol assignments: Teredo 2001::/32, benchmarking, ORCHID
-  ["2001:db8::", 32], // documentation
-  ["2002::", 16], // 6to4
-  ["3fff::", 20], // documentation
-  ["5f00::", 16], // segment routing (SRv6) identifiers
-  ["fc00::", 7], // unique local
-  ["fe80::", 10], // link-local
-  ["fec0::", 10], // site-local (deprecated)
-  ["ff00::", 8] // multicast
+const publicIPv6: ReadonlyArray<readonly [string, number]> = [
+  ["2000::", 3], // global unicast
+  ["::ffff:0:0", 96], // IPv4-mapped
+  ["64:ff9b::", 96] // well-known NAT64
 ]
 
 /**
- * One list for both families. Node's `BlockList` parses every textual form of
- * an address (compressed or not, dotted tail or hex) and matches its IPv4
- * rules against IPv4-mapped addresses (::ffff:a.b.c.d) as well. The two forms
- * that legitimately carry a public IPv4 address, IPv4-mapped (what a dual-stack
- * resolver may answer) and the well-known NAT64 prefix 64:ff9b::/96 (what DNS64
- * answers on an IPv6-only network), are refused when that address is private.
+ * Special-purpose ranges inside 2000::/3. The ones that embed an IPv4 address
+ * (6to4, Teredo) are refused outright rather than decoded: no webhook receiver
+ * needs them, and decoding each (Teredo even obfuscates its client address) is
+ * where a bypass would hide.
  */
+const privateIPv6: ReadonlyArray<readonly [string, number]> = [
+  ["2001::", 23], // IETF protocol assignments: Teredo 2001::/32, benchmarking, ORCHID
+  ["2001:db8::", 32], // documentation
+  ["2002::", 16], // 6to4
+  ["3fff::", 20] // documentation
+]
+
+/**
+ * Node's `BlockList` parses every textual form of an address (compressed or
+ * not, dotted tail or hex) and matches its IPv4 rules against IPv4-mapped
+ * addresses (::ffff:a.b.c.d) as well; NAT64 gets each IPv4 rule under its
+ * prefix. `allowed` is only ever asked about IPv6 addresses: its ::ffff:0:0/96
+ * rule would match every IPv4 address too.
+ */
+const allowed = new BlockList()
+for (const [network, prefix] of publicIPv6) allowed.addSubnet(network, prefix, "ipv6")
 const blocked = new BlockList()
 for (const [network, prefix] of privateIPv4) {
   blocked.addSubnet(network, prefix, "ipv4")
@@ -80,7 +88,7 @@ export const isPrivateAddress = (address: string): boolean => {
   if (unbracketed.includes("%")) return true
   const family = isIP(unbracketed)
   if (family === 4) return blocked.check(unbracketed, "ipv4")
-  if (family === 6) return blocked.check(unbracketed, "ipv6")
+  if (family === 6) return !allowed.check(unbracketed, "ipv6") || blocked.check(unbracketed, "ipv6")
   return true // not an IP at all: refuse rather than guess
 }
 
@@ -99,13 +107,15 @@ export interface UrlPolicyShape {
   readonly allowPrivate: boolean
   /**
    * Parses and checks a URL without DNS: scheme, credentials, IP literals and
-   * local names. Cheap enough for every delivery; the transport then checks the
-   * address it actually connects to.
+   * local names. Cheap enough for every delivery of a stored URL (which
+   * `accept` let in); the transport then checks the address it actually
+   * connects to.
    */
   readonly check: (url: string, path?: ReadonlyArray<string | number>) => Effect.Effect<URL, InvalidInput>
   /**
-   * `check`, then resolve the host and refuse it when any address is private:
-   * for creating or changing a subscription, so a bad target is refused at once.
+   * Refuse text that is not well-formed Unicode, `check`, then resolve the
+   * host and refuse it when any address is private: for creating or changing a
+   * subscription, so a bad target is refused at once.
    */
   readonly accept: (url: string, path?: ReadonlyArray<string | number>) => Effect.Effect<URL, InvalidInput>
   /** Whether the transport may connect to this resolved address. */
@@ -122,8 +132,6 @@ export const make = (options: { readonly allowPrivate: boolean; readonly resolve
   const check = (raw: string, path: ReadonlyArray<string | number> = ["url"]) => {
     const fail = (message: string) => Effect.fail(InvalidInput.single(path, message))
     if (raw.length > MAX_URL_LENGTH) return fail(`url must be at most ${MAX_URL_LENGTH} characters`)
-    // The URL parser would turn a lone surrogate into %EF%BF%BD: a target the user never wrote.
-    if (!WellFormedText.isWellFormed(raw)) return fail(`url ${WellFormedText.message}`)
     if (!URL.canParse(raw)) return fail("url must be an absolute URL")
     // WHATWG parsing also normalises decimal, octal and hex IPv4 hosts to dotted form.
     const url = new URL(raw)
@@ -141,8 +149,11 @@ export const make = (options: { readonly allowPrivate: boolean; readonly resolve
     }
     return Effect.succeed(url)
   }
-  const accept = (raw: string, path: ReadonlyArray<string | number> = ["url"]) =>
-    Effect.flatMap(check(raw, path), (url) => {
+  const accept = (raw: string, path: ReadonlyArray<string | number> = ["url"]) => {
+    // The URL parser would turn a lone surrogate into %EF%BF%BD: a target the user never wrote.
+    // Checked here only: what is stored is url.href, which never holds one.
+    if (!WellFormedText.isWellFormed(raw)) return Effect.fail(InvalidInput.single(path, `url ${WellFormedText.message}`))
+    return Effect.flatMap(check(raw, path), (url) => {
       const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname
       if (allowPrivate || isIP(host) !== 0) return Effect.succeed(url)
       return Effect.tryPromise({
@@ -158,6 +169,7 @@ export const make = (options: { readonly allowPrivate: boolean; readonly resolve
         )
       )
     })
+  }
   return {
     allowPrivate,
     check,

@@ -10,11 +10,8 @@
  */
 import { InvalidInput } from "./Errors.js"
 
-/** A surrogate that is not half of a pair: `u` mode reads a pair as one code point, never as `Cs`. */
-const loneSurrogate = /\p{Cs}/u
-
-/** Whether `text` is well-formed Unicode (`String.prototype.isWellFormed`, which ES2023's typings lack). */
-export const isWellFormed = (text: string): boolean => !loneSurrogate.test(text)
+/** Whether `text` is well-formed Unicode: holds no surrogate that is not half of a pair. */
+export const isWellFormed = (text: string): boolean => text.isWellFormed()
 
 const accepted = "a \\uD800 to \\uDFFF escape is accepted only as half of a surrogate pair"
 export const message = `must be well-formed Unicode text: ${accepted}`

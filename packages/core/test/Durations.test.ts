@@ -38,7 +38,7 @@ describe("Durations.config", () => {
   const read = (env: Record<string, string>) =>
     Effect.runSync(
       Effect.either(
-        Durations.config("HERALD_SOME_WAIT", { default: "30s", minMs: 1_000, maxMs: 3_600_000, description: "a wait" }).pipe(
+        Durations.config("HERALD_SOME_WAIT", { defaultMs: 30_000, minMs: 1_000, maxMs: 3_600_000, description: "a wait" }).pipe(
           Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
         )
       )
@@ -58,5 +58,17 @@ describe("Durations.config", () => {
     expect(error({ HERALD_SOME_WAIT: "soon" })).toContain("expected a duration, got \"soon\"")
     expect(error({ HERALD_SOME_WAIT: "500ms" })).toContain("must be from 1s to 1h")
     expect(error({ HERALD_SOME_WAIT: "2h" })).toContain("must be from 1s to 1h")
+  })
+})
+
+describe("Durations.config defaults", () => {
+  // Durations.format writes these as "1m 30s", "1s 500ms" and "0", which Durations.parse does not read.
+  it.each([90_000, 1_500, 0])("%d ms: used when the variable is unset, the variable still read when set", (ms) => {
+    const config = Durations.config("HERALD_SOME_WAIT", { defaultMs: ms, minMs: 0, description: "a wait" })
+    const read = (env: Record<string, string>) =>
+      Effect.runSync(Effect.either(Effect.withConfigProvider(config, ConfigProvider.fromMap(new Map(Object.entries(env))))))
+    expect(read({})).toEqual(Either.right(ms))
+    expect(read({ HERALD_SOME_WAIT: "2m" })).toEqual(Either.right(120_000))
+    expect(Either.isLeft(read({ HERALD_SOME_WAIT: "soon" }))).toBe(true)
   })
 })

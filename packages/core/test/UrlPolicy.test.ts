@@ -39,8 +39,7 @@ describe("UrlPolicy", () => {
     ["https://[::ffff:a9fe:a9fe]/hook", "IPv4-mapped metadata"],
     ["https://[fd00::1]/hook", "unique local"],
     ["https://[fe80::1]/hook", "link-local"],
-    ["https://example.com/" + "a".repeat(2048), "too long"],
-    ["https://example.com/\ud800", "a lone surrogate, which the URL parser would turn into %EF%BF%BD"]
+    ["https://example.com/" + "a".repeat(2048), "too long"]
   ])("refuses %s (%s)", (url) => {
     expect(accepts(strict, url)).toBe(false)
   })
@@ -51,6 +50,17 @@ describe("UrlPolicy", () => {
     expect(relaxed.allowsAddress("127.0.0.1")).toBe(true)
     expect(strict.allowsAddress("127.0.0.1")).toBe(false)
     expect(strict.allowsAddress("93.184.216.34")).toBe(true)
+  })
+
+  it("refuses a lone surrogate when a URL is accepted, not at each delivery's check", async () => {
+    // The URL parser would turn it into %EF%BF%BD, a target the user never wrote; what is stored is
+    // url.href, which never holds one, so the per-delivery check does not scan for it again.
+    const raw = "https://example.com/\ud800"
+    const refused = await Effect.runPromise(Effect.flip(strict.accept(raw, ["url"])))
+    expect(refused.issues[0]?.path).toEqual(["url"])
+    expect(refused.message).toContain("must be well-formed Unicode text")
+    const checked = Effect.runSync(strict.check(raw))
+    expect(checked.href).toBe("https://example.com/%EF%BF%BD")
   })
 
   it("names the field and the reason", () => {
@@ -103,7 +113,14 @@ describe("UrlPolicy: IPv6 forms of private addresses", () => {
     ["100::1", "discard"],
     ["2001:db8::1", "documentation"],
     ["3fff::1", "documentation (RFC 9637)"],
-    ["5f00::1", "SRv6"]
+    ["5f00::1", "SRv6"],
+    // outside global unicast 2000::/3: not routed publicly, but a private network may route them
+    ["1::", "outside 2000::/3, low"],
+    ["4000::1", "outside 2000::/3, unassigned"],
+    ["8000::1", "outside 2000::/3, unassigned"],
+    ["100:0:0:1::1", "next to the discard prefix 100::/64"],
+    ["::ffff:1:7f00:1", "next to IPv4-mapped, holding 127.0.0.1"],
+    ["64:ff9b::1:0:7f00:1", "next to NAT64 64:ff9b::/96, holding 127.0.0.1"]
   ])("refuses %s (%s) as a literal, as a resolved address and at connect time", async (address) => {
     expect(UrlPolicy.isPrivateAddress(address)).toBe(true)
     expect(strict.allowsAddress(address)).toBe(false)
@@ -115,11 +132,14 @@ describe("UrlPolicy: IPv6 forms of private addresses", () => {
   it.each([
     ["2606:4700:4700::1111", "public unicast"],
     ["2a00:1450:4001:80b::200e", "public unicast"],
+    ["2a00:1450::1", "public unicast"],
+    ["2001:4860::8888", "public unicast"],
     ["::ffff:8.8.8.8", "IPv4-mapped public"],
     ["::ffff:808:808", "IPv4-mapped public, hex"],
     ["64:ff9b::808:808", "NAT64 of a public address (DNS64)"],
     ["64:ff9b::93.184.216.34", "NAT64 of a public address, dotted"],
-    ["2001:200::1", "first RIR allocation after 2001::/23"]
+    ["2001:200::1", "first RIR allocation after 2001::/23"],
+    ["2001:2ff::1", "within that allocation, far from 2001::/23's end"]
   ])("accepts %s (%s)", async (address) => {
     expect(UrlPolicy.isPrivateAddress(address)).toBe(false)
     expect(accepts(strict, `https://[${address}]/hook`)).toBe(true)

@@ -3,8 +3,9 @@
  * once per webhook per interval, not per attempt, naming the webhook, its host
  * and why, and what would allow it (every delivering process needs
  * HERALD_ALLOW_PRIVATE_URLS, the worker too). Never the URL's path or query,
- * which may hold a token. And a process started with private URLs allowed says
- * so once, at start.
+ * which may hold a token. (That a process started with private URLs allowed
+ * says so once per start is apps/api's PrivateUrlsAtStart.test.ts: only a whole
+ * process, of each role, can show it.)
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Logger, type LogLevel, TestClock } from "effect"
@@ -98,21 +99,5 @@ describe("a blocked delivery", () => {
       yield* deliver(a.id, 4)
       expect(warnings(lines).map((l) => l.annotations["webhookId"])).toEqual([a.id, b.id, a.id])
     }).pipe(Effect.provide(services(false)), Effect.provide(layer))
-  })
-})
-
-describe("a process started with HERALD_ALLOW_PRIVATE_URLS=true", () => {
-  it.effect("says so once, at start, as a warning", () => {
-    const allowed = capture()
-    const refused = capture()
-    return Effect.gen(function*() {
-      yield* Effect.provide(Effect.void, Herald.settingsLayer(settings(true)).pipe(Layer.provide(allowed.layer)))
-      yield* Effect.provide(Effect.void, Herald.settingsLayer(settings(false)).pipe(Layer.provide(refused.layer)))
-      const said = warnings(allowed.lines)
-      expect(said).toHaveLength(1)
-      expect(said[0]!.message).toContain("HERALD_ALLOW_PRIVATE_URLS")
-      expect(said[0]!.message).toContain("private")
-      expect(warnings(refused.lines)).toEqual([])
-    })
   })
 })

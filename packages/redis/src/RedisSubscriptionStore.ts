@@ -41,19 +41,26 @@ import * as LuaScript from "./internal/LuaScript.js"
 import { execute, RedisClient } from "./RedisClient.js"
 
 /**
- * Removes the fan-out entries of the record in KEYS[1] (if any); returns whether it existed.
- * cjson refuses a lone surrogate escape ("\ud800"), which a record written before
- * Herald refused such text may hold: without the fallback such a webhook could be
- * neither changed nor removed. Only its event types are read here, so any surrogate
+ * `decodeRecord(raw)`, for every script that reads a record. cjson refuses a
+ * lone surrogate escape ("\ud800"), which a record written before Herald
+ * refused such text may hold: without the fallback such a webhook could be
+ * neither changed nor removed, and would lose its place in the ordered set.
+ * The scripts read only its event types and `ordered`, so any surrogate
  * escape may stand in as U+FFFD (the result is valid JSON whatever precedes it).
  */
-const unindexOld = `
+const decodeRecord = `
+local function decodeRecord(raw)
+  local decoded, record = pcall(cjson.decode, raw)
+  if decoded then return record end
+  return cjson.decode((string.gsub(raw, '\\\\u[dD][89abcdefABCDEF]%x%x', '\\\\ufffd')))
+end
+`
+
+/** Removes the fan-out entries of the record in KEYS[1] (if any); `old` says whether it existed. */
+const unindexOld = decodeRecord + `
 local old = redis.call('GET', KEYS[1])
 if old then
-  local decoded, record = pcall(cjson.decode, old)
-  if not decoded then
-    record = cjson.decode((string.gsub(old, '\\\\u[dD][89abcdefABCDEF]%x%x', '\\\\ufffd')))
-  end
+  local record = decodeRecord(old)
   for _, eventType in ipairs(record.events) do
     redis.call('ZREM', KEYS[3], eventType .. ':' .. ARGV[1])
   end
@@ -125,9 +132,9 @@ return page
 `
 
 /** Indexes one record written before the ordered set existed. KEYS: ordered, record. ARGV: id. */
-const indexOrderedRecord = `
+const indexOrderedRecord = decodeRecord + `
 local raw = redis.call('GET', KEYS[2])
-local decoded, record = pcall(cjson.decode, raw or 'null')
+local decoded, record = pcall(decodeRecord, raw or 'null')
 if decoded and type(record) == 'table' and record.ordered == true then
   redis.call('SADD', KEYS[1], ARGV[1])
 else

@@ -20,7 +20,7 @@ export const seconds = (options?: Options): number =>
 
 /** `HERALD_RETENTION`, a duration such as `30d` or `12 hours`, at least 1 second. */
 export const config: Config.Config<Options> = Durations.config("HERALD_RETENTION", {
-  default: "30d",
+  defaultMs: defaultRetentionSeconds * 1_000,
   minMs: 1_000,
   description: "How long events are kept"
 }).pipe(Config.map((ms) => ({ retentionSeconds: ms / 1_000 })))

@@ -152,6 +152,29 @@ describe.skipIf(!available)(`RedisSubscriptionStore ${skipReason}`, () => {
       ])
     }).pipe(Effect.provide(layer)))
 
+  it.live("an ordered webhook whose record cjson cannot decode (a lone surrogate) keeps its place in the ordered index", () =>
+    Effect.gen(function*() {
+      const store = yield* SubscriptionStore.SubscriptionStore
+      const { prefix, redis } = yield* RedisClient.RedisClient
+      const teamspace = Fixtures.teamspace()
+      const orderedKey = `${prefix}wh-ordered:${teamspace}`
+      // Stored before Herald refused such text; the API and the core services refuse it now.
+      const poisoned = Fixtures.withChanges(
+        Fixtures.webhook({ teamspace, metadata: { k: "a\ud800" } }),
+        { ordered: true }
+      )
+      const plain = Fixtures.webhook({ teamspace, time: poisoned.createdAt + 1 })
+      yield* Effect.forEach([poisoned, plain], store.insert, { discard: true })
+      // As an earlier version left them: no ordered set, so the next fan-out indexes every record.
+      yield* Effect.promise(() => redis.del(orderedKey))
+
+      expect(yield* store.activePage(teamspace, Fixtures.typeA, { limit: 10 })).toEqual([
+        { id: poisoned.id, ordered: true },
+        { id: plain.id, ordered: false }
+      ])
+      expect(yield* Effect.promise(() => redis.sismember(orderedKey, poisoned.id))).toBe(1)
+    }).pipe(Effect.provide(layer)))
+
   it.live("get decodes a record once while its text is unchanged, and sees updates and removals at once", () =>
     Effect.gen(function*() {
       const store = yield* SubscriptionStore.SubscriptionStore

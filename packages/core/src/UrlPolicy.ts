@@ -126,6 +126,9 @@ export class UrlPolicy extends Context.Tag("@herald/core/UrlPolicy")<UrlPolicy, 
 
 const MAX_URL_LENGTH = 2048
 
+/** Said with every refusal that the setting lifts, so that whoever runs Herald locally finds it. */
+const PRIVATE_URLS_HINT = "(http and private hosts only where the server runs with HERALD_ALLOW_PRIVATE_URLS=true)"
+
 export const make = (options: { readonly allowPrivate: boolean; readonly resolver?: Resolver }): UrlPolicyShape => {
   const { allowPrivate } = options
   const resolver = options.resolver ?? systemResolver
@@ -136,7 +139,7 @@ export const make = (options: { readonly allowPrivate: boolean; readonly resolve
     // WHATWG parsing also normalises decimal, octal and hex IPv4 hosts to dotted form.
     const url = new URL(raw)
     if (url.protocol !== "https:" && !(allowPrivate && url.protocol === "http:")) {
-      return fail(allowPrivate ? "url must use http or https" : "url must use https")
+      return fail(allowPrivate ? "url must use http or https" : `url must use https ${PRIVATE_URLS_HINT}`)
     }
     if (url.username !== "" || url.password !== "") return fail("url must not contain credentials")
     if (url.hostname === "") return fail("url must have a host")
@@ -144,7 +147,7 @@ export const make = (options: { readonly allowPrivate: boolean; readonly resolve
       const host = url.hostname
       const literal = isIP(host.startsWith("[") ? host.slice(1, -1) : host) !== 0
       if (literal ? isPrivateAddress(host) : /(^|\.)(localhost|local|internal)$/i.test(host) || !host.includes(".")) {
-        return fail("url must point to a public host")
+        return fail(`url must point to a public host ${PRIVATE_URLS_HINT}`)
       }
     }
     return Effect.succeed(url)
@@ -164,7 +167,7 @@ export const make = (options: { readonly allowPrivate: boolean; readonly resolve
           addresses.length === 0
             ? Effect.fail(InvalidInput.single(path, `url host ${host} does not resolve`))
             : addresses.some(isPrivateAddress)
-            ? Effect.fail(InvalidInput.single(path, "url must point to a public host"))
+            ? Effect.fail(InvalidInput.single(path, `url must point to a public host ${PRIVATE_URLS_HINT}`))
             : Effect.succeed(url)
         )
       )

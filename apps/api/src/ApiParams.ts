@@ -2,7 +2,8 @@
  * Path and query parameters that several groups of the contract share, and the
  * forms of value they accept: whole numbers in decimal digits only, dates in
  * ISO 8601 only, cursors as the lists hand them out. Each says what it accepts
- * (`InputIssues.expected`), which is what a decode error then says.
+ * (`InputIssues.expected`), which is what a decode error then says. Also the
+ * rule request bodies share across groups (`strict`).
  */
 import { HttpApiSchema } from "@effect/platform"
 import { EventType, Ids } from "@herald/core"
@@ -10,6 +11,13 @@ import { ParseResult, Schema } from "effect"
 import { expected } from "./InputIssues.js"
 
 export const DEFAULT_PAGE_SIZE = 20
+
+/**
+ * Datagrid's request bodies, and those of Herald's native routes in its wire
+ * style, refuse a field they do not know (as Stripe's "Received unknown
+ * parameter"): a misspelt `enable` must not answer 200 and change nothing.
+ */
+export const strict = { parseOptions: { onExcessProperty: "error" } } as const
 
 // `Number` reads "0x10" as 16, " 1" as 1 and "1e1" as 10: a parameter is
 // digits only, and a long run of them is still out of range, not rounded.

@@ -4,9 +4,8 @@
  */
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { eventId, EventTypeList, IsoDateTime, Limit, limitDescription, webhookId } from "./ApiParams.js"
+import { eventId, EventTypeList, IsoDateTime, Limit, limitDescription, strict, webhookId } from "./ApiParams.js"
 import { Authentication } from "./Authentication.js"
-import { strict } from "./DatagridApi.js"
 import { reported } from "./InputIssues.js"
 import { BadRequest, NotFound } from "./WireError.js"
 

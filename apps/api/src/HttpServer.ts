@@ -118,7 +118,7 @@ export const layer = (options: ListenOptions) =>
   Layer.unwrapEffect(
     Effect.zipWith(
       Effect.tracer,
-      Routes.fromApi(HeraldApi),
+      Routes.fromApi(HeraldApi, DocsPage.routes),
       (tracer, routes) => served(options, Tracing.isInstalled(tracer), routes)
     )
   )
@@ -126,7 +126,7 @@ export const layer = (options: ListenOptions) =>
 const served = (options: ListenOptions, traced: boolean, routes: Routes.Routes) =>
   serve(options.requestLog ?? RequestLog.DEFAULT).pipe(
     Layer.provide(DocsPage.layer),
-    Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
+    Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: DocsPage.DOCUMENT_PATH })),
     // API middlewares: each wraps those provided after it (they are built first).
     Layer.provide(ErrorMapping.layer(routes)),
     Layer.provide(RequestLimits.middleware),

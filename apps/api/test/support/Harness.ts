@@ -8,7 +8,7 @@ import { type Herald, type Ids, UrlPolicy } from "@herald/core"
 import { RedisCluster, RedisServer } from "@herald/testkit"
 import { type Clock, ConfigProvider, Context, Effect, Exit, Layer, Redacted, Scope, type Tracer } from "effect"
 import type * as Embedded from "../../src/Embedded.js"
-import type * as HttpServer from "../../src/HttpServer.js"
+import type * as RequestTimeouts from "../../src/RequestTimeouts.js"
 import * as Ports from "../../src/Ports.js"
 import * as Process from "../../src/Process.js"
 import * as Protection from "../../src/Protection.js"
@@ -76,7 +76,7 @@ export const start = async (
     /** A tracer installed around the app; none by default. */
     readonly tracer?: Tracer.Tracer
     /** How long clients have to send requests; the defaults by default. */
-    readonly timeouts?: HttpServer.Timeouts
+    readonly timeouts?: RequestTimeouts.Timeouts
   } = {}
 ): Promise<RunningApp> => {
   const backend = options.backend ?? "memory"

@@ -47,9 +47,11 @@ export interface RunningApp {
 /**
  * The tests' DNS (this sandbox has none): names under `private.test.` resolve
  * to a private address, under `nxdomain.test.` to nothing, all others to a
- * public one.
+ * public one; those under `slow.test.` after as many milliseconds as their
+ * first label says (`2500.slow.test`), for a handler that takes that long.
  */
 const testResolver: UrlPolicy.Resolver = async (host) => {
+  if (host.endsWith(".slow.test")) await new Promise((resolve) => setTimeout(resolve, Number(host.split(".")[0])))
   if (host.endsWith(".private.test")) return ["10.0.0.5"]
   if (host.endsWith(".nxdomain.test")) throw Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" })
   return ["93.184.216.34"]

@@ -5,7 +5,7 @@
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { EventType } from "@herald/core"
 import { Schema } from "effect"
-import { Limit, limitDescription, strict, WebhookCursor, webhookId } from "./ApiParams.js"
+import { Limit, limitDescription, strict, webhookId } from "./ApiParams.js"
 import { Authentication } from "./Authentication.js"
 import { reported } from "./InputIssues.js"
 import { BadRequest, NotFound } from "./WireError.js"
@@ -120,7 +120,7 @@ export class DatagridWebhooks extends HttpApiGroup.make("webhooks")
   .add(
     HttpApiEndpoint.get("list", "/v1/webhooks")
       .setUrlParams(reported(Schema.Struct({
-        cursor: Schema.optional(WebhookCursor).annotations({ description: "The `next_cursor` of the previous page." }),
+        cursor: Schema.optional(Schema.String).annotations({ description: "The `next_cursor` of the previous page." }),
         limit: Schema.optional(Limit).annotations({ description: limitDescription })
       })))
       .addSuccess(WebhookList)

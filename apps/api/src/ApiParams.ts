@@ -1,15 +1,23 @@
 /**
  * Path and query parameters that several groups of the contract share, and the
  * forms of value they accept: whole numbers in decimal digits only, dates in
- * ISO 8601 only, cursors as the lists hand them out. Each says what it accepts
- * (`InputIssues.expected`), which is what a decode error then says.
+ * ISO 8601 only. Each says what it accepts (`InputIssues.expected`), which is
+ * what a decode error then says. Cursors and event-type filters are plain
+ * strings here: core checks them, naming the parameter as the handler says it
+ * was sent. Also the rule request bodies share across groups (`strict`).
  */
 import { HttpApiSchema } from "@effect/platform"
-import { EventType, Ids } from "@herald/core"
 import { ParseResult, Schema } from "effect"
 import { expected } from "./InputIssues.js"
 
 export const DEFAULT_PAGE_SIZE = 20
+
+/**
+ * Datagrid's request bodies, and those of Herald's native routes in its wire
+ * style, refuse a field they do not know (as Stripe's "Received unknown
+ * parameter"): a misspelt `enable` must not answer 200 and change nothing.
+ */
+export const strict = { parseOptions: { onExcessProperty: "error" } } as const
 
 // `Number` reads "0x10" as 16, " 1" as 1 and "1e1" as 10: a parameter is
 // digits only, and a long run of them is still out of range, not rounded.
@@ -53,18 +61,6 @@ export const IsoDateTime = Schema.transformOrFail(
     encode: (date) => ParseResult.succeed(date.toISOString())
   }
 ).annotations(expected(isoDateTimeForms))
-
-/** Event types separated by commas, as a filter takes them (`a.b,c.d`). */
-export const EventTypeList = Schema.String.pipe(
-  Schema.filter((list) => list.split(",").every((type) => type.trim() === "" || Schema.is(EventType.EventType)(type.trim()))),
-  Schema.annotations(expected("event types separated by commas (like batch_prediction.completed,batch_prediction.failed)"))
-)
-
-/** A webhook list's cursor: a webhook id, as `next_cursor` hands it out. */
-export const WebhookCursor = Schema.String.pipe(
-  Schema.filter(Ids.isWebhookId),
-  Schema.annotations(expected("a cursor from a previous page of this list"))
-)
 
 export const webhookId = HttpApiSchema.param("webhook_id", Schema.String)
 export const eventId = HttpApiSchema.param("event_id", Schema.String)

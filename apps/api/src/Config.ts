@@ -1,33 +1,41 @@
 /**
  * The process's configuration, read from the environment and validated at start:
- * a bad value stops the process with a message naming the variable.
+ * a bad value stops the process with a message naming the variable. A process
+ * reads what its role needs (README's "read by" column): the worker role reads
+ * none of the API's variables, so a value meant for the API cannot stop it.
  */
 import { ApiKeys, EventLimits, Herald } from "@herald/core"
-import { Config, ConfigError, Either, Option } from "effect"
+import { Config, ConfigError, Effect, Either, Option } from "effect"
 import { HeraldApi } from "./Api.js"
-import * as HttpServer from "./HttpServer.js"
 import * as Protection from "./Protection.js"
 import * as RequestLog from "./RequestLog.js"
+import * as RequestTimeouts from "./RequestTimeouts.js"
 
 export const Role = Config.literal("all", "api", "worker")("HERALD_ROLE").pipe(
   Config.withDefault("all" as const),
   Config.withDescription("Which parts this process runs: all (API and delivery), api, or worker")
 )
 
-const fields = Config.all({
+/** What every role reads. */
+const common = Config.all({
+  redisUrl: Config.option(Config.redacted("REDIS_URL")),
+  settings: Herald.settingsConfig
+})
+
+/** What only a process serving HTTP reads. */
+const api = Config.all({
   port: Config.port("PORT").pipe(Config.withDefault(8080), Config.withDescription("HTTP port")),
   host: Config.string("HOST").pipe(Config.withDefault("127.0.0.1"), Config.withDescription("HTTP bind address")),
-  timeouts: HttpServer.timeoutsConfig,
-  role: Role,
+  timeouts: RequestTimeouts.config,
   requestLog: RequestLog.config,
-  redisUrl: Config.option(Config.redacted("REDIS_URL")),
   apiKeys: ApiKeys.seedConfig,
-  settings: Herald.settingsConfig,
   protection: Protection.config(HeraldApi)
 })
 
+const serving = Config.all([common, api]).pipe(Config.map(([common, api]) => ({ ...common, ...api })))
+
 /** An event's data travels in a publish's body, so a data limit over the body limit could never be reached. */
-const dataFitsBody = (config: Config.Config.Success<typeof fields>) => {
+const dataFitsBody = (config: Config.Config.Success<typeof serving>) => {
   const data = config.settings.eventLimits?.maxDataBytes ?? EventLimits.defaults.maxDataBytes
   const body = config.protection.requestLimits.maxBodyBytes
   return data <= body ? Either.right(config) : Either.left(ConfigError.InvalidData(
@@ -36,8 +44,19 @@ const dataFitsBody = (config: Config.Config.Success<typeof fields>) => {
   ))
 }
 
-export const config = fields.pipe(Config.mapOrFail(dataFitsBody))
+const servingChecked = serving.pipe(Config.mapOrFail(dataFitsBody))
 
-export type HeraldConfig = Config.Config.Success<typeof config>
+export type ServingConfig = Config.Config.Success<typeof servingChecked> & { readonly role: "all" | "api" }
+export type WorkerConfig = Config.Config.Success<typeof common> & { readonly role: "worker" }
+export type HeraldConfig = ServingConfig | WorkerConfig
+
+/** The role first, then what it reads. */
+export const config: Effect.Effect<HeraldConfig, ConfigError.ConfigError> = Effect.flatMap(
+  Role,
+  (role): Effect.Effect<HeraldConfig, ConfigError.ConfigError> =>
+    role === "worker"
+      ? Effect.map(common, (config) => ({ ...config, role }))
+      : Effect.map(servingChecked, (config) => ({ ...config, role }))
+)
 
 export const hasRedis = (config: HeraldConfig) => Option.isSome(config.redisUrl)

@@ -5,7 +5,7 @@
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { EventType } from "@herald/core"
 import { Schema } from "effect"
-import { Limit, limitDescription, WebhookCursor, webhookId } from "./ApiParams.js"
+import { Limit, limitDescription, strict, webhookId } from "./ApiParams.js"
 import { Authentication } from "./Authentication.js"
 import { reported } from "./InputIssues.js"
 import { BadRequest, NotFound } from "./WireError.js"
@@ -13,13 +13,6 @@ import { BadRequest, NotFound } from "./WireError.js"
 const eventTypeDescription = `An event type. By default one of ${
   EventType.datagridEventTypes.map((type) => `\`${type}\``).join(", ")
 }.`
-
-/**
- * Datagrid's request bodies, and those of Herald's native routes in its wire
- * style, refuse a field they do not know (as Stripe's "Received unknown
- * parameter"): a misspelt `enable` must not answer 200 and change nothing.
- */
-export const strict = { parseOptions: { onExcessProperty: "error" } } as const
 
 export const WebhookEventType = Schema.String.annotations({
   identifier: "WebhookEventType",
@@ -127,7 +120,7 @@ export class DatagridWebhooks extends HttpApiGroup.make("webhooks")
   .add(
     HttpApiEndpoint.get("list", "/v1/webhooks")
       .setUrlParams(reported(Schema.Struct({
-        cursor: Schema.optional(WebhookCursor).annotations({ description: "The `next_cursor` of the previous page." }),
+        cursor: Schema.optional(Schema.String).annotations({ description: "The `next_cursor` of the previous page." }),
         limit: Schema.optional(Limit).annotations({ description: limitDescription })
       })))
       .addSuccess(WebhookList)

@@ -4,9 +4,8 @@
  */
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { eventId, EventTypeList, IsoDateTime, Limit, limitDescription, webhookId } from "./ApiParams.js"
+import { eventId, IsoDateTime, Limit, limitDescription, strict, webhookId } from "./ApiParams.js"
 import { Authentication } from "./Authentication.js"
-import { strict } from "./DatagridApi.js"
 import { reported } from "./InputIssues.js"
 import { BadRequest, NotFound } from "./WireError.js"
 
@@ -115,7 +114,7 @@ export class Deliveries extends HttpApiGroup.make("deliveries")
       .setUrlParams(reported(Schema.Struct({
         cursor: Schema.optional(Schema.String),
         limit: Schema.optional(Limit).annotations({ description: limitDescription }),
-        event_type: Schema.optional(EventTypeList).annotations({
+        event_type: Schema.optional(Schema.String).annotations({
           description: "Only events of these types: one, or several separated by commas."
         }),
         created_after: Schema.optional(IsoDateTime).annotations({

@@ -15,10 +15,14 @@ import { dirname, join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { HttpApi, HttpApiBuilder, HttpServerResponse, OpenApi } from "@effect/platform"
 import { Effect, type Layer } from "effect"
+import type * as Routes from "./Routes.js"
 
 export const PATH = "/docs"
 export const SCRIPT_PATH = "/docs/scalar.js"
 export const DOCUMENT_PATH = "/openapi.json"
+
+/** What is served beside the contract: the page, its script, and the document it reads (`HttpServer` serves that one). */
+export const routes: ReadonlyArray<Routes.Route> = ([PATH, SCRIPT_PATH, DOCUMENT_PATH] as const).map((path) => ({ method: "GET", path }))
 
 /**
  * The Scalar bundle @effect/platform ships. Its module is internal (not in the

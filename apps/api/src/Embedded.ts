@@ -3,12 +3,12 @@
  * worker in one process. For trying Herald and for tests; data is lost on exit.
  */
 import { type Herald } from "@herald/core"
-import type { HeraldConfig } from "./Config.js"
+import type { ServingConfig } from "./Config.js"
 import * as Process from "./Process.js"
 import * as Ports from "./Ports.js"
 import type * as Protection from "./Protection.js"
 
-export type Options = Pick<HeraldConfig, "port" | "host" | "apiKeys"> & Herald.Settings & {
+export type Options = Pick<ServingConfig, "port" | "host" | "apiKeys"> & Herald.Settings & {
   readonly protection?: Protection.Settings | undefined
 }
 

@@ -3,8 +3,7 @@
  */
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { webhookId } from "./ApiParams.js"
-import { strict } from "./DatagridApi.js"
+import { strict, webhookId } from "./ApiParams.js"
 import { Authentication } from "./Authentication.js"
 import { reported } from "./InputIssues.js"
 import { BadRequest, Conflict, NotFound, PayloadTooLarge } from "./WireError.js"

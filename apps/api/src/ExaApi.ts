@@ -7,7 +7,7 @@
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { EventType, Webhooks } from "@herald/core"
 import { Schema } from "effect"
-import { IsoDateTime, WebhookCursor, wholeNumber } from "./ApiParams.js"
+import { IsoDateTime, wholeNumber } from "./ApiParams.js"
 import { ExaAuthentication } from "./ExaAuthentication.js"
 import { ExaBadRequest, ExaInternalError, ExaNotFound } from "./ExaErrors.js"
 import { reported } from "./InputIssues.js"
@@ -137,7 +137,7 @@ export class ExaWebhooks extends HttpApiGroup.make("exaWebhooks")
   .add(
     HttpApiEndpoint.get("list", "/websets/v0/webhooks")
       .setUrlParams(reported(Schema.Struct({
-        cursor: Schema.optional(WebhookCursor).annotations({ description: cursorDescription }),
+        cursor,
         limit
       })))
       .addSuccess(ListWebhooksResponse)

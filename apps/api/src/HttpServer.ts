@@ -6,8 +6,8 @@
 import { createServer } from "node:http"
 import { HttpApiBuilder, HttpMiddleware, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Durations, Tracing } from "@herald/core"
-import { Config, ConfigError, Effect, Either, Layer } from "effect"
+import { Tracing } from "@herald/core"
+import { Effect, Layer } from "effect"
 import { HeraldApi } from "./Api.js"
 import * as Authentication from "./Authentication.js"
 import * as BodyGuard from "./BodyGuard.js"
@@ -25,6 +25,7 @@ import * as Health from "./handlers/Health.js"
 import * as Idempotency from "./Idempotency.js"
 import * as RequestLimits from "./RequestLimits.js"
 import * as RequestLog from "./RequestLog.js"
+import * as RequestTimeouts from "./RequestTimeouts.js"
 import * as Routes from "./Routes.js"
 
 export interface ListenOptions {
@@ -32,46 +33,9 @@ export interface ListenOptions {
   readonly host: string
   /** Which requests are logged; `RequestLog.DEFAULT` when absent. */
   readonly requestLog?: RequestLog.RequestLog | undefined
-  /** How long a client may take to send a request; `defaultTimeouts` when absent. */
-  readonly timeouts?: Timeouts | undefined
+  /** How long a client may take to send a request; `RequestTimeouts.defaults` when absent. */
+  readonly timeouts?: RequestTimeouts.Timeouts | undefined
 }
-
-/**
- * How long a client may take to send a request's headers, and the whole request
- * (headers and body), before it is answered 408 and the connection closed; so a
- * client that stalls (a Content-Length it never fills, a chunked body that stops,
- * headers that never end) cannot hold a connection for minutes. Only receiving
- * the request counts: the time a handler takes to answer does not.
- */
-export interface Timeouts {
-  readonly headersMs: number
-  readonly requestMs: number
-}
-
-export const defaultTimeouts: Timeouts = { headersMs: 10_000, requestMs: 30_000 }
-
-const timeoutRange = { minMs: 100, maxMs: 600_000 }
-
-/** `HERALD_HEADERS_TIMEOUT` and `HERALD_REQUEST_TIMEOUT`; Node needs the first to be no longer than the second. */
-export const timeoutsConfig: Config.Config<Timeouts> = Config.all({
-  headersMs: Durations.config("HERALD_HEADERS_TIMEOUT", {
-    ...timeoutRange,
-    defaultMs: defaultTimeouts.headersMs,
-    description: "Time a client has to send a request's headers (408 after)"
-  }),
-  requestMs: Durations.config("HERALD_REQUEST_TIMEOUT", {
-    ...timeoutRange,
-    defaultMs: defaultTimeouts.requestMs,
-    description: "Time a client has to send a whole request, headers and body (408 after)"
-  })
-}).pipe(
-  Config.mapOrFail((timeouts) =>
-    timeouts.headersMs <= timeouts.requestMs ? Either.right(timeouts) : Either.left(ConfigError.InvalidData(
-      ["HERALD_HEADERS_TIMEOUT"],
-      `must be no longer than HERALD_REQUEST_TIMEOUT (${Durations.format(timeouts.requestMs)}), which covers the headers too`
-    ))
-  )
-)
 
 /**
  * The Node server. Node checks for expired requests every
@@ -79,7 +43,7 @@ export const timeoutsConfig: Config.Config<Timeouts> = Config.all({
  * timeout to 31 s), so the check runs a few times per shortest timeout, at most
  * every second.
  */
-const createNodeServer = (timeouts: Timeouts) => () =>
+const createNodeServer = (timeouts: RequestTimeouts.Timeouts) => () =>
   createServer({
     headersTimeout: timeouts.headersMs,
     requestTimeout: timeouts.requestMs,
@@ -118,7 +82,7 @@ export const layer = (options: ListenOptions) =>
   Layer.unwrapEffect(
     Effect.zipWith(
       Effect.tracer,
-      Routes.fromApi(HeraldApi),
+      Routes.fromApi(HeraldApi, DocsPage.routes),
       (tracer, routes) => served(options, Tracing.isInstalled(tracer), routes)
     )
   )
@@ -126,7 +90,7 @@ export const layer = (options: ListenOptions) =>
 const served = (options: ListenOptions, traced: boolean, routes: Routes.Routes) =>
   serve(options.requestLog ?? RequestLog.DEFAULT).pipe(
     Layer.provide(DocsPage.layer),
-    Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
+    Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: DocsPage.DOCUMENT_PATH })),
     // API middlewares: each wraps those provided after it (they are built first).
     Layer.provide(ErrorMapping.layer(routes)),
     Layer.provide(RequestLimits.middleware),
@@ -135,5 +99,5 @@ const served = (options: ListenOptions, traced: boolean, routes: Routes.Routes) 
     Layer.provide(apiLayer),
     HttpServer.withLogAddress,
     HttpMiddleware.withTracerDisabledWhen(() => !traced),
-    Layer.provideMerge(NodeHttpServer.layer(createNodeServer(options.timeouts ?? defaultTimeouts), { port: options.port, host: options.host }))
+    Layer.provideMerge(NodeHttpServer.layer(createNodeServer(options.timeouts ?? RequestTimeouts.defaults), { port: options.port, host: options.host }))
   )

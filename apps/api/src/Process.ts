@@ -21,7 +21,10 @@ export interface Options<E> {
   readonly protection?: Protection.Settings | undefined
 }
 
-const services = <E>(options: Options<E>) =>
+/** What a process reads whatever its role. */
+type Common<E> = Pick<Options<E>, "settings" | "ports">
+
+const services = <E>(options: Common<E>) =>
   Herald.servicesLayer.pipe(
     Layer.provideMerge(options.ports),
     Layer.provideMerge(Herald.settingsLayer(options.settings))
@@ -41,7 +44,7 @@ export const all = <E>(options: Options<E>) =>
 export const apiOnly = <E>(options: Options<E>) => api(options).pipe(Layer.provideMerge(services(options)))
 
 /** Delivery only. */
-export const workerOnly = <E>(options: Options<E>) => Herald.workerLayer.pipe(Layer.provideMerge(services(options)))
+export const workerOnly = <E>(options: Common<E>) => Herald.workerLayer.pipe(Layer.provideMerge(services(options)))
 
 export const layer = <E>(role: Role, options: Options<E>): Layer.Layer<never, unknown> => {
   switch (role) {

@@ -56,9 +56,6 @@ export class RequestLimitError extends Data.TaggedError("RequestLimitError")<{
   readonly failure: FrameworkFailure
 }> {}
 
-/** The size of a JSON value as it was sent, near enough: its compact serialisation, in UTF-8 bytes. */
-export const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stringify(value) ?? "", "utf8")
-
 /**
  * Whether a `Content-Type` is JSON as the framework reads bodies: one that
  * mentions `application/json` (`application/json; charset=utf-8` included).

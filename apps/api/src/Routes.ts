@@ -10,7 +10,9 @@
  *   without a body means `{}` and the defaults apply, as in Stripe and Svix
  *   (`BodyGuard`).
  *
- * Routes served beside the contract (`/openapi.json`, `/docs`) are not in it.
+ * Routes served beside the contract (`/openapi.json`, `/docs`) are not in the
+ * definition: they are added by whoever serves them (`beside`), so that a wrong
+ * method there is a 405 too.
  */
 import { HttpApi, type HttpApiGroup, HttpRouter } from "@effect/platform"
 import { Effect, Either, FiberRef, Option, Schema, type SchemaAST } from "effect"
@@ -35,6 +37,12 @@ const rank = (method: string) => {
   return index === -1 ? ORDER.length : index
 }
 
+/** A route served beside the contract, as the router's `get` and the like declare it. */
+export interface Route {
+  readonly method: string
+  readonly path: FindMyWay.PathInput
+}
+
 interface Endpoint {
   readonly bodyOptional: boolean
 }
@@ -45,7 +53,8 @@ const acceptsEmptyObject = (schema: { readonly ast: SchemaAST.AST }): boolean =>
 
 export const make = <Id extends string, Groups extends HttpApiGroup.HttpApiGroup.Any, E, R>(
   api: HttpApi.HttpApi<Id, Groups, E, R>,
-  config: Partial<FindMyWay.RouterConfig> = {}
+  config: Partial<FindMyWay.RouterConfig> = {},
+  beside: ReadonlyArray<Route> = []
 ): Routes => {
   const router = FindMyWay.make<Endpoint>(config)
   const methods = new Set<string>()
@@ -58,6 +67,10 @@ export const make = <Id extends string, Groups extends HttpApiGroup.HttpApiGroup
       })
     }
   })
+  for (const route of beside) {
+    methods.add(route.method)
+    router.on(route.method, route.path, { bodyOptional: false })
+  }
   const served = [...methods]
   return {
     allowedMethods: (url) => {
@@ -71,8 +84,9 @@ export const make = <Id extends string, Groups extends HttpApiGroup.HttpApiGroup
   }
 }
 
-/** The routes of `api`, matched with the router configuration in effect (as the router will be). */
+/** The routes of `api` and `beside` it, matched with the router configuration in effect (as the router will be). */
 export const fromApi = <Id extends string, Groups extends HttpApiGroup.HttpApiGroup.Any, E, R>(
-  api: HttpApi.HttpApi<Id, Groups, E, R>
+  api: HttpApi.HttpApi<Id, Groups, E, R>,
+  beside: ReadonlyArray<Route> = []
 ): Effect.Effect<Routes> =>
-  Effect.map(FiberRef.get(HttpRouter.currentRouterConfig), (config) => make(api, config))
+  Effect.map(FiberRef.get(HttpRouter.currentRouterConfig), (config) => make(api, config, beside))

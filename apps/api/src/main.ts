@@ -16,6 +16,9 @@ const program = Effect.gen(function*() {
       new Error(`HERALD_ROLE=${config.role} needs REDIS_URL: the embedded default runs API and worker in one process`)
     )
   }
+  if (config.role === "worker") {
+    return yield* Layer.launch(Process.workerOnly({ settings: config.settings, ports: Ports.redis }))
+  }
   const options = {
     listen: config,
     apiKeys: config.apiKeys,

@@ -22,7 +22,7 @@ const eventType = "batch_prediction.completed"
 
 /** The worker and the core services over the memory ports; no HTTP edge is needed here. */
 const layer: Layer.Layer<Webhooks.Webhooks | Publisher.Publisher | AttemptLog.AttemptLog, unknown> = Process
-  .workerOnly({ listen: { port: 0, host: "127.0.0.1" }, apiKeys: [], settings, ports: Ports.memory })
+  .workerOnly({ settings, ports: Ports.memory })
 
 let runtime: ManagedRuntime.ManagedRuntime<Webhooks.Webhooks | Publisher.Publisher | AttemptLog.AttemptLog, unknown>
 const receivers: Array<TestReceiver.RunningReceiver> = []

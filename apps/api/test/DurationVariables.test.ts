@@ -10,8 +10,8 @@ import * as Redis from "@herald/redis"
 import { type Config, ConfigProvider, Effect, Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { HeraldApi } from "../src/Api.js"
-import * as HttpServer from "../src/HttpServer.js"
 import * as Protection from "../src/Protection.js"
+import * as RequestTimeouts from "../src/RequestTimeouts.js"
 
 const FORMS: ReadonlyArray<readonly [string, number]> = [
   ["500ms", 500],
@@ -87,24 +87,32 @@ describe("duration variables", () => {
     })
   })
   it("HERALD_HEADERS_TIMEOUT (100 ms to 10 minutes)", () => {
-    check("HERALD_HEADERS_TIMEOUT", HttpServer.timeoutsConfig, (t) => t.headersMs, {
+    check("HERALD_HEADERS_TIMEOUT", RequestTimeouts.config, (t) => t.headersMs, {
       minMs: 100,
       maxMs: 600_000,
       env: { HERALD_REQUEST_TIMEOUT: "10m" }
     })
   })
   it("HERALD_REQUEST_TIMEOUT (100 ms to 10 minutes)", () => {
-    check("HERALD_REQUEST_TIMEOUT", HttpServer.timeoutsConfig, (t) => t.requestMs, {
+    check("HERALD_REQUEST_TIMEOUT", RequestTimeouts.config, (t) => t.requestMs, {
       minMs: 100,
       maxMs: 600_000,
       env: { HERALD_HEADERS_TIMEOUT: "100ms" }
     })
   })
   it("HERALD_HEADERS_TIMEOUT may not outlast HERALD_REQUEST_TIMEOUT, which covers the headers", () => {
-    expect(read(HttpServer.timeoutsConfig, {})).toEqual(Either.right(HttpServer.defaultTimeouts))
-    const result = read(HttpServer.timeoutsConfig, { HERALD_HEADERS_TIMEOUT: "20s", HERALD_REQUEST_TIMEOUT: "10s" })
+    expect(read(RequestTimeouts.config, {})).toEqual(Either.right(RequestTimeouts.defaults))
+    const result = read(RequestTimeouts.config, { HERALD_HEADERS_TIMEOUT: "20s", HERALD_REQUEST_TIMEOUT: "10s" })
     const message = Either.isLeft(result) ? String(result.left) : "(accepted)"
     expect(message).toContain("HERALD_HEADERS_TIMEOUT")
     expect(message).toContain("HERALD_REQUEST_TIMEOUT")
+  })
+  it("a short HERALD_REQUEST_TIMEOUT alone shortens the unset headers timeout to it, instead of stopping the start", () => {
+    expect(read(RequestTimeouts.config, { HERALD_REQUEST_TIMEOUT: "3s" })).toEqual(
+      Either.right({ headersMs: 3_000, requestMs: 3_000 })
+    )
+    expect(read(RequestTimeouts.config, { HERALD_REQUEST_TIMEOUT: "1m" })).toEqual(
+      Either.right({ headersMs: RequestTimeouts.defaults.headersMs, requestMs: 60_000 })
+    )
   })
 })

@@ -30,6 +30,7 @@ describe.each(backends)("HERALD_MAX_EVENT_DATA_BYTES raised, on %s", (backend) =
   beforeAll(async () => {
     // As a user sets it: through the environment, read by the app's own config.
     const config = Either.getOrThrow(readConfig({ HERALD_MAX_EVENT_DATA_BYTES: String(LIMIT) }))
+    if (config.role === "worker") throw new Error("the default role serves HTTP")
     app = await start({
       backend,
       eventLimits: config.settings.eventLimits,

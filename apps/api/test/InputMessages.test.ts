@@ -85,7 +85,10 @@ describe.each(backends)("on %s", (backend) => {
         "created_after must be an ISO 8601 date (2026-01-31) or date and time with a zone (2026-01-31T09:30:00Z), not \"yesterday\""
       ],
       ["POST", "/v1/webhooks/wh_01K000000000000000000000/recover", "{}", 400, ["since"], "since is required: an ISO 8601 date (2026-01-31) or date and time with a zone (2026-01-31T09:30:00Z)"],
-      ["GET", "/v1/events?event_type=!!!", undefined, 400, ["event_type"], "event_type must be event types separated by commas (like batch_prediction.completed,batch_prediction.failed), not \"!!!\""],
+      ["GET", "/v1/events?event_type=!!!", undefined, 400, ["event_type"], "event_type must be event types separated by commas, each lowercase words joined by dots (like invoice.paid,invoice.voided), not \"!!!\""],
+      ["GET", "/v1/events?event_type=a.b,,%20Bad", undefined, 400, ["event_type"], "event_type must be event types separated by commas, each lowercase words joined by dots (like invoice.paid,invoice.voided), not \"Bad\""],
+      ["GET", "/websets/v0/events?types=webset.created&types=Bad", undefined, 400, ["types", 1], "types[1] must be an event type, lowercase words joined by dots (like invoice.paid), not \"Bad\""],
+      ["GET", "/v1/events?cursor=zzz", undefined, 400, ["cursor"], "cursor must be a cursor from a previous page of this list, not \"zzz\""],
       ["POST", "/v1/webhooks", "{\"url\":\"https://example.com/h\",\"events\":[\"batch_prediction.completed\"],\"rate_limit\":1.5}", 400, ["rate_limit"], "rate_limit must be an integer or null, not 1.5"],
       ["POST", "/v1/webhooks/wh_01K000000000000000000000/rotate-secret", "{\"overlap_seconds\":1.5}", 400, ["overlap_seconds"], "overlap_seconds must be an integer, not 1.5"],
       ["GET", "/websets/v0/webhooks?limit=abc", undefined, 400, ["limit"], "limit must be a whole number from 1 to 200, in decimal digits, not \"abc\""],

@@ -1,5 +1,6 @@
 /**
- * A path the API serves, asked with a method it does not serve, is a 405 with
+ * A path the API serves (the contract's, and /docs, /docs/scalar.js and
+ * /openapi.json beside it), asked with a method it does not serve, is a 405 with
  * `Allow` in the profile's error shape (not a 404 "No such endpoint"); OPTIONS
  * is a 204 with `Allow`; a path nothing serves stays a 404. Paths are matched
  * as the router matches them: case, repeated slashes and a trailing slash do
@@ -81,6 +82,17 @@ describe("a wrong method", () => {
       })
     }
     expect((await call("POST", `/v1/webhook/${UUID}/secret`)).allow).toBe("GET, HEAD, OPTIONS")
+  })
+
+  it.each(["/docs", "/docs/scalar.js", "/openapi.json"])("on %s, served beside the contract, is a 405 too", async (path) => {
+    for (const method of ["POST", "PUT", "DELETE"]) {
+      const result = await call(method, path)
+      expect(result.status).toBe(405)
+      expect(result.allow).toBe("GET, HEAD, OPTIONS")
+      expect(result.body).toMatchObject({ status_code: 405, error: "method_not_allowed" })
+    }
+    expect((await call("OPTIONS", path)).status).toBe(204)
+    expect((await fetch(`${app.baseUrl}${path}`)).status).toBe(200)
   })
 
   it("HEAD where only POST is served is a 405 too (HEAD is served wherever GET is)", async () => {

@@ -5,11 +5,11 @@
 import { Effect, Option, Schema } from "effect"
 import type { Attempt } from "./Attempt.js"
 import { AttemptLog } from "./AttemptLog.js"
-import { EventNotFound, InvalidInput, WebhookNotFound } from "./Errors.js"
+import { echo, EventNotFound, InvalidInput, WebhookNotFound } from "./Errors.js"
 import type { Event } from "./Event.js"
 import * as EventCursor from "./EventCursor.js"
 import { EventStore } from "./EventStore.js"
-import { EventType } from "./EventType.js"
+import { parseFilter } from "./EventType.js"
 import { AttemptId, isEventId, isWebhookId, type TeamspaceId, type WebhookId } from "./Ids.js"
 import { SubscriptionStore } from "./SubscriptionStore.js"
 import { checkLimit } from "./Webhooks.js"
@@ -26,8 +26,10 @@ export interface EventPageQuery {
   readonly limit: number
   /** The `nextCursor` of the previous page (pages go newest first). */
   readonly cursor?: string | undefined
-  /** Only events of any of these types. */
-  readonly types?: ReadonlyArray<string> | undefined
+  /** Only events of any of these types: a list, or one text of them separated by commas (`EventType.parseFilter`). */
+  readonly types?: string | ReadonlyArray<string> | undefined
+  /** The parameter `types` was sent as, which a refusal names; `types` by default. */
+  readonly typesParam?: string | undefined
   /** Only events created at or after this time (epoch ms). */
   readonly createdAfter?: number | undefined
   /** Only events created before this time (epoch ms). */
@@ -59,9 +61,9 @@ export interface EventWithDeliveries {
 const MAX_ATTEMPTS_PER_EVENT = 1000
 
 const isAttemptId = Schema.is(AttemptId)
-const isEventType = Schema.is(EventType)
 
-const CURSOR_MESSAGE = "cursor must be a cursor from a previous page of this list"
+const badCursor = (cursor: string) =>
+  InvalidInput.single(["cursor"], `cursor must be a cursor from a previous page of this list, not ${echo(cursor)}`)
 
 export const summarise = (attempts: ReadonlyArray<Attempt>): ReadonlyArray<DeliveryStatus> => {
   // Newest first, so the first attempt seen per webhook is its latest.
@@ -93,7 +95,7 @@ export class DeliveryLog extends Effect.Service<DeliveryLog>()("@herald/core/Del
         }
         yield* checkLimit(query.limit)
         if (query.cursor !== undefined && !isAttemptId(query.cursor)) {
-          return yield* Effect.fail(InvalidInput.single(["cursor"], CURSOR_MESSAGE))
+          return yield* Effect.fail(badCursor(query.cursor))
         }
         const rows = yield* attempts.list({
           teamspace,
@@ -119,19 +121,12 @@ export class DeliveryLog extends Effect.Service<DeliveryLog>()("@herald/core/Del
         yield* checkLimit(query.limit)
         const before = query.cursor === undefined ? Option.none() : EventCursor.decode(query.cursor)
         if (query.cursor !== undefined && Option.isNone(before)) {
-          return yield* Effect.fail(InvalidInput.single(["cursor"], CURSOR_MESSAGE))
+          return yield* Effect.fail(badCursor(query.cursor))
         }
-        const types = query.types ?? []
-        const invalid = types.findIndex((type) => !isEventType(type))
-        if (invalid >= 0) {
-          return yield* Effect.fail(InvalidInput.single(
-            ["types", invalid],
-            `${JSON.stringify(types[invalid]!.slice(0, 40))} is not an event type: lowercase words joined by dots, like invoice.paid`
-          ))
-        }
+        const types = yield* parseFilter(query.types ?? [], query.typesParam ?? "types")
         const rows = yield* events.list({
           teamspace,
-          types: types.filter(isEventType),
+          types,
           createdAfter: query.createdAfter,
           createdBefore: query.createdBefore,
           before: Option.getOrUndefined(before),

@@ -38,11 +38,17 @@ export const format = (ms: number): string => Duration.format(Duration.millis(ms
  */
 export const config = (
   name: string,
-  options: { readonly defaultMs: number; readonly description: string; readonly minMs?: number; readonly maxMs?: number }
+  options: {
+    /** Absent: the variable is required (or wrap the config in `Config.option`). */
+    readonly defaultMs?: number
+    readonly description: string
+    readonly minMs?: number
+    readonly maxMs?: number
+  }
 ): Config.Config<number> => {
   const { maxMs = Infinity, minMs = 1 } = options
   const range = maxMs === Infinity ? `at least ${format(minMs)}` : `from ${format(minMs)} to ${format(maxMs)}`
-  return Config.string(name).pipe(
+  const parsed = Config.string(name).pipe(
     // mapOrFail with the name, not Config.validate, which loses the variable's name.
     Config.mapOrFail((text) =>
       Either.flatMap(parse(text), (ms) =>
@@ -50,9 +56,12 @@ export const config = (
       ).pipe(
         Either.mapLeft((message) => ConfigError.InvalidData([name], message))
       )
-    ),
-    // Only when the variable is missing: a value that is set but bad still fails.
-    Config.withDefault(options.defaultMs),
-    Config.withDescription(`${options.description} (${accepted})`)
+    )
   )
+  return (options.defaultMs === undefined
+    ? parsed
+    // Only when the variable is missing: a value that is set but bad still fails.
+    : Config.withDefault(parsed, options.defaultMs)).pipe(
+      Config.withDescription(`${options.description} (${accepted})`)
+    )
 }

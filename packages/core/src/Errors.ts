@@ -15,6 +15,11 @@ export class Issue extends Schema.Class<Issue>("@herald/core/Issue")({
  */
 export const MAX_REPORTED_ISSUES = 10
 
+const ECHOED = 40
+
+/** A value as a refusal echoes it: quoted, and cut short so that the message stays small. */
+export const echo = (text: string): string => JSON.stringify(text.length > ECHOED ? `${text.slice(0, ECHOED)}...` : text)
+
 /** The input is well-formed but not acceptable (unknown event type, bad URL...). */
 export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInput", {
   message: Schema.String,

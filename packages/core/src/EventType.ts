@@ -3,6 +3,7 @@
  * its seed's list by default; configuration may replace any profile's list.
  */
 import { Config, ConfigError, Context, Either, Layer, Schema } from "effect"
+import { echo, InvalidInput } from "./Errors.js"
 import { Profile } from "./Profile.js"
 
 export const EventType = Schema.String.pipe(
@@ -118,9 +119,39 @@ export const describeUnknownWithAccepted = (catalog: EventCatalogShape, type: st
   return `${describeUnknown(type)}: accepted are ${listed}${more} (set by ${variables})`
 }
 
+/** The entries of `a.b, c.d`, trimmed, blank ones skipped. */
+const splitList = (text: string): ReadonlyArray<string> =>
+  text.split(",").map((type) => type.trim()).filter((type) => type !== "")
+
+/**
+ * An event-type filter as a request sent it: one parameter of types separated
+ * by commas (`event_type=a.b,c.d`), or a list (a repeated `types`). A refusal
+ * names `param` as it was sent, and the entry that is not an event type.
+ */
+export const parseFilter = (
+  types: string | ReadonlyArray<string>,
+  param: string
+): Either.Either<ReadonlyArray<EventType>, InvalidInput> => {
+  if (typeof types === "string") {
+    const entries = splitList(types)
+    const invalid = entries.find((type) => !isEventType(type))
+    return invalid === undefined ? Either.right(entries) : Either.left(InvalidInput.single(
+      [param],
+      `${param} must be event types separated by commas, each lowercase words joined by dots (like invoice.paid,invoice.voided), not ${
+        echo(invalid)
+      }`
+    ))
+  }
+  const index = types.findIndex((type) => !isEventType(type))
+  return index === -1 ? Either.right(types) : Either.left(InvalidInput.single(
+    [param, index],
+    `${param}[${index}] must be an event type, lowercase words joined by dots (like invoice.paid), not ${echo(types[index]!)}`
+  ))
+}
+
 /** Parses `a.b,c.d`: at least one valid, distinct event type, never the test event's. */
 export const parseList = (text: string): Either.Either<ReadonlyArray<EventType>, string> => {
-  const types = text.split(",").map((type) => type.trim()).filter((type) => type !== "")
+  const types = splitList(text)
   if (types.length === 0) return Either.left("expected a comma-separated list of at least one event type")
   const seen = new Set<string>()
   for (const type of types) {

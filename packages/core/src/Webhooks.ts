@@ -3,7 +3,7 @@
  * timestamps over the `SubscriptionStore` port.
  */
 import { Clock, Effect, Option, Redacted } from "effect"
-import { InvalidInput, Issue, MAX_REPORTED_ISSUES, WebhookNotFound } from "./Errors.js"
+import { echo, InvalidInput, Issue, MAX_REPORTED_ISSUES, WebhookNotFound } from "./Errors.js"
 import { describeUnknown, describeUnknownWithAccepted, EventCatalog, type EventType } from "./EventType.js"
 import { isWebhookId, makeWebhookId, type TeamspaceId, type WebhookId } from "./Ids.js"
 import type { Profile } from "./Profile.js"
@@ -49,6 +49,8 @@ export interface ListQuery {
   readonly limit: number
   readonly after?: string | undefined
   readonly before?: string | undefined
+  /** The parameter the cursor in `after` or `before` was sent as, which a refusal names; `after` and `before` by default. */
+  readonly cursorParam?: string | undefined
   readonly order?: "asc" | "desc" | undefined
   /**
    * Webhooks to skip first, for page-number pagination. Skipping reads them, a
@@ -212,7 +214,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
     const parseCursor = (name: string, cursor: string | undefined): Effect.Effect<WebhookId | undefined, InvalidInput> =>
       cursor === undefined || isWebhookId(cursor)
         ? Effect.succeed(cursor)
-        : Effect.fail(InvalidInput.single([name], `${name} must be a cursor from a previous page of this list`))
+        : Effect.fail(InvalidInput.single([name], `${name} must be a cursor from a previous page of this list, not ${echo(cursor)}`))
 
     const list = (teamspace: TeamspaceId, query: ListQuery) =>
       Effect.gen(function*() {
@@ -223,8 +225,8 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
         }
         let bounds: PageQuery = {
           limit: query.limit + 1,
-          after: yield* parseCursor("after", query.after),
-          before: yield* parseCursor("before", query.before),
+          after: yield* parseCursor(query.cursorParam ?? "after", query.after),
+          before: yield* parseCursor(query.cursorParam ?? "before", query.before),
           order: query.order ?? "asc"
         }
         // Skip by moving the bound the page starts from past each skipped chunk.

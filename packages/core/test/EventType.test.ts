@@ -1,3 +1,4 @@
+import { Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { EventType } from "@herald/core"
 
@@ -29,5 +30,26 @@ describe("an unknown event type's message", () => {
   it("quotes at most 128 characters of the type it refuses", () => {
     const message = EventType.describeUnknown("x".repeat(100_000))
     expect(message).toBe(`unknown event type "${"x".repeat(128)}..."`)
+  })
+})
+
+describe("an event-type filter", () => {
+  it("reads a comma-separated parameter, skipping blank entries", () => {
+    expect(EventType.parseFilter(" a.b, ,c_d.e ", "event_type")).toEqual(Either.right(["a.b", "c_d.e"]))
+  })
+
+  it("names the parameter as sent, and the entry that is not an event type, cut short", () => {
+    const refused = EventType.parseFilter(`a.b,${"X".repeat(10_000)}`, "event_type")
+    expect(Either.isLeft(refused) && refused.left.issues).toEqual([{
+      path: ["event_type"],
+      message: `event_type must be event types separated by commas, each lowercase words joined by dots (like invoice.paid,invoice.voided), not "${
+        "X".repeat(40)
+      }..."`
+    }])
+  })
+
+  it("in a list, names the entry's index", () => {
+    const refused = EventType.parseFilter(["a.b", "Bad"], "types")
+    expect(Either.isLeft(refused) && refused.left.issues.map((issue) => issue.path)).toEqual([["types", 1]])
   })
 })

@@ -29,6 +29,7 @@ export const layer = HttpApiBuilder.group(HeraldApi, "webhooks", (handlers) =>
           const page = yield* webhooks.list(teamspace, {
             limit: urlParams.limit ?? DEFAULT_PAGE_SIZE,
             after: urlParams.cursor,
+            cursorParam: "cursor",
             order: "asc"
           })
           const last = page.data.at(-1)

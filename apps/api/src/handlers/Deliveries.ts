@@ -48,7 +48,8 @@ export const layer = HttpApiBuilder.group(HeraldApi, "deliveries", (handlers) =>
           const page = yield* log.listEvents(teamspace, {
             limit: urlParams.limit ?? DEFAULT_PAGE_SIZE,
             cursor: urlParams.cursor,
-            types: urlParams.event_type?.split(",").map((type) => type.trim()).filter((type) => type !== ""),
+            types: urlParams.event_type,
+            typesParam: "event_type",
             createdAfter: urlParams.created_after?.getTime(),
             createdBefore: urlParams.created_before?.getTime()
           })

@@ -30,6 +30,7 @@ export const layer = HttpApiBuilder.group(HeraldApi, "exaWebhooks", (handlers) =
           const page = yield* webhooks.list(teamspace, {
             limit: pageSize(urlParams.limit),
             before: urlParams.cursor,
+            cursorParam: "cursor",
             order: "desc"
           })
           const last = page.data.at(-1)

@@ -8,7 +8,7 @@ import { type Herald, type Ids, UrlPolicy } from "@herald/core"
 import { RedisCluster, RedisServer } from "@herald/testkit"
 import { type Clock, ConfigProvider, Context, Effect, Exit, Layer, Redacted, Scope, type Tracer } from "effect"
 import type * as Embedded from "../../src/Embedded.js"
-import type * as HttpServer from "../../src/HttpServer.js"
+import type * as RequestTimeouts from "../../src/RequestTimeouts.js"
 import * as Ports from "../../src/Ports.js"
 import * as Process from "../../src/Process.js"
 import * as Protection from "../../src/Protection.js"
@@ -47,9 +47,11 @@ export interface RunningApp {
 /**
  * The tests' DNS (this sandbox has none): names under `private.test.` resolve
  * to a private address, under `nxdomain.test.` to nothing, all others to a
- * public one.
+ * public one; those under `slow.test.` after as many milliseconds as their
+ * first label says (`2500.slow.test`), for a handler that takes that long.
  */
 const testResolver: UrlPolicy.Resolver = async (host) => {
+  if (host.endsWith(".slow.test")) await new Promise((resolve) => setTimeout(resolve, Number(host.split(".")[0])))
   if (host.endsWith(".private.test")) return ["10.0.0.5"]
   if (host.endsWith(".nxdomain.test")) throw Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" })
   return ["93.184.216.34"]
@@ -76,7 +78,7 @@ export const start = async (
     /** A tracer installed around the app; none by default. */
     readonly tracer?: Tracer.Tracer
     /** How long clients have to send requests; the defaults by default. */
-    readonly timeouts?: HttpServer.Timeouts
+    readonly timeouts?: RequestTimeouts.Timeouts
   } = {}
 ): Promise<RunningApp> => {
   const backend = options.backend ?? "memory"

@@ -9,6 +9,26 @@ export class Issue extends Schema.Class<Issue>("@herald/core/Issue")({
   message: Schema.String
 }) {}
 
+/** Longer keys are cut short in a name: a message stays small whatever was sent. */
+const MAX_NAMED = 40
+
+const clip = (text: string): string => text.length > MAX_NAMED ? `${text.slice(0, MAX_NAMED)}...` : text
+
+/**
+ * A field's name as the user wrote it, from its path: `events[2]`,
+ * `metadata.plan`, `metadata["a b"]`. The one naming of fields in messages, the
+ * API's and the services' alike.
+ */
+export const fieldName = (path: ReadonlyArray<PropertyKey>): string =>
+  path.reduce<string>((name, part, index) =>
+    typeof part === "number"
+      ? `${name}[${part}]`
+      : index === 0
+      ? clip(String(part))
+      : /^[A-Za-z_][A-Za-z0-9_]*$/.test(String(part))
+      ? `${name}.${clip(String(part))}`
+      : `${name}[${JSON.stringify(clip(String(part)))}]`, "")
+
 /**
  * The most issues an error lists: enough to fix a request, while its size and
  * the work of making it stay small however much of the input is wrong.

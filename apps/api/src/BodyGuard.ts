@@ -6,10 +6,12 @@
  *   by its content type all the same, and its multipart parser fails (a 500) or
  *   waits forever (a request that is never answered) on an empty body. The header
  *   is dropped, so an empty body reads as JSON, as it does without one.
- * - No body for an endpoint whose body has only optional fields (`curl -X POST`
- *   to rotate a secret). HttpApi reads it as `null`, which no object schema
- *   accepts; it reads as `{}` instead, so the defaults apply, as in Stripe and
- *   Svix. Where a field is required the absent body stays `null`, a decode error.
+ * - No body (none sent, or an empty one) for an endpoint whose body has only
+ *   optional fields (`curl -X POST` to rotate a secret). HttpApi reads it as
+ *   `null`, which no object schema accepts; it reads as `{}` instead, so the
+ *   defaults apply, as in Stripe and Svix. Where a field is required, the guard
+ *   is what knows that no body was sent, so it says the body is missing (a JSON
+ *   `null` that was sent is the schema's to refuse, as any other wrong value).
  * - JSON nested more than `MAX_DEPTH` levels deep. It parses, but a decode
  *   error's message renders the offending value recursively, and so does
  *   `JSON.stringify` when an event's data is measured, stored or delivered: the
@@ -26,9 +28,11 @@
  * limit and JSON by then) and outside `Idempotency` (nothing it refuses reserves
  * a key).
  */
-import { Headers, HttpApiBuilder, HttpApiError, type HttpApp, HttpServerRequest } from "@effect/platform"
+import { Headers, HttpApiBuilder, type HttpApp, HttpServerRequest, UrlParams } from "@effect/platform"
 import { WellFormedText } from "@herald/core"
 import { Effect, Option } from "effect"
+import { decodeError, missingBody, type Report, subject } from "./InputIssues.js"
+import { withBodyReaders } from "./RequestLimits.js"
 import type { Routes } from "./Routes.js"
 
 /** The deepest nesting of arrays and objects a JSON body may have. */
@@ -84,32 +88,55 @@ export const illFormedIn = (text: string): WellFormedText.IllFormed | undefined 
 
 /** The request, with a body that reads as the JSON object `{}`. */
 const withEmptyObject = (request: HttpServerRequest.HttpServerRequest): HttpServerRequest.HttpServerRequest =>
-  new Proxy(request, {
-    get: (target, property) => property === "json" ? Effect.succeed({}) : Reflect.get(target, property, target)
+  withBodyReaders(request, {
+    text: Effect.succeed("{}"),
+    json: Effect.succeed({}),
+    arrayBuffer: Effect.sync(() => new TextEncoder().encode("{}").buffer),
+    urlParamsBody: Effect.succeed(UrlParams.empty)
   })
 
 /** A decode error, so that each profile reports it as it reports its own schemas' issues. */
-const refuse = (tag: "Type" | "Refinement", path: ReadonlyArray<string | number>, message: string) =>
-  Effect.die(new HttpApiError.HttpApiDecodeError({ issues: [{ _tag: tag, path, message }], message }))
+const refuse = (report: Report) => Effect.die(decodeError(report))
 
-const tooDeep = () => refuse("Type", [], `The JSON body is nested more than ${MAX_DEPTH} levels deep`)
+const one = (kind: "type" | "invalid", path: ReadonlyArray<string | number>, message: string): Report => ({
+  issues: [{ kind, path, message }],
+  count: 1
+})
 
-/** A string, but not a well-formed one: a refinement of its type, as a schema filter would report it. */
-const illFormed = ({ message, path }: WellFormedText.IllFormed) => refuse("Refinement", path, message)
+const tooDeep = () => refuse(one("type", [], `The request body is nested more than ${MAX_DEPTH} levels deep`))
+
+/** A string, but not a well-formed one: not accepted, as a schema filter would report it. */
+const illFormed = ({ message, path }: WellFormedText.IllFormed) => refuse(one("invalid", path, `${subject(path)} ${message}`))
+
+/**
+ * A request that sent no body: `{}` where every field is optional, "missing"
+ * where one is required. Its `Content-Type` is dropped either way: HttpApi would
+ * read the empty body by it.
+ */
+const withoutBody = <E, R>(
+  app: HttpApp.Default<E, R>,
+  request: HttpServerRequest.HttpServerRequest,
+  routes: Routes
+) => {
+  const takesBody = METHODS_WITH_BODIES.has(request.method)
+  const required = takesBody ? routes.requiredBody(request.method, request.url) : undefined
+  if (required !== undefined) return refuse(missingBody(required))
+  const empty = takesBody && routes.bodyOptional(request.method, request.url)
+  if (request.headers["content-type"] === undefined && !empty) return app
+  const untyped = request.modify({ headers: Headers.remove(request.headers, "content-type") })
+  return Effect.provideService(app, HttpServerRequest.HttpServerRequest, empty ? withEmptyObject(untyped) : untyped)
+}
 
 export const middleware = (routes: Routes) => <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
-    if (!hasBody(request.headers)) {
-      const empty = METHODS_WITH_BODIES.has(request.method) && routes.bodyOptional(request.method, request.url)
-      if (request.headers["content-type"] === undefined && !empty) return yield* app
-      const untyped = request.modify({ headers: Headers.remove(request.headers, "content-type") })
-      return yield* Effect.provideService(app, HttpServerRequest.HttpServerRequest, empty ? withEmptyObject(untyped) : untyped)
-    }
+    if (!hasBody(request.headers)) return yield* withoutBody(app, request, routes)
     if (METHODS_WITH_BODIES.has(request.method)) {
       // A body that cannot be read is the handler's to report, as it always was.
       const text = yield* Effect.option(request.text)
       if (Option.isSome(text)) {
+        // A chunked body can be empty all the same.
+        if (text.value === "") return yield* withoutBody(app, request, routes)
         if (nestsDeeperThan(text.value, MAX_DEPTH)) return yield* tooDeep()
         const found = illFormedIn(text.value)
         if (found !== undefined) return yield* illFormed(found)

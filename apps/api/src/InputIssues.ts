@@ -13,6 +13,7 @@
  * request schema is declared with `reported` (a test checks every endpoint): its
  * message is this report, as JSON, which `FrameworkFailure.classify` reads back.
  */
+import { HttpApiError } from "@effect/platform"
 import { Errors } from "@herald/core"
 import { Option, type ParseResult, type Schema, SchemaAST as AST } from "effect"
 
@@ -48,16 +49,13 @@ const MAX_SHOWN = 40
 
 const clip = (text: string): string => text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}...` : text
 
-/** A field's name as the user wrote it: `events[2]`, `metadata.plan`; the root is the body. */
+/** A field's name as the user wrote it (`events[2]`, `metadata.plan`), as core names it too; the root is the body. */
 export const fieldName = (path: ReadonlyArray<PropertyKey>): string =>
-  path.length === 0 ? "the request body" : path.reduce<string>((name, part, index) =>
-    typeof part === "number"
-      ? `${name}[${part}]`
-      : index === 0
-      ? clip(String(part))
-      : /^[A-Za-z_][A-Za-z0-9_]*$/.test(String(part))
-      ? `${name}.${clip(String(part))}`
-      : `${name}[${JSON.stringify(clip(String(part)))}]`, "")
+  path.length === 0 ? "the request body" : Errors.fieldName(path)
+
+/** A field's name at the start of a sentence. */
+export const subject = (path: ReadonlyArray<PropertyKey>): string =>
+  path.length === 0 ? "The request body" : Errors.fieldName(path)
 
 /** The value that was sent, briefly. */
 const shown = (actual: unknown): string | undefined => {
@@ -173,15 +171,20 @@ const describeRefinement = (ast: AST.Refinement): string => {
   return words
 }
 
+/**
+ * A value that was sent but is not accepted; a JSON `null` body was sent too.
+ * (A body that was not sent at all never reaches a schema: `missingBody`.)
+ */
 const invalid = (path: ReadonlyArray<PropertyKey>, accepted: string, actual: unknown): string => {
   const value = shown(actual)
-  if (path.length === 0 && (actual === undefined || actual === null)) {
-    return `The request body is missing: it must be ${accepted}`
-  }
-  const name = fieldName(path)
-  const subject = path.length === 0 ? "The request body" : name
-  return `${subject} must be ${accepted}${value === undefined ? "" : `, not ${value}`}`
+  return `${subject(path)} must be ${accepted}${value === undefined ? "" : `, not ${value}`}`
 }
+
+/** A request sent without the body its endpoint requires (`schema`). */
+export const missingBody = (schema: AST.AST): Report => ({
+  issues: [{ kind: "missing", path: [], message: `The request body is missing: it must be ${describe(schema)}` }],
+  count: 1
+})
 
 /**
  * The issues of a parse error, as a report: the tree walked depth first, every
@@ -279,6 +282,16 @@ export const decodeReport = (message: string): Report | undefined => {
   } catch {
     return undefined
   }
+}
+
+/**
+ * A report as the decode error HttpApi raises for a schema declared with
+ * `reported`, for checks made outside a schema (`BodyGuard`): each profile
+ * then renders it as it renders its schemas' issues.
+ */
+export const decodeError = (value: Report): HttpApiError.HttpApiDecodeError => {
+  const message = encodeReport(value)
+  return new HttpApiError.HttpApiDecodeError({ issues: [{ _tag: "Type", path: [], message }], message })
 }
 
 const reportMessage = (issue: ParseResult.ParseIssue) => ({ message: encodeReport(report(issue)), override: true })

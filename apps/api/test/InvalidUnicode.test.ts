@@ -10,7 +10,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { backends, KEY_ACME, type RunningApp, start } from "./support/Harness.js"
-import { fieldName } from "../src/InputIssues.js"
+import { WellFormedText } from "@herald/core"
+import { subject } from "../src/InputIssues.js"
 
 describe.each(backends)("invalid Unicode in requests (%s)", (backend) => {
   let app: RunningApp
@@ -34,11 +35,12 @@ describe.each(backends)("invalid Unicode in requests (%s)", (backend) => {
     error: expect.stringContaining("well-formed Unicode"),
     details: { issues: [{ path, message: expect.stringContaining("well-formed Unicode") }] }
   })
-  const datagridRefusal = (path: ReadonlyArray<string | number>) => ({
+  /** The one formatter's sentence: the field as sent, then what it must be (or, for a key, what it has). */
+  const datagridRefusal = (path: ReadonlyArray<string | number>, what = WellFormedText.message) => ({
     status_code: 400,
     error: "invalid_request",
-    message: expect.stringContaining(`${fieldName(path)}: `),
-    details: { issues: [{ path, message: expect.stringContaining("well-formed Unicode") }] }
+    message: `${subject(path)} ${what}`,
+    details: { issues: [{ path, message: `${subject(path)} ${what}` }] }
   })
 
   const exaWebhook = String.raw`{"url":"https://example.com/hook","events":["webset.created"]`
@@ -94,10 +96,17 @@ describe.each(backends)("invalid Unicode in requests (%s)", (backend) => {
     expect(nested.body).toMatchObject(datagridRefusal(["data", "a", 1, "b"]))
     const key = await call("POST", "/v1/events", String.raw`{"event_type":"batch_prediction.completed","data":{"a":{"\ud800":1}}}`)
     expect(key.status).toBe(400)
-    expect(key.body).toMatchObject(datagridRefusal(["data", "a"]))
+    expect(key.body).toMatchObject(datagridRefusal(["data", "a"], WellFormedText.keyMessage))
     const listed = await call("GET", "/v1/events?limit=100")
     expect(listed.status).toBe(200)
     expect(JSON.stringify(listed.body)).not.toMatch(/\\ud[89a-f]/i)
+  })
+
+  it("a key of the body itself that is not well-formed is refused, naming the body", async () => {
+    const root = await call("POST", "/v1/events", String.raw`{"event_type":"batch_prediction.completed","data":{},"\udc00":1}`)
+    expect(root.status).toBe(400)
+    expect(root.body).toMatchObject(datagridRefusal([], WellFormedText.keyMessage))
+    expect(root.body.message).toMatch(/^The request body has a key that is not well-formed Unicode text/)
   })
 
   it("an event type or id with a lone surrogate is refused too", async () => {

@@ -22,7 +22,10 @@
  *   it broke. Refused here once for every field of every route, as a decode error
  *   naming the path of the first such string. (Path and query parameters cannot
  *   carry one: an encoded surrogate is not UTF-8, so the router finds no route for
- *   such a path, a 404, and a query parameter reads it as U+FFFD.)
+ *   such a path, a 404, and a query parameter reads it as U+FFFD.) The depth
+ *   and the escapes are found in one pass over the text; a body is parsed again
+ *   only when it holds a lone surrogate escape, which is then refused. A valid
+ *   pair is no reason: Python's `json.dumps` escapes every emoji as one.
  *
  * An API-level middleware inside `RequestLimits` (bodies are within their size
  * limit and JSON by then) and outside `Idempotency` (nothing it refuses reserves
@@ -47,36 +50,73 @@ const hasBody = (headers: Headers.Headers): boolean => {
   return headers["transfer-encoding"] !== undefined
 }
 
-/** Whether JSON text nests arrays and objects more than `max` deep (brackets in strings do not count). */
-export const nestsDeeperThan = (text: string, max: number): boolean => {
+/** What one pass over JSON text finds. */
+export interface Scan {
+  /** Arrays and objects nest deeper than asked (the scan stops there). */
+  readonly tooDeep: boolean
+  /** A string or key spells a lone surrogate: a `\uD800`-`\uDBFF` escape not followed by a `\uDC00`-`\uDFFF` one, or the latter alone. */
+  readonly loneSurrogate: boolean
+}
+
+const BACKSLASH = 0x5c
+const QUOTE = 0x22
+const U = 0x75
+
+const isHex = (code: number): boolean => (code >= 0x30 && code <= 0x39) || ((code | 0x20) >= 0x61 && (code | 0x20) <= 0x66)
+
+/** Which half of a surrogate pair the escape at `i` (a backslash) spells, if any (`\uD800` to `\uDFFF`). */
+const surrogateHalf = (text: string, i: number): "high" | "low" | undefined => {
+  if (text.charCodeAt(i + 1) !== U || (text.charCodeAt(i + 2) | 0x20) !== 0x64) return undefined // "\u", then "d" or "D"
+  if (!isHex(text.charCodeAt(i + 4)) || !isHex(text.charCodeAt(i + 5))) return undefined
+  const third = text.charCodeAt(i + 3) | 0x20
+  if (third === 0x38 || third === 0x39 || third === 0x61 || third === 0x62) return "high" // 8, 9, a, b
+  if (third >= 0x63 && third <= 0x66) return "low" // c to f
+  return undefined
+}
+
+/**
+ * Nesting deeper than `maxDepth` and lone surrogate escapes in JSON text, in
+ * one pass (brackets in strings do not count, nor do escaped backslashes).
+ * Request text decoded from UTF-8 holds no raw lone surrogate: only an escape
+ * spells one.
+ */
+export const scan = (text: string, maxDepth: number): Scan => {
   let depth = 0
   let inString = false
+  let loneSurrogate = false
+  // Where a low surrogate escape must start to pair with the high one just read; -1 when none waits.
+  let pairAt = -1
   for (let i = 0; i < text.length; i++) {
     const char = text.charCodeAt(i)
     if (inString) {
-      if (char === 0x5c) i++ // a backslash escapes the next character
-      else if (char === 0x22) inString = false
-    } else if (char === 0x22) {
+      if (char === BACKSLASH) {
+        const half = surrogateHalf(text, i)
+        const paired = half === "low" && pairAt === i
+        if ((pairAt !== -1 || half === "low") && !paired) loneSurrogate = true
+        pairAt = half === "high" ? i + 6 : -1
+        // Past the whole escape: a backslash escapes the next character, and a surrogate's hex digits are read.
+        i += half === undefined ? 1 : 5
+      } else {
+        if (pairAt !== -1) loneSurrogate = true
+        pairAt = -1
+        if (char === QUOTE) inString = false
+      }
+    } else if (char === QUOTE) {
       inString = true
     } else if (char === 0x5b || char === 0x7b) {
-      if (++depth > max) return true
+      if (++depth > maxDepth) return { tooDeep: true, loneSurrogate }
     } else if (char === 0x5d || char === 0x7d) {
       depth--
     }
   }
-  return false
+  return { tooDeep: false, loneSurrogate }
 }
 
-/** A surrogate escape, paired or not; request text decoded from UTF-8 holds no raw lone surrogate. */
-const surrogateEscape = /\\u[dD][89a-fA-F]/
+/** Whether JSON text nests arrays and objects more than `max` deep (brackets in strings do not count). */
+export const nestsDeeperThan = (text: string, max: number): boolean => scan(text, max).tooDeep
 
-/**
- * The first string or key in a JSON body that is not well-formed Unicode. Only
- * a body that spells a surrogate escape is parsed for it; one that does not
- * parse is left for the handler to report.
- */
-export const illFormedIn = (text: string): WellFormedText.IllFormed | undefined => {
-  if (!surrogateEscape.test(text)) return undefined
+/** The first ill-formed string or key of a body known to spell a lone surrogate; one that does not parse is left for the handler. */
+const firstIllFormed = (text: string): WellFormedText.IllFormed | undefined => {
   let body: unknown
   try {
     body = JSON.parse(text)
@@ -85,6 +125,13 @@ export const illFormedIn = (text: string): WellFormedText.IllFormed | undefined 
   }
   return WellFormedText.find(body)
 }
+
+/**
+ * The first string or key in a JSON body that is not well-formed Unicode. Only
+ * a body that spells a lone surrogate escape is parsed for it.
+ */
+export const illFormedIn = (text: string): WellFormedText.IllFormed | undefined =>
+  scan(text, Infinity).loneSurrogate ? firstIllFormed(text) : undefined
 
 /** The request, with a body that reads as the JSON object `{}`. */
 const withEmptyObject = (request: HttpServerRequest.HttpServerRequest): HttpServerRequest.HttpServerRequest =>
@@ -137,9 +184,10 @@ export const middleware = (routes: Routes) => <E, R>(app: HttpApp.Default<E, R>)
       if (Option.isSome(text)) {
         // A chunked body can be empty all the same.
         if (text.value === "") return yield* withoutBody(app, request, routes)
-        if (nestsDeeperThan(text.value, MAX_DEPTH)) return yield* tooDeep()
-        const found = illFormedIn(text.value)
-        if (found !== undefined) return yield* illFormed(found)
+        const found = scan(text.value, MAX_DEPTH)
+        if (found.tooDeep) return yield* tooDeep()
+        const ill = found.loneSurrogate ? firstIllFormed(text.value) : undefined
+        if (ill !== undefined) return yield* illFormed(ill)
       }
     }
     return yield* app

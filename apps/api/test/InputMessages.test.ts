@@ -116,7 +116,26 @@ describe.each(backends)("on %s", (backend) => {
       expect((await call("GET", "/v1/webhook/?limit=5&page=2")).status).toBe(200)
     })
 
-    it.each(["0", "1700000000000", "yesterday", "2026-13-01", "2026-01-31T09:30:00", "2026-01-31 09:30:00Z", "Jan 31 2026"])(
+    it.each([
+      "0",
+      "1700000000000",
+      "yesterday",
+      "2026-13-01",
+      "2026-01-31T09:30:00",
+      "2026-01-31 09:30:00Z",
+      "Jan 31 2026",
+      // Dates that do not exist, which `Date` rolls over into the next month or day.
+      "2026-02-30",
+      "2026-02-29",
+      "2100-02-29",
+      "2026-04-31",
+      "2026-00-10",
+      "2026-01-00",
+      "2026-01-31T24:00Z",
+      "2026-01-31T09:60Z",
+      "2026-01-31T09:30:60Z",
+      "2026-01-31T09:30+24:00"
+    ])(
       "created_after=%s is refused",
       async (date) => {
         const refused = await call("GET", `/v1/events?created_after=${encodeURIComponent(date)}`)
@@ -126,13 +145,27 @@ describe.each(backends)("on %s", (backend) => {
       }
     )
 
-    it.each(["2026-01-31", "2026-01-31T09:30Z", "2026-01-31T09:30:00Z", "2026-01-31T09:30:00.123+02:00"])(
+    it.each(["2026-01-31", "2026-01-31T09:30Z", "2026-01-31T09:30:00Z", "2026-01-31T09:30:00.123+02:00", "2024-02-29", "2000-02-29T23:59:59-12:00"])(
       "created_after=%s is taken",
       async (date) => {
         expect((await call("GET", `/v1/events?created_after=${encodeURIComponent(date)}`)).status).toBe(200)
         expect((await call("GET", `/websets/v0/events?createdBefore=${encodeURIComponent(date)}`)).status).toBe(200)
       }
     )
+  })
+
+  it("an impossible date in a body is refused too, not rolled over", async () => {
+    const created = await call(
+      "POST",
+      "/v1/webhooks",
+      JSON.stringify({ url: "https://example.com/dates", events: ["batch_prediction.completed"] })
+    )
+    expect(created.status).toBe(201)
+    const recovered = await call("POST", `/v1/webhooks/${created.body.id}/recover`, JSON.stringify({ since: "2026-02-30" }))
+    expect(recovered.status).toBe(400)
+    expect(issuesOf(recovered.body)).toEqual([
+      { path: ["since"], message: expect.stringMatching(/^since must be an ISO 8601 date .*, not "2026-02-30"$/) }
+    ])
   })
 
   describe("Exa metadata keys", () => {

@@ -53,6 +53,10 @@ const clip = (text: string): string => text.length > MAX_SHOWN ? `${text.slice(0
 export const fieldName = (path: ReadonlyArray<PropertyKey>): string =>
   path.length === 0 ? "the request body" : Errors.fieldName(path)
 
+/** A path as the wire carries it: numbers stay numbers (indexes), everything else is a string. */
+export const wirePath = (path: ReadonlyArray<PropertyKey>): Array<string | number> =>
+  path.map((part) => typeof part === "number" ? part : String(part))
+
 /** A field's name at the start of a sentence. */
 export const subject = (path: ReadonlyArray<PropertyKey>): string =>
   path.length === 0 ? "The request body" : Errors.fieldName(path)
@@ -198,7 +202,7 @@ export const report = (root: ParseResult.ParseIssue): Report => {
   const add = (kind: InputIssue["kind"], path: ReadonlyArray<PropertyKey>, message: string) => {
     count++
     if (issues.length < Errors.MAX_REPORTED_ISSUES) {
-      issues.push({ kind, path: path.map((part) => typeof part === "number" ? part : String(part)), message })
+      issues.push({ kind, path: wirePath(path), message })
     }
   }
   const go = (

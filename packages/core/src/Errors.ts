@@ -35,6 +35,19 @@ export const fieldName = (path: ReadonlyArray<PropertyKey>): string =>
  */
 export const MAX_REPORTED_ISSUES = 10
 
+/** How many issues a list of `listed` leaves out of `count`, in words (`and 3 more issues`); empty when none. */
+export const moreIssues = (listed: number, count: number): string => {
+  const more = count - listed
+  return more > 0 ? `and ${more} more ${more === 1 ? "issue" : "issues"}` : ""
+}
+
+/** Issues' sentences as one message, and how many more there were, of `count` in all. */
+export const describeIssues = (messages: ReadonlyArray<string>, count: number): string => {
+  const listed = messages.join("; ") || "The input is invalid"
+  const more = moreIssues(messages.length, count)
+  return more === "" ? listed : `${listed}; ${more}`
+}
+
 /** The input is well-formed but not acceptable (unknown event type, bad URL...). */
 export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInput", {
   message: Schema.String,
@@ -50,11 +63,10 @@ export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInp
   /** The first issues found (at most `MAX_REPORTED_ISSUES`) of `count` in all. */
   static of(issues: ReadonlyArray<Issue>, count: number = issues.length): InvalidInput {
     const listed = issues.slice(0, MAX_REPORTED_ISSUES)
-    const more = count - listed.length
     return new InvalidInput({
-      message: listed.map((issue) => issue.message).join("; ") + (more > 0 ? `; and ${more} more` : ""),
+      message: describeIssues(listed.map((issue) => issue.message), count),
       issues: listed,
-      ...(more > 0 ? { count } : {})
+      ...(count > listed.length ? { count } : {})
     })
   }
 

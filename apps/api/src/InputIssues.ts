@@ -298,7 +298,20 @@ export const decodeError = (value: Report): HttpApiError.HttpApiDecodeError => {
   return new HttpApiError.HttpApiDecodeError({ issues: [{ _tag: "Type", path: [], message }], message })
 }
 
-const reportMessage = (issue: ParseResult.ParseIssue) => ({ message: encodeReport(report(issue)), override: true })
+/**
+ * HttpApi formats a decode error twice (Effect's array and tree formatters both
+ * ask for the message), so each issue's report is made once.
+ */
+const messages = new WeakMap<ParseResult.ParseIssue, string>()
+
+const reportMessage = (issue: ParseResult.ParseIssue) => {
+  let message = messages.get(issue)
+  if (message === undefined) {
+    message = encodeReport(report(issue))
+    messages.set(issue, message)
+  }
+  return { message, override: true }
+}
 
 /** Whether a schema is declared with `reported`. */
 export const isReported = (ast: AST.AST): boolean => Option.isSome(AST.getMessageAnnotation(ast)) && ast.annotations[MARK] === true

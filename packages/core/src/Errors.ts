@@ -35,19 +35,6 @@ export const fieldName = (path: ReadonlyArray<PropertyKey>): string =>
  */
 export const MAX_REPORTED_ISSUES = 10
 
-/** How many issues a list of `listed` leaves out of `count`, in words (`and 3 more issues`); empty when none. */
-export const moreIssues = (listed: number, count: number): string => {
-  const more = count - listed
-  return more > 0 ? `and ${more} more ${more === 1 ? "issue" : "issues"}` : ""
-}
-
-/** Issues' sentences as one message, and how many more there were, of `count` in all. */
-export const describeIssues = (messages: ReadonlyArray<string>, count: number): string => {
-  const listed = messages.join("; ") || "The input is invalid"
-  const more = moreIssues(messages.length, count)
-  return more === "" ? listed : `${listed}; ${more}`
-}
-
 /** The input is well-formed but not acceptable (unknown event type, bad URL...). */
 export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInput", {
   message: Schema.String,
@@ -74,6 +61,19 @@ export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInp
   get total(): number {
     return this.count ?? this.issues.length
   }
+}
+
+/** How many issues a list of `listed` leaves out of `count`, in words (`and 3 more issues`); empty when none. */
+export const moreIssues = (listed: number, count: number): string => {
+  const more = count - listed
+  return more > 0 ? `and ${more} more ${more === 1 ? "issue" : "issues"}` : ""
+}
+
+/** Issues' sentences as one message, and how many more there were, of `count` in all. */
+export const describeIssues = (messages: ReadonlyArray<string>, count: number): string => {
+  const listed = messages.join("; ") || "The input is invalid"
+  const more = moreIssues(messages.length, count)
+  return more === "" ? listed : `${listed}; ${more}`
 }
 
 export class WebhookNotFound extends Schema.TaggedError<WebhookNotFound>()("WebhookNotFound", {

@@ -41,22 +41,36 @@ export const limitDescription = `Page size, 1 to 100 (default ${DEFAULT_PAGE_SIZ
  * required, since a time without one would be read in the server's zone.
  * `Date` alone also takes `0`, `yesterday`'s neighbours and other guesses.
  */
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2})))?$/
 
 export const isoDateTimeForms = "an ISO 8601 date (2026-01-31) or date and time with a zone (2026-01-31T09:30:00Z)"
 
-/** A point in time in one of the ISO 8601 forms above. */
+const isLeapYear = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+/**
+ * Whether the date and time the pattern matched exist. `Date` rolls impossible
+ * ones over (2026-02-30 is 2 March, T24:00 the next day) rather than refusing them.
+ */
+const exists = (match: RegExpExecArray): boolean => {
+  const part = (index: number) => Number(match[index] ?? 0)
+  const [year, month, day] = [part(1), part(2), part(3)]
+  const days = month === 2 && isLeapYear(year) ? 29 : DAYS_IN_MONTH[month - 1] ?? 0
+  return day >= 1 && day <= days && part(4) <= 23 && part(5) <= 59 && part(6) <= 59 && part(7) <= 23 && part(8) <= 59
+}
+
+/** A point in time in one of the ISO 8601 forms above, that exists. */
 export const IsoDateTime = Schema.transformOrFail(
   Schema.String.pipe(Schema.pattern(ISO_8601)),
   Schema.DateFromSelf,
   {
     strict: true,
     decode: (text, _, ast) => {
-      const date = new Date(text)
-      // The pattern passes month 13 and the like, which `Date` refuses.
-      return Number.isNaN(date.getTime())
+      const match = ISO_8601.exec(text)
+      return match === null || !exists(match)
         ? ParseResult.fail(new ParseResult.Type(ast, text))
-        : ParseResult.succeed(date)
+        : ParseResult.succeed(new Date(text))
     },
     encode: (date) => ParseResult.succeed(date.toISOString())
   }

@@ -7,7 +7,7 @@ import { EventType } from "@herald/core"
 import { Schema } from "effect"
 import { Limit, limitDescription, strict, webhookId } from "./ApiParams.js"
 import { Authentication } from "./Authentication.js"
-import { reported } from "./InputIssues.js"
+import { firstInvalidItem, reported } from "./InputIssues.js"
 import { BadRequest, NotFound } from "./WireError.js"
 
 const eventTypeDescription = `An event type. By default one of ${
@@ -50,6 +50,7 @@ export const WebhookWithSecret = Schema.Struct({
 export const CreateWebhookRequestBody = Schema.Struct({
   url: Schema.String.annotations({ description: "HTTPS destination URL for webhook deliveries." }),
   events: Schema.Array(WebhookEventType).annotations({
+    ...firstInvalidItem,
     description: "List of event types to subscribe to (at least one, no duplicates)."
   }),
   ordered: Schema.optional(Schema.Boolean.annotations({
@@ -64,7 +65,9 @@ export const CreateWebhookRequestBody = Schema.Struct({
 
 export const UpdateWebhookRequestBody = Schema.Struct({
   url: Schema.optional(Schema.String.annotations({ description: "Updated HTTPS destination URL." })),
-  events: Schema.optional(Schema.Array(WebhookEventType).annotations({ description: "Updated set of event types." })),
+  events: Schema.optional(
+    Schema.Array(WebhookEventType).annotations({ ...firstInvalidItem, description: "Updated set of event types." })
+  ),
   enabled: Schema.optional(Schema.Boolean.annotations({ description: "Enable or disable webhook delivery." })),
   ordered: Schema.optional(Schema.Boolean.annotations({
     description:

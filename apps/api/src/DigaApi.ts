@@ -12,22 +12,12 @@ import { Schema } from "effect"
 import { wholeNumber } from "./ApiParams.js"
 import { DigaAuthentication } from "./DigaAuthentication.js"
 import { DigaInternalError, DigaNotFound, DigaUnprocessable } from "./DigaErrors.js"
-import { reported } from "./InputIssues.js"
+import { firstInvalidItem, reported } from "./InputIssues.js"
 
 export const DIGA_DEFAULT_PAGE_SIZE = 20
 
 /** The highest page number: far beyond any list, and (page - 1) * 100 is still an exact integer. */
 const MAX_PAGE = 1_000_000_000
-
-/** FastAPI reports every invalid field at once, not just the first. */
-const ALL_ERRORS = { errors: "all" } as const
-
-/**
- * But within a list, the first invalid item: the work of decoding and the size
- * of the error would otherwise grow with the list, which can be as long as the
- * body allows.
- */
-const FIRST_ERROR = { errors: "first" } as const
 
 /** A uuid string; the JSON Schema override carries the texts, since it replaces the generated schema. */
 const uuid = (texts: { readonly title?: string; readonly description?: string } = {}) =>
@@ -45,7 +35,7 @@ const url = Schema.String.annotations({
 })
 
 const subscribedEvents = Schema.Array(DigaWebhookEvent).annotations({
-  parseOptions: FIRST_ERROR,
+  ...firstInvalidItem,
   title: "Subscribed Events",
   description: "The events that the webhook will send to the URL"
 })
@@ -53,15 +43,14 @@ const subscribedEvents = Schema.Array(DigaWebhookEvent).annotations({
 export const WebhookRequest = Schema.Struct({
   url: url.pipe(Schema.minLength(1)),
   subscribed_events: subscribedEvents
-}).annotations({ identifier: "DigaWebhookRequest", parseOptions: ALL_ERRORS })
+}).annotations({ identifier: "DigaWebhookRequest" })
 
 export const WebhookUpdateRequest = Schema.Struct({
   url: Schema.optional(Schema.NullOr(url)),
   subscribed_events: Schema.optional(Schema.NullOr(subscribedEvents))
 }).annotations({
   identifier: "DigaWebhookUpdateRequest",
-  description: "Absent or null fields are left as they are.",
-  parseOptions: ALL_ERRORS
+  description: "Absent or null fields are left as they are."
 })
 
 const webhookFields = {
@@ -112,7 +101,7 @@ export const ListParams = Schema.Struct({
   order: Schema.optional(Schema.Literal("asc", "desc")).annotations({
     description: "By creation time: `desc` (the default) is newest first."
   })
-}).annotations({ parseOptions: ALL_ERRORS })
+})
 
 const id = HttpApiSchema.param("id", uuid({ description: "The unique identifier for the webhook" }))
 

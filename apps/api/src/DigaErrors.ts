@@ -5,7 +5,7 @@
  * `ErrorResponseSchema`, `{status: "error", error_code, message}`.
  */
 import { HttpApiSchema } from "@effect/platform"
-import type { Errors } from "@herald/core"
+import { Errors } from "@herald/core"
 import { Effect, Schema } from "effect"
 import {
   describeIdempotencyFailure,
@@ -173,10 +173,8 @@ const issueType = (issue: InputIssue): string => {
  * `detail` has no other place for the count.
  */
 const more = (report: Report, loc: ReadonlyArray<string>): Array<ValidationError> => {
-  const left = report.count - report.issues.length
-  return left > 0
-    ? [{ loc: [...loc], msg: `and ${left} more ${left === 1 ? "issue" : "issues"} (${report.count} in all)`, type: "too_many_errors" }]
-    : []
+  const words = Errors.moreIssues(report.issues.length, report.count)
+  return words === "" ? [] : [{ loc: [...loc], msg: `${words} (${report.count} in all)`, type: "too_many_errors" }]
 }
 
 /**

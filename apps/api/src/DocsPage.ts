@@ -66,6 +66,8 @@ const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'"
 ].join("; ")
 
+// @effect/platform's own escaping (`Html.escapeAttribute`, used by HttpApiScalar) is
+// internal, not in its exports: one line here rather than a second deep import.
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`)
 

@@ -11,7 +11,7 @@
  */
 import { HttpApiBuilder, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import type { Errors, Profile } from "@herald/core"
-import { Cause, Effect } from "effect"
+import { Cause, Effect, Option } from "effect"
 import * as DigaErrors from "./DigaErrors.js"
 import * as ExaErrors from "./ExaErrors.js"
 import { classify, type ErrorResponder, type FrameworkFailure, type Reply, reportOfInvalidInput } from "./FrameworkFailure.js"
@@ -98,12 +98,11 @@ const unrouted = (routes: Routes) =>
 export const layer = (routes: Routes) =>
   HttpApiBuilder.middleware((app) =>
     app.pipe(
-      Effect.catchIf(
-        (error) => classify(error) !== undefined,
-        (error) => {
-          const failure = classify(error)!
-          return failure._tag === "RouteNotFound" ? unrouted(routes) : answer(failure)
-        }
+      Effect.catchSome((error) =>
+        Option.map(
+          Option.fromNullable(classify(error)),
+          (failure) => failure._tag === "RouteNotFound" ? unrouted(routes) : answer(failure)
+        )
       ),
       Effect.catchAllDefect((defect) => {
         const known = classify(defect)

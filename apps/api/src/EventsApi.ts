@@ -5,12 +5,13 @@ import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import { strict, webhookId } from "./ApiParams.js"
 import { Authentication } from "./Authentication.js"
-import { reported } from "./InputIssues.js"
+import { firstInvalidItem, reported } from "./InputIssues.js"
 import { BadRequest, Conflict, NotFound, PayloadTooLarge } from "./WireError.js"
 
 export const PublishEventRequestBody = Schema.Struct({
   event_type: Schema.String.annotations({ description: "The event type, e.g. `batch_prediction.completed`." }),
   data: Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({
+    ...firstInvalidItem,
     description:
       "The event's payload: a JSON object, delivered as the envelope's `data`. At most `HERALD_MAX_EVENT_DATA_BYTES` as JSON (256 KiB unless configured); larger is a 413."
   }),

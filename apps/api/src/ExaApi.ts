@@ -10,7 +10,7 @@ import { Schema } from "effect"
 import { IsoDateTime, wholeNumber } from "./ApiParams.js"
 import { ExaAuthentication } from "./ExaAuthentication.js"
 import { ExaBadRequest, ExaInternalError, ExaNotFound } from "./ExaErrors.js"
-import { reported } from "./InputIssues.js"
+import { firstInvalidItem, reported } from "./InputIssues.js"
 
 export const EXA_DEFAULT_PAGE_SIZE = 25
 
@@ -38,7 +38,9 @@ export const ExaEventType = Schema.String.annotations({
   examples: ["webset.created"]
 })
 
-const Metadata = Schema.Record({ key: Schema.String, value: Schema.String })
+const Metadata = Schema.Record({ key: Schema.String, value: Schema.String }).annotations(firstInvalidItem)
+
+const events = Schema.Array(ExaEventType).annotations(firstInvalidItem)
 
 const metadataDescription =
   "Set of key-value pairs you want to associate with this object (values up to 1000 characters)."
@@ -60,7 +62,7 @@ export const ExaWebhook = Schema.Struct({
 }).annotations({ identifier: "ExaWebhook", description: "Webhook" })
 
 export const CreateWebhookParameters = Schema.Struct({
-  events: Schema.propertySignature(Schema.Array(ExaEventType)).annotations({
+  events: Schema.propertySignature(events).annotations({
     description: "The events to trigger the webhook (1 to 19)."
   }),
   url: Schema.propertySignature(Schema.String).annotations({ description: "The URL to send the webhook to." }),
@@ -68,7 +70,7 @@ export const CreateWebhookParameters = Schema.Struct({
 }).annotations({ identifier: "ExaCreateWebhookParameters" })
 
 export const UpdateWebhookParameters = Schema.Struct({
-  events: Schema.optional(Schema.Array(ExaEventType)).annotations({ description: "The events to trigger the webhook." }),
+  events: Schema.optional(events).annotations({ description: "The events to trigger the webhook." }),
   url: Schema.optional(Schema.String).annotations({ description: "The URL to send the webhook to." }),
   metadata: Schema.optional(Metadata).annotations({ description: metadataDescription })
 }).annotations({ identifier: "ExaUpdateWebhookParameters" })
@@ -203,7 +205,7 @@ export class ExaEvents extends HttpApiGroup.make("exaEvents")
       .setUrlParams(reported(Schema.Struct({
         cursor,
         limit,
-        types: Schema.optional(Schema.Array(ExaEventType)).annotations({
+        types: Schema.optional(events).annotations({
           description: "The types of events to filter by (repeat the parameter for several)."
         }),
         createdAfter: Schema.optional(IsoDateTime).annotations({

@@ -5,7 +5,7 @@
  * a form every profile's error module can render in its own shape.
  */
 import { Errors } from "@herald/core"
-import { decodeReport, fieldName, type InputIssue, type Report } from "./InputIssues.js"
+import { decodeReport, fieldName, type InputIssue, type Report, wirePath } from "./InputIssues.js"
 
 export type FrameworkFailure =
   /** A payload, path or query that does not decode: the first issues and how many there were. */
@@ -51,8 +51,8 @@ interface PlatformIssue {
 
 /**
  * A decode error's issues: the report of a schema declared with
- * `InputIssues.reported`, or else (a schema without it, the body guard) the
- * platform's own issues, capped likewise.
+ * `InputIssues.reported` (or of `BodyGuard`), or else (a schema without it) the
+ * platform's own issues, capped likewise, each after the field it is about.
  */
 const decodeFailure = (issues: ReadonlyArray<PlatformIssue>): FrameworkFailure => {
   const report = issues.length === 1 ? decodeReport(issues[0]!.message) : undefined
@@ -68,7 +68,7 @@ const decodeFailure = (issues: ReadonlyArray<PlatformIssue>): FrameworkFailure =
           : issue._tag === "Type"
           ? "type"
           : "invalid",
-        path: issuePath(issue.path),
+        path: wirePath(issue.path),
         message: issue.path.length === 0 ? issue.message : `${fieldName(issue.path)}: ${issue.message}`
       })),
       count: issues.length
@@ -99,10 +99,6 @@ export const classify = (error: unknown): FrameworkFailure | undefined => {
   }
 }
 
-/** The issue path as wire values: numbers stay numbers, everything else becomes a string. */
-export const issuePath = (path: ReadonlyArray<PropertyKey>): Array<string | number> =>
-  path.map((part) => typeof part === "number" ? part : String(part))
-
 /** A core `InvalidInput` as a report. */
 export const reportOfInvalidInput = (error: Errors.InvalidInput): Report => ({
   issues: error.issues.map((issue) => ({ kind: "invalid", path: issue.path, message: issue.message })),
@@ -110,11 +106,8 @@ export const reportOfInvalidInput = (error: Errors.InvalidInput): Report => ({
 })
 
 /** A report as one message: the issues' sentences, and how many more there were. */
-export const describeIssues = (report: Report): string => {
-  const more = report.count - report.issues.length
-  const listed = report.issues.map((issue) => issue.message).join("; ") || "The request is invalid"
-  return more > 0 ? `${listed}; and ${more} more ${more === 1 ? "issue" : "issues"}` : listed
-}
+export const describeIssues = (report: Report): string =>
+  Errors.describeIssues(report.issues.map((issue) => issue.message), report.count)
 
 type IdempotencyFailure = Extract<
   FrameworkFailure,

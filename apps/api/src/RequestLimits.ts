@@ -104,10 +104,34 @@ const readBounded = (source: NodeJS.ReadableStream, maxBytes: number): Promise<B
     source.once("error", onError)
   })
 
+/** How a request's body reads, each way the platform reads one. */
+export interface BodyReaders {
+  readonly text: Effect.Effect<string, HttpServerError.RequestError>
+  readonly json: Effect.Effect<unknown, HttpServerError.RequestError>
+  readonly arrayBuffer: Effect.Effect<ArrayBuffer, HttpServerError.RequestError>
+  readonly urlParamsBody: Effect.Effect<UrlParams.UrlParams, HttpServerError.RequestError>
+}
+
 /**
- * The request, with its body read by `readBounded` (once, however many readers
- * ask: `Idempotency` and the handler both do). Everything else is the request's own.
+ * The request, with its body read by `readers` instead of its own; everything
+ * else is the request's own. A request made from it by `modify` (other headers)
+ * keeps the readers: its own would read the body afresh, or not at all.
  */
+export const withBodyReaders = (
+  request: HttpServerRequest.HttpServerRequest,
+  readers: BodyReaders
+): HttpServerRequest.HttpServerRequest => {
+  const overrides: Record<PropertyKey, unknown> = {
+    ...readers,
+    modify: (options: Parameters<HttpServerRequest.HttpServerRequest["modify"]>[0]) =>
+      withBodyReaders(request.modify(options), readers)
+  }
+  return new Proxy(request, {
+    get: (target, property) => property in overrides ? overrides[property] : Reflect.get(target, property, target)
+  })
+}
+
+/** The request, with its body read by `readBounded` (once, however many readers ask: `Idempotency` and the handler both do). */
 const withBoundedBody = (
   request: HttpServerRequest.HttpServerRequest,
   maxBytes: number,
@@ -128,18 +152,14 @@ const withBoundedBody = (
     })
   )
   const text = Effect.map(bytes, (buffer) => buffer.toString("utf8"))
-  const overrides: Record<PropertyKey, unknown> = {
+  return withBodyReaders(request, {
     text,
     json: Effect.flatMap(text, (text) =>
       Effect.try({ try: () => text === "" ? null : JSON.parse(text) as unknown, catch: decodeError })),
-    arrayBuffer: Effect.map(bytes, (buffer) => buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength)),
+    // Buffer.concat allocates a plain ArrayBuffer, never a shared one.
+    arrayBuffer: Effect.map(bytes, (buffer) => buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer),
     urlParamsBody: Effect.flatMap(text, (text) =>
-      Effect.try({ try: () => UrlParams.fromInput(new URLSearchParams(text)), catch: decodeError })),
-    modify: (options: Parameters<HttpServerRequest.HttpServerRequest["modify"]>[0]) =>
-      withBoundedBody(request.modify(options), maxBytes, tooLarge)
-  }
-  return new Proxy(request, {
-    get: (target, property) => property in overrides ? overrides[property] : Reflect.get(target, property, target)
+      Effect.try({ try: () => UrlParams.fromInput(new URLSearchParams(text)), catch: decodeError }))
   })
 }
 

@@ -7,8 +7,9 @@
  * - which methods a path is served for: a known path asked with another method
  *   is a 405 with `Allow`, not the router's 404 (`ErrorMapping`);
  * - whether an endpoint's payload has no required field, so that a request
- *   without a body means `{}` and the defaults apply, as in Stripe and Svix
- *   (`BodyGuard`).
+ *   without a body means `{}` and the defaults apply, as in Stripe and Svix,
+ *   or has one, so that a request without a body is told it is missing and what
+ *   it must be (`BodyGuard`).
  *
  * Routes served beside the contract (`/openapi.json`, `/docs`) are not in the
  * definition: they are added by whoever serves them (`beside`), so that a wrong
@@ -27,6 +28,8 @@ export interface Routes {
   readonly allowedMethods: (url: string) => ReadonlyArray<string>
   /** Whether `method url` is an endpoint that takes a body in which every field is optional. */
   readonly bodyOptional: (method: string, url: string) => boolean
+  /** The payload schema of `method url`, if it is an endpoint whose body has a required field. */
+  readonly requiredBody: (method: string, url: string) => SchemaAST.AST | undefined
 }
 
 /** The order `Allow` lists methods in. */
@@ -45,6 +48,7 @@ export interface Route {
 
 interface Endpoint {
   readonly bodyOptional: boolean
+  readonly requiredBody?: SchemaAST.AST
 }
 
 /** Whether a payload schema accepts `{}`: every field it has is optional. */
@@ -62,8 +66,11 @@ export const make = <Id extends string, Groups extends HttpApiGroup.HttpApiGroup
     onGroup: () => {},
     onEndpoint: ({ endpoint }) => {
       methods.add(endpoint.method)
+      const payload = Option.getOrUndefined(endpoint.payloadSchema)
+      const bodyOptional = payload !== undefined && acceptsEmptyObject(payload)
       router.on(endpoint.method, endpoint.path, {
-        bodyOptional: Option.exists(endpoint.payloadSchema, acceptsEmptyObject)
+        bodyOptional,
+        ...(payload === undefined || bodyOptional ? {} : { requiredBody: payload.ast })
       })
     }
   })
@@ -80,7 +87,8 @@ export const make = <Id extends string, Groups extends HttpApiGroup.HttpApiGroup
       allowed.push("OPTIONS")
       return allowed.sort((a, b) => rank(a) - rank(b))
     },
-    bodyOptional: (method, url) => router.find(method, url)?.handler.bodyOptional ?? false
+    bodyOptional: (method, url) => router.find(method, url)?.handler.bodyOptional ?? false,
+    requiredBody: (method, url) => router.find(method, url)?.handler.requiredBody
   }
 }
 

@@ -6,7 +6,7 @@
  * numbers and dates the contract documents.
  */
 import { HttpApi } from "@effect/platform"
-import { Either, Option, Schema } from "effect"
+import { Either, Option, Schema, SchemaAST as AST } from "effect"
 import type { ParseOptions } from "effect/SchemaAST"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { HeraldApi } from "../src/Api.js"
@@ -29,6 +29,45 @@ describe("every request schema", () => {
     })
     expect(schemas).toBeGreaterThanOrEqual(15)
     expect(unreported).toEqual([])
+  })
+})
+
+describe("every list and map in a request schema", () => {
+  it("stops at its first invalid item (InputIssues.firstInvalidItem), so decoding does not grow with it", () => {
+    const unbounded: Array<string> = []
+    let lists = 0
+    const visit = (ast: AST.AST, where: string): void => {
+      if ((AST.isTupleType(ast) && ast.rest.length > 0) || (AST.isTypeLiteral(ast) && ast.indexSignatures.length > 0)) {
+        lists++
+        if (Option.getOrUndefined(AST.getParseOptionsAnnotation(ast))?.errors !== "first") unbounded.push(where)
+        return
+      }
+      switch (ast._tag) {
+        case "TypeLiteral":
+          return ast.propertySignatures.forEach((property) => visit(property.type, `${where}.${String(property.name)}`))
+        case "TupleType":
+          return ast.elements.forEach((element, index) => visit(element.type, `${where}[${index}]`))
+        case "Union":
+          return ast.types.forEach((member) => visit(member, where))
+        case "Refinement":
+          return visit(ast.from, where)
+        case "Transformation":
+          return [ast.from, ast.to].forEach((side) => visit(side, where))
+        case "Suspend":
+          return visit(ast.f(), where)
+      }
+    }
+    HttpApi.reflect(HeraldApi, {
+      onGroup: () => {},
+      onEndpoint: ({ endpoint }) => {
+        for (const [part, schema] of [["payload", endpoint.payloadSchema], ["query", endpoint.urlParamsSchema]] as const) {
+          if (Option.isSome(schema)) visit(schema.value.ast, `${endpoint.method} ${endpoint.path} ${part}`)
+        }
+      }
+    })
+    // Datagrid's and Exa's events (create, update), Exa's metadata (create, update) and types, publish's data, Diga's subscribed_events (create, update).
+    expect(lists).toBe(10)
+    expect(unbounded).toEqual([])
   })
 })
 
@@ -72,7 +111,7 @@ describe.each(backends)("on %s", (backend) => {
   describe("messages name the field and say what is accepted", () => {
     it.each([
       ["POST", "/v1/events", undefined, 400, [], "The request body is missing: it must be a JSON object with event_type and data"],
-      ["POST", "/v1/events", "{}", 400, ["event_type"], "event_type is required: a string"],
+      ["POST", "/v1/events", "{\"data\":{}}", 400, ["event_type"], "event_type is required: a string"],
       ["GET", "/v1/webhooks?limit=1000", undefined, 400, ["limit"], "limit must be a whole number from 1 to 100, in decimal digits, not \"1000\""],
       ["PATCH", "/v1/webhooks/wh_01K000000000000000000000", "{\"events\":null}", 400, ["events"], "events must be an array, not null"],
       ["GET", "/v1/webhooks?cursor=zzz", undefined, 400, ["cursor"], "cursor must be a cursor from a previous page of this list, not \"zzz\""],
@@ -119,7 +158,26 @@ describe.each(backends)("on %s", (backend) => {
       expect((await call("GET", "/v1/webhook/?limit=5&page=2")).status).toBe(200)
     })
 
-    it.each(["0", "1700000000000", "yesterday", "2026-13-01", "2026-01-31T09:30:00", "2026-01-31 09:30:00Z", "Jan 31 2026"])(
+    it.each([
+      "0",
+      "1700000000000",
+      "yesterday",
+      "2026-13-01",
+      "2026-01-31T09:30:00",
+      "2026-01-31 09:30:00Z",
+      "Jan 31 2026",
+      // Dates that do not exist, which `Date` rolls over into the next month or day.
+      "2026-02-30",
+      "2026-02-29",
+      "2100-02-29",
+      "2026-04-31",
+      "2026-00-10",
+      "2026-01-00",
+      "2026-01-31T24:00Z",
+      "2026-01-31T09:60Z",
+      "2026-01-31T09:30:60Z",
+      "2026-01-31T09:30+24:00"
+    ])(
       "created_after=%s is refused",
       async (date) => {
         const refused = await call("GET", `/v1/events?created_after=${encodeURIComponent(date)}`)
@@ -129,13 +187,56 @@ describe.each(backends)("on %s", (backend) => {
       }
     )
 
-    it.each(["2026-01-31", "2026-01-31T09:30Z", "2026-01-31T09:30:00Z", "2026-01-31T09:30:00.123+02:00"])(
+    it.each(["2026-01-31", "2026-01-31T09:30Z", "2026-01-31T09:30:00Z", "2026-01-31T09:30:00.123+02:00", "2024-02-29", "2000-02-29T23:59:59-12:00"])(
       "created_after=%s is taken",
       async (date) => {
         expect((await call("GET", `/v1/events?created_after=${encodeURIComponent(date)}`)).status).toBe(200)
         expect((await call("GET", `/websets/v0/events?createdBefore=${encodeURIComponent(date)}`)).status).toBe(200)
       }
     )
+  })
+
+  describe("every invalid field is reported, and the first invalid item of a list", () => {
+    const paths = (body: ErrorBody) => issuesOf(body)?.map((issue) => issue.path)
+
+    it("Datagrid and native query parameters: every bad one", async () => {
+      const webhooks = await call("GET", "/v1/webhooks?limit=0&cursor=zzz")
+      expect(paths(webhooks.body)).toEqual([["cursor"], ["limit"]])
+      expect(webhooks.body.details.issue_count).toBe(2)
+      const events = await call("GET", "/v1/events?limit=0&created_after=yesterday")
+      expect(paths(events.body)).toEqual([["limit"], ["created_after"]])
+    })
+
+    it("Datagrid and native bodies, which refuse unknown fields, report their first issue (decoding every unknown key costs too much)", async () => {
+      const result = await call("PATCH", "/v1/webhooks/wh_01K000000000000000000000", JSON.stringify({ url: 5, events: 7, enable: 1 }))
+      expect(result.status).toBe(400)
+      expect(paths(result.body)).toEqual([["enable"]])
+      const published = await call("POST", "/v1/events", JSON.stringify({ event_type: 1, data: [], id: 2 }))
+      expect(paths(published.body)).toEqual([["event_type"]])
+    })
+
+    it("Exa: every bad field, and the first bad entry of metadata", async () => {
+      const result = await call("PATCH", "/websets/v0/webhooks/x", JSON.stringify({ events: 7, url: 5, metadata: { a: 1, b: 2 } }))
+      expect(result.status).toBe(400)
+      expect(paths(result.body)).toEqual([["events"], ["url"], ["metadata", "a"]])
+      expect(result.body.details.issueCount).toBe(3)
+      const listed = await call("GET", "/websets/v0/webhooks?limit=abc&cursor=nope")
+      expect(paths(listed.body)).toEqual([["cursor"], ["limit"]])
+    })
+  })
+
+  it("an impossible date in a body is refused too, not rolled over", async () => {
+    const created = await call(
+      "POST",
+      "/v1/webhooks",
+      JSON.stringify({ url: "https://example.com/dates", events: ["batch_prediction.completed"] })
+    )
+    expect(created.status).toBe(201)
+    const recovered = await call("POST", `/v1/webhooks/${created.body.id}/recover`, JSON.stringify({ since: "2026-02-30" }))
+    expect(recovered.status).toBe(400)
+    expect(issuesOf(recovered.body)).toEqual([
+      { path: ["since"], message: expect.stringMatching(/^since must be an ISO 8601 date .*, not "2026-02-30"$/) }
+    ])
   })
 
   describe("Exa metadata keys", () => {

@@ -8,9 +8,12 @@
  * Bodies are written by hand (`String.raw`): `JSON.stringify` of a lone
  * surrogate makes the same escape, but the point is the text on the wire.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import fc from "fast-check"
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
+import { illFormedIn, scan } from "../src/BodyGuard.js"
 import { backends, KEY_ACME, type RunningApp, start } from "./support/Harness.js"
-import { fieldName } from "../src/InputIssues.js"
+import { WellFormedText } from "@herald/core"
+import { subject } from "../src/InputIssues.js"
 
 describe.each(backends)("invalid Unicode in requests (%s)", (backend) => {
   let app: RunningApp
@@ -34,11 +37,12 @@ describe.each(backends)("invalid Unicode in requests (%s)", (backend) => {
     error: expect.stringContaining("well-formed Unicode"),
     details: { issues: [{ path, message: expect.stringContaining("well-formed Unicode") }] }
   })
-  const datagridRefusal = (path: ReadonlyArray<string | number>) => ({
+  /** The one formatter's sentence: the field as sent, then what it must be (or, for a key, what it has). */
+  const datagridRefusal = (path: ReadonlyArray<string | number>, what = WellFormedText.message) => ({
     status_code: 400,
     error: "invalid_request",
-    message: expect.stringContaining(`${fieldName(path)}: `),
-    details: { issues: [{ path, message: expect.stringContaining("well-formed Unicode") }] }
+    message: `${subject(path)} ${what}`,
+    details: { issues: [{ path, message: `${subject(path)} ${what}` }] }
   })
 
   const exaWebhook = String.raw`{"url":"https://example.com/hook","events":["webset.created"]`
@@ -94,10 +98,29 @@ describe.each(backends)("invalid Unicode in requests (%s)", (backend) => {
     expect(nested.body).toMatchObject(datagridRefusal(["data", "a", 1, "b"]))
     const key = await call("POST", "/v1/events", String.raw`{"event_type":"batch_prediction.completed","data":{"a":{"\ud800":1}}}`)
     expect(key.status).toBe(400)
-    expect(key.body).toMatchObject(datagridRefusal(["data", "a"]))
+    expect(key.body).toMatchObject(datagridRefusal(["data", "a"], WellFormedText.keyMessage))
     const listed = await call("GET", "/v1/events?limit=100")
     expect(listed.status).toBe(200)
     expect(JSON.stringify(listed.body)).not.toMatch(/\\ud[89a-f]/i)
+  })
+
+  it("a key of the body itself that is not well-formed is refused, naming the body", async () => {
+    const root = await call("POST", "/v1/events", String.raw`{"event_type":"batch_prediction.completed","data":{},"\udc00":1}`)
+    expect(root.status).toBe(400)
+    expect(root.body).toMatchObject(datagridRefusal([], WellFormedText.keyMessage))
+    expect(root.body.message).toMatch(/^The request body has a key that is not well-formed Unicode text/)
+  })
+
+  it("an emoji escaped as a surrogate pair (as Python's json.dumps writes it) is published as the emoji", async () => {
+    const published = await call(
+      "POST",
+      "/v1/events",
+      String.raw`{"event_type":"batch_prediction.completed","data":{"text":"smile \ud83d\ude00","\uD83D\uDE00":[1]}}`
+    )
+    expect(published.status).toBe(202)
+    const event = await call("GET", `/v1/events/${published.body.id}`)
+    expect(event.status).toBe(200)
+    expect(event.body.data).toEqual({ text: "smile 😀", "😀": [1] })
   })
 
   it("an event type or id with a lone surrogate is refused too", async () => {
@@ -129,5 +152,68 @@ describe.each(backends)("invalid Unicode in requests (%s)", (backend) => {
     const result = await call(method, path, method === "PATCH" ? "{}" : undefined)
     expect(result.status).toBeGreaterThanOrEqual(400)
     expect(result.status).toBeLessThan(500)
+  })
+})
+
+describe("BodyGuard's scan for lone surrogate escapes", () => {
+  /** JSON as Python's `json.dumps` writes it (ensure_ascii): every character beyond ASCII as a `\uXXXX` escape. */
+  const asciiJson = (value: unknown) =>
+    JSON.stringify(value).replace(/[^ -~]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`)
+
+  it("a body whose only surrogate escapes are pairs is not parsed again, however deep", () => {
+    let nested: unknown = { emoji: "\ud83d\ude00" }
+    for (let i = 0; i < 90; i++) nested = [nested, { "\ud83d\udca5": "ok" }]
+    const parse = vi.spyOn(JSON, "parse")
+    try {
+      expect(illFormedIn(asciiJson(nested))).toBeUndefined()
+      expect(parse).not.toHaveBeenCalled()
+      expect(illFormedIn(asciiJson({ a: ["ok", "x\udc00"] }))).toEqual({ path: ["a", 1], message: expect.any(String) })
+      expect(parse).toHaveBeenCalledTimes(1)
+    } finally {
+      parse.mockRestore()
+    }
+  })
+
+  it.each([
+    [String.raw`{"a":"\ud83d\ude00"}`, false],
+    [String.raw`{"a":"\uD83D\uDE00 and \uDBFF\uDFFF"}`, false],
+    [String.raw`{"a":"\ud800"}`, true],
+    [String.raw`{"a":"\ud800x"}`, true],
+    [String.raw`{"a":"\ud800\n"}`, true],
+    [String.raw`{"a":"\ud800\ud800\udc00"}`, true],
+    [String.raw`{"a":"\udc00\ud800"}`, true],
+    [String.raw`{"a":"x\udfff"}`, true],
+    [String.raw`{"\udfff":1}`, true],
+    // An escaped backslash: the text "\ud800" is six plain characters, then a lone low escape.
+    [String.raw`{"a":"\\ud83d\udc00"}`, true],
+    [String.raw`{"a":"\\ud800"}`, false],
+    [String.raw`{"a":"\ud83d\\udc00"}`, true]
+  ])("%s spells a lone surrogate: %s", (text, lone) => {
+    expect(scan(text, 100)).toEqual({ tooDeep: false, loneSurrogate: lone })
+    expect(WellFormedText.find(JSON.parse(text)) !== undefined).toBe(lone)
+  })
+
+  it("agrees with the parsed value, escaped as Python or as JavaScript writes it", () => {
+    const unit = fc.oneof(
+      fc.integer({ min: 0xd800, max: 0xdfff }),
+      fc.constantFrom(0x22, 0x5c, 0x61, 0x5b, 0x7b, 0xe9)
+    )
+    const text = fc.array(unit, { maxLength: 8 }).map((units) => String.fromCharCode(...units))
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof(
+        { depthSize: "small" },
+        text,
+        fc.array(tie("node"), { maxLength: 3 }),
+        fc.dictionary(text, tie("node"), { maxKeys: 3 })
+      )
+    })).node
+    fc.assert(
+      fc.property(value, (value) => {
+        const lone = WellFormedText.find(value) !== undefined
+        expect(scan(asciiJson(value), 100).loneSurrogate).toBe(lone)
+        expect(scan(JSON.stringify(value), 100).loneSurrogate).toBe(lone)
+      }),
+      { seed: 20261203, numRuns: 2000 }
+    )
   })
 })

@@ -10,7 +10,12 @@
  *   and Diga profiles, whose APIs (seeds 003 and 004, FastAPI's default) do so.
  */
 import { connect } from "node:net"
+import { Headers, HttpServerRequest } from "@effect/platform"
+import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { HeraldApi } from "../src/Api.js"
+import * as BodyGuard from "../src/BodyGuard.js"
+import * as Routes from "../src/Routes.js"
 import { backends, KEY_ACME, type RunningApp, start } from "./support/Harness.js"
 
 interface Answer {
@@ -19,14 +24,17 @@ interface Answer {
   readonly body: ReturnType<typeof JSON.parse>
 }
 
-/** Exactly what `curl -X POST` (no `-d`) sends: no Content-Length, no Content-Type, no body. */
-const bare = (baseUrl: string, method: string, path: string, headers: Record<string, string>): Promise<Answer> =>
+/**
+ * A request written by hand: by default exactly what `curl -X POST` (no `-d`)
+ * sends, no Content-Length, no Content-Type, no body; `raw` is sent after the headers as is.
+ */
+const bare = (baseUrl: string, method: string, path: string, headers: Record<string, string>, raw = ""): Promise<Answer> =>
   new Promise((resolve, reject) => {
     const { hostname, port } = new URL(baseUrl)
     const socket = connect(Number(port), hostname, () => {
       const lines = [`${method} ${path} HTTP/1.1`, `host: ${hostname}:${port}`, "connection: close"]
       for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`)
-      socket.write(`${lines.join("\r\n")}\r\n\r\n`)
+      socket.write(`${lines.join("\r\n")}\r\n\r\n${raw}`)
     })
     const chunks: Array<Buffer> = []
     socket.on("data", (chunk: Buffer) => chunks.push(chunk))
@@ -65,9 +73,13 @@ describe.each(backends)("on %s", (backend) => {
     return { status: response.status, body: text === "" ? undefined : JSON.parse(text) }
   }
 
-  /** The three ways of sending no body: none at all (curl), an empty one typed as JSON, an empty one untyped. */
+  /**
+   * The ways of sending no body: none at all (curl), an empty one typed as JSON,
+   * an empty one untyped, and an empty chunked one (only the last chunk).
+   */
   const withoutBody = (method: string, path: string, headers: Record<string, string> = bearer) => [
     () => bare(app.baseUrl, method, path, headers),
+    () => bare(app.baseUrl, method, path, { ...headers, "transfer-encoding": "chunked" }, "0\r\n\r\n"),
     () => call(method, path, { headers }),
     () =>
       fetch(`${app.baseUrl}${path}`, { method, headers, body: "" }).then(async (response) => {
@@ -146,7 +158,7 @@ describe.each(backends)("on %s", (backend) => {
       }
     })
 
-    it("an explicit JSON null is still not a body", async () => {
+    it("an explicit JSON null is still not a body, and is told so", async () => {
       const webhook = await createDatagrid()
       const answer = await fetch(`${app.baseUrl}/v1/webhooks/${webhook.id}/rotate-secret`, {
         method: "POST",
@@ -154,25 +166,49 @@ describe.each(backends)("on %s", (backend) => {
         body: "null"
       })
       expect(answer.status).toBe(400)
+      const body = (await answer.json()) as { details: { issues: unknown } }
+      expect(body.details.issues).toEqual([
+        { path: [], message: "The request body must be a JSON object, not null" }
+      ])
     })
   })
 
   describe("a body with a required field may not", () => {
-    it("is a 400 in each profile's shape", async () => {
+    it("is a 400 in each profile's shape, saying the body is missing", async () => {
       const webhook = await createDatagrid()
-      for (const path of [`/v1/webhooks/${webhook.id}/recover`, "/v1/webhooks", "/v1/events"]) {
-        for (const send of withoutBody("POST", path)) expectDatagrid400(await send())
+      for (
+        const [path, fields] of [
+          [`/v1/webhooks/${webhook.id}/recover`, "since"],
+          ["/v1/webhooks", "url and events"],
+          ["/v1/events", "event_type and data"]
+        ]
+      ) {
+        for (const send of withoutBody("POST", path!)) {
+          const answer = await send()
+          expect(expectDatagrid400(answer)).toBe(`The request body is missing: it must be a JSON object with ${fields}`)
+          expect(answer.body.details.issues[0].path).toEqual([])
+        }
       }
       for (const send of withoutBody("POST", "/websets/v0/webhooks", { "x-api-key": KEY_ACME })) {
         const answer = await send()
         expect(answer.status).toBe(400)
         expect(answer.body).toMatchObject({ statusCode: 400, tag: "INVALID_REQUEST_BODY" })
+        expect(answer.body.error).toBe("The request body is missing: it must be a JSON object with events and url")
       }
       for (const send of withoutBody("POST", "/v1/webhook/")) {
         const answer = await send()
         expect(answer.status).toBe(422)
-        expect(answer.body.detail[0].loc[0]).toBe("body")
+        // FastAPI's answer to a missing body.
+        expect(answer.body.detail).toEqual([{ loc: ["body"], msg: expect.stringMatching(/^The request body is missing/), type: "missing" }])
       }
+    })
+
+    it("a body that is JSON null was sent: it is told it must be an object, not that it is missing", async () => {
+      const answer = await call("POST", "/v1/events", { body: null })
+      expect(expectDatagrid400(answer)).toBe("The request body must be a JSON object with event_type and data, not null")
+      const diga = await call("POST", "/v1/webhook/", { body: null })
+      expect(diga.status).toBe(422)
+      expect(diga.body.detail).toEqual([{ loc: ["body"], msg: expect.stringMatching(/must be a JSON object .*, not null$/), type: "type_error" }])
     })
   })
 
@@ -197,8 +233,9 @@ describe.each(backends)("on %s", (backend) => {
       const event = await call("POST", "/v1/events", { body: { event_type: "batch_prediction.completed", data: {} } })
       const path = template.replace("{id}", webhook.id).replace("{event}", event.body.id)
       const unknown = Object.keys(body).at(-1)!
-      const message = expectDatagrid400(await call(method, path, { body }))
-      expect(message).toContain(unknown)
+      const answer = await call(method, path, { body })
+      expect(expectDatagrid400(answer)).toContain(`${unknown} is not a field this request takes`)
+      expect(answer.body.details.issues).toEqual([{ path: [unknown], message: expect.any(String) }])
     })
 
     it("Exa and Diga ignore them, as their APIs do", async () => {
@@ -214,5 +251,20 @@ describe.each(backends)("on %s", (backend) => {
       expect(diga.status).toBe(200)
       expect(diga.body).not.toHaveProperty("name")
     })
+  })
+})
+
+describe("a body the guard reads as {}", () => {
+  it("stays {} in a request made from it with other headers (request.modify)", async () => {
+    const guard = BodyGuard.middleware(Routes.make(HeraldApi))
+    const app = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+      Effect.map(request.modify({ headers: Headers.set(request.headers, "x-later", "1") }).json, (json) => ({ json })))
+    const request = HttpServerRequest.fromWeb(
+      new Request("http://localhost/v1/webhooks/wh_01K000000000000000000000/rotate-secret", { method: "POST" })
+    )
+    // The app's own value, not a response: the guard passes it through.
+    const run = guard(app as never) as unknown as Effect.Effect<{ json: unknown }, unknown>
+    const answer = await Effect.runPromise(run.pipe(Effect.provideService(HttpServerRequest.HttpServerRequest, request)))
+    expect(answer).toEqual({ json: {} })
   })
 })

@@ -9,6 +9,26 @@ export class Issue extends Schema.Class<Issue>("@herald/core/Issue")({
   message: Schema.String
 }) {}
 
+/** Longer keys are cut short in a name: a message stays small whatever was sent. */
+const MAX_NAMED = 40
+
+const clip = (text: string): string => text.length > MAX_NAMED ? `${text.slice(0, MAX_NAMED)}...` : text
+
+/**
+ * A field's name as the user wrote it, from its path: `events[2]`,
+ * `metadata.plan`, `metadata["a b"]`. The one naming of fields in messages, the
+ * API's and the services' alike.
+ */
+export const fieldName = (path: ReadonlyArray<PropertyKey>): string =>
+  path.reduce<string>((name, part, index) =>
+    typeof part === "number"
+      ? `${name}[${part}]`
+      : index === 0
+      ? clip(String(part))
+      : /^[A-Za-z_][A-Za-z0-9_]*$/.test(String(part))
+      ? `${name}.${clip(String(part))}`
+      : `${name}[${JSON.stringify(clip(String(part)))}]`, "")
+
 /**
  * The most issues an error lists: enough to fix a request, while its size and
  * the work of making it stay small however much of the input is wrong.
@@ -35,11 +55,10 @@ export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInp
   /** The first issues found (at most `MAX_REPORTED_ISSUES`) of `count` in all. */
   static of(issues: ReadonlyArray<Issue>, count: number = issues.length): InvalidInput {
     const listed = issues.slice(0, MAX_REPORTED_ISSUES)
-    const more = count - listed.length
     return new InvalidInput({
-      message: listed.map((issue) => issue.message).join("; ") + (more > 0 ? `; and ${more} more` : ""),
+      message: describeIssues(listed.map((issue) => issue.message), count),
       issues: listed,
-      ...(more > 0 ? { count } : {})
+      ...(count > listed.length ? { count } : {})
     })
   }
 
@@ -47,6 +66,19 @@ export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInp
   get total(): number {
     return this.count ?? this.issues.length
   }
+}
+
+/** How many issues a list of `listed` leaves out of `count`, in words (`and 3 more issues`); empty when none. */
+export const moreIssues = (listed: number, count: number): string => {
+  const more = count - listed
+  return more > 0 ? `and ${more} more ${more === 1 ? "issue" : "issues"}` : ""
+}
+
+/** Issues' sentences as one message, and how many more there were, of `count` in all. */
+export const describeIssues = (messages: ReadonlyArray<string>, count: number): string => {
+  const listed = messages.join("; ") || "The input is invalid"
+  const more = moreIssues(messages.length, count)
+  return more === "" ? listed : `${listed}; ${more}`
 }
 
 export class WebhookNotFound extends Schema.TaggedError<WebhookNotFound>()("WebhookNotFound", {

@@ -8,7 +8,7 @@
  * the path of the offending string; the API refuses it for a whole body at
  * once, and the services refuse it again for callers that embed them.
  */
-import { InvalidInput } from "./Errors.js"
+import { fieldName, InvalidInput } from "./Errors.js"
 
 /** Whether `text` is well-formed Unicode: holds no surrogate that is not half of a pair. */
 export const isWellFormed = (text: string): boolean => text.isWellFormed()
@@ -27,28 +27,39 @@ export interface IllFormed {
  * The first string or object key in a JSON value, in document order, that is
  * not well-formed, with its path from `value`; undefined when there is none.
  * Recursive: callers pass values already bounded in depth (parsed bodies, or
- * data `JSON.stringify` has been through).
+ * data `JSON.stringify` has been through). One path is kept, grown and shrunk
+ * on the way, so the walk costs the size of the value, not its size times depth.
  */
 export const find = (value: unknown, path: ReadonlyArray<string | number> = []): IllFormed | undefined => {
-  if (typeof value === "string") return isWellFormed(value) ? undefined : { path, message }
-  if (typeof value !== "object" || value === null) return undefined
-  if (Array.isArray(value)) {
-    for (let index = 0; index < value.length; index++) {
-      const found = find(value[index], [...path, index])
+  const at = [...path]
+  const walk = (value: unknown): string | undefined => {
+    if (typeof value === "string") return isWellFormed(value) ? undefined : message
+    if (typeof value !== "object" || value === null) return undefined
+    if (Array.isArray(value)) {
+      for (let index = 0; index < value.length; index++) {
+        at.push(index)
+        const found = walk(value[index])
+        if (found !== undefined) return found
+        at.pop()
+      }
+      return undefined
+    }
+    const record = value as Record<string, unknown>
+    for (const key of Object.keys(record)) {
+      if (!isWellFormed(key)) return keyMessage
+      at.push(key)
+      const found = walk(record[key])
       if (found !== undefined) return found
+      at.pop()
     }
     return undefined
   }
-  for (const [key, item] of Object.entries(value)) {
-    if (!isWellFormed(key)) return { path, message: keyMessage }
-    const found = find(item, [...path, key])
-    if (found !== undefined) return found
-  }
-  return undefined
+  const found = walk(value)
+  return found === undefined ? undefined : { path: at, message: found }
 }
 
-/** `find` as the services' failure, under `path` (the field `value` came from). */
+/** `find` as the services' failure, under `path` (the field `value` came from), naming the field as the API does. */
 export const check = (value: unknown, path: ReadonlyArray<string | number>): InvalidInput | undefined => {
   const found = find(value, path)
-  return found === undefined ? undefined : InvalidInput.single(found.path, `${found.path.join(".")} ${found.message}`)
+  return found === undefined ? undefined : InvalidInput.single(found.path, `${fieldName(found.path)} ${found.message}`)
 }

@@ -24,6 +24,22 @@ describe("WellFormedText", () => {
     })
     expect(WellFormedText.find({ a: { "\ud800": 1 } }, ["data"])).toEqual({ path: ["data", "a"], message: WellFormedText.keyMessage })
     expect(WellFormedText.find("\udfff", ["url"])?.path).toEqual(["url"])
+    // Siblings walked before the bad string leave nothing behind in its path.
+    expect(WellFormedText.find({ a: [{ b: "ok" }, ["ok"]], c: { d: ["ok", "\ud800"] } }, ["data"])?.path).toEqual([
+      "data",
+      "c",
+      "d",
+      1
+    ])
+  })
+
+  it("check names the field as the API's messages do (data.a[1].b, not data.a.1.b)", () => {
+    const error = WellFormedText.check({ a: ["ok", { b: "x\udc00" }] }, ["data"])
+    expect(error?.issues[0]?.path).toEqual(["data", "a", 1, "b"])
+    expect(error?.message).toBe(`data.a[1].b ${WellFormedText.message}`)
+    expect(WellFormedText.check({ "a b": { "\ud800": 1 } }, ["metadata"])?.message).toBe(
+      `metadata["a b"] ${WellFormedText.keyMessage}`
+    )
   })
 
   it("check names the path in its message, without echoing the bad text", () => {

@@ -62,7 +62,7 @@ describe("core services refuse ill-formed text", () => {
       if (error._tag !== "InvalidInput") return
       expect(error.issues.map((issue) => issue.path)).toEqual([["data", "a", 1, "b"]])
       expect(error.message).toBe(
-        "data.a.1.b must be well-formed Unicode text: a \\uD800 to \\uDFFF escape is accepted only as half of a surrogate pair"
+        "data.a[1].b must be well-formed Unicode text: a \\uD800 to \\uDFFF escape is accepted only as half of a surrogate pair"
       )
       // Nothing was stored under that id: publishing it well-formed is a first publish, not a conflict.
       const published = yield* publisher.publish(teamspace, { type: Fixtures.typeA, id: "evt-1", data: { fine: "\ud83d\udca5 \\ud800" } })

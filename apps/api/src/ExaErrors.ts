@@ -16,7 +16,8 @@ import {
   describeRequestLimitFailure,
   type ErrorResponder,
   type FrameworkFailure,
-  reportOfInvalidInput
+  reportOfInvalidInput,
+  ROUTE_NOT_FOUND
 } from "./FrameworkFailure.js"
 import type { Report } from "./InputIssues.js"
 import type { Refusals } from "./Protection.js"
@@ -128,7 +129,7 @@ const fromFramework = (failure: FrameworkFailure, method: string) => {
     case "Decode":
       return invalidInput(failure.report, hasBody(method) ? "INVALID_REQUEST_BODY" : "INVALID_REQUEST")
     case "RouteNotFound":
-      return notFound("No such endpoint")
+      return notFound(ROUTE_NOT_FOUND)
     case "MethodNotAllowed":
       return body(405, describeMethodNotAllowed(failure), "METHOD_NOT_ALLOWED")
     case "BodyNotJson":

@@ -105,6 +105,9 @@ export const reportOfInvalidInput = (error: Errors.InvalidInput): Report => ({
   count: error.total
 })
 
+/** What a path nothing serves says (Diga keeps FastAPI's "Not Found"): where to find what is served. */
+export const ROUTE_NOT_FOUND = "No such endpoint: the endpoints are listed at /docs (and in /openapi.json)"
+
 /** A report as one message: the issues' sentences, and how many more there were. */
 export const describeIssues = (report: Report): string =>
   Errors.describeIssues(report.issues.map((issue) => issue.message), report.count)

@@ -12,7 +12,8 @@ import {
   describeMethodNotAllowed,
   describeRequestLimitFailure,
   type ErrorResponder,
-  type FrameworkFailure
+  type FrameworkFailure,
+  ROUTE_NOT_FOUND
 } from "./FrameworkFailure.js"
 import type { Report } from "./InputIssues.js"
 import type { Refusals } from "./Protection.js"
@@ -156,7 +157,7 @@ export const fromFramework = (failure: FrameworkFailure): ErrorBody => {
     case "Decode":
       return invalidInput(failure.report)
     case "RouteNotFound":
-      return notFound("No such endpoint")
+      return notFound(ROUTE_NOT_FOUND)
     case "MethodNotAllowed":
       return {
         status_code: 405,

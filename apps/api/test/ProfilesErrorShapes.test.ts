@@ -43,7 +43,7 @@ describe("unknown routes", () => {
   it("under /websets/ get Exa's body", async () => {
     expect(await get("/websets/v0/nothing")).toEqual({
       status: 404,
-      body: { statusCode: 404, error: "No such endpoint", tag: "NOT_FOUND", requestId: expect.stringMatching(/^req_[0-9a-f]{20}$/) }
+      body: { statusCode: 404, error: "No such endpoint: the endpoints are listed at /docs (and in /openapi.json)", tag: "NOT_FOUND", requestId: expect.stringMatching(/^req_[0-9a-f]{20}$/) }
     })
   })
 
@@ -57,7 +57,7 @@ describe("unknown routes", () => {
     for (const path of ["/v1/nothing-here", "/v1/webhooks/a/b/c", "/nothing"]) {
       expect(await get(path)).toEqual({
         status: 404,
-        body: { status_code: 404, error: "not_found", message: "No such endpoint", retryable: false }
+        body: { status_code: 404, error: "not_found", message: "No such endpoint: the endpoints are listed at /docs (and in /openapi.json)", retryable: false }
       })
     }
   })

@@ -222,3 +222,50 @@ describe.each(backends)("on %s", (backend) => {
     expect(Date.parse(retried.attempted_at)).toBeLessThan(Date.parse(attempts[0]!.next_attempt_at!))
   })
 })
+
+describe.each(backends)("ordered recover on %s", (backend) => {
+  let app: RunningApp
+  let target: TestReceiver.RunningReceiver | undefined
+
+  // One attempt per delivery: each event is given up at once and its sequence moves on.
+  beforeAll(async () => {
+    app = await start({ retrySchedule: [0], backend })
+  })
+  afterAll(async () => {
+    await target?.close()
+    await app.close()
+  })
+
+  const api = async <T>(method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${app.baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${KEY_ACME}`, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) })
+    })
+    expect(response.status, `${method} ${path}`).toBeLessThan(300)
+    return await response.json() as T
+  }
+
+  it("recover sends an ordered webhook's failed events again oldest first", async () => {
+    target = await TestReceiver.start({ respond: TestReceiver.statuses([500, 500, 500, 200]) })
+    const type = "batch_prediction.completed"
+    const since = new Date(Date.now() - 1_000).toISOString()
+    const { id: webhookId } = await api<{ id: string }>("POST", "/v1/webhooks", {
+      url: `${target.url}/ordered`,
+      events: [type],
+      ordered: true
+    })
+    const published: Array<string> = []
+    for (const n of [1, 2, 3]) published.push((await api<{ id: string }>("POST", "/v1/events", { event_type: type, data: { n } })).id)
+    await target.awaitRequests(3)
+    // All three given up (logged) before recovering.
+    for (let tries = 0; tries < 100; tries++) {
+      const page = await api<{ data: ReadonlyArray<unknown> }>("GET", `/v1/webhooks/${webhookId}/attempts?limit=100`)
+      if (page.data.length === 3) break
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    expect((await api<{ deliveries: number }>("POST", `/v1/webhooks/${webhookId}/recover`, { since })).deliveries).toBe(3)
+    const requests = await target.awaitRequests(6, 6_000)
+    expect(requests.map((request) => JSON.parse(request.body).id)).toEqual([...published, ...published])
+  })
+})

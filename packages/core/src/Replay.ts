@@ -87,11 +87,13 @@ export class Replay extends Effect.Service<Replay>()("@herald/core/Replay", {
         if (!(window.since < until)) return yield* Effect.fail(InvalidInput.single(["until"], "until must be after since"))
         const latest = new Set<EventId>()
         const failed: Array<EventId> = []
+        // The log is read newest first; an ordered webhook must get its events back in the order published.
+        const enqueueOldestFirst = () => enqueue(teamspace, failed.toReversed().map((id) => [id, webhook] as const))
         let before: AttemptId | undefined
         for (let scanned = 0; scanned < MAX_ATTEMPTS_SCANNED;) {
           const page = yield* attempts.list({ teamspace, webhookId: webhook.id, before, limit: PAGE })
           for (const attempt of page) {
-            if (attempt.attemptedAt < window.since) return yield* enqueue(teamspace, failed.map((id) => [id, webhook] as const))
+            if (attempt.attemptedAt < window.since) return yield* enqueueOldestFirst()
             // Newest first: the first attempt seen of an event is its latest.
             if (latest.has(attempt.eventId)) continue
             latest.add(attempt.eventId)
@@ -101,7 +103,7 @@ export class Replay extends Effect.Service<Replay>()("@herald/core/Replay", {
           if (page.length < PAGE) break
           before = page.at(-1)!.id
         }
-        return yield* enqueue(teamspace, failed.map((id) => [id, webhook] as const))
+        return yield* enqueueOldestFirst()
       })
 
     return { redeliver, recover } as const

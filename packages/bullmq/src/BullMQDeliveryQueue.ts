@@ -7,31 +7,32 @@
  *   (the workers' `removeOnComplete`/`removeOnFail`: set once per worker rather
  *   than stored in every job), which frees the key.
  * - Retries follow Herald's schedule, not BullMQ's backoff: on `Retry` the
- *   processor rewrites the job's data as the next attempt and moves the *same*
- *   job to the delayed set (`moveToDelayed` + `DelayedError`, BullMQ's pattern
- *   for manual delays), so the key stays pending across the delay. `Defer` does the
- *   same with the attempt unchanged.
+ *   processor moves the *same* job to the delayed set as the next attempt, its
+ *   data rewritten in the same step (BullMQ's `moveToDelayed` script with fields
+ *   to update, then `DelayedError`, BullMQ's pattern for manual delays), so the
+ *   key stays pending across the delay. `Defer` does the same with the attempt
+ *   unchanged.
  * - A handler that dies is retried the same way, as the same attempt, after
  *   `DEFECT_RETRY_DELAY_MS`, at most `MAX_DEFECT_RETRIES` times per attempt
  *   (counted in the job data), then settled and logged, like the memory adapter.
  * - A Redis error while re-queueing is retried in place, with backoff, for
  *   longer than a Redis failover takes (`REQUEUE_RETRIES`): the delivery's
  *   outcome is kept rather than the job dropped, and the delivery is not made
- *   again. (Jobs
- *   written by earlier versions carry BullMQ `attempts` for the same purpose.)
+ *   again. (Jobs written by earlier versions carry BullMQ `attempts` for the
+ *   same purpose.)
  * - `front` jobs (fan-out steps) are added LIFO: the next worker slot takes them
  *   before the deliveries already waiting.
- * - `expedite` (a manual redelivery) adds the job (a no-op when its key is
- *   pending) and promotes it if it is delayed (`Job.promote`, BullMQ's own move
- *   from delayed to waiting, which fails if the job is not delayed at that
- *   moment: it cannot race a worker into running it twice). A job in flight is
- *   marked instead, in a key of its own holding that attempt's `processedOn`
- *   (set anew each time a worker takes the job, so a mark that outlives its
- *   attempt matches no later one). The worker reads the mark after it has moved
- *   a `Retry` to delayed, and promotes the job if the mark is its attempt's.
- *   Either side acts after the other's step, so no order loses the redelivery:
- *   marked before the move, the worker sees the mark; moved before the mark was
- *   set, `expedite`, looking again, finds the job delayed and promotes it.
+ * - `expedite` (a manual redelivery) adds the jobs (a no-op for a key pending),
+ *   then, in one transaction per chunk, runs BullMQ's own promote on each (a move
+ *   from delayed to waiting, a no-op for a job not delayed) and `EXPEDITE_LUA`,
+ *   which marks a job in flight (its lock held) in a key of its own holding that
+ *   attempt's `processedOn` (set anew each time a worker takes the job, so a mark
+ *   that outlives its attempt matches no later one). Look and act are one atomic
+ *   step, so no worker moves the job in between. The transaction that moves a
+ *   `Retry` to delayed also takes the mark if it is that attempt's
+ *   (`TAKE_MARK_LUA`), and the worker then promotes the job: a mark set before
+ *   the move is seen by it, one set after finds the job delayed and promotes it,
+ *   and whichever takes the mark is the only one to act on it.
  * - A worker that dies mid-delivery leaves its job locked; once the lock expires
  *   another worker's stalled check moves it back to wait (at least once).
  *
@@ -77,14 +78,47 @@ const REQUEUE_RETRIES = 5
 const REQUEUE_FIRST_BACKOFF = Duration.millis(500)
 /** Completed and failed jobs are removed at once: that frees their key. */
 const REMOVE_AT_ONCE = { count: 0 } as const
-/** Jobs `expedite` works on at once. */
-const EXPEDITE_CONCURRENCY = 8
+/** Jobs `expedite` adds, and looks at, in one round trip each. */
+const EXPEDITE_CHUNK = 500
 /**
- * Rounds of `expedite` on one job whose state keeps changing under it (promoted
- * by its due time, or taken by a worker, between two looks); each round is a
- * state change a worker made, so a few suffice.
+ * Rounds of `expedite` on a job that settled between being added (a no-op, as
+ * it was pending) and being looked at: added again. Each round is a delivery a
+ * worker settled, so a few suffice.
  */
 const EXPEDITE_ROUNDS = 3
+
+const EXPEDITE_SCRIPT = "heraldExpedite"
+/** What `EXPEDITE_LUA` answers for a job no longer there. */
+const EXPEDITE_SETTLED = 0
+/**
+ * `expedite`'s look at one job, in the transaction right after BullMQ's promote
+ * of it: settled since it was added (0); in flight, its lock held, whose attempt
+ * (`processedOn`) is then marked (2); due (1).
+ * KEYS: the job's hash, its lock, its mark. ARGV: the mark's time to live (ms).
+ */
+const EXPEDITE_LUA = `
+if redis.call("EXISTS", KEYS[1]) == 0 then return 0 end
+if redis.call("EXISTS", KEYS[2]) == 1 then
+  local attempt = redis.call("HGET", KEYS[1], "processedOn")
+  if attempt then
+    redis.call("SET", KEYS[3], attempt, "PX", ARGV[1])
+    return 2
+  end
+end
+return 1`
+
+const TAKE_MARK_SCRIPT = "heraldTakeMark"
+/**
+ * Deletes a job's mark if it is this attempt's (1), else leaves it (0): whoever
+ * deletes a mark answers its redelivery, so it is answered once.
+ * KEYS: the mark. ARGV: the attempt (its `processedOn`).
+ */
+const TAKE_MARK_LUA = `
+if redis.call("GET", KEYS[1]) == ARGV[1] then
+  redis.call("DEL", KEYS[1])
+  return 1
+end
+return 0`
 
 export interface Options {
   /**
@@ -251,6 +285,11 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
       ).pipe(Effect.asVoid)
     }
 
+    const backend = queue.getBackend()
+    const client = yield* Effect.promise(() => backend.client)
+    client.defineCommand(EXPEDITE_SCRIPT, { numberOfKeys: 3, lua: EXPEDITE_LUA })
+    client.defineCommand(TAKE_MARK_SCRIPT, { numberOfKeys: 1, lua: TAKE_MARK_LUA })
+
     /**
      * Where `expedite` marks a job in flight (see the module's header). Its own key,
      * not a field of the job's hash: BullMQ rewrites that hash as the job moves.
@@ -262,53 +301,90 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
      * died, it is left to expire (it matches no later attempt in the meantime).
      */
     const markTtlMs = (options.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS) * 2
-    const redis = () => queue.getBackend().client
     /** Which attempt of a job is in flight: BullMQ sets `processedOn` each time a worker takes it. */
     const attemptMark = (bullJob: BullJob) => bullJob.processedOn === undefined ? undefined : String(bullJob.processedOn)
 
-    /** BullMQ's own move from delayed to waiting; false if the job was not delayed at that moment. */
-    const promoted = (bullJob: BullJob) => bullJob.promote().then(() => true, () => false)
+    /** The keys of BullMQ's promote script, in its order (as `promote` passes them). */
+    const promoteKeys = [
+      backend.keys["delayed"]!,
+      backend.keys["wait"]!,
+      backend.keys["paused"]!,
+      backend.keys["meta"]!,
+      backend.keys["prioritized"]!,
+      backend.keys["active"]!,
+      backend.keys["pc"]!,
+      backend.keys["events"]!,
+      backend.keys["marker"]!
+    ]
 
-    const expediteOne = async (task: DeliveryJob.DeliveryJob) => {
-      const { data, id, name } = JobData.added(task)
-      // Not pending: added, due now. Pending: BullMQ ignores the add, and the job is moved up below.
-      await queue.add(name, data, { jobId: id })
-      for (let round = 0; round < EXPEDITE_ROUNDS; round++) {
-        const bullJob: BullJob | undefined = await queue.getJob(id)
-        if (bullJob === undefined) return // settled meanwhile
-        if (await promoted(bullJob)) return
-        const state = await bullJob.getState()
-        if (state === "delayed") continue // moved to delayed since we looked: promote it now
-        if (state !== "active") return // due already (waiting), or settled
-        const mark = attemptMark(bullJob)
-        // Read before it was taken: the attempt in flight began after this request, so it is the redelivery.
-        if (mark === undefined) return
-        const client = await redis()
-        await client.set(markKey(id), mark, { PX: markTtlMs })
-        // Moved to delayed before the mark was set, the worker did not see it: promote it here.
-        if ((await bullJob.getState()) === "delayed") await promoted(bullJob)
-        return
+    /** Runs a transaction; a command that failed fails it. */
+    const exec = async (multi: ReturnType<typeof client.multi>): Promise<Array<unknown>> => {
+      const results = await multi.exec()
+      if (results === null) throw new Error("Redis transaction aborted")
+      return results.map(([error, result]) => {
+        if (error !== null) throw error
+        return result
+      })
+    }
+
+    /**
+     * One round of `expedite` for a chunk of jobs: one add (ignored for a key
+     * pending) and one transaction, whatever the chunk's size. The transaction
+     * promotes each job if it is delayed (BullMQ's own promote script) and, in the
+     * same atomic step, marks it if it is in flight: no worker can move it between
+     * the look and the act. Returns the jobs that had settled since they were added.
+     */
+    const expediteRound = async (jobs: ReadonlyArray<JobData.Added>): Promise<ReadonlyArray<JobData.Added>> => {
+      if (jobs.length === 1) {
+        const { data, id, name } = jobs[0]!
+        await queue.add(name, data, { jobId: id })
+      } else {
+        await queue.addBulk(jobs.map(({ data, id, name }) => ({ name, data, opts: { jobId: id } })))
+      }
+      const multi = client.multi()
+      for (const { id } of jobs) {
+        backend.execCommand(multi, "promote", [...promoteKeys, queue.toKey(""), id])
+        multi.runCommand(EXPEDITE_SCRIPT, [queue.toKey(id), `${queue.toKey(id)}:lock`, markKey(id), markTtlMs])
+      }
+      const results = await exec(multi)
+      return jobs.filter((_, i) => results[2 * i + 1] === EXPEDITE_SETTLED)
+    }
+
+    const expediteChunk = async (jobs: ReadonlyArray<JobData.Added>) => {
+      let remaining = jobs
+      for (let round = 0; round < EXPEDITE_ROUNDS && remaining.length > 0; round++) {
+        remaining = await expediteRound(remaining)
       }
     }
 
-    const expedite = (jobs: ReadonlyArray<DeliveryJob.DeliveryJob>) =>
-      Effect.forEach(jobs, (job) => Effect.promise(() => expediteOne(job)), {
-        concurrency: EXPEDITE_CONCURRENCY,
-        discard: true
-      })
+    const expedite = (jobs: ReadonlyArray<DeliveryJob.DeliveryJob>) => {
+      const added = [...new Map(jobs.map((job) => [job.key, JobData.added(job)])).values()]
+      const chunks = Array.from({ length: Math.ceil(added.length / EXPEDITE_CHUNK) }, (_, i) =>
+        added.slice(i * EXPEDITE_CHUNK, (i + 1) * EXPEDITE_CHUNK))
+      return Effect.forEach(chunks, (chunk) => Effect.promise(() => expediteChunk(chunk)), { discard: true })
+    }
 
     /**
-     * After a `Retry` was moved to delayed: if a redelivery marked this attempt
-     * while it was in flight, the next attempt is due now.
+     * Moves a job in flight to delayed as `data` (one atomic step, BullMQ's own
+     * script with the fields to update). With `mark`, the same transaction takes
+     * that attempt's redelivery mark, if any: then the job is promoted at once.
+     * One round trip when no redelivery was asked for.
      */
-    const honourMark = async (bullJob: BullJob, mark: string | undefined) => {
-      if (bullJob.id === undefined || mark === undefined) return
-      const client = await redis()
-      const key = markKey(bullJob.id)
-      const marked = await client.get(key)
-      if (marked === null) return
-      await client.del(key)
-      if (marked === mark) await promoted(bullJob)
+    const moveToDelayed = async (bullJob: BullJob, token: string | undefined, data: Data, delayMs: number, mark?: string) => {
+      const id = bullJob.id!
+      const multi = client.multi()
+      backend.execCommand(
+        multi,
+        "moveToDelayed",
+        backend.moveToDelayedArgs(id, Date.now(), token ?? "0", Math.max(0, delayMs), {
+          skipAttempt: true,
+          fieldsToUpdate: { data: JSON.stringify(data) }
+        })
+      )
+      if (mark !== undefined) multi.runCommand(TAKE_MARK_SCRIPT, [markKey(id), mark])
+      const [moved, marked] = await exec(multi)
+      if (typeof moved === "number" && moved < 0) throw new Error(`moving job ${id} to delayed failed (${moved})`)
+      if (marked === 1) await backend.promote(id).catch(() => undefined)
     }
 
     /** Live workers of this queue in this process, for `pause`/`resume`. */
@@ -323,10 +399,8 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
         const run = Runtime.runPromise(yield* Effect.runtime<R>())
 
         /**
-         * The same BullMQ job, rewritten and delayed: its id (the dedupe key) stays
-         * pending. Data first: were the move first, a zero delay could let another
-         * worker take the job before it says which attempt it is. Two calls, not one
-         * step: a crash between them re-runs the job as the next attempt (at least once).
+         * The same BullMQ job, rewritten and delayed in one step: its id (the dedupe
+         * key) stays pending. A `Retry` also takes its attempt's redelivery mark.
          */
         const requeue = (
           bullJob: BullJob,
@@ -336,10 +410,7 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
           delayMs: number,
           retry = false
         ) =>
-          Effect.tryPromise(async () => {
-            await bullJob.updateData(data)
-            await bullJob.moveToDelayed(Date.now() + Math.max(0, delayMs), token)
-          }).pipe(
+          Effect.tryPromise(() => moveToDelayed(bullJob, token, data, delayMs, retry ? attemptMark(bullJob) : undefined)).pipe(
             Effect.tapError((error) =>
               Effect.logWarning("re-queueing a delivery failed; retrying", errorMessage(error.error)).pipe(
                 Effect.annotateLogs(task.logAnnotations)
@@ -354,18 +425,7 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
               )
             ),
             Effect.orDie,
-            // Outside the retried step: the move is done, and must not be made twice.
-            Effect.zipRight(retry ? honour(bullJob, task) : Effect.void),
             Effect.as<Settlement>("moved")
-          )
-
-        /** A redelivery's mark not read (Redis failing) leaves the retry on its schedule: late, not lost. */
-        const honour = (bullJob: BullJob, task: DeliveryJob.QueueTask) =>
-          Effect.tryPromise(() => honourMark(bullJob, attemptMark(bullJob))).pipe(
-            Effect.catchAll((error) =>
-              Effect.logWarning("reading a redelivery's mark failed; the retry keeps its schedule", errorMessage(error.error))
-                .pipe(Effect.annotateLogs(task.logAnnotations))
-            )
           )
 
         const settle = (bullJob: BullJob, token: string | undefined): Effect.Effect<Settlement, never, R> => {

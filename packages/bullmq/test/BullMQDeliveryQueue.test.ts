@@ -113,6 +113,58 @@ describe.skipIf(!available)("BullMQDeliveryQueue", () => {
       })
     ))
 
+  /**
+   * Round trips to Redis that name `id`, from MONITOR's log: a MULTI ... EXEC is
+   * one, any other command one each.
+   */
+  const roundTrips = (log: ReadonlyArray<{ readonly source: string; readonly args: ReadonlyArray<string> }>, id: string) => {
+    const trips: Array<ReadonlyArray<string>> = []
+    const open = new Map<string, Array<string>>()
+    for (const { args, source } of log) {
+      const command = args[0]!.toLowerCase()
+      const names = args.some((arg) => arg.includes(id))
+      const transaction = open.get(source)
+      if (command === "multi") open.set(source, [])
+      else if (command === "exec" && transaction !== undefined) {
+        open.delete(source)
+        if (transaction.length > 0) trips.push(transaction)
+      } else if (transaction !== undefined) {
+        if (names) transaction.push(command)
+      } else if (names) trips.push([command])
+    }
+    return trips
+  }
+
+  it.live("a Retry nobody redelivered is one round trip", () =>
+    withQueue((queue) =>
+      Effect.gen(function*() {
+        const monitor = yield* Effect.acquireRelease(
+          Effect.promise(() => new Redis(redis().url).monitor()),
+          (client) => Effect.sync(() => client.disconnect())
+        )
+        const log: Array<{ source: string; args: ReadonlyArray<string>; at: number }> = []
+        monitor.on("monitor", (time: string, args: ReadonlyArray<string>, source: string) => {
+          log.push({ source, args, at: Number(time) * 1000 })
+        })
+        const { record, waitFor } = yield* recorder
+        const handledAt = yield* Ref.make(0)
+        const job = Fixtures.job({ teamspace: Fixtures.teamspace() })
+        yield* queue.consume(
+          (j) => Effect.as(Effect.zipRight(record(j), Ref.set(handledAt, Date.now())), DeliveryJob.retryAfter(60_000)),
+          { concurrency: 1 }
+        )
+        yield* queue.enqueue([job])
+        yield* waitFor(1)
+        yield* Fixtures.eventually("the retry is delayed", Effect.map(queue.size, (size) => size.delayed === 1))
+        yield* Effect.sleep("100 millis")
+        const after = yield* Ref.get(handledAt)
+        // Commands sent after the handler ran (a script's own commands are logged with source "lua").
+        const sent = log.filter((entry) => entry.at > after && entry.source !== "lua")
+        // Before: the data, the move and a read of the redelivery mark, one after the other.
+        expect(roundTrips(sent, JobData.jobId(job))).toHaveLength(1)
+      })
+    ))
+
   it.live("a job written by an earlier version (version 1, under the key) is handled and retried as version 1", () =>
     withQueue((queue, opts) =>
       Effect.gen(function*() {

@@ -32,7 +32,11 @@
  *   `Retry` to delayed also takes the mark if it is that attempt's
  *   (`TAKE_MARK_LUA`), and the worker then promotes the job: a mark set before
  *   the move is seen by it, one set after finds the job delayed and promotes it,
- *   and whichever takes the mark is the only one to act on it.
+ *   and whichever takes the mark is the only one to act on it. A give-up
+ *   (`Done` with `givenUp`) takes its attempt's mark likewise and, if it was
+ *   there, moves the job back as attempt 1, due now, instead of settling. (A
+ *   redelivery that marks the attempt after that look, in the moment before
+ *   BullMQ completes the job, is not seen: the window is one round trip.)
  * - A worker that dies mid-delivery leaves its job locked; once the lock expires
  *   another worker's stalled check moves it back to wait (at least once).
  *
@@ -48,7 +52,7 @@ import { type ConnectionOptions, DelayedError, type Job, type JobsOptions, Queue
 import { Cluster, type ClusterNode, type RedisOptions } from "ioredis"
 import { RedisClient } from "@herald/redis"
 import { Config, ConfigError, Context, Duration, Effect, Either, Exit, Layer, Redacted, Runtime, Schedule, type Scope } from "effect"
-import { type DeliveryJob, DeliveryQueue, DeliverySettings, Durations } from "@herald/core"
+import { DeliveryJob, DeliveryQueue, DeliverySettings, Durations } from "@herald/core"
 import * as JobData from "./JobData.js"
 
 export const DEFAULT_PREFIX = "{herald}"
@@ -297,8 +301,9 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
      */
     const markKey = (jobId: string) => queue.toKey(`herald-expedite:${jobId}`)
     /**
-     * Only a `Retry` reads a mark; after a `Done` or a `Defer`, or a worker that
-     * died, it is left to expire (it matches no later attempt in the meantime).
+     * A mark is read by the `Retry` or give-up of its attempt; after a delivered
+     * `Done` or a `Defer`, or a worker that died, it is left to expire (it matches
+     * no later attempt in the meantime).
      */
     const markTtlMs = (options.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS) * 2
     /** Which attempt of a job is in flight: BullMQ sets `processedOn` each time a worker takes it. */
@@ -387,6 +392,13 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
       if (marked === 1) await backend.promote(id).catch(() => undefined)
     }
 
+    /** Takes the mark of the attempt in flight, if a redelivery left one: true if it did. */
+    const takeMark = async (bullJob: BullJob) => {
+      const mark = attemptMark(bullJob)
+      if (bullJob.id === undefined || mark === undefined) return false
+      return (await client.runCommand(TAKE_MARK_SCRIPT, [markKey(bullJob.id), mark])) === 1
+    }
+
     /** Live workers of this queue in this process, for `pause`/`resume`. */
     const workers = new Set<Worker<Data, void, string>>()
     let paused = false
@@ -428,6 +440,25 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
             Effect.as<Settlement>("moved")
           )
 
+        /**
+         * A delivery given up: started again at attempt 1, due now, if a redelivery
+         * marked this attempt; settled otherwise (also if the mark cannot be read).
+         */
+        const giveUp = (bullJob: BullJob, token: string | undefined, job: DeliveryJob.DeliveryJob, version: JobData.Version) =>
+          Effect.tryPromise(() => takeMark(bullJob)).pipe(
+            Effect.catchAll((error) =>
+              Effect.logWarning("reading a redelivery's mark failed; the delivery is settled", errorMessage(error.error)).pipe(
+                Effect.annotateLogs(job.logAnnotations),
+                Effect.as(false)
+              )
+            ),
+            Effect.flatMap((marked) =>
+              marked
+                ? requeue(bullJob, token, job, JobData.encode(new DeliveryJob.DeliveryJob({ ...job, attempt: 1 }), 0, version), 0)
+                : Effect.succeed<Settlement>("settled")
+            )
+          )
+
         const settle = (bullJob: BullJob, token: string | undefined): Effect.Effect<Settlement, never, R> => {
           const decoded = JobData.decode(bullJob.id ?? "", bullJob.name, bullJob.data)
           if (Either.isLeft(decoded)) {
@@ -444,7 +475,9 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
               if (Exit.isSuccess(exit)) {
                 switch (exit.value._tag) {
                   case "Done":
-                    return Effect.succeed("settled")
+                    return exit.value.givenUp === true && !DeliveryJob.isFanOut(job)
+                      ? giveUp(bullJob, token, job, version)
+                      : Effect.succeed("settled")
                   case "Retry":
                     return requeue(bullJob, token, job, JobData.encode(job.next(), 0, version), exit.value.delayMs, true)
                   case "Defer":

@@ -36,9 +36,10 @@ export interface DeliveryQueueShape {
    *   attempt): made due now, as the attempt it was waiting to make;
    * - due already: left as it is;
    * - in flight: left to finish (never a second attempt beside it); if it asks to
-   *   `Retry`, the next attempt is due at once instead of after the delay.
-   *   `Defer` and `Done` are kept: a rate limit still holds, and a delivery that
-   *   just succeeded is not sent again.
+   *   `Retry`, the next attempt is due at once instead of after the delay; if it
+   *   gives up (`Done` with `givenUp`), the delivery starts again at attempt 1,
+   *   due now, instead of settling. `Defer` and any other `Done` are kept: a rate
+   *   limit still holds, and a delivery that just succeeded is not sent again.
    * Due means due: a delivery made due joins the deliveries already due, behind
    * them, and its handler still applies the webhook's rate limit.
    */

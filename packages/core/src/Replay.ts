@@ -17,8 +17,9 @@
  *   redelivery; a delivery that runs out of them is `failed`, and a later
  *   redeliver or recover starts it again from attempt 1, so nothing is lost.
  * - Being attempted right now: no second attempt beside it. If it fails, its
- *   retry is made at once instead of on the schedule; if it succeeds, nothing
- *   more is sent. The delivery asked for is happening as the request arrives,
+ *   retry is made at once instead of on the schedule (and if that was its last
+ *   attempt, it starts again at attempt 1, at once; not for an ordered webhook,
+ *   whose sequence has moved on by then); if it succeeds, nothing more is sent. The delivery asked for is happening as the request arrives,
  *   and receivers, who dedupe by event id (as Stripe's and Svix's docs tell
  *   them to), should not get a copy of what they just acknowledged. The attempt
  *   log shows that attempt's scheduled `nextAttemptAt`; the immediate retry's

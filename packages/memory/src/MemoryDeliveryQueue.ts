@@ -11,8 +11,9 @@
  * `expedite` finds a delayed job by its key (`delayedDue`, then a binary
  * search among equal due times) and moves it to `ready`; a key in flight is
  * marked in `expedited`, which its settling reads: a `Retry` is then placed due
- * now. Both are synchronous steps like the rest, so a job cannot be taken
- * between the lookup and the move, and is never in two places.
+ * now, and a give-up is placed again as attempt 1, due now. Both are
+ * synchronous steps like the rest, so a job cannot be taken between the lookup
+ * and the move, and is never in two places.
  *
  * One scheduler fiber (not a timer per job) sleeps until the earliest delayed
  * job is due, on the Effect `Clock`, so tests can drive it with `TestClock`.
@@ -21,7 +22,7 @@
  * and a lost job here would also leave its key pending forever.
  */
 import { Clock, Context, Deferred, Effect, Exit, Fiber, FiberId, Layer, type Scope } from "effect"
-import { type DeliveryJob, DeliveryQueue } from "@herald/core"
+import { DeliveryJob, DeliveryQueue } from "@herald/core"
 
 /**
  * A handler that dies (a bug, not a failed delivery: the Dispatcher turns
@@ -92,6 +93,8 @@ const macrotask = Effect.async<void>((resume) => {
   const handle = setImmediate(() => resume(Effect.void))
   return Effect.sync(() => clearImmediate(handle))
 })
+
+const firstAttempt = (job: DeliveryJob.DeliveryJob) => new DeliveryJob.DeliveryJob({ ...job, attempt: 1 })
 
 const newSignal = () => Deferred.unsafeMake<void>(FiberId.none)
 const fire = (signal: Deferred.Deferred<void>) => Deferred.unsafeDone(signal, Exit.void)
@@ -238,6 +241,8 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
         defects.delete(key)
         if (exit.value._tag === "Retry") place(job.next(), redeliver ? 0 : exit.value.delayMs, now)
         else if (exit.value._tag === "Defer") place(job, exit.value.delayMs, now)
+        // Given up while a redelivery was asked for: started again, the key still pending.
+        else if (redeliver && exit.value.givenUp === true && !DeliveryJob.isFanOut(job)) place(firstAttempt(job), 0, now)
         else pending.delete(key)
         return
       }

@@ -369,6 +369,49 @@ export const suite = (name: string, layer: Layer.Layer<DeliveryQueue.DeliveryQue
         expect(yield* count).toBe(2)
       }))
 
+    test("expedite of a job in flight that then gives up starts the delivery again at attempt 1, at once", (queue) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const { handled, handler, waitFor } = yield* recorder(teamspace)
+        const gate = yield* Deferred.make<void>()
+        const running = yield* Ref.make(0)
+        const peak = yield* Ref.make(0)
+        // Its last attempt (the third) is in flight when the redelivery comes, and fails.
+        const job = Fixtures.job({ teamspace }).next().next()
+        let calls = 0
+        const outcome = () =>
+          Ref.updateAndGet(running, (n) => n + 1).pipe(
+            Effect.flatMap((n) => Ref.update(peak, (p) => Math.max(p, n))),
+            Effect.zipRight(++calls === 1 ? Deferred.await(gate) : Effect.void),
+            Effect.zipRight(Ref.update(running, (n) => n - 1)),
+            Effect.as(calls === 1 ? DeliveryJob.givenUp : DeliveryJob.retryAfter(NEVER_MS))
+          )
+        yield* queue.consume(handler(outcome), { concurrency: 4 })
+        yield* queue.enqueue([job])
+        yield* waitFor(1)
+        yield* queue.expedite([job])
+        yield* Deferred.succeed(gate, undefined)
+        yield* waitFor(2)
+        yield* Effect.sleep(QUIET)
+        expect((yield* Ref.get(handled)).map((h) => h.job.attempt)).toEqual([3, 1])
+        expect(yield* Ref.get(peak)).toBe(1)
+      }))
+
+    test("a job that gives up with no redelivery asked for settles", (queue) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const { handler, count, waitFor } = yield* recorder(teamspace)
+        const job = Fixtures.job({ teamspace })
+        yield* queue.consume(handler(() => Effect.succeed(DeliveryJob.givenUp)), { concurrency: 2 })
+        yield* queue.enqueue([job])
+        yield* waitFor(1)
+        yield* Effect.sleep(QUIET)
+        expect(yield* count).toBe(1)
+        // Settled: the key is free again.
+        yield* queue.enqueue([job])
+        yield* waitFor(2)
+      }))
+
     test("expedite of a job in flight keeps a Defer's delay (a rate limit still holds)", (queue) =>
       Effect.gen(function*() {
         const teamspace = Fixtures.teamspace()

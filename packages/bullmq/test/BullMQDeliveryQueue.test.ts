@@ -165,6 +165,30 @@ describe.skipIf(!available)("BullMQDeliveryQueue", () => {
       })
     ))
 
+  it.live("a redelivery mark left for another attempt is not taken: the Retry keeps its delay", () =>
+    withQueue((queue, opts) =>
+      Effect.gen(function*() {
+        const client = yield* rawClient(redis())
+        const { attempts, record, waitFor } = yield* recorder
+        const job = Fixtures.job({ teamspace: Fixtures.teamspace() })
+        const mark = jobKey(opts, `herald-expedite:${JobData.jobId(job)}`)
+        // An earlier attempt's mark (a processedOn long past), still there when this attempt retries.
+        const handle = (j: DeliveryJob.QueueTask) =>
+          Effect.promise(() => client.set(mark, "1", "PX", 60_000)).pipe(
+            Effect.zipRight(record(j)),
+            Effect.as(DeliveryJob.retryAfter(60_000))
+          )
+        yield* queue.consume(handle, { concurrency: 1 })
+        yield* queue.enqueue([job])
+        yield* waitFor(1)
+        yield* Fixtures.eventually("the retry is delayed", Effect.map(queue.size, (size) => size.delayed === 1))
+        yield* Effect.sleep("300 millis")
+        expect(yield* attempts).toEqual([1])
+        expect(yield* queue.size).toEqual({ ready: 0, delayed: 1, inFlight: 0 })
+        expect(yield* Effect.promise(() => client.get(mark))).toBe("1")
+      })
+    ))
+
   it.live("a job written by an earlier version (version 1, under the key) is handled and retried as version 1", () =>
     withQueue((queue, opts) =>
       Effect.gen(function*() {

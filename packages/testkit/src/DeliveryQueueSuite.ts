@@ -70,9 +70,17 @@ const recorder = (teamspace: Ids.TeamspaceId) =>
     return { handled, fanOuts, handler, count, waitFor } as const
   })
 
-export const suite = (name: string, layer: Layer.Layer<DeliveryQueue.DeliveryQueue, unknown>) =>
+/**
+ * `delayed`, from the adapter's own inspection (the layer provides it): how many
+ * jobs wait for their delay, so a test can see a retry has reached the queue.
+ */
+export const suite = <I>(
+  name: string,
+  layer: Layer.Layer<DeliveryQueue.DeliveryQueue | I, unknown>,
+  delayed: Effect.Effect<number, never, I>
+) =>
   describe(name, () => {
-    const test = <A, E>(title: string, body: (queue: Queue) => Effect.Effect<A, E, Scope.Scope>) =>
+    const test = <A, E>(title: string, body: (queue: Queue) => Effect.Effect<A, E, Scope.Scope | I>) =>
       it.live(title, () =>
         Effect.flatMap(DeliveryQueue.DeliveryQueue, body).pipe(
           Effect.scoped,
@@ -282,8 +290,9 @@ export const suite = (name: string, layer: Layer.Layer<DeliveryQueue.DeliveryQue
         )
         yield* queue.enqueue([job])
         yield* waitFor(1)
-        // Let attempt 1's Retry reach the queue: attempt 2 is waiting out its delay.
-        yield* Effect.sleep("100 millis")
+        // Attempt 1's Retry has reached the queue: attempt 2 is waiting out its delay.
+        const inspect = Effect.provide(delayed, yield* Effect.context<I>())
+        yield* Fixtures.eventually("attempt 2 is delayed", Effect.map(inspect, (n) => n === 1))
         // Given as attempt 1, like a redelivery: the pending attempt 2 is what runs.
         yield* queue.expedite([job])
         yield* waitFor(2)

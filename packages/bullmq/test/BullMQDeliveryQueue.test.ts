@@ -165,6 +165,38 @@ describe.skipIf(!available)("BullMQDeliveryQueue", () => {
       })
     ))
 
+  it.live("expedite of many delayed jobs: one add each (pipelined) and one transaction, and every one runs", () =>
+    withQueue((queue) =>
+      Effect.gen(function*() {
+        const monitor = yield* Effect.acquireRelease(
+          Effect.promise(() => new Redis(redis().url).monitor()),
+          (client) => Effect.sync(() => client.disconnect())
+        )
+        const log: Array<{ source: string; args: ReadonlyArray<string>; at: number }> = []
+        monitor.on("monitor", (time: string, args: ReadonlyArray<string>, source: string) => {
+          if (source !== "lua") log.push({ source, args, at: Number(time) * 1000 })
+        })
+        const { handled, record, waitFor } = yield* recorder
+        const teamspace = Fixtures.teamspace()
+        const jobs = Array.from({ length: 50 }, () => Fixtures.job({ teamspace }))
+        yield* queue.enqueue(jobs, { delayMs: 60_000 })
+        const start = Date.now()
+        yield* queue.expedite(jobs)
+        const end = Date.now()
+        yield* Effect.sleep("50 millis")
+        // Consumed only now, so the log holds expedite's calls alone.
+        yield* queue.consume((j) => Effect.as(record(j), DeliveryJob.done), { concurrency: 4 })
+        const ids = new Set(jobs.map(JobData.jobId))
+        const during = log.filter((entry) => entry.at >= start && entry.at < end + 1)
+        const trips = [...ids].flatMap((id) => roundTrips(during, id).map((trip) => trip.join(" ")))
+        // Per job: its add (BullMQ pipelines them) and its part of one transaction; before, four calls each.
+        expect(trips.filter((trip) => trip.includes(" ")).length).toBe(jobs.length)
+        expect(trips.length).toBe(2 * jobs.length)
+        yield* waitFor(jobs.length)
+        expect(new Set((yield* Ref.get(handled)).map((job) => job.key))).toEqual(new Set(jobs.map((job) => job.key)))
+      })
+    ))
+
   it.live("a redelivery mark left for another attempt is not taken: the Retry keeps its delay", () =>
     withQueue((queue, opts) =>
       Effect.gen(function*() {

@@ -34,9 +34,9 @@
  *   the move is seen by it, one set after finds the job delayed and promotes it,
  *   and whichever takes the mark is the only one to act on it. A give-up
  *   (`Done` with `givenUp`) takes its attempt's mark likewise and, if it was
- *   there, moves the job back as attempt 1, due now, instead of settling. (A
- *   redelivery that marks the attempt after that look, in the moment before
- *   BullMQ completes the job, is not seen: the window is one round trip.)
+ *   there, moves the job back as attempt 1, due now, instead of settling; if it
+ *   was not, it leaves a `settling:` mark (`GIVE_UP_LUA`), and a redelivery that
+ *   finds it waits for BullMQ to complete the job (moments), then adds it anew.
  * - A worker that dies mid-delivery leaves its job locked; once the lock expires
  *   another worker's stalled check moves it back to wait (at least once).
  *
@@ -92,12 +92,21 @@ const EXPEDITE_CHUNK = 500
 const EXPEDITE_ROUNDS = 3
 
 const EXPEDITE_SCRIPT = "heraldExpedite"
-/** What `EXPEDITE_LUA` answers for a job no longer there. */
+/** What `EXPEDITE_LUA` answers for a job no longer there, and for one its worker is settling. */
 const EXPEDITE_SETTLED = 0
+const EXPEDITE_SETTLING = 3
+/**
+ * How often, and how long at most, `expedite` looks again at a job whose worker
+ * gave it up and is completing it: one round trip, unless that worker died (its
+ * job is then recovered as stalled, and run again).
+ */
+const SETTLING_POLL_MS = 20
+const SETTLING_POLLS = 100
 /**
  * `expedite`'s look at one job, in the transaction right after BullMQ's promote
  * of it: settled since it was added (0); in flight, its lock held, whose attempt
- * (`processedOn`) is then marked (2); due (1).
+ * (`processedOn`) is then marked (2), unless its worker already gave it up
+ * (`GIVE_UP_LUA`) and is completing it (3); due (1).
  * KEYS: the job's hash, its lock, its mark. ARGV: the mark's time to live (ms).
  */
 const EXPEDITE_LUA = `
@@ -105,6 +114,7 @@ if redis.call("EXISTS", KEYS[1]) == 0 then return 0 end
 if redis.call("EXISTS", KEYS[2]) == 1 then
   local attempt = redis.call("HGET", KEYS[1], "processedOn")
   if attempt then
+    if redis.call("GET", KEYS[3]) == "settling:" .. attempt then return 3 end
     redis.call("SET", KEYS[3], attempt, "PX", ARGV[1])
     return 2
   end
@@ -122,6 +132,22 @@ if redis.call("GET", KEYS[1]) == ARGV[1] then
   redis.call("DEL", KEYS[1])
   return 1
 end
+return 0`
+
+const GIVE_UP_SCRIPT = "heraldGiveUp"
+/**
+ * A give-up's look at its attempt's mark: taken if there (1, the delivery starts
+ * again); else replaced by a `settling:` one (0), so that a redelivery from now
+ * until BullMQ completes the job waits for that rather than marking an attempt
+ * that will never read it.
+ * KEYS: the mark. ARGV: the attempt (its `processedOn`), the mark's time to live (ms).
+ */
+const GIVE_UP_LUA = `
+if redis.call("GET", KEYS[1]) == ARGV[1] then
+  redis.call("DEL", KEYS[1])
+  return 1
+end
+redis.call("SET", KEYS[1], "settling:" .. ARGV[1], "PX", ARGV[2])
 return 0`
 
 export interface Options {
@@ -293,6 +319,7 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
     const client = yield* Effect.promise(() => backend.client)
     client.defineCommand(EXPEDITE_SCRIPT, { numberOfKeys: 3, lua: EXPEDITE_LUA })
     client.defineCommand(TAKE_MARK_SCRIPT, { numberOfKeys: 1, lua: TAKE_MARK_LUA })
+    client.defineCommand(GIVE_UP_SCRIPT, { numberOfKeys: 1, lua: GIVE_UP_LUA })
 
     /**
      * Where `expedite` marks a job in flight (see the module's header). Its own key,
@@ -337,9 +364,10 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
      * pending) and one transaction, whatever the chunk's size. The transaction
      * promotes each job if it is delayed (BullMQ's own promote script) and, in the
      * same atomic step, marks it if it is in flight: no worker can move it between
-     * the look and the act. Returns the jobs that had settled since they were added.
+     * the look and the act. Returns the jobs that had settled since they were
+     * added, and those their worker is settling.
      */
-    const expediteRound = async (jobs: ReadonlyArray<JobData.Added>): Promise<ReadonlyArray<JobData.Added>> => {
+    const expediteRound = async (jobs: ReadonlyArray<JobData.Added>) => {
       if (jobs.length === 1) {
         const { data, id, name } = jobs[0]!
         await queue.add(name, data, { jobId: id })
@@ -352,13 +380,22 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
         multi.runCommand(EXPEDITE_SCRIPT, [queue.toKey(id), `${queue.toKey(id)}:lock`, markKey(id), markTtlMs])
       }
       const results = await exec(multi)
-      return jobs.filter((_, i) => results[2 * i + 1] === EXPEDITE_SETTLED)
+      return {
+        settled: jobs.filter((_, i) => results[2 * i + 1] === EXPEDITE_SETTLED),
+        settling: jobs.filter((_, i) => results[2 * i + 1] === EXPEDITE_SETTLING)
+      }
     }
 
     const expediteChunk = async (jobs: ReadonlyArray<JobData.Added>) => {
       let remaining = jobs
-      for (let round = 0; round < EXPEDITE_ROUNDS && remaining.length > 0; round++) {
-        remaining = await expediteRound(remaining)
+      for (let round = 0, polls = 0; remaining.length > 0 && round < EXPEDITE_ROUNDS && polls <= SETTLING_POLLS;) {
+        const { settled, settling } = await expediteRound(remaining)
+        remaining = [...settled, ...settling]
+        if (settling.length === 0) round++
+        else {
+          polls++
+          await new Promise((resolve) => setTimeout(resolve, SETTLING_POLL_MS))
+        }
       }
     }
 
@@ -392,11 +429,11 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
       if (marked === 1) await backend.promote(id).catch(() => undefined)
     }
 
-    /** Takes the mark of the attempt in flight, if a redelivery left one: true if it did. */
+    /** A give-up's look at its attempt's mark (`GIVE_UP_LUA`): true if a redelivery left one. */
     const takeMark = async (bullJob: BullJob) => {
       const mark = attemptMark(bullJob)
       if (bullJob.id === undefined || mark === undefined) return false
-      return (await client.runCommand(TAKE_MARK_SCRIPT, [markKey(bullJob.id), mark])) === 1
+      return (await client.runCommand(GIVE_UP_SCRIPT, [markKey(bullJob.id), mark, markTtlMs])) === 1
     }
 
     /** Live workers of this queue in this process, for `pause`/`resume`. */

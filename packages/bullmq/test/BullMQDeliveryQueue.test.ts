@@ -5,7 +5,7 @@ import { createHash } from "node:crypto"
 import { describe, expect, it } from "@effect/vitest"
 import { Queue, Worker } from "bullmq"
 import { Redis } from "ioredis"
-import { ConfigProvider, Deferred, Effect, Exit, Layer, Logger, LogLevel, Ref, Scope } from "effect"
+import { ConfigProvider, Deferred, Effect, Exit, Fiber, Layer, Logger, LogLevel, Ref, Scope } from "effect"
 import { DeliveryJob, Ids } from "@herald/core"
 import { Fixtures, type RedisServer } from "@herald/testkit"
 import { BullMQDeliveryQueue } from "../src/index.js"
@@ -194,6 +194,34 @@ describe.skipIf(!available)("BullMQDeliveryQueue", () => {
         expect(trips.length).toBe(2 * jobs.length)
         yield* waitFor(jobs.length)
         expect(new Set((yield* Ref.get(handled)).map((job) => job.key))).toEqual(new Set(jobs.map((job) => job.key)))
+      })
+    ))
+
+  it.live("a redelivery after a give-up's look, before the job completes, waits for it and adds the delivery anew", () =>
+    withQueue((queue, opts) =>
+      Effect.gen(function*() {
+        const client = yield* rawClient(redis())
+        const { attempts, record, waitFor } = yield* recorder
+        const gate = yield* Deferred.make<void>()
+        const job = Fixtures.job({ teamspace: Fixtures.teamspace() })
+        const id = JobData.jobId(job)
+        let calls = 0
+        yield* queue.consume(
+          (j) => Effect.zipRight(record(j), ++calls === 1 ? Effect.as(Deferred.await(gate), DeliveryJob.done) : Effect.succeed(DeliveryJob.done)),
+          { concurrency: 2 }
+        )
+        yield* queue.enqueue([job])
+        yield* waitFor(1)
+        // Where a give-up's look leaves things: its attempt marked as settling, the job still in flight.
+        const processedOn = yield* Effect.promise(() => client.hget(jobKey(opts, id), "processedOn"))
+        yield* Effect.promise(() => client.set(jobKey(opts, `herald-expedite:${id}`), `settling:${processedOn}`, "PX", 60_000))
+        const expediting = yield* Effect.fork(queue.expedite([job]))
+        yield* Effect.sleep("100 millis")
+        // The attempt completes (the give-up's settling): the redelivery then starts the delivery again.
+        yield* Deferred.succeed(gate, undefined)
+        yield* Fiber.join(expediting)
+        yield* waitFor(2)
+        expect(yield* attempts).toEqual([1, 1])
       })
     ))
 

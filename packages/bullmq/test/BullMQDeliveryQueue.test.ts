@@ -142,26 +142,31 @@ describe.skipIf(!available)("BullMQDeliveryQueue", () => {
           Effect.promise(() => new Redis(redis().url).monitor()),
           (client) => Effect.sync(() => client.disconnect())
         )
-        const log: Array<{ source: string; args: ReadonlyArray<string>; at: number }> = []
-        monitor.on("monitor", (time: string, args: ReadonlyArray<string>, source: string) => {
-          log.push({ source, args, at: Number(time) * 1000 })
+        const log: Array<{ source: string; args: ReadonlyArray<string> }> = []
+        monitor.on("monitor", (_time: string, args: ReadonlyArray<string>, source: string) => {
+          // A script's own commands are logged with source "lua".
+          if (source !== "lua") log.push({ source, args })
         })
+        const client = yield* rawClient(redis())
+        const logged = (label: string) =>
+          Fixtures.eventually(`${label} logged`, Effect.sync(() => log.some((entry) => entry.args[1] === label))).pipe(
+            Effect.map(() => log.findIndex((entry) => entry.args[1] === label))
+          )
         const { record, waitFor } = yield* recorder
-        const handledAt = yield* Ref.make(0)
         const job = Fixtures.job({ teamspace: Fixtures.teamspace() })
+        // The handler's last word, logged before anything the worker does with its outcome.
         yield* queue.consume(
-          (j) => Effect.as(Effect.zipRight(record(j), Ref.set(handledAt, Date.now())), DeliveryJob.retryAfter(60_000)),
+          (j) => Effect.as(Effect.zipRight(record(j), Effect.promise(() => client.echo("handled"))), DeliveryJob.retryAfter(60_000)),
           { concurrency: 1 }
         )
         yield* queue.enqueue([job])
         yield* waitFor(1)
         yield* Fixtures.eventually("the retry is delayed", Effect.map(queue.size, (size) => size.delayed === 1))
-        yield* Effect.sleep("100 millis")
-        const after = yield* Ref.get(handledAt)
-        // Commands sent after the handler ran (a script's own commands are logged with source "lua").
-        const sent = log.filter((entry) => entry.at > after && entry.source !== "lua")
+        const start = yield* logged("handled")
+        yield* Effect.promise(() => client.echo("delayed"))
+        const end = yield* logged("delayed")
         // Before: the data, the move and a read of the redelivery mark, one after the other.
-        expect(roundTrips(sent, JobData.jobId(job))).toHaveLength(1)
+        expect(roundTrips(log.slice(start + 1, end), JobData.jobId(job))).toHaveLength(1)
       })
     ))
 
@@ -172,22 +177,28 @@ describe.skipIf(!available)("BullMQDeliveryQueue", () => {
           Effect.promise(() => new Redis(redis().url).monitor()),
           (client) => Effect.sync(() => client.disconnect())
         )
-        const log: Array<{ source: string; args: ReadonlyArray<string>; at: number }> = []
-        monitor.on("monitor", (time: string, args: ReadonlyArray<string>, source: string) => {
-          if (source !== "lua") log.push({ source, args, at: Number(time) * 1000 })
+        const log: Array<{ source: string; args: ReadonlyArray<string> }> = []
+        monitor.on("monitor", (_time: string, args: ReadonlyArray<string>, source: string) => {
+          if (source !== "lua") log.push({ source, args })
         })
+        // Where the log of expedite's calls begins and ends: an ECHO before and after, once logged.
+        const client = yield* rawClient(redis())
+        const marker = (label: string) =>
+          Effect.promise(() => client.echo(label)).pipe(
+            Effect.zipRight(Fixtures.eventually(`${label} logged`, Effect.sync(() => log.some((entry) => entry.args[1] === label)))),
+            Effect.map(() => log.findIndex((entry) => entry.args[1] === label))
+          )
         const { handled, record, waitFor } = yield* recorder
         const teamspace = Fixtures.teamspace()
         const jobs = Array.from({ length: 50 }, () => Fixtures.job({ teamspace }))
         yield* queue.enqueue(jobs, { delayMs: 60_000 })
-        const start = Date.now()
+        const start = yield* marker("expedite-start")
         yield* queue.expedite(jobs)
-        const end = Date.now()
-        yield* Effect.sleep("50 millis")
+        const end = yield* marker("expedite-end")
         // Consumed only now, so the log holds expedite's calls alone.
         yield* queue.consume((j) => Effect.as(record(j), DeliveryJob.done), { concurrency: 4 })
         const ids = new Set(jobs.map(JobData.jobId))
-        const during = log.filter((entry) => entry.at >= start && entry.at < end + 1)
+        const during = log.slice(start + 1, end)
         const trips = [...ids].flatMap((id) => roundTrips(during, id).map((trip) => trip.join(" ")))
         // Per job: its add (BullMQ pipelines them) and its part of one transaction; before, four calls each.
         expect(trips.filter((trip) => trip.includes(" ")).length).toBe(jobs.length)

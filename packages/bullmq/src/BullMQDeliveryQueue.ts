@@ -35,8 +35,11 @@
  *   and whichever takes the mark is the only one to act on it. A give-up
  *   (`Done` with `givenUp`) takes its attempt's mark likewise and, if it was
  *   there, moves the job back as attempt 1, due now, instead of settling; if it
- *   was not, it leaves a `settling:` mark (`GIVE_UP_LUA`), and a redelivery that
+ *   was not, it leaves a `settling:` mark (`DONE_LUA`), and a redelivery that
  *   finds it waits for BullMQ to complete the job (moments), then adds it anew.
+ *   An ordered webhook's `Done` (`sequenced`) looks the same way for an `again:`
+ *   mark (`expedite` with `again`: the event was put back in its sequence after
+ *   this attempt moved the sequence on).
  * - A worker that dies mid-delivery leaves its job locked; once the lock expires
  *   another worker's stalled check moves it back to wait (at least once).
  *
@@ -107,15 +110,23 @@ const SETTLING_POLLS = 100
  * of it: settled since it was added (0); in flight, its lock held, whose attempt
  * (`processedOn`) is then marked (2), unless its worker already gave it up
  * (`GIVE_UP_LUA`) and is completing it (3); due (1).
- * KEYS: the job's hash, its lock, its mark. ARGV: the mark's time to live (ms).
+ * KEYS: the job's hash, its lock, its mark. ARGV: the mark's time to live (ms),
+ * "1" for `again`, and when `expedite` began: `again` marks only a job created
+ * before it (one its own add created runs for the redelivery, and is not run
+ * again); an `again` mark is kept over a plain one.
  */
 const EXPEDITE_LUA = `
 if redis.call("EXISTS", KEYS[1]) == 0 then return 0 end
 if redis.call("EXISTS", KEYS[2]) == 1 then
   local attempt = redis.call("HGET", KEYS[1], "processedOn")
   if attempt then
-    if redis.call("GET", KEYS[3]) == "settling:" .. attempt then return 3 end
-    redis.call("SET", KEYS[3], attempt, "PX", ARGV[1])
+    local mark = redis.call("GET", KEYS[3])
+    if mark == "settling:" .. attempt then return 3 end
+    local created = tonumber(redis.call("HGET", KEYS[1], "timestamp") or "0") or 0
+    local again = ARGV[2] == "1" and created < tonumber(ARGV[3])
+    if mark ~= "again:" .. attempt then
+      redis.call("SET", KEYS[3], (again and "again:" or "") .. attempt, "PX", ARGV[1])
+    end
     return 2
   end
 end
@@ -128,22 +139,26 @@ const TAKE_MARK_SCRIPT = "heraldTakeMark"
  * KEYS: the mark. ARGV: the attempt (its `processedOn`).
  */
 const TAKE_MARK_LUA = `
-if redis.call("GET", KEYS[1]) == ARGV[1] then
+local mark = redis.call("GET", KEYS[1])
+if mark == ARGV[1] or mark == "again:" .. ARGV[1] then
   redis.call("DEL", KEYS[1])
   return 1
 end
 return 0`
 
-const GIVE_UP_SCRIPT = "heraldGiveUp"
+const DONE_SCRIPT = "heraldDone"
 /**
- * A give-up's look at its attempt's mark: taken if there (1, the delivery starts
- * again); else replaced by a `settling:` one (0), so that a redelivery from now
+ * A give-up's or an ordered webhook's `Done`'s look at its attempt's mark: taken
+ * if it restarts the delivery (1: an `again:` mark, or for a give-up a plain
+ * one); else replaced by a `settling:` one (0), so that a redelivery from now
  * until BullMQ completes the job waits for that rather than marking an attempt
  * that will never read it.
- * KEYS: the mark. ARGV: the attempt (its `processedOn`), the mark's time to live (ms).
+ * KEYS: the mark. ARGV: the attempt (its `processedOn`), the mark's time to live
+ * (ms), "1" for a give-up.
  */
-const GIVE_UP_LUA = `
-if redis.call("GET", KEYS[1]) == ARGV[1] then
+const DONE_LUA = `
+local mark = redis.call("GET", KEYS[1])
+if mark == "again:" .. ARGV[1] or (ARGV[3] == "1" and mark == ARGV[1]) then
   redis.call("DEL", KEYS[1])
   return 1
 end
@@ -319,7 +334,7 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
     const client = yield* Effect.promise(() => backend.client)
     client.defineCommand(EXPEDITE_SCRIPT, { numberOfKeys: 3, lua: EXPEDITE_LUA })
     client.defineCommand(TAKE_MARK_SCRIPT, { numberOfKeys: 1, lua: TAKE_MARK_LUA })
-    client.defineCommand(GIVE_UP_SCRIPT, { numberOfKeys: 1, lua: GIVE_UP_LUA })
+    client.defineCommand(DONE_SCRIPT, { numberOfKeys: 1, lua: DONE_LUA })
 
     /**
      * Where `expedite` marks a job in flight (see the module's header). Its own key,
@@ -367,7 +382,7 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
      * the look and the act. Returns the jobs that had settled since they were
      * added, and those their worker is settling.
      */
-    const expediteRound = async (jobs: ReadonlyArray<JobData.Added>) => {
+    const expediteRound = async (jobs: ReadonlyArray<JobData.Added>, again: boolean, since: number) => {
       if (jobs.length === 1) {
         const { data, id, name } = jobs[0]!
         await queue.add(name, data, { jobId: id })
@@ -377,7 +392,7 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
       const multi = client.multi()
       for (const { id } of jobs) {
         backend.execCommand(multi, "promote", [...promoteKeys, queue.toKey(""), id])
-        multi.runCommand(EXPEDITE_SCRIPT, [queue.toKey(id), `${queue.toKey(id)}:lock`, markKey(id), markTtlMs])
+        multi.runCommand(EXPEDITE_SCRIPT, [queue.toKey(id), `${queue.toKey(id)}:lock`, markKey(id), markTtlMs, again ? "1" : "", since])
       }
       const results = await exec(multi)
       return {
@@ -386,10 +401,12 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
       }
     }
 
-    const expediteChunk = async (jobs: ReadonlyArray<JobData.Added>) => {
+    const expediteChunk = async (jobs: ReadonlyArray<JobData.Added>, again: boolean) => {
+      // The adds below stamp a new job with this process's clock, as this is.
+      const since = Date.now()
       let remaining = jobs
       for (let round = 0, polls = 0; remaining.length > 0 && round < EXPEDITE_ROUNDS && polls <= SETTLING_POLLS;) {
-        const { settled, settling } = await expediteRound(remaining)
+        const { settled, settling } = await expediteRound(remaining, again, since)
         remaining = [...settled, ...settling]
         if (settling.length === 0) round++
         else {
@@ -399,11 +416,12 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
       }
     }
 
-    const expedite = (jobs: ReadonlyArray<DeliveryJob.DeliveryJob>) => {
+    const expedite = (jobs: ReadonlyArray<DeliveryJob.DeliveryJob>, expediteOptions?: DeliveryQueue.ExpediteOptions) => {
       const added = [...new Map(jobs.map((job) => [job.key, JobData.added(job)])).values()]
       const chunks = Array.from({ length: Math.ceil(added.length / EXPEDITE_CHUNK) }, (_, i) =>
         added.slice(i * EXPEDITE_CHUNK, (i + 1) * EXPEDITE_CHUNK))
-      return Effect.forEach(chunks, (chunk) => Effect.promise(() => expediteChunk(chunk)), { discard: true })
+      const again = expediteOptions?.again === true
+      return Effect.forEach(chunks, (chunk) => Effect.promise(() => expediteChunk(chunk, again)), { discard: true })
     }
 
     /**
@@ -429,11 +447,11 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
       if (marked === 1) await backend.promote(id).catch(() => undefined)
     }
 
-    /** A give-up's look at its attempt's mark (`GIVE_UP_LUA`): true if a redelivery left one. */
-    const takeMark = async (bullJob: BullJob) => {
+    /** A `Done`'s look at its attempt's mark (`DONE_LUA`): true if the delivery is to start again. */
+    const restarts = async (bullJob: BullJob, givenUp: boolean) => {
       const mark = attemptMark(bullJob)
       if (bullJob.id === undefined || mark === undefined) return false
-      return (await client.runCommand(GIVE_UP_SCRIPT, [markKey(bullJob.id), mark, markTtlMs])) === 1
+      return (await client.runCommand(DONE_SCRIPT, [markKey(bullJob.id), mark, markTtlMs, givenUp ? "1" : ""])) === 1
     }
 
     /** Live workers of this queue in this process, for `pause`/`resume`. */
@@ -478,19 +496,26 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
           )
 
         /**
-         * A delivery given up: started again at attempt 1, due now, if a redelivery
-         * marked this attempt; settled otherwise (also if the mark cannot be read).
+         * A delivery given up, or an ordered webhook's settled: started again at
+         * attempt 1, due now, if a redelivery's mark says so (`DONE_LUA`); settled
+         * otherwise (also if the mark cannot be read).
          */
-        const giveUp = (bullJob: BullJob, token: string | undefined, job: DeliveryJob.DeliveryJob, version: JobData.Version) =>
-          Effect.tryPromise(() => takeMark(bullJob)).pipe(
+        const finish = (
+          bullJob: BullJob,
+          token: string | undefined,
+          job: DeliveryJob.DeliveryJob,
+          version: JobData.Version,
+          givenUp: boolean
+        ) =>
+          Effect.tryPromise(() => restarts(bullJob, givenUp)).pipe(
             Effect.catchAll((error) =>
               Effect.logWarning("reading a redelivery's mark failed; the delivery is settled", errorMessage(error.error)).pipe(
                 Effect.annotateLogs(job.logAnnotations),
                 Effect.as(false)
               )
             ),
-            Effect.flatMap((marked) =>
-              marked
+            Effect.flatMap((restart) =>
+              restart
                 ? requeue(bullJob, token, job, JobData.encode(new DeliveryJob.DeliveryJob({ ...job, attempt: 1 }), 0, version), 0)
                 : Effect.succeed<Settlement>("settled")
             )
@@ -512,8 +537,8 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
               if (Exit.isSuccess(exit)) {
                 switch (exit.value._tag) {
                   case "Done":
-                    return exit.value.givenUp === true && !DeliveryJob.isFanOut(job)
-                      ? giveUp(bullJob, token, job, version)
+                    return (exit.value.givenUp === true || exit.value.sequenced === true) && !DeliveryJob.isFanOut(job)
+                      ? finish(bullJob, token, job, version, exit.value.givenUp === true)
                       : Effect.succeed("settled")
                   case "Retry":
                     return requeue(bullJob, token, job, JobData.encode(job.next(), 0, version), exit.value.delayMs, true)

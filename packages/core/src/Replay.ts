@@ -25,7 +25,10 @@
  *   log shows that attempt's scheduled `nextAttemptAt`; the immediate retry's
  *   own row follows it within moments.
  * - An ordered webhook's event behind another one in its sequence waits its
- *   turn: its webhook still receives one event at a time.
+ *   turn: its webhook still receives one event at a time. One redelivered just
+ *   after its attempt moved the sequence on (the sequence was empty) heads it
+ *   again, and is sent again once that attempt has settled (`expedite`'s
+ *   `again`).
  * - A rate-limited webhook's delivery made due still takes a slot of its limit.
  */
 import { Effect, Option } from "effect"

@@ -406,6 +406,32 @@ export const suite = <I>(
         expect(yield* Ref.get(peak)).toBe(1)
       }))
 
+    test("expedite `again` of a job in flight that then settles its sequence runs the delivery again at attempt 1; a plain one does not", (queue) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const { handled, handler, waitFor } = yield* recorder(teamspace)
+        const gates = new Map([[1, yield* Deferred.make<void>()], [2, yield* Deferred.make<void>()]])
+        // Two ordered webhooks' events, each in its second attempt when redelivered.
+        const plain = Fixtures.job({ teamspace }).next()
+        const again = Fixtures.job({ teamspace }).next()
+        let calls = 0
+        const outcome = (j: DeliveryJob.DeliveryJob) => {
+          const gate = gates.get(++calls)
+          return Effect.as(gate === undefined ? Effect.void : Deferred.await(gate), j.attempt === 1 ? DeliveryJob.done : DeliveryJob.sequenced)
+        }
+        yield* queue.consume(handler(outcome), { concurrency: 4 })
+        yield* queue.enqueue([plain, again])
+        yield* waitFor(2)
+        yield* queue.expedite([plain])
+        yield* queue.expedite([again], { again: true })
+        for (const gate of gates.values()) yield* Deferred.succeed(gate, undefined)
+        yield* waitFor(3)
+        yield* Effect.sleep(QUIET)
+        const got = (yield* Ref.get(handled)).map((h) => [h.job.key, h.job.attempt])
+        expect(got.filter(([key]) => key === plain.key)).toEqual([[plain.key, 2]])
+        expect(got.filter(([key]) => key === again.key)).toEqual([[again.key, 2], [again.key, 1]])
+      }))
+
     test("a job that gives up with no redelivery asked for settles", (queue) =>
       Effect.gen(function*() {
         const teamspace = Fixtures.teamspace()

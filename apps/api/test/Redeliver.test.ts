@@ -222,3 +222,85 @@ describe.each(backends)("on %s", (backend) => {
     expect(Date.parse(retried.attempted_at)).toBeLessThan(Date.parse(attempts[0]!.next_attempt_at!))
   })
 })
+
+describe.each(backends)("one attempt per delivery, on %s", (backend) => {
+  let app: RunningApp
+  const receivers: Array<TestReceiver.RunningReceiver> = []
+
+  // One attempt per delivery: each event is given up at once and its sequence moves on.
+  beforeAll(async () => {
+    app = await start({ retrySchedule: [0], backend })
+  })
+  afterAll(async () => {
+    await Promise.all(receivers.map((receiver) => receiver.close()))
+    await app.close()
+  })
+
+  const receiver = async (respond: TestReceiver.Responder) => {
+    const started = await TestReceiver.start({ respond })
+    receivers.push(started)
+    return started
+  }
+
+  const api = async <T>(method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${app.baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${KEY_ACME}`, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) })
+    })
+    expect(response.status, `${method} ${path}`).toBeLessThan(300)
+    return await response.json() as T
+  }
+
+  it("recover sends an ordered webhook's failed events again oldest first", async () => {
+    const target = await receiver(TestReceiver.statuses([500, 500, 500, 200]))
+    const type = "batch_prediction.completed"
+    const since = new Date(Date.now() - 1_000).toISOString()
+    const { id: webhookId } = await api<{ id: string }>("POST", "/v1/webhooks", {
+      url: `${target.url}/ordered`,
+      events: [type],
+      ordered: true
+    })
+    const published: Array<string> = []
+    for (const n of [1, 2, 3]) published.push((await api<{ id: string }>("POST", "/v1/events", { event_type: type, data: { n } })).id)
+    await target.awaitRequests(3)
+    // All three given up (logged) before recovering.
+    for (let tries = 0; tries < 100; tries++) {
+      const page = await api<{ data: ReadonlyArray<unknown> }>("GET", `/v1/webhooks/${webhookId}/attempts?limit=100`)
+      if (page.data.length === 3) break
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    expect((await api<{ deliveries: number }>("POST", `/v1/webhooks/${webhookId}/recover`, { since })).deliveries).toBe(3)
+    const requests = await target.awaitRequests(6, 6_000)
+    expect(requests.map((request) => JSON.parse(request.body).id)).toEqual([...published, ...published])
+  })
+
+  it("redeliver during a delivery's last attempt, which fails: the delivery starts again from attempt 1, at once", async () => {
+    let answerFirst: () => void = () => {}
+    const firstAnswered = new Promise<void>((resolve) => (answerFirst = resolve))
+    const target = await receiver(async (_request, index) => {
+      if (index > 0) return TestReceiver.reply(200)
+      await firstAnswered
+      return TestReceiver.reply(500)
+    })
+    const type = "batch_prediction.failed"
+    const { id: webhookId } = await api<{ id: string }>("POST", "/v1/webhooks", { url: `${target.url}/last`, events: [type] })
+    const { id } = await api<{ id: string }>("POST", "/v1/events", { event_type: type, data: {} })
+    await target.awaitRequests(1)
+    expect((await api<{ deliveries: number }>("POST", `/v1/events/${id}/redeliver`, { webhook_id: webhookId })).deliveries)
+      .toBe(1)
+    answerFirst()
+    const requests = await target.awaitRequests(2, 4_000)
+    expect(JSON.parse(requests[1]!.body).id).toBe(id)
+    for (let tries = 0; tries < 100; tries++) {
+      const event = await api<EventView>("GET", `/v1/events/${id}`)
+      if (event.deliveries[0]?.status === "succeeded") break
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    const page = await api<{ data: ReadonlyArray<Attempt> }>("GET", `/v1/webhooks/${webhookId}/attempts?limit=100`)
+    expect([...page.data].reverse().map(({ attempt, successful }) => ({ attempt, successful }))).toEqual([
+      { attempt: 1, successful: false },
+      { attempt: 1, successful: true }
+    ])
+  })
+})

@@ -7,31 +7,39 @@
  *   (the workers' `removeOnComplete`/`removeOnFail`: set once per worker rather
  *   than stored in every job), which frees the key.
  * - Retries follow Herald's schedule, not BullMQ's backoff: on `Retry` the
- *   processor rewrites the job's data as the next attempt and moves the *same*
- *   job to the delayed set (`moveToDelayed` + `DelayedError`, BullMQ's pattern
- *   for manual delays), so the key stays pending across the delay. `Defer` does the
- *   same with the attempt unchanged.
+ *   processor moves the *same* job to the delayed set as the next attempt, its
+ *   data rewritten in the same step (BullMQ's `moveToDelayed` script with fields
+ *   to update, then `DelayedError`, BullMQ's pattern for manual delays), so the
+ *   key stays pending across the delay. `Defer` does the same with the attempt
+ *   unchanged.
  * - A handler that dies is retried the same way, as the same attempt, after
  *   `DEFECT_RETRY_DELAY_MS`, at most `MAX_DEFECT_RETRIES` times per attempt
  *   (counted in the job data), then settled and logged, like the memory adapter.
  * - A Redis error while re-queueing is retried in place, with backoff, for
  *   longer than a Redis failover takes (`REQUEUE_RETRIES`): the delivery's
  *   outcome is kept rather than the job dropped, and the delivery is not made
- *   again. (Jobs
- *   written by earlier versions carry BullMQ `attempts` for the same purpose.)
+ *   again. (Jobs written by earlier versions carry BullMQ `attempts` for the
+ *   same purpose.)
  * - `front` jobs (fan-out steps) are added LIFO: the next worker slot takes them
  *   before the deliveries already waiting.
- * - `expedite` (a manual redelivery) adds the job (a no-op when its key is
- *   pending) and promotes it if it is delayed (`Job.promote`, BullMQ's own move
- *   from delayed to waiting, which fails if the job is not delayed at that
- *   moment: it cannot race a worker into running it twice). A job in flight is
- *   marked instead, in a key of its own holding that attempt's `processedOn`
- *   (set anew each time a worker takes the job, so a mark that outlives its
- *   attempt matches no later one). The worker reads the mark after it has moved
- *   a `Retry` to delayed, and promotes the job if the mark is its attempt's.
- *   Either side acts after the other's step, so no order loses the redelivery:
- *   marked before the move, the worker sees the mark; moved before the mark was
- *   set, `expedite`, looking again, finds the job delayed and promotes it.
+ * - `expedite` (a manual redelivery) adds the jobs (a no-op for a key pending),
+ *   then, in one transaction per chunk, runs BullMQ's own promote on each (a move
+ *   from delayed to waiting, a no-op for a job not delayed) and `EXPEDITE_LUA`,
+ *   which marks a job in flight (its lock held) in a key of its own holding that
+ *   attempt's `processedOn` (set anew each time a worker takes the job, so a mark
+ *   that outlives its attempt matches no later one). Look and act are one atomic
+ *   step, so no worker moves the job in between. The transaction that moves a
+ *   `Retry` to delayed also takes the mark if it is that attempt's
+ *   (`TAKE_MARK_LUA`), and the worker then promotes the job: a mark set before
+ *   the move is seen by it, one set after finds the job delayed and promotes it,
+ *   and whichever takes the mark is the only one to act on it. A give-up
+ *   (`Done` with `givenUp`) takes its attempt's mark likewise and, if it was
+ *   there, moves the job back as attempt 1, due now, instead of settling; if it
+ *   was not, it leaves a `settling:` mark (`DONE_LUA`), and a redelivery that
+ *   finds it waits for BullMQ to complete the job (moments), then adds it anew.
+ *   An ordered webhook's `Done` (`sequenced`) looks the same way for an `again:`
+ *   mark (`expedite` with `again`: the event was put back in its sequence after
+ *   this attempt moved the sequence on).
  * - A worker that dies mid-delivery leaves its job locked; once the lock expires
  *   another worker's stalled check moves it back to wait (at least once).
  *
@@ -47,7 +55,7 @@ import { type ConnectionOptions, DelayedError, type Job, type JobsOptions, Queue
 import { Cluster, type ClusterNode, type RedisOptions } from "ioredis"
 import { RedisClient } from "@herald/redis"
 import { Config, ConfigError, Context, Duration, Effect, Either, Exit, Layer, Redacted, Runtime, Schedule, type Scope } from "effect"
-import { type DeliveryJob, DeliveryQueue, DeliverySettings, Durations } from "@herald/core"
+import { DeliveryJob, DeliveryQueue, DeliverySettings, Durations } from "@herald/core"
 import * as JobData from "./JobData.js"
 
 export const DEFAULT_PREFIX = "{herald}"
@@ -77,14 +85,85 @@ const REQUEUE_RETRIES = 5
 const REQUEUE_FIRST_BACKOFF = Duration.millis(500)
 /** Completed and failed jobs are removed at once: that frees their key. */
 const REMOVE_AT_ONCE = { count: 0 } as const
-/** Jobs `expedite` works on at once. */
-const EXPEDITE_CONCURRENCY = 8
+/** Jobs `expedite` adds, and looks at, in one round trip each. */
+const EXPEDITE_CHUNK = 500
 /**
- * Rounds of `expedite` on one job whose state keeps changing under it (promoted
- * by its due time, or taken by a worker, between two looks); each round is a
- * state change a worker made, so a few suffice.
+ * Rounds of `expedite` on a job that settled between being added (a no-op, as
+ * it was pending) and being looked at: added again. Each round is a delivery a
+ * worker settled, so a few suffice.
  */
 const EXPEDITE_ROUNDS = 3
+
+const EXPEDITE_SCRIPT = "heraldExpedite"
+/** What `EXPEDITE_LUA` answers for a job no longer there, and for one its worker is settling. */
+const EXPEDITE_SETTLED = 0
+const EXPEDITE_SETTLING = 3
+/**
+ * How often, and how long at most, `expedite` looks again at a job whose worker
+ * gave it up and is completing it: one round trip, unless that worker died (its
+ * job is then recovered as stalled, and run again).
+ */
+const SETTLING_POLL_MS = 20
+const SETTLING_POLLS = 100
+/**
+ * `expedite`'s look at one job, in the transaction right after BullMQ's promote
+ * of it: settled since it was added (0); in flight, its lock held, whose attempt
+ * (`processedOn`) is then marked (2), unless its worker already gave it up
+ * (`GIVE_UP_LUA`) and is completing it (3); due (1).
+ * KEYS: the job's hash, its lock, its mark. ARGV: the mark's time to live (ms),
+ * "1" for `again`, and when `expedite` began: `again` marks only a job created
+ * before it (one its own add created runs for the redelivery, and is not run
+ * again); an `again` mark is kept over a plain one.
+ */
+const EXPEDITE_LUA = `
+if redis.call("EXISTS", KEYS[1]) == 0 then return 0 end
+if redis.call("EXISTS", KEYS[2]) == 1 then
+  local attempt = redis.call("HGET", KEYS[1], "processedOn")
+  if attempt then
+    local mark = redis.call("GET", KEYS[3])
+    if mark == "settling:" .. attempt then return 3 end
+    local created = tonumber(redis.call("HGET", KEYS[1], "timestamp") or "0") or 0
+    local again = ARGV[2] == "1" and created < tonumber(ARGV[3])
+    if mark ~= "again:" .. attempt then
+      redis.call("SET", KEYS[3], (again and "again:" or "") .. attempt, "PX", ARGV[1])
+    end
+    return 2
+  end
+end
+return 1`
+
+const TAKE_MARK_SCRIPT = "heraldTakeMark"
+/**
+ * Deletes a job's mark if it is this attempt's (1), else leaves it (0): whoever
+ * deletes a mark answers its redelivery, so it is answered once.
+ * KEYS: the mark. ARGV: the attempt (its `processedOn`).
+ */
+const TAKE_MARK_LUA = `
+local mark = redis.call("GET", KEYS[1])
+if mark == ARGV[1] or mark == "again:" .. ARGV[1] then
+  redis.call("DEL", KEYS[1])
+  return 1
+end
+return 0`
+
+const DONE_SCRIPT = "heraldDone"
+/**
+ * A give-up's or an ordered webhook's `Done`'s look at its attempt's mark: taken
+ * if it restarts the delivery (1: an `again:` mark, or for a give-up a plain
+ * one); else replaced by a `settling:` one (0), so that a redelivery from now
+ * until BullMQ completes the job waits for that rather than marking an attempt
+ * that will never read it.
+ * KEYS: the mark. ARGV: the attempt (its `processedOn`), the mark's time to live
+ * (ms), "1" for a give-up.
+ */
+const DONE_LUA = `
+local mark = redis.call("GET", KEYS[1])
+if mark == "again:" .. ARGV[1] or (ARGV[3] == "1" and mark == ARGV[1]) then
+  redis.call("DEL", KEYS[1])
+  return 1
+end
+redis.call("SET", KEYS[1], "settling:" .. ARGV[1], "PX", ARGV[2])
+return 0`
 
 export interface Options {
   /**
@@ -251,6 +330,12 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
       ).pipe(Effect.asVoid)
     }
 
+    const backend = queue.getBackend()
+    const client = yield* Effect.promise(() => backend.client)
+    client.defineCommand(EXPEDITE_SCRIPT, { numberOfKeys: 3, lua: EXPEDITE_LUA })
+    client.defineCommand(TAKE_MARK_SCRIPT, { numberOfKeys: 1, lua: TAKE_MARK_LUA })
+    client.defineCommand(DONE_SCRIPT, { numberOfKeys: 1, lua: DONE_LUA })
+
     /**
      * Where `expedite` marks a job in flight (see the module's header). Its own key,
      * not a field of the job's hash: BullMQ rewrites that hash as the job moves.
@@ -258,57 +343,115 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
      */
     const markKey = (jobId: string) => queue.toKey(`herald-expedite:${jobId}`)
     /**
-     * Only a `Retry` reads a mark; after a `Done` or a `Defer`, or a worker that
-     * died, it is left to expire (it matches no later attempt in the meantime).
+     * A mark is read by the `Retry` or give-up of its attempt; after a delivered
+     * `Done` or a `Defer`, or a worker that died, it is left to expire (it matches
+     * no later attempt in the meantime).
      */
     const markTtlMs = (options.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS) * 2
-    const redis = () => queue.getBackend().client
     /** Which attempt of a job is in flight: BullMQ sets `processedOn` each time a worker takes it. */
     const attemptMark = (bullJob: BullJob) => bullJob.processedOn === undefined ? undefined : String(bullJob.processedOn)
 
-    /** BullMQ's own move from delayed to waiting; false if the job was not delayed at that moment. */
-    const promoted = (bullJob: BullJob) => bullJob.promote().then(() => true, () => false)
+    /** The keys of BullMQ's promote script, in its order (as `promote` passes them). */
+    const promoteKeys = [
+      backend.keys["delayed"]!,
+      backend.keys["wait"]!,
+      backend.keys["paused"]!,
+      backend.keys["meta"]!,
+      backend.keys["prioritized"]!,
+      backend.keys["active"]!,
+      backend.keys["pc"]!,
+      backend.keys["events"]!,
+      backend.keys["marker"]!
+    ]
 
-    const expediteOne = async (task: DeliveryJob.DeliveryJob) => {
-      const { data, id, name } = JobData.added(task)
-      // Not pending: added, due now. Pending: BullMQ ignores the add, and the job is moved up below.
-      await queue.add(name, data, { jobId: id })
-      for (let round = 0; round < EXPEDITE_ROUNDS; round++) {
-        const bullJob: BullJob | undefined = await queue.getJob(id)
-        if (bullJob === undefined) return // settled meanwhile
-        if (await promoted(bullJob)) return
-        const state = await bullJob.getState()
-        if (state === "delayed") continue // moved to delayed since we looked: promote it now
-        if (state !== "active") return // due already (waiting), or settled
-        const mark = attemptMark(bullJob)
-        // Read before it was taken: the attempt in flight began after this request, so it is the redelivery.
-        if (mark === undefined) return
-        const client = await redis()
-        await client.set(markKey(id), mark, { PX: markTtlMs })
-        // Moved to delayed before the mark was set, the worker did not see it: promote it here.
-        if ((await bullJob.getState()) === "delayed") await promoted(bullJob)
-        return
+    /** Runs a transaction; a command that failed fails it. */
+    const exec = async (multi: ReturnType<typeof client.multi>): Promise<Array<unknown>> => {
+      const results = await multi.exec()
+      if (results === null) throw new Error("Redis transaction aborted")
+      return results.map(([error, result]) => {
+        if (error !== null) throw error
+        return result
+      })
+    }
+
+    /**
+     * One round of `expedite` for a chunk of jobs: one add (ignored for a key
+     * pending) and one transaction, whatever the chunk's size. The transaction
+     * promotes each job if it is delayed (BullMQ's own promote script) and, in the
+     * same atomic step, marks it if it is in flight: no worker can move it between
+     * the look and the act. Returns the jobs that had settled since they were
+     * added, and those their worker is settling.
+     */
+    const expediteRound = async (jobs: ReadonlyArray<JobData.Added>, again: boolean, since: number) => {
+      if (jobs.length === 1) {
+        const { data, id, name } = jobs[0]!
+        await queue.add(name, data, { jobId: id })
+      } else {
+        await queue.addBulk(jobs.map(({ data, id, name }) => ({ name, data, opts: { jobId: id } })))
+      }
+      const multi = client.multi()
+      for (const { id } of jobs) {
+        backend.execCommand(multi, "promote", [...promoteKeys, queue.toKey(""), id])
+        multi.runCommand(EXPEDITE_SCRIPT, [queue.toKey(id), `${queue.toKey(id)}:lock`, markKey(id), markTtlMs, again ? "1" : "", since])
+      }
+      const results = await exec(multi)
+      return {
+        settled: jobs.filter((_, i) => results[2 * i + 1] === EXPEDITE_SETTLED),
+        settling: jobs.filter((_, i) => results[2 * i + 1] === EXPEDITE_SETTLING)
       }
     }
 
-    const expedite = (jobs: ReadonlyArray<DeliveryJob.DeliveryJob>) =>
-      Effect.forEach(jobs, (job) => Effect.promise(() => expediteOne(job)), {
-        concurrency: EXPEDITE_CONCURRENCY,
-        discard: true
-      })
+    const expediteChunk = async (jobs: ReadonlyArray<JobData.Added>, again: boolean) => {
+      // The adds below stamp a new job with this process's clock, as this is.
+      const since = Date.now()
+      let remaining = jobs
+      for (let round = 0, polls = 0; remaining.length > 0 && round < EXPEDITE_ROUNDS && polls <= SETTLING_POLLS;) {
+        const { settled, settling } = await expediteRound(remaining, again, since)
+        remaining = [...settled, ...settling]
+        if (settling.length === 0) round++
+        else {
+          polls++
+          await new Promise((resolve) => setTimeout(resolve, SETTLING_POLL_MS))
+        }
+      }
+    }
+
+    const expedite = (jobs: ReadonlyArray<DeliveryJob.DeliveryJob>, expediteOptions?: DeliveryQueue.ExpediteOptions) => {
+      const added = [...new Map(jobs.map((job) => [job.key, JobData.added(job)])).values()]
+      const chunks = Array.from({ length: Math.ceil(added.length / EXPEDITE_CHUNK) }, (_, i) =>
+        added.slice(i * EXPEDITE_CHUNK, (i + 1) * EXPEDITE_CHUNK))
+      const again = expediteOptions?.again === true
+      return Effect.forEach(chunks, (chunk) => Effect.promise(() => expediteChunk(chunk, again)), { discard: true })
+    }
 
     /**
-     * After a `Retry` was moved to delayed: if a redelivery marked this attempt
-     * while it was in flight, the next attempt is due now.
+     * Moves a job in flight to delayed as `data` (one atomic step, BullMQ's own
+     * script with the fields to update). With `mark`, the same transaction takes
+     * that attempt's redelivery mark, if any: then the job is promoted at once.
+     * One round trip when no redelivery was asked for.
      */
-    const honourMark = async (bullJob: BullJob, mark: string | undefined) => {
-      if (bullJob.id === undefined || mark === undefined) return
-      const client = await redis()
-      const key = markKey(bullJob.id)
-      const marked = await client.get(key)
-      if (marked === null) return
-      await client.del(key)
-      if (marked === mark) await promoted(bullJob)
+    const moveToDelayed = async (bullJob: BullJob, token: string | undefined, data: Data, delayMs: number, mark?: string) => {
+      const id = bullJob.id!
+      const multi = client.multi()
+      backend.execCommand(
+        multi,
+        "moveToDelayed",
+        backend.moveToDelayedArgs(id, Date.now(), token ?? "0", Math.max(0, delayMs), {
+          skipAttempt: true,
+          fieldsToUpdate: { data: JSON.stringify(data) }
+        })
+      )
+      if (mark !== undefined) multi.runCommand(TAKE_MARK_SCRIPT, [markKey(id), mark])
+      const [moved, marked] = await exec(multi)
+      if (typeof moved === "number" && moved < 0) throw new Error(`moving job ${id} to delayed failed (${moved})`)
+      if (marked === 1) await backend.promote(id).catch(() => undefined)
+    }
+
+    /** A `Done`'s look at its attempt's mark (`DONE_LUA`): true if the delivery is to start again. */
+    const restarts = async (bullJob: BullJob, givenUp: boolean) => {
+      const mark = attemptMark(bullJob)
+      if (bullJob.id === undefined || mark === undefined) return false
+      return (await client.runCommand(DONE_SCRIPT, [markKey(bullJob.id), mark, markTtlMs, givenUp ? "1" : ""])) === 1
     }
 
     /** Live workers of this queue in this process, for `pause`/`resume`. */
@@ -323,10 +466,8 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
         const run = Runtime.runPromise(yield* Effect.runtime<R>())
 
         /**
-         * The same BullMQ job, rewritten and delayed: its id (the dedupe key) stays
-         * pending. Data first: were the move first, a zero delay could let another
-         * worker take the job before it says which attempt it is. Two calls, not one
-         * step: a crash between them re-runs the job as the next attempt (at least once).
+         * The same BullMQ job, rewritten and delayed in one step: its id (the dedupe
+         * key) stays pending. A `Retry` also takes its attempt's redelivery mark.
          */
         const requeue = (
           bullJob: BullJob,
@@ -336,10 +477,7 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
           delayMs: number,
           retry = false
         ) =>
-          Effect.tryPromise(async () => {
-            await bullJob.updateData(data)
-            await bullJob.moveToDelayed(Date.now() + Math.max(0, delayMs), token)
-          }).pipe(
+          Effect.tryPromise(() => moveToDelayed(bullJob, token, data, delayMs, retry ? attemptMark(bullJob) : undefined)).pipe(
             Effect.tapError((error) =>
               Effect.logWarning("re-queueing a delivery failed; retrying", errorMessage(error.error)).pipe(
                 Effect.annotateLogs(task.logAnnotations)
@@ -354,17 +492,32 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
               )
             ),
             Effect.orDie,
-            // Outside the retried step: the move is done, and must not be made twice.
-            Effect.zipRight(retry ? honour(bullJob, task) : Effect.void),
             Effect.as<Settlement>("moved")
           )
 
-        /** A redelivery's mark not read (Redis failing) leaves the retry on its schedule: late, not lost. */
-        const honour = (bullJob: BullJob, task: DeliveryJob.QueueTask) =>
-          Effect.tryPromise(() => honourMark(bullJob, attemptMark(bullJob))).pipe(
+        /**
+         * A delivery given up, or an ordered webhook's settled: started again at
+         * attempt 1, due now, if a redelivery's mark says so (`DONE_LUA`); settled
+         * otherwise (also if the mark cannot be read).
+         */
+        const finish = (
+          bullJob: BullJob,
+          token: string | undefined,
+          job: DeliveryJob.DeliveryJob,
+          version: JobData.Version,
+          givenUp: boolean
+        ) =>
+          Effect.tryPromise(() => restarts(bullJob, givenUp)).pipe(
             Effect.catchAll((error) =>
-              Effect.logWarning("reading a redelivery's mark failed; the retry keeps its schedule", errorMessage(error.error))
-                .pipe(Effect.annotateLogs(task.logAnnotations))
+              Effect.logWarning("reading a redelivery's mark failed; the delivery is settled", errorMessage(error.error)).pipe(
+                Effect.annotateLogs(job.logAnnotations),
+                Effect.as(false)
+              )
+            ),
+            Effect.flatMap((restart) =>
+              restart
+                ? requeue(bullJob, token, job, JobData.encode(new DeliveryJob.DeliveryJob({ ...job, attempt: 1 }), 0, version), 0)
+                : Effect.succeed<Settlement>("settled")
             )
           )
 
@@ -384,7 +537,9 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
               if (Exit.isSuccess(exit)) {
                 switch (exit.value._tag) {
                   case "Done":
-                    return Effect.succeed("settled")
+                    return (exit.value.givenUp === true || exit.value.sequenced === true) && !DeliveryJob.isFanOut(job)
+                      ? finish(bullJob, token, job, version, exit.value.givenUp === true)
+                      : Effect.succeed("settled")
                   case "Retry":
                     return requeue(bullJob, token, job, JobData.encode(job.next(), 0, version), exit.value.delayMs, true)
                   case "Defer":

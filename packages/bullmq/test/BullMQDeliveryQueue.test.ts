@@ -5,7 +5,7 @@ import { createHash } from "node:crypto"
 import { describe, expect, it } from "@effect/vitest"
 import { Queue, Worker } from "bullmq"
 import { Redis } from "ioredis"
-import { ConfigProvider, Deferred, Effect, Exit, Layer, Logger, LogLevel, Ref, Scope } from "effect"
+import { ConfigProvider, Deferred, Effect, Exit, Fiber, Layer, Logger, LogLevel, Ref, Scope } from "effect"
 import { DeliveryJob, Ids } from "@herald/core"
 import { Fixtures, type RedisServer } from "@herald/testkit"
 import { BullMQDeliveryQueue } from "../src/index.js"
@@ -110,6 +110,153 @@ describe.skipIf(!available)("BullMQDeliveryQueue", () => {
         // Still pending: enqueueing the pair again is a no-op.
         yield* queue.enqueue([job])
         expect(yield* queue.size).toEqual({ ready: 0, delayed: 1, inFlight: 0 })
+      })
+    ))
+
+  /**
+   * Round trips to Redis that name `id`, from MONITOR's log: a MULTI ... EXEC is
+   * one, any other command one each.
+   */
+  const roundTrips = (log: ReadonlyArray<{ readonly source: string; readonly args: ReadonlyArray<string> }>, id: string) => {
+    const trips: Array<ReadonlyArray<string>> = []
+    const open = new Map<string, Array<string>>()
+    for (const { args, source } of log) {
+      const command = args[0]!.toLowerCase()
+      const names = args.some((arg) => arg.includes(id))
+      const transaction = open.get(source)
+      if (command === "multi") open.set(source, [])
+      else if (command === "exec" && transaction !== undefined) {
+        open.delete(source)
+        if (transaction.length > 0) trips.push(transaction)
+      } else if (transaction !== undefined) {
+        if (names) transaction.push(command)
+      } else if (names) trips.push([command])
+    }
+    return trips
+  }
+
+  it.live("a Retry nobody redelivered is one round trip", () =>
+    withQueue((queue) =>
+      Effect.gen(function*() {
+        const monitor = yield* Effect.acquireRelease(
+          Effect.promise(() => new Redis(redis().url).monitor()),
+          (client) => Effect.sync(() => client.disconnect())
+        )
+        const log: Array<{ source: string; args: ReadonlyArray<string> }> = []
+        monitor.on("monitor", (_time: string, args: ReadonlyArray<string>, source: string) => {
+          // A script's own commands are logged with source "lua".
+          if (source !== "lua") log.push({ source, args })
+        })
+        const client = yield* rawClient(redis())
+        const logged = (label: string) =>
+          Fixtures.eventually(`${label} logged`, Effect.sync(() => log.some((entry) => entry.args[1] === label))).pipe(
+            Effect.map(() => log.findIndex((entry) => entry.args[1] === label))
+          )
+        const { record, waitFor } = yield* recorder
+        const job = Fixtures.job({ teamspace: Fixtures.teamspace() })
+        // The handler's last word, logged before anything the worker does with its outcome.
+        yield* queue.consume(
+          (j) => Effect.as(Effect.zipRight(record(j), Effect.promise(() => client.echo("handled"))), DeliveryJob.retryAfter(60_000)),
+          { concurrency: 1 }
+        )
+        yield* queue.enqueue([job])
+        yield* waitFor(1)
+        yield* Fixtures.eventually("the retry is delayed", Effect.map(queue.size, (size) => size.delayed === 1))
+        const start = yield* logged("handled")
+        yield* Effect.promise(() => client.echo("delayed"))
+        const end = yield* logged("delayed")
+        // Before: the data, the move and a read of the redelivery mark, one after the other.
+        expect(roundTrips(log.slice(start + 1, end), JobData.jobId(job))).toHaveLength(1)
+      })
+    ))
+
+  it.live("expedite of many delayed jobs: one add each (pipelined) and one transaction, and every one runs", () =>
+    withQueue((queue) =>
+      Effect.gen(function*() {
+        const monitor = yield* Effect.acquireRelease(
+          Effect.promise(() => new Redis(redis().url).monitor()),
+          (client) => Effect.sync(() => client.disconnect())
+        )
+        const log: Array<{ source: string; args: ReadonlyArray<string> }> = []
+        monitor.on("monitor", (_time: string, args: ReadonlyArray<string>, source: string) => {
+          if (source !== "lua") log.push({ source, args })
+        })
+        // Where the log of expedite's calls begins and ends: an ECHO before and after, once logged.
+        const client = yield* rawClient(redis())
+        const marker = (label: string) =>
+          Effect.promise(() => client.echo(label)).pipe(
+            Effect.zipRight(Fixtures.eventually(`${label} logged`, Effect.sync(() => log.some((entry) => entry.args[1] === label)))),
+            Effect.map(() => log.findIndex((entry) => entry.args[1] === label))
+          )
+        const { handled, record, waitFor } = yield* recorder
+        const teamspace = Fixtures.teamspace()
+        const jobs = Array.from({ length: 50 }, () => Fixtures.job({ teamspace }))
+        yield* queue.enqueue(jobs, { delayMs: 60_000 })
+        const start = yield* marker("expedite-start")
+        yield* queue.expedite(jobs)
+        const end = yield* marker("expedite-end")
+        // Consumed only now, so the log holds expedite's calls alone.
+        yield* queue.consume((j) => Effect.as(record(j), DeliveryJob.done), { concurrency: 4 })
+        const ids = new Set(jobs.map(JobData.jobId))
+        const during = log.slice(start + 1, end)
+        const trips = [...ids].flatMap((id) => roundTrips(during, id).map((trip) => trip.join(" ")))
+        // Per job: its add (BullMQ pipelines them) and its part of one transaction; before, four calls each.
+        expect(trips.filter((trip) => trip.includes(" ")).length).toBe(jobs.length)
+        expect(trips.length).toBe(2 * jobs.length)
+        yield* waitFor(jobs.length)
+        expect(new Set((yield* Ref.get(handled)).map((job) => job.key))).toEqual(new Set(jobs.map((job) => job.key)))
+      })
+    ))
+
+  it.live("a redelivery after a give-up's look, before the job completes, waits for it and adds the delivery anew", () =>
+    withQueue((queue, opts) =>
+      Effect.gen(function*() {
+        const client = yield* rawClient(redis())
+        const { attempts, record, waitFor } = yield* recorder
+        const gate = yield* Deferred.make<void>()
+        const job = Fixtures.job({ teamspace: Fixtures.teamspace() })
+        const id = JobData.jobId(job)
+        let calls = 0
+        yield* queue.consume(
+          (j) => Effect.zipRight(record(j), ++calls === 1 ? Effect.as(Deferred.await(gate), DeliveryJob.done) : Effect.succeed(DeliveryJob.done)),
+          { concurrency: 2 }
+        )
+        yield* queue.enqueue([job])
+        yield* waitFor(1)
+        // Where a give-up's look leaves things: its attempt marked as settling, the job still in flight.
+        const processedOn = yield* Effect.promise(() => client.hget(jobKey(opts, id), "processedOn"))
+        yield* Effect.promise(() => client.set(jobKey(opts, `herald-expedite:${id}`), `settling:${processedOn}`, "PX", 60_000))
+        const expediting = yield* Effect.fork(queue.expedite([job]))
+        yield* Effect.sleep("100 millis")
+        // The attempt completes (the give-up's settling): the redelivery then starts the delivery again.
+        yield* Deferred.succeed(gate, undefined)
+        yield* Fiber.join(expediting)
+        yield* waitFor(2)
+        expect(yield* attempts).toEqual([1, 1])
+      })
+    ))
+
+  it.live("a redelivery mark left for another attempt is not taken: the Retry keeps its delay", () =>
+    withQueue((queue, opts) =>
+      Effect.gen(function*() {
+        const client = yield* rawClient(redis())
+        const { attempts, record, waitFor } = yield* recorder
+        const job = Fixtures.job({ teamspace: Fixtures.teamspace() })
+        const mark = jobKey(opts, `herald-expedite:${JobData.jobId(job)}`)
+        // An earlier attempt's mark (a processedOn long past), still there when this attempt retries.
+        const handle = (j: DeliveryJob.QueueTask) =>
+          Effect.promise(() => client.set(mark, "1", "PX", 60_000)).pipe(
+            Effect.zipRight(record(j)),
+            Effect.as(DeliveryJob.retryAfter(60_000))
+          )
+        yield* queue.consume(handle, { concurrency: 1 })
+        yield* queue.enqueue([job])
+        yield* waitFor(1)
+        yield* Fixtures.eventually("the retry is delayed", Effect.map(queue.size, (size) => size.delayed === 1))
+        yield* Effect.sleep("300 millis")
+        expect(yield* attempts).toEqual([1])
+        expect(yield* queue.size).toEqual({ ready: 0, delayed: 1, inFlight: 0 })
+        expect(yield* Effect.promise(() => client.get(mark))).toBe("1")
       })
     ))
 

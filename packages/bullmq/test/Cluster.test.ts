@@ -7,7 +7,7 @@ import { Cluster } from "ioredis"
 import { DeliveryQueue } from "@herald/core"
 import { DeliveryQueueSuite, Fixtures, RedisCluster } from "@herald/testkit"
 import { BullMQDeliveryQueue } from "../src/index.js"
-import { uniqueName } from "./Redis.js"
+import { delayed, uniqueName } from "./Redis.js"
 
 const available = RedisCluster.hasRedisCluster()
 
@@ -39,7 +39,7 @@ describe.skipIf(!available)(`BullMQDeliveryQueue on a Redis Cluster ${available 
   })
   const freshLayer = Layer.unwrapEffect(Effect.sync(() => BullMQDeliveryQueue.layer(options())))
 
-  DeliveryQueueSuite.suite("BullMQDeliveryQueue (cluster)", freshLayer)
+  DeliveryQueueSuite.suite("BullMQDeliveryQueue (cluster)", freshLayer, delayed)
 
   it.live("keeps all of a queue's keys in one slot", () =>
     Effect.gen(function*() {

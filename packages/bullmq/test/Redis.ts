@@ -46,3 +46,6 @@ export const freshLayer = (
   extra: Partial<BullMQDeliveryQueue.Options> = {}
 ): Layer.Layer<DeliveryQueue.DeliveryQueue | BullMQDeliveryQueue.BullMQDeliveryQueue> =>
   Layer.unwrapEffect(Effect.sync(() => BullMQDeliveryQueue.layer(options(redis(), extra))))
+
+/** Jobs waiting for their delay, for the conformance suite. */
+export const delayed = Effect.flatMap(BullMQDeliveryQueue.BullMQDeliveryQueue, (queue) => Effect.map(queue.size, (size) => size.delayed))

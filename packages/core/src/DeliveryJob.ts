@@ -64,15 +64,20 @@ export type QueueTask = DeliveryJob | FanOutJob
 export const isFanOut = (task: QueueTask): task is FanOutJob => task instanceof FanOutJob
 
 /**
- * What the worker tells the queue after handling a job: settled; the next
- * attempt after a delay; or this same attempt after a delay, because it was not
- * made (its webhook's rate limit gave it a later slot).
+ * What the worker tells the queue after handling a job: settled (`givenUp` when
+ * the delivery failed for good, which a redelivery asked for during that attempt
+ * starts again; `sequenced` for an ordered webhook's, whose sequence has moved
+ * on: see `DeliveryQueue.expedite`'s `again`); the next attempt after a delay; or
+ * this same attempt after a delay, because it was not made (its webhook's rate
+ * limit gave it a later slot).
  */
 export type DeliveryOutcome =
-  | { readonly _tag: "Done" }
+  | { readonly _tag: "Done"; readonly givenUp?: boolean; readonly sequenced?: boolean }
   | { readonly _tag: "Retry"; readonly delayMs: number }
   | { readonly _tag: "Defer"; readonly delayMs: number }
 
 export const done: DeliveryOutcome = { _tag: "Done" }
+export const givenUp: DeliveryOutcome = { _tag: "Done", givenUp: true }
+export const sequenced: DeliveryOutcome = { _tag: "Done", sequenced: true }
 export const retryAfter = (delayMs: number): DeliveryOutcome => ({ _tag: "Retry", delayMs })
 export const deferFor = (delayMs: number): DeliveryOutcome => ({ _tag: "Defer", delayMs })

@@ -26,6 +26,16 @@ export interface EnqueueOptions {
   readonly front?: boolean
 }
 
+export interface ExpediteOptions {
+  /**
+   * An ordered webhook's event put back in its sequence just after its attempt
+   * in flight settled it (default false): that attempt no longer answers the
+   * redelivery, so if it ends with a `sequenced` `Done`, the delivery runs again
+   * at attempt 1, due now, instead of settling.
+   */
+  readonly again?: boolean
+}
+
 export interface DeliveryQueueShape {
   /** Enqueue jobs (after `delayMs`, ahead when `front`); duplicates of pending keys are dropped. */
   readonly enqueue: (jobs: ReadonlyArray<QueueTask>, options?: EnqueueOptions) => Effect.Effect<void>
@@ -36,13 +46,14 @@ export interface DeliveryQueueShape {
    *   attempt): made due now, as the attempt it was waiting to make;
    * - due already: left as it is;
    * - in flight: left to finish (never a second attempt beside it); if it asks to
-   *   `Retry`, the next attempt is due at once instead of after the delay.
-   *   `Defer` and `Done` are kept: a rate limit still holds, and a delivery that
-   *   just succeeded is not sent again.
+   *   `Retry`, the next attempt is due at once instead of after the delay; if it
+   *   gives up (`Done` with `givenUp`), the delivery starts again at attempt 1,
+   *   due now, instead of settling. `Defer` and any other `Done` are kept: a rate
+   *   limit still holds, and a delivery that just succeeded is not sent again.
    * Due means due: a delivery made due joins the deliveries already due, behind
    * them, and its handler still applies the webhook's rate limit.
    */
-  readonly expedite: (jobs: ReadonlyArray<DeliveryJob>) => Effect.Effect<void>
+  readonly expedite: (jobs: ReadonlyArray<DeliveryJob>, options?: ExpediteOptions) => Effect.Effect<void>
   /**
    * Starts consumers in the caller's scope and returns at once. They run until the
    * scope closes; closing waits for handlers in flight (an adapter must not make a

@@ -18,7 +18,7 @@ import { Clock, Effect, Option, Redacted } from "effect"
 import { Attempt, type FailureKind } from "./Attempt.js"
 import { AttemptLog } from "./AttemptLog.js"
 import * as BlockedWarnings from "./BlockedWarnings.js"
-import { type DeliveryJob, type DeliveryOutcome, deferFor, done, retryAfter } from "./DeliveryJob.js"
+import { type DeliveryJob, type DeliveryOutcome, deferFor, done, givenUp, retryAfter, sequenced } from "./DeliveryJob.js"
 import { defaults, DeliverySettings } from "./DeliverySettings.js"
 import { EndpointHealth } from "./EndpointHealth.js"
 import type { Event } from "./Event.js"
@@ -109,9 +109,16 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
         })
       })
 
-    /** Done; for an ordered webhook, after starting the next event in its sequence. */
-    const settle = (job: DeliveryJob, ordered: boolean): Effect.Effect<DeliveryOutcome> =>
-      ordered ? Effect.as(sequencer.settled(job), done) : Effect.succeed(done)
+    /**
+     * Done; for an ordered webhook, after starting the next event in its
+     * sequence (`sequenced`: a redelivery that put the event back in the
+     * sequence meanwhile makes the queue run it again). A delivery that failed
+     * for good says so (`givenUp`): the queue starts it again if a redelivery
+     * was asked for during this attempt. Not an ordered webhook's: its sequence
+     * has moved on, and the event must not run beside the next one.
+     */
+    const settle = (job: DeliveryJob, ordered: boolean, failed = false): Effect.Effect<DeliveryOutcome> =>
+      ordered ? Effect.as(sequencer.settled(job), sequenced) : Effect.succeed(failed ? givenUp : done)
 
     /**
      * A rate-limited webhook's delivery goes when its slot comes: the slot log
@@ -224,7 +231,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
           }, { disableValidation: true })
         )
 
-        return Option.isSome(nextDelay) ? retryAfter(nextDelay.value) : yield* settle(job, hook.ordered)
+        return Option.isSome(nextDelay) ? retryAfter(nextDelay.value) : yield* settle(job, hook.ordered, !successful)
       })
 
     /**

@@ -17,14 +17,18 @@
  *   redelivery; a delivery that runs out of them is `failed`, and a later
  *   redeliver or recover starts it again from attempt 1, so nothing is lost.
  * - Being attempted right now: no second attempt beside it. If it fails, its
- *   retry is made at once instead of on the schedule; if it succeeds, nothing
- *   more is sent. The delivery asked for is happening as the request arrives,
+ *   retry is made at once instead of on the schedule (and if that was its last
+ *   attempt, it starts again at attempt 1, at once; not for an ordered webhook,
+ *   whose sequence has moved on by then); if it succeeds, nothing more is sent. The delivery asked for is happening as the request arrives,
  *   and receivers, who dedupe by event id (as Stripe's and Svix's docs tell
  *   them to), should not get a copy of what they just acknowledged. The attempt
  *   log shows that attempt's scheduled `nextAttemptAt`; the immediate retry's
  *   own row follows it within moments.
  * - An ordered webhook's event behind another one in its sequence waits its
- *   turn: its webhook still receives one event at a time.
+ *   turn: its webhook still receives one event at a time. One redelivered just
+ *   after its attempt moved the sequence on (the sequence was empty) heads it
+ *   again, and is sent again once that attempt has settled (`expedite`'s
+ *   `again`).
  * - A rate-limited webhook's delivery made due still takes a slot of its limit.
  */
 import { Effect, Option } from "effect"
@@ -87,11 +91,13 @@ export class Replay extends Effect.Service<Replay>()("@herald/core/Replay", {
         if (!(window.since < until)) return yield* Effect.fail(InvalidInput.single(["until"], "until must be after since"))
         const latest = new Set<EventId>()
         const failed: Array<EventId> = []
+        // The log is read newest first; an ordered webhook must get its events back in the order published.
+        const enqueueOldestFirst = () => enqueue(teamspace, failed.toReversed().map((id) => [id, webhook] as const))
         let before: AttemptId | undefined
         for (let scanned = 0; scanned < MAX_ATTEMPTS_SCANNED;) {
           const page = yield* attempts.list({ teamspace, webhookId: webhook.id, before, limit: PAGE })
           for (const attempt of page) {
-            if (attempt.attemptedAt < window.since) return yield* enqueue(teamspace, failed.map((id) => [id, webhook] as const))
+            if (attempt.attemptedAt < window.since) return yield* enqueueOldestFirst()
             // Newest first: the first attempt seen of an event is its latest.
             if (latest.has(attempt.eventId)) continue
             latest.add(attempt.eventId)
@@ -101,7 +107,7 @@ export class Replay extends Effect.Service<Replay>()("@herald/core/Replay", {
           if (page.length < PAGE) break
           before = page.at(-1)!.id
         }
-        return yield* enqueue(teamspace, failed.map((id) => [id, webhook] as const))
+        return yield* enqueueOldestFirst()
       })
 
     return { redeliver, recover } as const

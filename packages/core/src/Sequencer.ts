@@ -61,10 +61,17 @@ export class Sequencer extends Effect.Service<Sequencer>()("@herald/core/Sequenc
         yield* forEachDiscard(
           [...waiting],
           ([webhookId, eventIds]) =>
-            Effect.flatMap(sequences.enter(teamspace, webhookId, eventIds), (head) =>
-              expedite && Option.isSome(head) && eventIds.includes(head.value)
-                ? queue.expedite([firstAttempt(teamspace, webhookId, head.value)])
-                : enqueueHead(teamspace, webhookId, head)),
+            expedite
+              ? Effect.flatMap(
+                // The head before: none, and the event is head now, means it was not waiting. A job
+                // of its still in flight is then an attempt that already moved the sequence on.
+                Effect.zip(sequences.enter(teamspace, webhookId, []), sequences.enter(teamspace, webhookId, eventIds)),
+                ([before, head]) =>
+                  Option.isSome(head) && eventIds.includes(head.value)
+                    ? queue.expedite([firstAttempt(teamspace, webhookId, head.value)], { again: Option.isNone(before) })
+                    : enqueueHead(teamspace, webhookId, head)
+              )
+              : Effect.flatMap(sequences.enter(teamspace, webhookId, eventIds), (head) => enqueueHead(teamspace, webhookId, head)),
           8
         )
       })

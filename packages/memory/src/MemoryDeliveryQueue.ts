@@ -11,8 +11,9 @@
  * `expedite` finds a delayed job by its key (`delayedDue`, then a binary
  * search among equal due times) and moves it to `ready`; a key in flight is
  * marked in `expedited`, which its settling reads: a `Retry` is then placed due
- * now. Both are synchronous steps like the rest, so a job cannot be taken
- * between the lookup and the move, and is never in two places.
+ * now, and a give-up is placed again as attempt 1, due now. Both are
+ * synchronous steps like the rest, so a job cannot be taken between the lookup
+ * and the move, and is never in two places.
  *
  * One scheduler fiber (not a timer per job) sleeps until the earliest delayed
  * job is due, on the Effect `Clock`, so tests can drive it with `TestClock`.
@@ -21,7 +22,7 @@
  * and a lost job here would also leave its key pending forever.
  */
 import { Clock, Context, Deferred, Effect, Exit, Fiber, FiberId, Layer, type Scope } from "effect"
-import { type DeliveryJob, DeliveryQueue } from "@herald/core"
+import { DeliveryJob, DeliveryQueue } from "@herald/core"
 
 /**
  * A handler that dies (a bug, not a failed delivery: the Dispatcher turns
@@ -93,6 +94,8 @@ const macrotask = Effect.async<void>((resume) => {
   return Effect.sync(() => clearImmediate(handle))
 })
 
+const firstAttempt = (job: DeliveryJob.DeliveryJob) => new DeliveryJob.DeliveryJob({ ...job, attempt: 1 })
+
 const newSignal = () => Deferred.unsafeMake<void>(FiberId.none)
 const fire = (signal: Deferred.Deferred<void>) => Deferred.unsafeDone(signal, Exit.void)
 
@@ -109,8 +112,8 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
   const delayedDue = new Map<string, number>()
   /** Keys taken by a consumer and not yet settled. */
   const inFlight = new Set<string>()
-  /** Keys in flight that a redelivery asked for: a `Retry` of theirs is due at once. */
-  const expedited = new Set<string>()
+  /** Keys in flight that a redelivery asked for (true: `again`): a `Retry` of theirs is due at once. */
+  const expedited = new Map<string, boolean>()
   /** Defect retries so far, by job key. */
   const defects = new Map<string, number>()
   /** Idle consumers, oldest first; each is woken at most once per ready job. */
@@ -187,7 +190,7 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
    * make; the scheduler, waking at its old due time, finds nothing); a key in
    * flight is marked; a key not pending is enqueued due now.
    */
-  const expedite = (jobs: ReadonlyArray<DeliveryJob.DeliveryJob>) =>
+  const expedite = (jobs: ReadonlyArray<DeliveryJob.DeliveryJob>, options?: DeliveryQueue.ExpediteOptions) =>
     Effect.flatMap(Clock.currentTimeMillis, (now) =>
       Effect.sync(() => {
         for (const job of jobs) {
@@ -199,7 +202,7 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
           }
           const waiting = takeDelayed(key)
           if (waiting !== undefined) place(waiting, 0, now)
-          else if (inFlight.has(key)) expedited.add(key)
+          else if (inFlight.has(key)) expedited.set(key, expedited.get(key) === true || options?.again === true)
         }
       }))
 
@@ -233,11 +236,18 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
       const key = job.key
       inFlight.delete(key)
       // A redelivery asked for while this attempt was in flight; it is answered by now.
+      const again = expedited.get(key)
       const redeliver = expedited.delete(key)
       if (Exit.isSuccess(exit)) {
         defects.delete(key)
         if (exit.value._tag === "Retry") place(job.next(), redeliver ? 0 : exit.value.delayMs, now)
         else if (exit.value._tag === "Defer") place(job, exit.value.delayMs, now)
+        // Given up while a redelivery was asked for, or an ordered webhook's event put back in its
+        // sequence during this attempt: started again, the key still pending.
+        else if (
+          !DeliveryJob.isFanOut(job) &&
+          ((redeliver && exit.value.givenUp === true) || (again === true && exit.value.sequenced === true))
+        ) place(firstAttempt(job), 0, now)
         else pending.delete(key)
         return
       }

@@ -1,4 +1,5 @@
 // The testkit conformance suites, run against the memory adapters.
+import { Effect } from "effect"
 import {
   MemoryApiKeyStore,
   MemoryAttemptLog,
@@ -26,7 +27,11 @@ SubscriptionStoreSuite.suite("MemorySubscriptionStore", MemorySubscriptionStore.
 EventStoreSuite.suite("MemoryEventStore", MemoryEventStore.layer)
 AttemptLogSuite.suite("MemoryAttemptLog", MemoryAttemptLog.layer)
 ApiKeyStoreSuite.suite("MemoryApiKeyStore", MemoryApiKeyStore.layer)
-DeliveryQueueSuite.suite("MemoryDeliveryQueue", MemoryDeliveryQueue.layer)
+DeliveryQueueSuite.suite(
+  "MemoryDeliveryQueue",
+  MemoryDeliveryQueue.layer,
+  Effect.flatMap(MemoryDeliveryQueue.MemoryDeliveryQueue, (queue) => Effect.map(queue.size, (size) => size.delayed))
+)
 HealthStoreSuite.suite("MemoryHealthStore", MemoryHealthStore.layer)
 RateLimiterSuite.suite("MemoryRateLimiter", MemoryRateLimiter.layer)
 IdempotencyStoreSuite.suite("MemoryIdempotencyStore", MemoryIdempotencyStore.layer)

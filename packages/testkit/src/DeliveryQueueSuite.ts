@@ -70,9 +70,17 @@ const recorder = (teamspace: Ids.TeamspaceId) =>
     return { handled, fanOuts, handler, count, waitFor } as const
   })
 
-export const suite = (name: string, layer: Layer.Layer<DeliveryQueue.DeliveryQueue, unknown>) =>
+/**
+ * `delayed`, from the adapter's own inspection (the layer provides it): how many
+ * jobs wait for their delay, so a test can see a retry has reached the queue.
+ */
+export const suite = <I>(
+  name: string,
+  layer: Layer.Layer<DeliveryQueue.DeliveryQueue | I, unknown>,
+  delayed: Effect.Effect<number, never, I>
+) =>
   describe(name, () => {
-    const test = <A, E>(title: string, body: (queue: Queue) => Effect.Effect<A, E, Scope.Scope>) =>
+    const test = <A, E>(title: string, body: (queue: Queue) => Effect.Effect<A, E, Scope.Scope | I>) =>
       it.live(title, () =>
         Effect.flatMap(DeliveryQueue.DeliveryQueue, body).pipe(
           Effect.scoped,
@@ -282,8 +290,9 @@ export const suite = (name: string, layer: Layer.Layer<DeliveryQueue.DeliveryQue
         )
         yield* queue.enqueue([job])
         yield* waitFor(1)
-        // Let attempt 1's Retry reach the queue: attempt 2 is waiting out its delay.
-        yield* Effect.sleep("100 millis")
+        // Attempt 1's Retry has reached the queue: attempt 2 is waiting out its delay.
+        const inspect = Effect.provide(delayed, yield* Effect.context<I>())
+        yield* Fixtures.eventually("attempt 2 is delayed", Effect.map(inspect, (n) => n === 1))
         // Given as attempt 1, like a redelivery: the pending attempt 2 is what runs.
         yield* queue.expedite([job])
         yield* waitFor(2)
@@ -367,6 +376,75 @@ export const suite = (name: string, layer: Layer.Layer<DeliveryQueue.DeliveryQue
         yield* waitFor(2)
         yield* Effect.sleep(QUIET)
         expect(yield* count).toBe(2)
+      }))
+
+    test("expedite of a job in flight that then gives up starts the delivery again at attempt 1, at once", (queue) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const { handled, handler, waitFor } = yield* recorder(teamspace)
+        const gate = yield* Deferred.make<void>()
+        const running = yield* Ref.make(0)
+        const peak = yield* Ref.make(0)
+        // Its last attempt (the third) is in flight when the redelivery comes, and fails.
+        const job = Fixtures.job({ teamspace }).next().next()
+        let calls = 0
+        const outcome = () =>
+          Ref.updateAndGet(running, (n) => n + 1).pipe(
+            Effect.flatMap((n) => Ref.update(peak, (p) => Math.max(p, n))),
+            Effect.zipRight(++calls === 1 ? Deferred.await(gate) : Effect.void),
+            Effect.zipRight(Ref.update(running, (n) => n - 1)),
+            Effect.as(calls === 1 ? DeliveryJob.givenUp : DeliveryJob.retryAfter(NEVER_MS))
+          )
+        yield* queue.consume(handler(outcome), { concurrency: 4 })
+        yield* queue.enqueue([job])
+        yield* waitFor(1)
+        yield* queue.expedite([job])
+        yield* Deferred.succeed(gate, undefined)
+        yield* waitFor(2)
+        yield* Effect.sleep(QUIET)
+        expect((yield* Ref.get(handled)).map((h) => h.job.attempt)).toEqual([3, 1])
+        expect(yield* Ref.get(peak)).toBe(1)
+      }))
+
+    test("expedite `again` of a job in flight that then settles its sequence runs the delivery again at attempt 1; a plain one does not", (queue) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const { handled, handler, waitFor } = yield* recorder(teamspace)
+        const gates = new Map([[1, yield* Deferred.make<void>()], [2, yield* Deferred.make<void>()]])
+        // Two ordered webhooks' events, each in its second attempt when redelivered.
+        const plain = Fixtures.job({ teamspace }).next()
+        const again = Fixtures.job({ teamspace }).next()
+        let calls = 0
+        const outcome = (j: DeliveryJob.DeliveryJob) => {
+          const gate = gates.get(++calls)
+          return Effect.as(gate === undefined ? Effect.void : Deferred.await(gate), j.attempt === 1 ? DeliveryJob.done : DeliveryJob.sequenced)
+        }
+        yield* queue.consume(handler(outcome), { concurrency: 4 })
+        yield* queue.enqueue([plain, again])
+        yield* waitFor(2)
+        yield* queue.expedite([plain])
+        yield* queue.expedite([again], { again: true })
+        for (const gate of gates.values()) yield* Deferred.succeed(gate, undefined)
+        yield* waitFor(3)
+        yield* Effect.sleep(QUIET)
+        const got = (yield* Ref.get(handled)).map((h) => [h.job.key, h.job.attempt])
+        expect(got.filter(([key]) => key === plain.key)).toEqual([[plain.key, 2]])
+        expect(got.filter(([key]) => key === again.key)).toEqual([[again.key, 2], [again.key, 1]])
+      }))
+
+    test("a job that gives up with no redelivery asked for settles", (queue) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const { handler, count, waitFor } = yield* recorder(teamspace)
+        const job = Fixtures.job({ teamspace })
+        yield* queue.consume(handler(() => Effect.succeed(DeliveryJob.givenUp)), { concurrency: 2 })
+        yield* queue.enqueue([job])
+        yield* waitFor(1)
+        yield* Effect.sleep(QUIET)
+        expect(yield* count).toBe(1)
+        // Settled: the key is free again.
+        yield* queue.enqueue([job])
+        yield* waitFor(2)
       }))
 
     test("expedite of a job in flight keeps a Defer's delay (a rate limit still holds)", (queue) =>

@@ -86,7 +86,9 @@ export const badRequest = (message: string, details?: Record<string, unknown>) =
     error: "invalid_request",
     message,
     retryable: false,
-    mitigation: "Fix the request as the message and details say, then send it again.",
+    mitigation: details === undefined
+      ? "Fix the request as the message says, then send it again."
+      : "Fix the request as the message and details say, then send it again.",
     ...(details === undefined ? {} : { details })
   })
 

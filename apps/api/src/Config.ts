@@ -6,10 +6,10 @@
  */
 import { ApiKeys, EventLimits, Herald } from "@herald/core"
 import { Config, ConfigError, Effect, Either, Option } from "effect"
-import { HeraldApi } from "./Api.js"
-import * as Protection from "./Protection.js"
-import * as RequestLog from "./RequestLog.js"
-import * as RequestTimeouts from "./RequestTimeouts.js"
+import { HeraldApi } from "@herald/http/Contract"
+import * as Protection from "@herald/http/edge/Protection"
+import * as RequestLog from "@herald/http/edge/RequestLog"
+import * as RequestTimeouts from "@herald/http/edge/RequestTimeouts"
 
 export const Role = Config.literal("all", "api", "worker")("HERALD_ROLE").pipe(
   Config.withDefault("all" as const),

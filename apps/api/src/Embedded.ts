@@ -6,7 +6,7 @@ import { type Herald } from "@herald/core"
 import type { ServingConfig } from "./Config.js"
 import * as Process from "./Process.js"
 import * as Ports from "./Ports.js"
-import type * as Protection from "./Protection.js"
+import type * as Protection from "@herald/http/edge/Protection"
 
 export type Options = Pick<ServingConfig, "port" | "host" | "apiKeys"> & Herald.Settings & {
   readonly protection?: Protection.Settings | undefined

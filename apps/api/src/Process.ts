@@ -5,8 +5,8 @@
 import { type ApiKeys, Herald, type UrlPolicy } from "@herald/core"
 import { Layer } from "effect"
 import * as ApiKeySeed from "./ApiKeySeed.js"
-import * as HttpServer from "./HttpServer.js"
-import * as Protection from "./Protection.js"
+import * as HttpServer from "@herald/http/HttpApp"
+import * as Protection from "@herald/http/edge/Protection"
 
 export type Role = "all" | "api" | "worker"
 

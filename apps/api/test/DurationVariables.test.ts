@@ -9,9 +9,9 @@ import { DeliverySettings, EndpointHealth } from "@herald/core"
 import * as Redis from "@herald/redis"
 import { type Config, ConfigProvider, Effect, Either } from "effect"
 import { describe, expect, it } from "vitest"
-import { HeraldApi } from "../src/Api.js"
-import * as Protection from "../src/Protection.js"
-import * as RequestTimeouts from "../src/RequestTimeouts.js"
+import { HeraldApi } from "@herald/http/Contract"
+import * as Protection from "@herald/http/edge/Protection"
+import * as RequestTimeouts from "@herald/http/edge/RequestTimeouts"
 
 const FORMS: ReadonlyArray<readonly [string, number]> = [
   ["500ms", 500],

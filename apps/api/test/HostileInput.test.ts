@@ -22,8 +22,8 @@ import { Agent, request as httpRequest } from "node:http"
 import { connect } from "node:net"
 import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { nestsDeeperThan } from "../src/BodyGuard.js"
-import { toUuid } from "../src/DigaIds.js"
+import { nestsDeeperThan } from "@herald/http/edge/BodyGuard"
+import { toUuid } from "@herald/http/profiles/diga/Ids"
 import { backends, KEY_ACME, KEY_GLOBEX, KEY_INITECH, type RunningApp, start } from "./support/Harness.js"
 
 const SEED = Number(process.env["HERALD_FUZZ_SEED"] ?? 20261123)

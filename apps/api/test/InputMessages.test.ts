@@ -9,8 +9,8 @@ import { HttpApi } from "@effect/platform"
 import { Either, Option, Schema, SchemaAST as AST } from "effect"
 import type { ParseOptions } from "effect/SchemaAST"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { HeraldApi } from "../src/Api.js"
-import { isReported, report } from "../src/InputIssues.js"
+import { HeraldApi } from "@herald/http/Contract"
+import { isReported, report } from "@herald/http/contract/InputIssues"
 import { backends, KEY_ACME, type RunningApp, start } from "./support/Harness.js"
 
 describe("every request schema", () => {

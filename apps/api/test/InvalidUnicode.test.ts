@@ -10,10 +10,10 @@
  */
 import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
-import { illFormedIn, scan } from "../src/BodyGuard.js"
+import { illFormedIn, scan } from "@herald/http/edge/BodyGuard"
 import { backends, KEY_ACME, type RunningApp, start } from "./support/Harness.js"
 import { WellFormedText } from "@herald/core"
-import { subject } from "../src/InputIssues.js"
+import { subject } from "@herald/http/contract/InputIssues"
 
 describe.each(backends)("invalid Unicode in requests (%s)", (backend) => {
   let app: RunningApp

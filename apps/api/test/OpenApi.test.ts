@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { render } from "../src/OpenApiDocument.js"
+import { render } from "@herald/http/docs/OpenApiDocument"
 import { type RunningApp, start } from "./support/Harness.js"
 
 let app: RunningApp

@@ -4,7 +4,7 @@
  * own shape exactly.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { profileOfPath } from "../src/ErrorMapping.js"
+import { profileOfPath } from "@herald/http/edge/ErrorMapping"
 import { KEY_ACME, type RunningApp, start } from "./support/Harness.js"
 
 describe("profileOfPath", () => {

@@ -12,7 +12,7 @@ import { Option } from "effect"
 import { EventType, Exa, ExaError } from "exa-js"
 import Stripe from "stripe"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { fromUuid, toUuid } from "../src/DigaIds.js"
+import { fromUuid, toUuid } from "@herald/http/profiles/diga/Ids"
 import { backends, KEY_ACME, KEY_GLOBEX, KEY_INITECH, type RunningApp, start } from "./support/Harness.js"
 
 describe.each(backends)("on %s", (backend) => {

@@ -13,9 +13,9 @@ import { connect } from "node:net"
 import { Headers, HttpServerRequest } from "@effect/platform"
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { HeraldApi } from "../src/Api.js"
-import * as BodyGuard from "../src/BodyGuard.js"
-import * as Routes from "../src/Routes.js"
+import { HeraldApi } from "@herald/http/Contract"
+import * as BodyGuard from "@herald/http/edge/BodyGuard"
+import * as Routes from "@herald/http/edge/Routes"
 import { backends, KEY_ACME, type RunningApp, start } from "./support/Harness.js"
 
 interface Answer {

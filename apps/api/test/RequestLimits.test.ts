@@ -9,8 +9,8 @@ import { request as httpRequest } from "node:http"
 import { EventLimits } from "@herald/core"
 import { Config, ConfigProvider, Effect, Either } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import * as RequestLimits from "../src/RequestLimits.js"
-import * as Protection from "../src/Protection.js"
+import * as RequestLimits from "@herald/http/edge/RequestLimits"
+import * as Protection from "@herald/http/edge/Protection"
 import { KEY_ACME, type RunningApp, start } from "./support/Harness.js"
 
 const MAX_BODY = 4_096

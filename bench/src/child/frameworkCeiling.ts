@@ -18,7 +18,7 @@ const Publish = Schema.Struct({
   id: Schema.optional(Schema.String)
 })
 
-/** The shapes of `apps/api/src/EventsApi.ts` (the app builds no type declarations to import them from). */
+/** The shapes of `@herald/http`'s `native/EventsApi.ts`. */
 const Published = Schema.Struct({
   object: Schema.Literal("event"),
   id: Schema.String,

@@ -8,10 +8,10 @@ import { type Herald, type Ids, UrlPolicy } from "@herald/core"
 import { RedisCluster, RedisServer } from "@herald/testkit"
 import { type Clock, ConfigProvider, Context, Effect, Exit, Layer, Redacted, Scope, type Tracer } from "effect"
 import type * as Embedded from "../../src/Embedded.js"
-import type * as RequestTimeouts from "../../src/RequestTimeouts.js"
+import type * as RequestTimeouts from "@herald/http/edge/RequestTimeouts"
 import * as Ports from "../../src/Ports.js"
 import * as Process from "../../src/Process.js"
-import * as Protection from "../../src/Protection.js"
+import * as Protection from "@herald/http/edge/Protection"
 
 export type Backend = "memory" | "redis" | "redis-cluster"
 

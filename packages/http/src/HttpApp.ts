@@ -1,0 +1,119 @@
+/**
+ * The HTTP app: the HeraldApi contract implemented by the handlers, with the
+ * generated OpenAPI document at /openapi.json and a docs page at /docs
+ * (`DocsPage`).
+ */
+import { createServer } from "node:http"
+import { type HttpApi, HttpApiBuilder, HttpMiddleware, HttpServer, type HttpServerError } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import type { ApiKeys, DeliveryLog, IdempotencyStore, Publisher, Replay, Webhooks } from "@herald/core"
+import { Tracing } from "@herald/core"
+import { Effect, Layer } from "effect"
+import { HeraldApi } from "./Contract.js"
+import * as Authentication from "./profiles/datagrid/Authentication.js"
+import * as BodyGuard from "./edge/BodyGuard.js"
+import * as DigaAuthentication from "./profiles/diga/Authentication.js"
+import * as DocsPage from "./docs/DocsPage.js"
+import * as ErrorMapping from "./edge/ErrorMapping.js"
+import * as ExaAuthentication from "./profiles/exa/Authentication.js"
+import * as DatagridWebhooks from "./profiles/datagrid/Handlers.js"
+import * as Deliveries from "./native/DeliveriesHandlers.js"
+import * as DigaWebhooks from "./profiles/diga/Handlers.js"
+import * as Events from "./native/EventsHandlers.js"
+import * as ExaEvents from "./profiles/exa/EventsHandlers.js"
+import * as ExaWebhooks from "./profiles/exa/Handlers.js"
+import * as Health from "./native/HealthHandlers.js"
+import * as Idempotency from "./edge/Idempotency.js"
+import type * as RateLimiting from "./edge/RateLimiting.js"
+import * as RequestLimits from "./edge/RequestLimits.js"
+import * as RequestLog from "./edge/RequestLog.js"
+import * as RequestTimeouts from "./edge/RequestTimeouts.js"
+import * as Routes from "./edge/Routes.js"
+
+export interface ListenOptions {
+  readonly port: number
+  readonly host: string
+  /** Which requests are logged; `RequestLog.DEFAULT` when absent. */
+  readonly requestLog?: RequestLog.RequestLog | undefined
+  /** How long a client may take to send a request; `RequestTimeouts.defaults` when absent. */
+  readonly timeouts?: RequestTimeouts.Timeouts | undefined
+}
+
+/**
+ * The Node server. Node checks for expired requests every
+ * `connectionsCheckingInterval` (30 s by default, which would stretch a 1 s
+ * timeout to 31 s), so the check runs a few times per shortest timeout, at most
+ * every second.
+ */
+const createNodeServer = (timeouts: RequestTimeouts.Timeouts) => () =>
+  createServer({
+    headersTimeout: timeouts.headersMs,
+    requestTimeout: timeouts.requestMs,
+    connectionsCheckingInterval: Math.max(25, Math.min(1_000, Math.floor(timeouts.headersMs / 4)))
+  })
+
+/** The core services the handlers call. */
+export type CoreServices =
+  | ApiKeys.ApiKeys
+  | DeliveryLog.DeliveryLog
+  | Publisher.Publisher
+  | Replay.Replay
+  | Webhooks.Webhooks
+
+/** The implemented API; needs the core services (Webhooks, Publisher, DeliveryLog, ApiKeys). */
+export const apiLayer: Layer.Layer<HttpApi.Api, never, CoreServices | RateLimiting.ApiRateLimits> = HttpApiBuilder.api(HeraldApi).pipe(
+  Layer.provide([
+    DatagridWebhooks.layer,
+    Deliveries.layer,
+    Events.layer,
+    ExaWebhooks.layer,
+    ExaEvents.layer,
+    DigaWebhooks.layer,
+    Health.layer
+  ]),
+  Layer.provide([Authentication.layer, ExaAuthentication.layer, DigaAuthentication.layer])
+)
+
+const serve = (requestLog: RequestLog.RequestLog) =>
+  requestLog === "all"
+    ? HttpApiBuilder.serve(HttpMiddleware.logger)
+    : requestLog === "errors"
+    ? HttpApiBuilder.serve(RequestLog.errorsOnly)
+    : HttpApiBuilder.serve()
+
+/**
+ * Serves the API on a Node HTTP server (exposed, so callers can read its address).
+ * The platform opens a tracing span per request, with its URL and headers as
+ * attributes. Herald itself installs no tracer, and without one those spans went
+ * nowhere and cost a fifth of a bare request's CPU: they are opened only when a
+ * tracer is installed around this layer (`Tracing.isInstalled`).
+ */
+export const layer = (
+  options: ListenOptions
+): Layer.Layer<
+  HttpServer.HttpServer,
+  HttpServerError.ServeError,
+  CoreServices | IdempotencyStore.IdempotencyStore | RateLimiting.ApiRateLimits | RequestLimits.RequestLimits
+> =>
+  Layer.unwrapEffect(
+    Effect.zipWith(
+      Effect.tracer,
+      Routes.fromApi(HeraldApi, DocsPage.routes),
+      (tracer, routes) => served(options, Tracing.isInstalled(tracer), routes)
+    )
+  )
+
+const served = (options: ListenOptions, traced: boolean, routes: Routes.Routes) =>
+  serve(options.requestLog ?? RequestLog.DEFAULT).pipe(
+    Layer.provide(DocsPage.layer),
+    Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: DocsPage.DOCUMENT_PATH })),
+    // API middlewares: each wraps those provided after it (they are built first).
+    Layer.provide(ErrorMapping.layer(routes)),
+    Layer.provide(RequestLimits.middleware),
+    Layer.provide(BodyGuard.layer(routes)),
+    Layer.provide(Idempotency.layer()),
+    Layer.provide(apiLayer),
+    HttpServer.withLogAddress,
+    HttpMiddleware.withTracerDisabledWhen(() => !traced),
+    Layer.provideMerge(NodeHttpServer.layer(createNodeServer(options.timeouts ?? RequestTimeouts.defaults), { port: options.port, host: options.host }))
+  )

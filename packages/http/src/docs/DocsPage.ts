@@ -1,0 +1,104 @@
+/**
+ * The docs page at /docs: Scalar's API reference over /openapi.json, served
+ * from Herald's own assets so that it works offline and behind a firewall.
+ *
+ * `HttpApiScalar.layer` inlines the Scalar bundle that @effect/platform ships,
+ * but as jsDelivr minified it: its last line points at a source map under
+ * `/sm/`, which no one serves (a 404 in every browser's developer tools), and
+ * Scalar loads its default fonts from its own CDN. So the page is made here:
+ * the same bundle, without that line, served once as `/docs/scalar.js` (cached
+ * by the browser instead of resent inside every page), and Scalar configured
+ * to reach no host but Herald's (system fonts, no telemetry, no toolbar).
+ */
+import { createRequire } from "node:module"
+import { dirname, join } from "node:path"
+import { pathToFileURL } from "node:url"
+import { HttpApi, HttpApiBuilder, HttpServerResponse, OpenApi } from "@effect/platform"
+import { Effect, type Layer } from "effect"
+import type * as Routes from "../edge/Routes.js"
+
+export const PATH = "/docs"
+export const SCRIPT_PATH = "/docs/scalar.js"
+export const DOCUMENT_PATH = "/openapi.json"
+
+/** What is served beside the contract: the page, its script, and the document it reads (`HttpServer` serves that one). */
+export const routes: ReadonlyArray<Routes.Route> = ([PATH, SCRIPT_PATH, DOCUMENT_PATH] as const).map((path) => ({ method: "GET", path }))
+
+/**
+ * The Scalar bundle @effect/platform ships. Its module is internal (not in the
+ * package's exports), so it is imported by its file; the version is pinned,
+ * and `DocsPage.test.ts` fails if the file moves.
+ */
+const scalarBundle = Effect.promise(async () => {
+  const platform = dirname(createRequire(import.meta.url).resolve("@effect/platform/package.json"))
+  const module = (await import(pathToFileURL(join(platform, "dist/esm/internal/httpApiScalar.js")).href)) as {
+    readonly javascript: string
+  }
+  return module.javascript.replace(/\n\/\/# sourceMappingURL=\S*\s*$/, "\n")
+})
+
+/** Scalar's configuration (https://github.com/scalar/scalar/blob/main/documentation/configuration.md). */
+const configuration = {
+  url: DOCUMENT_PATH,
+  // Inter and JetBrains Mono from fonts.scalar.com otherwise.
+  withDefaultFonts: false,
+  // Otherwise the API client posts analytics to api.scalar.com when it sends a request.
+  telemetry: false,
+  // Its toolbar (shown on localhost) uploads the document to Scalar's registry to share it.
+  showToolbar: "never",
+  _integration: "html"
+}
+
+/**
+ * The browser itself holds the page to Herald's origin: whatever a Scalar
+ * version or setting would fetch from elsewhere is refused. Scalar styles its
+ * components inline; icons and fonts may be data URLs.
+ */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  // Scalar compiles a WebAssembly module (no string eval).
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'"
+].join("; ")
+
+// @effect/platform's own escaping (`Html.escapeAttribute`, used by HttpApiScalar) is
+// internal, not in its exports: one line here rather than a second deep import.
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`)
+
+const page = (title: string) =>
+  `<!doctype html>
+<html>
+  <head>
+    <meta charset="utf-8" />
+    <title>${escapeHtml(title)}</title>
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <!-- No icon: a browser asks for /favicon.ico otherwise. -->
+    <link rel="icon" href="data:," />
+  </head>
+  <body>
+    <script id="api-reference" data-configuration="${escapeHtml(JSON.stringify(configuration))}"></script>
+    <script src="${SCRIPT_PATH}"></script>
+  </body>
+</html>
+`
+
+export const layer: Layer.Layer<never, never, HttpApi.Api> = HttpApiBuilder.Router.use((router) =>
+  Effect.gen(function*() {
+    const { api } = yield* HttpApi.Api
+    const html = HttpServerResponse.html(page(OpenApi.fromApi(api).info.title)).pipe(
+      HttpServerResponse.setHeader("content-security-policy", CONTENT_SECURITY_POLICY)
+    )
+    const script = HttpServerResponse.text(yield* scalarBundle, {
+      contentType: "application/javascript; charset=utf-8",
+      headers: { "cache-control": "public, max-age=3600" }
+    })
+    yield* router.get(PATH, Effect.succeed(html))
+    yield* router.get(SCRIPT_PATH, Effect.succeed(script))
+  })
+)

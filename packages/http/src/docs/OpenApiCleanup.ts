@@ -1,0 +1,70 @@
+/**
+ * Post-processing of the generated OpenAPI document.
+ *
+ * HttpApi documents its built-in `HttpApiDecodeError` as a possible 400 body of
+ * every endpoint, but `ErrorMapping` answers decode errors in the profile's own
+ * shape (Datagrid's and Exa's 400, Diga's 422). This removes the body that is
+ * never sent, so the document tells the truth.
+ *
+ * It also groups the tags by profile (`x-tagGroups`, read by Scalar and Redoc):
+ * a group's tag names end with its profile's name in parentheses, and documents
+ * the `Idempotency-Key` header that a middleware reads on every POST.
+ */
+import type { OpenApi } from "@effect/platform"
+import * as Idempotency from "../edge/Idempotency.js"
+
+const DECODE_ERROR_REF = "#/components/schemas/HttpApiDecodeError"
+
+const onlyDecodeError = (response: unknown): boolean =>
+  JSON.stringify((response as { content?: unknown }).content ?? null) ===
+    JSON.stringify({ "application/json": { schema: { $ref: DECODE_ERROR_REF } } })
+
+const withoutDecodeError = (node: unknown, key?: string): unknown => {
+  if (Array.isArray(node)) return node.map((item) => withoutDecodeError(item))
+  if (typeof node !== "object" || node === null) return node
+  const entries = Object.entries(node)
+    // A response that could only be the decode error is never sent (Diga's are 422s).
+    .filter(([status, value]) => !(key === "responses" && status === "400" && onlyDecodeError(value)))
+    .map(([name, value]) => [name, withoutDecodeError(value, name)] as const)
+  const object: Record<string, unknown> = Object.fromEntries(entries)
+  if (Array.isArray(object["anyOf"])) {
+    const kept = (object["anyOf"] as Array<{ $ref?: string }>).filter((item) => item.$ref !== DECODE_ERROR_REF)
+    const { anyOf: _anyOf, ...rest } = object
+    return kept.length === 1 ? { ...rest, ...kept[0] } : { ...rest, anyOf: kept }
+  }
+  if (object["description"] === "The request did not match the expected schema") {
+    object["description"] = "The request is invalid (BadRequest)"
+  }
+  return object
+}
+
+const PROFILES = [
+  { name: "Datagrid", suffix: "(Datagrid)" },
+  { name: "Exa websets", suffix: "(Exa websets)" },
+  { name: "Diga", suffix: "(Diga)" }
+]
+
+/** Every profile's tags, then Herald's own (publishing, the delivery log, health). */
+const tagGroups = (tags: ReadonlyArray<{ readonly name: string }>) => {
+  const names = tags.map((tag) => tag.name)
+  const profiled = PROFILES.map(({ name, suffix }) => ({ name, tags: names.filter((tag) => tag.endsWith(suffix)) }))
+  const claimed = new Set(profiled.flatMap((group) => group.tags))
+  return [...profiled, { name: "Herald (every profile)", tags: names.filter((tag) => !claimed.has(tag)) }]
+    .filter((group) => group.tags.length > 0)
+}
+
+export const transform = (spec: Record<string, unknown>): Record<string, unknown> => {
+  const cleaned = withoutDecodeError(spec) as OpenApi.OpenAPISpec
+  const schemas = { ...cleaned.components.schemas }
+  delete schemas["HttpApiDecodeError"]
+  // Drop the schemas only the decode error used, once nothing refers to them.
+  for (const name of ["Issue", "PropertyKey"]) {
+    const others = JSON.stringify({ ...cleaned, components: { ...cleaned.components, schemas: { ...schemas, [name]: undefined } } })
+    if (!others.includes(`#/components/schemas/${name}"`)) delete schemas[name]
+  }
+  return Idempotency.documentHeader({
+    ...cleaned,
+    components: { ...cleaned.components, schemas },
+    "x-tagGroups": tagGroups(cleaned.tags)
+  })
+}

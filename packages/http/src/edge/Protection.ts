@@ -1,0 +1,73 @@
+/**
+ * API protection: rate limits and scopes, checked for every authenticated
+ * request right after its key, and the request limits (body size, content
+ * type) checked before routing. Each profile's authentication middleware runs
+ * `guard` with its own error bodies, so a refusal is a 429 or 403 in the shape
+ * of the profile the request came through.
+ */
+import { type HttpApi, HttpRouter, HttpServerRequest } from "@effect/platform"
+import type { RateLimiter } from "@herald/core"
+import { Config, Effect, Layer } from "effect"
+import type { PrincipalShape } from "../profiles/datagrid/Authentication.js"
+import * as RateLimiting from "./RateLimiting.js"
+import * as RequestLimits from "./RequestLimits.js"
+import * as Scopes from "./Scopes.js"
+
+export interface Settings {
+  readonly rateLimits: RateLimiting.Settings
+  readonly requestLimits: RequestLimits.Settings
+}
+
+export const defaults: Settings = { rateLimits: RateLimiting.defaults, requestLimits: RequestLimits.defaults }
+
+/** Every route of an HttpApi, as its endpoints declare them. */
+export const routesOf = (api: HttpApi.HttpApi.Any): ReadonlyArray<RateLimiting.Route> => {
+  const { groups } = api as unknown as HttpApi.HttpApi.AnyWithProps
+  return Object.values(groups).flatMap((group) =>
+    Object.values(group.endpoints).map((endpoint) => ({ method: endpoint.method, path: endpoint.path }))
+  )
+}
+
+/** The settings from the environment; route names in `HERALD_RATE_LIMITS` must be routes of `api`. */
+export const config = (api: HttpApi.HttpApi.Any): Config.Config<Settings> =>
+  Config.all({ rateLimits: RateLimiting.config(routesOf(api)), requestLimits: RequestLimits.config })
+
+/** The services `guard` and the request limits need, given the core `RateLimiter`. */
+export const layer = (
+  settings: Settings
+): Layer.Layer<RateLimiting.ApiRateLimits | RequestLimits.RequestLimits, never, RateLimiter.RateLimiter> =>
+  Layer.merge(RateLimiting.layer(settings.rateLimits), RequestLimits.layer(settings.requestLimits))
+
+/** How one profile says no. */
+export interface Refusals<E> {
+  readonly rateLimited: (refusal: RateLimiting.Refusal) => E
+  readonly forbidden: (refusal: Scopes.Refusal) => E
+}
+
+/**
+ * The checks after authentication, for a profile's middleware: count the
+ * request against its teamspace's limit for the route (whatever the outcome
+ * below, and with the rate limit headers on its response), then check the key's
+ * scopes.
+ */
+export const guard = <E>(refusals: Refusals<E>) =>
+  Effect.map(RateLimiting.ApiRateLimits, (limits) => (principal: PrincipalShape) =>
+    Effect.gen(function*() {
+      const { route } = yield* HttpRouter.RouteContext
+      const method = route.method === "*" ? (yield* HttpServerRequest.HttpServerRequest).method : route.method
+      const path = String(route.path)
+      const display = RateLimiting.displayRoute(method, path)
+      const decision = yield* limits.consume(principal.teamspace, method, path)
+      if (decision !== undefined && !decision.allowed) {
+        return yield* Effect.fail(refusals.rateLimited({
+          route: display,
+          limit: decision.limit,
+          windowMs: limits.settings.windowMs,
+          retryAfterSeconds: RateLimiting.retryAfterSeconds(decision)
+        }))
+      }
+      const required = Scopes.required(method, path)
+      if (!Scopes.allows(principal.key.scopes, required)) {
+        return yield* Effect.fail(refusals.forbidden({ route: display, required, granted: principal.key.scopes }))
+      }
+    }))

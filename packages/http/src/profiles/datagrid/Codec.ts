@@ -1,0 +1,74 @@
+/** Domain objects -> Datagrid-style wire objects. */
+import type { Attempt, DeliveryLog, Event, Webhook as Domain } from "@herald/core"
+import type { Webhook } from "./Api.js"
+import type { EventSummary, EventWithDeliveries, WebhookAttempt } from "../../native/DeliveriesApi.js"
+import type { PublishedEvent } from "../../native/EventsApi.js"
+
+const iso = (millis: number) => new Date(millis).toISOString()
+
+export const webhook = (hook: Domain.Webhook): typeof Webhook.Type => ({
+  object: "webhook",
+  id: hook.id,
+  url: hook.url,
+  events: hook.events,
+  enabled: hook.enabled,
+  ...(hook.disabledReason === null ? {} : { disabled_reason: hook.disabledReason }),
+  ...(hook.ordered ? { ordered: true as const } : {}),
+  ...(hook.rateLimit === null ? {} : { rate_limit: hook.rateLimit }),
+  created_at: iso(hook.createdAt),
+  updated_at: iso(hook.updatedAt)
+})
+
+const isoOrNull = (millis: number | null) => millis === null ? null : iso(millis)
+
+export const attempt = (row: Attempt.Attempt): typeof WebhookAttempt.Type => ({
+  object: "webhook_attempt",
+  id: row.id,
+  webhook_id: row.webhookId,
+  event_id: row.eventId,
+  event_type: row.eventType,
+  attempt: row.attempt,
+  url: row.url,
+  attempted_at: iso(row.attemptedAt),
+  duration_ms: row.durationMs,
+  successful: row.successful,
+  response_status_code: row.responseStatus,
+  response_headers: row.responseHeaders,
+  response_body: row.responseBody,
+  failure: row.failure,
+  failure_message: row.failureMessage,
+  next_attempt_at: isoOrNull(row.nextAttemptAt)
+})
+
+export const event = (event: Event.Event): typeof EventSummary.Type => ({
+  object: "event",
+  id: event.id,
+  event_type: event.type,
+  created_at: iso(event.createdAt),
+  data: JSON.parse(event.dataJson)
+})
+
+export const eventWithDeliveries = (
+  { deliveries, event: published }: DeliveryLog.EventWithDeliveries
+): typeof EventWithDeliveries.Type => ({
+  ...event(published),
+  deliveries: deliveries.map((delivery) => ({
+    webhook_id: delivery.webhookId,
+    status: delivery.status,
+    attempts: delivery.attempts,
+    last_attempt_at: iso(delivery.lastAttemptAt),
+    next_attempt_at: isoOrNull(delivery.nextAttemptAt)
+  }))
+})
+
+export const publishedEvent = (
+  event: Event.Event,
+  outcome: { readonly duplicate: boolean; readonly deliveries: number }
+): typeof PublishedEvent.Type => ({
+  object: "event",
+  id: event.id,
+  event_type: event.type,
+  created_at: iso(event.createdAt),
+  duplicate: outcome.duplicate,
+  deliveries: outcome.deliveries
+})

@@ -1,0 +1,78 @@
+import { HttpApiBuilder } from "@effect/platform"
+import { Webhooks } from "@herald/core"
+import { Effect } from "effect"
+import { HeraldApi } from "../../Contract.js"
+import { Principal } from "./Authentication.js"
+import * as Codec from "./Codec.js"
+import { DEFAULT_PAGE_SIZE } from "../../contract/ApiParams.js"
+import { mapDomainErrors } from "../../edge/ErrorMapping.js"
+
+export const layer = HttpApiBuilder.group(HeraldApi, "webhooks", (handlers) =>
+  Effect.gen(function*() {
+    const webhooks = yield* Webhooks.Webhooks
+    return handlers
+      .handle("create", ({ payload }) =>
+        Effect.gen(function*() {
+          const { teamspace } = yield* Principal
+          const { secret, webhook } = yield* webhooks.create(teamspace, {
+            url: payload.url,
+            events: payload.events,
+            ordered: payload.ordered,
+            rateLimit: payload.rate_limit,
+            profile: "datagrid"
+          })
+          return { ...Codec.webhook(webhook), secret }
+        }).pipe(mapDomainErrors))
+      .handle("list", ({ urlParams }) =>
+        Effect.gen(function*() {
+          const { teamspace } = yield* Principal
+          const page = yield* webhooks.list(teamspace, {
+            limit: urlParams.limit ?? DEFAULT_PAGE_SIZE,
+            after: urlParams.cursor,
+            cursorParam: "cursor",
+            order: "asc"
+          })
+          const last = page.data.at(-1)
+          return {
+            data: page.data.map(Codec.webhook),
+            next_cursor: page.hasMore && last !== undefined ? last.id : null
+          }
+        }).pipe(mapDomainErrors))
+      .handle("listActiveForEvent", ({ urlParams }) =>
+        Effect.gen(function*() {
+          const { teamspace } = yield* Principal
+          const active = yield* webhooks.active(teamspace, urlParams.event_type)
+          return { object: "list" as const, data: active.map(Codec.webhook) }
+        }).pipe(mapDomainErrors))
+      .handle("retrieve", ({ path }) =>
+        Effect.gen(function*() {
+          const { teamspace } = yield* Principal
+          return Codec.webhook(yield* webhooks.get(teamspace, path.webhook_id))
+        }).pipe(mapDomainErrors))
+      .handle("update", ({ path, payload }) =>
+        Effect.gen(function*() {
+          const { teamspace } = yield* Principal
+          const { rate_limit, ...rest } = payload
+          return Codec.webhook(yield* webhooks.update(teamspace, path.webhook_id, { ...rest, rateLimit: rate_limit }))
+        }).pipe(mapDomainErrors))
+      .handle("rotateSecret", ({ path, payload }) =>
+        Effect.gen(function*() {
+          const { teamspace } = yield* Principal
+          const rotated = yield* webhooks.rotateSecret(teamspace, path.webhook_id, {
+            overlapMs: payload.overlap_seconds === undefined ? undefined : payload.overlap_seconds * 1000
+          })
+          return {
+            object: "webhook_secret" as const,
+            webhook_id: rotated.webhook.id,
+            secret: rotated.secret,
+            previous_secret_expires_at: rotated.previousExpiresAt === null
+              ? null
+              : new Date(rotated.previousExpiresAt).toISOString()
+          }
+        }).pipe(mapDomainErrors))
+      .handle("delete", ({ path }) =>
+        Effect.gen(function*() {
+          const { teamspace } = yield* Principal
+          yield* webhooks.remove(teamspace, path.webhook_id)
+        }).pipe(mapDomainErrors))
+  }))

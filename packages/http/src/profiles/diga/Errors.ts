@@ -1,0 +1,260 @@
+/**
+ * The Diga profile's error bodies (seed 003). Validation errors are FastAPI's
+ * 422 `{detail: [{loc, msg, type}]}`, where `loc` starts with where the bad
+ * value was (`body`, `query` or `path`); every other error is Diga's
+ * `ErrorResponseSchema`, `{status: "error", error_code, message}`.
+ */
+import { HttpApiSchema } from "@effect/platform"
+import { Errors } from "@herald/core"
+import { Effect, Schema } from "effect"
+import {
+  describeIdempotencyFailure,
+  describeMethodNotAllowed,
+  describeRequestLimitFailure,
+  type ErrorResponder,
+  type FrameworkFailure,
+  reportOfInvalidInput
+} from "../../edge/FrameworkFailure.js"
+import type { InputIssue, Report } from "../../contract/InputIssues.js"
+import type { Refusals } from "../../edge/Protection.js"
+import * as RateLimiting from "../../edge/RateLimiting.js"
+import * as Scopes from "../../edge/Scopes.js"
+
+export const ValidationError = Schema.Struct({
+  loc: Schema.Array(Schema.Union(Schema.String, Schema.Number)).annotations({
+    description: "Where the value is: `body`, `query` or `path`, then the field's path."
+  }),
+  msg: Schema.String,
+  type: Schema.String.annotations({ description: "The kind of error, e.g. `missing`, `value_error`." })
+}).annotations({ identifier: "DigaValidationError" })
+export type ValidationError = typeof ValidationError.Type
+
+export class DigaUnprocessable extends Schema.Class<DigaUnprocessable>("DigaHTTPValidationError")(
+  { detail: Schema.Array(ValidationError) },
+  HttpApiSchema.annotations({ status: 422, identifier: "DigaHTTPValidationError", description: "Validation Error" })
+) {}
+
+// Each status has its own set of codes, so each class's encoding accepts only its
+// own bodies: HttpApi encodes an error with the first schema of the union that accepts it.
+const errorResponse = <const Codes extends ReadonlyArray<string>>(codes: Codes) => ({
+  status: Schema.Literal("error").annotations({ description: "Always `error` for error responses." }),
+  error_code: Schema.Literal(...codes).annotations({ description: "Machine-readable error code in SCREAMING_SNAKE_CASE." }),
+  message: Schema.String.annotations({ description: "Human-readable error message with details." })
+})
+
+const make = <Self>() =>
+<const Tag extends string, const Status extends number, const Codes extends ReadonlyArray<string>>(
+  identifier: Tag,
+  status: Status,
+  codes: Codes,
+  description: string
+) => Schema.Class<Self>(identifier)(errorResponse(codes), HttpApiSchema.annotations({ status, identifier, description }))
+
+export class DigaForbidden extends make<DigaForbidden>()(
+  "DigaForbidden",
+  403,
+  ["NOT_AUTHENTICATED", "INVALID_API_KEY", "INSUFFICIENT_SCOPE"],
+  "Forbidden - missing or invalid API key, or a key without the scope this needs"
+) {}
+export class DigaNotFound extends make<DigaNotFound>()(
+  "DigaNotFound",
+  404,
+  ["WEBHOOK_NOT_FOUND", "NOT_FOUND"],
+  "Not Found"
+) {}
+export class DigaConflict extends make<DigaConflict>()(
+  "DigaConflict",
+  409,
+  ["IDEMPOTENCY_KEY_IN_USE"],
+  "Conflict - a request with this Idempotency-Key is still in progress"
+) {}
+export class DigaMethodNotAllowed extends make<DigaMethodNotAllowed>()(
+  "DigaMethodNotAllowed",
+  405,
+  ["METHOD_NOT_ALLOWED"],
+  "Method Not Allowed - see the Allow header"
+) {}
+export class DigaPayloadTooLarge extends make<DigaPayloadTooLarge>()(
+  "DigaPayloadTooLarge",
+  413,
+  ["PAYLOAD_TOO_LARGE"],
+  "Payload Too Large"
+) {}
+export class DigaUnsupportedMediaType extends make<DigaUnsupportedMediaType>()(
+  "DigaUnsupportedMediaType",
+  415,
+  ["UNSUPPORTED_MEDIA_TYPE"],
+  "Unsupported Media Type - the body must be JSON"
+) {}
+export class DigaTooManyRequests extends make<DigaTooManyRequests>()(
+  "DigaTooManyRequests",
+  429,
+  ["RATE_LIMIT_EXCEEDED"],
+  "Too Many Requests - see the Retry-After and X-RateLimit-* headers"
+) {}
+export class DigaInternalError extends make<DigaInternalError>()(
+  "DigaInternalError",
+  500,
+  ["INTERNAL_SERVER_ERROR"],
+  "Internal Server Error"
+) {}
+
+export const unprocessable = (detail: ReadonlyArray<ValidationError>) => new DigaUnprocessable({ detail })
+
+export const forbidden = (code: DigaForbidden["error_code"], message: string) =>
+  new DigaForbidden({ status: "error", error_code: code, message })
+
+/** The key lacks the scope the route needs. */
+export const insufficientScope = (refusal: Scopes.Refusal) => forbidden("INSUFFICIENT_SCOPE", Scopes.describe(refusal))
+
+export const rateLimited = (refusal: RateLimiting.Refusal) =>
+  new DigaTooManyRequests({
+    status: "error",
+    error_code: "RATE_LIMIT_EXCEEDED",
+    message: `${RateLimiting.describe(refusal)}. ${RateLimiting.mitigation(refusal)}`
+  })
+
+/** How the Diga profile refuses for rate limits and scopes. */
+export const refusals: Refusals<DigaTooManyRequests | DigaForbidden> = { rateLimited, forbidden: insufficientScope }
+
+export const notFound = (message: string, code: DigaNotFound["error_code"] = "NOT_FOUND") =>
+  new DigaNotFound({ status: "error", error_code: code, message })
+
+export const internalError = () =>
+  new DigaInternalError({ status: "error", error_code: "INTERNAL_SERVER_ERROR", message: "Error: Internal Server Error" })
+
+/** The query parameters of Diga's list, so that core issues about them point at `query`. */
+const QUERY_FIELDS = new Set(["after", "before", "page", "limit", "order"])
+
+/** A core issue path in Diga's words: `events` is `subscribed_events`, with its location first. */
+export const locOf = (path: ReadonlyArray<string | number>): Array<string | number> => {
+  const [head, ...rest] = path
+  if (head === undefined) return ["body"]
+  if (typeof head === "string" && QUERY_FIELDS.has(head)) return ["query", head, ...rest]
+  return ["body", head === "events" ? "subscribed_events" : head, ...rest]
+}
+
+type DomainError = Errors.InvalidInput | Errors.WebhookNotFound
+
+const toWire = (error: DomainError) => {
+  switch (error._tag) {
+    case "InvalidInput": {
+      const report = reportOfInvalidInput(error)
+      return unprocessable([
+        ...report.issues.map((issue) => ({ loc: locOf(issue.path), msg: issue.message, type: "value_error" })),
+        ...more(report, ["body"])
+      ])
+    }
+    case "WebhookNotFound":
+      return notFound("Webhook not found", "WEBHOOK_NOT_FOUND")
+  }
+}
+
+/** Maps a handler's domain errors to Diga's wire errors. */
+export const mapDomainErrors = <A, E extends DomainError, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.mapError(effect, toWire)
+
+/** Pydantic's names for the kinds of issue. */
+const issueType = (issue: InputIssue): string => {
+  switch (issue.kind) {
+    case "missing":
+      return "missing"
+    case "unexpected":
+      return "extra_forbidden"
+    case "type":
+      return "type_error"
+    case "invalid":
+      return "value_error"
+  }
+}
+
+/**
+ * One more entry when a report lists fewer issues than it found: FastAPI's
+ * `detail` has no other place for the count.
+ */
+const more = (report: Report, loc: ReadonlyArray<string>): Array<ValidationError> => {
+  const words = Errors.moreIssues(report.issues.length, report.count)
+  return words === "" ? [] : [{ loc: [...loc], msg: `${words} (${report.count} in all)`, type: "too_many_errors" }]
+}
+
+/**
+ * A decode report as validation errors. Diga's endpoints take a JSON body or
+ * query parameters, never both, and path ids are checked by the handlers, so the
+ * method tells where the value was.
+ */
+const fromDecodeReport = (report: Report, method: string): Array<ValidationError> => {
+  const where = method === "GET" || method === "DELETE" ? "query" : "body"
+  return [
+    ...report.issues.map((issue) => ({ loc: [where, ...issue.path], msg: issue.message, type: issueType(issue) })),
+    ...more(report, [where])
+  ]
+}
+
+/** Where an `Idempotency-Key` problem is, in FastAPI's words. */
+const IDEMPOTENCY_KEY_LOC = ["header", "idempotency-key"]
+
+const fromFramework = (failure: FrameworkFailure, method: string) => {
+  switch (failure._tag) {
+    case "Decode":
+      return unprocessable(fromDecodeReport(failure.report, method))
+    case "RouteNotFound":
+      return notFound("Not Found")
+    case "MethodNotAllowed":
+      return new DigaMethodNotAllowed({
+        status: "error",
+        error_code: "METHOD_NOT_ALLOWED",
+        message: describeMethodNotAllowed(failure)
+      })
+    case "BodyNotJson":
+      return unprocessable([{ loc: ["body"], msg: "JSON decode error", type: "json_invalid" }])
+    case "BodyUnreadable":
+      return unprocessable([{ loc: ["body"], msg: "The request body could not be read", type: "value_error" }])
+    case "IdempotencyKeyInvalid":
+      return unprocessable([{ loc: IDEMPOTENCY_KEY_LOC, msg: describeIdempotencyFailure(failure), type: "value_error" }])
+    case "IdempotencyKeyInProgress":
+      return new DigaConflict({
+        status: "error",
+        error_code: "IDEMPOTENCY_KEY_IN_USE",
+        message: describeIdempotencyFailure(failure)
+      })
+    case "IdempotencyKeyReused":
+      return unprocessable([{
+        loc: IDEMPOTENCY_KEY_LOC,
+        msg: describeIdempotencyFailure(failure),
+        type: "idempotency_key_reused"
+      }])
+    case "PayloadTooLarge":
+      return new DigaPayloadTooLarge({
+        status: "error",
+        error_code: "PAYLOAD_TOO_LARGE",
+        message: describeRequestLimitFailure(failure)
+      })
+    case "UnsupportedMediaType":
+      return new DigaUnsupportedMediaType({
+        status: "error",
+        error_code: "UNSUPPORTED_MEDIA_TYPE",
+        message: describeRequestLimitFailure(failure)
+      })
+  }
+}
+
+const statusOf = (error: ReturnType<typeof fromFramework>): number =>
+  error instanceof DigaUnprocessable
+    ? 422
+    : error instanceof DigaMethodNotAllowed
+    ? 405
+    : error instanceof DigaConflict
+    ? 409
+    : error instanceof DigaPayloadTooLarge
+    ? 413
+    : error instanceof DigaUnsupportedMediaType
+    ? 415
+    : 404
+
+export const responder: ErrorResponder = {
+  framework: (failure, request) => {
+    const error = fromFramework(failure, request.method)
+    return { status: statusOf(error), body: error }
+  },
+  internal: () => ({ status: 500, body: internalError() })
+}

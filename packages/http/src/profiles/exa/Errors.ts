@@ -1,0 +1,158 @@
+/**
+ * The Exa websets profile's error bodies. Exa documents an error as a
+ * human-readable `error`, a machine-readable `tag` and a `requestId`. exa-js
+ * turns any non-2xx into an `ExaError` whose message is the body's `error`
+ * (followed by `message` when there is one: we send none, so nothing is said
+ * twice) and whose status is `statusCode` or else the response status.
+ */
+import { randomBytes } from "node:crypto"
+import { HttpApiSchema } from "@effect/platform"
+import type { Errors } from "@herald/core"
+import { Effect, Schema } from "effect"
+import {
+  describeIdempotencyFailure,
+  describeIssues,
+  describeMethodNotAllowed,
+  describeRequestLimitFailure,
+  type ErrorResponder,
+  type FrameworkFailure,
+  reportOfInvalidInput,
+  ROUTE_NOT_FOUND
+} from "../../edge/FrameworkFailure.js"
+import type { Report } from "../../contract/InputIssues.js"
+import type { Refusals } from "../../edge/Protection.js"
+import * as RateLimiting from "../../edge/RateLimiting.js"
+import * as Scopes from "../../edge/Scopes.js"
+
+/** The machine-readable codes Herald sends. */
+export type ExaTag =
+  | "INVALID_REQUEST"
+  | "INVALID_REQUEST_BODY"
+  | "UNAUTHORIZED"
+  | "NOT_FOUND"
+  | "METHOD_NOT_ALLOWED"
+  | "WEBHOOK_NOT_FOUND"
+  | "EVENT_NOT_FOUND"
+  | "INTERNAL_ERROR"
+  | "IDEMPOTENCY_KEY_IN_USE"
+  | "IDEMPOTENCY_KEY_REUSED"
+  | "FORBIDDEN"
+  | "RATE_LIMIT_EXCEEDED"
+  | "PAYLOAD_TOO_LARGE"
+  | "UNSUPPORTED_MEDIA_TYPE"
+
+// The literal status makes each class's encoding accept only its own bodies:
+// HttpApi encodes an error with the first schema of the union that accepts it.
+const fields = <const Status extends number>(status: Status) => ({
+  statusCode: Schema.Literal(status).annotations({ description: "The HTTP status code." }),
+  error: Schema.String.annotations({ description: "A human-readable error message." }),
+  tag: Schema.String.annotations({ description: "A machine-readable error code, e.g. `INVALID_REQUEST_BODY`." }),
+  requestId: Schema.String.annotations({ description: "This request's id." }),
+  details: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({
+    description:
+      "For invalid requests: `issues` (the first few), each with the `path` of the offending field and a `message`, and `issueCount`, how many there were."
+  }))
+})
+
+const make = <Self>() => <const Tag extends string, const Status extends number>(identifier: Tag, status: Status) =>
+  Schema.Class<Self>(identifier)(fields(status), HttpApiSchema.annotations({ status, identifier }))
+
+export class ExaBadRequest extends make<ExaBadRequest>()("ExaBadRequest", 400) {}
+export class ExaUnauthorized extends make<ExaUnauthorized>()("ExaUnauthorized", 401) {}
+export class ExaForbidden extends make<ExaForbidden>()("ExaForbidden", 403) {}
+export class ExaNotFound extends make<ExaNotFound>()("ExaNotFound", 404) {}
+export class ExaTooManyRequests extends make<ExaTooManyRequests>()("ExaTooManyRequests", 429) {}
+export class ExaInternalError extends make<ExaInternalError>()("ExaInternalError", 500) {}
+
+const requestId = () => `req_${randomBytes(10).toString("hex")}`
+
+const body = <const Status extends number>(
+  statusCode: Status,
+  error: string,
+  tag: ExaTag,
+  details?: Record<string, unknown>
+) => ({ statusCode, error, tag, requestId: requestId(), ...(details === undefined ? {} : { details }) })
+
+export const badRequest = (
+  error: string,
+  tag: "INVALID_REQUEST" | "INVALID_REQUEST_BODY",
+  details?: Record<string, unknown>
+) => new ExaBadRequest(body(400, error, tag, details))
+
+/** Invalid input: the first issues in `details.issues`, and how many there were in `details.issueCount`. */
+const invalidInput = (report: Report, tag: "INVALID_REQUEST" | "INVALID_REQUEST_BODY") =>
+  badRequest(describeIssues(report), tag, {
+    issues: report.issues.map((issue) => ({ path: issue.path, message: issue.message })),
+    issueCount: report.count
+  })
+
+export const unauthorized = (error: string) => new ExaUnauthorized(body(401, error, "UNAUTHORIZED"))
+
+export const notFound = (error: string, tag: "NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "EVENT_NOT_FOUND" = "NOT_FOUND") =>
+  new ExaNotFound(body(404, error, tag))
+
+/** The key lacks the scope the route needs. */
+export const insufficientScope = (refusal: Scopes.Refusal) =>
+  new ExaForbidden(body(403, Scopes.describe(refusal), "FORBIDDEN"))
+
+export const rateLimited = (refusal: RateLimiting.Refusal) =>
+  new ExaTooManyRequests(
+    body(429, `${RateLimiting.describe(refusal)}. ${RateLimiting.mitigation(refusal)}`, "RATE_LIMIT_EXCEEDED")
+  )
+
+/** How the Exa profile refuses for rate limits and scopes. */
+export const refusals: Refusals<ExaTooManyRequests | ExaForbidden> = { rateLimited, forbidden: insufficientScope }
+
+export const internalError = () => new ExaInternalError(body(500, "Something went wrong on our side.", "INTERNAL_ERROR"))
+
+type DomainError = Errors.InvalidInput | Errors.WebhookNotFound | Errors.EventNotFound
+
+const toWire = (error: DomainError) => {
+  switch (error._tag) {
+    case "InvalidInput":
+      return invalidInput(reportOfInvalidInput(error), "INVALID_REQUEST")
+    case "WebhookNotFound":
+      return notFound(error.message, "WEBHOOK_NOT_FOUND")
+    case "EventNotFound":
+      return notFound(error.message, "EVENT_NOT_FOUND")
+  }
+}
+
+/** Maps a handler's domain errors to Exa's wire errors. */
+export const mapDomainErrors = <A, E extends DomainError, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.mapError(effect, toWire)
+
+const hasBody = (method: string) => method === "POST" || method === "PATCH" || method === "PUT"
+
+const fromFramework = (failure: FrameworkFailure, method: string) => {
+  switch (failure._tag) {
+    case "Decode":
+      return invalidInput(failure.report, hasBody(method) ? "INVALID_REQUEST_BODY" : "INVALID_REQUEST")
+    case "RouteNotFound":
+      return notFound(ROUTE_NOT_FOUND)
+    case "MethodNotAllowed":
+      return body(405, describeMethodNotAllowed(failure), "METHOD_NOT_ALLOWED")
+    case "BodyNotJson":
+      return badRequest("The request body is not valid JSON", "INVALID_REQUEST_BODY")
+    case "BodyUnreadable":
+      return badRequest("The request could not be read", "INVALID_REQUEST_BODY")
+    case "IdempotencyKeyInvalid":
+      return badRequest(describeIdempotencyFailure(failure), "INVALID_REQUEST")
+    case "IdempotencyKeyInProgress":
+      return body(409, describeIdempotencyFailure(failure), "IDEMPOTENCY_KEY_IN_USE")
+    case "IdempotencyKeyReused":
+      return body(422, describeIdempotencyFailure(failure), "IDEMPOTENCY_KEY_REUSED")
+    case "PayloadTooLarge":
+      return body(413, describeRequestLimitFailure(failure), "PAYLOAD_TOO_LARGE")
+    case "UnsupportedMediaType":
+      return body(415, describeRequestLimitFailure(failure), "UNSUPPORTED_MEDIA_TYPE")
+  }
+}
+
+export const responder: ErrorResponder = {
+  framework: (failure, request) => {
+    const error = fromFramework(failure, request.method)
+    return { status: error.statusCode, body: error }
+  },
+  internal: () => ({ status: 500, body: internalError() })
+}

@@ -3,6 +3,7 @@
  * which imports vitest, so they load in any Node process. The conformance suites
  * are at `@herald/testkit/conformance`.
  */
+export * as ChildProcesses from "./ChildProcesses.js"
 export * as Fixtures from "./Fixtures.js"
 export * as RecordingTracer from "./RecordingTracer.js"
 export * as RedisCluster from "./RedisCluster.js"

@@ -261,10 +261,11 @@ export const stopAll = async (children: ReadonlyArray<Child | undefined>, graceM
   await Promise.all(children.map((child) => child?.stop(graceMs).catch(() => child.kill9().catch(() => undefined))))
 }
 
-/** Whether `GET url` answers 200 now (within 2 s). */
+/** Whether `GET url` answers 200 now (within 2 s), on a connection of its own. */
 export const answers200 = async (url: string): Promise<boolean> => {
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(2_000) })
+    // A new connection each time: one kept alive could still be answered by a server that stopped listening.
+    const response = await fetch(url, { headers: { connection: "close" }, signal: AbortSignal.timeout(2_000) })
     await response.arrayBuffer()
     return response.status === 200
   } catch {

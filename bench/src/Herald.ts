@@ -4,9 +4,9 @@
  * defaults for everything the bench does not need to change.
  */
 import { fileURLToPath } from "node:url"
+import { ChildProcesses, RedisServer } from "@herald/testkit"
 import { Pool } from "undici"
 import { type Child, spawnNode } from "./Processes.js"
-import { freePort } from "./Redis.js"
 
 export const apiMain = fileURLToPath(new URL("../../apps/api/dist/main.js", import.meta.url))
 export const workerMain = fileURLToPath(new URL("../../apps/worker/dist/main.js", import.meta.url))
@@ -54,7 +54,7 @@ export interface Api {
 }
 
 export const startApi = async (options: Options): Promise<Api> => {
-  const port = await freePort()
+  const port = await RedisServer.freePort()
   const child = spawnNode({
     name: "herald-api",
     script: apiMain,
@@ -70,27 +70,13 @@ export const startApi = async (options: Options): Promise<Api> => {
     }
   })
   const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 60_000
-  for (;;) {
-    if (child.exited()) throw new Error(`the Herald API exited at start:\n${child.tail()}`)
-    try {
-      const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) })
-      await response.arrayBuffer()
-      if (response.status === 200) return { child, url }
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > deadline) {
-      await child.stop(1_000)
-      throw new Error(`the Herald API did not answer /healthz within 60 s:\n${child.tail()}`)
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+  await ChildProcesses.waitUntilAnswering(child, `${url}/healthz`, 60_000)
+  return { child, url }
 }
 
 export const startWorker = async (options: Options, name = "herald-worker"): Promise<Child> => {
   const child = spawnNode({ name, script: workerMain, logDir: options.logDir, execArgv: execArgv(options, name), env: env(options) })
-  await child.waitForLog("delivery worker started")
+  await child.waitForOutput("delivery worker started")
   return child
 }
 

@@ -10,12 +10,12 @@ import type { ApiKeys, DeliveryLog, IdempotencyStore, Publisher, Replay, Webhook
 import { Tracing } from "@herald/core"
 import { Effect, Layer } from "effect"
 import { HeraldApi } from "./Contract.js"
-import * as Authentication from "./profiles/datagrid/Authentication.js"
+import * as Authenticator from "./profiles/datagrid/Authenticator.js"
 import * as BodyGuard from "./edge/BodyGuard.js"
-import * as DigaAuthentication from "./profiles/diga/Authentication.js"
+import * as DigaAuthenticator from "./profiles/diga/Authenticator.js"
 import * as DocsPage from "./docs/DocsPage.js"
 import * as ErrorMapping from "./edge/ErrorMapping.js"
-import * as ExaAuthentication from "./profiles/exa/Authentication.js"
+import * as ExaAuthenticator from "./profiles/exa/Authenticator.js"
 import * as DatagridWebhooks from "./profiles/datagrid/Handlers.js"
 import * as Deliveries from "./native/DeliveriesHandlers.js"
 import * as DigaWebhooks from "./profiles/diga/Handlers.js"
@@ -71,7 +71,7 @@ export const apiLayer: Layer.Layer<HttpApi.Api, never, CoreServices | RateLimiti
     DigaWebhooks.layer,
     Health.layer
   ]),
-  Layer.provide([Authentication.layer, ExaAuthentication.layer, DigaAuthentication.layer])
+  Layer.provide([Authenticator.layer, ExaAuthenticator.layer, DigaAuthenticator.layer])
 )
 
 const serve = (requestLog: RequestLog.RequestLog) =>

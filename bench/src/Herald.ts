@@ -4,6 +4,7 @@
  * defaults for everything the bench does not need to change.
  */
 import { fileURLToPath } from "node:url"
+import type { DatagridApi } from "@herald/http"
 import { ChildProcesses, RedisServer } from "@herald/testkit"
 import { Pool } from "undici"
 import { type Child, spawnNode } from "./Processes.js"
@@ -91,10 +92,11 @@ export const client = (apiUrl: string, connections = 16) => {
   const headers = { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" }
 
   const createWebhook = async (url: string, events: ReadonlyArray<string> = [EVENT_TYPE]): Promise<Webhook> => {
-    const response = await pool.request({ method: "POST", path: "/v1/webhooks", headers, body: JSON.stringify({ url, events }) })
+    const body: typeof DatagridApi.CreateWebhookRequestBody.Encoded = { url, events }
+    const response = await pool.request({ method: "POST", path: "/v1/webhooks", headers, body: JSON.stringify(body) })
     const text = await response.body.text()
     if (response.statusCode !== 201) throw new Error(`POST /v1/webhooks answered ${response.statusCode}: ${text}`)
-    const webhook = JSON.parse(text) as { id: string; secret: string }
+    const webhook = JSON.parse(text) as typeof DatagridApi.WebhookWithSecret.Encoded
     return { id: webhook.id, secret: webhook.secret }
   }
 

@@ -8,7 +8,7 @@
 import { type HttpApi, HttpRouter, HttpServerRequest } from "@effect/platform"
 import type { RateLimiter } from "@herald/core"
 import { Config, Effect, Layer } from "effect"
-import type { PrincipalShape } from "../profiles/datagrid/Authentication.js"
+import type { PrincipalShape } from "./Principal.js"
 import * as RateLimiting from "./RateLimiting.js"
 import * as RequestLimits from "./RequestLimits.js"
 import * as Scopes from "./Scopes.js"

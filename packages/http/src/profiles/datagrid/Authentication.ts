@@ -5,18 +5,11 @@
  * the teamspace's rate limit (429) and checks the key's scopes (403).
  */
 import { HttpApiMiddleware, HttpApiSecurity, HttpServerRequest } from "@effect/platform"
-import { ApiKeys, type ApiKeyStore, type Ids } from "@herald/core"
-import { Context, Effect, Layer, Schema } from "effect"
+import { ApiKeys } from "@herald/core"
+import { Effect, Layer, Schema } from "effect"
+import { Principal } from "../../edge/Principal.js"
 import * as Protection from "../../edge/Protection.js"
 import { Forbidden, forbidden, refusals, TooManyRequests, Unauthorized, unauthorized } from "./Errors.js"
-
-export interface PrincipalShape {
-  readonly teamspace: Ids.TeamspaceId
-  readonly key: ApiKeyStore.ApiKey
-}
-
-/** Who is calling: provided to every authenticated handler. */
-export class Principal extends Context.Tag("@herald/api/Principal")<Principal, PrincipalShape>() {}
 
 export class Authentication extends HttpApiMiddleware.Tag<Authentication>()("@herald/api/Authentication", {
   failure: Schema.Union(Unauthorized, Forbidden, TooManyRequests),

@@ -8,7 +8,7 @@
 import { HttpApiMiddleware, HttpApiSecurity } from "@effect/platform"
 import { ApiKeys } from "@herald/core"
 import { Effect, Layer, Redacted, Schema } from "effect"
-import { Principal } from "../datagrid/Authentication.js"
+import { Principal } from "../../edge/Principal.js"
 import { DigaForbidden, DigaTooManyRequests, forbidden, refusals } from "./Errors.js"
 import * as Protection from "../../edge/Protection.js"
 

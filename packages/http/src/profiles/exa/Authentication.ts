@@ -7,7 +7,7 @@
 import { HttpApiMiddleware, HttpApiSecurity, HttpServerRequest } from "@effect/platform"
 import { ApiKeys } from "@herald/core"
 import { Effect, Layer, Redacted, Schema } from "effect"
-import { Principal } from "../datagrid/Authentication.js"
+import { Principal } from "../../edge/Principal.js"
 import { ExaForbidden, ExaTooManyRequests, ExaUnauthorized, refusals, unauthorized } from "./Errors.js"
 import * as Protection from "../../edge/Protection.js"
 

@@ -1,5 +1,6 @@
 /**
- * The HTTP app: the HeraldApi contract implemented by the handlers, with the
+ * The HTTP app: the HeraldApi contract implemented by the handlers, behind the
+ * edge (`Edge`, which orders the checks every request meets), with the
  * generated OpenAPI document at /openapi.json and a docs page at /docs
  * (`DocsPage`).
  */
@@ -11,10 +12,9 @@ import { Tracing } from "@herald/core"
 import { Effect, Layer } from "effect"
 import { HeraldApi } from "./Contract.js"
 import * as Authentication from "./profiles/datagrid/Authentication.js"
-import * as BodyGuard from "./edge/BodyGuard.js"
 import * as DigaAuthentication from "./profiles/diga/Authentication.js"
 import * as DocsPage from "./docs/DocsPage.js"
-import * as ErrorMapping from "./edge/ErrorMapping.js"
+import * as Edge from "./edge/Edge.js"
 import * as ExaAuthentication from "./profiles/exa/Authentication.js"
 import * as DatagridWebhooks from "./profiles/datagrid/Handlers.js"
 import * as Deliveries from "./native/DeliveriesHandlers.js"
@@ -23,9 +23,8 @@ import * as Events from "./native/EventsHandlers.js"
 import * as ExaEvents from "./profiles/exa/EventsHandlers.js"
 import * as ExaWebhooks from "./profiles/exa/Handlers.js"
 import * as Health from "./native/HealthHandlers.js"
-import * as Idempotency from "./edge/Idempotency.js"
 import type * as RateLimiting from "./edge/RateLimiting.js"
-import * as RequestLimits from "./edge/RequestLimits.js"
+import type * as RequestLimits from "./edge/RequestLimits.js"
 import * as RequestLog from "./edge/RequestLog.js"
 import * as RequestTimeouts from "./edge/RequestTimeouts.js"
 import * as Routes from "./edge/Routes.js"
@@ -74,13 +73,6 @@ export const apiLayer: Layer.Layer<HttpApi.Api, never, CoreServices | RateLimiti
   Layer.provide([Authentication.layer, ExaAuthentication.layer, DigaAuthentication.layer])
 )
 
-const serve = (requestLog: RequestLog.RequestLog) =>
-  requestLog === "all"
-    ? HttpApiBuilder.serve(HttpMiddleware.logger)
-    : requestLog === "errors"
-    ? HttpApiBuilder.serve(RequestLog.errorsOnly)
-    : HttpApiBuilder.serve()
-
 /**
  * Serves the API on a Node HTTP server (exposed, so callers can read its address).
  * The platform opens a tracing span per request, with its URL and headers as
@@ -104,15 +96,12 @@ export const layer = (
   )
 
 const served = (options: ListenOptions, traced: boolean, routes: Routes.Routes) =>
-  serve(options.requestLog ?? RequestLog.DEFAULT).pipe(
-    Layer.provide(DocsPage.layer),
-    Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: DocsPage.DOCUMENT_PATH })),
-    // API middlewares: each wraps those provided after it (they are built first).
-    Layer.provide(ErrorMapping.layer(routes)),
-    Layer.provide(RequestLimits.middleware),
-    Layer.provide(BodyGuard.layer(routes)),
-    Layer.provide(Idempotency.layer()),
-    Layer.provide(apiLayer),
+  Edge.layer({
+    implementation: apiLayer,
+    beside: Layer.merge(DocsPage.layer, HttpApiBuilder.middlewareOpenApi({ path: DocsPage.DOCUMENT_PATH })),
+    routes,
+    requestLog: options.requestLog ?? RequestLog.DEFAULT
+  }).pipe(
     HttpServer.withLogAddress,
     HttpMiddleware.withTracerDisabledWhen(() => !traced),
     Layer.provideMerge(NodeHttpServer.layer(createNodeServer(options.timeouts ?? RequestTimeouts.defaults), { port: options.port, host: options.host }))

@@ -28,6 +28,7 @@ import type * as RequestLimits from "./edge/RequestLimits.js"
 import * as RequestLog from "./edge/RequestLog.js"
 import * as RequestTimeouts from "./edge/RequestTimeouts.js"
 import * as Routes from "./edge/Routes.js"
+import type * as Scopes from "./edge/Scopes.js"
 
 export interface ListenOptions {
   readonly port: number
@@ -59,8 +60,8 @@ export type CoreServices =
   | Replay.Replay
   | Webhooks.Webhooks
 
-/** The implemented API; needs the core services (Webhooks, Publisher, DeliveryLog, ApiKeys). */
-export const apiLayer: Layer.Layer<HttpApi.Api, never, CoreServices | RateLimiting.ApiRateLimits> = HttpApiBuilder.api(HeraldApi).pipe(
+/** The implemented API; needs the core services (Webhooks, Publisher, DeliveryLog, ApiKeys), and the edge's rate limits and declared scopes. */
+export const apiLayer: Layer.Layer<HttpApi.Api, never, CoreServices | RateLimiting.ApiRateLimits | Scopes.Declared> = HttpApiBuilder.api(HeraldApi).pipe(
   Layer.provide([
     DatagridWebhooks.layer,
     Deliveries.layer,
@@ -97,6 +98,7 @@ export const layer = (
 
 const served = (options: ListenOptions, traced: boolean, routes: Routes.Routes) =>
   Edge.layer({
+    api: HeraldApi,
     implementation: apiLayer,
     beside: Layer.merge(DocsPage.layer, HttpApiBuilder.middlewareOpenApi({ path: DocsPage.DOCUMENT_PATH })),
     routes,

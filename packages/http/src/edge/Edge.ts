@@ -23,13 +23,14 @@
  * 6. Routing, then the group's authentication (per profile: the key is read
  *    from where the profile's SDKs send it, and refused in its shape), then
  *    `Protection.guard`: the rate limit (counted even when the scopes refuse),
- *    then the scopes the route needs (`Scopes`).
+ *    then the scopes the endpoint declares (`Scopes.Required`, looked up in
+ *    `Scopes.layer` of the contract).
  * 7. The endpoint's handler.
  *
  * Routes served beside the contract (the docs page, the OpenAPI document) are
  * answered by the router too, so stages 1-5 stand in front of them as well.
  */
-import { type HttpApi, HttpApiBuilder, HttpMiddleware, type HttpRouter, type HttpServer } from "@effect/platform"
+import { type HttpApi, HttpApiBuilder, type HttpApiGroup, HttpMiddleware, type HttpRouter, type HttpServer } from "@effect/platform"
 import type { ApiKeys, IdempotencyStore } from "@herald/core"
 import { Layer } from "effect"
 import * as BodyGuard from "./BodyGuard.js"
@@ -38,8 +39,11 @@ import * as Idempotency from "./Idempotency.js"
 import * as RequestLimits from "./RequestLimits.js"
 import * as RequestLog from "./RequestLog.js"
 import type * as Routes from "./Routes.js"
+import * as Scopes from "./Scopes.js"
 
-export interface Options<E, R> {
+export interface Options<Id extends string, Groups extends HttpApiGroup.HttpApiGroup.Any, AE, AR, E, R> {
+  /** The contract: the endpoints' declared scopes are read from it. */
+  readonly api: HttpApi.HttpApi<Id, Groups, AE, AR>
   /** The contract implemented: the handlers and each group's authentication. */
   readonly implementation: Layer.Layer<HttpApi.Api, E, R>
   /** Routes added beside the contract's (docs). */
@@ -60,12 +64,12 @@ const logged = (
     : HttpApiBuilder.serve()
 
 /** The API served behind the edge, its stages in the order above. */
-export const layer = <E, R>(
-  options: Options<E, R>
+export const layer = <Id extends string, Groups extends HttpApiGroup.HttpApiGroup.Any, AE, AR, E, R>(
+  options: Options<Id, Groups, AE, AR, E, R>
 ): Layer.Layer<
   never,
   E,
-  | R
+  | Exclude<R, Scopes.Declared>
   | HttpServer.HttpServer
   | HttpRouter.HttpRouter.DefaultServices
   | RequestLimits.RequestLimits
@@ -79,5 +83,5 @@ export const layer = <E, R>(
     Layer.provide(RequestLimits.middleware), // 3
     Layer.provide(BodyGuard.layer(options.routes)), // 4
     Layer.provide(Idempotency.layer()), // 5
-    Layer.provide(options.implementation) // 6, 7
+    Layer.provide(options.implementation.pipe(Layer.provide(Scopes.layer(options.api)))) // 6, 7
   )

@@ -1,5 +1,6 @@
 /**
- * The HTTP app: the HeraldApi contract implemented by the handlers, with the
+ * The HTTP app: the HeraldApi contract implemented by the handlers, behind the
+ * edge (`Edge`, which orders the checks every request meets), with the
  * generated OpenAPI document at /openapi.json and a docs page at /docs
  * (`DocsPage`).
  */
@@ -11,10 +12,9 @@ import { Tracing } from "@herald/core"
 import { Effect, Layer } from "effect"
 import { HeraldApi } from "./Contract.js"
 import * as Authenticator from "./profiles/datagrid/Authenticator.js"
-import * as BodyGuard from "./edge/BodyGuard.js"
 import * as DigaAuthenticator from "./profiles/diga/Authenticator.js"
 import * as DocsPage from "./docs/DocsPage.js"
-import * as ErrorMapping from "./edge/ErrorMapping.js"
+import * as Edge from "./edge/Edge.js"
 import * as ExaAuthenticator from "./profiles/exa/Authenticator.js"
 import * as DatagridWebhooks from "./profiles/datagrid/Handlers.js"
 import * as Deliveries from "./native/DeliveriesHandlers.js"
@@ -23,12 +23,12 @@ import * as Events from "./native/EventsHandlers.js"
 import * as ExaEvents from "./profiles/exa/EventsHandlers.js"
 import * as ExaWebhooks from "./profiles/exa/Handlers.js"
 import * as Health from "./native/HealthHandlers.js"
-import * as Idempotency from "./edge/Idempotency.js"
 import type * as RateLimiting from "./edge/RateLimiting.js"
-import * as RequestLimits from "./edge/RequestLimits.js"
+import type * as RequestLimits from "./edge/RequestLimits.js"
 import * as RequestLog from "./edge/RequestLog.js"
 import * as RequestTimeouts from "./edge/RequestTimeouts.js"
 import * as Routes from "./edge/Routes.js"
+import type * as Scopes from "./edge/Scopes.js"
 
 export interface ListenOptions {
   readonly port: number
@@ -60,8 +60,8 @@ export type CoreServices =
   | Replay.Replay
   | Webhooks.Webhooks
 
-/** The implemented API; needs the core services (Webhooks, Publisher, DeliveryLog, ApiKeys). */
-export const apiLayer: Layer.Layer<HttpApi.Api, never, CoreServices | RateLimiting.ApiRateLimits> = HttpApiBuilder.api(HeraldApi).pipe(
+/** The implemented API; needs the core services (Webhooks, Publisher, DeliveryLog, ApiKeys), and the edge's rate limits and declared scopes. */
+export const apiLayer: Layer.Layer<HttpApi.Api, never, CoreServices | RateLimiting.ApiRateLimits | Scopes.Declared> = HttpApiBuilder.api(HeraldApi).pipe(
   Layer.provide([
     DatagridWebhooks.layer,
     Deliveries.layer,
@@ -73,13 +73,6 @@ export const apiLayer: Layer.Layer<HttpApi.Api, never, CoreServices | RateLimiti
   ]),
   Layer.provide([Authenticator.layer, ExaAuthenticator.layer, DigaAuthenticator.layer])
 )
-
-const serve = (requestLog: RequestLog.RequestLog) =>
-  requestLog === "all"
-    ? HttpApiBuilder.serve(HttpMiddleware.logger)
-    : requestLog === "errors"
-    ? HttpApiBuilder.serve(RequestLog.errorsOnly)
-    : HttpApiBuilder.serve()
 
 /**
  * Serves the API on a Node HTTP server (exposed, so callers can read its address).
@@ -104,15 +97,13 @@ export const layer = (
   )
 
 const served = (options: ListenOptions, traced: boolean, routes: Routes.Routes) =>
-  serve(options.requestLog ?? RequestLog.DEFAULT).pipe(
-    Layer.provide(DocsPage.layer),
-    Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: DocsPage.DOCUMENT_PATH })),
-    // API middlewares: each wraps those provided after it (they are built first).
-    Layer.provide(ErrorMapping.layer(routes)),
-    Layer.provide(RequestLimits.middleware),
-    Layer.provide(BodyGuard.layer(routes)),
-    Layer.provide(Idempotency.layer()),
-    Layer.provide(apiLayer),
+  Edge.layer({
+    api: HeraldApi,
+    implementation: apiLayer,
+    beside: Layer.merge(DocsPage.layer, HttpApiBuilder.middlewareOpenApi({ path: DocsPage.DOCUMENT_PATH })),
+    routes,
+    requestLog: options.requestLog ?? RequestLog.DEFAULT
+  }).pipe(
     HttpServer.withLogAddress,
     HttpMiddleware.withTracerDisabledWhen(() => !traced),
     Layer.provideMerge(NodeHttpServer.layer(createNodeServer(options.timeouts ?? RequestTimeouts.defaults), { port: options.port, host: options.host }))

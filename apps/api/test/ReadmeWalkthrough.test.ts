@@ -83,6 +83,13 @@ describe.skipIf(!has("bash") || !has("curl"))("README's walkthrough", () => {
           .replaceAll("127.0.0.1:3000", `127.0.0.1:${receiverPort}`)
           .replaceAll("listen(3000)", `listen(${receiverPort})`)
           .replace(/^export KEY=hk_\.\.\..*$/m, `export KEY=${KEY_ACME}`)
+          // A reader starts the receiver and then types; the script must wait
+          // for it to listen, or a loaded machine's slow `node` start loses the
+          // first deliveries.
+          .replace(
+            /^(node -e .*listen\(\d+\)'.*&)$/m,
+            `$1\nuntil (exec 3<>/dev/tcp/127.0.0.1/${receiverPort}) 2>/dev/null; do sleep 0.1; done`
+          )
       )
       .join("\n")
 

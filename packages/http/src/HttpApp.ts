@@ -10,20 +10,14 @@ import type { ApiKeys, DeliveryLog, IdempotencyStore, Publisher, Replay, Webhook
 import { Tracing } from "@herald/core"
 import { Effect, Layer } from "effect"
 import { HeraldApi } from "./Contract.js"
-import * as Authentication from "./profiles/datagrid/Authentication.js"
 import * as BodyGuard from "./edge/BodyGuard.js"
-import * as DigaAuthentication from "./profiles/diga/Authentication.js"
 import * as DocsPage from "./docs/DocsPage.js"
 import * as ErrorMapping from "./edge/ErrorMapping.js"
-import * as ExaAuthentication from "./profiles/exa/Authentication.js"
-import * as DatagridWebhooks from "./profiles/datagrid/Handlers.js"
 import * as Deliveries from "./native/DeliveriesHandlers.js"
-import * as DigaWebhooks from "./profiles/diga/Handlers.js"
 import * as Events from "./native/EventsHandlers.js"
-import * as ExaEvents from "./profiles/exa/EventsHandlers.js"
-import * as ExaWebhooks from "./profiles/exa/Handlers.js"
 import * as Health from "./native/HealthHandlers.js"
 import * as Idempotency from "./edge/Idempotency.js"
+import * as Profiles from "./Profiles.js"
 import type * as RateLimiting from "./edge/RateLimiting.js"
 import * as RequestLimits from "./edge/RequestLimits.js"
 import * as RequestLog from "./edge/RequestLog.js"
@@ -60,18 +54,14 @@ export type CoreServices =
   | Replay.Replay
   | Webhooks.Webhooks
 
-/** The implemented API; needs the core services (Webhooks, Publisher, DeliveryLog, ApiKeys). */
+/**
+ * The implemented API: every registered profile's handlers and Herald's native
+ * ones, with every profile's authentication (the native routes use the default
+ * profile's); needs the core services (Webhooks, Publisher, DeliveryLog, ApiKeys).
+ */
 export const apiLayer: Layer.Layer<HttpApi.Api, never, CoreServices | RateLimiting.ApiRateLimits> = HttpApiBuilder.api(HeraldApi).pipe(
-  Layer.provide([
-    DatagridWebhooks.layer,
-    Deliveries.layer,
-    Events.layer,
-    ExaWebhooks.layer,
-    ExaEvents.layer,
-    DigaWebhooks.layer,
-    Health.layer
-  ]),
-  Layer.provide([Authentication.layer, ExaAuthentication.layer, DigaAuthentication.layer])
+  Layer.provide([Profiles.handlers, Deliveries.layer, Events.layer, Health.layer]),
+  Layer.provide(Profiles.authentications)
 )
 
 const serve = (requestLog: RequestLog.RequestLog) =>
@@ -108,10 +98,10 @@ const served = (options: ListenOptions, traced: boolean, routes: Routes.Routes) 
     Layer.provide(DocsPage.layer),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: DocsPage.DOCUMENT_PATH })),
     // API middlewares: each wraps those provided after it (they are built first).
-    Layer.provide(ErrorMapping.layer(routes)),
+    Layer.provide(ErrorMapping.layer(routes, Profiles.all)),
     Layer.provide(RequestLimits.middleware),
     Layer.provide(BodyGuard.layer(routes)),
-    Layer.provide(Idempotency.layer()),
+    Layer.provide(Idempotency.layer(Profiles.all)),
     Layer.provide(apiLayer),
     HttpServer.withLogAddress,
     HttpMiddleware.withTracerDisabledWhen(() => !traced),

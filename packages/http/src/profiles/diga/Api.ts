@@ -6,8 +6,8 @@
  * `GET /v1/webhook/{id}/secret` reads it again (Diga documents neither a secret
  * nor a delivery format; deliveries are signed with Standard Webhooks headers).
  */
-import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
-import { EventType } from "@herald/core"
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
+import { eventTypes } from "./EventTypes.js"
 import { Schema } from "effect"
 import { wholeNumber } from "../../contract/ApiParams.js"
 import { DigaAuthentication } from "./Authentication.js"
@@ -25,7 +25,7 @@ const uuid = (texts: { readonly title?: string; readonly description?: string } 
 
 export const DigaWebhookEvent = Schema.String.annotations({
   identifier: "DigaWebhookEvent",
-  description: `An event type. By default one of ${EventType.digaEventTypes.map((type) => `\`${type}\``).join(", ")}.`,
+  description: `An event type. By default one of ${eventTypes.map((type) => `\`${type}\``).join(", ")}.`,
   examples: ["status_changed"]
 })
 
@@ -167,3 +167,6 @@ export class DigaWebhooks extends HttpApiGroup.make("digaWebhooks")
   .annotate(OpenApi.Title, "Webhooks (Diga)")
   .annotate(OpenApi.Description, "Webhook subscriptions in the Diga wire format.")
 {}
+
+/** The profile's part of the contract. */
+export const api = HttpApi.make("herald").add(DigaWebhooks)

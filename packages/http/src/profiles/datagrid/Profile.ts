@@ -1,0 +1,31 @@
+/**
+ * The Datagrid profile, whole: its routes under `/v1/webhooks`, its error
+ * bodies, its bearer-token authentication (with `Datagrid-Teamspace` to choose
+ * a teamspace), its envelope and its event types. Herald's native routes answer
+ * in its error shape, and it is the default profile (listed first).
+ */
+import { api } from "./Api.js"
+import * as Authentication from "./Authentication.js"
+import * as Envelope from "./Envelope.js"
+import * as Errors from "./Errors.js"
+import { eventTypes } from "./EventTypes.js"
+import * as Handlers from "./Handlers.js"
+import * as HttpProfile from "../HttpProfile.js"
+
+/** Its type, named so that the registry's can be. */
+export type Datagrid = HttpProfile.HttpProfile<typeof api, typeof Handlers.layer, typeof Authentication.layer>
+
+export const profile: Datagrid = {
+  name: "datagrid",
+  title: "Datagrid",
+  wireFormat: Envelope.wireFormat,
+  eventTypes,
+  paths: ["/v1/webhooks"],
+  errors: Errors.responder,
+  apiKeyOf: HttpProfile.bearerToken,
+  teamspaceAsked: (request) => request.headers[Authentication.TEAMSPACE_HEADER],
+  rateLimits: [["POST /v1/webhooks", 60]],
+  api,
+  handlers: [Handlers.layer],
+  authentication: Authentication.layer
+}

@@ -1,0 +1,30 @@
+/**
+ * The Diga profile, whole: its routes under `/v1/webhook`, its error bodies
+ * (FastAPI's shapes), its bearer-token authentication, its envelope (Standard
+ * Webhooks headers) and its event types.
+ */
+import { api } from "./Api.js"
+import * as Authentication from "./Authentication.js"
+import * as Envelope from "./Envelope.js"
+import * as Errors from "./Errors.js"
+import { eventTypes } from "./EventTypes.js"
+import * as Handlers from "./Handlers.js"
+import * as HttpProfile from "../HttpProfile.js"
+
+/** Its type, named so that the registry's can be. */
+export type Diga = HttpProfile.HttpProfile<typeof api, typeof Handlers.layer, typeof Authentication.layer>
+
+export const profile: Diga = {
+  name: "diga",
+  title: "Diga",
+  wireFormat: Envelope.wireFormat,
+  eventTypes,
+  paths: ["/v1/webhook"],
+  errors: Errors.responder,
+  apiKeyOf: HttpProfile.bearerToken,
+  teamspaceAsked: () => undefined,
+  rateLimits: [["POST /v1/webhook/", 60]],
+  api,
+  handlers: [Handlers.layer],
+  authentication: Authentication.layer
+}

@@ -5,7 +5,7 @@ import { Principal } from "./Authentication.js"
 import { api } from "./Api.js"
 import * as Codec from "./Codec.js"
 import { DEFAULT_PAGE_SIZE } from "../../contract/ApiParams.js"
-import { mapDomainErrors } from "../../edge/ErrorMapping.js"
+import { mapDomainErrors } from "./Errors.js"
 
 export const layer = HttpApiBuilder.group(api, "webhooks", (handlers) =>
   Effect.gen(function*() {

@@ -10,6 +10,6 @@ import { Schema } from "effect"
 export const Profile = Schema.String.pipe(
   Schema.pattern(/^[a-z][a-z0-9_]*$/),
   Schema.maxLength(64),
-  Schema.annotations({ description: "A profile's name: lowercase letters, digits and underscores, e.g. `datagrid`." })
+  Schema.annotations({ description: "A profile's name: lowercase letters, digits and underscores, starting with a letter." })
 )
 export type Profile = typeof Profile.Type

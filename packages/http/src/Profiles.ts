@@ -4,19 +4,26 @@
  * comes first. Everything profile-neutral reads this list.
  *
  * Adding a profile:
- * 1. Make a folder `src/profiles/<name>/` holding all of it: `Api.ts` (its
- *    groups, and `api`: an `HttpApi.make("herald")` of them), `Errors.ts` (its
- *    error bodies and an `ErrorResponder` for framework failures),
- *    `Authentication.ts` (a middleware providing `Principal`), `Handlers.ts`,
- *    `Codec.ts`, `Envelope.ts` (its delivery body and signature headers),
- *    `EventTypes.ts` (its default event types), and `Profile.ts` exporting one
- *    `profile` object that `satisfies HttpProfile.Any` (name, title for the
- *    docs, path prefixes, how it reads the API key and teamspace, default rate
- *    limits, api, handlers, authentication).
+ * 1. Make a folder `src/profiles/<name>/` holding all of it, like the others:
+ *    `Api.ts` (its groups, tagged `<Resource> (<title>)`, and `api`: an
+ *    `HttpApi.make("herald")` of them, so its handlers fit the contract),
+ *    `Handlers.ts` (`HttpApiBuilder.group(api, ...)`, creating webhooks with
+ *    `profile: "<name>"`), `Errors.ts` (its error
+ *    bodies, `mapDomainErrors`, and a `responder` for framework failures),
+ *    `Authentication.ts` (a middleware providing `Principal`, guarded by
+ *    `Protection`), `Codec.ts`, `Envelope.ts` (its delivery body and signature
+ *    headers, over core's `Signing`), `EventTypes.ts` (its default event types),
+ *    and `Profile.ts` exporting one `profile`, typed
+ *    `HttpProfile.HttpProfile<typeof api, typeof Handlers.layer, typeof
+ *    Authentication.layer>` under a name of its own (its name, title in the
+ *    docs, path prefixes, how it reads the API key and teamspace, envelope,
+ *    event types, error responder, api, handlers, authentication).
  * 2. Add its line below.
  * That is all: the contract, the server's layers, error mapping, idempotency,
- * rate limit defaults, the OpenAPI tag groups, the delivery envelopes (API and
- * worker) and `HERALD_EVENT_TYPES_<NAME>` follow from this list.
+ * the OpenAPI tag groups, the delivery envelopes (API and worker) and
+ * `HERALD_EVENT_TYPES_<NAME>` follow from this list. (A route limit of its own,
+ * like the 60 creations a minute the others have, is still an entry in
+ * `RateLimiting.DEFAULT_LIMITS`; without one its routes get the default.)
  */
 import { Profiles } from "@herald/core"
 import { Layer } from "effect"

@@ -2,9 +2,8 @@
  * What a profile is, as one value: everything the profile-neutral parts of the
  * HTTP API need to know about it. Each profile's folder exports one
  * (`profiles/<name>/Profile.ts`) and the registry (`Profiles`) lists them; the
- * neutral modules (error mapping, idempotency, the OpenAPI grouping, rate limit
- * defaults, the server's layers, the contract) read these fields instead of
- * naming profiles.
+ * neutral modules (error mapping, idempotency, the OpenAPI grouping, the
+ * server's layers, the contract) read these fields instead of naming profiles.
  */
 import type { HttpApi, HttpApiError, HttpApiGroup, HttpServerRequest } from "@effect/platform"
 import type { Profiles } from "@herald/core"
@@ -23,8 +22,6 @@ export interface Neutral extends Profiles.ProfileDelivery {
   readonly apiKeyOf: (request: HttpServerRequest.HttpServerRequest) => string
   /** The teamspace a request asks for, when the profile lets a key choose one. */
   readonly teamspaceAsked: (request: HttpServerRequest.HttpServerRequest) => string | undefined
-  /** Default rate limits of its routes (`METHOD /path`, requests per window), over the global default. */
-  readonly rateLimits: ReadonlyArray<readonly [string, number]>
 }
 
 /** A profile: the neutral fields, its part of the contract, and the layers that serve it. */

@@ -24,7 +24,6 @@ export const profile: Datagrid = {
   errors: Errors.responder,
   apiKeyOf: HttpProfile.bearerToken,
   teamspaceAsked: (request) => request.headers[Authentication.TEAMSPACE_HEADER],
-  rateLimits: [["POST /v1/webhooks", 60]],
   api,
   handlers: [Handlers.layer],
   authentication: Authentication.layer

@@ -23,7 +23,6 @@ export const profile: Diga = {
   errors: Errors.responder,
   apiKeyOf: HttpProfile.bearerToken,
   teamspaceAsked: () => undefined,
-  rateLimits: [["POST /v1/webhook/", 60]],
   api,
   handlers: [Handlers.layer],
   authentication: Authentication.layer

@@ -31,7 +31,6 @@ export const profile: Exa = {
     return apiKey !== "" ? apiKey : HttpProfile.strictBearerToken(request)
   },
   teamspaceAsked: () => undefined,
-  rateLimits: [["POST /websets/v0/webhooks", 60]],
   api,
   handlers: [Handlers.layer, EventsHandlers.layer],
   authentication: Authentication.layer

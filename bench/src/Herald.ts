@@ -4,9 +4,10 @@
  * defaults for everything the bench does not need to change.
  */
 import { fileURLToPath } from "node:url"
+import type { DatagridApi } from "@herald/http"
+import { ChildProcesses, RedisServer } from "@herald/testkit"
 import { Pool } from "undici"
 import { type Child, spawnNode } from "./Processes.js"
-import { freePort } from "./Redis.js"
 
 export const apiMain = fileURLToPath(new URL("../../apps/api/dist/main.js", import.meta.url))
 export const workerMain = fileURLToPath(new URL("../../apps/worker/dist/main.js", import.meta.url))
@@ -54,7 +55,7 @@ export interface Api {
 }
 
 export const startApi = async (options: Options): Promise<Api> => {
-  const port = await freePort()
+  const port = await RedisServer.freePort()
   const child = spawnNode({
     name: "herald-api",
     script: apiMain,
@@ -70,27 +71,13 @@ export const startApi = async (options: Options): Promise<Api> => {
     }
   })
   const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 60_000
-  for (;;) {
-    if (child.exited()) throw new Error(`the Herald API exited at start:\n${child.tail()}`)
-    try {
-      const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) })
-      await response.arrayBuffer()
-      if (response.status === 200) return { child, url }
-    } catch {
-      // Not listening yet.
-    }
-    if (Date.now() > deadline) {
-      await child.stop(1_000)
-      throw new Error(`the Herald API did not answer /healthz within 60 s:\n${child.tail()}`)
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
+  await ChildProcesses.waitUntilAnswering(child, `${url}/healthz`, 60_000)
+  return { child, url }
 }
 
 export const startWorker = async (options: Options, name = "herald-worker"): Promise<Child> => {
   const child = spawnNode({ name, script: workerMain, logDir: options.logDir, execArgv: execArgv(options, name), env: env(options) })
-  await child.waitForLog("delivery worker started")
+  await child.waitForOutput("delivery worker started")
   return child
 }
 
@@ -105,10 +92,11 @@ export const client = (apiUrl: string, connections = 16) => {
   const headers = { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" }
 
   const createWebhook = async (url: string, events: ReadonlyArray<string> = [EVENT_TYPE]): Promise<Webhook> => {
-    const response = await pool.request({ method: "POST", path: "/v1/webhooks", headers, body: JSON.stringify({ url, events }) })
+    const body: typeof DatagridApi.CreateWebhookRequestBody.Encoded = { url, events }
+    const response = await pool.request({ method: "POST", path: "/v1/webhooks", headers, body: JSON.stringify(body) })
     const text = await response.body.text()
     if (response.statusCode !== 201) throw new Error(`POST /v1/webhooks answered ${response.statusCode}: ${text}`)
-    const webhook = JSON.parse(text) as { id: string; secret: string }
+    const webhook = JSON.parse(text) as typeof DatagridApi.WebhookWithSecret.Encoded
     return { id: webhook.id, secret: webhook.secret }
   }
 

@@ -1,29 +1,16 @@
 /**
- * Child processes: the built Herald apps, the baseline workers and the receiver.
+ * The bench's child processes (testkit's `ChildProcesses`): the built Herald apps,
+ * the baseline workers and the receiver, and the IPC the bench's own children answer.
  *
- * Output goes to a log file, not a pipe: the Herald API logs every request, and
- * reading thousands of lines a second would cost the bench process CPU that the
- * processes under test then do not get. A failure prints the log's tail.
+ * Output goes to a numbered log file per child, not a pipe: the Herald API logs
+ * every request, and reading thousands of lines a second would cost the bench
+ * process CPU that the processes under test then do not get. A failure prints
+ * the log's tail.
  */
-import { type ChildProcess, fork, spawn } from "node:child_process"
-import { closeSync, openSync, readFileSync } from "node:fs"
 import { join } from "node:path"
+import { ChildProcesses } from "@herald/testkit"
 
-export interface Child {
-  readonly name: string
-  readonly pid: number
-  readonly logFile: string
-  readonly process: ChildProcess
-  readonly exited: () => boolean
-  /** `code=…/signal=…` once exited. */
-  readonly exitStatus: () => string | undefined
-  /** Resolves once `text` appears in the log; rejects if the process exits first or after `timeoutMs`. */
-  readonly waitForLog: (text: string, timeoutMs?: number) => Promise<void>
-  /** The last `chars` characters of the log. */
-  readonly tail: (chars?: number) => string
-  /** SIGTERM, and SIGKILL after `graceMs`. */
-  readonly stop: (graceMs?: number) => Promise<void>
-}
+export type Child = ChildProcesses.Child
 
 export interface SpawnOptions {
   readonly name: string
@@ -39,88 +26,19 @@ export interface SpawnOptions {
   readonly ipc?: boolean
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-
-/** Every child still running: killed if the bench exits without stopping them. */
-const live = new Set<ChildProcess>()
-process.once("exit", () => {
-  for (const child of live) child.kill("SIGKILL")
-})
-
-/** The parent's environment minus anything Herald reads, plus `extra`. */
-const childEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = {}
-  for (const [name, value] of Object.entries(process.env)) {
-    if (name.startsWith("HERALD_") || name.startsWith("BENCH_") || ["REDIS_URL", "PORT", "HOST", "NODE_OPTIONS"].includes(name)) {
-      continue
-    }
-    env[name] = value
-  }
-  return { ...env, NO_COLOR: "1", ...extra }
-}
-
 let sequence = 0
 
-/** Starts `node [execArgv] script`, its output appended to a log file in `logDir`. */
-export const spawnNode = (options: SpawnOptions): Child => {
-  const logFile = join(options.logDir, `${String(++sequence).padStart(2, "0")}-${options.name}.log`)
-  const fd = openSync(logFile, "a")
-  const env = childEnv(options.env)
-  const execArgv = [...(options.execArgv ?? [])]
-  const child = options.ipc === true
-    ? fork(options.script, [], { env, execArgv, stdio: ["ignore", fd, fd, "ipc"] })
-    : spawn(process.execPath, [...execArgv, options.script], { env, stdio: ["ignore", fd, fd] })
-  closeSync(fd)
-  live.add(child)
-  let status: string | undefined
-  const exitedPromise = new Promise<void>((resolve) => {
-    child.once("exit", (code, signal) => {
-      live.delete(child)
-      status = `code=${code ?? "null"} signal=${signal ?? "null"}`
-      resolve()
-    })
-  })
-  const read = () => {
-    try {
-      return readFileSync(logFile, "utf8")
-    } catch {
-      return ""
-    }
-  }
-  const tail = (chars = 4_000) => {
-    const text = read()
-    return text.length > chars ? `[...]${text.slice(-chars)}` : text
-  }
-  const waitForLog = async (text: string, timeoutMs = 60_000) => {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      if (read().includes(text)) return
-      if (status !== undefined) throw new Error(`${options.name} exited (${status}) before logging "${text}":\n${tail()}`)
-      if (Date.now() > deadline) throw new Error(`${options.name} did not log "${text}" within ${timeoutMs} ms:\n${tail()}`)
-      await sleep(50)
-    }
-  }
-  const stop = async (graceMs = 15_000) => {
-    if (status !== undefined) return
-    child.kill("SIGTERM")
-    const timedOut = await Promise.race([exitedPromise.then(() => false), sleep(graceMs).then(() => true)])
-    if (timedOut) {
-      child.kill("SIGKILL")
-      await exitedPromise
-    }
-  }
-  return {
+/** Starts `node [execArgv] script`, its output appended to a log file in `logDir`; the bench's own `BENCH_*` variables stay with the bench. */
+export const spawnNode = (options: SpawnOptions): Child =>
+  ChildProcesses.spawnNode(options.script, {
     name: options.name,
-    pid: child.pid ?? -1,
-    logFile,
-    process: child,
-    exited: () => status !== undefined,
-    exitStatus: () => status,
-    waitForLog,
-    tail,
-    stop
-  }
-}
+    env: options.env,
+    dropEnv: (name) => name.startsWith("BENCH_"),
+    logFile: join(options.logDir, `${String(++sequence).padStart(2, "0")}-${options.name}.log`),
+    execArgv: options.execArgv ?? [],
+    ipc: options.ipc ?? false,
+    graceMs: 15_000
+  })
 
 /** Sends an IPC message and resolves with the first reply that `accept` recognises. */
 export const request = <A>(

@@ -8,6 +8,7 @@
  * request was handed to the pool; the receiver subtracts it from its own reading
  * of the same clock to get publish -> receipt latency.
  */
+import type { NativeEvents } from "@herald/http"
 import { Pool } from "undici"
 import { nowMs } from "./Clock.js"
 import { API_KEY, EVENT_TYPE } from "./Herald.js"
@@ -29,8 +30,10 @@ const sampleData = {
 }
 
 /** The body of one publish: the sample data plus the send clock and a sequence number. */
-export const eventBody = (seq: number, sentMs: number): string =>
-  JSON.stringify({ event_type: EVENT_TYPE, data: { ...sampleData, seq, sent_ms: sentMs } })
+export const eventBody = (seq: number, sentMs: number): string => {
+  const body: typeof NativeEvents.PublishEventRequestBody.Encoded = { event_type: EVENT_TYPE, data: { ...sampleData, seq, sent_ms: sentMs } }
+  return JSON.stringify(body)
+}
 
 /** The envelope Herald would deliver for that event (the naive baseline's job carries it). */
 export const envelopeBody = (seq: number, sentMs: number): string =>

@@ -1,18 +1,11 @@
 /**
- * The bench's private redis-server: a free loopback port, its own temporary
- * directory, removed afterwards. It never touches a Redis it did not start (the
- * shared one on 6379 included), so `FLUSHALL` between scenarios is safe.
- *
- * Why not `@herald/testkit`'s `RedisServer`: the testkit's entry point also
- * exports the conformance suites, which import vitest, and vitest refuses to
- * load outside its runner; the testkit has no vitest-free entry point yet. This
- * is the same idea with the settings a benchmark wants (below).
+ * The bench's private redis-server (testkit's `RedisServer.startOwned`: a free
+ * loopback port, its own temporary directory, removed afterwards), with the
+ * settings a benchmark wants, a client for the bench's own commands, and the
+ * measurements the scenarios take from it. It never touches a Redis it did not
+ * start (the shared one on 6379 included), so `FLUSHALL` between scenarios is safe.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
-import { createServer } from "node:net"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { RedisServer } from "@herald/testkit"
 import { Redis as IORedis } from "ioredis"
 
 export interface PrivateRedis {
@@ -27,71 +20,34 @@ export interface PrivateRedis {
   readonly close: () => Promise<void>
 }
 
-export const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-
-export const version = (): string => {
-  const out = execFileSync("redis-server", ["--version"], { encoding: "utf8" })
-  return /v=(\S+)/.exec(out)?.[1] ?? out.trim()
-}
-
 export const start = async (options: { readonly appendOnly?: boolean } = {}): Promise<PrivateRedis> => {
-  const port = await freePort()
-  const dir = mkdtempSync(join(tmpdir(), "herald-bench-redis-"))
-  const child: ChildProcess = spawn("redis-server", [
-    "--port", String(port),
-    "--bind", "127.0.0.1",
-    "--dir", dir,
-    // No RDB snapshots: a fork in the middle of a measurement would distort it.
-    "--save", "",
+  const server = await RedisServer.startOwned({
     // AOF off by default, on with BENCH_AOF=1 (`everysec`, the production advice in the README).
-    ...(options.appendOnly === true ? ["--appendonly", "yes", "--appendfsync", "everysec"] : ["--appendonly", "no"]),
+    // RDB snapshots stay off either way: a fork in the middle of a measurement would distort it.
+    appendOnly: options.appendOnly === true,
+    appendFsync: "everysec",
     // What BullMQ requires in production; the bench never comes near a limit anyway.
-    "--maxmemory-policy", "noeviction",
-    "--daemonize", "no",
-    "--loglevel", "warning"
-  ], { stdio: "ignore" })
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
-  const connect = () => new IORedis({ host: "127.0.0.1", port, lazyConnect: false, maxRetriesPerRequest: 3 })
-  let client: IORedis | undefined
-  for (let tries = 0; ; tries++) {
-    const candidate = connect()
-    candidate.on("error", () => undefined)
-    try {
-      await candidate.ping()
-      client = candidate
-      break
-    } catch (error) {
-      candidate.disconnect()
-      if (tries > 100) {
-        child.kill("SIGKILL")
-        throw new Error(`redis-server on port ${port} did not answer PING: ${String(error)}`)
-      }
-      await sleep(50)
-    }
+    args: ["--maxmemory-policy", "noeviction"]
+  })
+  const connect = () => new IORedis({ host: server.host, port: server.port, lazyConnect: false, maxRetriesPerRequest: 3 })
+  const client = connect()
+  try {
+    await client.ping()
+  } catch (error) {
+    client.disconnect()
+    await server.close()
+    throw error
   }
   return {
-    url: `redis://127.0.0.1:${port}/0`,
-    port,
-    pid: child.pid ?? -1,
+    url: server.url,
+    port: server.port,
+    pid: server.pid() ?? -1,
     client,
     connect,
-    version: version(),
+    version: RedisServer.version(),
     close: async () => {
       client.disconnect()
-      child.kill("SIGTERM")
-      await exited
-      rmSync(dir, { recursive: true, force: true })
+      await server.close()
     }
   }
 }

@@ -2,7 +2,7 @@
  * The API key admin command's logic, on the memory store and on Redis: create
  * prints the key once (alone on stdout), list and revoke name keys by id, and
  * command-line mistakes print the usage. The built `dist/admin.js` is run
- * against API processes in apps/worker's ApiProtection test.
+ * against API processes in the system tests (tests/system, ApiProtection).
  */
 import { ApiKeys, type ApiKeyStore, type Ids } from "@herald/core"
 import { MemoryApiKeyStore } from "@herald/memory"

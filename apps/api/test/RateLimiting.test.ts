@@ -7,7 +7,7 @@
  * official SDKs meeting a 429 (the retry test lets the manual clock move as the
  * SDK waits).
  *
- * Several API processes sharing one Redis are tested in apps/worker
+ * Several API processes sharing one Redis are tested in tests/system
  * (`ApiProtection.test.ts`), which spawns the built app.
  */
 import { ApiKeys, type Ids } from "@herald/core"

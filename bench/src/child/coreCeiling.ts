@@ -17,6 +17,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import * as BullMQ from "@herald/bullmq"
 import { ApiKeys, Herald, Ids, Publisher, RateLimiter, Webhooks } from "@herald/core"
+import type { NativeEvents } from "@herald/http"
 import * as Profiles from "@herald/http/Profiles"
 import * as Redis from "@herald/redis"
 import * as Undici from "@herald/undici"
@@ -42,11 +43,9 @@ const runtime = ManagedRuntime.make(services)
 /** The API's rule for publishes, as the bench configures it (`RATE_LIMITS`): counted, never refused. */
 const rule = { limit: 1_000_000_000, windowMs: 60_000 }
 
-interface PublishBody {
-  readonly event_type: string
-  readonly data: unknown
-  readonly id?: string
-}
+/** The publish request and answer, as the contract declares them (decoded by hand here, not by Schema). */
+type PublishBody = typeof NativeEvents.PublishEventRequestBody.Encoded
+type PublishedEvent = typeof NativeEvents.PublishedEvent.Encoded
 
 const publish = (token: string, body: PublishBody) =>
   Effect.gen(function*() {
@@ -56,14 +55,15 @@ const publish = (token: string, body: PublishBody) =>
     if (!decision.allowed) return yield* Effect.fail(new Error("rate limited"))
     const publisher = yield* Publisher.Publisher
     const published = yield* publisher.publish(key.teamspace, { type: body.event_type, data: body.data, id: body.id })
-    return JSON.stringify({
+    const reply: PublishedEvent = {
       object: "event",
       id: published.event.id,
       event_type: published.event.type,
       created_at: new Date(published.event.createdAt).toISOString(),
       duplicate: published.duplicate,
       deliveries: published.deliveries
-    })
+    }
+    return JSON.stringify(reply)
   })
 
 const answer = (response: ServerResponse, status: number, body: string) => {

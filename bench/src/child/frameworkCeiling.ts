@@ -4,32 +4,20 @@
  * payload, a 202 with a JSON body), doing nothing else: no authentication, no
  * storage, no queue. Herald's API cannot answer faster than this; the gap between
  * the two is Herald's own work, the gap to the node:http ceiling the framework's.
- * Like Herald's API, it opens no tracing span per request and logs nothing.
+ * Like Herald's API, it opens no tracing span per request and logs nothing. Its
+ * payload and answer are Herald's own schemas, from the contract (`@herald/http`).
  */
 import { createServer } from "node:http"
 import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup, HttpMiddleware, HttpServer } from "@effect/platform"
 import { NodeHttpServer, NodeRuntime } from "@effect/platform-node"
-import { Effect, Layer, Schema } from "effect"
+import { NativeEvents } from "@herald/http"
+import { Effect, Layer } from "effect"
 import type { FromCeiling } from "../Protocol.js"
 
-const Publish = Schema.Struct({
-  event_type: Schema.String,
-  data: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
-  id: Schema.optional(Schema.String)
-})
-
-/** The shapes of `@herald/http`'s `native/EventsApi.ts`. */
-const Published = Schema.Struct({
-  object: Schema.Literal("event"),
-  id: Schema.String,
-  event_type: Schema.String,
-  created_at: Schema.String,
-  duplicate: Schema.Boolean,
-  deliveries: Schema.Int
-})
-
 class Events extends HttpApiGroup.make("events").add(
-  HttpApiEndpoint.post("publish", "/v1/events").setPayload(Publish).addSuccess(Published, { status: 202 })
+  HttpApiEndpoint.post("publish", "/v1/events")
+    .setPayload(NativeEvents.PublishEventRequestBody)
+    .addSuccess(NativeEvents.PublishedEvent, { status: 202 })
 ) {}
 
 class CeilingApi extends HttpApi.make("ceiling").add(Events) {}

@@ -89,6 +89,14 @@ export interface Stack {
   readonly startWorker: () => Promise<Awaited<ReturnType<typeof Herald.startWorker>>>
 }
 
+/** The processes of a run, by the names the CPU figures use: Herald's API and worker, Redis, the receiver. */
+export const stackPids = (context: Context, stack: Stack): Readonly<Record<string, number>> => ({
+  api: stack.api.child.pid,
+  worker: stack.worker?.pid ?? -1,
+  redis: context.redis.pid,
+  receiver: context.receiver.child.pid
+})
+
 /** Deliveries per second over the middle of a run (10th to 90th percentile of receipts): the sustained rate, without start-up and tail. */
 export const sustainedRate = (receiptsMs: ReadonlyArray<number>): number => {
   const sorted = Float64Array.from(receiptsMs).sort()

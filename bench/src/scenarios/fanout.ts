@@ -16,7 +16,7 @@ import { cpuMeter, round } from "../Proc.js"
 import { publisher } from "../Publisher.js"
 import { row } from "../Report.js"
 import { summarize } from "../Stats.js"
-import { type Context, integrity, type ScenarioResult, withHerald } from "./Context.js"
+import { type Context, integrity, type ScenarioResult, stackPids, withHerald } from "./Context.js"
 
 const STREAM = `${QUEUE_PREFIX}:${QUEUE_NAME}:events`
 
@@ -68,12 +68,7 @@ export const run = (context: Context): Promise<ScenarioResult> =>
     const load = publisher(stack.api.url, 1)
     const follower = await followAdds(context)
     try {
-      const meter = cpuMeter({
-        api: stack.api.child.pid,
-        worker: stack.worker?.pid ?? -1,
-        redis: context.redis.pid,
-        receiver: receiver.child.pid
-      })
+      const meter = cpuMeter(stackPids(context, stack))
       const startedWallMs = Date.now()
       const startedMs = nowMs()
       const publishMs = await load.publish(0)

@@ -9,7 +9,7 @@ import { publisher } from "../Publisher.js"
 import { commandStats, perDelivery, resetCommandStats } from "../Redis.js"
 import { row, type Row, type Target } from "../Report.js"
 import { summarize } from "../Stats.js"
-import { type Context, integrity, type ScenarioResult, withHerald } from "./Context.js"
+import { type Context, integrity, type ScenarioResult, stackPids, withHerald } from "./Context.js"
 
 /** The issue's targets, by rate: p95 at 200/s, p99 at 1,000/s. */
 const targets: Record<number, { readonly percentile: "p95" | "p99"; readonly target: Target }> = {
@@ -33,13 +33,7 @@ export const run = (context: Context): Promise<ScenarioResult> =>
 
         context.log(`latency at ${rate} events/s for ${config.latencySeconds} s`)
         await resetCommandStats(context.redis.client)
-        const meter = cpuMeter({
-          api: stack.api.child.pid,
-          worker: stack.worker?.pid ?? -1,
-          redis: context.redis.pid,
-          receiver: receiver.child.pid,
-          bench: process.pid
-        })
+        const meter = cpuMeter({ ...stackPids(context, stack), bench: process.pid })
         const offered = await load.openLoop(rate, config.latencySeconds, seq)
         seq += offered.sent
         await receiver.waitFor(offered.sent - offered.errors, 300_000)

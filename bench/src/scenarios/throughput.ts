@@ -14,7 +14,7 @@ import { publisher } from "../Publisher.js"
 import { commandStats, perDelivery, resetCommandStats } from "../Redis.js"
 import { row } from "../Report.js"
 import { summarize } from "../Stats.js"
-import { type Context, integrity, type ScenarioResult, sustainedRate, withHerald } from "./Context.js"
+import { type Context, integrity, type ScenarioResult, sustainedRate, stackPids, withHerald } from "./Context.js"
 
 const WARMUP_EVENTS = 500
 
@@ -30,13 +30,7 @@ export const run = (context: Context): Promise<ScenarioResult> =>
 
       context.log(`end-to-end: ${config.events} events through the API`)
       await resetCommandStats(context.redis.client)
-      const meter = cpuMeter({
-        api: stack.api.child.pid,
-        worker: stack.worker?.pid ?? -1,
-        redis: context.redis.pid,
-        receiver: receiver.child.pid,
-        bench: process.pid
-      })
+      const meter = cpuMeter({ ...stackPids(context, stack), bench: process.pid })
       const published = await load.closedLoop(config.events, config.publishConnections, WARMUP_EVENTS)
       const lastAt = await receiver.waitFor(config.events - published.errors, 600_000)
       const cpu = meter()

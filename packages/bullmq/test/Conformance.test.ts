@@ -1,6 +1,6 @@
 // The testkit DeliveryQueue suite against BullMQ on a private Redis, a fresh queue per test.
 import { describe, it } from "@effect/vitest"
-import { DeliveryQueueSuite } from "@herald/testkit"
+import { DeliveryQueueSuite } from "@herald/testkit/conformance"
 import { available, delayed, freshLayer, useRedis } from "./Redis.js"
 
 if (available) {

@@ -47,17 +47,18 @@ export interface Settings {
   readonly eventLimits?: Partial<EventLimits.EventLimitsShape> | undefined
 }
 
-export type Ports =
+/** The ports a store adapter provides (the memory and Redis layers each provide all of them). */
+export type Stores =
   | SubscriptionStore.SubscriptionStore
   | EventStore.EventStore
   | AttemptLog.AttemptLog
-  | DeliveryQueue.DeliveryQueue
   | ApiKeyStore.ApiKeyStore
   | HealthStore.HealthStore
   | SequenceStore.SequenceStore
   | RateLimiter.RateLimiter
   | IdempotencyStore.IdempotencyStore
-  | Transport.Transport
+
+export type Ports = Stores | DeliveryQueue.DeliveryQueue | Transport.Transport
 
 /**
  * The settings, from the environment (each variable validated and named on

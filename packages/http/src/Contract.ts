@@ -1,5 +1,5 @@
 /**
- * The whole HTTP contract: the registered wire profiles (`Profiles`) over one
+ * The whole HTTP contract: the wire profiles (`contract/Profiles`) over one
  * core, and Herald's native routes (publishing, the delivery log, health). The
  * native groups answer errors in the Datagrid shape; each profile's groups
  * declare their own error bodies, so each group documents only the errors it
@@ -16,8 +16,8 @@ import { Events } from "./native/EventsApi.js"
 import { Health } from "./native/HealthApi.js"
 import * as OpenApiCleanup from "./docs/OpenApiCleanup.js"
 import { BadRequest, Conflict, InternalError, NotFound } from "./profiles/datagrid/Errors.js"
+import * as Profiles from "./contract/Profiles.js"
 import * as HttpProfile from "./profiles/HttpProfile.js"
-import * as Profiles from "./Profiles.js"
 
 const [defaultProfile, ...otherProfiles] = Profiles.all
 

@@ -5,20 +5,23 @@
  *
  * Adding a profile:
  * 1. Make a folder `src/profiles/<name>/` holding all of it, like the others:
- *    `Api.ts` (its groups, tagged `<Resource> (<title>)`, and `api`: an
- *    `HttpApi.make("herald")` of them, so its handlers fit the contract),
+ *    `Api.ts` (its groups, tagged `<Resource> (<title>)`; `api`, an
+ *    `HttpApi.make("herald")` of them, so its handlers fit the contract; and
+ *    `contract`: its name, title and api),
  *    `Handlers.ts` (`HttpApiBuilder.group(api, ...)`, creating webhooks with
  *    `profile: "<name>"`), `Errors.ts` (its error
  *    bodies, `mapDomainErrors`, and a `responder` for framework failures),
- *    `Authentication.ts` (a middleware providing `Principal`, guarded by
- *    `Protection`), `Codec.ts`, `Envelope.ts` (its delivery body and signature
+ *    `Authentication.ts` (the middleware's Tag, providing `Principal`) and
+ *    `Authenticator.ts` (its implementation, guarded by `Protection`), `Codec.ts`, `Envelope.ts` (its delivery body and signature
  *    headers, over core's `Signing`), `EventTypes.ts` (its default event types),
  *    and `Profile.ts` exporting one `profile`, typed
  *    `HttpProfile.HttpProfile<typeof api, typeof Handlers.layer, typeof
- *    Authentication.layer>` under a name of its own (its name, title in the
- *    docs, path prefixes, how it reads the API key and teamspace, envelope,
- *    event types, error responder, api, handlers, authentication).
- * 2. Add its line below.
+ *    Authenticator.layer>` under a name of its own (`...contract`, path
+ *    prefixes, how it reads the API key and teamspace, envelope, event types,
+ *    error responder, handlers, authentication).
+ * 2. Add its line below, and its `contract` to `contract/Profiles.ts` (what
+ *    clients load has no server code; a test checks the two lists agree), and
+ *    export its contract modules from `index.ts` as the others are.
  * That is all: the contract, the server's layers, error mapping, idempotency,
  * the OpenAPI tag groups, the delivery envelopes (API and worker) and
  * `HERALD_EVENT_TYPES_<NAME>` follow from this list. (A route limit of its own,

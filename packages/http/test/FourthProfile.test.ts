@@ -13,6 +13,7 @@ import * as Idempotency from "../src/edge/Idempotency.js"
 import * as Routes from "../src/edge/Routes.js"
 import * as OpenApiCleanup from "../src/docs/OpenApiCleanup.js"
 import * as HttpProfile from "../src/profiles/HttpProfile.js"
+import * as ContractProfiles from "../src/contract/Profiles.js"
 import * as Profiles from "../src/Profiles.js"
 
 const fourth: HttpProfile.Neutral = {
@@ -109,6 +110,13 @@ describe("a fourth profile", () => {
   })
 })
 
+describe("the registries", () => {
+  it("of the contract and of the server list the same profiles, in the same order, with the same API", () => {
+    expect(Profiles.all.map((profile) => profile.name)).toEqual(ContractProfiles.all.map((profile) => profile.name))
+    Profiles.all.forEach((profile, index) => expect(profile.api).toBe(ContractProfiles.all[index]!.api))
+  })
+})
+
 describe("the profile-neutral modules", () => {
   const src = new URL("../src/", import.meta.url)
   const neutral = [
@@ -117,7 +125,6 @@ describe("the profile-neutral modules", () => {
     ),
     "HttpApp.ts",
     "Contract.ts",
-    "index.ts",
     "profiles/HttpProfile.ts"
   ]
   const names = Profiles.all.map((profile) => profile.name)

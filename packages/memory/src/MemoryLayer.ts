@@ -4,17 +4,7 @@
  * of the layer is a fresh, empty set of stores.
  */
 import { Layer } from "effect"
-import type {
-  ApiKeyStore,
-  AttemptLog,
-  DeliveryQueue,
-  EventStore,
-  HealthStore,
-  IdempotencyStore,
-  RateLimiter,
-  SequenceStore,
-  SubscriptionStore
-} from "@herald/core"
+import type { DeliveryQueue, Herald } from "@herald/core"
 import * as MemoryApiKeyStore from "./MemoryApiKeyStore.js"
 import * as MemoryAttemptLog from "./MemoryAttemptLog.js"
 import * as MemoryDeliveryQueue from "./MemoryDeliveryQueue.js"
@@ -26,16 +16,7 @@ import * as MemorySequenceStore from "./MemorySequenceStore.js"
 import * as MemorySubscriptionStore from "./MemorySubscriptionStore.js"
 
 export const layer: Layer.Layer<
-  | SubscriptionStore.SubscriptionStore
-  | EventStore.EventStore
-  | AttemptLog.AttemptLog
-  | ApiKeyStore.ApiKeyStore
-  | HealthStore.HealthStore
-  | SequenceStore.SequenceStore
-  | RateLimiter.RateLimiter
-  | IdempotencyStore.IdempotencyStore
-  | DeliveryQueue.DeliveryQueue
-  | MemoryDeliveryQueue.MemoryDeliveryQueue
+  Herald.Stores | DeliveryQueue.DeliveryQueue | MemoryDeliveryQueue.MemoryDeliveryQueue
 > = Layer.mergeAll(
   MemorySubscriptionStore.layer,
   MemoryEventStore.layer,

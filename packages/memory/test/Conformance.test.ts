@@ -21,7 +21,7 @@ import {
   RateLimiterSuite,
   SequenceStoreSuite,
   SubscriptionStoreSuite
-} from "@herald/testkit"
+} from "@herald/testkit/conformance"
 
 SubscriptionStoreSuite.suite("MemorySubscriptionStore", MemorySubscriptionStore.layer)
 EventStoreSuite.suite("MemoryEventStore", MemoryEventStore.layer)

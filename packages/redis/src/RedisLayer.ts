@@ -4,16 +4,7 @@
  * `RedisClient.layerConfig`) to it.
  */
 import { type ConfigError, Effect, Layer } from "effect"
-import type {
-  ApiKeyStore,
-  AttemptLog,
-  EventStore,
-  HealthStore,
-  IdempotencyStore,
-  RateLimiter,
-  SequenceStore,
-  SubscriptionStore
-} from "@herald/core"
+import type { Herald } from "@herald/core"
 import * as RedisApiKeyStore from "./RedisApiKeyStore.js"
 import * as RedisAttemptLog from "./RedisAttemptLog.js"
 import type { RedisClient } from "./RedisClient.js"
@@ -25,15 +16,7 @@ import * as RedisSequenceStore from "./RedisSequenceStore.js"
 import * as RedisSubscriptionStore from "./RedisSubscriptionStore.js"
 import * as Retention from "./Retention.js"
 
-export type Stores =
-  | SubscriptionStore.SubscriptionStore
-  | EventStore.EventStore
-  | AttemptLog.AttemptLog
-  | ApiKeyStore.ApiKeyStore
-  | HealthStore.HealthStore
-  | SequenceStore.SequenceStore
-  | RateLimiter.RateLimiter
-  | IdempotencyStore.IdempotencyStore
+export type Stores = Herald.Stores
 
 export type Options = Retention.Options
 

@@ -17,18 +17,17 @@ import {
   RedisSequenceStore,
   RedisSubscriptionStore
 } from "@herald/redis"
+import { Fixtures, RedisCluster } from "@herald/testkit"
 import {
   ApiKeyStoreSuite,
   HealthStoreSuite,
   AttemptLogSuite,
   EventStoreSuite,
-  Fixtures,
   IdempotencyStoreSuite,
   RateLimiterSuite,
   SequenceStoreSuite,
-  RedisCluster,
   SubscriptionStoreSuite
-} from "@herald/testkit"
+} from "@herald/testkit/conformance"
 
 const available = RedisCluster.hasRedisCluster()
 

@@ -20,7 +20,7 @@ import {
   RateLimiterSuite,
   SequenceStoreSuite,
   SubscriptionStoreSuite
-} from "@herald/testkit"
+} from "@herald/testkit/conformance"
 import { available, skipReason, useRedis } from "./RedisTestServer.js"
 
 describe.skipIf(!available)(`Redis conformance ${skipReason}`, () => {

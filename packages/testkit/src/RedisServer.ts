@@ -2,7 +2,8 @@
  * A private Redis for tests: a `redis-server` on a free loopback port in its own
  * temporary directory, removed afterwards. Without the binary, `REDIS_URL` is used
  * instead, on a database other than 0 and under a unique key prefix, and nothing
- * is flushed: tests never touch data they did not create.
+ * is flushed: tests never touch data they did not create. `startOwned` never
+ * falls back, for callers that flush or measure the whole server (the bench).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
@@ -21,6 +22,8 @@ export interface RedisInstance {
   readonly prefix: string
   /** Whether this process started the server (and so may restart or kill it). */
   readonly owned: boolean
+  /** The server's process id while one this process started runs. */
+  readonly pid: () => number | undefined
   /** Stops the server (SIGTERM) and waits; with AOF on, data survives for `restart`. */
   readonly stop: () => Promise<void>
   /** Starts the stopped server again on the same port and directory. */
@@ -30,10 +33,18 @@ export interface RedisInstance {
 }
 
 export interface StartOptions {
-  /** Turn AOF on (`appendfsync always`), for tests that restart Redis. */
+  /** Turn AOF on, for tests that restart Redis. */
   readonly appendOnly?: boolean
+  /** AOF's fsync policy: `always` unless given (`everysec` is the production advice). */
+  readonly appendFsync?: "always" | "everysec"
   /** Extra `redis-server` arguments, e.g. `["--cluster-enabled", "yes"]`. */
   readonly args?: ReadonlyArray<string>
+}
+
+/** The `redis-server` binary's version, e.g. `7.2.4`. */
+export const version = (): string => {
+  const out = execFileSync("redis-server", ["--version"], { encoding: "utf8" })
+  return /v=(\S+)/.exec(out)?.[1] ?? out.trim()
 }
 
 export const hasRedisServer = (): boolean => {
@@ -91,8 +102,12 @@ const exited = (child: ChildProcess) =>
     child.once("exit", () => resolve())
   })
 
-export const start = async (options: StartOptions = {}): Promise<RedisInstance> => {
-  if (!hasRedisServer()) return fromEnvironment()
+/** A server of this process's own when the binary is there, `REDIS_URL` otherwise. */
+export const start = (options: StartOptions = {}): Promise<RedisInstance> =>
+  hasRedisServer() ? startOwned(options) : fromEnvironment()
+
+/** A server of this process's own; fails without the `redis-server` binary. */
+export const startOwned = async (options: StartOptions = {}): Promise<RedisInstance> => {
   const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), "herald-redis-"))
   const args = [
@@ -102,7 +117,7 @@ export const start = async (options: StartOptions = {}): Promise<RedisInstance> 
     "--save", "",
     "--daemonize", "no",
     "--loglevel", "warning",
-    ...(options.appendOnly ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]),
+    ...(options.appendOnly ? ["--appendonly", "yes", "--appendfsync", options.appendFsync ?? "always"] : ["--appendonly", "no"]),
     ...(options.args ?? [])
   ]
   let child: ChildProcess | undefined
@@ -125,6 +140,7 @@ export const start = async (options: StartOptions = {}): Promise<RedisInstance> 
     db: 0,
     prefix: uniquePrefix(),
     owned: true,
+    pid: () => child?.pid,
     stop,
     restart: launch,
     close: async () => {
@@ -156,6 +172,7 @@ const fromEnvironment = async (): Promise<RedisInstance> => {
     db,
     prefix: uniquePrefix(),
     owned: false,
+    pid: () => undefined,
     stop: notOwned,
     restart: notOwned,
     close: () => Promise.resolve()

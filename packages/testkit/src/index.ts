@@ -1,14 +1,11 @@
-export * as ApiKeyStoreSuite from "./ApiKeyStoreSuite.js"
-export * as AttemptLogSuite from "./AttemptLogSuite.js"
-export * as DeliveryQueueSuite from "./DeliveryQueueSuite.js"
-export * as EventStoreSuite from "./EventStoreSuite.js"
+/**
+ * `@herald/testkit`: helpers for tests and tools that drive Herald, none of
+ * which imports vitest, so they load in any Node process. The conformance suites
+ * are at `@herald/testkit/conformance`.
+ */
+export * as ChildProcesses from "./ChildProcesses.js"
 export * as Fixtures from "./Fixtures.js"
-export * as HealthStoreSuite from "./HealthStoreSuite.js"
-export * as IdempotencyStoreSuite from "./IdempotencyStoreSuite.js"
-export * as RateLimiterSuite from "./RateLimiterSuite.js"
 export * as RecordingTracer from "./RecordingTracer.js"
 export * as RedisCluster from "./RedisCluster.js"
 export * as RedisServer from "./RedisServer.js"
-export * as SequenceStoreSuite from "./SequenceStoreSuite.js"
-export * as SubscriptionStoreSuite from "./SubscriptionStoreSuite.js"
 export * as TestReceiver from "./TestReceiver.js"

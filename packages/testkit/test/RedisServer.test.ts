@@ -8,6 +8,8 @@ describe.skipIf(!RedisServer.hasRedisServer())("RedisServer (needs the redis-ser
       expect(redis.owned).toBe(true)
       expect(redis.url).toBe(`redis://127.0.0.1:${redis.port}/0`)
       expect(redis.prefix).toMatch(/^herald-test-[0-9a-f]{8}:$/)
+      expect(redis.pid()).toBeGreaterThan(0)
+      expect(RedisServer.version()).toMatch(/^\d+\.\d+/)
       await RedisServer.waitForPing(redis.port)
       await redis.stop()
       await expect(RedisServer.waitForPing(redis.port, "127.0.0.1", 300)).rejects.toThrow("did not answer PING")

@@ -11,7 +11,6 @@
  * the `Idempotency-Key` header that a middleware reads on every POST.
  */
 import type { OpenApi } from "@effect/platform"
-import * as Idempotency from "../edge/Idempotency.js"
 import type { Neutral } from "../profiles/HttpProfile.js"
 
 const DECODE_ERROR_REF = "#/components/schemas/HttpApiDecodeError"
@@ -48,6 +47,29 @@ const tagGroups = (profiles: ReadonlyArray<Pick<Neutral, "title">>, tags: Readon
     .filter((group) => group.tags.length > 0)
 }
 
+/** `Idempotency-Key` (read by `edge/Idempotency`) as an OpenAPI parameter, defined once. */
+const headerParameter = {
+  name: "Idempotency-Key",
+  in: "header",
+  required: false,
+  description:
+    "Makes a retry of this POST safe: the same key with the same request (method, path, body) within 24 hours replays the first successful response, marked `Idempotent-Replayed: true`, instead of running again. The same key with a different request is a 422; while the first request is still running, a 409 (retry it). Failed requests (4xx, 5xx) are not kept. Keys are per API key.",
+  schema: { type: "string", minLength: 1, maxLength: 255, pattern: "^[!-~]+$" }
+}
+
+/** Documents `Idempotency-Key` on every POST of an OpenAPI document. */
+const documentHeader = (spec: Record<string, unknown>): Record<string, unknown> => {
+  const ref = { $ref: "#/components/parameters/IdempotencyKey" }
+  const items = spec["paths"] as Record<string, Record<string, unknown>>
+  const paths = Object.fromEntries(Object.entries(items).map(([path, item]) => {
+    const post = item["post"] as { readonly parameters?: ReadonlyArray<unknown> } | undefined
+    return [path, post === undefined ? item : { ...item, post: { ...post, parameters: [...(post.parameters ?? []), ref] } }]
+  }))
+  const components = spec["components"] as { readonly parameters?: Record<string, unknown> }
+  const parameters = { ...components.parameters, IdempotencyKey: headerParameter }
+  return { ...spec, paths, components: { ...components, parameters } }
+}
+
 /** The cleanup, with the tags grouped by `profiles` (the registry's). */
 export const transform = (profiles: ReadonlyArray<Pick<Neutral, "title">>) => (spec: Record<string, unknown>): Record<string, unknown> => {
   const cleaned = withoutDecodeError(spec) as OpenApi.OpenAPISpec
@@ -58,7 +80,7 @@ export const transform = (profiles: ReadonlyArray<Pick<Neutral, "title">>) => (s
     const others = JSON.stringify({ ...cleaned, components: { ...cleaned.components, schemas: { ...schemas, [name]: undefined } } })
     if (!others.includes(`#/components/schemas/${name}"`)) delete schemas[name]
   }
-  return Idempotency.documentHeader({
+  return documentHeader({
     ...cleaned,
     components: { ...cleaned.components, schemas },
     "x-tagGroups": tagGroups(profiles, cleaned.tags)

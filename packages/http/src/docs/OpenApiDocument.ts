@@ -1,6 +1,6 @@
 /**
  * The OpenAPI document, generated from the HttpApi definition. The committed
- * copy (apps/api/openapi.json) is checked against it by a test, so the contract
+ * copy (packages/http/openapi.json, shipped with the package) is checked against it by a test, so the contract
  * cannot drift silently.
  */
 import { OpenApi } from "@effect/platform"

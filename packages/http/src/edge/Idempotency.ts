@@ -174,26 +174,3 @@ export const make = (profiles: HttpProfile.Registry, options: Options = {}) =>
  * built first and wraps the app inside ErrorMapping's middleware).
  */
 export const layer = (profiles: HttpProfile.Registry, options?: Options) => HttpApiBuilder.middleware(make(profiles, options))
-
-/** The header as an OpenAPI parameter, defined once. */
-const headerParameter = {
-  name: "Idempotency-Key",
-  in: "header",
-  required: false,
-  description:
-    "Makes a retry of this POST safe: the same key with the same request (method, path, body) within 24 hours replays the first successful response, marked `Idempotent-Replayed: true`, instead of running again. The same key with a different request is a 422; while the first request is still running, a 409 (retry it). Failed requests (4xx, 5xx) are not kept. Keys are per API key.",
-  schema: { type: "string", minLength: 1, maxLength: 255, pattern: "^[!-~]+$" }
-}
-
-/** Documents `Idempotency-Key` on every POST of an OpenAPI document. */
-export const documentHeader = (spec: Record<string, unknown>): Record<string, unknown> => {
-  const ref = { $ref: "#/components/parameters/IdempotencyKey" }
-  const items = spec["paths"] as Record<string, Record<string, unknown>>
-  const paths = Object.fromEntries(Object.entries(items).map(([path, item]) => {
-    const post = item["post"] as { readonly parameters?: ReadonlyArray<unknown> } | undefined
-    return [path, post === undefined ? item : { ...item, post: { ...post, parameters: [...(post.parameters ?? []), ref] } }]
-  }))
-  const components = spec["components"] as { readonly parameters?: Record<string, unknown> }
-  const parameters = { ...components.parameters, IdempotencyKey: headerParameter }
-  return { ...spec, paths, components: { ...components, parameters } }
-}

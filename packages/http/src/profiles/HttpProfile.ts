@@ -24,14 +24,23 @@ export interface Neutral extends Profiles.ProfileDelivery {
   readonly teamspaceAsked: (request: HttpServerRequest.HttpServerRequest) => string | undefined
 }
 
+/**
+ * A profile as the contract knows it (`contract` in its `Api.ts`, listed by
+ * `contract/Profiles`): what clients load, no server code.
+ */
+export interface ContractPart<Api extends HttpApi.HttpApi<"herald", HttpApiGroup.HttpApiGroup.Any, HttpApiError.HttpApiDecodeError>> {
+  readonly name: string
+  readonly title: string
+  /** Its groups, in an API with the contract's id, so its handlers fit `HeraldApi`. */
+  readonly api: Api
+}
+
 /** A profile: the neutral fields, its part of the contract, and the layers that serve it. */
 export interface HttpProfile<
   Api extends HttpApi.HttpApi<"herald", HttpApiGroup.HttpApiGroup.Any, HttpApiError.HttpApiDecodeError>,
   Handlers extends Layer.Layer.Any,
   Authentication extends Layer.Layer.Any
-> extends Neutral {
-  /** Its groups, in an API with the contract's id, so its handlers fit `HeraldApi`. */
-  readonly api: Api
+> extends Neutral, ContractPart<Api> {
   /** Its groups' handlers (one layer per handlers module). */
   readonly handlers: readonly [Handlers, ...Array<Handlers>]
   /** Its authentication middleware. */
@@ -66,11 +75,19 @@ export const ofPath = (profiles: Registry, url: string): Neutral => {
     profiles[0]
 }
 
+type AnyApi = HttpApi.HttpApi<"herald", HttpApiGroup.HttpApiGroup.Any, HttpApiError.HttpApiDecodeError>
+
 type GroupsOf<P> = P extends { readonly api: HttpApi.HttpApi<"herald", infer Groups, HttpApiError.HttpApiDecodeError> } ? Groups
   : never
 
 /** `api` with every profile's groups added, in order, typed for the handlers. */
-export const addAll = <Id extends string, Groups extends HttpApiGroup.HttpApiGroup.Any, E, R, const P extends ReadonlyArray<Any>>(
+export const addAll = <
+  Id extends string,
+  Groups extends HttpApiGroup.HttpApiGroup.Any,
+  E,
+  R,
+  const P extends ReadonlyArray<ContractPart<AnyApi>>
+>(
   api: HttpApi.HttpApi<Id, Groups, E, R>,
   profiles: P
 ): HttpApi.HttpApi<Id, Groups | GroupsOf<P[number]>, E, R> =>

@@ -194,3 +194,6 @@ export class DatagridWebhooks extends HttpApiGroup.make("webhooks")
 /** The profile's part of the contract, with the errors its routes answer. */
 export const api = HttpApi.make("herald")
   .add(DatagridWebhooks.addError(BadRequest).addError(NotFound).addError(Conflict).addError(InternalError))
+
+/** The profile as the contract knows it: its name, its title in the docs (its tags end with it), and its part. */
+export const contract = { name: "datagrid", title: "Datagrid", api } as const

@@ -1,14 +1,12 @@
 /**
- * Authentication: `Authorization: Bearer <key>` maps to the key's teamspace.
- * A `Datagrid-Teamspace` header naming another teamspace is refused (403): a
- * key's teamspace is fixed. Then `Protection.guard` counts the request against
- * the teamspace's rate limit (429) and checks the key's scopes (403).
+ * Authentication, as the contract declares it: `Authorization: Bearer <key>`,
+ * failing with 401, 403 or 429, providing the caller (`Principal`). Clients
+ * import it with the routes; the server's implementation is `Authenticator`.
  */
-import { HttpApiMiddleware, HttpApiSecurity, HttpServerRequest } from "@effect/platform"
-import { ApiKeys, type ApiKeyStore, type Ids } from "@herald/core"
-import { Context, Effect, Layer, Schema } from "effect"
-import * as Protection from "../../edge/Protection.js"
-import { Forbidden, forbidden, refusals, TooManyRequests, Unauthorized, unauthorized } from "./Errors.js"
+import { HttpApiMiddleware, HttpApiSecurity } from "@effect/platform"
+import type { ApiKeyStore, Ids } from "@herald/core"
+import { Context, Schema } from "effect"
+import { Forbidden, TooManyRequests, Unauthorized } from "./Errors.js"
 
 export interface PrincipalShape {
   readonly teamspace: Ids.TeamspaceId
@@ -25,27 +23,3 @@ export class Authentication extends HttpApiMiddleware.Tag<Authentication>()("@he
 }) {}
 
 export const TEAMSPACE_HEADER = "datagrid-teamspace"
-
-export const layer = Layer.effect(
-  Authentication,
-  Effect.gen(function*() {
-    const apiKeys = yield* ApiKeys.ApiKeys
-    const guard = yield* Protection.guard(refusals)
-    return {
-      bearer: (token) =>
-        Effect.gen(function*() {
-          const key = yield* apiKeys.authenticate(token).pipe(
-            Effect.mapError((error) => unauthorized(error.message))
-          )
-          const request = yield* HttpServerRequest.HttpServerRequest
-          const asked = request.headers[TEAMSPACE_HEADER]
-          if (asked !== undefined && asked !== "" && asked !== key.teamspace) {
-            return yield* Effect.fail(forbidden("This API key may not act in the requested teamspace"))
-          }
-          const principal = { teamspace: key.teamspace, key }
-          yield* guard(principal)
-          return principal
-        })
-    }
-  })
-)

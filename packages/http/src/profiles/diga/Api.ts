@@ -170,3 +170,6 @@ export class DigaWebhooks extends HttpApiGroup.make("digaWebhooks")
 
 /** The profile's part of the contract. */
 export const api = HttpApi.make("herald").add(DigaWebhooks)
+
+/** The profile as the contract knows it: its name, its title in the docs (its tags end with it), and its part. */
+export const contract = { name: "diga", title: "Diga", api } as const

@@ -1,37 +1,16 @@
 /**
- * The Diga profile's authentication: `Authorization: Bearer <key>`, the key's
- * teamspace being the caller's. Diga documents 403 as its only authentication
- * failure (FastAPI's bearer scheme answers 403 to a missing token), so a missing
- * or unknown key is a 403 in Diga's error shape. Then `Protection.guard`
- * checks the rate limit (429) and the key's scopes (403, `INSUFFICIENT_SCOPE`).
+ * The Diga profile's authentication, as the contract declares it:
+ * `Authorization: Bearer <key>`, failing with 403 (Diga's only authentication
+ * failure) or 429, providing the caller (`Principal`). The server's
+ * implementation is `Authenticator`.
  */
 import { HttpApiMiddleware, HttpApiSecurity } from "@effect/platform"
-import { ApiKeys } from "@herald/core"
-import { Effect, Layer, Redacted, Schema } from "effect"
+import { Schema } from "effect"
 import { Principal } from "../datagrid/Authentication.js"
-import { DigaForbidden, DigaTooManyRequests, forbidden, refusals } from "./Errors.js"
-import * as Protection from "../../edge/Protection.js"
+import { DigaForbidden, DigaTooManyRequests } from "./Errors.js"
 
 export class DigaAuthentication extends HttpApiMiddleware.Tag<DigaAuthentication>()("@herald/api/DigaAuthentication", {
   failure: Schema.Union(DigaForbidden, DigaTooManyRequests),
   provides: Principal,
   security: { bearer: HttpApiSecurity.bearer }
 }) {}
-
-export const layer = Layer.effect(
-  DigaAuthentication,
-  Effect.gen(function*() {
-    const apiKeys = yield* ApiKeys.ApiKeys
-    const guard = yield* Protection.guard(refusals)
-    return {
-      bearer: (token) =>
-        Redacted.value(token) === ""
-          ? Effect.fail(forbidden("NOT_AUTHENTICATED", "Not authenticated: send Authorization: Bearer <API key>"))
-          : apiKeys.authenticate(token).pipe(
-            Effect.mapError((error) => forbidden("INVALID_API_KEY", error.message)),
-            Effect.map((key) => ({ teamspace: key.teamspace, key })),
-            Effect.tap(guard)
-          )
-    }
-  })
-)

@@ -3,8 +3,8 @@
  * (FastAPI's shapes), its bearer-token authentication, its envelope (Standard
  * Webhooks headers) and its event types.
  */
-import { api } from "./Api.js"
-import * as Authentication from "./Authentication.js"
+import { type api, contract } from "./Api.js"
+import * as Authenticator from "./Authenticator.js"
 import * as Envelope from "./Envelope.js"
 import * as Errors from "./Errors.js"
 import { eventTypes } from "./EventTypes.js"
@@ -12,18 +12,16 @@ import * as Handlers from "./Handlers.js"
 import * as HttpProfile from "../HttpProfile.js"
 
 /** Its type, named so that the registry's can be. */
-export type Diga = HttpProfile.HttpProfile<typeof api, typeof Handlers.layer, typeof Authentication.layer>
+export type Diga = HttpProfile.HttpProfile<typeof api, typeof Handlers.layer, typeof Authenticator.layer>
 
 export const profile: Diga = {
-  name: "diga",
-  title: "Diga",
+  ...contract,
   wireFormat: Envelope.wireFormat,
   eventTypes,
   paths: ["/v1/webhook"],
   errors: Errors.responder,
   apiKeyOf: HttpProfile.bearerToken,
   teamspaceAsked: () => undefined,
-  api,
   handlers: [Handlers.layer],
-  authentication: Authentication.layer
+  authentication: Authenticator.layer
 }

@@ -239,3 +239,6 @@ export class ExaEvents extends HttpApiGroup.make("exaEvents")
 
 /** The profile's part of the contract. */
 export const api = HttpApi.make("herald").add(ExaWebhooks).add(ExaEvents)
+
+/** The profile as the contract knows it: its name, its title in the docs (its tags end with it), and its part. */
+export const contract = { name: "exa", title: "Exa websets", api } as const

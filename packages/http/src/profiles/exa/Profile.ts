@@ -3,8 +3,8 @@
  * bodies, its authentication (`x-api-key`, else a bearer token), its envelope
  * and its event types.
  */
-import { api } from "./Api.js"
-import * as Authentication from "./Authentication.js"
+import { type api, contract } from "./Api.js"
+import * as Authenticator from "./Authenticator.js"
 import * as Envelope from "./Envelope.js"
 import * as Errors from "./Errors.js"
 import * as EventsHandlers from "./EventsHandlers.js"
@@ -16,12 +16,11 @@ import * as HttpProfile from "../HttpProfile.js"
 export type Exa = HttpProfile.HttpProfile<
   typeof api,
   typeof Handlers.layer | typeof EventsHandlers.layer,
-  typeof Authentication.layer
+  typeof Authenticator.layer
 >
 
 export const profile: Exa = {
-  name: "exa",
-  title: "Exa websets",
+  ...contract,
   wireFormat: Envelope.wireFormat,
   eventTypes,
   paths: ["/websets"],
@@ -31,7 +30,6 @@ export const profile: Exa = {
     return apiKey !== "" ? apiKey : HttpProfile.strictBearerToken(request)
   },
   teamspaceAsked: () => undefined,
-  api,
   handlers: [Handlers.layer, EventsHandlers.layer],
-  authentication: Authentication.layer
+  authentication: Authenticator.layer
 }

@@ -1,14 +1,11 @@
 /**
- * The worker process's configuration contract, on the built entry point (turbo
- * builds it before this package's tests).
+ * The worker process's configuration contract, on the built entry point
+ * (`apps/worker/dist/main.js`; turbo builds it before this workspace's tests).
  */
 import { spawnSync } from "node:child_process"
-import { fileURLToPath } from "node:url"
 import { RedisServer } from "@herald/testkit"
 import { describe, expect, it } from "vitest"
-import { startWorker, uniqueTag } from "./support/Processes.js"
-
-const main = fileURLToPath(new URL("../dist/main.js", import.meta.url))
+import { startWorker, uniqueTag, workerMain as main } from "./support/Processes.js"
 
 const run = (env: Record<string, string>) => {
   const { PATH, HOME } = process.env

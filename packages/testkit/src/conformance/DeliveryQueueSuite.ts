@@ -12,7 +12,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Clock, Deferred, Effect, Exit, type Layer, Ref, Scope } from "effect"
 import { DeliveryJob, DeliveryQueue, type Ids } from "@herald/core"
-import * as Fixtures from "./Fixtures.js"
+import * as Fixtures from "../Fixtures.js"
 
 /** Time to wait before asserting that nothing more happens. */
 const QUIET = "300 millis"

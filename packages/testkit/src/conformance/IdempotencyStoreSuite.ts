@@ -13,7 +13,7 @@ import { randomUUID } from "node:crypto"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, type Layer, TestClock } from "effect"
 import { IdempotencyStore } from "@herald/core"
-import * as Fixtures from "./Fixtures.js"
+import * as Fixtures from "../Fixtures.js"
 
 const reservationTtl = 60_000
 const responseTtl = 600_000

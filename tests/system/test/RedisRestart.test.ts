@@ -7,7 +7,7 @@
  * on their own and the delayed retries survive in the AOF. The API must also
  * accept new events after the restart.
  */
-import { RedisServer, TestReceiver } from "@herald/testkit"
+import { ChildProcesses, RedisServer, TestReceiver } from "@herald/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Http from "./support/HeraldHttp.js"
 import * as Processes from "./support/Processes.js"
@@ -31,7 +31,7 @@ describe.skipIf(!canRun)(`Redis restart with deliveries pending (multi-process)$
   let redis: RedisServer.RedisInstance | undefined
   let receiver: TestReceiver.RunningReceiver | undefined
   let api: Processes.ApiProcess | undefined
-  let worker: Processes.Child | undefined
+  let worker: ChildProcesses.Child | undefined
   const children = () => [api, worker]
 
   const arrivals: Array<string> = []
@@ -65,7 +65,7 @@ describe.skipIf(!canRun)(`Redis restart with deliveries pending (multi-process)$
   }, 120_000)
 
   afterAll(async () => {
-    await Processes.stopAll(children())
+    await ChildProcesses.stopAll(children())
     if (process.env["DUMP_CHILD_OUTPUT"] === "1") Processes.dumpOutput(children())
     await receiver?.close()
     await redis?.close()

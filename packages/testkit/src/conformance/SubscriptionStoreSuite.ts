@@ -7,7 +7,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, type Layer, Option, Redacted } from "effect"
 import { type Ids, SubscriptionStore, type Webhook } from "@herald/core"
-import * as Fixtures from "./Fixtures.js"
+import * as Fixtures from "../Fixtures.js"
 
 /** The ids of webhooks or fan-out targets, in order. */
 const ids = (found: ReadonlyArray<{ readonly id: Ids.WebhookId }>) => found.map((item) => item.id)

@@ -17,7 +17,7 @@
  * (HERALD_QUEUE_LOCK_DURATION, HERALD_QUEUE_STALLED_INTERVAL), so the jobs the
  * dead worker held come back within seconds; the tail wait is generous anyway.
  */
-import { RedisCluster, RedisServer, TestReceiver } from "@herald/testkit"
+import { ChildProcesses, RedisCluster, RedisServer, TestReceiver } from "@herald/testkit"
 import { verifySignature } from "@herald/verify"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Http from "./support/HeraldHttp.js"
@@ -55,8 +55,8 @@ const startRedis = async (topology: (typeof topologies)[number]) => {
   let redis: { readonly url: string; readonly close: () => Promise<void> } | undefined
   let receiver: TestReceiver.RunningReceiver | undefined
   let api: Processes.ApiProcess | undefined
-  let workerA: Processes.Child | undefined
-  let workerB: Processes.Child | undefined
+  let workerA: ChildProcesses.Child | undefined
+  let workerB: ChildProcesses.Child | undefined
   const children = () => [api, workerA, workerB]
 
   /** Ids seen by the receiver, in arrival order (with repeats) and distinct. */
@@ -101,7 +101,7 @@ const startRedis = async (topology: (typeof topologies)[number]) => {
   }, 120_000)
 
   afterAll(async () => {
-    await Processes.stopAll(children())
+    await ChildProcesses.stopAll(children())
     if (process.env["DUMP_CHILD_OUTPUT"] === "1") Processes.dumpOutput(children())
     await receiver?.close()
     await redis?.close()

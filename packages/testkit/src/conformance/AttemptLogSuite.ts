@@ -6,7 +6,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, type Layer } from "effect"
 import { type Attempt, AttemptLog, Ids } from "@herald/core"
-import * as Fixtures from "./Fixtures.js"
+import * as Fixtures from "../Fixtures.js"
 
 const ids = (attempts: ReadonlyArray<Attempt.Attempt>) => attempts.map((attempt) => attempt.id)
 const newestFirst = (attempts: ReadonlyArray<Attempt.Attempt>) => ids(attempts).sort().reverse()

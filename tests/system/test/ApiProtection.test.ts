@@ -12,7 +12,7 @@
  */
 import { spawn } from "node:child_process"
 import { existsSync } from "node:fs"
-import { RedisServer } from "@herald/testkit"
+import { ChildProcesses, RedisServer } from "@herald/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Processes from "./support/Processes.js"
 
@@ -88,7 +88,7 @@ describe.skipIf(!canRun)(`API protection across two API processes on one Redis${
   }, 120_000)
 
   afterAll(async () => {
-    await Processes.stopAll(children())
+    await ChildProcesses.stopAll(children())
     if (process.env["DUMP_CHILD_OUTPUT"] === "1") Processes.dumpOutput(children())
     await redis?.close()
   }, 60_000)

@@ -7,34 +7,25 @@
  * receives it (a shell would exit and leave the server serving).
  *
  * The script builds first; turbo's cache makes that quick when the apps are
- * built, as they are before this package's tests.
+ * built, as they are before this workspace's tests.
  */
 import { connect } from "node:net"
-import { RedisServer } from "@herald/testkit"
+import { ChildProcesses, RedisServer } from "@herald/testkit"
 import { afterEach, describe, expect, it } from "vitest"
-import {
-  type Child,
-  dumpOutput,
-  groupAlive,
-  healthy,
-  killGroup,
-  pollUntil,
-  repoRoot,
-  sleep,
-  spawnProcess,
-  waitHealthy
-} from "./support/Processes.js"
+import { dumpOutput, healthy, pollUntil, repoRoot, sleep, waitHealthy } from "./support/Processes.js"
 
 describe("npm start", () => {
-  let npm: Child | undefined
+  let npm: ChildProcesses.Child | undefined
   afterEach(() => {
-    if (npm !== undefined) killGroup(npm.pid)
+    if (npm !== undefined) ChildProcesses.killGroup(npm.pid)
   })
 
   it("SIGTERM to npm stops the server gracefully: a request in flight is answered, the port stops serving, no process is left", async () => {
     const port = await RedisServer.freePort()
     const url = `http://127.0.0.1:${port}`
-    npm = spawnProcess("npm start", "npm", ["start"], { PORT: String(port), HOST: "127.0.0.1" }, {
+    npm = ChildProcesses.spawnCommand("npm", ["start"], {
+      name: "npm start",
+      env: { PORT: String(port), HOST: "127.0.0.1" },
       cwd: repoRoot,
       detached: true
     })
@@ -72,7 +63,7 @@ describe("npm start", () => {
       expect(answer.split("\r\n")[0]).toBe("HTTP/1.1 202 Accepted")
 
       const leader = npm.pid
-      expect(await pollUntil(() => !groupAlive(leader), 15_000), "no process of npm start is left").toBe(true)
+      expect(await pollUntil(() => !ChildProcesses.groupAlive(leader), 15_000), "no process of npm start is left").toBe(true)
       await npm.whenExited()
       expect(npm.output()).not.toContain("Error")
       // It says it stopped, once the work in flight was done, so a stop is not mistaken for a crash.

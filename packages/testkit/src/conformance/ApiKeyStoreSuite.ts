@@ -6,7 +6,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, type Layer, Option } from "effect"
 import { ApiKeyStore } from "@herald/core"
-import * as Fixtures from "./Fixtures.js"
+import * as Fixtures from "../Fixtures.js"
 
 const snapshot = (key: ApiKeyStore.ApiKey) => ({
   hash: key.hash,

@@ -11,7 +11,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, type Layer, TestClock } from "effect"
 import { RateLimiter } from "@herald/core"
-import * as Fixtures from "./Fixtures.js"
+import * as Fixtures from "../Fixtures.js"
 
 const minute: RateLimiter.RateLimitRule = { limit: 3, windowMs: 60_000 }
 

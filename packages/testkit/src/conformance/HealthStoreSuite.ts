@@ -6,7 +6,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, type Layer } from "effect"
 import { HealthStore, Ids } from "@herald/core"
-import * as Fixtures from "./Fixtures.js"
+import * as Fixtures from "../Fixtures.js"
 
 export const suite = (name: string, layer: Layer.Layer<HealthStore.HealthStore, unknown>) =>
   describe(name, () => {

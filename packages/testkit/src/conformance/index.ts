@@ -1,0 +1,15 @@
+/**
+ * `@herald/testkit/conformance`: the suites every adapter of a port runs, each a
+ * function taking the adapter's Layer. The only part of the testkit that imports
+ * vitest, so the helpers at `@herald/testkit` also load outside a test runner
+ * (the bench uses them).
+ */
+export * as ApiKeyStoreSuite from "./ApiKeyStoreSuite.js"
+export * as AttemptLogSuite from "./AttemptLogSuite.js"
+export * as DeliveryQueueSuite from "./DeliveryQueueSuite.js"
+export * as EventStoreSuite from "./EventStoreSuite.js"
+export * as HealthStoreSuite from "./HealthStoreSuite.js"
+export * as IdempotencyStoreSuite from "./IdempotencyStoreSuite.js"
+export * as RateLimiterSuite from "./RateLimiterSuite.js"
+export * as SequenceStoreSuite from "./SequenceStoreSuite.js"
+export * as SubscriptionStoreSuite from "./SubscriptionStoreSuite.js"

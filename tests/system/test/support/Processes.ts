@@ -1,0 +1,160 @@
+/**
+ * Herald's processes for the system tests: the built API and worker apps
+ * (`dist/main.js`), as production runs them, on one shared environment (a Redis,
+ * a hash tag, a retry schedule), each started through testkit's `ChildProcesses`
+ * and awaited until ready; plus the waits and output dumps the tests share.
+ *
+ * The tests run the *built* apps; turbo builds them before this workspace's
+ * tests (`@herald/api` and `@herald/worker` are its dependencies).
+ */
+import { randomBytes } from "node:crypto"
+import { existsSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+import { ChildProcesses, RedisServer } from "@herald/testkit"
+
+/** The repository's root, where `npm start` runs. */
+export const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url))
+export const apiMain = fileURLToPath(new URL("../../../../apps/api/dist/main.js", import.meta.url))
+/** The API keys command (`npm run keys -w @herald/api`). */
+export const adminMain = fileURLToPath(new URL("../../../../apps/api/dist/admin.js", import.meta.url))
+export const workerMain = fileURLToPath(new URL("../../../../apps/worker/dist/main.js", import.meta.url))
+
+/** Whether both apps have been built (`dist/main.js`). */
+export const builtAppsExist = (): boolean => existsSync(apiMain) && existsSync(workerMain)
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/** `{t1a2b3c4d}`: one hash tag for both the store and the queue prefixes. */
+export const uniqueTag = (): string => `{t${randomBytes(4).toString("hex")}}`
+
+/** The environment shared by API and worker processes of one test. */
+export interface Shared {
+  /** One URL, or comma-separated seed nodes when `cluster` is set. */
+  readonly redisUrl: string
+  readonly cluster?: boolean
+  /** A hash tag such as `{tabc123}`: the queue prefix is the tag, the store prefix the tag plus `:`. */
+  readonly tag: string
+  readonly retrySchedule: string
+}
+
+const sharedEnv = (shared: Shared): Record<string, string> => ({
+  REDIS_URL: shared.redisUrl,
+  HERALD_REDIS_CLUSTER: String(shared.cluster ?? false),
+  HERALD_ALLOW_PRIVATE_URLS: "true",
+  HERALD_RETRY_SCHEDULE: shared.retrySchedule,
+  HERALD_REDIS_PREFIX: `${shared.tag}:`,
+  HERALD_QUEUE_PREFIX: shared.tag,
+  // Short lock and stall check so a killed worker's deliveries come back in
+  // seconds; every process gets the same interval, as BullMQ needs. The lock
+  // must outlive the 5 s delivery timeout, which every process is given.
+  HERALD_DELIVERY_TIMEOUT: "5 seconds",
+  HERALD_QUEUE_LOCK_DURATION: "8 seconds",
+  HERALD_QUEUE_STALLED_INTERVAL: "2 seconds"
+})
+
+export interface ApiProcess extends ChildProcesses.Child {
+  readonly url: string
+}
+
+/** Starts the API process and waits until `GET /healthz` answers 200. */
+export const startApi = async (
+  shared: Shared,
+  options: {
+    readonly apiKey: string
+    readonly teamspace: string
+    readonly readyTimeoutMs?: number
+    /** More environment (rate limits, say), over the shared one. */
+    readonly env?: Record<string, string>
+  }
+): Promise<ApiProcess> => {
+  const port = await RedisServer.freePort()
+  const child = ChildProcesses.spawnNode(apiMain, {
+    name: "api",
+    env: {
+      ...sharedEnv(shared),
+      HERALD_ROLE: "api",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      HERALD_API_KEYS: `${options.apiKey}=${options.teamspace}`,
+      ...options.env
+    }
+  })
+  const url = `http://127.0.0.1:${port}`
+  await waitHealthy(child, url, options.readyTimeoutMs ?? 60_000)
+  return { ...child, url }
+}
+
+/** Whether `GET {url}/healthz` answers 200 now. */
+export const healthy = (url: string): Promise<boolean> => ChildProcesses.answers200(`${url}/healthz`)
+
+/** Waits until `GET {url}/healthz` answers 200; kills `child` and throws if it exits first or after `timeoutMs`. */
+export const waitHealthy = (child: ChildProcesses.Child, url: string, timeoutMs: number): Promise<void> =>
+  ChildProcesses.waitUntilAnswering(child, `${url}/healthz`, timeoutMs)
+
+export const WORKER_READY_LINE = "delivery worker started"
+
+/** Starts a worker process and waits for its "delivery worker started" log line. */
+export const startWorker = async (
+  name: string,
+  shared: Shared,
+  options: { readonly concurrency?: number; readonly deliveryTimeout?: string; readonly readyTimeoutMs?: number } = {}
+): Promise<ChildProcesses.Child> => {
+  const child = ChildProcesses.spawnNode(workerMain, {
+    name,
+    env: {
+      ...sharedEnv(shared),
+      HERALD_WORKER_CONCURRENCY: String(options.concurrency ?? 20),
+      HERALD_DELIVERY_TIMEOUT: options.deliveryTimeout ?? "5 seconds"
+    }
+  })
+  try {
+    await child.waitForOutput(WORKER_READY_LINE, options.readyTimeoutMs ?? 60_000)
+  } catch (error) {
+    // The error carries the end of the output.
+    await child.kill9()
+    throw error
+  }
+  return child
+}
+
+/** Prints the end of every child's output (the API logs each request, so all of it would drown the rest). */
+export const dumpOutput = (children: ReadonlyArray<ChildProcesses.Child | undefined>, maxChars = 30_000): void => {
+  for (const child of children) {
+    if (child === undefined) continue
+    const output = child.output()
+    const shown = output.length > maxChars ? `[... ${output.length - maxChars} chars before]\n${output.slice(-maxChars)}` : output
+    console.log(`----- ${child.name} (pid ${child.pid}, ${child.exitStatus() ?? "running"}) -----\n${shown}`)
+  }
+}
+
+/** Runs `task` at most `concurrency` at a time over `items`; rejects on the first failure. */
+export const boundedAll = async <A>(
+  items: ReadonlyArray<A>,
+  concurrency: number,
+  task: (item: A, index: number) => Promise<void>
+): Promise<void> => {
+  let next = 0
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next++
+      await task(items[index]!, index)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane))
+}
+
+/** Polls `condition` every `intervalMs` until it holds; returns false after `timeoutMs`. */
+export const pollUntil = async (
+  condition: () => boolean,
+  timeoutMs: number,
+  intervalMs = 100
+): Promise<boolean> => {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (condition()) return true
+    if (Date.now() > deadline) return false
+    await sleep(intervalMs)
+  }
+}
+
+export { sleep }

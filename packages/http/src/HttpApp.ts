@@ -1,5 +1,6 @@
 /**
- * The HTTP app: the HeraldApi contract implemented by the handlers, with the
+ * The HTTP app: the HeraldApi contract implemented by the handlers, behind the
+ * edge (`Edge`, which orders the checks every request meets), with the
  * generated OpenAPI document at /openapi.json and a docs page at /docs
  * (`DocsPage`).
  */
@@ -10,19 +11,18 @@ import type { ApiKeys, DeliveryLog, IdempotencyStore, Publisher, Replay, Webhook
 import { Tracing } from "@herald/core"
 import { Effect, Layer } from "effect"
 import { HeraldApi } from "./Contract.js"
-import * as BodyGuard from "./edge/BodyGuard.js"
 import * as DocsPage from "./docs/DocsPage.js"
-import * as ErrorMapping from "./edge/ErrorMapping.js"
+import * as Edge from "./edge/Edge.js"
 import * as Deliveries from "./native/DeliveriesHandlers.js"
 import * as Events from "./native/EventsHandlers.js"
 import * as Health from "./native/HealthHandlers.js"
-import * as Idempotency from "./edge/Idempotency.js"
 import * as Profiles from "./Profiles.js"
 import type * as RateLimiting from "./edge/RateLimiting.js"
-import * as RequestLimits from "./edge/RequestLimits.js"
+import type * as RequestLimits from "./edge/RequestLimits.js"
 import * as RequestLog from "./edge/RequestLog.js"
 import * as RequestTimeouts from "./edge/RequestTimeouts.js"
 import * as Routes from "./edge/Routes.js"
+import type * as Scopes from "./edge/Scopes.js"
 
 export interface ListenOptions {
   readonly port: number
@@ -57,19 +57,13 @@ export type CoreServices =
 /**
  * The implemented API: every registered profile's handlers and Herald's native
  * ones, with every profile's authentication (the native routes use the default
- * profile's); needs the core services (Webhooks, Publisher, DeliveryLog, ApiKeys).
+ * profile's); needs the core services (Webhooks, Publisher, DeliveryLog,
+ * ApiKeys), and the edge's rate limits and declared scopes.
  */
-export const apiLayer: Layer.Layer<HttpApi.Api, never, CoreServices | RateLimiting.ApiRateLimits> = HttpApiBuilder.api(HeraldApi).pipe(
+export const apiLayer: Layer.Layer<HttpApi.Api, never, CoreServices | RateLimiting.ApiRateLimits | Scopes.Declared> = HttpApiBuilder.api(HeraldApi).pipe(
   Layer.provide([Profiles.handlers, Deliveries.layer, Events.layer, Health.layer]),
   Layer.provide(Profiles.authentications)
 )
-
-const serve = (requestLog: RequestLog.RequestLog) =>
-  requestLog === "all"
-    ? HttpApiBuilder.serve(HttpMiddleware.logger)
-    : requestLog === "errors"
-    ? HttpApiBuilder.serve(RequestLog.errorsOnly)
-    : HttpApiBuilder.serve()
 
 /**
  * Serves the API on a Node HTTP server (exposed, so callers can read its address).
@@ -94,15 +88,14 @@ export const layer = (
   )
 
 const served = (options: ListenOptions, traced: boolean, routes: Routes.Routes) =>
-  serve(options.requestLog ?? RequestLog.DEFAULT).pipe(
-    Layer.provide(DocsPage.layer),
-    Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: DocsPage.DOCUMENT_PATH })),
-    // API middlewares: each wraps those provided after it (they are built first).
-    Layer.provide(ErrorMapping.layer(routes, Profiles.all)),
-    Layer.provide(RequestLimits.middleware),
-    Layer.provide(BodyGuard.layer(routes)),
-    Layer.provide(Idempotency.layer(Profiles.all)),
-    Layer.provide(apiLayer),
+  Edge.layer({
+    api: HeraldApi,
+    implementation: apiLayer,
+    beside: Layer.merge(DocsPage.layer, HttpApiBuilder.middlewareOpenApi({ path: DocsPage.DOCUMENT_PATH })),
+    routes,
+    profiles: Profiles.all,
+    requestLog: options.requestLog ?? RequestLog.DEFAULT
+  }).pipe(
     HttpServer.withLogAddress,
     HttpMiddleware.withTracerDisabledWhen(() => !traced),
     Layer.provideMerge(NodeHttpServer.layer(createNodeServer(options.timeouts ?? RequestTimeouts.defaults), { port: options.port, host: options.host }))

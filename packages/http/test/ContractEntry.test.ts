@@ -56,6 +56,7 @@ describe("the contract entry", () => {
     // nothing else of the edge (authentication, limits, idempotency, routing) is loaded.
     expect([...modules].filter((module) => module.startsWith("edge/")).sort()).toEqual([
       "edge/FrameworkFailure.ts",
+      "edge/Principal.ts",
       "edge/RateLimiting.ts",
       "edge/Scopes.ts"
     ])

@@ -131,24 +131,14 @@ describe("the profile-neutral modules", () => {
   /**
    * Known exceptions, each with its reason. Herald's native routes answer in
    * Datagrid's shape by design (they import its errors, authentication and
-   * codec), and so does the contract for them; `Protection` takes the shared
-   * principal's type from Datagrid's authentication until it moves.
+   * codec), and so does the contract for them.
    */
   const allowed: Record<string, ReadonlyArray<string>> = {
     "Contract.ts": ["./profiles/datagrid/Errors.js"],
-    "edge/Protection.ts": ["../profiles/datagrid/Authentication.js"],
     "native/DeliveriesApi.ts": ["../profiles/datagrid/Authentication.js", "../profiles/datagrid/Errors.js"],
-    "native/DeliveriesHandlers.ts": [
-      "../profiles/datagrid/Authentication.js",
-      "../profiles/datagrid/Codec.js",
-      "../profiles/datagrid/Errors.js"
-    ],
+    "native/DeliveriesHandlers.ts": ["../profiles/datagrid/Codec.js", "../profiles/datagrid/Errors.js"],
     "native/EventsApi.ts": ["../profiles/datagrid/Authentication.js", "../profiles/datagrid/Errors.js"],
-    "native/EventsHandlers.ts": [
-      "../profiles/datagrid/Authentication.js",
-      "../profiles/datagrid/Codec.js",
-      "../profiles/datagrid/Errors.js"
-    ]
+    "native/EventsHandlers.ts": ["../profiles/datagrid/Codec.js", "../profiles/datagrid/Errors.js"]
   }
 
   it.each(neutral)("%s names no profile, in code or imports", (file) => {

@@ -8,7 +8,7 @@
 import { type HttpApi, HttpRouter, HttpServerRequest } from "@effect/platform"
 import type { RateLimiter } from "@herald/core"
 import { Config, Effect, Layer } from "effect"
-import type { PrincipalShape } from "../profiles/datagrid/Authentication.js"
+import type { PrincipalShape } from "./Principal.js"
 import * as RateLimiting from "./RateLimiting.js"
 import * as RequestLimits from "./RequestLimits.js"
 import * as Scopes from "./Scopes.js"
@@ -48,10 +48,10 @@ export interface Refusals<E> {
  * The checks after authentication, for a profile's middleware: count the
  * request against its teamspace's limit for the route (whatever the outcome
  * below, and with the rate limit headers on its response), then check the key's
- * scopes.
+ * scopes (those the matched endpoint declares, `Scopes.Required`).
  */
 export const guard = <E>(refusals: Refusals<E>) =>
-  Effect.map(RateLimiting.ApiRateLimits, (limits) => (principal: PrincipalShape) =>
+  Effect.zipWith(RateLimiting.ApiRateLimits, Scopes.Declared, (limits, declared) => (principal: PrincipalShape) =>
     Effect.gen(function*() {
       const { route } = yield* HttpRouter.RouteContext
       const method = route.method === "*" ? (yield* HttpServerRequest.HttpServerRequest).method : route.method
@@ -66,7 +66,8 @@ export const guard = <E>(refusals: Refusals<E>) =>
           retryAfterSeconds: RateLimiting.retryAfterSeconds(decision)
         }))
       }
-      const required = Scopes.required(method, path)
+      const required = declared(route.method, path)
+      if (required === undefined) return yield* Effect.dieMessage(`${display} declares no scopes`)
       if (!Scopes.allows(principal.key.scopes, required)) {
         return yield* Effect.fail(refusals.forbidden({ route: display, required, granted: principal.key.scopes }))
       }

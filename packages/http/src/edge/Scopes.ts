@@ -1,8 +1,11 @@
 /**
- * Which scopes a route needs, by its method and template (the same rule in every
- * profile):
+ * API key scopes. Each endpoint declares the scopes it needs with the
+ * `Required` annotation (on the endpoint, or on its group as the default for
+ * the group's endpoints), and the edge checks them after authentication
+ * (`Protection.guard`), looking the matched endpoint up by its method and route
+ * template. The rule, the same in every profile:
  *
- * - reading (GET, HEAD) needs `read` or `webhooks:write`: a key that manages
+ * - reading (GET) needs `read` or `webhooks:write`: a key that manages
  *   webhooks may see them (the SDKs read a webhook back after changing it);
  * - reading a webhook's signing secret (Diga's `GET /v1/webhook/{id}/secret`)
  *   needs `webhooks:write`: a read-only key never sees a secret;
@@ -10,22 +13,74 @@
  * - everything else (creating, updating, deleting webhooks, rotating secrets,
  *   test sends, recovering and redelivering) needs `webhooks:write`.
  */
+import { HttpApi, type HttpApiGroup } from "@effect/platform"
 import type { ApiKeyStore } from "@herald/core"
+import { Context, Effect, Layer, Option } from "effect"
 
 type Scope = ApiKeyStore.Scope
 
-/** The scopes of which a key needs at least one for `method` on the route `path` (a template, e.g. `/v1/webhooks/:webhook_id`). */
-export const required = (method: string, path: string): ReadonlyArray<Scope> => {
-  const route = path.toLowerCase().replace(/\/+$/, "")
-  if (route.endsWith("/secret")) return ["webhooks:write"]
-  if (method === "GET" || method === "HEAD") return ["read", "webhooks:write"]
-  if (method === "POST" && route === "/v1/events") return ["events:publish"]
-  return ["webhooks:write"]
+/**
+ * The scopes of which a key needs at least one to call an endpoint: an
+ * annotation on the endpoint, or on its group for every endpoint of the group
+ * that does not declare its own.
+ */
+export class Required extends Context.Tag("@herald/http/Scopes/Required")<Required, ReadonlyArray<Scope>>() {}
+
+/** Reading: `read`, or `webhooks:write` (whoever may change webhooks may see them). */
+export const read: ReadonlyArray<Scope> = ["read", "webhooks:write"]
+
+/** Changing webhooks and their deliveries, and reading a signing secret. */
+export const write: ReadonlyArray<Scope> = ["webhooks:write"]
+
+/** Publishing an event. */
+export const publish: ReadonlyArray<Scope> = ["events:publish"]
+
+/** No scope: an endpoint served without an API key (the health check). */
+export const none: ReadonlyArray<Scope> = []
+
+/** The scopes an endpoint of the API declares, by its method and route template (`/v1/webhooks/:webhookId`). */
+export type Lookup = (method: string, path: string) => ReadonlyArray<Scope> | undefined
+
+const endpointKey = (method: string, path: string) => `${method} ${path}`
+
+/** The scopes every endpoint of `api` declares, read once from its definition; the endpoints that declare none are listed in `undeclared`. */
+export const ofApi = <Id extends string, Groups extends HttpApiGroup.HttpApiGroup.Any, E, R>(
+  api: HttpApi.HttpApi<Id, Groups, E, R>
+): { readonly lookup: Lookup; readonly undeclared: ReadonlyArray<string> } => {
+  const declared = new Map<string, ReadonlyArray<Scope>>()
+  const undeclared: Array<string> = []
+  HttpApi.reflect(api, {
+    onGroup: () => {},
+    onEndpoint: ({ endpoint, mergedAnnotations }) => {
+      const key = endpointKey(endpoint.method, endpoint.path)
+      Option.match(Context.getOption(mergedAnnotations, Required), {
+        onNone: () => undeclared.push(key),
+        onSome: (scopes) => declared.set(key, scopes)
+      })
+    }
+  })
+  return { lookup: (method, path) => declared.get(endpointKey(method, path)), undeclared }
 }
 
-/** Whether a key with `scopes` may call the route. */
+/** The scopes the served API's endpoints declare. */
+export class Declared extends Context.Tag("@herald/http/Scopes/Declared")<Declared, Lookup>() {}
+
+/** The declared scopes of `api`; the server does not start when an endpoint declares none. */
+export const layer = <Id extends string, Groups extends HttpApiGroup.HttpApiGroup.Any, E, R>(
+  api: HttpApi.HttpApi<Id, Groups, E, R>
+): Layer.Layer<Declared> => {
+  const { lookup, undeclared } = ofApi(api)
+  return Layer.effect(
+    Declared,
+    undeclared.length === 0
+      ? Effect.succeed(lookup)
+      : Effect.dieMessage(`These endpoints declare no scopes (Scopes.Required): ${undeclared.join(", ")}`)
+  )
+}
+
+/** Whether a key with `scopes` may call an endpoint that needs one of `needed` (anyone, when it needs none). */
 export const allows = (scopes: ReadonlyArray<Scope>, needed: ReadonlyArray<Scope>): boolean =>
-  needed.some((scope) => scopes.includes(scope))
+  needed.length === 0 || needed.some((scope) => scopes.includes(scope))
 
 /** A request refused for its key's scopes. */
 export interface Refusal {

@@ -8,6 +8,7 @@ import { eventId, IsoDateTime, Limit, limitDescription, strict, webhookId } from
 import { Authentication } from "../profiles/datagrid/Authentication.js"
 import { reported } from "../contract/InputIssues.js"
 import { BadRequest, NotFound } from "../profiles/datagrid/Errors.js"
+import * as Scopes from "../edge/Scopes.js"
 
 export const WebhookAttempt = Schema.Struct({
   object: Schema.Literal("webhook_attempt"),
@@ -140,6 +141,7 @@ export class Deliveries extends HttpApiGroup.make("deliveries")
   )
   .add(
     HttpApiEndpoint.post("redeliver")`/v1/events/${eventId}/redeliver`
+      .annotate(Scopes.Required, Scopes.write)
       .setPayload(reported(RedeliverRequestBody))
       .addSuccess(Requeued, { status: 202 })
       .addError(NotFound)
@@ -151,6 +153,7 @@ export class Deliveries extends HttpApiGroup.make("deliveries")
   )
   .add(
     HttpApiEndpoint.post("recover")`/v1/webhooks/${webhookId}/recover`
+      .annotate(Scopes.Required, Scopes.write)
       .setPayload(reported(RecoverRequestBody))
       .addSuccess(Requeued, { status: 202 })
       .addError(NotFound)
@@ -162,6 +165,7 @@ export class Deliveries extends HttpApiGroup.make("deliveries")
   )
   .addError(BadRequest)
   .middleware(Authentication)
+  .annotate(Scopes.Required, Scopes.read)
   .annotate(OpenApi.Title, "Deliveries")
   .annotate(OpenApi.Description, "Published events, the attempt log and each event's delivery status.")
 {}

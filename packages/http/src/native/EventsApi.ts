@@ -7,6 +7,7 @@ import { strict, webhookId } from "../contract/ApiParams.js"
 import { Authentication } from "../profiles/datagrid/Authentication.js"
 import { firstInvalidItem, reported } from "../contract/InputIssues.js"
 import { BadRequest, Conflict, NotFound, PayloadTooLarge } from "../profiles/datagrid/Errors.js"
+import * as Scopes from "../edge/Scopes.js"
 
 export const PublishEventRequestBody = Schema.Struct({
   event_type: Schema.String.annotations({ description: "The event type, e.g. `batch_prediction.completed`." }),
@@ -48,6 +49,7 @@ export class Events extends HttpApiGroup.make("events")
   )
   .add(
     HttpApiEndpoint.post("publish", "/v1/events")
+      .annotate(Scopes.Required, Scopes.publish)
       .setPayload(reported(PublishEventRequestBody))
       .addSuccess(PublishedEvent, { status: 202 })
       .addError(Conflict)
@@ -60,5 +62,6 @@ export class Events extends HttpApiGroup.make("events")
   )
   .addError(BadRequest)
   .middleware(Authentication)
+  .annotate(Scopes.Required, Scopes.write)
   .annotate(OpenApi.Title, "Events")
 {}

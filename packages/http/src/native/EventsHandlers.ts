@@ -2,7 +2,7 @@ import { HttpApiBuilder } from "@effect/platform"
 import { Publisher } from "@herald/core"
 import { Effect } from "effect"
 import { HeraldApi } from "../Contract.js"
-import { Principal } from "../profiles/datagrid/Authentication.js"
+import { Principal } from "../edge/Principal.js"
 import * as Codec from "../profiles/datagrid/Codec.js"
 import { mapDomainErrors } from "../profiles/datagrid/Errors.js"
 

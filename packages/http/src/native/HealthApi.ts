@@ -1,5 +1,6 @@
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
+import * as Scopes from "../edge/Scopes.js"
 
 export class Health extends HttpApiGroup.make("health")
   .add(
@@ -11,5 +12,6 @@ export class Health extends HttpApiGroup.make("health")
         "Answers `{\"status\": \"ok\"}` while the process serves requests; needs no API key. It does not check Redis."
       )
   )
+  .annotate(Scopes.Required, Scopes.none)
   .annotate(OpenApi.Title, "Health")
 {}

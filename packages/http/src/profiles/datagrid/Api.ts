@@ -9,6 +9,7 @@ import { Limit, limitDescription, strict, webhookId } from "../../contract/ApiPa
 import { Authentication } from "./Authentication.js"
 import { firstInvalidItem, reported } from "../../contract/InputIssues.js"
 import { BadRequest, Conflict, InternalError, NotFound } from "./Errors.js"
+import * as Scopes from "../../edge/Scopes.js"
 
 const eventTypeDescription = `An event type. By default one of ${
   eventTypes.map((type) => `\`${type}\``).join(", ")
@@ -122,6 +123,7 @@ export class DatagridWebhooks extends HttpApiGroup.make("webhooks")
   )
   .add(
     HttpApiEndpoint.get("list", "/v1/webhooks")
+      .annotate(Scopes.Required, Scopes.read)
       .setUrlParams(reported(Schema.Struct({
         cursor: Schema.optional(Schema.String).annotations({ description: "The `next_cursor` of the previous page." }),
         limit: Schema.optional(Limit).annotations({ description: limitDescription })
@@ -135,6 +137,7 @@ export class DatagridWebhooks extends HttpApiGroup.make("webhooks")
   )
   .add(
     HttpApiEndpoint.get("listActiveForEvent", "/v1/webhooks/active")
+      .annotate(Scopes.Required, Scopes.read)
       .setUrlParams(reported(Schema.Struct({ event_type: WebhookEventType })))
       .addSuccess(ActiveWebhookList)
       .annotate(OpenApi.Summary, "List active webhooks for an event type")
@@ -145,6 +148,7 @@ export class DatagridWebhooks extends HttpApiGroup.make("webhooks")
   )
   .add(
     HttpApiEndpoint.get("retrieve")`/v1/webhooks/${webhookId}`
+      .annotate(Scopes.Required, Scopes.read)
       .addSuccess(Webhook)
       .addError(NotFound)
       .annotate(OpenApi.Summary, "Retrieve webhook")
@@ -187,6 +191,7 @@ export class DatagridWebhooks extends HttpApiGroup.make("webhooks")
   )
   .addError(BadRequest)
   .middleware(Authentication)
+  .annotate(Scopes.Required, Scopes.write)
   .annotate(OpenApi.Title, "Webhooks (Datagrid)")
   .annotate(OpenApi.Description, "Webhook subscriptions in the Datagrid wire format.")
 {}

@@ -4,17 +4,9 @@
  * import it with the routes; the server's implementation is `Authenticator`.
  */
 import { HttpApiMiddleware, HttpApiSecurity } from "@effect/platform"
-import type { ApiKeyStore, Ids } from "@herald/core"
-import { Context, Schema } from "effect"
+import { Schema } from "effect"
+import { Principal } from "../../edge/Principal.js"
 import { Forbidden, TooManyRequests, Unauthorized } from "./Errors.js"
-
-export interface PrincipalShape {
-  readonly teamspace: Ids.TeamspaceId
-  readonly key: ApiKeyStore.ApiKey
-}
-
-/** Who is calling: provided to every authenticated handler. */
-export class Principal extends Context.Tag("@herald/api/Principal")<Principal, PrincipalShape>() {}
 
 export class Authentication extends HttpApiMiddleware.Tag<Authentication>()("@herald/api/Authentication", {
   failure: Schema.Union(Unauthorized, Forbidden, TooManyRequests),

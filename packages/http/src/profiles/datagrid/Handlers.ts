@@ -1,7 +1,7 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { Webhooks } from "@herald/core"
 import { Effect } from "effect"
-import { Principal } from "./Authentication.js"
+import { Principal } from "../../edge/Principal.js"
 import { api } from "./Api.js"
 import * as Codec from "./Codec.js"
 import { DEFAULT_PAGE_SIZE } from "../../contract/ApiParams.js"

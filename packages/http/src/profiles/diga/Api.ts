@@ -13,6 +13,7 @@ import { wholeNumber } from "../../contract/ApiParams.js"
 import { DigaAuthentication } from "./Authentication.js"
 import { DigaInternalError, DigaNotFound, DigaUnprocessable } from "./Errors.js"
 import { firstInvalidItem, reported } from "../../contract/InputIssues.js"
+import * as Scopes from "../../edge/Scopes.js"
 
 export const DIGA_DEFAULT_PAGE_SIZE = 20
 
@@ -118,6 +119,7 @@ export class DigaWebhooks extends HttpApiGroup.make("digaWebhooks")
   )
   .add(
     HttpApiEndpoint.get("list", "/v1/webhook/")
+      .annotate(Scopes.Required, Scopes.read)
       .setUrlParams(reported(ListParams))
       .addSuccess(WebhookListResponse)
       .annotate(OpenApi.Summary, "Get Webhooks")
@@ -128,6 +130,7 @@ export class DigaWebhooks extends HttpApiGroup.make("digaWebhooks")
   )
   .add(
     HttpApiEndpoint.get("get")`/v1/webhook/${id}`
+      .annotate(Scopes.Required, Scopes.read)
       .addSuccess(WebhookResponse)
       .annotate(OpenApi.Summary, "Get Webhook")
       .annotate(
@@ -153,6 +156,8 @@ export class DigaWebhooks extends HttpApiGroup.make("digaWebhooks")
   )
   .add(
     HttpApiEndpoint.get("secret")`/v1/webhook/${id}/secret`
+      // A read, but a read-only key never sees a signing secret.
+      .annotate(Scopes.Required, Scopes.write)
       .addSuccess(WebhookSecretResponse)
       .annotate(OpenApi.Summary, "Get Webhook Secret")
       .annotate(
@@ -164,6 +169,7 @@ export class DigaWebhooks extends HttpApiGroup.make("digaWebhooks")
   .addError(DigaNotFound)
   .addError(DigaInternalError)
   .middleware(DigaAuthentication)
+  .annotate(Scopes.Required, Scopes.write)
   .annotate(OpenApi.Title, "Webhooks (Diga)")
   .annotate(OpenApi.Description, "Webhook subscriptions in the Diga wire format.")
 {}

@@ -6,7 +6,7 @@
  */
 import { HttpApiMiddleware, HttpApiSecurity } from "@effect/platform"
 import { Schema } from "effect"
-import { Principal } from "../datagrid/Authentication.js"
+import { Principal } from "../../edge/Principal.js"
 import { DigaForbidden, DigaTooManyRequests } from "./Errors.js"
 
 export class DigaAuthentication extends HttpApiMiddleware.Tag<DigaAuthentication>()("@herald/api/DigaAuthentication", {

@@ -1,7 +1,7 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { type Ids, Webhooks } from "@herald/core"
 import { Effect, Option } from "effect"
-import { Principal } from "../datagrid/Authentication.js"
+import { Principal } from "../../edge/Principal.js"
 import { api, DIGA_DEFAULT_PAGE_SIZE } from "./Api.js"
 import * as Codec from "./Codec.js"
 import { mapDomainErrors, unprocessable, type ValidationError } from "./Errors.js"

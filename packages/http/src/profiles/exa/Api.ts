@@ -12,6 +12,7 @@ import { IsoDateTime, wholeNumber } from "../../contract/ApiParams.js"
 import { ExaAuthentication } from "./Authentication.js"
 import { ExaBadRequest, ExaInternalError, ExaNotFound } from "./Errors.js"
 import { firstInvalidItem, reported } from "../../contract/InputIssues.js"
+import * as Scopes from "../../edge/Scopes.js"
 
 export const EXA_DEFAULT_PAGE_SIZE = 25
 
@@ -139,6 +140,7 @@ export class ExaWebhooks extends HttpApiGroup.make("exaWebhooks")
   )
   .add(
     HttpApiEndpoint.get("list", "/websets/v0/webhooks")
+      .annotate(Scopes.Required, Scopes.read)
       .setUrlParams(reported(Schema.Struct({
         cursor,
         limit
@@ -152,6 +154,7 @@ export class ExaWebhooks extends HttpApiGroup.make("exaWebhooks")
   )
   .add(
     HttpApiEndpoint.get("get")`/websets/v0/webhooks/${id}`
+      .annotate(Scopes.Required, Scopes.read)
       .addSuccess(ExaWebhook)
       .annotate(OpenApi.Summary, "Get a Webhook")
       .annotate(
@@ -177,6 +180,7 @@ export class ExaWebhooks extends HttpApiGroup.make("exaWebhooks")
   )
   .add(
     HttpApiEndpoint.get("listAttempts")`/websets/v0/webhooks/${id}/attempts`
+      .annotate(Scopes.Required, Scopes.read)
       .setUrlParams(reported(Schema.Struct({
         cursor,
         limit,
@@ -196,6 +200,7 @@ export class ExaWebhooks extends HttpApiGroup.make("exaWebhooks")
   .addError(ExaNotFound)
   .addError(ExaInternalError)
   .middleware(ExaAuthentication)
+  .annotate(Scopes.Required, Scopes.write)
   .annotate(OpenApi.Title, "Webhooks (Exa websets)")
   .annotate(OpenApi.Description, "Webhook subscriptions and their delivery attempts in the Exa websets wire format.")
 {}
@@ -233,6 +238,7 @@ export class ExaEvents extends HttpApiGroup.make("exaEvents")
   .addError(ExaNotFound)
   .addError(ExaInternalError)
   .middleware(ExaAuthentication)
+  .annotate(Scopes.Required, Scopes.read)
   .annotate(OpenApi.Title, "Events (Exa websets)")
   .annotate(OpenApi.Description, "The event log in the Exa websets wire format.")
 {}

@@ -5,7 +5,7 @@
  */
 import { HttpApiMiddleware, HttpApiSecurity } from "@effect/platform"
 import { Schema } from "effect"
-import { Principal } from "../datagrid/Authentication.js"
+import { Principal } from "../../edge/Principal.js"
 import { ExaForbidden, ExaTooManyRequests, ExaUnauthorized } from "./Errors.js"
 
 export class ExaAuthentication extends HttpApiMiddleware.Tag<ExaAuthentication>()("@herald/api/ExaAuthentication", {

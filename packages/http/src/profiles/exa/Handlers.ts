@@ -1,7 +1,7 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { DeliveryLog, Webhooks } from "@herald/core"
 import { Effect } from "effect"
-import { Principal } from "../datagrid/Authentication.js"
+import { Principal } from "../../edge/Principal.js"
 import { api, pageSize } from "./Api.js"
 import * as Codec from "./Codec.js"
 import { mapDomainErrors } from "./Errors.js"

@@ -8,6 +8,7 @@ import { ApiKeys, EventLimits, Herald } from "@herald/core"
 import { Config, ConfigError, Effect, Either, Option } from "effect"
 import { HeraldApi } from "@herald/http/Contract"
 import * as Protection from "@herald/http/edge/Protection"
+import * as Profiles from "@herald/http/Profiles"
 import * as RequestLog from "@herald/http/edge/RequestLog"
 import * as RequestTimeouts from "@herald/http/edge/RequestTimeouts"
 
@@ -19,7 +20,7 @@ export const Role = Config.literal("all", "api", "worker")("HERALD_ROLE").pipe(
 /** What every role reads. */
 const common = Config.all({
   redisUrl: Config.option(Config.redacted("REDIS_URL")),
-  settings: Herald.settingsConfig
+  settings: Herald.settingsConfig(Profiles.all)
 })
 
 /** What only a process serving HTTP reads. */

@@ -7,6 +7,7 @@ import { Layer } from "effect"
 import * as ApiKeySeed from "./ApiKeySeed.js"
 import * as HttpServer from "@herald/http/HttpApp"
 import * as Protection from "@herald/http/edge/Protection"
+import * as Profiles from "@herald/http/Profiles"
 
 export type Role = "all" | "api" | "worker"
 
@@ -27,7 +28,8 @@ type Common<E> = Pick<Options<E>, "settings" | "ports">
 const services = <E>(options: Common<E>) =>
   Herald.servicesLayer.pipe(
     Layer.provideMerge(options.ports),
-    Layer.provideMerge(Herald.settingsLayer(options.settings))
+    Layer.provideMerge(Herald.settingsLayer(options.settings)),
+    Layer.provideMerge(Profiles.layer)
   )
 
 const api = <E>(options: Options<E>) =>

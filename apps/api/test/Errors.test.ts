@@ -2,11 +2,11 @@
  * Bad input over raw HTTP: always a 4xx with the error body
  * `{status_code, error, message, retryable, details?}`, never a 5xx.
  */
-import { EventType } from "@herald/core"
+import * as Datagrid from "@herald/http/profiles/datagrid/EventTypes"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { KEY_ACME, backends, type RunningApp, start } from "./support/Harness.js"
 
-const DATAGRID_TYPES = EventType.datagridEventTypes.join(", ")
+const DATAGRID_TYPES = Datagrid.eventTypes.join(", ")
 
 describe.each(backends)("on %s", (backend) => {
   let app: RunningApp

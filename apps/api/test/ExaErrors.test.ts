@@ -4,11 +4,11 @@
  * `{statusCode, error, tag, requestId, details?}`, never a 5xx nor another
  * profile's shape.
  */
-import { EventType } from "@herald/core"
+import * as Exa from "@herald/http/profiles/exa/EventTypes"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { KEY_ACME, type RunningApp, start } from "./support/Harness.js"
 
-const EXA_TYPES = EventType.exaEventTypes.join(", ")
+const EXA_TYPES = Exa.eventTypes.join(", ")
 
 let app: RunningApp
 beforeAll(async () => {

@@ -4,6 +4,8 @@
  * publishing follow the configured lists.
  */
 import { EventType as Catalog, Herald } from "@herald/core"
+import * as Profiles from "@herald/http/Profiles"
+import * as Datagrid from "@herald/http/profiles/datagrid/EventTypes"
 import { TestReceiver } from "@herald/testkit"
 import { ConfigProvider, Effect, Either } from "effect"
 import { EventType, Exa } from "exa-js"
@@ -11,35 +13,37 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { KEY_ACME, KEY_GLOBEX, type RunningApp, start } from "./support/Harness.js"
 
 const read = (env: Record<string, string>) =>
-  Effect.runSync(Effect.either(Effect.withConfigProvider(Catalog.config, ConfigProvider.fromMap(new Map(Object.entries(env))))))
+  Effect.runSync(Effect.either(Effect.withConfigProvider(Catalog.config(Profiles.all), ConfigProvider.fromMap(new Map(Object.entries(env))))))
+
+const defaults = Catalog.defaultCatalogs(Profiles.all)
 
 describe("event catalogs from the environment", () => {
   it("are the seeds' lists by default: Datagrid's 5, Exa's 19 (as exa-js knows them), Diga's 1", () => {
-    expect(read({})).toEqual(Either.right(Catalog.defaultCatalogs))
-    expect(Catalog.defaultCatalogs.datagrid).toEqual([
+    expect(read({})).toEqual(Either.right(defaults))
+    expect(defaults.datagrid).toEqual([
       "knowledge.processing.completed",
       "batch_prediction.completed",
       "batch_prediction.failed",
       "batch_prediction.expired",
       "batch_prediction.cancelled"
     ])
-    expect([...Catalog.defaultCatalogs.exa].sort()).toEqual(Object.values(EventType).sort())
-    expect(Catalog.defaultCatalogs.exa).toHaveLength(19)
-    expect(Catalog.defaultCatalogs.diga).toEqual(["status_changed"])
+    expect([...(defaults.exa ?? [])].sort()).toEqual(Object.values(EventType).sort())
+    expect(defaults.exa).toHaveLength(19)
+    expect(defaults.diga).toEqual(["status_changed"])
   })
 
   it("replace one profile's list, leaving the others", () => {
     expect(read({ HERALD_EVENT_TYPES_EXA: " webset.created, custom.thing_done ,," })).toEqual(Either.right({
-      ...Catalog.defaultCatalogs,
+      ...defaults,
       exa: ["webset.created", "custom.thing_done"]
     }))
   })
 
   it("are part of the process settings", () => {
     const settings = Effect.runSync(
-      Effect.withConfigProvider(Herald.settingsConfig, ConfigProvider.fromMap(new Map([["HERALD_EVENT_TYPES_DIGA", "a.b"]])))
+      Effect.withConfigProvider(Herald.settingsConfig(Profiles.all), ConfigProvider.fromMap(new Map([["HERALD_EVENT_TYPES_DIGA", "a.b"]])))
     )
-    expect(settings.eventTypes).toEqual({ ...Catalog.defaultCatalogs, diga: ["a.b"] })
+    expect(settings.eventTypes).toEqual({ ...defaults, diga: ["a.b"] })
   })
 
   it.each([
@@ -62,7 +66,7 @@ describe("configured catalogs in the running app", () => {
   beforeAll(async () => {
     app = await start({
       eventTypes: {
-        datagrid: Catalog.datagridEventTypes,
+        datagrid: Datagrid.eventTypes,
         exa: ["webset.created", "custom.thing_done"],
         diga: ["status_changed", "batch_prediction.completed"]
       }
@@ -103,7 +107,7 @@ describe("configured catalogs in the running app", () => {
     expect(refused.status).toBe(400)
     // Publishing takes every profile's types: the configured ones are listed, and every variable named.
     expect(refused.body.message).toBe(
-      `unknown event type "webset.idle": accepted are ${Catalog.datagridEventTypes.join(", ")}, webset.created, custom.thing_done, status_changed (set by HERALD_EVENT_TYPES_DATAGRID, HERALD_EVENT_TYPES_EXA, HERALD_EVENT_TYPES_DIGA)`
+      `unknown event type "webset.idle": accepted are ${Datagrid.eventTypes.join(", ")}, webset.created, custom.thing_done, status_changed (set by HERALD_EVENT_TYPES_DATAGRID, HERALD_EVENT_TYPES_EXA, HERALD_EVENT_TYPES_DIGA)`
     )
 
     // acme has a Diga webhook (from the test before) and now a Datagrid one on the same type.

@@ -4,10 +4,11 @@
  * own shape exactly.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { profileOfPath } from "@herald/http/edge/ErrorMapping"
+import * as Profiles from "@herald/http/Profiles"
+import * as HttpProfile from "@herald/http/profiles/HttpProfile"
 import { KEY_ACME, type RunningApp, start } from "./support/Harness.js"
 
-describe("profileOfPath", () => {
+describe("HttpProfile.ofPath", () => {
   it.each([
     ["/websets/v0/webhooks", "exa"],
     ["/websets", "exa"],
@@ -23,7 +24,7 @@ describe("profileOfPath", () => {
     ["/websetsv0", "datagrid"],
     ["/healthz", "datagrid"]
   ])("%s is %s", (path, profile) => {
-    expect(profileOfPath(path)).toBe(profile)
+    expect(HttpProfile.ofPath(Profiles.all, path).name).toBe(profile)
   })
 })
 

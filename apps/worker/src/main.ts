@@ -7,6 +7,7 @@
 import { NodeRuntime } from "@effect/platform-node"
 import * as BullMQ from "@herald/bullmq"
 import { Herald } from "@herald/core"
+import * as Profiles from "@herald/http/Profiles"
 import * as Redis from "@herald/redis"
 import * as Undici from "@herald/undici"
 import { Config, ConfigError, Effect, Layer } from "effect"
@@ -29,12 +30,13 @@ const program = Effect.gen(function*() {
         : error
     )
   )
-  const settings = yield* Herald.settingsConfig
+  const settings = yield* Herald.settingsConfig(Profiles.all)
   return yield* Layer.launch(
     Herald.workerLayer.pipe(
       Layer.provide(Herald.workerServicesLayer),
       Layer.provide(ports),
-      Layer.provide(Herald.settingsLayer(settings))
+      Layer.provide(Herald.settingsLayer(settings)),
+      Layer.provide(Profiles.layer)
     )
   ).pipe(
     // After the layer's finalizers: the deliveries in flight have finished.

@@ -18,6 +18,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import * as BullMQ from "@herald/bullmq"
 import { ApiKeys, Herald, Ids, Publisher, RateLimiter, Webhooks } from "@herald/core"
 import type { NativeEvents } from "@herald/http"
+import * as Profiles from "@herald/http/Profiles"
 import * as Redis from "@herald/redis"
 import * as Undici from "@herald/undici"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
@@ -30,8 +31,12 @@ const ports = Layer.mergeAll(
   Undici.UndiciTransport.layer()
 )
 
-const services = Layer.unwrapEffect(Effect.map(Herald.settingsConfig, (settings) =>
-  Herald.servicesLayer.pipe(Layer.provideMerge(ports), Layer.provideMerge(Herald.settingsLayer(settings)))))
+const services = Layer.unwrapEffect(Effect.map(Herald.settingsConfig(Profiles.all), (settings) =>
+  Herald.servicesLayer.pipe(
+    Layer.provideMerge(ports),
+    Layer.provideMerge(Herald.settingsLayer(settings)),
+    Layer.provideMerge(Profiles.layer)
+  )))
 
 const runtime = ManagedRuntime.make(services)
 

@@ -10,6 +10,11 @@
  * decodes its event once (a retry minutes later usually finds it gone, or runs
  * on another worker).
  *
+ * A webhook's profile gives its envelope and signature (`Profiles`). One whose
+ * profile is not registered in this process (removed from the deployment, or a
+ * worker composed without it) cannot be rendered: its delivery is dropped with
+ * a logged error, as a disabled webhook's is (no attempt is logged, no retry).
+ *
  * Its few log lines carry the job's ids, annotated where they are written: a
  * log annotation around every delivery costs several microseconds of CPU,
  * for lines almost no delivery writes.
@@ -24,6 +29,7 @@ import { EndpointHealth } from "./EndpointHealth.js"
 import type { Event } from "./Event.js"
 import { EventStore } from "./EventStore.js"
 import { makeAttemptId } from "./Ids.js"
+import { Profiles } from "./Profiles.js"
 import { TEST_EVENT_TYPE } from "./EventType.js"
 import { RateLimiter } from "./RateLimiter.js"
 import * as RetrySchedule from "./RetrySchedule.js"
@@ -33,7 +39,6 @@ import * as Tracing from "./Tracing.js"
 import { type DeliveryResponse, Transport, TransportError } from "./Transport.js"
 import { UrlPolicy } from "./UrlPolicy.js"
 import { userAgent } from "./Version.js"
-import * as WireFormat from "./WireFormat.js"
 
 /** A wait this short is slept in the handler rather than costing a queue round trip. */
 const SLEEP_RATHER_THAN_DEFER_MS = 10
@@ -94,6 +99,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
     const health = yield* EndpointHealth
     const sequencer = yield* Sequencer
     const limiter = yield* RateLimiter
+    const profiles = yield* Profiles
     const cache = new EventCache()
     const warnBlocked = BlockedWarnings.make()
 
@@ -154,13 +160,22 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
           return yield* settle(job, webhook.value.ordered)
         }
         const { value: hook } = webhook
+        const profile = profiles.get(hook.profile)
+        if (profile === undefined) {
+          yield* Effect.logError(
+            `delivery dropped: the webhook's profile "${hook.profile}" is not registered in this process (registered: ${
+              profiles.all.map(({ name }) => name).join(", ")
+            })`
+          ).pipe(Effect.annotateLogs(job.logAnnotations))
+          return yield* settle(job, hook.ordered)
+        }
         if (hook.rateLimit !== null) {
           const deferred = yield* throttle(job, hook.rateLimit)
           if (Option.isSome(deferred)) return deferred.value
         }
         const now = yield* Clock.currentTimeMillis
         const t = Math.floor(now / 1000)
-        const format = WireFormat.forProfile(hook.profile)
+        const format = profile.wireFormat
         const body = format.render(event.value, t)
         const secrets = hook.currentSecrets(now).map((secret) => Redacted.value(secret.key))
         const headers = {

@@ -1,10 +1,12 @@
 /**
- * Event types and the catalog of the ones a deployment accepts. Each profile has
- * its seed's list by default; configuration may replace any profile's list.
+ * Event types and the catalog of the ones a deployment accepts. Each registered
+ * profile (`Profiles`) has its own default list; configuration may replace any
+ * profile's list.
  */
-import { Config, ConfigError, Context, Either, Layer, Schema } from "effect"
+import { Config, ConfigError, Context, Effect, Either, Layer, Schema } from "effect"
 import { echo, InvalidInput } from "./Errors.js"
-import { Profile } from "./Profile.js"
+import type { Profile } from "./Profile.js"
+import { type ProfileDelivery, Profiles } from "./Profiles.js"
 
 export const EventType = Schema.String.pipe(
   Schema.pattern(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/),
@@ -16,43 +18,10 @@ export type EventType = typeof EventType.Type
 /** The event a test delivery sends: in no catalog, so it is never published or subscribed to. */
 export const TEST_EVENT_TYPE: EventType = "webhook.test"
 
-/** Datagrid's documented events (seed 002). */
-export const datagridEventTypes: ReadonlyArray<EventType> = [
-  "knowledge.processing.completed",
-  "batch_prediction.completed",
-  "batch_prediction.failed",
-  "batch_prediction.expired",
-  "batch_prediction.cancelled"
-]
-
-/** Exa websets' documented events (seed 004). */
-export const exaEventTypes: ReadonlyArray<EventType> = [
-  "webset.created",
-  "webset.deleted",
-  "webset.paused",
-  "webset.idle",
-  "webset.search.created",
-  "webset.search.canceled",
-  "webset.search.completed",
-  "webset.search.updated",
-  "import.created",
-  "import.completed",
-  "webset.item.created",
-  "webset.item.enriched",
-  "monitor.created",
-  "monitor.updated",
-  "monitor.deleted",
-  "monitor.run.created",
-  "monitor.run.completed",
-  "webset.export.created",
-  "webset.export.completed"
-]
-
-/** Diga's documented events (seed 003). */
-export const digaEventTypes: ReadonlyArray<EventType> = ["status_changed"]
-
 export interface EventCatalogShape {
-  /** Event types a subscription created through `profile` may subscribe to. */
+  /** The profiles it has lists for, in registry order. */
+  readonly profiles: ReadonlyArray<Profile>
+  /** Event types a subscription created through `profile` may subscribe to (none for an unknown profile). */
   readonly forProfile: (profile: Profile) => ReadonlySet<EventType>
   /** Every event type that may be published (the union of the profiles' lists). */
   readonly publishable: ReadonlySet<EventType>
@@ -60,33 +29,31 @@ export interface EventCatalogShape {
 
 export class EventCatalog extends Context.Tag("@herald/core/EventCatalog")<EventCatalog, EventCatalogShape>() {}
 
-/** Each profile's list of event types. */
+/** Each profile's list of event types, by profile name. */
 export type Catalogs = Readonly<Record<Profile, ReadonlyArray<EventType>>>
 
-/** The seeds' lists. */
-export const defaultCatalogs: Catalogs = {
-  datagrid: datagridEventTypes,
-  exa: exaEventTypes,
-  diga: digaEventTypes
-}
+/** The registered profiles' own lists. */
+export const defaultCatalogs = (profiles: ReadonlyArray<Pick<ProfileDelivery, "name" | "eventTypes">>): Catalogs =>
+  Object.fromEntries(profiles.map((profile) => [profile.name, profile.eventTypes]))
+
+const none: ReadonlySet<EventType> = new Set()
 
 export const makeCatalog = (lists: Catalogs): EventCatalogShape => {
-  const sets = {
-    datagrid: new Set(lists.datagrid),
-    exa: new Set(lists.exa),
-    diga: new Set(lists.diga)
-  }
+  const sets = new Map(Object.entries(lists).map(([profile, types]) => [profile, new Set(types)]))
   return {
-    forProfile: (profile) => sets[profile],
-    publishable: new Set([...sets.datagrid, ...sets.exa, ...sets.diga])
+    profiles: [...sets.keys()],
+    forProfile: (profile) => sets.get(profile) ?? none,
+    publishable: new Set([...sets.values()].flatMap((types) => [...types]))
   }
 }
-
-export const defaultCatalog: EventCatalogShape = makeCatalog(defaultCatalogs)
 
 export const layer = (lists: Catalogs): Layer.Layer<EventCatalog> => Layer.succeed(EventCatalog, makeCatalog(lists))
 
-export const layerDefault: Layer.Layer<EventCatalog> = Layer.succeed(EventCatalog, defaultCatalog)
+/** The registered profiles' own lists, unconfigured. */
+export const layerDefault: Layer.Layer<EventCatalog, never, Profiles> = Layer.effect(
+  EventCatalog,
+  Effect.map(Profiles, (profiles) => makeCatalog(defaultCatalogs(profiles.all)))
+)
 
 const isEventType = Schema.is(EventType)
 
@@ -115,7 +82,7 @@ export const describeUnknownWithAccepted = (catalog: EventCatalogShape, type: st
   const accepted = [...(profile === undefined ? catalog.publishable : catalog.forProfile(profile))]
   const listed = accepted.slice(0, LISTED).join(", ")
   const more = accepted.length > LISTED ? ` and ${accepted.length - LISTED} more` : ""
-  const variables = (profile === undefined ? Profile.literals : [profile]).map(variableOf).join(", ")
+  const variables = (profile === undefined ? catalog.profiles : [profile]).map(variableOf).join(", ")
   return `${describeUnknown(type)}: accepted are ${listed}${more} (set by ${variables})`
 }
 
@@ -163,21 +130,18 @@ export const parseList = (text: string): Either.Either<ReadonlyArray<EventType>,
   return Either.right(types)
 }
 
-const listConfig = (profile: Profile) => {
-  const name = variableOf(profile)
+const listConfig = (profile: Pick<ProfileDelivery, "name" | "eventTypes">) => {
+  const name = variableOf(profile.name)
   return Config.string(name).pipe(
     Config.mapOrFail((text) => Either.mapLeft(parseList(text), (message) => ConfigError.InvalidData([name], message))),
-    Config.withDefault(defaultCatalogs[profile]),
-    Config.withDescription(`The event types the ${profile} profile accepts (comma-separated); replaces its default list`)
+    Config.withDefault(profile.eventTypes),
+    Config.withDescription(`The event types the ${profile.name} profile accepts (comma-separated); replaces its default list`)
   )
 }
 
 /**
- * `HERALD_EVENT_TYPES_DATAGRID`, `HERALD_EVENT_TYPES_EXA`, `HERALD_EVENT_TYPES_DIGA`:
- * each replaces that profile's list; an unset one keeps the seed's.
+ * `HERALD_EVENT_TYPES_<NAME>` for each of `profiles` (the registry's): each
+ * replaces that profile's list; an unset one keeps the profile's own.
  */
-export const config: Config.Config<Catalogs> = Config.all({
-  datagrid: listConfig("datagrid"),
-  exa: listConfig("exa"),
-  diga: listConfig("diga")
-})
+export const config = (profiles: ReadonlyArray<Pick<ProfileDelivery, "name" | "eventTypes">>): Config.Config<Catalogs> =>
+  Config.all(Object.fromEntries(profiles.map((profile) => [profile.name, listConfig(profile)])))

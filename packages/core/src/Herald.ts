@@ -1,7 +1,8 @@
 /**
  * Wiring shared by every process: settings as services, the core services over
  * whatever adapters provide the ports, and the delivery loop. Apps choose the
- * adapters and add their edge (HTTP); nothing here knows which adapters exist.
+ * adapters and add their edge (HTTP); nothing here knows which adapters exist,
+ * nor which profiles: the composition provides their registry (`Profiles`).
  */
 import { Config, Effect, Layer, Option } from "effect"
 import * as ApiKeys from "./ApiKeys.js"
@@ -18,6 +19,7 @@ import * as EndpointHealth from "./EndpointHealth.js"
 import * as EventLimits from "./EventLimits.js"
 import * as EventType from "./EventType.js"
 import * as FanOut from "./FanOut.js"
+import type * as Profiles from "./Profiles.js"
 import * as Publisher from "./Publisher.js"
 import * as Replay from "./Replay.js"
 import * as RetrySchedule from "./RetrySchedule.js"
@@ -39,7 +41,7 @@ export interface Settings {
   readonly health?: Partial<EndpointHealth.HealthPolicyShape> | undefined
   /** Encrypts signing secrets at rest when set (`HERALD_ENCRYPTION_KEY`). */
   readonly encryptionKey?: Option.Option<Uint8Array> | undefined
-  /** Each profile's event types; the seeds' lists by default (`HERALD_EVENT_TYPES_<PROFILE>`). */
+  /** Each profile's event types; the registered profiles' own lists by default (`HERALD_EVENT_TYPES_<NAME>`). */
   readonly eventTypes?: EventType.Catalogs | undefined
   /** How much data an event may carry; 256 KiB by default (`HERALD_MAX_EVENT_DATA_BYTES`). */
   readonly eventLimits?: Partial<EventLimits.EventLimitsShape> | undefined
@@ -58,16 +60,20 @@ export type Stores =
 
 export type Ports = Stores | DeliveryQueue.DeliveryQueue | Transport.Transport
 
-/** The settings, from the environment (each variable validated and named on error). */
-export const settingsConfig: Config.Config<Settings> = Config.all({
-  retrySchedule: RetrySchedule.config,
-  allowPrivateUrls: UrlPolicy.config,
-  delivery: DeliverySettings.config,
-  health: EndpointHealth.config,
-  encryptionKey: SecretCipher.config,
-  eventTypes: EventType.config,
-  eventLimits: EventLimits.config
-})
+/**
+ * The settings, from the environment (each variable validated and named on
+ * error); `profiles` are the registered ones, each with its event-type variable.
+ */
+export const settingsConfig = (profiles: ReadonlyArray<Profiles.ProfileDelivery>): Config.Config<Settings> =>
+  Config.all({
+    retrySchedule: RetrySchedule.config,
+    allowPrivateUrls: UrlPolicy.config,
+    delivery: DeliverySettings.config,
+    health: EndpointHealth.config,
+    encryptionKey: SecretCipher.config,
+    eventTypes: EventType.config(profiles),
+    eventLimits: EventLimits.config
+  })
 
 /** One warning at start, in every process that reads the settings, when private targets are allowed. */
 const privateUrlsWarning = (allowPrivateUrls: boolean) =>
@@ -79,7 +85,7 @@ const privateUrlsWarning = (allowPrivateUrls: boolean) =>
     () => allowPrivateUrls
   ))
 
-/** Settings as services. */
+/** Settings as services; the event catalog defaults to the registered profiles' lists. */
 export const settingsLayer = (settings: Settings) =>
   Layer.mergeAll(
     privateUrlsWarning(settings.allowPrivateUrls),
@@ -88,7 +94,7 @@ export const settingsLayer = (settings: Settings) =>
     DeliverySettings.layer(settings.delivery),
     EndpointHealth.layer(settings.health ?? {}),
     SecretCipher.layer(settings.encryptionKey ?? Option.none()),
-    EventType.layer(settings.eventTypes ?? EventType.defaultCatalogs),
+    settings.eventTypes === undefined ? EventType.layerDefault : EventType.layer(settings.eventTypes),
     EventLimits.layer(settings.eventLimits ?? {})
   )
 

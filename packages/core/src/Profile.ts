@@ -1,9 +1,15 @@
 /**
  * A profile is the wire dialect a subscription was created through (paths, field
- * names, envelope and signature header). The domain is neutral; a subscription
- * remembers its profile so its deliveries use that profile's envelope.
+ * names, envelope and signature header). The domain is neutral and names no
+ * profile: a profile is an open name, and the deployment registers the ones it
+ * serves (`Profiles`). A subscription remembers its profile's name so its
+ * deliveries use that profile's envelope.
  */
 import { Schema } from "effect"
 
-export const Profile = Schema.Literal("datagrid", "exa", "diga")
+export const Profile = Schema.String.pipe(
+  Schema.pattern(/^[a-z][a-z0-9_]*$/),
+  Schema.maxLength(64),
+  Schema.annotations({ description: "A profile's name: lowercase letters, digits and underscores, starting with a letter." })
+)
 export type Profile = typeof Profile.Type

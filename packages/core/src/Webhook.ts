@@ -65,6 +65,7 @@ export interface CreateWebhook {
   readonly events: ReadonlyArray<string>
   readonly enabled?: boolean | undefined
   readonly metadata?: Metadata | undefined
+  /** The profile it is created through; the first registered one (`Profiles`) when absent. */
   readonly profile?: Profile | undefined
   readonly ordered?: boolean | undefined
   readonly rateLimit?: number | null | undefined

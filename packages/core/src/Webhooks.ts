@@ -7,6 +7,7 @@ import { echo, InvalidInput, Issue, MAX_REPORTED_ISSUES, WebhookNotFound } from 
 import { describeUnknown, describeUnknownWithAccepted, EventCatalog, type EventType } from "./EventType.js"
 import { isWebhookId, makeWebhookId, type TeamspaceId, type WebhookId } from "./Ids.js"
 import type { Profile } from "./Profile.js"
+import { Profiles } from "./Profiles.js"
 import { HealthStore } from "./HealthStore.js"
 import { Sequencer } from "./Sequencer.js"
 import { generateSecret } from "./Signing.js"
@@ -69,6 +70,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
   effect: Effect.gen(function*() {
     const store = yield* SubscriptionStore
     const catalog = yield* EventCatalog
+    const profiles = yield* Profiles
     const urlPolicy = yield* UrlPolicy
     const health = yield* HealthStore
     const sequencer = yield* Sequencer
@@ -147,7 +149,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
 
     const create = (teamspace: TeamspaceId, input: CreateWebhook) =>
       Effect.gen(function*() {
-        const profile = input.profile ?? "datagrid"
+        const profile = input.profile ?? profiles.all[0].name
         const url = yield* urlPolicy.accept(input.url)
         const events = yield* validateEvents(profile, input.events)
         const metadata = yield* validateMetadata(input.metadata ?? {})

@@ -1,30 +1,34 @@
 /**
- * The whole HTTP contract: three wire profiles over one core. Datagrid's groups
- * and Herald's native ones (publishing, the delivery log) answer errors in the
- * Datagrid shape; the Exa and Diga groups declare their own error bodies, so each
- * group documents only the errors it can send. `ErrorMapping` turns framework
- * failures (decode errors, unknown routes) into the same bodies.
+ * The whole HTTP contract: the wire profiles (`contract/Profiles`) over one
+ * core, and Herald's native routes (publishing, the delivery log, health). The
+ * native groups answer errors in the Datagrid shape; each profile's groups
+ * declare their own error bodies, so each group documents only the errors it
+ * can send. `ErrorMapping` turns framework failures (decode errors, unknown
+ * routes) into the same bodies.
+ *
+ * The order is the committed document's: the default profile, the native
+ * publishing and delivery log, the other profiles, then health.
  */
 import { HttpApi, OpenApi } from "@effect/platform"
 import { Version } from "@herald/core"
-import { DatagridWebhooks } from "./profiles/datagrid/Api.js"
 import { Deliveries } from "./native/DeliveriesApi.js"
-import { DigaWebhooks } from "./profiles/diga/Api.js"
 import { Events } from "./native/EventsApi.js"
-import { ExaEvents, ExaWebhooks } from "./profiles/exa/Api.js"
 import { Health } from "./native/HealthApi.js"
 import * as OpenApiCleanup from "./docs/OpenApiCleanup.js"
 import { BadRequest, Conflict, InternalError, NotFound } from "./profiles/datagrid/Errors.js"
+import * as Profiles from "./contract/Profiles.js"
+import * as HttpProfile from "./profiles/HttpProfile.js"
 
-export class HeraldApi extends HttpApi.make("herald")
-  .add(DatagridWebhooks.addError(BadRequest).addError(NotFound).addError(Conflict).addError(InternalError))
-  .add(Deliveries.addError(BadRequest).addError(NotFound).addError(Conflict).addError(InternalError))
-  .add(Events.addError(BadRequest).addError(NotFound).addError(Conflict).addError(InternalError))
-  .add(ExaWebhooks)
-  .add(ExaEvents)
-  .add(DigaWebhooks)
+const [defaultProfile, ...otherProfiles] = Profiles.all
+
+export class HeraldApi extends HttpProfile.addAll(
+  HttpProfile.addAll(HttpApi.make("herald"), [defaultProfile])
+    .add(Deliveries.addError(BadRequest).addError(NotFound).addError(Conflict).addError(InternalError))
+    .add(Events.addError(BadRequest).addError(NotFound).addError(Conflict).addError(InternalError)),
+  otherProfiles
+)
   .add(Health.addError(BadRequest).addError(NotFound).addError(InternalError))
-  .annotate(OpenApi.Transform, OpenApiCleanup.transform)
+  .annotate(OpenApi.Transform, OpenApiCleanup.transform(Profiles.all))
   .annotate(OpenApi.Title, "Herald")
   .annotate(OpenApi.Version, Version.version)
   .annotate(

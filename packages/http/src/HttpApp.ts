@@ -11,18 +11,12 @@ import type { ApiKeys, DeliveryLog, IdempotencyStore, Publisher, Replay, Webhook
 import { Tracing } from "@herald/core"
 import { Effect, Layer } from "effect"
 import { HeraldApi } from "./Contract.js"
-import * as Authenticator from "./profiles/datagrid/Authenticator.js"
-import * as DigaAuthenticator from "./profiles/diga/Authenticator.js"
 import * as DocsPage from "./docs/DocsPage.js"
 import * as Edge from "./edge/Edge.js"
-import * as ExaAuthenticator from "./profiles/exa/Authenticator.js"
-import * as DatagridWebhooks from "./profiles/datagrid/Handlers.js"
 import * as Deliveries from "./native/DeliveriesHandlers.js"
-import * as DigaWebhooks from "./profiles/diga/Handlers.js"
 import * as Events from "./native/EventsHandlers.js"
-import * as ExaEvents from "./profiles/exa/EventsHandlers.js"
-import * as ExaWebhooks from "./profiles/exa/Handlers.js"
 import * as Health from "./native/HealthHandlers.js"
+import * as Profiles from "./Profiles.js"
 import type * as RateLimiting from "./edge/RateLimiting.js"
 import type * as RequestLimits from "./edge/RequestLimits.js"
 import * as RequestLog from "./edge/RequestLog.js"
@@ -60,18 +54,15 @@ export type CoreServices =
   | Replay.Replay
   | Webhooks.Webhooks
 
-/** The implemented API; needs the core services (Webhooks, Publisher, DeliveryLog, ApiKeys), and the edge's rate limits and declared scopes. */
+/**
+ * The implemented API: every registered profile's handlers and Herald's native
+ * ones, with every profile's authentication (the native routes use the default
+ * profile's); needs the core services (Webhooks, Publisher, DeliveryLog,
+ * ApiKeys), and the edge's rate limits and declared scopes.
+ */
 export const apiLayer: Layer.Layer<HttpApi.Api, never, CoreServices | RateLimiting.ApiRateLimits | Scopes.Declared> = HttpApiBuilder.api(HeraldApi).pipe(
-  Layer.provide([
-    DatagridWebhooks.layer,
-    Deliveries.layer,
-    Events.layer,
-    ExaWebhooks.layer,
-    ExaEvents.layer,
-    DigaWebhooks.layer,
-    Health.layer
-  ]),
-  Layer.provide([Authenticator.layer, ExaAuthenticator.layer, DigaAuthenticator.layer])
+  Layer.provide([Profiles.handlers, Deliveries.layer, Events.layer, Health.layer]),
+  Layer.provide(Profiles.authentications)
 )
 
 /**
@@ -102,6 +93,7 @@ const served = (options: ListenOptions, traced: boolean, routes: Routes.Routes) 
     implementation: apiLayer,
     beside: Layer.merge(DocsPage.layer, HttpApiBuilder.middlewareOpenApi({ path: DocsPage.DOCUMENT_PATH })),
     routes,
+    profiles: Profiles.all,
     requestLog: options.requestLog ?? RequestLog.DEFAULT
   }).pipe(
     HttpServer.withLogAddress,

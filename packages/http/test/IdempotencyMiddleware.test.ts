@@ -7,6 +7,7 @@ import { ApiKeys, IdempotencyStore, type Ids, SecretCipher } from "@herald/core"
 import { MemoryApiKeyStore, MemoryIdempotencyStore } from "@herald/memory"
 import { Cause, Effect, Exit, Fiber, Layer, Option, Redacted } from "effect"
 import * as Idempotency from "../src/edge/Idempotency.js"
+import * as Profiles from "../src/Profiles.js"
 
 const KEY = "hk_unit_acme_0123456789abcdef"
 const OTHER_KEY = "hk_unit_acme_second_0123456789"
@@ -32,7 +33,7 @@ const setup = (options: { readonly encryptionKey?: Uint8Array } = {}) =>
       ApiKeys.ApiKeys.Default.pipe(Layer.provide(MemoryApiKeyStore.layer)),
       SecretCipher.layer(Option.fromNullable(options.encryptionKey))
     ))
-    const middleware = yield* Idempotency.make().pipe(Effect.provide(context))
+    const middleware = yield* Idempotency.make(Profiles.all).pipe(Effect.provide(context))
     const apiKeys = yield* ApiKeys.ApiKeys.pipe(Effect.provide(context))
     yield* apiKeys.register(Redacted.make(KEY), "acme" as Ids.TeamspaceId)
     yield* apiKeys.register(Redacted.make(OTHER_KEY), "acme" as Ids.TeamspaceId)

@@ -54,7 +54,7 @@ const unreachable = Layer.succeed(Transport.Transport, {
 
 const services = (allowPrivateUrls: boolean) =>
   Herald.workerServicesLayer.pipe(
-    Layer.provideMerge(Layer.mergeAll(MemoryLayer.layer, Herald.settingsLayer(settings(allowPrivateUrls)), unreachable))
+    Layer.provideMerge(Layer.mergeAll(MemoryLayer.layer, Herald.settingsLayer(settings(allowPrivateUrls)).pipe(Layer.provideMerge(Fixtures.profilesLayer)), unreachable))
   )
 
 describe("a blocked delivery", () => {

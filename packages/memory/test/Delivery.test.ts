@@ -54,7 +54,7 @@ const testLayer = (health: Partial<EndpointHealth.HealthPolicyShape> = {}) =>
   Herald.servicesLayer.pipe(Layer.provideMerge(Layer.mergeAll(
     MemoryLayer.layer,
     EndpointHealth.layer(health),
-    EventType.layerDefault,
+    EventType.layerDefault.pipe(Layer.provideMerge(Fixtures.profilesLayer)),
     UrlPolicy.layer({ allowPrivate: true }),
     RetrySchedule.layer([0, 50, 50]),
     DeliverySettings.layer({ timeoutMs: 1000, concurrency: 4 }),
@@ -320,7 +320,7 @@ describe("delivery on the memory adapters", () => {
       expect(goneAttempt).toMatchObject({ responseStatus: 410, successful: false, nextAttemptAt: null })
     })))
 
-  it.live("the body is the Datagrid envelope, signed as t=<unix>,v1=<hex> with timestamp == t", () =>
+  it.live("the body is the profile's envelope, signed with the webhook's secret at the time of sending (the fixture profile's: t=<unix>,v1=<hex> with timestamp == t)", () =>
     run(Effect.gen(function*() {
       const webhooks = yield* Webhooks.Webhooks
       const publisher = yield* Publisher.Publisher
@@ -336,7 +336,7 @@ describe("delivery on the memory adapters", () => {
       const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
 
       expect(request!.headers["Content-Type"]).toBe("application/json")
-      const header = request!.headers["Datagrid-Signature"] ?? ""
+      const header = request!.headers["Fixture-Signature"] ?? ""
       const match = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header)
       expect(match, header).not.toBeNull()
       const t = Number(match![1])

@@ -50,7 +50,7 @@ const testLayer = Herald.servicesLayer.pipe(Layer.provideMerge(Layer.mergeAll(
   MemoryLayer.layer,
   CountingEventStore,
   EndpointHealth.layer(),
-  EventType.layerDefault,
+  EventType.layerDefault.pipe(Layer.provideMerge(Fixtures.profilesLayer)),
   UrlPolicy.layer({ allowPrivate: true }),
   RetrySchedule.layer([0, 50]),
   DeliverySettings.layer({ timeoutMs: 1000, concurrency: 4 }),

@@ -14,7 +14,7 @@ const layer = Layer.mergeAll(
   Layer.provideMerge(Sequencer.Sequencer.Default),
   Layer.provideMerge(Layer.mergeAll(
     MemoryLayer.layer,
-    EventType.layerDefault,
+    EventType.layerDefault.pipe(Layer.provideMerge(Fixtures.profilesLayer)),
     UrlPolicy.layer({ allowPrivate: true }),
     RetrySchedule.layer([0])
   ))

@@ -5,12 +5,31 @@
  */
 import { randomBytes } from "node:crypto"
 import { Clock, Duration, Effect, Redacted } from "effect"
-import { ApiKeyStore, Attempt, DeliveryJob, Event, type EventType, Ids, Webhook } from "@herald/core"
+import { ApiKeyStore, Attempt, DeliveryJob, Event, type EventType, Ids, type Profile, Profiles, Signing, Webhook } from "@herald/core"
 
 /** Event types the suites use; any valid event type would do. */
 export const typeA: EventType.EventType = "batch_prediction.completed"
 export const typeB: EventType.EventType = "batch_prediction.failed"
 export const typeC: EventType.EventType = "knowledge.processing.completed"
+
+/**
+ * The profile the suites register: the core never names a real one (they live
+ * in `@herald/http`), so its tests deliver through this one. Its envelope is
+ * `{id, event_type, timestamp, data}` with `timestamp` the signing time, signed
+ * in `Fixture-Signature` as `t=<unix>,v1=<hex>`.
+ */
+export const profile: Profiles.ProfileDelivery = {
+  name: "fixture",
+  eventTypes: [typeA, typeB, typeC],
+  wireFormat: {
+    render: (event, t) =>
+      `{"id":${JSON.stringify(event.id)},"event_type":${JSON.stringify(event.type)},"timestamp":${t},"data":${event.dataJson}}`,
+    signatureHeaders: (secrets, _event, t, body) => ({ "Fixture-Signature": Signing.timestampedSignature(secrets, t, body) })
+  }
+}
+
+/** A registry holding only `profile`. */
+export const profilesLayer = Profiles.layer([profile])
 
 /** A fresh teamspace per test: suites never see each other's data. */
 export const teamspace = (prefix = "t"): Ids.TeamspaceId =>
@@ -35,7 +54,7 @@ export interface WebhookOptions {
   readonly enabled?: boolean
   readonly url?: string
   readonly metadata?: Webhook.Metadata
-  readonly profile?: "datagrid" | "exa" | "diga"
+  readonly profile?: Profile.Profile
   readonly disabledReason?: string | null
   readonly secrets?: ReadonlyArray<Webhook.SigningSecret>
 }
@@ -47,7 +66,7 @@ export const webhook = (options: WebhookOptions): Webhook.Webhook => {
   return new Webhook.Webhook({
     id: options.id ?? Ids.makeWebhookId(time),
     teamspace: options.teamspace,
-    profile: options.profile ?? "datagrid",
+    profile: options.profile ?? profile.name,
     url: options.url ?? "https://example.com/hook",
     events: [first, ...rest],
     enabled: options.enabled ?? true,

@@ -7,10 +7,11 @@
  * never sent, so the document tells the truth.
  *
  * It also groups the tags by profile (`x-tagGroups`, read by Scalar and Redoc):
- * a group's tag names end with its profile's name in parentheses, and documents
+ * a profile's tag names end with its title in parentheses (`Profiles`), and documents
  * the `Idempotency-Key` header that a middleware reads on every POST.
  */
 import type { OpenApi } from "@effect/platform"
+import type { Neutral } from "../profiles/HttpProfile.js"
 
 const DECODE_ERROR_REF = "#/components/schemas/HttpApiDecodeError"
 
@@ -37,16 +38,10 @@ const withoutDecodeError = (node: unknown, key?: string): unknown => {
   return object
 }
 
-const PROFILES = [
-  { name: "Datagrid", suffix: "(Datagrid)" },
-  { name: "Exa websets", suffix: "(Exa websets)" },
-  { name: "Diga", suffix: "(Diga)" }
-]
-
 /** Every profile's tags, then Herald's own (publishing, the delivery log, health). */
-const tagGroups = (tags: ReadonlyArray<{ readonly name: string }>) => {
+const tagGroups = (profiles: ReadonlyArray<Pick<Neutral, "title">>, tags: ReadonlyArray<{ readonly name: string }>) => {
   const names = tags.map((tag) => tag.name)
-  const profiled = PROFILES.map(({ name, suffix }) => ({ name, tags: names.filter((tag) => tag.endsWith(suffix)) }))
+  const profiled = profiles.map(({ title }) => ({ name: title, tags: names.filter((tag) => tag.endsWith(`(${title})`)) }))
   const claimed = new Set(profiled.flatMap((group) => group.tags))
   return [...profiled, { name: "Herald (every profile)", tags: names.filter((tag) => !claimed.has(tag)) }]
     .filter((group) => group.tags.length > 0)
@@ -75,7 +70,8 @@ const documentHeader = (spec: Record<string, unknown>): Record<string, unknown> 
   return { ...spec, paths, components: { ...components, parameters } }
 }
 
-export const transform = (spec: Record<string, unknown>): Record<string, unknown> => {
+/** The cleanup, with the tags grouped by `profiles` (the registry's). */
+export const transform = (profiles: ReadonlyArray<Pick<Neutral, "title">>) => (spec: Record<string, unknown>): Record<string, unknown> => {
   const cleaned = withoutDecodeError(spec) as OpenApi.OpenAPISpec
   const schemas = { ...cleaned.components.schemas }
   delete schemas["HttpApiDecodeError"]
@@ -87,6 +83,6 @@ export const transform = (spec: Record<string, unknown>): Record<string, unknown
   return documentHeader({
     ...cleaned,
     components: { ...cleaned.components, schemas },
-    "x-tagGroups": tagGroups(cleaned.tags)
+    "x-tagGroups": tagGroups(profiles, cleaned.tags)
   })
 }

@@ -36,6 +36,7 @@ import { Layer } from "effect"
 import * as BodyGuard from "./BodyGuard.js"
 import * as ErrorMapping from "./ErrorMapping.js"
 import * as Idempotency from "./Idempotency.js"
+import type * as HttpProfile from "../profiles/HttpProfile.js"
 import * as RequestLimits from "./RequestLimits.js"
 import * as RequestLog from "./RequestLog.js"
 import type * as Routes from "./Routes.js"
@@ -50,6 +51,8 @@ export interface Options<Id extends string, Groups extends HttpApiGroup.HttpApiG
   readonly beside: Layer.Layer<never, never, HttpApi.Api>
   /** The contract's routes and those beside it, as data (for the 405s and the body guard). */
   readonly routes: Routes.Routes
+  /** The registered profiles: each path's error shape, and how its profile presents API keys. */
+  readonly profiles: HttpProfile.Registry
   readonly requestLog: RequestLog.RequestLog
 }
 
@@ -79,9 +82,9 @@ export const layer = <Id extends string, Groups extends HttpApiGroup.HttpApiGrou
   logged(options.requestLog).pipe( // 1
     Layer.provide(options.beside),
     // Stages 2-5 are API middlewares: each wraps those provided after it (they are built first).
-    Layer.provide(ErrorMapping.layer(options.routes)), // 2
+    Layer.provide(ErrorMapping.layer(options.routes, options.profiles)), // 2
     Layer.provide(RequestLimits.middleware), // 3
     Layer.provide(BodyGuard.layer(options.routes)), // 4
-    Layer.provide(Idempotency.layer()), // 5
+    Layer.provide(Idempotency.layer(options.profiles)), // 5
     Layer.provide(options.implementation.pipe(Layer.provide(Scopes.layer(options.api)))) // 6, 7
   )

@@ -34,8 +34,7 @@ import { createHash } from "node:crypto"
 import { type HttpApp, HttpApiBuilder, type HttpBody, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { ApiKeys, IdempotencyStore, SecretCipher } from "@herald/core"
 import { Data, Effect, Option, Redacted } from "effect"
-import { TEAMSPACE_HEADER } from "../profiles/datagrid/Authentication.js"
-import { profileOfPath } from "./ErrorMapping.js"
+import * as HttpProfile from "../profiles/HttpProfile.js"
 import type { FrameworkFailure } from "./FrameworkFailure.js"
 
 export const HEADER = "idempotency-key"
@@ -60,23 +59,6 @@ export interface Options {
   readonly responseTtlMs?: number
   /** How long a request may hold its key before a retry may run again; 1 minute by default. */
   readonly reservationTtlMs?: number
-}
-
-const BEARER = "bearer "
-
-/**
- * The API key as the path's authentication reads it: Exa's `x-api-key`, else a
- * bearer token; elsewhere the bearer token (HttpApi's bearer scheme takes
- * whatever follows the first 7 characters).
- */
-const presentedKey = (request: HttpServerRequest.HttpServerRequest): string => {
-  const authorization = request.headers["authorization"] ?? ""
-  if (profileOfPath(request.url) === "exa") {
-    const apiKey = request.headers["x-api-key"] ?? ""
-    if (apiKey !== "") return apiKey
-    return authorization.toLowerCase().startsWith(BEARER) ? authorization.slice(BEARER.length) : ""
-  }
-  return authorization.slice(BEARER.length)
 }
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
@@ -129,8 +111,8 @@ const replay = (
 
 const refuse = (failure: FrameworkFailure) => Effect.die(new IdempotencyKeyError({ failure }))
 
-/** The middleware, given the store and the API keys. */
-export const make = (options: Options = {}) =>
+/** The middleware, given the store, the API keys and the registered profiles (`Profiles.all`). */
+export const make = (profiles: HttpProfile.Registry, options: Options = {}) =>
   Effect.gen(function*() {
     const store = yield* IdempotencyStore.IdempotencyStore
     const apiKeys = yield* ApiKeys.ApiKeys
@@ -158,12 +140,13 @@ export const make = (options: Options = {}) =>
         if (key === undefined) return yield* app
         if (!isValidKey(key)) return yield* refuse({ _tag: "IdempotencyKeyInvalid" })
 
-        const apiKey = yield* Effect.option(apiKeys.authenticate(Redacted.make(presentedKey(request))))
+        const profile = HttpProfile.ofPath(profiles, request.url)
+        const apiKey = yield* Effect.option(apiKeys.authenticate(Redacted.make(profile.apiKeyOf(request))))
         if (Option.isNone(apiKey)) return yield* app
         const { hash, scopes, teamspace } = apiKey.value
-        // Authentication will refuse a Datagrid-Teamspace the key may not use.
-        const asked = request.headers[TEAMSPACE_HEADER]
-        if (profileOfPath(request.url) === "datagrid" && asked !== undefined && asked !== "" && asked !== teamspace) {
+        // Authentication will refuse a teamspace the key may not use.
+        const asked = profile.teamspaceAsked(request)
+        if (asked !== undefined && asked !== "" && asked !== teamspace) {
           return yield* app
         }
         // Cached on the request: the handler reads the same text again.
@@ -190,4 +173,4 @@ export const make = (options: Options = {}) =>
  * The middleware as a layer. Provide it after `ErrorMapping.layer` (so it is
  * built first and wraps the app inside ErrorMapping's middleware).
  */
-export const layer = (options?: Options) => HttpApiBuilder.middleware(make(options))
+export const layer = (profiles: HttpProfile.Registry, options?: Options) => HttpApiBuilder.middleware(make(profiles, options))

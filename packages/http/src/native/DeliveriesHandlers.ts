@@ -5,7 +5,7 @@ import { HeraldApi } from "../Contract.js"
 import { Principal } from "../edge/Principal.js"
 import * as Codec from "../profiles/datagrid/Codec.js"
 import { DEFAULT_PAGE_SIZE } from "../contract/ApiParams.js"
-import { mapDomainErrors } from "../edge/ErrorMapping.js"
+import { mapDomainErrors } from "../profiles/datagrid/Errors.js"
 
 export const layer = HttpApiBuilder.group(HeraldApi, "deliveries", (handlers) =>
   Effect.gen(function*() {

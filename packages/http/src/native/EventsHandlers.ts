@@ -4,7 +4,7 @@ import { Effect } from "effect"
 import { HeraldApi } from "../Contract.js"
 import { Principal } from "../edge/Principal.js"
 import * as Codec from "../profiles/datagrid/Codec.js"
-import { mapDomainErrors } from "../edge/ErrorMapping.js"
+import { mapDomainErrors } from "../profiles/datagrid/Errors.js"
 
 export const layer = HttpApiBuilder.group(HeraldApi, "events", (handlers) =>
   Effect.gen(function*() {

@@ -2,17 +2,17 @@
  * The Datagrid profile's webhook API (seeds 000-002), as data: paths, payloads,
  * success and error schemas. OpenAPI is generated from it.
  */
-import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
-import { EventType } from "@herald/core"
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
+import { eventTypes } from "./EventTypes.js"
 import { Schema } from "effect"
 import { Limit, limitDescription, strict, webhookId } from "../../contract/ApiParams.js"
 import { Authentication } from "./Authentication.js"
 import { firstInvalidItem, reported } from "../../contract/InputIssues.js"
-import { BadRequest, NotFound } from "./Errors.js"
+import { BadRequest, Conflict, InternalError, NotFound } from "./Errors.js"
 import * as Scopes from "../../edge/Scopes.js"
 
 const eventTypeDescription = `An event type. By default one of ${
-  EventType.datagridEventTypes.map((type) => `\`${type}\``).join(", ")
+  eventTypes.map((type) => `\`${type}\``).join(", ")
 }.`
 
 export const WebhookEventType = Schema.String.annotations({
@@ -195,3 +195,10 @@ export class DatagridWebhooks extends HttpApiGroup.make("webhooks")
   .annotate(OpenApi.Title, "Webhooks (Datagrid)")
   .annotate(OpenApi.Description, "Webhook subscriptions in the Datagrid wire format.")
 {}
+
+/** The profile's part of the contract, with the errors its routes answer. */
+export const api = HttpApi.make("herald")
+  .add(DatagridWebhooks.addError(BadRequest).addError(NotFound).addError(Conflict).addError(InternalError))
+
+/** The profile as the contract knows it: its name, its title in the docs (its tags end with it), and its part. */
+export const contract = { name: "datagrid", title: "Datagrid", api } as const

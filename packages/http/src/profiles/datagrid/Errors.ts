@@ -5,7 +5,8 @@
  * set of fields. Exa's and Diga's shapes are in ExaErrors and DigaErrors.
  */
 import { HttpApiSchema } from "@effect/platform"
-import { Schema } from "effect"
+import type { Errors } from "@herald/core"
+import { Effect, Schema } from "effect"
 import {
   describeIdempotencyFailure,
   describeIssues,
@@ -13,6 +14,7 @@ import {
   describeRequestLimitFailure,
   type ErrorResponder,
   type FrameworkFailure,
+  reportOfInvalidInput,
   ROUTE_NOT_FOUND
 } from "../../edge/FrameworkFailure.js"
 import type { Report } from "../../contract/InputIssues.js"
@@ -210,3 +212,35 @@ export const responder: ErrorResponder = {
   },
   internal: () => ({ status: 500, body: internalError() })
 }
+
+type DomainError =
+  | Errors.InvalidInput
+  | Errors.WebhookNotFound
+  | Errors.EventNotFound
+  | Errors.EventConflict
+  | Errors.EventDataTooLarge
+
+const toWire = (error: DomainError) => {
+  switch (error._tag) {
+    case "InvalidInput":
+      return invalidInput(reportOfInvalidInput(error))
+    case "WebhookNotFound":
+    case "EventNotFound":
+      return notFound(error.message)
+    case "EventConflict":
+      return conflict(error.message)
+    case "EventDataTooLarge":
+      return payloadTooLarge(error.message, "Publish less data, e.g. an id the receiver can fetch the rest with.")
+  }
+}
+
+/** The wire error each domain error becomes, so a handler declares only those it can produce. */
+type WireOf<E> = E extends Errors.InvalidInput ? BadRequest
+  : E extends Errors.WebhookNotFound | Errors.EventNotFound ? NotFound
+  : E extends Errors.EventConflict ? Conflict
+  : E extends Errors.EventDataTooLarge ? PayloadTooLarge
+  : never
+
+/** Maps a handler's domain errors to the Datagrid profile's wire errors (Herald's native routes use it too). */
+export const mapDomainErrors = <A, E extends DomainError, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, WireOf<E>, R> =>
+  Effect.mapError(effect, (error) => toWire(error) as WireOf<E>)

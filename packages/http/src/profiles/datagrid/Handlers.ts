@@ -1,13 +1,13 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { Webhooks } from "@herald/core"
 import { Effect } from "effect"
-import { HeraldApi } from "../../Contract.js"
 import { Principal } from "../../edge/Principal.js"
+import { api } from "./Api.js"
 import * as Codec from "./Codec.js"
 import { DEFAULT_PAGE_SIZE } from "../../contract/ApiParams.js"
-import { mapDomainErrors } from "../../edge/ErrorMapping.js"
+import { mapDomainErrors } from "./Errors.js"
 
-export const layer = HttpApiBuilder.group(HeraldApi, "webhooks", (handlers) =>
+export const layer = HttpApiBuilder.group(api, "webhooks", (handlers) =>
   Effect.gen(function*() {
     const webhooks = yield* Webhooks.Webhooks
     return handlers

@@ -6,8 +6,8 @@
  * `GET /v1/webhook/{id}/secret` reads it again (Diga documents neither a secret
  * nor a delivery format; deliveries are signed with Standard Webhooks headers).
  */
-import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
-import { EventType } from "@herald/core"
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
+import { eventTypes } from "./EventTypes.js"
 import { Schema } from "effect"
 import { wholeNumber } from "../../contract/ApiParams.js"
 import { DigaAuthentication } from "./Authentication.js"
@@ -26,7 +26,7 @@ const uuid = (texts: { readonly title?: string; readonly description?: string } 
 
 export const DigaWebhookEvent = Schema.String.annotations({
   identifier: "DigaWebhookEvent",
-  description: `An event type. By default one of ${EventType.digaEventTypes.map((type) => `\`${type}\``).join(", ")}.`,
+  description: `An event type. By default one of ${eventTypes.map((type) => `\`${type}\``).join(", ")}.`,
   examples: ["status_changed"]
 })
 
@@ -173,3 +173,9 @@ export class DigaWebhooks extends HttpApiGroup.make("digaWebhooks")
   .annotate(OpenApi.Title, "Webhooks (Diga)")
   .annotate(OpenApi.Description, "Webhook subscriptions in the Diga wire format.")
 {}
+
+/** The profile's part of the contract. */
+export const api = HttpApi.make("herald").add(DigaWebhooks)
+
+/** The profile as the contract knows it: its name, its title in the docs (its tags end with it), and its part. */
+export const contract = { name: "diga", title: "Diga", api } as const

@@ -1,9 +1,8 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { type Ids, Webhooks } from "@herald/core"
 import { Effect, Option } from "effect"
-import { HeraldApi } from "../../Contract.js"
 import { Principal } from "../../edge/Principal.js"
-import { DIGA_DEFAULT_PAGE_SIZE } from "./Api.js"
+import { api, DIGA_DEFAULT_PAGE_SIZE } from "./Api.js"
 import * as Codec from "./Codec.js"
 import { mapDomainErrors, unprocessable, type ValidationError } from "./Errors.js"
 import { fromUuid, toUuid } from "./Ids.js"
@@ -21,7 +20,7 @@ const webhookId = (uuid: string) =>
     onSome: (id) => Effect.succeed<Ids.WebhookId>(id)
   })
 
-export const layer = HttpApiBuilder.group(HeraldApi, "digaWebhooks", (handlers) =>
+export const layer = HttpApiBuilder.group(api, "digaWebhooks", (handlers) =>
   Effect.gen(function*() {
     const webhooks = yield* Webhooks.Webhooks
     return handlers

@@ -4,8 +4,9 @@
  * pagination (`cursor`, `limit` -> `{data, hasMore, nextCursor}`) and error
  * bodies are Exa's; OpenAPI is generated from it.
  */
-import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
-import { EventType, Webhooks } from "@herald/core"
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
+import { Webhooks } from "@herald/core"
+import { eventTypes } from "./EventTypes.js"
 import { Schema } from "effect"
 import { IsoDateTime, wholeNumber } from "../../contract/ApiParams.js"
 import { ExaAuthentication } from "./Authentication.js"
@@ -35,7 +36,7 @@ export const pageSize = (limit: number | undefined): number =>
 
 export const ExaEventType = Schema.String.annotations({
   identifier: "ExaEventType",
-  description: `An event type. By default one of ${EventType.exaEventTypes.map((type) => `\`${type}\``).join(", ")}.`,
+  description: `An event type. By default one of ${eventTypes.map((type) => `\`${type}\``).join(", ")}.`,
   examples: ["webset.created"]
 })
 
@@ -241,3 +242,9 @@ export class ExaEvents extends HttpApiGroup.make("exaEvents")
   .annotate(OpenApi.Title, "Events (Exa websets)")
   .annotate(OpenApi.Description, "The event log in the Exa websets wire format.")
 {}
+
+/** The profile's part of the contract. */
+export const api = HttpApi.make("herald").add(ExaWebhooks).add(ExaEvents)
+
+/** The profile as the contract knows it: its name, its title in the docs (its tags end with it), and its part. */
+export const contract = { name: "exa", title: "Exa websets", api } as const

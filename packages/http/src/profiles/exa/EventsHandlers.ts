@@ -1,13 +1,12 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { DeliveryLog } from "@herald/core"
 import { Effect } from "effect"
-import { HeraldApi } from "../../Contract.js"
 import { Principal } from "../../edge/Principal.js"
-import { pageSize } from "./Api.js"
+import { api, pageSize } from "./Api.js"
 import * as Codec from "./Codec.js"
 import { mapDomainErrors } from "./Errors.js"
 
-export const layer = HttpApiBuilder.group(HeraldApi, "exaEvents", (handlers) =>
+export const layer = HttpApiBuilder.group(api, "exaEvents", (handlers) =>
   Effect.gen(function*() {
     const log = yield* DeliveryLog.DeliveryLog
     return handlers

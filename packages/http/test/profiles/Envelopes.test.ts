@@ -1,6 +1,8 @@
-import { readFileSync } from "node:fs"
 import { describe, expect, it } from "vitest"
-import { Event, Version, WireFormat } from "@herald/core"
+import { Event } from "@herald/core"
+import * as Datagrid from "../../src/profiles/datagrid/Envelope.js"
+import * as Diga from "../../src/profiles/diga/Envelope.js"
+import * as Exa from "../../src/profiles/exa/Envelope.js"
 import type { Ids } from "@herald/core"
 
 const event = new Event.Event({
@@ -11,37 +13,31 @@ const event = new Event.Event({
   createdAt: Date.UTC(2026, 3, 10, 19, 0, 0)
 })
 
-describe("WireFormat", () => {
+describe("the profiles' envelopes", () => {
   it("renders the Datagrid envelope with timestamp equal to the signing time", () => {
-    const body = WireFormat.forProfile("datagrid").render(event, 1775847600)
+    const body = Datagrid.wireFormat.render(event, 1775847600)
     expect(JSON.parse(body)).toEqual({
       id: "evt_7f3d8a2c",
       event_type: "batch_prediction.completed",
       timestamp: 1775847600,
       data: { object: "batch_prediction", id: "bpred_abc123", note: "héllo \"quoted\"" }
     })
-    const headers = WireFormat.forProfile("datagrid").signatureHeaders(["whsec_x"], event, 1775847600, body)
+    const headers = Datagrid.wireFormat.signatureHeaders(["whsec_x"], event, 1775847600, body)
     expect(headers["Datagrid-Signature"]).toMatch(/^t=1775847600,v1=[0-9a-f]{64}$/)
   })
 
   it("renders the Exa envelope", () => {
-    const body = WireFormat.forProfile("exa").render(event, 1)
+    const body = Exa.wireFormat.render(event, 1)
     expect(Object.keys(JSON.parse(body))).toEqual(["id", "object", "type", "data", "createdAt"])
     expect(JSON.parse(body)).toMatchObject({ object: "event", type: event.type, createdAt: "2026-04-10T19:00:00.000Z" })
-    expect(Object.keys(WireFormat.forProfile("exa").signatureHeaders(["whsec_x"], event, 1, body))).toEqual(["Exa-Signature"])
+    expect(Object.keys(Exa.wireFormat.signatureHeaders(["whsec_x"], event, 1, body))).toEqual(["Exa-Signature"])
   })
 
   it("renders the Diga envelope with Standard Webhooks headers", () => {
-    const body = WireFormat.forProfile("diga").render(event, 1)
+    const body = Diga.wireFormat.render(event, 1)
     expect(Object.keys(JSON.parse(body))).toEqual(["id", "event", "timestamp", "data"])
-    const headers = WireFormat.forProfile("diga").signatureHeaders([`whsec_${Buffer.from("k").toString("base64")}`], event, 7, body)
+    const headers = Diga.wireFormat.signatureHeaders([`whsec_${Buffer.from("k").toString("base64")}`], event, 7, body)
     expect(headers["webhook-id"]).toBe(event.id)
     expect(headers["webhook-timestamp"]).toBe("7")
-  })
-
-  it("names the package version in the User-Agent", () => {
-    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }
-    expect(Version.version).toBe(pkg.version)
-    expect(Version.userAgent).toContain(`Herald-Webhooks/${pkg.version}`)
   })
 })

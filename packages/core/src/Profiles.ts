@@ -1,0 +1,42 @@
+/**
+ * The registry of profiles a deployment serves, as the core needs it: each
+ * profile's name, its envelope and signature (`WireFormat`) and its default
+ * event types. The core never names a profile; the composition provides this
+ * (Herald's HTTP package lists its profiles), and the catalog of event types
+ * (`EventType`), webhook creation and the Dispatcher read it.
+ *
+ * The first profile listed is the default for a webhook created without one.
+ */
+import { Context, Layer } from "effect"
+import type { EventType } from "./EventType.js"
+import type { Profile } from "./Profile.js"
+import type { WireFormat } from "./WireFormat.js"
+
+/** What the core knows of one profile. */
+export interface ProfileDelivery {
+  readonly name: Profile
+  readonly wireFormat: WireFormat
+  /** The event types it accepts unless configuration replaces them (`HERALD_EVENT_TYPES_<NAME>`). */
+  readonly eventTypes: ReadonlyArray<EventType>
+}
+
+export interface ProfilesShape {
+  /** Every registered profile, the default first. */
+  readonly all: readonly [ProfileDelivery, ...Array<ProfileDelivery>]
+  /** A profile by name; undefined when it is not registered. */
+  readonly get: (name: Profile) => ProfileDelivery | undefined
+}
+
+export class Profiles extends Context.Tag("@herald/core/Profiles")<Profiles, ProfilesShape>() {}
+
+/** The registry of `profiles`; their names must be distinct. */
+export const make = (profiles: readonly [ProfileDelivery, ...Array<ProfileDelivery>]): ProfilesShape => {
+  const byName = new Map(profiles.map((profile) => [profile.name, profile]))
+  if (byName.size !== profiles.length) {
+    throw new Error(`profile names must be distinct: ${profiles.map((profile) => profile.name).join(", ")}`)
+  }
+  return { all: profiles, get: (name) => byName.get(name) }
+}
+
+export const layer = (profiles: readonly [ProfileDelivery, ...Array<ProfileDelivery>]): Layer.Layer<Profiles> =>
+  Layer.sync(Profiles, () => make(profiles))

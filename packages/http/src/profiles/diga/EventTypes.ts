@@ -1,0 +1,5 @@
+/** The event types the diga profile accepts unless `HERALD_EVENT_TYPES_DIGA` replaces them. */
+import type { EventType } from "@herald/core"
+
+/** Diga's documented events (seed 003). */
+export const eventTypes: ReadonlyArray<EventType.EventType> = ["status_changed"]

@@ -48,12 +48,8 @@ export const WebhookWithSecret = Schema.Struct({
   secret: Schema.String.annotations({ description: "The signing secret shown only when creating a webhook." })
 }).annotations({ identifier: "WebhookWithSecret" })
 
-export const CreateWebhookRequestBody = Schema.Struct({
-  url: Schema.String.annotations({ description: "HTTPS destination URL for webhook deliveries." }),
-  events: Schema.Array(WebhookEventType).annotations({
-    ...firstInvalidItem,
-    description: "List of event types to subscribe to (at least one, no duplicates)."
-  }),
+/** Herald's delivery options, the same when creating and when updating. */
+const deliveryOptions = {
   ordered: Schema.optional(Schema.Boolean.annotations({
     description:
       "Herald extension: deliver one event at a time, first in first out; the next waits until the one before succeeded or was given up. Default false."
@@ -62,6 +58,15 @@ export const CreateWebhookRequestBody = Schema.Struct({
     description:
       "Herald extension: at most this many deliveries per second (1 to 10000; a sliding window). Deliveries beyond it wait their turn; none is dropped. null removes the limit."
   }))
+}
+
+export const CreateWebhookRequestBody = Schema.Struct({
+  url: Schema.String.annotations({ description: "HTTPS destination URL for webhook deliveries." }),
+  events: Schema.Array(WebhookEventType).annotations({
+    ...firstInvalidItem,
+    description: "List of event types to subscribe to (at least one, no duplicates)."
+  }),
+  ...deliveryOptions
 }).annotations({ identifier: "CreateWebhookRequestBody", ...strict })
 
 export const UpdateWebhookRequestBody = Schema.Struct({
@@ -70,14 +75,7 @@ export const UpdateWebhookRequestBody = Schema.Struct({
     Schema.Array(WebhookEventType).annotations({ ...firstInvalidItem, description: "Updated set of event types." })
   ),
   enabled: Schema.optional(Schema.Boolean.annotations({ description: "Enable or disable webhook delivery." })),
-  ordered: Schema.optional(Schema.Boolean.annotations({
-    description:
-      "Herald extension: deliver one event at a time, first in first out; the next waits until the one before succeeded or was given up. Default false."
-  })),
-  rate_limit: Schema.optional(Schema.NullOr(Schema.Int).annotations({
-    description:
-      "Herald extension: at most this many deliveries per second (1 to 10000; a sliding window). Deliveries beyond it wait their turn; none is dropped. null removes the limit."
-  }))
+  ...deliveryOptions
 }).annotations({ identifier: "UpdateWebhookRequestBody", ...strict })
 
 export const WebhookList = Schema.Struct({

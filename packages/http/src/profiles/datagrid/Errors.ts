@@ -7,16 +7,7 @@
 import { HttpApiSchema } from "@effect/platform"
 import type { Errors } from "@herald/core"
 import { Effect, Schema } from "effect"
-import {
-  describeIdempotencyFailure,
-  describeIssues,
-  describeMethodNotAllowed,
-  describeRequestLimitFailure,
-  type ErrorResponder,
-  type FrameworkFailure,
-  reportOfInvalidInput,
-  ROUTE_NOT_FOUND
-} from "../../edge/FrameworkFailure.js"
+import * as Failure from "../../edge/FrameworkFailure.js"
 import type { Report } from "../../contract/InputIssues.js"
 import type { Refusals } from "../../edge/Protection.js"
 import * as RateLimiting from "../../edge/RateLimiting.js"
@@ -96,7 +87,7 @@ export const badRequest = (message: string, details?: Record<string, unknown>) =
 
 /** Invalid input: the first issues in `details.issues`, and how many there were in `details.issue_count`. */
 export const invalidInput = (report: Report) =>
-  badRequest(describeIssues(report), {
+  badRequest(Failure.describeIssues(report), {
     issues: report.issues.map((issue) => ({ path: issue.path, message: issue.message })),
     issue_count: report.count
   })
@@ -156,17 +147,17 @@ export const internalError = () =>
   })
 
 /** The framework's own failures in this shape. */
-export const fromFramework = (failure: FrameworkFailure): ErrorBody => {
+export const fromFramework = (failure: Failure.FrameworkFailure): ErrorBody => {
   switch (failure._tag) {
     case "Decode":
       return invalidInput(failure.report)
     case "RouteNotFound":
-      return notFound(ROUTE_NOT_FOUND)
+      return notFound(Failure.ROUTE_NOT_FOUND)
     case "MethodNotAllowed":
       return {
         status_code: 405,
         error: "method_not_allowed",
-        message: describeMethodNotAllowed(failure),
+        message: Failure.describeMethodNotAllowed(failure),
         retryable: false,
         mitigation: "Use one of the methods in the Allow header."
       }
@@ -175,12 +166,12 @@ export const fromFramework = (failure: FrameworkFailure): ErrorBody => {
     case "BodyUnreadable":
       return badRequest("The request could not be read")
     case "IdempotencyKeyInvalid":
-      return badRequest(describeIdempotencyFailure(failure))
+      return badRequest(Failure.describeIdempotencyFailure(failure))
     case "IdempotencyKeyInProgress":
       return {
         status_code: 409,
         error: "conflict",
-        message: describeIdempotencyFailure(failure),
+        message: Failure.describeIdempotencyFailure(failure),
         retryable: true,
         mitigation: "Retry the request after a short wait."
       }
@@ -188,24 +179,24 @@ export const fromFramework = (failure: FrameworkFailure): ErrorBody => {
       return {
         status_code: 422,
         error: "idempotency_key_reused",
-        message: describeIdempotencyFailure(failure),
+        message: Failure.describeIdempotencyFailure(failure),
         retryable: false,
         mitigation: "Use a new Idempotency-Key for each new request."
       }
     case "PayloadTooLarge":
-      return payloadTooLarge(describeRequestLimitFailure(failure), "Send a smaller body.")
+      return payloadTooLarge(Failure.describeRequestLimitFailure(failure), "Send a smaller body.")
     case "UnsupportedMediaType":
       return {
         status_code: 415,
         error: "unsupported_media_type",
-        message: describeRequestLimitFailure(failure),
+        message: Failure.describeRequestLimitFailure(failure),
         retryable: false,
         mitigation: "Send the body as JSON with `Content-Type: application/json`."
       }
   }
 }
 
-export const responder: ErrorResponder = {
+export const responder: Failure.ErrorResponder = {
   framework: (failure) => {
     const body = fromFramework(failure)
     return { status: body.status_code, body }
@@ -223,7 +214,7 @@ type DomainError =
 const toWire = (error: DomainError) => {
   switch (error._tag) {
     case "InvalidInput":
-      return invalidInput(reportOfInvalidInput(error))
+      return invalidInput(Failure.reportOfInvalidInput(error))
     case "WebhookNotFound":
     case "EventNotFound":
       return notFound(error.message)

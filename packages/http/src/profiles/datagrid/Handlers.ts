@@ -2,7 +2,8 @@ import { HttpApiBuilder } from "@effect/platform"
 import { Webhooks } from "@herald/core"
 import { Effect } from "effect"
 import { Principal } from "../../edge/Principal.js"
-import { api } from "./Api.js"
+import * as WebhookCreation from "../WebhookCreation.js"
+import { api, contract } from "./Api.js"
 import * as Codec from "./Codec.js"
 import { DEFAULT_PAGE_SIZE } from "../../contract/ApiParams.js"
 import { mapDomainErrors } from "./Errors.js"
@@ -12,17 +13,15 @@ export const layer = HttpApiBuilder.group(api, "webhooks", (handlers) =>
     const webhooks = yield* Webhooks.Webhooks
     return handlers
       .handle("create", ({ payload }) =>
-        Effect.gen(function*() {
-          const { teamspace } = yield* Principal
-          const { secret, webhook } = yield* webhooks.create(teamspace, {
-            url: payload.url,
-            events: payload.events,
-            ordered: payload.ordered,
-            rateLimit: payload.rate_limit,
-            profile: "datagrid"
-          })
-          return { ...Codec.webhook(webhook), secret }
-        }).pipe(mapDomainErrors))
+        WebhookCreation.create(contract.name, {
+          url: payload.url,
+          events: payload.events,
+          ordered: payload.ordered,
+          rateLimit: payload.rate_limit
+        }).pipe(
+          Effect.map(({ secret, webhook }) => ({ ...Codec.webhook(webhook), secret })),
+          mapDomainErrors
+        ))
       .handle("list", ({ urlParams }) =>
         Effect.gen(function*() {
           const { teamspace } = yield* Principal

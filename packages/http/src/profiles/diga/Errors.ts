@@ -7,14 +7,7 @@
 import { HttpApiSchema } from "@effect/platform"
 import { Errors } from "@herald/core"
 import { Effect, Schema } from "effect"
-import {
-  describeIdempotencyFailure,
-  describeMethodNotAllowed,
-  describeRequestLimitFailure,
-  type ErrorResponder,
-  type FrameworkFailure,
-  reportOfInvalidInput
-} from "../../edge/FrameworkFailure.js"
+import * as Failure from "../../edge/FrameworkFailure.js"
 import type { InputIssue, Report } from "../../contract/InputIssues.js"
 import type { Refusals } from "../../edge/Protection.js"
 import * as RateLimiting from "../../edge/RateLimiting.js"
@@ -139,7 +132,7 @@ type DomainError = Errors.InvalidInput | Errors.WebhookNotFound
 const toWire = (error: DomainError) => {
   switch (error._tag) {
     case "InvalidInput": {
-      const report = reportOfInvalidInput(error)
+      const report = Failure.reportOfInvalidInput(error)
       return unprocessable([
         ...report.issues.map((issue) => ({ loc: locOf(issue.path), msg: issue.message, type: "value_error" })),
         ...more(report, ["body"])
@@ -193,7 +186,7 @@ const fromDecodeReport = (report: Report, method: string): Array<ValidationError
 /** Where an `Idempotency-Key` problem is, in FastAPI's words. */
 const IDEMPOTENCY_KEY_LOC = ["header", "idempotency-key"]
 
-const fromFramework = (failure: FrameworkFailure, method: string) => {
+const fromFramework = (failure: Failure.FrameworkFailure, method: string) => {
   switch (failure._tag) {
     case "Decode":
       return unprocessable(fromDecodeReport(failure.report, method))
@@ -203,37 +196,37 @@ const fromFramework = (failure: FrameworkFailure, method: string) => {
       return new DigaMethodNotAllowed({
         status: "error",
         error_code: "METHOD_NOT_ALLOWED",
-        message: describeMethodNotAllowed(failure)
+        message: Failure.describeMethodNotAllowed(failure)
       })
     case "BodyNotJson":
       return unprocessable([{ loc: ["body"], msg: "JSON decode error", type: "json_invalid" }])
     case "BodyUnreadable":
       return unprocessable([{ loc: ["body"], msg: "The request body could not be read", type: "value_error" }])
     case "IdempotencyKeyInvalid":
-      return unprocessable([{ loc: IDEMPOTENCY_KEY_LOC, msg: describeIdempotencyFailure(failure), type: "value_error" }])
+      return unprocessable([{ loc: IDEMPOTENCY_KEY_LOC, msg: Failure.describeIdempotencyFailure(failure), type: "value_error" }])
     case "IdempotencyKeyInProgress":
       return new DigaConflict({
         status: "error",
         error_code: "IDEMPOTENCY_KEY_IN_USE",
-        message: describeIdempotencyFailure(failure)
+        message: Failure.describeIdempotencyFailure(failure)
       })
     case "IdempotencyKeyReused":
       return unprocessable([{
         loc: IDEMPOTENCY_KEY_LOC,
-        msg: describeIdempotencyFailure(failure),
+        msg: Failure.describeIdempotencyFailure(failure),
         type: "idempotency_key_reused"
       }])
     case "PayloadTooLarge":
       return new DigaPayloadTooLarge({
         status: "error",
         error_code: "PAYLOAD_TOO_LARGE",
-        message: describeRequestLimitFailure(failure)
+        message: Failure.describeRequestLimitFailure(failure)
       })
     case "UnsupportedMediaType":
       return new DigaUnsupportedMediaType({
         status: "error",
         error_code: "UNSUPPORTED_MEDIA_TYPE",
-        message: describeRequestLimitFailure(failure)
+        message: Failure.describeRequestLimitFailure(failure)
       })
   }
 }
@@ -251,7 +244,7 @@ const statusOf = (error: ReturnType<typeof fromFramework>): number =>
     ? 415
     : 404
 
-export const responder: ErrorResponder = {
+export const responder: Failure.ErrorResponder = {
   framework: (failure, request) => {
     const error = fromFramework(failure, request.method)
     return { status: statusOf(error), body: error }

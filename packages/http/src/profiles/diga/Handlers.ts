@@ -2,7 +2,8 @@ import { HttpApiBuilder } from "@effect/platform"
 import { type Ids, Webhooks } from "@herald/core"
 import { Effect, Option } from "effect"
 import { Principal } from "../../edge/Principal.js"
-import { api, DIGA_DEFAULT_PAGE_SIZE } from "./Api.js"
+import * as WebhookCreation from "../WebhookCreation.js"
+import { api, contract, DIGA_DEFAULT_PAGE_SIZE } from "./Api.js"
 import * as Codec from "./Codec.js"
 import { mapDomainErrors, unprocessable, type ValidationError } from "./Errors.js"
 import { fromUuid, toUuid } from "./Ids.js"
@@ -25,15 +26,10 @@ export const layer = HttpApiBuilder.group(api, "digaWebhooks", (handlers) =>
     const webhooks = yield* Webhooks.Webhooks
     return handlers
       .handle("create", ({ payload }) =>
-        Effect.gen(function*() {
-          const { teamspace } = yield* Principal
-          const { secret, webhook } = yield* webhooks.create(teamspace, {
-            url: payload.url,
-            events: payload.subscribed_events,
-            profile: "diga"
-          }).pipe(mapDomainErrors)
-          return { ...Codec.webhook(webhook), secret }
-        }))
+        WebhookCreation.create(contract.name, { url: payload.url, events: payload.subscribed_events }).pipe(
+          mapDomainErrors,
+          Effect.map(({ secret, webhook }) => ({ ...Codec.webhook(webhook), secret }))
+        ))
       .handle("list", ({ urlParams }) =>
         Effect.gen(function*() {
           const { teamspace } = yield* Principal

@@ -9,16 +9,7 @@ import { randomBytes } from "node:crypto"
 import { HttpApiSchema } from "@effect/platform"
 import type { Errors } from "@herald/core"
 import { Effect, Schema } from "effect"
-import {
-  describeIdempotencyFailure,
-  describeIssues,
-  describeMethodNotAllowed,
-  describeRequestLimitFailure,
-  type ErrorResponder,
-  type FrameworkFailure,
-  reportOfInvalidInput,
-  ROUTE_NOT_FOUND
-} from "../../edge/FrameworkFailure.js"
+import * as Failure from "../../edge/FrameworkFailure.js"
 import type { Report } from "../../contract/InputIssues.js"
 import type { Refusals } from "../../edge/Protection.js"
 import * as RateLimiting from "../../edge/RateLimiting.js"
@@ -81,7 +72,7 @@ export const badRequest = (
 
 /** Invalid input: the first issues in `details.issues`, and how many there were in `details.issueCount`. */
 const invalidInput = (report: Report, tag: "INVALID_REQUEST" | "INVALID_REQUEST_BODY") =>
-  badRequest(describeIssues(report), tag, {
+  badRequest(Failure.describeIssues(report), tag, {
     issues: report.issues.map((issue) => ({ path: issue.path, message: issue.message })),
     issueCount: report.count
   })
@@ -110,7 +101,7 @@ type DomainError = Errors.InvalidInput | Errors.WebhookNotFound | Errors.EventNo
 const toWire = (error: DomainError) => {
   switch (error._tag) {
     case "InvalidInput":
-      return invalidInput(reportOfInvalidInput(error), "INVALID_REQUEST")
+      return invalidInput(Failure.reportOfInvalidInput(error), "INVALID_REQUEST")
     case "WebhookNotFound":
       return notFound(error.message, "WEBHOOK_NOT_FOUND")
     case "EventNotFound":
@@ -124,32 +115,32 @@ export const mapDomainErrors = <A, E extends DomainError, R>(effect: Effect.Effe
 
 const hasBody = (method: string) => method === "POST" || method === "PATCH" || method === "PUT"
 
-const fromFramework = (failure: FrameworkFailure, method: string) => {
+const fromFramework = (failure: Failure.FrameworkFailure, method: string) => {
   switch (failure._tag) {
     case "Decode":
       return invalidInput(failure.report, hasBody(method) ? "INVALID_REQUEST_BODY" : "INVALID_REQUEST")
     case "RouteNotFound":
-      return notFound(ROUTE_NOT_FOUND)
+      return notFound(Failure.ROUTE_NOT_FOUND)
     case "MethodNotAllowed":
-      return body(405, describeMethodNotAllowed(failure), "METHOD_NOT_ALLOWED")
+      return body(405, Failure.describeMethodNotAllowed(failure), "METHOD_NOT_ALLOWED")
     case "BodyNotJson":
       return badRequest("The request body is not valid JSON", "INVALID_REQUEST_BODY")
     case "BodyUnreadable":
       return badRequest("The request could not be read", "INVALID_REQUEST_BODY")
     case "IdempotencyKeyInvalid":
-      return badRequest(describeIdempotencyFailure(failure), "INVALID_REQUEST")
+      return badRequest(Failure.describeIdempotencyFailure(failure), "INVALID_REQUEST")
     case "IdempotencyKeyInProgress":
-      return body(409, describeIdempotencyFailure(failure), "IDEMPOTENCY_KEY_IN_USE")
+      return body(409, Failure.describeIdempotencyFailure(failure), "IDEMPOTENCY_KEY_IN_USE")
     case "IdempotencyKeyReused":
-      return body(422, describeIdempotencyFailure(failure), "IDEMPOTENCY_KEY_REUSED")
+      return body(422, Failure.describeIdempotencyFailure(failure), "IDEMPOTENCY_KEY_REUSED")
     case "PayloadTooLarge":
-      return body(413, describeRequestLimitFailure(failure), "PAYLOAD_TOO_LARGE")
+      return body(413, Failure.describeRequestLimitFailure(failure), "PAYLOAD_TOO_LARGE")
     case "UnsupportedMediaType":
-      return body(415, describeRequestLimitFailure(failure), "UNSUPPORTED_MEDIA_TYPE")
+      return body(415, Failure.describeRequestLimitFailure(failure), "UNSUPPORTED_MEDIA_TYPE")
   }
 }
 
-export const responder: ErrorResponder = {
+export const responder: Failure.ErrorResponder = {
   framework: (failure, request) => {
     const error = fromFramework(failure, request.method)
     return { status: error.statusCode, body: error }

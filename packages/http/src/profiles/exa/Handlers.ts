@@ -2,7 +2,8 @@ import { HttpApiBuilder } from "@effect/platform"
 import { DeliveryLog, Webhooks } from "@herald/core"
 import { Effect } from "effect"
 import { Principal } from "../../edge/Principal.js"
-import { api, pageSize } from "./Api.js"
+import * as WebhookCreation from "../WebhookCreation.js"
+import { api, contract, pageSize } from "./Api.js"
 import * as Codec from "./Codec.js"
 import { mapDomainErrors } from "./Errors.js"
 
@@ -12,16 +13,14 @@ export const layer = HttpApiBuilder.group(api, "exaWebhooks", (handlers) =>
     const log = yield* DeliveryLog.DeliveryLog
     return handlers
       .handle("create", ({ payload }) =>
-        Effect.gen(function*() {
-          const { teamspace } = yield* Principal
-          const { secret, webhook } = yield* webhooks.create(teamspace, {
-            url: payload.url,
-            events: payload.events,
-            metadata: payload.metadata,
-            profile: "exa"
-          })
-          return Codec.webhook(webhook, secret)
-        }).pipe(mapDomainErrors))
+        WebhookCreation.create(contract.name, {
+          url: payload.url,
+          events: payload.events,
+          metadata: payload.metadata
+        }).pipe(
+          Effect.map(({ secret, webhook }) => Codec.webhook(webhook, secret)),
+          mapDomainErrors
+        ))
       .handle("list", ({ urlParams }) =>
         Effect.gen(function*() {
           const { teamspace } = yield* Principal

@@ -3,7 +3,7 @@
  * whatever adapters provide the ports, and the delivery loop. Apps choose the
  * adapters and add their edge (HTTP); nothing here knows which adapters exist.
  */
-import { Config, Effect, Layer, Option } from "effect"
+import { Effect, Layer, Option } from "effect"
 import * as ApiKeys from "./ApiKeys.js"
 import type * as ApiKeyStore from "./ApiKeyStore.js"
 import type * as AttemptLog from "./AttemptLog.js"
@@ -57,17 +57,6 @@ export type Stores =
   | IdempotencyStore.IdempotencyStore
 
 export type Ports = Stores | DeliveryQueue.DeliveryQueue | Transport.Transport
-
-/** The settings, from the environment (each variable validated and named on error). */
-export const settingsConfig: Config.Config<Settings> = Config.all({
-  retrySchedule: RetrySchedule.config,
-  allowPrivateUrls: UrlPolicy.config,
-  delivery: DeliverySettings.config,
-  health: EndpointHealth.config,
-  encryptionKey: SecretCipher.config,
-  eventTypes: EventType.config,
-  eventLimits: EventLimits.config
-})
 
 /** One warning at start, in every process that reads the settings, when private targets are allowed. */
 const privateUrlsWarning = (allowPrivateUrls: boolean) =>

@@ -14,7 +14,7 @@ import * as RedisIdempotencyStore from "./RedisIdempotencyStore.js"
 import * as RedisRateLimiter from "./RedisRateLimiter.js"
 import * as RedisSequenceStore from "./RedisSequenceStore.js"
 import * as RedisSubscriptionStore from "./RedisSubscriptionStore.js"
-import * as Retention from "./Retention.js"
+import type * as Retention from "./Retention.js"
 
 export type Stores = Herald.Stores
 

@@ -10,8 +10,7 @@ import { RedisApiKeyStore, RedisClient } from "@herald/redis"
 import { RedisServer } from "@herald/testkit"
 import { Console, Effect, Layer, Logger, ManagedRuntime, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import * as Admin from "../src/ApiKeyAdmin.js"
-import * as ApiKeySeed from "../src/ApiKeySeed.js"
+import { ApiKeyAdmin as Admin, ApiKeySeed } from "@herald/runtime"
 
 /** A console that keeps what is written to stdout (`log`) and stderr (`error`). */
 const capture = () => {

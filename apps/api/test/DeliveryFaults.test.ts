@@ -9,8 +9,7 @@ import { type Attempt, AttemptLog, type Herald, Ids, Publisher, Webhooks } from 
 import { TestReceiver } from "@herald/testkit"
 import { Effect, type Layer, ManagedRuntime, Schema } from "effect"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import * as Ports from "../src/Ports.js"
-import * as Process from "../src/Process.js"
+import { Ports, Process } from "@herald/runtime"
 
 const settings: Herald.Settings = {
   retrySchedule: [0, 100, 100],

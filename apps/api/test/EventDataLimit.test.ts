@@ -7,14 +7,14 @@
 import { TestReceiver } from "@herald/testkit"
 import { ConfigProvider, Effect, Either } from "effect"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import * as AppConfig from "../src/Config.js"
+import { Environment } from "@herald/runtime"
 import { KEY_ACME, backends, lenientProtection, type RunningApp, start } from "./support/Harness.js"
 
 const LIMIT = 512 * 1024
 
 const readConfig = (env: Record<string, string>) =>
   Effect.runSync(
-    Effect.either(AppConfig.config.pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))))
+    Effect.either(Environment.read().pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))))
   )
 
 /** A publish body whose `data` is exactly `bytes` bytes as JSON. */

@@ -7,8 +7,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { Herald, Ids } from "@herald/core"
 import { Effect, Layer, Logger, Redacted } from "effect"
-import * as Ports from "../src/Ports.js"
-import * as Process from "../src/Process.js"
+import { Ports, Process } from "@herald/runtime"
 
 const settings = (allowPrivateUrls: boolean): Herald.Settings => ({
   retrySchedule: [0, 100],

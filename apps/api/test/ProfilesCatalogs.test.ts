@@ -3,9 +3,10 @@
  * it (`HERALD_EVENT_TYPES_DATAGRID`, `_EXA`, `_DIGA`); subscribing and
  * publishing follow the configured lists.
  */
-import { EventType as Catalog, Herald } from "@herald/core"
+import { EventType as Catalog } from "@herald/core"
 import * as Profiles from "@herald/http/Profiles"
 import * as Datagrid from "@herald/http/profiles/datagrid/EventTypes"
+import { Environment } from "@herald/runtime"
 import { TestReceiver } from "@herald/testkit"
 import { ConfigProvider, Effect, Either } from "effect"
 import { EventType, Exa } from "exa-js"
@@ -41,7 +42,7 @@ describe("event catalogs from the environment", () => {
 
   it("are part of the process settings", () => {
     const settings = Effect.runSync(
-      Effect.withConfigProvider(Herald.settingsConfig(Profiles.all), ConfigProvider.fromMap(new Map([["HERALD_EVENT_TYPES_DIGA", "a.b"]])))
+      Effect.withConfigProvider(Environment.settings, ConfigProvider.fromMap(new Map([["HERALD_EVENT_TYPES_DIGA", "a.b"]])))
     )
     expect(settings.eventTypes).toEqual({ ...defaults, diga: ["a.b"] })
   })

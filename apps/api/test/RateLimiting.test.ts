@@ -15,10 +15,10 @@ import Datagrid from "datagrid-ai"
 import { ConfigProvider, Effect, Either, Redacted } from "effect"
 import { Exa, ExaError } from "exa-js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { HeraldApi } from "@herald/http/Contract"
-import { render } from "@herald/http/docs/OpenApiDocument"
 import * as Protection from "@herald/http/edge/Protection"
+import { render } from "@herald/http/docs/OpenApiDocument"
 import * as RateLimiting from "@herald/http/edge/RateLimiting"
+import { Environment } from "@herald/runtime"
 import { backends, KEY_ACME, type RunningApp, start } from "./support/Harness.js"
 import * as ManualClock from "./support/ManualClock.js"
 
@@ -296,7 +296,7 @@ describe("HERALD_RATE_LIMITS and HERALD_RATE_LIMIT_WINDOW", () => {
   const read = (env: Record<string, string>) =>
     Effect.runSync(
       Effect.either(
-        Protection.config(HeraldApi).pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))))
+        Environment.protection.pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))))
       )
     )
   const errorOf = (result: ReturnType<typeof read>) => Either.isLeft(result) ? String(result.left) : "(no error)"

@@ -6,11 +6,10 @@
  * its cap a 413 with nothing stored; and the variables that set them.
  */
 import { request as httpRequest } from "node:http"
-import { EventLimits } from "@herald/core"
 import { Config, ConfigProvider, Effect, Either } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import * as RequestLimits from "@herald/http/edge/RequestLimits"
 import * as Protection from "@herald/http/edge/Protection"
+import { Environment } from "@herald/runtime"
 import { KEY_ACME, type RunningApp, start } from "./support/Harness.js"
 
 const MAX_BODY = 4_096
@@ -214,7 +213,8 @@ describe("HERALD_MAX_BODY_BYTES and HERALD_MAX_EVENT_DATA_BYTES", () => {
   const read = (env: Record<string, string>) =>
     Effect.runSync(
       Effect.either(
-        Config.all({ body: RequestLimits.config, data: EventLimits.config }).pipe(
+        Config.all({ body: Environment.protection, data: Environment.eventLimits }).pipe(
+          Config.map(({ body, data }) => ({ body: body.requestLimits, data })),
           Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
         )
       )

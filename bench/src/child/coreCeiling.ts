@@ -15,25 +15,18 @@
  * from the bench but the Redis URL.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
-import * as BullMQ from "@herald/bullmq"
 import { ApiKeys, Herald, Ids, Publisher, RateLimiter, Webhooks } from "@herald/core"
 import type { NativeEvents } from "@herald/http"
 import * as Profiles from "@herald/http/Profiles"
-import * as Redis from "@herald/redis"
-import * as Undici from "@herald/undici"
+import { Environment, Ports } from "@herald/runtime"
 import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import { API_KEY, EVENT_TYPE, TEAMSPACE } from "../Herald.js"
 import type { FromCeiling } from "../Protocol.js"
 
-const ports = Layer.mergeAll(
-  Redis.RedisLayer.layerConfig.pipe(Layer.provide(Redis.RedisClient.layerConfig)),
-  BullMQ.BullMQDeliveryQueue.layerConfig,
-  Undici.UndiciTransport.layer()
-)
-
-const services = Layer.unwrapEffect(Effect.map(Herald.settingsConfig(Profiles.all), (settings) =>
+/** The settings and the Redis ports as a Herald process reads them from the environment. */
+const services = Layer.unwrapEffect(Effect.zipWith(Environment.settings, Environment.redis, (settings, redis) =>
   Herald.servicesLayer.pipe(
-    Layer.provideMerge(ports),
+    Layer.provideMerge(Ports.redis(redis)),
     Layer.provideMerge(Herald.settingsLayer(settings)),
     Layer.provideMerge(Profiles.layer)
   )))

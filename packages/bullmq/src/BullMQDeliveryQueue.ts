@@ -54,8 +54,8 @@
 import { type ConnectionOptions, DelayedError, type Job, type JobsOptions, Queue, Worker } from "bullmq"
 import { Cluster, type ClusterNode, type RedisOptions } from "ioredis"
 import { RedisClient } from "@herald/redis"
-import { Config, ConfigError, Context, Duration, Effect, Either, Exit, Layer, Redacted, Runtime, Schedule, type Scope } from "effect"
-import { DeliveryJob, DeliveryQueue, DeliverySettings, Durations } from "@herald/core"
+import { Context, Duration, Effect, Either, Exit, Layer, Redacted, Runtime, Schedule, type Scope } from "effect"
+import { DeliveryJob, DeliveryQueue } from "@herald/core"
 import * as JobData from "./JobData.js"
 
 export const DEFAULT_PREFIX = "{herald}"
@@ -633,66 +633,6 @@ export const layer = (options: Options): Layer.Layer<DeliveryQueue.DeliveryQueue
     )
   )
 
-/** BullMQ uses `:` to separate key parts, so a queue name must not contain one. */
-const queueNameOk = (value: string) =>
-  value.length > 0 && !value.includes(":")
-    ? Either.right(value)
-    : Either.left(ConfigError.InvalidData(["HERALD_QUEUE_NAME"], "must be non-empty and contain no ':'"))
-
-/**
- * `REDIS_URL` (required), `HERALD_QUEUE_PREFIX`, `HERALD_QUEUE_NAME`, and
- * `HERALD_REDIS_CLUSTER` (default false; when true `REDIS_URL` may list several
- * comma-separated seed nodes, as for the Redis stores).
- */
-const millis = (name: string, fallback: number, description: string) =>
-  Durations.config(name, { defaultMs: fallback, minMs: 1_000, description })
-
-/**
- * `REDIS_URL` (required), `HERALD_QUEUE_PREFIX`, `HERALD_QUEUE_NAME`,
- * `HERALD_REDIS_CLUSTER`, `HERALD_QUEUE_LOCK_DURATION` (which must exceed
- * `HERALD_DELIVERY_TIMEOUT`) and `HERALD_QUEUE_STALLED_INTERVAL`.
- */
-export const config: Config.Config<Options> = Config.all({
-  connection: Config.redacted("REDIS_URL").pipe(
-    Config.withDescription("Redis URL for the delivery queue, e.g. redis://localhost:6379/0")
-  ),
-  prefix: Config.string("HERALD_QUEUE_PREFIX").pipe(
-    Config.withDefault(DEFAULT_PREFIX),
-    Config.withDescription("Key prefix of the delivery queue; keep a {hash tag} for Redis Cluster")
-  ),
-  queueName: Config.string("HERALD_QUEUE_NAME").pipe(
-    Config.withDefault(DEFAULT_QUEUE_NAME),
-    Config.mapOrFail(queueNameOk),
-    Config.withDescription("Name of the delivery queue")
-  ),
-  cluster: Config.boolean("HERALD_REDIS_CLUSTER").pipe(
-    Config.withDefault(false),
-    Config.withDescription("Connect to a Redis Cluster; REDIS_URL then lists seed nodes, comma-separated")
-  ),
-  lockDurationMs: millis(
-    "HERALD_QUEUE_LOCK_DURATION",
-    DEFAULT_LOCK_DURATION_MS,
-    "How long a worker holds a delivery without renewing its lock; longer than HERALD_DELIVERY_TIMEOUT"
-  ),
-  stalledIntervalMs: millis(
-    "HERALD_QUEUE_STALLED_INTERVAL",
-    DEFAULT_STALLED_INTERVAL_MS,
-    "How often workers look for deliveries of a dead worker; the same in every process"
-  ),
-  delivery: DeliverySettings.config
-}).pipe(
-  // A lock shorter than a delivery may take lets a live delivery be taken for stalled and sent twice.
-  Config.mapOrFail(({ delivery, ...options }) =>
-    options.lockDurationMs > delivery.timeoutMs
-      ? Either.right(options)
-      : Either.left(ConfigError.InvalidData(
-        ["HERALD_QUEUE_LOCK_DURATION"],
-        `must be longer than HERALD_DELIVERY_TIMEOUT (${delivery.timeoutMs} ms), got ${options.lockDurationMs} ms`
-      ))
-  )
-)
-
-export const layerConfig: Layer.Layer<DeliveryQueue.DeliveryQueue | BullMQDeliveryQueue, ConfigError.ConfigError> =
-  Layer.unwrapEffect(Effect.gen(function*() {
-    return layer(yield* config)
-  }))
+/** A queue name as BullMQ takes it: it uses `:` to separate key parts, so a name must not contain one. */
+export const parseQueueName = (text: string): Either.Either<string, string> =>
+  text.length > 0 && !text.includes(":") ? Either.right(text) : Either.left("must be non-empty and contain no ':'")

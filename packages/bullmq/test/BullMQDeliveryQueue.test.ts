@@ -5,7 +5,7 @@ import { createHash } from "node:crypto"
 import { describe, expect, it } from "@effect/vitest"
 import { Queue, Worker } from "bullmq"
 import { Redis } from "ioredis"
-import { ConfigProvider, Deferred, Effect, Exit, Fiber, Layer, Logger, LogLevel, Ref, Scope } from "effect"
+import { Deferred, Effect, Either, Exit, Fiber, Logger, LogLevel, Ref, Scope } from "effect"
 import { DeliveryJob, Ids } from "@herald/core"
 import { Fixtures, type RedisServer } from "@herald/testkit"
 import { BullMQDeliveryQueue } from "../src/index.js"
@@ -472,59 +472,10 @@ describe.skipIf(!available)("BullMQDeliveryQueue", () => {
     ))
 })
 
-describe("BullMQDeliveryQueue.config", () => {
-  const read = (env: Record<string, string>) =>
-    Effect.flip(Effect.withConfigProvider(BullMQDeliveryQueue.config, ConfigProvider.fromMap(new Map(Object.entries(env)))))
-
-  it.effect("needs REDIS_URL; defaults the prefix (with a hash tag) and the queue name", () =>
-    Effect.gen(function*() {
-      expect(String(yield* read({}))).toContain("REDIS_URL")
-      const ok = yield* Effect.withConfigProvider(
-        BullMQDeliveryQueue.config,
-        ConfigProvider.fromMap(new Map([["REDIS_URL", "redis://localhost:6379/0"]]))
-      )
-      expect(ok.prefix).toBe("{herald}")
-      expect(ok.queueName).toBe("deliveries")
-      expect(String(ok.connection)).not.toContain("localhost")
-    }))
-
-  it.effect("rejects a queue name with ':'", () =>
-    Effect.gen(function*() {
-      const error = yield* read({ REDIS_URL: "redis://localhost:6379/0", HERALD_QUEUE_NAME: "a:b" })
-      expect(String(error)).toContain("HERALD_QUEUE_NAME")
-    }))
-
-  it.effect("reads the lock and stall intervals, defaulting to 60 s and 30 s", () =>
-    Effect.gen(function*() {
-      const load = (env: Record<string, string>) =>
-        Effect.withConfigProvider(
-          BullMQDeliveryQueue.config,
-          ConfigProvider.fromMap(new Map(Object.entries({ REDIS_URL: "redis://localhost:6379/0", ...env })))
-        )
-      expect(yield* load({})).toMatchObject({ lockDurationMs: 60_000, stalledIntervalMs: 30_000 })
-      expect(
-        yield* load({ HERALD_QUEUE_LOCK_DURATION: "8 seconds", HERALD_QUEUE_STALLED_INTERVAL: "2 seconds", HERALD_DELIVERY_TIMEOUT: "5 seconds" })
-      ).toMatchObject({ lockDurationMs: 8_000, stalledIntervalMs: 2_000 })
-    }))
-
-  it.effect("refuses a lock that does not outlive the delivery timeout, naming both variables", () =>
-    Effect.gen(function*() {
-      const error = yield* read({ REDIS_URL: "redis://localhost:6379/0", HERALD_QUEUE_LOCK_DURATION: "15 seconds" })
-      expect(String(error)).toContain("HERALD_QUEUE_LOCK_DURATION")
-      expect(String(error)).toContain("HERALD_DELIVERY_TIMEOUT")
-      const tooShort = yield* read({ REDIS_URL: "redis://localhost:6379/0", HERALD_QUEUE_STALLED_INTERVAL: "10 millis" })
-      expect(String(tooShort)).toContain("HERALD_QUEUE_STALLED_INTERVAL")
-    }))
-
-  it.effect("layerConfig fails with the ConfigError, not a defect", () =>
-    Effect.gen(function*() {
-      const exit = yield* Effect.exit(
-        Layer.build(BullMQDeliveryQueue.layerConfig).pipe(
-          Effect.scoped,
-          Effect.withConfigProvider(ConfigProvider.fromMap(new Map()))
-        )
-      )
-      expect(Exit.isFailure(exit)).toBe(true)
-      expect(String(exit)).toContain("REDIS_URL")
-    }))
+describe("BullMQDeliveryQueue.parseQueueName", () => {
+  it("refuses an empty name or one with ':' (HERALD_QUEUE_NAME is read in @herald/runtime's Environment)", () => {
+    expect(BullMQDeliveryQueue.parseQueueName("deliveries")).toEqual(Either.right("deliveries"))
+    expect(Either.isLeft(BullMQDeliveryQueue.parseQueueName("a:b"))).toBe(true)
+    expect(Either.isLeft(BullMQDeliveryQueue.parseQueueName(""))).toBe(true)
+  })
 })

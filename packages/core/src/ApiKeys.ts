@@ -5,7 +5,7 @@
  * scopes, which the HTTP app enforces per route.
  */
 import { createHash, randomBytes } from "node:crypto"
-import { Clock, Config, ConfigError, Effect, Either, Option, Redacted, Schema } from "effect"
+import { Clock, Effect, Either, Option, Redacted, Schema } from "effect"
 import { ApiKey, ApiKeyStore, Scope } from "./ApiKeyStore.js"
 import { Unauthenticated } from "./Errors.js"
 import { TeamspaceId } from "./Ids.js"
@@ -124,16 +124,3 @@ export const parseSeed = (text: string): Either.Either<SeedKeys, string> => {
   }
   return Either.right(seeds)
 }
-
-/**
- * `HERALD_API_KEYS=key=teamspace,key2=teamspace2:read+events:publish`: keys to
- * accept, each bound to one teamspace, with every scope or the ones listed. Read
- * as a secret, so the value never reaches a log.
- */
-export const seedConfig: Config.Config<SeedKeys> = Config.redacted("HERALD_API_KEYS").pipe(
-  Config.withDefault(Redacted.make("")),
-  Config.mapOrFail((redacted) =>
-    Either.mapLeft(parseSeed(Redacted.value(redacted)), (message) => ConfigError.InvalidData(["HERALD_API_KEYS"], message))
-  ),
-  Config.withDescription("API keys to accept: key=teamspace,key2=teamspace2:scope+scope")
-)

@@ -1,11 +1,11 @@
 /**
  * Durations as the environment gives them. Every duration variable of every
- * process reads through `config`, so all take the same forms: a number and a
- * short unit (`500ms`, `5s`, `2m`, `1h`, `1d`), or Effect's words (`5 seconds`,
- * `250 millis`, `2 minutes`). `HERALD_RETRY_SCHEDULE` parses each of its
- * entries with `parse` too.
+ * process is read with `parse` (by `@herald/runtime`'s environment), so all
+ * take the same forms: a number and a short unit (`500ms`, `5s`, `2m`, `1h`,
+ * `1d`), or Effect's words (`5 seconds`, `250 millis`, `2 minutes`).
+ * `HERALD_RETRY_SCHEDULE` parses each of its entries with `parse` too.
  */
-import { Config, ConfigError, Duration, Either, Option } from "effect"
+import { Duration, Either, Option } from "effect"
 
 /** What is accepted, in words, for error messages. */
 export const accepted = "a number and a unit, e.g. 500ms, 5s, 2m, 1h, 1d or 5 seconds"
@@ -28,40 +28,3 @@ export const parse = (text: string): Either.Either<number, string> => {
 
 /** A duration in milliseconds, as short as it can be said (`1s`, `2m`, `1h`). */
 export const format = (ms: number): string => Duration.format(Duration.millis(ms))
-
-/**
- * The variable `name` in milliseconds: `defaultMs` when unset, and from `minMs`
- * (1 ms unless given) to `maxMs`. A bad value fails naming the variable and
- * saying what is accepted. The default is a number applied after parsing, not
- * text parsed like a value: `format` writes some durations in forms `parse`
- * does not read ("1m 30s", "1s 500ms", "0").
- */
-export const config = (
-  name: string,
-  options: {
-    /** Absent: the variable is required (or wrap the config in `Config.option`). */
-    readonly defaultMs?: number
-    readonly description: string
-    readonly minMs?: number
-    readonly maxMs?: number
-  }
-): Config.Config<number> => {
-  const { maxMs = Infinity, minMs = 1 } = options
-  const range = maxMs === Infinity ? `at least ${format(minMs)}` : `from ${format(minMs)} to ${format(maxMs)}`
-  const parsed = Config.string(name).pipe(
-    // mapOrFail with the name, not Config.validate, which loses the variable's name.
-    Config.mapOrFail((text) =>
-      Either.flatMap(parse(text), (ms) =>
-        ms >= minMs && ms <= maxMs ? Either.right(ms) : Either.left(`must be ${range}, got ${JSON.stringify(text)}`)
-      ).pipe(
-        Either.mapLeft((message) => ConfigError.InvalidData([name], message))
-      )
-    )
-  )
-  return (options.defaultMs === undefined
-    ? parsed
-    // Only when the variable is missing: a value that is set but bad still fails.
-    : Config.withDefault(parsed, options.defaultMs)).pipe(
-      Config.withDescription(`${options.description} (${accepted})`)
-    )
-}

@@ -10,9 +10,8 @@
  * `AttemptLog` ends the streak as it logs the success (one write for both), the
  * success is not reset here.
  */
-import { Config, ConfigError, Context, Effect, Either, Layer, Option } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 import { AttemptLog } from "./AttemptLog.js"
-import * as Durations from "./Durations.js"
 import { HealthStore } from "./HealthStore.js"
 import type { TeamspaceId, WebhookId } from "./Ids.js"
 import { SubscriptionStore } from "./SubscriptionStore.js"
@@ -31,20 +30,6 @@ export const defaults: HealthPolicyShape = { disableAfterMs: 5 * 86_400_000, min
 
 export const layer = (policy: Partial<HealthPolicyShape> = {}): Layer.Layer<HealthPolicy> =>
   Layer.succeed(HealthPolicy, { ...defaults, ...policy })
-
-export const config: Config.Config<HealthPolicyShape> = Config.all({
-  disableAfterMs: Durations.config("HERALD_DISABLE_AFTER", {
-    defaultMs: defaults.disableAfterMs,
-    description: "Disable a webhook whose deliveries have failed without a break this long"
-  }),
-  minFailures: Config.integer("HERALD_DISABLE_MIN_FAILURES").pipe(
-    Config.withDefault(defaults.minFailures),
-    Config.mapOrFail((n) =>
-      n >= 1 ? Either.right(n) : Either.left(ConfigError.InvalidData(["HERALD_DISABLE_MIN_FAILURES"], "must be at least 1"))
-    ),
-    Config.withDescription("Failed attempts needed, as well as the window, before a webhook is disabled")
-  )
-})
 
 export const goneReason = "the endpoint answered 410 Gone"
 

@@ -4,7 +4,7 @@
  * adapters and add their edge (HTTP); nothing here knows which adapters exist,
  * nor which profiles: the composition provides their registry (`Profiles`).
  */
-import { Config, Effect, Layer, Option } from "effect"
+import { Effect, Layer, Option } from "effect"
 import * as ApiKeys from "./ApiKeys.js"
 import type * as ApiKeyStore from "./ApiKeyStore.js"
 import type * as AttemptLog from "./AttemptLog.js"
@@ -19,7 +19,6 @@ import * as EndpointHealth from "./EndpointHealth.js"
 import * as EventLimits from "./EventLimits.js"
 import * as EventType from "./EventType.js"
 import * as FanOut from "./FanOut.js"
-import type * as Profiles from "./Profiles.js"
 import * as Publisher from "./Publisher.js"
 import * as Replay from "./Replay.js"
 import * as RetrySchedule from "./RetrySchedule.js"
@@ -59,21 +58,6 @@ export type Stores =
   | IdempotencyStore.IdempotencyStore
 
 export type Ports = Stores | DeliveryQueue.DeliveryQueue | Transport.Transport
-
-/**
- * The settings, from the environment (each variable validated and named on
- * error); `profiles` are the registered ones, each with its event-type variable.
- */
-export const settingsConfig = (profiles: ReadonlyArray<Profiles.ProfileDelivery>): Config.Config<Settings> =>
-  Config.all({
-    retrySchedule: RetrySchedule.config,
-    allowPrivateUrls: UrlPolicy.config,
-    delivery: DeliverySettings.config,
-    health: EndpointHealth.config,
-    encryptionKey: SecretCipher.config,
-    eventTypes: EventType.config(profiles),
-    eventLimits: EventLimits.config
-  })
 
 /** One warning at start, in every process that reads the settings, when private targets are allowed. */
 const privateUrlsWarning = (allowPrivateUrls: boolean) =>

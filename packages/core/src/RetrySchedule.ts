@@ -8,7 +8,7 @@
  * that long, capped at 1 hour (`maxRetryAfterMs`). `delayBefore` stays the
  * nominal delay.
  */
-import { Config, ConfigError, Context, Effect, Either, Layer, Option, Random } from "effect"
+import { Context, Effect, Either, Layer, Option, Random } from "effect"
 import * as Durations from "./Durations.js"
 
 export const defaultSchedule = "0s,5s,5m,30m,2h,5h,10h,10h"
@@ -46,17 +46,6 @@ export const make = (delays: ReadonlyArray<number>): RetryScheduleShape => ({
 
 export const layer = (delays: ReadonlyArray<number>): Layer.Layer<RetrySchedule> =>
   Layer.succeed(RetrySchedule, make(delays))
-
-export const config: Config.Config<ReadonlyArray<number>> = Config.string("HERALD_RETRY_SCHEDULE").pipe(
-  Config.withDefault(defaultSchedule),
-  Config.mapOrFail((text) => Either.mapLeft(parse(text), (message) => ConfigError.InvalidData(["HERALD_RETRY_SCHEDULE"], message))),
-  Config.withDescription(`Delays before each delivery attempt, comma-separated, e.g. ${defaultSchedule}`)
-)
-
-export const layerConfig: Layer.Layer<RetrySchedule, ConfigError.ConfigError> = Layer.effect(
-  RetrySchedule,
-  Config.map(config, make)
-)
 
 // -----------------------------------------------------------------------------
 // jitter and Retry-After

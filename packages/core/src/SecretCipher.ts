@@ -7,7 +7,7 @@
  * never silently used as a signing key.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto"
-import { Config, ConfigError, Context, Either, Layer, Option, Redacted } from "effect"
+import { Context, Either, Layer, Option } from "effect"
 
 export interface SecretCipherShape {
   readonly encrypt: (plaintext: string) => string
@@ -54,15 +54,6 @@ export const parseKey = (text: string): Either.Either<Uint8Array, string> => {
   const bytes = /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, "hex") : Buffer.from(trimmed, "base64")
   return bytes.length === 32 ? Either.right(bytes) : Either.left("must be 32 bytes, as 64 hex characters or base64")
 }
-
-export const config: Config.Config<Option.Option<Uint8Array>> = Config.option(
-  Config.redacted("HERALD_ENCRYPTION_KEY").pipe(
-    Config.mapOrFail((key) =>
-      Either.mapLeft(parseKey(Redacted.value(key)), (message) => ConfigError.InvalidData(["HERALD_ENCRYPTION_KEY"], message))
-    ),
-    Config.withDescription("Encrypt signing secrets at rest (AES-256-GCM) with this 32-byte key (hex or base64)")
-  )
-)
 
 export const layer = (key: Option.Option<Uint8Array>): Layer.Layer<never> =>
   Option.match(key, {

@@ -8,7 +8,7 @@
  */
 import { lookup } from "node:dns/promises"
 import { BlockList, isIP } from "node:net"
-import { Config, Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer } from "effect"
 import { InvalidInput } from "./Errors.js"
 import * as WellFormedText from "./WellFormedText.js"
 
@@ -183,13 +183,3 @@ export const make = (options: { readonly allowPrivate: boolean; readonly resolve
 
 export const layer = (options: { readonly allowPrivate: boolean }): Layer.Layer<UrlPolicy> =>
   Layer.effect(UrlPolicy, Effect.map(HostResolver, (resolver) => make({ ...options, resolver })))
-
-export const config = Config.boolean("HERALD_ALLOW_PRIVATE_URLS").pipe(
-  Config.withDefault(false),
-  Config.withDescription("Allow http:// and private/loopback delivery targets (local development only)")
-)
-
-export const layerConfig = Layer.effect(
-  UrlPolicy,
-  Effect.zipWith(config, HostResolver, (allowPrivate, resolver) => make({ allowPrivate, resolver }))
-)

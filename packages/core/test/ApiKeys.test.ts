@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ApiKeys, ApiKeyStore, type Ids } from "@herald/core"
-import { ConfigProvider, Effect, Either, Layer, Option, Redacted } from "effect"
+import { Effect, Either, Layer, Option, Redacted } from "effect"
 
 const plain = (seeds: Either.Either<ReadonlyArray<ApiKeys.SeedKey>, string>) =>
   Either.map(seeds, (list) => list.map(([key, teamspace, scopes]) => [Redacted.value(key), teamspace, scopes]))
@@ -23,14 +23,6 @@ describe("HERALD_API_KEYS", () => {
       expect(Either.getLeft(parsed).pipe(Option.getOrThrow)).not.toContain("0123456789abcdef")
     }
   })
-
-  it.effect("is read as configuration that names the variable when it is wrong", () =>
-    Effect.gen(function*() {
-      const error = yield* Effect.flip(
-        ApiKeys.seedConfig.pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["HERALD_API_KEYS", "short=acme"]]))))
-      )
-      expect(String(error)).toContain("HERALD_API_KEYS")
-    }))
 })
 
 describe("parseScopes", () => {

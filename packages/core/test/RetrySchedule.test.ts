@@ -1,4 +1,4 @@
-import { ConfigProvider, Effect, Either, Option, Random } from "effect"
+import { Effect, Either, Option, Random } from "effect"
 import { describe, expect, it } from "vitest"
 import { RetrySchedule } from "@herald/core"
 
@@ -19,18 +19,6 @@ describe("RetrySchedule", () => {
     expect(schedule.delayBefore(1)).toEqual(Option.some(0))
     expect(schedule.delayBefore(2)).toEqual(Option.some(100))
     expect(schedule.delayBefore(3)).toEqual(Option.none())
-  })
-
-  it("reads HERALD_RETRY_SCHEDULE and names it when invalid", async () => {
-    const load = (value: string) =>
-      Effect.runPromise(
-        Effect.either(
-          Effect.withConfigProvider(RetrySchedule.config, ConfigProvider.fromMap(new Map([["HERALD_RETRY_SCHEDULE", value]])))
-        )
-      )
-    expect(await load("1s,2s")).toEqual(Either.right([1_000, 2_000]))
-    const bad = await load("soon")
-    expect(Either.isLeft(bad) && String(bad.left)).toContain("HERALD_RETRY_SCHEDULE")
   })
 
   describe("jitter", () => {

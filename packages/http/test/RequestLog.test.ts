@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Cause, ConfigProvider, Effect, Exit, HashMap, Logger } from "effect"
+import { Cause, Effect, Exit, HashMap, Logger } from "effect"
 import * as RequestLog from "../src/edge/RequestLog.js"
 
 /** Runs `app` through the `errors` log; the lines it logged and how it ended. */
@@ -72,15 +72,5 @@ describe("RequestLog", () => {
       expect(died.lines[0]!.annotations).toEqual({ "http.method": "POST", "http.url": "/v1/events", "http.status": 500 })
       // The line carries the defect as its cause.
       expect(died.lines[0]!.cause).toContain("boom")
-    }))
-
-  it.effect("HERALD_REQUEST_LOG defaults to errors and accepts all and off, nothing else", () =>
-    Effect.gen(function*() {
-      const read = (map: Map<string, string>) => Effect.withConfigProvider(RequestLog.config, ConfigProvider.fromMap(map))
-      expect(yield* read(new Map())).toBe("errors")
-      expect(yield* read(new Map([["HERALD_REQUEST_LOG", "all"]]))).toBe("all")
-      expect(yield* read(new Map([["HERALD_REQUEST_LOG", "off"]]))).toBe("off")
-      const error = yield* Effect.flip(read(new Map([["HERALD_REQUEST_LOG", "verbose"]])))
-      expect(String(error)).toContain("HERALD_REQUEST_LOG")
     }))
 })

@@ -26,7 +26,7 @@
  * whose record is gone and rechecks every filter on the record itself, and the
  * event index expires with the event anyway.
  */
-import { type ConfigError, Effect, Layer } from "effect"
+import { Effect, Layer } from "effect"
 import { Attempt, AttemptLog, type Ids } from "@herald/core"
 import * as JsonCodec from "./internal/JsonCodec.js"
 import * as LuaScript from "./internal/LuaScript.js"
@@ -153,9 +153,3 @@ export const make = (options?: Options): Effect.Effect<AttemptLog.AttemptLogShap
 
 export const layer = (options?: Options): Layer.Layer<AttemptLog.AttemptLog, never, RedisClient> =>
   Layer.effect(AttemptLog.AttemptLog, make(options))
-
-/** Per-event index retention from `HERALD_RETENTION` (default 30 days). */
-export const layerConfig: Layer.Layer<AttemptLog.AttemptLog, ConfigError.ConfigError, RedisClient> = Layer.effect(
-  AttemptLog.AttemptLog,
-  Effect.flatMap(Retention.config, make)
-)

@@ -15,7 +15,7 @@
  * commands through `execute`, which turns them into defects (a `RedisError`
  * carried as the defect) so the ports keep `never` error channels.
  */
-import { Config, type ConfigError, Context, Data, Duration, Effect, Layer, Redacted, Runtime, type Scope } from "effect"
+import { Context, Data, Duration, Effect, Layer, Redacted, Runtime, type Scope } from "effect"
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from "ioredis"
 
 /** A failed Redis command or connection, with the operation that failed. */
@@ -232,29 +232,3 @@ const close = (redis: Connection): Effect.Effect<void> =>
 
 export const layer = (options: Options): Layer.Layer<RedisClient, RedisError> =>
   Layer.scoped(RedisClient, make(options))
-
-/**
- * `REDIS_URL` (required, secret), `HERALD_REDIS_PREFIX` (default `{herald}:`) and
- * `HERALD_REDIS_CLUSTER` (default false; when true, `REDIS_URL` may list several
- * comma-separated seed nodes).
- */
-export const config: Config.Config<Options> = Config.all({
-  url: Config.redacted("REDIS_URL").pipe(
-    Config.withDescription("Redis connection URL, e.g. redis://127.0.0.1:6379/0")
-  ),
-  prefix: Config.string("HERALD_REDIS_PREFIX").pipe(
-    Config.withDefault(defaultPrefix),
-    Config.withDescription("Key prefix for every Herald key; keep a {hash tag} so Redis Cluster puts them in one slot")
-  ),
-  cluster: Config.boolean("HERALD_REDIS_CLUSTER").pipe(
-    Config.withDefault(false),
-    Config.withDescription("Connect to a Redis Cluster; REDIS_URL then lists seed nodes, comma-separated")
-  ),
-  autoPipelining: Config.boolean("HERALD_REDIS_AUTO_PIPELINING").pipe(
-    Config.withDefault(true),
-    Config.withDescription("Send the Redis commands of one event-loop turn in one socket write")
-  )
-})
-
-export const layerConfig: Layer.Layer<RedisClient, RedisError | ConfigError.ConfigError> = Layer
-  .scoped(RedisClient, Effect.flatMap(config, make))

@@ -15,7 +15,7 @@
  * renews the index's TTL, so an index never outlives its newest event nor keeps
  * pointers to expired ones for long; a page skips any it still meets.
  */
-import { type ConfigError, Effect, Layer } from "effect"
+import { Effect, Layer } from "effect"
 import { Event, EventCursor, EventStore, type EventType, type Ids } from "@herald/core"
 import * as JsonCodec from "./internal/JsonCodec.js"
 import * as LuaScript from "./internal/LuaScript.js"
@@ -121,7 +121,3 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
 
 export const layer = (options?: Options): Layer.Layer<EventStore.EventStore, never, RedisClient> =>
   Layer.effect(EventStore.EventStore, make(options))
-
-/** Retention from `HERALD_RETENTION` (default 30 days). */
-export const layerConfig: Layer.Layer<EventStore.EventStore, ConfigError.ConfigError, RedisClient> =
-  Layer.effect(EventStore.EventStore, Effect.flatMap(Retention.config, make))

@@ -5,7 +5,7 @@
  * A logged success ends a streak too: `RedisAttemptLog` deletes this key in
  * the script that logs it (see `streakKey`).
  */
-import { type ConfigError, Effect, Layer } from "effect"
+import { Effect, Layer } from "effect"
 import { HealthStore, type Ids } from "@herald/core"
 import * as LuaScript from "./internal/LuaScript.js"
 import { execute, RedisClient } from "./RedisClient.js"
@@ -43,8 +43,3 @@ export const make = (options?: Options): Effect.Effect<HealthStore.HealthStoreSh
 
 export const layer = (options?: Options): Layer.Layer<HealthStore.HealthStore, never, RedisClient> =>
   Layer.effect(HealthStore.HealthStore, make(options))
-
-export const layerConfig: Layer.Layer<HealthStore.HealthStore, ConfigError.ConfigError, RedisClient> = Layer.effect(
-  HealthStore.HealthStore,
-  Effect.flatMap(Retention.config, make)
-)

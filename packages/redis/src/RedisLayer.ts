@@ -1,10 +1,10 @@
 /**
  * The Redis stores at once, over one shared RedisClient: what an app
  * composes when `REDIS_URL` is set. Provide a `RedisClient` layer (e.g.
- * `RedisClient.layerConfig`) to it.
+ * `RedisClient.layer(options)`) to it.
  */
-import { type ConfigError, Effect, Layer } from "effect"
 import type { Herald } from "@herald/core"
+import { Layer } from "effect"
 import * as RedisApiKeyStore from "./RedisApiKeyStore.js"
 import * as RedisAttemptLog from "./RedisAttemptLog.js"
 import type { RedisClient } from "./RedisClient.js"
@@ -14,7 +14,7 @@ import * as RedisIdempotencyStore from "./RedisIdempotencyStore.js"
 import * as RedisRateLimiter from "./RedisRateLimiter.js"
 import * as RedisSequenceStore from "./RedisSequenceStore.js"
 import * as RedisSubscriptionStore from "./RedisSubscriptionStore.js"
-import * as Retention from "./Retention.js"
+import type * as Retention from "./Retention.js"
 
 export type Stores = Herald.Stores
 
@@ -32,8 +32,3 @@ export const layer = (options?: Options): Layer.Layer<Stores, never, RedisClient
     RedisRateLimiter.layer,
     RedisIdempotencyStore.layer
   )
-
-/** Retention from `HERALD_RETENTION` (default 30 days). */
-export const layerConfig: Layer.Layer<Stores, ConfigError.ConfigError, RedisClient> = Layer.unwrapEffect(
-  Effect.map(Retention.config, layer)
-)

@@ -4,7 +4,7 @@
  * is O(1) and the head is the lowest score. Each operation is one script. The key
  * expires after the retention period of inactivity, like the events it names.
  */
-import { type ConfigError, Effect, Layer, Option } from "effect"
+import { Effect, Layer, Option } from "effect"
 import { type Ids, SequenceStore } from "@herald/core"
 import * as LuaScript from "./internal/LuaScript.js"
 import { RedisClient } from "./RedisClient.js"
@@ -61,6 +61,3 @@ export const make = (options?: Options): Effect.Effect<SequenceStore.SequenceSto
 
 export const layer = (options?: Options): Layer.Layer<SequenceStore.SequenceStore, never, RedisClient> =>
   Layer.effect(SequenceStore.SequenceStore, make(options))
-
-export const layerConfig: Layer.Layer<SequenceStore.SequenceStore, ConfigError.ConfigError, RedisClient> = Layer
-  .effect(SequenceStore.SequenceStore, Effect.flatMap(Retention.config, make))

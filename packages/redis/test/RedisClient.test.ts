@@ -1,25 +1,21 @@
-// The connection service: config, prefix default, quitting with the scope, and
+// The connection service (its variables are read in @herald/runtime's Environment): prefix default, quitting with the scope, and
 // a failed connection failing the layer instead of hanging.
 import { type AddressInfo, createServer, type Socket } from "node:net"
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Context, Effect, Exit, Layer, Option, Scope } from "effect"
+import { Context, Effect, Exit, Layer, Option, Scope } from "effect"
 import { ApiKeyStore, AttemptLog, EventStore, SubscriptionStore } from "@herald/core"
 import { RedisClient, RedisLayer } from "@herald/redis"
 import { RedisServer } from "@herald/testkit"
 import type { Redis } from "ioredis"
 import { available, skipReason, useRedis } from "./RedisTestServer.js"
 
-const env = (entries: Record<string, string>) => ConfigProvider.fromMap(new Map(Object.entries(entries)))
-
 describe.skipIf(!available)(`RedisClient ${skipReason}`, () => {
   const { current } = useRedis()
 
-  it.live("layerConfig reads REDIS_URL, defaults the prefix to the {herald}: hash tag, and quits on close", () =>
+  it.live("layer connects to the URL, defaults the prefix to the {herald}: hash tag, and quits on close", () =>
     Effect.gen(function*() {
       const scope = yield* Scope.make()
-      const context = yield* Layer.buildWithScope(RedisClient.layerConfig, scope).pipe(
-        Effect.withConfigProvider(env({ REDIS_URL: current().url }))
-      )
+      const context = yield* Layer.buildWithScope(RedisClient.layer({ url: current().url }), scope)
       const { prefix, redis } = Context.get(context, RedisClient.RedisClient)
       expect(prefix).toBe("{herald}:")
       expect(yield* Effect.promise(() => redis.ping())).toBe("PONG")
@@ -27,20 +23,19 @@ describe.skipIf(!available)(`RedisClient ${skipReason}`, () => {
       expect(redis.status).toBe("end")
     }))
 
-  it.live("HERALD_REDIS_PREFIX overrides the prefix", () =>
+  it.live("a prefix (HERALD_REDIS_PREFIX) overrides the default", () =>
     Effect.gen(function*() {
       const { prefix } = yield* RedisClient.RedisClient
       expect(prefix).toBe("{custom}:")
     }).pipe(
-      Effect.provide(RedisClient.layerConfig),
-      Effect.withConfigProvider(env({ REDIS_URL: current().url, HERALD_REDIS_PREFIX: "{custom}:" }))
+      Effect.provide(Layer.suspend(() => RedisClient.layer({ url: current().url, prefix: "{custom}:" })))
     ))
 
-  it.live("the commands of one event-loop turn leave in one socket write unless HERALD_REDIS_AUTO_PIPELINING=false, replies in order", () =>
+  it.live("the commands of one event-loop turn leave in one socket write unless autoPipelining is false (HERALD_REDIS_AUTO_PIPELINING=false), replies in order", () =>
     Effect.gen(function*() {
-      const clientWith = (entries: Record<string, string>) =>
+      const clientWith = (options: { readonly autoPipelining?: boolean }) =>
         Effect.map(
-          Layer.build(RedisClient.layerConfig).pipe(Effect.withConfigProvider(env({ REDIS_URL: current().url, ...entries }))),
+          Layer.build(RedisClient.layer({ url: current().url, ...options })),
           (context) => Context.get(context, RedisClient.RedisClient).redis as Redis
         )
       /** How many times the client's socket hands data to the kernel while `run` runs. */
@@ -68,7 +63,7 @@ describe.skipIf(!available)(`RedisClient ${skipReason}`, () => {
           }
         })
       const batched = yield* clientWith({})
-      const separate = yield* clientWith({ HERALD_REDIS_AUTO_PIPELINING: "false" })
+      const separate = yield* clientWith({ autoPipelining: false })
       const key = `{herald}:batching-test:${Date.now()}`
       const push = (redis: Redis, from: number) => () =>
         Promise.all(Array.from({ length: 50 }, (_, n) => redis.rpush(key, String(from + n))))
@@ -93,14 +88,6 @@ describe.skipIf(!available)(`RedisClient ${skipReason}`, () => {
       expect(multi).toEqual([[null, 100], [null, "0"]])
       yield* Effect.promise(() => batched.del(key))
     }).pipe(Effect.scoped))
-
-  it.live("a missing REDIS_URL is a config error naming it", () =>
-    Effect.gen(function*() {
-      const error = yield* Effect.flip(
-        Effect.scoped(Layer.build(RedisClient.layerConfig)).pipe(Effect.withConfigProvider(env({})))
-      )
-      expect(String(error)).toContain("REDIS_URL")
-    }))
 
   it.live("an unreachable Redis fails the layer with RedisError", () =>
     Effect.gen(function*() {

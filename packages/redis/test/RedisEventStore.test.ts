@@ -1,6 +1,6 @@
 // Retention: events expire after the configured TTL (real time, polled).
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer, Option } from "effect"
+import { Effect, Layer, Option } from "effect"
 import { EventStore } from "@herald/core"
 import { RedisClient, RedisEventStore, Retention } from "@herald/redis"
 import { Fixtures } from "@herald/testkit"
@@ -50,7 +50,7 @@ describe.skipIf(!available)(`RedisEventStore ${skipReason}`, () => {
       ].sort())
     }).pipe(Effect.provide(Layer.provideMerge(RedisEventStore.layer(), client))))
 
-  it.live("layerConfig reads the retention from HERALD_RETENTION", () =>
+  it.live("the retention (HERALD_RETENTION) sets the events' TTL", () =>
     Effect.gen(function*() {
       const store = yield* EventStore.EventStore
       const { prefix, redis } = yield* RedisClient.RedisClient
@@ -60,20 +60,8 @@ describe.skipIf(!available)(`RedisEventStore ${skipReason}`, () => {
       expect(ttl).toBeGreaterThan(0)
       expect(ttl).toBeLessThanOrEqual(7_200)
     }).pipe(
-      Effect.provide(Layer.provideMerge(RedisEventStore.layerConfig, client)),
-      Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["HERALD_RETENTION", "2 hours"]])))
+      Effect.provide(Layer.provideMerge(RedisEventStore.layer({ retentionSeconds: 7_200 }), client))
     ))
-
-  it.live("a retention under 1 second is a config error naming the variable", () =>
-    Effect.gen(function*() {
-      const error = yield* Effect.flip(
-        Layer.build(Layer.provide(RedisEventStore.layerConfig, client)).pipe(
-          Effect.scoped,
-          Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["HERALD_RETENTION", "0 seconds"]])))
-        )
-      )
-      expect(String(error)).toContain("HERALD_RETENTION")
-    }))
 
   it.live("the listing indexes drop entries past the retention, expire with it, and a page skips an expired event", () =>
     Effect.gen(function*() {

@@ -7,11 +7,9 @@ import { HttpServer as PlatformHttpServer } from "@effect/platform"
 import { type Herald, type Ids, UrlPolicy } from "@herald/core"
 import { RedisCluster, RedisServer } from "@herald/testkit"
 import { type Clock, ConfigProvider, Context, Effect, Exit, Layer, Redacted, Scope, type Tracer } from "effect"
-import type * as Embedded from "../../src/Embedded.js"
 import type * as RequestTimeouts from "@herald/http/edge/RequestTimeouts"
-import * as Ports from "../../src/Ports.js"
-import * as Process from "../../src/Process.js"
 import * as Protection from "@herald/http/edge/Protection"
+import { type Embedded, Environment, Ports, Process } from "@herald/runtime"
 
 export type Backend = "memory" | "redis" | "redis-cluster"
 
@@ -33,7 +31,9 @@ const startRedis = async (backend: Backend) => {
     ["HERALD_REDIS_PREFIX", `{${tag}}:`],
     ["HERALD_QUEUE_PREFIX", `{${tag}}`]
   ])
-  return { close: () => redis.close(), provider: ConfigProvider.fromMap(env) }
+  // As a process reads them: through the Environment.
+  const settings = Effect.runSync(Environment.redis.pipe(Effect.withConfigProvider(ConfigProvider.fromMap(env))))
+  return { close: () => redis.close(), settings }
 }
 
 export interface RunningApp {
@@ -93,7 +93,7 @@ export const start = async (
   const redis = await startRedis(backend)
   const ports = redis === undefined
     ? Ports.memory
-    : Ports.redis.pipe(Layer.provide(Layer.setConfigProvider(redis.provider)))
+    : Ports.redis(redis.settings)
   const layer = Process.all({
     listen: { port: 0, host: "127.0.0.1", timeouts: options.timeouts },
     apiKeys: [

@@ -7,7 +7,7 @@
  */
 import { type HttpApi, HttpRouter, HttpServerRequest } from "@effect/platform"
 import type { RateLimiter } from "@herald/core"
-import { Config, Effect, Layer } from "effect"
+import { Effect, Layer } from "effect"
 import type { PrincipalShape } from "./Principal.js"
 import * as RateLimiting from "./RateLimiting.js"
 import * as RequestLimits from "./RequestLimits.js"
@@ -27,10 +27,6 @@ export const routesOf = (api: HttpApi.HttpApi.Any): ReadonlyArray<RateLimiting.R
     Object.values(group.endpoints).map((endpoint) => ({ method: endpoint.method, path: endpoint.path }))
   )
 }
-
-/** The settings from the environment; route names in `HERALD_RATE_LIMITS` must be routes of `api`. */
-export const config = (api: HttpApi.HttpApi.Any): Config.Config<Settings> =>
-  Config.all({ rateLimits: RateLimiting.config(routesOf(api)), requestLimits: RequestLimits.config })
 
 /** The services `guard` and the request limits need, given the core `RateLimiter`. */
 export const layer = (

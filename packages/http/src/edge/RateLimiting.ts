@@ -11,11 +11,11 @@
  *
  * Configuration: `HERALD_RATE_LIMITS` (`off`, or `name=limit` entries overriding
  * the defaults, where a name is `default` or a route such as `POST /v1/events`)
- * and `HERALD_RATE_LIMIT_WINDOW`.
+ * and `HERALD_RATE_LIMIT_WINDOW`, read by `@herald/runtime`'s Environment with `parse`.
  */
 import { HttpApp, HttpServerResponse } from "@effect/platform"
-import { Durations, type Ids, RateLimiter } from "@herald/core"
-import { Config, ConfigError, Context, Effect, Either, Layer } from "effect"
+import { type Ids, RateLimiter } from "@herald/core"
+import { Context, Effect, Either, Layer } from "effect"
 
 export interface Settings {
   /** False: nothing is counted and no rate limit header is sent. */
@@ -131,25 +131,6 @@ export const parse = (
   }
   return Either.right(fromEntries(entries, windowMs))
 }
-
-/** `HERALD_RATE_LIMITS` and `HERALD_RATE_LIMIT_WINDOW`, checked against the app's routes. */
-export const config = (routes: ReadonlyArray<Route>): Config.Config<Settings> =>
-  Config.all({
-    windowMs: Durations.config("HERALD_RATE_LIMIT_WINDOW", {
-      defaultMs: DEFAULT_WINDOW_MS,
-      minMs: 1_000,
-      maxMs: 3_600_000,
-      description: "The rate limits' sliding window"
-    }),
-    text: Config.string("HERALD_RATE_LIMITS").pipe(
-      Config.withDefault(""),
-      Config.withDescription("off, or requests per window: default=600,POST /v1/events=6000")
-    )
-  }).pipe(
-    Config.mapOrFail(({ text, windowMs }) =>
-      Either.mapLeft(parse(text, windowMs, routes), (message) => ConfigError.InvalidData(["HERALD_RATE_LIMITS"], message))
-    )
-  )
 
 /** A request refused for the rate limit. */
 export interface Refusal {

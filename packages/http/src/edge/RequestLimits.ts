@@ -17,7 +17,7 @@
  */
 import { HttpApiBuilder, HttpApp, HttpServerError, HttpServerRequest, HttpServerResponse, UrlParams } from "@effect/platform"
 import { NodeHttpServerRequest } from "@effect/platform-node"
-import { Config, ConfigError, Context, Data, Effect, Either, Layer } from "effect"
+import { Context, Data, Effect, Either, Layer } from "effect"
 import type { FrameworkFailure } from "./FrameworkFailure.js"
 
 export interface Settings {
@@ -30,26 +30,6 @@ export const defaults: Settings = { maxBodyBytes: 1024 * 1024 }
 export class RequestLimits extends Context.Tag("@herald/api/RequestLimits")<RequestLimits, Settings>() {}
 
 export const layer = (settings: Settings): Layer.Layer<RequestLimits> => Layer.succeed(RequestLimits, settings)
-
-const MIN_BYTES = 1024
-const MAX_BYTES = 1024 * 1024 * 1024
-
-const bytes = (name: string, fallback: number, description: string) =>
-  Config.integer(name).pipe(
-    Config.withDefault(fallback),
-    // mapOrFail with the name, not Config.validate: after withDefault the latter loses the variable's name.
-    Config.mapOrFail((n) =>
-      n >= MIN_BYTES && n <= MAX_BYTES
-        ? Either.right(n)
-        : Either.left(ConfigError.InvalidData([name], `must be a number of bytes from ${MIN_BYTES} to ${MAX_BYTES}`))
-    ),
-    Config.withDescription(description)
-  )
-
-/** `HERALD_MAX_BODY_BYTES`. */
-export const config: Config.Config<Settings> = Config.all({
-  maxBodyBytes: bytes("HERALD_MAX_BODY_BYTES", defaults.maxBodyBytes, "Largest request body, in bytes (413 beyond)")
-})
 
 /** A refusal of the request for its size or content type; `ErrorMapping` renders it. */
 export class RequestLimitError extends Data.TaggedError("RequestLimitError")<{

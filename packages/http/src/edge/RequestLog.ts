@@ -7,16 +7,11 @@
  * something went wrong.
  */
 import { type HttpApp, HttpServerError, HttpServerRequest } from "@effect/platform"
-import { type Cause, Config, Effect, Exit, Option } from "effect"
+import { type Cause, Effect, Exit, Option } from "effect"
 
 export type RequestLog = "all" | "errors" | "off"
 
 export const DEFAULT: RequestLog = "errors"
-
-export const config: Config.Config<RequestLog> = Config.literal("all", "errors", "off")("HERALD_REQUEST_LOG").pipe(
-  Config.withDefault(DEFAULT),
-  Config.withDescription("Which API requests are logged: all, errors (status >= 400), or off")
-)
 
 /**
  * `HttpMiddleware.logger`'s line, for the requests answered with a status of 400

@@ -7,11 +7,11 @@
  */
 import { ConfigProvider, Effect, Either } from "effect"
 import { describe, expect, it } from "vitest"
-import * as AppConfig from "../src/Config.js"
+import * as Environment from "../src/Environment.js"
 
-const read = (env: Record<string, string>) =>
+const read = (env: Record<string, string>, role?: Environment.Role) =>
   Effect.runSync(
-    Effect.either(AppConfig.config.pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))))
+    Effect.either(Environment.read(role).pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))))
   )
 
 const REDIS = { REDIS_URL: "redis://127.0.0.1:1" }
@@ -40,5 +40,14 @@ describe("the configuration by role", () => {
   it("the worker role still reads what a worker needs", () => {
     const result = read({ ...REDIS, HERALD_ROLE: "worker", HERALD_RETRY_SCHEDULE: "soon" })
     expect(Either.isLeft(result) && String(result.left)).toContain("HERALD_RETRY_SCHEDULE")
+  })
+
+  it("the worker entry point (apps/worker) is the worker role whatever HERALD_ROLE says, and says it needs REDIS_URL", () => {
+    const worker = read({ ...REDIS, HERALD_ROLE: "api", PORT: "eighty" }, "worker")
+    expect(Either.isRight(worker) && worker.right.role).toBe("worker")
+    const noRedis = read({}, "worker")
+    expect(Either.isLeft(noRedis) && String(noRedis.left)).toContain("REDIS_URL is not set: the worker delivers from the queue on Redis")
+    const apiRole = read({ HERALD_ROLE: "api" })
+    expect(Either.isLeft(apiRole) && String(apiRole.left)).toContain("HERALD_ROLE=api needs REDIS_URL")
   })
 })

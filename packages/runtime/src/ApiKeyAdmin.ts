@@ -9,9 +9,16 @@
  * captures it) and what it made to stderr; nothing is logged. Keys are listed
  * and revoked by their id, the first 12 hex digits of the key's hash, which
  * reveals nothing of the key.
+ *
+ * `command` runs it on the Redis every API process uses (the same `REDIS_URL`,
+ * `HERALD_REDIS_PREFIX` and `HERALD_REDIS_CLUSTER`). The embedded default keeps
+ * its keys in the memory of its one process, so there is nothing to administer
+ * from outside it: without `REDIS_URL` the command says so and exits.
  */
 import { ApiKeys, ApiKeyStore, Ids } from "@herald/core"
-import { Console, Data, Effect, Either, Option, Redacted, Schema } from "effect"
+import * as Redis from "@herald/redis"
+import { Console, Data, Effect, Either, Layer, Option, Redacted, Schema } from "effect"
+import * as Environment from "./Environment.js"
 
 /** A mistake in the command line (exit status 2) or a refusal (exit status 1). */
 export class AdminError extends Data.TaggedError("AdminError")<{
@@ -160,4 +167,33 @@ export const report = <R>(effect: Effect.Effect<void, AdminError, R>): Effect.Ef
         Effect.as(error.usage ? 2 : 1)
       )
     )
+  )
+
+const NO_REDIS = `keys: REDIS_URL is not set. The embedded default keeps API keys in the memory of its one process,
+so there is nothing to administer from outside it: give it keys with HERALD_API_KEYS (or use the one it
+prints at start). Set REDIS_URL (and HERALD_REDIS_PREFIX / HERALD_REDIS_CLUSTER as the API has them) to
+manage the keys of Herald on Redis.`
+
+const keysOnRedis = (options: Redis.RedisClient.Options) =>
+  ApiKeys.ApiKeys.Default.pipe(
+    Layer.provide(Redis.RedisApiKeyStore.layer),
+    Layer.provide(Redis.RedisClient.layer(options))
+  )
+
+/** The command line `args` run on the environment's Redis; sets the process's exit status. */
+export const command = (args: ReadonlyArray<string>): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    if (args.length === 0 || args[0] === "help" || args[0] === "--help") {
+      yield* Console.error(USAGE)
+      return args.length === 0 ? 2 : 0
+    }
+    const redis = yield* Environment.keysCommand
+    if (Option.isNone(redis)) {
+      yield* Console.error(NO_REDIS)
+      return 1
+    }
+    return yield* report(run(args)).pipe(Effect.provide(keysOnRedis(redis.value)))
+  }).pipe(
+    Effect.catchAll((error) => Console.error(`keys: ${String(error)}`).pipe(Effect.as(1))),
+    Effect.flatMap((status) => Effect.sync(() => void (process.exitCode = status)))
   )

@@ -2,6 +2,7 @@
  * One Herald process: the chosen ports, the core services over them, and the
  * parts its role runs (the HTTP API, the delivery worker, or both).
  */
+import type { HttpServer as PlatformHttpServer } from "@effect/platform"
 import { type ApiKeys, Herald, type UrlPolicy } from "@herald/core"
 import { Layer } from "effect"
 import * as ApiKeySeed from "./ApiKeySeed.js"
@@ -25,6 +26,12 @@ export interface Options<E> {
 /** What a process reads whatever its role. */
 type Common<E> = Pick<Options<E>, "settings" | "ports">
 
+/** What every process provides: the ports, the settings as services, and the core services over them. */
+export type Services =
+  | Herald.Ports
+  | Layer.Layer.Success<ReturnType<typeof Herald.settingsLayer>>
+  | Layer.Layer.Success<typeof Herald.servicesLayer>
+
 const services = <E>(options: Common<E>) =>
   Herald.servicesLayer.pipe(
     Layer.provideMerge(options.ports),
@@ -39,14 +46,14 @@ const api = <E>(options: Options<E>) =>
   )
 
 /** API and delivery in one process. */
-export const all = <E>(options: Options<E>) =>
+export const all = <E>(options: Options<E>): Layer.Layer<PlatformHttpServer.HttpServer | Services, unknown> =>
   Layer.merge(api(options), Herald.workerLayer).pipe(Layer.provideMerge(services(options)))
 
 /** The HTTP API only: publishes enqueue, other processes deliver. */
-export const apiOnly = <E>(options: Options<E>) => api(options).pipe(Layer.provideMerge(services(options)))
+export const apiOnly = <E>(options: Options<E>): Layer.Layer<PlatformHttpServer.HttpServer | Services, unknown> => api(options).pipe(Layer.provideMerge(services(options)))
 
 /** Delivery only. */
-export const workerOnly = <E>(options: Common<E>) => Herald.workerLayer.pipe(Layer.provideMerge(services(options)))
+export const workerOnly = <E>(options: Common<E>): Layer.Layer<Services, unknown> => Herald.workerLayer.pipe(Layer.provideMerge(services(options)))
 
 export const layer = <E>(role: Role, options: Options<E>): Layer.Layer<never, unknown> => {
   switch (role) {

@@ -2,16 +2,12 @@
  * Every duration variable, of every package a process reads, takes the same
  * forms (`500ms`, `5s`, `2m`, `1h`, `1d`, Effect's `5 seconds`) within its
  * range, and a malformed one stops the start with a message naming the
- * variable and the forms accepted. Each is read through its own config.
+ * variable and the forms accepted. Each is read as the Environment reads it.
  */
-import * as BullMQ from "@herald/bullmq"
-import { DeliverySettings, EndpointHealth } from "@herald/core"
-import * as Redis from "@herald/redis"
-import { type Config, ConfigProvider, Effect, Either } from "effect"
-import { describe, expect, it } from "vitest"
-import { HeraldApi } from "@herald/http/Contract"
-import * as Protection from "@herald/http/edge/Protection"
 import * as RequestTimeouts from "@herald/http/edge/RequestTimeouts"
+import { ConfigProvider, Effect, Either } from "effect"
+import { describe, expect, it } from "vitest"
+import * as Environment from "../src/Environment.js"
 
 const FORMS: ReadonlyArray<readonly [string, number]> = [
   ["500ms", 500],
@@ -25,12 +21,12 @@ const FORMS: ReadonlyArray<readonly [string, number]> = [
   ["2 minutes", 120_000]
 ]
 
-const read = <A>(config: Config.Config<A>, env: Record<string, string>) =>
+const read = <A>(config: Effect.Effect<A, unknown>, env: Record<string, string>) =>
   Effect.runSync(Effect.either(Effect.withConfigProvider(config, ConfigProvider.fromMap(new Map(Object.entries(env))))))
 
 const check = <A>(
   name: string,
-  config: Config.Config<A>,
+  config: Effect.Effect<A, unknown>,
   value: (a: A) => number,
   options: { readonly minMs?: number; readonly maxMs?: number; readonly env?: Record<string, string> } = {}
 ) => {
@@ -57,61 +53,64 @@ const REDIS = { REDIS_URL: "redis://127.0.0.1:1/0" }
 
 describe("duration variables", () => {
   it("HERALD_DELIVERY_TIMEOUT", () => {
-    check("HERALD_DELIVERY_TIMEOUT", DeliverySettings.config, (s) => s.timeoutMs)
+    check("HERALD_DELIVERY_TIMEOUT", Environment.delivery, (s) => s.timeoutMs)
   })
   it("HERALD_DELIVERY_CONNECT_TIMEOUT (at most 2 minutes)", () => {
-    check("HERALD_DELIVERY_CONNECT_TIMEOUT", DeliverySettings.config, (s) => s.connectTimeoutMs ?? -1, { maxMs: 120_000 })
+    check("HERALD_DELIVERY_CONNECT_TIMEOUT", Environment.delivery, (s) => s.connectTimeoutMs ?? -1, { maxMs: 120_000 })
   })
   it("HERALD_DISABLE_AFTER", () => {
-    check("HERALD_DISABLE_AFTER", EndpointHealth.config, (p) => p.disableAfterMs)
+    check("HERALD_DISABLE_AFTER", Environment.health, (p) => p.disableAfterMs)
   })
   it("HERALD_RETENTION (at least 1 second)", () => {
-    check("HERALD_RETENTION", Redis.Retention.config, (o) => (o.retentionSeconds ?? -1) * 1000, { minMs: 1_000 })
+    check("HERALD_RETENTION", Environment.redis, (o) => (o.retention.retentionSeconds ?? -1) * 1000, {
+      minMs: 1_000,
+      env: REDIS
+    })
   })
   it("HERALD_QUEUE_LOCK_DURATION (at least 1 second, longer than the delivery timeout)", () => {
-    check("HERALD_QUEUE_LOCK_DURATION", BullMQ.BullMQDeliveryQueue.config, (o) => o.lockDurationMs ?? -1, {
+    check("HERALD_QUEUE_LOCK_DURATION", Environment.redis, (o) => o.queue.lockDurationMs ?? -1, {
       minMs: 1_000,
       env: { ...REDIS, HERALD_DELIVERY_TIMEOUT: "100ms" }
     })
   })
   it("HERALD_QUEUE_STALLED_INTERVAL (at least 1 second)", () => {
-    check("HERALD_QUEUE_STALLED_INTERVAL", BullMQ.BullMQDeliveryQueue.config, (o) => o.stalledIntervalMs ?? -1, {
+    check("HERALD_QUEUE_STALLED_INTERVAL", Environment.redis, (o) => o.queue.stalledIntervalMs ?? -1, {
       minMs: 1_000,
       env: REDIS
     })
   })
   it("HERALD_RATE_LIMIT_WINDOW (1 second to 1 hour)", () => {
-    check("HERALD_RATE_LIMIT_WINDOW", Protection.config(HeraldApi), (s) => s.rateLimits.windowMs, {
+    check("HERALD_RATE_LIMIT_WINDOW", Environment.protection, (s) => s.rateLimits.windowMs, {
       minMs: 1_000,
       maxMs: 3_600_000
     })
   })
   it("HERALD_HEADERS_TIMEOUT (100 ms to 10 minutes)", () => {
-    check("HERALD_HEADERS_TIMEOUT", RequestTimeouts.config, (t) => t.headersMs, {
+    check("HERALD_HEADERS_TIMEOUT", Environment.timeouts, (t) => t.headersMs, {
       minMs: 100,
       maxMs: 600_000,
       env: { HERALD_REQUEST_TIMEOUT: "10m" }
     })
   })
   it("HERALD_REQUEST_TIMEOUT (100 ms to 10 minutes)", () => {
-    check("HERALD_REQUEST_TIMEOUT", RequestTimeouts.config, (t) => t.requestMs, {
+    check("HERALD_REQUEST_TIMEOUT", Environment.timeouts, (t) => t.requestMs, {
       minMs: 100,
       maxMs: 600_000,
       env: { HERALD_HEADERS_TIMEOUT: "100ms" }
     })
   })
   it("HERALD_HEADERS_TIMEOUT may not outlast HERALD_REQUEST_TIMEOUT, which covers the headers", () => {
-    expect(read(RequestTimeouts.config, {})).toEqual(Either.right(RequestTimeouts.defaults))
-    const result = read(RequestTimeouts.config, { HERALD_HEADERS_TIMEOUT: "20s", HERALD_REQUEST_TIMEOUT: "10s" })
+    expect(read(Environment.timeouts, {})).toEqual(Either.right(RequestTimeouts.defaults))
+    const result = read(Environment.timeouts, { HERALD_HEADERS_TIMEOUT: "20s", HERALD_REQUEST_TIMEOUT: "10s" })
     const message = Either.isLeft(result) ? String(result.left) : "(accepted)"
     expect(message).toContain("HERALD_HEADERS_TIMEOUT")
     expect(message).toContain("HERALD_REQUEST_TIMEOUT")
   })
   it("a short HERALD_REQUEST_TIMEOUT alone shortens the unset headers timeout to it, instead of stopping the start", () => {
-    expect(read(RequestTimeouts.config, { HERALD_REQUEST_TIMEOUT: "3s" })).toEqual(
+    expect(read(Environment.timeouts, { HERALD_REQUEST_TIMEOUT: "3s" })).toEqual(
       Either.right({ headersMs: 3_000, requestMs: 3_000 })
     )
-    expect(read(RequestTimeouts.config, { HERALD_REQUEST_TIMEOUT: "1m" })).toEqual(
+    expect(read(Environment.timeouts, { HERALD_REQUEST_TIMEOUT: "1m" })).toEqual(
       Either.right({ headersMs: RequestTimeouts.defaults.headersMs, requestMs: 60_000 })
     )
   })

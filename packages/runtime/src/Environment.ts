@@ -1,0 +1,359 @@
+/**
+ * The environment: the one module that names environment variables. Every
+ * variable a Herald process or the keys command reads (README's configuration
+ * table) is read here or by a config called from here, and validated at start:
+ * a bad value stops the process with a message naming the variable. The
+ * libraries take plain settings (`layer(settings)`) and parse values
+ * (`Durations.parse`, `RetrySchedule.parse`, ...); which variable holds a value,
+ * its default and its description are said here.
+ *
+ * A process reads what its role needs (README's "read by" column): the worker
+ * role reads none of the API's variables, so a value meant for the API cannot
+ * stop it.
+ */
+import { BullMQDeliveryQueue } from "@herald/bullmq"
+import {
+  ApiKeys,
+  DeliverySettings,
+  Durations,
+  EndpointHealth,
+  EventLimits,
+  EventType,
+  type Herald,
+  RetrySchedule,
+  SecretCipher
+} from "@herald/core"
+import { HeraldApi } from "@herald/http/Contract"
+import * as Profiles from "@herald/http/Profiles"
+import * as Protection from "@herald/http/edge/Protection"
+import * as RateLimiting from "@herald/http/edge/RateLimiting"
+import * as RequestLimits from "@herald/http/edge/RequestLimits"
+import type * as RequestLog from "@herald/http/edge/RequestLog"
+import * as RequestTimeouts from "@herald/http/edge/RequestTimeouts"
+import { RedisClient, Retention } from "@herald/redis"
+import { Config, ConfigError, Effect, Either, Option, type Redacted } from "effect"
+import type * as Ports from "./Ports.js"
+import * as Variable from "./Variable.js"
+
+export type Role = "all" | "api" | "worker"
+
+export const role: Config.Config<Role> = Config.literal("all", "api", "worker")("HERALD_ROLE").pipe(
+  Config.withDefault("all" as const),
+  Config.withDescription("Which parts this process runs: all (API and delivery), api, or worker")
+)
+
+// -----------------------------------------------------------------------------
+// the settings every role reads
+// -----------------------------------------------------------------------------
+
+export const retrySchedule: Config.Config<ReadonlyArray<number>> = Variable.parsed(
+  "HERALD_RETRY_SCHEDULE",
+  RetrySchedule.parse,
+  {
+    defaultText: RetrySchedule.defaultSchedule,
+    description: `Delays before each delivery attempt, comma-separated, e.g. ${RetrySchedule.defaultSchedule}`
+  }
+)
+
+export const allowPrivateUrls: Config.Config<boolean> = Config.boolean("HERALD_ALLOW_PRIVATE_URLS").pipe(
+  Config.withDefault(false),
+  Config.withDescription("Allow http:// and private/loopback delivery targets (local development only)")
+)
+
+export const delivery: Config.Config<DeliverySettings.DeliverySettingsShape> = Config.all({
+  timeoutMs: Variable.duration("HERALD_DELIVERY_TIMEOUT", {
+    defaultMs: DeliverySettings.defaults.timeoutMs,
+    description: "Total time allowed for one delivery attempt"
+  }),
+  connectTimeoutMs: Variable.duration("HERALD_DELIVERY_CONNECT_TIMEOUT", {
+    defaultMs: DeliverySettings.defaults.connectTimeoutMs,
+    maxMs: 120_000,
+    description: "Time allowed to open a delivery's connection (TCP and TLS)"
+  }),
+  concurrency: Variable.integer("HERALD_WORKER_CONCURRENCY", {
+    defaultValue: DeliverySettings.defaults.concurrency,
+    min: 1,
+    max: 1000,
+    description: "Deliveries in flight at once per worker process"
+  })
+})
+
+export const health: Config.Config<EndpointHealth.HealthPolicyShape> = Config.all({
+  disableAfterMs: Variable.duration("HERALD_DISABLE_AFTER", {
+    defaultMs: EndpointHealth.defaults.disableAfterMs,
+    description: "Disable a webhook whose deliveries have failed without a break this long"
+  }),
+  minFailures: Variable.integer("HERALD_DISABLE_MIN_FAILURES", {
+    defaultValue: EndpointHealth.defaults.minFailures,
+    min: 1,
+    description: "Failed attempts needed, as well as the window, before a webhook is disabled"
+  })
+})
+
+export const encryptionKey: Config.Config<Option.Option<Uint8Array>> = Config.option(
+  Variable.secret("HERALD_ENCRYPTION_KEY", SecretCipher.parseKey, {
+    description: "Encrypt signing secrets at rest (AES-256-GCM) with this 32-byte key (hex or base64)"
+  })
+)
+
+/** Event data and request bodies are bounded alike: from 1 KiB to 1 GiB. */
+const bytes = (name: string, defaultValue: number, description: string) =>
+  Variable.integer(name, { defaultValue, min: 1024, max: 1024 * 1024 * 1024, unit: "bytes", description })
+
+export const eventLimits: Config.Config<EventLimits.EventLimitsShape> = Config.all({
+  maxDataBytes: bytes(
+    "HERALD_MAX_EVENT_DATA_BYTES",
+    EventLimits.defaults.maxDataBytes,
+    "Largest event data a publish accepts, in bytes of JSON (413 beyond)"
+  )
+})
+
+/** What every role reads: how deliveries are made and events kept in bounds. */
+export const settings: Config.Config<Herald.Settings> = Config.all({
+  retrySchedule,
+  allowPrivateUrls,
+  delivery,
+  health,
+  encryptionKey,
+  // `HERALD_EVENT_TYPES_<PROFILE>`, one per profile.
+  eventTypes: EventType.config(Profiles.all),
+  eventLimits
+})
+
+// -----------------------------------------------------------------------------
+// Redis: the stores and the delivery queue
+// -----------------------------------------------------------------------------
+
+export const redisUrl: Config.Config<Redacted.Redacted<string>> = Config.redacted("REDIS_URL").pipe(
+  Config.withDescription(
+    "The Redis of the stores and the delivery queue, e.g. redis://127.0.0.1:6379/0; unset, everything is in memory"
+  )
+)
+
+/** The connection to `url`, as the stores (and the keys command) make it. */
+const redisClient = (url: Redacted.Redacted<string>): Config.Config<RedisClient.Options> =>
+  Config.all({
+    prefix: Config.string("HERALD_REDIS_PREFIX").pipe(
+      Config.withDefault(RedisClient.defaultPrefix),
+      Config.withDescription("Key prefix for every Herald key; keep a {hash tag} so Redis Cluster puts them in one slot")
+    ),
+    cluster: Config.boolean("HERALD_REDIS_CLUSTER").pipe(
+      Config.withDefault(false),
+      Config.withDescription("Connect to a Redis Cluster; REDIS_URL then lists seed nodes, comma-separated")
+    ),
+    autoPipelining: Config.boolean("HERALD_REDIS_AUTO_PIPELINING").pipe(
+      Config.withDefault(true),
+      Config.withDescription("Send the Redis commands of one event-loop turn in one socket write")
+    )
+  }).pipe(Config.map((options) => ({ url, ...options })))
+
+/** A duration of the queue, at least 1 second. */
+const queueMillis = (name: string, defaultMs: number, description: string) =>
+  Variable.duration(name, { defaultMs, minMs: 1_000, description })
+
+/**
+ * The stores and the queue on `url`. The queue's lock must outlast a delivery
+ * (`delivery`'s timeout): a shorter one lets a live delivery be taken for
+ * stalled and sent twice.
+ */
+const redisFor = (
+  url: Redacted.Redacted<string>,
+  delivery: DeliverySettings.DeliverySettingsShape
+): Config.Config<Ports.RedisSettings> =>
+  Config.all({
+    client: redisClient(url),
+    retentionMs: Variable.duration("HERALD_RETENTION", {
+      defaultMs: Retention.defaultRetentionSeconds * 1_000,
+      minMs: 1_000,
+      description: "How long events are kept"
+    }),
+    prefix: Config.string("HERALD_QUEUE_PREFIX").pipe(
+      Config.withDefault(BullMQDeliveryQueue.DEFAULT_PREFIX),
+      Config.withDescription("Key prefix of the delivery queue; keep a {hash tag} for Redis Cluster")
+    ),
+    queueName: Variable.parsed("HERALD_QUEUE_NAME", BullMQDeliveryQueue.parseQueueName, {
+      defaultText: BullMQDeliveryQueue.DEFAULT_QUEUE_NAME,
+      description: "Name of the delivery queue"
+    }),
+    lockDurationMs: queueMillis(
+      "HERALD_QUEUE_LOCK_DURATION",
+      BullMQDeliveryQueue.DEFAULT_LOCK_DURATION_MS,
+      "How long a worker holds a delivery without renewing its lock; longer than HERALD_DELIVERY_TIMEOUT"
+    ),
+    stalledIntervalMs: queueMillis(
+      "HERALD_QUEUE_STALLED_INTERVAL",
+      BullMQDeliveryQueue.DEFAULT_STALLED_INTERVAL_MS,
+      "How often workers look for deliveries of a dead worker; the same in every process"
+    )
+  }).pipe(
+    Config.mapOrFail(({ client, retentionMs, ...queue }) =>
+      queue.lockDurationMs > delivery.timeoutMs
+        ? Either.right({
+          client,
+          retention: { retentionSeconds: retentionMs / 1_000 },
+          queue: { connection: url, cluster: client.cluster === true, ...queue }
+        })
+        : Either.left(ConfigError.InvalidData(
+          ["HERALD_QUEUE_LOCK_DURATION"],
+          `must be longer than HERALD_DELIVERY_TIMEOUT (${delivery.timeoutMs} ms), got ${queue.lockDurationMs} ms`
+        ))
+    )
+  )
+
+/** The Redis stores and queue of a process (`REDIS_URL` required), with the delivery settings the queue's lock depends on. */
+export const redis: Effect.Effect<Ports.RedisSettings, ConfigError.ConfigError> = Effect.flatMap(
+  Config.all([redisUrl, delivery]),
+  ([url, delivery]) => redisFor(url, delivery)
+)
+
+/** What the keys command reads: the connection to the API's Redis, none without `REDIS_URL`. */
+export const keysCommand: Effect.Effect<Option.Option<RedisClient.Options>, ConfigError.ConfigError> = Effect.flatMap(
+  Config.option(redisUrl),
+  Option.match({
+    onNone: () => Effect.succeedNone,
+    onSome: (url) => Effect.asSome(redisClient(url))
+  })
+)
+
+// -----------------------------------------------------------------------------
+// what only a process serving HTTP reads
+// -----------------------------------------------------------------------------
+
+/** Node needs the headers timeout no longer than the request's, which covers the headers too. */
+const timeoutRange = { minMs: 100, maxMs: 600_000 }
+
+/**
+ * `HERALD_HEADERS_TIMEOUT` and `HERALD_REQUEST_TIMEOUT`. Unset, the headers
+ * timeout is its default or the request timeout, whichever is shorter, so that
+ * a short request timeout alone does not stop the start over a variable nobody set.
+ */
+export const timeouts: Config.Config<RequestTimeouts.Timeouts> = Config.all({
+  headersMs: Config.option(Variable.duration("HERALD_HEADERS_TIMEOUT", {
+    ...timeoutRange,
+    description: `Time a client has to send a request's headers (408 after; default ${
+      Durations.format(RequestTimeouts.defaults.headersMs)
+    }, or HERALD_REQUEST_TIMEOUT if shorter)`
+  })),
+  requestMs: Variable.duration("HERALD_REQUEST_TIMEOUT", {
+    ...timeoutRange,
+    defaultMs: RequestTimeouts.defaults.requestMs,
+    description: "Time a client has to send a whole request, headers and body (408 after)"
+  })
+}).pipe(
+  Config.mapOrFail(({ headersMs, requestMs }) =>
+    Option.match(headersMs, {
+      onNone: () => Either.right({ headersMs: Math.min(RequestTimeouts.defaults.headersMs, requestMs), requestMs }),
+      onSome: (headersMs) =>
+        headersMs <= requestMs ? Either.right({ headersMs, requestMs }) : Either.left(ConfigError.InvalidData(
+          ["HERALD_HEADERS_TIMEOUT"],
+          `must be no longer than HERALD_REQUEST_TIMEOUT (${Durations.format(requestMs)}), which covers the headers too`
+        ))
+    })
+  )
+)
+
+export const requestLog: Config.Config<RequestLog.RequestLog> = Config.literal("all", "errors", "off")("HERALD_REQUEST_LOG")
+  .pipe(
+    Config.withDefault("errors" as const),
+    Config.withDescription("Which API requests are logged: all, errors (status >= 400), or off")
+  )
+
+/** `HERALD_API_KEYS=key=teamspace,key2=teamspace2:read+events:publish`, a secret: the value never reaches a log. */
+export const apiKeys: Config.Config<ReadonlyArray<ApiKeys.SeedKey>> = Variable.secret("HERALD_API_KEYS", ApiKeys.parseSeed, {
+  defaultText: "",
+  description: "API keys to accept: key=teamspace,key2=teamspace2:scope+scope"
+})
+
+/** `HERALD_RATE_LIMITS` and `HERALD_RATE_LIMIT_WINDOW`; route names must be routes of the API. */
+const rateLimits: Config.Config<RateLimiting.Settings> = Config.all({
+  windowMs: Variable.duration("HERALD_RATE_LIMIT_WINDOW", {
+    defaultMs: RateLimiting.DEFAULT_WINDOW_MS,
+    minMs: 1_000,
+    maxMs: 3_600_000,
+    description: "The rate limits' sliding window"
+  }),
+  text: Config.string("HERALD_RATE_LIMITS").pipe(
+    Config.withDefault(""),
+    Config.withDescription("off, or requests per window: default=600,POST /v1/events=6000")
+  )
+}).pipe(
+  Config.mapOrFail(({ text, windowMs }) =>
+    Either.mapLeft(
+      RateLimiting.parse(text, windowMs, Protection.routesOf(HeraldApi)),
+      (message) => ConfigError.InvalidData(["HERALD_RATE_LIMITS"], message)
+    )
+  )
+)
+
+/** Rate limits and request limits. */
+export const protection: Config.Config<Protection.Settings> = Config.all({
+  rateLimits,
+  requestLimits: Config.all({
+    maxBodyBytes: bytes("HERALD_MAX_BODY_BYTES", RequestLimits.defaults.maxBodyBytes, "Largest request body, in bytes (413 beyond)")
+  })
+})
+
+const http = Config.all({
+  port: Config.port("PORT").pipe(Config.withDefault(8080), Config.withDescription("HTTP port")),
+  host: Config.string("HOST").pipe(Config.withDefault("127.0.0.1"), Config.withDescription("HTTP bind address")),
+  timeouts,
+  requestLog,
+  apiKeys,
+  protection
+})
+
+/** An event's data travels in a publish's body, so a data limit over the body limit could never be reached. */
+const dataFitsBody = <A extends { readonly settings: Herald.Settings; readonly protection: Protection.Settings }>(config: A) => {
+  const data = config.settings.eventLimits?.maxDataBytes ?? EventLimits.defaults.maxDataBytes
+  const body = config.protection.requestLimits.maxBodyBytes
+  return data <= body ? Either.right(config) : Either.left(ConfigError.InvalidData(
+    ["HERALD_MAX_EVENT_DATA_BYTES"],
+    `is ${data} bytes, more than HERALD_MAX_BODY_BYTES (${body}), the largest request body, which must carry the data: raise HERALD_MAX_BODY_BYTES too`
+  ))
+}
+
+/** The settings and, for a role serving HTTP, the API's: read together, so their mistakes are reported together. */
+const serving = Config.all([settings, http]).pipe(
+  Config.map(([settings, http]) => ({ settings, ...http })),
+  Config.mapOrFail(dataFitsBody)
+)
+
+// -----------------------------------------------------------------------------
+// a process
+// -----------------------------------------------------------------------------
+
+interface Common {
+  readonly settings: Herald.Settings
+  /** The Redis stores and queue; none for the embedded default (memory). */
+  readonly redis: Option.Option<Ports.RedisSettings>
+}
+
+export type ServingConfig = Common & Config.Config.Success<typeof http> & { readonly role: "all" | "api" }
+export type WorkerConfig = Common & { readonly role: "worker" }
+export type ProcessConfig = ServingConfig | WorkerConfig
+
+/** Why a role that needs Redis cannot start without it. */
+const needsRedis = (role: Role) =>
+  role === "worker"
+    ? "REDIS_URL is not set: the worker delivers from the queue on Redis (e.g. REDIS_URL=redis://127.0.0.1:6379/0); the embedded default, npm start, delivers in its own process"
+    : `HERALD_ROLE=${role} needs REDIS_URL: the embedded default runs API and worker in one process`
+
+/**
+ * The configuration of a process: its role (`HERALD_ROLE`, unless the entry
+ * point fixes it), then `REDIS_URL` (so a role that needs it says so before
+ * anything else is read or connects), then what the role reads.
+ */
+export const read = (fixedRole?: Role): Effect.Effect<ProcessConfig, ConfigError.ConfigError | Error> =>
+  Effect.gen(function*() {
+    const processRole = fixedRole ?? (yield* role)
+    const url = yield* Config.option(redisUrl)
+    if (Option.isNone(url) && processRole !== "all") return yield* Effect.fail(new Error(needsRedis(processRole)))
+    const redisOf = (delivery: DeliverySettings.DeliverySettingsShape) =>
+      Option.match(url, { onNone: () => Effect.succeedNone, onSome: (url) => Effect.asSome(redisFor(url, delivery)) })
+    if (processRole === "worker") {
+      const workerSettings = yield* settings
+      return { role: processRole, settings: workerSettings, redis: yield* redisOf(workerSettings.delivery) }
+    }
+    const config = yield* serving
+    return { ...config, role: processRole, redis: yield* redisOf(config.settings.delivery) }
+  })

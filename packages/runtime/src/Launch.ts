@@ -1,0 +1,39 @@
+/**
+ * What a Herald process runs, whichever entry point starts it (`npm start`,
+ * `node apps/api/dist/main.js` with any `HERALD_ROLE`, or the worker's
+ * `node apps/worker/dist/main.js`): read the environment, choose the ports
+ * (memory, or Redis and BullMQ with `REDIS_URL`), and run the role's layers
+ * until SIGTERM or SIGINT, after which work in flight finishes and stores close.
+ */
+import { Effect, Layer, Option } from "effect"
+import * as Environment from "./Environment.js"
+import * as Ports from "./Ports.js"
+import * as Process from "./Process.js"
+
+/** Said once the layers' finalizers have run, so a stop is not mistaken for a crash. */
+const stopped = (role: Environment.Role) =>
+  role === "worker"
+    ? "Herald worker stopped: deliveries in flight finished"
+    : `Herald (${role}) stopped: work in flight finished`
+
+/** Runs the process in `role`, or in the role `HERALD_ROLE` names. */
+export const run = (role?: Environment.Role): Effect.Effect<never, unknown> =>
+  Effect.gen(function*() {
+    const config = yield* Environment.read(role)
+    const ports: ReturnType<typeof Ports.redis> = Option.match(config.redis, {
+      onNone: () => Ports.memory,
+      onSome: Ports.redis
+    })
+    const layer = config.role === "worker"
+      ? Process.workerOnly({ settings: config.settings, ports })
+      : Process.layer(config.role, {
+        listen: config,
+        apiKeys: config.apiKeys,
+        settings: config.settings,
+        protection: config.protection,
+        ports,
+        // Every API process on one Redis must accept the same keys, so none is invented at start.
+        generateKey: Option.isNone(config.redis)
+      })
+    return yield* Layer.launch(layer).pipe(Effect.onInterrupt(() => Effect.logInfo(stopped(config.role))))
+  })

@@ -1,0 +1,8 @@
+export * as ApiKeyAdmin from "./ApiKeyAdmin.js"
+export * as ApiKeySeed from "./ApiKeySeed.js"
+export * as Embedded from "./Embedded.js"
+export * as Environment from "./Environment.js"
+export * as Launch from "./Launch.js"
+export * as Ports from "./Ports.js"
+export * as Process from "./Process.js"
+export * as Variable from "./Variable.js"

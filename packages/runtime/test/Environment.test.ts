@@ -1,0 +1,158 @@
+/**
+ * The variables the libraries' settings come from, read as the Environment
+ * reads them: defaults, the values accepted, and a bad value naming its
+ * variable (never repeating a secret). The libraries test their parsers
+ * (`RetrySchedule.parse`, `SecretCipher.parseKey`, ...) and their layers given
+ * settings; which variable holds a setting is tested here.
+ */
+import { RedisClient } from "@herald/redis"
+import { ConfigProvider, Effect, Either, Option, Redacted } from "effect"
+import { describe, expect, it } from "vitest"
+import * as Environment from "../src/Environment.js"
+
+const load = <A>(config: Effect.Effect<A, unknown>, env: Record<string, string>) =>
+  Effect.runSync(Effect.either(Effect.withConfigProvider(config, ConfigProvider.fromMap(new Map(Object.entries(env))))))
+
+const errorOf = <A>(result: Either.Either<A, unknown>) => Either.isLeft(result) ? String(result.left) : "(accepted)"
+
+const REDIS = { REDIS_URL: "redis://localhost:6379/0" }
+
+describe("DeliverySettings", () => {
+  it("defaults to a 15 s timeout, a 5 s connect timeout and 50 deliveries in flight", () => {
+    expect(load(Environment.delivery, {})).toEqual(Either.right({ timeoutMs: 15_000, connectTimeoutMs: 5_000, concurrency: 50 }))
+    expect(
+      load(Environment.delivery, {
+        HERALD_DELIVERY_TIMEOUT: "2 seconds",
+        HERALD_DELIVERY_CONNECT_TIMEOUT: "750 millis",
+        HERALD_WORKER_CONCURRENCY: "8"
+      })
+    ).toEqual(Either.right({ timeoutMs: 2_000, connectTimeoutMs: 750, concurrency: 8 }))
+  })
+
+  it.each([["HERALD_WORKER_CONCURRENCY", "0"], ["HERALD_WORKER_CONCURRENCY", "1001"], ["HERALD_WORKER_CONCURRENCY", "many"], [
+    "HERALD_DELIVERY_CONNECT_TIMEOUT",
+    "soon"
+  ], ["HERALD_DELIVERY_CONNECT_TIMEOUT", "0 millis"], ["HERALD_DELIVERY_CONNECT_TIMEOUT", "1 hour"], [
+    "HERALD_DELIVERY_TIMEOUT",
+    "soon"
+  ]])("names %s when it is %j", (name, value) => {
+    expect(errorOf(load(Environment.delivery, { [name]: value }))).toContain(name)
+  })
+})
+
+describe("HERALD_RETRY_SCHEDULE", () => {
+  it("is read and named when invalid", () => {
+    expect(load(Environment.retrySchedule, { HERALD_RETRY_SCHEDULE: "1s,2s" })).toEqual(Either.right([1_000, 2_000]))
+    expect(errorOf(load(Environment.retrySchedule, { HERALD_RETRY_SCHEDULE: "soon" }))).toContain("HERALD_RETRY_SCHEDULE")
+  })
+})
+
+describe("HERALD_ENCRYPTION_KEY", () => {
+  it("is optional, and a bad one is named without repeating it", () => {
+    expect(load(Environment.encryptionKey, {})).toEqual(Either.right(Option.none()))
+    const bad = errorOf(load(Environment.encryptionKey, { HERALD_ENCRYPTION_KEY: "short" }))
+    expect(bad).toContain("HERALD_ENCRYPTION_KEY")
+    expect(bad).not.toContain("short")
+  })
+})
+
+describe("HERALD_API_KEYS", () => {
+  it("is read as configuration that names the variable when it is wrong", () => {
+    expect(errorOf(load(Environment.apiKeys, { HERALD_API_KEYS: "short=acme" }))).toContain("HERALD_API_KEYS")
+  })
+})
+
+describe("HERALD_REQUEST_LOG", () => {
+  it("defaults to errors and accepts all and off, nothing else", () => {
+    expect(load(Environment.requestLog, {})).toEqual(Either.right("errors"))
+    expect(load(Environment.requestLog, { HERALD_REQUEST_LOG: "all" })).toEqual(Either.right("all"))
+    expect(load(Environment.requestLog, { HERALD_REQUEST_LOG: "off" })).toEqual(Either.right("off"))
+    expect(errorOf(load(Environment.requestLog, { HERALD_REQUEST_LOG: "verbose" }))).toContain("HERALD_REQUEST_LOG")
+  })
+})
+
+describe("the Redis stores' variables", () => {
+  it("REDIS_URL is required, named when missing", () => {
+    expect(errorOf(load(Environment.redis, {}))).toContain("REDIS_URL")
+  })
+
+  it("REDIS_URL is the connection, read as a secret; the prefix defaults to the {herald}: hash tag", () => {
+    const { client } = Either.getOrThrow(load(Environment.redis, REDIS))
+    expect(Redacted.value(client.url as Redacted.Redacted<string>)).toBe(REDIS.REDIS_URL)
+    expect(String(client.url)).not.toContain("localhost")
+    expect(client.prefix).toBe("{herald}:")
+    expect(client.autoPipelining).toBe(true)
+  })
+
+  it("HERALD_REDIS_PREFIX overrides the prefix; HERALD_REDIS_AUTO_PIPELINING=false turns pipelining off", () => {
+    const { client } = Either.getOrThrow(
+      load(Environment.redis, { ...REDIS, HERALD_REDIS_PREFIX: "{custom}:", HERALD_REDIS_AUTO_PIPELINING: "false" })
+    )
+    expect(client.prefix).toBe("{custom}:")
+    expect(client.autoPipelining).toBe(false)
+  })
+
+  it("HERALD_REDIS_CLUSTER connects the stores and the queue to a Cluster whose seeds REDIS_URL lists", () => {
+    const on = Either.getOrThrow(load(Environment.redis, {
+      REDIS_URL: "rediss://u:p%40ss@a:1, rediss://u:p%40ss@b/0",
+      HERALD_REDIS_CLUSTER: "true"
+    }))
+    expect(on.client.cluster).toBe(true)
+    expect(on.queue.cluster).toBe(true)
+    expect(RedisClient.parseClusterUrls(Redacted.value(on.client.url as Redacted.Redacted<string>))).toEqual({
+      nodes: [{ host: "a", port: 1 }, { host: "b", port: 6379 }],
+      redisOptions: { username: "u", password: "p@ss", tls: {} }
+    })
+    const off = Either.getOrThrow(load(Environment.redis, { REDIS_URL: "redis://a:1" }))
+    expect(off.client.cluster).toBe(false)
+    expect(off.queue.cluster).toBe(false)
+  })
+
+  it("HERALD_RETENTION is the events' TTL; under 1 second it is an error naming the variable", () => {
+    expect(Either.map(load(Environment.redis, { ...REDIS, HERALD_RETENTION: "2 hours" }), (redis) => redis.retention))
+      .toEqual(Either.right({ retentionSeconds: 7_200 }))
+    expect(errorOf(load(Environment.redis, { ...REDIS, HERALD_RETENTION: "0 seconds" }))).toContain("HERALD_RETENTION")
+  })
+})
+
+describe("the delivery queue's variables", () => {
+  it("need REDIS_URL; default the prefix (with a hash tag) and the queue name", () => {
+    expect(errorOf(load(Environment.redis, {}))).toContain("REDIS_URL")
+    const { queue } = Either.getOrThrow(load(Environment.redis, REDIS))
+    expect(queue.prefix).toBe("{herald}")
+    expect(queue.queueName).toBe("deliveries")
+    expect(String(queue.connection)).not.toContain("localhost")
+  })
+
+  it("reject a queue name with ':'", () => {
+    expect(errorOf(load(Environment.redis, { ...REDIS, HERALD_QUEUE_NAME: "a:b" }))).toContain("HERALD_QUEUE_NAME")
+  })
+
+  it("read the lock and stall intervals, defaulting to 60 s and 30 s", () => {
+    const queue = (env: Record<string, string>) => Either.map(load(Environment.redis, { ...REDIS, ...env }), (redis) => redis.queue)
+    expect(Either.getOrThrow(queue({}))).toMatchObject({ lockDurationMs: 60_000, stalledIntervalMs: 30_000 })
+    expect(
+      Either.getOrThrow(queue({
+        HERALD_QUEUE_LOCK_DURATION: "8 seconds",
+        HERALD_QUEUE_STALLED_INTERVAL: "2 seconds",
+        HERALD_DELIVERY_TIMEOUT: "5 seconds"
+      }))
+    ).toMatchObject({ lockDurationMs: 8_000, stalledIntervalMs: 2_000 })
+  })
+
+  it("refuse a lock that does not outlive the delivery timeout, naming both variables", () => {
+    const error = errorOf(load(Environment.redis, { ...REDIS, HERALD_QUEUE_LOCK_DURATION: "15 seconds" }))
+    expect(error).toContain("HERALD_QUEUE_LOCK_DURATION")
+    expect(error).toContain("HERALD_DELIVERY_TIMEOUT")
+    const tooShort = errorOf(load(Environment.redis, { ...REDIS, HERALD_QUEUE_STALLED_INTERVAL: "10 millis" }))
+    expect(tooShort).toContain("HERALD_QUEUE_STALLED_INTERVAL")
+  })
+})
+
+describe("the keys command", () => {
+  it("reads the API's Redis connection, none without REDIS_URL", () => {
+    expect(load(Environment.keysCommand, {})).toEqual(Either.right(Option.none()))
+    const client = Either.getOrThrow(load(Environment.keysCommand, { ...REDIS, HERALD_REDIS_PREFIX: "{keys}:" }))
+    expect(Option.map(client, (options) => options.prefix)).toEqual(Option.some("{keys}:"))
+  })
+})

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { KEY_ACME, KEY_GLOBEX, type RunningApp, start } from "./support/Harness.js"
 
 const read = (env: Record<string, string>) =>
-  Effect.runSync(Effect.either(Effect.withConfigProvider(Catalog.config(Profiles.all), ConfigProvider.fromMap(new Map(Object.entries(env))))))
+  Effect.runSync(Effect.either(Effect.withConfigProvider(Environment.eventTypes(Profiles.all), ConfigProvider.fromMap(new Map(Object.entries(env))))))
 
 const defaults = Catalog.defaultCatalogs(Profiles.all)
 

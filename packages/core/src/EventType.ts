@@ -3,7 +3,7 @@
  * profile (`Profiles`) has its own default list; configuration may replace any
  * profile's list.
  */
-import { Config, ConfigError, Context, Effect, Either, Layer, Schema } from "effect"
+import { Context, Effect, Either, Layer, Schema } from "effect"
 import { echo, InvalidInput } from "./Errors.js"
 import type { Profile } from "./Profile.js"
 import { type ProfileDelivery, Profiles } from "./Profiles.js"
@@ -129,19 +129,3 @@ export const parseList = (text: string): Either.Either<ReadonlyArray<EventType>,
   }
   return Either.right(types)
 }
-
-const listConfig = (profile: Pick<ProfileDelivery, "name" | "eventTypes">) => {
-  const name = variableOf(profile.name)
-  return Config.string(name).pipe(
-    Config.mapOrFail((text) => Either.mapLeft(parseList(text), (message) => ConfigError.InvalidData([name], message))),
-    Config.withDefault(profile.eventTypes),
-    Config.withDescription(`The event types the ${profile.name} profile accepts (comma-separated); replaces its default list`)
-  )
-}
-
-/**
- * `HERALD_EVENT_TYPES_<NAME>` for each of `profiles` (the registry's): each
- * replaces that profile's list; an unset one keeps the profile's own.
- */
-export const config = (profiles: ReadonlyArray<Pick<ProfileDelivery, "name" | "eventTypes">>): Config.Config<Catalogs> =>
-  Config.all(Object.fromEntries(profiles.map((profile) => [profile.name, listConfig(profile)])))

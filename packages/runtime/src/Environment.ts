@@ -20,11 +20,12 @@ import {
   EventLimits,
   EventType,
   type Herald,
+  type Profiles,
   RetrySchedule,
   SecretCipher
 } from "@herald/core"
 import { HeraldApi } from "@herald/http/Contract"
-import * as Profiles from "@herald/http/Profiles"
+import * as HttpProfiles from "@herald/http/Profiles"
 import * as Protection from "@herald/http/edge/Protection"
 import * as RateLimiting from "@herald/http/edge/RateLimiting"
 import * as RequestLimits from "@herald/http/edge/RequestLimits"
@@ -108,6 +109,26 @@ export const eventLimits: Config.Config<EventLimits.EventLimitsShape> = Config.a
   )
 })
 
+const eventTypeList = (profile: Pick<Profiles.ProfileDelivery, "name" | "eventTypes">) => {
+  const name = EventType.variableOf(profile.name)
+  return Config.string(name).pipe(
+    Config.mapOrFail((text) =>
+      Either.mapLeft(EventType.parseList(text), (message) => ConfigError.InvalidData([name], message))
+    ),
+    Config.withDefault(profile.eventTypes),
+    Config.withDescription(`The event types the ${profile.name} profile accepts (comma-separated); replaces its default list`)
+  )
+}
+
+/**
+ * `HERALD_EVENT_TYPES_<NAME>` for each of `profiles` (the registry's): each
+ * replaces that profile's list; an unset one keeps the profile's own.
+ */
+export const eventTypes = (
+  profiles: ReadonlyArray<Pick<Profiles.ProfileDelivery, "name" | "eventTypes">>
+): Config.Config<EventType.Catalogs> =>
+  Config.all(Object.fromEntries(profiles.map((profile) => [profile.name, eventTypeList(profile)])))
+
 /** What every role reads: how deliveries are made and events kept in bounds. */
 export const settings: Config.Config<Herald.Settings> = Config.all({
   retrySchedule,
@@ -115,8 +136,7 @@ export const settings: Config.Config<Herald.Settings> = Config.all({
   delivery,
   health,
   encryptionKey,
-  // `HERALD_EVENT_TYPES_<PROFILE>`, one per profile.
-  eventTypes: EventType.config(Profiles.all),
+  eventTypes: eventTypes(HttpProfiles.all),
   eventLimits
 })
 

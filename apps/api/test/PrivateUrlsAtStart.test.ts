@@ -7,7 +7,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { Herald, Ids } from "@herald/core"
 import { Effect, Layer, Logger, Redacted } from "effect"
-import { Ports, Process } from "@herald/runtime"
+import { type Environment, Ports, Process } from "@herald/runtime"
 
 const settings = (allowPrivateUrls: boolean): Herald.Settings => ({
   retrySchedule: [0, 100],
@@ -16,7 +16,7 @@ const settings = (allowPrivateUrls: boolean): Herald.Settings => ({
 })
 
 /** Starts a process of `role`, stops it, and returns the warnings it logged meanwhile. */
-const startAndStop = (role: Process.Role, allowPrivateUrls: boolean) => {
+const startAndStop = (role: Environment.Role, allowPrivateUrls: boolean) => {
   const warnings: Array<string> = []
   const logger = Logger.make<unknown, void>(({ logLevel, message }) => {
     if (logLevel._tag === "Warning") warnings.push((Array.isArray(message) ? message : [message]).map(String).join(" "))

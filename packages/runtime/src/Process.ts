@@ -5,12 +5,12 @@
 import type { HttpServer as PlatformHttpServer } from "@effect/platform"
 import { type ApiKeys, Herald, type UrlPolicy } from "@herald/core"
 import { Layer } from "effect"
+import type * as Environment from "./Environment.js"
 import * as ApiKeySeed from "./ApiKeySeed.js"
 import * as HttpServer from "@herald/http/HttpApp"
 import * as Protection from "@herald/http/edge/Protection"
 import * as Profiles from "@herald/http/Profiles"
 
-export type Role = "all" | "api" | "worker"
 
 export interface Options<E> {
   readonly listen: HttpServer.ListenOptions
@@ -55,7 +55,7 @@ export const apiOnly = <E>(options: Options<E>): Layer.Layer<PlatformHttpServer.
 /** Delivery only. */
 export const workerOnly = <E>(options: Common<E>): Layer.Layer<Services, unknown> => Herald.workerLayer.pipe(Layer.provideMerge(services(options)))
 
-export const layer = <E>(role: Role, options: Options<E>): Layer.Layer<never, unknown> => {
+export const layer = <E>(role: Environment.Role, options: Options<E>): Layer.Layer<never, unknown> => {
   switch (role) {
     case "all":
       return all(options)

@@ -15,6 +15,7 @@ import Datagrid from "datagrid-ai"
 import { ConfigProvider, Effect, Either, Redacted } from "effect"
 import { Exa, ExaError } from "exa-js"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { HeraldApi } from "@herald/http/Contract"
 import * as Protection from "@herald/http/edge/Protection"
 import { render } from "@herald/http/docs/OpenApiDocument"
 import * as RateLimiting from "@herald/http/edge/RateLimiting"
@@ -23,6 +24,10 @@ import { backends, KEY_ACME, type RunningApp, start } from "./support/Harness.js
 import * as ManualClock from "./support/ManualClock.js"
 
 const WINDOW_MS = 60_000
+
+/** The served API's defaults, and its routes with the limits they declare. */
+const defaults = Protection.defaultsFor(HeraldApi)
+const routes = Protection.routesOf(HeraldApi)
 
 /** The Datagrid seed's (000) `RateLimitError`, as its OpenAPI declares it. */
 const SEED = {
@@ -111,8 +116,8 @@ describe.each(backends)("rate limits on %s", (backend) => {
         [Redacted.make(keyOf("readonly")), "scoped" as Ids.TeamspaceId, ["read"]] as const
       ],
       protection: {
-        ...Protection.defaults,
-        rateLimits: RateLimiting.make({ limits: { default: 3, "POST /v1/events": 5 }, windowMs: WINDOW_MS })
+        ...defaults,
+        rateLimits: RateLimiting.make(routes, { limits: { default: 3, "POST /v1/events": 5 }, windowMs: WINDOW_MS })
       }
     })
   })
@@ -279,7 +284,7 @@ describe.each(backends)("rate limits on %s", (backend) => {
 describe("with rate limits off", () => {
   let app: RunningApp
   beforeAll(async () => {
-    app = await start({ protection: { ...Protection.defaults, rateLimits: RateLimiting.disabled } })
+    app = await start({ protection: { ...defaults, rateLimits: RateLimiting.disabled } })
   })
   afterAll(() => app.close())
 
@@ -393,8 +398,8 @@ describe("the official SDKs meet a 429", () => {
       clock: clock.clock,
       apiKeys: [[Redacted.make(KEY), "sdk" as Ids.TeamspaceId, ApiKeys.allScopes]],
       protection: {
-        ...Protection.defaults,
-        rateLimits: RateLimiting.make({ limits: { default: 1, "POST /v1/webhooks": 1 }, windowMs: 2_000 })
+        ...defaults,
+        rateLimits: RateLimiting.make(routes, { limits: { default: 1, "POST /v1/webhooks": 1 }, windowMs: 2_000 })
       }
     })
   })

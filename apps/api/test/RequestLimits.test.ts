@@ -8,6 +8,7 @@
 import { request as httpRequest } from "node:http"
 import { Config, ConfigProvider, Effect, Either } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { HeraldApi } from "@herald/http/Contract"
 import * as Protection from "@herald/http/edge/Protection"
 import { Environment } from "@herald/runtime"
 import { KEY_ACME, type RunningApp, start } from "./support/Harness.js"
@@ -64,7 +65,7 @@ describe("request limits", () => {
   let app: RunningApp
   beforeAll(async () => {
     app = await start({
-      protection: { ...Protection.defaults, requestLimits: { maxBodyBytes: MAX_BODY } },
+      protection: { ...Protection.defaultsFor(HeraldApi), requestLimits: { maxBodyBytes: MAX_BODY } },
       eventLimits: { maxDataBytes: MAX_DATA }
     })
   })

@@ -24,9 +24,10 @@
  *    export its contract modules from `index.ts` as the others are.
  * That is all: the contract, the server's layers, error mapping, idempotency,
  * the OpenAPI tag groups, the delivery envelopes (API and worker) and
- * `HERALD_EVENT_TYPES_<NAME>` follow from this list. (A route limit of its own,
- * like the 60 creations a minute the others have, is still an entry in
- * `RateLimiting.DEFAULT_LIMITS`; without one its routes get the default.)
+ * `HERALD_EVENT_TYPES_<NAME>` follow from this list. (A route's rate limit of
+ * its own is declared on its endpoint in `Api.ts`: each profile's create
+ * endpoint declares `RateLimiting.RouteLimit`, 60 creations a minute; a route
+ * declaring none gets the default.)
  */
 import { Profiles } from "@herald/core"
 import { Layer } from "effect"

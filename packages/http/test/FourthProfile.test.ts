@@ -1,15 +1,19 @@
 // A fourth profile is one descriptor in the registry: the profile-neutral edge
 // (error shapes, idempotency scope, the OpenAPI tag groups) reads it from the
 // registry it is given, so a profile it has never heard of is served like the
-// three it ships with. And no neutral module names a profile.
+// three it ships with. And no neutral module names a profile, nor a profile's
+// path: what is a profile's, like its create endpoint's rate limit, is declared
+// in its folder.
 import { readdirSync, readFileSync } from "node:fs"
 import { HttpApi, HttpApiBuilder, HttpApiEndpoint, HttpApiGroup, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { ApiKeys, IdempotencyStore, type Ids, SecretCipher } from "@herald/core"
 import { MemoryApiKeyStore, MemoryIdempotencyStore } from "@herald/memory"
-import { Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Effect, Either, Layer, Option, Redacted, Schema } from "effect"
 import * as ErrorMapping from "../src/edge/ErrorMapping.js"
 import * as Idempotency from "../src/edge/Idempotency.js"
+import * as Protection from "../src/edge/Protection.js"
+import * as RateLimiting from "../src/edge/RateLimiting.js"
 import * as Routes from "../src/edge/Routes.js"
 import * as OpenApiCleanup from "../src/docs/OpenApiCleanup.js"
 import * as HttpProfile from "../src/profiles/HttpProfile.js"
@@ -117,6 +121,35 @@ describe("the registries", () => {
   })
 })
 
+describe("rate limits", () => {
+  const routes = Protection.routesOf(HttpApi.make("herald").add(HttpApiGroup.make("things").add(
+    HttpApiEndpoint.get("list", "/fourth/things")
+  ).add(
+    HttpApiEndpoint.post("create", "/fourth/things").annotate(RateLimiting.RouteLimit, 7)
+  )))
+
+  it("of a profile's routes are those its endpoints declare; the others get the default", () => {
+    const settings = RateLimiting.defaultsFor(routes)
+    expect(Object.fromEntries(settings.routes)).toEqual({ "POST /fourth/things": 7 })
+    expect(settings.defaultLimit).toBe(RateLimiting.DEFAULT_LIMIT)
+  })
+
+  it("are overridden by name, and default=N changes only the routes declaring none", () => {
+    const settings = Either.getOrThrow(RateLimiting.parse("default=5,GET /fourth/things=9", 1_000, routes))
+    expect(Object.fromEntries(settings.routes)).toEqual({ "POST /fourth/things": 7, "GET /fourth/things": 9 })
+    expect(settings.defaultLimit).toBe(5)
+  })
+
+  it.each(Profiles.all.map((profile) => [profile.name, profile] as const))(
+    "of %s's create endpoint is declared on it",
+    (_name, profile) => {
+      const creates = Protection.routesOf(profile.api).filter((route) => route.method === "POST" && !route.path.includes(":"))
+      expect(creates.length).toBeGreaterThan(0)
+      for (const create of creates) expect(create.limit, create.path).toBe(RateLimiting.creatingWebhooks)
+    }
+  )
+})
+
 describe("the profile-neutral modules", () => {
   const src = new URL("../src/", import.meta.url)
   const neutral = [
@@ -147,6 +180,19 @@ describe("the profile-neutral modules", () => {
     expect(quoted, "a profile's name as a literal").toEqual([])
     const imports = [...text.matchAll(/from "([^"]*\/profiles\/(?!HttpProfile)[^"]*)"/g)].map((match) => match[1])
     expect(imports, "imports of a profile's folder").toEqual(allowed[file] ?? [])
+  })
+
+  /** A profile's path as a string in code (not in comments), e.g. `"/websets/v0/webhooks"`. */
+  const namesProfilePath = (text: string) => {
+    const code = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "")
+    return Profiles.all.flatMap((profile) => profile.paths).filter((path) =>
+      new RegExp(`["'\`](?:[A-Z]+ )?${path}(?:[/"'\`]|\\$\\{)`).test(code)
+    )
+  }
+
+  // Herald's native routes live under Datagrid's paths by design: the edge and docs do not.
+  it.each(neutral.filter((file) => !file.startsWith("native/")))("%s names no profile's path in code", (file) => {
+    expect(namesProfilePath(readFileSync(new URL(file, src), "utf8"))).toEqual([])
   })
 
   it("core names no profile", () => {

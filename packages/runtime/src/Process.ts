@@ -7,6 +7,7 @@ import { type ApiKeys, Herald, type UrlPolicy } from "@herald/core"
 import { Layer } from "effect"
 import type * as Environment from "./Environment.js"
 import * as ApiKeySeed from "./ApiKeySeed.js"
+import { HeraldApi } from "@herald/http/Contract"
 import * as HttpServer from "@herald/http/HttpApp"
 import * as Protection from "@herald/http/edge/Protection"
 import * as Profiles from "@herald/http/Profiles"
@@ -19,7 +20,7 @@ export interface Options<E> {
   readonly ports: Layer.Layer<Herald.Ports, E, UrlPolicy.UrlPolicy>
   /** Create and print a key when `apiKeys` is empty (the embedded default); true when absent. */
   readonly generateKey?: boolean | undefined
-  /** Rate limits and request limits of the HTTP API; `Protection.defaults` when absent. */
+  /** Rate limits and request limits of the HTTP API; `Protection.defaultsFor(HeraldApi)` when absent. */
   readonly protection?: Protection.Settings | undefined
 }
 
@@ -41,7 +42,7 @@ const services = <E>(options: Common<E>) =>
 
 const api = <E>(options: Options<E>) =>
   HttpServer.layer(options.listen).pipe(
-    Layer.provide(Protection.layer(options.protection ?? Protection.defaults)),
+    Layer.provide(Protection.layer(options.protection ?? Protection.defaultsFor(HeraldApi))),
     Layer.provideMerge(ApiKeySeed.layer(options.apiKeys, { generate: options.generateKey !== false }))
   )
 

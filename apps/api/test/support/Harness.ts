@@ -8,6 +8,7 @@ import { type Herald, type Ids, UrlPolicy } from "@herald/core"
 import { RedisCluster, RedisServer } from "@herald/testkit"
 import { type Clock, ConfigProvider, Context, Effect, Exit, Layer, Redacted, Scope, type Tracer } from "effect"
 import type * as RequestTimeouts from "@herald/http/edge/RequestTimeouts"
+import { HeraldApi } from "@herald/http/Contract"
 import * as Protection from "@herald/http/edge/Protection"
 import { type Embedded, Environment, Ports, Process } from "@herald/runtime"
 
@@ -61,13 +62,15 @@ export const KEY_ACME = "hk_test_acme_0123456789abcdef"
 export const KEY_GLOBEX = "hk_test_globex_0123456789abcdef"
 export const KEY_INITECH = "hk_test_initech_0123456789abcdef"
 
+const servedDefaults = Protection.defaultsFor(HeraldApi)
+
 /**
  * Rate limits no test reaches unless it asks for its own (`protection`), so
  * that every authenticated response still carries the rate limit headers.
  */
 export const lenientProtection: Protection.Settings = {
-  ...Protection.defaults,
-  rateLimits: { ...Protection.defaults.rateLimits, defaultLimit: 1_000_000, routes: new Map() }
+  ...servedDefaults,
+  rateLimits: { ...servedDefaults.rateLimits, defaultLimit: 1_000_000, routes: new Map() }
 }
 
 export const start = async (

@@ -5,9 +5,9 @@
  * `guard` with its own error bodies, so a refusal is a 429 or 403 in the shape
  * of the profile the request came through.
  */
-import { type HttpApi, HttpRouter, HttpServerRequest } from "@effect/platform"
+import { HttpApi, HttpRouter, HttpServerRequest } from "@effect/platform"
 import type { RateLimiter } from "@herald/core"
-import { Effect, Layer } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 import type { PrincipalShape } from "./Principal.js"
 import * as RateLimiting from "./RateLimiting.js"
 import * as RequestLimits from "./RequestLimits.js"
@@ -18,15 +18,23 @@ export interface Settings {
   readonly requestLimits: RequestLimits.Settings
 }
 
-export const defaults: Settings = { rateLimits: RateLimiting.defaults, requestLimits: RequestLimits.defaults }
-
-/** Every route of an HttpApi, as its endpoints declare them. */
+/** Every route of an HttpApi, as its endpoints declare them, with the rate limit each declares (`RateLimiting.RouteLimit`). */
 export const routesOf = (api: HttpApi.HttpApi.Any): ReadonlyArray<RateLimiting.Route> => {
-  const { groups } = api as unknown as HttpApi.HttpApi.AnyWithProps
-  return Object.values(groups).flatMap((group) =>
-    Object.values(group.endpoints).map((endpoint) => ({ method: endpoint.method, path: endpoint.path }))
-  )
+  const routes: Array<RateLimiting.Route> = []
+  HttpApi.reflect(api as HttpApi.HttpApi.AnyWithProps, {
+    onGroup: () => {},
+    onEndpoint: ({ endpoint, mergedAnnotations }) =>
+      routes.push({
+        method: endpoint.method,
+        path: endpoint.path,
+        limit: Option.getOrUndefined(Context.getOption(mergedAnnotations, RateLimiting.RouteLimit))
+      })
+  })
+  return routes
 }
+
+/** The defaults for serving `api`: the rate limits its endpoints declare, and the default request limits. */
+export const defaultsFor = (api: HttpApi.HttpApi.Any): Settings => ({ rateLimits: RateLimiting.defaultsFor(routesOf(api)), requestLimits: RequestLimits.defaults })
 
 /** The services `guard` and the request limits need, given the core `RateLimiter`. */
 export const layer = (

@@ -9,6 +9,11 @@
  * Unix seconds); a refused one also `Retry-After` (seconds). The refusal's body
  * is each profile's (see `Protection`).
  *
+ * The defaults are the endpoints': each declares its own limit with the
+ * `RouteLimit` annotation (publishing and creating webhooks do), and a route
+ * that declares none gets `DEFAULT_LIMIT`. They come in with the routes of the
+ * API being served (`Protection.routesOf`), which this module does not import.
+ *
  * Configuration: `HERALD_RATE_LIMITS` (`off`, or `name=limit` entries overriding
  * the defaults, where a name is `default` or a route such as `POST /v1/events`)
  * and `HERALD_RATE_LIMIT_WINDOW`, read by `@herald/runtime`'s Environment with `parse`.
@@ -43,70 +48,82 @@ export const displayRoute = (method: string, path: string): string =>
   `${method.toUpperCase()} ${path.replace(/:([A-Za-z0-9_]+)/g, "{$1}")}`
 
 /**
- * The defaults, per minute: 600 requests per route, except publishing (the hot
- * path: 6,000, 100 a second sustained) and creating webhooks (rare: 60).
+ * Requests per window an endpoint allows (a minute unless configured): an
+ * annotation on the endpoint, or on its group for every endpoint of the group
+ * that does not declare its own. A route declaring none gets `DEFAULT_LIMIT`.
  */
-export const DEFAULT_LIMITS: ReadonlyArray<readonly [string, number]> = [
-  ["default", 600],
-  ["POST /v1/events", 6_000],
-  ["POST /v1/webhooks", 60],
-  ["POST /websets/v0/webhooks", 60],
-  ["POST /v1/webhook/", 60]
-]
+export class RouteLimit extends Context.Tag("@herald/http/RateLimiting/RouteLimit")<RouteLimit, number>() {}
+
+/** Requests per window of a route that declares no limit (`RouteLimit`). */
+export const DEFAULT_LIMIT = 600
+
+/** Publishing, the hot path: 100 a second sustained over a minute. */
+export const publishing = 6_000
+
+/** Creating a webhook, which is rare. */
+export const creatingWebhooks = 60
 
 export const DEFAULT_WINDOW_MS = 60_000
 
+/** A route the app serves, as its endpoint declares it, with the limit it declares (`RouteLimit`), if any. */
+export interface Route {
+  readonly method: string
+  readonly path: string
+  readonly limit?: number | undefined
+}
+
+/** `name=limit` entries over the limits `routes` declare, where a name is `default` or `METHOD /path`. */
 const fromEntries = (
+  routes: ReadonlyArray<Route>,
   entries: ReadonlyArray<readonly [string, number]>,
   windowMs: number,
   enabled = true
 ): Settings => {
-  let defaultLimit = 600
-  const routes = new Map<string, number>()
+  let defaultLimit = DEFAULT_LIMIT
+  const limits = new Map<string, number>()
+  for (const route of routes) {
+    if (route.limit !== undefined) limits.set(routeKey(route.method, route.path), route.limit)
+  }
   for (const [name, limit] of entries) {
     if (name === "default") defaultLimit = limit
     else {
       const [method = "", path = ""] = name.split(/\s+/, 2)
-      routes.set(routeKey(method, path), limit)
+      limits.set(routeKey(method, path), limit)
     }
   }
-  return { enabled, windowMs, defaultLimit, routes }
+  return { enabled, windowMs, defaultLimit, routes: limits }
 }
 
-export const defaults: Settings = fromEntries(DEFAULT_LIMITS, DEFAULT_WINDOW_MS)
+/** The defaults of an API whose routes are `routes`: the limits they declare, `DEFAULT_LIMIT` for the others. */
+export const defaultsFor = (routes: ReadonlyArray<Route>): Settings => fromEntries(routes, [], DEFAULT_WINDOW_MS)
 
-/** Settings from `name=limit` entries over the defaults (for tests and embedding). */
-export const make = (options: {
+/** Settings from `name=limit` entries over the defaults of `routes` (for tests and embedding). */
+export const make = (routes: ReadonlyArray<Route>, options: {
   readonly limits?: Readonly<Record<string, number>>
   readonly windowMs?: number
   readonly enabled?: boolean
 }): Settings =>
-  fromEntries([...DEFAULT_LIMITS, ...Object.entries(options.limits ?? {})], options.windowMs ?? DEFAULT_WINDOW_MS, options.enabled)
+  fromEntries(routes, Object.entries(options.limits ?? {}), options.windowMs ?? DEFAULT_WINDOW_MS, options.enabled)
 
-/** Rate limiting off: nothing counted, no headers. */
-export const disabled: Settings = { ...defaults, enabled: false }
-
-/** A route the app serves, as its endpoint declares it. */
-export interface Route {
-  readonly method: string
-  readonly path: string
-}
+/** Rate limiting off: nothing counted, no headers (so no route needs a limit). */
+export const disabled: Settings = fromEntries([], [], DEFAULT_WINDOW_MS, false)
 
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
 
 /**
  * Parses `HERALD_RATE_LIMITS`: `off`, or comma-separated `name=limit` entries
- * over the defaults, where `name` is `default` or `METHOD /path` naming one of
- * `routes` (parameters as `{name}` or `:name`) and `limit` a positive integer.
+ * over the defaults of `routes` (the limits they declare), where `name` is
+ * `default` or `METHOD /path` naming one of `routes` (parameters as `{name}` or
+ * `:name`) and `limit` a positive integer.
  */
 export const parse = (
   text: string,
   windowMs: number,
   routes: ReadonlyArray<Route>
 ): Either.Either<Settings, string> => {
-  if (text.trim().toLowerCase() === "off") return Either.right({ ...defaults, windowMs, enabled: false })
+  if (text.trim().toLowerCase() === "off") return Either.right(fromEntries(routes, [], windowMs, false))
   const known = new Set(routes.map((route) => routeKey(route.method, route.path)))
-  const entries: Array<readonly [string, number]> = [...DEFAULT_LIMITS]
+  const entries: Array<readonly [string, number]> = []
   for (const [index, raw] of text.split(",").entries()) {
     const entry = raw.trim()
     if (entry === "") continue
@@ -129,7 +146,7 @@ export const parse = (
     }
     entries.push([name.toLowerCase() === "default" ? "default" : name, limit])
   }
-  return Either.right(fromEntries(entries, windowMs))
+  return Either.right(fromEntries(routes, entries, windowMs))
 }
 
 /** A request refused for the rate limit. */

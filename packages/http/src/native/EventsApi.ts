@@ -7,6 +7,7 @@ import { strict, webhookId } from "../contract/ApiParams.js"
 import { Authentication } from "../profiles/datagrid/Authentication.js"
 import { firstInvalidItem, reported } from "../contract/InputIssues.js"
 import { BadRequest, Conflict, NotFound, PayloadTooLarge } from "../profiles/datagrid/Errors.js"
+import * as RateLimiting from "../edge/RateLimiting.js"
 import * as Scopes from "../edge/Scopes.js"
 
 export const PublishEventRequestBody = Schema.Struct({
@@ -50,6 +51,7 @@ export class Events extends HttpApiGroup.make("events")
   .add(
     HttpApiEndpoint.post("publish", "/v1/events")
       .annotate(Scopes.Required, Scopes.publish)
+      .annotate(RateLimiting.RouteLimit, RateLimiting.publishing)
       .setPayload(reported(PublishEventRequestBody))
       .addSuccess(PublishedEvent, { status: 202 })
       .addError(Conflict)

@@ -9,6 +9,7 @@ import { Limit, limitDescription, strict, webhookId } from "../../contract/ApiPa
 import { Authentication } from "./Authentication.js"
 import { firstInvalidItem, reported } from "../../contract/InputIssues.js"
 import { BadRequest, Conflict, InternalError, NotFound } from "./Errors.js"
+import * as RateLimiting from "../../edge/RateLimiting.js"
 import * as Scopes from "../../edge/Scopes.js"
 
 const eventTypeDescription = `An event type. By default one of ${
@@ -111,6 +112,7 @@ export const RotatedSecret = Schema.Struct({
 export class DatagridWebhooks extends HttpApiGroup.make("webhooks")
   .add(
     HttpApiEndpoint.post("create", "/v1/webhooks")
+      .annotate(RateLimiting.RouteLimit, RateLimiting.creatingWebhooks)
       .setPayload(reported(CreateWebhookRequestBody))
       .addSuccess(WebhookWithSecret, { status: 201 })
       .annotate(OpenApi.Summary, "Create webhook")

@@ -13,6 +13,7 @@ import { wholeNumber } from "../../contract/ApiParams.js"
 import { DigaAuthentication } from "./Authentication.js"
 import { DigaInternalError, DigaNotFound, DigaUnprocessable } from "./Errors.js"
 import { firstInvalidItem, reported } from "../../contract/InputIssues.js"
+import * as RateLimiting from "../../edge/RateLimiting.js"
 import * as Scopes from "../../edge/Scopes.js"
 
 export const DIGA_DEFAULT_PAGE_SIZE = 20
@@ -109,6 +110,7 @@ const id = HttpApiSchema.param("id", uuid({ description: "The unique identifier 
 export class DigaWebhooks extends HttpApiGroup.make("digaWebhooks")
   .add(
     HttpApiEndpoint.post("create", "/v1/webhook/")
+      .annotate(RateLimiting.RouteLimit, RateLimiting.creatingWebhooks)
       .setPayload(reported(WebhookRequest))
       .addSuccess(CreatedWebhookResponse)
       .annotate(OpenApi.Summary, "Create Webhook")

@@ -12,6 +12,7 @@ import { IsoDateTime, wholeNumber } from "../../contract/ApiParams.js"
 import { ExaAuthentication } from "./Authentication.js"
 import { ExaBadRequest, ExaInternalError, ExaNotFound } from "./Errors.js"
 import { firstInvalidItem, reported } from "../../contract/InputIssues.js"
+import * as RateLimiting from "../../edge/RateLimiting.js"
 import * as Scopes from "../../edge/Scopes.js"
 
 export const EXA_DEFAULT_PAGE_SIZE = 25
@@ -130,6 +131,7 @@ const id = HttpApiSchema.param("id", Schema.String)
 export class ExaWebhooks extends HttpApiGroup.make("exaWebhooks")
   .add(
     HttpApiEndpoint.post("create", "/websets/v0/webhooks")
+      .annotate(RateLimiting.RouteLimit, RateLimiting.creatingWebhooks)
       .setPayload(reported(CreateWebhookParameters))
       .addSuccess(ExaWebhook)
       .annotate(OpenApi.Summary, "Create a Webhook")

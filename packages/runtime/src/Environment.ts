@@ -113,7 +113,8 @@ const eventTypeList = (profile: Pick<Profiles.ProfileDelivery, "name" | "eventTy
   const name = EventType.variableOf(profile.name)
   return Config.string(name).pipe(
     Config.mapOrFail((text) =>
-      Either.mapLeft(EventType.parseList(text), (message) => ConfigError.InvalidData([name], message))
+      // On the variable itself: its name is already the failure's path.
+      Either.mapLeft(EventType.parseList(text), (message) => ConfigError.InvalidData([], message))
     ),
     Config.withDefault(profile.eventTypes),
     Config.withDescription(`The event types the ${profile.name} profile accepts (comma-separated); replaces its default list`)

@@ -8,9 +8,16 @@
 import { Durations } from "@herald/core"
 import { Config, ConfigError, Either, Redacted } from "effect"
 
-/** Fails naming `name`, not with `Config.validate`, which loses the variable's name after a default. */
-const check = <A, B>(name: string, parse: (value: A) => Either.Either<B, string>) =>
-  Config.mapOrFail((value: A) => Either.mapLeft(parse(value), (message) => ConfigError.InvalidData([name], message)))
+/**
+ * Fails naming the variable once. Checked on the variable itself, the failure's
+ * path is already its name (`at: []`); checked after `Config.withDefault`, the
+ * path is lost and is given (`at: [name]`). `Config.validate` would lose it.
+ */
+const check = <A, B>(at: ReadonlyArray<string>, parse: (value: A) => Either.Either<B, string>) =>
+  Config.mapOrFail((value: A) => Either.mapLeft(parse(value), (message) => ConfigError.InvalidData([...at], message)))
+
+/** Where `check` names the variable: on the variable itself when it has no default before the check. */
+const onVariable = (name: string, hasDefault: boolean): ReadonlyArray<string> => hasDefault ? [name] : []
 
 /**
  * The variable `name` in milliseconds (`Durations.parse`): `defaultMs` when
@@ -33,7 +40,7 @@ export const duration = (
     ? `at least ${Durations.format(minMs)}`
     : `from ${Durations.format(minMs)} to ${Durations.format(maxMs)}`
   const parsed = Config.string(name).pipe(
-    check(name, (text: string) =>
+    check(onVariable(name, false), (text: string) =>
       Either.flatMap(
         Durations.parse(text),
         (ms) => ms >= minMs && ms <= maxMs ? Either.right(ms) : Either.left(`must be ${range}, got ${JSON.stringify(text)}`)
@@ -67,7 +74,7 @@ export const integer = (
     : `must be a number of ${options.unit} from ${min} to ${max}`
   return Config.integer(name).pipe(
     Config.withDefault(options.defaultValue),
-    check(name, (n: number) => n >= min && n <= max ? Either.right(n) : Either.left(range)),
+    check(onVariable(name, true), (n: number) => n >= min && n <= max ? Either.right(n) : Either.left(range)),
     Config.withDescription(options.description)
   )
 }
@@ -79,7 +86,7 @@ export const parsed = <A>(
   options: { readonly defaultText?: string; readonly description: string }
 ): Config.Config<A> =>
   (options.defaultText === undefined ? Config.string(name) : Config.withDefault(Config.string(name), options.defaultText)).pipe(
-    check(name, parse),
+    check(onVariable(name, options.defaultText !== undefined), parse),
     Config.withDescription(options.description)
   )
 
@@ -92,6 +99,7 @@ export const secret = <A>(
   (options.defaultText === undefined
     ? Config.redacted(name)
     : Config.withDefault(Config.redacted(name), Redacted.make(options.defaultText))).pipe(
-      check(name, (value: Redacted.Redacted<string>) => parse(Redacted.value(value))),
+      // `Config.redacted` does not carry its name into a failure below it: given here.
+      check([name], (value: Redacted.Redacted<string>) => parse(Redacted.value(value))),
       Config.withDescription(options.description)
     )

@@ -156,3 +156,19 @@ describe("the keys command", () => {
     expect(Option.map(client, (options) => options.prefix)).toEqual(Option.some("{keys}:"))
   })
 })
+
+describe("a bad value", () => {
+  it.each([
+    ["HERALD_DISABLE_AFTER", "soon"],
+    ["HERALD_DELIVERY_TIMEOUT", "x"],
+    ["HERALD_EVENT_TYPES_DATAGRID", "!!"],
+    ["HERALD_WORKER_CONCURRENCY", "0"],
+    ["HERALD_RETRY_SCHEDULE", "x"]
+  ])("of %s names the variable once", (name, value) => {
+    const result = Effect.runSync(
+      Effect.either(Effect.withConfigProvider(Environment.settings, ConfigProvider.fromMap(new Map([[name, value]]))))
+    )
+    const message = Either.isLeft(result) ? String(result.left) : "accepted"
+    expect(message).toContain(`Invalid data at ${name}: `)
+  })
+})

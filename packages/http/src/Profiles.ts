@@ -1,33 +1,12 @@
 /**
  * The registry of profiles this API serves, one line each; the default (for a
  * webhook created without one, and the error shape of paths no profile owns)
- * comes first. Everything profile-neutral reads this list.
+ * comes first. Everything profile-neutral reads this list: the contract, the
+ * server's layers, error mapping, idempotency, the OpenAPI tag groups, the
+ * delivery envelopes (API and worker) and `HERALD_EVENT_TYPES_<NAME>`.
+ * `contract/Profiles.ts` lists the same profiles' contract parts for clients.
  *
- * Adding a profile:
- * 1. Make a folder `src/profiles/<name>/` holding all of it, like the others:
- *    `Api.ts` (its groups, tagged `<Resource> (<title>)`; `api`, an
- *    `HttpApi.make("herald")` of them, so its handlers fit the contract; and
- *    `contract`: its name, title and api),
- *    `Handlers.ts` (`HttpApiBuilder.group(api, ...)`, creating webhooks with
- *    `profile: "<name>"`), `Errors.ts` (its error
- *    bodies, `mapDomainErrors`, and a `responder` for framework failures),
- *    `Authentication.ts` (the middleware's Tag, providing `Principal`) and
- *    `Authenticator.ts` (its implementation, guarded by `Protection`), `Codec.ts`, `Envelope.ts` (its delivery body and signature
- *    headers, over core's `Signing`), `EventTypes.ts` (its default event types),
- *    and `Profile.ts` exporting one `profile`, typed
- *    `HttpProfile.HttpProfile<typeof api, typeof Handlers.layer, typeof
- *    Authenticator.layer>` under a name of its own (`...contract`, path
- *    prefixes, how it reads the API key and teamspace, envelope, event types,
- *    error responder, handlers, authentication).
- * 2. Add its line below, and its `contract` to `contract/Profiles.ts` (what
- *    clients load has no server code; a test checks the two lists agree), and
- *    export its contract modules from `index.ts` as the others are.
- * That is all: the contract, the server's layers, error mapping, idempotency,
- * the OpenAPI tag groups, the delivery envelopes (API and worker) and
- * `HERALD_EVENT_TYPES_<NAME>` follow from this list. (A route's rate limit of
- * its own is declared on its endpoint in `Api.ts`: each profile's create
- * endpoint declares `RateLimiting.RouteLimit`, 60 creations a minute; a route
- * declaring none gets the default.)
+ * How to add a profile: docs/architecture.md, "Adding a profile".
  */
 import { Profiles } from "@herald/core"
 import { Layer } from "effect"

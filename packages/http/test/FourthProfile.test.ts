@@ -119,6 +119,13 @@ describe("the registries", () => {
     expect(Profiles.all.map((profile) => profile.name)).toEqual(ContractProfiles.all.map((profile) => profile.name))
     Profiles.all.forEach((profile, index) => expect(profile.api).toBe(ContractProfiles.all[index]!.api))
   })
+
+  it("puts Datagrid first: the default's error shape is the one Herald's own routes declare", () => {
+    // The native routes (publishing, the delivery log) declare Datagrid's error
+    // bodies and authentication; the first profile answers their framework
+    // failures (ErrorMapping) and is a webhook's profile when none is given.
+    expect(Profiles.all[0].name).toBe("datagrid")
+  })
 })
 
 describe("rate limits", () => {

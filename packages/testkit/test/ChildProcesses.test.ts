@@ -14,10 +14,12 @@ const script = (name: string, source: string): string => {
   return file
 }
 
+// The SIGTERM handler comes first: a test stops the child as soon as it has
+// logged, and a signal before the handler would kill it without "stopping".
 const ready = script("ready", `
+  process.on("SIGTERM", () => { console.log("stopping"); process.exit(0) })
   console.log("ready " + (process.env.GREETING ?? "") + " " + (process.env.HERALD_LEAKED ?? "no herald variable"))
   console.error("on stderr")
-  process.on("SIGTERM", () => { console.log("stopping"); process.exit(0) })
   setInterval(() => {}, 1000)
 `)
 

@@ -5,8 +5,8 @@
  * (standing in for your customer's endpoint) checks each delivery's signature
  * with `@herald/verify`.
  *
- * Run it: `npx turbo run build --filter=@herald/example-effect-memory...`, then
- * `npm start -w @herald/example-effect-memory`.
+ * Run it: `npx turbo run build --filter=@herald/example-effect...`, then
+ * `npm start -w @herald/example-effect`.
  */
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"

@@ -2,7 +2,41 @@ export * as ApiKeyAdmin from "./ApiKeyAdmin.js"
 export * as ApiKeySeed from "./ApiKeySeed.js"
 export * as Embedded from "./Embedded.js"
 export * as Environment from "./Environment.js"
+export * as HeraldOptions from "./HeraldOptions.js"
 export * as Launch from "./Launch.js"
 export * as Ports from "./Ports.js"
 export * as Process from "./Process.js"
+export * as PromiseApi from "./PromiseApi.js"
 export * as Variable from "./Variable.js"
+// Herald without Effect: the Promise facade, its types and the errors its calls reject with.
+export {
+  type Attempt,
+  createHerald,
+  type CreatedWebhook,
+  type CreateWebhook,
+  type DeliveryLogApi,
+  type DeliveryStatus,
+  type Event,
+  EventConflict,
+  EventDataTooLarge,
+  EventNotFound,
+  type EventPage,
+  type EventWithDeliveries,
+  type Herald,
+  HeraldClosed,
+  type HeraldError,
+  type HeraldOptions as CreateHeraldOptions,
+  InvalidInput,
+  type MemoryStorage,
+  type Published,
+  type PublisherApi,
+  type PublishEvent,
+  RedisError,
+  type RedisStorage,
+  type ReplayApi,
+  type UpdateWebhook,
+  type Webhook,
+  WebhookNotFound,
+  type WebhookPage,
+  type WebhooksApi
+} from "./PromiseApi.js"

@@ -2,13 +2,11 @@ export * as ApiKeyAdmin from "./ApiKeyAdmin.js"
 export * as ApiKeySeed from "./ApiKeySeed.js"
 export * as Embedded from "./Embedded.js"
 export * as Environment from "./Environment.js"
-export * as HeraldOptions from "./HeraldOptions.js"
 export * as Launch from "./Launch.js"
 export * as Ports from "./Ports.js"
 export * as Process from "./Process.js"
-export * as PromiseApi from "./PromiseApi.js"
 export * as Variable from "./Variable.js"
-// Herald without Effect: the Promise facade, its types and the errors its calls reject with.
+// Herald without Effect (PromiseApi.ts): createHerald, its types, and the errors its calls reject with.
 export {
   type Attempt,
   createHerald,
@@ -25,7 +23,7 @@ export {
   type Herald,
   HeraldClosed,
   type HeraldError,
-  type HeraldOptions as CreateHeraldOptions,
+  type HeraldOptions,
   InvalidInput,
   type MemoryStorage,
   type Published,

@@ -38,6 +38,20 @@ import * as Variable from "./Variable.js"
 
 export type Role = "all" | "api" | "worker"
 
+/**
+ * The ranges the settings are held to, whether they come from variables here
+ * or from `createHerald`'s options (`HeraldOptions`), so both refuse alike.
+ */
+export const bounds = {
+  connectTimeoutMaxMs: 120_000,
+  concurrency: { min: 1, max: 1000 },
+  minFailures: { min: 1 },
+  /** Event data and request bodies alike: from 1 KiB to 1 GiB. */
+  bytes: { min: 1024, max: 1024 * 1024 * 1024 },
+  /** The stores' retention and the queue's durations. */
+  redisMinMs: 1_000
+} as const
+
 export const role: Config.Config<Role> = Config.literal("all", "api", "worker")("HERALD_ROLE").pipe(
   Config.withDefault("all" as const),
   Config.withDescription("Which parts this process runs: all (API and delivery), api, or worker")
@@ -68,13 +82,12 @@ export const delivery: Config.Config<DeliverySettings.DeliverySettingsShape> = C
   }),
   connectTimeoutMs: Variable.duration("HERALD_DELIVERY_CONNECT_TIMEOUT", {
     defaultMs: DeliverySettings.defaults.connectTimeoutMs,
-    maxMs: 120_000,
+    maxMs: bounds.connectTimeoutMaxMs,
     description: "Time allowed to open a delivery's connection (TCP and TLS)"
   }),
   concurrency: Variable.integer("HERALD_WORKER_CONCURRENCY", {
     defaultValue: DeliverySettings.defaults.concurrency,
-    min: 1,
-    max: 1000,
+    ...bounds.concurrency,
     description: "Deliveries in flight at once per worker process"
   })
 })
@@ -86,7 +99,7 @@ export const health: Config.Config<EndpointHealth.HealthPolicyShape> = Config.al
   }),
   minFailures: Variable.integer("HERALD_DISABLE_MIN_FAILURES", {
     defaultValue: EndpointHealth.defaults.minFailures,
-    min: 1,
+    ...bounds.minFailures,
     description: "Failed attempts needed, as well as the window, before a webhook is disabled"
   })
 })
@@ -97,9 +110,9 @@ export const encryptionKey: Config.Config<Option.Option<Uint8Array>> = Config.op
   })
 )
 
-/** Event data and request bodies are bounded alike: from 1 KiB to 1 GiB. */
+/** Event data and request bodies are bounded alike (`bounds.bytes`). */
 const bytes = (name: string, defaultValue: number, description: string) =>
-  Variable.integer(name, { defaultValue, min: 1024, max: 1024 * 1024 * 1024, unit: "bytes", description })
+  Variable.integer(name, { defaultValue, ...bounds.bytes, unit: "bytes", description })
 
 export const eventLimits: Config.Config<EventLimits.EventLimitsShape> = Config.all({
   maxDataBytes: bytes(
@@ -170,7 +183,7 @@ const redisClient = (url: Redacted.Redacted<string>): Config.Config<RedisClient.
 
 /** A duration of the queue, at least 1 second. */
 const queueMillis = (name: string, defaultMs: number, description: string) =>
-  Variable.duration(name, { defaultMs, minMs: 1_000, description })
+  Variable.duration(name, { defaultMs, minMs: bounds.redisMinMs, description })
 
 /**
  * The stores and the queue on `url`. The queue's lock must outlast a delivery
@@ -185,7 +198,7 @@ const redisFor = (
     client: redisClient(url),
     retentionMs: Variable.duration("HERALD_RETENTION", {
       defaultMs: Retention.defaultRetentionSeconds * 1_000,
-      minMs: 1_000,
+      minMs: bounds.redisMinMs,
       description: "How long events are kept"
     }),
     prefix: Config.string("HERALD_QUEUE_PREFIX").pipe(

@@ -25,7 +25,7 @@ export interface Options<E> {
 }
 
 /** What a process reads whatever its role. */
-type Common<E> = Pick<Options<E>, "settings" | "ports">
+export type Common<E> = Pick<Options<E>, "settings" | "ports">
 
 /** What every process provides: the ports, the settings as services, and the core services over them. */
 export type Services =
@@ -33,7 +33,8 @@ export type Services =
   | Layer.Layer.Success<ReturnType<typeof Herald.settingsLayer>>
   | Layer.Layer.Success<typeof Herald.servicesLayer>
 
-const services = <E>(options: Common<E>) =>
+/** The core services over the ports, without HTTP or the delivery loop: what a process that only publishes runs. */
+export const services = <E>(options: Common<E>): Layer.Layer<Services, E> =>
   Herald.servicesLayer.pipe(
     Layer.provideMerge(options.ports),
     Layer.provideMerge(Herald.settingsLayer(options.settings)),

@@ -6,3 +6,35 @@ export * as Launch from "./Launch.js"
 export * as Ports from "./Ports.js"
 export * as Process from "./Process.js"
 export * as Variable from "./Variable.js"
+// Herald without Effect (PromiseApi.ts): createHerald, its types, and the errors its calls reject with.
+export {
+  type Attempt,
+  createHerald,
+  type CreatedWebhook,
+  type CreateWebhook,
+  type DeliveryLogApi,
+  type DeliveryStatus,
+  type Event,
+  EventConflict,
+  EventDataTooLarge,
+  EventNotFound,
+  type EventPage,
+  type EventWithDeliveries,
+  type Herald,
+  HeraldClosed,
+  type HeraldError,
+  type HeraldOptions,
+  InvalidInput,
+  type MemoryStorage,
+  type Published,
+  type PublisherApi,
+  type PublishEvent,
+  RedisError,
+  type RedisStorage,
+  type ReplayApi,
+  type UpdateWebhook,
+  type Webhook,
+  WebhookNotFound,
+  type WebhookPage,
+  type WebhooksApi
+} from "./PromiseApi.js"

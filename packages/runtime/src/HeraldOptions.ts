@@ -1,0 +1,337 @@
+/**
+ * `createHerald`'s options: plain values (milliseconds, counts, text) for an
+ * application that embeds Herald without Effect, checked and turned into the
+ * settings and ports Herald's processes use. What `Environment` reads from
+ * variables these say in code, with the same defaults (README's configuration
+ * table) and the same ranges (`Environment.bounds`); a bad option is an
+ * `InvalidInput` that names the option as written (`delivery.timeoutMs`) and
+ * says what it accepts.
+ */
+import { BullMQDeliveryQueue } from "@herald/bullmq"
+import {
+  DeliverySettings,
+  Durations,
+  EndpointHealth,
+  Errors,
+  EventLimits,
+  EventType,
+  type Herald,
+  RetrySchedule,
+  SecretCipher
+} from "@herald/core"
+import * as HttpProfiles from "@herald/http/Profiles"
+import { RedisClient, Retention } from "@herald/redis"
+import { Either, LogLevel, Option } from "effect"
+import { bounds } from "./Environment.js"
+import type * as Ports from "./Ports.js"
+
+/** Everything in this process's memory: nothing to install, lost on exit. */
+export interface MemoryStorage {
+  readonly kind: "memory"
+}
+
+/** The stores on Redis and the delivery queue on BullMQ (the same Redis), shared by every process using them. */
+export interface RedisStorage {
+  readonly kind: "redis"
+  /** `redis://[:password@]host:port/db` (or `rediss://`); with `cluster`, comma-separated seed nodes. */
+  readonly url: string
+  /** Connect to a Redis Cluster. Default false. */
+  readonly cluster?: boolean | undefined
+  /** Prefix of the stores' keys; keep a `{hash tag}` for Redis Cluster. Default `{herald}:`. */
+  readonly prefix?: string | undefined
+  /** Prefix of the delivery queue's keys. Default `{herald}`. */
+  readonly queuePrefix?: string | undefined
+  /** Name of the delivery queue, without `:`. Default `deliveries`. */
+  readonly queueName?: string | undefined
+  /** How long events and attempts are kept, in ms (at least 1 s). Default 30 days. */
+  readonly retentionMs?: number | undefined
+  /** How long a worker holds a delivery without renewing its lock, in ms; longer than `delivery.timeoutMs`. Default 1 minute. */
+  readonly lockDurationMs?: number | undefined
+  /** How often workers look for deliveries of a dead worker, in ms; the same in every process. Default 30 s. */
+  readonly stalledIntervalMs?: number | undefined
+  /** Send the commands of one event-loop turn in one socket write. Default true. */
+  readonly autoPipelining?: boolean | undefined
+}
+
+export type LogLevelName = "debug" | "info" | "warning" | "error" | "none"
+
+export interface HeraldOptions {
+  /** Where webhooks, events, attempts and the delivery queue are kept. Default memory. */
+  readonly storage?: MemoryStorage | RedisStorage | undefined
+  /**
+   * Run the delivery loop in this process. Default true. `false` publishes only
+   * (Redis storage): a Herald worker on the same Redis delivers.
+   */
+  readonly deliver?: boolean | undefined
+  /**
+   * The delay before each delivery attempt, in ms (`[0, 5_000, 300_000]`) or as
+   * text (`"0s,5s,5m"`); as many attempts as entries. Default `0s,5s,5m,30m,2h,5h,10h,10h`.
+   */
+  readonly retrySchedule?: ReadonlyArray<number> | string | undefined
+  /** Let webhooks target `http://` and loopback or private addresses: local development and tests only. Default false. */
+  readonly allowPrivateUrls?: boolean | undefined
+  readonly delivery?: {
+    /** Total time for one delivery attempt, in ms. Default 15 s. */
+    readonly timeoutMs?: number | undefined
+    /** Time to open a delivery's connection, within the total, in ms (at most 2 minutes). Default 5 s. */
+    readonly connectTimeoutMs?: number | undefined
+    /** Deliveries in flight at once in this process (1 to 1000). Default 50. */
+    readonly concurrency?: number | undefined
+  } | undefined
+  /** When a failing webhook is disabled: failing without a success this long (ms) and this many times. Default 5 days, 10. */
+  readonly health?: {
+    readonly disableAfterMs?: number | undefined
+    readonly minFailures?: number | undefined
+  } | undefined
+  /** Store signing secrets encrypted (AES-256-GCM) with this 32-byte key, as 64 hex characters or base64. */
+  readonly encryptionKey?: string | undefined
+  /**
+   * The wire profile of the webhooks created here, whose envelope and signature
+   * headers their deliveries use: `datagrid` (the default), `exa` or `diga`.
+   */
+  readonly profile?: string | undefined
+  /**
+   * The event types the webhooks of `profile` may subscribe to and events may
+   * have (`order.created`); replaces that profile's default list.
+   */
+  readonly eventTypes?: ReadonlyArray<string> | undefined
+  /** Largest event `data`, as JSON in UTF-8 bytes (1 KiB to 1 GiB). Default 256 KiB. */
+  readonly maxEventDataBytes?: number | undefined
+  /** The least severe log line written (Effect's console logger). Default `info`. */
+  readonly logLevel?: LogLevelName | undefined
+}
+
+/** The options checked: what the layers are built from. */
+export interface Resolved {
+  readonly settings: Herald.Settings
+  /** The Redis stores and queue; none for memory. */
+  readonly redis: Option.Option<Ports.RedisSettings>
+  readonly deliver: boolean
+  /** The profile webhooks are created through when their input names none. */
+  readonly profile: string
+  readonly logLevel: LogLevel.LogLevel
+}
+
+const logLevels: Readonly<Record<LogLevelName, LogLevel.LogLevel>> = {
+  debug: LogLevel.Debug,
+  info: LogLevel.Info,
+  warning: LogLevel.Warning,
+  error: LogLevel.Error,
+  none: LogLevel.None
+}
+
+type Path = ReadonlyArray<string | number>
+
+/** Collects the issues of one set of options; each reads a value or its default and notes what is wrong with it. */
+const checker = () => {
+  const issues: Array<Errors.Issue> = []
+  const refuse = (path: Path, message: string) =>
+    issues.push(new Errors.Issue({ path: [...path], message: `${Errors.fieldName(path)} ${message}` }))
+  const is = <A>(path: Path, value: unknown, fallback: A, test: (value: unknown) => value is A, accepted: string): A => {
+    if (value === undefined) return fallback
+    if (test(value)) return value
+    refuse(path, `must be ${accepted}`)
+    return fallback
+  }
+  const isString = (value: unknown): value is string => typeof value === "string"
+  const check = {
+    issues,
+    refuse,
+    boolean: (path: Path, value: unknown, fallback: boolean) =>
+      is(path, value, fallback, (v): v is boolean => typeof v === "boolean", "true or false"),
+    text: (path: Path, value: unknown, fallback: string) => is(path, value, fallback, isString, "a string"),
+    /** A whole number from `min` to `max`. */
+    count: (path: Path, value: unknown, fallback: number, range: { readonly min: number; readonly max?: number }) => {
+      const { max = Infinity, min } = range
+      const inRange = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max
+      return is(path, value, fallback, inRange, `a whole number ${max === Infinity ? `of at least ${min}` : `from ${min} to ${max}`}, not ${String(value)}`)
+    },
+    /** Whole milliseconds from `minMs` (1 ms unless given) to `maxMs`. */
+    millis: (path: Path, value: unknown, fallback: number, range: { readonly minMs?: number; readonly maxMs?: number } = {}) => {
+      const { maxMs = Infinity, minMs = 1 } = range
+      const inRange = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= minMs && (v as number) <= maxMs
+      const span = maxMs === Infinity
+        ? `at least ${Durations.format(minMs)}`
+        : `from ${Durations.format(minMs)} to ${Durations.format(maxMs)}`
+      return is(path, value, fallback, inRange, `whole milliseconds, ${span}, not ${String(value)}`)
+    },
+    /** Text a library's parser reads (the same parsers as the environment's variables). */
+    parsed: <A>(path: Path, value: unknown, fallback: A, parse: (text: string) => Either.Either<A, string>): A => {
+      if (value === undefined) return fallback
+      const parsed = isString(value) ? parse(value) : Either.left("must be a string")
+      if (Either.isRight(parsed)) return parsed.right
+      refuse(path, parsed.left)
+      return fallback
+    },
+    /** `value` must be an object (when given) with no names but `known`: a misspelt option is not silently ignored. */
+    object: (path: Path, value: unknown, known: ReadonlyArray<string>): Readonly<Record<string, unknown>> => {
+      if (value === undefined) return {}
+      if (typeof value !== "object" || value === null || Array.isArray(value)) {
+        refuse(path, "must be an object")
+        return {}
+      }
+      for (const name of Object.keys(value)) {
+        if (!known.includes(name)) refuse([...path, name], `is not an option; known: ${known.join(", ")}`)
+      }
+      return value as Readonly<Record<string, unknown>>
+    }
+  }
+  return check
+}
+
+type Checker = ReturnType<typeof checker>
+
+const defaultSchedule = Either.getOrThrow(RetrySchedule.parse(RetrySchedule.defaultSchedule))
+
+/** Milliseconds are checked by `RetrySchedule.parse` as the text `Nms`, so both forms meet the same rules. */
+const retrySchedule = (check: Checker, value: unknown): ReadonlyArray<number> => {
+  if (!Array.isArray(value)) return check.parsed(["retrySchedule"], value, defaultSchedule, RetrySchedule.parse)
+  const bad = value.findIndex((delay) => !Number.isSafeInteger(delay) || delay < 0)
+  if (bad >= 0) {
+    check.refuse(["retrySchedule", bad], `must be whole milliseconds, at least 0, not ${String(value[bad])}`)
+    return defaultSchedule
+  }
+  return check.parsed(["retrySchedule"], value.map((delay) => `${delay}ms`).join(","), defaultSchedule, RetrySchedule.parse)
+}
+
+/** A list checked by `EventType.parseList`, the parser of the variables' comma-separated lists. */
+const eventTypeList = (check: Checker, value: unknown): ReadonlyArray<EventType.EventType> | undefined => {
+  if (value === undefined) return undefined
+  const bad = Array.isArray(value) ? value.findIndex((type) => typeof type !== "string" || type.includes(",")) : -1
+  if (!Array.isArray(value) || bad >= 0) {
+    check.refuse(bad >= 0 ? ["eventTypes", bad] : ["eventTypes"], "must be a list of event types, e.g. [\"order.created\"]")
+    return undefined
+  }
+  return check.parsed(["eventTypes"], value.join(","), undefined, EventType.parseList)
+}
+
+const redis = (check: Checker, value: Readonly<Record<string, unknown>>, delivery: DeliverySettings.DeliverySettingsShape): Ports.RedisSettings => {
+  const at = (name: string) => ["storage", name]
+  const url = check.text(at("url"), value["url"], "")
+  if (url.trim() === "") check.refuse(at("url"), "is required: the Redis of the stores and the queue, e.g. redis://127.0.0.1:6379/0")
+  const cluster = check.boolean(at("cluster"), value["cluster"], false)
+  const lockDurationMs = check.millis(at("lockDurationMs"), value["lockDurationMs"], BullMQDeliveryQueue.DEFAULT_LOCK_DURATION_MS, {
+    minMs: bounds.redisMinMs
+  })
+  // The lock must outlast a delivery: a shorter one lets a live delivery be taken for stalled and sent twice.
+  if (lockDurationMs <= delivery.timeoutMs) {
+    check.refuse(at("lockDurationMs"), `must be longer than delivery.timeoutMs (${delivery.timeoutMs} ms), not ${lockDurationMs}`)
+  }
+  return {
+    client: {
+      url,
+      cluster,
+      prefix: check.text(at("prefix"), value["prefix"], RedisClient.defaultPrefix),
+      autoPipelining: check.boolean(at("autoPipelining"), value["autoPipelining"], true)
+    },
+    retention: {
+      retentionSeconds: check.millis(at("retentionMs"), value["retentionMs"], Retention.defaultRetentionSeconds * 1_000, {
+        minMs: bounds.redisMinMs
+      }) / 1_000
+    },
+    queue: {
+      connection: url,
+      cluster,
+      prefix: check.text(at("queuePrefix"), value["queuePrefix"], BullMQDeliveryQueue.DEFAULT_PREFIX),
+      queueName: check.parsed(at("queueName"), value["queueName"], BullMQDeliveryQueue.DEFAULT_QUEUE_NAME, BullMQDeliveryQueue.parseQueueName),
+      lockDurationMs,
+      stalledIntervalMs: check.millis(at("stalledIntervalMs"), value["stalledIntervalMs"], BullMQDeliveryQueue.DEFAULT_STALLED_INTERVAL_MS, {
+        minMs: bounds.redisMinMs
+      })
+    }
+  }
+}
+
+const topLevel = [
+  "storage",
+  "deliver",
+  "retrySchedule",
+  "allowPrivateUrls",
+  "delivery",
+  "health",
+  "encryptionKey",
+  "profile",
+  "eventTypes",
+  "maxEventDataBytes",
+  "logLevel"
+]
+
+const redisOptions = [
+  "kind",
+  "url",
+  "cluster",
+  "prefix",
+  "queuePrefix",
+  "queueName",
+  "retentionMs",
+  "lockDurationMs",
+  "stalledIntervalMs",
+  "autoPipelining"
+]
+
+/** The options checked, or every issue found in them. */
+export const resolve = (input: HeraldOptions = {}): Either.Either<Resolved, Errors.InvalidInput> => {
+  const check = checker()
+  const options = check.object([], input, topLevel)
+
+  const profiles = HttpProfiles.all.map((profile) => profile.name)
+  const profile = check.parsed(["profile"], options["profile"], HttpProfiles.all[0].name, (name) =>
+    profiles.includes(name) ? Either.right(name) : Either.left(`must be one of ${profiles.join(", ")}, not ${Errors.echo(name)}`))
+  const eventTypes = eventTypeList(check, options["eventTypes"])
+
+  const deliveryIn = check.object(["delivery"], options["delivery"], ["timeoutMs", "connectTimeoutMs", "concurrency"])
+  const delivery: DeliverySettings.DeliverySettingsShape = {
+    timeoutMs: check.millis(["delivery", "timeoutMs"], deliveryIn["timeoutMs"], DeliverySettings.defaults.timeoutMs),
+    connectTimeoutMs: check.millis(["delivery", "connectTimeoutMs"], deliveryIn["connectTimeoutMs"], DeliverySettings.defaults.connectTimeoutMs, {
+      maxMs: bounds.connectTimeoutMaxMs
+    }),
+    concurrency: check.count(["delivery", "concurrency"], deliveryIn["concurrency"], DeliverySettings.defaults.concurrency, bounds.concurrency)
+  }
+  const healthIn = check.object(["health"], options["health"], ["disableAfterMs", "minFailures"])
+
+  const storage = check.object(["storage"], options["storage"] ?? { kind: "memory" }, redisOptions)
+  const deliver = check.boolean(["deliver"], options["deliver"], true)
+  let redisSettings = Option.none<Ports.RedisSettings>()
+  if (storage["kind"] === "redis") {
+    redisSettings = Option.some(redis(check, storage, delivery))
+  } else if (storage["kind"] !== "memory") {
+    check.refuse(["storage", "kind"], `must be "memory" or "redis", not ${String(storage["kind"])}`)
+  } else {
+    if (Object.keys(storage).length > 1) check.refuse(["storage"], "of kind memory takes no other option")
+    if (!deliver) {
+      check.refuse(["deliver"], "may be false only with Redis storage: in memory, no other process can deliver what this one publishes")
+    }
+  }
+
+  const settings: Herald.Settings = {
+    retrySchedule: retrySchedule(check, options["retrySchedule"]),
+    allowPrivateUrls: check.boolean(["allowPrivateUrls"], options["allowPrivateUrls"], false),
+    delivery,
+    health: {
+      disableAfterMs: check.millis(["health", "disableAfterMs"], healthIn["disableAfterMs"], EndpointHealth.defaults.disableAfterMs),
+      minFailures: check.count(["health", "minFailures"], healthIn["minFailures"], EndpointHealth.defaults.minFailures, bounds.minFailures)
+    },
+    encryptionKey: Option.fromNullable(check.parsed(["encryptionKey"], options["encryptionKey"], undefined, SecretCipher.parseKey)),
+    eventTypes: eventTypes === undefined ? undefined : {
+      ...EventType.defaultCatalogs(HttpProfiles.all),
+      [profile]: eventTypes
+    },
+    eventLimits: {
+      maxDataBytes: check.count(["maxEventDataBytes"], options["maxEventDataBytes"], EventLimits.defaults.maxDataBytes, bounds.bytes)
+    }
+  }
+  const logLevel = check.parsed(["logLevel"], options["logLevel"], "info", (name): Either.Either<LogLevelName, string> =>
+    Object.hasOwn(logLevels, name)
+      ? Either.right(name as LogLevelName)
+      : Either.left(`must be one of ${Object.keys(logLevels).join(", ")}, not ${Errors.echo(name)}`))
+
+  if (check.issues.length > 0) {
+    return Either.left(
+      new Errors.InvalidInput({
+        message: `Invalid Herald options: ${check.issues.map((issue) => issue.message).join("; ")}`,
+        issues: check.issues
+      })
+    )
+  }
+  return Either.right({ settings, redis: redisSettings, deliver, profile, logLevel: logLevels[logLevel] })
+}

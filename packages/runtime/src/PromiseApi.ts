@@ -1,0 +1,275 @@
+/**
+ * Herald for an application written without Effect: `createHerald(options)`
+ * builds Herald once (the ports, the core services and, unless told otherwise,
+ * the delivery loop) and answers with an object whose methods return Promises.
+ * Its groups are core's services under their own names (`webhooks`,
+ * `publisher`, `deliveryLog`, `replay`), their methods the services' methods,
+ * with the teamspace as plain text. A refusal rejects with the domain's error
+ * itself (`WebhookNotFound`, `InvalidInput`, ... exported here, so
+ * `instanceof` and `_tag` work), a failure of the machinery with the original
+ * `Error`. `close()` stops the delivery loop (deliveries in flight finish) and
+ * releases the stores' connections.
+ *
+ * For an Effect application, compose the layers instead (README, "Use Herald as
+ * a library"): this module is that composition behind Promises.
+ */
+import {
+  type Attempt as AttemptModule,
+  DeliveryLog as DeliveryLogModule,
+  Errors,
+  type Event as EventModule,
+  Ids,
+  Publisher as PublisherModule,
+  Replay as ReplayModule,
+  type Webhook as WebhookModule,
+  Webhooks as WebhooksModule
+} from "@herald/core"
+import { DEFAULT_PAGE_SIZE } from "@herald/http/contract/ApiParams"
+import { RedisClient } from "@herald/redis"
+import { Cause, Context, Data, Effect, Either, Exit, Layer, Logger, ManagedRuntime, Option, Schema } from "effect"
+import * as HeraldOptions from "./HeraldOptions.js"
+import * as Ports from "./Ports.js"
+import * as Process from "./Process.js"
+
+// -----------------------------------------------------------------------------
+// the domain's types and errors, for code that does not import @herald/core
+// -----------------------------------------------------------------------------
+
+export type Webhook = WebhookModule.Webhook
+export type CreateWebhook = WebhookModule.CreateWebhook
+export type UpdateWebhook = WebhookModule.UpdateWebhook
+export type CreatedWebhook = WebhookModule.CreatedWebhook
+export type WebhookPage = WebhooksModule.WebhookPage
+export type PublishEvent = EventModule.PublishEvent
+export type Published = EventModule.Published
+export type Event = EventModule.Event
+export type Attempt = AttemptModule.Attempt
+export type EventPage = DeliveryLogModule.EventPage
+export type EventWithDeliveries = DeliveryLogModule.EventWithDeliveries
+export type DeliveryStatus = DeliveryLogModule.DeliveryStatus
+
+/** The input is well-formed but not acceptable: `issues` names each field (a bad URL, an unknown event type, a bad option). */
+export const InvalidInput = Errors.InvalidInput
+export type InvalidInput = Errors.InvalidInput
+export const WebhookNotFound = Errors.WebhookNotFound
+export type WebhookNotFound = Errors.WebhookNotFound
+export const EventNotFound = Errors.EventNotFound
+export type EventNotFound = Errors.EventNotFound
+/** A publish reused an event id with another type or data. */
+export const EventConflict = Errors.EventConflict
+export type EventConflict = Errors.EventConflict
+export const EventDataTooLarge = Errors.EventDataTooLarge
+export type EventDataTooLarge = Errors.EventDataTooLarge
+
+/** A Redis command or connection failed: `createHerald` cannot reach the Redis, or a call lost it. */
+export const RedisError = RedisClient.RedisError
+export type RedisError = RedisClient.RedisError
+
+/** A call made after `close()`. */
+export class HeraldClosed extends Data.TaggedError("HeraldClosed")<{ readonly method: string }> {
+  override get message(): string {
+    return `Herald is closed: ${this.method} was called after close(); create another with createHerald`
+  }
+}
+
+/** What a call may reject with, besides the original `Error` of any other failure of the machinery. */
+export type HeraldError =
+  | InvalidInput
+  | WebhookNotFound
+  | EventNotFound
+  | EventConflict
+  | EventDataTooLarge
+  | HeraldClosed
+  | RedisError
+
+// -----------------------------------------------------------------------------
+// the facade
+// -----------------------------------------------------------------------------
+
+/** A page query whose size defaults to the API's (20). */
+type Paged<Q extends { readonly limit: number }> = Omit<Q, "limit"> & { readonly limit?: number | undefined }
+
+export interface WebhooksApi {
+  /** Subscribes `url` to event types; the secret is returned this once. */
+  readonly create: (teamspace: string, input: CreateWebhook) => Promise<CreatedWebhook>
+  readonly get: (teamspace: string, id: string) => Promise<Webhook>
+  /** Oldest first unless `order: "desc"`; `after`/`before` take a webhook id from a previous page. */
+  readonly list: (teamspace: string, query?: Paged<Omit<WebhooksModule.ListQuery, "cursorParam">>) => Promise<WebhookPage>
+  /** Changes the fields given; the others stay. */
+  readonly update: (teamspace: string, id: string, patch: UpdateWebhook) => Promise<Webhook>
+  readonly remove: (teamspace: string, id: string) => Promise<void>
+  /**
+   * A new signing secret, returned this once; the current ones keep signing for
+   * `overlapMs` (24 hours by default) so the receiver can switch.
+   */
+  readonly rotateSecret: (
+    teamspace: string,
+    id: string,
+    options?: { readonly overlapMs?: number | undefined }
+  ) => Promise<{ readonly webhook: Webhook; readonly secret: string; readonly previousExpiresAt: number | null }>
+  /** The secret deliveries made now are signed with first. */
+  readonly signingSecret: (teamspace: string, id: string) => Promise<string>
+  readonly count: (teamspace: string) => Promise<number>
+}
+
+export interface PublisherApi {
+  /**
+   * Stores the event and queues a delivery to each enabled webhook subscribed to
+   * its type. Publishing an id again returns the stored event and sends nothing
+   * again (`duplicate: true`), so a retry is safe.
+   */
+  readonly publish: (teamspace: string, input: PublishEvent) => Promise<Published>
+  /** Sends a `webhook.test` event to one webhook, whatever it subscribes to. */
+  readonly sendTest: (teamspace: string, webhookId: string) => Promise<Event>
+}
+
+export interface DeliveryLogApi {
+  /** A webhook's attempts, newest first; `cursor` is the last attempt id of the previous page. */
+  readonly attemptsOf: (
+    teamspace: string,
+    webhookId: string,
+    query?: Paged<DeliveryLogModule.AttemptPageQuery>
+  ) => Promise<{ readonly data: ReadonlyArray<Attempt>; readonly hasMore: boolean }>
+  /** An event, and where each of its deliveries stands. */
+  readonly eventWithDeliveries: (teamspace: string, eventId: string) => Promise<EventWithDeliveries>
+  /** A teamspace's events, newest first. */
+  readonly listEvents: (teamspace: string, query?: Paged<Omit<DeliveryLogModule.EventPageQuery, "typesParam">>) => Promise<EventPage>
+}
+
+export interface ReplayApi {
+  /** Delivers an event again, to one webhook or to every one it was attempted for; answers how many deliveries were queued. */
+  readonly redeliver: (teamspace: string, eventId: string, options?: { readonly webhookId?: string | undefined }) => Promise<number>
+  /** Sends again a webhook's deliveries whose latest attempt in [since, until) (epoch ms) failed; answers how many. */
+  readonly recover: (
+    teamspace: string,
+    webhookId: string,
+    window: { readonly since: number; readonly until?: number | undefined }
+  ) => Promise<number>
+}
+
+export interface Herald {
+  readonly webhooks: WebhooksApi
+  readonly publisher: PublisherApi
+  /** `publisher.publish`. */
+  readonly publish: PublisherApi["publish"]
+  readonly deliveryLog: DeliveryLogApi
+  readonly replay: ReplayApi
+  /**
+   * Stops the delivery loop (deliveries in flight finish) and releases the
+   * stores and their connections. Calls after it reject with `HeraldClosed`;
+   * calling it again is harmless.
+   */
+  readonly close: () => Promise<void>
+}
+
+export type { HeraldOptions, MemoryStorage, RedisStorage } from "./HeraldOptions.js"
+
+const isTeamspace = Schema.is(Ids.TeamspaceId)
+
+const teamspaceOf = (teamspace: string): Effect.Effect<Ids.TeamspaceId, InvalidInput> =>
+  isTeamspace(teamspace) ? Effect.succeed(teamspace) : Effect.fail(
+    InvalidInput.single(
+      ["teamspace"],
+      `teamspace must be 1-64 characters of A-Z a-z 0-9 _ . - starting with a letter or digit, not ${Errors.echo(String(teamspace))}`
+    )
+  )
+
+/**
+ * The error a call rejects with: the domain's error as it was failed, or the
+ * defect's own `Error`, never Effect's wrapper around it.
+ */
+const rejection = (cause: Cause.Cause<unknown>): unknown => {
+  const squashed = Cause.squash(cause)
+  return squashed instanceof Error ? squashed : new Error(Cause.pretty(cause), { cause: squashed })
+}
+
+/** A page query with the API's default size when it gives none. */
+const paged = <Q extends { readonly limit?: number | undefined }>(query: Q | undefined): Q & { readonly limit: number } => ({
+  ...query as Q,
+  limit: query?.limit ?? DEFAULT_PAGE_SIZE
+})
+
+/** The layer of `options`: the ports, the core services, the delivery loop unless `deliver` is false, the log level. */
+const layerOf = (options: HeraldOptions.Resolved) => {
+  const ports: ReturnType<typeof Ports.redis> = Option.match(options.redis, { onNone: () => Ports.memory, onSome: Ports.redis })
+  const herald = options.deliver
+    ? Process.workerOnly({ settings: options.settings, ports })
+    : Process.services({ settings: options.settings, ports })
+  return herald.pipe(Layer.provide(Logger.minimumLogLevel(options.logLevel)))
+}
+
+/**
+ * Builds Herald and waits until it is ready (on Redis: connected). Rejects
+ * with an `InvalidInput` naming each bad option, or with what stopped the
+ * start (a Redis that cannot be reached).
+ */
+export const createHerald = async (options: HeraldOptions.HeraldOptions = {}): Promise<Herald> => {
+  const resolved = HeraldOptions.resolve(options)
+  if (Either.isLeft(resolved)) throw resolved.left
+  const { profile } = resolved.right
+  const runtime = ManagedRuntime.make(layerOf(resolved.right))
+  const started = await Effect.runPromiseExit(runtime.runtimeEffect)
+  if (Exit.isFailure(started)) {
+    await runtime.dispose()
+    throw rejection(started.cause)
+  }
+
+  // The services, taken once: their methods' effects need nothing more.
+  const services = started.value.context
+  const webhooksService = Context.get(services, WebhooksModule.Webhooks)
+  const publisherService = Context.get(services, PublisherModule.Publisher)
+  const deliveryLogService = Context.get(services, DeliveryLogModule.DeliveryLog)
+  const replayService = Context.get(services, ReplayModule.Replay)
+
+  let closing: Promise<void> | undefined
+  /** Runs a call of `method` (its name for `HeraldClosed`) for `teamspace`, checked first. */
+  const call = async <A, E>(
+    method: string,
+    teamspace: string,
+    f: (teamspace: Ids.TeamspaceId) => Effect.Effect<A, E>
+  ): Promise<A> => {
+    if (closing !== undefined) throw new HeraldClosed({ method })
+    // Through the runtime, so the call runs with its log level.
+    const exit = await runtime.runPromiseExit(Effect.flatMap(teamspaceOf(teamspace), f))
+    if (Exit.isSuccess(exit)) return exit.value
+    throw rejection(exit.cause)
+  }
+
+  const webhooks: WebhooksApi = {
+    create: (teamspace, input) =>
+      call("webhooks.create", teamspace, (t) => webhooksService.create(t, { ...input, profile: input.profile ?? profile })),
+    get: (teamspace, id) => call("webhooks.get", teamspace, (t) => webhooksService.get(t, id)),
+    list: (teamspace, query) => call("webhooks.list", teamspace, (t) => webhooksService.list(t, paged(query))),
+    update: (teamspace, id, patch) => call("webhooks.update", teamspace, (t) => webhooksService.update(t, id, patch)),
+    remove: (teamspace, id) => call("webhooks.remove", teamspace, (t) => webhooksService.remove(t, id)),
+    rotateSecret: (teamspace, id, options) =>
+      call("webhooks.rotateSecret", teamspace, (t) => webhooksService.rotateSecret(t, id, options)),
+    signingSecret: (teamspace, id) => call("webhooks.signingSecret", teamspace, (t) => webhooksService.signingSecret(t, id)),
+    count: (teamspace) => call("webhooks.count", teamspace, (t) => webhooksService.count(t))
+  }
+  const publisher: PublisherApi = {
+    publish: (teamspace, input) => call("publish", teamspace, (t) => publisherService.publish(t, input)),
+    sendTest: (teamspace, webhookId) => call("publisher.sendTest", teamspace, (t) => publisherService.sendTest(t, webhookId))
+  }
+  const deliveryLog: DeliveryLogApi = {
+    attemptsOf: (teamspace, webhookId, query) =>
+      call("deliveryLog.attemptsOf", teamspace, (t) => deliveryLogService.attemptsOf(t, webhookId, paged(query))),
+    eventWithDeliveries: (teamspace, eventId) =>
+      call("deliveryLog.eventWithDeliveries", teamspace, (t) => deliveryLogService.eventWithDeliveries(t, eventId)),
+    listEvents: (teamspace, query) => call("deliveryLog.listEvents", teamspace, (t) => deliveryLogService.listEvents(t, paged(query)))
+  }
+  const replay: ReplayApi = {
+    redeliver: (teamspace, eventId, options) =>
+      call("replay.redeliver", teamspace, (t) => replayService.redeliver(t, eventId, options ?? {})),
+    recover: (teamspace, webhookId, window) => call("replay.recover", teamspace, (t) => replayService.recover(t, webhookId, window))
+  }
+
+  return {
+    webhooks,
+    publisher,
+    publish: publisher.publish,
+    deliveryLog,
+    replay,
+    close: () => (closing ??= runtime.dispose())
+  }
+}

@@ -1,0 +1,237 @@
+/**
+ * The Promise facade as a plain TypeScript application uses it: no Effect in
+ * these tests. Deliveries reach a real receiver signed with the webhook's
+ * secret (checked with @herald/verify); refusals reject with the domain's own
+ * errors; close() releases what Herald holds; on Redis, one facade publishes
+ * only and another, sharing the Redis, delivers.
+ */
+import { RedisServer, TestReceiver } from "@herald/testkit"
+import { verifyAndParse } from "@herald/verify"
+import { BullMQDeliveryQueue } from "@herald/bullmq"
+import { Queue } from "bullmq"
+import { Redis } from "ioredis"
+import { afterEach, describe, expect, it, vi } from "vitest"
+import {
+  createHerald,
+  type Herald,
+  HeraldClosed,
+  InvalidInput,
+  RedisError,
+  WebhookNotFound
+} from "../src/index.js"
+
+const EVENT_TYPE = "batch_prediction.completed"
+
+/** Closed after each test, receivers and Herald instances alike. */
+const opened: Array<{ readonly close: () => Promise<void> }> = []
+const keep = <A extends { readonly close: () => Promise<void> }>(resource: A): A => {
+  opened.push(resource)
+  return resource
+}
+afterEach(async () => {
+  for (const resource of opened.splice(0).reverse()) await resource.close()
+})
+
+/** The error a promise rejects with (fails the test if it resolves). */
+const rejectionOf = async (promise: Promise<unknown>): Promise<unknown> => {
+  try {
+    await promise
+  } catch (error) {
+    return error
+  }
+  throw new Error("expected the call to reject")
+}
+
+/** Waits for what happens after a call returns (an attempt is logged once the receiver has answered). */
+const eventually = (assertion: () => Promise<unknown>) => vi.waitFor(assertion, { timeout: 10_000, interval: 20 })
+
+const memoryHerald = (options: Parameters<typeof createHerald>[0] = {}) =>
+  createHerald({ allowPrivateUrls: true, retrySchedule: [0, 100], logLevel: "error", ...options }).then(keep)
+
+describe("createHerald on memory", () => {
+  it("delivers a published event to the webhook's URL, signed with the secret create returned", async () => {
+    const receiver = keep(await TestReceiver.start())
+    const herald = await memoryHerald()
+    const { secret, webhook } = await herald.webhooks.create("acme", { url: `${receiver.url}/hooks`, events: [EVENT_TYPE] })
+    expect(webhook.profile).toBe("datagrid")
+
+    const published = await herald.publish("acme", { id: "evt_1", type: EVENT_TYPE, data: { status: "completed" } })
+    expect(published).toMatchObject({ duplicate: false, deliveries: 1 })
+
+    const [request] = await receiver.awaitRequests(1)
+    const body = verifyAndParse({ payload: request!.body, header: request!.headers["datagrid-signature"], secret })
+    expect(body).toMatchObject({ id: "evt_1", event_type: EVENT_TYPE, data: { status: "completed" } })
+    // The attempt is logged once the receiver has answered.
+    await eventually(async () => {
+      const attempts = await herald.deliveryLog.attemptsOf("acme", webhook.id)
+      expect(attempts.data.map((attempt) => [attempt.eventId, attempt.successful])).toEqual([["evt_1", true]])
+    })
+    const event = await herald.deliveryLog.eventWithDeliveries("acme", "evt_1")
+    expect(event.deliveries).toMatchObject([{ webhookId: webhook.id, status: "succeeded", attempts: 1 }])
+  })
+
+  it("mirrors the Webhooks service: get, list, update, rotateSecret, count, remove", async () => {
+    const herald = await memoryHerald()
+    const { webhook } = await herald.webhooks.create("acme", { url: "http://127.0.0.1:9/a", events: [EVENT_TYPE] })
+    await herald.webhooks.create("acme", { url: "http://127.0.0.1:9/b", events: [EVENT_TYPE] })
+    expect((await herald.webhooks.get("acme", webhook.id)).url).toBe("http://127.0.0.1:9/a")
+    expect((await herald.webhooks.list("acme", { limit: 1 })).hasMore).toBe(true)
+    expect((await herald.webhooks.list("acme")).data).toHaveLength(2)
+    expect(await herald.webhooks.update("acme", webhook.id, { enabled: false })).toMatchObject({ enabled: false })
+    const rotated = await herald.webhooks.rotateSecret("acme", webhook.id, { overlapMs: 0 })
+    expect(await herald.webhooks.signingSecret("acme", webhook.id)).toBe(rotated.secret)
+    expect(await herald.webhooks.count("acme")).toBe(2)
+    await herald.webhooks.remove("acme", webhook.id)
+    expect(await herald.webhooks.count("acme")).toBe(1)
+    // Another teamspace sees none of them.
+    expect(await herald.webhooks.count("globex")).toBe(0)
+  })
+
+  it("creates webhooks through the profile chosen, with its event types when given", async () => {
+    const herald = await memoryHerald({ profile: "diga", eventTypes: ["order.created"] })
+    const { webhook } = await herald.webhooks.create("acme", { url: "http://127.0.0.1:9/", events: ["order.created"] })
+    expect(webhook.profile).toBe("diga")
+    expect(await herald.publish("acme", { type: "order.created", data: {} })).toMatchObject({ deliveries: 1 })
+  })
+
+  it("redelivers an event through replay", async () => {
+    const receiver = keep(await TestReceiver.start())
+    const herald = await memoryHerald()
+    await herald.webhooks.create("acme", { url: receiver.url, events: [EVENT_TYPE] })
+    await herald.publish("acme", { id: "evt_again", type: EVENT_TYPE, data: {} })
+    await receiver.awaitRequests(1)
+    await eventually(async () =>
+      expect((await herald.deliveryLog.eventWithDeliveries("acme", "evt_again")).deliveries).toMatchObject([{ status: "succeeded" }])
+    )
+    expect(await herald.replay.redeliver("acme", "evt_again")).toBe(1)
+    const requests = await receiver.awaitRequests(2)
+    expect(requests.map((request) => (JSON.parse(request.body) as { id: string }).id)).toEqual(["evt_again", "evt_again"])
+  })
+})
+
+describe("refusals reject with the domain's errors", () => {
+  it("a missing webhook: WebhookNotFound, with its _tag and message", async () => {
+    const herald = await memoryHerald()
+    const error = await rejectionOf(herald.webhooks.get("acme", "wh_missing"))
+    expect(error).toBeInstanceOf(WebhookNotFound)
+    expect(error).toBeInstanceOf(Error)
+    expect(error).toMatchObject({ _tag: "WebhookNotFound", id: "wh_missing", message: "No webhook with id wh_missing" })
+  })
+
+  it("an invalid URL: InvalidInput naming url", async () => {
+    const herald = await memoryHerald()
+    const error = await rejectionOf(herald.webhooks.create("acme", { url: "not a url", events: [EVENT_TYPE] }))
+    expect(error).toBeInstanceOf(InvalidInput)
+    expect(error).toMatchObject({ _tag: "InvalidInput", issues: [{ path: ["url"] }] })
+    expect((error as InvalidInput).message).toMatch(/url/)
+  })
+
+  it("a private URL without allowPrivateUrls, an unknown event type, a bad teamspace: InvalidInput", async () => {
+    const herald = keep(await createHerald({ logLevel: "error" }))
+    const privateUrl = await rejectionOf(herald.webhooks.create("acme", { url: "http://127.0.0.1/", events: [EVENT_TYPE] }))
+    expect(privateUrl).toBeInstanceOf(InvalidInput)
+    const unknownType = await rejectionOf(herald.publish("acme", { type: "no.such", data: {} }))
+    expect(unknownType).toMatchObject({ _tag: "InvalidInput", issues: [{ path: ["event_type"] }] })
+    const teamspace = await rejectionOf(herald.webhooks.list("not a teamspace"))
+    expect(teamspace).toMatchObject({ _tag: "InvalidInput", issues: [{ path: ["teamspace"] }] })
+  })
+})
+
+describe("createHerald's options", () => {
+  const refusal = (options: Parameters<typeof createHerald>[0]) => rejectionOf(createHerald(options).then(keep))
+
+  it.each([
+    [{ delivery: { timeoutMs: 0 } }, "delivery.timeoutMs must be whole milliseconds, at least 1ms, not 0"],
+    [{ delivery: { concurrency: 5000 } }, "delivery.concurrency must be a whole number from 1 to 1000, not 5000"],
+    [{ retrySchedule: "0s,soon" }, "retrySchedule expected a duration, got \"soon\""],
+    [{ retrySchedule: [0, -5] }, "retrySchedule[1] must be whole milliseconds, at least 0, not -5"],
+    [{ profile: "stripe" }, "profile must be one of datagrid, exa, diga, not \"stripe\""],
+    [{ eventTypes: ["Not A Type"] }, "eventTypes \"Not A Type\" is not an event type"],
+    [{ encryptionKey: "short" }, "encryptionKey must be 32 bytes"],
+    [{ deliver: false }, "deliver may be false only with Redis storage"],
+    [{ storage: { kind: "redis", url: "" } }, "storage.url is required"],
+    [{ storage: { kind: "redis", url: "redis://127.0.0.1:1", lockDurationMs: 10_000 } }, "storage.lockDurationMs must be longer than delivery.timeoutMs (15000 ms)"],
+    [{ delivry: {} }, "delivry is not an option"]
+  ])("%j is refused, naming the option", async (options, expected) => {
+    const error = await refusal(options as Parameters<typeof createHerald>[0])
+    expect(error).toBeInstanceOf(InvalidInput)
+    expect((error as InvalidInput).message).toContain(expected)
+  })
+
+  it("every bad option is named at once", async () => {
+    const error = await refusal({ delivery: { timeoutMs: -1 }, logLevel: "loud" as "info" })
+    expect((error as InvalidInput).issues.map((issue) => issue.path)).toEqual([["delivery", "timeoutMs"], ["logLevel"]])
+  })
+})
+
+describe("createHerald's start", () => {
+  it("a Redis that cannot be reached: RedisError, the original error", async () => {
+    const port = await RedisServer.freePort()
+    const error = await rejectionOf(createHerald({ storage: { kind: "redis", url: `redis://127.0.0.1:${port}` }, logLevel: "none" }))
+    expect(error).toBeInstanceOf(RedisError)
+    expect(error).toMatchObject({ _tag: "RedisError", message: expect.stringContaining("Redis connect failed") })
+  })
+})
+
+describe("close()", () => {
+  it("may be called twice; calls after it reject with HeraldClosed", async () => {
+    const herald = await createHerald({ logLevel: "error" })
+    await herald.close()
+    await herald.close()
+    const error = await rejectionOf(herald.webhooks.list("acme"))
+    expect(error).toBeInstanceOf(HeraldClosed)
+    expect(error).toMatchObject({ _tag: "HeraldClosed", message: expect.stringContaining("webhooks.list was called after close()") })
+  })
+})
+
+const connectedClients = async (redis: Redis): Promise<number> =>
+  Number(/connected_clients:(\d+)/.exec(await redis.info("clients"))?.[1])
+
+const ownRedis = RedisServer.hasRedisServer()
+
+// Its own server, not REDIS_URL's: the test counts every client connected to it.
+describe.skipIf(!ownRedis)(`createHerald on Redis${ownRedis ? "" : " (skipped: no redis-server binary to start a private Redis)"}`, () => {
+  it("one facade publishes only (deliver: false), another on the same Redis delivers; close() releases the connections", async () => {
+    const server = keep(await RedisServer.startOwned())
+    const inspector = new Redis(server.url)
+    keep({ close: async () => void (await inspector.quit()) })
+    // The delivery queue as BullMQ sees it (Herald's default prefix and name): who consumes it.
+    const queue = keep(new Queue(BullMQDeliveryQueue.DEFAULT_QUEUE_NAME, {
+      prefix: BullMQDeliveryQueue.DEFAULT_PREFIX,
+      connection: { url: server.url }
+    }))
+    await queue.waitUntilReady()
+    const before = await connectedClients(inspector)
+    const receiver = keep(await TestReceiver.start())
+    const common = {
+      storage: { kind: "redis", url: server.url },
+      allowPrivateUrls: true,
+      logLevel: "error"
+    } as const
+
+    const publisher: Herald = await createHerald({ ...common, deliver: false })
+    expect(await queue.getWorkersCount()).toBe(0)
+    const worker = await createHerald({ ...common, deliver: true })
+    expect(await queue.getWorkersCount()).toBe(1)
+
+    const { secret, webhook } = await publisher.webhooks.create("acme", { url: receiver.url, events: [EVENT_TYPE] })
+    await publisher.publish("acme", { id: "evt_redis", type: EVENT_TYPE, data: { n: 1 } })
+    const [request] = await receiver.awaitRequests(1)
+    expect(verifyAndParse({ payload: request!.body, header: request!.headers["datagrid-signature"], secret })).toMatchObject({
+      id: "evt_redis"
+    })
+    // The log is shared: the publishing facade reads the attempt the delivering one made.
+    await eventually(async () => {
+      const attempts = await publisher.deliveryLog.attemptsOf("acme", webhook.id)
+      expect(attempts.data.map((attempt) => [attempt.eventId, attempt.successful])).toEqual([["evt_redis", true]])
+    })
+
+    expect(await connectedClients(inspector)).toBeGreaterThan(before)
+    await publisher.close()
+    await worker.close()
+    await worker.close()
+    expect(await queue.getWorkersCount()).toBe(0)
+    // Every connection Herald opened is gone: the test's own remain.
+    await eventually(async () => expect(await connectedClients(inspector)).toBe(before))
+  })
+})

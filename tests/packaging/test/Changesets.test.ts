@@ -22,6 +22,11 @@ interface ChangesetConfig {
 
 const config = readJson<ChangesetConfig>(join(ROOT, ".changeset/config.json"))
 const pending = readdirSync(join(ROOT, ".changeset")).filter((file) => file.endsWith(".md") && file !== "README.md")
+/** The packages the pending changesets name (their front matter's `"name": bump` lines). */
+const named = new Set(pending.flatMap((file) =>
+  [...readFileSync(join(ROOT, ".changeset", file), "utf8").matchAll(/^["']?([^"':\s]+)["']?:\s*(?:major|minor|patch)\s*$/gm)]
+    .map((match) => match[1]!)
+))
 const before = workspaces()
 
 let scratch = ""
@@ -62,12 +67,13 @@ describe("changeset version", () => {
     expect(left).toEqual([])
   })
 
-  it("moves the fixed group together, and past its version when changesets are pending", () => {
+  it("moves each fixed group together, past its version when a pending changeset names one of it", () => {
+    expect(named.size > 0 || pending.length === 0).toBe(true)
     for (const group of config.fixed) {
       const versions = new Set(group.map((name) => after.get(name)?.version))
       expect(versions.size, group.join(", ")).toBe(1)
       const old = before.find((w) => w.manifest.name === group[0])!.manifest.version
-      if (pending.length > 0) expect([...versions][0]).not.toBe(old)
+      if (group.some((name) => named.has(name))) expect([...versions][0]).not.toBe(old)
     }
   })
 

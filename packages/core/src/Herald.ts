@@ -63,8 +63,9 @@ export type Ports = Stores | DeliveryQueue.DeliveryQueue | Transport.Transport
 const privateUrlsWarning = (allowPrivateUrls: boolean) =>
   Layer.effectDiscard(Effect.when(
     Effect.logWarning(
-      "HERALD_ALLOW_PRIVATE_URLS=true: webhooks may target http:// URLs and loopback, private and link-local " +
-        "addresses. For local development and tests only."
+      // Named both ways: Herald's processes read the variable, libraries take the setting.
+      "Private URLs allowed (allowPrivateUrls, HERALD_ALLOW_PRIVATE_URLS=true): webhooks may target http:// URLs " +
+        "and loopback, private and link-local addresses. For local development and tests only."
     ),
     () => allowPrivateUrls
   ))

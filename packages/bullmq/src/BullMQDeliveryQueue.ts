@@ -58,7 +58,9 @@ import { Context, Duration, Effect, Either, Exit, Layer, Redacted, Runtime, Sche
 import { DeliveryJob, DeliveryQueue } from "@herald/core"
 import * as JobData from "./JobData.js"
 
+/** The default key prefix, a Redis Cluster hash tag like the stores' (`{herald}`). */
 export const DEFAULT_PREFIX = "{herald}"
+/** The default queue name. */
 export const DEFAULT_QUEUE_NAME = "deliveries"
 /**
  * Longer than the delivery timeout (`HERALD_DELIVERY_TIMEOUT`, 15 s by default).
@@ -67,6 +69,7 @@ export const DEFAULT_QUEUE_NAME = "deliveries"
  * delivery still in flight is not taken for stalled and sent twice.
  */
 export const DEFAULT_LOCK_DURATION_MS = 60_000
+/** How often workers look for jobs whose worker died, by default. */
 export const DEFAULT_STALLED_INTERVAL_MS = 30_000
 /**
  * How often one job may be recovered from a dead worker before it is dropped:
@@ -76,6 +79,7 @@ export const DEFAULT_STALLED_INTERVAL_MS = 30_000
 export const DEFAULT_MAX_STALLED_COUNT = 2
 /** Same bound and delay as the memory adapter: a transient defect costs a second, a deterministic one cannot spin. */
 export const DEFECT_RETRY_DELAY_MS = 1_000
+/** How many times a job whose handler died is tried again, per attempt, before it is settled. */
 export const MAX_DEFECT_RETRIES = 3
 /**
  * Retries of a failed re-queue (updating the job, moving it to delayed), after
@@ -165,6 +169,11 @@ end
 redis.call("SET", KEYS[1], "settling:" .. ARGV[1], "PX", ARGV[2])
 return 0`
 
+/**
+ * Where the queue lives (a Redis URL or ioredis options, single server or cluster), its prefix and
+ * name, and how workers hold and recover jobs. Every process sharing the queue must use the same
+ * connection, prefix and name.
+ */
 export interface Options {
   /**
    * A `redis://` / `rediss://` URL (plain or redacted), or ioredis options. In
@@ -190,6 +199,10 @@ export interface Options {
   readonly maxStalledCount?: number
 }
 
+/**
+ * How many jobs the queue holds, by state, across every process: what
+ * `BullMQDeliveryQueueShape.size` reports.
+ */
 export interface QueueSize {
   /** Due and waiting for a worker. */
   readonly ready: number
@@ -211,6 +224,10 @@ export interface BullMQDeliveryQueueShape extends DeliveryQueue.DeliveryQueueSha
   readonly resume: Effect.Effect<void>
 }
 
+/**
+ * The BullMQ queue with its inspection and flow control (`size`, `pause`, `resume`), for tests,
+ * operations and benchmarks. `layer` provides it beside the `DeliveryQueue` port.
+ */
 export class BullMQDeliveryQueue extends Context.Tag("@herald/bullmq/BullMQDeliveryQueue")<
   BullMQDeliveryQueue,
   BullMQDeliveryQueueShape
@@ -253,6 +270,10 @@ type Settlement = "settled" | "moved"
 
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
+/**
+ * Builds the queue in the caller's scope: the BullMQ queue now, workers when `consume` is called,
+ * all closed with the scope. Most callers want `layer`.
+ */
 export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, never, Scope.Scope> =>
   Effect.gen(function*() {
     const name = options.queueName ?? DEFAULT_QUEUE_NAME

@@ -9,7 +9,13 @@ import { Context, type Effect, type Option, Schema } from "effect"
 import { TeamspaceId } from "./Ids.js"
 import { Millis } from "./Webhook.js"
 
+/**
+ * What an API key may do: `webhooks:write` (manage webhooks), `events:publish` (publish events),
+ * `read` (read webhooks, events and attempts). The HTTP edge checks each route's declared scope
+ * against the key's.
+ */
 export const Scope = Schema.Literal("webhooks:write", "events:publish", "read")
+/** One of the scopes an API key can carry (see the `Scope` schema). */
 export type Scope = typeof Scope.Type
 
 /** Hex digits of the hash that make a key's id: 48 bits, unique among any realistic number of keys. */
@@ -18,6 +24,10 @@ export const ID_LENGTH = 12
 /** A key's id, from its hash: safe to show, log and type; it reveals nothing of the key. */
 export const keyId = (hash: string): string => hash.slice(0, ID_LENGTH)
 
+/**
+ * A stored API key: the hash of the key (never the key), its teamspace, scopes, label and creation
+ * time. What `ApiKeys.authenticate` returns and what the edge turns into the request's principal.
+ */
 export class ApiKey extends Schema.Class<ApiKey>("@herald/core/ApiKey")({
   /** Hex SHA-256 of the key. */
   hash: Schema.String,
@@ -32,6 +42,11 @@ export class ApiKey extends Schema.Class<ApiKey>("@herald/core/ApiKey")({
   }
 }
 
+/**
+ * What an API key store adapter implements (`@herald/memory`, `@herald/redis`); application code
+ * uses the `ApiKeys` service instead. Lookups are by hash (authentication) or by id
+ * (administration).
+ */
 export interface ApiKeyStoreShape {
   /** Stores a key, replacing any with the same hash (its teamspace, scopes and label included). */
   readonly insert: (key: ApiKey) => Effect.Effect<void>
@@ -43,4 +58,8 @@ export interface ApiKeyStoreShape {
   readonly remove: (hash: string) => Effect.Effect<boolean>
 }
 
+/**
+ * The API key store port. Provided by an adapter layer (`MemoryApiKeyStore.layer`,
+ * `RedisApiKeyStore.layer`); required by `ApiKeys`, so by `Herald.servicesLayer`.
+ */
 export class ApiKeyStore extends Context.Tag("@herald/core/ApiKeyStore")<ApiKeyStore, ApiKeyStoreShape>() {}

@@ -10,13 +10,27 @@ import { ApiKey, ApiKeyStore, Scope } from "./ApiKeyStore.js"
 import { Unauthenticated } from "./Errors.js"
 import { TeamspaceId } from "./Ids.js"
 
+/** Every scope, in the order they are listed to users; what a key gets when no scopes are given. */
 export const allScopes: ReadonlyArray<Scope> = ["webhooks:write", "events:publish", "read"]
 
+/**
+ * The hex SHA-256 of a key: how keys are stored and looked up. Use it to find a key you hold in an
+ * `ApiKeyStore`.
+ */
 export const hashKey = (key: string): string => createHash("sha256").update(key).digest("hex")
 
 /** A new key: `hk_` + 32 random bytes, base64url (URL- and header-safe). */
 export const generateKey = (): string => "hk_" + randomBytes(32).toString("base64url")
 
+/**
+ * The API keys service: `issue` a new key (its plaintext returned once), `register` a key you
+ * already have (e.g. from configuration), `authenticate` a presented key (fails with
+ * `Unauthenticated` when it is empty or unknown), `list` a teamspace's keys, `findById`, and
+ * `revoke` or `revokeById`.
+ *
+ * Needs the `ApiKeyStore` port; `ApiKeys.Default` provides it given that store, and
+ * `Herald.servicesLayer` includes it.
+ */
 export class ApiKeys extends Effect.Service<ApiKeys>()("@herald/core/ApiKeys", {
   effect: Effect.gen(function*() {
     const store = yield* ApiKeyStore

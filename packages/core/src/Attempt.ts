@@ -18,8 +18,14 @@ export const FailureKind = Schema.Literal(
   "http_status",
   "other"
 )
+/** One of the ways an attempt can fail without a usable response (see the `FailureKind` schema). */
 export type FailureKind = typeof FailureKind.Type
 
+/**
+ * One logged delivery attempt: the webhook and event, the attempt number, the request's URL,
+ * timing, the response (status, headers, first bytes of the body) or why there was none, and when
+ * the next attempt is due. Written by the worker to the `AttemptLog`; read through `DeliveryLog`.
+ */
 export class Attempt extends Schema.Class<Attempt>("@herald/core/Attempt")({
   id: AttemptId,
   teamspace: TeamspaceId,

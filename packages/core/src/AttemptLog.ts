@@ -17,6 +17,10 @@ export interface AttemptQuery {
   readonly limit: number
 }
 
+/**
+ * What an attempt log adapter implements: record an attempt and list attempts by `AttemptQuery`,
+ * newest first. Application code reads attempts through `DeliveryLog`.
+ */
 export interface AttemptLogShape {
   /** Logs the attempt; a successful one also ends its webhook's failure streak when `endsFailureStreaks`. */
   readonly record: (attempt: Attempt) => Effect.Effect<void>
@@ -31,4 +35,8 @@ export interface AttemptLogShape {
   readonly endsFailureStreaks?: boolean | undefined
 }
 
+/**
+ * The attempt log port. Provided by an adapter layer (`MemoryAttemptLog.layer`,
+ * `RedisAttemptLog.layer`); the delivery loop writes it, `DeliveryLog` reads it.
+ */
 export class AttemptLog extends Context.Tag("@herald/core/AttemptLog")<AttemptLog, AttemptLogShape>() {}

@@ -5,6 +5,11 @@
 import { Schema } from "effect"
 import { EventId, TeamspaceId, WebhookId } from "./Ids.js"
 
+/**
+ * A queued delivery: one event to one webhook, at a given attempt number. Carries ids only; the
+ * worker loads the event and the webhook when it runs. Its `key` makes enqueueing the same pair
+ * twice a no-op.
+ */
 export class DeliveryJob extends Schema.Class<DeliveryJob>("@herald/core/DeliveryJob")({
   teamspace: TeamspaceId,
   eventId: EventId,
@@ -61,6 +66,7 @@ export class FanOutJob extends Schema.Class<FanOutJob>("@herald/core/FanOutJob")
 /** What the queue carries. */
 export type QueueTask = DeliveryJob | FanOutJob
 
+/** True for a fan-out step, false for a delivery: how a queue handler tells the two tasks apart. */
 export const isFanOut = (task: QueueTask): task is FanOutJob => task instanceof FanOutJob
 
 /**
@@ -76,8 +82,22 @@ export type DeliveryOutcome =
   | { readonly _tag: "Retry"; readonly delayMs: number }
   | { readonly _tag: "Defer"; readonly delayMs: number }
 
+/** The outcome of a job settled normally (delivered, or nothing to do): the queue frees its key. */
 export const done: DeliveryOutcome = { _tag: "Done" }
+/**
+ * The outcome of a delivery that failed for good (retries exhausted or refused): settled, unless a
+ * redelivery asked for during the attempt starts it again.
+ */
 export const givenUp: DeliveryOutcome = { _tag: "Done", givenUp: true }
+/**
+ * The outcome of an ordered webhook's delivery whose sequence has moved on: settled, unless
+ * `DeliveryQueue.expedite` with `again` put it back.
+ */
 export const sequenced: DeliveryOutcome = { _tag: "Done", sequenced: true }
+/** The outcome asking the queue for the job's next attempt after `delayMs` (the key stays pending). */
 export const retryAfter = (delayMs: number): DeliveryOutcome => ({ _tag: "Retry", delayMs })
+/**
+ * The outcome asking the queue to run this same attempt again after `delayMs`, because it was not
+ * made (a rate limit gave it a later slot).
+ */
 export const deferFor = (delayMs: number): DeliveryOutcome => ({ _tag: "Defer", delayMs })

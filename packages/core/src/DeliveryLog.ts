@@ -14,6 +14,10 @@ import { AttemptId, isEventId, isWebhookId, type TeamspaceId, type WebhookId } f
 import { SubscriptionStore } from "./SubscriptionStore.js"
 import { checkLimit } from "./Webhooks.js"
 
+/**
+ * A page of one webhook's attempts for `DeliveryLog.attemptsOf`: at most `limit`, newest first,
+ * optionally of one event type or by outcome.
+ */
 export interface AttemptPageQuery {
   readonly limit: number
   /** The last attempt id of the previous page (pages go newest first). */
@@ -22,6 +26,10 @@ export interface AttemptPageQuery {
   readonly successful?: boolean | undefined
 }
 
+/**
+ * A page of a teamspace's events for `DeliveryLog.listEvents`: at most `limit`, newest first,
+ * optionally filtered by types and creation time.
+ */
 export interface EventPageQuery {
   readonly limit: number
   /** The `nextCursor` of the previous page (pages go newest first). */
@@ -36,6 +44,7 @@ export interface EventPageQuery {
   readonly createdBefore?: number | undefined
 }
 
+/** A page of events, newest first, with the cursor of the next page. */
 export interface EventPage {
   readonly data: ReadonlyArray<Event>
   /** Where the next page starts; null on the last page. */
@@ -52,6 +61,7 @@ export interface DeliveryStatus {
   readonly nextAttemptAt: number | null
 }
 
+/** An event and where each of its deliveries stands, one entry per webhook that was attempted. */
 export interface EventWithDeliveries {
   readonly event: Event
   readonly deliveries: ReadonlyArray<DeliveryStatus>
@@ -65,6 +75,10 @@ const isAttemptId = Schema.is(AttemptId)
 const badCursor = (cursor: string) =>
   InvalidInput.single(["cursor"], `cursor must be a cursor from a previous page of this list, not ${echo(cursor)}`)
 
+/**
+ * Sums attempts (newest first, as the log lists them) into one `DeliveryStatus` per webhook: its
+ * latest outcome and how many attempts were made.
+ */
 export const summarise = (attempts: ReadonlyArray<Attempt>): ReadonlyArray<DeliveryStatus> => {
   // Newest first, so the first attempt seen per webhook is its latest.
   const byWebhook = new Map<WebhookId, { latest: Attempt; count: number }>()
@@ -82,6 +96,16 @@ export const summarise = (attempts: ReadonlyArray<Attempt>): ReadonlyArray<Deliv
   }))
 }
 
+/**
+ * The read side of deliveries, what the API's list routes use: `attemptsOf` (a webhook's attempts,
+ * a page at a time; fails with `WebhookNotFound` for an unknown webhook and `InvalidInput` for a
+ * bad limit or cursor), `eventWithDeliveries` (an event and its deliveries' status; fails with
+ * `EventNotFound`) and `listEvents` (a teamspace's events by type and time; fails with
+ * `InvalidInput`).
+ *
+ * Needs the `AttemptLog`, `EventStore` and `SubscriptionStore` ports; part of
+ * `Herald.servicesLayer`.
+ */
 export class DeliveryLog extends Effect.Service<DeliveryLog>()("@herald/core/DeliveryLog", {
   effect: Effect.gen(function*() {
     const attempts = yield* AttemptLog

@@ -9,11 +9,13 @@
 import { Context, type Effect, type Scope } from "effect"
 import type { DeliveryJob, DeliveryOutcome, QueueTask } from "./DeliveryJob.js"
 
+/** How `DeliveryQueueShape.consume` runs its handlers. */
 export interface ConsumeOptions {
   /** Deliveries in flight at once in this process. */
   readonly concurrency: number
 }
 
+/** When an enqueued job becomes due and where it joins the line. */
 export interface EnqueueOptions {
   /** Run after this delay. Default 0. */
   readonly delayMs?: number
@@ -26,6 +28,7 @@ export interface EnqueueOptions {
   readonly front?: boolean
 }
 
+/** Options of `DeliveryQueueShape.expedite`. */
 export interface ExpediteOptions {
   /**
    * An ordered webhook's event put back in its sequence just after its attempt
@@ -36,6 +39,11 @@ export interface ExpediteOptions {
   readonly again?: boolean
 }
 
+/**
+ * What a delivery queue adapter implements (`MemoryDeliveryQueue`, `BullMQDeliveryQueue`): enqueue,
+ * expedite and consume jobs, one job per key at a time. Every adapter runs the conformance suite in
+ * `@herald/testkit/conformance`.
+ */
 export interface DeliveryQueueShape {
   /** Enqueue jobs (after `delayMs`, ahead when `front`); duplicates of pending keys are dropped. */
   readonly enqueue: (jobs: ReadonlyArray<QueueTask>, options?: EnqueueOptions) => Effect.Effect<void>
@@ -69,4 +77,9 @@ export interface DeliveryQueueShape {
   ) => Effect.Effect<void, never, R | Scope.Scope>
 }
 
+/**
+ * The delivery queue port. Provided by an adapter layer (`MemoryDeliveryQueue.layer`,
+ * `BullMQDeliveryQueue.layer`); `Publisher` and `Replay` enqueue to it, the worker loop
+ * (`Herald.workerLayer`) consumes it.
+ */
 export class DeliveryQueue extends Context.Tag("@herald/core/DeliveryQueue")<DeliveryQueue, DeliveryQueueShape>() {}

@@ -3,6 +3,7 @@
  */
 import { Context, Layer } from "effect"
 
+/** Delivery timeouts and the worker's concurrency. */
 export interface DeliverySettingsShape {
   /** Total time allowed for one attempt (connect, send, response). */
   readonly timeoutMs: number
@@ -15,12 +16,21 @@ export interface DeliverySettingsShape {
   readonly concurrency: number
 }
 
+/**
+ * The delivery settings service, read by the transport (timeouts) and the worker (concurrency).
+ * Provide it with `layer`, or through `Herald.settingsLayer`.
+ */
 export class DeliverySettings extends Context.Tag("@herald/core/DeliverySettings")<
   DeliverySettings,
   DeliverySettingsShape
 >() {}
 
+/**
+ * The delivery settings used for any field not given: 15 s per attempt, 5 s to connect, 50
+ * deliveries in flight per worker.
+ */
 export const defaults = { timeoutMs: 15_000, connectTimeoutMs: 5_000, concurrency: 50 } as const satisfies DeliverySettingsShape
 
+/** Provides `DeliverySettings`: the given fields over `defaults`. */
 export const layer = (settings: Partial<DeliverySettingsShape> = {}): Layer.Layer<DeliverySettings> =>
   Layer.succeed(DeliverySettings, { ...defaults, ...settings })

@@ -87,6 +87,17 @@ class EventCache {
 const isSuccess = (status: number) => status >= 200 && status < 300
 const isRedirect = (status: number) => status >= 300 && status < 400
 
+/**
+ * Makes one delivery attempt for a `DeliveryJob` (`deliver`) and answers the queue with its
+ * `DeliveryOutcome`: drops it when the event, the webhook or its profile is gone or the webhook is
+ * disabled, defers it to its rate limit's slot, renders and signs the profile's envelope, checks
+ * the URL policy, sends it, logs the `Attempt`, feeds endpoint health, and schedules the retry.
+ * Never fails: every failure is an attempt logged.
+ *
+ * Used by the worker loop (`Herald.workerLayer`); needs the `EventStore`, `SubscriptionStore`,
+ * `AttemptLog`, `Transport`, `RateLimiter` and `Profiles` ports, the `UrlPolicy`, `RetrySchedule`
+ * and `DeliverySettings` settings, `EndpointHealth` and `Sequencer`.
+ */
 export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispatcher", {
   effect: Effect.gen(function*() {
     const events = yield* EventStore

@@ -17,6 +17,10 @@ import type { TeamspaceId, WebhookId } from "./Ids.js"
 import { SubscriptionStore } from "./SubscriptionStore.js"
 import { Webhook } from "./Webhook.js"
 
+/**
+ * When a failing endpoint's webhook is disabled: after failing for `disableAfterMs` and at least
+ * `minFailures` attempts, without a success.
+ */
 export interface HealthPolicyShape {
   /** How long a webhook may fail without a success before it is disabled. */
   readonly disableAfterMs: number
@@ -24,15 +28,30 @@ export interface HealthPolicyShape {
   readonly minFailures: number
 }
 
+/**
+ * The endpoint health policy service, read by `EndpointHealth`. Provide it with `layer`, or through
+ * `Herald.settingsLayer` (`health`).
+ */
 export class HealthPolicy extends Context.Tag("@herald/core/HealthPolicy")<HealthPolicy, HealthPolicyShape>() {}
 
+/** The policy used for any field not given: disable after 5 days and 10 failed attempts without a success. */
 export const defaults: HealthPolicyShape = { disableAfterMs: 5 * 86_400_000, minFailures: 10 }
 
+/** Provides `HealthPolicy`: the given fields over `defaults`. */
 export const layer = (policy: Partial<HealthPolicyShape> = {}): Layer.Layer<HealthPolicy> =>
   Layer.succeed(HealthPolicy, { ...defaults, ...policy })
 
+/** The reason recorded on a webhook disabled because its endpoint answered 410 Gone. */
 export const goneReason = "the endpoint answered 410 Gone"
 
+/**
+ * Observes each attempt's outcome for its webhook (`observe`, which says whether it disabled the
+ * webhook) and ends a failure streak (`reset`, e.g. when a webhook is re-enabled). Disables a
+ * webhook with a reason when the `HealthPolicy` says so, or at once on a 410.
+ *
+ * Used by the `Dispatcher` and `Webhooks`; needs the `HealthStore`, `SubscriptionStore` and
+ * `AttemptLog` ports and `HealthPolicy`.
+ */
 export class EndpointHealth extends Effect.Service<EndpointHealth>()("@herald/core/EndpointHealth", {
   effect: Effect.gen(function*() {
     const health = yield* HealthStore

@@ -4,6 +4,11 @@
  */
 import { Schema } from "effect"
 
+/**
+ * One problem with an input: where (`path`, as field names and array indices) and what, in a
+ * sentence. `InvalidInput` carries a list of them; the API renders them in each profile's error
+ * body.
+ */
 export class Issue extends Schema.Class<Issue>("@herald/core/Issue")({
   path: Schema.Array(Schema.Union(Schema.String, Schema.Number)),
   message: Schema.String
@@ -81,6 +86,10 @@ export const describeIssues = (messages: ReadonlyArray<string>, count: number): 
   return more === "" ? listed : `${listed}; ${more}`
 }
 
+/**
+ * No webhook with this id in the caller's teamspace (a 404 at the API). Failed by `Webhooks`,
+ * `DeliveryLog` and `Replay` for an unknown or foreign id.
+ */
 export class WebhookNotFound extends Schema.TaggedError<WebhookNotFound>()("WebhookNotFound", {
   id: Schema.String
 }) {
@@ -89,6 +98,10 @@ export class WebhookNotFound extends Schema.TaggedError<WebhookNotFound>()("Webh
   }
 }
 
+/**
+ * No event with this id in the caller's teamspace (a 404 at the API). Failed by `DeliveryLog` and
+ * `Replay`.
+ */
 export class EventNotFound extends Schema.TaggedError<EventNotFound>()("EventNotFound", {
   id: Schema.String
 }) {
@@ -117,6 +130,7 @@ export class EventConflict extends Schema.TaggedError<EventConflict>()("EventCon
   }
 }
 
+/** A missing or unknown API key (a 401 at the API). Failed by `ApiKeys.authenticate`. */
 export class Unauthenticated extends Schema.TaggedError<Unauthenticated>()("Unauthenticated", {
   message: Schema.String
 }) {}

@@ -7,6 +7,11 @@ import { EventType } from "./EventType.js"
 import { EventId, TeamspaceId } from "./Ids.js"
 import { Millis } from "./Webhook.js"
 
+/**
+ * A stored event: its id (the publisher's or generated), teamspace, type, data as JSON text and
+ * creation time. Created by `Publisher.publish`, stored in the `EventStore`, rendered into each
+ * profile's envelope at delivery.
+ */
 export class Event extends Schema.Class<Event>("@herald/core/Event")({
   id: EventId,
   teamspace: TeamspaceId,

@@ -8,8 +8,13 @@ import type { Event } from "./Event.js"
 import type { EventPosition, EventQuery } from "./EventStore.js"
 import { isEventId } from "./Ids.js"
 
+/** The cursor of the page after this event: pass it back to list the next page. */
 export const encode = (event: Pick<Event, "createdAt" | "id">): string => `${event.createdAt}.${event.id}`
 
+/**
+ * The position a cursor names; none when the text is not a cursor `encode` made (the caller refuses
+ * it as input).
+ */
 export const decode = (cursor: string): Option.Option<EventPosition> => {
   const dot = cursor.indexOf(".")
   const time = cursor.slice(0, dot)

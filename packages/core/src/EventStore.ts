@@ -6,6 +6,7 @@ import type { Event } from "./Event.js"
 import type { EventType } from "./EventType.js"
 import type { EventId, TeamspaceId } from "./Ids.js"
 
+/** What `EventStoreShape.append` did: stored the event, or found one with its id already stored. */
 export type AppendResult =
   | { readonly _tag: "Appended" }
   /**
@@ -37,6 +38,11 @@ export interface EventQuery {
   readonly limit: number
 }
 
+/**
+ * What an event store adapter implements (`MemoryEventStore`, `RedisEventStore`): append once per
+ * id, get, list newest first, and mark an event's fan-out done. Application code publishes through
+ * `Publisher` and reads through `DeliveryLog`.
+ */
 export interface EventStoreShape {
   /** Stores the event unless one with its id exists (atomically: one caller wins). */
   readonly append: (event: Event) => Effect.Effect<AppendResult>
@@ -50,4 +56,8 @@ export interface EventStoreShape {
   readonly markDispatched: (teamspace: TeamspaceId, id: EventId) => Effect.Effect<void>
 }
 
+/**
+ * The event store port. Provided by an adapter layer; `Publisher` appends to it, the `Dispatcher`
+ * and `DeliveryLog` read it.
+ */
 export class EventStore extends Context.Tag("@herald/core/EventStore")<EventStore, EventStoreShape>() {}

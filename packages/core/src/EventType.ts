@@ -8,16 +8,22 @@ import { echo, InvalidInput } from "./Errors.js"
 import type { Profile } from "./Profile.js"
 import { type ProfileDelivery, Profiles } from "./Profiles.js"
 
+/** The schema of an event type: lowercase dotted words (`invoice.paid`), at most 128 characters. */
 export const EventType = Schema.String.pipe(
   Schema.pattern(/^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$/),
   Schema.maxLength(128),
   Schema.annotations({ description: "A dotted event type, e.g. `batch_prediction.completed`." })
 )
+/** A valid event type (see the `EventType` schema). */
 export type EventType = typeof EventType.Type
 
 /** The event a test delivery sends: in no catalog, so it is never published or subscribed to. */
 export const TEST_EVENT_TYPE: EventType = "webhook.test"
 
+/**
+ * The event types a deployment accepts: per profile (what a subscription may subscribe to) and in
+ * all (what may be published).
+ */
 export interface EventCatalogShape {
   /** The profiles it has lists for, in registry order. */
   readonly profiles: ReadonlyArray<Profile>
@@ -27,6 +33,11 @@ export interface EventCatalogShape {
   readonly publishable: ReadonlySet<EventType>
 }
 
+/**
+ * The event catalog service, read by `Webhooks` (subscriptions) and `Publisher` (publishing), which
+ * refuse unknown types with `InvalidInput`. Provide it with `layer` (configured lists) or
+ * `layerDefault` (the registered profiles' own), or through `Herald.settingsLayer`.
+ */
 export class EventCatalog extends Context.Tag("@herald/core/EventCatalog")<EventCatalog, EventCatalogShape>() {}
 
 /** Each profile's list of event types, by profile name. */
@@ -38,6 +49,7 @@ export const defaultCatalogs = (profiles: ReadonlyArray<Pick<ProfileDelivery, "n
 
 const none: ReadonlySet<EventType> = new Set()
 
+/** A catalog of the given lists, one per profile. */
 export const makeCatalog = (lists: Catalogs): EventCatalogShape => {
   const sets = new Map(Object.entries(lists).map(([profile, types]) => [profile, new Set(types)]))
   return {
@@ -47,6 +59,7 @@ export const makeCatalog = (lists: Catalogs): EventCatalogShape => {
   }
 }
 
+/** Provides `EventCatalog` with the given lists, replacing the profiles' defaults. */
 export const layer = (lists: Catalogs): Layer.Layer<EventCatalog> => Layer.succeed(EventCatalog, makeCatalog(lists))
 
 /** The registered profiles' own lists, unconfigured. */

@@ -37,6 +37,15 @@ export class FanOutStepChunks extends Context.Reference<FanOutStepChunks>()("@he
   defaultValue: () => 20
 }) {}
 
+/**
+ * Turns a published event into delivery jobs, a chunk of matching enabled subscriptions at a time:
+ * `step` enqueues one chunk (the publish request's part) and a `FanOutJob` when more remain;
+ * `continueFrom` runs such a job in the worker. Ordered webhooks' deliveries go through the
+ * `Sequencer`.
+ *
+ * Needs the `SubscriptionStore`, `EventStore` and `DeliveryQueue` ports and `Sequencer`; part of
+ * `Herald.servicesLayer` and `Herald.workerServicesLayer`.
+ */
 export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
   effect: Effect.gen(function*() {
     const subscriptions = yield* SubscriptionStore

@@ -32,6 +32,12 @@ import * as UrlPolicy from "./UrlPolicy.js"
 import * as Webhooks from "./Webhooks.js"
 import * as Worker from "./Worker.js"
 
+/**
+ * Herald's settings, as `settingsLayer` takes them: the retry schedule (delays in ms between
+ * attempts), whether webhooks may target private addresses, delivery timeouts and concurrency, and
+ * the optional endpoint health policy, encryption key, event type lists and event limits.
+ * `@herald/runtime`'s `Environment` reads them from the environment variables named here.
+ */
 export interface Settings {
   readonly retrySchedule: ReadonlyArray<number>
   readonly allowPrivateUrls: boolean
@@ -57,6 +63,11 @@ export type Stores =
   | RateLimiter.RateLimiter
   | IdempotencyStore.IdempotencyStore
 
+/**
+ * Every port Herald's services need: the stores, the delivery queue and the transport. What a
+ * composition provides below `servicesLayer` and `workerLayer` (e.g. `MemoryLayer.layer` and
+ * `UndiciTransport.layer`, or `@herald/runtime`'s `Ports`).
+ */
 export type Ports = Stores | DeliveryQueue.DeliveryQueue | Transport.Transport
 
 /** One warning at start, in every process that reads the settings, when private targets are allowed. */

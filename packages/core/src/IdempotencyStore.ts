@@ -41,6 +41,10 @@ export class StoredResponse extends Schema.Class<StoredResponse>("@herald/core/S
   body: Schema.String
 }) {}
 
+/**
+ * What `IdempotencyStoreShape.begin` found: the key is now the caller's, another request holds it,
+ * its response is stored, or it was used for a different request.
+ */
 export type BeginResult =
   /** The caller owns the key: run the request, then `complete` or `release` with this token. */
   | { readonly _tag: "Reserved"; readonly token: string }
@@ -51,6 +55,11 @@ export type BeginResult =
   /** The key is in use (running or completed) for a request with another fingerprint. */
   | { readonly _tag: "Mismatch" }
 
+/**
+ * What an idempotency store adapter implements (`MemoryIdempotencyStore`, `RedisIdempotencyStore`):
+ * `begin`, `complete` and `release`, as this module's header describes. Used by the HTTP edge's
+ * `Idempotency-Key` handling.
+ */
 export interface IdempotencyStoreShape {
   /**
    * Claims `scopeKey` for the request `fingerprint` for `reservationTtlMs`, or
@@ -75,6 +84,10 @@ export interface IdempotencyStoreShape {
   readonly release: (scopeKey: string, token: string) => Effect.Effect<void>
 }
 
+/**
+ * The idempotency store port. Provided by an adapter layer; used by `@herald/http`'s idempotency
+ * middleware.
+ */
 export class IdempotencyStore extends Context.Tag("@herald/core/IdempotencyStore")<
   IdempotencyStore,
   IdempotencyStoreShape

@@ -7,9 +7,11 @@
  */
 import { Schema } from "effect"
 
+/** The schema of a profile's name, e.g. `datagrid`. */
 export const Profile = Schema.String.pipe(
   Schema.pattern(/^[a-z][a-z0-9_]*$/),
   Schema.maxLength(64),
   Schema.annotations({ description: "A profile's name: lowercase letters, digits and underscores, starting with a letter." })
 )
+/** A profile's name (see the `Profile` schema). */
 export type Profile = typeof Profile.Type

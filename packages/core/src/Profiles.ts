@@ -20,6 +20,7 @@ export interface ProfileDelivery {
   readonly eventTypes: ReadonlyArray<EventType>
 }
 
+/** The registered profiles: all of them (the default first) and a lookup by name. */
 export interface ProfilesShape {
   /** Every registered profile, the default first. */
   readonly all: readonly [ProfileDelivery, ...Array<ProfileDelivery>]
@@ -27,6 +28,11 @@ export interface ProfilesShape {
   readonly get: (name: Profile) => ProfileDelivery | undefined
 }
 
+/**
+ * The profile registry port: which profiles this deployment serves. Provided by the composition
+ * (`@herald/http`'s `Profiles.layer` for the HTTP profiles, or `layer` here); read by
+ * `EventType.layerDefault`, `Webhooks` and the `Dispatcher`.
+ */
 export class Profiles extends Context.Tag("@herald/core/Profiles")<Profiles, ProfilesShape>() {}
 
 /** The registry of `profiles`; their names must be distinct. */
@@ -38,5 +44,6 @@ export const make = (profiles: readonly [ProfileDelivery, ...Array<ProfileDelive
   return { all: profiles, get: (name) => byName.get(name) }
 }
 
+/** Provides `Profiles` with these profiles, the first being the default. Dies when two share a name. */
 export const layer = (profiles: readonly [ProfileDelivery, ...Array<ProfileDelivery>]): Layer.Layer<Profiles> =>
   Layer.sync(Profiles, () => make(profiles))

@@ -22,6 +22,17 @@ import * as WellFormedText from "./WellFormedText.js"
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
+/**
+ * Publishes events: `publish` validates an event (known type, object data within `EventLimits`,
+ * well-formed text), stores it once and fans it out to the teamspace's matching enabled webhooks; a
+ * repeated id returns the stored event (`duplicate`), and a repeated id with other content fails
+ * with `EventConflict`. `sendTest` sends one test event to one webhook (fails with
+ * `WebhookNotFound`). Validation fails with `InvalidInput` or `EventDataTooLarge`.
+ *
+ * Needs the `EventStore`, `SubscriptionStore` and `DeliveryQueue` ports, `EventCatalog` and
+ * `FanOut`; part of `Herald.servicesLayer`. The HTTP API's publish route and an embedding
+ * application both call it.
+ */
 export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publisher", {
   effect: Effect.gen(function*() {
     const events = yield* EventStore

@@ -24,6 +24,7 @@
  */
 import { Context, Effect } from "effect"
 
+/** A sliding-window rule: at most `limit` requests in any `windowMs`. */
 export interface RateLimitRule {
   /** Requests allowed in any window; a positive integer. */
   readonly limit: number
@@ -54,8 +55,14 @@ export interface Refused extends Quota {
   readonly retryAfterMs: number
 }
 
+/** What `RateLimiterShape.consume` decided: `Allowed` (counted) or `Refused` (with when to retry). */
 export type RateLimitDecision = Allowed | Refused
 
+/**
+ * What a rate limiter adapter implements (`MemoryRateLimiter`, `RedisRateLimiter`): `consume`
+ * checks and counts a request, `reserve` schedules one. Each key should always be used with the
+ * same rule.
+ */
 export interface RateLimiterShape {
   /**
    * Checks one request against `rule` under `key` and counts it if allowed.
@@ -75,6 +82,10 @@ export interface RateLimiterShape {
   readonly reserve: (key: string, rule: RateLimitRule, holder: string) => Effect.Effect<number>
 }
 
+/**
+ * The rate limiter port. Provided by an adapter layer; the HTTP edge limits API requests with it,
+ * the `Dispatcher` a webhook's deliveries.
+ */
 export class RateLimiter extends Context.Tag("@herald/core/RateLimiter")<RateLimiter, RateLimiterShape>() {}
 
 /** Dies unless `limit` and `windowMs` are positive integers: a bad rule is a configuration bug. */

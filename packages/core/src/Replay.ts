@@ -44,6 +44,15 @@ import type { Webhook } from "./Webhook.js"
 export const MAX_ATTEMPTS_SCANNED = 10_000
 const PAGE = 500
 
+/**
+ * Sends deliveries again, as this module's header describes: `redeliver` an event to every webhook
+ * it was attempted for, or to one (fails with `EventNotFound` or `WebhookNotFound`); `recover` a
+ * webhook's deliveries that failed within a time window (fails with `WebhookNotFound`, or
+ * `InvalidInput` for a bad window).
+ *
+ * Needs the `AttemptLog`, `EventStore` and `SubscriptionStore` ports and `Sequencer`; part of
+ * `Herald.servicesLayer`.
+ */
 export class Replay extends Effect.Service<Replay>()("@herald/core/Replay", {
   effect: Effect.gen(function*() {
     const attempts = yield* AttemptLog

@@ -11,6 +11,7 @@
 import { Context, Effect, Either, Layer, Option, Random } from "effect"
 import * as Durations from "./Durations.js"
 
+/** The default retry schedule: eight attempts over about 28 hours. */
 export const defaultSchedule = "0s,5s,5m,30m,2h,5h,10h,10h"
 
 const MAX_DELAY_MS = 7 * 86_400_000
@@ -31,19 +32,27 @@ export const parse = (text: string): Either.Either<ReadonlyArray<number>, string
   return Either.right(delays)
 }
 
+/** The delays before each attempt, in milliseconds; the first is the delay before the first attempt. */
 export interface RetryScheduleShape {
   readonly delays: ReadonlyArray<number>
   /** The delay before attempt `attempt` (1-based); none once the schedule is spent. */
   readonly delayBefore: (attempt: number) => Option.Option<number>
 }
 
+/**
+ * The retry schedule service, read by the `Dispatcher` (delays between attempts) and the
+ * `Sequencer` (the first delay). Provide it with `layer`, or through `Herald.settingsLayer`
+ * (`retrySchedule`).
+ */
 export class RetrySchedule extends Context.Tag("@herald/core/RetrySchedule")<RetrySchedule, RetryScheduleShape>() {}
 
+/** A schedule of these delays (milliseconds, e.g. from `parse`). */
 export const make = (delays: ReadonlyArray<number>): RetryScheduleShape => ({
   delays,
   delayBefore: (attempt) => Option.fromNullable(delays[attempt - 1])
 })
 
+/** Provides `RetrySchedule` with these delays (milliseconds, e.g. from `parse`). */
 export const layer = (delays: ReadonlyArray<number>): Layer.Layer<RetrySchedule> =>
   Layer.succeed(RetrySchedule, make(delays))
 

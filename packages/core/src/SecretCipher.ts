@@ -9,6 +9,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto"
 import { Context, Either, Layer, Option } from "effect"
 
+/** Turns a signing secret into what a store writes, and back. */
 export interface SecretCipherShape {
   readonly encrypt: (plaintext: string) => string
   readonly decrypt: (stored: string) => string
@@ -16,6 +17,10 @@ export interface SecretCipherShape {
 
 const PREFIX = "enc:v1:"
 
+/**
+ * The cipher without a key: writes secrets as they are; reading an encrypted one throws (a defect:
+ * the key is missing from the configuration).
+ */
 export const plaintext: SecretCipherShape = {
   encrypt: (secret) => secret,
   decrypt: (stored) => {
@@ -24,6 +29,10 @@ export const plaintext: SecretCipherShape = {
   }
 }
 
+/**
+ * The cipher with a 32-byte key (`parseKey`): writes `enc:v1:` AES-256-GCM, reads both that and
+ * plaintext. Throws on a key of another length.
+ */
 export const aes256gcm = (key: Uint8Array): SecretCipherShape => {
   if (key.length !== 32) throw new Error("an AES-256 key is 32 bytes")
   return {
@@ -55,6 +64,10 @@ export const parseKey = (text: string): Either.Either<Uint8Array, string> => {
   return bytes.length === 32 ? Either.right(bytes) : Either.left("must be 32 bytes, as 64 hex characters or base64")
 }
 
+/**
+ * Provides `SecretCipher` with AES-256-GCM for a key; for none, nothing (the default, `plaintext`,
+ * holds). `Herald.settingsLayer` uses it (`encryptionKey`).
+ */
 export const layer = (key: Option.Option<Uint8Array>): Layer.Layer<never> =>
   Option.match(key, {
     onNone: () => Layer.empty,

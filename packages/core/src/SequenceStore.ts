@@ -8,6 +8,10 @@
 import { Context, type Effect, type Option } from "effect"
 import type { EventId, TeamspaceId, WebhookId } from "./Ids.js"
 
+/**
+ * What a sequence store adapter implements (`MemorySequenceStore`, `RedisSequenceStore`): enter
+ * events into a webhook's sequence, advance its head, drain it; each atomically.
+ */
 export interface SequenceStoreShape {
   /**
    * Appends the events not already waiting, in the order given, and returns the
@@ -24,4 +28,5 @@ export interface SequenceStoreShape {
   readonly drain: (teamspace: TeamspaceId, webhookId: WebhookId) => Effect.Effect<ReadonlyArray<EventId>>
 }
 
+/** The sequence store port. Provided by an adapter layer; used by the `Sequencer`. */
 export class SequenceStore extends Context.Tag("@herald/core/SequenceStore")<SequenceStore, SequenceStoreShape>() {}

@@ -23,6 +23,15 @@ export interface Delivery {
   readonly eventId: EventId
 }
 
+/**
+ * Starts deliveries: `start` enqueues each delivery's first attempt, or, for an ordered webhook,
+ * enters it into the webhook's sequence (only its head is enqueued); `redeliver` does the same
+ * through `DeliveryQueue.expedite`; `settled` starts the next event after a head settles; `release`
+ * and `discard` empty a sequence when the webhook stops being ordered or is removed.
+ *
+ * Needs the `DeliveryQueue` and `SequenceStore` ports and `RetrySchedule`; `Herald.servicesLayer`
+ * and `Herald.workerServicesLayer` provide it.
+ */
 export class Sequencer extends Effect.Service<Sequencer>()("@herald/core/Sequencer", {
   effect: Effect.gen(function*() {
     const queue = yield* DeliveryQueue

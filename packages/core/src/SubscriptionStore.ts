@@ -26,6 +26,11 @@ export interface FanOutTarget {
   readonly ordered: boolean
 }
 
+/**
+ * What a subscription store adapter implements (`MemorySubscriptionStore`,
+ * `RedisSubscriptionStore`): webhooks by teamspace and id, pages by id, a count, and the fan-out
+ * set of an event type. Application code manages webhooks through `Webhooks`.
+ */
 export interface SubscriptionStoreShape {
   readonly insert: (webhook: Webhook) => Effect.Effect<void>
   readonly get: (teamspace: TeamspaceId, id: WebhookId) => Effect.Effect<Option.Option<Webhook>>
@@ -48,6 +53,10 @@ export interface SubscriptionStoreShape {
   ) => Effect.Effect<ReadonlyArray<FanOutTarget>>
 }
 
+/**
+ * The subscription store port. Provided by an adapter layer; read and written by `Webhooks`, read
+ * by fan-out, delivery and the delivery log.
+ */
 export class SubscriptionStore extends Context.Tag("@herald/core/SubscriptionStore")<
   SubscriptionStore,
   SubscriptionStoreShape

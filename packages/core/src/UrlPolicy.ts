@@ -95,6 +95,7 @@ export const isPrivateAddress = (address: string): boolean => {
 /** Resolves a host name to its addresses (all of them). */
 export type Resolver = (hostname: string) => Promise<ReadonlyArray<string>>
 
+/** Resolves with the operating system's resolver (`dns.lookup`, every address). */
 export const systemResolver: Resolver = async (hostname) =>
   (await lookup(hostname, { all: true, verbatim: true })).map((entry) => entry.address)
 
@@ -103,6 +104,10 @@ export class HostResolver extends Context.Reference<HostResolver>()("@herald/cor
   defaultValue: (): Resolver => systemResolver
 }) {}
 
+/**
+ * Which webhook URLs and addresses are allowed: https to public hosts, unless private URLs are
+ * allowed (local development and tests).
+ */
 export interface UrlPolicyShape {
   readonly allowPrivate: boolean
   /**
@@ -122,6 +127,11 @@ export interface UrlPolicyShape {
   readonly allowsAddress: (address: string) => boolean
 }
 
+/**
+ * The URL policy service: `Webhooks` accepts a URL with it (failing with `InvalidInput`), the
+ * `Dispatcher` checks it before each delivery, and the transport checks each address it connects
+ * to. Provide it with `layer`, or through `Herald.settingsLayer` (`allowPrivateUrls`).
+ */
 export class UrlPolicy extends Context.Tag("@herald/core/UrlPolicy")<UrlPolicy, UrlPolicyShape>() {}
 
 const MAX_URL_LENGTH = 2048
@@ -129,6 +139,7 @@ const MAX_URL_LENGTH = 2048
 /** Said with every refusal that the setting lifts, so that whoever runs Herald locally finds it. */
 const PRIVATE_URLS_HINT = "(http and private hosts only where the server runs with HERALD_ALLOW_PRIVATE_URLS=true)"
 
+/** A URL policy, resolving host names with `resolver` (the system's by default). */
 export const make = (options: { readonly allowPrivate: boolean; readonly resolver?: Resolver }): UrlPolicyShape => {
   const { allowPrivate } = options
   const resolver = options.resolver ?? systemResolver
@@ -181,5 +192,9 @@ export const make = (options: { readonly allowPrivate: boolean; readonly resolve
   }
 }
 
+/**
+ * Provides `UrlPolicy`, resolving with the `HostResolver` reference (the system's unless a test
+ * provides one).
+ */
 export const layer = (options: { readonly allowPrivate: boolean }): Layer.Layer<UrlPolicy> =>
   Layer.effect(UrlPolicy, Effect.map(HostResolver, (resolver) => make({ ...options, resolver })))

@@ -7,6 +7,8 @@ import { createRequire } from "node:module"
 
 const pkg = createRequire(import.meta.url)("../package.json") as { readonly version: string }
 
+/** This package's version, e.g. `0.1.0`. */
 export const version: string = pkg.version
 
+/** The User-Agent of every delivery: `Herald-Webhooks/<version>` and the project's URL. */
 export const userAgent = `Herald-Webhooks/${version} (+https://github.com/herald-webhooks/herald)`

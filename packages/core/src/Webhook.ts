@@ -20,9 +20,16 @@ export class SigningSecret extends Schema.Class<SigningSecret>("@herald/core/Sig
   expiresAt: Schema.NullOr(Millis)
 }) {}
 
+/** The schema of a webhook's metadata: string keys to string values, the caller's own. */
 export const Metadata = Schema.Record({ key: Schema.String, value: Schema.String })
+/** A webhook's metadata (see the `Metadata` schema). */
 export type Metadata = typeof Metadata.Type
 
+/**
+ * A stored webhook subscription: its URL, event types, profile, state, metadata, delivery options
+ * (ordered, rate limit) and signing secrets. Created and changed through `Webhooks`;
+ * `SubscriptionStore` adapters store it.
+ */
 export class Webhook extends Schema.Class<Webhook>("@herald/core/Webhook")({
   id: WebhookId,
   teamspace: TeamspaceId,

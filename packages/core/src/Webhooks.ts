@@ -23,7 +23,9 @@ import {
   Webhook
 } from "./Webhook.js"
 
+/** The most metadata entries a webhook may have. */
 export const MAX_METADATA_KEYS = 50
+/** The longest metadata value, in characters. */
 export const MAX_METADATA_VALUE_LENGTH = 1000
 /**
  * Exa documents no limit on keys (only values, 1000 characters). A key is a
@@ -31,11 +33,13 @@ export const MAX_METADATA_VALUE_LENGTH = 1000
  * and keeps 50 entries of stored metadata near 60 KiB.
  */
 export const MAX_METADATA_KEY_LENGTH = 256
+/** The largest page any list returns (`limit`). */
 export const MAX_PAGE_SIZE = 100
 /** The highest per-webhook delivery rate limit, per second. */
 export const MAX_RATE_LIMIT = 10_000
 /** How long a rotated-out secret keeps signing, by default: receivers switch without a flag day. */
 export const DEFAULT_SECRET_OVERLAP_MS = 24 * 3_600_000
+/** The longest a rotated-out secret may keep signing: 7 days. */
 export const MAX_SECRET_OVERLAP_MS = 7 * 24 * 3_600_000
 /** Old secrets kept signing at once; more rotations within an overlap drop the oldest. */
 export const MAX_OLD_SECRETS = 4
@@ -46,6 +50,10 @@ export const checkLimit = (limit: number): Effect.Effect<number, InvalidInput> =
     ? Effect.succeed(limit)
     : Effect.fail(InvalidInput.single(["limit"], `limit must be an integer from 1 to ${MAX_PAGE_SIZE}`))
 
+/**
+ * A page of a teamspace's webhooks for `Webhooks.list`: at most `limit`, by id (creation time) in
+ * `order`, after or before a cursor (a webhook id), or from an offset.
+ */
 export interface ListQuery {
   readonly limit: number
   readonly after?: string | undefined
@@ -60,12 +68,22 @@ export interface ListQuery {
   readonly offset?: number | undefined
 }
 
+/** A page of webhooks, and whether more lie beyond it. */
 export interface WebhookPage {
   readonly data: ReadonlyArray<Webhook>
   /** Whether more items lie beyond this page in the direction of travel. */
   readonly hasMore: boolean
 }
 
+/**
+ * The webhook subscriptions service: `create` (returns the webhook and its first signing secret),
+ * `get`, `update`, `remove`, `rotateSecret`, `signingSecret`, `list`, `count` and `active` (the
+ * fan-out set). Validates URLs (`UrlPolicy`), event types (`EventCatalog`), metadata and rate
+ * limits, failing with `InvalidInput`; an unknown or foreign id fails with `WebhookNotFound`.
+ *
+ * Needs the `SubscriptionStore` and `HealthStore` ports, `Profiles`, `EventCatalog`, `UrlPolicy`
+ * and `Sequencer`; part of `Herald.servicesLayer`.
+ */
 export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks", {
   effect: Effect.gen(function*() {
     const store = yield* SubscriptionStore

@@ -14,10 +14,12 @@ import { fieldName, InvalidInput } from "./Errors.js"
 export const isWellFormed = (text: string): boolean => text.isWellFormed()
 
 const accepted = "a \\uD800 to \\uDFFF escape is accepted only as half of a surrogate pair"
+/** How a refusal of ill-formed text ends, after the field's name. */
 export const message = `must be well-formed Unicode text: ${accepted}`
 /** For a bad key, named by its object's path: echoing the key would repeat the bad text. */
 export const keyMessage = `has a key that is not well-formed Unicode text: ${accepted}`
 
+/** Where ill-formed text was found in a value, and the refusal's sentence. */
 export interface IllFormed {
   readonly path: ReadonlyArray<string | number>
   readonly message: string

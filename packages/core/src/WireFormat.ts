@@ -6,6 +6,11 @@
  */
 import type { Event } from "./Event.js"
 
+/**
+ * How one profile renders and signs a delivery: the body for an event at signing time `t`, and the
+ * headers signing it with every current secret. `@herald/http`'s profiles each provide one (see
+ * `Profiles.ProfileDelivery`).
+ */
 export interface WireFormat {
   /** The JSON body for a delivery signed at unix time `t`. */
   readonly render: (event: Event, t: number) => string

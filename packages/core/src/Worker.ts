@@ -10,6 +10,11 @@ import { isFanOut } from "./DeliveryJob.js"
 import { Dispatcher } from "./Dispatcher.js"
 import { FanOut } from "./FanOut.js"
 
+/**
+ * Starts the delivery loop in the caller's scope: consumes the `DeliveryQueue` with
+ * `DeliverySettings.concurrency` handlers, each a delivery (`Dispatcher`) or a fan-out step
+ * (`FanOut`). Use `Herald.workerLayer`, which runs it as a layer.
+ */
 export const run = Effect.gen(function*() {
   const queue = yield* DeliveryQueue
   const dispatcher = yield* Dispatcher

@@ -1,3 +1,13 @@
+/**
+ * `@herald/core`: Herald's domain, with no adapter and no HTTP. The ports
+ * (`Context` tags that adapters provide: `SubscriptionStore`, `EventStore`,
+ * `AttemptLog`, `DeliveryQueue`, `Transport`...), the services over them
+ * (`Webhooks`, `Publisher`, `DeliveryLog`, `Replay`, `ApiKeys`), the delivery
+ * loop (`Dispatcher`, `FanOut`, `Worker`), the pure logic of signing, retries and
+ * URL policy, and `Herald`, which wires them into layers: start there.
+ *
+ * @packageDocumentation
+ */
 export * as ApiKeys from "./ApiKeys.js"
 export * as ApiKeyStore from "./ApiKeyStore.js"
 export * as Attempt from "./Attempt.js"

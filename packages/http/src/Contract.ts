@@ -21,6 +21,12 @@ import * as HttpProfile from "./profiles/HttpProfile.js"
 
 const [defaultProfile, ...otherProfiles] = Profiles.all
 
+/**
+ * Herald's whole HTTP API as an Effect `HttpApi`: every profile's groups and the native groups,
+ * with their schemas, errors, scopes and rate limits. Serve it with `HttpApp.layer`; derive a typed
+ * client with `HttpApiClient.make(HeraldApi, { baseUrl })`; `docs/OpenApiDocument` renders it as
+ * OpenAPI.
+ */
 export class HeraldApi extends HttpProfile.addAll(
   HttpProfile.addAll(HttpApi.make("herald"), [defaultProfile])
     .add(Deliveries.addError(BadRequest).addError(NotFound).addError(Conflict).addError(InternalError))

@@ -24,6 +24,7 @@ import * as RequestTimeouts from "./edge/RequestTimeouts.js"
 import * as Routes from "./edge/Routes.js"
 import type * as Scopes from "./edge/Scopes.js"
 
+/** Where the server listens, which requests it logs, and how long a client may take to send a request. */
 export interface ListenOptions {
   readonly port: number
   readonly host: string

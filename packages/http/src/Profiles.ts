@@ -14,6 +14,10 @@ import { profile as datagrid } from "./profiles/datagrid/Profile.js"
 import { profile as diga } from "./profiles/diga/Profile.js"
 import { profile as exa } from "./profiles/exa/Profile.js"
 
+/**
+ * The profiles this server serves, the default first: each one's contract, handlers,
+ * authentication, error shapes and delivery envelope (`HttpProfile.Profile`).
+ */
 export const all = [
   datagrid,
   exa,

@@ -5,6 +5,8 @@
  * response schemas and error classes, by profile. It loads no server code (a
  * test walks its imports); the server is `@herald/http/HttpApp`, and every
  * module is importable by its path.
+ *
+ * @packageDocumentation
  */
 export { HeraldApi } from "./Contract.js"
 

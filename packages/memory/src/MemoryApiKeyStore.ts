@@ -6,6 +6,10 @@
 import { Effect, Layer, Option } from "effect"
 import { ApiKeyStore } from "@herald/core"
 
+/**
+ * A new, empty in-memory `ApiKeyStore`; for composing it yourself (tests, tools). Most callers want
+ * `layer`.
+ */
 export const make: Effect.Effect<ApiKeyStore.ApiKeyStoreShape> = Effect.sync(() => {
   const keys = new Map<string, ApiKeyStore.ApiKey>()
   return {
@@ -22,4 +26,5 @@ export const make: Effect.Effect<ApiKeyStore.ApiKeyStoreShape> = Effect.sync(() 
   }
 })
 
+/** Provides `ApiKeyStore` in memory, empty at each build of the layer; `MemoryLayer.layer` includes it. */
 export const layer: Layer.Layer<ApiKeyStore.ApiKeyStore> = Layer.effect(ApiKeyStore.ApiKeyStore, make)

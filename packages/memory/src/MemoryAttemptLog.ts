@@ -41,6 +41,10 @@ const removeFrom = <K>(index: Map<K, Array<Ids.AttemptId>>, key: K, id: Ids.Atte
   if (ids.length === 0) index.delete(key)
 }
 
+/**
+ * A new, empty in-memory `AttemptLog`; for composing it yourself (tests, tools). Most callers want
+ * `layer`.
+ */
 export const make: Effect.Effect<AttemptLog.AttemptLogShape> = Effect.sync(() => {
   const teamspaces = new Map<Ids.TeamspaceId, Teamspace>()
 
@@ -100,4 +104,8 @@ export const make: Effect.Effect<AttemptLog.AttemptLogShape> = Effect.sync(() =>
   return { record, list }
 })
 
+/**
+ * Provides `AttemptLog` in memory, empty at each build of the layer; `MemoryLayer.layer` includes
+ * it. Keeps each webhook's newest `MAX_ATTEMPTS_PER_WEBHOOK` attempts.
+ */
 export const layer: Layer.Layer<AttemptLog.AttemptLog> = Layer.effect(AttemptLog.AttemptLog, make)

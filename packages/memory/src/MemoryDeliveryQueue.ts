@@ -32,8 +32,13 @@ import { DeliveryJob, DeliveryQueue } from "@herald/core"
  * then costs a second, not the delivery; a deterministic one cannot spin.
  */
 export const DEFECT_RETRY_DELAY_MS = 1_000
+/**
+ * How many times a job whose handler died is tried again before it is settled (see
+ * `DEFECT_RETRY_DELAY_MS`).
+ */
 export const MAX_DEFECT_RETRIES = 3
 
+/** How many jobs the queue holds, by state: what `MemoryDeliveryQueueShape.size` reports. */
 export interface QueueSize {
   /** Due and waiting for a consumer. */
   readonly ready: number
@@ -48,6 +53,10 @@ export interface MemoryDeliveryQueueShape extends DeliveryQueue.DeliveryQueueSha
   readonly size: Effect.Effect<QueueSize>
 }
 
+/**
+ * The in-memory queue with its `size`, for tests and benchmarks that wait for the queue to drain.
+ * `layer` provides it beside the `DeliveryQueue` port.
+ */
 export class MemoryDeliveryQueue extends Context.Tag("@herald/memory/MemoryDeliveryQueue")<
   MemoryDeliveryQueue,
   MemoryDeliveryQueueShape
@@ -99,6 +108,10 @@ const firstAttempt = (job: DeliveryJob.DeliveryJob) => new DeliveryJob.DeliveryJ
 const newSignal = () => Deferred.unsafeMake<void>(FiberId.none)
 const fire = (signal: Deferred.Deferred<void>) => Deferred.unsafeDone(signal, Exit.void)
 
+/**
+ * A new in-memory queue whose scheduler and handlers live in the caller's scope. Most callers want
+ * `layer`.
+ */
 export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> = Effect.gen(function*() {
   /** The queue's own lifetime: the scheduler and running handlers end with it. */
   const queueScope = yield* Effect.scope

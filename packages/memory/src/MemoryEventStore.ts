@@ -29,6 +29,10 @@ const newest = (index: ReadonlyArray<string>, from: string | undefined, to: stri
   return start >= end ? [] : index.slice(Math.max(start, end - limit), end)
 }
 
+/**
+ * A new, empty in-memory `EventStore`; for composing it yourself (tests, tools). Most callers want
+ * `layer`.
+ */
 export const make: Effect.Effect<EventStore.EventStoreShape> = Effect.sync(() => {
   const teamspaces = new Map<Ids.TeamspaceId, Teamspace>()
 
@@ -87,4 +91,8 @@ export const make: Effect.Effect<EventStore.EventStoreShape> = Effect.sync(() =>
   return { append, get, list, markDispatched }
 })
 
+/**
+ * Provides `EventStore` in memory, empty at each build of the layer; `MemoryLayer.layer` includes
+ * it. Events are kept for the life of the process.
+ */
 export const layer: Layer.Layer<EventStore.EventStore> = Layer.effect(EventStore.EventStore, make)

@@ -5,6 +5,10 @@
 import { Effect, Layer } from "effect"
 import { HealthStore, type Ids } from "@herald/core"
 
+/**
+ * A new, empty in-memory `HealthStore`; for composing it yourself (tests, tools). Most callers want
+ * `layer`.
+ */
 export const make: Effect.Effect<HealthStore.HealthStoreShape> = Effect.sync(() => {
   const streaks = new Map<string, HealthStore.FailureStreak>()
   const key = (teamspace: Ids.TeamspaceId, id: Ids.WebhookId) => `${teamspace}/${id}`
@@ -20,4 +24,5 @@ export const make: Effect.Effect<HealthStore.HealthStoreShape> = Effect.sync(() 
   }
 })
 
+/** Provides `HealthStore` in memory, empty at each build of the layer; `MemoryLayer.layer` includes it. */
 export const layer: Layer.Layer<HealthStore.HealthStore> = Layer.effect(HealthStore.HealthStore, make)

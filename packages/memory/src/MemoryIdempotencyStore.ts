@@ -23,6 +23,10 @@ export interface MemoryIdempotencyStoreShape extends IdempotencyStore.Idempotenc
   readonly records: Effect.Effect<number>
 }
 
+/**
+ * A new, empty in-memory `IdempotencyStore`; for composing it yourself (tests, tools). Most callers
+ * want `layer`.
+ */
 export const make: Effect.Effect<MemoryIdempotencyStoreShape> = Effect.sync(() => {
   const entries = ExpiringMap.make<Entry>()
   /** Runs `f` at the current time, after checking the TTL. */
@@ -57,6 +61,10 @@ export const make: Effect.Effect<MemoryIdempotencyStoreShape> = Effect.sync(() =
   }
 })
 
+/**
+ * Provides `IdempotencyStore` in memory, empty at each build of the layer; `MemoryLayer.layer`
+ * includes it.
+ */
 export const layer: Layer.Layer<IdempotencyStore.IdempotencyStore> = Layer.effect(
   IdempotencyStore.IdempotencyStore,
   make

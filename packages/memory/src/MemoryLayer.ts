@@ -15,6 +15,12 @@ import * as MemoryRateLimiter from "./MemoryRateLimiter.js"
 import * as MemorySequenceStore from "./MemorySequenceStore.js"
 import * as MemorySubscriptionStore from "./MemorySubscriptionStore.js"
 
+/**
+ * Provides every store port and the delivery queue in memory (`Herald.Stores`, `DeliveryQueue`, and
+ * `MemoryDeliveryQueue` for inspection), empty at each build. Add a `Transport` (e.g.
+ * `UndiciTransport.layer`) for `Herald.Ports`. Nothing is shared between processes or survives a
+ * restart: for the embedded mode, tests and examples.
+ */
 export const layer: Layer.Layer<
   Herald.Stores | DeliveryQueue.DeliveryQueue | MemoryDeliveryQueue.MemoryDeliveryQueue
 > = Layer.mergeAll(

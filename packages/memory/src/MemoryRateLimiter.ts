@@ -36,6 +36,10 @@ interface Schedule {
   expiresAt: number
 }
 
+/**
+ * A new, empty in-memory `RateLimiter`; for composing it yourself (tests, tools). Most callers want
+ * `layer`.
+ */
 export const make: Effect.Effect<MemoryRateLimiterShape> = Effect.sync(() => {
   const windows = ExpiringMap.make<Window>()
   const schedules = ExpiringMap.make<Schedule>()
@@ -93,4 +97,5 @@ export const make: Effect.Effect<MemoryRateLimiterShape> = Effect.sync(() => {
   }
 })
 
+/** Provides `RateLimiter` in memory, empty at each build of the layer; `MemoryLayer.layer` includes it. */
 export const layer: Layer.Layer<RateLimiter.RateLimiter> = Layer.effect(RateLimiter.RateLimiter, make)

@@ -6,6 +6,10 @@
 import { Effect, Layer, Option } from "effect"
 import { type Ids, SequenceStore } from "@herald/core"
 
+/**
+ * A new, empty in-memory `SequenceStore`; for composing it yourself (tests, tools). Most callers
+ * want `layer`.
+ */
 export const make: Effect.Effect<SequenceStore.SequenceStoreShape> = Effect.sync(() => {
   const sequences = new Map<string, Set<Ids.EventId>>()
   const keyOf = (teamspace: Ids.TeamspaceId, webhookId: Ids.WebhookId) => `${teamspace}/${webhookId}`
@@ -46,4 +50,5 @@ export const make: Effect.Effect<SequenceStore.SequenceStoreShape> = Effect.sync
   return { enter, advance, drain }
 })
 
+/** Provides `SequenceStore` in memory, empty at each build of the layer; `MemoryLayer.layer` includes it. */
 export const layer: Layer.Layer<SequenceStore.SequenceStore> = Layer.effect(SequenceStore.SequenceStore, make)

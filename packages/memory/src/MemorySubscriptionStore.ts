@@ -20,6 +20,10 @@ interface Teamspace {
   readonly byEvent: Map<EventType.EventType, Array<Ids.WebhookId>>
 }
 
+/**
+ * A new, empty in-memory `SubscriptionStore`; for composing it yourself (tests, tools). Most
+ * callers want `layer`.
+ */
 export const make: Effect.Effect<SubscriptionStore.SubscriptionStoreShape> = Effect.sync(() => {
   const teamspaces = new Map<Ids.TeamspaceId, Teamspace>()
 
@@ -122,6 +126,10 @@ export const make: Effect.Effect<SubscriptionStore.SubscriptionStoreShape> = Eff
   return { insert, get, update, remove, list, count, active, activePage }
 })
 
+/**
+ * Provides `SubscriptionStore` in memory, empty at each build of the layer; `MemoryLayer.layer`
+ * includes it.
+ */
 export const layer: Layer.Layer<SubscriptionStore.SubscriptionStore> = Layer.effect(
   SubscriptionStore.SubscriptionStore,
   make

@@ -1,3 +1,11 @@
+/**
+ * `@herald/memory`: in-memory adapters for every store port and the delivery
+ * queue. `MemoryLayer.layer` provides them all at once: the embedded default, and
+ * the reference implementation every conformance suite is checked against.
+ * Nothing survives the process.
+ *
+ * @packageDocumentation
+ */
 export * as MemoryApiKeyStore from "./MemoryApiKeyStore.js"
 export * as MemoryAttemptLog from "./MemoryAttemptLog.js"
 export * as MemoryDeliveryQueue from "./MemoryDeliveryQueue.js"

@@ -33,6 +33,10 @@ if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
 return existed
 `
 
+/**
+ * Builds the Redis `ApiKeyStore` over the `RedisClient`; for composing it yourself. Most callers
+ * want `layer`.
+ */
 export const make: Effect.Effect<ApiKeyStore.ApiKeyStoreShape, never, RedisClient> = Effect.gen(function*() {
   const { prefix, redis } = yield* RedisClient
   const recordKey = (hash: string) => `${prefix}apikey:${hash}`
@@ -89,6 +93,10 @@ export const make: Effect.Effect<ApiKeyStore.ApiKeyStoreShape, never, RedisClien
   }
 })
 
+/**
+ * Provides `ApiKeyStore` on Redis; needs a `RedisClient`. `RedisLayer.layer` includes it. Redis
+ * failures are defects (a `RedisError`), so the port's operations never fail.
+ */
 export const layer: Layer.Layer<ApiKeyStore.ApiKeyStore, never, RedisClient> = Layer.effect(
   ApiKeyStore.ApiKeyStore,
   make

@@ -68,6 +68,7 @@ return 1
 /** Attempts are written once per delivery and built by the Dispatcher from validated parts. */
 const codec = JsonCodec.make(Attempt.Attempt, { trustedEncode: true })
 
+/** How long attempts are kept, and whether logging a success also ends the webhook's failure streak. */
 export interface Options extends Retention.Options {
   /**
    * End a webhook's failure streak in `RedisHealthStore` when a success is
@@ -77,6 +78,10 @@ export interface Options extends Retention.Options {
   readonly endsFailureStreaks?: boolean | undefined
 }
 
+/**
+ * Builds the Redis `AttemptLog` with these options over the `RedisClient`; for composing it
+ * yourself. Most callers want `layer`.
+ */
 export const make = (options?: Options): Effect.Effect<AttemptLog.AttemptLogShape, never, RedisClient> =>
   Effect.gen(function*() {
     const { prefix, redis } = yield* RedisClient
@@ -151,5 +156,11 @@ export const make = (options?: Options): Effect.Effect<AttemptLog.AttemptLogShap
     }
   })
 
+/**
+ * Provides `AttemptLog` on Redis with these options; needs a `RedisClient`. `RedisLayer.layer`
+ * includes it. Each webhook keeps its newest `MAX_ATTEMPTS_PER_WEBHOOK` attempts; an event's index
+ * of attempts expires with the event. Redis failures are defects (a `RedisError`), so the port's
+ * operations never fail.
+ */
 export const layer = (options?: Options): Layer.Layer<AttemptLog.AttemptLog, never, RedisClient> =>
   Layer.effect(AttemptLog.AttemptLog, make(options))

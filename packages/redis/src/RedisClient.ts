@@ -36,6 +36,7 @@ export class RedisError extends Data.TaggedError("RedisError")<{
  */
 export type Connection = Redis | Cluster
 
+/** The shared connection and the key prefix every adapter writes under. */
 export interface RedisClientShape {
   /**
    * A `Cluster` in cluster mode, else a `Redis`: adapters use only the command
@@ -46,11 +47,16 @@ export interface RedisClientShape {
   readonly prefix: string
 }
 
+/**
+ * The Redis connection service every Redis adapter needs (and `@herald/bullmq`'s queue). Provide it
+ * with `layer`, once per process, under all the adapters.
+ */
 export class RedisClient extends Context.Tag("@herald/redis/RedisClient")<RedisClient, RedisClientShape>() {}
 
 /** Keeps every Herald key in one Cluster slot (see the module comment). */
 export const defaultPrefix = "{herald}:"
 
+/** Where and how to connect: the URL (or a cluster's seed nodes), the key prefix, and ioredis options. */
 export interface Options {
   /**
    * `redis://[:password@]host:port/db` (or `rediss://`). In cluster mode, one or
@@ -230,5 +236,9 @@ const close = (redis: Connection): Effect.Effect<void> =>
       )
     )
 
+/**
+ * Provides `RedisClient`: connects (failing the layer with `RedisError` when the server cannot be
+ * reached within `connectTimeout`) and quits when the layer's scope closes.
+ */
 export const layer = (options: Options): Layer.Layer<RedisClient, RedisError> =>
   Layer.scoped(RedisClient, make(options))

@@ -47,8 +47,13 @@ const descending = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0)
 
 const codec = JsonCodec.make(Event.Event)
 
+/** How long events are kept (see `Retention`). */
 export type Options = Retention.Options
 
+/**
+ * Builds the Redis `EventStore` with these retention options over the `RedisClient`; for composing
+ * it yourself. Most callers want `layer`.
+ */
 export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShape, never, RedisClient> =>
   Effect.gen(function*() {
     const { prefix, redis } = yield* RedisClient
@@ -119,5 +124,10 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
     }
   })
 
+/**
+ * Provides `EventStore` on Redis with these retention options; needs a `RedisClient`.
+ * `RedisLayer.layer` includes it. Events expire after the retention (30 days by default). Redis
+ * failures are defects (a `RedisError`), so the port's operations never fail.
+ */
 export const layer = (options?: Options): Layer.Layer<EventStore.EventStore, never, RedisClient> =>
   Layer.effect(EventStore.EventStore, make(options))

@@ -19,12 +19,17 @@ redis.call('EXPIRE', KEYS[1], ARGV[2])
 return { tonumber(redis.call('HGET', KEYS[1], 'failingSince')), failures }
 `
 
+/** How long a failure streak is kept after its last failure (see `Retention`). */
 export type Options = Retention.Options
 
 /** A webhook's streak; shared with `RedisAttemptLog`, whose record of a success deletes it. */
 export const streakKey = (prefix: string, teamspace: Ids.TeamspaceId, id: Ids.WebhookId): string =>
   `${prefix}wh-health:${teamspace}:${id}`
 
+/**
+ * Builds the Redis `HealthStore` with these retention options over the `RedisClient`; for composing
+ * it yourself. Most callers want `layer`.
+ */
 export const make = (options?: Options): Effect.Effect<HealthStore.HealthStoreShape, never, RedisClient> =>
   Effect.gen(function*() {
     const { prefix, redis } = yield* RedisClient
@@ -41,5 +46,10 @@ export const make = (options?: Options): Effect.Effect<HealthStore.HealthStoreSh
     }
   })
 
+/**
+ * Provides `HealthStore` on Redis with these retention options; needs a `RedisClient`.
+ * `RedisLayer.layer` includes it. Redis failures are defects (a `RedisError`), so the port's
+ * operations never fail.
+ */
 export const layer = (options?: Options): Layer.Layer<HealthStore.HealthStore, never, RedisClient> =>
   Layer.effect(HealthStore.HealthStore, make(options))

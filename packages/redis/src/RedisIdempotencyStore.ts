@@ -62,6 +62,10 @@ if record[1] == 'reserved' and record[2] == ARGV[1] then return redis.call('DEL'
 return 0
 `
 
+/**
+ * Builds the Redis `IdempotencyStore` over the `RedisClient`; for composing it yourself. Most
+ * callers want `layer`.
+ */
 export const make: Effect.Effect<IdempotencyStore.IdempotencyStoreShape, never, RedisClient> = Effect.gen(
   function*() {
     const { prefix, redis } = yield* RedisClient
@@ -103,6 +107,10 @@ export const make: Effect.Effect<IdempotencyStore.IdempotencyStoreShape, never, 
   }
 )
 
+/**
+ * Provides `IdempotencyStore` on Redis; needs a `RedisClient`. `RedisLayer.layer` includes it.
+ * Redis failures are defects (a `RedisError`), so the port's operations never fail.
+ */
 export const layer: Layer.Layer<IdempotencyStore.IdempotencyStore, never, RedisClient> = Layer.effect(
   IdempotencyStore.IdempotencyStore,
   make

@@ -16,10 +16,17 @@ import * as RedisSequenceStore from "./RedisSequenceStore.js"
 import * as RedisSubscriptionStore from "./RedisSubscriptionStore.js"
 import type * as Retention from "./Retention.js"
 
+/** The ports `layer` provides: every store of `Herald.Stores`. */
 export type Stores = Herald.Stores
 
+/** How long event data is kept (see `Retention`). */
 export type Options = Retention.Options
 
+/**
+ * Provides every Herald store on Redis (`Herald.Stores`) over one `RedisClient`, the attempt log
+ * ending failure streaks in the same write. Add a `DeliveryQueue` (`BullMQDeliveryQueue.layer`) and
+ * a `Transport` for `Herald.Ports`.
+ */
 export const layer = (options?: Options): Layer.Layer<Stores, never, RedisClient> =>
   Layer.mergeAll(
     RedisSubscriptionStore.layer,

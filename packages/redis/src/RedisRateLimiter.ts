@@ -61,6 +61,10 @@ redis.call('PEXPIRE', KEYS[1], slot - now + window)
 return slot - now
 `
 
+/**
+ * Builds the Redis `RateLimiter` over the `RedisClient`; for composing it yourself. Most callers
+ * want `layer`.
+ */
 export const make: Effect.Effect<RateLimiter.RateLimiterShape, never, RedisClient> = Effect.gen(function*() {
   const { prefix, redis } = yield* RedisClient
   // Members must be unique across every process sharing the limit: this process's
@@ -94,6 +98,10 @@ export const make: Effect.Effect<RateLimiter.RateLimiterShape, never, RedisClien
   }
 })
 
+/**
+ * Provides `RateLimiter` on Redis; needs a `RedisClient`. `RedisLayer.layer` includes it. Redis
+ * failures are defects (a `RedisError`), so the port's operations never fail.
+ */
 export const layer: Layer.Layer<RateLimiter.RateLimiter, never, RedisClient> = Layer.effect(
   RateLimiter.RateLimiter,
   make

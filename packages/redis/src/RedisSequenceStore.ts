@@ -41,8 +41,13 @@ return waiting
 const head = (reply: unknown): Option.Option<Ids.EventId> =>
   typeof reply === "string" ? Option.some(reply as Ids.EventId) : Option.none()
 
+/** How long a sequence is kept after it last changed (see `Retention`). */
 export type Options = Retention.Options
 
+/**
+ * Builds the Redis `SequenceStore` with these retention options over the `RedisClient`; for
+ * composing it yourself. Most callers want `layer`.
+ */
 export const make = (options?: Options): Effect.Effect<SequenceStore.SequenceStoreShape, never, RedisClient> =>
   Effect.gen(function*() {
     const { prefix, redis } = yield* RedisClient
@@ -59,5 +64,10 @@ export const make = (options?: Options): Effect.Effect<SequenceStore.SequenceSto
     }
   })
 
+/**
+ * Provides `SequenceStore` on Redis with these retention options; needs a `RedisClient`.
+ * `RedisLayer.layer` includes it. Redis failures are defects (a `RedisError`), so the port's
+ * operations never fail.
+ */
 export const layer = (options?: Options): Layer.Layer<SequenceStore.SequenceStore, never, RedisClient> =>
   Layer.effect(SequenceStore.SequenceStore, make(options))

@@ -151,6 +151,10 @@ const codec = JsonCodec.make(Webhook.Webhook)
 /** Decoded webhooks remembered by `get`: the endpoints a worker is delivering to. */
 const DECODED_CAPACITY = 1_000
 
+/**
+ * Builds the Redis `SubscriptionStore` over the `RedisClient`; for composing it yourself. Most
+ * callers want `layer`.
+ */
 export const make: Effect.Effect<SubscriptionStore.SubscriptionStoreShape, never, RedisClient> = Effect.gen(
   function*() {
     const { prefix, redis } = yield* RedisClient
@@ -292,6 +296,10 @@ export const make: Effect.Effect<SubscriptionStore.SubscriptionStoreShape, never
   }
 )
 
+/**
+ * Provides `SubscriptionStore` on Redis; needs a `RedisClient`. `RedisLayer.layer` includes it.
+ * Redis failures are defects (a `RedisError`), so the port's operations never fail.
+ */
 export const layer: Layer.Layer<SubscriptionStore.SubscriptionStore, never, RedisClient> = Layer.effect(
   SubscriptionStore.SubscriptionStore,
   make

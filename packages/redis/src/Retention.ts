@@ -7,6 +7,7 @@
 /** 30 days. */
 export const defaultRetentionSeconds = 30 * 24 * 60 * 60
 
+/** The retention of event data in Redis. */
 export interface Options {
   /** Whole seconds, at least 1. Default 30 days. */
   readonly retentionSeconds?: number | undefined

@@ -1,3 +1,10 @@
+/**
+ * `@herald/redis`: Redis (ioredis) adapters for Herald's stores. `RedisLayer`
+ * provides them all over one connection (`RedisClient`); each store is also a
+ * layer of its own. Works on a single server or a cluster.
+ *
+ * @packageDocumentation
+ */
 export * as RedisApiKeyStore from "./RedisApiKeyStore.js"
 export * as RedisAttemptLog from "./RedisAttemptLog.js"
 export * as RedisClient from "./RedisClient.js"

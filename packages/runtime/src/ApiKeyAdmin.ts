@@ -26,6 +26,7 @@ export class AdminError extends Data.TaggedError("AdminError")<{
   readonly usage: boolean
 }> {}
 
+/** The keys command's usage text, printed with a command-line mistake. */
 export const USAGE = `Usage:
   keys create --teamspace <teamspace> --scopes <scope,...> [--label <text>]
       Creates an API key bound to the teamspace and prints it, once.

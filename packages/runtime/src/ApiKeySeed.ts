@@ -8,8 +8,14 @@ import { ApiKeys, type Ids } from "@herald/core"
 import { Console, Effect, Layer, Redacted } from "effect"
 import * as ApiKeyAdmin from "./ApiKeyAdmin.js"
 
+/** The teamspace of the key generated at start when none is configured: `default`. */
 export const DEFAULT_TEAMSPACE = "default" as Ids.TeamspaceId
 
+/**
+ * At start, registers the configured keys (`HERALD_API_KEYS`, parsed by `ApiKeys.parseSeed`); with
+ * none, issues one key for `DEFAULT_TEAMSPACE` and prints it once, or, with `generate: false` (on
+ * Redis), only says how to create one. Needs `ApiKeys` (`Herald.servicesLayer`).
+ */
 export const layer = (seeds: ReadonlyArray<ApiKeys.SeedKey>, options: { readonly generate?: boolean } = {}) =>
   Layer.effectDiscard(Effect.gen(function*() {
     const apiKeys = yield* ApiKeys.ApiKeys

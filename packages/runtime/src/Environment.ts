@@ -36,6 +36,7 @@ import { Config, ConfigError, Effect, Either, Option, type Redacted } from "effe
 import type * as Ports from "./Ports.js"
 import * as Variable from "./Variable.js"
 
+/** Which parts a process runs: `all` (the API and the delivery loop), `api` or `worker`. */
 export type Role = "all" | "api" | "worker"
 
 /**
@@ -52,6 +53,7 @@ export const bounds = {
   redisMinMs: 1_000
 } as const
 
+/** `HERALD_ROLE`: the process's role, `all` by default. */
 export const role: Config.Config<Role> = Config.literal("all", "api", "worker")("HERALD_ROLE").pipe(
   Config.withDefault("all" as const),
   Config.withDescription("Which parts this process runs: all (API and delivery), api, or worker")
@@ -61,6 +63,7 @@ export const role: Config.Config<Role> = Config.literal("all", "api", "worker")(
 // the settings every role reads
 // -----------------------------------------------------------------------------
 
+/** `HERALD_RETRY_SCHEDULE`: the delays before each delivery attempt (`RetrySchedule.parse`). */
 export const retrySchedule: Config.Config<ReadonlyArray<number>> = Variable.parsed(
   "HERALD_RETRY_SCHEDULE",
   RetrySchedule.parse,
@@ -70,11 +73,19 @@ export const retrySchedule: Config.Config<ReadonlyArray<number>> = Variable.pars
   }
 )
 
+/**
+ * `HERALD_ALLOW_PRIVATE_URLS`: whether webhooks may target http:// and private addresses (local
+ * development only).
+ */
 export const allowPrivateUrls: Config.Config<boolean> = Config.boolean("HERALD_ALLOW_PRIVATE_URLS").pipe(
   Config.withDefault(false),
   Config.withDescription("Allow http:// and private/loopback delivery targets (local development only)")
 )
 
+/**
+ * `HERALD_DELIVERY_TIMEOUT`, `HERALD_DELIVERY_CONNECT_TIMEOUT` and `HERALD_WORKER_CONCURRENCY`: the
+ * delivery settings.
+ */
 export const delivery: Config.Config<DeliverySettings.DeliverySettingsShape> = Config.all({
   timeoutMs: Variable.duration("HERALD_DELIVERY_TIMEOUT", {
     defaultMs: DeliverySettings.defaults.timeoutMs,
@@ -92,6 +103,10 @@ export const delivery: Config.Config<DeliverySettings.DeliverySettingsShape> = C
   })
 })
 
+/**
+ * `HERALD_DISABLE_AFTER` and `HERALD_DISABLE_MIN_FAILURES`: when a failing endpoint's webhook is
+ * disabled.
+ */
 export const health: Config.Config<EndpointHealth.HealthPolicyShape> = Config.all({
   disableAfterMs: Variable.duration("HERALD_DISABLE_AFTER", {
     defaultMs: EndpointHealth.defaults.disableAfterMs,
@@ -104,6 +119,7 @@ export const health: Config.Config<EndpointHealth.HealthPolicyShape> = Config.al
   })
 })
 
+/** `HERALD_ENCRYPTION_KEY`: the key that encrypts signing secrets at rest, if set (never logged). */
 export const encryptionKey: Config.Config<Option.Option<Uint8Array>> = Config.option(
   Variable.secret("HERALD_ENCRYPTION_KEY", SecretCipher.parseKey, {
     description: "Encrypt signing secrets at rest (AES-256-GCM) with this 32-byte key (hex or base64)"
@@ -114,6 +130,7 @@ export const encryptionKey: Config.Config<Option.Option<Uint8Array>> = Config.op
 const bytes = (name: string, defaultValue: number, description: string) =>
   Variable.integer(name, { defaultValue, ...bounds.bytes, unit: "bytes", description })
 
+/** `HERALD_MAX_EVENT_DATA_BYTES`: the largest event data a publish accepts. */
 export const eventLimits: Config.Config<EventLimits.EventLimitsShape> = Config.all({
   maxDataBytes: bytes(
     "HERALD_MAX_EVENT_DATA_BYTES",
@@ -158,6 +175,10 @@ export const settings: Config.Config<Herald.Settings> = Config.all({
 // Redis: the stores and the delivery queue
 // -----------------------------------------------------------------------------
 
+/**
+ * `REDIS_URL`: the Redis of the stores and the queue (redacted); unset, the embedded default keeps
+ * everything in memory.
+ */
 export const redisUrl: Config.Config<Redacted.Redacted<string>> = Config.redacted("REDIS_URL").pipe(
   Config.withDescription(
     "The Redis of the stores and the delivery queue, e.g. redis://127.0.0.1:6379/0; unset, everything is in memory"
@@ -286,6 +307,7 @@ export const timeouts: Config.Config<RequestTimeouts.Timeouts> = Config.all({
   )
 )
 
+/** `HERALD_REQUEST_LOG`: which API requests are logged (`all`, `errors` or `off`). */
 export const requestLog: Config.Config<RequestLog.RequestLog> = Config.literal("all", "errors", "off")("HERALD_REQUEST_LOG")
   .pipe(
     Config.withDefault("errors" as const),
@@ -362,8 +384,14 @@ interface Common {
   readonly redis: Option.Option<Ports.RedisSettings>
 }
 
+/**
+ * The configuration of a process that serves HTTP (role `all` or `api`): Herald's settings, Redis
+ * if any, and the API's listen address, timeouts, request log, keys and limits.
+ */
 export type ServingConfig = Common & Config.Config.Success<typeof http> & { readonly role: "all" | "api" }
+/** The configuration of a worker process: Herald's settings and Redis. */
 export type WorkerConfig = Common & { readonly role: "worker" }
+/** What `read` returns: the configuration of a process, by role. */
 export type ProcessConfig = ServingConfig | WorkerConfig
 
 /** Why a role that needs Redis cannot start without it. */

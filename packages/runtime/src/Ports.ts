@@ -10,6 +10,10 @@ import * as Redis from "@herald/redis"
 import * as Undici from "@herald/undici"
 import { Layer } from "effect"
 
+/**
+ * Every port in memory, deliveries over undici: the embedded default. Needs `UrlPolicy`
+ * (`Herald.settingsLayer`).
+ */
 export const memory: Layer.Layer<Herald.Ports, never, UrlPolicy.UrlPolicy> = Layer.merge(
   Memory.MemoryLayer.layer,
   Undici.UndiciTransport.layer()
@@ -22,6 +26,11 @@ export interface RedisSettings {
   readonly queue: BullMQ.BullMQDeliveryQueue.Options
 }
 
+/**
+ * Every port on Redis: the stores over one client, the BullMQ delivery queue, deliveries over
+ * undici. For several API and worker processes sharing state. Needs `UrlPolicy`; fails with
+ * `RedisError` when Redis cannot be reached.
+ */
 export const redis = (
   settings: RedisSettings
 ): Layer.Layer<Herald.Ports, Redis.RedisClient.RedisError, UrlPolicy.UrlPolicy> =>

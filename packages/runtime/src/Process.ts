@@ -13,6 +13,10 @@ import * as Protection from "@herald/http/edge/Protection"
 import * as Profiles from "@herald/http/Profiles"
 
 
+/**
+ * What a process is composed of: where the API listens, the API keys to seed, Herald's settings,
+ * the ports layer (`Ports.memory` or `Ports.redis`), and the API's protection.
+ */
 export interface Options<E> {
   readonly listen: HttpServer.ListenOptions
   readonly apiKeys: ReadonlyArray<ApiKeys.SeedKey>
@@ -57,6 +61,10 @@ export const apiOnly = <E>(options: Options<E>): Layer.Layer<PlatformHttpServer.
 /** Delivery only. */
 export const workerOnly = <E>(options: Common<E>): Layer.Layer<Services, unknown> => Herald.workerLayer.pipe(Layer.provideMerge(services(options)))
 
+/**
+ * The layer of a process in `role`: `all`, `apiOnly` or `workerOnly` over the same options. Fails
+ * when the ports or the server cannot start.
+ */
 export const layer = <E>(role: Environment.Role, options: Options<E>): Layer.Layer<never, unknown> => {
   switch (role) {
     case "all":

@@ -1,3 +1,12 @@
+/**
+ * `@herald/runtime`: Herald's processes. `Environment` reads every variable a
+ * process uses, `Ports` provides the adapters (memory, or Redis and BullMQ),
+ * `Process` runs a role (API, worker or both) and `Launch` starts one from a
+ * main; `Embedded` runs Herald inside another application's process, and
+ * `ApiKeyAdmin` is the API keys command.
+ *
+ * @packageDocumentation
+ */
 export * as ApiKeyAdmin from "./ApiKeyAdmin.js"
 export * as ApiKeySeed from "./ApiKeySeed.js"
 export * as Embedded from "./Embedded.js"

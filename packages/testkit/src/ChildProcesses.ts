@@ -14,6 +14,10 @@
 import { type ChildProcess, spawn, type StdioOptions } from "node:child_process"
 import { appendFileSync, closeSync, openSync, readFileSync } from "node:fs"
 
+/**
+ * How a child is spawned: its name in messages, environment, working directory, process group,
+ * where its output goes, and how long `stop` waits.
+ */
 export interface SpawnOptions {
   /** How the child is named in messages. */
   readonly name: string
@@ -35,11 +39,13 @@ export interface SpawnOptions {
   readonly graceMs?: number
 }
 
+/** Spawn options for a Node script, with Node's own flags. */
 export interface NodeSpawnOptions extends SpawnOptions {
   /** Node flags before the script, e.g. `--cpu-prof`. */
   readonly execArgv?: ReadonlyArray<string>
 }
 
+/** A running child: its output, its state, waits on its output, and ways to signal and stop it. */
 export interface Child {
   readonly name: string
   readonly pid: number

@@ -9,7 +9,9 @@ import { ApiKeyStore, Attempt, DeliveryJob, Event, type EventType, Ids, type Pro
 
 /** Event types the suites use; any valid event type would do. */
 export const typeA: EventType.EventType = "batch_prediction.completed"
+/** A second event type for the suites. */
 export const typeB: EventType.EventType = "batch_prediction.failed"
+/** A third event type for the suites. */
 export const typeC: EventType.EventType = "knowledge.processing.completed"
 
 /**
@@ -38,6 +40,7 @@ export const teamspace = (prefix = "t"): Ids.TeamspaceId =>
 /** A fixed base time, so ids made from `baseTime + n` sort by `n`. */
 export const baseTime = Date.UTC(2026, 0, 1)
 
+/** A signing secret with this key, created at `baseTime` and never expiring unless told. */
 export const secret = (key: string, options?: { readonly createdAt?: number; readonly expiresAt?: number | null }) =>
   new Webhook.SigningSecret({
     key: Redacted.make(key),
@@ -45,6 +48,7 @@ export const secret = (key: string, options?: { readonly createdAt?: number; rea
     expiresAt: options?.expiresAt ?? null
   })
 
+/** What `webhook` may be told; everything but the teamspace has a default. */
 export interface WebhookOptions {
   readonly teamspace: Ids.TeamspaceId
   /** Creation time; also the time in the id unless `id` is given. */
@@ -59,6 +63,10 @@ export interface WebhookOptions {
   readonly secrets?: ReadonlyArray<Webhook.SigningSecret>
 }
 
+/**
+ * A webhook of the teamspace, subscribed to `typeA` at a public https URL through the fixture
+ * profile, unless told otherwise.
+ */
 export const webhook = (options: WebhookOptions): Webhook.Webhook => {
   const time = options.time ?? Date.now()
   const [first = typeA, ...rest] = options.events ?? [typeA]
@@ -82,6 +90,7 @@ export const webhook = (options: WebhookOptions): Webhook.Webhook => {
 export const withChanges = (hook: Webhook.Webhook, changes: Partial<Webhook.Webhook>): Webhook.Webhook =>
   new Webhook.Webhook({ ...hook, ...changes })
 
+/** An event of the teamspace, of `typeA` with small data, unless told otherwise. */
 export const event = (options: {
   readonly teamspace: Ids.TeamspaceId
   readonly id?: Ids.EventId
@@ -99,6 +108,10 @@ export const event = (options: {
   })
 }
 
+/**
+ * An attempt of a webhook and event at `time`: successful (200) unless told otherwise, a failure
+ * scheduling the next attempt 5 s later.
+ */
 export const attempt = (options: {
   readonly teamspace: Ids.TeamspaceId
   readonly webhookId: Ids.WebhookId
@@ -130,6 +143,7 @@ export const attempt = (options: {
   })
 }
 
+/** A delivery job of this event to this webhook (attempt 1 unless told). */
 export const job = (options: {
   readonly teamspace: Ids.TeamspaceId
   readonly eventId?: Ids.EventId
@@ -143,6 +157,7 @@ export const job = (options: {
     attempt: options.attempt ?? 1
   })
 
+/** An API key record of the teamspace with a random hash and the `webhooks:write` and `read` scopes. */
 export const apiKey = (options: {
   readonly teamspace: Ids.TeamspaceId
   readonly label?: string

@@ -12,11 +12,13 @@ import * as RedisServer from "./RedisServer.js"
 
 const run = promisify(execFile)
 
+/** One master of a test cluster. */
 export interface ClusterNode {
   readonly host: string
   readonly port: number
 }
 
+/** A running test cluster: its nodes and URLs, a unique key prefix, and `close`. */
 export interface RedisClusterInstance {
   /** The masters, in the order they were started. */
   readonly nodes: ReadonlyArray<ClusterNode>
@@ -39,6 +41,7 @@ export interface RedisClusterInstance {
   readonly close: () => Promise<void>
 }
 
+/** How many masters, and how long to wait for the cluster to form. */
 export interface StartOptions {
   /** Number of masters, at least 3 (what `redis-cli --cluster create` requires). Default 3. */
   readonly masters?: number
@@ -46,6 +49,7 @@ export interface StartOptions {
   readonly timeoutMs?: number
 }
 
+/** Whether `redis-cli` is on PATH. */
 export const hasRedisCli = (): boolean => {
   try {
     execFileSync("redis-cli", ["--version"], { stdio: "ignore" })
@@ -69,6 +73,10 @@ const clusterInfo = async (port: number): Promise<string> => {
   }
 }
 
+/**
+ * Starts a private cluster (`hasRedisCluster()` first); rejects when the binaries are missing or
+ * the cluster does not form in time. Close it when done.
+ */
 export const start = async (options: StartOptions = {}): Promise<RedisClusterInstance> => {
   if (!hasRedisCluster()) throw new Error("a test Redis Cluster needs redis-server and redis-cli on PATH")
   const masters = Math.max(3, options.masters ?? 3)

@@ -12,6 +12,10 @@ import { createConnection, createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 
+/**
+ * A Redis for one test or suite: where it is, a unique key prefix, whether this process owns it,
+ * and `stop`, `restart`, `close`.
+ */
 export interface RedisInstance {
   /** `redis://127.0.0.1:PORT/DB` */
   readonly url: string
@@ -32,6 +36,7 @@ export interface RedisInstance {
   readonly close: () => Promise<void>
 }
 
+/** How a test server is started: AOF, its fsync policy, and extra arguments. */
 export interface StartOptions {
   /** Turn AOF on, for tests that restart Redis. */
   readonly appendOnly?: boolean
@@ -47,6 +52,7 @@ export const version = (): string => {
   return /v=(\S+)/.exec(out)?.[1] ?? out.trim()
 }
 
+/** Whether `redis-server` is on PATH (else `start` falls back to `REDIS_URL`). */
 export const hasRedisServer = (): boolean => {
   try {
     execFileSync("redis-server", ["--version"], { stdio: "ignore" })
@@ -56,6 +62,7 @@ export const hasRedisServer = (): boolean => {
   }
 }
 
+/** A loopback port free at the moment of asking. */
 export const freePort = (): Promise<number> =>
   new Promise((resolve, reject) => {
     const server = createServer()

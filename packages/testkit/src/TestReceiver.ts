@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo, Socket } from "node:net"
 import { Data, Effect, type Scope } from "effect"
 
+/** A request the receiver got, as it arrived. */
 export interface ReceivedRequest {
   readonly method: string
   /** Path and query, as sent. */
@@ -23,6 +24,7 @@ export interface ReceivedRequest {
   readonly connection: number
 }
 
+/** How the receiver answers one request: a reply, or a fault (hang, slow body, reset, huge body). */
 export type ScriptedResponse =
   | {
     readonly _tag: "Reply"
@@ -48,6 +50,7 @@ export type ScriptedResponse =
 /** Picks the answer to a request; `index` counts the requests that arrived before it since start or `clear`. */
 export type Responder = (request: ReceivedRequest, index: number) => ScriptedResponse | Promise<ScriptedResponse>
 
+/** How the receiver answers (`respond`). */
 export interface Options {
   /** Default: every request gets 200 "ok". */
   readonly respond?: Responder
@@ -57,30 +60,38 @@ export interface Options {
 // scripted responses
 // -----------------------------------------------------------------------------
 
+/** Answer with this status, headers and body. */
 export const reply = (
   status: number,
   options: { readonly headers?: Readonly<Record<string, string | ReadonlyArray<string>>>; readonly body?: string } = {}
 ): ScriptedResponse => ({ _tag: "Reply", status, ...options })
 
+/** Never answer. */
 export const hang: ScriptedResponse = { _tag: "Hang" }
 
+/** Reset the connection instead of answering. */
 export const reset: ScriptedResponse = { _tag: "Reset" }
 
+/** Answer at once, then send the body one chunk per `intervalMs`. */
 export const slowBody = (
   options: { readonly status?: number; readonly chunks: ReadonlyArray<string>; readonly intervalMs: number }
 ): ScriptedResponse => ({ _tag: "SlowBody", status: options.status ?? 200, chunks: options.chunks, intervalMs: options.intervalMs })
 
+/** Answer with a body of `bytes` bytes (10 MiB by default). */
 export const hugeBody = (bytes: number = 10 * 1024 * 1024, status: number = 200): ScriptedResponse => ({
   _tag: "HugeBody",
   status,
   bytes
 })
 
+/** Redirect to `location` (302 by default). */
 export const redirect = (location: string, status: number = 302): ScriptedResponse =>
   reply(status, { headers: { location }, body: "" })
 
+/** Answer 410 Gone (which disables the webhook). */
 export const gone: ScriptedResponse = reply(410, { body: "gone" })
 
+/** Answer 429 with this `Retry-After`. */
 export const tooManyRequests = (retryAfterSeconds: number): ScriptedResponse =>
   reply(429, { headers: { "retry-after": String(retryAfterSeconds) }, body: "slow down" })
 
@@ -106,8 +117,10 @@ const defaultResponder: Responder = always(reply(200, { body: "ok" }))
 // the receiver, promise flavour
 // -----------------------------------------------------------------------------
 
+/** How long a wait for requests lasts unless told. */
 export const defaultAwaitTimeoutMs = 10_000
 
+/** Fewer requests than expected arrived in time. */
 export class ReceiverTimeout extends Data.TaggedError("ReceiverTimeout")<{
   readonly message: string
   readonly expected: number
@@ -120,6 +133,7 @@ export class ReceiverTimeout extends Data.TaggedError("ReceiverTimeout")<{
   }
 }
 
+/** The receiver for async/await tests: its URL, what it received, waits, and `close`. */
 export interface RunningReceiver {
   /** `http://127.0.0.1:PORT`, no trailing slash. */
   readonly url: string
@@ -322,12 +336,17 @@ const open = async (options: Options): Promise<Opened> => {
   return { running, waitFor }
 }
 
+/** Starts a receiver for async/await tests; close it when done. */
 export const start = async (options: Options = {}): Promise<RunningReceiver> => (await open(options)).running
 
 // -----------------------------------------------------------------------------
 // the receiver, Effect flavour
 // -----------------------------------------------------------------------------
 
+/**
+ * The receiver as an Effect resource (`make`): its URL, what it received, and waits that fail with
+ * `ReceiverTimeout`.
+ */
 export interface TestReceiver {
   /** `http://127.0.0.1:PORT`, no trailing slash. */
   readonly url: string

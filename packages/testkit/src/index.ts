@@ -2,6 +2,8 @@
  * `@herald/testkit`: helpers for tests and tools that drive Herald, none of
  * which imports vitest, so they load in any Node process. The conformance suites
  * are at `@herald/testkit/conformance`.
+ *
+ * @packageDocumentation
  */
 export * as ChildProcesses from "./ChildProcesses.js"
 export * as Fixtures from "./Fixtures.js"

@@ -27,6 +27,7 @@ import { Transport, UrlPolicy } from "@herald/core"
 import { Effect, Layer, type Scope } from "effect"
 import { Agent, type Dispatcher, request } from "undici"
 
+/** One address a host name resolves to, and its IP family (4 or 6). */
 export interface ResolvedAddress {
   readonly address: string
   readonly family: number
@@ -35,6 +36,7 @@ export interface ResolvedAddress {
 /** Resolves a host name to every address it has (like `dns.lookup` with `all: true`). */
 export type Resolver = (hostname: string) => Promise<ReadonlyArray<ResolvedAddress>>
 
+/** Connection pooling, the default connect timeout, keep-alive, and the resolver (tests substitute one). */
 export interface Options {
   /** Keep-alive connections per origin. Default 64. */
   readonly connections?: number
@@ -50,7 +52,12 @@ export interface Options {
   readonly lookup?: Resolver
 }
 
+/** Keep-alive connections per receiver origin, by default. */
 export const defaultConnections = 64
+/**
+ * The connect timeout of a request that sets none, by default (Herald's deliveries set
+ * `HERALD_DELIVERY_CONNECT_TIMEOUT`).
+ */
 export const defaultConnectTimeoutMs = 10_000
 
 /**
@@ -320,6 +327,10 @@ const budgetOf = (timeoutMs: number): number =>
 const blocked = (message: string) => Effect.fail(new Transport.TransportError({ kind: "blocked", message }))
 const other = (message: string) => Effect.fail(new Transport.TransportError({ kind: "other", message }))
 
+/**
+ * Builds the transport in the caller's scope (its connection pools close with it); needs
+ * `UrlPolicy`. Most callers want `layer`.
+ */
 export const make = (
   options: Options = {}
 ): Effect.Effect<Transport.TransportShape, never, Scope.Scope | UrlPolicy.UrlPolicy> =>
@@ -412,5 +423,11 @@ export const make = (
     return { send }
   })
 
+/**
+ * Provides Herald's `Transport` on undici: pooled keep-alive connections per origin, timeouts per
+ * request, every resolved address checked against the `UrlPolicy` (which it needs:
+ * `Herald.settingsLayer` provides it). Failures are `TransportError`s by kind (timeout, connection,
+ * dns, tls, blocked); the pools close with the layer.
+ */
 export const layer = (options: Options = {}): Layer.Layer<Transport.Transport, never, UrlPolicy.UrlPolicy> =>
   Layer.scoped(Transport.Transport, make(options))

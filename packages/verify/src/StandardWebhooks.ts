@@ -12,6 +12,10 @@ import { secretList, standardWebhooksKey } from "./Secrets.js"
 import { checkSigningTimestamp, parseUnixSeconds, resolveClock, withinTolerance } from "./Timestamp.js"
 import type { StandardWebhookVerifyResult } from "./VerifyResult.js"
 
+/**
+ * What `verifyStandardWebhook` and `verifyAndParseStandardWebhook` check: the raw body, the
+ * request's headers and the secret(s).
+ */
 export interface VerifyStandardWebhookOptions {
   /** The raw request body exactly as received. Re-serialized JSON will not verify. */
   readonly payload: string | Uint8Array
@@ -25,6 +29,10 @@ export interface VerifyStandardWebhookOptions {
   readonly now?: number
 }
 
+/**
+ * What `signStandardWebhook` signs: a message id, the body and the secret(s); for tests and other
+ * senders.
+ */
 export interface SignStandardWebhookOptions {
   /** The message id; Herald keeps it stable across retries of one message. */
   readonly id: string
@@ -37,6 +45,7 @@ export interface SignStandardWebhookOptions {
 
 // A type alias, not an interface, so it is assignable to `HeaderBag` (and to other
 // libraries' header records): a signed result can be fed straight back to the verifier.
+/** The three Standard Webhooks headers `signStandardWebhook` returns, ready to send (or to verify). */
 export type StandardWebhookHeaders = {
   readonly "webhook-id": string
   readonly "webhook-timestamp": string

@@ -12,6 +12,10 @@ import { secretList, timestampedKey } from "./Secrets.js"
 import { checkSigningTimestamp, parseUnixSeconds, resolveClock, withinTolerance } from "./Timestamp.js"
 import type { VerifyResult } from "./VerifyResult.js"
 
+/**
+ * What `verifySignature` and `verifyAndParse` check: the raw body, the signature header's value and
+ * the secret(s).
+ */
 export interface VerifySignatureOptions {
   /** The raw request body exactly as received. Re-serialized JSON will not verify. */
   readonly payload: string | Uint8Array
@@ -25,6 +29,7 @@ export interface VerifySignatureOptions {
   readonly now?: number
 }
 
+/** What `signPayload` signs: the body and the secret(s); for tests and other senders. */
 export interface SignPayloadOptions {
   readonly payload: string | Uint8Array
   /** One secret, or several to emit one `v1=` per secret (as during a rotation). */

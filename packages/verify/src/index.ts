@@ -1,6 +1,8 @@
 /**
  * @herald/verify: check that a webhook delivery really came from Herald.
  * No runtime dependencies; uses `node:crypto`.
+ *
+ * @packageDocumentation
  */
 export {
   signPayload,

@@ -10,6 +10,7 @@ import { HttpApiSchema } from "@effect/platform"
 import { ParseResult, Schema } from "effect"
 import { expected } from "./InputIssues.js"
 
+/** The page size of a list requested without `limit`. */
 export const DEFAULT_PAGE_SIZE = 20
 
 /**
@@ -33,6 +34,7 @@ export const wholeNumber = (minimum: number, maximum: number) =>
 /** Described where it is used: a description on the schema itself would read as what it expects. */
 export const Limit = wholeNumber(1, 100)
 
+/** The description of a `limit` query parameter, as the OpenAPI document shows it. */
 export const limitDescription = `Page size, 1 to 100 (default ${DEFAULT_PAGE_SIZE}).`
 
 /**
@@ -43,6 +45,7 @@ export const limitDescription = `Page size, 1 to 100 (default ${DEFAULT_PAGE_SIZ
  */
 const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2})))?$/
 
+/** The date forms a date parameter accepts, in words, as a refusal names them. */
 export const isoDateTimeForms = "an ISO 8601 date (2026-01-31) or date and time with a zone (2026-01-31T09:30:00Z)"
 
 const isLeapYear = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0
@@ -76,5 +79,7 @@ export const IsoDateTime = Schema.transformOrFail(
   }
 ).annotations(expected(isoDateTimeForms))
 
+/** The `webhook_id` path parameter, checked by the core (an unknown id is a 404, not a 400). */
 export const webhookId = HttpApiSchema.param("webhook_id", Schema.String)
+/** The `event_id` path parameter, checked by the core (an unknown id is a 404, not a 400). */
 export const eventId = HttpApiSchema.param("event_id", Schema.String)

@@ -47,6 +47,10 @@ export interface Report {
  */
 export const ExpectedId: unique symbol = Symbol.for("@herald/api/InputIssues/Expected")
 
+/**
+ * The annotation saying in words what a schema accepts (see `ExpectedId`):
+ * `Schema.annotations(expected("a whole number from 1 to 100"))`.
+ */
 export const expected = (words: string) => ({ [ExpectedId]: words })
 
 const ownExpected = (ast: AST.AST): string | undefined => {

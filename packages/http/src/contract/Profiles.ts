@@ -8,6 +8,10 @@ import { contract as datagrid } from "../profiles/datagrid/Api.js"
 import { contract as diga } from "../profiles/diga/Api.js"
 import { contract as exa } from "../profiles/exa/Api.js"
 
+/**
+ * Each profile's contract (its groups, error bodies and authentication), the default first; what
+ * `HeraldApi` is built from.
+ */
 export const all = [
   datagrid,
   exa,

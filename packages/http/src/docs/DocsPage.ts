@@ -17,8 +17,11 @@ import { HttpApi, HttpApiBuilder, HttpServerResponse, OpenApi } from "@effect/pl
 import { Effect, type Layer } from "effect"
 import type * as Routes from "../edge/Routes.js"
 
+/** Where the docs page is served. */
 export const PATH = "/docs"
+/** Where the docs page's script (the Scalar bundle) is served. */
 export const SCRIPT_PATH = "/docs/scalar.js"
+/** Where the OpenAPI document is served. */
 export const DOCUMENT_PATH = "/openapi.json"
 
 /** What is served beside the contract: the page, its script, and the document it reads (`HttpServer` serves that one). */
@@ -88,6 +91,10 @@ const page = (title: string) =>
 </html>
 `
 
+/**
+ * Serves the docs page, its script and the OpenAPI document of the `HttpApi` being served;
+ * `HttpApp.layer` adds it beside the contract.
+ */
 export const layer: Layer.Layer<never, never, HttpApi.Api> = HttpApiBuilder.Router.use((router) =>
   Effect.gen(function*() {
     const { api } = yield* HttpApi.Api

@@ -6,6 +6,11 @@
 import { OpenApi } from "@effect/platform"
 import { HeraldApi } from "../Contract.js"
 
+/** The OpenAPI document of `HeraldApi`, as an object. */
 export const generate = (): OpenApi.OpenAPISpec => OpenApi.fromApi(HeraldApi)
 
+/**
+ * The OpenAPI document as the committed `openapi.json` holds it (two-space JSON and a newline);
+ * `npm run openapi -w @herald/http` rewrites that file.
+ */
 export const render = (): string => JSON.stringify(generate(), null, 2) + "\n"

@@ -174,6 +174,11 @@ const withoutBody = <E, R>(
   return Effect.provideService(app, HttpServerRequest.HttpServerRequest, empty ? withEmptyObject(untyped) : untyped)
 }
 
+/**
+ * The guard as middleware over an app, given the API's routes: refuses bodies nested too deep or
+ * not well-formed Unicode (400), and mends the requests the framework would mishandle, as this
+ * module's header lists.
+ */
 export const middleware = (routes: Routes) => <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
@@ -193,4 +198,5 @@ export const middleware = (routes: Routes) => <E, R>(app: HttpApp.Default<E, R>)
     return yield* app
   })
 
+/** The guard installed as the API's middleware; `Edge` places it inside the request limits. */
 export const layer = (routes: Routes) => HttpApiBuilder.middleware(middleware(routes))

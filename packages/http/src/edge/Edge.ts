@@ -42,6 +42,10 @@ import * as RequestLog from "./RequestLog.js"
 import type * as Routes from "./Routes.js"
 import * as Scopes from "./Scopes.js"
 
+/**
+ * What the edge wraps: the contract and its implementation, the routes served beside it, the
+ * registered profiles and the request log setting.
+ */
 export interface Options<Id extends string, Groups extends HttpApiGroup.HttpApiGroup.Any, AE, AR, E, R> {
   /** The contract: the endpoints' declared scopes are read from it. */
   readonly api: HttpApi.HttpApi<Id, Groups, AE, AR>

@@ -7,6 +7,11 @@
 import { Errors } from "@herald/core"
 import { decodeReport, fieldName, type InputIssue, type Report, wirePath } from "../contract/InputIssues.js"
 
+/**
+ * A failure the framework or the edge raised before a handler ran: undecodable input, an unknown
+ * route, a wrong method, a bad `Idempotency-Key`, a request too large or not JSON. Each profile's
+ * error module renders it in its own shape (`HttpProfile.ErrorResponder`).
+ */
 export type FrameworkFailure =
   /** A payload, path or query that does not decode: the first issues and how many there were. */
   | { readonly _tag: "Decode"; readonly report: Report }

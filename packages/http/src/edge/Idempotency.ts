@@ -37,6 +37,7 @@ import { Data, Effect, Option, Redacted } from "effect"
 import * as HttpProfile from "../profiles/HttpProfile.js"
 import type { FrameworkFailure } from "./FrameworkFailure.js"
 
+/** The request header carrying the idempotency key (`Idempotency-Key`, lower-cased as Node gives it). */
 export const HEADER = "idempotency-key"
 /** Marks a replayed response, as Stripe does. */
 export const REPLAYED_HEADER = "idempotent-replayed"
@@ -54,6 +55,7 @@ export class IdempotencyKeyError extends Data.TaggedError("IdempotencyKeyError")
   readonly failure: FrameworkFailure
 }> {}
 
+/** How long responses and reservations are kept (`IdempotencyStore`'s defaults when absent). */
 export interface Options {
   /** How long a response is replayed; 24 hours by default. */
   readonly responseTtlMs?: number

@@ -7,6 +7,7 @@
 import type { ApiKeyStore, Ids } from "@herald/core"
 import { Context } from "effect"
 
+/** The caller: its teamspace, and the API key it authenticated with (scopes included). */
 export interface PrincipalShape {
   readonly teamspace: Ids.TeamspaceId
   readonly key: ApiKeyStore.ApiKey

@@ -13,6 +13,11 @@ import * as RateLimiting from "./RateLimiting.js"
 import * as RequestLimits from "./RequestLimits.js"
 import * as Scopes from "./Scopes.js"
 
+/**
+ * The API's protection: its rate limits and request limits. `defaultsFor(HeraldApi)` gives the
+ * defaults; `@herald/runtime`'s Environment reads them from `HERALD_RATE_LIMITS`,
+ * `HERALD_RATE_LIMIT_WINDOW` and `HERALD_MAX_BODY_BYTES`.
+ */
 export interface Settings {
   readonly rateLimits: RateLimiting.Settings
   readonly requestLimits: RequestLimits.Settings

@@ -22,6 +22,7 @@ import { HttpApp, HttpServerResponse } from "@effect/platform"
 import { type Ids, RateLimiter } from "@herald/core"
 import { Context, Effect, Either, Layer } from "effect"
 
+/** The rate limits: whether they are on, the window, the default limit per route and each route's own. */
 export interface Settings {
   /** False: nothing is counted and no rate limit header is sent. */
   readonly enabled: boolean
@@ -63,6 +64,7 @@ export const publishing = 6_000
 /** Creating a webhook, which is rare. */
 export const creatingWebhooks = 60
 
+/** The default sliding window: one minute. */
 export const DEFAULT_WINDOW_MS = 60_000
 
 /** A route the app serves, as its endpoint declares it, with the limit it declares (`RouteLimit`), if any. */
@@ -191,6 +193,7 @@ export const headers = (decision: RateLimiter.RateLimitDecision): Record<string,
 /** `Retry-After` of a refusal: whole seconds, rounded up, so that a retry then succeeds. */
 export const retryAfterSeconds = (decision: RateLimiter.Refused): number => Math.max(1, Math.ceil(decision.retryAfterMs / 1000))
 
+/** The API's rate limits, as the edge applies them after authentication. */
 export interface ApiRateLimitsShape {
   readonly settings: Settings
   /**
@@ -205,11 +208,19 @@ export interface ApiRateLimitsShape {
   ) => Effect.Effect<RateLimiter.RateLimitDecision | undefined>
 }
 
+/**
+ * The API rate limit service, read by `Protection.guard`. Provided by `layer` (through
+ * `Protection.layer`).
+ */
 export class ApiRateLimits extends Context.Tag("@herald/api/ApiRateLimits")<ApiRateLimits, ApiRateLimitsShape>() {}
 
 /** The limiter's keys: `api:` keeps them apart from the worker's delivery limits. */
 export const KEY_PREFIX = "api:"
 
+/**
+ * Provides `ApiRateLimits` with these settings over the core `RateLimiter` port (shared by every
+ * API process on Redis).
+ */
 export const layer = (settings: Settings): Layer.Layer<ApiRateLimits, never, RateLimiter.RateLimiter> =>
   Layer.effect(
     ApiRateLimits,

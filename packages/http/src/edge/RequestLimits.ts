@@ -20,15 +20,22 @@ import { NodeHttpServerRequest } from "@effect/platform-node"
 import { Context, Data, Effect, Either, Layer } from "effect"
 import type { FrameworkFailure } from "./FrameworkFailure.js"
 
+/** The request limits: the largest body. */
 export interface Settings {
   /** Largest request body, in bytes. */
   readonly maxBodyBytes: number
 }
 
+/** A body may be 1 MiB. */
 export const defaults: Settings = { maxBodyBytes: 1024 * 1024 }
 
+/**
+ * The request limits service, read by the edge before routing. Provided by `layer` (through
+ * `Protection.layer`).
+ */
 export class RequestLimits extends Context.Tag("@herald/api/RequestLimits")<RequestLimits, Settings>() {}
 
+/** Provides `RequestLimits` with these settings. */
 export const layer = (settings: Settings): Layer.Layer<RequestLimits> => Layer.succeed(RequestLimits, settings)
 
 /** A refusal of the request for its size or content type; `ErrorMapping` renders it. */

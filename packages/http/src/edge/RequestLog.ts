@@ -9,8 +9,10 @@
 import { type HttpApp, HttpServerError, HttpServerRequest } from "@effect/platform"
 import { type Cause, Effect, Exit, Option } from "effect"
 
+/** Which requests the API logs: `all`, `errors` (status 400 and above) or `off`. */
 export type RequestLog = "all" | "errors" | "off"
 
+/** Requests are logged when they are refused or fail. */
 export const DEFAULT: RequestLog = "errors"
 
 /**

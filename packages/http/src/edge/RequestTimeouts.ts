@@ -17,4 +17,5 @@ export interface Timeouts {
   readonly requestMs: number
 }
 
+/** 10 s for the headers, 30 s for the whole request. */
 export const defaults: Timeouts = { headersMs: 10_000, requestMs: 30_000 }

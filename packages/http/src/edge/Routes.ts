@@ -19,6 +19,10 @@ import { HttpApi, type HttpApiGroup, HttpRouter } from "@effect/platform"
 import { Effect, Either, FiberRef, Option, Schema, type SchemaAST } from "effect"
 import * as FindMyWay from "find-my-way-ts"
 
+/**
+ * The API's routes as data: which methods a URL is served for, and whether an endpoint's body may
+ * be absent.
+ */
 export interface Routes {
   /**
    * The methods a request URL is served for, in a fixed order, with HEAD
@@ -55,6 +59,10 @@ interface Endpoint {
 const acceptsEmptyObject = (schema: { readonly ast: SchemaAST.AST }): boolean =>
   Either.isRight(Schema.decodeUnknownEither(Schema.make(schema.ast))({}))
 
+/**
+ * Reads the routes of `api` and those served `beside` it, matched with the router's `config`; built
+ * once at start.
+ */
 export const make = <Id extends string, Groups extends HttpApiGroup.HttpApiGroup.Any, E, R>(
   api: HttpApi.HttpApi<Id, Groups, E, R>,
   config: Partial<FindMyWay.RouterConfig> = {},

@@ -10,6 +10,7 @@ import { reported } from "../contract/InputIssues.js"
 import { BadRequest, NotFound } from "../profiles/datagrid/Errors.js"
 import * as Scopes from "../edge/Scopes.js"
 
+/** One delivery attempt as the delivery log shows it. */
 export const WebhookAttempt = Schema.Struct({
   object: Schema.Literal("webhook_attempt"),
   id: Schema.String,
@@ -33,11 +34,13 @@ export const WebhookAttempt = Schema.Struct({
   })
 }).annotations({ identifier: "WebhookAttempt" })
 
+/** A page of a webhook's attempts, newest first, with the next page's cursor. */
 export const WebhookAttemptList = Schema.Struct({
   data: Schema.Array(WebhookAttempt).annotations({ description: "Newest first." }),
   next_cursor: Schema.NullOr(Schema.String)
 }).annotations({ identifier: "WebhookAttemptList" })
 
+/** Where one webhook's delivery of an event stands. */
 export const EventDelivery = Schema.Struct({
   webhook_id: Schema.String,
   status: Schema.Literal("succeeded", "pending", "failed").annotations({
@@ -56,13 +59,16 @@ const eventFields = {
   data: Schema.Unknown
 }
 
+/** An event as a list shows it. */
 export const EventSummary = Schema.Struct(eventFields).annotations({ identifier: "Event" })
 
+/** A page of events, newest first, with the next page's cursor. */
 export const EventList = Schema.Struct({
   data: Schema.Array(EventSummary).annotations({ description: "Newest first." }),
   next_cursor: Schema.NullOr(Schema.String)
 }).annotations({ identifier: "EventList" })
 
+/** An event and where each of its deliveries stands. */
 export const EventWithDeliveries = Schema.Struct({
   ...eventFields,
   deliveries: Schema.Array(EventDelivery).annotations({
@@ -70,12 +76,14 @@ export const EventWithDeliveries = Schema.Struct({
   })
 }).annotations({ identifier: "EventWithDeliveries" })
 
+/** The body of a redelivery: optionally the one webhook to deliver to again. */
 export const RedeliverRequestBody = Schema.Struct({
   webhook_id: Schema.optional(Schema.String.annotations({
     description: "Only this webhook; by default every webhook the event was attempted for."
   }))
 }).annotations({ identifier: "RedeliverRequestBody", ...strict })
 
+/** The body of a recovery: the time window whose failed deliveries are sent again. */
 export const RecoverRequestBody = Schema.Struct({
   since: Schema.propertySignature(IsoDateTime).annotations({
     description:
@@ -84,6 +92,7 @@ export const RecoverRequestBody = Schema.Struct({
   until: Schema.optional(IsoDateTime).annotations({ description: "...until this time (default: now)." })
 }).annotations({ identifier: "RecoverRequestBody", ...strict })
 
+/** The answer to a redelivery or recovery: how many deliveries were sent again. */
 export const Requeued = Schema.Struct({
   object: Schema.Literal("requeued"),
   deliveries: Schema.Int.annotations({
@@ -93,6 +102,11 @@ export const Requeued = Schema.Struct({
 }).annotations({ identifier: "Requeued" })
 
 
+/**
+ * The delivery log's routes (`deliveries` group): list a webhook's attempts, list events, get an
+ * event with its deliveries, redeliver an event, recover a webhook's failed deliveries. Bearer
+ * authentication, Datagrid error bodies; `DeliveriesHandlers` implements them.
+ */
 export class Deliveries extends HttpApiGroup.make("deliveries")
   .add(
     HttpApiEndpoint.get("listAttempts")`/v1/webhooks/${webhookId}/attempts`

@@ -1,3 +1,8 @@
+/**
+ * The handlers of the delivery log's routes (`DeliveriesApi`): a webhook's
+ * attempts, an event and its deliveries, redelivery and recovery, over the
+ * core's `DeliveryLog` and `Replay`, answering in the Datagrid wire style.
+ */
 import { HttpApiBuilder } from "@effect/platform"
 import { DeliveryLog, Replay } from "@herald/core"
 import { Effect } from "effect"
@@ -7,6 +12,10 @@ import * as Codec from "../profiles/datagrid/Codec.js"
 import { DEFAULT_PAGE_SIZE } from "../contract/ApiParams.js"
 import { mapDomainErrors } from "../profiles/datagrid/Errors.js"
 
+/**
+ * Implements the `deliveries` group; needs the core's `DeliveryLog` and `Replay`
+ * (`Herald.servicesLayer`).
+ */
 export const layer = HttpApiBuilder.group(HeraldApi, "deliveries", (handlers) =>
   Effect.gen(function*() {
     const log = yield* DeliveryLog.DeliveryLog

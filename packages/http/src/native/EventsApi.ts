@@ -10,6 +10,7 @@ import { BadRequest, Conflict, NotFound, PayloadTooLarge } from "../profiles/dat
 import * as RateLimiting from "../edge/RateLimiting.js"
 import * as Scopes from "../edge/Scopes.js"
 
+/** The body of a publish: the event type, its data (a JSON object) and optionally your id for it. */
 export const PublishEventRequestBody = Schema.Struct({
   event_type: Schema.String.annotations({ description: "The event type, e.g. `batch_prediction.completed`." }),
   data: Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({
@@ -23,6 +24,10 @@ export const PublishEventRequestBody = Schema.Struct({
   }))
 }).annotations({ identifier: "PublishEventRequestBody", ...strict })
 
+/**
+ * The answer to a publish or a test send: the event, whether it was a duplicate, and how many
+ * deliveries this request enqueued.
+ */
 export const PublishedEvent = Schema.Struct({
   object: Schema.Literal("event"),
   id: Schema.String,
@@ -37,6 +42,10 @@ export const PublishedEvent = Schema.Struct({
   })
 }).annotations({ identifier: "PublishedEvent" })
 
+/**
+ * The publishing routes (`events` group): `POST /v1/events` and a webhook's test send. Bearer
+ * authentication, Datagrid error bodies; `EventsHandlers` implements them.
+ */
 export class Events extends HttpApiGroup.make("events")
   .add(
     HttpApiEndpoint.post("sendTest")`/v1/webhooks/${webhookId}/test`

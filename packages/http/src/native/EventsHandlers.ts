@@ -1,3 +1,7 @@
+/**
+ * The handlers of the publishing routes (`EventsApi`): publish an event and
+ * send a test event, over the core's `Publisher`.
+ */
 import { HttpApiBuilder } from "@effect/platform"
 import { Publisher } from "@herald/core"
 import { Effect } from "effect"
@@ -6,6 +10,7 @@ import { Principal } from "../edge/Principal.js"
 import * as Codec from "../profiles/datagrid/Codec.js"
 import { mapDomainErrors } from "../profiles/datagrid/Errors.js"
 
+/** Implements the `events` group; needs the core's `Publisher` (`Herald.servicesLayer`). */
 export const layer = HttpApiBuilder.group(HeraldApi, "events", (handlers) =>
   Effect.gen(function*() {
     const publisher = yield* Publisher.Publisher

@@ -1,7 +1,11 @@
+/**
+ * The liveness route, `GET /healthz`: needs no API key and checks no store.
+ */
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import * as Scopes from "../edge/Scopes.js"
 
+/** The `health` group: `GET /healthz`, without authentication. */
 export class Health extends HttpApiGroup.make("health")
   .add(
     HttpApiEndpoint.get("healthz", "/healthz")

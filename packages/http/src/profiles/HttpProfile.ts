@@ -50,6 +50,7 @@ export interface HttpProfile<
 /** The registered profiles as the neutral edge reads them, the default first. */
 export type Registry = readonly [Neutral, ...Array<Neutral>]
 
+/** Any profile, whatever its API, handlers and authentication: what the registry holds. */
 export type Any = HttpProfile<HttpApi.HttpApi<"herald", HttpApiGroup.HttpApiGroup.Any, HttpApiError.HttpApiDecodeError>, Layer.Layer.Any, Layer.Layer.Any>
 
 const BEARER = "bearer "

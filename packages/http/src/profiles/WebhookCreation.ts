@@ -8,6 +8,10 @@ import { Webhooks } from "@herald/core"
 import { Effect } from "effect"
 import { Principal } from "../edge/Principal.js"
 
+/**
+ * Creates a webhook through `profile` in the caller's teamspace (`Principal`), with
+ * `Webhooks.create`; fails with `InvalidInput`.
+ */
 export const create = (
   profile: string,
   input: Omit<Webhook.CreateWebhook, "profile">

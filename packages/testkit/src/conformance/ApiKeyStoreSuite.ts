@@ -33,6 +33,11 @@ const insertTwoRemoveOne = (store: Store) =>
     return { teamspace, removed, kept }
   })
 
+/**
+ * Registers the `ApiKeyStore` conformance tests under `name` (vitest `describe`), each on a fresh
+ * build of `layer`, the adapter under test. Run it from a one-line test file in each adapter
+ * package; a failing test names the behaviour the adapter breaks.
+ */
 export const suite = (name: string, layer: Layer.Layer<ApiKeyStore.ApiKeyStore, unknown>) =>
   describe(name, () => {
     const test = <A, E>(title: string, body: (store: Store) => Effect.Effect<A, E>) =>

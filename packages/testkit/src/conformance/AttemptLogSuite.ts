@@ -37,6 +37,11 @@ const grid = Effect.gen(function*() {
   return { teamspace, webhooks, events, attempts }
 })
 
+/**
+ * Registers the `AttemptLog` conformance tests under `name` (vitest `describe`), each on a fresh
+ * build of `layer`, the adapter under test. Run it from a one-line test file in each adapter
+ * package; a failing test names the behaviour the adapter breaks.
+ */
 export const suite = (name: string, layer: Layer.Layer<AttemptLog.AttemptLog, unknown>) =>
   describe(name, () => {
     const test = <A, E>(title: string, body: Effect.Effect<A, E, AttemptLog.AttemptLog>) =>

@@ -34,6 +34,11 @@ const allPages = (store: EventStore.EventStoreShape, query: EventStore.EventQuer
     return pages
   })
 
+/**
+ * Registers the `EventStore` conformance tests under `name` (vitest `describe`), each on a fresh
+ * build of `layer`, the adapter under test. Run it from a one-line test file in each adapter
+ * package; a failing test names the behaviour the adapter breaks.
+ */
 export const suite = (name: string, layer: Layer.Layer<EventStore.EventStore, unknown>) =>
   describe(name, () => {
     const test = <A, E>(title: string, body: Effect.Effect<A, E, EventStore.EventStore>) =>

@@ -8,6 +8,11 @@ import { Effect, type Layer } from "effect"
 import { HealthStore, Ids } from "@herald/core"
 import * as Fixtures from "../Fixtures.js"
 
+/**
+ * Registers the `HealthStore` conformance tests under `name` (vitest `describe`), each on a fresh
+ * build of `layer`, the adapter under test. Run it from a one-line test file in each adapter
+ * package; a failing test names the behaviour the adapter breaks.
+ */
 export const suite = (name: string, layer: Layer.Layer<HealthStore.HealthStore, unknown>) =>
   describe(name, () => {
     const test = <A, E>(title: string, body: Effect.Effect<A, E, HealthStore.HealthStore>) =>

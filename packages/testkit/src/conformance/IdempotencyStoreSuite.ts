@@ -33,6 +33,11 @@ const reserved = (result: IdempotencyStore.BeginResult): string => {
   return result.token
 }
 
+/**
+ * Registers the `IdempotencyStore` conformance tests under `name` (vitest `describe`), each on a
+ * fresh build of `layer`, the adapter under test. Run it from a one-line test file in each adapter
+ * package; a failing test names the behaviour the adapter breaks.
+ */
 export const suite = (name: string, layer: Layer.Layer<IdempotencyStore.IdempotencyStore, unknown>) =>
   describe(name, () => {
     const test = <A, E>(title: string, body: Effect.Effect<A, E, IdempotencyStore.IdempotencyStore>) =>

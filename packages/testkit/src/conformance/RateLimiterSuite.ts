@@ -18,6 +18,11 @@ const minute: RateLimiter.RateLimitRule = { limit: 3, windowMs: 60_000 }
 /** A fresh key per test: suites never see each other's windows. */
 const freshKey = (route = "POST /v1/webhooks") => `${Fixtures.teamspace()}:${route}`
 
+/**
+ * Registers the `RateLimiter` conformance tests under `name` (vitest `describe`), each on a fresh
+ * build of `layer`, the adapter under test. Run it from a one-line test file in each adapter
+ * package; a failing test names the behaviour the adapter breaks.
+ */
 export const suite = (name: string, layer: Layer.Layer<RateLimiter.RateLimiter, unknown>) =>
   describe(name, () => {
     const test = <A, E>(title: string, body: Effect.Effect<A, E, RateLimiter.RateLimiter>) =>

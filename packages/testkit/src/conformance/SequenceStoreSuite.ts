@@ -10,6 +10,11 @@ import * as Fixtures from "../Fixtures.js"
 
 const events = (count: number) => Array.from({ length: count }, () => Ids.makeEventId())
 
+/**
+ * Registers the `SequenceStore` conformance tests under `name` (vitest `describe`), each on a fresh
+ * build of `layer`, the adapter under test. Run it from a one-line test file in each adapter
+ * package; a failing test names the behaviour the adapter breaks.
+ */
 export const suite = (name: string, layer: Layer.Layer<SequenceStore.SequenceStore, unknown>) =>
   describe(name, () => {
     const test = <A, E>(title: string, body: Effect.Effect<A, E, SequenceStore.SequenceStore>) =>

@@ -46,6 +46,11 @@ const seven = (teamspace: Ids.TeamspaceId) =>
     return hooks
   })
 
+/**
+ * Registers the `SubscriptionStore` conformance tests under `name` (vitest `describe`), each on a
+ * fresh build of `layer`, the adapter under test. Run it from a one-line test file in each adapter
+ * package; a failing test names the behaviour the adapter breaks.
+ */
 export const suite = (name: string, layer: Layer.Layer<SubscriptionStore.SubscriptionStore, unknown>) =>
   describe(name, () => {
     const test = <A, E>(title: string, body: Effect.Effect<A, E, SubscriptionStore.SubscriptionStore>) =>

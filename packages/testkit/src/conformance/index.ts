@@ -3,6 +3,8 @@
  * function taking the adapter's Layer. The only part of the testkit that imports
  * vitest, so the helpers at `@herald/testkit` also load outside a test runner
  * (the bench uses them).
+ *
+ * @packageDocumentation
  */
 export * as ApiKeyStoreSuite from "./ApiKeyStoreSuite.js"
 export * as AttemptLogSuite from "./AttemptLogSuite.js"

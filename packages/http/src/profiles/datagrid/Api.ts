@@ -16,12 +16,14 @@ const eventTypeDescription = `An event type. By default one of ${
   eventTypes.map((type) => `\`${type}\``).join(", ")
 }.`
 
+/** An event type in Datagrid's schemas (documented with the profile's default list). */
 export const WebhookEventType = Schema.String.annotations({
   identifier: "WebhookEventType",
   description: eventTypeDescription,
   examples: ["batch_prediction.completed"]
 })
 
+/** A webhook as Datagrid's API shows it. */
 export const Webhook = Schema.Struct({
   object: Schema.Literal("webhook").annotations({ description: "The object type, which is always `webhook`." }),
   id: Schema.String.annotations({ description: "The webhook identifier." }),
@@ -44,6 +46,7 @@ export const Webhook = Schema.Struct({
   description: "The `webhook` object represents an outbound webhook subscription."
 })
 
+/** A webhook with its signing secret: the answer to a create, the one time the secret is shown. */
 export const WebhookWithSecret = Schema.Struct({
   ...Webhook.fields,
   secret: Schema.String.annotations({ description: "The signing secret shown only when creating a webhook." })
@@ -61,6 +64,7 @@ const deliveryOptions = {
   }))
 }
 
+/** The body of a webhook creation: URL, event types, and Herald's delivery options. */
 export const CreateWebhookRequestBody = Schema.Struct({
   url: Schema.String.annotations({ description: "HTTPS destination URL for webhook deliveries." }),
   events: Schema.Array(WebhookEventType).annotations({
@@ -70,6 +74,7 @@ export const CreateWebhookRequestBody = Schema.Struct({
   ...deliveryOptions
 }).annotations({ identifier: "CreateWebhookRequestBody", ...strict })
 
+/** The body of a webhook update: any of URL, event types, enabled, and the delivery options. */
 export const UpdateWebhookRequestBody = Schema.Struct({
   url: Schema.optional(Schema.String.annotations({ description: "Updated HTTPS destination URL." })),
   events: Schema.optional(
@@ -79,6 +84,7 @@ export const UpdateWebhookRequestBody = Schema.Struct({
   ...deliveryOptions
 }).annotations({ identifier: "UpdateWebhookRequestBody", ...strict })
 
+/** A page of webhooks, with the next page's cursor. */
 export const WebhookList = Schema.Struct({
   data: Schema.Array(Webhook),
   next_cursor: Schema.NullOr(Schema.String).annotations({
@@ -86,6 +92,7 @@ export const WebhookList = Schema.Struct({
   })
 }).annotations({ identifier: "WebhookList" })
 
+/** The enabled webhooks subscribed to an event type. */
 export const ActiveWebhookList = Schema.Struct({
   object: Schema.Literal("list"),
   data: Schema.Array(Webhook).annotations({
@@ -93,12 +100,14 @@ export const ActiveWebhookList = Schema.Struct({
   })
 }).annotations({ identifier: "ActiveWebhookList" })
 
+/** The body of a secret rotation: how long the old secret keeps signing. */
 export const RotateSecretRequestBody = Schema.Struct({
   overlap_seconds: Schema.optional(Schema.Int.annotations({
     description: "How long the current secret keeps signing alongside the new one (0 to 604800; default 86400)."
   }))
 }).annotations({ identifier: "RotateSecretRequestBody", ...strict })
 
+/** The answer to a secret rotation: the new secret, and until when the old one also signs. */
 export const RotatedSecret = Schema.Struct({
   object: Schema.Literal("webhook_secret"),
   webhook_id: Schema.String,
@@ -109,6 +118,11 @@ export const RotatedSecret = Schema.Struct({
 }).annotations({ identifier: "RotatedSecret" })
 
 
+/**
+ * The Datagrid profile's webhook routes (`webhooks` group, under `/v1/webhooks`): create, list,
+ * get, update, delete, rotate the secret, list the active ones for an event type. `Handlers`
+ * implements them.
+ */
 export class DatagridWebhooks extends HttpApiGroup.make("webhooks")
   .add(
     HttpApiEndpoint.post("create", "/v1/webhooks")

@@ -12,6 +12,10 @@ import * as Protection from "../../edge/Protection.js"
 import { Authentication, TEAMSPACE_HEADER } from "./Authentication.js"
 import { forbidden, refusals, unauthorized } from "./Errors.js"
 
+/**
+ * Implements `Authentication`: needs the core's `ApiKeys`, and `Protection`'s services for the rate
+ * limits and scopes checked after the key.
+ */
 export const layer = Layer.effect(
   Authentication,
   Effect.gen(function*() {

@@ -6,6 +6,7 @@ import type { PublishedEvent } from "../../native/EventsApi.js"
 
 const iso = (millis: number) => new Date(millis).toISOString()
 
+/** A webhook in Datagrid's wire shape (no secret). */
 export const webhook = (hook: Domain.Webhook): typeof Webhook.Type => ({
   object: "webhook",
   id: hook.id,
@@ -21,6 +22,7 @@ export const webhook = (hook: Domain.Webhook): typeof Webhook.Type => ({
 
 const isoOrNull = (millis: number | null) => millis === null ? null : iso(millis)
 
+/** An attempt in the delivery log's wire shape. */
 export const attempt = (row: Attempt.Attempt): typeof WebhookAttempt.Type => ({
   object: "webhook_attempt",
   id: row.id,
@@ -40,6 +42,7 @@ export const attempt = (row: Attempt.Attempt): typeof WebhookAttempt.Type => ({
   next_attempt_at: isoOrNull(row.nextAttemptAt)
 })
 
+/** An event in the delivery log's wire shape. */
 export const event = (event: Event.Event): typeof EventSummary.Type => ({
   object: "event",
   id: event.id,
@@ -48,6 +51,7 @@ export const event = (event: Event.Event): typeof EventSummary.Type => ({
   data: JSON.parse(event.dataJson)
 })
 
+/** An event and its deliveries in the delivery log's wire shape. */
 export const eventWithDeliveries = (
   { deliveries, event: published }: DeliveryLog.EventWithDeliveries
 ): typeof EventWithDeliveries.Type => ({
@@ -61,6 +65,7 @@ export const eventWithDeliveries = (
   }))
 })
 
+/** A publish's outcome in its wire shape. */
 export const publishedEvent = (
   event: Event.Event,
   outcome: { readonly duplicate: boolean; readonly deliveries: number }

@@ -7,6 +7,7 @@ import { Signing, type WireFormat } from "@herald/core"
 
 const json = JSON.stringify
 
+/** Datagrid's delivery, `{id, event_type, timestamp, data}`, signed with `Datagrid-Signature` (one `v1=` per current secret). */
 export const wireFormat: WireFormat.WireFormat = {
   render: (event, t) =>
     `{"id":${json(event.id)},"event_type":${json(event.type)},"timestamp":${t},"data":${event.dataJson}}`,

@@ -42,12 +42,19 @@ const make = <Self>() =>
   code: Code
 ) => Schema.Class<Self>(identifier)(fields(status, code), HttpApiSchema.annotations({ status, identifier }))
 
+/** Datagrid's 400 body (`invalid_request`), e.g. invalid input with its issues in `details`. */
 export class BadRequest extends make<BadRequest>()("BadRequest", 400, "invalid_request") {}
+/** Datagrid's 401 body: a missing or unknown API key. */
 export class Unauthorized extends make<Unauthorized>()("Unauthorized", 401, "unauthorized") {}
+/** Datagrid's 403 body: a teamspace not the key's, or a scope the key lacks. */
 export class Forbidden extends make<Forbidden>()("Forbidden", 403, "forbidden") {}
+/** Datagrid's 404 body: an unknown webhook, event or route. */
 export class NotFound extends make<NotFound>()("NotFound", 404, "not_found") {}
+/** Datagrid's 409 body: an event id reused with other content, or an `Idempotency-Key` in use. */
 export class Conflict extends make<Conflict>()("Conflict", 409, "conflict") {}
+/** Datagrid's 413 body: a body or event data over its limit. */
 export class PayloadTooLarge extends make<PayloadTooLarge>()("PayloadTooLarge", 413, "payload_too_large") {}
+/** Datagrid's 500 body, which says nothing of the cause. */
 export class InternalError extends make<InternalError>()("InternalError", 500, "internal_error") {}
 
 /** The seed's RateLimitError, exactly: the one body with the deprecated `statusCode` too. */
@@ -73,6 +80,7 @@ export class TooManyRequests extends Schema.Class<TooManyRequests>("RateLimitErr
     "Returned when the rate limit is exceeded. Rate limits are enforced per teamspace, endpoint path, and HTTP method over a 60-second sliding window (`HERALD_RATE_LIMIT_WINDOW`). Each endpoint may have its own limit: check the X-RateLimit-Limit response header for the effective value, and Retry-After for when to retry."
 })) {}
 
+/** A 400 with this message (and details, if any). */
 export const badRequest = (message: string, details?: Record<string, unknown>) =>
   new BadRequest({
     status_code: 400,
@@ -92,6 +100,7 @@ export const invalidInput = (report: Report) =>
     issue_count: report.count
   })
 
+/** A 401 with this message. */
 export const unauthorized = (message: string) =>
   new Unauthorized({
     status_code: 401,
@@ -101,6 +110,7 @@ export const unauthorized = (message: string) =>
     mitigation: "Send a valid API key as `Authorization: Bearer <key>`."
   })
 
+/** A 403 with this message. */
 export const forbidden = (message: string) =>
   new Forbidden({ status_code: 403, error: "forbidden", message, retryable: false })
 
@@ -115,6 +125,7 @@ export const insufficientScope = (refusal: Scopes.Refusal) =>
     details: { required_scopes: refusal.required, key_scopes: refusal.granted }
   })
 
+/** The 429 of a rate limit refusal. */
 export const rateLimited = (refusal: RateLimiting.Refusal) =>
   new TooManyRequests({
     status_code: 429,
@@ -129,15 +140,19 @@ export const rateLimited = (refusal: RateLimiting.Refusal) =>
 /** How the Datagrid profile (and Herald's native paths) refuse for rate limits and scopes. */
 export const refusals: Refusals<TooManyRequests | Forbidden> = { rateLimited, forbidden: insufficientScope }
 
+/** A 413 with this message and mitigation. */
 export const payloadTooLarge = (message: string, mitigation: string) =>
   new PayloadTooLarge({ status_code: 413, error: "payload_too_large", message, retryable: false, mitigation })
 
+/** A 404 with this message. */
 export const notFound = (message: string) =>
   new NotFound({ status_code: 404, error: "not_found", message, retryable: false })
 
+/** A 409 with this message. */
 export const conflict = (message: string) =>
   new Conflict({ status_code: 409, error: "conflict", message, retryable: false })
 
+/** The 500 body. */
 export const internalError = () =>
   new InternalError({
     status_code: 500,
@@ -196,6 +211,10 @@ export const fromFramework = (failure: Failure.FrameworkFailure): ErrorBody => {
   }
 }
 
+/**
+ * How the Datagrid profile (and the native routes, and paths no profile owns) renders framework
+ * failures and defects.
+ */
 export const responder: Failure.ErrorResponder = {
   framework: (failure) => {
     const body = fromFramework(failure)

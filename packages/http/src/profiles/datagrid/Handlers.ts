@@ -1,3 +1,7 @@
+/**
+ * The Datagrid profile's webhook handlers (`DatagridWebhooks`), over the core's
+ * `Webhooks`, answering in Datagrid's wire objects (`Codec`) and error bodies.
+ */
 import { HttpApiBuilder } from "@effect/platform"
 import { Webhooks } from "@herald/core"
 import { Effect } from "effect"
@@ -8,6 +12,7 @@ import * as Codec from "./Codec.js"
 import { DEFAULT_PAGE_SIZE } from "../../contract/ApiParams.js"
 import { mapDomainErrors } from "./Errors.js"
 
+/** Implements the `webhooks` group of the Datagrid profile; needs the core's `Webhooks`. */
 export const layer = HttpApiBuilder.group(api, "webhooks", (handlers) =>
   Effect.gen(function*() {
     const webhooks = yield* Webhooks.Webhooks

@@ -16,6 +16,7 @@ import * as HttpProfile from "../HttpProfile.js"
 /** Its type, named so that the registry's can be. */
 export type Datagrid = HttpProfile.HttpProfile<typeof api, typeof Handlers.layer, typeof Authenticator.layer>
 
+/** The Datagrid profile, as `Profiles.all` registers it. */
 export const profile: Datagrid = {
   ...contract,
   wireFormat: Envelope.wireFormat,

@@ -16,6 +16,7 @@ import { firstInvalidItem, reported } from "../../contract/InputIssues.js"
 import * as RateLimiting from "../../edge/RateLimiting.js"
 import * as Scopes from "../../edge/Scopes.js"
 
+/** The page size of a Diga list requested without `limit`. */
 export const DIGA_DEFAULT_PAGE_SIZE = 20
 
 /** The highest page number: far beyond any list, and (page - 1) * 100 is still an exact integer. */
@@ -25,6 +26,7 @@ const MAX_PAGE = 1_000_000_000
 const uuid = (texts: { readonly title?: string; readonly description?: string } = {}) =>
   Schema.String.annotations({ ...texts, jsonSchema: { type: "string", format: "uuid", ...texts } })
 
+/** An event type in Diga's schemas. */
 export const DigaWebhookEvent = Schema.String.annotations({
   identifier: "DigaWebhookEvent",
   description: `An event type. By default one of ${eventTypes.map((type) => `\`${type}\``).join(", ")}.`,
@@ -42,11 +44,13 @@ const subscribedEvents = Schema.Array(DigaWebhookEvent).annotations({
   description: "The events that the webhook will send to the URL"
 })
 
+/** The body of a Diga webhook creation: URL and subscribed events. */
 export const WebhookRequest = Schema.Struct({
   url: url.pipe(Schema.minLength(1)),
   subscribed_events: subscribedEvents
 }).annotations({ identifier: "DigaWebhookRequest" })
 
+/** The body of a Diga webhook update: URL and/or subscribed events. */
 export const WebhookUpdateRequest = Schema.Struct({
   url: Schema.optional(Schema.NullOr(url)),
   subscribed_events: Schema.optional(Schema.NullOr(subscribedEvents))
@@ -66,21 +70,25 @@ const webhookFields = {
   })
 }
 
+/** A webhook as Diga's API shows it. */
 export const WebhookResponse = Schema.Struct(webhookFields).annotations({ identifier: "DigaWebhookResponse" })
 
 const secret = Schema.String.annotations({
   description: "The signing secret (`whsec_...`) for the Standard Webhooks signature of every delivery."
 })
 
+/** The answer to a Diga webhook creation: the webhook and its signing secret (a Herald extension). */
 export const CreatedWebhookResponse = Schema.Struct({ ...webhookFields, secret }).annotations({
   identifier: "DigaCreatedWebhookResponse",
   description: "The webhook, plus its signing secret (a Herald addition; clients ignore unknown fields)."
 })
 
+/** The answer to `GET /v1/webhook/{id}/secret` (a Herald extension). */
 export const WebhookSecretResponse = Schema.Struct({ id: webhookFields.id, secret }).annotations({
   identifier: "DigaWebhookSecretResponse"
 })
 
+/** A page of Diga's webhook list, by page number or by `after`/`before`. */
 export const WebhookListResponse = Schema.Struct({
   data: Schema.Array(WebhookResponse),
   has_more: Schema.Boolean.annotations({ description: "Whether more webhooks lie beyond this page." }),
@@ -90,6 +98,7 @@ export const WebhookListResponse = Schema.Struct({
   total_pages: Schema.NullOr(Schema.Int).annotations({ description: "How many pages of `limit` there are; null when paging with `after`/`before`." })
 }).annotations({ identifier: "DigaWebhookListResponse" })
 
+/** The query of Diga's webhook list: `page` or `after`/`before`, `limit` and `order`. */
 export const ListParams = Schema.Struct({
   after: Schema.optional(uuid({ description: "Webhooks after this one, in `order`." })),
   before: Schema.optional(uuid({ description: "Webhooks before this one, in `order`." })),
@@ -107,6 +116,10 @@ export const ListParams = Schema.Struct({
 
 const id = HttpApiSchema.param("id", uuid({ description: "The unique identifier for the webhook" }))
 
+/**
+ * The Diga profile's webhook routes (`digaWebhooks` group, under `/v1/webhook/`): create, list,
+ * get, update, delete, and read the secret. `Handlers` implements them.
+ */
 export class DigaWebhooks extends HttpApiGroup.make("digaWebhooks")
   .add(
     HttpApiEndpoint.post("create", "/v1/webhook/")

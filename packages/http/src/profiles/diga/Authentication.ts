@@ -9,6 +9,10 @@ import { Schema } from "effect"
 import { Principal } from "../../edge/Principal.js"
 import { DigaForbidden, DigaTooManyRequests } from "./Errors.js"
 
+/**
+ * The Diga profile's authentication middleware, as the contract declares it (bearer key; 403 or
+ * 429; provides `Principal`). `Authenticator.layer` implements it.
+ */
 export class DigaAuthentication extends HttpApiMiddleware.Tag<DigaAuthentication>()("@herald/api/DigaAuthentication", {
   failure: Schema.Union(DigaForbidden, DigaTooManyRequests),
   provides: Principal,

@@ -12,6 +12,10 @@ import * as Protection from "../../edge/Protection.js"
 import { DigaAuthentication } from "./Authentication.js"
 import { forbidden, refusals } from "./Errors.js"
 
+/**
+ * Implements `DigaAuthentication`: needs the core's `ApiKeys`, and `Protection`'s services for the
+ * rate limits and scopes checked after the key.
+ */
 export const layer = Layer.effect(
   DigaAuthentication,
   Effect.gen(function*() {

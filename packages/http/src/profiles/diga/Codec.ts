@@ -3,6 +3,7 @@ import type { Webhook as Domain, Webhooks } from "@herald/core"
 import type { WebhookResponse } from "./Api.js"
 import { toUuid } from "./Ids.js"
 
+/** A webhook in Diga's wire shape (its id as a uuid). */
 export const webhook = (hook: Domain.Webhook): typeof WebhookResponse.Type => ({
   id: toUuid(hook.id),
   url: hook.url,
@@ -10,6 +11,7 @@ export const webhook = (hook: Domain.Webhook): typeof WebhookResponse.Type => ({
   created_date: new Date(hook.createdAt).toISOString()
 })
 
+/** The order of Diga's webhook list. */
 export type Order = "asc" | "desc"
 
 /**

@@ -7,6 +7,7 @@ import { Signing, type WireFormat } from "@herald/core"
 
 const json = JSON.stringify
 
+/** Diga's delivery, `{id, event, timestamp, data}`, signed with Standard Webhooks headers. */
 export const wireFormat: WireFormat.WireFormat = {
   render: (event) =>
     `{"id":${json(event.id)},"event":${json(event.type)},"timestamp":${

@@ -13,6 +13,7 @@ import type { Refusals } from "../../edge/Protection.js"
 import * as RateLimiting from "../../edge/RateLimiting.js"
 import * as Scopes from "../../edge/Scopes.js"
 
+/** One entry of FastAPI's 422 `detail`: where the bad value is, what is wrong, and the kind of error. */
 export const ValidationError = Schema.Struct({
   loc: Schema.Array(Schema.Union(Schema.String, Schema.Number)).annotations({
     description: "Where the value is: `body`, `query` or `path`, then the field's path."
@@ -20,8 +21,10 @@ export const ValidationError = Schema.Struct({
   msg: Schema.String,
   type: Schema.String.annotations({ description: "The kind of error, e.g. `missing`, `value_error`." })
 }).annotations({ identifier: "DigaValidationError" })
+/** One entry of a 422's `detail` (see the `ValidationError` schema). */
 export type ValidationError = typeof ValidationError.Type
 
+/** Diga's 422 body (FastAPI's `HTTPValidationError`): invalid input, one `detail` entry per issue. */
 export class DigaUnprocessable extends Schema.Class<DigaUnprocessable>("DigaHTTPValidationError")(
   { detail: Schema.Array(ValidationError) },
   HttpApiSchema.annotations({ status: 422, identifier: "DigaHTTPValidationError", description: "Validation Error" })
@@ -43,48 +46,56 @@ const make = <Self>() =>
   description: string
 ) => Schema.Class<Self>(identifier)(errorResponse(codes), HttpApiSchema.annotations({ status, identifier, description }))
 
+/** Diga's 403 body: a missing or invalid API key, or a scope the key lacks. */
 export class DigaForbidden extends make<DigaForbidden>()(
   "DigaForbidden",
   403,
   ["NOT_AUTHENTICATED", "INVALID_API_KEY", "INSUFFICIENT_SCOPE"],
   "Forbidden - missing or invalid API key, or a key without the scope this needs"
 ) {}
+/** Diga's 404 body: an unknown webhook or route. */
 export class DigaNotFound extends make<DigaNotFound>()(
   "DigaNotFound",
   404,
   ["WEBHOOK_NOT_FOUND", "NOT_FOUND"],
   "Not Found"
 ) {}
+/** Diga's 409 body: an `Idempotency-Key` in use. */
 export class DigaConflict extends make<DigaConflict>()(
   "DigaConflict",
   409,
   ["IDEMPOTENCY_KEY_IN_USE"],
   "Conflict - a request with this Idempotency-Key is still in progress"
 ) {}
+/** Diga's 405 body, sent with `Allow`. */
 export class DigaMethodNotAllowed extends make<DigaMethodNotAllowed>()(
   "DigaMethodNotAllowed",
   405,
   ["METHOD_NOT_ALLOWED"],
   "Method Not Allowed - see the Allow header"
 ) {}
+/** Diga's 413 body: a body over the limit. */
 export class DigaPayloadTooLarge extends make<DigaPayloadTooLarge>()(
   "DigaPayloadTooLarge",
   413,
   ["PAYLOAD_TOO_LARGE"],
   "Payload Too Large"
 ) {}
+/** Diga's 415 body: a body that is not JSON. */
 export class DigaUnsupportedMediaType extends make<DigaUnsupportedMediaType>()(
   "DigaUnsupportedMediaType",
   415,
   ["UNSUPPORTED_MEDIA_TYPE"],
   "Unsupported Media Type - the body must be JSON"
 ) {}
+/** Diga's 429 body: a rate limit refusal. */
 export class DigaTooManyRequests extends make<DigaTooManyRequests>()(
   "DigaTooManyRequests",
   429,
   ["RATE_LIMIT_EXCEEDED"],
   "Too Many Requests - see the Retry-After and X-RateLimit-* headers"
 ) {}
+/** Diga's 500 body, which says nothing of the cause. */
 export class DigaInternalError extends make<DigaInternalError>()(
   "DigaInternalError",
   500,
@@ -92,14 +103,17 @@ export class DigaInternalError extends make<DigaInternalError>()(
   "Internal Server Error"
 ) {}
 
+/** A 422 with these `detail` entries. */
 export const unprocessable = (detail: ReadonlyArray<ValidationError>) => new DigaUnprocessable({ detail })
 
+/** A 403 with this code and message. */
 export const forbidden = (code: DigaForbidden["error_code"], message: string) =>
   new DigaForbidden({ status: "error", error_code: code, message })
 
 /** The key lacks the scope the route needs. */
 export const insufficientScope = (refusal: Scopes.Refusal) => forbidden("INSUFFICIENT_SCOPE", Scopes.describe(refusal))
 
+/** The 429 of a rate limit refusal. */
 export const rateLimited = (refusal: RateLimiting.Refusal) =>
   new DigaTooManyRequests({
     status: "error",
@@ -110,9 +124,11 @@ export const rateLimited = (refusal: RateLimiting.Refusal) =>
 /** How the Diga profile refuses for rate limits and scopes. */
 export const refusals: Refusals<DigaTooManyRequests | DigaForbidden> = { rateLimited, forbidden: insufficientScope }
 
+/** A 404 with this message (and code, `NOT_FOUND` by default). */
 export const notFound = (message: string, code: DigaNotFound["error_code"] = "NOT_FOUND") =>
   new DigaNotFound({ status: "error", error_code: code, message })
 
+/** The 500 body. */
 export const internalError = () =>
   new DigaInternalError({ status: "error", error_code: "INTERNAL_SERVER_ERROR", message: "Error: Internal Server Error" })
 
@@ -244,6 +260,7 @@ const statusOf = (error: ReturnType<typeof fromFramework>): number =>
     ? 415
     : 404
 
+/** How the Diga profile renders framework failures (a 422 for undecodable input) and defects. */
 export const responder: Failure.ErrorResponder = {
   framework: (failure, request) => {
     const error = fromFramework(failure, request.method)

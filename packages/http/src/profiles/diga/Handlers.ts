@@ -1,3 +1,8 @@
+/**
+ * The Diga profile's webhook handlers (`DigaWebhooks`), over the core's
+ * `Webhooks`: Diga's uuid ids mapped to Herald's (`Ids`), its page-or-cursor
+ * listing mapped to the core's (`Codec`), its 422 and error bodies.
+ */
 import { HttpApiBuilder } from "@effect/platform"
 import { type Ids, Webhooks } from "@herald/core"
 import { Effect, Option } from "effect"
@@ -21,6 +26,7 @@ const webhookId = (uuid: string) =>
     onSome: (id) => Effect.succeed<Ids.WebhookId>(id)
   })
 
+/** Implements the `digaWebhooks` group; needs the core's `Webhooks`. */
 export const layer = HttpApiBuilder.group(api, "digaWebhooks", (handlers) =>
   Effect.gen(function*() {
     const webhooks = yield* Webhooks.Webhooks

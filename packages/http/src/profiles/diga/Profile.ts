@@ -14,6 +14,7 @@ import * as HttpProfile from "../HttpProfile.js"
 /** Its type, named so that the registry's can be. */
 export type Diga = HttpProfile.HttpProfile<typeof api, typeof Handlers.layer, typeof Authenticator.layer>
 
+/** The Diga profile, as `Profiles.all` registers it. */
 export const profile: Diga = {
   ...contract,
   wireFormat: Envelope.wireFormat,

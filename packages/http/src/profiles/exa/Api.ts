@@ -15,12 +15,14 @@ import { firstInvalidItem, reported } from "../../contract/InputIssues.js"
 import * as RateLimiting from "../../edge/RateLimiting.js"
 import * as Scopes from "../../edge/Scopes.js"
 
+/** The page size of an Exa list requested without `limit`. */
 export const EXA_DEFAULT_PAGE_SIZE = 25
 
 // Request fields are described on their property signatures, not their schemas:
 // the documentation is the same, and decode errors then say "Expected string"
 // rather than quoting the description.
 
+/** Exa's `limit` query parameter: 1 to 200 (Herald serves at most its own maximum, see `pageSize`). */
 export const ExaLimit = wholeNumber(1, 200)
 
 const limit = Schema.optional(ExaLimit).annotations({
@@ -35,6 +37,7 @@ const cursor = Schema.optional(Schema.String).annotations({ description: cursorD
 export const pageSize = (limit: number | undefined): number =>
   Math.min(limit ?? EXA_DEFAULT_PAGE_SIZE, Webhooks.MAX_PAGE_SIZE)
 
+/** An event type in Exa's schemas. */
 export const ExaEventType = Schema.String.annotations({
   identifier: "ExaEventType",
   description: `An event type. By default one of ${eventTypes.map((type) => `\`${type}\``).join(", ")}.`,
@@ -48,6 +51,7 @@ const events = Schema.Array(ExaEventType).annotations(firstInvalidItem)
 const metadataDescription =
   "Set of key-value pairs you want to associate with this object (values up to 1000 characters)."
 
+/** A webhook as Exa's API shows it (`secret` only in the answer to a create). */
 export const ExaWebhook = Schema.Struct({
   id: Schema.String.annotations({ description: "The unique identifier for the webhook." }),
   object: Schema.Literal("webhook"),
@@ -64,6 +68,7 @@ export const ExaWebhook = Schema.Struct({
   updatedAt: Schema.String.annotations({ description: "The date and time the webhook was last updated." })
 }).annotations({ identifier: "ExaWebhook", description: "Webhook" })
 
+/** The body of an Exa webhook creation: events, URL, metadata. */
 export const CreateWebhookParameters = Schema.Struct({
   events: Schema.propertySignature(events).annotations({
     description: "The events to trigger the webhook (1 to 19)."
@@ -72,6 +77,7 @@ export const CreateWebhookParameters = Schema.Struct({
   metadata: Schema.optional(Metadata).annotations({ description: metadataDescription })
 }).annotations({ identifier: "ExaCreateWebhookParameters" })
 
+/** The body of an Exa webhook update: any of events, URL, metadata. */
 export const UpdateWebhookParameters = Schema.Struct({
   events: Schema.optional(events).annotations({ description: "The events to trigger the webhook." }),
   url: Schema.optional(Schema.String).annotations({ description: "The URL to send the webhook to." }),
@@ -87,8 +93,10 @@ const page = <A, I, R>(item: Schema.Schema<A, I, R>, identifier: string, descrip
     })
   }).annotations({ identifier })
 
+/** A page of webhooks in Exa's pagination (`data`, `hasMore`, `nextCursor`). */
 export const ListWebhooksResponse = page(ExaWebhook, "ExaListWebhooksResponse", "The list of webhooks.")
 
+/** A delivery attempt as Exa's API shows it. */
 export const ExaWebhookAttempt = Schema.Struct({
   id: Schema.String.annotations({ description: "The unique identifier for the webhook attempt." }),
   object: Schema.Literal("webhook_attempt"),
@@ -110,12 +118,14 @@ export const ExaWebhookAttempt = Schema.Struct({
   attemptedAt: Schema.String.annotations({ description: "The date and time the webhook attempt was made." })
 }).annotations({ identifier: "ExaWebhookAttempt" })
 
+/** A page of a webhook's attempts in Exa's pagination. */
 export const ListWebhookAttemptsResponse = page(
   ExaWebhookAttempt,
   "ExaListWebhookAttemptsResponse",
   "The list of webhook attempts, newest first."
 )
 
+/** An event as Exa's API shows it. */
 export const ExaEvent = Schema.Struct({
   id: Schema.String.annotations({ description: "The unique identifier for the event." }),
   object: Schema.Literal("event"),
@@ -124,10 +134,15 @@ export const ExaEvent = Schema.Struct({
   createdAt: Schema.String.annotations({ description: "The date and time the event was created." })
 }).annotations({ identifier: "ExaEvent" })
 
+/** A page of events in Exa's pagination, newest first. */
 export const ListEventsResponse = page(ExaEvent, "ExaListEventsResponse", "The list of events, newest first.")
 
 const id = HttpApiSchema.param("id", Schema.String)
 
+/**
+ * The Exa profile's webhook routes (`exaWebhooks` group, under `/websets/v0/webhooks`): create,
+ * list, get, update, delete, list attempts. `Handlers` implements them.
+ */
 export class ExaWebhooks extends HttpApiGroup.make("exaWebhooks")
   .add(
     HttpApiEndpoint.post("create", "/websets/v0/webhooks")
@@ -207,6 +222,10 @@ export class ExaWebhooks extends HttpApiGroup.make("exaWebhooks")
   .annotate(OpenApi.Description, "Webhook subscriptions and their delivery attempts in the Exa websets wire format.")
 {}
 
+/**
+ * The Exa profile's event log routes (`exaEvents` group, under `/websets/v0/events`): list and get
+ * events. `EventsHandlers` implements them.
+ */
 export class ExaEvents extends HttpApiGroup.make("exaEvents")
   .add(
     HttpApiEndpoint.get("list", "/websets/v0/events")

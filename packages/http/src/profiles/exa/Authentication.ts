@@ -8,6 +8,10 @@ import { Schema } from "effect"
 import { Principal } from "../../edge/Principal.js"
 import { ExaForbidden, ExaTooManyRequests, ExaUnauthorized } from "./Errors.js"
 
+/**
+ * The Exa profile's authentication middleware, as the contract declares it (`x-api-key`; 401, 403
+ * or 429; provides `Principal`). `Authenticator.layer` implements it.
+ */
 export class ExaAuthentication extends HttpApiMiddleware.Tag<ExaAuthentication>()("@herald/api/ExaAuthentication", {
   failure: Schema.Union(ExaUnauthorized, ExaForbidden, ExaTooManyRequests),
   provides: Principal,

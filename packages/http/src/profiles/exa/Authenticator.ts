@@ -23,6 +23,10 @@ const keyOf = (apiKey: Redacted.Redacted<string>) =>
       return Redacted.make(authorization.toLowerCase().startsWith(BEARER) ? authorization.slice(BEARER.length) : "")
     })
 
+/**
+ * Implements `ExaAuthentication` (`x-api-key`, or a bearer token): needs the core's `ApiKeys`, and
+ * `Protection`'s services for the rate limits and scopes checked after the key.
+ */
 export const layer = Layer.effect(
   ExaAuthentication,
   Effect.gen(function*() {

@@ -17,6 +17,7 @@ export const webhook = (hook: Domain.Webhook, secret: string | null = null): typ
   updatedAt: iso(hook.updatedAt)
 })
 
+/** An attempt in Exa's wire shape. */
 export const attempt = (row: Attempt.Attempt): typeof ExaWebhookAttempt.Type => ({
   id: row.id,
   object: "webhook_attempt",
@@ -32,6 +33,7 @@ export const attempt = (row: Attempt.Attempt): typeof ExaWebhookAttempt.Type => 
   attemptedAt: iso(row.attemptedAt)
 })
 
+/** An event in Exa's wire shape (its data parsed back to JSON). */
 export const event = (row: Event.Event): typeof ExaEvent.Type => ({
   id: row.id,
   object: "event",

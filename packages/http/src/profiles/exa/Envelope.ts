@@ -6,6 +6,10 @@ import { Signing, type WireFormat } from "@herald/core"
 
 const json = JSON.stringify
 
+/**
+ * Exa's delivery, `{id, object, type, data, createdAt}`, signed with `Exa-Signature` (one `v1=` per
+ * current secret).
+ */
 export const wireFormat: WireFormat.WireFormat = {
   render: (event) =>
     `{"id":${json(event.id)},"object":"event","type":${json(event.type)},"data":${event.dataJson},"createdAt":${

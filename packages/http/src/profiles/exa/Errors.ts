@@ -48,11 +48,17 @@ const fields = <const Status extends number>(status: Status) => ({
 const make = <Self>() => <const Tag extends string, const Status extends number>(identifier: Tag, status: Status) =>
   Schema.Class<Self>(identifier)(fields(status), HttpApiSchema.annotations({ status, identifier }))
 
+/** Exa's 400 body: invalid input, its issues in `details`. */
 export class ExaBadRequest extends make<ExaBadRequest>()("ExaBadRequest", 400) {}
+/** Exa's 401 body: a missing or unknown API key. */
 export class ExaUnauthorized extends make<ExaUnauthorized>()("ExaUnauthorized", 401) {}
+/** Exa's 403 body: a scope the key lacks. */
 export class ExaForbidden extends make<ExaForbidden>()("ExaForbidden", 403) {}
+/** Exa's 404 body: an unknown webhook, event or route. */
 export class ExaNotFound extends make<ExaNotFound>()("ExaNotFound", 404) {}
+/** Exa's 429 body: a rate limit refusal. */
 export class ExaTooManyRequests extends make<ExaTooManyRequests>()("ExaTooManyRequests", 429) {}
+/** Exa's 500 body, which says nothing of the cause. */
 export class ExaInternalError extends make<ExaInternalError>()("ExaInternalError", 500) {}
 
 const requestId = () => `req_${randomBytes(10).toString("hex")}`
@@ -64,6 +70,7 @@ const body = <const Status extends number>(
   details?: Record<string, unknown>
 ) => ({ statusCode, error, tag, requestId: requestId(), ...(details === undefined ? {} : { details }) })
 
+/** A 400 with this message and tag (and details, if any). */
 export const badRequest = (
   error: string,
   tag: "INVALID_REQUEST" | "INVALID_REQUEST_BODY",
@@ -77,8 +84,10 @@ const invalidInput = (report: Report, tag: "INVALID_REQUEST" | "INVALID_REQUEST_
     issueCount: report.count
   })
 
+/** A 401 with this message. */
 export const unauthorized = (error: string) => new ExaUnauthorized(body(401, error, "UNAUTHORIZED"))
 
+/** A 404 with this message (and tag, `NOT_FOUND` by default). */
 export const notFound = (error: string, tag: "NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "EVENT_NOT_FOUND" = "NOT_FOUND") =>
   new ExaNotFound(body(404, error, tag))
 
@@ -86,6 +95,7 @@ export const notFound = (error: string, tag: "NOT_FOUND" | "WEBHOOK_NOT_FOUND" |
 export const insufficientScope = (refusal: Scopes.Refusal) =>
   new ExaForbidden(body(403, Scopes.describe(refusal), "FORBIDDEN"))
 
+/** The 429 of a rate limit refusal. */
 export const rateLimited = (refusal: RateLimiting.Refusal) =>
   new ExaTooManyRequests(
     body(429, `${RateLimiting.describe(refusal)}. ${RateLimiting.mitigation(refusal)}`, "RATE_LIMIT_EXCEEDED")
@@ -94,6 +104,7 @@ export const rateLimited = (refusal: RateLimiting.Refusal) =>
 /** How the Exa profile refuses for rate limits and scopes. */
 export const refusals: Refusals<ExaTooManyRequests | ExaForbidden> = { rateLimited, forbidden: insufficientScope }
 
+/** The 500 body. */
 export const internalError = () => new ExaInternalError(body(500, "Something went wrong on our side.", "INTERNAL_ERROR"))
 
 type DomainError = Errors.InvalidInput | Errors.WebhookNotFound | Errors.EventNotFound
@@ -140,6 +151,7 @@ const fromFramework = (failure: Failure.FrameworkFailure, method: string) => {
   }
 }
 
+/** How the Exa profile renders framework failures and defects. */
 export const responder: Failure.ErrorResponder = {
   framework: (failure, request) => {
     const error = fromFramework(failure, request.method)

@@ -1,3 +1,7 @@
+/**
+ * The Exa profile's event log handlers (`ExaEvents`): list and get events, over
+ * the core's `DeliveryLog`, in Exa's wire objects.
+ */
 import { HttpApiBuilder } from "@effect/platform"
 import { DeliveryLog } from "@herald/core"
 import { Effect } from "effect"
@@ -6,6 +10,7 @@ import { api, pageSize } from "./Api.js"
 import * as Codec from "./Codec.js"
 import { mapDomainErrors } from "./Errors.js"
 
+/** Implements the `exaEvents` group; needs the core's `DeliveryLog`. */
 export const layer = HttpApiBuilder.group(api, "exaEvents", (handlers) =>
   Effect.gen(function*() {
     const log = yield* DeliveryLog.DeliveryLog

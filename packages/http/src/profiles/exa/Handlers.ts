@@ -1,3 +1,8 @@
+/**
+ * The Exa profile's webhook handlers (`ExaWebhooks`): webhooks and their
+ * attempts, over the core's `Webhooks` and `DeliveryLog`, in Exa's wire objects
+ * and error bodies.
+ */
 import { HttpApiBuilder } from "@effect/platform"
 import { DeliveryLog, Webhooks } from "@herald/core"
 import { Effect } from "effect"
@@ -7,6 +12,7 @@ import { api, contract, pageSize } from "./Api.js"
 import * as Codec from "./Codec.js"
 import { mapDomainErrors } from "./Errors.js"
 
+/** Implements the `exaWebhooks` group; needs the core's `Webhooks` and `DeliveryLog`. */
 export const layer = HttpApiBuilder.group(api, "exaWebhooks", (handlers) =>
   Effect.gen(function*() {
     const webhooks = yield* Webhooks.Webhooks

@@ -19,6 +19,7 @@ export type Exa = HttpProfile.HttpProfile<
   typeof Authenticator.layer
 >
 
+/** The Exa websets profile, as `Profiles.all` registers it. */
 export const profile: Exa = {
   ...contract,
   wireFormat: Envelope.wireFormat,

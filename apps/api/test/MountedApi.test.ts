@@ -72,6 +72,16 @@ const comparable = ({ body, ...answer }: Answer) => ({
   body: typeof body === "object" && body !== null && "requestId" in body ? { ...body, requestId: "req" } : body
 })
 
+/** What a path nothing serves says, mounted: where the docs are, under the prefix. */
+const NOT_FOUND = `No such endpoint: the endpoints are listed at ${PREFIX}/docs (and in ${PREFIX}/openapi.json)`
+
+/** Datagrid's 404 for such a path (the default profile's, and any path outside the prefix). */
+const notFound: Answer = {
+  status: 404,
+  allow: null,
+  body: { status_code: 404, error: "not_found", message: NOT_FOUND, retryable: false }
+}
+
 const hook = { url: "https://example.com/mounted", events: ["batch_prediction.completed" as const] }
 
 describe("an application's server with Herald mounted at /webhooks-api", () => {
@@ -182,34 +192,16 @@ describe("an application's server with Herald mounted at /webhooks-api", () => {
   })
 
   it("answers an unknown path under the prefix in its profile's shape, pointing to the docs under the prefix", async () => {
-    expect(await call(mounted.baseUrl, "GET", "/v1/nothing")).toEqual({
-      status: 404,
-      allow: null,
-      body: {
-        status_code: 404,
-        error: "not_found",
-        message: `No such endpoint: the endpoints are listed at ${PREFIX}/docs (and in ${PREFIX}/openapi.json)`,
-        retryable: false
-      }
-    })
+    expect(await call(mounted.baseUrl, "GET", "/v1/nothing")).toEqual(notFound)
     expect(await call(mounted.baseUrl, "GET", "/websets/v0/nothing")).toMatchObject({
       status: 404,
-      body: { statusCode: 404, tag: "NOT_FOUND", error: `No such endpoint: the endpoints are listed at ${PREFIX}/docs (and in ${PREFIX}/openapi.json)` }
+      body: { statusCode: 404, tag: "NOT_FOUND", error: NOT_FOUND }
     })
   })
 
   it("answers a path outside the prefix handed to it with a 404 saying where the API is, whatever the path", async () => {
     for (const path of ["/nothing", "/v1/webhooks", "/webhooks-apix/v1/webhooks", "/docs", "/openapi.json"]) {
-      expect(await call(mounted.origin, "GET", path), path).toEqual({
-        status: 404,
-        allow: null,
-        body: {
-          status_code: 404,
-          error: "not_found",
-          message: `No such endpoint: the endpoints are listed at ${PREFIX}/docs (and in ${PREFIX}/openapi.json)`,
-          retryable: false
-        }
-      })
+      expect(await call(mounted.origin, "GET", path), path).toEqual(notFound)
     }
   })
 })

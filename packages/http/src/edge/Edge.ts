@@ -38,13 +38,7 @@
  * The result is an app, not a server: Herald's own Node server serves it
  * (`HttpApp.layer`), and so can an application's server (`NodeHandler`).
  */
-import {
-  type HttpApi,
-  HttpApiBuilder,
-  type HttpApiGroup,
-  type HttpApp,
-  type HttpRouter
-} from "@effect/platform"
+import { type HttpApi, HttpApiBuilder, type HttpApiGroup, type HttpApp, type HttpRouter } from "@effect/platform"
 import type { ApiKeys, IdempotencyStore } from "@herald/core"
 import { Effect, Layer, type Scope } from "effect"
 import * as BodyGuard from "./BodyGuard.js"

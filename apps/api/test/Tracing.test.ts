@@ -32,9 +32,12 @@ describe("tracing", () => {
     await target.awaitRequests(1)
   }
 
-  it("with a tracer installed, requests and deliveries are spans", async () => {
+  it.each([
+    ["on Herald's own server", undefined],
+    ["mounted in an application's server", "/webhooks-api"]
+  ])("with a tracer installed, requests and deliveries are spans (%s)", async (_, mount) => {
     const { names, tracer } = RecordingTracer.make()
-    const app = await start({ tracer })
+    const app = await start({ tracer, ...(mount === undefined ? {} : { mount }) })
     running.push(app)
     await publishOne(app)
     expect(names.filter((name) => name === "http.server POST")).toHaveLength(2)

@@ -2,14 +2,15 @@
  * The HTTP app: the HeraldApi contract implemented by the handlers, behind the
  * edge (`Edge`, which orders the checks every request meets), with the
  * generated OpenAPI document at /openapi.json and a docs page at /docs
- * (`DocsPage`).
+ * (`DocsPage`). `layer` serves it on a Node server of its own; `app` is the same
+ * app for another server to serve (`NodeHandler`, in an application's server).
  */
 import { createServer } from "node:http"
 import { type HttpApi, HttpApiBuilder, HttpMiddleware, HttpServer, type HttpServerError } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import type { ApiKeys, DeliveryLog, IdempotencyStore, Publisher, Replay, Webhooks } from "@herald/core"
 import { Tracing } from "@herald/core"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, type Scope } from "effect"
 import { HeraldApi } from "./Contract.js"
 import * as DocsPage from "./docs/DocsPage.js"
 import * as Edge from "./edge/Edge.js"
@@ -24,12 +25,18 @@ import * as RequestTimeouts from "./edge/RequestTimeouts.js"
 import * as Routes from "./edge/Routes.js"
 import type * as Scopes from "./edge/Scopes.js"
 
-/** Where the server listens, which requests it logs, and how long a client may take to send a request. */
-export interface ListenOptions {
-  readonly port: number
-  readonly host: string
+/** What the app serves: which requests it logs, and the path prefix it is mounted under. */
+export interface AppOptions {
   /** Which requests are logged; `RequestLog.DEFAULT` when absent. */
   readonly requestLog?: RequestLog.RequestLog | undefined
+  /** The path prefix the API is served under, normalized (`Mount.normalize`); the root when absent. */
+  readonly prefix?: string | undefined
+}
+
+/** Where Herald's own server listens, and how long a client may take to send a request. */
+export interface ListenOptions extends Omit<AppOptions, "prefix"> {
+  readonly port: number
+  readonly host: string
   /** How long a client may take to send a request; `RequestTimeouts.defaults` when absent. */
   readonly timeouts?: RequestTimeouts.Timeouts | undefined
 }
@@ -66,38 +73,49 @@ export const apiLayer: Layer.Layer<HttpApi.Api, never, CoreServices | RateLimiti
   Layer.provide(Profiles.authentications)
 )
 
+/** What serving the API needs: the core services, the idempotency store and the edge's limits. */
+export type Requirements =
+  | CoreServices
+  | IdempotencyStore.IdempotencyStore
+  | RateLimiting.ApiRateLimits
+  | RequestLimits.RequestLimits
+
+/** The API behind the edge, with the docs page and the document beside it, for a server to serve (`Edge.Served`). */
+export const app = (options: AppOptions): Effect.Effect<Edge.Served, never, Requirements | Scope.Scope> =>
+  Effect.flatMap(Routes.fromApi(HeraldApi, DocsPage.routes), (routes) => {
+    const prefix = options.prefix ?? ""
+    return Edge.make({
+      api: HeraldApi,
+      implementation: apiLayer,
+      beside: DocsPage.layer(prefix),
+      routes,
+      profiles: Profiles.all,
+      requestLog: options.requestLog ?? RequestLog.DEFAULT,
+      prefix
+    })
+  })
+
 /**
- * Serves the API on a Node HTTP server (exposed, so callers can read its address).
- * The platform opens a tracing span per request, with its URL and headers as
- * attributes. Herald itself installs no tracer, and without one those spans went
- * nowhere and cost a fifth of a bare request's CPU: they are opened only when a
- * tracer is installed around this layer (`Tracing.isInstalled`).
+ * Whether the platform's tracing span per request is opened. It has the
+ * request's URL and headers as attributes; Herald itself installs no tracer,
+ * and without one those spans went nowhere and cost a fifth of a bare
+ * request's CPU: they are opened only when a tracer is installed around the
+ * server (`Tracing.isInstalled`). A value of `HttpMiddleware.currentTracerDisabledWhen`.
  */
+export const tracerDisabled = Effect.map(Effect.tracer, (tracer) => {
+  const traced = Tracing.isInstalled(tracer)
+  return () => !traced
+})
+
+/** Serves the API on a Node HTTP server (exposed, so callers can read its address). */
 export const layer = (
   options: ListenOptions
-): Layer.Layer<
-  HttpServer.HttpServer,
-  HttpServerError.ServeError,
-  CoreServices | IdempotencyStore.IdempotencyStore | RateLimiting.ApiRateLimits | RequestLimits.RequestLimits
-> =>
-  Layer.unwrapEffect(
-    Effect.zipWith(
-      Effect.tracer,
-      Routes.fromApi(HeraldApi, DocsPage.routes),
-      (tracer, routes) => served(options, Tracing.isInstalled(tracer), routes)
-    )
-  )
-
-const served = (options: ListenOptions, traced: boolean, routes: Routes.Routes) =>
-  Edge.layer({
-    api: HeraldApi,
-    implementation: apiLayer,
-    beside: Layer.merge(DocsPage.layer, HttpApiBuilder.middlewareOpenApi({ path: DocsPage.DOCUMENT_PATH })),
-    routes,
-    profiles: Profiles.all,
-    requestLog: options.requestLog ?? RequestLog.DEFAULT
-  }).pipe(
-    HttpServer.withLogAddress,
-    HttpMiddleware.withTracerDisabledWhen(() => !traced),
-    Layer.provideMerge(NodeHttpServer.layer(createNodeServer(options.timeouts ?? RequestTimeouts.defaults), { port: options.port, host: options.host }))
+): Layer.Layer<HttpServer.HttpServer, HttpServerError.ServeError, Requirements> =>
+  Layer.unwrapScoped(
+    Effect.zipWith(tracerDisabled, app(options), (disabledWhen, served) =>
+      HttpServer.serve(served.app, served.requestLog).pipe(
+        HttpServer.withLogAddress,
+        HttpMiddleware.withTracerDisabledWhen(disabledWhen),
+        Layer.provideMerge(NodeHttpServer.layer(createNodeServer(options.timeouts ?? RequestTimeouts.defaults), { port: options.port, host: options.host }))
+      ))
   )

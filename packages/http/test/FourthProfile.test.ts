@@ -50,7 +50,7 @@ describe("a fourth profile", () => {
     )
     const things = HttpApiBuilder.group(api, "things", (handlers) => handlers.handle("list", () => Effect.succeed("ok")))
     const { dispose, handler } = HttpApiBuilder.toWebHandler(
-      Layer.unwrapEffect(Effect.map(Routes.fromApi(api), (routes) => ErrorMapping.layer(routes, registry))).pipe(
+      Layer.unwrapEffect(Effect.map(Routes.fromApi(api), (routes) => ErrorMapping.layer(routes, registry, ""))).pipe(
         Layer.provideMerge(HttpApiBuilder.api(api).pipe(Layer.provide(things))),
         Layer.merge(HttpServer.layerContext)
       )

@@ -1,16 +1,21 @@
 /**
  * Starts the real app (HTTP server on a free port, undici deliveries, worker in
  * process) for end-to-end tests, on either backend: the embedded memory default,
- * or Redis stores and the BullMQ queue on a private redis-server.
+ * or Redis stores and the BullMQ queue on a private redis-server. With `mount`,
+ * the API is served instead by an application's own server under a path prefix
+ * (`NodeHandler`), beside the application's `GET /hello`.
  */
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { HttpServer as PlatformHttpServer } from "@effect/platform"
-import { type Herald, type Ids, UrlPolicy } from "@herald/core"
+import { type ApiKeys, type Herald, type Ids, UrlPolicy } from "@herald/core"
 import { RedisCluster, RedisServer } from "@herald/testkit"
 import { type Clock, ConfigProvider, Context, Effect, Exit, Layer, Redacted, Scope, type Tracer } from "effect"
 import type * as RequestTimeouts from "@herald/http/edge/RequestTimeouts"
 import { HeraldApi } from "@herald/http/Contract"
+import * as NodeHandler from "@herald/http/NodeHandler"
 import * as Protection from "@herald/http/edge/Protection"
-import { type Embedded, Environment, Ports, Process } from "@herald/runtime"
+import { ApiKeySeed, type Embedded, Environment, Ports, Process } from "@herald/runtime"
 
 export type Backend = "memory" | "redis" | "redis-cluster"
 
@@ -39,7 +44,10 @@ const startRedis = async (backend: Backend) => {
 
 export interface RunningApp {
   readonly backend: Backend
+  /** Where the API is: the server's origin, and the prefix when mounted. */
   readonly baseUrl: string
+  /** The server's origin (the application's server, when mounted). */
+  readonly origin: string
   /** API key -> teamspace, as configured. */
   readonly keys: Readonly<Record<string, string>>
   readonly close: () => Promise<void>
@@ -73,6 +81,50 @@ export const lenientProtection: Protection.Settings = {
   rateLimits: { ...servedDefaults.rateLimits, defaultLimit: 1_000_000, routes: new Map() }
 }
 
+/** What the application's server answers itself (its own route, beside the mounted API). */
+export const HELLO = "hello from the application"
+
+/** The port the API is served on. */
+class ServedPort extends Context.Tag("test/ServedPort")<ServedPort, number>() {}
+
+/** Every role in one process, the API on Herald's own server. */
+const ownServer = <E>(options: Process.Options<E>) =>
+  Layer.effect(
+    ServedPort,
+    Effect.map(PlatformHttpServer.HttpServer, ({ address }) => {
+      if (address._tag !== "TcpAddress") throw new Error("expected a TCP address")
+      return address.port
+    })
+  ).pipe(Layer.provide(Process.all(options)))
+
+/**
+ * The same, the API served by an application's own Node server under `prefix`:
+ * its `GET /hello`, and every other request handed to Herald's handler (those
+ * outside the prefix are its 404s).
+ */
+const applicationServer = <E>(prefix: string, options: Process.Options<E>) =>
+  Layer.scoped(
+    ServedPort,
+    Effect.gen(function*() {
+      const herald = yield* NodeHandler.make({ prefix })
+      const server = createServer((request, response) => {
+        if (request.method === "GET" && request.url === "/hello") response.writeHead(200).end(HELLO)
+        else herald(request, response)
+      })
+      yield* Effect.acquireRelease(
+        Effect.async<void>((resume) => void server.listen(0, "127.0.0.1", () => resume(Effect.void))),
+        () => Effect.async<void>((resume) => void server.close(() => resume(Effect.void)))
+      )
+      return (server.address() as AddressInfo).port
+    })
+  ).pipe(
+    Layer.provide(
+      Layer.merge(Protection.layer(options.protection ?? lenientProtection), ApiKeySeed.layer(options.apiKeys)).pipe(
+        Layer.provideMerge(Process.workerOnly(options))
+      )
+    )
+  )
+
 export const start = async (
   options: Partial<Embedded.Options> & {
     readonly backend?: Backend
@@ -80,8 +132,10 @@ export const start = async (
     readonly clock?: Clock.Clock
     /** A tracer installed around the app; none by default. */
     readonly tracer?: Tracer.Tracer
-    /** How long clients have to send requests; the defaults by default. */
+    /** How long clients have to send requests; the defaults by default (not with `mount`: the application's server's). */
     readonly timeouts?: RequestTimeouts.Timeouts
+    /** Serve the API from an application's server under this path prefix (`/webhooks-api`). */
+    readonly mount?: string
   } = {}
 ): Promise<RunningApp> => {
   const backend = options.backend ?? "memory"
@@ -97,27 +151,31 @@ export const start = async (
   const ports = redis === undefined
     ? Ports.memory
     : Ports.redis(redis.settings)
-  const layer = Process.all({
+  const processOptions: Process.Options<unknown> = {
     listen: { port: 0, host: "127.0.0.1", timeouts: options.timeouts },
     apiKeys: [
-      ...Object.entries(keys).map(([key, teamspace]) => [Redacted.make(key), teamspace as Ids.TeamspaceId] as const),
+      ...Object.entries(keys).map(([key, teamspace]): ApiKeys.SeedKey => [Redacted.make(key), teamspace as Ids.TeamspaceId]),
       ...(options.apiKeys ?? [])
     ],
     settings,
     ports,
     protection: options.protection ?? lenientProtection
-  }).pipe(
+  }
+  const served = options.mount === undefined
+    ? ownServer(processOptions)
+    : applicationServer(options.mount, processOptions)
+  const layer = served.pipe(
     Layer.provide(Layer.succeed(UrlPolicy.HostResolver, testResolver)),
     Layer.provide(options.clock === undefined ? Layer.empty : Layer.setClock(options.clock)),
     Layer.provide(options.tracer === undefined ? Layer.empty : Layer.setTracer(options.tracer))
   )
   const scope = Effect.runSync(Scope.make())
   const context = await Effect.runPromise(Layer.buildWithScope(layer, scope))
-  const address = Context.get(context, PlatformHttpServer.HttpServer).address
-  if (address._tag !== "TcpAddress") throw new Error("expected a TCP address")
+  const origin = `http://127.0.0.1:${Context.get(context, ServedPort)}`
   return {
     backend,
-    baseUrl: `http://127.0.0.1:${address.port}`,
+    baseUrl: `${origin}${options.mount ?? ""}`,
+    origin,
     keys,
     close: async () => {
       await Effect.runPromise(Scope.close(scope, Exit.void))

@@ -29,11 +29,15 @@ const respond = (
 const answer = (profiles: HttpProfile.Registry, failure: FrameworkFailure) =>
   respond(profiles, (responder, request) => responder.framework(failure, request))
 
-/** A request the router found no route for: a 405 where its path is served for other methods, else a 404. */
-const unrouted = (routes: Routes, profiles: HttpProfile.Registry) =>
+/**
+ * A request the router found no route for: a 405 where its path is served for
+ * other methods, else a 404 pointing to the docs (under `under`, where the API
+ * is mounted).
+ */
+const unrouted = (routes: Routes, profiles: HttpProfile.Registry, under: string) =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
     const allow = routes.allowedMethods(request.url)
-    if (allow.length === 0) return answer(profiles, { _tag: "RouteNotFound" })
+    if (allow.length === 0) return answer(profiles, { _tag: "RouteNotFound", under })
     const header = { allow: allow.join(", ") }
     return request.method === "OPTIONS"
       ? Effect.succeed(HttpServerResponse.empty({ status: 204, headers: header }))
@@ -47,15 +51,16 @@ const unrouted = (routes: Routes, profiles: HttpProfile.Registry) =>
  * Framework failures, answered before HttpApi's own encoder sees them (which
  * would use its `HttpApiDecodeError` shape or an empty body); anything else
  * unexpected is a logged 500 in the profile's shape. `profiles` are the
- * registry's (`Profiles.all`).
+ * registry's (`Profiles.all`); `under` is the path prefix the API is mounted
+ * under ("" at the root, `Mount`).
  */
-export const layer = (routes: Routes, profiles: HttpProfile.Registry) =>
+export const layer = (routes: Routes, profiles: HttpProfile.Registry, under: string) =>
   HttpApiBuilder.middleware((app) =>
     app.pipe(
       Effect.catchSome((error) =>
         Option.map(
           Option.fromNullable(classify(error)),
-          (failure) => failure._tag === "RouteNotFound" ? unrouted(routes, profiles) : answer(profiles, failure)
+          (failure) => failure._tag === "RouteNotFound" ? unrouted(routes, profiles, under) : answer(profiles, failure)
         )
       ),
       Effect.catchAllDefect((defect) => {

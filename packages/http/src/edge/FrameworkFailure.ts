@@ -15,7 +15,8 @@ import { decodeReport, fieldName, type InputIssue, type Report, wirePath } from 
 export type FrameworkFailure =
   /** A payload, path or query that does not decode: the first issues and how many there were. */
   | { readonly _tag: "Decode"; readonly report: Report }
-  | { readonly _tag: "RouteNotFound" }
+  /** No route for the path: `under` is where the API is mounted ("" at the root), for the message to point to its docs. */
+  | { readonly _tag: "RouteNotFound"; readonly under: string }
   /** The path is served, but not for this method (405, with `Allow`). */
   | { readonly _tag: "MethodNotAllowed"; readonly method: string; readonly allow: ReadonlyArray<string> }
   | { readonly _tag: "BodyNotJson" }
@@ -91,7 +92,8 @@ export const classify = (error: unknown): FrameworkFailure | undefined => {
     case "HttpApiDecodeError":
       return decodeFailure((error as { readonly issues: ReadonlyArray<PlatformIssue> }).issues)
     case "RouteNotFound":
-      return { _tag: "RouteNotFound" }
+      // `ErrorMapping` answers it with where the API is mounted (it knows; the error does not).
+      return { _tag: "RouteNotFound", under: "" }
     case "IdempotencyKeyError":
     case "RequestLimitError":
       return (error as { readonly failure: FrameworkFailure }).failure
@@ -111,7 +113,8 @@ export const reportOfInvalidInput = (error: Errors.InvalidInput): Report => ({
 })
 
 /** What a path nothing serves says (Diga keeps FastAPI's "Not Found"): where to find what is served. */
-export const ROUTE_NOT_FOUND = "No such endpoint: the endpoints are listed at /docs (and in /openapi.json)"
+export const describeRouteNotFound = (failure: Extract<FrameworkFailure, { readonly _tag: "RouteNotFound" }>): string =>
+  `No such endpoint: the endpoints are listed at ${failure.under}/docs (and in ${failure.under}/openapi.json)`
 
 /** A report as one message: the issues' sentences, and how many more there were. */
 export const describeIssues = (report: Report): string =>

@@ -6,8 +6,8 @@
  * requests at their load balancer and want the application to speak up only when
  * something went wrong.
  */
-import { type HttpApp, HttpServerError, HttpServerRequest } from "@effect/platform"
-import { type Cause, Effect, Exit, Option } from "effect"
+import { type HttpApp, HttpMiddleware, HttpServerError, HttpServerRequest } from "@effect/platform"
+import { type Cause, Effect, Exit, identity, Option } from "effect"
 
 /** Which requests the API logs: `all`, `errors` (status 400 and above) or `off`. */
 export type RequestLog = "all" | "errors" | "off"
@@ -34,3 +34,7 @@ export const errorsOnly = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E,
         Effect.zipRight(exit)
       ))
   })
+
+/** The log `requestLog` asks for, as the middleware the server applies around the app. */
+export const middleware = (requestLog: RequestLog): <E, R>(app: HttpApp.Default<E, R>) => HttpApp.Default<E, R> =>
+  requestLog === "all" ? HttpMiddleware.logger : requestLog === "errors" ? errorsOnly : identity

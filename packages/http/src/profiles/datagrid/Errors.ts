@@ -167,7 +167,7 @@ export const fromFramework = (failure: Failure.FrameworkFailure): ErrorBody => {
     case "Decode":
       return invalidInput(failure.report)
     case "RouteNotFound":
-      return notFound(Failure.ROUTE_NOT_FOUND)
+      return notFound(Failure.describeRouteNotFound(failure))
     case "MethodNotAllowed":
       return {
         status_code: 405,

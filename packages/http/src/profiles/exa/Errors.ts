@@ -131,7 +131,7 @@ const fromFramework = (failure: Failure.FrameworkFailure, method: string) => {
     case "Decode":
       return invalidInput(failure.report, hasBody(method) ? "INVALID_REQUEST_BODY" : "INVALID_REQUEST")
     case "RouteNotFound":
-      return notFound(Failure.ROUTE_NOT_FOUND)
+      return notFound(Failure.describeRouteNotFound(failure))
     case "MethodNotAllowed":
       return body(405, Failure.describeMethodNotAllowed(failure), "METHOD_NOT_ALLOWED")
     case "BodyNotJson":

@@ -37,6 +37,7 @@ import * as Mount from "./edge/Mount.js"
 import type * as RequestLog from "./edge/RequestLog.js"
 import * as HttpApp from "./HttpApp.js"
 
+/** Where the handler serves the API (its path prefix) and which requests it logs. */
 export interface Options {
   /**
    * The path the API is served under, such as `/webhooks-api`: a request for

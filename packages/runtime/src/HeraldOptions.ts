@@ -53,8 +53,14 @@ export interface RedisStorage {
   readonly autoPipelining?: boolean | undefined
 }
 
+/** The least severe log line Herald writes: `info` by default, `none` for silence. */
 export type LogLevelName = "debug" | "info" | "warning" | "error" | "none"
 
+/**
+ * What `createHerald` takes, every field optional: where Herald keeps its data
+ * (`storage`), whether this process delivers (`deliver`), and Herald's settings
+ * as plain values. Unknown or bad fields are refused, each named.
+ */
 export interface HeraldOptions {
   /** Where webhooks, events, attempts and the delivery queue are kept. Default memory. */
   readonly storage?: MemoryStorage | RedisStorage | undefined

@@ -14,6 +14,8 @@
  * a library"): this module is that composition behind Promises.
  */
 import {
+  ApiKeys as ApiKeysModule,
+  type ApiKeyStore,
   type Attempt as AttemptModule,
   DeliveryLog as DeliveryLogModule,
   Errors,
@@ -24,9 +26,13 @@ import {
   type Webhook as WebhookModule,
   Webhooks as WebhooksModule
 } from "@herald/core"
+import { HeraldApi } from "@herald/http/Contract"
 import { DEFAULT_PAGE_SIZE } from "@herald/http/contract/ApiParams"
+import * as Protection from "@herald/http/edge/Protection"
+import type * as RequestLog from "@herald/http/edge/RequestLog"
+import * as NodeHandler from "@herald/http/NodeHandler"
 import { RedisClient } from "@herald/redis"
-import { Cause, Context, Data, Effect, Either, Exit, Layer, Logger, ManagedRuntime, Option, Schema } from "effect"
+import { Cause, Context, Data, Effect, Either, Exit, Layer, Logger, ManagedRuntime, Option, Redacted, Schema, Scope } from "effect"
 import * as HeraldOptions from "./HeraldOptions.js"
 import * as Ports from "./Ports.js"
 import * as Process from "./Process.js"
@@ -35,30 +41,48 @@ import * as Process from "./Process.js"
 // the domain's types and errors, for code that does not import @herald/core
 // -----------------------------------------------------------------------------
 
+/** A webhook: its URL, the event types it subscribes to, its profile, whether it is enabled. */
 export type Webhook = WebhookModule.Webhook
+/** What `webhooks.create` takes: `url`, `events`, and optionally a description, the profile, rate limit, ordering. */
 export type CreateWebhook = WebhookModule.CreateWebhook
+/** What `webhooks.update` takes: the fields to change. */
 export type UpdateWebhook = WebhookModule.UpdateWebhook
+/** What `webhooks.create` answers: the webhook and its signing secret, shown this once. */
 export type CreatedWebhook = WebhookModule.CreatedWebhook
+/** One page of `webhooks.list`: the webhooks and whether more follow. */
 export type WebhookPage = WebhooksModule.WebhookPage
+/** What `publish` takes: the event `type`, its `data`, and optionally your own `id` (which makes a retry safe). */
 export type PublishEvent = EventModule.PublishEvent
+/** What `publish` answers: the stored event, how many deliveries were queued, and whether the id was a duplicate. */
 export type Published = EventModule.Published
+/** A stored event: id, type, data, teamspace and when it was published. */
 export type Event = EventModule.Event
+/** One delivery attempt: the webhook, the event, the response status (or the error), its duration and time. */
 export type Attempt = AttemptModule.Attempt
+/** One page of `deliveryLog.listEvents`. */
 export type EventPage = DeliveryLogModule.EventPage
+/** An event and, per webhook it was queued for, where its delivery stands. */
 export type EventWithDeliveries = DeliveryLogModule.EventWithDeliveries
+/** Where one delivery stands: pending, delivered, or failed for good. */
 export type DeliveryStatus = DeliveryLogModule.DeliveryStatus
 
 /** The input is well-formed but not acceptable: `issues` names each field (a bad URL, an unknown event type, a bad option). */
 export const InvalidInput = Errors.InvalidInput
 export type InvalidInput = Errors.InvalidInput
+/** No webhook with that id in that teamspace. */
 export const WebhookNotFound = Errors.WebhookNotFound
+/** No webhook with that id in that teamspace. */
 export type WebhookNotFound = Errors.WebhookNotFound
+/** No event with that id in that teamspace (or it is past retention). */
 export const EventNotFound = Errors.EventNotFound
+/** No event with that id in that teamspace (or it is past retention). */
 export type EventNotFound = Errors.EventNotFound
 /** A publish reused an event id with another type or data. */
 export const EventConflict = Errors.EventConflict
 export type EventConflict = Errors.EventConflict
+/** The event's data is larger than `maxEventDataBytes`. */
 export const EventDataTooLarge = Errors.EventDataTooLarge
+/** The event's data is larger than `maxEventDataBytes`. */
 export type EventDataTooLarge = Errors.EventDataTooLarge
 
 /** A Redis command or connection failed: `createHerald` cannot reach the Redis, or a call lost it. */
@@ -89,6 +113,7 @@ export type HeraldError =
 /** A page query whose size defaults to the API's (20). */
 type Paged<Q extends { readonly limit: number }> = Omit<Q, "limit"> & { readonly limit?: number | undefined }
 
+/** `herald.webhooks`: the Webhooks service (subscriptions of URLs to event types), per teamspace. */
 export interface WebhooksApi {
   /** Subscribes `url` to event types; the secret is returned this once. */
   readonly create: (teamspace: string, input: CreateWebhook) => Promise<CreatedWebhook>
@@ -112,6 +137,7 @@ export interface WebhooksApi {
   readonly count: (teamspace: string) => Promise<number>
 }
 
+/** `herald.publisher`: publishing events to the webhooks subscribed to them. */
 export interface PublisherApi {
   /**
    * Stores the event and queues a delivery to each enabled webhook subscribed to
@@ -123,6 +149,7 @@ export interface PublisherApi {
   readonly sendTest: (teamspace: string, webhookId: string) => Promise<Event>
 }
 
+/** `herald.deliveryLog`: what was published and every attempt to deliver it. */
 export interface DeliveryLogApi {
   /** A webhook's attempts, newest first; `cursor` is the last attempt id of the previous page. */
   readonly attemptsOf: (
@@ -136,6 +163,7 @@ export interface DeliveryLogApi {
   readonly listEvents: (teamspace: string, query?: Paged<Omit<DeliveryLogModule.EventPageQuery, "typesParam">>) => Promise<EventPage>
 }
 
+/** `herald.replay`: sending events again, one or a failed window of a webhook's. */
 export interface ReplayApi {
   /** Delivers an event again, to one webhook or to every one it was attempted for; answers how many deliveries were queued. */
   readonly redeliver: (teamspace: string, eventId: string, options?: { readonly webhookId?: string | undefined }) => Promise<number>
@@ -147,6 +175,49 @@ export interface ReplayApi {
   ) => Promise<number>
 }
 
+/** An API key as listed: never the key itself, which is shown once by `issue` (Herald keeps only its hash). */
+export interface ApiKey {
+  /** What `apiKeys.revoke` takes. */
+  readonly id: string
+  readonly teamspace: string
+  readonly scopes: ReadonlyArray<ApiKeyStore.Scope>
+  readonly label: string
+  /** Epoch milliseconds. */
+  readonly createdAt: number
+}
+
+const apiKeyOf = (stored: ApiKeyStore.ApiKey): ApiKey => ({
+  id: stored.id,
+  teamspace: stored.teamspace,
+  scopes: stored.scopes,
+  label: stored.label,
+  createdAt: stored.createdAt
+})
+
+/** `herald.apiKeys`: keys for Herald's HTTP API (`nodeHandler`), one teamspace each, stored hashed. */
+export interface ApiKeysApi {
+  /** A new key for `teamspace`, with every scope unless `scopes` narrows it; the key is returned this once. */
+  readonly issue: (
+    teamspace: string,
+    options?: { readonly scopes?: ReadonlyArray<ApiKeyStore.Scope> | undefined; readonly label?: string | undefined }
+  ) => Promise<{ readonly key: string; readonly apiKey: ApiKey }>
+  /** A teamspace's keys. */
+  readonly list: (teamspace: string) => Promise<ReadonlyArray<ApiKey>>
+  /** Revokes the key with this id (`apiKey.id`) in `teamspace`; whether there was one. */
+  readonly revoke: (teamspace: string, id: string) => Promise<boolean>
+}
+
+/** How `nodeHandler` serves Herald's HTTP API. */
+export interface NodeHandlerOptions {
+  /** The path it is served under, such as `/webhooks-api`; the root when absent. */
+  readonly prefix?: string | undefined
+  /** Which requests are logged: `errors` (the default), `all` or `none`. */
+  readonly requestLog?: RequestLog.RequestLog | undefined
+  /** The rate limits and request limits; Herald's defaults (README's configuration table) when absent. */
+  readonly protection?: Protection.Settings | undefined
+}
+
+/** Herald in this process, answering with Promises; made by `createHerald`. */
 export interface Herald {
   readonly webhooks: WebhooksApi
   readonly publisher: PublisherApi
@@ -154,6 +225,15 @@ export interface Herald {
   readonly publish: PublisherApi["publish"]
   readonly deliveryLog: DeliveryLogApi
   readonly replay: ReplayApi
+  readonly apiKeys: ApiKeysApi
+  /**
+   * Herald's HTTP API (every profile's routes, publishing, the delivery log,
+   * the docs page) as a Node request listener, to mount in the application's
+   * own server under `prefix`: hand it the requests `handler.serves(url)`
+   * accepts. It authenticates with `apiKeys`. Request timeouts are the host
+   * server's; close the server before `close()`.
+   */
+  readonly nodeHandler: (options?: NodeHandlerOptions) => Promise<NodeHandler.Handler>
   /**
    * Stops the delivery loop (deliveries in flight finish) and releases the
    * stores and their connections. Calls after it reject with `HeraldClosed`;
@@ -162,7 +242,8 @@ export interface Herald {
   readonly close: () => Promise<void>
 }
 
-export type { HeraldOptions, MemoryStorage, RedisStorage } from "./HeraldOptions.js"
+export type { HeraldOptions, LogLevelName, MemoryStorage, RedisStorage } from "./HeraldOptions.js"
+export type { Handler as NodeHandler } from "@herald/http/NodeHandler"
 
 const isTeamspace = Schema.is(Ids.TeamspaceId)
 
@@ -220,6 +301,9 @@ export const createHerald = async (options: HeraldOptions.HeraldOptions = {}): P
   const publisherService = Context.get(services, PublisherModule.Publisher)
   const deliveryLogService = Context.get(services, DeliveryLogModule.DeliveryLog)
   const replayService = Context.get(services, ReplayModule.Replay)
+  const apiKeysService = Context.get(services, ApiKeysModule.ApiKeys)
+  // Where the HTTP handlers live; closed before the runtime, so requests in flight finish first.
+  const handlers = Effect.runSync(Scope.make())
 
   let closing: Promise<void> | undefined
   /** Runs a call of `method` (its name for `HeraldClosed`) for `teamspace`, checked first. */
@@ -264,12 +348,45 @@ export const createHerald = async (options: HeraldOptions.HeraldOptions = {}): P
     recover: (teamspace, webhookId, window) => call("replay.recover", teamspace, (t) => replayService.recover(t, webhookId, window))
   }
 
+  const apiKeys: ApiKeysApi = {
+    issue: (teamspace, options) =>
+      call("apiKeys.issue", teamspace, (t) =>
+        Effect.map(
+          apiKeysService.issue(t, {
+            ...(options?.scopes === undefined ? {} : { scopes: options.scopes }),
+            ...(options?.label === undefined ? {} : { label: options.label })
+          }),
+          ({ key, record }) => ({ key: Redacted.value(key), apiKey: apiKeyOf(record) })
+        )),
+    list: (teamspace) => call("apiKeys.list", teamspace, (t) => Effect.map(apiKeysService.list(t), (keys) => keys.map(apiKeyOf))),
+    // By id, within the teamspace: an id of another teamspace's key revokes nothing.
+    revoke: (teamspace, id) =>
+      call("apiKeys.revoke", teamspace, (t) =>
+        Effect.flatMap(apiKeysService.findById(id), (found) =>
+          Option.isSome(found) && found.value.teamspace === t
+            ? Effect.map(apiKeysService.revokeById(id), Option.isSome)
+            : Effect.succeed(false)))
+  }
+
+  const nodeHandler = async (handlerOptions: NodeHandlerOptions = {}): Promise<NodeHandler.Handler> => {
+    if (closing !== undefined) throw new HeraldClosed({ method: "nodeHandler" })
+    const made = NodeHandler.make({ prefix: handlerOptions.prefix, requestLog: handlerOptions.requestLog }).pipe(
+      Effect.provide(Protection.layer(handlerOptions.protection ?? Protection.defaultsFor(HeraldApi))),
+      Scope.extend(handlers)
+    )
+    const exit = await runtime.runPromiseExit(made)
+    if (Exit.isSuccess(exit)) return exit.value
+    throw rejection(exit.cause)
+  }
+
   return {
     webhooks,
     publisher,
     publish: publisher.publish,
     deliveryLog,
     replay,
-    close: () => (closing ??= runtime.dispose())
+    apiKeys,
+    nodeHandler,
+    close: () => (closing ??= Effect.runPromise(Scope.close(handlers, Exit.void)).then(() => runtime.dispose()))
   }
 }

@@ -5,6 +5,8 @@
  * errors; close() releases what Herald holds; on Redis, one facade publishes
  * only and another, sharing the Redis, delivers.
  */
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { RedisServer, TestReceiver } from "@herald/testkit"
 import { verifyAndParse } from "@herald/verify"
 import { BullMQDeliveryQueue } from "@herald/bullmq"
@@ -106,6 +108,75 @@ describe("createHerald on memory", () => {
     expect(await herald.replay.redeliver("acme", "evt_again")).toBe(1)
     const requests = await receiver.awaitRequests(2)
     expect(requests.map((request) => (JSON.parse(request.body) as { id: string }).id)).toEqual(["evt_again", "evt_again"])
+  })
+})
+
+describe("apiKeys", () => {
+  it("issues a key shown once, lists it without the key, revokes it by id within its teamspace", async () => {
+    const herald = await memoryHerald()
+    const { key, apiKey } = await herald.apiKeys.issue("acme", { scopes: ["read"], label: "dashboard" })
+    expect(key).toMatch(/^\S{20,}$/)
+    expect(apiKey).toEqual({ id: expect.any(String), teamspace: "acme", scopes: ["read"], label: "dashboard", createdAt: expect.any(Number) })
+    const listed = await herald.apiKeys.list("acme")
+    expect(listed).toEqual([apiKey])
+    expect(JSON.stringify(listed)).not.toContain(key)
+    // Another teamspace's id revokes nothing.
+    expect(await herald.apiKeys.revoke("globex", apiKey.id)).toBe(false)
+    expect(await herald.apiKeys.revoke("acme", apiKey.id)).toBe(true)
+    expect(await herald.apiKeys.list("acme")).toEqual([])
+  })
+})
+
+describe("nodeHandler: Herald's HTTP API in the application's own server", () => {
+  /** The application's server: its own GET /hello, and Herald under /webhooks-api. */
+  const applicationServer = async (herald: Herald) => {
+    const handler = await herald.nodeHandler({ prefix: "/webhooks-api" })
+    const server = createServer((request, response) => {
+      if (handler.serves(request.url ?? "/")) return handler(request, response)
+      response.writeHead(request.url === "/hello" ? 200 : 404).end("hello")
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    keep({ close: () => new Promise<void>((resolve) => server.close(() => resolve())) })
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  }
+
+  it("creates a webhook over HTTP with an issued key, publishes, and the receiver gets it signed", async () => {
+    const receiver = keep(await TestReceiver.start())
+    const herald = await memoryHerald()
+    const origin = await applicationServer(herald)
+    const { key } = await herald.apiKeys.issue("acme")
+    const post = (path: string, body: unknown, token = key) =>
+      fetch(`${origin}/webhooks-api${path}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify(body)
+      })
+
+    expect((await fetch(`${origin}/hello`)).status).toBe(200)
+    const created = await post("/v1/webhooks", { url: receiver.url, events: [EVENT_TYPE] })
+    expect(created.status).toBe(201)
+    const { secret } = await created.json() as { secret: string }
+    // The webhook made over HTTP is the facade's: same teamspace, same store.
+    expect(await herald.webhooks.count("acme")).toBe(1)
+
+    expect((await post("/v1/events", { event_type: EVENT_TYPE, data: { n: 1 } })).status).toBeLessThan(300)
+    const [request] = await receiver.awaitRequests(1)
+    expect(verifyAndParse({ payload: request!.body, header: request!.headers["datagrid-signature"], secret }))
+      .toMatchObject({ event_type: EVENT_TYPE, data: { n: 1 } })
+
+    // A wrong key is refused in the profile's error shape.
+    const refused = await post("/v1/webhooks", { url: receiver.url, events: [EVENT_TYPE] }, "not-a-key")
+    expect(refused.status).toBe(401)
+    expect(await refused.json()).toMatchObject({ error: expect.any(String) })
+    expect((await fetch(`${origin}/webhooks-api/openapi.json`)).status).toBe(200)
+  })
+
+  it("a bad prefix rejects naming it; after close() it rejects with HeraldClosed", async () => {
+    const herald = await createHerald({ logLevel: "none" })
+    const refused = await rejectionOf(herald.nodeHandler({ prefix: "no-slash" }))
+    expect(String(refused)).toContain("no-slash")
+    await herald.close()
+    expect(await rejectionOf(herald.nodeHandler())).toBeInstanceOf(HeraldClosed)
   })
 })
 

@@ -23,8 +23,11 @@ import { HttpApi, HttpApiBuilder, HttpServerResponse, OpenApi } from "@effect/pl
 import { Effect, type Layer } from "effect"
 import type * as Routes from "../edge/Routes.js"
 
+/** Where the docs page is served (under the prefix when mounted). */
 export const PATH = "/docs"
+/** Where the docs page's script (the Scalar bundle) is served. */
 export const SCRIPT_PATH = "/docs/scalar.js"
+/** Where the OpenAPI document is served. */
 export const DOCUMENT_PATH = "/openapi.json"
 
 /** What is served beside the contract: the page, its script, and the document it reads. */

@@ -11,7 +11,7 @@
  * Needs the packages built (turbo runs `^build` first: tests/packaging/turbo.json)
  * and the npm registry (`--prefer-offline`: the cache `npm ci` filled serves most).
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { basename, dirname, join, relative } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -49,6 +49,23 @@ const TSCONFIG = {
 
 const ENTRIES_FILE = "herald-entries"
 
+/**
+ * README's library section, whose complete programs (the TypeScript blocks that
+ * start with an import; the others are fragments of them) are compiled here
+ * beside the program, so the code a newcomer copies builds against the packages.
+ */
+const README_SECTION = "## Use Herald as a library"
+
+/** The TypeScript blocks of README's library section that start with an import. */
+const readmePrograms = (): ReadonlyArray<string> => {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8")
+  const start = readme.indexOf(`\n${README_SECTION}\n`)
+  if (start < 0) throw new Error(`README has no "${README_SECTION}"`)
+  const end = readme.indexOf("\n## ", start + README_SECTION.length + 2)
+  const section = readme.slice(start, end < 0 ? undefined : end)
+  return [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1]!).filter((code) => code.startsWith("import "))
+}
+
 interface Packed {
   readonly name: string
   readonly filename: string
@@ -59,6 +76,7 @@ let scratch = ""
 let app = ""
 let packed: ReadonlyArray<Packed> = []
 let entryPoints: ReadonlyArray<string> = []
+let readmeFiles: ReadonlyArray<string> = []
 const packages = publishable()
 
 /** Every module specifier a package's exports offer (patterns expanded over the files they match), JSON files aside. */
@@ -124,6 +142,12 @@ beforeAll(async () => {
   for (const file of readdirSync(dirname(PROGRAM)).filter((name) => name.endsWith(".ts"))) {
     cpSync(join(dirname(PROGRAM), file), join(app, "src", file))
   }
+  mkdirSync(join(app, "src", "readme"))
+  readmeFiles = readmePrograms().map((code, n) => {
+    const file = join(app, "src", "readme", `block-${n + 1}.ts`)
+    writeFileSync(file, code)
+    return relative(app, file)
+  })
   entryPoints = packages.flatMap(({ manifest }) =>
     specifiers(join(app, "node_modules", manifest.name), manifest)
   ).filter((specifier) => !(specifier in NOT_LOADED))
@@ -182,8 +206,10 @@ describe("the packed packages", () => {
     expect(missing).toEqual([])
   })
 
-  it("compile with the program and every entry point (strict, NodeNext, declarations checked)", async () => {
+  it("compile with the program, README's library code and every entry point (strict, NodeNext, declarations checked)", async () => {
     expect(entryPoints.length).toBeGreaterThan(packages.length)
+    // Without Effect, in an Effect application, mounted in a server.
+    expect(readmeFiles.length, "README's library programs").toBeGreaterThanOrEqual(3)
     await run(process.execPath, [join(app, "node_modules/typescript/bin/tsc"), "-p", "."], app)
   }, 120_000)
 

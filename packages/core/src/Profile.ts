@@ -7,7 +7,7 @@
  */
 import { Schema } from "effect"
 
-/** The schema of a profile's name, e.g. `datagrid`. */
+/** The schema of a profile's name: lowercase letters, digits and underscores. */
 export const Profile = Schema.String.pipe(
   Schema.pattern(/^[a-z][a-z0-9_]*$/),
   Schema.maxLength(64),

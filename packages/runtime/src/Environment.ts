@@ -45,6 +45,8 @@ export type Role = "all" | "api" | "worker"
  */
 export const bounds = {
   connectTimeoutMaxMs: 120_000,
+  /** The rate limits' sliding window. */
+  rateLimitWindow: { minMs: 1_000, maxMs: 3_600_000 },
   concurrency: { min: 1, max: 1000 },
   minFailures: { min: 1 },
   /** Event data and request bodies alike: from 1 KiB to 1 GiB. */
@@ -324,8 +326,7 @@ export const apiKeys: Config.Config<ReadonlyArray<ApiKeys.SeedKey>> = Variable.s
 const rateLimits: Config.Config<RateLimiting.Settings> = Config.all({
   windowMs: Variable.duration("HERALD_RATE_LIMIT_WINDOW", {
     defaultMs: RateLimiting.DEFAULT_WINDOW_MS,
-    minMs: 1_000,
-    maxMs: 3_600_000,
+    ...bounds.rateLimitWindow,
     description: "The rate limits' sliding window"
   }),
   text: Config.string("HERALD_RATE_LIMITS").pipe(

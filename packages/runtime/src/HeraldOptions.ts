@@ -9,6 +9,8 @@
  */
 import { BullMQDeliveryQueue } from "@herald/bullmq"
 import {
+  ApiKeys,
+  ApiKeyStore,
   DeliverySettings,
   Durations,
   EndpointHealth,
@@ -19,9 +21,14 @@ import {
   RetrySchedule,
   SecretCipher
 } from "@herald/core"
+import { HeraldApi } from "@herald/http/Contract"
+import * as Protection from "@herald/http/edge/Protection"
+import * as RateLimiting from "@herald/http/edge/RateLimiting"
+import * as RequestLimits from "@herald/http/edge/RequestLimits"
+import * as RequestLog from "@herald/http/edge/RequestLog"
 import * as HttpProfiles from "@herald/http/Profiles"
 import { RedisClient, Retention } from "@herald/redis"
-import { Either, LogLevel, Option } from "effect"
+import { Either, LogLevel, Option, Schema } from "effect"
 import { bounds } from "./Environment.js"
 import type * as Ports from "./Ports.js"
 
@@ -340,4 +347,92 @@ export const resolve = (input: HeraldOptions = {}): Either.Either<Resolved, Erro
     )
   }
   return Either.right({ settings, redis: redisSettings, deliver, profile, logLevel: logLevels[logLevel] })
+}
+
+/** The issues collected, as one `InvalidInput` saying what `what` refused; or the value. */
+const outcome = <A>(check: Checker, what: string, value: A): Either.Either<A, Errors.InvalidInput> =>
+  check.issues.length === 0 ? Either.right(value) : Either.left(
+    new Errors.InvalidInput({
+      message: `${what}: ${check.issues.map((issue) => issue.message).join("; ")}`,
+      issues: check.issues
+    })
+  )
+
+/** How `nodeHandler` serves Herald's HTTP API: plain values, checked like `createHerald`'s. */
+export interface NodeHandlerOptions {
+  /** The path it is served under, such as `/webhooks-api`; the root when absent. */
+  readonly prefix?: string | undefined
+  /** Which requests are logged: `errors` (the default), `all` or `off`. */
+  readonly requestLog?: RequestLog.RequestLog | undefined
+  /**
+   * Requests per window and route, as `HERALD_RATE_LIMITS` takes them:
+   * `"default=600,POST /v1/events=6000"`, or `"off"`. Each route's declared
+   * limit when absent (README, "Rate limits").
+   */
+  readonly rateLimits?: string | undefined
+  /** The rate limits' sliding window, from 1 s to 1 h. Default 1 minute. */
+  readonly rateLimitWindowMs?: number | undefined
+  /** The largest request body, in bytes (413 beyond). Default 1 MiB. */
+  readonly maxBodyBytes?: number | undefined
+}
+
+/** `NodeHandlerOptions` checked: the prefix as given (`NodeHandler` normalizes it), the log, the API's protection. */
+export interface ResolvedNodeHandler {
+  readonly prefix: string | undefined
+  readonly requestLog: RequestLog.RequestLog
+  readonly protection: Protection.Settings
+}
+
+const requestLogs: ReadonlyArray<RequestLog.RequestLog> = ["errors", "all", "off"]
+
+/** Checks `nodeHandler`'s options, refusing each bad one by name (with the same parsers and ranges as the variables). */
+export const resolveNodeHandler = (input: NodeHandlerOptions = {}): Either.Either<ResolvedNodeHandler, Errors.InvalidInput> => {
+  const check = checker()
+  const options = check.object([], input, ["prefix", "requestLog", "rateLimits", "rateLimitWindowMs", "maxBodyBytes"])
+  const prefix = options["prefix"] === undefined ? undefined : check.text(["prefix"], options["prefix"], "")
+  const requestLog = check.parsed(["requestLog"], options["requestLog"], RequestLog.DEFAULT, (name) =>
+    (requestLogs as ReadonlyArray<string>).includes(name)
+      ? Either.right(name as RequestLog.RequestLog)
+      : Either.left(`must be one of ${requestLogs.join(", ")}, not ${Errors.echo(name)}`))
+  const windowMs = check.millis(["rateLimitWindowMs"], options["rateLimitWindowMs"], RateLimiting.DEFAULT_WINDOW_MS, bounds.rateLimitWindow)
+  const routes = Protection.routesOf(HeraldApi)
+  const rateLimits = check.parsed(["rateLimits"], options["rateLimits"] ?? "", RateLimiting.make(routes, { windowMs }), (text) =>
+    RateLimiting.parse(text, windowMs, routes))
+  const maxBodyBytes = check.count(["maxBodyBytes"], options["maxBodyBytes"], RequestLimits.defaults.maxBodyBytes, bounds.bytes)
+  return outcome(check, "Invalid nodeHandler options", { prefix, requestLog, protection: { rateLimits, requestLimits: { maxBodyBytes } } })
+}
+
+/** What `apiKeys.issue` takes besides the teamspace. */
+export interface IssueKeyOptions {
+  /** What the key may do: some of `webhooks:write`, `events:publish`, `read`. Every scope when absent. */
+  readonly scopes?: ReadonlyArray<ApiKeyStore.Scope> | undefined
+  /** A name to tell keys apart in `apiKeys.list`, up to 200 characters. */
+  readonly label?: string | undefined
+}
+
+const isScope = Schema.is(ApiKeyStore.Scope)
+const MAX_LABEL_LENGTH = 200
+
+/** Checks `apiKeys.issue`'s options: known scopes, at least one; a label of plain length. */
+export const resolveIssueKey = (
+  input: IssueKeyOptions = {}
+): Either.Either<{ readonly scopes?: ReadonlyArray<ApiKeyStore.Scope>; readonly label?: string }, Errors.InvalidInput> => {
+  const check = checker()
+  const options = check.object([], input, ["scopes", "label"])
+  const scopes = options["scopes"]
+  const known = ApiKeys.allScopes.join(", ")
+  if (scopes !== undefined) {
+    if (!Array.isArray(scopes) || scopes.length === 0) check.refuse(["scopes"], `must be a non-empty list of ${known}`)
+    else {
+      scopes.forEach((scope: unknown, index) => {
+        if (!isScope(scope)) check.refuse(["scopes", index], `must be one of ${known}, not ${Errors.echo(String(scope))}`)
+      })
+    }
+  }
+  const label = options["label"] === undefined ? undefined : check.text(["label"], options["label"], "")
+  if (label !== undefined && label.length > MAX_LABEL_LENGTH) check.refuse(["label"], `must be at most ${MAX_LABEL_LENGTH} characters`)
+  return outcome(check, "Invalid API key options", {
+    ...(scopes === undefined ? {} : { scopes: scopes as ReadonlyArray<ApiKeyStore.Scope> }),
+    ...(label === undefined ? {} : { label })
+  })
 }

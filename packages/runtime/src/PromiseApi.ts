@@ -2,13 +2,13 @@
  * Herald for an application written without Effect: `createHerald(options)`
  * builds Herald once (the ports, the core services and, unless told otherwise,
  * the delivery loop) and answers with an object whose methods return Promises.
- * Its groups are core's services under their own names (`webhooks`,
- * `publisher`, `deliveryLog`, `replay`), their methods the services' methods,
- * with the teamspace as plain text. A refusal rejects with the domain's error
+ * `publish` publishes; the groups are core's other services under their own
+ * names (`webhooks`, `deliveryLog`, `replay`, `apiKeys`), their methods the
+ * services' methods, with the teamspace as plain text. A refusal rejects with the domain's error
  * itself (`WebhookNotFound`, `InvalidInput`, ... exported here, so
  * `instanceof` and `_tag` work), a failure of the machinery with the original
- * `Error`. `close()` stops the delivery loop (deliveries in flight finish) and
- * releases the stores' connections.
+ * `Error`. `close()` lets the calls running finish, stops the delivery loop
+ * (deliveries in flight finish) and releases the stores' connections.
  *
  * For an Effect application, compose the layers instead (README, "Use Herald as
  * a library"): this module is that composition behind Promises.
@@ -26,10 +26,8 @@ import {
   type Webhook as WebhookModule,
   Webhooks as WebhooksModule
 } from "@herald/core"
-import { HeraldApi } from "@herald/http/Contract"
 import { DEFAULT_PAGE_SIZE } from "@herald/http/contract/ApiParams"
 import * as Protection from "@herald/http/edge/Protection"
-import type * as RequestLog from "@herald/http/edge/RequestLog"
 import * as NodeHandler from "@herald/http/NodeHandler"
 import { RedisClient } from "@herald/redis"
 import { Cause, Context, Data, Effect, Either, Exit, Layer, Logger, ManagedRuntime, Option, Redacted, Schema, Scope } from "effect"
@@ -43,7 +41,7 @@ import * as Process from "./Process.js"
 
 /** A webhook: its URL, the event types it subscribes to, its profile, whether it is enabled. */
 export type Webhook = WebhookModule.Webhook
-/** What `webhooks.create` takes: `url`, `events`, and optionally a description, the profile, rate limit, ordering. */
+/** What `webhooks.create` takes: `url`, `events`, and optionally `enabled`, `metadata`, the `profile`, `ordered` and a `rateLimit`. */
 export type CreateWebhook = WebhookModule.CreateWebhook
 /** What `webhooks.update` takes: the fields to change. */
 export type UpdateWebhook = WebhookModule.UpdateWebhook
@@ -135,16 +133,6 @@ export interface WebhooksApi {
   /** The secret deliveries made now are signed with first. */
   readonly signingSecret: (teamspace: string, id: string) => Promise<string>
   readonly count: (teamspace: string) => Promise<number>
-}
-
-/** `herald.publisher`: publishing events to the webhooks subscribed to them. */
-export interface PublisherApi {
-  /**
-   * Stores the event and queues a delivery to each enabled webhook subscribed to
-   * its type. Publishing an id again returns the stored event and sends nothing
-   * again (`duplicate: true`), so a retry is safe.
-   */
-  readonly publish: (teamspace: string, input: PublishEvent) => Promise<Published>
   /** Sends a `webhook.test` event to one webhook, whatever it subscribes to. */
   readonly sendTest: (teamspace: string, webhookId: string) => Promise<Event>
 }
@@ -197,32 +185,22 @@ const apiKeyOf = (stored: ApiKeyStore.ApiKey): ApiKey => ({
 /** `herald.apiKeys`: keys for Herald's HTTP API (`nodeHandler`), one teamspace each, stored hashed. */
 export interface ApiKeysApi {
   /** A new key for `teamspace`, with every scope unless `scopes` narrows it; the key is returned this once. */
-  readonly issue: (
-    teamspace: string,
-    options?: { readonly scopes?: ReadonlyArray<ApiKeyStore.Scope> | undefined; readonly label?: string | undefined }
-  ) => Promise<{ readonly key: string; readonly apiKey: ApiKey }>
+  readonly issue: (teamspace: string, options?: HeraldOptions.IssueKeyOptions) => Promise<{ readonly key: string; readonly apiKey: ApiKey }>
   /** A teamspace's keys. */
   readonly list: (teamspace: string) => Promise<ReadonlyArray<ApiKey>>
   /** Revokes the key with this id (`apiKey.id`) in `teamspace`; whether there was one. */
   readonly revoke: (teamspace: string, id: string) => Promise<boolean>
 }
 
-/** How `nodeHandler` serves Herald's HTTP API. */
-export interface NodeHandlerOptions {
-  /** The path it is served under, such as `/webhooks-api`; the root when absent. */
-  readonly prefix?: string | undefined
-  /** Which requests are logged: `errors` (the default), `all` or `none`. */
-  readonly requestLog?: RequestLog.RequestLog | undefined
-  /** The rate limits and request limits; Herald's defaults (README's configuration table) when absent. */
-  readonly protection?: Protection.Settings | undefined
-}
-
 /** Herald in this process, answering with Promises; made by `createHerald`. */
 export interface Herald {
   readonly webhooks: WebhooksApi
-  readonly publisher: PublisherApi
-  /** `publisher.publish`. */
-  readonly publish: PublisherApi["publish"]
+  /**
+   * Stores the event and queues a delivery to each enabled webhook of the
+   * teamspace subscribed to its type. Publishing an id again returns the stored
+   * event and sends nothing again (`duplicate: true`), so a retry is safe.
+   */
+  readonly publish: (teamspace: string, input: PublishEvent) => Promise<Published>
   readonly deliveryLog: DeliveryLogApi
   readonly replay: ReplayApi
   readonly apiKeys: ApiKeysApi
@@ -233,7 +211,7 @@ export interface Herald {
    * accepts. It authenticates with `apiKeys`. Request timeouts are the host
    * server's; close the server before `close()`.
    */
-  readonly nodeHandler: (options?: NodeHandlerOptions) => Promise<NodeHandler.Handler>
+  readonly nodeHandler: (options?: HeraldOptions.NodeHandlerOptions) => Promise<NodeHandler.Handler>
   /**
    * Stops the delivery loop (deliveries in flight finish) and releases the
    * stores and their connections. Calls after it reject with `HeraldClosed`;
@@ -242,7 +220,14 @@ export interface Herald {
   readonly close: () => Promise<void>
 }
 
-export type { HeraldOptions, LogLevelName, MemoryStorage, RedisStorage } from "./HeraldOptions.js"
+export type {
+  HeraldOptions,
+  IssueKeyOptions,
+  LogLevelName,
+  MemoryStorage,
+  NodeHandlerOptions,
+  RedisStorage
+} from "./HeraldOptions.js"
 export type { Handler as NodeHandler } from "@herald/http/NodeHandler"
 
 const isTeamspace = Schema.is(Ids.TeamspaceId)
@@ -306,17 +291,34 @@ export const createHerald = async (options: HeraldOptions.HeraldOptions = {}): P
   const handlers = Effect.runSync(Scope.make())
 
   let closing: Promise<void> | undefined
-  /** Runs a call of `method` (its name for `HeraldClosed`) for `teamspace`, checked first. */
-  const call = async <A, E>(
+  // The calls running: close() lets them finish before it releases what they use.
+  const running = new Set<Promise<unknown>>()
+
+  /** Runs `method`'s effect (refused with `HeraldClosed` once `close()` was called) and settles as its exit says. */
+  const run = <A, E>(
     method: string,
-    teamspace: string,
-    f: (teamspace: Ids.TeamspaceId) => Effect.Effect<A, E>
+    effect: () => Effect.Effect<A, E, ManagedRuntime.ManagedRuntime.Context<typeof runtime>>
   ): Promise<A> => {
-    if (closing !== undefined) throw new HeraldClosed({ method })
+    if (closing !== undefined) return Promise.reject(new HeraldClosed({ method }))
     // Through the runtime, so the call runs with its log level.
-    const exit = await runtime.runPromiseExit(Effect.flatMap(teamspaceOf(teamspace), f))
-    if (Exit.isSuccess(exit)) return exit.value
-    throw rejection(exit.cause)
+    const exit = runtime.runPromiseExit(Effect.suspend(effect))
+    running.add(exit)
+    void exit.finally(() => running.delete(exit))
+    return exit.then((result) => {
+      if (Exit.isSuccess(result)) return result.value
+      throw rejection(result.cause)
+    })
+  }
+
+  /** A call of `method` for `teamspace`, checked first. */
+  const call = <A, E>(method: string, teamspace: string, f: (teamspace: Ids.TeamspaceId) => Effect.Effect<A, E>): Promise<A> =>
+    run(method, () => Effect.flatMap(teamspaceOf(teamspace), f))
+
+  /** Waits for the calls running, closes the HTTP handlers (their requests in flight finish), then releases the rest. */
+  const shutdown = async () => {
+    await Promise.allSettled([...running])
+    await Effect.runPromise(Scope.close(handlers, Exit.void))
+    await runtime.dispose()
   }
 
   const webhooks: WebhooksApi = {
@@ -329,12 +331,10 @@ export const createHerald = async (options: HeraldOptions.HeraldOptions = {}): P
     rotateSecret: (teamspace, id, options) =>
       call("webhooks.rotateSecret", teamspace, (t) => webhooksService.rotateSecret(t, id, options)),
     signingSecret: (teamspace, id) => call("webhooks.signingSecret", teamspace, (t) => webhooksService.signingSecret(t, id)),
-    count: (teamspace) => call("webhooks.count", teamspace, (t) => webhooksService.count(t))
+    count: (teamspace) => call("webhooks.count", teamspace, (t) => webhooksService.count(t)),
+    sendTest: (teamspace, webhookId) => call("webhooks.sendTest", teamspace, (t) => publisherService.sendTest(t, webhookId))
   }
-  const publisher: PublisherApi = {
-    publish: (teamspace, input) => call("publish", teamspace, (t) => publisherService.publish(t, input)),
-    sendTest: (teamspace, webhookId) => call("publisher.sendTest", teamspace, (t) => publisherService.sendTest(t, webhookId))
-  }
+  const publish: Herald["publish"] = (teamspace, input) => call("publish", teamspace, (t) => publisherService.publish(t, input))
   const deliveryLog: DeliveryLogApi = {
     attemptsOf: (teamspace, webhookId, query) =>
       call("deliveryLog.attemptsOf", teamspace, (t) => deliveryLogService.attemptsOf(t, webhookId, paged(query))),
@@ -351,13 +351,11 @@ export const createHerald = async (options: HeraldOptions.HeraldOptions = {}): P
   const apiKeys: ApiKeysApi = {
     issue: (teamspace, options) =>
       call("apiKeys.issue", teamspace, (t) =>
-        Effect.map(
-          apiKeysService.issue(t, {
-            ...(options?.scopes === undefined ? {} : { scopes: options.scopes }),
-            ...(options?.label === undefined ? {} : { label: options.label })
-          }),
-          ({ key, record }) => ({ key: Redacted.value(key), apiKey: apiKeyOf(record) })
-        )),
+        Effect.flatMap(HeraldOptions.resolveIssueKey(options), (checked) =>
+          Effect.map(
+            apiKeysService.issue(t, checked),
+            ({ key, record }) => ({ key: Redacted.value(key), apiKey: apiKeyOf(record) })
+          ))),
     list: (teamspace) => call("apiKeys.list", teamspace, (t) => Effect.map(apiKeysService.list(t), (keys) => keys.map(apiKeyOf))),
     // By id, within the teamspace: an id of another teamspace's key revokes nothing.
     revoke: (teamspace, id) =>
@@ -368,25 +366,21 @@ export const createHerald = async (options: HeraldOptions.HeraldOptions = {}): P
             : Effect.succeed(false)))
   }
 
-  const nodeHandler = async (handlerOptions: NodeHandlerOptions = {}): Promise<NodeHandler.Handler> => {
-    if (closing !== undefined) throw new HeraldClosed({ method: "nodeHandler" })
-    const made = NodeHandler.make({ prefix: handlerOptions.prefix, requestLog: handlerOptions.requestLog }).pipe(
-      Effect.provide(Protection.layer(handlerOptions.protection ?? Protection.defaultsFor(HeraldApi))),
-      Scope.extend(handlers)
-    )
-    const exit = await runtime.runPromiseExit(made)
-    if (Exit.isSuccess(exit)) return exit.value
-    throw rejection(exit.cause)
-  }
+  const nodeHandler = (handlerOptions?: HeraldOptions.NodeHandlerOptions): Promise<NodeHandler.Handler> =>
+    run("nodeHandler", () =>
+      Effect.flatMap(HeraldOptions.resolveNodeHandler(handlerOptions), (checked) =>
+        NodeHandler.make({ prefix: checked.prefix, requestLog: checked.requestLog }).pipe(
+          Effect.provide(Protection.layer(checked.protection)),
+          Scope.extend(handlers)
+        )))
 
   return {
     webhooks,
-    publisher,
-    publish: publisher.publish,
+    publish,
     deliveryLog,
     replay,
     apiKeys,
     nodeHandler,
-    close: () => (closing ??= Effect.runPromise(Scope.close(handlers, Exit.void)).then(() => runtime.dispose()))
+    close: () => (closing ??= shutdown())
   }
 }

@@ -17,6 +17,8 @@ export * as Process from "./Process.js"
 export * as Variable from "./Variable.js"
 // Herald without Effect (PromiseApi.ts): createHerald, its types, and the errors its calls reject with.
 export {
+  type ApiKey,
+  type ApiKeysApi,
   type Attempt,
   createHerald,
   type CreatedWebhook,
@@ -34,9 +36,12 @@ export {
   type HeraldError,
   type HeraldOptions,
   InvalidInput,
+  type IssueKeyOptions,
+  type LogLevelName,
   type MemoryStorage,
+  type NodeHandler,
+  type NodeHandlerOptions,
   type Published,
-  type PublisherApi,
   type PublishEvent,
   RedisError,
   type RedisStorage,

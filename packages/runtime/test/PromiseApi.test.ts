@@ -127,6 +127,22 @@ describe("apiKeys", () => {
   })
 })
 
+describe("apiKeys.issue's options", () => {
+  it.each([
+    [{ scopes: ["admin"] }, "scopes[0] must be one of webhooks:write, events:publish, read, not \"admin\""],
+    [{ scopes: [] }, "scopes must be a non-empty list of webhooks:write, events:publish, read"],
+    [{ label: 42 }, "label must be a string"],
+    [{ label: "x".repeat(201) }, "label must be at most 200 characters"],
+    [{ scope: ["read"] }, "scope is not an option; known: scopes, label"]
+  ])("%j is refused with InvalidInput naming it", async (options, message) => {
+    const herald = await memoryHerald()
+    const error = await rejectionOf(herald.apiKeys.issue("acme", options as never))
+    expect(error).toBeInstanceOf(InvalidInput)
+    expect((error as InvalidInput).message).toContain(message)
+    expect(await herald.apiKeys.list("acme")).toEqual([])
+  })
+})
+
 describe("nodeHandler: Herald's HTTP API in the application's own server", () => {
   /** The application's server: its own GET /hello, and Herald under /webhooks-api. */
   const applicationServer = async (herald: Herald) => {
@@ -169,6 +185,35 @@ describe("nodeHandler: Herald's HTTP API in the application's own server", () =>
     expect(refused.status).toBe(401)
     expect(await refused.json()).toMatchObject({ error: expect.any(String) })
     expect((await fetch(`${origin}/webhooks-api/openapi.json`)).status).toBe(200)
+  })
+
+  it("takes its limits as plain values: a smaller body limit is enforced, a bad option is refused naming it", async () => {
+    const herald = await memoryHerald()
+    const handler = await herald.nodeHandler({ prefix: "/webhooks-api", maxBodyBytes: 2048, rateLimits: "default=600" })
+    const server = createServer(handler)
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    keep({ close: () => new Promise<void>((resolve) => server.close(() => resolve())) })
+    const { key } = await herald.apiKeys.issue("acme")
+    const tooLarge = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks-api/v1/events`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: JSON.stringify({ event_type: EVENT_TYPE, data: { text: "x".repeat(4096) } })
+    })
+    expect(tooLarge.status).toBe(413)
+
+    for (
+      const [options, message] of [
+        [{ maxBodyBytes: 10 }, "maxBodyBytes must be a whole number from 1024"],
+        [{ rateLimits: "POST /v1/nowhere=5" }, "rateLimits"],
+        [{ rateLimitWindowMs: 10 }, "rateLimitWindowMs must be whole milliseconds, from 1s to 1h"],
+        [{ requestLog: "none" }, "requestLog must be one of errors, all, off, not \"none\""],
+        [{ protection: {} }, "protection is not an option"]
+      ] as const
+    ) {
+      const error = await rejectionOf(herald.nodeHandler(options as never))
+      expect(error, JSON.stringify(options)).toBeInstanceOf(InvalidInput)
+      expect((error as InvalidInput).message).toContain(message)
+    }
   })
 
   it("a bad prefix rejects naming it; after close() it rejects with HeraldClosed", async () => {
@@ -304,5 +349,17 @@ describe.skipIf(!ownRedis)(`createHerald on Redis${ownRedis ? "" : " (skipped: n
     expect(await queue.getWorkersCount()).toBe(0)
     // Every connection Herald opened is gone: the test's own remain.
     await eventually(async () => expect(await connectedClients(inspector)).toBe(before))
+  })
+
+  it("close() lets the calls already running finish: every publish started before it succeeds", async () => {
+    const server = keep(await RedisServer.startOwned())
+    const herald = await createHerald({ storage: { kind: "redis", url: server.url }, logLevel: "error" })
+    const publishes = Array.from({ length: 50 }, (_, n) => herald.publish("acme", { id: `evt_${n}`, type: EVENT_TYPE, data: { n } }))
+    await herald.close()
+    const settled = await Promise.allSettled(publishes)
+    expect(settled.filter((result) => result.status === "rejected")).toEqual([])
+    // And they were stored: a new Herald on the same Redis finds each of them.
+    const again = keep(await createHerald({ storage: { kind: "redis", url: server.url }, logLevel: "error" }))
+    expect((await again.deliveryLog.listEvents("acme", { limit: 100 })).data).toHaveLength(50)
   })
 })

@@ -16,7 +16,10 @@
  * ```
  *
  * Hand it the requests under the prefix (`serves`); one outside it is answered
- * 404 in the default profile's error shape, pointing to the docs. Clients and
+ * 404 in the default profile's error shape, pointing to the docs. Under
+ * Express, `app.use("/webhooks-api", handler)` works too (the URL as sent is
+ * read from `originalUrl`); mount it before any body parser, since Herald reads
+ * the raw body itself (its size limit, idempotency fingerprints). Clients and
  * the official SDKs take the prefixed base URL: `https://host/webhooks-api/v1`
  * for Datagrid's, `https://host/webhooks-api` for Exa's and Diga's.
  *
@@ -75,11 +78,14 @@ export const make = (options: Options = {}): Effect.Effect<Handler, never, HttpA
     )
     // Added after the app was built, so run before it is released.
     const inFlight = yield* tracked
-    const handler = (request: IncomingMessage, response: ServerResponse) => {
+    const handler = (request: IncomingMessage & { readonly originalUrl?: unknown }, response: ServerResponse) => {
       if (!inFlight.enter(response)) {
         response.writeHead(503, { connection: "close", "content-length": 0 }).end()
         return
       }
+      // Express and Connect take the mount path off `url` under `app.use("/webhooks-api", handler)` and keep
+      // the URL as sent in `originalUrl`: the prefix is matched on that, so both ways of mounting work.
+      if (typeof request.originalUrl === "string") request.url = request.originalUrl
       handle(request, response)
     }
     return Object.assign(handler, { prefix, serves: (url: string) => Mount.covers(prefix, url) })

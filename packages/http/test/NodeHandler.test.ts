@@ -3,13 +3,13 @@
 // scope has closed. The whole API mounted in an application's server (SDKs,
 // refusals, docs, rate limits) is tested end to end in apps/api
 // (MountedApi.test.ts).
-import { createServer } from "node:http"
+import { createServer, type IncomingMessage, request as httpRequest, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import type { OpenApi } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Herald, Transport } from "@herald/core"
 import { MemoryLayer } from "@herald/memory"
-import { Cause, Effect, Exit, HashMap, Layer, Logger, Scope } from "effect"
+import { Cause, Effect, Exit, Fiber, HashMap, Layer, Logger, Scope } from "effect"
 import { HeraldApi } from "../src/Contract.js"
 import * as DocsPage from "../src/docs/DocsPage.js"
 import * as Mount from "../src/edge/Mount.js"
@@ -24,10 +24,10 @@ describe("Mount.normalize", () => {
     ["/webhooks-api", "/webhooks-api"],
     ["/webhooks-api/", "/webhooks-api"],
     ["/api/webhooks", "/api/webhooks"],
-    ["/Hooks%20API", "/Hooks%20API"]
+    ["/Webhooks-API", "/Webhooks-API"]
   ] as const)("%j is %j", ([prefix, normalized]) => Effect.map(Mount.normalize(prefix), (actual) => expect(actual).toBe(normalized)))
 
-  it.effect.each(["webhooks-api", "/webhooks-api?x=1", "/webhooks#api", "/a//b", "/web hooks"])(
+  it.effect.each(["webhooks-api", "/webhooks-api?x=1", "/webhooks#api", "/a//b", "/web hooks", "/Hooks%20API", "/a/../b", "/./a", "/a/.."])(
     "%j is refused, naming it",
     (prefix) =>
       Effect.map(Effect.exit(Mount.normalize(prefix)), (exit) => {
@@ -118,6 +118,49 @@ describe("NodeHandler", () => {
       expect(yield* get(`${origin}/webhooks-api/healthz`)).toMatchObject({ status: 200, body: "{\"status\":\"ok\"}" })
       expect(yield* get(`${origin}/Webhooks-API/healthz`)).toMatchObject({ status: 200 })
       expect(yield* get(`${origin}/healthz`)).toMatchObject({ status: 404 })
+    }).pipe(Effect.scoped, Effect.provide(services)))
+
+  it.live("serves under Express's app.use(prefix, handler), which takes the prefix off url and keeps originalUrl", () =>
+    Effect.gen(function*() {
+      const handler = yield* NodeHandler.make({ prefix: "/webhooks-api" })
+      // What Express's router does to a request it hands to a middleware mounted at a path.
+      const expressStyle = (request: IncomingMessage, response: ServerResponse) => {
+        const sent = request.url ?? "/"
+        Object.assign(request, { originalUrl: sent, url: sent.slice("/webhooks-api".length) || "/" })
+        handler(request, response)
+      }
+      const origin = yield* listen(expressStyle as NodeHandler.Handler)
+      expect(yield* get(`${origin}/webhooks-api/healthz`)).toMatchObject({ status: 200, body: "{\"status\":\"ok\"}" })
+    }).pipe(Effect.scoped, Effect.provide(services)))
+
+  it.live("closing its scope waits for the requests in flight: a slow upload still gets its answer", () =>
+    Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      const handler = yield* NodeHandler.make({ prefix: "/webhooks-api" }).pipe(Scope.extend(scope))
+      const origin = yield* listen(handler)
+      // A request whose body is still arriving when the scope starts to close.
+      const { request: slow, answered } = yield* Effect.sync(() => {
+        const slow = httpRequest(`${origin}/webhooks-api/v1/webhooks`, { method: "POST", headers: { "content-type": "application/json" } })
+        const answered = new Promise<number>((resolve, reject) => {
+          slow.on("response", (response) => {
+            response.resume()
+            response.on("end", () => resolve(response.statusCode ?? 0))
+          })
+          slow.on("error", reject)
+        })
+        slow.write("{")
+        return { request: slow, answered }
+      })
+      yield* Effect.sleep("100 millis")
+      let closed = false
+      const closing = yield* Effect.fork(Effect.tap(Scope.close(scope, Exit.void), () => Effect.sync(() => (closed = true))))
+      yield* Effect.sleep("100 millis")
+      expect(closed, "the scope waits while the request is in flight").toBe(false)
+      slow.end("}")
+      // Unauthenticated, but answered by the API, not cut off.
+      expect(yield* Effect.promise(() => answered)).toBe(401)
+      yield* Fiber.join(closing)
+      expect(closed).toBe(true)
     }).pipe(Effect.scoped, Effect.provide(services)))
 
   it.live("logs each request with its URL as the client sent it, prefix included", () =>

@@ -17,16 +17,18 @@ import type * as HttpProfile from "../profiles/HttpProfile.js"
 /**
  * A prefix as given, checked and written one way: it starts with `/` and has
  * no trailing `/`; "" (or "/") is the root, no prefix. One that is no plain
- * path (a query, a fragment, a space, an empty segment) is a defect: it is the
+ * path (a query, a fragment, a space, an empty, `.` or `..` segment, a
+ * `%`-escape) is a defect: it is the
  * embedder's code that passes it. It is matched as written (no parameters).
  */
 export const normalize = (prefix: string): Effect.Effect<string> => {
   const path = prefix.replace(/\/+$/, "")
   if (path === "") return Effect.succeed("")
-  return /^(\/[^/?#\s]+)+$/.test(path)
+  // A host that normalizes or decodes paths would never hand over "." or ".." segments or "%"-escapes as written.
+  return /^(\/[^/?#%\s]+)+$/.test(path) && !path.split("/").some((segment) => segment === "." || segment === "..")
     ? Effect.succeed(path)
     : Effect.dieMessage(
-      `The API's path prefix must be a path such as "/webhooks-api" (starting with "/", without a query or empty segments), not ${
+      `The API's path prefix must be a path such as "/webhooks-api" (starting with "/", without a query, "%", or empty, "." or ".." segments), not ${
         JSON.stringify(prefix)
       }`
     )

@@ -163,7 +163,7 @@ describe("an application's server with Herald mounted at /webhooks-api", () => {
   ] as const)("refuses %s (%i) as Herald's own server does, in the profile's shape", async (_, status, method, path, options) => {
     const [atRoot, underPrefix] = await Promise.all([call(root.baseUrl, method, path, options), call(mounted.baseUrl, method, path, options)])
     expect(underPrefix.status).toBe(status)
-    expect(comparable(underPrefix)).toEqual(comparable(atRoot)); console.error("CASE", _, underPrefix.status, JSON.stringify(underPrefix.body).slice(0, 150))
+    expect(comparable(underPrefix)).toEqual(comparable(atRoot))
   })
 
   it("counts a route's rate limit under its own path, and refuses in the profile's shape", async () => {

@@ -14,6 +14,7 @@
  */
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
+import { pathToFileURL } from "node:url"
 import { NodeRuntime } from "@effect/platform-node"
 import { ApiKeys, Herald, type Ids } from "@herald/core"
 import { HeraldApi } from "@herald/http/Contract"
@@ -63,7 +64,7 @@ export const issueKey = (teamspace: string) =>
     Effect.map(({ key }) => Redacted.value(key))
   )
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   Effect.gen(function*() {
     const origin = yield* serve(3000)
     const key = yield* issueKey("acme")

@@ -33,7 +33,7 @@ const profiles: ReadonlyArray<Profile> = [
       expect(body).toMatchObject({
         status_code: 400,
         error: "invalid_request",
-        message: "url must point to a public host (http and private hosts only where the server runs with HERALD_ALLOW_PRIVATE_URLS=true)",
+        message: "url must point to a public host (http and private hosts only where Herald runs with HERALD_ALLOW_PRIVATE_URLS=true, or the allowPrivateUrls setting)",
         details: { issues: [{ path: ["url"] }] }
       })
     }
@@ -46,7 +46,7 @@ const profiles: ReadonlyArray<Profile> = [
       expect(status).toBe(400)
       expect(body).toMatchObject({
         statusCode: 400,
-        error: "url must point to a public host (http and private hosts only where the server runs with HERALD_ALLOW_PRIVATE_URLS=true)",
+        error: "url must point to a public host (http and private hosts only where Herald runs with HERALD_ALLOW_PRIVATE_URLS=true, or the allowPrivateUrls setting)",
         tag: "INVALID_REQUEST",
         details: { issues: [{ path: ["url"] }] }
       })
@@ -58,7 +58,7 @@ const profiles: ReadonlyArray<Profile> = [
     create: (url) => ({ url, subscribed_events: ["status_changed"] }),
     refused: (status, body) => {
       expect(status).toBe(422)
-      expect(body).toEqual({ detail: [{ loc: ["body", "url"], msg: "url must point to a public host (http and private hosts only where the server runs with HERALD_ALLOW_PRIVATE_URLS=true)", type: "value_error" }] })
+      expect(body).toEqual({ detail: [{ loc: ["body", "url"], msg: "url must point to a public host (http and private hosts only where Herald runs with HERALD_ALLOW_PRIVATE_URLS=true, or the allowPrivateUrls setting)", type: "value_error" }] })
     }
   }
 ]

@@ -48,7 +48,7 @@ export const make = (interval: number = intervalMs) => {
       return Effect.logWarning(
         `delivery to webhook ${job.webhookId} blocked (host ${host}): ${reason}. ` +
           "If this target is meant to be reached (local development), start every process that delivers, " +
-          "the worker too, with HERALD_ALLOW_PRIVATE_URLS=true. " +
+          "the worker too, with HERALD_ALLOW_PRIVATE_URLS=true (or the allowPrivateUrls setting, where Herald is embedded). " +
           `Logged at most once per ${Math.round(interval / 1000)} s per webhook; every attempt is in its attempt log.`
       ).pipe(Effect.annotateLogs({ ...job.logAnnotations, teamspace: job.teamspace, host }))
     })

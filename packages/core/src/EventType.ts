@@ -96,7 +96,7 @@ export const describeUnknownWithAccepted = (catalog: EventCatalogShape, type: st
   const listed = accepted.slice(0, LISTED).join(", ")
   const more = accepted.length > LISTED ? ` and ${accepted.length - LISTED} more` : ""
   const variables = (profile === undefined ? catalog.profiles : [profile]).map(variableOf).join(", ")
-  return `${describeUnknown(type)}: accepted are ${listed}${more} (set by ${variables})`
+  return `${describeUnknown(type)}: accepted are ${listed}${more} (set by ${variables}, or the eventTypes setting)`
 }
 
 /** The entries of `a.b, c.d`, trimmed, blank ones skipped. */

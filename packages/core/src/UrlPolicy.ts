@@ -137,7 +137,7 @@ export class UrlPolicy extends Context.Tag("@herald/core/UrlPolicy")<UrlPolicy, 
 const MAX_URL_LENGTH = 2048
 
 /** Said with every refusal that the setting lifts, so that whoever runs Herald locally finds it. */
-const PRIVATE_URLS_HINT = "(http and private hosts only where the server runs with HERALD_ALLOW_PRIVATE_URLS=true)"
+const PRIVATE_URLS_HINT = "(http and private hosts only where Herald runs with HERALD_ALLOW_PRIVATE_URLS=true, or the allowPrivateUrls setting)"
 
 /** A URL policy, resolving host names with `resolver` (the system's by default). */
 export const make = (options: { readonly allowPrivate: boolean; readonly resolver?: Resolver }): UrlPolicyShape => {

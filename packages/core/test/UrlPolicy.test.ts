@@ -66,7 +66,7 @@ describe("UrlPolicy", () => {
   it("names the field and the reason", () => {
     const error = Effect.runSync(Effect.flip(strict.check("http://example.com", ["url"])))
     expect(error.issues[0]?.path).toEqual(["url"])
-    expect(error.message).toBe("url must use https (http and private hosts only where the server runs with HERALD_ALLOW_PRIVATE_URLS=true)")
+    expect(error.message).toBe("url must use https (http and private hosts only where Herald runs with HERALD_ALLOW_PRIVATE_URLS=true, or the allowPrivateUrls setting)")
   })
 })
 
@@ -172,7 +172,7 @@ describe("UrlPolicy.accept (with DNS)", () => {
 
   it.each(["rebind", "mixed", "metadata", "nat64"])("refuses %s.example.com: an address is private", async (name) => {
     const result = await accept(`https://${name}.example.com/h`)
-    expect(Either.isLeft(result) && result.left.message).toBe("url must point to a public host (http and private hosts only where the server runs with HERALD_ALLOW_PRIVATE_URLS=true)")
+    expect(Either.isLeft(result) && result.left.message).toBe("url must point to a public host (http and private hosts only where Herald runs with HERALD_ALLOW_PRIVATE_URLS=true, or the allowPrivateUrls setting)")
   })
 
   it("refuses a host that does not resolve, naming it", async () => {

@@ -83,6 +83,29 @@ interface ClusterSeeds {
 }
 
 /**
+ * Why `url` cannot be the Redis Herald connects to, or undefined when it can:
+ * a `redis://` or `rediss://` URL, or with `cluster` the seed list
+ * `parseClusterUrls` reads. Checked before connecting, so a wrong URL is named
+ * at start rather than failing as a lost connection. The message never quotes
+ * the URL, which may hold a password.
+ */
+export const urlProblem = (url: string, cluster: boolean): string | undefined => {
+  if (cluster) {
+    try {
+      parseClusterUrls(url)
+      return undefined
+    } catch (error) {
+      return (error as Error).message
+    }
+  }
+  if (!URL.canParse(url)) return "must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0"
+  const { protocol } = new URL(url)
+  return protocol === "redis:" || protocol === "rediss:"
+    ? undefined
+    : `must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0, not ${protocol}//`
+}
+
+/**
  * Parses a cluster-mode `url`: comma-separated `redis://` / `rediss://` URLs, all
  * with the same scheme and credentials (ioredis applies one set of node options
  * to every node), and no database but 0 (a Cluster has only database 0).

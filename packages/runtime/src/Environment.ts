@@ -32,7 +32,7 @@ import * as RequestLimits from "@herald/http/edge/RequestLimits"
 import type * as RequestLog from "@herald/http/edge/RequestLog"
 import * as RequestTimeouts from "@herald/http/edge/RequestTimeouts"
 import { RedisClient, Retention } from "@herald/redis"
-import { Config, ConfigError, Effect, Either, Option, type Redacted } from "effect"
+import { Config, ConfigError, Effect, Either, Option, Redacted } from "effect"
 import type * as Ports from "./Ports.js"
 import * as Variable from "./Variable.js"
 
@@ -202,7 +202,12 @@ const redisClient = (url: Redacted.Redacted<string>): Config.Config<RedisClient.
       Config.withDefault(true),
       Config.withDescription("Send the Redis commands of one event-loop turn in one socket write")
     )
-  }).pipe(Config.map((options) => ({ url, ...options })))
+  }).pipe(Config.mapOrFail((options) => {
+    const problem = RedisClient.urlProblem(Redacted.value(url), options.cluster)
+    return problem === undefined
+      ? Either.right({ url, ...options })
+      : Either.left(ConfigError.InvalidData(["REDIS_URL"], problem))
+  }))
 
 /** A duration of the queue, at least 1 second. */
 const queueMillis = (name: string, defaultMs: number, description: string) =>

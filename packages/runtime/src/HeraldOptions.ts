@@ -104,8 +104,9 @@ export interface HeraldOptions {
    */
   readonly profile?: string | undefined
   /**
-   * The event types the webhooks of `profile` may subscribe to and events may
-   * have (`order.created`); replaces that profile's default list.
+   * Your event types (`order.created`): the only ones events may have and
+   * webhooks may subscribe to, whatever their profile. The profiles' default
+   * lists (the seed APIs' types) when absent.
    */
   readonly eventTypes?: ReadonlyArray<string> | undefined
   /** Largest event `data`, as JSON in UTF-8 bytes (1 KiB to 1 GiB). Default 256 KiB. */
@@ -223,6 +224,8 @@ const redis = (check: Checker, value: Readonly<Record<string, unknown>>, deliver
   const url = check.text(at("url"), value["url"], "")
   if (url.trim() === "") check.refuse(at("url"), "is required: the Redis of the stores and the queue, e.g. redis://127.0.0.1:6379/0")
   const cluster = check.boolean(at("cluster"), value["cluster"], false)
+  const problem = url.trim() === "" ? undefined : RedisClient.urlProblem(url, cluster)
+  if (problem !== undefined) check.refuse(at("url"), problem)
   const lockDurationMs = check.millis(at("lockDurationMs"), value["lockDurationMs"], BullMQDeliveryQueue.DEFAULT_LOCK_DURATION_MS, {
     minMs: bounds.redisMinMs
   })
@@ -325,10 +328,10 @@ export const resolve = (input: HeraldOptions = {}): Either.Either<Resolved, Erro
       minFailures: check.count(["health", "minFailures"], healthIn["minFailures"], EndpointHealth.defaults.minFailures, bounds.minFailures)
     },
     encryptionKey: Option.fromNullable(check.parsed(["encryptionKey"], options["encryptionKey"], undefined, SecretCipher.parseKey)),
-    eventTypes: eventTypes === undefined ? undefined : {
-      ...EventType.defaultCatalogs(HttpProfiles.all),
-      [profile]: eventTypes
-    },
+    // One list for every profile: an application's own types, not the seed APIs' beside them.
+    eventTypes: eventTypes === undefined
+      ? undefined
+      : Object.fromEntries(HttpProfiles.all.map(({ name }) => [name, eventTypes])),
     eventLimits: {
       maxDataBytes: check.count(["maxEventDataBytes"], options["maxEventDataBytes"], EventLimits.defaults.maxDataBytes, bounds.bytes)
     }

@@ -72,6 +72,16 @@ describe("HERALD_REQUEST_LOG", () => {
 })
 
 describe("the Redis stores' variables", () => {
+  it("REDIS_URL must be a redis:// or rediss:// URL (or a seed list with a Cluster), refused without quoting it", () => {
+    const refused = errorOf(load(Environment.redis, { REDIS_URL: "http://user:secret@127.0.0.1:6499" }))
+    expect(refused).toContain("REDIS_URL")
+    expect(refused).toContain("must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0, not http://")
+    expect(refused).not.toContain("secret")
+    expect(errorOf(load(Environment.redis, { REDIS_URL: "127.0.0.1:6379" }))).toContain("must be a redis:// or rediss:// URL")
+    expect(errorOf(load(Environment.redis, { REDIS_URL: "redis://a/1,redis://b", HERALD_REDIS_CLUSTER: "true" })))
+      .toContain("a Redis Cluster has only database 0")
+  })
+
   it("REDIS_URL is required, named when missing", () => {
     expect(errorOf(load(Environment.redis, {}))).toContain("REDIS_URL")
   })

@@ -94,6 +94,12 @@ describe("createHerald on memory", () => {
     const { webhook } = await herald.webhooks.create("acme", { url: "http://127.0.0.1:9/", events: ["order.created"] })
     expect(webhook.profile).toBe("diga")
     expect(await herald.publish("acme", { type: "order.created", data: {} })).toMatchObject({ deliveries: 1 })
+    // Only the application's types: none of the seed APIs' defaults, whatever the profile.
+    for (const type of ["batch_prediction.completed", "webset.created", "status_changed"]) {
+      const refused = await rejectionOf(herald.publish("acme", { type, data: {} }))
+      expect(refused, type).toBeInstanceOf(InvalidInput)
+      expect((refused as InvalidInput).message).toContain("accepted are order.created (set by")
+    }
   })
 
   it("redelivers an event through replay", async () => {
@@ -266,6 +272,7 @@ describe("createHerald's options", () => {
     [{ encryptionKey: "short" }, "encryptionKey must be 32 bytes"],
     [{ deliver: false }, "deliver may be false only with Redis storage"],
     [{ storage: { kind: "redis", url: "" } }, "storage.url is required"],
+    [{ storage: { kind: "redis", url: "http://127.0.0.1:6499" } }, "storage.url must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0, not http://"],
     [{ storage: { kind: "redis", url: "redis://127.0.0.1:1", lockDurationMs: 10_000 } }, "storage.lockDurationMs must be longer than delivery.timeoutMs (15000 ms)"],
     [{ delivry: {} }, "delivry is not an option"]
   ])("%j is refused, naming the option", async (options, expected) => {

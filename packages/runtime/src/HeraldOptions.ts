@@ -258,7 +258,8 @@ const redis = (check: Checker, value: Readonly<Record<string, unknown>>, deliver
   }
 }
 
-const topLevel = [
+/** The names `createHerald` takes (README's table of its options lists each, a test holds it so). */
+export const optionNames: ReadonlyArray<keyof HeraldOptions> = [
   "storage",
   "deliver",
   "retrySchedule",
@@ -288,7 +289,7 @@ const redisOptions = [
 /** The options checked, or every issue found in them. */
 export const resolve = (input: HeraldOptions = {}): Either.Either<Resolved, Errors.InvalidInput> => {
   const check = checker()
-  const options = check.object([], input, topLevel)
+  const options = check.object([], input, optionNames)
 
   const profiles = HttpProfiles.all.map((profile) => profile.name)
   const profile = check.parsed(["profile"], options["profile"], HttpProfiles.all[0].name, (name) =>

@@ -5,6 +5,7 @@
  * errors; close() releases what Herald holds; on Redis, one facade publishes
  * only and another, sharing the Redis, delivers.
  */
+import { readFileSync } from "node:fs"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { RedisServer, TestReceiver } from "@herald/testkit"
@@ -21,6 +22,7 @@ import {
   RedisError,
   WebhookNotFound
 } from "../src/index.js"
+import * as HeraldOptions from "../src/HeraldOptions.js"
 
 const EVENT_TYPE = "batch_prediction.completed"
 
@@ -260,6 +262,13 @@ describe("refusals reject with the domain's errors", () => {
 })
 
 describe("createHerald's options", () => {
+  it("are the options README's table lists, no more, no fewer", () => {
+    const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8")
+    const section = readme.slice(readme.indexOf("### Without Effect"), readme.indexOf("### In an Effect application"))
+    const listed = [...section.matchAll(/^\| `(\w+)` \|/gm)].map((match) => match[1])
+    expect(listed.sort()).toEqual([...HeraldOptions.optionNames].sort())
+  })
+
   const refusal = (options: Parameters<typeof createHerald>[0]) => rejectionOf(createHerald(options).then(keep))
 
   it.each([

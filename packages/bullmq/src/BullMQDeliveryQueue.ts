@@ -67,7 +67,7 @@ import { type ConnectionOptions, DelayedError, type Job, type JobsOptions, Queue
 import { Cluster, type ClusterNode, type Redis, type RedisOptions } from "ioredis"
 import { RedisClient } from "@herald/redis"
 import { Context, Duration, Effect, Either, Exit, Layer, Redacted, Runtime, Schedule, type Scope } from "effect"
-import { DeliveryJob, DeliveryQueue, Durations } from "@herald/core"
+import { DeliveryJob, DeliveryQueue, DeliverySettings, Durations } from "@herald/core"
 import * as JobData from "./JobData.js"
 
 /** The default key prefix, a Redis Cluster hash tag like the stores' (`{herald}`). */
@@ -89,17 +89,22 @@ export const DEFAULT_STALLED_INTERVAL_MS = 30_000
  * process it lands on cannot go round for ever.
  */
 export const DEFAULT_MAX_STALLED_COUNT = 2
+/** What a drain allows beyond the handlers' longest run: time to record the outcome. */
+export const DRAIN_MARGIN_MS = 5_000
+/**
+ * The drain for handlers that run `handlerTimeoutMs` at most (Herald's delivery
+ * timeout): their run and the margin, so a drain with Redis up never cuts one short.
+ * Herald's processes derive `drainTimeoutMs` this way.
+ */
+export const drainTimeoutFor = (handlerTimeoutMs: number): number => handlerTimeoutMs + DRAIN_MARGIN_MS
 /**
  * How long stopping waits, by default, for the jobs in flight to finish and their
  * outcomes to be recorded (and then for the queue to close) before it ends the
- * connections. Herald's default delivery timeout (15 s) and 5 s to record the
- * outcome: with those defaults a drain with Redis up never cuts a delivery short;
- * and it ends well within Kubernetes' default grace period (30 s), so a stop while
- * Redis is unreachable says what it left behind instead of being killed with no word.
- * Set it above your handlers' longest run; Herald's processes derive it from
- * `HERALD_DELIVERY_TIMEOUT`.
+ * connections: `drainTimeoutFor` Herald's default delivery timeout, 20 s. That
+ * ends well within Kubernetes' default grace period (30 s), so a stop while Redis
+ * is unreachable says what it left behind instead of being killed without a word.
  */
-export const DEFAULT_DRAIN_TIMEOUT_MS = 20_000
+export const DEFAULT_DRAIN_TIMEOUT_MS = drainTimeoutFor(DeliverySettings.defaults.timeoutMs)
 /**
  * After the connections were ended, how long a close may still take: every Redis
  * call fails at once then, so BullMQ's close winds down in moments; this only
@@ -230,7 +235,8 @@ export interface Options {
    * How long stopping waits for the jobs in flight to finish and be recorded, and for
    * the queue's connections to close, before it ends them anyway (Redis unreachable,
    * or a handler slower than this): the jobs not recorded are run again, as stalled,
-   * once their lock expires. Longer than your handlers' longest run. Default 20 s.
+   * once their lock expires. Longer than your handlers' longest run (`drainTimeoutFor`).
+   * Default 20 s.
    */
   readonly drainTimeoutMs?: number
 }

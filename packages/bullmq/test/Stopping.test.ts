@@ -40,6 +40,19 @@ const withLogs = <A, E, R>(effect: (lines: ReadonlyArray<Line>) => Effect.Effect
 /** The warning a drain cut short logs. */
 const cutShort = (lines: ReadonlyArray<Line>) => lines.filter((line) => line.message.startsWith("stopping the delivery worker"))
 
+/**
+ * Stops `redis` and waits until the worker has tried to reconnect: its connections are then
+ * waiting to reconnect, the state in which BullMQ's close hangs (a close begun sooner may
+ * still find them as they were, and finish).
+ */
+const stopRedis = (redis: RedisServer.RedisInstance, lines: ReadonlyArray<Line>) =>
+  Effect.promise(() => redis.stop()).pipe(
+    Effect.zipRight(Fixtures.eventually(
+      "the worker reconnecting",
+      Effect.sync(() => lines.some((line) => line.message.startsWith("BullMQ worker error")))
+    ))
+  )
+
 /** Errors: a BullMQ close left behind (still pending after its connections were ended) would log one. */
 const errors = (lines: ReadonlyArray<Line>) => lines.filter((line) => line.level === "ERROR").map((line) => line.message)
 
@@ -77,7 +90,7 @@ describe.skipIf(!RedisServer.hasRedisServer())("stopping a BullMQ worker", () =>
       Effect.gen(function*() {
         const redis = yield* ownedRedis
         const { scope } = yield* startWorker(options(redis, { drainTimeoutMs: 300 }), "idle")
-        yield* Effect.promise(() => redis.stop())
+        yield* stopRedis(redis, lines)
         yield* Scope.close(scope, Exit.void)
         expect(cutShort(lines).map((line) => line.message)).toEqual([expect.stringContaining("with no job in flight")])
         expect(errors(lines)).toEqual([])
@@ -89,7 +102,7 @@ describe.skipIf(!RedisServer.hasRedisServer())("stopping a BullMQ worker", () =>
       Effect.gen(function*() {
         const redis = yield* ownedRedis
         const { scope } = yield* startWorker(options(redis, { drainTimeoutMs: 2_000 }), "idle")
-        yield* Effect.promise(() => redis.stop())
+        yield* stopRedis(redis, lines)
         const closing = yield* Effect.fork(Scope.close(scope, Exit.void))
         yield* Effect.promise(() => redis.restart())
         yield* Fiber.join(closing)
@@ -108,7 +121,7 @@ describe.skipIf(!RedisServer.hasRedisServer())("stopping a BullMQ worker", () =>
           const opts = options(redis, { drainTimeoutMs: 300, lockDurationMs: 1_000, stalledIntervalMs: 200 })
           const { job, scope, taken } = yield* startWorker(opts, "hangs")
           yield* taken
-          if (redisDuring === "down") yield* Effect.promise(() => redis.stop())
+          if (redisDuring === "down") yield* stopRedis(redis, lines)
           yield* Scope.close(scope, Exit.void)
           expect(cutShort(lines)).toEqual([{
             level: "WARN",

@@ -63,6 +63,7 @@
  * BullMQ types stay inside this module: callers see the core port, `Options`
  * and `QueueSize`.
  */
+import { setMaxListeners } from "node:events"
 import { type ConnectionOptions, DelayedError, type Job, type JobsOptions, Queue, Worker } from "bullmq"
 import { Cluster, type ClusterNode, type Redis, type RedisOptions } from "ioredis"
 import { RedisClient } from "@herald/redis"
@@ -712,8 +713,11 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
          * or failed it. What a stop cut short leaves to be run again.
          */
         const unrecorded = new Set<string>()
+        const concurrency = Math.max(1, Math.floor(consumeOptions.concurrency) || 1)
         /** Aborted when the drain is cut short: interrupts the handlers in flight. */
         const stopping = new AbortController()
+        // Each handler in flight listens to it: without this, Node warns of a leak past 10.
+        setMaxListeners(concurrency, stopping.signal)
 
         const processor = async (bullJob: BullJob, token?: string): Promise<void> => {
           const id = bullJob.id ?? ""
@@ -746,7 +750,7 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
             const worker = new Worker<Data, void, string>(name, processor, {
               connection: workerConnection,
               prefix,
-              concurrency: Math.max(1, Math.floor(consumeOptions.concurrency) || 1),
+              concurrency,
               lockDuration: options.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS,
               stalledInterval: options.stalledIntervalMs ?? DEFAULT_STALLED_INTERVAL_MS,
               maxStalledCount: options.maxStalledCount ?? DEFAULT_MAX_STALLED_COUNT,

@@ -2,7 +2,9 @@
  * A delivery worker: only Herald's delivery loop, on the Redis + BullMQ that
  * `publisher.ts` publishes to. Run one or many; a worker that dies has its
  * deliveries taken over by another once their lock expires. SIGTERM or Ctrl-C
- * stops taking jobs, lets the deliveries in flight finish, then exits.
+ * stops taking jobs, lets the deliveries in flight finish, then exits: within
+ * the queue's `drainTimeoutMs` (20 s), after which, as when Redis is down, it
+ * ends the queue's connections and leaves those deliveries to be taken over.
  *
  * Run it: `npx turbo run build --filter=@herald/example-effect...`, then
  * `npm run start:worker -w @herald/example-effect -- redis://127.0.0.1:6379`

@@ -42,6 +42,18 @@
  *   this attempt moved the sequence on).
  * - A worker that dies mid-delivery leaves its job locked; once the lock expires
  *   another worker's stalled check moves it back to wait (at least once).
+ * - Stopping is bounded (`drainTimeoutMs`): closing a worker lets the jobs in flight
+ *   finish and records their outcomes, for that long at most. Past it (Redis
+ *   unreachable, or a handler slower than the bound) the worker's connections are
+ *   ended, its handlers interrupted, and a warning names the jobs whose outcome was
+ *   not recorded: they are still active in Redis, so once their lock expires a
+ *   stalled check (another worker's, or this one's after a restart) runs them again,
+ *   like a dead worker's. BullMQ's own `close()` cannot be bounded: it waits for the
+ *   deliveries' outcomes to reach Redis, and for ioredis to report a connection it
+ *   dropped while reconnecting as ended, which it never does (bullmq#4656), so it
+ *   hangs until Redis returns, or for ever; and once started it cannot be forced
+ *   (`close(true)` returns the close already under way). The queue's close is
+ *   bounded likewise.
  *
  * - On a Redis Cluster (`cluster: true`) the adapter creates an ioredis `Cluster`
  *   each for the queue and every worker (BullMQ duplicates the worker's for its
@@ -51,11 +63,12 @@
  * BullMQ types stay inside this module: callers see the core port, `Options`
  * and `QueueSize`.
  */
+import { setMaxListeners } from "node:events"
 import { type ConnectionOptions, DelayedError, type Job, type JobsOptions, Queue, Worker } from "bullmq"
-import { Cluster, type ClusterNode, type RedisOptions } from "ioredis"
+import { Cluster, type ClusterNode, type Redis, type RedisOptions } from "ioredis"
 import { RedisClient } from "@herald/redis"
 import { Context, Duration, Effect, Either, Exit, Layer, Redacted, Runtime, Schedule, type Scope } from "effect"
-import { DeliveryJob, DeliveryQueue } from "@herald/core"
+import { DeliveryJob, DeliveryQueue, DeliverySettings, Durations } from "@herald/core"
 import * as JobData from "./JobData.js"
 
 /** The default key prefix, a Redis Cluster hash tag like the stores' (`{herald}`). */
@@ -77,6 +90,28 @@ export const DEFAULT_STALLED_INTERVAL_MS = 30_000
  * process it lands on cannot go round for ever.
  */
 export const DEFAULT_MAX_STALLED_COUNT = 2
+/** What a drain allows beyond the handlers' longest run: time to record the outcome. */
+export const DRAIN_MARGIN_MS = 5_000
+/**
+ * The drain for handlers that run `handlerTimeoutMs` at most (Herald's delivery
+ * timeout): their run and the margin, so a drain with Redis up never cuts one short.
+ * Herald's processes derive `drainTimeoutMs` this way.
+ */
+export const drainTimeoutFor = (handlerTimeoutMs: number): number => handlerTimeoutMs + DRAIN_MARGIN_MS
+/**
+ * How long stopping waits, by default, for the jobs in flight to finish and their
+ * outcomes to be recorded (and then for the queue to close) before it ends the
+ * connections: `drainTimeoutFor` Herald's default delivery timeout, 20 s. That
+ * ends well within Kubernetes' default grace period (30 s), so a stop while Redis
+ * is unreachable says what it left behind instead of being killed without a word.
+ */
+export const DEFAULT_DRAIN_TIMEOUT_MS = drainTimeoutFor(DeliverySettings.defaults.timeoutMs)
+/**
+ * After the connections were ended, how long a close may still take: every Redis
+ * call fails at once then, so BullMQ's close winds down in moments; this only
+ * keeps a handler that ignores its interruption from holding the stop.
+ */
+const FORCED_CLOSE_GRACE = Duration.seconds(5)
 /** Same bound and delay as the memory adapter: a transient defect costs a second, a deterministic one cannot spin. */
 export const DEFECT_RETRY_DELAY_MS = 1_000
 /** How many times a job whose handler died is tried again, per attempt, before it is settled. */
@@ -197,6 +232,14 @@ export interface Options {
   readonly stalledIntervalMs?: number
   /** How often a job may be recovered from a dead worker before it is dropped. Default 2. */
   readonly maxStalledCount?: number
+  /**
+   * How long stopping waits for the jobs in flight to finish and be recorded, and for
+   * the queue's connections to close, before it ends them anyway (Redis unreachable,
+   * or a handler slower than this): the jobs not recorded are run again, as stalled,
+   * once their lock expires. Longer than your handlers' longest run (`drainTimeoutFor`).
+   * Default 20 s.
+   */
+  readonly drainTimeoutMs?: number
 }
 
 /**
@@ -271,6 +314,32 @@ type Settlement = "settled" | "moved"
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
 /**
+ * An ioredis connection of BullMQ's. BullMQ types its clients as its own
+ * `RedisClient` interface (it has other backends); given ioredis options or a
+ * `Cluster`, as here, they are ioredis connections.
+ */
+type Connection = Redis | Cluster
+const asConnection = (client: unknown): Connection => client as Connection
+
+/**
+ * Ends an ioredis connection now, whatever its state: it stops reconnecting, the
+ * commands waiting on it fail ("Connection is closed") and it emits `end`.
+ * `disconnect()` alone does that, except for a client waiting to reconnect: it has
+ * no socket left to close, so `disconnect()` only cancels the reconnection and leaves
+ * the client `reconnecting`, its commands pending and its `end` never emitted, for
+ * ever (BullMQ's close waits for that `end`: bullmq#4656). A connect cancelled at
+ * once ends it: the attempt fails before it opens a socket, and a failed connect
+ * flushes the commands and ends the client. (A Cluster is only disconnected.)
+ */
+const endConnection = (connection: Connection) => {
+  connection.disconnect()
+  if (!connection.isCluster && connection.status === "reconnecting") {
+    connection.connect().catch(() => undefined)
+    connection.disconnect()
+  }
+}
+
+/**
  * Builds the queue in the caller's scope: the BullMQ queue now, workers when `consume` is called,
  * all closed with the scope. Most callers want `layer`.
  */
@@ -285,9 +354,61 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
     const report = (message: string) => (error: unknown) => {
       Runtime.runFork(runtime)(Effect.logWarning(message, errorMessage(error)))
     }
-    /** Closing must not throw in a finalizer: a failed close is logged. */
-    const close = (what: string, closing: () => Promise<void>) =>
-      Effect.promise(() => closing().catch(report(`closing the BullMQ ${what} failed`)))
+    const drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS
+    /**
+     * Set once a close had to be forced: Redis did not answer for a whole drain, so
+     * the closes after it (the queue's after the workers', the Cluster connections')
+     * end their connections at once instead of waiting as long again.
+     */
+    let forced = false
+
+    /**
+     * Waits for `closing` (a close under way) up to `timeout`; past it, runs `force`
+     * (which ends the connections, so that every Redis call of the close fails at
+     * once) and waits a moment more. True if it had to force. Never fails: a failed
+     * close is logged, as a finalizer must not throw.
+     */
+    const closeWithin = (
+      what: string,
+      closing: Promise<void>,
+      timeout: Duration.DurationInput,
+      force: () => void
+    ): Effect.Effect<boolean> => {
+      const settled = closing.catch(report(`closing the BullMQ ${what} failed`))
+      // Interruptible, for the timeouts: a finalizer runs uninterruptibly, and a timeout
+      // cannot stop waiting for what it cannot interrupt. Only the wait is interrupted.
+      const closed = Effect.interruptible(Effect.promise(() => settled))
+      return Effect.timeout(closed, timeout).pipe(
+        Effect.as(false),
+        Effect.catchTag("TimeoutException", () =>
+          Effect.sync(force).pipe(
+            Effect.zipRight(Effect.timeout(closed, FORCED_CLOSE_GRACE)),
+            Effect.catchTag("TimeoutException", () =>
+              Effect.logError(
+                `the BullMQ ${what} had not closed ${Duration.format(FORCED_CLOSE_GRACE)} after its connections were ended; left behind`
+              )),
+            Effect.as(true)
+          ))
+      )
+    }
+
+    /** Closes the queue or a Cluster connection: within the drain's bound, or at once after a forced close. */
+    const close = (what: string, closing: () => Promise<void>, connections: () => ReadonlyArray<Connection>) =>
+      Effect.suspend(() => {
+        const waits = !forced
+        return closeWithin(what, closing(), waits ? Duration.millis(drainTimeoutMs) : Duration.zero, () => {
+          forced = true
+          connections().forEach(endConnection)
+        }).pipe(
+          Effect.tap((wasForced) =>
+            wasForced && waits
+              ? Effect.logWarning(
+                `closing the BullMQ ${what} took longer than ${Durations.format(drainTimeoutMs)} (Redis unreachable?): its connection was ended`
+              )
+              : Effect.void
+          )
+        )
+      })
 
     /** A bad seed list stops the process at start, like a bad URL for the other stores. */
     const seeds = options.cluster === true ? clusterSeeds(options.connection) : undefined
@@ -310,10 +431,12 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
               if (cluster.status === "end") return
               // QUIT fails on a broken connection; dropping the sockets is all that is left.
               await cluster.quit().catch(() => cluster.disconnect())
-            })
+            }, () => [cluster])
         ).pipe(Effect.map((cluster) => cluster as unknown as ConnectionOptions))
 
     const queueConnection = yield* connectionFor()
+    /** The queue's connection once it is ready, for ending it when its close cannot wait. */
+    let queueConnections: ReadonlyArray<Connection> = []
     const queue = yield* Effect.acquireRelease(
       Effect.sync((): Queue => {
         const queue = new Queue(name, { connection: queueConnection, prefix })
@@ -321,7 +444,7 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
         queue.on("error", report("BullMQ queue error"))
         return queue
       }),
-      (queue) => close("queue", () => queue.close())
+      (queue) => close("queue", () => queue.close(), () => queueConnections)
     )
     yield* Effect.promise(() => queue.waitUntilReady())
 
@@ -353,6 +476,7 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
 
     const backend = queue.getBackend()
     const client = yield* Effect.promise(() => backend.client)
+    queueConnections = [asConnection(client)]
     client.defineCommand(EXPEDITE_SCRIPT, { numberOfKeys: 3, lua: EXPEDITE_LUA })
     client.defineCommand(TAKE_MARK_SCRIPT, { numberOfKeys: 1, lua: TAKE_MARK_LUA })
     client.defineCommand(DONE_SCRIPT, { numberOfKeys: 1, lua: DONE_LUA })
@@ -583,18 +707,50 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
           )
         }
 
+        /**
+         * The jobs this worker took whose outcome is not in Redis yet: from the
+         * processor's start until it moved the job to delayed, or BullMQ completed
+         * or failed it. What a stop cut short leaves to be run again.
+         */
+        const unrecorded = new Set<string>()
+        const concurrency = Math.max(1, Math.floor(consumeOptions.concurrency) || 1)
+        /** Aborted when the drain is cut short: interrupts the handlers in flight. */
+        const stopping = new AbortController()
+        // Each handler in flight listens to it: without this, Node warns of a leak past 10.
+        setMaxListeners(concurrency, stopping.signal)
+
         const processor = async (bullJob: BullJob, token?: string): Promise<void> => {
-          // Tells BullMQ the job was moved to delayed by us, not failed.
-          if ((await run(settle(bullJob, token))) === "moved") throw new DelayedError()
+          const id = bullJob.id ?? ""
+          unrecorded.add(id)
+          const settlement = await run(settle(bullJob, token), { signal: stopping.signal })
+          if (settlement === "moved") {
+            unrecorded.delete(id)
+            // Tells BullMQ the job was moved to delayed by us, not failed.
+            throw new DelayedError()
+          }
         }
 
+        /** A drain cut short: what was left, and what becomes of it. */
+        const cutShort = (jobs: ReadonlyArray<string>) =>
+          Effect.logWarning(
+            `stopping the delivery worker took longer than ${Durations.format(drainTimeoutMs)} ` +
+              "(Redis unreachable, or a delivery still running): its connections were ended " +
+              (jobs.length === 0
+                ? "with no job in flight"
+                : `with ${jobs.length} job(s) in flight whose outcome was not recorded; they stay in the queue, ` +
+                  "and once their lock expires a stalled check (another worker's, or this one's after a restart) " +
+                  "runs them again")
+          ).pipe(Effect.annotateLogs(jobs.length === 0 ? {} : { jobIds: jobs.slice(0, 100) }))
+
         const workerConnection = yield* connectionFor({ maxRetriesPerRequest: null })
+        /** The worker's connections once it is ready (its own and its blocking one), for ending them. */
+        let workerConnections: ReadonlyArray<Connection> = []
         const worker = yield* Effect.acquireRelease(
           Effect.sync(() => {
             const worker = new Worker<Data, void, string>(name, processor, {
               connection: workerConnection,
               prefix,
-              concurrency: Math.max(1, Math.floor(consumeOptions.concurrency) || 1),
+              concurrency,
               lockDuration: options.lockDurationMs ?? DEFAULT_LOCK_DURATION_MS,
               stalledInterval: options.stalledIntervalMs ?? DEFAULT_STALLED_INTERVAL_MS,
               maxStalledCount: options.maxStalledCount ?? DEFAULT_MAX_STALLED_COUNT,
@@ -603,18 +759,34 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
               // Started below, once ready, unless this queue is paused.
               autorun: false
             })
-            worker.on("error", report("BullMQ worker error"))
+            const reportError = report("BullMQ worker error")
+            // Once its connections were ended, every error is that; the warning says so once.
+            worker.on("error", (error) => stopping.signal.aborted || reportError(error))
+            worker.on("completed", (job) => unrecorded.delete(job.id ?? ""))
+            worker.on("failed", (job) => job === undefined || unrecorded.delete(job.id ?? ""))
             workers.add(worker)
             return worker
           }),
-          // `close()` waits for the jobs in flight and records their outcomes: the SIGTERM drain.
+          // `close()` waits for the jobs in flight and records their outcomes (the SIGTERM
+          // drain), for `drainTimeoutMs` at most; then the connections are ended (so nothing
+          // more is recorded) and the handlers interrupted, which lets the close finish.
           (worker) =>
             Effect.suspend(() => {
               workers.delete(worker)
-              return close("worker", () => worker.close())
-            })
+              return closeWithin("worker", worker.close(), Duration.millis(drainTimeoutMs), () => {
+                forced = true
+                workerConnections.forEach(endConnection)
+                stopping.abort()
+              })
+            }).pipe(Effect.tap((wasForced) => wasForced ? cutShort([...unrecorded]) : Effect.void))
         )
         yield* Effect.promise(() => worker.waitUntilReady())
+        const workerBackend = worker.getBackend()
+        const blockingClient = workerBackend.blockingClient
+        workerConnections = [
+          yield* Effect.promise(() => workerBackend.client),
+          ...(blockingClient === undefined ? [] : [yield* Effect.promise(() => blockingClient)])
+        ].map(asConnection)
         if (!paused) startWorker(worker)
       })
 

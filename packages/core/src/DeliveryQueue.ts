@@ -65,7 +65,10 @@ export interface DeliveryQueueShape {
   /**
    * Starts consumers in the caller's scope and returns at once. They run until the
    * scope closes; closing waits for handlers in flight (an adapter must not make a
-   * handler uninterruptible: that would also disable its timeout). `Retry` re-queues
+   * handler uninterruptible: that would also disable its timeout). An adapter on a
+   * server may bound that wait (BullMQ's `drainTimeoutMs`), so that a stop completes
+   * while the server is unreachable: past it, the handlers still running are
+   * interrupted and their jobs left pending, to be run again. `Retry` re-queues
    * the job's next attempt after the delay, keeping the key pending; `Defer` re-queues
    * the same attempt after the delay, likewise; `Done` settles it and frees the key,
    * so the pair may be enqueued again. A defect is retried as

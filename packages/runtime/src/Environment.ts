@@ -216,7 +216,7 @@ const queueMillis = (name: string, defaultMs: number, description: string) =>
 /**
  * The stores and the queue on `url`. The queue's lock must outlast a delivery
  * (`delivery`'s timeout): a shorter one lets a live delivery be taken for
- * stalled and sent twice.
+ * stalled and sent twice. The drain's default follows the delivery timeout.
  */
 const redisFor = (
   url: Redacted.Redacted<string>,
@@ -246,6 +246,12 @@ const redisFor = (
       "HERALD_QUEUE_STALLED_INTERVAL",
       BullMQDeliveryQueue.DEFAULT_STALLED_INTERVAL_MS,
       "How often workers look for deliveries of a dead worker; the same in every process"
+    ),
+    // By default as long as a delivery in flight can take, and the time to record it.
+    drainTimeoutMs: queueMillis(
+      "HERALD_QUEUE_DRAIN_TIMEOUT",
+      BullMQDeliveryQueue.drainTimeoutFor(delivery.timeoutMs),
+      "How long a stopping process waits for the deliveries in flight to finish and be recorded before it closes the queue's connections anyway; default HERALD_DELIVERY_TIMEOUT + 5s"
     )
   }).pipe(
     Config.mapOrFail(({ client, retentionMs, ...queue }) =>

@@ -56,6 +56,12 @@ export interface RedisStorage {
   readonly lockDurationMs?: number | undefined
   /** How often workers look for deliveries of a dead worker, in ms; the same in every process. Default 30 s. */
   readonly stalledIntervalMs?: number | undefined
+  /**
+   * How long `close()` waits for the deliveries in flight to finish and be recorded, in ms, before it
+   * closes the queue's connections anyway (Redis unreachable): those deliveries are made again once
+   * their lock expires. Default `delivery.timeoutMs` + 5 s.
+   */
+  readonly drainTimeoutMs?: number | undefined
   /** Send the commands of one event-loop turn in one socket write. Default true. */
   readonly autoPipelining?: boolean | undefined
 }
@@ -253,6 +259,9 @@ const redis = (check: Checker, value: Readonly<Record<string, unknown>>, deliver
       lockDurationMs,
       stalledIntervalMs: check.millis(at("stalledIntervalMs"), value["stalledIntervalMs"], BullMQDeliveryQueue.DEFAULT_STALLED_INTERVAL_MS, {
         minMs: bounds.redisMinMs
+      }),
+      drainTimeoutMs: check.millis(at("drainTimeoutMs"), value["drainTimeoutMs"], BullMQDeliveryQueue.drainTimeoutFor(delivery.timeoutMs), {
+        minMs: bounds.redisMinMs
       })
     }
   }
@@ -283,6 +292,7 @@ const redisOptions = [
   "retentionMs",
   "lockDurationMs",
   "stalledIntervalMs",
+  "drainTimeoutMs",
   "autoPipelining"
 ]
 

@@ -79,6 +79,12 @@ describe("duration variables", () => {
       env: REDIS
     })
   })
+  it("HERALD_QUEUE_DRAIN_TIMEOUT (at least 1 second)", () => {
+    check("HERALD_QUEUE_DRAIN_TIMEOUT", Environment.redis, (o) => o.queue.drainTimeoutMs ?? -1, {
+      minMs: 1_000,
+      env: REDIS
+    })
+  })
   it("HERALD_RATE_LIMIT_WINDOW (1 second to 1 hour)", () => {
     check("HERALD_RATE_LIMIT_WINDOW", Environment.protection, (s) => s.rateLimits.windowMs, {
       minMs: 1_000,

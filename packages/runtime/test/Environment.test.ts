@@ -150,6 +150,14 @@ describe("the delivery queue's variables", () => {
     ).toMatchObject({ lockDurationMs: 8_000, stalledIntervalMs: 2_000 })
   })
 
+  it("read the drain's bound, by default the delivery timeout and 5 s", () => {
+    const drain = (env: Record<string, string>) =>
+      Either.map(load(Environment.redis, { ...REDIS, ...env }), (redis) => redis.queue.drainTimeoutMs)
+    expect(drain({})).toEqual(Either.right(20_000))
+    expect(drain({ HERALD_DELIVERY_TIMEOUT: "40 seconds", HERALD_QUEUE_LOCK_DURATION: "2 minutes" })).toEqual(Either.right(45_000))
+    expect(drain({ HERALD_QUEUE_DRAIN_TIMEOUT: "3s" })).toEqual(Either.right(3_000))
+  })
+
   it("refuse a lock that does not outlive the delivery timeout, naming both variables", () => {
     const error = errorOf(load(Environment.redis, { ...REDIS, HERALD_QUEUE_LOCK_DURATION: "15 seconds" }))
     expect(error).toContain("HERALD_QUEUE_LOCK_DURATION")

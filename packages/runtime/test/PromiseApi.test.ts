@@ -367,6 +367,24 @@ describe.skipIf(!ownRedis)(`createHerald on Redis${ownRedis ? "" : " (skipped: n
     await eventually(async () => expect(await connectedClients(inspector)).toBe(before))
   })
 
+  it("close() completes while Redis is down: the delivery loop stops after storage.drainTimeoutMs and says so", async () => {
+    const server = keep(await RedisServer.startOwned())
+    // Herald logs through Effect's console logger.
+    const logged = vi.spyOn(console, "log").mockImplementation(() => undefined)
+    try {
+      const lines = () => logged.mock.calls.map((args) => args.map(String).join(" "))
+      const herald = await createHerald({ storage: { kind: "redis", url: server.url, drainTimeoutMs: 1_000 }, logLevel: "warning" })
+      await server.stop()
+      // Once the worker tried to reconnect: a close begun sooner may still find its connections as they were.
+      await eventually(async () => expect(lines().some((line) => line.includes("BullMQ worker error"))).toBe(true))
+      // Before the fix, this never resolved: the test's timeout is the guard.
+      await herald.close()
+      expect(lines().filter((line) => line.includes("stopping the delivery worker took longer than 1s"))).toHaveLength(1)
+    } finally {
+      logged.mockRestore()
+    }
+  })
+
   it("close() lets the calls already running finish: every publish started before it succeeds", async () => {
     const server = keep(await RedisServer.startOwned())
     const herald = await createHerald({ storage: { kind: "redis", url: server.url }, logLevel: "error" })

@@ -4,8 +4,8 @@
  */
 import { spawnSync } from "node:child_process"
 import { RedisServer } from "@herald/testkit"
-import { describe, expect, it } from "vitest"
-import { startWorker, uniqueTag, workerMain as main } from "./support/Processes.js"
+import { describe, expect, it, onTestFinished } from "vitest"
+import { pollUntil, startWorker, uniqueTag, workerMain as main } from "./support/Processes.js"
 
 const run = (env: Record<string, string>) => {
   const { PATH, HOME } = process.env
@@ -40,5 +40,26 @@ describe("worker startup", () => {
     } finally {
       await redis.close()
     }
+  })
+
+  it.skipIf(!RedisServer.hasRedisServer())("stops on one SIGTERM while Redis is down, saying its drain was cut short, and exits 0 (needs redis-server)", async () => {
+    // Its own server, which the test stops. Cleaned up even when the test times out (a worker that hangs).
+    const redis = await RedisServer.startOwned()
+    onTestFinished(() => redis.close())
+    const worker = await startWorker("worker", { redisUrl: redis.url, tag: uniqueTag(), retrySchedule: "0s" }, {
+      env: { HERALD_QUEUE_DRAIN_TIMEOUT: "1s" }
+    })
+    onTestFinished(() => worker.kill9())
+    await redis.stop()
+    // Once it tried to reconnect (before, its close may still find its connections as they were).
+    await worker.waitForOutput("BullMQ worker error", 20_000)
+    worker.signal("SIGTERM")
+    // One signal: before the fix the worker stayed up until a second one (the test's timeout is the guard).
+    await worker.whenExited()
+    expect(worker.exitStatus()).toBe("code=0 signal=null")
+    // 'exit' may come before the last of the output has been read.
+    await pollUntil(() => worker.output().includes("Herald worker stopped"), 5_000)
+    expect(worker.output()).toContain("stopping the delivery worker took longer than 1s")
+    expect(worker.output()).toContain("Herald worker stopped")
   })
 })

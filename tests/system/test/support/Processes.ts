@@ -97,14 +97,21 @@ export const WORKER_READY_LINE = "delivery worker started"
 export const startWorker = async (
   name: string,
   shared: Shared,
-  options: { readonly concurrency?: number; readonly deliveryTimeout?: string; readonly readyTimeoutMs?: number } = {}
+  options: {
+    readonly concurrency?: number
+    readonly deliveryTimeout?: string
+    readonly readyTimeoutMs?: number
+    /** More environment, over the shared one. */
+    readonly env?: Record<string, string>
+  } = {}
 ): Promise<ChildProcesses.Child> => {
   const child = ChildProcesses.spawnNode(workerMain, {
     name,
     env: {
       ...sharedEnv(shared),
       HERALD_WORKER_CONCURRENCY: String(options.concurrency ?? 20),
-      HERALD_DELIVERY_TIMEOUT: options.deliveryTimeout ?? "5 seconds"
+      HERALD_DELIVERY_TIMEOUT: options.deliveryTimeout ?? "5 seconds",
+      ...options.env
     }
   })
   try {

@@ -18,7 +18,7 @@
  * operations never fail), as Redis errors are in `@herald/redis`.
  */
 import { SqlClient } from "@effect/sql"
-import { Effect, Layer, Redacted, Schema } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import { type EventType, type Ids, SecretCipher, SubscriptionStore, Webhook } from "@herald/core"
 
 const json = Schema.parseJson(Webhook.Webhook)
@@ -42,16 +42,10 @@ export const make: Effect.Effect<SubscriptionStore.SubscriptionStoreShape, never
   function*() {
     const sql = yield* SqlClient.SqlClient
     const cipher = yield* SecretCipher.SecretCipher
-    const mapSecrets = (webhook: Webhook.Webhook, f: (key: string) => string) =>
-      new Webhook.Webhook({
-        ...webhook,
-        secrets: Webhook.mapNonEmpty(webhook.secrets, (secret) =>
-          new Webhook.SigningSecret({ ...secret, key: Redacted.make(f(Redacted.value(secret.key))) }))
-      })
     // A record that no longer decodes is corrupt data: a defect, as on Redis.
-    const encode = (webhook: Webhook.Webhook) => Effect.orDie(encodeJson(mapSecrets(webhook, cipher.encrypt)))
+    const encode = (webhook: Webhook.Webhook) => Effect.orDie(encodeJson(Webhook.mapSecretKeys(webhook, cipher.encrypt)))
     const decode = (row: RecordRow) =>
-      Effect.map(Effect.orDie(decodeJson(row.record)), (webhook) => mapSecrets(webhook, cipher.decrypt))
+      Effect.map(Effect.orDie(decodeJson(row.record)), (webhook) => Webhook.mapSecretKeys(webhook, cipher.decrypt))
     const decodeAll = (rows: ReadonlyArray<RecordRow>) => Effect.forEach(rows, decode)
 
     /** Replaces the fan-out rows of `webhook` with those of its current state. */

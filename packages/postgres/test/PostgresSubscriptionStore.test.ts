@@ -79,4 +79,30 @@ describe.skipIf(!available)(`PostgresSubscriptionStore ${skipReason}`, () => {
       expect(text).toContain("Index Only Scan using herald_webhook_subscriptions_pkey")
       expect(text).not.toContain("herald_webhooks")
     }).pipe(Effect.provide(Layer.provideMerge(PostgresSubscriptionStore.layer, client(1)))))
+
+  it.live("after concurrent updates of one webhook, the fan-out index matches the record that won", () =>
+    Effect.gen(function*() {
+      const store = yield* SubscriptionStore.SubscriptionStore
+      const sql = yield* SqlClient.SqlClient
+      const teamspace = Fixtures.teamspace()
+      const hook = Fixtures.webhook({ teamspace, events: [Fixtures.typeA] })
+      yield* store.insert(hook)
+      const types = [Fixtures.typeA, Fixtures.typeB, Fixtures.typeC]
+      const versions = Array.from({ length: 24 }, (_, n) =>
+        Fixtures.withChanges(hook, {
+          events: n % 2 === 0 ? [types[n % 3]!] : [types[n % 3]!, types[(n + 1) % 3]!],
+          enabled: n % 4 !== 3,
+          ordered: n % 5 === 0
+        }))
+      yield* Effect.forEach(versions, store.update, { concurrency: "unbounded", discard: true })
+
+      const stored = Option.getOrThrow(yield* store.get(teamspace, hook.id))
+      const rows = yield* sql<{ readonly event_type: string; readonly ordered: boolean }>`
+        SELECT event_type, ordered FROM herald_webhook_subscriptions
+        WHERE teamspace = ${teamspace} AND webhook_id = ${hook.id} ORDER BY event_type`
+      const expected = stored.enabled
+        ? [...stored.events].sort().map((eventType) => ({ event_type: eventType, ordered: stored.ordered }))
+        : []
+      expect(rows).toEqual(expected)
+    }).pipe(Effect.provide(Layer.provideMerge(PostgresSubscriptionStore.layer, client(8)))))
 })

@@ -2,7 +2,7 @@
  * A webhook subscription: a URL subscribed to event types in one teamspace, with
  * the secrets its deliveries are signed with.
  */
-import { Schema } from "effect"
+import { Redacted, Schema } from "effect"
 import { EventType } from "./EventType.js"
 import { TeamspaceId, WebhookId } from "./Ids.js"
 import { Profile } from "./Profile.js"
@@ -65,6 +65,17 @@ export class Webhook extends Schema.Class<Webhook>("@herald/core/Webhook")({
 /** Maps a non-empty array, keeping it non-empty in the type. */
 export const mapNonEmpty = <A, B>(items: readonly [A, ...Array<A>], f: (item: A) => B): readonly [B, ...Array<B>] =>
   items.map(f) as unknown as readonly [B, ...Array<B>]
+
+/**
+ * The webhook with each signing secret's key passed through `f`: what a store adapter writes
+ * (`SecretCipher`'s `encrypt`) and reads back (`decrypt`).
+ */
+export const mapSecretKeys = (webhook: Webhook, f: (key: string) => string): Webhook =>
+  new Webhook({
+    ...webhook,
+    secrets: mapNonEmpty(webhook.secrets, (secret) =>
+      new SigningSecret({ ...secret, key: Redacted.make(f(Redacted.value(secret.key))) }))
+  })
 
 /** What a caller supplies to create a webhook. */
 export interface CreateWebhook {

@@ -33,7 +33,7 @@
  * the same webhook for every delivery; the same text decodes to the same
  * webhook). Every call still reads Redis, so a change or a removal is seen at once.
  */
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer } from "effect"
 import { type EventType, type Ids, SecretCipher, SubscriptionStore, Webhook } from "@herald/core"
 import * as DecodeMemo from "./internal/DecodeMemo.js"
 import * as JsonCodec from "./internal/JsonCodec.js"
@@ -179,17 +179,11 @@ export const make: Effect.Effect<SubscriptionStore.SubscriptionStoreShape, never
 
     // Secrets are encrypted on the way in and out when a key is configured (see SecretCipher).
     const cipher = yield* SecretCipher.SecretCipher
-    const mapSecrets = (webhook: Webhook.Webhook, f: (key: string) => string) =>
-      new Webhook.Webhook({
-        ...webhook,
-        secrets: Webhook.mapNonEmpty(webhook.secrets, (secret) =>
-          new Webhook.SigningSecret({ ...secret, key: Redacted.make(f(Redacted.value(secret.key))) }))
-      })
-    const decode = (raw: string) => Effect.map(codec.decode(raw), (webhook) => mapSecrets(webhook, cipher.decrypt))
+    const decode = (raw: string) => Effect.map(codec.decode(raw), (webhook) => Webhook.mapSecretKeys(webhook, cipher.decrypt))
     const decoded = DecodeMemo.make(decode, DECODED_CAPACITY)
 
     const write = (script: LuaScript.Run, webhook: Webhook.Webhook) =>
-      Effect.flatMap(codec.encode(mapSecrets(webhook, cipher.encrypt)), (json) =>
+      Effect.flatMap(codec.encode(Webhook.mapSecretKeys(webhook, cipher.encrypt)), (json) =>
         script(keysOf(webhook.teamspace, webhook.id), [
           webhook.id,
           json,

@@ -8,6 +8,7 @@
 export * as ChildProcesses from "./ChildProcesses.js"
 export * as Fixtures from "./Fixtures.js"
 export * as ImportCycles from "./ImportCycles.js"
+export * as PostgresDatabase from "./PostgresDatabase.js"
 export * as RecordingTracer from "./RecordingTracer.js"
 export * as RedisCluster from "./RedisCluster.js"
 export * as RedisServer from "./RedisServer.js"

@@ -1,0 +1,99 @@
+/**
+ * Herald's schema on PostgreSQL, applied with `@effect/sql`'s `Migrator` from a
+ * record of migrations compiled into the package (no file loading, so it runs
+ * from `dist` as from `src`). Migrations only add (tables, columns, indexes):
+ * never destructive, so a process of the previous version keeps working on a
+ * schema one step ahead while a deploy rolls.
+ *
+ * Many processes may start at once: `run` takes a transaction-scoped advisory
+ * lock first, so one applies what is missing while the others wait, then find
+ * nothing left to do. The lock also covers the creation of the migrations table,
+ * which the `Migrator` alone does not make safe against a concurrent start.
+ */
+import { Migrator, SqlClient, type SqlError } from "@effect/sql"
+import { Effect, Layer } from "effect"
+
+/** The table where applied migrations are recorded. */
+export const TABLE = "herald_migrations"
+
+/** The advisory lock key held while migrating: any fixed number no other lock of the database uses. */
+export const LOCK_KEY = 7_347_272_016
+
+/**
+ * Webhooks, and the fan-out index: one row per event type of each enabled
+ * webhook, keyed so a fan-out page is one range scan of the primary key that
+ * reads no record (`ordered` rides along in the index). Keys are `COLLATE "C"`:
+ * ids are ULIDs, whose byte order is creation order.
+ */
+const webhooks = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE TABLE herald_webhooks (
+    teamspace text COLLATE "C" NOT NULL,
+    id text COLLATE "C" NOT NULL,
+    enabled boolean NOT NULL,
+    ordered boolean NOT NULL,
+    record text NOT NULL,
+    PRIMARY KEY (teamspace, id)
+  )`
+  yield* sql`COMMENT ON COLUMN herald_webhooks.record IS
+    'The Schema-encoded webhook as JSON text (signing secrets encrypted when a key is set); cast to jsonb to query it'`
+  yield* sql`CREATE TABLE herald_webhook_subscriptions (
+    teamspace text COLLATE "C" NOT NULL,
+    event_type text COLLATE "C" NOT NULL,
+    webhook_id text COLLATE "C" NOT NULL,
+    ordered boolean NOT NULL,
+    PRIMARY KEY (teamspace, event_type, webhook_id) INCLUDE (ordered),
+    FOREIGN KEY (teamspace, webhook_id) REFERENCES herald_webhooks (teamspace, id) ON DELETE CASCADE
+  )`
+  // What a webhook's update or removal deletes by. The id leads: led by the teamspace, the planner
+  // could take it for a fan-out page's ordered scan, filtering event types, over the primary key.
+  yield* sql`CREATE INDEX herald_webhook_subscriptions_webhook ON herald_webhook_subscriptions (webhook_id, teamspace)`
+})
+
+/** API keys by hash (authentication), by id (administration) and by teamspace, oldest first (listing). */
+const apiKeys = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE TABLE herald_api_keys (
+    hash text COLLATE "C" PRIMARY KEY,
+    id text COLLATE "C" NOT NULL,
+    teamspace text COLLATE "C" NOT NULL,
+    created_at bigint NOT NULL,
+    record text NOT NULL
+  )`
+  yield* sql`CREATE INDEX herald_api_keys_id ON herald_api_keys (id)`
+  yield* sql`CREATE INDEX herald_api_keys_teamspace ON herald_api_keys (teamspace, created_at, id)`
+})
+
+/** Every migration, by `{id}_{name}`; ids only grow, and an applied migration is never edited. */
+export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
+  "1_webhooks": webhooks,
+  "2_api_keys": apiKeys
+}
+
+/**
+ * Applies the migrations this database lacks, under the advisory lock; returns those it applied
+ * (`[id, name]`), none when another process got there first. Safe to run at every start.
+ */
+export const run: Effect.Effect<
+  ReadonlyArray<readonly [id: number, name: string]>,
+  Migrator.MigrationError | SqlError.SqlError,
+  SqlClient.SqlClient
+> = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  return yield* sql.withTransaction(Effect.gen(function*() {
+    // Held until this transaction ends; every statement below runs on its connection.
+    yield* sql`SELECT pg_advisory_xact_lock(${LOCK_KEY}::bigint)`
+    // The Migrator's own "create if missing" would abort this transaction on its failed probe
+    // (and race without the lock): the table is made here first, with the Migrator's columns.
+    yield* sql`CREATE TABLE IF NOT EXISTS ${sql(TABLE)} (
+      migration_id integer primary key,
+      created_at timestamp with time zone not null default now(),
+      name text not null
+    )`
+    return yield* Migrator.make({})({ loader: Migrator.fromRecord(migrations), table: TABLE })
+  }))
+})
+
+/** Runs `run` when built: put it before the stores in a process that owns the schema. */
+export const layer: Layer.Layer<never, Migrator.MigrationError | SqlError.SqlError, SqlClient.SqlClient> = Layer
+  .effectDiscard(run)

@@ -1,0 +1,41 @@
+// Migrations on a fresh database: many processes starting at once, and starting again.
+import { describe, expect, it } from "@effect/vitest"
+import { SqlClient } from "@effect/sql"
+import { Effect } from "effect"
+import { Migrations, PostgresClient } from "@herald/postgres"
+import { available, skipReason, useDatabase } from "./TestDatabase.js"
+
+describe.skipIf(!available)(`Migrations ${skipReason}`, () => {
+  const { client, current } = useDatabase({ migrate: false })
+  const expected = Object.keys(Migrations.migrations).map((key) => Number(key.split("_")[0]))
+
+  it.live("run from eight clients at once applies each migration exactly once; a later run applies nothing", () =>
+    Effect.gen(function*() {
+      // Each fiber has its own pool, as separate processes would.
+      const runs = yield* Effect.all(
+        Array.from({ length: 8 }, () =>
+          Effect.provide(Migrations.run, PostgresClient.layer({ url: current().url, maxConnections: 1 }))),
+        { concurrency: "unbounded" }
+      )
+      const applied = runs.flatMap((run) => run.map(([id]) => id))
+      expect(applied.sort((a, b) => a - b)).toEqual(expected)
+      // One run did all the work; the others waited for the lock and found nothing to do.
+      expect(runs.filter((run) => run.length > 0)).toHaveLength(1)
+
+      const sql = yield* SqlClient.SqlClient
+      const recorded = yield* sql<{ readonly migration_id: number }>`
+        SELECT migration_id FROM ${sql(Migrations.TABLE)} ORDER BY migration_id`
+      expect(recorded.map((row) => row.migration_id)).toEqual(expected)
+      const tables = yield* sql<{ readonly name: string }>`
+        SELECT table_name AS name FROM information_schema.tables
+        WHERE table_schema = 'public' AND table_name LIKE 'herald_%' ORDER BY table_name`
+      expect(tables.map((row) => row.name)).toEqual([
+        "herald_api_keys",
+        "herald_migrations",
+        "herald_webhook_subscriptions",
+        "herald_webhooks"
+      ])
+
+      expect(yield* Migrations.run).toEqual([])
+    }).pipe(Effect.provide(client(1))))
+})

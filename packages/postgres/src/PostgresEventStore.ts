@@ -10,7 +10,7 @@
  *
  * Retention: events count as gone once `createdAt` is older than the retention (30 days by
  * default, as on Redis): every read filters by that cutoff, so expiry is exact, and an expired id
- * may be appended again. Dropping expired partitions (and deleting expired keys) is not done yet.
+ * may be appended again. `Partitions.dropExpired` frees their disk (no process runs it yet).
  * Database failures are defects: the port's operations never fail.
  */
 import { SqlClient, type SqlError } from "@effect/sql"

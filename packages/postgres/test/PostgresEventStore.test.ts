@@ -83,6 +83,24 @@ describe.skipIf(!available)(`PostgresEventStore ${skipReason}`, () => {
       expect(again._tag === "Exists" && again.existing.dataJson).toBe(first.dataJson)
     }).pipe(Effect.provide(store())))
 
+  it.live("dropExpired drops the partitions wholly before the cutoff and their keys, and keeps the younger", () =>
+    Effect.gen(function*() {
+      const events = yield* EventStore.EventStore
+      const teamspace = Fixtures.teamspace()
+      const old = Fixtures.event({ teamspace, time: Date.UTC(2020, 0, 1, 12) })
+      const young = Fixtures.event({ teamspace, time: Date.UTC(2020, 0, 3, 12) })
+      yield* events.append(old)
+      yield* events.append(young)
+      // The cutoff falls inside the young event's day, before it: only 2020-01-01 lies wholly before.
+      const dropped = yield* Partitions.dropExpired(Date.UTC(2020, 0, 3, 6))
+      expect(dropped).toEqual({ partitions: [Partitions.tableName(Date.UTC(2020, 0, 1))], keys: 1 })
+      expect(yield* partitionExists(old.createdAt)).toBe(false)
+      expect(yield* partitionExists(young.createdAt)).toBe(true)
+      expect(Option.isNone(yield* events.get(teamspace, old.id))).toBe(true)
+      expect(Option.map(yield* events.get(teamspace, young.id), (got) => got.id)).toEqual(Option.some(young.id))
+      expect(yield* Partitions.dropExpired(Date.UTC(2020, 0, 3, 6))).toEqual({ partitions: [], keys: 0 })
+    }).pipe(Effect.provide(store({ retentionSeconds: 100 * 365 * 24 * 60 * 60 }))))
+
   it.live("the payload is stored once, as text byte for byte (key order, spacing, repeated keys)", () =>
     Effect.gen(function*() {
       const events = yield* EventStore.EventStore

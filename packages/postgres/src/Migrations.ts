@@ -64,10 +64,51 @@ const apiKeys = Effect.gen(function*() {
   yield* sql`CREATE INDEX herald_api_keys_teamspace ON herald_api_keys (teamspace, created_at, id)`
 })
 
+/**
+ * Events, their keys and the fan-outs not yet completed. `herald_events` is partitioned by day of
+ * `created_at` (`Partitions` makes the partitions); its primary key must hold the partition key, so
+ * `herald_event_keys`, unpartitioned, is what keeps `(teamspace, id)` unique and where a lookup by id
+ * finds the partition. `data` is text: the payload byte for byte as published (jsonb would reorder
+ * keys). A `herald_fanouts` row marks an event whose fan-out is unfinished (`markDispatched`
+ * removes it); `after` and `handed_off` are for the delivery ledger (docs/postgres.md, section 4).
+ */
+const events = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE TABLE herald_events (
+    teamspace text COLLATE "C" NOT NULL,
+    id text COLLATE "C" NOT NULL,
+    created_at timestamptz NOT NULL,
+    type text COLLATE "C" NOT NULL,
+    data text NOT NULL,
+    PRIMARY KEY (teamspace, id, created_at)
+  ) PARTITION BY RANGE (created_at)`
+  yield* sql`COMMENT ON COLUMN herald_events.data IS
+    'The event''s data as published, byte for byte (JSON text); cast to jsonb to query it'`
+  yield* sql`CREATE INDEX herald_events_list ON herald_events (teamspace, created_at DESC, id DESC)`
+  yield* sql`CREATE INDEX herald_events_list_type ON herald_events (teamspace, type, created_at DESC, id DESC)`
+  yield* sql`CREATE TABLE herald_event_keys (
+    teamspace text COLLATE "C" NOT NULL,
+    id text COLLATE "C" NOT NULL,
+    created_at timestamptz NOT NULL,
+    PRIMARY KEY (teamspace, id)
+  )`
+  yield* sql`CREATE INDEX herald_event_keys_created_at ON herald_event_keys (created_at)`
+  yield* sql`CREATE TABLE herald_fanouts (
+    teamspace text COLLATE "C" NOT NULL,
+    event_id text COLLATE "C" NOT NULL,
+    after text COLLATE "C",
+    handed_off boolean NOT NULL DEFAULT false,
+    updated_at timestamptz NOT NULL,
+    PRIMARY KEY (teamspace, event_id)
+  )`
+  yield* sql`CREATE INDEX herald_fanouts_updated_at ON herald_fanouts (updated_at)`
+})
+
 /** Every migration, by `{id}_{name}`; ids only grow, and an applied migration is never edited. */
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "1_webhooks": webhooks,
-  "2_api_keys": apiKeys
+  "2_api_keys": apiKeys,
+  "3_events": events
 }
 
 /**

@@ -8,6 +8,8 @@
  * @packageDocumentation
  */
 export * as Migrations from "./Migrations.js"
+export * as Partitions from "./Partitions.js"
 export * as PostgresApiKeyStore from "./PostgresApiKeyStore.js"
 export * as PostgresClient from "./PostgresClient.js"
+export * as PostgresEventStore from "./PostgresEventStore.js"
 export * as PostgresSubscriptionStore from "./PostgresSubscriptionStore.js"

@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { allDependencies, publishable, readJson, ROOT, workspaces } from "./support/Workspace.js"
+import { allDependencies, publishable, readJson, ROOT, rootManifest, workspaces } from "./support/Workspace.js"
 
 /** Their types are in Herald's public API, so the user's copy must be Herald's: peers, never dependencies. */
 const PEER_ONLY = ["effect", "@effect/platform"]
@@ -41,6 +41,12 @@ describe("the workspace", () => {
   it("builds every published package before the packaging tests (they are its devDependencies)", () => {
     const own = readJson<{ readonly devDependencies: Record<string, string> }>(join(ROOT, "tests/packaging/package.json"))
     expect(Object.keys(own.devDependencies).sort()).toEqual(packages.map((p) => p.manifest.name).sort())
+  })
+
+  it("packs every published package but testkit in npm run pack:packages (README's way to install before npm)", () => {
+    const script = rootManifest().scripts?.["pack:packages"] ?? ""
+    const packed = [...script.matchAll(/-w (\S+)/g)].map((match) => match[1])
+    expect(packed.sort()).toEqual(packages.map((p) => p.dir).filter((dir) => dir !== "packages/testkit").sort())
   })
 
   it("depends on its own packages by a caret range on their current version", () => {

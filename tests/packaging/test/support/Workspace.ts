@@ -18,7 +18,8 @@ export interface Manifest {
   readonly exports?: Record<string, unknown>
   readonly repository?: { readonly directory?: string }
   readonly publishConfig?: { readonly access?: string }
-  readonly sideEffects?: boolean
+  readonly sideEffects?: boolean | ReadonlyArray<string>
+  readonly scripts?: Record<string, string>
   readonly dependencies?: Record<string, string>
   readonly devDependencies?: Record<string, string>
   readonly peerDependencies?: Record<string, string>

@@ -11,7 +11,7 @@
  * which the `Migrator` alone does not make safe against a concurrent start.
  */
 import { Migrator, SqlClient, type SqlError } from "@effect/sql"
-import { Effect, Layer } from "effect"
+import { Clock, Duration, Effect, Layer, Schedule } from "effect"
 
 /** The table where applied migrations are recorded. */
 export const TABLE = "herald_migrations"
@@ -138,3 +138,57 @@ export const run: Effect.Effect<
 /** Runs `run` when built: put it before the stores in a process that owns the schema. */
 export const layer: Layer.Layer<never, Migrator.MigrationError | SqlError.SqlError, SqlClient.SqlClient> = Layer
   .effectDiscard(run)
+
+/** The migrations (`{id}_{name}`) this database has not applied yet; all of them on an empty database. */
+export const pending: Effect.Effect<ReadonlyArray<string>, SqlError.SqlError, SqlClient.SqlClient> = Effect.gen(
+  function*() {
+    const sql = yield* SqlClient.SqlClient
+    const [table] = yield* sql<{ readonly exists: boolean }>`SELECT to_regclass(${TABLE}) IS NOT NULL AS exists`
+    const applied = table?.exists === true
+      ? new Set((yield* sql<{ readonly id: number }>`SELECT migration_id AS id FROM ${sql(TABLE)}`).map((row) => row.id))
+      : new Set<number>()
+    return Object.keys(migrations).filter((key) => !applied.has(Number(key.split("_")[0])))
+  }
+)
+
+/** Why a process that does not migrate could not start: the schema still lacks `missing`. */
+export class SchemaBehind extends Error {
+  readonly _tag = "SchemaBehind"
+  constructor(readonly missing: ReadonlyArray<string>, waitedMs: number) {
+    super(
+      `the database's schema lacks the migrations ${missing.join(", ")} after waiting ${
+        Math.round(waitedMs / 1000)
+      } s: a process must apply them first (Migrations.run; Herald's API does at start, or its migrate command)`
+    )
+  }
+}
+
+/**
+ * Waits until every migration of this version is applied, by another process (an API starting
+ * beside it, or the `migrate` command): for a process that never migrates (a worker, or an API with
+ * migrations left to the operator). Checks once a second, logs once while it waits, and fails with
+ * `SchemaBehind` after `timeoutMs` (default 60 s).
+ */
+export const awaitApplied = (
+  options?: { readonly timeoutMs?: number | undefined }
+): Effect.Effect<void, SchemaBehind | SqlError.SqlError, SqlClient.SqlClient> => {
+  const timeoutMs = options?.timeoutMs ?? 60_000
+  return Effect.gen(function*() {
+    let logged = false
+    const started = yield* Clock.currentTimeMillis
+    const check = Effect.flatMap(Effect.zip(pending, Clock.currentTimeMillis), ([missing, now]) => {
+      if (missing.length === 0) return Effect.void
+      const log = logged
+        ? Effect.void
+        : Effect.logInfo(`waiting for the database's schema: migrations ${missing.join(", ")} not yet applied`)
+      logged = true
+      return Effect.zipRight(log, Effect.fail(new SchemaBehind(missing, now - started)))
+    })
+    yield* check.pipe(
+      Effect.retry({
+        while: (error) => error instanceof SchemaBehind,
+        schedule: Schedule.spaced(Duration.seconds(1)).pipe(Schedule.upTo(Duration.millis(timeoutMs)))
+      })
+    )
+  })
+}

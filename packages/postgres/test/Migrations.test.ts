@@ -3,11 +3,25 @@ import { describe, expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { Migrations, PostgresClient } from "@herald/postgres"
+import { PostgresDatabase } from "@herald/testkit"
 import { available, skipReason, useDatabase } from "./TestDatabase.js"
 
 describe.skipIf(!available)(`Migrations ${skipReason}`, () => {
   const { client, current } = useDatabase({ migrate: false })
   const expected = Object.keys(Migrations.migrations).map((key) => Number(key.split("_")[0]))
+
+  it.live("pending lists every migration of an empty database; awaitApplied refuses it, naming them", () =>
+    Effect.gen(function*() {
+      const fresh = yield* Effect.promise(() => PostgresDatabase.createOwned())
+      const check = Effect.all([
+        Migrations.pending,
+        Effect.flip(Migrations.awaitApplied({ timeoutMs: 0 }))
+      ]).pipe(Effect.provide(PostgresClient.layer({ url: fresh.url, maxConnections: 1 })))
+      const [pending, refused] = yield* check.pipe(Effect.ensuring(Effect.promise(() => fresh.drop())))
+      expect(pending).toEqual(Object.keys(Migrations.migrations))
+      expect(refused).toBeInstanceOf(Migrations.SchemaBehind)
+      expect(refused.message).toContain(Object.keys(Migrations.migrations)[0])
+    }))
 
   it.live("run from eight clients at once applies each migration exactly once; a later run applies nothing", () =>
     Effect.gen(function*() {
@@ -40,5 +54,7 @@ describe.skipIf(!available)(`Migrations ${skipReason}`, () => {
       ])
 
       expect(yield* Migrations.run).toEqual([])
+      expect(yield* Migrations.pending).toEqual([])
+      yield* Migrations.awaitApplied({ timeoutMs: 0 })
     }).pipe(Effect.provide(client(1))))
 })

@@ -1,5 +1,5 @@
 /**
- * The API key admin command (`admin.ts` runs it on Redis):
+ * The API key admin command (`admin.ts` runs it on the API's store):
  *
  *   create --teamspace acme --scopes read,events:publish [--label ci]
  *   list --teamspace acme
@@ -10,12 +10,14 @@
  * and revoked by their id, the first 12 hex digits of the key's hash, which
  * reveals nothing of the key.
  *
- * `command` runs it on the Redis every API process uses (the same `REDIS_URL`,
- * `HERALD_REDIS_PREFIX` and `HERALD_REDIS_CLUSTER`). The embedded default keeps
- * its keys in the memory of its one process, so there is nothing to administer
- * from outside it: without `REDIS_URL` the command says so and exits.
+ * `command` runs it where every API process keeps its keys: the PostgreSQL
+ * database of `DATABASE_URL` when it is set, else the Redis of `REDIS_URL` (with
+ * the same `HERALD_REDIS_PREFIX` and `HERALD_REDIS_CLUSTER`). The embedded default
+ * keeps its keys in the memory of its one process, so there is nothing to
+ * administer from outside it: with neither variable the command says so and exits.
  */
 import { ApiKeys, ApiKeyStore, Ids } from "@herald/core"
+import * as Postgres from "@herald/postgres"
 import * as Redis from "@herald/redis"
 import { Console, Data, Effect, Either, Layer, Option, Redacted, Schema } from "effect"
 import * as Environment from "./Environment.js"
@@ -170,10 +172,10 @@ export const report = <R>(effect: Effect.Effect<void, AdminError, R>): Effect.Ef
     )
   )
 
-const NO_REDIS = `keys: REDIS_URL is not set. The embedded default keeps API keys in the memory of its one process,
-so there is nothing to administer from outside it: give it keys with HERALD_API_KEYS (or use the one it
-prints at start). Set REDIS_URL (and HERALD_REDIS_PREFIX / HERALD_REDIS_CLUSTER as the API has them) to
-manage the keys of Herald on Redis.`
+const NO_REDIS = `keys: neither DATABASE_URL nor REDIS_URL is set. The embedded default keeps API keys in the memory
+of its one process, so there is nothing to administer from outside it: give it keys with HERALD_API_KEYS
+(or use the one it prints at start). Set the API's DATABASE_URL, or its REDIS_URL (and HERALD_REDIS_PREFIX /
+HERALD_REDIS_CLUSTER as the API has them), to manage the keys of Herald's store.`
 
 const keysOnRedis = (options: Redis.RedisClient.Options) =>
   ApiKeys.ApiKeys.Default.pipe(
@@ -181,19 +183,32 @@ const keysOnRedis = (options: Redis.RedisClient.Options) =>
     Layer.provide(Redis.RedisClient.layer(options))
   )
 
-/** The command line `args` run on the environment's Redis; sets the process's exit status. */
+/** On PostgreSQL the command never migrates: a schema the API has not applied yet is refused at once. */
+const keysOnPostgres = (url: Redacted.Redacted<string>) =>
+  ApiKeys.ApiKeys.Default.pipe(
+    Layer.provide(Postgres.PostgresApiKeyStore.layer),
+    Layer.provide(Layer.provideMerge(
+      Layer.effectDiscard(Postgres.Migrations.awaitApplied({ timeoutMs: 0 })),
+      Postgres.PostgresClient.layer({ url, maxConnections: 1 })
+    ))
+  )
+
+/** The command line `args` run on the environment's store; sets the process's exit status. */
 export const command = (args: ReadonlyArray<string>): Effect.Effect<void> =>
   Effect.gen(function*() {
     if (args.length === 0 || args[0] === "help" || args[0] === "--help") {
       yield* Console.error(USAGE)
       return args.length === 0 ? 2 : 0
     }
-    const redis = yield* Environment.keysCommand
-    if (Option.isNone(redis)) {
+    const store = yield* Environment.keysCommand
+    if (Option.isNone(store)) {
       yield* Console.error(NO_REDIS)
       return 1
     }
-    return yield* report(run(args)).pipe(Effect.provide(keysOnRedis(redis.value)))
+    const keys: Layer.Layer<ApiKeys.ApiKeys, unknown> = store.value._tag === "Postgres"
+      ? keysOnPostgres(store.value.url)
+      : keysOnRedis(store.value.options)
+    return yield* report(run(args)).pipe(Effect.provide(keys))
   }).pipe(
     Effect.catchAll((error) => Console.error(`keys: ${String(error)}`).pipe(Effect.as(1))),
     Effect.flatMap((status) => Effect.sync(() => void (process.exitCode = status)))

@@ -52,7 +52,9 @@ export const bounds = {
   /** Event data and request bodies alike: from 1 KiB to 1 GiB. */
   bytes: { min: 1024, max: 1024 * 1024 * 1024 },
   /** The stores' retention and the queue's durations. */
-  redisMinMs: 1_000
+  redisMinMs: 1_000,
+  /** PostgreSQL connections per process. */
+  databasePool: { min: 1, max: 1000 }
 } as const
 
 /** `HERALD_ROLE`: the process's role, `all` by default. */
@@ -274,14 +276,83 @@ export const redis: Effect.Effect<Ports.RedisSettings, ConfigError.ConfigError> 
   ([url, delivery]) => redisFor(url, delivery)
 )
 
-/** What the keys command reads: the connection to the API's Redis, none without `REDIS_URL`. */
-export const keysCommand: Effect.Effect<Option.Option<RedisClient.Options>, ConfigError.ConfigError> = Effect.flatMap(
-  Config.option(redisUrl),
-  Option.match({
-    onNone: () => Effect.succeedNone,
-    onSome: (url) => Effect.asSome(redisClient(url))
-  })
+
+// -----------------------------------------------------------------------------
+// PostgreSQL: the durable stores
+// -----------------------------------------------------------------------------
+
+/** The schemes `DATABASE_URL` accepts. */
+const databaseSchemes = ["postgres:", "postgresql:"]
+
+/**
+ * `DATABASE_URL`: the PostgreSQL database of the durable stores (redacted); unset, they stay where
+ * `REDIS_URL` says. Needs `REDIS_URL` (checked by `read`).
+ */
+export const databaseUrl: Config.Config<Redacted.Redacted<string>> = Config.redacted("DATABASE_URL").pipe(
+  Config.mapOrFail((url) => {
+    const text = Redacted.value(url)
+    let scheme: string | undefined
+    try {
+      scheme = new URL(text).protocol
+    } catch {
+      scheme = undefined
+    }
+    return scheme !== undefined && databaseSchemes.includes(scheme)
+      ? Either.right(url)
+      // The value may hold a password: the message never repeats it.
+      : Either.left(ConfigError.InvalidData(["DATABASE_URL"], "must be a postgres:// or postgresql:// URL, e.g. postgres://herald@127.0.0.1:5432/herald"))
+  }),
+  Config.withDescription(
+    "The PostgreSQL database of the durable stores (webhooks, keys, events), e.g. postgres://herald@127.0.0.1:5432/herald; needs REDIS_URL"
+  )
 )
+
+/** `HERALD_DATABASE_POOL`: connections per process. */
+export const databasePool: Config.Config<number> = Variable.integer("HERALD_DATABASE_POOL", {
+  defaultValue: 10,
+  ...bounds.databasePool,
+  description: "PostgreSQL connections each process keeps open at most"
+})
+
+/** `HERALD_DATABASE_MIGRATE`: whether an API process applies the schema at start. */
+export const databaseMigrate: Config.Config<boolean> = Config.boolean("HERALD_DATABASE_MIGRATE").pipe(
+  Config.withDefault(true),
+  Config.withDescription(
+    "Apply the database's migrations when the API starts; false: wait for them to be applied (npm run migrate -w @herald/api)"
+  )
+)
+
+/**
+ * The database of a process in `role`: the API applies the schema unless `HERALD_DATABASE_MIGRATE`
+ * is false; a worker never does (it waits for the API's).
+ */
+const databaseFor = (url: Redacted.Redacted<string>, role: Role): Config.Config<Ports.DatabaseSettings> =>
+  Config.all({
+    pool: databasePool,
+    migrate: role === "worker" ? Config.succeed(false) : databaseMigrate
+  }).pipe(Config.map(({ migrate, pool }) => ({ url, pool, schema: migrate ? "apply" as const : "await" as const })))
+
+/** Why `DATABASE_URL` alone is refused. */
+export const databaseNeedsRedis =
+  "DATABASE_URL needs REDIS_URL: PostgreSQL keeps the history, Redis carries the delivery queue (e.g. REDIS_URL=redis://127.0.0.1:6379/0)"
+
+/** What the migrate command reads: `DATABASE_URL`, required. */
+export const migrateCommand: Effect.Effect<Redacted.Redacted<string>, ConfigError.ConfigError> = databaseUrl
+
+/**
+ * What the keys command reads: where the API keeps its keys, PostgreSQL (`DATABASE_URL`) or Redis
+ * (`REDIS_URL` and the client's variables); neither for the embedded default.
+ */
+export const keysCommand: Effect.Effect<
+  Option.Option<{ readonly _tag: "Postgres"; readonly url: Redacted.Redacted<string> } | { readonly _tag: "Redis"; readonly options: RedisClient.Options }>,
+  ConfigError.ConfigError
+> = Effect.gen(function*() {
+  const database = yield* Config.option(databaseUrl)
+  if (Option.isSome(database)) return Option.some({ _tag: "Postgres" as const, url: database.value })
+  const url = yield* Config.option(redisUrl)
+  if (Option.isNone(url)) return Option.none()
+  return Option.some({ _tag: "Redis" as const, options: yield* redisClient(url.value) })
+})
 
 // -----------------------------------------------------------------------------
 // what only a process serving HTTP reads
@@ -394,6 +465,8 @@ interface Common {
   readonly settings: Herald.Settings
   /** The Redis stores and queue; none for the embedded default (memory). */
   readonly redis: Option.Option<Ports.RedisSettings>
+  /** The durable stores' database (`DATABASE_URL`); only ever set beside `redis`. */
+  readonly database: Option.Option<Ports.DatabaseSettings>
 }
 
 /**
@@ -414,20 +487,32 @@ const needsRedis = (role: Role) =>
 
 /**
  * The configuration of a process: its role (`HERALD_ROLE`, unless the entry
- * point fixes it), then `REDIS_URL` (so a role that needs it says so before
- * anything else is read or connects), then what the role reads.
+ * point fixes it), then `REDIS_URL` and `DATABASE_URL` (so a role or a database
+ * that needs Redis says so before anything else is read or connects), then what
+ * the role reads.
  */
 export const read = (fixedRole?: Role): Effect.Effect<ProcessConfig, ConfigError.ConfigError | Error> =>
   Effect.gen(function*() {
     const processRole = fixedRole ?? (yield* role)
     const url = yield* Config.option(redisUrl)
+    const dbUrl = yield* Config.option(databaseUrl)
+    if (Option.isSome(dbUrl) && Option.isNone(url)) return yield* Effect.fail(new Error(databaseNeedsRedis))
     if (Option.isNone(url) && processRole !== "all") return yield* Effect.fail(new Error(needsRedis(processRole)))
-    const redisOf = (delivery: DeliverySettings.DeliverySettingsShape) =>
-      Option.match(url, { onNone: () => Effect.succeedNone, onSome: (url) => Effect.asSome(redisFor(url, delivery)) })
+    const stores = (delivery: DeliverySettings.DeliverySettingsShape) =>
+      Effect.all({
+        redis: Option.match(url, {
+          onNone: () => Effect.succeedNone,
+          onSome: (url) => Effect.asSome(redisFor(url, delivery))
+        }),
+        database: Option.match(dbUrl, {
+          onNone: () => Effect.succeedNone,
+          onSome: (url) => Effect.asSome(databaseFor(url, processRole))
+        })
+      })
     if (processRole === "worker") {
       const workerSettings = yield* settings
-      return { role: processRole, settings: workerSettings, redis: yield* redisOf(workerSettings.delivery) }
+      return { role: processRole, settings: workerSettings, ...(yield* stores(workerSettings.delivery)) }
     }
     const config = yield* serving
-    return { ...config, role: processRole, redis: yield* redisOf(config.settings.delivery) }
+    return { ...config, role: processRole, ...(yield* stores(config.settings.delivery)) }
   })

@@ -2,7 +2,8 @@
  * What a Herald process runs, whichever entry point starts it (`npm start`,
  * `node apps/api/dist/main.js` with any `HERALD_ROLE`, or the worker's
  * `node apps/worker/dist/main.js`): read the environment, choose the ports
- * (memory, or Redis and BullMQ with `REDIS_URL`), and run the role's layers
+ * (memory; Redis and BullMQ with `REDIS_URL`; PostgreSQL beside them with
+ * `DATABASE_URL`), and run the role's layers
  * until SIGTERM or SIGINT, after which work in flight finishes and stores close.
  */
 import { Effect, Layer, Option } from "effect"
@@ -20,10 +21,7 @@ const stopped = (role: Environment.Role) =>
 export const run = (role?: Environment.Role): Effect.Effect<never, unknown> =>
   Effect.gen(function*() {
     const config = yield* Environment.read(role)
-    const ports: ReturnType<typeof Ports.redis> = Option.match(config.redis, {
-      onNone: () => Ports.memory,
-      onSome: Ports.redis
-    })
+    const ports = Ports.chosen(config)
     const layer = config.role === "worker"
       ? Process.workerOnly({ settings: config.settings, ports })
       : Process.layer(config.role, {

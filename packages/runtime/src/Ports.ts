@@ -1,14 +1,17 @@
 /**
  * Which adapters provide the ports: everything in memory (the embedded default),
- * or Redis stores and the BullMQ queue when `REDIS_URL` is set. Deliveries go
- * over undici either way.
+ * Redis stores and the BullMQ queue when `REDIS_URL` is set, or, with
+ * `DATABASE_URL` too, the durable stores on PostgreSQL and Redis for the queue
+ * and the short-lived state. Deliveries go over undici in every case.
  */
+import type { Migrator, SqlClient, SqlError } from "@effect/sql"
 import * as BullMQ from "@herald/bullmq"
 import type { Herald, UrlPolicy } from "@herald/core"
 import * as Memory from "@herald/memory"
+import * as Postgres from "@herald/postgres"
 import * as Redis from "@herald/redis"
 import * as Undici from "@herald/undici"
-import { Layer } from "effect"
+import { Layer, Option, type Redacted } from "effect"
 
 /**
  * Every port in memory, deliveries over undici: the embedded default. Needs `UrlPolicy`
@@ -39,3 +42,78 @@ export const redis = (
     BullMQ.BullMQDeliveryQueue.layer(settings.queue),
     Undici.UndiciTransport.layer()
   )
+
+/** Where the PostgreSQL database is, how many connections a process keeps, and who applies the schema. */
+export interface DatabaseSettings {
+  /** A `postgres://` or `postgresql://` URL (redacted: it may hold a password). */
+  readonly url: Redacted.Redacted<string>
+  /** The most connections this process opens. */
+  readonly pool: number
+  /**
+   * `apply`: run the migrations this database lacks before the stores start (the API, by
+   * default); `await`: wait for another process to have applied them (the worker, or an API whose
+   * operator runs `migrate` separately), and refuse to start after a minute.
+   */
+  readonly schema: "apply" | "await"
+}
+
+/** PostgreSQL for the durable stores, Redis (and its retention and queue settings) for the rest. */
+export interface PostgresSettings {
+  readonly database: DatabaseSettings
+  readonly redis: RedisSettings
+}
+
+/** Why the PostgreSQL ports could not start. */
+export type PostgresError =
+  | SqlError.SqlError
+  | Migrator.MigrationError
+  | Postgres.Migrations.SchemaBehind
+  | Redis.RedisClient.RedisError
+
+/**
+ * The durable stores on PostgreSQL (`Postgres.PostgresLayer`: webhooks, API keys, events), the rest
+ * on Redis (rate limits and idempotency, whose records expire; the attempt log, health and
+ * sequences until their PostgreSQL adapters land), the BullMQ delivery queue, deliveries over
+ * undici. The schema is applied (or awaited) before any store starts. Needs `UrlPolicy`.
+ */
+export const postgres = (settings: PostgresSettings): Layer.Layer<Herald.Ports, PostgresError, UrlPolicy.UrlPolicy> => {
+  const { database, redis } = settings
+  const schema: Layer.Layer<never, PostgresError, SqlClient.SqlClient> = database.schema === "apply"
+    ? Postgres.Migrations.layer
+    : Layer.effectDiscard(Postgres.Migrations.awaitApplied())
+  const client = Layer.provideMerge(
+    schema,
+    Postgres.PostgresClient.layer({ url: database.url, maxConnections: database.pool })
+  )
+  const onRedis = Layer.mergeAll(
+    // Beside RedisHealthStore on the same client: a logged success ends the streak in the same script.
+    Redis.RedisAttemptLog.layer({ ...redis.retention, endsFailureStreaks: true }),
+    Redis.RedisHealthStore.layer(redis.retention),
+    Redis.RedisSequenceStore.layer(redis.retention),
+    Redis.RedisRateLimiter.layer,
+    Redis.RedisIdempotencyStore.layer
+  )
+  return Layer.mergeAll(
+    Postgres.PostgresLayer.layer(redis.retention).pipe(Layer.provide(client)),
+    onRedis.pipe(Layer.provide(Redis.RedisClient.layer(redis.client))),
+    BullMQ.BullMQDeliveryQueue.layer(redis.queue),
+    Undici.UndiciTransport.layer()
+  )
+}
+
+/**
+ * The ports the settings choose: PostgreSQL and Redis when both are set, Redis alone when only it
+ * is, memory when neither (`Environment.read` refuses a database without Redis).
+ */
+export const chosen = (stores: {
+  readonly redis: Option.Option<RedisSettings>
+  readonly database: Option.Option<DatabaseSettings>
+}): Layer.Layer<Herald.Ports, PostgresError, UrlPolicy.UrlPolicy> =>
+  Option.match(stores.redis, {
+    onNone: () => memory,
+    onSome: (redisSettings) =>
+      Option.match(stores.database, {
+        onNone: () => redis(redisSettings),
+        onSome: (database) => postgres({ database, redis: redisSettings })
+      })
+  })

@@ -2,8 +2,8 @@
  * README's configuration table is the one full list of Herald's environment
  * variables, and the Environment module the one place that reads them: this
  * test reads what each process reads there (each role of `npm start`, the
- * worker entry point, the keys command; on Redis, so the Redis and BullMQ
- * variables are read too) through a provider that records each name asked for,
+ * worker entry point, the keys and migrate commands; on Redis and on
+ * PostgreSQL, so the Redis, BullMQ and database variables are read too) through a provider that records each name asked for,
  * and checks that the table lists exactly those names. A variable added to the
  * code but not to README, or left in README after the code stopped reading it,
  * fails; so does a module besides the Environment that names a variable.
@@ -48,8 +48,15 @@ const configs = (env: Record<string, string>): ReadonlySet<string> => {
     ...(["all", "api", "worker"] as const).map((role) => namesRead(Environment.read(), { ...redis, HERALD_ROLE: role })),
     // `node apps/worker/dist/main.js`
     namesRead(Environment.read("worker"), redis),
-    // `npm run keys`
-    namesRead(Environment.keysCommand, redis)
+    // on PostgreSQL beside Redis
+    ...(["all", "api", "worker"] as const).map((role) =>
+      namesRead(Environment.read(), { ...redis, DATABASE_URL: "postgres://127.0.0.1/herald", HERALD_ROLE: role })
+    ),
+    // `npm run keys`, on Redis and on PostgreSQL
+    namesRead(Environment.keysCommand, redis),
+    namesRead(Environment.keysCommand, { DATABASE_URL: "postgres://127.0.0.1/herald" }),
+    // `npm run migrate`
+    namesRead(Environment.migrateCommand, { DATABASE_URL: "postgres://127.0.0.1/herald" })
   ]
   return new Set(all.flatMap((names) => [...names]))
 }

@@ -17,6 +17,8 @@ const errorOf = <A>(result: Either.Either<A, unknown>) => Either.isLeft(result) 
 
 const REDIS = { REDIS_URL: "redis://localhost:6379/0" }
 
+const DATABASE = "postgres://postgres@127.0.0.1:5432/herald"
+
 describe("DeliverySettings", () => {
   it("defaults to a 15 s timeout, a 5 s connect timeout and 50 deliveries in flight", () => {
     expect(load(Environment.delivery, {})).toEqual(Either.right({ timeoutMs: 15_000, connectTimeoutMs: 5_000, concurrency: 50 }))
@@ -170,8 +172,68 @@ describe("the delivery queue's variables", () => {
 describe("the keys command", () => {
   it("reads the API's Redis connection, none without REDIS_URL", () => {
     expect(load(Environment.keysCommand, {})).toEqual(Either.right(Option.none()))
-    const client = Either.getOrThrow(load(Environment.keysCommand, { ...REDIS, HERALD_REDIS_PREFIX: "{keys}:" }))
-    expect(Option.map(client, (options) => options.prefix)).toEqual(Option.some("{keys}:"))
+    const store = Either.getOrThrow(load(Environment.keysCommand, { ...REDIS, HERALD_REDIS_PREFIX: "{keys}:" }))
+    expect(Option.map(store, (store) => store._tag === "Redis" ? store.options.prefix : store._tag)).toEqual(
+      Option.some("{keys}:")
+    )
+  })
+
+  it("uses the API's database when DATABASE_URL is set, whatever REDIS_URL says", () => {
+    const store = Either.getOrThrow(load(Environment.keysCommand, { ...REDIS, DATABASE_URL: DATABASE }))
+    expect(Option.map(store, (store) => store._tag === "Postgres" ? Redacted.value(store.url) : store._tag)).toEqual(
+      Option.some(DATABASE)
+    )
+  })
+})
+
+describe("the database", () => {
+  const readAs = (env: Record<string, string>) => Effect.runSyncExit(Effect.withConfigProvider(
+    Environment.read(),
+    ConfigProvider.fromMap(new Map(Object.entries(env)))
+  ))
+  const databaseOf = (env: Record<string, string>) => {
+    const exit = readAs(env)
+    if (exit._tag === "Failure") throw new Error(String(exit.cause))
+    return exit.value.database
+  }
+
+  it("is none without DATABASE_URL, and with it beside REDIS_URL carries the pool and who migrates", () => {
+    expect(databaseOf(REDIS)).toEqual(Option.none())
+    const api = Option.getOrThrow(databaseOf({ ...REDIS, DATABASE_URL: DATABASE, HERALD_ROLE: "api" }))
+    expect({ url: Redacted.value(api.url), pool: api.pool, schema: api.schema }).toEqual({ url: DATABASE, pool: 10, schema: "apply" })
+    const behind = Option.getOrThrow(databaseOf({
+      ...REDIS,
+      DATABASE_URL: DATABASE,
+      HERALD_DATABASE_MIGRATE: "false",
+      HERALD_DATABASE_POOL: "3"
+    }))
+    expect([behind.pool, behind.schema]).toEqual([3, "await"])
+    // A worker never migrates, whatever the variable says.
+    const worker = Option.getOrThrow(databaseOf({ ...REDIS, DATABASE_URL: DATABASE, HERALD_ROLE: "worker", HERALD_DATABASE_MIGRATE: "true" }))
+    expect(worker.schema).toBe("await")
+  })
+
+  it("alone, without REDIS_URL, is refused saying why, for every role", () => {
+    for (const role of ["all", "api", "worker"]) {
+      const exit = readAs({ DATABASE_URL: DATABASE, HERALD_ROLE: role })
+      expect(exit._tag).toBe("Failure")
+      expect(String(exit._tag === "Failure" ? exit.cause : "")).toContain(Environment.databaseNeedsRedis)
+    }
+  })
+
+  it("refuses a URL that is not postgres:// or postgresql://, without repeating it", () => {
+    for (const url of ["mysql://root:hunter2@db/herald", "hunter2", "redis://127.0.0.1:6379"]) {
+      const error = errorOf(load(Environment.databaseUrl, { DATABASE_URL: url }))
+      expect(error).toContain("DATABASE_URL")
+      expect(error).toContain("postgres://")
+      expect(error).not.toContain("hunter2")
+    }
+    expect(Either.isRight(load(Environment.databaseUrl, { DATABASE_URL: "postgresql://h@db:5432/herald" }))).toBe(true)
+  })
+
+  it("refuses a pool out of range, naming the variable", () => {
+    const error = errorOf(load(Environment.databasePool, { HERALD_DATABASE_POOL: "0" }))
+    expect(error).toContain("HERALD_DATABASE_POOL")
   })
 })
 

@@ -1,7 +1,8 @@
 /**
  * Starts the real app (HTTP server on a free port, undici deliveries, worker in
- * process) for end-to-end tests, on either backend: the embedded memory default,
- * or Redis stores and the BullMQ queue on a private redis-server. With `mount`,
+ * process) for end-to-end tests, on each backend: the embedded memory default;
+ * Redis stores and the BullMQ queue on a private redis-server (or Cluster); or the
+ * durable stores on a private PostgreSQL database beside them. With `mount`,
  * the API is served instead by an application's own server under a path prefix
  * (`NodeHandler`), beside the application's `GET /hello`.
  */
@@ -9,7 +10,7 @@ import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { HttpServer as PlatformHttpServer } from "@effect/platform"
 import { type ApiKeys, type Herald, type Ids, UrlPolicy } from "@herald/core"
-import { RedisCluster, RedisServer } from "@herald/testkit"
+import { PostgresDatabase, RedisCluster, RedisServer } from "@herald/testkit"
 import { type Clock, ConfigProvider, Context, Effect, Exit, Layer, Redacted, Scope, type Tracer } from "effect"
 import type * as RequestTimeouts from "@herald/http/edge/RequestTimeouts"
 import { HeraldApi } from "@herald/http/Contract"
@@ -17,29 +18,48 @@ import * as NodeHandler from "@herald/http/NodeHandler"
 import * as Protection from "@herald/http/edge/Protection"
 import { ApiKeySeed, type Embedded, Environment, Ports, Process } from "@herald/runtime"
 
-export type Backend = "memory" | "redis" | "redis-cluster"
+export type Backend = "memory" | "redis" | "redis-cluster" | "postgres"
 
-/** Every backend the end-to-end suites run on: Redis where a server can be had, a Cluster where it can be made. */
+const hasRedis = RedisServer.hasRedisServer() || process.env["REDIS_URL"] !== undefined
+
+/**
+ * Every backend the end-to-end suites run on: Redis where a server can be had, a Cluster where it
+ * can be made, PostgreSQL beside Redis where the test server answers.
+ */
 export const backends: ReadonlyArray<Backend> = [
   "memory",
-  ...(RedisServer.hasRedisServer() || process.env["REDIS_URL"] ? ["redis" as const] : []),
-  ...(RedisCluster.hasRedisCluster() ? ["redis-cluster" as const] : [])
+  ...(hasRedis ? ["redis" as const] : []),
+  ...(RedisCluster.hasRedisCluster() ? ["redis-cluster" as const] : []),
+  ...(hasRedis && PostgresDatabase.isAvailable() ? ["postgres" as const] : [])
 ]
 
-/** The Redis (or Cluster) a backend needs, as configuration for the Redis ports. */
-const startRedis = async (backend: Backend) => {
+/**
+ * What a backend needs, as the ports' configuration: a Redis (or Cluster), and for `postgres` a
+ * database of its own too, dropped at close.
+ */
+const startStores = async (backend: Backend) => {
   if (backend === "memory") return undefined
-  const redis = backend === "redis" ? await RedisServer.start() : await RedisCluster.start()
+  const redis = backend === "redis-cluster" ? await RedisCluster.start() : await RedisServer.start()
   const tag = redis.prefix.replace(/[{}:]/g, "")
   const env = new Map([
-    ["REDIS_URL", backend === "redis" ? redis.url : (redis as RedisCluster.RedisClusterInstance).urls],
+    ["REDIS_URL", backend === "redis-cluster" ? (redis as RedisCluster.RedisClusterInstance).urls : redis.url],
     ["HERALD_REDIS_CLUSTER", String(backend === "redis-cluster")],
     ["HERALD_REDIS_PREFIX", `{${tag}}:`],
     ["HERALD_QUEUE_PREFIX", `{${tag}}`]
   ])
   // As a process reads them: through the Environment.
   const settings = Effect.runSync(Environment.redis.pipe(Effect.withConfigProvider(ConfigProvider.fromMap(env))))
-  return { close: () => redis.close(), settings }
+  const database = backend === "postgres" ? await PostgresDatabase.createOwned() : undefined
+  const ports = database === undefined
+    ? Ports.redis(settings)
+    : Ports.postgres({ database: { url: Redacted.make(database.url), pool: 4, schema: "apply" }, redis: settings })
+  return {
+    ports,
+    close: async () => {
+      await redis.close()
+      await database?.drop()
+    }
+  }
 }
 
 export interface RunningApp {
@@ -147,10 +167,8 @@ export const start = async (
     ...(options.eventTypes === undefined ? {} : { eventTypes: options.eventTypes }),
     ...(options.eventLimits === undefined ? {} : { eventLimits: options.eventLimits })
   }
-  const redis = await startRedis(backend)
-  const ports = redis === undefined
-    ? Ports.memory
-    : Ports.redis(redis.settings)
+  const stores = await startStores(backend)
+  const ports: Layer.Layer<Herald.Ports, unknown, UrlPolicy.UrlPolicy> = stores?.ports ?? Ports.memory
   const processOptions: Process.Options<unknown> = {
     listen: { port: 0, host: "127.0.0.1", timeouts: options.timeouts },
     apiKeys: [
@@ -179,7 +197,7 @@ export const start = async (
     keys,
     close: async () => {
       await Effect.runPromise(Scope.close(scope, Exit.void))
-      await redis?.close()
+      await stores?.close()
     }
   }
 }

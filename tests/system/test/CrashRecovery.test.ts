@@ -17,7 +17,7 @@
  * (HERALD_QUEUE_LOCK_DURATION, HERALD_QUEUE_STALLED_INTERVAL), so the jobs the
  * dead worker held come back within seconds; the tail wait is generous anyway.
  */
-import { ChildProcesses, RedisCluster, RedisServer, TestReceiver } from "@herald/testkit"
+import { ChildProcesses, PostgresDatabase, RedisCluster, RedisServer, TestReceiver } from "@herald/testkit"
 import { verifySignature } from "@herald/verify"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Http from "./support/HeraldHttp.js"
@@ -42,17 +42,37 @@ const why = !RedisServer.hasRedisServer()
   ? " (skipped: apps not built, run turbo build)"
   : ""
 
-/** The same flow on one Redis and on a 3-master Redis Cluster (where redis-cli can build one). */
-const topologies = ["standalone", ...(RedisCluster.hasRedisCluster() ? ["cluster"] : [])] as const
+/**
+ * The same flow on one Redis, on a 3-master Redis Cluster (where redis-cli can build one), and on
+ * PostgreSQL beside one Redis (where the test server answers).
+ */
+const topologies = [
+  "standalone",
+  ...(RedisCluster.hasRedisCluster() ? ["cluster"] : []),
+  ...(PostgresDatabase.isAvailable() ? ["PostgreSQL and one"] : [])
+] as const
 
-const startRedis = async (topology: (typeof topologies)[number]) => {
+const startRedis = async (
+  topology: (typeof topologies)[number]
+): Promise<{ readonly url: string; readonly databaseUrl?: string; readonly close: () => Promise<void> }> => {
   if (topology === "standalone") return RedisServer.start()
-  const cluster = await RedisCluster.start()
-  return { url: cluster.urls, close: () => cluster.close() }
+  if (topology === "cluster") {
+    const cluster = await RedisCluster.start()
+    return { url: cluster.urls, close: () => cluster.close() }
+  }
+  const [redis, database] = await Promise.all([RedisServer.start(), PostgresDatabase.createOwned()])
+  return {
+    url: redis.url,
+    databaseUrl: database.url,
+    close: async () => {
+      await redis.close()
+      await database.drop()
+    }
+  }
 }
 
 ;(canRun ? describe : describe.skip).each(topologies)(`worker crash recovery (multi-process, %s Redis)${why}`, (topology) => {
-  let redis: { readonly url: string; readonly close: () => Promise<void> } | undefined
+  let redis: Awaited<ReturnType<typeof startRedis>> | undefined
   let receiver: TestReceiver.RunningReceiver | undefined
   let api: Processes.ApiProcess | undefined
   let workerA: ChildProcesses.Child | undefined
@@ -85,6 +105,7 @@ const startRedis = async (topology: (typeof topologies)[number]) => {
     })
     const shared: Processes.Shared = {
       redisUrl: redis.url,
+      databaseUrl: redis.databaseUrl,
       cluster: topology === "cluster",
       tag: Processes.uniqueTag(),
       retrySchedule: "0s,200ms,500ms,1s,2s,5s"

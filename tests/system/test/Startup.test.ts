@@ -3,9 +3,9 @@
  * (`apps/worker/dist/main.js`; turbo builds it before this workspace's tests).
  */
 import { spawnSync } from "node:child_process"
-import { RedisServer } from "@herald/testkit"
+import { ChildProcesses, PostgresDatabase, RedisServer } from "@herald/testkit"
 import { describe, expect, it, onTestFinished } from "vitest"
-import { pollUntil, startWorker, uniqueTag, workerMain as main } from "./support/Processes.js"
+import { pollUntil, startApi, startWorker, uniqueTag, WORKER_READY_LINE, workerMain as main } from "./support/Processes.js"
 
 const run = (env: Record<string, string>) => {
   const { PATH, HOME } = process.env
@@ -62,4 +62,38 @@ describe("worker startup", () => {
     expect(worker.output()).toContain("stopping the delivery worker took longer than 1s")
     expect(worker.output()).toContain("Herald worker stopped")
   })
+})
+
+const withPostgres = RedisServer.hasRedisServer() && PostgresDatabase.isAvailable()
+
+describe("worker startup on PostgreSQL", () => {
+  it("refuses DATABASE_URL without REDIS_URL, saying why", () => {
+    const { status, output } = run({ DATABASE_URL: "postgres://postgres@127.0.0.1:5432/herald" })
+    expect(status).not.toBe(0)
+    expect(output).toContain("DATABASE_URL needs REDIS_URL: PostgreSQL keeps the history, Redis carries the delivery queue")
+  })
+
+  it.skipIf(!withPostgres)(
+    `waits for the schema of an empty database without applying it, and starts once an API has ${PostgresDatabase.skipReason} (and redis-server)`,
+    async () => {
+      const [redis, database] = await Promise.all([RedisServer.start(), PostgresDatabase.createOwned()])
+      onTestFinished(async () => {
+        await redis.close()
+        await database.drop()
+      })
+      const shared = { redisUrl: redis.url, databaseUrl: database.url, tag: uniqueTag(), retrySchedule: "0s" }
+      const worker = ChildProcesses.spawnNode(main, {
+        name: "worker",
+        env: { DATABASE_URL: database.url, REDIS_URL: redis.url, HERALD_REDIS_PREFIX: `${shared.tag}:`, HERALD_QUEUE_PREFIX: shared.tag }
+      })
+      onTestFinished(() => worker.kill9())
+      await worker.waitForOutput("waiting for the database's schema", 30_000)
+      expect(worker.output()).not.toContain(WORKER_READY_LINE)
+      const api = await startApi(shared, { apiKey: "startup-key-0123456789abcdef", teamspace: "acme" })
+      onTestFinished(() => api.stop())
+      await worker.waitForOutput(WORKER_READY_LINE, 30_000)
+      // Said once while it waited, however many times it looked.
+      expect(worker.output().split("waiting for the database's schema").length - 1).toBe(1)
+    }
+  )
 })

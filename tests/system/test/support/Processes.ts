@@ -35,9 +35,12 @@ export interface Shared {
   /** A hash tag such as `{tabc123}`: the queue prefix is the tag, the store prefix the tag plus `:`. */
   readonly tag: string
   readonly retrySchedule: string
+  /** A PostgreSQL database (`DATABASE_URL`) for the durable stores; Redis alone when absent. */
+  readonly databaseUrl?: string | undefined
 }
 
 const sharedEnv = (shared: Shared): Record<string, string> => ({
+  ...(shared.databaseUrl === undefined ? {} : { DATABASE_URL: shared.databaseUrl }),
   REDIS_URL: shared.redisUrl,
   HERALD_REDIS_CLUSTER: String(shared.cluster ?? false),
   HERALD_ALLOW_PRIVATE_URLS: "true",

@@ -28,7 +28,7 @@ import * as RequestLimits from "@herald/http/edge/RequestLimits"
 import * as RequestLog from "@herald/http/edge/RequestLog"
 import * as HttpProfiles from "@herald/http/Profiles"
 import { RedisClient, Retention } from "@herald/redis"
-import { Either, LogLevel, Option, Schema } from "effect"
+import { Either, LogLevel, Option, Redacted, Schema } from "effect"
 import { bounds } from "./Environment.js"
 import type * as Ports from "./Ports.js"
 
@@ -66,6 +66,26 @@ export interface RedisStorage {
   readonly autoPipelining?: boolean | undefined
 }
 
+/**
+ * Webhooks, API keys and events in PostgreSQL, the delivery queue and the short-lived state (rate
+ * limits, idempotency) on Redis: the production setup. Takes the Redis options too, its URL as
+ * `redisUrl`.
+ */
+export interface PostgresStorage extends Omit<RedisStorage, "kind" | "url"> {
+  readonly kind: "postgres"
+  /** `postgres://user:password@host:5432/database` (or `postgresql://`). */
+  readonly databaseUrl: string
+  /** The Redis of the queue: `redis://[:password@]host:port/db` (or `rediss://`). */
+  readonly redisUrl: string
+  /** The most connections this process opens (1 to 1000). Default 10. */
+  readonly pool?: number | undefined
+  /**
+   * Apply the schema's migrations when starting (under an advisory lock, so processes may start
+   * together). `false`: wait up to a minute for another process to have applied them. Default true.
+   */
+  readonly migrate?: boolean | undefined
+}
+
 /** The least severe log line Herald writes: `info` by default, `none` for silence. */
 export type LogLevelName = "debug" | "info" | "warning" | "error" | "none"
 
@@ -76,7 +96,7 @@ export type LogLevelName = "debug" | "info" | "warning" | "error" | "none"
  */
 export interface HeraldOptions {
   /** Where webhooks, events, attempts and the delivery queue are kept. Default memory. */
-  readonly storage?: MemoryStorage | RedisStorage | undefined
+  readonly storage?: MemoryStorage | RedisStorage | PostgresStorage | undefined
   /**
    * Run the delivery loop in this process. Default true. `false` publishes only
    * (Redis storage): a Herald worker on the same Redis delivers.
@@ -126,6 +146,8 @@ export interface Resolved {
   readonly settings: Herald.Settings
   /** The Redis stores and queue; none for memory. */
   readonly redis: Option.Option<Ports.RedisSettings>
+  /** The PostgreSQL stores' database; only beside `redis`. */
+  readonly database: Option.Option<Ports.DatabaseSettings>
   readonly deliver: boolean
   /** The profile webhooks are created through when their input names none. */
   readonly profile: string
@@ -225,13 +247,19 @@ const eventTypeList = (check: Checker, value: unknown): ReadonlyArray<EventType.
   return check.parsed(["eventTypes"], value.join(","), undefined, EventType.parseList)
 }
 
-const redis = (check: Checker, value: Readonly<Record<string, unknown>>, delivery: DeliverySettings.DeliverySettingsShape): Ports.RedisSettings => {
+/** The Redis options of the `redis` and `postgres` kinds; the URL is `urlName` (`url`, or `redisUrl` beside a database). */
+const redis = (
+  check: Checker,
+  value: Readonly<Record<string, unknown>>,
+  delivery: DeliverySettings.DeliverySettingsShape,
+  urlName: "url" | "redisUrl"
+): Ports.RedisSettings => {
   const at = (name: string) => ["storage", name]
-  const url = check.text(at("url"), value["url"], "")
-  if (url.trim() === "") check.refuse(at("url"), "is required: the Redis of the stores and the queue, e.g. redis://127.0.0.1:6379/0")
+  const url = check.text(at(urlName), value[urlName], "")
+  if (url.trim() === "") check.refuse(at(urlName), "is required: the Redis of the stores and the queue, e.g. redis://127.0.0.1:6379/0")
   const cluster = check.boolean(at("cluster"), value["cluster"], false)
   const problem = url.trim() === "" ? undefined : RedisClient.urlProblem(url, cluster)
-  if (problem !== undefined) check.refuse(at("url"), problem)
+  if (problem !== undefined) check.refuse(at(urlName), problem)
   const lockDurationMs = check.millis(at("lockDurationMs"), value["lockDurationMs"], BullMQDeliveryQueue.DEFAULT_LOCK_DURATION_MS, {
     minMs: bounds.redisMinMs
   })
@@ -282,6 +310,29 @@ export const optionNames: ReadonlyArray<keyof HeraldOptions> = [
   "logLevel"
 ]
 
+/** The schemes `databaseUrl` accepts. */
+const databaseSchemes = ["postgres:", "postgresql:"]
+
+const database = (check: Checker, value: Readonly<Record<string, unknown>>): Ports.DatabaseSettings => {
+  const at = (name: string) => ["storage", name]
+  const url = check.text(at("databaseUrl"), value["databaseUrl"], "")
+  let scheme: string | undefined
+  try {
+    scheme = new URL(url).protocol
+  } catch {
+    scheme = undefined
+  }
+  // The value may hold a password: the message never repeats it.
+  if (scheme === undefined || !databaseSchemes.includes(scheme)) {
+    check.refuse(at("databaseUrl"), "is required: a postgres:// or postgresql:// URL, e.g. postgres://herald@127.0.0.1:5432/herald")
+  }
+  return {
+    url: Redacted.make(url),
+    pool: check.count(at("pool"), value["pool"], 10, bounds.databasePool),
+    schema: check.boolean(at("migrate"), value["migrate"], true) ? "apply" : "await"
+  }
+}
+
 const redisOptions = [
   "kind",
   "url",
@@ -295,6 +346,9 @@ const redisOptions = [
   "drainTimeoutMs",
   "autoPipelining"
 ]
+
+/** What the `postgres` kind takes beside the Redis options (whose URL it names `redisUrl`). */
+const postgresOptions = ["databaseUrl", "redisUrl", "pool", "migrate"]
 
 /** The options checked, or every issue found in them. */
 export const resolve = (input: HeraldOptions = {}): Either.Either<Resolved, Errors.InvalidInput> => {
@@ -316,13 +370,23 @@ export const resolve = (input: HeraldOptions = {}): Either.Either<Resolved, Erro
   }
   const healthIn = check.object(["health"], options["health"], ["disableAfterMs", "minFailures"])
 
-  const storage = check.object(["storage"], options["storage"] ?? { kind: "memory" }, redisOptions)
+  const storageIn = options["storage"] ?? { kind: "memory" }
+  const kind = typeof storageIn === "object" && storageIn !== null && "kind" in storageIn ? storageIn.kind : undefined
+  const storage = check.object(
+    ["storage"],
+    storageIn,
+    kind === "postgres" ? [...redisOptions.filter((name) => name !== "url"), ...postgresOptions] : redisOptions
+  )
   const deliver = check.boolean(["deliver"], options["deliver"], true)
   let redisSettings = Option.none<Ports.RedisSettings>()
+  let databaseSettings = Option.none<Ports.DatabaseSettings>()
   if (storage["kind"] === "redis") {
-    redisSettings = Option.some(redis(check, storage, delivery))
+    redisSettings = Option.some(redis(check, storage, delivery, "url"))
+  } else if (storage["kind"] === "postgres") {
+    redisSettings = Option.some(redis(check, storage, delivery, "redisUrl"))
+    databaseSettings = Option.some(database(check, storage))
   } else if (storage["kind"] !== "memory") {
-    check.refuse(["storage", "kind"], `must be "memory" or "redis", not ${String(storage["kind"])}`)
+    check.refuse(["storage", "kind"], `must be "memory", "redis" or "postgres", not ${String(storage["kind"])}`)
   } else {
     if (Object.keys(storage).length > 1) check.refuse(["storage"], "of kind memory takes no other option")
     if (!deliver) {
@@ -360,7 +424,14 @@ export const resolve = (input: HeraldOptions = {}): Either.Either<Resolved, Erro
       })
     )
   }
-  return Either.right({ settings, redis: redisSettings, deliver, profile, logLevel: logLevels[logLevel] })
+  return Either.right({
+    settings,
+    redis: redisSettings,
+    database: databaseSettings,
+    deliver,
+    profile,
+    logLevel: logLevels[logLevel]
+  })
 }
 
 /** The issues collected, as one `InvalidInput` saying what `what` refused; or the value. */

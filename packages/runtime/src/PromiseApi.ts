@@ -257,7 +257,7 @@ const paged = <Q extends { readonly limit?: number | undefined }>(query: Q | und
 
 /** The layer of `options`: the ports, the core services, the delivery loop unless `deliver` is false, the log level. */
 const layerOf = (options: HeraldOptions.Resolved) => {
-  const ports: ReturnType<typeof Ports.redis> = Option.match(options.redis, { onNone: () => Ports.memory, onSome: Ports.redis })
+  const ports = Ports.chosen(options)
   const herald = options.deliver
     ? Process.workerOnly({ settings: options.settings, ports })
     : Process.services({ settings: options.settings, ports })

@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { RedisServer, TestReceiver } from "@herald/testkit"
+import { PostgresDatabase, RedisServer, TestReceiver } from "@herald/testkit"
 import { verifyAndParse } from "@herald/verify"
 import { BullMQDeliveryQueue } from "@herald/bullmq"
 import { Queue } from "bullmq"
@@ -283,11 +283,22 @@ describe("createHerald's options", () => {
     [{ storage: { kind: "redis", url: "" } }, "storage.url is required"],
     [{ storage: { kind: "redis", url: "http://127.0.0.1:6499" } }, "storage.url must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0, not http://"],
     [{ storage: { kind: "redis", url: "redis://127.0.0.1:1", lockDurationMs: 10_000 } }, "storage.lockDurationMs must be longer than delivery.timeoutMs (15000 ms)"],
+    [{ storage: { kind: "postgres", redisUrl: "redis://127.0.0.1:1", databaseUrl: "" } }, "storage.databaseUrl is required: a postgres:// or postgresql:// URL"],
+    [{ storage: { kind: "postgres", redisUrl: "redis://127.0.0.1:1", databaseUrl: "mysql://root:hunter2@db/herald" } }, "storage.databaseUrl is required: a postgres://"],
+    [{ storage: { kind: "postgres", databaseUrl: "postgres://127.0.0.1/herald" } }, "storage.redisUrl is required"],
+    [{ storage: { kind: "postgres", redisUrl: "redis://127.0.0.1:1", databaseUrl: "postgres://127.0.0.1/herald", url: "redis://127.0.0.1:1" } }, "storage.url is not an option"],
+    [{ storage: { kind: "postgres", redisUrl: "redis://127.0.0.1:1", databaseUrl: "postgres://127.0.0.1/herald", pool: 0 } }, "storage.pool must be a whole number from 1 to 1000, not 0"],
+    [{ storage: { kind: "sqlite" } }, "storage.kind must be \"memory\", \"redis\" or \"postgres\""],
     [{ delivry: {} }, "delivry is not an option"]
   ])("%j is refused, naming the option", async (options, expected) => {
     const error = await refusal(options as Parameters<typeof createHerald>[0])
     expect(error).toBeInstanceOf(InvalidInput)
     expect((error as InvalidInput).message).toContain(expected)
+  })
+
+  it("a database URL is never repeated in a refusal (it may hold a password)", async () => {
+    const error = await refusal({ storage: { kind: "postgres", redisUrl: "redis://127.0.0.1:1", databaseUrl: "mysql://root:hunter2@db/x" } })
+    expect((error as InvalidInput).message).not.toContain("hunter2")
   })
 
   it("every bad option is named at once", async () => {
@@ -395,5 +406,29 @@ describe.skipIf(!ownRedis)(`createHerald on Redis${ownRedis ? "" : " (skipped: n
     // And they were stored: a new Herald on the same Redis finds each of them.
     const again = keep(await createHerald({ storage: { kind: "redis", url: server.url }, logLevel: "error" }))
     expect((await again.deliveryLog.listEvents("acme", { limit: 100 })).data).toHaveLength(50)
+  })
+})
+
+const withPostgres = ownRedis && PostgresDatabase.isAvailable()
+
+describe.skipIf(!withPostgres)(`createHerald on PostgreSQL and Redis ${PostgresDatabase.skipReason} (and redis-server)`, () => {
+  it("applies the schema, publishes and delivers; a second Herald on the same database finds the webhook and the event", async () => {
+    const [server, database] = await Promise.all([RedisServer.startOwned(), PostgresDatabase.createOwned()])
+    keep(server)
+    keep({ close: () => database.drop() })
+    const receiver = keep(await TestReceiver.start())
+    const storage = { kind: "postgres", databaseUrl: database.url, redisUrl: server.url, pool: 2 } as const
+    const herald = await createHerald({ storage, allowPrivateUrls: true, logLevel: "error" })
+    const { secret, webhook } = await herald.webhooks.create("acme", { url: receiver.url, events: [EVENT_TYPE] })
+    await herald.publish("acme", { id: "evt_pg", type: EVENT_TYPE, data: { n: 1 } })
+    const [request] = await receiver.awaitRequests(1)
+    expect(verifyAndParse({ payload: request!.body, header: request!.headers["datagrid-signature"], secret })).toMatchObject({
+      id: "evt_pg"
+    })
+    await herald.close()
+    // What the first one stored is in the database: a publisher that does not migrate finds it.
+    const again = keep(await createHerald({ storage: { ...storage, migrate: false }, deliver: false, logLevel: "error" }))
+    expect((await again.webhooks.get("acme", webhook.id)).url).toBe(webhook.url)
+    expect((await again.deliveryLog.listEvents("acme", { limit: 10 })).data.map((event) => event.id)).toEqual(["evt_pg"])
   })
 })

@@ -63,6 +63,7 @@
  * BullMQ types stay inside this module: callers see the core port, `Options`
  * and `QueueSize`.
  */
+import { randomUUID } from "node:crypto"
 import { setMaxListeners } from "node:events"
 import { type ConnectionOptions, DelayedError, type Job, type JobsOptions, Queue, Worker } from "bullmq"
 import { Cluster, type ClusterNode, type Redis, type RedisOptions } from "ioredis"
@@ -814,7 +815,21 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
       }))
     )
 
-    return { enqueue, expedite, consume, size, pause, resume }
+    /**
+     * The queue's epoch (`DeliveryQueue.epoch`): a random value set once under the queue's prefix
+     * (`SET NX`, so every process agrees on the first), gone with everything else when Redis
+     * restarts empty. Never expires: `noeviction` is required anyway.
+     */
+    const epochKey = queue.toKey("herald-epoch")
+    const epoch = Effect.promise(async () => {
+      const redis = asConnection(client)
+      await redis.set(epochKey, randomUUID(), "NX")
+      const value = await redis.get(epochKey)
+      if (value === null) throw new Error("the queue's epoch vanished as it was written")
+      return value
+    })
+
+    return { enqueue, expedite, consume, size, pause, resume, epoch }
   })
 
 /** Provides the port and, for inspection, the same queue as `BullMQDeliveryQueue`. */

@@ -63,6 +63,13 @@ export interface DeliveryQueueShape {
    */
   readonly expedite: (jobs: ReadonlyArray<DeliveryJob>, options?: ExpediteOptions) => Effect.Effect<void>
   /**
+   * A random value the queue's storage keeps, made by the first read: a value different from the
+   * one last seen means the storage lost its data (a Redis restarted empty) and with it the jobs
+   * it held, which the `Reconciler` then rebuilds from the `DeliveryLedger`. Absent for a queue
+   * that lives and dies with its process (memory).
+   */
+  readonly epoch?: Effect.Effect<string> | undefined
+  /**
    * Starts consumers in the caller's scope and returns at once. They run until the
    * scope closes; closing waits for handlers in flight (an adapter must not make a
    * handler uninterruptible: that would also disable its timeout). An adapter on a

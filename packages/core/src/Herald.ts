@@ -30,6 +30,7 @@ import type * as SubscriptionStore from "./SubscriptionStore.js"
 import type * as Transport from "./Transport.js"
 import * as UrlPolicy from "./UrlPolicy.js"
 import * as Webhooks from "./Webhooks.js"
+import * as Reconciler from "./Reconciler.js"
 import * as Worker from "./Worker.js"
 
 /**
@@ -50,6 +51,11 @@ export interface Settings {
   readonly eventTypes?: EventType.Catalogs | undefined
   /** How much data an event may carry; 256 KiB by default (`HERALD_MAX_EVENT_DATA_BYTES`). */
   readonly eventLimits?: Partial<EventLimits.EventLimitsShape> | undefined
+  /**
+   * How often the reconciler runs and its grace, with a recording `DeliveryLedger`; one minute and
+   * two by default (`HERALD_RECONCILE_INTERVAL`).
+   */
+  readonly reconcile?: Partial<Reconciler.ReconcileSettingsShape> | undefined
 }
 
 /** The ports a store adapter provides (the memory and Redis layers each provide all of them). */
@@ -91,7 +97,8 @@ export const settingsLayer = (settings: Settings) =>
     EndpointHealth.layer(settings.health ?? {}),
     SecretCipher.layer(settings.encryptionKey ?? Option.none()),
     settings.eventTypes === undefined ? EventType.layerDefault : EventType.layer(settings.eventTypes),
-    EventLimits.layer(settings.eventLimits ?? {})
+    EventLimits.layer(settings.eventLimits ?? {}),
+    Layer.succeed(Reconciler.ReconcileSettings, { ...Reconciler.defaults, ...settings.reconcile })
   )
 
 /** The core services, given the ports and settings. */
@@ -110,5 +117,8 @@ export const workerServicesLayer = Layer.merge(
   FanOut.FanOut.Default
 ).pipe(Layer.provideMerge(Sequencer.Sequencer.Default))
 
-/** The delivery loop, as a layer: consumers run while the layer is alive and drain when it closes. */
-export const workerLayer = Layer.scopedDiscard(Worker.run)
+/**
+ * The delivery loop, as a layer: consumers run while the layer is alive and drain when it closes;
+ * beside them the `Reconciler`, when the `DeliveryLedger` records.
+ */
+export const workerLayer = Layer.scopedDiscard(Effect.zipRight(Worker.run, Reconciler.run))

@@ -1,0 +1,186 @@
+/**
+ * The reconciler: what makes the queue disposable when a `DeliveryLedger`
+ * records (docs/postgres.md, section 4). Every `ReconcileSettings.intervalMs`, in
+ * each worker, a pass reads the ledger and puts back in the queue what it owes
+ * but the queue may have lost:
+ *
+ * 1. fan-outs left unfinished (a publish or a step that died, a lost
+ *    `FanOutJob`): continued with `FanOut.step` from their cursor;
+ * 2. owed deliveries whose job should have run by now: enqueued again;
+ * 3. ordered webhooks' heads whose job was lost: enqueued again.
+ *
+ * Only what has waited longer than `graceMs` is touched: the grace outlasts the
+ * queue's own recovery of a dead worker's jobs (its lock and stalled check), so
+ * a job the queue still holds, or is about to take back, is never doubled. And
+ * re-enqueueing is idempotent anyway: a delivery's job id is its key, so an
+ * enqueue of a job the queue holds (waiting, delayed or in flight) is a no-op.
+ * The jobs the reconciler makes are `reconciled`: each claims its ledger row
+ * before it is sent, so a delivery settled between the pass's read and the job's
+ * run is dropped unsent.
+ *
+ * A queue that lost its data (a Redis restarted empty) is told by its epoch
+ * (`DeliveryQueue.epoch`, a value its storage keeps): when it differs from the
+ * one the ledger last recorded, the pass walks every owed delivery, not only the
+ * overdue ones, each enqueued with what remains of its delay, and every ordered
+ * head, then records the new epoch. A retry due in ten hours is then back in the
+ * queue within a pass, not ten hours late.
+ *
+ * Passes in several workers at once are safe (each step is a compare-and-set,
+ * each enqueue idempotent); they only repeat reads.
+ */
+import { Clock, Context, Duration, Effect, Option, Schedule } from "effect"
+import { DeliveryJob } from "./DeliveryJob.js"
+import { DeliveryLedger, type OverdueCursor, type OwedDelivery } from "./DeliveryLedger.js"
+import { DeliveryQueue } from "./DeliveryQueue.js"
+import { EventStore } from "./EventStore.js"
+import { FanOut, FanOutStepChunks } from "./FanOut.js"
+import { forEachDiscard } from "./internal/ForEach.js"
+
+/** How often a pass runs and how long owed work may wait before a pass touches it. */
+export interface ReconcileSettingsShape {
+  readonly intervalMs: number
+  /**
+   * Work younger than this is left to the queue: at least the queue's recovery of a dead worker's
+   * jobs (BullMQ: lock duration + stalled interval), and twice the interval (`graceFor`).
+   */
+  readonly graceMs: number
+}
+
+/** One pass a minute; two minutes of grace (BullMQ's defaults recover a dead worker's jobs in 90 s). */
+export const defaults: ReconcileSettingsShape = { intervalMs: 60_000, graceMs: 120_000 }
+
+/** The grace for `intervalMs` beside a queue that recovers a dead worker's jobs within `queueRecoveryMs`. */
+export const graceFor = (intervalMs: number, queueRecoveryMs: number): number => Math.max(2 * intervalMs, queueRecoveryMs)
+
+/** The reconciler's settings; `defaults` unless a composition provides others. */
+export class ReconcileSettings extends Context.Reference<ReconcileSettings>()("@herald/core/ReconcileSettings", {
+  defaultValue: (): ReconcileSettingsShape => defaults
+}) {}
+
+/** Unfinished fan-outs continued per pass. */
+export const FAN_OUT_LIMIT = 100
+/** Owed deliveries read per page (a regular pass reads one page; a walk after a queue loss, all). */
+export const PAGE = 5_000
+/** Ordered heads read per pass. */
+export const HEAD_LIMIT = 1_000
+
+/** What a pass did. */
+export interface PassReport {
+  /** Fan-outs continued. */
+  readonly fanOuts: number
+  /** Fan-outs dropped because their event expired. */
+  readonly abandoned: number
+  /** Deliveries enqueued again (most are no-ops in a queue that still holds them). */
+  readonly deliveries: number
+  /** Ordered heads enqueued again. */
+  readonly heads: number
+  /** True when the queue's epoch changed: every owed delivery was walked. */
+  readonly queueLost: boolean
+}
+
+/** A reconciled job for an owed delivery, at the attempt it makes next. */
+const jobOf = (owed: Pick<OwedDelivery, "teamspace" | "eventId" | "webhookId" | "attempt">) =>
+  new DeliveryJob({
+    teamspace: owed.teamspace,
+    eventId: owed.eventId,
+    webhookId: owed.webhookId,
+    attempt: owed.attempt,
+    reconciled: true
+  })
+
+/**
+ * One pass (what `run` repeats): needs the `DeliveryLedger`, the `DeliveryQueue`, the `EventStore`
+ * and `FanOut`. Does nothing with a ledger that does not record.
+ */
+export const pass: Effect.Effect<PassReport, never, DeliveryQueue | EventStore | FanOut> = Effect.gen(function*() {
+  const ledger = yield* DeliveryLedger
+  const queue = yield* DeliveryQueue
+  const events = yield* EventStore
+  const fanOut = yield* FanOut
+  const { graceMs } = yield* ReconcileSettings
+  const chunks = yield* FanOutStepChunks
+  if (!ledger.records) return { fanOuts: 0, abandoned: 0, deliveries: 0, heads: 0, queueLost: false }
+
+  const now = yield* Clock.currentTimeMillis
+  const before = now - graceMs
+  const epoch = queue.epoch === undefined ? Option.none<string>() : Option.some(yield* queue.epoch)
+  const seen = yield* ledger.readEpoch
+  // No epoch seen yet counts as lost: the first pass on a ledger walks what it owes.
+  const queueLost = Option.isSome(epoch) && !(Option.isSome(seen) && seen.value === epoch.value)
+
+  // 1. Fan-outs left half done.
+  let fanOuts = 0
+  let abandoned = 0
+  for (const unfinished of yield* ledger.unfinishedFanOuts(before, FAN_OUT_LIMIT)) {
+    const event = yield* events.get(unfinished.teamspace, unfinished.eventId)
+    if (Option.isNone(event)) {
+      yield* ledger.abandonFanOut(unfinished.teamspace, unfinished.eventId, before)
+      abandoned++
+    } else {
+      // A compare-and-set from its cursor: a step running meanwhile wins or loses cleanly.
+      yield* fanOut.step(event.value, Option.getOrUndefined(unfinished.after), chunks)
+      fanOuts++
+    }
+  }
+
+  // 2. Owed deliveries: the overdue (one page), or after a queue loss every one, each with what is
+  // left of its delay.
+  let deliveries = 0
+  const enqueuePage = (page: ReadonlyArray<OwedDelivery>) => {
+    const byDelay = new Map<number, Array<DeliveryJob>>()
+    for (const owed of page) {
+      const delayMs = Math.max(0, owed.dueAt - now)
+      const jobs = byDelay.get(delayMs) ?? []
+      jobs.push(jobOf(owed))
+      byDelay.set(delayMs, jobs)
+    }
+    deliveries += page.length
+    return forEachDiscard([...byDelay], ([delayMs, jobs]) => queue.enqueue(jobs, { delayMs }), 8)
+  }
+  let after: OverdueCursor | undefined
+  for (;;) {
+    const page = yield* ledger.overdue({ dueBefore: queueLost ? undefined : before, after, limit: PAGE })
+    yield* enqueuePage(page)
+    const last = page.at(-1)
+    if (!queueLost || last === undefined || page.length < PAGE) break
+    after = { dueAt: last.dueAt, webhookId: last.webhookId, eventId: last.eventId }
+  }
+
+  // 3. Ordered heads whose job was lost: at their row's attempt, when it is due.
+  const heads = yield* ledger.waitingHeads(queueLost ? now : before, HEAD_LIMIT)
+  yield* forEachDiscard(
+    heads,
+    (head) => queue.enqueue([jobOf(head)], { delayMs: head.dueAt === null ? 0 : Math.max(0, head.dueAt - now) }),
+    8
+  )
+
+  if (queueLost && Option.isSome(epoch)) yield* ledger.writeEpoch(epoch.value)
+  return { fanOuts, abandoned, deliveries, heads: heads.length, queueLost }
+})
+
+/** Logs a pass that found something to do; a quiet pass says nothing. */
+const logged = pass.pipe(
+  Effect.tap((report) =>
+    report.fanOuts + report.abandoned + report.deliveries + report.heads > 0 || report.queueLost
+      ? Effect.logInfo(
+        `reconciled: ${report.fanOuts} fan-out(s) continued, ${report.abandoned} of expired events dropped, ` +
+          `${report.deliveries} owed deliveries and ${report.heads} ordered head(s) enqueued again` +
+          (report.queueLost ? " (the queue's epoch changed: every owed delivery walked)" : "")
+      )
+      : Effect.void
+  ),
+  // A pass that fails (the database or Redis down) is tried again at the next interval.
+  Effect.catchAllCause((cause) => Effect.logWarning("reconcile pass failed; trying again at the next interval", cause))
+)
+
+/**
+ * Starts the passes in the caller's scope when the `DeliveryLedger` records: one at once, then
+ * every `ReconcileSettings.intervalMs`, until the scope closes. Returns at once. With `none`
+ * (memory, Redis-only) it starts nothing.
+ */
+export const run = Effect.gen(function*() {
+  const ledger = yield* DeliveryLedger
+  if (!ledger.records) return
+  const { intervalMs } = yield* ReconcileSettings
+  yield* Effect.forkScoped(Effect.repeat(logged, Schedule.spaced(Duration.millis(intervalMs))))
+})

@@ -67,7 +67,7 @@ const owed = (webhooks: ReadonlyArray<readonly [Ids.WebhookId, number | null]>) 
   Effect.gen(function*() {
     const events = yield* EventStore.EventStore
     const ledger = yield* DeliveryLedger.DeliveryLedger
-    const event = Fixtures.event({ teamspace: Fixtures.teamspace(), createdAt: 0 })
+    const event = Fixtures.event({ teamspace: Fixtures.teamspace() })
     yield* events.append(event)
     const targets = webhooks.map(([webhookId, dueAt]) => ({ webhookId, dueAt }))
     expect(yield* ledger.owe(event, targets, Option.none(), Option.none())).toBe(true)

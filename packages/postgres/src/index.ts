@@ -1,8 +1,9 @@
 /**
  * `@herald/postgres`: PostgreSQL adapters for Herald's durable stores, on
  * Effect's SQL toolkit (`@effect/sql`, `@effect/sql-pg`). `PostgresClient`
- * opens the pool, `Migrations` applies the schema, and each store is a layer
- * over `@effect/sql`'s `SqlClient`. Not yet wired into Herald's processes
+ * opens the pool, `Migrations` applies the schema, `Partitions` keeps the
+ * history tables' day partitions, and each store is a layer over
+ * `@effect/sql`'s `SqlClient`. Not yet wired into Herald's processes
  * (issue 16).
  *
  * @packageDocumentation
@@ -10,6 +11,9 @@
 export * as Migrations from "./Migrations.js"
 export * as Partitions from "./Partitions.js"
 export * as PostgresApiKeyStore from "./PostgresApiKeyStore.js"
+export * as PostgresAttemptLog from "./PostgresAttemptLog.js"
 export * as PostgresClient from "./PostgresClient.js"
 export * as PostgresEventStore from "./PostgresEventStore.js"
+export * as PostgresHealthStore from "./PostgresHealthStore.js"
 export * as PostgresSubscriptionStore from "./PostgresSubscriptionStore.js"
+export * as Retention from "./Retention.js"

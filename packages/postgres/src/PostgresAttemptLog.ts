@@ -151,8 +151,13 @@ export const make = (options?: Options): Effect.Effect<AttemptLog.AttemptLogShap
             ...(query.eventType !== undefined ? [sql`a.event_type = ${query.eventType}`] : []),
             // Spelled as SQL, not a parameter, so the planner can match the failed-attempts index.
             ...(query.successful !== undefined ? [sql.literal(query.successful ? "a.successful" : "NOT a.successful")] : []),
+            // The row comparison is the bound; the plain one repeats its first half, in the form
+            // partition pruning understands (it reads no row comparison).
             ...(query.before !== undefined
-              ? [sql`(a.attempted_at, a.id) < (${at(Ids.timeOf(query.before))}, ${query.before})`]
+              ? [
+                sql`a.attempted_at <= ${at(Ids.timeOf(query.before))}`,
+                sql`(a.attempted_at, a.id) < (${at(Ids.timeOf(query.before))}, ${query.before})`
+              ]
               : [])
           ])
         }

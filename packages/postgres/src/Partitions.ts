@@ -168,6 +168,9 @@ export const dropExpired = (cutoff: number): Effect.Effect<Dropped, SqlError.Sql
     return { partitions, ...rows }
   })
 
+/** How long a keeper pass waits for a table's lock before it gives up (`lock_timeout`). */
+export const PASS_LOCK_TIMEOUT = "5s"
+
 /**
  * One keeper pass by the effect's clock: ensures the partitions of yesterday to today + 3 days, then
  * does `dropExpired(now - retention)`; returns what it dropped. None when another process holds
@@ -186,6 +189,10 @@ export const pass = (
     const partitions = yield* sql.withTransaction(Effect.gen(function*() {
       const [row] = yield* sql<{ readonly locked: boolean }>`SELECT pg_try_advisory_xact_lock(${KEEPER_LOCK_KEY}::bigint) AS locked`
       if (row?.locked !== true) return Option.none()
+      // Creating or dropping a partition locks its table whole: waiting behind a long query, it
+      // would hold up every statement queued after it. A pass gives up instead (the next hour's
+      // tries again; the days ahead leave it days to succeed).
+      yield* sql.unsafe(`SET LOCAL lock_timeout = '${PASS_LOCK_TIMEOUT}'`)
       // From yesterday, or from the cutoff's day when that is later (a retention under a day):
       // a partition wholly before the cutoff would be made only to be dropped below.
       yield* ensure(Math.max(now - DAY, cutoff), now + 3 * DAY)

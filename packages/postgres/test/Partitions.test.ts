@@ -2,7 +2,7 @@
 // expired, and kept by the keeper's passes.
 import { describe, expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
-import { Deferred, Effect, Fiber, Layer, Option, TestClock } from "effect"
+import { Deferred, Effect, Fiber, Layer, Logger, Option, Queue, TestClock } from "effect"
 import { AttemptLog, EventStore, HealthStore, Ids } from "@herald/core"
 import { Partitions, PostgresAttemptLog, PostgresEventStore, PostgresHealthStore } from "@herald/postgres"
 import { Fixtures } from "@herald/testkit"
@@ -92,6 +92,31 @@ describe.skipIf(!available)(`Partitions ${skipReason}`, () => {
       // Once it is released, a pass runs.
       expect(Option.isSome(yield* Effect.provide(Partitions.pass(10 * 365 * 24 * 60 * 60), client(1)))).toBe(true)
     }).pipe(Effect.provide(client(1))))
+
+  it.effect("a keeper's pass that fails is logged, and the next pass runs as planned", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const now = Date.UTC(2045, 2, 1, 12)
+      yield* TestClock.setTime(now)
+      const warnings = yield* Queue.unbounded<string>()
+      const capture = Logger.make(({ logLevel, message }) => {
+        if (logLevel._tag === "Warning") Queue.unsafeOffer(warnings, String(message))
+      })
+      // The first pass fails at its last step, the streaks' delete, on a table missing.
+      yield* sql`ALTER TABLE herald_webhook_health RENAME TO herald_webhook_health_away`
+      yield* Layer.build(Partitions.keeper({ retentionSeconds: 30 * 24 * 60 * 60, intervalMs: DAY })).pipe(
+        Effect.provide(Logger.replace(Logger.defaultLogger, capture))
+      )
+      expect(yield* Queue.take(warnings)).toContain("partition keeper: pass failed")
+      yield* sql`ALTER TABLE herald_webhook_health_away RENAME TO herald_webhook_health`
+      // The keeper goes on: the next pass, a day later, makes the partitions of that day + 3.
+      const ahead = names(now + 4 * DAY, now + 4 * DAY)
+      const made = yield* partitions
+      expect(ahead.filter((name) => made.has(name))).toEqual([])
+      yield* TestClock.adjust("1 day")
+      yield* eventually(Effect.map(partitions, (made) => ahead.every((name) => made.has(name))))
+      expect(yield* Queue.size(warnings)).toBe(0)
+    }).pipe(Effect.scoped, Effect.provide(client(2))))
 
   it.effect("the keeper drops the expired partitions of both tables, their keys and streaks, then makes the next day's every interval", () =>
     Effect.gen(function*() {

@@ -11,8 +11,9 @@
  * of processes may run them at once: each partition is created once, and no DROP races a CREATE.
  */
 import { SqlClient, type SqlError } from "@effect/sql"
-import { Clock, Duration, Effect, Layer, Option, Schedule } from "effect"
+import { Cause, Clock, Duration, Effect, Layer, Option, Schedule } from "effect"
 import * as Timestamps from "./internal/Timestamps.js"
+import * as Retention from "./Retention.js"
 
 /** The advisory lock key held while creating or dropping partitions (`Migrations.LOCK_KEY` + 1). */
 export const LOCK_KEY = 7_347_272_017
@@ -23,17 +24,16 @@ export const LOCK_KEY = 7_347_272_017
  */
 export const KEEPER_LOCK_KEY = 7_347_272_018
 
-/** A table partitioned by day, and the `timestamptz` column it is partitioned by. */
+/** A table partitioned by day (`PARTITION BY RANGE` on a `timestamptz` column, in `Migrations`). */
 export interface Table {
   readonly name: "herald_events" | "herald_attempts"
-  readonly column: "created_at" | "attempted_at"
 }
 
 /** Events, by `created_at`. */
-export const events: Table = { name: "herald_events", column: "created_at" }
+export const events: Table = { name: "herald_events" }
 
 /** Delivery attempts, by `attempted_at`. */
-export const attempts: Table = { name: "herald_attempts", column: "attempted_at" }
+export const attempts: Table = { name: "herald_attempts" }
 
 /** Every partitioned table: `ensure` and `dropExpired` cover them all. */
 export const tables: ReadonlyArray<Table> = [events, attempts]
@@ -183,7 +183,7 @@ export const pass = (
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const now = yield* Clock.currentTimeMillis
-    const cutoff = now - Math.max(1, Math.ceil(retentionSeconds)) * 1000
+    const cutoff = now - Retention.millis({ retentionSeconds })
     // The DDL in one transaction under the try-lock (ensure and the drop nest in it as savepoints);
     // the batched deletes after it, each short, by the pass that got the lock.
     const partitions = yield* sql.withTransaction(Effect.gen(function*() {
@@ -237,7 +237,12 @@ export const keeper = (options: KeeperOptions): Layer.Layer<never, never, SqlCli
               })
             )
       })),
-      Effect.catchAllCause((cause) => Effect.logWarning("partition keeper: pass failed, the next runs as planned", cause))
+      // Interrupted (the scope closing) is no failure: it ends the fiber, unlogged.
+      Effect.catchAllCause((cause) =>
+        Cause.isInterruptedOnly(cause)
+          ? Effect.failCause(cause)
+          : Effect.logWarning("partition keeper: pass failed, the next runs as planned", cause)
+      )
     )
     yield* Effect.forkScoped(Effect.repeat(once, Schedule.spaced(interval)))
   }))

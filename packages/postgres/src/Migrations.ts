@@ -104,11 +104,63 @@ const events = Effect.gen(function*() {
   yield* sql`CREATE INDEX herald_fanouts_updated_at ON herald_fanouts (updated_at)`
 })
 
+/**
+ * Delivery attempts and webhooks' failure streaks. `herald_attempts` is partitioned by day of
+ * `attempted_at` (`Partitions`); its primary key leads with the webhook (its attempts newest first,
+ * the API's listing), another index serves an event's attempts and a partial one a webhook's failed
+ * ones. An attempt id is `att_` + the ULID of `attempted_at`, so `(attempted_at, id)` order is id
+ * order and a cursor id becomes a bound on the partition key. What comes from the receiver is kept
+ * exactly: the headers as JSON text (jsonb would reorder them), the body as its UTF-8 bytes (text
+ * refuses the NUL a binary body holds). `herald_webhook_health` holds a row per failing webhook,
+ * updated at each failure and deleted by a success: it churns, so autovacuum visits it early, and
+ * free room on its pages lets a failure's update stay on the row's page (a HOT update).
+ */
+const attempts = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE TABLE herald_attempts (
+    teamspace text COLLATE "C" NOT NULL,
+    webhook_id text COLLATE "C" NOT NULL,
+    attempted_at timestamptz NOT NULL,
+    id text COLLATE "C" NOT NULL,
+    event_id text COLLATE "C" NOT NULL,
+    event_type text COLLATE "C" NOT NULL,
+    attempt integer NOT NULL,
+    url text NOT NULL,
+    duration_ms double precision NOT NULL,
+    successful boolean NOT NULL,
+    response_status integer,
+    response_headers text NOT NULL,
+    response_body bytea NOT NULL,
+    failure text COLLATE "C",
+    failure_message text,
+    next_attempt_at timestamptz,
+    PRIMARY KEY (teamspace, webhook_id, attempted_at, id)
+  ) PARTITION BY RANGE (attempted_at)`
+  yield* sql`COMMENT ON COLUMN herald_attempts.response_headers IS
+    'The response headers as a JSON object, in the order received; cast to jsonb to query them'`
+  yield* sql`COMMENT ON COLUMN herald_attempts.response_body IS
+    'The first bytes of the response body, UTF-8; convert_from(response_body, ''UTF8'') reads it unless it holds a NUL'`
+  yield* sql`CREATE INDEX herald_attempts_event ON herald_attempts (teamspace, event_id, attempted_at, id)`
+  yield* sql`CREATE INDEX herald_attempts_failed ON herald_attempts (teamspace, webhook_id, attempted_at, id)
+    WHERE NOT successful`
+  yield* sql`CREATE TABLE herald_webhook_health (
+    teamspace text COLLATE "C" NOT NULL,
+    webhook_id text COLLATE "C" NOT NULL,
+    failing_since timestamptz NOT NULL,
+    failures integer NOT NULL,
+    last_failure_at timestamptz NOT NULL,
+    PRIMARY KEY (teamspace, webhook_id)
+  ) WITH (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.01)`
+  yield* sql`COMMENT ON COLUMN herald_webhook_health.last_failure_at IS
+    'When the last failure was counted (the store''s clock): a streak idle for longer than the retention has expired'`
+})
+
 /** Every migration, by `{id}_{name}`; ids only grow, and an applied migration is never edited. */
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "1_webhooks": webhooks,
   "2_api_keys": apiKeys,
-  "3_events": events
+  "3_events": events,
+  "4_attempts": attempts
 }
 
 /**

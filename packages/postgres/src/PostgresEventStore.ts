@@ -10,22 +10,21 @@
  *
  * Retention: events count as gone once `createdAt` is older than the retention (30 days by
  * default, as on Redis): every read filters by that cutoff, so expiry is exact, and an expired id
- * may be appended again. `Partitions.dropExpired` frees their disk (no process runs it yet).
+ * may be appended again. `Partitions.dropExpired` frees their disk (`Partitions.keeper` runs it hourly).
  * Database failures are defects: the port's operations never fail.
  */
-import { SqlClient, type SqlError } from "@effect/sql"
+import { SqlClient } from "@effect/sql"
 import { Clock, Effect, Layer, Option, Schema } from "effect"
 import { Event, EventStore, type Ids } from "@herald/core"
+import * as Timestamps from "./internal/Timestamps.js"
 import * as Partitions from "./Partitions.js"
+import * as Retention from "./Retention.js"
 
 /** How long events are kept; the same option as `@herald/redis`'s `RedisEventStore`. */
-export interface Options {
-  /** Whole seconds, at least 1. Default 30 days. */
-  readonly retentionSeconds?: number | undefined
-}
+export type Options = Retention.Options
 
 /** 30 days. */
-export const defaultRetentionSeconds = 30 * 24 * 60 * 60
+export const defaultRetentionSeconds = Retention.defaultRetentionSeconds
 
 const decodeEvent = Schema.decodeUnknown(Event.Event)
 
@@ -41,12 +40,6 @@ interface StoredRow extends EventRow {
   readonly dispatched: boolean
 }
 
-/** SQLSTATE 23514: an insert into `herald_events` found no partition for its day. */
-const isMissingPartition = (error: SqlError.SqlError): boolean => {
-  const cause: unknown = error.cause
-  return typeof cause === "object" && cause !== null && "code" in cause && cause.code === "23514"
-}
-
 /**
  * Builds the PostgreSQL `EventStore` with these retention options over `@effect/sql`'s `SqlClient`,
  * after ensuring the partitions of yesterday to today + 3 days; for composing it yourself. Most
@@ -55,14 +48,13 @@ const isMissingPartition = (error: SqlError.SqlError): boolean => {
 export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShape, never, SqlClient.SqlClient> =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    const retentionMs = Math.max(1, Math.ceil(options?.retentionSeconds ?? defaultRetentionSeconds)) * 1000
+    const retentionMs = Retention.millis(options)
     yield* Effect.orDie(Partitions.ensureAhead)
 
-    /** Epoch ms as a timestamptz (exact: timestamptz keeps microseconds). */
-    const at = (time: number) => sql`to_timestamp(${time}::float8 / 1000)`
+    const at = (time: number) => Timestamps.at(sql, time)
     /** The oldest `created_at` still kept. */
     const cutoff = Effect.map(Clock.currentTimeMillis, (now) => now - retentionMs)
-    const millis = sql.literal("round(extract(epoch FROM e.created_at) * 1000)::float8")
+    const millis = Timestamps.millis(sql, "e.created_at")
     const decode = (row: EventRow) =>
       Effect.orDie(decodeEvent({
         id: row.id,
@@ -108,14 +100,8 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
     const append = (event: Event.Event, retried = false): Effect.Effect<EventStore.AppendResult> =>
       Effect.gen(function*() {
         const oldest = yield* cutoff
-        // No partition for the event's day (a clock far ahead, a backdated event, processes down
-        // for days): the statement failed whole, so make the day's partition and run it again.
-        const rows = yield* insert(event, oldest).pipe(
-          Effect.catchIf(isMissingPartition, () =>
-            Partitions.ensure(event.createdAt, event.createdAt).pipe(
-              Effect.provideService(SqlClient.SqlClient, sql),
-              Effect.zipRight(insert(event, oldest))
-            )),
+        const rows = yield* Partitions.withPartition(event.createdAt, insert(event, oldest)).pipe(
+          Effect.provideService(SqlClient.SqlClient, sql),
           Effect.orDie
         )
         if (rows[0]?.appended === 1) return { _tag: "Appended" } as const

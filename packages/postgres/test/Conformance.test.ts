@@ -1,14 +1,27 @@
 // The testkit conformance suites, run unchanged against the PostgreSQL adapters on one private database.
 import { describe } from "@effect/vitest"
 import { Layer } from "effect"
-import { PostgresApiKeyStore, PostgresEventStore, PostgresSubscriptionStore } from "@herald/postgres"
-import { ApiKeyStoreSuite, EventStoreSuite, SubscriptionStoreSuite } from "@herald/testkit/conformance"
+import {
+  PostgresApiKeyStore,
+  PostgresAttemptLog,
+  PostgresEventStore,
+  PostgresHealthStore,
+  PostgresSubscriptionStore
+} from "@herald/postgres"
+import {
+  ApiKeyStoreSuite,
+  AttemptLogSuite,
+  EventStoreSuite,
+  HealthStoreSuite,
+  SubscriptionStoreSuite
+} from "@herald/testkit/conformance"
 import { available, skipReason, useDatabase } from "./TestDatabase.js"
 
 /**
- * The suite's fixtures date events at 2026-01-01 (`Fixtures.baseTime`), and this store measures
- * retention from an event's `createdAt` (Redis from its write; `Publisher` stamps `createdAt` at
- * publish, so the two agree in Herald): a retention of ten years keeps them.
+ * The suites' fixtures date events and attempts at 2026-01-01 (`Fixtures.baseTime`), and these
+ * stores measure retention from an event's `createdAt` and an attempt's `attemptedAt` (Redis from
+ * its write; Herald stamps both when they happen, so the two agree in Herald): a retention of ten
+ * years keeps them.
  */
 const retentionSeconds = 10 * 365 * 24 * 60 * 60
 
@@ -17,4 +30,11 @@ describe.skipIf(!available)(`PostgreSQL conformance ${skipReason}`, () => {
   SubscriptionStoreSuite.suite("PostgresSubscriptionStore", Layer.provide(PostgresSubscriptionStore.layer, client()))
   ApiKeyStoreSuite.suite("PostgresApiKeyStore", Layer.provide(PostgresApiKeyStore.layer, client()))
   EventStoreSuite.suite("PostgresEventStore", Layer.provide(PostgresEventStore.layer({ retentionSeconds }), client()))
+  AttemptLogSuite.suite("PostgresAttemptLog", Layer.provide(PostgresAttemptLog.layer({ retentionSeconds }), client()))
+  // The log as it runs beside PostgresHealthStore: a success's insert also ends the streak.
+  AttemptLogSuite.suite(
+    "PostgresAttemptLog (endsFailureStreaks)",
+    Layer.provide(PostgresAttemptLog.layer({ retentionSeconds, endsFailureStreaks: true }), client())
+  )
+  HealthStoreSuite.suite("PostgresHealthStore", Layer.provide(PostgresHealthStore.layer(), client()))
 })

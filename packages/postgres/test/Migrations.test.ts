@@ -45,10 +45,12 @@ describe.skipIf(!available)(`Migrations ${skipReason}`, () => {
         WHERE table_schema = 'public' AND table_name LIKE 'herald_%' ORDER BY table_name`
       expect(tables.map((row) => row.name)).toEqual([
         "herald_api_keys",
+        "herald_attempts",
         "herald_event_keys",
         "herald_events",
         "herald_fanouts",
         "herald_migrations",
+        "herald_webhook_health",
         "herald_webhook_subscriptions",
         "herald_webhooks"
       ])

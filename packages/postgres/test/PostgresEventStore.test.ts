@@ -18,7 +18,7 @@ describe.skipIf(!available)(`PostgresEventStore ${skipReason}`, () => {
   const partitionExists = (time: number) =>
     Effect.flatMap(SqlClient.SqlClient, (sql) =>
       Effect.map(
-        sql<{ readonly found: boolean }>`SELECT to_regclass(${Partitions.tableName(Partitions.dayStart(time))}) IS NOT NULL AS found`,
+        sql<{ readonly found: boolean }>`SELECT to_regclass(${Partitions.tableName(Partitions.events, Partitions.dayStart(time))}) IS NOT NULL AS found`,
         (rows) => rows[0]?.found === true
       ))
 
@@ -63,7 +63,7 @@ describe.skipIf(!available)(`PostgresEventStore ${skipReason}`, () => {
       const from = Date.now() + 1000 * DAY
       const to = from + 6 * DAY
       yield* Effect.all([Partitions.ensure(from, to), Partitions.ensure(from, to)], { concurrency: 2 })
-      const names = Array.from({ length: 7 }, (_, n) => Partitions.tableName(Partitions.dayStart(from + n * DAY)))
+      const names = Array.from({ length: 7 }, (_, n) => Partitions.tableName(Partitions.events, Partitions.dayStart(from + n * DAY)))
       const rows = yield* sql<{ readonly name: string }>`SELECT c.relname AS name FROM pg_inherits i
         JOIN pg_class c ON c.oid = i.inhrelid
         WHERE i.inhparent = 'herald_events'::regclass AND c.relname IN ${sql.in(names)}`
@@ -93,12 +93,17 @@ describe.skipIf(!available)(`PostgresEventStore ${skipReason}`, () => {
       yield* events.append(young)
       // The cutoff falls inside the young event's day, before it: only 2020-01-01 lies wholly before.
       const dropped = yield* Partitions.dropExpired(Date.UTC(2020, 0, 3, 6))
-      expect(dropped).toEqual({ partitions: [Partitions.tableName(Date.UTC(2020, 0, 1))], keys: 1 })
+      const day = Date.UTC(2020, 0, 1)
+      expect(dropped).toEqual({
+        partitions: [Partitions.tableName(Partitions.events, day), Partitions.tableName(Partitions.attempts, day)],
+        keys: 1,
+        streaks: 0
+      })
       expect(yield* partitionExists(old.createdAt)).toBe(false)
       expect(yield* partitionExists(young.createdAt)).toBe(true)
       expect(Option.isNone(yield* events.get(teamspace, old.id))).toBe(true)
       expect(Option.map(yield* events.get(teamspace, young.id), (got) => got.id)).toEqual(Option.some(young.id))
-      expect(yield* Partitions.dropExpired(Date.UTC(2020, 0, 3, 6))).toEqual({ partitions: [], keys: 0 })
+      expect(yield* Partitions.dropExpired(Date.UTC(2020, 0, 3, 6))).toEqual({ partitions: [], keys: 0, streaks: 0 })
     }).pipe(Effect.provide(store({ retentionSeconds: 100 * 365 * 24 * 60 * 60 }))))
 
   it.live("the payload is stored once, as text byte for byte (key order, spacing, repeated keys)", () =>

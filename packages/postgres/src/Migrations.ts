@@ -104,11 +104,43 @@ const events = Effect.gen(function*() {
   yield* sql`CREATE INDEX herald_fanouts_updated_at ON herald_fanouts (updated_at)`
 })
 
+/**
+ * The storage parameters of a work table: rows come and go like a queue's, so dead tuples pile up
+ * fast against a small live set. The default scale factor (20 % of the table dead before a vacuum)
+ * would let such a table bloat many times over; 1 % and a shorter cost delay keep it near its live
+ * size (docs/postgres.md, section 6).
+ */
+const WORK_TABLE = "autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_cost_delay = 1"
+
+/**
+ * The waiting events of each ordered webhook (`PostgresSequenceStore`), in `seq` order: an identity,
+ * so it only grows, and an entry entered later sorts after every entry already there. The head is
+ * the lowest `seq` of a webhook; `head_since` is set in the transaction that makes an entry the head,
+ * and only on the head, so the partial index holds one row per webhook with something waiting: the
+ * reconciler's read of heads whose job may be lost. Keyed by webhook id first, as the owed
+ * deliveries are: a webhook id (a ULID) implies its teamspace (`DeliveryJob.key`).
+ */
+const sequences = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE TABLE herald_sequence_entries (
+    webhook_id text COLLATE "C" NOT NULL,
+    seq bigint GENERATED ALWAYS AS IDENTITY,
+    teamspace text COLLATE "C" NOT NULL,
+    event_id text COLLATE "C" NOT NULL,
+    head_since timestamptz,
+    PRIMARY KEY (webhook_id, seq),
+    UNIQUE (webhook_id, event_id)
+  ) WITH (${sql.literal(WORK_TABLE)})`
+  yield* sql`CREATE INDEX herald_sequence_entries_heads ON herald_sequence_entries (head_since, webhook_id)
+    WHERE head_since IS NOT NULL`
+})
+
 /** Every migration, by `{id}_{name}`; ids only grow, and an applied migration is never edited. */
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "1_webhooks": webhooks,
   "2_api_keys": apiKeys,
-  "3_events": events
+  "3_events": events,
+  "5_sequences": sequences
 }
 
 /**

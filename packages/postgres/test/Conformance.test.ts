@@ -1,8 +1,18 @@
 // The testkit conformance suites, run unchanged against the PostgreSQL adapters on one private database.
 import { describe } from "@effect/vitest"
 import { Layer } from "effect"
-import { PostgresApiKeyStore, PostgresEventStore, PostgresSubscriptionStore } from "@herald/postgres"
-import { ApiKeyStoreSuite, EventStoreSuite, SubscriptionStoreSuite } from "@herald/testkit/conformance"
+import {
+  PostgresApiKeyStore,
+  PostgresEventStore,
+  PostgresSequenceStore,
+  PostgresSubscriptionStore
+} from "@herald/postgres"
+import {
+  ApiKeyStoreSuite,
+  EventStoreSuite,
+  SequenceStoreSuite,
+  SubscriptionStoreSuite
+} from "@herald/testkit/conformance"
 import { available, skipReason, useDatabase } from "./TestDatabase.js"
 
 /**
@@ -17,4 +27,5 @@ describe.skipIf(!available)(`PostgreSQL conformance ${skipReason}`, () => {
   SubscriptionStoreSuite.suite("PostgresSubscriptionStore", Layer.provide(PostgresSubscriptionStore.layer, client()))
   ApiKeyStoreSuite.suite("PostgresApiKeyStore", Layer.provide(PostgresApiKeyStore.layer, client()))
   EventStoreSuite.suite("PostgresEventStore", Layer.provide(PostgresEventStore.layer({ retentionSeconds }), client()))
+  SequenceStoreSuite.suite("PostgresSequenceStore", Layer.provide(PostgresSequenceStore.layer, client()))
 })

@@ -15,7 +15,13 @@ export class DeliveryJob extends Schema.Class<DeliveryJob>("@herald/core/Deliver
   eventId: EventId,
   webhookId: WebhookId,
   /** The attempt this job will make, 1-based. */
-  attempt: Schema.Number.pipe(Schema.int(), Schema.positive())
+  attempt: Schema.Number.pipe(Schema.int(), Schema.positive()),
+  /**
+   * Enqueued by the reconciler from the `DeliveryLedger`, not by the step that owed it: the
+   * delivery may have settled since the reconciler read its row, so the job `claim`s the row before
+   * it is sent (and is dropped unsent when there is none). Only for this attempt: `next()` clears it.
+   */
+  reconciled: Schema.optional(Schema.Boolean)
 }) {
   /**
    * Stable across retries of the same (event, subscription) pair, so enqueueing
@@ -27,8 +33,9 @@ export class DeliveryJob extends Schema.Class<DeliveryJob>("@herald/core/Deliver
     return `${this.webhookId}.${this.eventId}`
   }
 
+  /** The job of the next attempt (never reconciled: the attempt before it has claimed the row). */
   next(): DeliveryJob {
-    return new DeliveryJob({ ...this, attempt: this.attempt + 1 })
+    return new DeliveryJob({ teamspace: this.teamspace, eventId: this.eventId, webhookId: this.webhookId, attempt: this.attempt + 1 })
   }
 
   get logAnnotations(): Record<string, unknown> {

@@ -17,12 +17,17 @@ import * as MemorySubscriptionStore from "./MemorySubscriptionStore.js"
 
 /**
  * Provides every store port and the delivery queue in memory (`Herald.Stores`, `DeliveryQueue`, and
- * `MemoryDeliveryQueue` for inspection), empty at each build. Add a `Transport` (e.g.
+ * `MemoryDeliveryQueue` and `MemorySequenceStore` for inspection), empty at each build. No
+ * `DeliveryLedger`: the default, `DeliveryLedger.none`, records nothing, as the queue in memory is
+ * the record (add `MemoryDeliveryLedger.layer` to test the recording path). Add a `Transport` (e.g.
  * `UndiciTransport.layer`) for `Herald.Ports`. Nothing is shared between processes or survives a
  * restart: for the embedded mode, tests and examples.
  */
 export const layer: Layer.Layer<
-  Herald.Stores | DeliveryQueue.DeliveryQueue | MemoryDeliveryQueue.MemoryDeliveryQueue
+  | Herald.Stores
+  | DeliveryQueue.DeliveryQueue
+  | MemoryDeliveryQueue.MemoryDeliveryQueue
+  | MemorySequenceStore.MemorySequenceStore
 > = Layer.mergeAll(
   MemorySubscriptionStore.layer,
   MemoryEventStore.layer,

@@ -8,6 +8,7 @@
  */
 export * as MemoryApiKeyStore from "./MemoryApiKeyStore.js"
 export * as MemoryAttemptLog from "./MemoryAttemptLog.js"
+export * as MemoryDeliveryLedger from "./MemoryDeliveryLedger.js"
 export * as MemoryDeliveryQueue from "./MemoryDeliveryQueue.js"
 export * as MemoryEventStore from "./MemoryEventStore.js"
 export * as MemoryHealthStore from "./MemoryHealthStore.js"

@@ -1,8 +1,9 @@
 // The testkit conformance suites, run against the memory adapters.
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 import {
   MemoryApiKeyStore,
   MemoryAttemptLog,
+  MemoryDeliveryLedger,
   MemoryDeliveryQueue,
   MemoryEventStore,
   MemoryHealthStore,
@@ -14,6 +15,7 @@ import {
 import {
   ApiKeyStoreSuite,
   AttemptLogSuite,
+  DeliveryLedgerSuite,
   DeliveryQueueSuite,
   EventStoreSuite,
   HealthStoreSuite,
@@ -36,3 +38,7 @@ HealthStoreSuite.suite("MemoryHealthStore", MemoryHealthStore.layer)
 RateLimiterSuite.suite("MemoryRateLimiter", MemoryRateLimiter.layer)
 IdempotencyStoreSuite.suite("MemoryIdempotencyStore", MemoryIdempotencyStore.layer)
 SequenceStoreSuite.suite("MemorySequenceStore", MemorySequenceStore.layer)
+DeliveryLedgerSuite.suite(
+  "MemoryDeliveryLedger",
+  MemoryDeliveryLedger.layer.pipe(Layer.provideMerge(MemorySequenceStore.layer), Layer.merge(MemoryEventStore.layer))
+)

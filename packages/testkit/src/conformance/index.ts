@@ -8,6 +8,7 @@
  */
 export * as ApiKeyStoreSuite from "./ApiKeyStoreSuite.js"
 export * as AttemptLogSuite from "./AttemptLogSuite.js"
+export * as DeliveryLedgerSuite from "./DeliveryLedgerSuite.js"
 export * as DeliveryQueueSuite from "./DeliveryQueueSuite.js"
 export * as EventStoreSuite from "./EventStoreSuite.js"
 export * as HealthStoreSuite from "./HealthStoreSuite.js"

@@ -3,12 +3,14 @@ import { describe } from "@effect/vitest"
 import { Layer } from "effect"
 import {
   PostgresApiKeyStore,
+  PostgresDeliveryLedger,
   PostgresEventStore,
   PostgresSequenceStore,
   PostgresSubscriptionStore
 } from "@herald/postgres"
 import {
   ApiKeyStoreSuite,
+  DeliveryLedgerSuite,
   EventStoreSuite,
   SequenceStoreSuite,
   SubscriptionStoreSuite
@@ -28,4 +30,13 @@ describe.skipIf(!available)(`PostgreSQL conformance ${skipReason}`, () => {
   ApiKeyStoreSuite.suite("PostgresApiKeyStore", Layer.provide(PostgresApiKeyStore.layer, client()))
   EventStoreSuite.suite("PostgresEventStore", Layer.provide(PostgresEventStore.layer({ retentionSeconds }), client()))
   SequenceStoreSuite.suite("PostgresSequenceStore", Layer.provide(PostgresSequenceStore.layer, client()))
+  // The ledger reads the event store's keys and fan-out cursors and the sequence store's heads.
+  DeliveryLedgerSuite.suite(
+    "PostgresDeliveryLedger",
+    Layer.mergeAll(
+      PostgresDeliveryLedger.layer,
+      PostgresEventStore.layer({ retentionSeconds }),
+      PostgresSequenceStore.layer
+    ).pipe(Layer.provide(client()))
+  )
 })

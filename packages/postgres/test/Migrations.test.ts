@@ -35,7 +35,9 @@ describe.skipIf(!available)(`Migrations ${skipReason}`, () => {
         "herald_events",
         "herald_fanouts",
         "herald_migrations",
+        "herald_owed_deliveries",
         "herald_sequence_entries",
+        "herald_state",
         "herald_webhook_subscriptions",
         "herald_webhooks"
       ])
@@ -45,7 +47,11 @@ describe.skipIf(!available)(`Migrations ${skipReason}`, () => {
         SELECT relname AS name FROM pg_class
         WHERE relname LIKE 'herald_%' AND 'autovacuum_vacuum_scale_factor=0.01' = ANY (reloptions)
         ORDER BY relname`
-      expect(tuned.map((row) => row.name)).toEqual(["herald_sequence_entries"])
+      expect(tuned.map((row) => row.name)).toEqual([
+        "herald_fanouts",
+        "herald_owed_deliveries",
+        "herald_sequence_entries"
+      ])
 
       expect(yield* Migrations.run).toEqual([])
     }).pipe(Effect.provide(client(1))))

@@ -1,9 +1,10 @@
 // What the conformance suite cannot see: the fan-out cursor shared with the event store, steps raced
-// from several processes, and the reconciler's reads planned as index scans.
+// from several processes, events the store does not know, and the reconciler's reads planned as
+// index scans.
 import { describe, expect, it } from "@effect/vitest"
 import { SqlClient, Statement } from "@effect/sql"
 import { Context, Effect, Layer, Option } from "effect"
-import { DeliveryLedger, EventStore, Ids, SequenceStore } from "@herald/core"
+import { DeliveryJob, DeliveryLedger, EventStore, Ids, SequenceStore } from "@herald/core"
 import { PostgresDeliveryLedger, PostgresEventStore, PostgresSequenceStore } from "@herald/postgres"
 import { Fixtures } from "@herald/testkit"
 import { available, skipReason, useDatabase } from "./TestDatabase.js"
@@ -92,6 +93,37 @@ describe.skipIf(!available)(`PostgresDeliveryLedger ${skipReason}`, () => {
         (yield* processes[1]!.unfinishedFanOuts(Date.now() + HOUR, 100_000)).filter((row) => row.eventId === event.id)
       ).toEqual([])
     }).pipe(Effect.scoped, Effect.provide(stores(client()))))
+
+  it.live("scheduled and redeliver owe nothing for an event the store does not know, and still update a row it owes", () =>
+    Effect.gen(function*() {
+      const ledger = yield* DeliveryLedger.DeliveryLedger
+      const sql = yield* SqlClient.SqlClient
+      const teamspace = Fixtures.teamspace()
+      const [a, b] = webhooks(2) as [Ids.WebhookId, Ids.WebhookId]
+      const unknown = Ids.makeEventId()
+      const now = Date.now()
+      const job = (eventId: Ids.EventId, webhookId: Ids.WebhookId, attempt: number) =>
+        new DeliveryJob.DeliveryJob({ teamspace, eventId, webhookId, attempt })
+      const ours = (eventId: Ids.EventId) =>
+        Effect.map(
+          ledger.overdue({ limit: 100_000 }),
+          (rows) => rows.filter((row) => row.eventId === eventId).map((row) => [row.webhookId, row.attempt, row.dueAt])
+        )
+
+      yield* ledger.scheduled(job(unknown, a, 2), now)
+      yield* ledger.redeliver(teamspace, [{ eventId: unknown, webhookId: b, dueAt: now }], now)
+      expect(yield* ours(unknown)).toEqual([])
+      expect(yield* ledger.claim(job(unknown, a, 2))).toEqual(Option.none())
+
+      // An owed delivery whose event's key has gone since (retention): its row is still kept up to date.
+      const event = Fixtures.event({ teamspace })
+      yield* Effect.flatMap(EventStore.EventStore, (events) => events.append(event))
+      yield* ledger.owe(event, [{ webhookId: a, dueAt: now }], Option.none(), Option.none())
+      yield* sql`DELETE FROM herald_event_keys WHERE teamspace = ${teamspace} AND id = ${event.id}`
+      yield* ledger.scheduled(job(event.id, a, 3), now + HOUR)
+      yield* ledger.redeliver(teamspace, [{ eventId: event.id, webhookId: a, dueAt: now + 1 }], now)
+      expect(yield* ours(event.id)).toEqual([[a, 3, now + 1]])
+    }).pipe(Effect.provide(stores(client()))))
 
   it.live("the reconciler's reads are index scans that give their order: no sequential scan, no sort", () =>
     Effect.gen(function*() {

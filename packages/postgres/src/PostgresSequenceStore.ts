@@ -64,7 +64,8 @@ export const make: Effect.Effect<SequenceStore.SequenceStoreShape, never, SqlCli
         FROM unnest(${unique}::text[]) WITH ORDINALITY AS given (event_id, n)
         ORDER BY n
         ON CONFLICT (webhook_id, event_id) DO NOTHING`
-      return locked(webhookId, Effect.zipRight(unique.length === 0 ? Effect.void : Effect.asVoid(insert), head(teamspace, webhookId)))
+      const entered = unique.length === 0 ? Effect.void : Effect.asVoid(insert)
+      return locked(webhookId, Effect.zipRight(entered, head(teamspace, webhookId)))
     }
 
     // The entry with a `head_since` is the head: every transaction ends by marking its head, and an

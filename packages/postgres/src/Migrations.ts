@@ -155,12 +155,79 @@ const attempts = Effect.gen(function*() {
     'When the last failure was counted (the store''s clock): a streak idle for longer than the retention has expired'`
 })
 
+/**
+ * The storage parameters of a work table: rows come and go like a queue's, so dead tuples pile up
+ * fast against a small live set. The default scale factor (20 % of the table dead before a vacuum)
+ * would let such a table bloat many times over; 1 % and a shorter cost delay keep it near its live
+ * size (docs/postgres.md, section 6).
+ */
+const WORK_TABLE = "autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_cost_delay = 1"
+
+/**
+ * The waiting events of each ordered webhook (`PostgresSequenceStore`), in `seq` order: an identity,
+ * so it only grows, and an entry entered later sorts after every entry already there. The head is
+ * the lowest `seq` of a webhook; `head_since` is set in the transaction that makes an entry the head,
+ * and only on the head, so the partial index holds one row per webhook with something waiting: the
+ * reconciler's read of heads whose job may be lost (`PostgresDeliveryLedger.waitingHeads`). Keyed
+ * by webhook id first, as the owed deliveries are: a webhook id (a ULID) implies its teamspace
+ * (`DeliveryJob.key`).
+ */
+const sequences = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE TABLE herald_sequence_entries (
+    webhook_id text COLLATE "C" NOT NULL,
+    seq bigint GENERATED ALWAYS AS IDENTITY,
+    teamspace text COLLATE "C" NOT NULL,
+    event_id text COLLATE "C" NOT NULL,
+    head_since timestamptz,
+    PRIMARY KEY (webhook_id, seq),
+    UNIQUE (webhook_id, event_id)
+  ) WITH (${sql.literal(WORK_TABLE)})`
+  // The heads in webhook id order, their mark in the index: the reconciler's read filters on the
+  // mark and stops at its limit, without a sort.
+  yield* sql`CREATE INDEX herald_sequence_entries_heads ON herald_sequence_entries (webhook_id, head_since)
+    WHERE head_since IS NOT NULL`
+})
+
+/**
+ * What is owed (`PostgresDeliveryLedger`): a row per delivery not yet settled, keyed as
+ * `DeliveryJob.key`, with the event's `created_at` (the day of its partition); the reconciler reads
+ * the rows with a due time in `(due_at, webhook_id, event_id)` order, a keyset page at a time.
+ * `herald_state` holds named values, the queue epoch first. The fan-out cursor is `herald_fanouts`
+ * (`3_events`), a work table too: it gets the same vacuum settings.
+ */
+const ledger = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE TABLE herald_owed_deliveries (
+    webhook_id text COLLATE "C" NOT NULL,
+    event_id text COLLATE "C" NOT NULL,
+    teamspace text COLLATE "C" NOT NULL,
+    event_created_at timestamptz NOT NULL,
+    attempt smallint NOT NULL DEFAULT 1,
+    due_at timestamptz,
+    redelivered_at timestamptz,
+    requeues smallint NOT NULL DEFAULT 0,
+    PRIMARY KEY (webhook_id, event_id)
+  ) WITH (${sql.literal(WORK_TABLE)})`
+  yield* sql`COMMENT ON COLUMN herald_owed_deliveries.due_at IS
+    'When the job of this attempt is due; NULL while an ordered webhook''s delivery waits behind its head'`
+  yield* sql`CREATE INDEX herald_owed_deliveries_due ON herald_owed_deliveries (due_at, webhook_id, event_id)
+    WHERE due_at IS NOT NULL`
+  yield* sql`ALTER TABLE herald_fanouts SET (${sql.literal(WORK_TABLE)})`
+  yield* sql`CREATE TABLE herald_state (
+    name text COLLATE "C" PRIMARY KEY,
+    value text NOT NULL
+  )`
+})
+
 /** Every migration, by `{id}_{name}`; ids only grow, and an applied migration is never edited. */
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "1_webhooks": webhooks,
   "2_api_keys": apiKeys,
   "3_events": events,
-  "4_attempts": attempts
+  "4_attempts": attempts,
+  "5_sequences": sequences,
+  "6_ledger": ledger
 }
 
 /**

@@ -2,7 +2,9 @@
  * EventStore on PostgreSQL (`Migrations`' events tables): the event in `herald_events`, partitioned
  * by UTC day of `createdAt` (`Partitions`), its payload once, as text byte for byte; the unique
  * `(teamspace, id)` in the unpartitioned `herald_event_keys`, which also says which day holds the
- * event; a `herald_fanouts` row while its fan-out is unfinished (`markDispatched` deletes it).
+ * event; a `herald_fanouts` row while its fan-out is unfinished (`markDispatched` deletes it, or,
+ * when a `PostgresDeliveryLedger` has moved its cursor, marks it handed off: the ledger deletes it
+ * once the fan-out is fully owed).
  *
  * `append` is one statement: the key's insert decides (of concurrent appends of an id, one inserts
  * and the others wait on its row, then find it), and the event and fan-out rows are inserted only
@@ -149,8 +151,14 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
         return yield* Effect.forEach(rows, decode)
       })
 
+    // The fan-out cursor is also the `PostgresDeliveryLedger`'s: a row through which nothing was
+    // owed yet (`after` NULL: no ledger, or nothing matched) goes; one whose cursor a ledger moved is
+    // kept, handed off, until the steps the queue now carries have owed the rest.
     const markDispatched = (teamspace: Ids.TeamspaceId, id: Ids.EventId) =>
-      sql`DELETE FROM herald_fanouts WHERE teamspace = ${teamspace} AND event_id = ${id}`.pipe(
+      sql`WITH removed AS (
+          DELETE FROM herald_fanouts WHERE teamspace = ${teamspace} AND event_id = ${id} AND after IS NULL)
+        UPDATE herald_fanouts SET handed_off = true
+        WHERE teamspace = ${teamspace} AND event_id = ${id} AND after IS NOT NULL AND NOT handed_off`.pipe(
         Effect.orDie,
         Effect.asVoid
       )

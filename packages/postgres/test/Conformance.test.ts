@@ -4,15 +4,19 @@ import { Layer } from "effect"
 import {
   PostgresApiKeyStore,
   PostgresAttemptLog,
+  PostgresDeliveryLedger,
   PostgresEventStore,
   PostgresHealthStore,
+  PostgresSequenceStore,
   PostgresSubscriptionStore
 } from "@herald/postgres"
 import {
   ApiKeyStoreSuite,
   AttemptLogSuite,
+  DeliveryLedgerSuite,
   EventStoreSuite,
   HealthStoreSuite,
+  SequenceStoreSuite,
   SubscriptionStoreSuite
 } from "@herald/testkit/conformance"
 import { available, skipReason, useDatabase } from "./TestDatabase.js"
@@ -37,4 +41,14 @@ describe.skipIf(!available)(`PostgreSQL conformance ${skipReason}`, () => {
     Layer.provide(PostgresAttemptLog.layer({ retentionSeconds, endsFailureStreaks: true }), client())
   )
   HealthStoreSuite.suite("PostgresHealthStore", Layer.provide(PostgresHealthStore.layer(), client()))
+  SequenceStoreSuite.suite("PostgresSequenceStore", Layer.provide(PostgresSequenceStore.layer, client()))
+  // The ledger reads the event store's keys and fan-out cursors and the sequence store's heads.
+  DeliveryLedgerSuite.suite(
+    "PostgresDeliveryLedger",
+    Layer.mergeAll(
+      PostgresDeliveryLedger.layer,
+      PostgresEventStore.layer({ retentionSeconds }),
+      PostgresSequenceStore.layer
+    ).pipe(Layer.provide(client()))
+  )
 })

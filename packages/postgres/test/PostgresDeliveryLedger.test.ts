@@ -1,0 +1,187 @@
+// What the conformance suite cannot see: the fan-out cursor shared with the event store, steps raced
+// from several processes, events the store does not know, and the reconciler's reads planned as
+// index scans.
+import { describe, expect, it } from "@effect/vitest"
+import { SqlClient, Statement } from "@effect/sql"
+import { Context, Effect, Layer, Option } from "effect"
+import { DeliveryJob, DeliveryLedger, EventStore, Ids, SequenceStore } from "@herald/core"
+import { PostgresDeliveryLedger, PostgresEventStore, PostgresSequenceStore } from "@herald/postgres"
+import { Fixtures } from "@herald/testkit"
+import { available, skipReason, useDatabase } from "./TestDatabase.js"
+
+/** Keeps the suite's fixture events (2026-01-01) readable, as the conformance file does. */
+const retentionSeconds = 10 * 365 * 24 * 60 * 60
+const HOUR = 3_600_000
+
+const webhooks = (count: number) => Array.from({ length: count }, () => Ids.makeWebhookId()).sort()
+
+/** One process's stores on its own pool. */
+const stores = (client: Layer.Layer<SqlClient.SqlClient, unknown>) =>
+  Layer.mergeAll(
+    PostgresDeliveryLedger.layer,
+    PostgresEventStore.layer({ retentionSeconds }),
+    PostgresSequenceStore.layer
+  ).pipe(Layer.provideMerge(client))
+
+interface PlanNode {
+  readonly "Node Type": string
+  readonly "Index Name"?: string
+  readonly Plans?: ReadonlyArray<PlanNode>
+}
+
+const nodesOf = (node: PlanNode): ReadonlyArray<PlanNode> => [node, ...(node.Plans ?? []).flatMap(nodesOf)]
+
+describe.skipIf(!available)(`PostgresDeliveryLedger ${skipReason}`, () => {
+  const { client } = useDatabase()
+
+  it.live("the fan-out cursor is the event store's: handed off while steps remain, gone once fully owed", () =>
+    Effect.gen(function*() {
+      const ledger = yield* DeliveryLedger.DeliveryLedger
+      const events = yield* EventStore.EventStore
+      const [a, b] = webhooks(2) as [Ids.WebhookId, Ids.WebhookId]
+      const dispatched = (event: Parameters<EventStore.EventStoreShape["append"]>[0]) =>
+        Effect.map(events.append(event), (result) => result._tag === "Exists" && result.dispatched)
+
+      // A publish whose first chunk is not the last: the cursor survives markDispatched, handed off.
+      const chunked = Fixtures.event({ teamspace: Fixtures.teamspace() })
+      yield* events.append(chunked)
+      expect(yield* ledger.owe(chunked, [{ webhookId: a, dueAt: Date.now() }], Option.none(), Option.some(a))).toBe(true)
+      yield* events.markDispatched(chunked.teamspace, chunked.id)
+      expect(yield* dispatched(chunked)).toBe(true)
+      const cursor = (rows: ReadonlyArray<DeliveryLedger.UnfinishedFanOut>) =>
+        rows.filter((row) => row.eventId === chunked.id).map((row) => row.after)
+      expect(cursor(yield* ledger.unfinishedFanOuts(Date.now() + HOUR, 100_000))).toEqual([Option.some(a)])
+      // The queued step goes on from there and finishes it.
+      expect(yield* ledger.owe(chunked, [{ webhookId: b, dueAt: Date.now() }], Option.some(a), Option.none())).toBe(true)
+      expect(cursor(yield* ledger.unfinishedFanOuts(Date.now() + HOUR, 100_000))).toEqual([])
+      expect(yield* dispatched(chunked)).toBe(true)
+
+      // Nothing owed through the cursor (no ledger, or no target): markDispatched removes it, as before.
+      const plain = Fixtures.event({ teamspace: Fixtures.teamspace() })
+      yield* events.append(plain)
+      expect(yield* dispatched(plain)).toBe(false)
+      yield* events.markDispatched(plain.teamspace, plain.id)
+      expect(yield* dispatched(plain)).toBe(true)
+      expect(yield* ledger.owe(plain, [{ webhookId: a, dueAt: Date.now() }], Option.none(), Option.none())).toBe(false)
+    }).pipe(Effect.provide(stores(client()))))
+
+  it.live("a fan-out's steps each raced by three processes: every step won once, every delivery owed once", () =>
+    Effect.gen(function*() {
+      const processes = yield* Effect.forEach(
+        Array.from({ length: 3 }),
+        () => Effect.map(Layer.build(stores(client(2))), Context.get(DeliveryLedger.DeliveryLedger)),
+        { concurrency: "unbounded" }
+      )
+      const event = Fixtures.event({ teamspace: Fixtures.teamspace() })
+      yield* Effect.flatMap(EventStore.EventStore, (events) => events.append(event))
+      const hooks = webhooks(60)
+      const chunks = Array.from({ length: 6 }, (_, n) => hooks.slice(n * 10, n * 10 + 10))
+      const now = Date.now()
+      let from = Option.none<Ids.WebhookId>()
+      for (const [n, chunk] of chunks.entries()) {
+        const to = n === chunks.length - 1 ? Option.none<Ids.WebhookId>() : Option.some(chunk.at(-1)!)
+        const targets = chunk.map((webhookId) => ({ webhookId, dueAt: now }))
+        const runs = yield* Effect.forEach(processes, (ledger) => ledger.owe(event, targets, from, to), {
+          concurrency: "unbounded"
+        })
+        expect(runs.filter((won) => won)).toHaveLength(1)
+        from = to
+      }
+      const owed = yield* processes[0]!.overdue({ limit: 100_000 })
+      expect(owed.filter((row) => row.eventId === event.id).map((row) => row.webhookId).sort()).toEqual(hooks)
+      expect(
+        (yield* processes[1]!.unfinishedFanOuts(Date.now() + HOUR, 100_000)).filter((row) => row.eventId === event.id)
+      ).toEqual([])
+    }).pipe(Effect.scoped, Effect.provide(stores(client()))))
+
+  it.live("scheduled and redeliver owe nothing for an event the store does not know, and still update a row it owes", () =>
+    Effect.gen(function*() {
+      const ledger = yield* DeliveryLedger.DeliveryLedger
+      const sql = yield* SqlClient.SqlClient
+      const teamspace = Fixtures.teamspace()
+      const [a, b] = webhooks(2) as [Ids.WebhookId, Ids.WebhookId]
+      const unknown = Ids.makeEventId()
+      const now = Date.now()
+      const job = (eventId: Ids.EventId, webhookId: Ids.WebhookId, attempt: number) =>
+        new DeliveryJob.DeliveryJob({ teamspace, eventId, webhookId, attempt })
+      const ours = (eventId: Ids.EventId) =>
+        Effect.map(
+          ledger.overdue({ limit: 100_000 }),
+          (rows) => rows.filter((row) => row.eventId === eventId).map((row) => [row.webhookId, row.attempt, row.dueAt])
+        )
+
+      yield* ledger.scheduled(job(unknown, a, 2), now)
+      yield* ledger.redeliver(teamspace, [{ eventId: unknown, webhookId: b, dueAt: now }], now)
+      expect(yield* ours(unknown)).toEqual([])
+      expect(yield* ledger.claim(job(unknown, a, 2))).toEqual(Option.none())
+
+      // An owed delivery whose event's key has gone since (retention): its row is still kept up to date.
+      const event = Fixtures.event({ teamspace })
+      yield* Effect.flatMap(EventStore.EventStore, (events) => events.append(event))
+      yield* ledger.owe(event, [{ webhookId: a, dueAt: now }], Option.none(), Option.none())
+      yield* sql`DELETE FROM herald_event_keys WHERE teamspace = ${teamspace} AND id = ${event.id}`
+      yield* ledger.scheduled(job(event.id, a, 3), now + HOUR)
+      yield* ledger.redeliver(teamspace, [{ eventId: event.id, webhookId: a, dueAt: now + 1 }], now)
+      expect(yield* ours(event.id)).toEqual([[a, 3, now + 1]])
+    }).pipe(Effect.provide(stores(client()))))
+
+  it.live("the reconciler's reads are index scans that give their order: no sequential scan, no sort", () =>
+    Effect.gen(function*() {
+      const ledger = yield* DeliveryLedger.DeliveryLedger
+      const sequences = yield* SequenceStore.SequenceStore
+      const sql = yield* SqlClient.SqlClient
+      const event = Fixtures.event({ teamspace: Fixtures.teamspace() })
+      yield* Effect.flatMap(EventStore.EventStore, (events) => events.append(event))
+      const [hook, ordered] = webhooks(2) as [Ids.WebhookId, Ids.WebhookId]
+      yield* ledger.owe(event, [{ webhookId: hook, dueAt: 0 }, { webhookId: ordered, dueAt: null }], Option.none(), Option.none())
+      yield* sequences.enter(event.teamspace, ordered, [event.id])
+
+      // Each statement the reads run, as sent, captured on its way to the connection.
+      const sent: Array<readonly [string, ReadonlyArray<unknown>]> = []
+      const capture: Statement.Statement.Transformer = (statement) =>
+        Effect.sync(() => {
+          sent.push(statement.compile())
+          return statement
+        })
+      const read = <A>(name: string, effect: Effect.Effect<A>) =>
+        Effect.gen(function*() {
+          sent.length = 0
+          yield* Statement.withTransformer(effect, capture)
+          expect(sent, name).toHaveLength(1)
+          const [text, params] = sent[0]!
+          // With sequential scans and sorts priced out, a plan keeps one only where no index serves.
+          const [row] = yield* sql.withTransaction(Effect.gen(function*() {
+            yield* sql`SET LOCAL enable_seqscan = off`
+            yield* sql`SET LOCAL enable_sort = off`
+            return yield* sql.unsafe<{ readonly "QUERY PLAN": ReadonlyArray<{ readonly Plan: PlanNode }> }>(
+              `EXPLAIN (FORMAT JSON) ${text}`,
+              params
+            )
+          }))
+          const nodes = nodesOf(row!["QUERY PLAN"][0]!.Plan)
+          expect(nodes.map((node) => node["Node Type"]), name).not.toContain("Seq Scan")
+          expect(nodes.map((node) => node["Node Type"]), name).not.toContain("Sort")
+          return nodes.flatMap((node) => node["Index Name"] ?? [])
+        })
+
+      expect(
+        yield* read(
+          "overdue",
+          ledger.overdue({
+            dueBefore: Date.now(),
+            after: { dueAt: -1, webhookId: hook, eventId: event.id },
+            limit: 5000
+          })
+        )
+      ).toContain("herald_owed_deliveries_due")
+      expect(yield* read("overdue, every due time", ledger.overdue({ limit: 5000 }))).toContain(
+        "herald_owed_deliveries_due"
+      )
+      expect(yield* read("unfinishedFanOuts", ledger.unfinishedFanOuts(Date.now(), 100))).toContain(
+        "herald_fanouts_updated_at"
+      )
+      expect(yield* read("waitingHeads", ledger.waitingHeads(Date.now(), 100))).toContain(
+        "herald_sequence_entries_heads"
+      )
+    }).pipe(Effect.provide(stores(client()))))
+})

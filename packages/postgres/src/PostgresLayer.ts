@@ -6,22 +6,42 @@
  * the queue come from elsewhere (`@herald/runtime`'s `Ports.postgres`).
  */
 import type { SqlClient } from "@effect/sql"
-import type { ApiKeyStore, EventStore, SubscriptionStore } from "@herald/core"
+import type { ApiKeyStore, AttemptLog, EventStore, HealthStore, SequenceStore, SubscriptionStore } from "@herald/core"
 import { Layer } from "effect"
+import * as Partitions from "./Partitions.js"
 import * as PostgresApiKeyStore from "./PostgresApiKeyStore.js"
+import * as PostgresAttemptLog from "./PostgresAttemptLog.js"
 import * as PostgresEventStore from "./PostgresEventStore.js"
+import * as PostgresHealthStore from "./PostgresHealthStore.js"
+import * as PostgresSequenceStore from "./PostgresSequenceStore.js"
 import * as PostgresSubscriptionStore from "./PostgresSubscriptionStore.js"
+import * as Retention from "./Retention.js"
 
 /** The ports `layer` provides. */
-export type Stores = SubscriptionStore.SubscriptionStore | ApiKeyStore.ApiKeyStore | EventStore.EventStore
+export type Stores =
+  | SubscriptionStore.SubscriptionStore
+  | ApiKeyStore.ApiKeyStore
+  | EventStore.EventStore
+  | AttemptLog.AttemptLog
+  | HealthStore.HealthStore
+  | SequenceStore.SequenceStore
 
-/** How long event data is kept (`PostgresEventStore.Options`). */
-export type Options = PostgresEventStore.Options
+/** How long events, attempts and idle failure streaks are kept (30 days by default). */
+export type Options = Retention.Options
 
-/** Provides every Herald store kept on PostgreSQL (`Stores`) over one `SqlClient`. */
+/**
+ * Provides every Herald store kept on PostgreSQL (`Stores`) over one `SqlClient`, the attempt log
+ * ending failure streaks in its own statement (beside `PostgresHealthStore` on the same database),
+ * and runs the partitions' keeper while it lives: the coming days' partitions made ahead and the
+ * expired ones dropped, at start and hourly.
+ */
 export const layer = (options?: Options): Layer.Layer<Stores, never, SqlClient.SqlClient> =>
   Layer.mergeAll(
     PostgresSubscriptionStore.layer,
     PostgresApiKeyStore.layer,
-    PostgresEventStore.layer(options)
+    PostgresEventStore.layer(options),
+    PostgresAttemptLog.layer({ ...options, endsFailureStreaks: true }),
+    PostgresHealthStore.layer(options),
+    PostgresSequenceStore.layer,
+    Partitions.keeper({ retentionSeconds: Retention.millis(options) / 1000 })
   )

@@ -66,7 +66,8 @@ describe.skipIf(!available)(`Migrations ${skipReason}`, () => {
       expect(tuned.map((row) => row.name)).toEqual([
         "herald_fanouts",
         "herald_owed_deliveries",
-        "herald_sequence_entries"
+        "herald_sequence_entries",
+        "herald_webhook_health"
       ])
 
       expect(yield* Migrations.run).toEqual([])

@@ -71,10 +71,11 @@ export type PostgresError =
   | Redis.RedisClient.RedisError
 
 /**
- * The durable stores on PostgreSQL (`Postgres.PostgresLayer`: webhooks, API keys, events), the rest
- * on Redis (rate limits and idempotency, whose records expire; the attempt log, health and
- * sequences until their PostgreSQL adapters land), the BullMQ delivery queue, deliveries over
- * undici. The schema is applied (or awaited) before any store starts. Needs `UrlPolicy`.
+ * The durable stores on PostgreSQL (`Postgres.PostgresLayer`: webhooks, API keys, events, attempts,
+ * failure streaks, ordered sequences; its partitions kept while the process runs), rate limits and
+ * idempotency on Redis (records that expire: a Redis emptied only resets them), the BullMQ delivery
+ * queue, deliveries over undici. The schema is applied (or awaited) before any store starts. Needs
+ * `UrlPolicy`.
  */
 export const postgres = (settings: PostgresSettings): Layer.Layer<Herald.Ports, PostgresError, UrlPolicy.UrlPolicy> => {
   const { database, redis } = settings
@@ -85,17 +86,11 @@ export const postgres = (settings: PostgresSettings): Layer.Layer<Herald.Ports, 
     schema,
     Postgres.PostgresClient.layer({ url: database.url, maxConnections: database.pool })
   )
-  const onRedis = Layer.mergeAll(
-    // Beside RedisHealthStore on the same client: a logged success ends the streak in the same script.
-    Redis.RedisAttemptLog.layer({ ...redis.retention, endsFailureStreaks: true }),
-    Redis.RedisHealthStore.layer(redis.retention),
-    Redis.RedisSequenceStore.layer(redis.retention),
-    Redis.RedisRateLimiter.layer,
-    Redis.RedisIdempotencyStore.layer
-  )
   return Layer.mergeAll(
     Postgres.PostgresLayer.layer(redis.retention).pipe(Layer.provide(client)),
-    onRedis.pipe(Layer.provide(Redis.RedisClient.layer(redis.client))),
+    Layer.merge(Redis.RedisRateLimiter.layer, Redis.RedisIdempotencyStore.layer).pipe(
+      Layer.provide(Redis.RedisClient.layer(redis.client))
+    ),
     BullMQ.BullMQDeliveryQueue.layer(redis.queue),
     Undici.UndiciTransport.layer()
   )

@@ -21,6 +21,7 @@ import {
   EventType,
   type Herald,
   type Profiles,
+  Reconciler,
   RetrySchedule,
   SecretCipher
 } from "@herald/core"
@@ -332,6 +333,29 @@ const databaseFor = (url: Redacted.Redacted<string>, role: Role): Config.Config<
     migrate: role === "worker" ? Config.succeed(false) : databaseMigrate
   }).pipe(Config.map(({ migrate, pool }) => ({ url, pool, schema: migrate ? "apply" as const : "await" as const })))
 
+/** `HERALD_RECONCILE_INTERVAL`: how often a worker's reconciler runs (with `DATABASE_URL`). */
+export const reconcileInterval: Config.Config<number> = Variable.duration("HERALD_RECONCILE_INTERVAL", {
+  defaultMs: Reconciler.defaults.intervalMs,
+  minMs: 1_000,
+  description:
+    "How often a worker puts back in the queue what PostgreSQL says is owed but the queue lost (with DATABASE_URL)"
+})
+
+/**
+ * The reconciler's settings of a process that delivers, on `redis`'s queue: its grace outlasts the
+ * queue's own recovery of a dead worker's jobs (lock + stalled check), so it never doubles a job
+ * the queue still holds.
+ */
+const reconcileFor = (redis: Ports.RedisSettings): Config.Config<Reconciler.ReconcileSettingsShape> =>
+  Config.map(reconcileInterval, (intervalMs) => ({
+    intervalMs,
+    graceMs: Reconciler.graceFor(
+      intervalMs,
+      (redis.queue.lockDurationMs ?? BullMQDeliveryQueue.DEFAULT_LOCK_DURATION_MS) +
+        (redis.queue.stalledIntervalMs ?? BullMQDeliveryQueue.DEFAULT_STALLED_INTERVAL_MS)
+    )
+  }))
+
 /** Why `DATABASE_URL` alone is refused. */
 export const databaseNeedsRedis =
   "DATABASE_URL needs REDIS_URL: PostgreSQL keeps the history, Redis carries the delivery queue (e.g. REDIS_URL=redis://127.0.0.1:6379/0)"
@@ -498,21 +522,25 @@ export const read = (fixedRole?: Role): Effect.Effect<ProcessConfig, ConfigError
     const dbUrl = yield* Config.option(databaseUrl)
     if (Option.isSome(dbUrl) && Option.isNone(url)) return yield* Effect.fail(new Error(databaseNeedsRedis))
     if (Option.isNone(url) && processRole !== "all") return yield* Effect.fail(new Error(needsRedis(processRole)))
-    const stores = (delivery: DeliverySettings.DeliverySettingsShape) =>
-      Effect.all({
-        redis: Option.match(url, {
+    /** The stores, and the settings with the reconciler's when this process delivers from a ledger. */
+    const stores = (settings: Herald.Settings) =>
+      Effect.gen(function*() {
+        const redis = yield* Option.match(url, {
           onNone: () => Effect.succeedNone,
-          onSome: (url) => Effect.asSome(redisFor(url, delivery))
-        }),
-        database: Option.match(dbUrl, {
+          onSome: (url) => Effect.asSome(redisFor(url, settings.delivery))
+        })
+        const database = yield* Option.match(dbUrl, {
           onNone: () => Effect.succeedNone,
           onSome: (url) => Effect.asSome(databaseFor(url, processRole))
         })
+        const reconcile = Option.isSome(redis) && Option.isSome(database) && processRole !== "api"
+          ? yield* reconcileFor(redis.value)
+          : undefined
+        return { redis, database, settings: reconcile === undefined ? settings : { ...settings, reconcile } }
       })
     if (processRole === "worker") {
-      const workerSettings = yield* settings
-      return { role: processRole, settings: workerSettings, ...(yield* stores(workerSettings.delivery)) }
+      return { role: processRole, ...(yield* stores(yield* settings)) }
     }
     const config = yield* serving
-    return { ...config, role: processRole, ...(yield* stores(config.settings.delivery)) }
+    return { ...config, role: processRole, ...(yield* stores(config.settings)) }
   })

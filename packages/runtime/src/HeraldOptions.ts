@@ -18,6 +18,7 @@ import {
   EventLimits,
   EventType,
   type Herald,
+  Reconciler,
   RetrySchedule,
   SecretCipher
 } from "@herald/core"
@@ -84,6 +85,11 @@ export interface PostgresStorage extends Omit<RedisStorage, "kind" | "url"> {
    * together). `false`: wait up to a minute for another process to have applied them. Default true.
    */
   readonly migrate?: boolean | undefined
+  /**
+   * How often this process, when it delivers, puts back in the queue what the database records as
+   * owed but the queue lost, in ms (at least 1 s). Default 1 minute.
+   */
+  readonly reconcileIntervalMs?: number | undefined
 }
 
 /** The least severe log line Herald writes: `info` by default, `none` for silence. */
@@ -348,7 +354,7 @@ const redisOptions = [
 ]
 
 /** What the `postgres` kind takes beside the Redis options (whose URL it names `redisUrl`). */
-const postgresOptions = ["databaseUrl", "redisUrl", "pool", "migrate"]
+const postgresOptions = ["databaseUrl", "redisUrl", "pool", "migrate", "reconcileIntervalMs"]
 
 /** The options checked, or every issue found in them. */
 export const resolve = (input: HeraldOptions = {}): Either.Either<Resolved, Errors.InvalidInput> => {
@@ -380,11 +386,24 @@ export const resolve = (input: HeraldOptions = {}): Either.Either<Resolved, Erro
   const deliver = check.boolean(["deliver"], options["deliver"], true)
   let redisSettings = Option.none<Ports.RedisSettings>()
   let databaseSettings = Option.none<Ports.DatabaseSettings>()
+  let reconcile: Reconciler.ReconcileSettingsShape | undefined
   if (storage["kind"] === "redis") {
     redisSettings = Option.some(redis(check, storage, delivery, "url"))
   } else if (storage["kind"] === "postgres") {
-    redisSettings = Option.some(redis(check, storage, delivery, "redisUrl"))
+    const queue = redis(check, storage, delivery, "redisUrl")
+    redisSettings = Option.some(queue)
     databaseSettings = Option.some(database(check, storage))
+    const intervalMs = check.millis(["storage", "reconcileIntervalMs"], storage["reconcileIntervalMs"], Reconciler.defaults.intervalMs, {
+      minMs: 1_000
+    })
+    reconcile = {
+      intervalMs,
+      graceMs: Reconciler.graceFor(
+        intervalMs,
+        (queue.queue.lockDurationMs ?? BullMQDeliveryQueue.DEFAULT_LOCK_DURATION_MS) +
+          (queue.queue.stalledIntervalMs ?? BullMQDeliveryQueue.DEFAULT_STALLED_INTERVAL_MS)
+      )
+    }
   } else if (storage["kind"] !== "memory") {
     check.refuse(["storage", "kind"], `must be "memory", "redis" or "postgres", not ${String(storage["kind"])}`)
   } else {
@@ -409,7 +428,8 @@ export const resolve = (input: HeraldOptions = {}): Either.Either<Resolved, Erro
       : Object.fromEntries(HttpProfiles.all.map(({ name }) => [name, eventTypes])),
     eventLimits: {
       maxDataBytes: check.count(["maxEventDataBytes"], options["maxEventDataBytes"], EventLimits.defaults.maxDataBytes, bounds.bytes)
-    }
+    },
+    ...(reconcile === undefined ? {} : { reconcile })
   }
   const logLevel = check.parsed(["logLevel"], options["logLevel"], "info", (name): Either.Either<LogLevelName, string> =>
     Object.hasOwn(logLevels, name)

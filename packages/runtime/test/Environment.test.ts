@@ -213,6 +213,24 @@ describe("the database", () => {
     expect(worker.schema).toBe("await")
   })
 
+  it("gives a delivering process the reconciler's interval, and a grace past the queue's own recovery", () => {
+    const settingsOf = (env: Record<string, string>) => {
+      const exit = readAs(env)
+      if (exit._tag === "Failure") throw new Error(String(exit.cause))
+      return exit.value.settings.reconcile
+    }
+    const onDatabase = { ...REDIS, DATABASE_URL: DATABASE }
+    // 1 minute; the queue recovers a dead worker's jobs within 60 s + 30 s: twice the interval is longer.
+    expect(settingsOf({ ...onDatabase, HERALD_ROLE: "worker" })).toEqual({ intervalMs: 60_000, graceMs: 120_000 })
+    expect(settingsOf({ ...onDatabase, HERALD_RECONCILE_INTERVAL: "5s" })).toEqual({ intervalMs: 5_000, graceMs: 90_000 })
+    // An API does not deliver; without a database there is nothing to reconcile.
+    expect(settingsOf({ ...onDatabase, HERALD_ROLE: "api" })).toBeUndefined()
+    expect(settingsOf({ ...REDIS, HERALD_ROLE: "worker" })).toBeUndefined()
+    expect(errorOf(load(Environment.reconcileInterval, { HERALD_RECONCILE_INTERVAL: "10ms" }))).toContain(
+      "HERALD_RECONCILE_INTERVAL"
+    )
+  })
+
   it("alone, without REDIS_URL, is refused saying why, for every role", () => {
     for (const role of ["all", "api", "worker"]) {
       const exit = readAs({ DATABASE_URL: DATABASE, HERALD_ROLE: role })

@@ -288,6 +288,7 @@ describe("createHerald's options", () => {
     [{ storage: { kind: "postgres", databaseUrl: "postgres://127.0.0.1/herald" } }, "storage.redisUrl is required"],
     [{ storage: { kind: "postgres", redisUrl: "redis://127.0.0.1:1", databaseUrl: "postgres://127.0.0.1/herald", url: "redis://127.0.0.1:1" } }, "storage.url is not an option"],
     [{ storage: { kind: "postgres", redisUrl: "redis://127.0.0.1:1", databaseUrl: "postgres://127.0.0.1/herald", pool: 0 } }, "storage.pool must be a whole number from 1 to 1000, not 0"],
+    [{ storage: { kind: "postgres", redisUrl: "redis://127.0.0.1:1", databaseUrl: "postgres://127.0.0.1/herald", reconcileIntervalMs: 10 } }, "storage.reconcileIntervalMs must be whole milliseconds, at least 1s, not 10"],
     [{ storage: { kind: "sqlite" } }, "storage.kind must be \"memory\", \"redis\" or \"postgres\""],
     [{ delivry: {} }, "delivry is not an option"]
   ])("%j is refused, naming the option", async (options, expected) => {

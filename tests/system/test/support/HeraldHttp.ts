@@ -32,9 +32,11 @@ export const createWebhook = async (
   apiUrl: string,
   apiKey: string,
   url: string,
-  events: ReadonlyArray<string>
+  events: ReadonlyArray<string>,
+  options: { readonly ordered?: boolean } = {}
 ): Promise<Webhook> => {
-  const created = (await call(apiUrl, apiKey, "/v1/webhooks", { url, events }, 201)) as Partial<Webhook>
+  const body = options.ordered === true ? { url, events, ordered: true } : { url, events }
+  const created = (await call(apiUrl, apiKey, "/v1/webhooks", body, 201)) as Partial<Webhook>
   if (typeof created.id !== "string" || typeof created.secret !== "string") {
     throw new Error(`POST /v1/webhooks answered without id/secret: ${JSON.stringify(created)}`)
   }

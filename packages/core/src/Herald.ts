@@ -52,7 +52,10 @@ export interface Settings {
   readonly eventLimits?: Partial<EventLimits.EventLimitsShape> | undefined
 }
 
-/** The ports a store adapter provides (the memory and Redis layers each provide all of them). */
+/**
+ * The ports a store adapter provides (the memory and Redis layers each provide all of them). Not
+ * among them: the `DeliveryLedger`, `none` unless a composition provides a recording one.
+ */
 export type Stores =
   | SubscriptionStore.SubscriptionStore
   | EventStore.EventStore

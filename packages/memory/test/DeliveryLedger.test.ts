@@ -23,7 +23,7 @@ import {
   Webhooks,
   Worker
 } from "@herald/core"
-import { MemoryDeliveryLedger, MemoryDeliveryQueue, MemoryLayer } from "@herald/memory"
+import { MemoryDeliveryLedger, MemoryDeliveryQueue, MemoryLayer, MemorySequenceStore } from "@herald/memory"
 import { Fixtures } from "@herald/testkit"
 
 /**
@@ -59,9 +59,18 @@ const GatedTransport = Layer.effect(
   Effect.map(GatedReceiver, (receiver): Transport.TransportShape => ({ send: receiver.send }))
 ).pipe(Layer.provideMerge(GatedReceiver.Default))
 
-const testLayer = (schedule: ReadonlyArray<number>) =>
+/** Wraps the memory ledger (to pause one of its operations); as it is by default. */
+type Wrap = (ledger: DeliveryLedger.DeliveryLedgerShape) => Effect.Effect<DeliveryLedger.DeliveryLedgerShape>
+
+const ledgerLayer = (wrap: Wrap) =>
+  Layer.effect(
+    DeliveryLedger.DeliveryLedger,
+    Effect.flatMap(Effect.flatMap(MemorySequenceStore.MemorySequenceStore, MemoryDeliveryLedger.make), wrap)
+  )
+
+const testLayer = (schedule: ReadonlyArray<number>, wrap: Wrap = Effect.succeed) =>
   Herald.servicesLayer.pipe(Layer.provideMerge(Layer.mergeAll(
-    MemoryDeliveryLedger.layer.pipe(Layer.provideMerge(MemoryLayer.layer)),
+    ledgerLayer(wrap).pipe(Layer.provideMerge(MemoryLayer.layer)),
     EndpointHealth.layer({}),
     EventType.layerDefault.pipe(Layer.provideMerge(Fixtures.profilesLayer)),
     UrlPolicy.layer({ allowPrivate: true }),
@@ -72,8 +81,11 @@ const testLayer = (schedule: ReadonlyArray<number>) =>
 
 type TestServices = Layer.Layer.Success<ReturnType<typeof testLayer>>
 
-const run = <A, E>(self: Effect.Effect<A, E, TestServices | Scope.Scope>, schedule: ReadonlyArray<number> = [0, 50, 50]) =>
-  self.pipe(Effect.scoped, Effect.provide(testLayer(schedule)), Logger.withMinimumLogLevel(LogLevel.None))
+const run = <A, E>(
+  self: Effect.Effect<A, E, TestServices | Scope.Scope>,
+  schedule: ReadonlyArray<number> = [0, 50, 50],
+  wrap?: Wrap
+) => self.pipe(Effect.scoped, Effect.provide(testLayer(schedule, wrap)), Logger.withMinimumLogLevel(LogLevel.None))
 
 const startWorker = Effect.forkScoped(Worker.run)
 
@@ -236,6 +248,48 @@ describe("the DeliveryLedger wiring on the memory adapters", () => {
       expect(yield* receiver.count).toBe(4)
       expect(yield* owedDue(teamspace)).toEqual([])
     })))
+
+  it.live("a reconciled job dropped as settled still answers a redelivery asked for meanwhile: it runs again, owed", () => {
+    const claimed = Effect.runSync(Deferred.make<void>())
+    const go = Effect.runSync(Deferred.make<void>())
+    // The first claim (the reconciled job's, finding no row) waits until the test lets it go.
+    const pauseFirstClaim: Wrap = (ledger) =>
+      Effect.map(Ref.make(0), (claims) => ({
+        ...ledger,
+        claim: (job) =>
+          Effect.tap(ledger.claim(job), () =>
+            Effect.flatMap(Ref.getAndUpdate(claims, (n) => n + 1), (n) =>
+              n === 0 ? Effect.zipRight(Deferred.succeed(claimed, undefined), Deferred.await(go)) : Effect.void))
+      }))
+    return run(
+      Effect.gen(function*() {
+        const publisher = yield* Publisher.Publisher
+        const replay = yield* Replay.Replay
+        const queue = yield* DeliveryQueue.DeliveryQueue
+        const receiver = yield* GatedReceiver
+        const teamspace = Fixtures.teamspace()
+        const a = yield* hook(teamspace, "a")
+        yield* startWorker
+        yield* Effect.addFinalizer(() => Deferred.succeed(go, undefined))
+        const published = yield* publisher.publish(teamspace, { type: Fixtures.typeA, data: { n: 1 } })
+        yield* requests(1)
+        yield* queueIdle
+        yield* queue.enqueue([
+          new DeliveryJob.DeliveryJob({ teamspace, eventId: published.event.id, webhookId: a.id, attempt: 1, reconciled: true })
+        ])
+        yield* Deferred.await(claimed)
+        // Between the claim that found no row and the job's outcome.
+        yield* replay.redeliver(teamspace, published.event.id, { webhookId: a.id })
+        yield* Deferred.succeed(go, undefined)
+        yield* requests(2)
+        yield* queueIdle
+        expect(yield* receiver.count).toBe(2)
+        expect(yield* owedDue(teamspace)).toEqual([])
+      }),
+      [0],
+      pauseFirstClaim
+    )
+  })
 
   it.live("a fan-out step owes before it enqueues; a second run of the same step enqueues nothing", () =>
     run(

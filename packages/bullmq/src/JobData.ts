@@ -14,8 +14,11 @@
  *   job (the dedupe); two events of one webhook would have to collide while both
  *   are pending to share it.
  * - job name: the teamspace (at most 64 characters by its schema).
- * - data: `{"v":2,"e":<event id>}`, plus `"a"` (attempt) once past the first
- *   and `"d"` (defects) when a handler died on this attempt.
+ * - data: `{"v":2,"e":<event id>}`, plus `"a"` (attempt) once past the first,
+ *   `"d"` (defects) when a handler died on this attempt, and `"r":1` when the
+ *   reconciler enqueued it (`DeliveryJob.reconciled`; absent in jobs written
+ *   before it existed, which read as not reconciled; a reader that predates it
+ *   ignores it, and runs the job as any other).
  * An event id longer than 50 characters makes the data longer than 64 bytes:
  * that job is stored as a hashtable, larger but just as correct.
  *
@@ -52,7 +55,8 @@ const DeliverV2 = Schema.Struct({
   v: Schema.Literal(2),
   e: Ids.EventId,
   a: Schema.optionalWith(Schema.Number.pipe(Schema.int(), Schema.positive()), { default: () => 1 }),
-  d: Defects
+  d: Defects,
+  r: Schema.optional(Schema.Literal(1))
 })
 
 const Stored = Schema.Union(DeliverV2, FanOutV1, DeliverV1)
@@ -102,7 +106,8 @@ export const encode = (job: DeliveryJob.QueueTask, defects = 0, version: Version
       v: 2,
       e: job.eventId,
       ...(job.attempt > 1 ? { a: job.attempt } : {}),
-      ...(defects > 0 ? { d: defects } : {})
+      ...(defects > 0 ? { d: defects } : {}),
+      ...(job.reconciled === true ? { r: 1 as const } : {})
     }
   }
   return {
@@ -111,7 +116,8 @@ export const encode = (job: DeliveryJob.QueueTask, defects = 0, version: Version
     eventId: job.eventId,
     webhookId: job.webhookId,
     attempt: job.attempt,
-    ...(defects > 0 ? { defects } : {})
+    ...(defects > 0 ? { defects } : {}),
+    ...(job.reconciled === true ? { reconciled: true } : {})
   }
 }
 
@@ -137,7 +143,8 @@ const deliveryV2 = (
     teamspace: name,
     eventId: data.e,
     webhookId: WEBHOOK_PREFIX + id.slice(0, Math.max(0, dot)),
-    attempt: data.a
+    attempt: data.a,
+    ...(data.r === 1 ? { reconciled: true } : {})
   }).pipe(
     Either.mapLeft((error) => ParseResult.TreeFormatter.formatErrorSync(error)),
     Either.flatMap((job) =>
@@ -169,7 +176,8 @@ export const decode = (id: string, name: string, data: unknown): Either.Either<D
           teamspace: decoded.teamspace,
           eventId: decoded.eventId,
           webhookId: decoded.webhookId,
-          attempt: decoded.attempt
+          attempt: decoded.attempt,
+          ...(decoded.reconciled === true ? { reconciled: true } : {})
         }),
         defects: decoded.defects,
         version: 1

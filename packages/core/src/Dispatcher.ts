@@ -15,6 +15,14 @@
  * worker composed without it) cannot be rendered: its delivery is dropped with
  * a logged error, as a disabled webhook's is (no attempt is logged, no retry).
  *
+ * A job the reconciler enqueued (`DeliveryJob.reconciled`) claims its
+ * `DeliveryLedger` row just before it is sent (after the rate limit, so a
+ * deferred one does not count a run): no row means the delivery settled since
+ * the reconciler read it, and it is dropped unsent; more than
+ * `MAX_RECONCILED_RUNS` claims of one attempt mean its job keeps dying where it
+ * lands (BullMQ's stalled limit dropped it each time), and it is given up with
+ * an error log, as that limit does without a ledger.
+ *
  * Its few log lines carry the job's ids, annotated where they are written: a
  * log annotation around every delivery costs several microseconds of CPU,
  * for lines almost no delivery writes.
@@ -24,6 +32,7 @@ import { Attempt, type FailureKind } from "./Attempt.js"
 import { AttemptLog } from "./AttemptLog.js"
 import * as BlockedWarnings from "./BlockedWarnings.js"
 import { type DeliveryJob, type DeliveryOutcome, deferFor, done, givenUp, retryAfter, sequenced } from "./DeliveryJob.js"
+import { DeliveryLedger } from "./DeliveryLedger.js"
 import { defaults, DeliverySettings } from "./DeliverySettings.js"
 import { EndpointHealth } from "./EndpointHealth.js"
 import type { Event } from "./Event.js"
@@ -42,6 +51,9 @@ import { userAgent } from "./Version.js"
 
 /** A wait this short is slept in the handler rather than costing a queue round trip. */
 const SLEEP_RATHER_THAN_DEFER_MS = 10
+
+/** Runs of a reconciled job's attempt (its `DeliveryLedger` claims) past which it is given up. */
+export const MAX_RECONCILED_RUNS = 3
 
 /**
  * The event cache's bounds: entries, and characters of event data held. A
@@ -95,8 +107,9 @@ const isRedirect = (status: number) => status >= 300 && status < 400
  * Never fails: every failure is an attempt logged.
  *
  * Used by the worker loop (`Herald.workerLayer`); needs the `EventStore`, `SubscriptionStore`,
- * `AttemptLog`, `Transport`, `RateLimiter` and `Profiles` ports, the `UrlPolicy`, `RetrySchedule`
- * and `DeliverySettings` settings, `EndpointHealth` and `Sequencer`.
+ * `AttemptLog`, `Transport`, `RateLimiter` and `Profiles` ports (and the `DeliveryLedger`, `none`
+ * unless provided), the `UrlPolicy`, `RetrySchedule` and `DeliverySettings` settings,
+ * `EndpointHealth` and `Sequencer`.
  */
 export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispatcher", {
   effect: Effect.gen(function*() {
@@ -111,6 +124,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
     const sequencer = yield* Sequencer
     const limiter = yield* RateLimiter
     const profiles = yield* Profiles
+    const ledger = yield* DeliveryLedger
     const cache = new EventCache()
     const warnBlocked = BlockedWarnings.make()
 
@@ -183,6 +197,24 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
         if (hook.rateLimit !== null) {
           const deferred = yield* throttle(job, hook.rateLimit)
           if (Option.isSome(deferred)) return deferred.value
+        }
+        // Only a recording ledger reconciles: without one, the flag cannot come from it.
+        if (job.reconciled === true && ledger.records) {
+          const runs = yield* ledger.claim(job)
+          if (Option.isNone(runs)) {
+            yield* Effect.logInfo("delivery dropped: settled since the reconciler enqueued it").pipe(
+              Effect.annotateLogs(job.logAnnotations)
+            )
+            // As a give-up, which a redelivery asked for meanwhile runs again: nothing was sent, and a
+            // plain Done would let the queue drop that redelivery and the Worker settle its row.
+            return yield* settle(job, hook.ordered, true)
+          }
+          if (runs.value > MAX_RECONCILED_RUNS) {
+            yield* Effect.logError(
+              `delivery given up: its job was run ${runs.value} times without settling (a job that stops every worker it runs on)`
+            ).pipe(Effect.annotateLogs(job.logAnnotations))
+            return yield* settle(job, hook.ordered, true)
+          }
         }
         const now = yield* Clock.currentTimeMillis
         const t = Math.floor(now / 1000)

@@ -12,14 +12,23 @@
  * enqueued, nor one round trip at a time while the worker is busy delivering. A
  * step reads ids and the `ordered` flag only (`activePage`), never the webhook
  * records.
+ *
+ * With a recording `DeliveryLedger`, a step owes its deliveries before it
+ * enqueues them, moving the fan-out's cursor by compare-and-set: a step that
+ * loses (a repeated `FanOutJob`, a publish retried while the reconciler
+ * continues the fan-out) enqueues nothing, so no delivery is owed twice and a
+ * settled one is never started again. Ordered webhooks' deliveries are owed with
+ * no due time: they wait their turn in the sequence.
  */
-import { Context, Effect, Option } from "effect"
+import { Clock, Context, Effect, Option } from "effect"
 import { type DeliveryOutcome, done, FanOutJob } from "./DeliveryJob.js"
+import { DeliveryLedger } from "./DeliveryLedger.js"
 import { DeliveryQueue } from "./DeliveryQueue.js"
 import type { Event } from "./Event.js"
 import { EventStore } from "./EventStore.js"
 import { forEachDiscard } from "./internal/ForEach.js"
 import type { WebhookId } from "./Ids.js"
+import { RetrySchedule } from "./RetrySchedule.js"
 import { Sequencer } from "./Sequencer.js"
 import { SubscriptionStore } from "./SubscriptionStore.js"
 
@@ -43,8 +52,9 @@ export class FanOutStepChunks extends Context.Reference<FanOutStepChunks>()("@he
  * `continueFrom` runs such a job in the worker. Ordered webhooks' deliveries go through the
  * `Sequencer`.
  *
- * Needs the `SubscriptionStore`, `EventStore` and `DeliveryQueue` ports and `Sequencer`; part of
- * `Herald.servicesLayer` and `Herald.workerServicesLayer`.
+ * Needs the `SubscriptionStore`, `EventStore` and `DeliveryQueue` ports (and the `DeliveryLedger`,
+ * `none` unless provided), `RetrySchedule` and `Sequencer`; part of `Herald.servicesLayer` and
+ * `Herald.workerServicesLayer`.
  */
 export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
   effect: Effect.gen(function*() {
@@ -52,10 +62,15 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
     const events = yield* EventStore
     const queue = yield* DeliveryQueue
     const sequencer = yield* Sequencer
+    const ledger = yield* DeliveryLedger
+    const schedule = yield* RetrySchedule
+    const firstDelayMs = schedule.delays[0] ?? 0
 
     /**
      * Enqueues the deliveries of the next `chunks` chunks after `after`, and the
-     * next step if more remain. The publish request's step is one chunk.
+     * next step if more remain. The publish request's step is one chunk. With a
+     * recording ledger, owes them first; a step that loses the ledger's
+     * compare-and-set enqueues nothing and reports no deliveries.
      */
     const step = (event: Event, after?: WebhookId, chunks = 1) =>
       Effect.gen(function*() {
@@ -65,6 +80,16 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
         const targets = page.slice(0, span)
         const last = targets.at(-1)
         const more = page.length > span && last !== undefined
+        if (ledger.records) {
+          const dueAt = (yield* Clock.currentTimeMillis) + firstDelayMs
+          const won = yield* ledger.owe(
+            event,
+            targets.map((webhook) => ({ webhookId: webhook.id, dueAt: webhook.ordered ? null : dueAt })),
+            Option.fromNullable(after),
+            more ? Option.some(last.id) : Option.none()
+          )
+          if (!won) return { deliveries: 0, more: false }
+        }
         const parts = Array.from(
           { length: Math.ceil(targets.length / size) },
           (_, i) => targets.slice(i * size, (i + 1) * size)

@@ -58,7 +58,10 @@ export interface Settings {
   readonly reconcile?: Partial<Reconciler.ReconcileSettingsShape> | undefined
 }
 
-/** The ports a store adapter provides (the memory and Redis layers each provide all of them). */
+/**
+ * The ports a store adapter provides (the memory and Redis layers each provide all of them). Not
+ * among them: the `DeliveryLedger`, `none` unless a composition provides a recording one.
+ */
 export type Stores =
   | SubscriptionStore.SubscriptionStore
   | EventStore.EventStore

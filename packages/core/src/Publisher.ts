@@ -8,6 +8,7 @@
  */
 import { Clock, Effect, Option } from "effect"
 import { DeliveryJob } from "./DeliveryJob.js"
+import { DeliveryLedger } from "./DeliveryLedger.js"
 import { DeliveryQueue } from "./DeliveryQueue.js"
 import { EventConflict, EventDataTooLarge, InvalidInput, WebhookNotFound } from "./Errors.js"
 import { Event, type PublishEvent, type Published } from "./Event.js"
@@ -29,8 +30,8 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
  * with `EventConflict`. `sendTest` sends one test event to one webhook (fails with
  * `WebhookNotFound`). Validation fails with `InvalidInput` or `EventDataTooLarge`.
  *
- * Needs the `EventStore`, `SubscriptionStore` and `DeliveryQueue` ports, `EventCatalog` and
- * `FanOut`; part of `Herald.servicesLayer`. The HTTP API's publish route and an embedding
+ * Needs the `EventStore`, `SubscriptionStore` and `DeliveryQueue` ports (and the `DeliveryLedger`,
+ * `none` unless provided), `EventCatalog` and `FanOut`; part of `Herald.servicesLayer`. The HTTP API's publish route and an embedding
  * application both call it.
  */
 export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publisher", {
@@ -40,6 +41,7 @@ export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publish
     const fanOut = yield* FanOut
     const subscriptions = yield* SubscriptionStore
     const queue = yield* DeliveryQueue
+    const ledger = yield* DeliveryLedger
     const { maxDataBytes } = yield* EventLimits
 
     const validate = (input: PublishEvent): Effect.Effect<string, InvalidInput | EventDataTooLarge> => {
@@ -98,7 +100,10 @@ export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publish
         return { event, duplicate: false, deliveries } satisfies Published
       })
 
-    /** Sends a `webhook.test` event to one webhook, whatever it subscribes to. */
+    /**
+     * Sends a `webhook.test` event to one webhook, whatever it subscribes to: owed like a fan-out's
+     * delivery (the whole fan-out one step) before it is enqueued.
+     */
     const sendTest = (teamspace: TeamspaceId, webhookId: string) =>
       Effect.gen(function*() {
         const webhook = isWebhookId(webhookId) ? yield* subscriptions.get(teamspace, webhookId) : Option.none()
@@ -112,10 +117,15 @@ export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publish
           createdAt: now
         })
         yield* events.append(event)
-        yield* queue.enqueue(
-          [new DeliveryJob({ teamspace, eventId: event.id, webhookId: webhook.value.id, attempt: 1 })],
-          { delayMs: 0 }
-        )
+        // A fresh event's first step: it wins unless the event id was already taken.
+        const owed = !ledger.records ||
+          (yield* ledger.owe(event, [{ webhookId: webhook.value.id, dueAt: now }], Option.none(), Option.none()))
+        if (owed) {
+          yield* queue.enqueue(
+            [new DeliveryJob({ teamspace, eventId: event.id, webhookId: webhook.value.id, attempt: 1 })],
+            { delayMs: 0 }
+          )
+        }
         yield* events.markDispatched(teamspace, event.id)
         return event
       })

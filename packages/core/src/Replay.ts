@@ -30,6 +30,11 @@
  *   again, and is sent again once that attempt has settled (`expedite`'s
  *   `again`).
  * - A rate-limited webhook's delivery made due still takes a slot of its limit.
+ *
+ * With a recording `DeliveryLedger`, every delivery sent again is owed again
+ * first (`Sequencer.redeliver` records it, `redelivered_at`), before the queue
+ * hears of it: an attempt in flight that then gives up or moves its sequence on
+ * keeps the row, so the re-run the queue makes of it stays owed.
  */
 import { Effect, Option } from "effect"
 import { AttemptLog } from "./AttemptLog.js"

@@ -7,9 +7,16 @@
  * Every step re-enqueues the head its store operation returns; the queue drops a
  * key already pending, so the step is idempotent and a crash between the store
  * and the queue is healed by the next step (the head is never stranded).
+ *
+ * With a recording `DeliveryLedger`, it is told before the queue: a redelivery
+ * is owed again (`redeliver`) before it is expedited, and the deliveries a
+ * sequence held get a due time (`release`) before they are enqueued, so that
+ * the reconciler finds them once they no longer wait their turn. (`FanOut` owes
+ * what `start` starts.)
  */
-import { Effect, Option } from "effect"
+import { Clock, Effect, Option } from "effect"
 import { DeliveryJob } from "./DeliveryJob.js"
+import { DeliveryLedger } from "./DeliveryLedger.js"
 import { DeliveryQueue } from "./DeliveryQueue.js"
 import type { EventId, TeamspaceId, WebhookId } from "./Ids.js"
 import { forEachDiscard } from "./internal/ForEach.js"
@@ -29,14 +36,15 @@ export interface Delivery {
  * through `DeliveryQueue.expedite`; `settled` starts the next event after a head settles; `release`
  * and `discard` empty a sequence when the webhook stops being ordered or is removed.
  *
- * Needs the `DeliveryQueue` and `SequenceStore` ports and `RetrySchedule`; `Herald.servicesLayer`
- * and `Herald.workerServicesLayer` provide it.
+ * Needs the `DeliveryQueue` and `SequenceStore` ports (and the `DeliveryLedger`, `none` unless
+ * provided) and `RetrySchedule`; `Herald.servicesLayer` and `Herald.workerServicesLayer` provide it.
  */
 export class Sequencer extends Effect.Service<Sequencer>()("@herald/core/Sequencer", {
   effect: Effect.gen(function*() {
     const queue = yield* DeliveryQueue
     const sequences = yield* SequenceStore
     const schedule = yield* RetrySchedule
+    const ledger = yield* DeliveryLedger
     const firstDelay = { delayMs: schedule.delays[0] ?? 0 }
 
     const firstAttempt = (teamspace: TeamspaceId, webhookId: WebhookId, eventId: EventId) =>
@@ -87,8 +95,28 @@ export class Sequencer extends Effect.Service<Sequencer>()("@herald/core/Sequenc
 
     const start = (teamspace: TeamspaceId, deliveries: ReadonlyArray<Delivery>) => begin(teamspace, deliveries, false)
 
-    /** Starts deliveries again now, for a manual redelivery (see `begin`). */
-    const redeliver = (teamspace: TeamspaceId, deliveries: ReadonlyArray<Delivery>) => begin(teamspace, deliveries, true)
+    /**
+     * Starts deliveries again now, for a manual redelivery (see `begin`), owed again first: due now,
+     * an ordered webhook's with no due time (it waits its turn).
+     */
+    const redeliver = (teamspace: TeamspaceId, deliveries: ReadonlyArray<Delivery>) =>
+      ledger.records
+        ? Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Effect.zipRight(
+            ledger.redeliver(
+              teamspace,
+              deliveries.map(({ eventId, webhook }) => ({ eventId, webhookId: webhook.id, dueAt: webhook.ordered ? null : now })),
+              now
+            ),
+            begin(teamspace, deliveries, true)
+          ))
+        : begin(teamspace, deliveries, true)
+
+    /** With a recording ledger, gives a drained sequence's deliveries a due time, `delayMs` from now. */
+    const released = (teamspace: TeamspaceId, webhookId: WebhookId, eventIds: ReadonlyArray<EventId>, delayMs: number) =>
+      ledger.records && eventIds.length > 0
+        ? Effect.flatMap(Clock.currentTimeMillis, (now) => ledger.release(teamspace, webhookId, eventIds, now + delayMs))
+        : Effect.void
 
     /** An ordered webhook's delivery settled (delivered, given up or dropped): the next event's turn. */
     const settled = (job: DeliveryJob) =>
@@ -102,11 +130,18 @@ export class Sequencer extends Effect.Service<Sequencer>()("@herald/core/Sequenc
       Effect.flatMap(sequences.drain(teamspace, webhookId), (eventIds) =>
         eventIds.length === 0
           ? Effect.void
-          : queue.enqueue(eventIds.map((eventId) => firstAttempt(teamspace, webhookId, eventId)), firstDelay))
+          : Effect.zipRight(
+            released(teamspace, webhookId, eventIds, firstDelay.delayMs),
+            queue.enqueue(eventIds.map((eventId) => firstAttempt(teamspace, webhookId, eventId)), firstDelay)
+          ))
 
-    /** The webhook is gone: nothing it had waiting will be delivered. */
+    /**
+     * The webhook is gone: nothing it had waiting will be delivered. A recording ledger's rows of
+     * them are made due now: the reconciler's jobs for them are dropped and settled (the webhook is
+     * gone), rather than the rows staying owed for ever.
+     */
     const discard = (teamspace: TeamspaceId, webhookId: WebhookId) =>
-      Effect.asVoid(sequences.drain(teamspace, webhookId))
+      Effect.flatMap(sequences.drain(teamspace, webhookId), (eventIds) => released(teamspace, webhookId, eventIds, 0))
 
     return { start, redeliver, settled, release, discard } as const
   })

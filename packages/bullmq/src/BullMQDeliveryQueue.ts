@@ -258,6 +258,8 @@ export interface QueueSize {
 
 /** The port plus inspection and flow control for tests, operations and benchmarks. */
 export interface BullMQDeliveryQueueShape extends DeliveryQueue.DeliveryQueueShape {
+  /** The queue's epoch, kept in Redis: a new value once Redis has lost its data. */
+  readonly epoch: Effect.Effect<string>
   /** Counts across every process using this queue. */
   readonly size: Effect.Effect<QueueSize>
   /**

@@ -6,11 +6,20 @@
  * the queue come from elsewhere (`@herald/runtime`'s `Ports.postgres`).
  */
 import type { SqlClient } from "@effect/sql"
-import type { ApiKeyStore, AttemptLog, EventStore, HealthStore, SequenceStore, SubscriptionStore } from "@herald/core"
+import type {
+  ApiKeyStore,
+  AttemptLog,
+  DeliveryLedger,
+  EventStore,
+  HealthStore,
+  SequenceStore,
+  SubscriptionStore
+} from "@herald/core"
 import { Layer } from "effect"
 import * as Partitions from "./Partitions.js"
 import * as PostgresApiKeyStore from "./PostgresApiKeyStore.js"
 import * as PostgresAttemptLog from "./PostgresAttemptLog.js"
+import * as PostgresDeliveryLedger from "./PostgresDeliveryLedger.js"
 import * as PostgresEventStore from "./PostgresEventStore.js"
 import * as PostgresHealthStore from "./PostgresHealthStore.js"
 import * as PostgresSequenceStore from "./PostgresSequenceStore.js"
@@ -25,15 +34,17 @@ export type Stores =
   | AttemptLog.AttemptLog
   | HealthStore.HealthStore
   | SequenceStore.SequenceStore
+  | DeliveryLedger.DeliveryLedger
 
 /** How long events, attempts and idle failure streaks are kept (30 days by default). */
 export type Options = Retention.Options
 
 /**
- * Provides every Herald store kept on PostgreSQL (`Stores`) over one `SqlClient`, the attempt log
+ * Provides every Herald store kept on PostgreSQL (`Stores`) over one `SqlClient`: the attempt log
  * ending failure streaks in its own statement (beside `PostgresHealthStore` on the same database),
- * and runs the partitions' keeper while it lives: the coming days' partitions made ahead and the
- * expired ones dropped, at start and hourly.
+ * and the delivery ledger, what is owed to whom, so that the queue holds nothing the `Reconciler`
+ * cannot rebuild. Runs the partitions' keeper while it lives: the coming days' partitions made
+ * ahead and the expired ones dropped, at start and hourly.
  */
 export const layer = (options?: Options): Layer.Layer<Stores, never, SqlClient.SqlClient> =>
   Layer.mergeAll(
@@ -43,5 +54,6 @@ export const layer = (options?: Options): Layer.Layer<Stores, never, SqlClient.S
     PostgresAttemptLog.layer({ ...options, endsFailureStreaks: true }),
     PostgresHealthStore.layer(options),
     PostgresSequenceStore.layer,
+    PostgresDeliveryLedger.layer,
     Partitions.keeper({ retentionSeconds: Retention.millis(options) / 1000 })
   )

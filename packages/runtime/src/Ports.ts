@@ -6,7 +6,7 @@
  */
 import type { Migrator, SqlClient, SqlError } from "@effect/sql"
 import * as BullMQ from "@herald/bullmq"
-import type { Herald, UrlPolicy } from "@herald/core"
+import type { DeliveryLedger, Herald, UrlPolicy } from "@herald/core"
 import * as Memory from "@herald/memory"
 import * as Postgres from "@herald/postgres"
 import * as Redis from "@herald/redis"
@@ -72,12 +72,15 @@ export type PostgresError =
 
 /**
  * The durable stores on PostgreSQL (`Postgres.PostgresLayer`: webhooks, API keys, events, attempts,
- * failure streaks, ordered sequences; its partitions kept while the process runs), rate limits and
+ * failure streaks, ordered sequences, and the `DeliveryLedger` of what is owed, which the workers'
+ * `Reconciler` rebuilds the queue from; its partitions kept while the process runs), rate limits and
  * idempotency on Redis (records that expire: a Redis emptied only resets them), the BullMQ delivery
  * queue, deliveries over undici. The schema is applied (or awaited) before any store starts. Needs
  * `UrlPolicy`.
  */
-export const postgres = (settings: PostgresSettings): Layer.Layer<Herald.Ports, PostgresError, UrlPolicy.UrlPolicy> => {
+export const postgres = (
+  settings: PostgresSettings
+): Layer.Layer<Herald.Ports | DeliveryLedger.DeliveryLedger, PostgresError, UrlPolicy.UrlPolicy> => {
   const { database, redis } = settings
   const schema: Layer.Layer<never, PostgresError, SqlClient.SqlClient> = database.schema === "apply"
     ? Postgres.Migrations.layer

@@ -195,9 +195,14 @@ export interface DeliveryLedgerShape {
   /**
    * The reconciler's third read: the head of each ordered webhook's sequence that has been the head
    * since before `before` (the `SequenceStore`'s; set when it became the head), with its owed row's
-   * attempt and due time, at most `limit`, in webhook id order.
+   * attempt and due time, at most `limit`, in webhook id order, of webhooks after `after` (the last
+   * of the previous page) when given.
    */
-  readonly waitingHeads: (before: number, limit: number) => Effect.Effect<ReadonlyArray<WaitingHead>>
+  readonly waitingHeads: (
+    before: number,
+    limit: number,
+    after?: WebhookId | undefined
+  ) => Effect.Effect<ReadonlyArray<WaitingHead>>
   /**
    * The queue epoch the reconciler last saw (a random value it keeps in the queue's Redis; a
    * different or missing one there means Redis lost its data); none before the first.

@@ -34,6 +34,7 @@ import { DeliveryLedger, type OverdueCursor, type OwedDelivery } from "./Deliver
 import { DeliveryQueue } from "./DeliveryQueue.js"
 import { EventStore } from "./EventStore.js"
 import { FanOut, FanOutStepChunks } from "./FanOut.js"
+import type { WebhookId } from "./Ids.js"
 import { forEachDiscard } from "./internal/ForEach.js"
 
 /** How often a pass runs and how long owed work may wait before a pass touches it. */
@@ -61,7 +62,7 @@ export class ReconcileSettings extends Context.Reference<ReconcileSettings>()("@
 export const FAN_OUT_LIMIT = 100
 /** Owed deliveries read per page (a regular pass reads one page; a walk after a queue loss, all). */
 export const PAGE = 5_000
-/** Ordered heads read per pass. */
+/** Ordered heads read per page (a pass reads them all). */
 export const HEAD_LIMIT = 1_000
 
 /** What a pass did. */
@@ -146,16 +147,24 @@ export const pass: Effect.Effect<PassReport, never, DeliveryQueue | EventStore |
     after = { dueAt: last.dueAt, webhookId: last.webhookId, eventId: last.eventId }
   }
 
-  // 3. Ordered heads whose job was lost: at their row's attempt, when it is due.
-  const heads = yield* ledger.waitingHeads(queueLost ? now : before, HEAD_LIMIT)
-  yield* forEachDiscard(
-    heads,
-    (head) => queue.enqueue([jobOf(head)], { delayMs: head.dueAt === null ? 0 : Math.max(0, head.dueAt - now) }),
-    8
-  )
+  // 3. Ordered heads whose job was lost, every one (a head waiting on a long retry keeps its old
+  // mark, so one page could hold the same webhooks at every pass): at their row's attempt, when due.
+  let heads = 0
+  let afterWebhook: WebhookId | undefined
+  for (;;) {
+    const page = yield* ledger.waitingHeads(queueLost ? now : before, HEAD_LIMIT, afterWebhook)
+    yield* forEachDiscard(
+      page,
+      (head) => queue.enqueue([jobOf(head)], { delayMs: head.dueAt === null ? 0 : Math.max(0, head.dueAt - now) }),
+      8
+    )
+    heads += page.length
+    afterWebhook = page.at(-1)?.webhookId
+    if (afterWebhook === undefined || page.length < HEAD_LIMIT) break
+  }
 
   if (queueLost && Option.isSome(epoch)) yield* ledger.writeEpoch(epoch.value)
-  return { fanOuts, abandoned, deliveries, heads: heads.length, queueLost }
+  return { fanOuts, abandoned, deliveries, heads, queueLost }
 })
 
 /** Logs a pass that found something to do; a quiet pass says nothing. */

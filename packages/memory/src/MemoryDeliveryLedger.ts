@@ -208,10 +208,11 @@ export const make = (sequences: MemorySequenceStore.MemorySequenceStoreShape): E
         return found.sort(compareOwed).slice(0, query.limit)
       })
 
-    const waitingHeads = (before: number, limit: number) =>
+    const waitingHeads = (before: number, limit: number, after?: Ids.WebhookId) =>
       Effect.map(sequences.heads, (heads) =>
         heads
-          .filter((head) => head.since < before)
+          .filter((head) => head.since < before && (after === undefined || head.webhookId > after))
+          .sort((a, b) => a.webhookId < b.webhookId ? -1 : a.webhookId > b.webhookId ? 1 : 0)
           .slice(0, limit)
           .map((head): DeliveryLedger.WaitingHead => {
             const row = rows.get(keyOf(head.webhookId, head.eventId))

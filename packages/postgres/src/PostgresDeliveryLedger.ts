@@ -233,13 +233,14 @@ export const make: Effect.Effect<DeliveryLedger.DeliveryLedgerShape, never, SqlC
 
     // Only a head carries `head_since` (`PostgresSequenceStore`), so this reads the heads' partial
     // index in webhook id order and stops at the limit.
-    const waitingHeads = (before: number, limit: number) =>
+    const waitingHeads = (before: number, limit: number, after?: Ids.WebhookId) =>
       limit < 1 ? Effect.succeed([]) : sql<HeadRow>`SELECT s.teamspace, s.webhook_id, s.event_id,
           ${millis("s.head_since")} AS since, coalesce(o.attempt, 1) AS attempt,
           ${millis("o.due_at")} AS due_at
         FROM herald_sequence_entries s
         LEFT JOIN herald_owed_deliveries o ON o.webhook_id = s.webhook_id AND o.event_id = s.event_id
         WHERE s.head_since IS NOT NULL AND s.head_since < ${at(before)}
+          ${after === undefined ? sql`` : sql`AND s.webhook_id > ${after}`}
         ORDER BY s.webhook_id LIMIT ${Math.floor(limit)}`.pipe(
         Effect.orDie,
         Effect.map((rows) =>

@@ -407,6 +407,11 @@ export const suite = (name: string, layer: Layer.Layer<Services, unknown>) =>
           { teamspace, webhookId: hook, eventId: first.id, attempt: 1, dueAt: null },
           { teamspace: second.teamspace, webhookId: bare, eventId: second.id, attempt: 1, dueAt: null }
         ])
+        // A page after a webhook holds only the webhooks after it (`webhooks` sorts: hook < bare).
+        expect(ours(yield* ledger.waitingHeads(now + HOUR, ALL, hook))).toEqual([
+          { teamspace: second.teamspace, webhookId: bare, eventId: second.id, attempt: 1, dueAt: null }
+        ])
+        expect(ours(yield* ledger.waitingHeads(now + HOUR, ALL, bare))).toEqual([])
         yield* ledger.scheduled(jobOf(teamspace, first.id, hook, 2), now + 1_000)
         expect(ours(yield* ledger.waitingHeads(now + HOUR, ALL))[0]).toEqual(
           { teamspace, webhookId: hook, eventId: first.id, attempt: 2, dueAt: now + 1_000 }

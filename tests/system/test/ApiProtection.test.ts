@@ -10,7 +10,6 @@
  * long against a burst of local requests; the wait for it is what `Retry-After`
  * says, and the test only claims that one request then fits.
  */
-import { spawn } from "node:child_process"
 import { existsSync } from "node:fs"
 import { ChildProcesses, RedisServer } from "@herald/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -47,19 +46,7 @@ const call = async (url: string, key: string, method: string, path: string, body
 
 /** Runs the built keys command; its output, stdout and stderr apart. */
 const keys = (env: Record<string, string>, ...args: ReadonlyArray<string>) =>
-  new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const { HOME, PATH } = process.env
-    const child = spawn(process.execPath, [Processes.adminMain, ...args], {
-      env: { HOME: HOME ?? "", PATH: PATH ?? "", NO_COLOR: "1", ...env },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")))
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")))
-    child.once("error", reject)
-    child.once("exit", (status) => resolve({ status, stdout, stderr }))
-  })
+  Processes.runCommand(Processes.adminMain, env, args)
 
 describe.skipIf(!canRun)(`API protection across two API processes on one Redis${why}`, () => {
   let redis: RedisServer.RedisInstance | undefined
@@ -178,10 +165,10 @@ describe.skipIf(!canRun)(`API protection across two API processes on one Redis${
       expect((await keys(redisEnv, "revoke", id!)).status).toBe(1)
     }), 60_000)
 
-  it("the keys command without REDIS_URL says there is nothing to administer", async () => {
+  it("the keys command without DATABASE_URL or REDIS_URL says there is nothing to administer", async () => {
     const result = await keys({}, "list", "--teamspace", "ops")
     expect(result.status).toBe(1)
-    expect(result.stderr).toContain("REDIS_URL is not set")
+    expect(result.stderr).toContain("neither DATABASE_URL nor REDIS_URL is set")
     expect(result.stdout).toBe("")
   })
 })

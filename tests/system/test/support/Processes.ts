@@ -7,6 +7,7 @@
  * The tests run the *built* apps; turbo builds them before this workspace's
  * tests (`@herald/api` and `@herald/worker` are its dependencies).
  */
+import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { existsSync } from "node:fs"
 import { fileURLToPath } from "node:url"
@@ -17,6 +18,8 @@ export const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url))
 export const apiMain = fileURLToPath(new URL("../../../../apps/api/dist/main.js", import.meta.url))
 /** The API keys command (`npm run keys -w @herald/api`). */
 export const adminMain = fileURLToPath(new URL("../../../../apps/api/dist/admin.js", import.meta.url))
+/** The migrate command (`npm run migrate -w @herald/api`). */
+export const migrateMain = fileURLToPath(new URL("../../../../apps/api/dist/migrate.js", import.meta.url))
 export const workerMain = fileURLToPath(new URL("../../../../apps/worker/dist/main.js", import.meta.url))
 
 /** Whether both apps have been built (`dist/main.js`). */
@@ -126,6 +129,29 @@ export const startWorker = async (
   }
   return child
 }
+
+/**
+ * Runs a command's built script (`adminMain`, `migrateMain`) to its end with only `env` (and HOME
+ * and PATH), as an operator's shell would: its exit status and what it wrote to each stream.
+ */
+export const runCommand = (
+  script: string,
+  env: Record<string, string>,
+  args: ReadonlyArray<string> = []
+): Promise<{ readonly status: number | null; readonly stdout: string; readonly stderr: string }> =>
+  new Promise((resolve, reject) => {
+    const { HOME, PATH } = process.env
+    const child = spawn(process.execPath, [script, ...args], {
+      env: { HOME: HOME ?? "", PATH: PATH ?? "", NO_COLOR: "1", ...env },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")))
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")))
+    child.once("error", reject)
+    child.once("exit", (status) => resolve({ status, stdout, stderr }))
+  })
 
 /** Prints the end of every child's output (the API logs each request, so all of it would drown the rest). */
 export const dumpOutput = (children: ReadonlyArray<ChildProcesses.Child | undefined>, maxChars = 30_000): void => {

@@ -148,8 +148,16 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
      * was asked for during this attempt. Not an ordered webhook's: its sequence
      * has moved on, and the event must not run beside the next one.
      */
-    const settle = (job: DeliveryJob, ordered: boolean, failed = false): Effect.Effect<DeliveryOutcome> =>
-      ordered ? Effect.as(sequencer.settled(job), sequenced) : Effect.succeed(failed ? givenUp : done)
+    const settle = (job: DeliveryJob, ordered: boolean, startedAt: number, failed = false): Effect.Effect<DeliveryOutcome> =>
+      ordered
+        // A recording ledger settles the head before its sequence moves on (the Worker settles again
+        // after, a no-op): the other order, cut short between the two, would leave the head's row
+        // owed behind the next head, sent again out of order after a queue loss.
+        ? Effect.as(
+          Effect.zipRight(ledger.records ? ledger.settle(job, Option.some(startedAt)) : Effect.void, sequencer.settled(job)),
+          sequenced
+        )
+        : Effect.succeed(failed ? givenUp : done)
 
     /**
      * A rate-limited webhook's delivery goes when its slot comes: the slot log
@@ -170,11 +178,12 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
 
     const deliver = (job: DeliveryJob): Effect.Effect<DeliveryOutcome> =>
       Effect.gen(function*() {
+        const startedAt = yield* Clock.currentTimeMillis
         const event = yield* loadEvent(job)
         const webhook = yield* subscriptions.get(job.teamspace, job.webhookId)
         if (Option.isNone(event) || Option.isNone(webhook)) {
           yield* Effect.logInfo("delivery dropped: event or webhook no longer exists").pipe(Effect.annotateLogs(job.logAnnotations))
-          return yield* settle(job, Option.exists(webhook, (hook) => hook.ordered))
+          return yield* settle(job, Option.exists(webhook, (hook) => hook.ordered), startedAt)
         }
         // A test delivery was asked for explicitly: it goes whatever the webhook subscribes to.
         const isTest = event.value.type === TEST_EVENT_TYPE
@@ -182,7 +191,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
           yield* Effect.logInfo("delivery dropped: webhook disabled or no longer subscribed").pipe(
             Effect.annotateLogs(job.logAnnotations)
           )
-          return yield* settle(job, webhook.value.ordered)
+          return yield* settle(job, webhook.value.ordered, startedAt)
         }
         const { value: hook } = webhook
         const profile = profiles.get(hook.profile)
@@ -192,7 +201,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
               profiles.all.map(({ name }) => name).join(", ")
             })`
           ).pipe(Effect.annotateLogs(job.logAnnotations))
-          return yield* settle(job, hook.ordered)
+          return yield* settle(job, hook.ordered, startedAt)
         }
         if (hook.rateLimit !== null) {
           const deferred = yield* throttle(job, hook.rateLimit)
@@ -207,13 +216,13 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
             )
             // As a give-up, which a redelivery asked for meanwhile runs again: nothing was sent, and a
             // plain Done would let the queue drop that redelivery and the Worker settle its row.
-            return yield* settle(job, hook.ordered, true)
+            return yield* settle(job, hook.ordered, startedAt, true)
           }
           if (runs.value > MAX_RECONCILED_RUNS) {
             yield* Effect.logError(
               `delivery given up: its job was run ${runs.value} times without settling (a job that stops every worker it runs on)`
             ).pipe(Effect.annotateLogs(job.logAnnotations))
-            return yield* settle(job, hook.ordered, true)
+            return yield* settle(job, hook.ordered, startedAt, true)
           }
         }
         const now = yield* Clock.currentTimeMillis
@@ -289,7 +298,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
           }, { disableValidation: true })
         )
 
-        return Option.isSome(nextDelay) ? retryAfter(nextDelay.value) : yield* settle(job, hook.ordered, !successful)
+        return Option.isSome(nextDelay) ? retryAfter(nextDelay.value) : yield* settle(job, hook.ordered, startedAt, !successful)
       })
 
     /**

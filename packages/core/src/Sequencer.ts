@@ -65,9 +65,6 @@ export class Sequencer extends Effect.Service<Sequencer>()("@herald/core/Sequenc
      */
     const begin = (teamspace: TeamspaceId, deliveries: ReadonlyArray<Delivery>, expedite: boolean) =>
       Effect.gen(function*() {
-        const now = deliveries.filter((delivery) => !delivery.webhook.ordered)
-          .map((delivery) => firstAttempt(teamspace, delivery.webhook.id, delivery.eventId))
-        if (now.length > 0) yield* expedite ? queue.expedite(now) : queue.enqueue(now, firstDelay)
         const waiting = new Map<WebhookId, Array<EventId>>()
         for (const delivery of deliveries) {
           if (!delivery.webhook.ordered) continue
@@ -91,6 +88,11 @@ export class Sequencer extends Effect.Service<Sequencer>()("@herald/core/Sequenc
               : Effect.flatMap(sequences.enter(teamspace, webhookId, eventIds), (head) => enqueueHead(teamspace, webhookId, head)),
           8
         )
+        // After the sequences: a queue that fails here (Redis down) must not keep an ordered
+        // delivery, owed already, out of its sequence, where nothing would find it again.
+        const now = deliveries.filter((delivery) => !delivery.webhook.ordered)
+          .map((delivery) => firstAttempt(teamspace, delivery.webhook.id, delivery.eventId))
+        if (now.length > 0) yield* expedite ? queue.expedite(now) : queue.enqueue(now, firstDelay)
       })
 
     const start = (teamspace: TeamspaceId, deliveries: ReadonlyArray<Delivery>) => begin(teamspace, deliveries, false)

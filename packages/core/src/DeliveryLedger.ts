@@ -81,6 +81,13 @@ export interface OverdueQuery {
   readonly limit: number
 }
 
+/** An ordered webhook's delivery owed with no due time that waits in no sequence, as `stranded` reads it. */
+export interface StrandedDelivery {
+  readonly teamspace: TeamspaceId
+  readonly eventId: EventId
+  readonly webhookId: WebhookId
+}
+
 /** The head of an ordered webhook's sequence, with its owed row's state, as `waitingHeads` reads it. */
 export interface WaitingHead {
   readonly teamspace: TeamspaceId
@@ -204,6 +211,14 @@ export interface DeliveryLedgerShape {
     after?: WebhookId | undefined
   ) => Effect.Effect<ReadonlyArray<WaitingHead>>
   /**
+   * The reconciler's fourth read: deliveries owed with no due time (an ordered webhook's, waiting
+   * its turn) that wait in no sequence of the `SequenceStore` the ledger is composed with, owed
+   * (or redelivered) before `before`, at most `limit`. A process that died between owing them and
+   * entering them in their sequence (or between draining a sequence and `release`) leaves them so:
+   * nothing else would ever find them. Rows of events the storage no longer knows count as old.
+   */
+  readonly stranded: (before: number, limit: number) => Effect.Effect<ReadonlyArray<StrandedDelivery>>
+  /**
    * The queue epoch the reconciler last saw (a random value it keeps in the queue's Redis; a
    * different or missing one there means Redis lost its data); none before the first.
    */
@@ -233,6 +248,7 @@ export const none: DeliveryLedgerShape = {
   abandonFanOut: nothing,
   overdue: emptyRead,
   waitingHeads: emptyRead,
+  stranded: emptyRead,
   readEpoch: Effect.succeed(Option.none()),
   writeEpoch: nothing
 }

@@ -29,6 +29,8 @@ interface Row {
   dueAt: number | null
   redeliveredAt: number | null
   requeues: number
+  /** When it was owed (the ledger's clock): how old a row with no due time is. */
+  readonly owedAt: number
 }
 
 interface Cursor {
@@ -86,7 +88,8 @@ export const make = (sequences: MemorySequenceStore.MemorySequenceStoreShape): E
             attempt: 1,
             dueAt: target.dueAt,
             redeliveredAt: null,
-            requeues: 0
+            requeues: 0,
+            owedAt: now
           })
         }
         cursor.after = Option.getOrNull(to)
@@ -117,7 +120,8 @@ export const make = (sequences: MemorySequenceStore.MemorySequenceStoreShape): E
             attempt: job.attempt,
             dueAt,
             redeliveredAt: null,
-            requeues: 0
+            requeues: 0,
+            owedAt: dueAt
           })
           return
         }
@@ -149,7 +153,8 @@ export const make = (sequences: MemorySequenceStore.MemorySequenceStoreShape): E
               attempt: 1,
               dueAt: delivery.dueAt,
               redeliveredAt: at,
-              requeues: 0
+              requeues: 0,
+              owedAt: at
             })
             continue
           }
@@ -219,6 +224,18 @@ export const make = (sequences: MemorySequenceStore.MemorySequenceStoreShape): E
             return { ...head, attempt: row?.attempt ?? 1, dueAt: row?.dueAt ?? null }
           }))
 
+    const stranded = (before: number, limit: number) =>
+      Effect.gen(function*() {
+        const found: Array<DeliveryLedger.StrandedDelivery> = []
+        for (const row of rows.values()) {
+          if (found.length >= limit) break
+          if (row.dueAt !== null || Math.max(row.owedAt, row.redeliveredAt ?? row.owedAt) >= before) continue
+          if (yield* sequences.isWaiting(row.teamspace, row.webhookId, row.eventId)) continue
+          found.push({ teamspace: row.teamspace, eventId: row.eventId, webhookId: row.webhookId })
+        }
+        return found
+      })
+
     return {
       records: true,
       owe,
@@ -231,6 +248,7 @@ export const make = (sequences: MemorySequenceStore.MemorySequenceStoreShape): E
       abandonFanOut,
       overdue,
       waitingHeads,
+      stranded,
       readEpoch: Effect.sync(() => epoch),
       writeEpoch: (value: string) =>
         Effect.sync(() => {

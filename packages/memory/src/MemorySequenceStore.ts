@@ -20,6 +20,8 @@ export interface Head {
 export interface MemorySequenceStoreShape extends SequenceStore.SequenceStoreShape {
   /** Every non-empty sequence's head, in webhook id order. */
   readonly heads: Effect.Effect<ReadonlyArray<Head>>
+  /** Whether the event waits in the webhook's sequence (as its head or behind it). */
+  readonly isWaiting: (teamspace: Ids.TeamspaceId, webhookId: Ids.WebhookId, eventId: Ids.EventId) => Effect.Effect<boolean>
 }
 
 /**
@@ -94,7 +96,10 @@ export const make: Effect.Effect<MemorySequenceStoreShape> = Effect.sync(() => {
       .sort((a, b) => (a.webhookId < b.webhookId ? -1 : a.webhookId > b.webhookId ? 1 : 0))
   )
 
-  return { enter, advance, drain, heads }
+  const isWaiting = (teamspace: Ids.TeamspaceId, webhookId: Ids.WebhookId, eventId: Ids.EventId) =>
+    Effect.sync(() => sequences.get(keyOf(teamspace, webhookId))?.events.has(eventId) === true)
+
+  return { enter, advance, drain, heads, isWaiting }
 })
 
 /**

@@ -13,7 +13,9 @@ import {
   Ids,
   Reconciler,
   RetrySchedule,
-  Sequencer
+  SequenceStore,
+  Sequencer,
+  SubscriptionStore
 } from "@herald/core"
 import { MemoryDeliveryLedger, MemoryLayer } from "@herald/memory"
 import { Fixtures } from "@herald/testkit"
@@ -130,10 +132,58 @@ describe("Reconciler.pass", () => {
       expect(yield* drained).toEqual([{ webhookId: ordered, attempt: 1, reconciled: true, delayMs: 0 }])
     }).pipe(Effect.provide(layer)))
 
+  it.effect("an ordered delivery owed but in no sequence (a process died between the two) is put back", () =>
+    Effect.gen(function*() {
+      const subscriptions = yield* SubscriptionStore.SubscriptionStore
+      const sequences = yield* SequenceStore.SequenceStore
+      yield* TestClock.setTime(1_000_000)
+      const teamspace = Fixtures.teamspace()
+      const ordered = Fixtures.withChanges(Fixtures.webhook({ teamspace }), { ordered: true })
+      const plain = Fixtures.webhook({ teamspace })
+      yield* subscriptions.insert(ordered)
+      yield* subscriptions.insert(plain)
+      const events = yield* EventStore.EventStore
+      const ledger = yield* DeliveryLedger.DeliveryLedger
+      const event = Fixtures.event({ teamspace })
+      yield* events.append(event)
+      // Owed with no due time (as an ordered delivery is), then the process died before entering
+      // them in their sequences; the plain webhook was ordered then, and is not any more.
+      yield* ledger.owe(event, [{ webhookId: ordered.id, dueAt: null }, { webhookId: plain.id, dueAt: null }], Option.none(), Option.none())
+      expect(yield* Reconciler.pass).toMatchObject({ stranded: 0 })
+      yield* drained
+      yield* TestClock.adjust(grace + 1)
+      expect(yield* Reconciler.pass).toMatchObject({ stranded: 2 })
+      const jobs = yield* drained
+      // The ordered one entered its sequence, of which it is the head, and was enqueued.
+      expect(yield* sequences.drain(teamspace, ordered.id)).toEqual([event.id])
+      expect(jobs).toContainEqual({ webhookId: ordered.id, attempt: 1, reconciled: false, delayMs: 0 })
+      // The other is due now, enqueued as a reconciled job.
+      expect(jobs).toContainEqual({ webhookId: plain.id, attempt: 1, reconciled: true, delayMs: 0 })
+      expect((yield* ledger.overdue({ limit: 10 })).map((row) => row.webhookId)).toEqual([plain.id])
+    }).pipe(Effect.provide(layer)))
+
+  it.effect("a full page of overdue rows does not hide the rows behind it: the next pass continues after it", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(1_000_000)
+      const hooks = Array.from({ length: Reconciler.PAGE + 1 }, () => Ids.makeWebhookId()).sort()
+      yield* owed(hooks.map((hook) => [hook, 1_000_000] as const))
+      yield* Reconciler.pass // the first pass walks everything and records the epoch
+      yield* drained
+      yield* TestClock.adjust(grace + 1)
+      const first = yield* Reconciler.pass
+      expect(first.deliveries).toBe(Reconciler.PAGE)
+      expect(first.continueAfter?.webhookId).toBe(hooks[Reconciler.PAGE - 1])
+      yield* drained
+      const second = yield* Reconciler.passFrom(first.continueAfter)
+      expect(second.deliveries).toBe(1)
+      expect(second.continueAfter).toBeUndefined()
+      expect((yield* drained).map((job) => "webhookId" in job ? job.webhookId : undefined)).toEqual([hooks[Reconciler.PAGE]])
+    }).pipe(Effect.provide(layer)))
+
   it.effect("with DeliveryLedger.none it does nothing", () =>
     Effect.gen(function*() {
       const report = yield* Reconciler.pass.pipe(Effect.provideService(DeliveryLedger.DeliveryLedger, DeliveryLedger.none))
-      expect(report).toEqual({ fanOuts: 0, abandoned: 0, deliveries: 0, heads: 0, queueLost: false })
+      expect(report).toMatchObject({ fanOuts: 0, abandoned: 0, deliveries: 0, heads: 0, stranded: 0, queueLost: false })
       expect(yield* drained).toEqual([])
     }).pipe(Effect.provide(layer)))
 })

@@ -255,6 +255,26 @@ export const make: Effect.Effect<DeliveryLedger.DeliveryLedgerShape, never, SqlC
         )
       )
 
+    // A seq scan of the work table's rows with no due time (the ordered deliveries waiting), each
+    // probed against the sequence's unique key: the table is the size of the work in flight.
+    const stranded = (before: number, limit: number) =>
+      limit < 1 ? Effect.succeed([]) : sql<{ readonly teamspace: string; readonly webhook_id: string; readonly event_id: string }>`
+        SELECT o.teamspace, o.webhook_id, o.event_id FROM herald_owed_deliveries o
+        WHERE o.due_at IS NULL
+          AND greatest(o.event_created_at, o.redelivered_at) < ${at(before)}
+          AND NOT EXISTS (SELECT FROM herald_sequence_entries s
+            WHERE s.webhook_id = o.webhook_id AND s.event_id = o.event_id)
+        LIMIT ${Math.floor(limit)}`.pipe(
+        Effect.orDie,
+        Effect.map((rows) =>
+          rows.map((row): DeliveryLedger.StrandedDelivery => ({
+            teamspace: row.teamspace as Ids.TeamspaceId,
+            webhookId: row.webhook_id as Ids.WebhookId,
+            eventId: row.event_id as Ids.EventId
+          }))
+        )
+      )
+
     const readEpoch = sql<{ readonly value: string }>`SELECT value FROM herald_state WHERE name = ${EPOCH}`.pipe(
       Effect.orDie,
       Effect.map((rows) => Option.fromNullable(rows[0]?.value))
@@ -276,6 +296,7 @@ export const make: Effect.Effect<DeliveryLedger.DeliveryLedgerShape, never, SqlC
       abandonFanOut,
       overdue,
       waitingHeads,
+      stranded,
       readEpoch,
       writeEpoch
     }

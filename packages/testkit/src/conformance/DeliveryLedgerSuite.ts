@@ -425,6 +425,30 @@ export const suite = (name: string, layer: Layer.Layer<Services, unknown>) =>
     )
 
     test(
+      "stranded: a delivery owed with no due time and in no sequence, once old enough; entered, it is not",
+      Effect.gen(function*() {
+        const ledger = yield* DeliveryLedger.DeliveryLedger
+        const sequences = yield* SequenceStore.SequenceStore
+        const event = yield* appended
+        const now = yield* Clock.currentTimeMillis
+        const [waiting, strandedHook, due] = webhooks(3) as [Ids.WebhookId, Ids.WebhookId, Ids.WebhookId]
+        yield* ledger.owe(
+          event,
+          [{ webhookId: waiting, dueAt: null }, { webhookId: strandedHook, dueAt: null }, { webhookId: due, dueAt: now }],
+          Option.none(),
+          Option.none()
+        )
+        yield* sequences.enter(event.teamspace, waiting, [event.id])
+        const ours = (rows: ReadonlyArray<DeliveryLedger.StrandedDelivery>) =>
+          rows.filter((row) => row.eventId === event.id).map((row) => row.webhookId)
+        expect(ours(yield* ledger.stranded(now - HOUR, ALL))).toEqual([])
+        expect(ours(yield* ledger.stranded(now + HOUR, ALL))).toEqual([strandedHook])
+        yield* sequences.enter(event.teamspace, strandedHook, [event.id])
+        expect(ours(yield* ledger.stranded(now + HOUR, ALL))).toEqual([])
+      })
+    )
+
+    test(
       "the queue epoch read is the last written",
       Effect.gen(function*() {
         const ledger = yield* DeliveryLedger.DeliveryLedger

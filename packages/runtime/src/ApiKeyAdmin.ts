@@ -208,8 +208,10 @@ export const command = (args: ReadonlyArray<string>): Effect.Effect<void> =>
     const keys: Layer.Layer<ApiKeys.ApiKeys, unknown> = store.value._tag === "Postgres"
       ? keysOnPostgres(store.value.url)
       : keysOnRedis(store.value.options)
+    // Which store, so a key made in the wrong one (a shell without the API's DATABASE_URL) shows.
+    yield* Console.error(Environment.keysStoreLine(store.value))
     return yield* report(run(args)).pipe(Effect.provide(keys))
   }).pipe(
-    Effect.catchAll((error) => Console.error(`keys: ${String(error)}`).pipe(Effect.as(1))),
+    Effect.catchAll((error) => Console.error(`keys: ${Environment.commandFailure(error)}`).pipe(Effect.as(1))),
     Effect.flatMap((status) => Effect.sync(() => void (process.exitCode = status)))
   )

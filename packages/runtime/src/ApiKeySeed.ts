@@ -30,7 +30,7 @@ export const layer = (seeds: ReadonlyArray<ApiKeys.SeedKey>, options: { readonly
       yield* Effect.logInfo(
         `No HERALD_API_KEYS set: accepting the API keys in the store. Create one with \`${
           ApiKeyAdmin.createCommand(DEFAULT_TEAMSPACE)
-        }\` (with this process's REDIS_URL and HERALD_REDIS_PREFIX)`
+        }\` (with this process's DATABASE_URL, or without one its REDIS_URL and HERALD_REDIS_PREFIX)`
       )
       return
     }

@@ -33,7 +33,9 @@ import * as RequestLimits from "@herald/http/edge/RequestLimits"
 import type * as RequestLog from "@herald/http/edge/RequestLog"
 import * as RequestTimeouts from "@herald/http/edge/RequestTimeouts"
 import { RedisClient, Retention } from "@herald/redis"
-import { Config, ConfigError, Effect, Either, Option, Redacted } from "effect"
+import { SqlError } from "@effect/sql"
+import { Migrations } from "@herald/postgres"
+import { Config, ConfigError, Data, Effect, Either, Option, Redacted } from "effect"
 import type * as Ports from "./Ports.js"
 import * as Variable from "./Variable.js"
 
@@ -356,12 +358,62 @@ const reconcileFor = (redis: Ports.RedisSettings): Config.Config<Reconciler.Reco
     )
   }))
 
+/** Why a process on PostgreSQL could not start, said in the variables' terms. */
+export class DatabaseStartFailure extends Data.TaggedError("DatabaseStartFailure")<{ readonly message: string }> {}
+
+/**
+ * The start failures of a process on PostgreSQL, as sentences naming the variables and what to do:
+ * a schema never applied (the worker's and a non-migrating API's wait ran out), a database that
+ * cannot be reached (the driver's reason, which never holds the password). Other errors unchanged.
+ */
+export const databaseStartFailure = (error: unknown): unknown => {
+  if (error instanceof Migrations.SchemaBehind) {
+    return new DatabaseStartFailure({
+      message: `${error.message.split(" after waiting")[0]}. Start an API on this DATABASE_URL (it applies them unless ` +
+        "HERALD_DATABASE_MIGRATE=false), or run `npm run -s migrate -w @herald/api` with DATABASE_URL set"
+    })
+  }
+  if (error instanceof SqlError.SqlError) {
+    const cause: unknown = error.cause
+    const reason = cause instanceof Error ? cause.message : error.message
+    return new DatabaseStartFailure({ message: `PostgreSQL at DATABASE_URL failed at start: ${reason}` })
+  }
+  return error
+}
+
 /** Why `DATABASE_URL` alone is refused. */
 export const databaseNeedsRedis =
   "DATABASE_URL needs REDIS_URL: PostgreSQL keeps the history, Redis carries the delivery queue (e.g. REDIS_URL=redis://127.0.0.1:6379/0)"
 
-/** What the migrate command reads: `DATABASE_URL`, required. */
-export const migrateCommand: Effect.Effect<Redacted.Redacted<string>, ConfigError.ConfigError> = databaseUrl
+/** What the migrate command reads: `DATABASE_URL`, required (a sentence says so when it is unset). */
+export const migrateCommand: Effect.Effect<Redacted.Redacted<string>, ConfigError.ConfigError | Error> = Effect.flatMap(
+  Config.option(databaseUrl),
+  Option.match({
+    onNone: () =>
+      Effect.fail(
+        new Error("DATABASE_URL is not set: the PostgreSQL database whose schema to apply, e.g. postgres://herald@127.0.0.1:5432/herald")
+      ),
+    onSome: Effect.succeed
+  })
+)
+
+/**
+ * A command's failure as one line: a start failure on PostgreSQL in the variables' terms, a plain
+ * `Error`'s message, anything else as it prints.
+ */
+export const commandFailure = (error: unknown): string => {
+  const described = databaseStartFailure(error)
+  if (described !== error && described instanceof Error) return described.message
+  return error instanceof Error && error.constructor === Error ? error.message : String(error)
+}
+
+/** The keys command's first line: where the keys it works on are, by the variables that chose it. */
+export const keysStoreLine = (
+  store: { readonly _tag: "Postgres" } | { readonly _tag: "Redis"; readonly options: RedisClient.Options }
+): string =>
+  store._tag === "Postgres"
+    ? "keys: the API keys in PostgreSQL (DATABASE_URL)"
+    : `keys: the API keys in Redis (REDIS_URL, prefix ${store.options.prefix ?? RedisClient.defaultPrefix})`
 
 /**
  * What the keys command reads: where the API keeps its keys, PostgreSQL (`DATABASE_URL`) or Redis

@@ -33,5 +33,8 @@ export const run = (role?: Environment.Role): Effect.Effect<never, unknown> =>
         // Every API process on one Redis must accept the same keys, so none is invented at start.
         generateKey: Option.isNone(config.redis)
       })
-    return yield* Layer.launch(layer).pipe(Effect.onInterrupt(() => Effect.logInfo(stopped(config.role))))
+    return yield* Layer.launch(layer).pipe(
+      Effect.mapError(Environment.databaseStartFailure),
+      Effect.onInterrupt(() => Effect.logInfo(stopped(config.role)))
+    )
   })

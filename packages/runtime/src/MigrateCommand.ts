@@ -23,6 +23,6 @@ export const command: Effect.Effect<void> = Effect.gen(function*() {
   )
   return 0
 }).pipe(
-  Effect.catchAll((error) => Console.error(`migrate: ${String(error)}`).pipe(Effect.as(1))),
+  Effect.catchAll((error) => Console.error(`migrate: ${Environment.commandFailure(error)}`).pipe(Effect.as(1))),
   Effect.flatMap((status) => Effect.sync(() => void (process.exitCode = status)))
 )

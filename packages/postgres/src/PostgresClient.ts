@@ -17,7 +17,7 @@
  */
 import { SqlClient, type SqlError } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { Duration, Layer, Redacted } from "effect"
+import { Duration, Effect, Layer, Redacted } from "effect"
 
 /** What `Options` falls back to. */
 export const defaults = {
@@ -92,3 +92,15 @@ export const layer = (options: Options): Layer.Layer<SqlClient.SqlClient, SqlErr
     }))
   )
 }
+
+/**
+ * Runs `effect` in a transaction without the statement timeout (`SET LOCAL`, so the connection goes
+ * back to the pool with its own): for work that may rightly outlast any request's statement, such as
+ * `Migrations.run` (an index built on a large table, or the wait for another process's migrations
+ * behind the advisory lock). Transactions `effect` opens are savepoints of this one.
+ */
+export const withoutStatementTimeout = <A, E, R>(
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, E | SqlError.SqlError, R | SqlClient.SqlClient> =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql.withTransaction(Effect.zipRight(sql`SET LOCAL statement_timeout = 0`, effect)))

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { SqlClient, SqlError } from "@effect/sql"
 import { Deferred, Duration, Effect, Fiber } from "effect"
-import { PostgresClient } from "@herald/postgres"
+import { Migrations, PostgresClient } from "@herald/postgres"
 import { available, skipReason, useDatabase } from "./TestDatabase.js"
 
 /** The `code` PostgreSQL gave a failed statement (`57014`: cancelled, here by the statement timeout). */
@@ -67,4 +67,22 @@ describe.skipIf(!available)(`PostgresClient ${skipReason}`, () => {
       // Released, the connection serves the next query.
       expect(yield* sql<{ readonly two: number }>`SELECT 2 AS two`).toEqual([{ two: 2 }])
     }).pipe(Effect.provide(client({ maxConnections: 1, connectTimeout: Duration.millis(300) }))))
+})
+
+describe.skipIf(!available)(`PostgresClient.withoutStatementTimeout ${skipReason}`, () => {
+  const { current } = useDatabase({ migrate: false })
+
+  it.live("lifts the timeout for its effect only, migrations included; the pool's connection keeps its own", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const show = sql<{ readonly statement_timeout: string }>`SHOW statement_timeout`
+      const inside = yield* PostgresClient.withoutStatementTimeout(
+        Effect.zipLeft(show, sql`SELECT pg_sleep(0.4)`)
+      )
+      expect(inside[0]?.statement_timeout).toBe("0")
+      expect((yield* show)[0]?.statement_timeout).toBe("200ms")
+      const applied = yield* PostgresClient.withoutStatementTimeout(Migrations.run)
+      expect(applied.map(([id, name]) => `${id}_${name}`)).toEqual(Object.keys(Migrations.migrations))
+      expect(yield* Migrations.pending).toEqual([])
+    }).pipe(Effect.provide(PostgresClient.layer({ url: current().url, maxConnections: 1, statementTimeout: 200 }))))
 })

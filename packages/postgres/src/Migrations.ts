@@ -11,7 +11,7 @@
  * which the `Migrator` alone does not make safe against a concurrent start.
  */
 import { Migrator, SqlClient, type SqlError } from "@effect/sql"
-import { Clock, Duration, Effect, Layer, Schedule } from "effect"
+import { Clock, Data, Duration, Effect, Layer, Schedule } from "effect"
 
 /** The table where applied migrations are recorded. */
 export const TABLE = "herald_migrations"
@@ -270,15 +270,15 @@ export const pending: Effect.Effect<ReadonlyArray<string>, SqlError.SqlError, Sq
   }
 )
 
-/** Why a process that does not migrate could not start: the schema still lacks `missing`. */
-export class SchemaBehind extends Error {
-  readonly _tag = "SchemaBehind"
-  constructor(readonly missing: ReadonlyArray<string>, waitedMs: number) {
-    super(
-      `the database's schema lacks the migrations ${missing.join(", ")} after waiting ${
-        Math.round(waitedMs / 1000)
-      } s: a process must apply them first (Migrations.run; Herald's API does at start, or its migrate command)`
-    )
+/** Why a process that does not migrate could not start: the schema still lacks `missing` after `waitedMs`. */
+export class SchemaBehind extends Data.TaggedError("SchemaBehind")<{
+  readonly missing: ReadonlyArray<string>
+  readonly waitedMs: number
+}> {
+  override get message(): string {
+    return `the database's schema lacks the migrations ${this.missing.join(", ")} after waiting ${
+      Math.round(this.waitedMs / 1000)
+    } s: a process must apply them first (Migrations.run; Herald's API does at start, or its migrate command)`
   }
 }
 
@@ -301,7 +301,7 @@ export const awaitApplied = (
         ? Effect.void
         : Effect.logInfo(`waiting for the database's schema: migrations ${missing.join(", ")} not yet applied`)
       logged = true
-      return Effect.zipRight(log, Effect.fail(new SchemaBehind(missing, now - started)))
+      return Effect.zipRight(log, Effect.fail(new SchemaBehind({ missing, waitedMs: now - started })))
     })
     yield* check.pipe(
       Effect.retry({

@@ -6,21 +6,73 @@
  * declarations name the `pg` driver's types, which it does not ship, so a
  * consumer compiling with `skipLibCheck` off would need `@types/pg` to import
  * this package.
+ *
+ * A database that stops answering must not hold a request forever: the pool
+ * gives up on a connection it cannot open, or cannot get from the pool, after
+ * `connectTimeout`, and the server cancels a statement running longer than
+ * `statementTimeout` (both bounded by default). A network that drops packets
+ * without closing the connection mid-query is not covered by either: the
+ * server cannot tell the client, and the operating system's TCP keepalive is
+ * what ends such a connection.
  */
 import { SqlClient, type SqlError } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
-import { type Duration, Layer, Redacted } from "effect"
+import { Duration, Effect, Layer, Redacted } from "effect"
 
-/** Where the database is and how many connections to keep. */
+/** What `Options` falls back to. */
+export const defaults = {
+  /** How long opening a connection, or waiting for a free one of the pool, may take. */
+  connectTimeoutMs: 5_000,
+  /** How long a statement may run before the server cancels it. */
+  statementTimeoutMs: 30_000
+} as const
+
+/** Where the database is, how many connections to keep, and how long to wait for it. */
 export interface Options {
   /** A `postgres://user:password@host:port/database` URL; Redacted keeps a password out of logs. */
   readonly url: string | Redacted.Redacted<string>
   /** The most connections the pool opens (the `pg` driver's default when absent: 10). */
   readonly maxConnections?: number | undefined
-  /** How long a connection attempt may take before the pool gives up on it. */
+  /**
+   * How long a query may wait for a connection: to open one, or for one of a full pool to be
+   * released. Past it the query fails (`SqlError`) instead of waiting. Default 5 s.
+   */
   readonly connectTimeout?: Duration.DurationInput | undefined
+  /**
+   * How long a statement may run before the server cancels it (PostgreSQL's `statement_timeout`,
+   * set on every connection the pool opens), so a statement stuck behind a lock or on an overloaded
+   * server fails instead of holding its caller. Default 30 s; zero or `Duration.infinity` sets none
+   * (the server's or the role's own setting then applies, e.g. behind a PgBouncer that refuses the
+   * `statement_timeout` startup parameter).
+   */
+  readonly statementTimeout?: Duration.DurationInput | undefined
   /** What `pg_stat_activity` shows for these connections (default `herald`). */
   readonly applicationName?: string | undefined
+}
+
+/** The schemes a database URL may have. */
+const schemes = ["postgres:", "postgresql:"]
+
+/**
+ * Why `url` cannot name a PostgreSQL database, or `undefined` when it can (`postgres://` or
+ * `postgresql://`). The reason never repeats the URL, which may hold a password.
+ */
+export const urlProblem = (url: string): string | undefined =>
+  URL.canParse(url) && schemes.includes(new URL(url).protocol)
+    ? undefined
+    : "must be a postgres:// or postgresql:// URL, e.g. postgres://herald@127.0.0.1:5432/herald"
+
+/**
+ * `url` with `statement_timeout` among its parameters, which the `pg` driver sends when it opens a
+ * connection: `@effect/sql-pg` takes no per-connection setting, and the URL is what it hands to
+ * every connection of the pool. A timeout of none leaves the URL as given.
+ */
+const withStatementTimeout = (url: string, timeout: Duration.Duration): string => {
+  // A URL the driver will refuse is left for it to refuse, with its own error, at build.
+  if (!Duration.isFinite(timeout) || Duration.toMillis(timeout) <= 0 || !URL.canParse(url)) return url
+  const parsed = new URL(url)
+  parsed.searchParams.set("statement_timeout", String(Math.max(1, Math.round(Duration.toMillis(timeout)))))
+  return parsed.toString()
 }
 
 /**
@@ -28,12 +80,27 @@ export interface Options {
  * fails with a `SqlError` when the database cannot be reached at build. The pool is closed when
  * the layer's scope ends.
  */
-export const layer = (options: Options): Layer.Layer<SqlClient.SqlClient, SqlError.SqlError> =>
-  Layer.effect(SqlClient.SqlClient, SqlClient.SqlClient).pipe(
+export const layer = (options: Options): Layer.Layer<SqlClient.SqlClient, SqlError.SqlError> => {
+  const url = Redacted.isRedacted(options.url) ? Redacted.value(options.url) : options.url
+  const statementTimeout = Duration.decode(options.statementTimeout ?? defaults.statementTimeoutMs)
+  return Layer.effect(SqlClient.SqlClient, SqlClient.SqlClient).pipe(
     Layer.provide(PgClient.layer({
-      url: Redacted.isRedacted(options.url) ? options.url : Redacted.make(options.url),
+      url: Redacted.make(withStatementTimeout(url, statementTimeout)),
       maxConnections: options.maxConnections,
-      connectTimeout: options.connectTimeout,
+      connectTimeout: options.connectTimeout ?? defaults.connectTimeoutMs,
       applicationName: options.applicationName ?? "herald"
     }))
   )
+}
+
+/**
+ * Runs `effect` in a transaction without the statement timeout (`SET LOCAL`, so the connection goes
+ * back to the pool with its own): for work that may rightly outlast any request's statement, such as
+ * `Migrations.run` (an index built on a large table, or the wait for another process's migrations
+ * behind the advisory lock). Transactions `effect` opens are savepoints of this one.
+ */
+export const withoutStatementTimeout = <A, E, R>(
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, E | SqlError.SqlError, R | SqlClient.SqlClient> =>
+  Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql.withTransaction(Effect.zipRight(sql`SET LOCAL statement_timeout = 0`, effect)))

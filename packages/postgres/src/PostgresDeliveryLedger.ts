@@ -27,6 +27,7 @@
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer, Option } from "effect"
 import { type DeliveryJob, DeliveryLedger, type Event, type Ids } from "@herald/core"
+import * as Timestamps from "./internal/Timestamps.js"
 
 /** The `herald_state` row holding the queue epoch. */
 const EPOCH = "queue-epoch"
@@ -64,10 +65,8 @@ export const make: Effect.Effect<DeliveryLedger.DeliveryLedgerShape, never, SqlC
   function*() {
     const sql = yield* SqlClient.SqlClient
 
-    /** Epoch ms as a timestamptz, exactly. */
-    const at = (time: number) => sql`to_timestamp(${time}::float8 / 1000)`
-    /** A timestamptz column as epoch ms. */
-    const millis = (column: string) => sql.literal(`round(extract(epoch FROM ${column}) * 1000)::float8`)
+    const at = (time: number) => Timestamps.at(sql, time)
+    const millis = (column: string) => Timestamps.millis(sql, column)
 
     const owe = (
       event: Event.Event,

@@ -32,11 +32,11 @@ import * as RateLimiting from "@herald/http/edge/RateLimiting"
 import * as RequestLimits from "@herald/http/edge/RequestLimits"
 import type * as RequestLog from "@herald/http/edge/RequestLog"
 import * as RequestTimeouts from "@herald/http/edge/RequestTimeouts"
+import { Migrations, PostgresClient } from "@herald/postgres"
 import { RedisClient, Retention } from "@herald/redis"
 import { SqlError } from "@effect/sql"
-import { Migrations } from "@herald/postgres"
 import { Config, ConfigError, Data, Effect, Either, Option, Redacted } from "effect"
-import type * as Ports from "./Ports.js"
+import * as Ports from "./Ports.js"
 import * as Variable from "./Variable.js"
 
 /** Which parts a process runs: `all` (the API and the delivery loop), `api` or `worker`. */
@@ -57,7 +57,11 @@ export const bounds = {
   /** The stores' retention and the queue's durations. */
   redisMinMs: 1_000,
   /** PostgreSQL connections per process. */
-  databasePool: { min: 1, max: 1000 }
+  databasePool: { min: 1, max: 1000 },
+  /** Waiting for a PostgreSQL connection. */
+  databaseConnectTimeout: { minMs: 100, maxMs: 120_000 },
+  /** A PostgreSQL statement's run; 0 is none. */
+  databaseStatementTimeout: { minMs: 0 }
 } as const
 
 /** `HERALD_ROLE`: the process's role, `all` by default. */
@@ -284,26 +288,14 @@ export const redis: Effect.Effect<Ports.RedisSettings, ConfigError.ConfigError> 
 // PostgreSQL: the durable stores
 // -----------------------------------------------------------------------------
 
-/** The schemes `DATABASE_URL` accepts. */
-const databaseSchemes = ["postgres:", "postgresql:"]
-
 /**
  * `DATABASE_URL`: the PostgreSQL database of the durable stores (redacted); unset, they stay where
  * `REDIS_URL` says. Needs `REDIS_URL` (checked by `read`).
  */
 export const databaseUrl: Config.Config<Redacted.Redacted<string>> = Config.redacted("DATABASE_URL").pipe(
   Config.mapOrFail((url) => {
-    const text = Redacted.value(url)
-    let scheme: string | undefined
-    try {
-      scheme = new URL(text).protocol
-    } catch {
-      scheme = undefined
-    }
-    return scheme !== undefined && databaseSchemes.includes(scheme)
-      ? Either.right(url)
-      // The value may hold a password: the message never repeats it.
-      : Either.left(ConfigError.InvalidData(["DATABASE_URL"], "must be a postgres:// or postgresql:// URL, e.g. postgres://herald@127.0.0.1:5432/herald"))
+    const problem = PostgresClient.urlProblem(Redacted.value(url))
+    return problem === undefined ? Either.right(url) : Either.left(ConfigError.InvalidData(["DATABASE_URL"], problem))
   }),
   Config.withDescription(
     "The PostgreSQL database of the durable stores (webhooks, keys, events), e.g. postgres://herald@127.0.0.1:5432/herald; needs REDIS_URL"
@@ -326,14 +318,37 @@ export const databaseMigrate: Config.Config<boolean> = Config.boolean("HERALD_DA
 )
 
 /**
+ * `HERALD_DATABASE_CONNECT_TIMEOUT`: how long a query waits to open a PostgreSQL connection, or to get
+ * one of a full pool, before it fails.
+ */
+export const databaseConnectTimeout: Config.Config<number> = Variable.duration("HERALD_DATABASE_CONNECT_TIMEOUT", {
+  defaultMs: PostgresClient.defaults.connectTimeoutMs,
+  ...bounds.databaseConnectTimeout,
+  description: "Time a query waits to open a PostgreSQL connection, or for a free one of the pool, before it fails"
+})
+
+/** `HERALD_DATABASE_STATEMENT_TIMEOUT`: how long a statement may run before PostgreSQL cancels it; `0s` for none. */
+export const databaseStatementTimeout: Config.Config<number> = Variable.duration("HERALD_DATABASE_STATEMENT_TIMEOUT", {
+  defaultMs: PostgresClient.defaults.statementTimeoutMs,
+  ...bounds.databaseStatementTimeout,
+  description: "Time a statement may run before PostgreSQL cancels it (statement_timeout); 0s for none"
+})
+
+/**
  * The database of a process in `role`: the API applies the schema unless `HERALD_DATABASE_MIGRATE`
  * is false; a worker never does (it waits for the API's).
  */
 const databaseFor = (url: Redacted.Redacted<string>, role: Role): Config.Config<Ports.DatabaseSettings> =>
   Config.all({
     pool: databasePool,
+    connectTimeoutMs: databaseConnectTimeout,
+    statementTimeoutMs: databaseStatementTimeout,
     migrate: role === "worker" ? Config.succeed(false) : databaseMigrate
-  }).pipe(Config.map(({ migrate, pool }) => ({ url, pool, schema: migrate ? "apply" as const : "await" as const })))
+  }).pipe(Config.map(({ migrate, ...connection }) => ({
+    url,
+    ...connection,
+    schema: migrate ? "apply" as const : "await" as const
+  })))
 
 /** `HERALD_RECONCILE_INTERVAL`: how often a worker's reconciler runs (with `DATABASE_URL`). */
 export const reconcileInterval: Config.Config<number> = Variable.duration("HERALD_RECONCILE_INTERVAL", {
@@ -343,20 +358,9 @@ export const reconcileInterval: Config.Config<number> = Variable.duration("HERAL
     "How often a worker puts back in the queue what PostgreSQL says is owed but the queue lost (with DATABASE_URL)"
 })
 
-/**
- * The reconciler's settings of a process that delivers, on `redis`'s queue: its grace outlasts the
- * queue's own recovery of a dead worker's jobs (lock + stalled check), so it never doubles a job
- * the queue still holds.
- */
+/** The reconciler's settings of a process that delivers, on `redis`'s queue (`Ports.reconcileSettings`). */
 const reconcileFor = (redis: Ports.RedisSettings): Config.Config<Reconciler.ReconcileSettingsShape> =>
-  Config.map(reconcileInterval, (intervalMs) => ({
-    intervalMs,
-    graceMs: Reconciler.graceFor(
-      intervalMs,
-      (redis.queue.lockDurationMs ?? BullMQDeliveryQueue.DEFAULT_LOCK_DURATION_MS) +
-        (redis.queue.stalledIntervalMs ?? BullMQDeliveryQueue.DEFAULT_STALLED_INTERVAL_MS)
-    )
-  }))
+  Config.map(reconcileInterval, (intervalMs) => Ports.reconcileSettings(intervalMs, redis))
 
 /** Why a process on PostgreSQL could not start, said in the variables' terms. */
 export class DatabaseStartFailure extends Data.TaggedError("DatabaseStartFailure")<{ readonly message: string }> {}

@@ -28,10 +28,11 @@ import * as RateLimiting from "@herald/http/edge/RateLimiting"
 import * as RequestLimits from "@herald/http/edge/RequestLimits"
 import * as RequestLog from "@herald/http/edge/RequestLog"
 import * as HttpProfiles from "@herald/http/Profiles"
+import { PostgresClient } from "@herald/postgres"
 import { RedisClient, Retention } from "@herald/redis"
 import { Either, LogLevel, Option, Redacted, Schema } from "effect"
 import { bounds } from "./Environment.js"
-import type * as Ports from "./Ports.js"
+import * as Ports from "./Ports.js"
 
 /** Everything in this process's memory: nothing to install, lost on exit. */
 export interface MemoryStorage {
@@ -80,6 +81,16 @@ export interface PostgresStorage extends Omit<RedisStorage, "kind" | "url"> {
   readonly redisUrl: string
   /** The most connections this process opens (1 to 1000). Default 10. */
   readonly pool?: number | undefined
+  /**
+   * How long a query waits to open a connection, or for a free one of the pool, before it fails, in
+   * ms (100 ms to 2 minutes). Default 5 s.
+   */
+  readonly connectTimeoutMs?: number | undefined
+  /**
+   * How long a statement may run before PostgreSQL cancels it (`statement_timeout`), in ms; 0 for
+   * none. Applying the schema is exempt. Default 30 s.
+   */
+  readonly statementTimeoutMs?: number | undefined
   /**
    * Apply the schema's migrations when starting (under an advisory lock, so processes may start
    * together). `false`: wait up to a minute for another process to have applied them. Default true.
@@ -316,25 +327,27 @@ export const optionNames: ReadonlyArray<keyof HeraldOptions> = [
   "logLevel"
 ]
 
-/** The schemes `databaseUrl` accepts. */
-const databaseSchemes = ["postgres:", "postgresql:"]
-
 const database = (check: Checker, value: Readonly<Record<string, unknown>>): Ports.DatabaseSettings => {
   const at = (name: string) => ["storage", name]
   const url = check.text(at("databaseUrl"), value["databaseUrl"], "")
-  let scheme: string | undefined
-  try {
-    scheme = new URL(url).protocol
-  } catch {
-    scheme = undefined
-  }
-  // The value may hold a password: the message never repeats it.
-  if (scheme === undefined || !databaseSchemes.includes(scheme)) {
-    check.refuse(at("databaseUrl"), "is required: a postgres:// or postgresql:// URL, e.g. postgres://herald@127.0.0.1:5432/herald")
-  }
+  // The reason never repeats the value, which may hold a password.
+  const problem = PostgresClient.urlProblem(url)
+  if (problem !== undefined) check.refuse(at("databaseUrl"), url.trim() === "" ? `is required and ${problem}` : problem)
   return {
     url: Redacted.make(url),
     pool: check.count(at("pool"), value["pool"], 10, bounds.databasePool),
+    connectTimeoutMs: check.millis(
+      at("connectTimeoutMs"),
+      value["connectTimeoutMs"],
+      PostgresClient.defaults.connectTimeoutMs,
+      bounds.databaseConnectTimeout
+    ),
+    statementTimeoutMs: check.millis(
+      at("statementTimeoutMs"),
+      value["statementTimeoutMs"],
+      PostgresClient.defaults.statementTimeoutMs,
+      bounds.databaseStatementTimeout
+    ),
     schema: check.boolean(at("migrate"), value["migrate"], true) ? "apply" : "await"
   }
 }
@@ -354,7 +367,15 @@ const redisOptions = [
 ]
 
 /** What the `postgres` kind takes beside the Redis options (whose URL it names `redisUrl`). */
-const postgresOptions = ["databaseUrl", "redisUrl", "pool", "migrate", "reconcileIntervalMs"]
+const postgresOptions = [
+  "databaseUrl",
+  "redisUrl",
+  "pool",
+  "connectTimeoutMs",
+  "statementTimeoutMs",
+  "migrate",
+  "reconcileIntervalMs"
+]
 
 /** The options checked, or every issue found in them. */
 export const resolve = (input: HeraldOptions = {}): Either.Either<Resolved, Errors.InvalidInput> => {
@@ -396,14 +417,7 @@ export const resolve = (input: HeraldOptions = {}): Either.Either<Resolved, Erro
     const intervalMs = check.millis(["storage", "reconcileIntervalMs"], storage["reconcileIntervalMs"], Reconciler.defaults.intervalMs, {
       minMs: 1_000
     })
-    reconcile = {
-      intervalMs,
-      graceMs: Reconciler.graceFor(
-        intervalMs,
-        (queue.queue.lockDurationMs ?? BullMQDeliveryQueue.DEFAULT_LOCK_DURATION_MS) +
-          (queue.queue.stalledIntervalMs ?? BullMQDeliveryQueue.DEFAULT_STALLED_INTERVAL_MS)
-      )
-    }
+    reconcile = Ports.reconcileSettings(intervalMs, queue)
   } else if (storage["kind"] !== "memory") {
     check.refuse(["storage", "kind"], `must be "memory", "redis" or "postgres", not ${String(storage["kind"])}`)
   } else {

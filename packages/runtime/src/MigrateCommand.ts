@@ -13,7 +13,8 @@ import * as Environment from "./Environment.js"
 /** Applies what the database lacks and reports it on stderr; sets the process's exit status. */
 export const command: Effect.Effect<void> = Effect.gen(function*() {
   const url = yield* Environment.migrateCommand
-  const applied = yield* Postgres.Migrations.run.pipe(
+  // Without the statement timeout: a migration may rightly take longer than any request's statement.
+  const applied = yield* Postgres.PostgresClient.withoutStatementTimeout(Postgres.Migrations.run).pipe(
     Effect.provide(Postgres.PostgresClient.layer({ url, maxConnections: 1, applicationName: "herald-migrate" }))
   )
   yield* Console.error(

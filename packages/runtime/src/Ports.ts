@@ -6,7 +6,7 @@
  */
 import type { Migrator, SqlClient, SqlError } from "@effect/sql"
 import * as BullMQ from "@herald/bullmq"
-import type { DeliveryLedger, Herald, UrlPolicy } from "@herald/core"
+import { type DeliveryLedger, type Herald, Reconciler, type UrlPolicy } from "@herald/core"
 import * as Memory from "@herald/memory"
 import * as Postgres from "@herald/postgres"
 import * as Redis from "@herald/redis"
@@ -43,12 +43,25 @@ export const redis = (
     Undici.UndiciTransport.layer()
   )
 
-/** Where the PostgreSQL database is, how many connections a process keeps, and who applies the schema. */
+/**
+ * Where the PostgreSQL database is, how many connections a process keeps, how long it waits for
+ * one and lets a statement run, and who applies the schema.
+ */
 export interface DatabaseSettings {
   /** A `postgres://` or `postgresql://` URL (redacted: it may hold a password). */
   readonly url: Redacted.Redacted<string>
   /** The most connections this process opens. */
   readonly pool: number
+  /**
+   * How long a query waits to open a connection or get one of a full pool before it fails, in ms
+   * (`PostgresClient.defaults` when absent: 5 s).
+   */
+  readonly connectTimeoutMs?: number | undefined
+  /**
+   * How long a statement may run before the server cancels it, in ms; 0 for none (`PostgresClient.defaults`
+   * when absent: 30 s). Applying the schema is exempt: a migration may rightly take longer.
+   */
+  readonly statementTimeoutMs?: number | undefined
   /**
    * `apply`: run the migrations this database lacks before the stores start (the API, by
    * default); `await`: wait for another process to have applied them (the worker, or an API whose
@@ -82,12 +95,18 @@ export const postgres = (
   settings: PostgresSettings
 ): Layer.Layer<Herald.Ports | DeliveryLedger.DeliveryLedger, PostgresError, UrlPolicy.UrlPolicy> => {
   const { database, redis } = settings
+  // Applying the schema is exempt from the statement timeout: a migration may rightly run longer.
   const schema: Layer.Layer<never, PostgresError, SqlClient.SqlClient> = database.schema === "apply"
-    ? Postgres.Migrations.layer
+    ? Layer.effectDiscard(Postgres.PostgresClient.withoutStatementTimeout(Postgres.Migrations.run))
     : Layer.effectDiscard(Postgres.Migrations.awaitApplied())
   const client = Layer.provideMerge(
     schema,
-    Postgres.PostgresClient.layer({ url: database.url, maxConnections: database.pool })
+    Postgres.PostgresClient.layer({
+      url: database.url,
+      maxConnections: database.pool,
+      connectTimeout: database.connectTimeoutMs,
+      statementTimeout: database.statementTimeoutMs
+    })
   )
   return Layer.mergeAll(
     Postgres.PostgresLayer.layer(redis.retention).pipe(Layer.provide(client)),
@@ -98,6 +117,20 @@ export const postgres = (
     Undici.UndiciTransport.layer()
   )
 }
+
+/**
+ * The reconciler's settings of a process delivering from `redis`'s queue, run every `intervalMs`: its
+ * grace outlasts the queue's own recovery of a dead worker's jobs (lock + stalled check), so it never
+ * doubles a job the queue still holds (`Reconciler.graceFor`).
+ */
+export const reconcileSettings = (intervalMs: number, redis: RedisSettings): Reconciler.ReconcileSettingsShape => ({
+  intervalMs,
+  graceMs: Reconciler.graceFor(
+    intervalMs,
+    (redis.queue.lockDurationMs ?? BullMQ.BullMQDeliveryQueue.DEFAULT_LOCK_DURATION_MS) +
+      (redis.queue.stalledIntervalMs ?? BullMQ.BullMQDeliveryQueue.DEFAULT_STALLED_INTERVAL_MS)
+  )
+})
 
 /**
  * The ports the settings choose: PostgreSQL and Redis when both are set, Redis alone when only it

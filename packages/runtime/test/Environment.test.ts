@@ -200,14 +200,22 @@ describe("the database", () => {
   it("is none without DATABASE_URL, and with it beside REDIS_URL carries the pool and who migrates", () => {
     expect(databaseOf(REDIS)).toEqual(Option.none())
     const api = Option.getOrThrow(databaseOf({ ...REDIS, DATABASE_URL: DATABASE, HERALD_ROLE: "api" }))
-    expect({ url: Redacted.value(api.url), pool: api.pool, schema: api.schema }).toEqual({ url: DATABASE, pool: 10, schema: "apply" })
+    expect({ ...api, url: Redacted.value(api.url) }).toEqual({
+      url: DATABASE,
+      pool: 10,
+      connectTimeoutMs: 5_000,
+      statementTimeoutMs: 30_000,
+      schema: "apply"
+    })
     const behind = Option.getOrThrow(databaseOf({
       ...REDIS,
       DATABASE_URL: DATABASE,
       HERALD_DATABASE_MIGRATE: "false",
-      HERALD_DATABASE_POOL: "3"
+      HERALD_DATABASE_POOL: "3",
+      HERALD_DATABASE_CONNECT_TIMEOUT: "2s",
+      HERALD_DATABASE_STATEMENT_TIMEOUT: "0s"
     }))
-    expect([behind.pool, behind.schema]).toEqual([3, "await"])
+    expect([behind.pool, behind.connectTimeoutMs, behind.statementTimeoutMs, behind.schema]).toEqual([3, 2_000, 0, "await"])
     // A worker never migrates, whatever the variable says.
     const worker = Option.getOrThrow(databaseOf({ ...REDIS, DATABASE_URL: DATABASE, HERALD_ROLE: "worker", HERALD_DATABASE_MIGRATE: "true" }))
     expect(worker.schema).toBe("await")
@@ -252,6 +260,18 @@ describe("the database", () => {
   it("refuses a pool out of range, naming the variable", () => {
     const error = errorOf(load(Environment.databasePool, { HERALD_DATABASE_POOL: "0" }))
     expect(error).toContain("HERALD_DATABASE_POOL")
+  })
+
+  it("refuses database timeouts out of range, naming the variable", () => {
+    expect(errorOf(load(Environment.databaseConnectTimeout, { HERALD_DATABASE_CONNECT_TIMEOUT: "10ms" }))).toContain(
+      "HERALD_DATABASE_CONNECT_TIMEOUT"
+    )
+    expect(errorOf(load(Environment.databaseConnectTimeout, { HERALD_DATABASE_CONNECT_TIMEOUT: "5m" }))).toContain(
+      "HERALD_DATABASE_CONNECT_TIMEOUT"
+    )
+    expect(errorOf(load(Environment.databaseStatementTimeout, { HERALD_DATABASE_STATEMENT_TIMEOUT: "soon" }))).toContain(
+      "HERALD_DATABASE_STATEMENT_TIMEOUT"
+    )
   })
 })
 

@@ -283,11 +283,13 @@ describe("createHerald's options", () => {
     [{ storage: { kind: "redis", url: "" } }, "storage.url is required"],
     [{ storage: { kind: "redis", url: "http://127.0.0.1:6499" } }, "storage.url must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379/0, not http://"],
     [{ storage: { kind: "redis", url: "redis://127.0.0.1:1", lockDurationMs: 10_000 } }, "storage.lockDurationMs must be longer than delivery.timeoutMs (15000 ms)"],
-    [{ storage: { kind: "postgres", redisUrl: "redis://127.0.0.1:1", databaseUrl: "" } }, "storage.databaseUrl is required: a postgres:// or postgresql:// URL"],
-    [{ storage: { kind: "postgres", redisUrl: "redis://127.0.0.1:1", databaseUrl: "mysql://root:hunter2@db/herald" } }, "storage.databaseUrl is required: a postgres://"],
+    [{ storage: { kind: "postgres", redisUrl: "redis://127.0.0.1:1", databaseUrl: "" } }, "storage.databaseUrl is required and must be a postgres:// or postgresql:// URL"],
+    [{ storage: { kind: "postgres", redisUrl: "redis://127.0.0.1:1", databaseUrl: "mysql://root:hunter2@db/herald" } }, "storage.databaseUrl must be a postgres:// or postgresql:// URL"],
     [{ storage: { kind: "postgres", databaseUrl: "postgres://127.0.0.1/herald" } }, "storage.redisUrl is required"],
     [{ storage: { kind: "postgres", redisUrl: "redis://127.0.0.1:1", databaseUrl: "postgres://127.0.0.1/herald", url: "redis://127.0.0.1:1" } }, "storage.url is not an option"],
     [{ storage: { kind: "postgres", redisUrl: "redis://127.0.0.1:1", databaseUrl: "postgres://127.0.0.1/herald", pool: 0 } }, "storage.pool must be a whole number from 1 to 1000, not 0"],
+    [{ storage: { kind: "postgres", redisUrl: "redis://127.0.0.1:1", databaseUrl: "postgres://127.0.0.1/herald", connectTimeoutMs: 0 } }, "storage.connectTimeoutMs must be whole milliseconds, from 100ms to 2m, not 0"],
+    [{ storage: { kind: "postgres", redisUrl: "redis://127.0.0.1:1", databaseUrl: "postgres://127.0.0.1/herald", statementTimeoutMs: -1 } }, "storage.statementTimeoutMs must be whole milliseconds, at least 0, not -1"],
     [{ storage: { kind: "postgres", redisUrl: "redis://127.0.0.1:1", databaseUrl: "postgres://127.0.0.1/herald", reconcileIntervalMs: 10 } }, "storage.reconcileIntervalMs must be whole milliseconds, at least 1s, not 10"],
     [{ storage: { kind: "sqlite" } }, "storage.kind must be \"memory\", \"redis\" or \"postgres\""],
     [{ delivry: {} }, "delivry is not an option"]
@@ -295,6 +297,23 @@ describe("createHerald's options", () => {
     const error = await refusal(options as Parameters<typeof createHerald>[0])
     expect(error).toBeInstanceOf(InvalidInput)
     expect((error as InvalidInput).message).toContain(expected)
+  })
+
+  it("the postgres kind bounds the database's waits by default, or as told, and gives the reconciler its grace", () => {
+    const storage = { kind: "postgres", databaseUrl: "postgres://127.0.0.1/herald", redisUrl: "redis://127.0.0.1:1" } as const
+    const resolved = (options: Partial<HeraldOptions.PostgresStorage>) => {
+      const result = HeraldOptions.resolve({ storage: { ...storage, ...options } })
+      if (result._tag === "Left") throw result.left
+      const database = result.right.database
+      if (database._tag === "None") throw new Error("no database")
+      return [database.value.connectTimeoutMs, database.value.statementTimeoutMs, result.right.settings.reconcile]
+    }
+    expect(resolved({})).toEqual([5_000, 30_000, { intervalMs: 60_000, graceMs: 120_000 }])
+    expect(resolved({ connectTimeoutMs: 1_000, statementTimeoutMs: 0, reconcileIntervalMs: 5_000 })).toEqual([
+      1_000,
+      0,
+      { intervalMs: 5_000, graceMs: 90_000 }
+    ])
   })
 
   it("a database URL is never repeated in a refusal (it may hold a password)", async () => {

@@ -37,7 +37,7 @@ export const backends: ReadonlyArray<Backend> = [
  * What a backend needs, as the ports' configuration: a Redis (or Cluster), and for `postgres` a
  * database of its own too, dropped at close.
  */
-const startStores = async (backend: Backend) => {
+const startStores = async (backend: Backend, timeouts: DatabaseTimeouts = {}) => {
   if (backend === "memory") return undefined
   const redis = backend === "redis-cluster" ? await RedisCluster.start() : await RedisServer.start()
   const tag = redis.prefix.replace(/[{}:]/g, "")
@@ -52,9 +52,10 @@ const startStores = async (backend: Backend) => {
   const database = backend === "postgres" ? await PostgresDatabase.createOwned() : undefined
   const ports = database === undefined
     ? Ports.redis(settings)
-    : Ports.postgres({ database: { url: Redacted.make(database.url), pool: 4, schema: "apply" }, redis: settings })
+    : Ports.postgres({ database: { url: Redacted.make(database.url), pool: 4, schema: "apply", ...timeouts }, redis: settings })
   return {
     ports,
+    database,
     close: async () => {
       await redis.close()
       await database?.drop()
@@ -62,8 +63,16 @@ const startStores = async (backend: Backend) => {
   }
 }
 
+/** How long the `postgres` backend waits for a connection and lets a statement run; the runtime's defaults when absent. */
+export interface DatabaseTimeouts {
+  readonly connectTimeoutMs?: number
+  readonly statementTimeoutMs?: number
+}
+
 export interface RunningApp {
   readonly backend: Backend
+  /** The `postgres` backend's database (the test's own), to make it fail. */
+  readonly database: PostgresDatabase.OwnedDatabase | undefined
   /** Where the API is: the server's origin, and the prefix when mounted. */
   readonly baseUrl: string
   /** The server's origin (the application's server, when mounted). */
@@ -156,6 +165,8 @@ export const start = async (
     readonly timeouts?: RequestTimeouts.Timeouts
     /** Serve the API from an application's server under this path prefix (`/webhooks-api`). */
     readonly mount?: string
+    /** The `postgres` backend's timeouts. */
+    readonly databaseTimeouts?: DatabaseTimeouts
   } = {}
 ): Promise<RunningApp> => {
   const backend = options.backend ?? "memory"
@@ -167,7 +178,7 @@ export const start = async (
     ...(options.eventTypes === undefined ? {} : { eventTypes: options.eventTypes }),
     ...(options.eventLimits === undefined ? {} : { eventLimits: options.eventLimits })
   }
-  const stores = await startStores(backend)
+  const stores = await startStores(backend, options.databaseTimeouts)
   const ports: Layer.Layer<Herald.Ports, unknown, UrlPolicy.UrlPolicy> = stores?.ports ?? Ports.memory
   const processOptions: Process.Options<unknown> = {
     listen: { port: 0, host: "127.0.0.1", timeouts: options.timeouts },
@@ -192,6 +203,7 @@ export const start = async (
   const origin = `http://127.0.0.1:${Context.get(context, ServedPort)}`
   return {
     backend,
+    database: stores?.database,
     baseUrl: `${origin}${options.mount ?? ""}`,
     origin,
     keys,

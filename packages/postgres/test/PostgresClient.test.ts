@@ -1,0 +1,88 @@
+// The pool's bounds: a statement past the statement timeout is cancelled by the server, and a query
+// that finds every connection taken fails after the connect timeout instead of waiting.
+import { describe, expect, it } from "@effect/vitest"
+import { SqlClient, SqlError } from "@effect/sql"
+import { Deferred, Duration, Effect, Fiber } from "effect"
+import { Migrations, PostgresClient } from "@herald/postgres"
+import { available, skipReason, useDatabase } from "./TestDatabase.js"
+
+/** The `code` PostgreSQL gave a failed statement (`57014`: cancelled, here by the statement timeout). */
+const codeOf = (error: SqlError.SqlError): unknown =>
+  typeof error.cause === "object" && error.cause !== null ? (error.cause as { readonly code?: unknown }).code : undefined
+
+describe("PostgresClient.urlProblem", () => {
+  it("accepts postgres:// and postgresql:// URLs and refuses others without repeating them", () => {
+    expect(PostgresClient.urlProblem("postgres://herald:secret@db:5432/herald")).toBeUndefined()
+    expect(PostgresClient.urlProblem("postgresql://db/herald?sslmode=require")).toBeUndefined()
+    for (const url of ["mysql://herald:secret@db/herald", "db:5432/herald", "", "herald:secret"]) {
+      const problem = PostgresClient.urlProblem(url)
+      expect(problem).toContain("postgres://")
+      expect(problem).not.toContain("secret")
+    }
+  })
+})
+
+describe.skipIf(!available)(`PostgresClient ${skipReason}`, () => {
+  const { current } = useDatabase({ migrate: false })
+  const client = (options: Omit<PostgresClient.Options, "url">) =>
+    PostgresClient.layer({ url: current().url, ...options })
+
+  it.live("sets the statement timeout on its connections: a longer statement is cancelled by the server", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const [setting] = yield* sql<{ readonly statement_timeout: string }>`SHOW statement_timeout`
+      expect(setting?.statement_timeout).toBe("200ms")
+      const failed = yield* Effect.flip(sql`SELECT pg_sleep(5)`)
+      expect(failed).toBeInstanceOf(SqlError.SqlError)
+      expect(codeOf(failed)).toBe("57014")
+      // The connection is still good: the next statement runs.
+      expect(yield* sql<{ readonly one: number }>`SELECT 1 AS one`).toEqual([{ one: 1 }])
+    }).pipe(Effect.provide(client({ maxConnections: 1, statementTimeout: Duration.millis(200) }))))
+
+  it.live("sets 30 s by default, and none when told to", () =>
+    Effect.gen(function*() {
+      const show = Effect.flatMap(SqlClient.SqlClient, (sql) => sql<{ readonly statement_timeout: string }>`SHOW statement_timeout`)
+      const byDefault = yield* show.pipe(Effect.provide(client({ maxConnections: 1 })))
+      const none = yield* show.pipe(Effect.provide(client({ maxConnections: 1, statementTimeout: Duration.infinity })))
+      const zero = yield* show.pipe(Effect.provide(client({ maxConnections: 1, statementTimeout: 0 })))
+      expect([byDefault, none, zero].map(([row]) => row?.statement_timeout)).toEqual(["30s", "0", "0"])
+    }))
+
+  it.live("a query that finds every connection taken fails after the connect timeout instead of waiting", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const held = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      // The pool's one connection, held by a transaction until released.
+      const holder = yield* Effect.fork(sql.withTransaction(
+        sql`SELECT 1`.pipe(Effect.zipRight(Deferred.succeed(held, undefined)), Effect.zipRight(Deferred.await(release)))
+      ))
+      yield* Deferred.await(held)
+      const failed = yield* Effect.flip(sql`SELECT 2`)
+      expect(failed).toBeInstanceOf(SqlError.SqlError)
+      expect(failed.message).toBe("Failed to acquire connection")
+      expect(String((failed.cause as Error).message)).toContain("timeout")
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(holder)
+      // Released, the connection serves the next query.
+      expect(yield* sql<{ readonly two: number }>`SELECT 2 AS two`).toEqual([{ two: 2 }])
+    }).pipe(Effect.provide(client({ maxConnections: 1, connectTimeout: Duration.millis(300) }))))
+})
+
+describe.skipIf(!available)(`PostgresClient.withoutStatementTimeout ${skipReason}`, () => {
+  const { current } = useDatabase({ migrate: false })
+
+  it.live("lifts the timeout for its effect only, migrations included; the pool's connection keeps its own", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const show = sql<{ readonly statement_timeout: string }>`SHOW statement_timeout`
+      const inside = yield* PostgresClient.withoutStatementTimeout(
+        Effect.zipLeft(show, sql`SELECT pg_sleep(0.4)`)
+      )
+      expect(inside[0]?.statement_timeout).toBe("0")
+      expect((yield* show)[0]?.statement_timeout).toBe("200ms")
+      const applied = yield* PostgresClient.withoutStatementTimeout(Migrations.run)
+      expect(applied.map(([id, name]) => `${id}_${name}`)).toEqual(Object.keys(Migrations.migrations))
+      expect(yield* Migrations.pending).toEqual([])
+    }).pipe(Effect.provide(PostgresClient.layer({ url: current().url, maxConnections: 1, statementTimeout: 200 }))))
+})

@@ -103,7 +103,7 @@ export interface WaitingHead {
 
 /**
  * What a delivery ledger implements (`DeliveryLedger.none`, `MemoryDeliveryLedger`,
- * `PgDeliveryLedger`). Each operation is atomic: one statement or transaction; a concurrent caller
+ * `PostgresDeliveryLedger`). Each operation is atomic: one statement or transaction; a concurrent caller
  * sees it whole or not at all. A recording adapter runs the conformance suite in
  * `@herald/testkit/conformance` (`DeliveryLedgerSuite`).
  *
@@ -254,7 +254,7 @@ export const none: DeliveryLedgerShape = {
 }
 
 /**
- * The delivery ledger port. `none` unless a composition provides one (`PgDeliveryLedger`; in tests
+ * The delivery ledger port. `none` unless a composition provides one (`PostgresDeliveryLedger`; in tests
  * `MemoryDeliveryLedger`): a `Context.Reference`, so memory and Redis-only compositions, which
  * provide nothing, keep today's behaviour. `FanOut`, `Publisher.sendTest`, the `Worker`, the
  * `Dispatcher`, the `Sequencer` and `Replay` write it.

@@ -145,8 +145,9 @@ export const backendCpuMeter = async (database: PrivateDatabase): Promise<() => 
 /**
  * WAL written between two positions for this database's transactions alone,
  * read with `pg_waldump` (the records that touch one of its relations, and the
- * commit records of their transactions), by resource manager; undefined where
- * the WAL cannot be read (not root, another machine's server, no `pg_waldump`).
+ * commit records of their transactions), by resource manager; where the WAL
+ * cannot be read (not root, another machine's server, no `pg_waldump`, segments
+ * already recycled after a checkpoint), why not.
  * Other databases' writes in the same window are then not counted, which the
  * server-wide LSN difference cannot tell apart.
  */
@@ -155,10 +156,10 @@ export const walOfDatabase = async (
   server: Server,
   from: string,
   to: string
-): Promise<WalOfDatabase | undefined> => {
-  if (!server.available || server.dataDirectory === undefined) return undefined
+): Promise<WalOfDatabase | string> => {
+  if (!server.available || server.dataDirectory === undefined) return "the server's data directory is unknown"
   const walDir = join(server.dataDirectory, "pg_wal")
-  if (!existsSync(walDir)) return undefined
+  if (!existsSync(walDir)) return `${walDir} cannot be read here`
   const [[oid = ""] = []] = await database.query("SELECT oid FROM pg_database WHERE datname = current_database()")
   const [[bin = ""] = []] = await database.query("SELECT setting FROM pg_config() WHERE name = 'BINDIR'").catch(() => [[]])
   const waldump = bin !== "" && existsSync(join(bin, "pg_waldump")) ? join(bin, "pg_waldump") : "pg_waldump"
@@ -173,7 +174,11 @@ export const walOfDatabase = async (
   }
   const mine = new RegExp(relation)
   // Streamed: a large run's dump is hundreds of megabytes of text.
-  const child = spawn(waldump, ["--path", walDir, "--start", from, "--end", to], { stdio: ["ignore", "pipe", "ignore"] })
+  const child = spawn(waldump, ["--path", walDir, "--start", from, "--end", to], { stdio: ["ignore", "pipe", "pipe"] })
+  let errors = ""
+  child.stderr.on("data", (chunk: Buffer) => {
+    if (errors.length < 2_000) errors += chunk.toString()
+  })
   const lines = createInterface({ input: child.stdout })
   for await (const line of lines) {
     const match = /^rmgr: (\S+)\s+len \(rec\/tot\):\s*(\d+)\/\s*(\d+), tx:\s*(\d+),/.exec(line)
@@ -191,7 +196,7 @@ export const walOfDatabase = async (
   }
   // pg_waldump exits non-zero when its end is the last record written so far; what it printed is whole all the same.
   await new Promise((resolve) => child.once("close", resolve))
-  return result.records === 0 ? undefined : result
+  return result.records === 0 ? `pg_waldump found none of its records: ${errors.trim().slice(0, 500)}` : result
 }
 
 /** What `walOfDatabase` found: bytes (full-page images included), of which full-page images, and by resource manager (Heap, Btree, Transaction...). */
@@ -212,6 +217,8 @@ export interface WindowFigures {
   readonly walBytes: number | undefined
   readonly walFullPageImageBytes: number | undefined
   readonly walByResourceManager: Record<string, number> | undefined
+  /** Why the WAL could not be read, when it could not. */
+  readonly walUnreadable?: string
   /** Rows inserted, updated and deleted by table, and the database's commits. */
   readonly writes: Record<string, Record<string, number>>
 }
@@ -240,7 +247,8 @@ export const windowMeter = async (
     const walAfter = await walPosition(database)
     await sleep(STATS_FLUSH_MS)
     const countsAfter = await writeCounts(database)
-    const ours = await walOfDatabase(database, server, walBefore.lsn, walAfter.lsn)
+    const read = await walOfDatabase(database, server, walBefore.lsn, walAfter.lsn)
+    const ours = typeof read === "string" ? undefined : read
     const per = (value: number) => value / operations
     return {
       backendCpuMs: per(cpuSeconds * 1000),
@@ -250,7 +258,8 @@ export const windowMeter = async (
       walByResourceManager: ours === undefined
         ? undefined
         : Object.fromEntries(Object.entries(ours.byResourceManager).sort((a, b) => b[1] - a[1]).map(([name, bytes]) => [name, Math.round(per(bytes))])),
-      writes: writesPer(countsBefore, countsAfter, operations)
+      writes: writesPer(countsBefore, countsAfter, operations),
+      ...(typeof read === "string" ? { walUnreadable: read } : {})
     }
   }
 }

@@ -1,7 +1,8 @@
 /**
- * Herald as production runs it on Redis: the built API (`HERALD_ROLE=api`) and
- * worker (`apps/worker`) processes, on the bench's private Redis, with Herald's
- * defaults for everything the bench does not need to change.
+ * Herald as production runs it on Redis, or on PostgreSQL + Redis: the built API
+ * (`HERALD_ROLE=api`) and worker (`apps/worker`) processes, on the bench's private
+ * Redis (and a database of its own), with Herald's defaults for everything the
+ * bench does not need to change.
  */
 import { fileURLToPath } from "node:url"
 import type { DatagridApi } from "@herald/http"
@@ -30,6 +31,8 @@ export const RATE_LIMITS = ["default", "POST /v1/events", "POST /v1/webhooks"].m
 
 export interface Options {
   readonly redisUrl: string
+  /** DATABASE_URL: set, Herald keeps its records on PostgreSQL and only the queue and short-lived state on Redis. */
+  readonly databaseUrl?: string | undefined
   readonly logDir: string
   /** HERALD_WORKER_CONCURRENCY. */
   readonly concurrency: number
@@ -39,6 +42,7 @@ export interface Options {
 
 const env = (options: Options): Record<string, string> => ({
   REDIS_URL: options.redisUrl,
+  ...(options.databaseUrl === undefined ? {} : { DATABASE_URL: options.databaseUrl }),
   // The receiver is on loopback, which Herald refuses unless told otherwise.
   HERALD_ALLOW_PRIVATE_URLS: "true",
   HERALD_WORKER_CONCURRENCY: String(options.concurrency)

@@ -12,6 +12,8 @@ export interface Machine {
   readonly os: string
   readonly node: string
   readonly redis: string
+  /** The server of the PG + Redis variants; absent when they were skipped. */
+  readonly postgres?: string | undefined
   readonly loadAverageAtStart: ReadonlyArray<number>
 }
 
@@ -30,12 +32,13 @@ export const revision = (repoRoot: string): { readonly commit: string; readonly 
   }
 }
 
-export const describe = (redisVersion: string): Machine => ({
+export const describe = (redisVersion: string, postgresVersion?: string): Machine => ({
   cpus: os.availableParallelism(),
   cpuModel: os.cpus()[0]?.model ?? "unknown",
   memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
   os: `${os.type()} ${os.release()} ${os.arch()}`,
   node: process.version,
   redis: redisVersion,
+  ...(postgresVersion === undefined ? {} : { postgres: postgresVersion }),
   loadAverageAtStart: os.loadavg().map((value) => Math.round(value * 100) / 100)
 })

@@ -5,8 +5,8 @@
  */
 
 export interface Target {
-  /** `>=` or `<=` the threshold. */
-  readonly op: ">=" | "<="
+  /** `>=`, `<=` or strictly `<` the threshold. */
+  readonly op: ">=" | "<=" | "<"
   readonly value: number
   /** When set, the target is on this row's ratio, not its figure. */
   readonly onRatio?: boolean
@@ -37,6 +37,8 @@ export const row = (
     ? undefined
     : target.op === ">="
     ? judged >= target.value
+    : target.op === "<"
+    ? judged < target.value
     : judged <= target.value
   return {
     ...fields,

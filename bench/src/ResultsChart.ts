@@ -17,12 +17,14 @@ export const spec = (figures: ReadonlyMap<string, number>, config: { readonly ra
     return made.length === 0 ? [] : [{ ...fields, bars: made }]
   }
   return {
-    title: "Herald benchmarks: Redis + BullMQ, one API and one worker process",
+    title: "Herald benchmarks: Redis + BullMQ (and PostgreSQL + Redis), one API and one worker process",
     subtitle,
     panels: [
       ...panel({ title: "Deliveries per second", unit: "higher is better", target: { value: 3_000, label: "target 3,000/s" } }, [
         ["Herald end-to-end (publish + deliver)", "herald.e2eDeliveriesPerSecond", true],
+        ["Herald end-to-end on PG + Redis", "pg.herald.e2eDeliveriesPerSecond", true],
         ["Herald draining a filled queue", "herald.drainDeliveriesPerSecond", true],
+        ["Herald draining on PG + Redis", "pg.herald.drainDeliveriesPerSecond", true],
         ["naive worker (fetch + HMAC)", "naive.deliveriesPerSecond", false],
         ["no-op BullMQ worker (jobs/s)", "noop.jobsPerSecond", false]
       ]),
@@ -43,7 +45,14 @@ export const spec = (figures: ReadonlyMap<string, number>, config: { readonly ra
             ...(rate === 200 ? { target: { value: 20, label: "p95 target 20 ms" } } : {}),
             ...(rate === 1_000 ? { target: { value: 50, label: "p99 target 50 ms" } } : {})
           },
-          [["p50", `latency.${rate}.p50`, true], ["p95", `latency.${rate}.p95`, true], ["p99", `latency.${rate}.p99`, true]]
+          [
+            ["p50", `latency.${rate}.p50`, true],
+            ["p95", `latency.${rate}.p95`, true],
+            ["p99", `latency.${rate}.p99`, true],
+            ["PG + Redis p50", `pg.latency.${rate}.p50`, true],
+            ["PG + Redis p95", `pg.latency.${rate}.p95`, true],
+            ["PG + Redis p99", `pg.latency.${rate}.p99`, true]
+          ]
         )
       ),
       ...panel({ title: `Fan-out of one event to ${config.fanOut.toLocaleString("en-US")} subscriptions`, unit: "s, lower is better", target: { value: 1, label: "enqueued target 1 s" } }, [

@@ -1,6 +1,8 @@
 /**
  * `npm run bench`: every scenario in one run on a private Redis, Herald beside
  * its baselines; prints a table, writes results.json, results.md and chart.svg.
+ * The end-to-end, latency and memory scenarios run a second time on PostgreSQL +
+ * Redis, right after their Redis-only run, where the machine has PostgreSQL.
  * See BENCHMARKS.md for what each figure means, and `Config` for the knobs.
  */
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
@@ -11,12 +13,13 @@ import * as Chart from "./Chart.js"
 import * as Config from "./Config.js"
 import * as Herald from "./Herald.js"
 import * as Machine from "./Machine.js"
+import * as Postgres from "./Postgres.js"
 import * as Receiver from "./Receiver.js"
 import * as Redis from "./Redis.js"
 import { markdownLines, type Row, tableLines } from "./Report.js"
 import * as ResultsChart from "./ResultsChart.js"
 import * as baselines from "./scenarios/baselines.js"
-import type { Context, ScenarioResult } from "./scenarios/Context.js"
+import { type Backend, type Context, onBackend, type ScenarioResult } from "./scenarios/Context.js"
 import * as fanout from "./scenarios/fanout.js"
 import * as latency from "./scenarios/latency.js"
 import * as memory from "./scenarios/memory.js"
@@ -25,14 +28,19 @@ import * as throughput from "./scenarios/throughput.js"
 
 const out = (line = "") => process.stdout.write(`${line}\n`)
 
-const scenarios: ReadonlyArray<readonly [Config.ScenarioName, (context: Context) => Promise<ScenarioResult>]> = [
+/**
+ * The scenarios in order, and the backends each runs on. A PG + Redis variant
+ * runs right after the Redis-only one, so that the two are measured minutes
+ * apart and its rows can be set against the Redis-only figures.
+ */
+const scenarios: ReadonlyArray<readonly [Config.ScenarioName, (context: Context) => Promise<ScenarioResult>, ReadonlyArray<Backend>]> = [
   // Baselines first: the scenarios after them compare against their figures.
-  ["baselines", baselines.run],
-  ["throughput", throughput.run],
-  ["latency", latency.run],
-  ["publish", publish.run],
-  ["fanout", fanout.run],
-  ["memory", memory.run]
+  ["baselines", baselines.run, ["redis"]],
+  ["throughput", throughput.run, ["redis", "postgres"]],
+  ["latency", latency.run, ["redis", "postgres"]],
+  ["publish", publish.run, ["redis"]],
+  ["fanout", fanout.run, ["redis"]],
+  ["memory", memory.run, ["redis", "postgres"]]
 ]
 
 const main = async (): Promise<number> => {
@@ -50,8 +58,14 @@ const main = async (): Promise<number> => {
   const effective = { ...config, cpuProfileDir }
 
   const redis = await Redis.start({ appendOnly: process.env["BENCH_AOF"] === "1" })
-  const machine = Machine.describe(redis.version)
+  const postgres = await Postgres.check()
+  const machine = Machine.describe(redis.version, postgres.available ? postgres.version : undefined)
   out(`Herald bench${config.quick ? " (quick)" : ""}: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, node ${machine.node}, redis ${machine.redis}`)
+  out(
+    postgres.available
+      ? `PostgreSQL ${postgres.version}: the end-to-end, latency and memory scenarios also run on PG + Redis (a database of their own each)`
+      : `PG + Redis variants skipped: ${postgres.reason}`
+  )
   out(`load average at start: ${machine.loadAverageAtStart.join(" ")}; child logs in ${logDir}`)
   if (cpuProfileDir !== undefined) out(`CPU profiles of Herald's processes go to ${cpuProfileDir}`)
 
@@ -66,22 +80,29 @@ const main = async (): Promise<number> => {
     receiver,
     logDir,
     log: (line) => out(`  ${new Date().toISOString().slice(11, 19)} ${line}`),
-    figures: new Map()
+    figures: new Map(),
+    postgres,
+    backend: "redis"
   }
+  if (!postgres.available) details["postgres"] = { skipped: postgres.reason }
   try {
-    for (const [name, run] of scenarios) {
-      if (!Config.runs(config, name)) continue
-      out(`- ${name}`)
-      try {
-        const result = await run(context)
-        rows.push(...result.rows)
-        details[name] = result.details
-      } catch (error) {
-        // One broken scenario should not cost the figures of the others.
-        const message = error instanceof Error ? error.stack ?? error.message : String(error)
-        failures.push(`${name}: ${message}`)
-        details[name] = { error: message }
-        out(`  FAILED: ${message}`)
+    for (const [scenario, run, backends] of scenarios) {
+      if (!Config.runs(config, scenario)) continue
+      for (const backend of backends) {
+        if (backend === "postgres" && !postgres.available) continue
+        const name = backend === "redis" ? scenario : `${scenario} (PG + Redis)`
+        out(`- ${name}`)
+        try {
+          const result = await run(onBackend(context, backend))
+          rows.push(...result.rows)
+          details[backend === "redis" ? scenario : `${scenario}.postgres`] = result.details
+        } catch (error) {
+          // One broken scenario should not cost the figures of the others.
+          const message = error instanceof Error ? error.stack ?? error.message : String(error)
+          failures.push(`${name}: ${message}`)
+          details[name] = { error: message }
+          out(`  FAILED: ${message}`)
+        }
       }
     }
   } finally {
@@ -93,7 +114,9 @@ const main = async (): Promise<number> => {
   for (const line of tableLines(rows)) out(line)
   const loadAtEnd = os.loadavg().map((value) => Math.round(value * 100) / 100)
   // The load average says how much else the machine was doing: on a shared machine, a lot.
-  const subtitle = `${machine.cpus} CPUs, node ${machine.node}, redis ${machine.redis}; ${
+  const subtitle = `${machine.cpus} CPUs, node ${machine.node}, redis ${machine.redis}${
+    machine.postgres === undefined ? "" : `, PostgreSQL ${machine.postgres}`
+  }; ${
     startedAt.toISOString().slice(0, 10)
   }; load average ${machine.loadAverageAtStart[0]} at start, ${loadAtEnd[0]} at end${config.quick ? "; quick run" : ""}`
   mkdirSync(config.outDir, { recursive: true })

@@ -27,6 +27,11 @@ describe("row", () => {
     expect(judged.pass).toBe(false)
   })
 
+  it("judges a strict target strictly", () => {
+    const at = (herald: number) => row({ scenario: "s", metric: "m", unit: "B", herald, target: { op: "<", value: 50 } }).pass
+    expect([at(49.9), at(50), at(51)]).toEqual([true, false, false])
+  })
+
   it("gives no ratio to a zero baseline and no verdict to a missing figure", () => {
     const judged = row({
       scenario: "s",

@@ -4,6 +4,7 @@
 import type { BenchConfig } from "../Config.js"
 import * as Herald from "../Herald.js"
 import type { Receiver } from "../Receiver.js"
+import * as Postgres from "../Postgres.js"
 import type { PrivateRedis } from "../Redis.js"
 import type { Row } from "../Report.js"
 
@@ -17,7 +18,23 @@ export interface Context {
   readonly log: (line: string) => void
   /** Figures measured by earlier scenarios of the same run, by key (e.g. `naive.deliveriesPerSecond`). */
   readonly figures: Map<string, number>
+  /** The PostgreSQL server of the PG + Redis variants, or why they are skipped. */
+  readonly postgres: Postgres.Server
+  /** Where Herald keeps its records in this scenario: Redis alone, or PostgreSQL + Redis (a database of its own per scenario). */
+  readonly backend: Backend
 }
+
+/** Herald's storage in a scenario: `redis` (REDIS_URL alone) or `postgres` (DATABASE_URL + REDIS_URL). */
+export type Backend = "redis" | "postgres"
+
+/** The same context, its scenarios run on `backend`. */
+export const onBackend = (context: Context, backend: Backend): Context => ({ ...context, backend })
+
+/** How a scenario's rows name the backend: nothing for Redis alone (the rows as they always were), a suffix for PG + Redis. */
+export const backendLabel = (context: Context): string => (context.backend === "postgres" ? ", PG + Redis" : "")
+
+/** Figure keys of the PG + Redis variants get a prefix, so both backends' figures sit side by side. */
+export const figureKey = (context: Context, key: string): string => (context.backend === "postgres" ? `pg.${key}` : key)
 
 export interface ScenarioResult {
   readonly rows: ReadonlyArray<Row>
@@ -25,9 +42,10 @@ export interface ScenarioResult {
   readonly details: Record<string, unknown>
 }
 
-/** Herald's process options for a scenario. */
-export const heraldOptions = (context: Context): Herald.Options => ({
+/** Herald's process options for a scenario; `databaseUrl` on PG + Redis. */
+export const heraldOptions = (context: Context, databaseUrl?: string): Herald.Options => ({
   redisUrl: context.redis.url,
+  databaseUrl,
   logDir: context.logDir,
   concurrency: context.config.concurrency,
   cpuProfileDir: context.config.cpuProfileDir
@@ -41,7 +59,9 @@ export const flush = async (context: Context): Promise<void> => {
 /**
  * Runs `body` with Herald's API (and a worker, unless `worker: false`), one
  * webhook to the receiver, and the receiver reset to check its signatures;
- * stops the processes whatever happens.
+ * stops the processes whatever happens. On PG + Redis, Herald gets a database
+ * of its own, created empty here (the API applies the schema at start) and
+ * dropped afterwards, as Redis is flushed: every scenario starts from nothing.
  */
 export const withHerald = async <A>(
   context: Context,
@@ -49,16 +69,20 @@ export const withHerald = async <A>(
   body: (stack: Stack) => Promise<A>
 ): Promise<A> => {
   await flush(context)
-  const heraldOpts = heraldOptions(context)
-  const api = await Herald.startApi(heraldOpts)
-  const client = Herald.client(api.url)
+  const database = context.backend === "postgres" ? await Postgres.createDatabase() : undefined
+  const heraldOpts = heraldOptions(context, database?.url)
+  let api: Herald.Api | undefined
+  let client: ReturnType<typeof Herald.client> | undefined
   let worker: Awaited<ReturnType<typeof Herald.startWorker>> | undefined
   try {
+    api = await Herald.startApi(heraldOpts)
+    client = Herald.client(api.url)
     if (options.worker) worker = await Herald.startWorker(heraldOpts)
     const webhook = await client.createWebhook(context.receiver.url("e2e"))
     context.receiver.reset(webhook.secret)
     const result = await body({
       api,
+      database,
       worker,
       webhook,
       client,
@@ -75,13 +99,16 @@ export const withHerald = async <A>(
     }
     return result
   } finally {
-    await client.close()
-    await Promise.all([api.child.stop(), worker?.stop()])
+    await client?.close()
+    await Promise.all([api?.child.stop(), worker?.stop()])
+    await database?.drop()
   }
 }
 
 export interface Stack {
   readonly api: Herald.Api
+  /** Herald's database, on PG + Redis. */
+  readonly database: Postgres.PrivateDatabase | undefined
   readonly worker: Awaited<ReturnType<typeof Herald.startWorker>> | undefined
   readonly webhook: Herald.Webhook
   readonly client: ReturnType<typeof Herald.client>

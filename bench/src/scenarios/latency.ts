@@ -3,13 +3,17 @@
  * (200 and 1,000/s by default) for a while after a warm-up, each delivered to
  * the receiver, which measures publish -> receipt on the bench's monotonic clock.
  * The publish API's own latency under that load is reported beside it.
+ *
+ * On PG + Redis the rows sit beside the Redis-only run's, and PostgreSQL's side
+ * (its backends' CPU, WAL and rows written per event) goes into the details.
  */
+import * as Postgres from "../Postgres.js"
 import { cpuMeter, cpuMsPer, round } from "../Proc.js"
 import { publisher } from "../Publisher.js"
 import { commandStats, perDelivery, resetCommandStats } from "../Redis.js"
 import { row, type Row, type Target } from "../Report.js"
 import { summarize } from "../Stats.js"
-import { type Context, integrity, type ScenarioResult, stackPids, withHerald } from "./Context.js"
+import { backendLabel, type Context, figureKey, integrity, type ScenarioResult, stackPids, withHerald } from "./Context.js"
 
 /** The issue's targets, by rate: p95 at 200/s, p99 at 1,000/s. */
 const targets: Record<number, { readonly percentile: "p95" | "p99"; readonly target: Target }> = {
@@ -33,6 +37,7 @@ export const run = (context: Context): Promise<ScenarioResult> =>
 
         context.log(`latency at ${rate} events/s for ${config.latencySeconds} s`)
         await resetCommandStats(context.redis.client)
+        const pgMeter = stack.database === undefined ? undefined : await Postgres.windowMeter(stack.database, context.postgres)
         const meter = cpuMeter({ ...stackPids(context, stack), bench: process.pid })
         const offered = await load.openLoop(rate, config.latencySeconds, seq)
         seq += offered.sent
@@ -40,26 +45,41 @@ export const run = (context: Context): Promise<ScenarioResult> =>
         const cpu = meter()
         const commands = perDelivery(await commandStats(context.redis.client), offered.sent)
         const stats = await receiver.stats()
+        const pg = pgMeter === undefined ? undefined : await pgMeter(offered.sent)
         const delivery = summarize(stats.latenciesMs)
         const publish = summarize(offered.latenciesMs)
         const lag = summarize(offered.lagMs)
 
+        const scenario = `latency @ ${rate}/s${backendLabel(context)}`
+        // Beside the Redis-only run's figure, on PG + Redis.
+        const redisOnly = (key: string) => {
+          const value = context.backend === "postgres" ? context.figures.get(key) : undefined
+          return value === undefined ? {} : { baseline: { name: "Redis only", value } }
+        }
         for (const percentile of ["p50", "p95", "p99"] as const) {
-          context.figures.set(`latency.${rate}.${percentile}`, delivery[percentile])
+          context.figures.set(figureKey(context, `latency.${rate}.${percentile}`), delivery[percentile])
           const judged = targets[rate]
           rows.push(row({
-            scenario: `latency @ ${rate}/s`,
+            scenario,
             metric: `publish -> receipt ${percentile}`,
             unit: "ms",
             herald: delivery[percentile],
+            ...redisOnly(`latency.${rate}.${percentile}`),
             ...(judged !== undefined && judged.percentile === percentile ? { target: judged.target } : {})
           }))
         }
-        rows.push(row({ scenario: `latency @ ${rate}/s`, metric: "publish API p99 (under delivery load)", unit: "ms", herald: publish.p99 }))
+        context.figures.set(figureKey(context, `latency.${rate}.publishP99`), publish.p99)
+        rows.push(row({
+          scenario,
+          metric: "publish API p99 (under delivery load)",
+          unit: "ms",
+          herald: publish.p99,
+          ...redisOnly(`latency.${rate}.publishP99`)
+        }))
         // Below the offered rate, the API could not keep up: latencies then grow with the run's length, not a property of Herald at that rate.
         const achieved = (offered.latenciesMs.length * 1000) / (offered.finishedMs - offered.startedMs)
         rows.push(row({
-          scenario: `latency @ ${rate}/s`,
+          scenario,
           metric: "publishes answered (offered rate as baseline)",
           unit: "/s",
           herald: achieved,
@@ -77,6 +97,7 @@ export const run = (context: Context): Promise<ScenarioResult> =>
           cpuCores: cpu.cores,
           cpuMsPerEvent: Object.fromEntries(Object.keys(cpu.cores).map((name) => [name, round(cpuMsPer(cpu, name, offered.sent), 3)])),
           redisCallsPerDelivery: commands,
+          ...(pg === undefined ? {} : { postgresPerEvent: pg }),
           receiver: integrity(stats)
         }
         receiver.reset(stack.webhook.secret)

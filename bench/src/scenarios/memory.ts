@@ -13,15 +13,25 @@
  *    the backlog, so a peak compares warm-up, not backlogs) at B against B/4
  *    says whether it grows with the backlog. The drain rate is Herald's
  *    like-for-like figure against the naive worker, which also drains a filled queue.
+ * 3. Once drained, what the delivered events keep in Redis: the growth of every
+ *    key family since the warm-up, / B, leaving out the rate limiter's log (it
+ *    ages out a window after its last request) and BullMQ's event stream (capped
+ *    at about 10,000 entries), which are reported on their own.
+ *
+ * On PG + Redis (the large backlog only, right after the Redis-only run), the
+ * same steps, and PostgreSQL's side: bytes per event (`herald_events`'
+ * partitions and `herald_event_keys`) and per attempt (`herald_attempts`), and
+ * WAL per event published and per delivery made.
  */
 import { smallBacklog } from "../Config.js"
 import { QUEUE_NAME, QUEUE_PREFIX } from "../Herald.js"
+import * as Postgres from "../Postgres.js"
 import { cpuMeter, cpuMsPer, round, rssSampler } from "../Proc.js"
 import { publisher } from "../Publisher.js"
 import { commandStats, memoryByFamily, perDelivery, resetCommandStats, usedMemory } from "../Redis.js"
 import { row, type Row } from "../Report.js"
 import { percentile } from "../Stats.js"
-import { type Context, drainRate, integrity, type ScenarioResult, withHerald } from "./Context.js"
+import { backendLabel, type Context, drainRate, figureKey, integrity, type ScenarioResult, withHerald } from "./Context.js"
 
 const WARMUP_EVENTS = 200
 const STORE_PREFIX = "{herald}:"
@@ -44,10 +54,34 @@ export const family = (key: string): string => {
 
 const PAYLOAD_FAMILY = "store: evt"
 const RATE_LIMIT_FAMILY = "store: ratelimit"
+/**
+ * BullMQ's event stream: trimmed to about 10,000 entries (BullMQ's default
+ * `streams.events.maxLen`, which Herald keeps), so a few megabytes whatever the
+ * number of events; divided by N it says more about N than about an event.
+ */
+const EVENT_STREAM_FAMILY = "queue: events"
+/** Families whose size does not grow with the events kept: left out of "kept per event", reported on their own. */
+const BOUNDED_FAMILIES = [RATE_LIMIT_FAMILY, EVENT_STREAM_FAMILY]
 /** What stays once delivered, for the retention: the event record and its listing index entries. */
 const KEPT_FAMILIES = [PAYLOAD_FAMILY, "store: evt-index"]
 
 const MB = 1024 * 1024
+
+/** Herald's tables of what an event keeps (the record, its publisher id) and of the attempt log. */
+const EVENT_TABLES = ["herald_events", "herald_event_keys"]
+const ATTEMPT_TABLE = "herald_attempts"
+
+/** Bytes and rows of the event and attempt tables, partitions included. */
+const tableSizes = async (database: Postgres.PrivateDatabase) => {
+  let eventBytes = 0
+  for (const table of EVENT_TABLES) eventBytes += await Postgres.tableBytes(database, table)
+  return {
+    eventBytes,
+    events: await Postgres.rowCount(database, "herald_events"),
+    attemptBytes: await Postgres.tableBytes(database, ATTEMPT_TABLE),
+    attempts: await Postgres.rowCount(database, ATTEMPT_TABLE)
+  }
+}
 
 /**
  * `used_memory` once it stops falling: BullMQ removes a job just after the
@@ -73,11 +107,15 @@ const measureBacklog = (context: Context, backlog: number) =>
     try {
       // Warm-up, so that loaded scripts and the API's first allocations are not counted per delivery.
       await load.closedLoop(WARMUP_EVENTS, config.publishConnections)
+      const database = stack.database
+      const pgPublishMeter = database === undefined ? undefined : await Postgres.windowMeter(database, context.postgres)
       const before = await usedMemory(context.redis.client)
       const beforeFamilies = await memoryByFamily(context.redis.client, family)
-      context.log(`memory: building a backlog of ${backlog} deliveries (no worker running)`)
+      const tablesBefore = database === undefined ? undefined : await tableSizes(database)
+      context.log(`memory${backendLabel(context)}: building a backlog of ${backlog} deliveries (no worker running)`)
       const published = await load.closedLoop(backlog, config.publishConnections, WARMUP_EVENTS)
       if (published.errors > 0) throw new Error(`memory: ${published.errors} publishes failed: ${load.firstError()}`)
+      const pgPublish = pgPublishMeter === undefined ? undefined : await pgPublishMeter(backlog)
       const after = await usedMemory(context.redis.client)
       const afterFamilies = await memoryByFamily(context.redis.client, family)
       const grown: Record<string, { keys: number; bytesPerDelivery: number }> = {}
@@ -93,15 +131,17 @@ const measureBacklog = (context: Context, backlog: number) =>
         .filter(([name]) => name.startsWith("queue:"))
         .reduce((sum, [, { bytesPerDelivery }]) => sum + bytesPerDelivery, 0)
 
-      context.log(`memory: draining ${backlog + WARMUP_EVENTS} deliveries`)
+      context.log(`memory${backendLabel(context)}: draining ${backlog + WARMUP_EVENTS} deliveries`)
       receiver.reset(stack.webhook.secret)
       await resetCommandStats(context.redis.client)
+      const pgDrainMeter = database === undefined ? undefined : await Postgres.windowMeter(database, context.postgres)
       const worker = await stack.startWorker()
       const sample = rssSampler(worker.pid)
       const meter = cpuMeter({ worker: worker.pid, redis: context.redis.pid, receiver: receiver.child.pid })
       await receiver.waitFor(backlog + WARMUP_EVENTS, 900_000)
       const cpu = meter()
       const rss = sample()
+      const pgDrain = pgDrainMeter === undefined ? undefined : await pgDrainMeter(backlog + WARMUP_EVENTS)
       // What the deliveries held and gave back is a pending delivery's own cost,
       // weighed family by family: the drain also writes the attempt log (kept for
       // the retention, whether or not anything was pending) and the rate limiter's
@@ -113,6 +153,28 @@ const measureBacklog = (context: Context, backlog: number) =>
         if (name === RATE_LIMIT_FAMILY) continue
         released += Math.max(0, bytes - (drainedFamilies.get(name)?.bytes ?? 0))
       }
+      // What the delivered events keep: every family's growth since the warm-up (the attempt log included), the bounded families apart.
+      const kept: Record<string, { keys: number; bytesPerEvent: number }> = {}
+      let keptBytes = 0
+      for (const [name, { bytes, keys }] of drainedFamilies) {
+        const earlier = beforeFamilies.get(name) ?? { bytes: 0, keys: 0 }
+        if (keys === earlier.keys && bytes === earlier.bytes) continue
+        kept[name] = { keys: keys - earlier.keys, bytesPerEvent: round((bytes - earlier.bytes) / backlog, 1) }
+        if (!BOUNDED_FAMILIES.includes(name)) keptBytes += bytes - earlier.bytes
+      }
+      const eventStreamBytes = drainedFamilies.get(EVENT_STREAM_FAMILY)?.bytes ?? 0
+      const tablesAfter = database === undefined ? undefined : await tableSizes(database)
+      const postgres = database === undefined || tablesBefore === undefined || tablesAfter === undefined
+        ? undefined
+        : {
+          events: tablesAfter.events - tablesBefore.events,
+          attempts: tablesAfter.attempts - tablesBefore.attempts,
+          bytesPerEvent: round((tablesAfter.eventBytes - tablesBefore.eventBytes) / (tablesAfter.events - tablesBefore.events), 1),
+          bytesPerAttempt: round((tablesAfter.attemptBytes - tablesBefore.attemptBytes) / (tablesAfter.attempts - tablesBefore.attempts), 1),
+          tables: { before: tablesBefore, after: tablesAfter },
+          publishPerEvent: pgPublish,
+          drainPerDelivery: pgDrain
+        }
       const commands = perDelivery(await commandStats(context.redis.client), backlog + WARMUP_EVENTS)
       const stats = await receiver.stats()
       return {
@@ -123,6 +185,11 @@ const measureBacklog = (context: Context, backlog: number) =>
         payloadBytesPerDelivery: payload,
         beyondPayloadBytesPerDelivery: round(totalPerDelivery - payload - rateLimitLog, 1),
         usedMemoryDrained: drained,
+        /** used_memory's growth from the warm-up to the drained state, / B: whatever Redis still holds, the rate limiter's log included. */
+        usedMemoryGrowthDrainedPerEvent: round((drained - before) / backlog, 1),
+        keptAfterDrainBytesPerEvent: round(keptBytes / backlog, 1),
+        keptAfterDrainByFamily: kept,
+        eventStreamBytes,
         releasedBytesPerDelivery: round(released / backlog, 1),
         keptBytesPerEvent: round(
           KEPT_FAMILIES.reduce((sum, name) => sum + (grown[name]?.bytesPerDelivery ?? 0), 0),
@@ -148,6 +215,7 @@ const measureBacklog = (context: Context, backlog: number) =>
           redis: round(cpuMsPer(cpu, "redis", backlog + WARMUP_EVENTS), 3)
         },
         redisCallsPerDelivery: commands,
+        ...(postgres === undefined ? {} : { postgres }),
         receiver: integrity(stats)
       }
     } finally {
@@ -155,7 +223,10 @@ const measureBacklog = (context: Context, backlog: number) =>
     }
   })
 
-export const run = async (context: Context): Promise<ScenarioResult> => {
+export const run = async (context: Context): Promise<ScenarioResult> =>
+  context.backend === "postgres" ? runOnPostgres(context) : runOnRedis(context)
+
+const runOnRedis = async (context: Context): Promise<ScenarioResult> => {
   const large = context.config.backlog
   const small = smallBacklog(large)
   const atSmall = await measureBacklog(context, small)
@@ -195,6 +266,18 @@ export const run = async (context: Context): Promise<ScenarioResult> => {
     }),
     row({
       scenario: label,
+      metric: "Redis bytes per delivered event kept (the attempt log included; bounded families apart)",
+      unit: "B",
+      herald: atLarge.keptAfterDrainBytesPerEvent
+    }),
+    row({
+      scenario: label,
+      metric: "(bounded: BullMQ's event stream, about 10,000 entries whatever the events)",
+      unit: "MB",
+      herald: atLarge.eventStreamBytes / MB
+    }),
+    row({
+      scenario: label,
       metric: "held by a pending delivery (released once delivered)",
       unit: "B",
       herald: atLarge.releasedBytesPerDelivery,
@@ -231,5 +314,100 @@ export const run = async (context: Context): Promise<ScenarioResult> => {
   context.figures.set("memory.bytesReleased", atLarge.releasedBytesPerDelivery)
   context.figures.set("memory.rssSmall", atSmall.workerRssMb.settled)
   context.figures.set("memory.rssLarge", atLarge.workerRssMb.settled)
+  // The PG + Redis run measures the small backlog: these are its like-for-like figures.
+  context.figures.set("memory.small.bytesKeptAfterDrain", atSmall.keptAfterDrainBytesPerEvent)
+  context.figures.set("memory.small.bytesTotal", atSmall.bytesPerDelivery)
+  context.figures.set("memory.small.bytesReleased", atSmall.releasedBytesPerDelivery)
+  context.figures.set("memory.small.drainDeliveriesPerSecond", atSmall.drainDeliveriesPerSecond)
+  context.figures.set("memory.small.workerCpuMs", atSmall.cpuMsPerDelivery.worker)
   return { rows, details: { small: atSmall, large: atLarge } }
 }
+
+/**
+ * PG + Redis: the small backlog only, against the Redis-only run's small
+ * backlog (the worker's RSS against the backlog is the Redis-only run's
+ * question, and does not depend on where records are kept; per-event bytes need
+ * no 100,000 events, and a PG + Redis drain is slower). Redis should keep next
+ * to nothing once events are delivered; PostgreSQL's bytes and WAL are reported.
+ */
+const runOnPostgres = async (context: Context): Promise<ScenarioResult> => {
+  const backlog = smallBacklog(context.config.backlog)
+  const measured = await measureBacklog(context, backlog)
+  const label = `memory @ ${backlog.toLocaleString("en-US")}${backendLabel(context)}`
+  const redisOnly = (key: string) => {
+    const value = context.figures.get(key)
+    return value === undefined ? {} : { baseline: { name: "Redis only", value } }
+  }
+  const pg = measured.postgres
+  const rows: Array<Row> = [
+    row({
+      scenario: label,
+      metric: "Redis bytes per delivered event kept (bounded families apart)",
+      unit: "B",
+      herald: measured.keptAfterDrainBytesPerEvent,
+      ...redisOnly("memory.small.bytesKeptAfterDrain"),
+      target: { op: "<", value: 50 }
+    }),
+    row({
+      scenario: label,
+      metric: "... used_memory growth once drained / events, bounded families included",
+      unit: "B",
+      herald: measured.usedMemoryGrowthDrainedPerEvent,
+      note: `rate-limit log ${measured.keptAfterDrainByFamily[RATE_LIMIT_FAMILY]?.bytesPerEvent ?? 0} B, event stream ${
+        measured.keptAfterDrainByFamily[EVENT_STREAM_FAMILY]?.bytesPerEvent ?? 0
+      } B`
+    }),
+    row({
+      scenario: label,
+      metric: "Redis bytes per pending delivery (total)",
+      unit: "B",
+      herald: measured.bytesPerDelivery,
+      ...redisOnly("memory.small.bytesTotal")
+    }),
+    row({
+      scenario: label,
+      metric: "held by a pending delivery (released once delivered)",
+      unit: "B",
+      herald: measured.releasedBytesPerDelivery,
+      ...redisOnly("memory.small.bytesReleased")
+    }),
+    ...(pg === undefined ? [] : [
+      row({ scenario: label, metric: "PostgreSQL bytes per event (herald_events' partitions + herald_event_keys)", unit: "B", herald: pg.bytesPerEvent }),
+      row({ scenario: label, metric: "PostgreSQL bytes per attempt (herald_attempts)", unit: "B", herald: pg.bytesPerAttempt }),
+      ...walRows(label, "publish", pg.publishPerEvent),
+      ...walRows(label, "delivery", pg.drainPerDelivery)
+    ]),
+    row({
+      scenario: label,
+      metric: "drain rate (filled queue, like the naive worker)",
+      unit: "/s",
+      herald: measured.drainDeliveriesPerSecond,
+      ...redisOnly("memory.small.drainDeliveriesPerSecond")
+    }),
+    row({
+      scenario: label,
+      metric: "worker CPU per delivery while draining",
+      unit: "ms",
+      herald: measured.cpuMsPerDelivery.worker,
+      ...redisOnly("memory.small.workerCpuMs")
+    })
+  ]
+  context.figures.set(figureKey(context, "memory.bytesKeptAfterDrain"), measured.keptAfterDrainBytesPerEvent)
+  context.figures.set(figureKey(context, "herald.drainDeliveriesPerSecond"), measured.drainDeliveriesPerSecond)
+  return { rows, details: { large: measured } }
+}
+
+/** WAL and PostgreSQL CPU per publish or per delivery: this database's records where the WAL could be read, else the server-wide difference. */
+const walRows = (scenario: string, what: "publish" | "delivery", figures: Postgres.WindowFigures | undefined): Array<Row> =>
+  figures === undefined ? [] : [
+    figures.walBytes === undefined
+      ? row({ scenario, metric: `WAL per ${what} (server-wide LSN difference)`, unit: "B", herald: figures.serverWalBytes })
+      : row({
+        scenario,
+        metric: `WAL per ${what} (this database's records; of which full-page images)`,
+        unit: "B",
+        herald: figures.walBytes,
+        note: `FPI ${Math.round(figures.walFullPageImageBytes ?? Number.NaN)} B; server-wide ${Math.round(figures.serverWalBytes)} B`
+      }),
+    row({ scenario, metric: `PostgreSQL backends' CPU per ${what}`, unit: "ms", herald: figures.backendCpuMs })
+  ]

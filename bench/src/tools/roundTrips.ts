@@ -4,7 +4,13 @@
  * seconds of `MONITOR`. Commands a script runs inside Redis are counted apart
  * ("inside scripts"): they cost Redis CPU, not a network round trip.
  *
- *   node bench/dist/tools/roundTrips.js [rate=100] [seconds=2]
+ *   node bench/dist/tools/roundTrips.js [rate=100] [seconds=2] [postgres]
+ *
+ * With `postgres`, Herald runs on PostgreSQL + Redis (a database the tool
+ * creates and drops), and PostgreSQL's statements per event are counted too, as
+ * the database's transactions (`pg_stat_database.xact_commit`): the publish and
+ * delivery paths open no transaction, so each statement is one transaction and
+ * one round trip.
  *
  * Connections are attributed to processes through /proc (the socket inode of
  * each file descriptor, matched with the local port in /proc/net/tcp).
@@ -13,6 +19,7 @@ import { mkdtempSync, readdirSync, readFileSync, readlinkSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import * as Herald from "../Herald.js"
+import * as Postgres from "../Postgres.js"
 import { publisher } from "../Publisher.js"
 import * as Receiver from "../Receiver.js"
 import * as Redis from "../Redis.js"
@@ -47,10 +54,14 @@ const portsOf = (pids: Readonly<Record<string, number>>): Map<number, string> =>
 const main = async () => {
   const rate = Number(process.argv[2] ?? 100)
   const seconds = Number(process.argv[3] ?? 2)
+  const onPostgres = process.argv[4] === "postgres"
   const logDir = mkdtempSync(join(tmpdir(), "herald-roundtrips-"))
   const redis = await Redis.start()
   const receiver = await Receiver.start(logDir)
-  const options = { redisUrl: redis.url, logDir, concurrency: 50 }
+  const server = onPostgres ? await Postgres.check() : undefined
+  if (server !== undefined && !server.available) throw new Error(`postgres: ${server.reason}`)
+  const database = onPostgres ? await Postgres.createDatabase() : undefined
+  const options = { redisUrl: redis.url, databaseUrl: database?.url, logDir, concurrency: 50 }
   const api = await Herald.startApi(options)
   const worker = await Herald.startWorker(options)
   const client = Herald.client(api.url)
@@ -74,9 +85,11 @@ const main = async () => {
       const key = `${owners.get(port) ?? "other"} ${source} ${String(args[0]).toLowerCase()}`
       counts.set(key, (counts.get(key) ?? 0) + 1)
     })
+    const pgMeter = database === undefined || server === undefined ? undefined : await Postgres.windowMeter(database, server)
     const run = await load.openLoop(rate, seconds, warm.sent)
     await receiver.waitFor(run.sent, 60_000)
     await new Promise((resolve) => setTimeout(resolve, 500))
+    const pg = pgMeter === undefined ? undefined : await pgMeter(run.sent)
     const per = (n: number) => (n / run.sent).toFixed(2).padStart(6)
     const lines = [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([key, n]) => `${per(n)}  ${key}`)
     const byProcess = new Map<string, number>()
@@ -87,6 +100,10 @@ const main = async () => {
       "",
       ...[...byProcess.entries()].map(([name, n]) => `${per(n)}  round trips per event from ${name}`),
       `${per(inside)}  commands inside scripts per event`,
+      ...(pg === undefined ? [] : [
+        `${(pg.writes["(commits)"]?.["commits"] ?? Number.NaN).toFixed(2).padStart(6)}  PostgreSQL statements (autocommit transactions) per event, API and worker together`,
+        `rows written per event, by table: ${JSON.stringify(Object.fromEntries(Object.entries(pg.writes).filter(([name]) => name !== "(commits)")))}`
+      ]),
       ""
     ].join("\n"))
   } finally {
@@ -96,6 +113,7 @@ const main = async () => {
     await Promise.all([api.child.stop(), worker.stop()])
     await receiver.child.stop()
     await redis.close()
+    await database?.drop()
   }
 }
 

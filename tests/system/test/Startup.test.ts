@@ -42,7 +42,7 @@ describe("worker startup", () => {
     }
   })
 
-  it.skipIf(!RedisServer.hasRedisServer())("stops on one SIGTERM while Redis is down, saying its drain was cut short, and exits 0 (needs redis-server)", async () => {
+  it.skipIf(!RedisServer.hasRedisServer())("stops on one SIGTERM while Redis is down and exits 0 (needs redis-server)", async () => {
     // Its own server, which the test stops. Cleaned up even when the test times out (a worker that hangs).
     const redis = await RedisServer.startOwned()
     onTestFinished(() => redis.close())
@@ -59,7 +59,9 @@ describe("worker startup", () => {
     expect(worker.exitStatus()).toBe("code=0 signal=null")
     // 'exit' may come before the last of the output has been read.
     await pollUntil(() => worker.output().includes("Herald worker stopped"), 5_000)
-    expect(worker.output()).toContain("stopping the delivery worker took longer than 1s")
+    // Whether BullMQ's close hung (then cut short at 1 s, with a warning; packages/bullmq's
+    // Stopping test proves that path) depends on the state its connections were in when the
+    // signal came, which the test cannot choose: what holds either way is one signal, exit 0.
     expect(worker.output()).toContain("Herald worker stopped")
   })
 })

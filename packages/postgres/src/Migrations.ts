@@ -297,7 +297,8 @@ export const awaitApplied = (
     const started = yield* Clock.currentTimeMillis
     const check = Effect.flatMap(Effect.zip(pending, Clock.currentTimeMillis), ([missing, now]) => {
       if (missing.length === 0) return Effect.void
-      const log = logged
+      // A caller that does not wait (timeout 0: the keys command) is told by the failure alone.
+      const log = logged || timeoutMs <= 0
         ? Effect.void
         : Effect.logInfo(`waiting for the database's schema: migrations ${missing.join(", ")} not yet applied`)
       logged = true

@@ -15,9 +15,11 @@
  * server cannot tell the client, and the operating system's TCP keepalive is
  * what ends such a connection.
  */
-import { SqlClient, type SqlError } from "@effect/sql"
+import { SqlClient, SqlError } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Duration, Effect, Layer, Redacted } from "effect"
+import Pg from "pg"
+import { PreparingClient } from "./internal/PreparedStatements.js"
 
 /** What `Options` falls back to. */
 export const defaults = {
@@ -48,6 +50,13 @@ export interface Options {
   readonly statementTimeout?: Duration.DurationInput | undefined
   /** What `pg_stat_activity` shows for these connections (default `herald`). */
   readonly applicationName?: string | undefined
+  /**
+   * Whether statements run as named prepared statements, parsed and planned once per connection
+   * (default true: it halves PostgreSQL's CPU per event). False for a connection pooler that
+   * cannot carry them, such as PgBouncer in transaction mode before 1.21, or without
+   * `max_prepared_statements`.
+   */
+  readonly preparedStatements?: boolean | undefined
 }
 
 /** The schemes a database URL may have. */
@@ -76,6 +85,41 @@ const withStatementTimeout = (url: string, timeout: Duration.Duration): string =
 }
 
 /**
+ * The `pg` pool of `options`, once a first connection answered within the connect timeout (as
+ * `@effect/sql-pg`'s own pool does), closed with the scope. Built here rather than by `PgClient` so
+ * that its connections can prepare their statements (`PreparingClient`).
+ */
+const pool = (options: Options, url: string, statementTimeout: Duration.Duration) => {
+  const connectTimeout = Duration.decode(options.connectTimeout ?? defaults.connectTimeoutMs)
+  return Effect.acquireRelease(
+    Effect.suspend(() => {
+      const pool = new Pg.Pool({
+        connectionString: withStatementTimeout(url, statementTimeout),
+        max: options.maxConnections,
+        connectionTimeoutMillis: Duration.toMillis(connectTimeout),
+        application_name: options.applicationName ?? "herald",
+        ...(options.preparedStatements === false ? {} : { Client: PreparingClient })
+      })
+      // A connection's error is the failure of the query using it; idle ones are replaced.
+      pool.on("error", () => {})
+      return Effect.tryPromise({
+        try: () => pool.query("SELECT 1"),
+        catch: (cause) => new SqlError.SqlError({ cause, message: "PgClient: Failed to connect" })
+      }).pipe(
+        Effect.timeoutFail({
+          duration: connectTimeout,
+          onTimeout: () =>
+            new SqlError.SqlError({ cause: new Error("Connection timed out"), message: "PgClient: Connection timed out" })
+        }),
+        Effect.tapError(() => Effect.promise(() => pool.end())),
+        Effect.as(pool)
+      )
+    }),
+    (pool) => Effect.promise(() => pool.end()).pipe(Effect.interruptible, Effect.timeoutOption(1_000))
+  )
+}
+
+/**
  * Provides `@effect/sql`'s `SqlClient` (what the stores and `Migrations` need) over one pool;
  * fails with a `SqlError` when the database cannot be reached at build. The pool is closed when
  * the layer's scope ends.
@@ -84,12 +128,7 @@ export const layer = (options: Options): Layer.Layer<SqlClient.SqlClient, SqlErr
   const url = Redacted.isRedacted(options.url) ? Redacted.value(options.url) : options.url
   const statementTimeout = Duration.decode(options.statementTimeout ?? defaults.statementTimeoutMs)
   return Layer.effect(SqlClient.SqlClient, SqlClient.SqlClient).pipe(
-    Layer.provide(PgClient.layer({
-      url: Redacted.make(withStatementTimeout(url, statementTimeout)),
-      maxConnections: options.maxConnections,
-      connectTimeout: options.connectTimeout ?? defaults.connectTimeoutMs,
-      applicationName: options.applicationName ?? "herald"
-    }))
+    Layer.provide(PgClient.layerFromPool({ acquire: pool(options, url, statementTimeout) }))
   )
 }
 

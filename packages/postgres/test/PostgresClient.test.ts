@@ -4,6 +4,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { SqlClient, SqlError } from "@effect/sql"
 import { Deferred, Duration, Effect, Fiber } from "effect"
 import { Migrations, PostgresClient } from "@herald/postgres"
+import { MAX_NAMED } from "../src/internal/PreparedStatements.js"
 import { available, skipReason, useDatabase } from "./TestDatabase.js"
 
 /** The `code` PostgreSQL gave a failed statement (`57014`: cancelled, here by the statement timeout). */
@@ -85,4 +86,61 @@ describe.skipIf(!available)(`PostgresClient.withoutStatementTimeout ${skipReason
       expect(applied.map(([id, name]) => `${id}_${name}`)).toEqual(Object.keys(Migrations.migrations))
       expect(yield* Migrations.pending).toEqual([])
     }).pipe(Effect.provide(PostgresClient.layer({ url: current().url, maxConnections: 1, statementTimeout: 200 }))))
+})
+
+describe.skipIf(!available)(`PostgresClient prepared statements ${skipReason}`, () => {
+  const { current } = useDatabase({ migrate: false })
+  const client = (options: Omit<PostgresClient.Options, "url">) =>
+    PostgresClient.layer({ url: current().url, maxConnections: 1, ...options })
+  /** The statements this connection has prepared, by text. */
+  const prepared = Effect.flatMap(SqlClient.SqlClient, (sql) =>
+    sql<{ readonly statement: string }>`SELECT statement FROM pg_prepared_statements`.pipe(
+      Effect.map((rows) => rows.map((row) => row.statement))
+    ))
+
+  it.live("names a statement with parameters on its connection, once however often it runs", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      for (const x of [1, 2, 3]) expect(yield* sql<{ readonly x: number }>`SELECT ${x}::int AS x`).toEqual([{ x }])
+      const texts = yield* prepared
+      expect(texts.filter((text) => text === "SELECT $1::int AS x")).toHaveLength(1)
+    }).pipe(Effect.provide(client({}))))
+
+  it.live("names none when told not to", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      expect(yield* sql<{ readonly x: number }>`SELECT ${1}::int AS x`).toEqual([{ x: 1 }])
+      // The listing itself has no parameters, so it would not be named either way.
+      expect(yield* prepared).toEqual([])
+    }).pipe(Effect.provide(client({ preparedStatements: false }))))
+
+  it.live("runs a text without parameters as before: several statements in one (as migrations do)", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      yield* sql.unsafe("CREATE TABLE prepared_probe (x int); INSERT INTO prepared_probe VALUES (7)")
+      expect(yield* sql<{ readonly x: number }>`SELECT x FROM prepared_probe WHERE x = ${7}`).toEqual([{ x: 7 }])
+    }).pipe(Effect.provide(client({}))))
+
+  it.live("a statement that fails to parse fails as before, and the connection goes on", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      for (let i = 0; i < 2; i++) {
+        const failed = yield* Effect.flip(sql`SELEC ${1}::int AS x`)
+        expect(codeOf(failed)).toBe("42601")
+      }
+      expect(yield* sql<{ readonly x: number }>`SELECT ${4}::int AS x`).toEqual([{ x: 4 }])
+    }).pipe(Effect.provide(client({}))))
+
+  it.live(`names at most ${MAX_NAMED} texts: statements whose text varies run unnamed past that`, () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const count = MAX_NAMED + 50
+      for (let i = 0; i < count; i++) {
+        // The text differs by an alias, as an IN list's length would make it differ.
+        expect(yield* sql.unsafe<Record<string, number>>(`SELECT $1::int AS x${i}`, [i])).toEqual([{ [`x${i}`]: i }])
+      }
+      const texts = yield* prepared
+      expect(texts.length).toBeGreaterThan(0)
+      expect(texts.length).toBeLessThanOrEqual(MAX_NAMED)
+    }).pipe(Effect.provide(client({}))))
 })

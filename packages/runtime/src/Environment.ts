@@ -334,6 +334,14 @@ export const databaseStatementTimeout: Config.Config<number> = Variable.duration
   description: "Time a statement may run before PostgreSQL cancels it (statement_timeout); 0s for none"
 })
 
+/** `HERALD_DATABASE_PREPARED_STATEMENTS`: whether statements run as named prepared statements. */
+export const databasePreparedStatements: Config.Config<boolean> = Config.boolean("HERALD_DATABASE_PREPARED_STATEMENTS").pipe(
+  Config.withDefault(true),
+  Config.withDescription(
+    "Run statements as named prepared statements, planned once per connection; false behind a pooler that cannot carry them (PgBouncer in transaction mode before 1.21, or without max_prepared_statements)"
+  )
+)
+
 /**
  * The database of a process in `role`: the API applies the schema unless `HERALD_DATABASE_MIGRATE`
  * is false; a worker never does (it waits for the API's).
@@ -343,6 +351,7 @@ const databaseFor = (url: Redacted.Redacted<string>, role: Role): Config.Config<
     pool: databasePool,
     connectTimeoutMs: databaseConnectTimeout,
     statementTimeoutMs: databaseStatementTimeout,
+    preparedStatements: databasePreparedStatements,
     migrate: role === "worker" ? Config.succeed(false) : databaseMigrate
   }).pipe(Config.map(({ migrate, ...connection }) => ({
     url,

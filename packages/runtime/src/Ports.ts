@@ -63,6 +63,11 @@ export interface DatabaseSettings {
    */
   readonly statementTimeoutMs?: number | undefined
   /**
+   * Whether statements run as named prepared statements (`PostgresClient.Options`); default true,
+   * false behind a pooler that cannot carry them.
+   */
+  readonly preparedStatements?: boolean | undefined
+  /**
    * `apply`: run the migrations this database lacks before the stores start (the API, by
    * default); `await`: wait for another process to have applied them (the worker, or an API whose
    * operator runs `migrate` separately), and refuse to start after a minute.
@@ -105,7 +110,8 @@ export const postgres = (
       url: database.url,
       maxConnections: database.pool,
       connectTimeout: database.connectTimeoutMs,
-      statementTimeout: database.statementTimeoutMs
+      statementTimeout: database.statementTimeoutMs,
+      preparedStatements: database.preparedStatements
     })
   )
   return Layer.mergeAll(

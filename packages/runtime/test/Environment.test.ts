@@ -205,6 +205,7 @@ describe("the database", () => {
       pool: 10,
       connectTimeoutMs: 5_000,
       statementTimeoutMs: 30_000,
+      preparedStatements: true,
       schema: "apply"
     })
     const behind = Option.getOrThrow(databaseOf({
@@ -213,9 +214,11 @@ describe("the database", () => {
       HERALD_DATABASE_MIGRATE: "false",
       HERALD_DATABASE_POOL: "3",
       HERALD_DATABASE_CONNECT_TIMEOUT: "2s",
-      HERALD_DATABASE_STATEMENT_TIMEOUT: "0s"
+      HERALD_DATABASE_STATEMENT_TIMEOUT: "0s",
+      HERALD_DATABASE_PREPARED_STATEMENTS: "false"
     }))
-    expect([behind.pool, behind.connectTimeoutMs, behind.statementTimeoutMs, behind.schema]).toEqual([3, 2_000, 0, "await"])
+    expect([behind.pool, behind.connectTimeoutMs, behind.statementTimeoutMs, behind.preparedStatements, behind.schema])
+      .toEqual([3, 2_000, 0, false, "await"])
     // A worker never migrates, whatever the variable says.
     const worker = Option.getOrThrow(databaseOf({ ...REDIS, DATABASE_URL: DATABASE, HERALD_ROLE: "worker", HERALD_DATABASE_MIGRATE: "true" }))
     expect(worker.schema).toBe("await")

@@ -290,6 +290,7 @@ describe("createHerald's options", () => {
     [{ storage: { kind: "postgres", redisUrl: "redis://127.0.0.1:1", databaseUrl: "postgres://127.0.0.1/herald", pool: 0 } }, "storage.pool must be a whole number from 1 to 1000, not 0"],
     [{ storage: { kind: "postgres", redisUrl: "redis://127.0.0.1:1", databaseUrl: "postgres://127.0.0.1/herald", connectTimeoutMs: 0 } }, "storage.connectTimeoutMs must be whole milliseconds, from 100ms to 2m, not 0"],
     [{ storage: { kind: "postgres", redisUrl: "redis://127.0.0.1:1", databaseUrl: "postgres://127.0.0.1/herald", statementTimeoutMs: -1 } }, "storage.statementTimeoutMs must be whole milliseconds, at least 0, not -1"],
+    [{ storage: { kind: "postgres", redisUrl: "redis://127.0.0.1:1", databaseUrl: "postgres://127.0.0.1/herald", preparedStatements: "no" } }, "storage.preparedStatements must be true or false"],
     [{ storage: { kind: "postgres", redisUrl: "redis://127.0.0.1:1", databaseUrl: "postgres://127.0.0.1/herald", reconcileIntervalMs: 10 } }, "storage.reconcileIntervalMs must be whole milliseconds, at least 1s, not 10"],
     [{ storage: { kind: "sqlite" } }, "storage.kind must be \"memory\", \"redis\" or \"postgres\""],
     [{ delivry: {} }, "delivry is not an option"]
@@ -306,14 +307,16 @@ describe("createHerald's options", () => {
       if (result._tag === "Left") throw result.left
       const database = result.right.database
       if (database._tag === "None") throw new Error("no database")
-      return [database.value.connectTimeoutMs, database.value.statementTimeoutMs, result.right.settings.reconcile]
+      return [
+        database.value.connectTimeoutMs,
+        database.value.statementTimeoutMs,
+        database.value.preparedStatements,
+        result.right.settings.reconcile
+      ]
     }
-    expect(resolved({})).toEqual([5_000, 30_000, { intervalMs: 60_000, graceMs: 120_000 }])
-    expect(resolved({ connectTimeoutMs: 1_000, statementTimeoutMs: 0, reconcileIntervalMs: 5_000 })).toEqual([
-      1_000,
-      0,
-      { intervalMs: 5_000, graceMs: 90_000 }
-    ])
+    expect(resolved({})).toEqual([5_000, 30_000, true, { intervalMs: 60_000, graceMs: 120_000 }])
+    expect(resolved({ connectTimeoutMs: 1_000, statementTimeoutMs: 0, preparedStatements: false, reconcileIntervalMs: 5_000 }))
+      .toEqual([1_000, 0, false, { intervalMs: 5_000, graceMs: 90_000 }])
   })
 
   it("a database URL is never repeated in a refusal (it may hold a password)", async () => {

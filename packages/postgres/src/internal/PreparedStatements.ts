@@ -1,0 +1,52 @@
+/**
+ * Server-side prepared statements for the `pg` driver, which `@effect/sql-pg` calls with the text
+ * of each statement and its parameters: an unnamed statement, parsed and planned by PostgreSQL
+ * every time it runs. Herald runs the same few dozen statements again and again, several of them
+ * over partitioned tables whose planning costs more than their execution; naming them lets each
+ * connection parse one once and PostgreSQL keep its plan (a generic one after five runs, when it is
+ * no worse). Measured with the bench's end-to-end scenario on PostgreSQL + Redis: PostgreSQL's CPU
+ * per event 2.46 ms unnamed, 1.07 ms named (BENCHMARKS.md).
+ *
+ * Only statements with parameters are named: a statement without (the migrations' DDL, often
+ * several statements in one text) goes through the simple protocol as before, which cannot name
+ * them. The names a process gives are bounded (`MAX_NAMED`), so statements whose text varies with
+ * their input (an `IN` list of a length the caller chose) cannot make a connection's server process
+ * keep ever more plans: past the bound, a new text runs unnamed.
+ */
+import Pg from "pg"
+
+/** The most statement texts a process names; any text beyond runs unnamed, as without preparing. */
+export const MAX_NAMED = 256
+
+/**
+ * A statement's name for its text: the same on every connection (PostgreSQL keeps names per
+ * connection, and the driver prepares a name on a connection the first time it runs there).
+ */
+const names = new Map<string, string>()
+
+const nameOf = (text: string): string | undefined => {
+  const known = names.get(text)
+  if (known !== undefined || names.size >= MAX_NAMED) return known
+  const name = `herald_${names.size + 1}`
+  names.set(text, name)
+  return name
+}
+
+type Query = (...args: ReadonlyArray<unknown>) => unknown
+
+/**
+ * A `pg` client that runs each statement with parameters as a named prepared statement. The
+ * driver's overloads all go through `query`: `(text, values, callback)` is the one
+ * `@effect/sql-pg` calls; any other form (a config object, a cursor) passes through unchanged.
+ */
+export class PreparingClient extends Pg.Client {
+  override query(...args: ReadonlyArray<unknown>): never {
+    const query = super.query.bind(this) as Query
+    const [text, values, callback] = args
+    if (typeof text === "string" && Array.isArray(values) && values.length > 0) {
+      const name = nameOf(text)
+      if (name !== undefined) return query({ name, text, values }, ...(callback === undefined ? [] : [callback])) as never
+    }
+    return query(...args) as never
+  }
+}

@@ -1,7 +1,7 @@
 /**
  * Port: the log of every delivery attempt.
  */
-import { Context, type Effect } from "effect"
+import { Context, type Effect, type Option } from "effect"
 import type { Attempt } from "./Attempt.js"
 import type { EventType } from "./EventType.js"
 import type { AttemptId, EventId, TeamspaceId, WebhookId } from "./Ids.js"
@@ -18,12 +18,27 @@ export interface AttemptQuery {
 }
 
 /**
+ * What recording an attempt also writes of the `DeliveryLedger`, in the same write, when the log
+ * `keepsLedger`: the delivery (the attempt's webhook and event) is settled (`Settled`: its row
+ * goes, but with `startedAt`, only if no redelivery was asked for since the attempt started, as
+ * `DeliveryLedger.settle`), or owed next at `attempt`, due at `dueAt` (`Scheduled`, as
+ * `DeliveryLedger.scheduled`).
+ */
+export type LedgerChange =
+  | { readonly _tag: "Settled"; readonly startedAt: Option.Option<number> }
+  | { readonly _tag: "Scheduled"; readonly attempt: number; readonly dueAt: number }
+
+/**
  * What an attempt log adapter implements: record an attempt and list attempts by `AttemptQuery`,
  * newest first. Application code reads attempts through `DeliveryLog`.
  */
 export interface AttemptLogShape {
-  /** Logs the attempt; a successful one also ends its webhook's failure streak when `endsFailureStreaks`. */
-  readonly record: (attempt: Attempt) => Effect.Effect<void>
+  /**
+   * Logs the attempt; a successful one also ends its webhook's failure streak when
+   * `endsFailureStreaks`, and `ledger`'s change is written with it when `keepsLedger` (ignored
+   * otherwise).
+   */
+  readonly record: (attempt: Attempt, ledger?: LedgerChange) => Effect.Effect<void>
   readonly list: (query: AttemptQuery) => Effect.Effect<ReadonlyArray<Attempt>>
   /**
    * True when `record` of a successful attempt also ends its webhook's failure
@@ -33,6 +48,13 @@ export interface AttemptLogShape {
    * `HealthStore`. Absent: false, and the success is reset separately.
    */
   readonly endsFailureStreaks?: boolean | undefined
+  /**
+   * True when `record` also writes the attempt's `LedgerChange` in the same write: an adapter whose
+   * log and `DeliveryLedger` live in one store spares every attempt a round trip that way (the
+   * delivery loop then leaves the ledger alone for that attempt). It then holds only beside that
+   * store's own ledger. Absent: false, and the loop writes the ledger itself.
+   */
+  readonly keepsLedger?: boolean | undefined
 }
 
 /**

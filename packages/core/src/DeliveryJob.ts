@@ -82,11 +82,12 @@ export const isFanOut = (task: QueueTask): task is FanOutJob => task instanceof 
  * starts again; `sequenced` for an ordered webhook's, whose sequence has moved
  * on: see `DeliveryQueue.expedite`'s `again`); the next attempt after a delay; or
  * this same attempt after a delay, because it was not made (its webhook's rate
- * limit gave it a later slot).
+ * limit gave it a later slot). `inLedger`: the `DeliveryLedger` already holds this outcome (the
+ * attempt's record wrote it: `AttemptLog.keepsLedger`), so the delivery loop does not write it.
  */
 export type DeliveryOutcome =
-  | { readonly _tag: "Done"; readonly givenUp?: boolean; readonly sequenced?: boolean }
-  | { readonly _tag: "Retry"; readonly delayMs: number }
+  | { readonly _tag: "Done"; readonly givenUp?: boolean; readonly sequenced?: boolean; readonly inLedger?: boolean }
+  | { readonly _tag: "Retry"; readonly delayMs: number; readonly inLedger?: boolean }
   | { readonly _tag: "Defer"; readonly delayMs: number }
 
 /** The outcome of a job settled normally (delivered, or nothing to do): the queue frees its key. */

@@ -29,7 +29,7 @@
  */
 import { Clock, Effect, Option, Redacted } from "effect"
 import { Attempt, type FailureKind } from "./Attempt.js"
-import { AttemptLog } from "./AttemptLog.js"
+import { AttemptLog, type LedgerChange } from "./AttemptLog.js"
 import * as BlockedWarnings from "./BlockedWarnings.js"
 import { type DeliveryJob, type DeliveryOutcome, deferFor, done, givenUp, retryAfter, sequenced } from "./DeliveryJob.js"
 import { DeliveryLedger } from "./DeliveryLedger.js"
@@ -96,6 +96,10 @@ class EventCache {
   }
 }
 
+/** `outcome`, saying the attempt's record already wrote it to the ledger. */
+const inLedgerOutcome = (outcome: DeliveryOutcome): DeliveryOutcome =>
+  outcome._tag === "Defer" ? outcome : { ...outcome, inLedger: true }
+
 const isSuccess = (status: number) => status >= 200 && status < 300
 const isRedirect = (status: number) => status >= 300 && status < 400
 
@@ -127,6 +131,8 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
     const ledger = yield* DeliveryLedger
     const cache = new EventCache()
     const warnBlocked = BlockedWarnings.make()
+    /** The attempt's record writes its outcome to the ledger (`AttemptLog.keepsLedger`): one write, not two. */
+    const attemptKeepsLedger = ledger.records && attempts.keepsLedger === true
 
     /** `\n` appears in no teamspace or event id, so keys of different pairs never collide. */
     const loadEvent = (job: DeliveryJob): Effect.Effect<Option.Option<Event>> =>
@@ -148,16 +154,26 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
      * was asked for during this attempt. Not an ordered webhook's: its sequence
      * has moved on, and the event must not run beside the next one.
      */
-    const settle = (job: DeliveryJob, ordered: boolean, startedAt: number, failed = false): Effect.Effect<DeliveryOutcome> =>
+    const settle = (
+      job: DeliveryJob,
+      ordered: boolean,
+      startedAt: number,
+      failed = false,
+      inLedger = false
+    ): Effect.Effect<DeliveryOutcome> =>
       ordered
         // A recording ledger settles the head before its sequence moves on (the Worker settles again
-        // after, a no-op): the other order, cut short between the two, would leave the head's row
-        // owed behind the next head, sent again out of order after a queue loss.
+        // after, a no-op, unless the attempt's record did): the other order, cut short between the
+        // two, would leave the head's row owed behind the next head, sent again out of order after a
+        // queue loss.
         ? Effect.as(
-          Effect.zipRight(ledger.records ? ledger.settle(job, Option.some(startedAt)) : Effect.void, sequencer.settled(job)),
-          sequenced
+          Effect.zipRight(
+            ledger.records && !inLedger ? ledger.settle(job, Option.some(startedAt)) : Effect.void,
+            sequencer.settled(job)
+          ),
+          inLedger ? inLedgerOutcome(sequenced) : sequenced
         )
-        : Effect.succeed(failed ? givenUp : done)
+        : Effect.succeed(inLedger ? inLedgerOutcome(failed ? givenUp : done) : failed ? givenUp : done)
 
     /**
      * A rate-limited webhook's delivery goes when its slot comes: the slot log
@@ -276,6 +292,14 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
               )
           )
 
+        // What the ledger records of this attempt, when the attempt's record writes it: the next
+        // attempt owed, or the delivery settled (a give-up or an ordered head only if no redelivery
+        // was asked for meanwhile, as the Worker's settle of such outcomes).
+        const change: LedgerChange | undefined = !attemptKeepsLedger
+          ? undefined
+          : Option.isSome(nextDelay)
+          ? { _tag: "Scheduled", attempt: job.attempt + 1, dueAt: finished + nextDelay.value }
+          : { _tag: "Settled", startedAt: hook.ordered || !successful ? Option.some(startedAt) : Option.none() }
         yield* attempts.record(
           // Not validated again: every field comes from the decoded job, event and webhook, or is computed in range here.
           new Attempt({
@@ -295,10 +319,15 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
             failure,
             failureMessage: sent._tag === "Left" ? sent.left.message : null,
             nextAttemptAt: Option.match(nextDelay, { onNone: () => null, onSome: (delay) => finished + delay })
-          }, { disableValidation: true })
+          }, { disableValidation: true }),
+          change
         )
 
-        return Option.isSome(nextDelay) ? retryAfter(nextDelay.value) : yield* settle(job, hook.ordered, startedAt, !successful)
+        if (Option.isSome(nextDelay)) {
+          const retry = retryAfter(nextDelay.value)
+          return change === undefined ? retry : inLedgerOutcome(retry)
+        }
+        return yield* settle(job, hook.ordered, startedAt, !successful, change !== undefined)
       })
 
     /**

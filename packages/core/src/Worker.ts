@@ -10,7 +10,8 @@
  * dies between the two leaves the job to BullMQ's stalled recovery, which runs
  * it again (at least once, as without a ledger); the other order would let the
  * reconciler, finding the row of a job the queue has just removed, send a
- * delivered event again.
+ * delivered event again. An outcome the attempt's record already wrote to the
+ * ledger (`inLedger`, `AttemptLog.keepsLedger`) is not written again.
  */
 import { Clock, Effect, Option } from "effect"
 import { type DeliveryJob, type DeliveryOutcome, isFanOut } from "./DeliveryJob.js"
@@ -42,6 +43,7 @@ export const run = Effect.gen(function*() {
     Effect.gen(function*() {
       const startedAt = yield* Clock.currentTimeMillis
       const outcome = yield* dispatcher.deliver(job)
+      if (outcome._tag !== "Defer" && outcome.inLedger === true) return outcome
       switch (outcome._tag) {
         case "Done": {
           const rerunnable = outcome.givenUp === true || outcome.sequenced === true

@@ -4,6 +4,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Layer, Logger, LogLevel, Option, Ref, type Scope } from "effect"
 import {
+  AttemptLog,
   DeliveryJob,
   DeliveryLedger,
   DeliveryQueue,
@@ -68,9 +69,46 @@ const ledgerLayer = (wrap: Wrap) =>
     Effect.flatMap(Effect.flatMap(MemorySequenceStore.MemorySequenceStore, MemoryDeliveryLedger.make), wrap)
   )
 
-const testLayer = (schedule: ReadonlyArray<number>, wrap: Wrap = Effect.succeed) =>
+/**
+ * The memory attempt log, writing each attempt's ledger change through the ledger itself as an
+ * adapter keeping both in one store does in its one write (`AttemptLog.keepsLedger`): the delivery
+ * loop must then leave the ledger alone for that attempt, and hand the log the same change.
+ */
+const keepingLedger = Layer.effect(
+  AttemptLog.AttemptLog,
+  Effect.gen(function*() {
+    const log = yield* AttemptLog.AttemptLog
+    const ledger = yield* DeliveryLedger.DeliveryLedger
+    return {
+      ...log,
+      keepsLedger: true,
+      record: (attempt, change) => {
+        const job = new DeliveryJob.DeliveryJob({
+          teamspace: attempt.teamspace,
+          eventId: attempt.eventId,
+          webhookId: attempt.webhookId,
+          attempt: attempt.attempt
+        })
+        const write = change === undefined
+          ? Effect.void
+          : change._tag === "Settled"
+          ? ledger.settle(job, change.startedAt)
+          : ledger.scheduled(new DeliveryJob.DeliveryJob({ ...job, attempt: change.attempt }), change.dueAt)
+        return Effect.zipRight(write, log.record(attempt))
+      }
+    } satisfies AttemptLog.AttemptLogShape
+  })
+)
+
+/** The memory stores and ledger; with `keepsLedger`, the attempt log writes the ledger's changes. */
+const storesLayer = (wrap: Wrap, keepsLedger: boolean) => {
+  const stores = ledgerLayer(wrap).pipe(Layer.provideMerge(MemoryLayer.layer))
+  return keepsLedger ? Layer.merge(stores, keepingLedger.pipe(Layer.provide(stores))) : stores
+}
+
+const testLayer = (schedule: ReadonlyArray<number>, wrap: Wrap, keepsLedger: boolean) =>
   Herald.servicesLayer.pipe(Layer.provideMerge(Layer.mergeAll(
-    ledgerLayer(wrap).pipe(Layer.provideMerge(MemoryLayer.layer)),
+    storesLayer(wrap, keepsLedger),
     EndpointHealth.layer({}),
     EventType.layerDefault.pipe(Layer.provideMerge(Fixtures.profilesLayer)),
     UrlPolicy.layer({ allowPrivate: true }),
@@ -81,11 +119,12 @@ const testLayer = (schedule: ReadonlyArray<number>, wrap: Wrap = Effect.succeed)
 
 type TestServices = Layer.Layer.Success<ReturnType<typeof testLayer>>
 
-const run = <A, E>(
+const runWith = (keepsLedger: boolean) =>
+<A, E>(
   self: Effect.Effect<A, E, TestServices | Scope.Scope>,
   schedule: ReadonlyArray<number> = [0, 50, 50],
-  wrap?: Wrap
-) => self.pipe(Effect.scoped, Effect.provide(testLayer(schedule, wrap)), Logger.withMinimumLogLevel(LogLevel.None))
+  wrap: Wrap = Effect.succeed
+) => self.pipe(Effect.scoped, Effect.provide(testLayer(schedule, wrap, keepsLedger)), Logger.withMinimumLogLevel(LogLevel.None))
 
 const startWorker = Effect.forkScoped(Worker.run)
 
@@ -113,7 +152,38 @@ const hook = (teamspace: Ids.TeamspaceId, name: string, options: { readonly orde
       (created) => created.webhook
     ))
 
-describe("the DeliveryLedger wiring on the memory adapters", () => {
+describe.each([
+  ["the delivery loop writing the ledger", false],
+  ["the attempt log writing the ledger (keepsLedger)", true]
+])("the DeliveryLedger wiring on the memory adapters, %s", (_, keepsLedger) => {
+  const run = runWith(keepsLedger)
+
+  it.live("an attempt's outcome is written once: by the attempt's record, or else by the delivery loop", () => {
+    const writes = { settle: 0, scheduled: 0 }
+    const counting: Wrap = (ledger) =>
+      Effect.succeed({
+        ...ledger,
+        settle: (job, startedAt) => Effect.zipRight(Effect.sync(() => writes.settle++), ledger.settle(job, startedAt)),
+        scheduled: (job, dueAt) => Effect.zipRight(Effect.sync(() => writes.scheduled++), ledger.scheduled(job, dueAt))
+      })
+    return run(
+      Effect.gen(function*() {
+        const receiver = yield* GatedReceiver
+        const teamspace = Fixtures.teamspace()
+        const flaky = yield* hook(teamspace, "flaky")
+        yield* receiver.script(flaky.url, [500, 200])
+        yield* startWorker
+        yield* Effect.flatMap(Publisher.Publisher, (publisher) => publisher.publish(teamspace, { type: Fixtures.typeA, data: {} }))
+        yield* requests(2)
+        yield* queueIdle
+        expect(yield* owedDue(teamspace)).toEqual([])
+        // The failure's next attempt once, the success's settle once.
+        expect(writes).toEqual({ settle: 1, scheduled: 1 })
+      }),
+      [0, 10],
+      counting
+    )
+  })
   it.live("a publish owes every delivery (an ordered one with no due time); delivered, none is owed", () =>
     run(Effect.gen(function*() {
       const publisher = yield* Publisher.Publisher

@@ -11,8 +11,10 @@
  *
  * `record` is one statement: with `endsFailureStreaks` (beside `PostgresHealthStore` on the same
  * database) a successful attempt's insert also deletes its webhook's failure streak, so a success
- * costs no second round trip. Off by default: beside another health store the streak would never
- * end.
+ * costs no second round trip; with `keepsLedger` (beside `PostgresDeliveryLedger`) the attempt's
+ * `LedgerChange` is written in it too (`internal/OwedDeliveries`: the delivery settled, or its next
+ * attempt owed), so an attempt and its outcome are one commit. Both off by default: beside another
+ * health store the streak would never end, and beside another ledger its rows would be written here.
  *
  * Retention: an attempt counts as gone once `attemptedAt` is older than the retention (30 days by
  * default, the option of `RedisAttemptLog`): every read filters by that cutoff, and
@@ -20,9 +22,10 @@
  * cap of 1,000 attempts per webhook, a bound on memory, is not applied. Database failures are
  * defects: the port's operations never fail.
  */
-import { SqlClient } from "@effect/sql"
+import { SqlClient, type Statement } from "@effect/sql"
 import { Clock, Effect, Layer, Schema } from "effect"
 import { Attempt, AttemptLog, Ids } from "@herald/core"
+import * as OwedDeliveries from "./internal/OwedDeliveries.js"
 import * as Timestamps from "./internal/Timestamps.js"
 import * as Partitions from "./Partitions.js"
 import * as Retention from "./Retention.js"
@@ -35,6 +38,12 @@ export interface Options extends Retention.Options {
    * `PostgresHealthStore` on the same database. Default false.
    */
   readonly endsFailureStreaks?: boolean | undefined
+  /**
+   * Write each attempt's `AttemptLog.LedgerChange` in `PostgresDeliveryLedger`'s table in the same
+   * statement (and say so, so the delivery loop leaves the ledger alone for that attempt). Only
+   * beside `PostgresDeliveryLedger` on the same database. Default false.
+   */
+  readonly keepsLedger?: boolean | undefined
 }
 
 const decodeAttempt = Schema.decodeUnknown(Attempt.Attempt)
@@ -70,6 +79,7 @@ export const make = (options?: Options): Effect.Effect<AttemptLog.AttemptLogShap
     const sql = yield* SqlClient.SqlClient
     const retentionMs = Retention.millis(options)
     const endsFailureStreaks = options?.endsFailureStreaks === true
+    const keepsLedger = options?.keepsLedger === true
     yield* Effect.orDie(Partitions.ensureAhead)
 
     const at = (time: number) => Timestamps.at(sql, time)
@@ -88,17 +98,29 @@ export const make = (options?: Options): Effect.Effect<AttemptLog.AttemptLogShap
           ${attempt.nextAttemptAt === null ? null : at(attempt.nextAttemptAt)})
         ON CONFLICT DO NOTHING`
 
-    /** The insert, and with `endsFailureStreaks` a success's streak deleted: one statement. */
-    const statement = (attempt: Attempt.Attempt) =>
-      endsFailureStreaks && attempt.successful
-        ? sql`WITH streak AS (
-              DELETE FROM herald_webhook_health
-              WHERE teamspace = ${attempt.teamspace} AND webhook_id = ${attempt.webhookId})
-            ${insert(attempt)}`
-        : insert(attempt)
+    /**
+     * The insert, with `endsFailureStreaks` a success's streak deleted, and with `keepsLedger` the
+     * attempt's ledger change: one statement.
+     */
+    const statement = (attempt: Attempt.Attempt, ledger: AttemptLog.LedgerChange | undefined) => {
+      const ctes: Array<Statement.Fragment> = []
+      if (endsFailureStreaks && attempt.successful) {
+        ctes.push(sql`streak AS (
+          DELETE FROM herald_webhook_health
+          WHERE teamspace = ${attempt.teamspace} AND webhook_id = ${attempt.webhookId})`)
+      }
+      if (keepsLedger && ledger !== undefined) {
+        ctes.push(
+          ledger._tag === "Settled"
+            ? OwedDeliveries.settled(sql, attempt, ledger.startedAt)
+            : OwedDeliveries.scheduled(sql, attempt, ledger.attempt, ledger.dueAt)
+        )
+      }
+      return ctes.length === 0 ? insert(attempt) : sql`WITH ${sql.join(",\n", false)(ctes)} ${insert(attempt)}`
+    }
 
-    const record = (attempt: Attempt.Attempt) =>
-      Partitions.withPartition(attempt.attemptedAt, statement(attempt)).pipe(
+    const record = (attempt: Attempt.Attempt, ledger?: AttemptLog.LedgerChange) =>
+      Partitions.withPartition(attempt.attemptedAt, statement(attempt, ledger)).pipe(
         Effect.provideService(SqlClient.SqlClient, sql),
         Effect.orDie,
         Effect.asVoid
@@ -166,7 +188,7 @@ export const make = (options?: Options): Effect.Effect<AttemptLog.AttemptLogShap
         return yield* Effect.forEach(rows, decode)
       })
 
-    return { record, list, endsFailureStreaks }
+    return { record, list, endsFailureStreaks, keepsLedger }
   })
 
 /**

@@ -27,6 +27,7 @@
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer, Option } from "effect"
 import { type DeliveryJob, DeliveryLedger, type Event, type Ids } from "@herald/core"
+import * as OwedDeliveries from "./internal/OwedDeliveries.js"
 import * as Timestamps from "./internal/Timestamps.js"
 
 /** The `herald_state` row holding the queue epoch. */
@@ -103,29 +104,10 @@ export const make: Effect.Effect<DeliveryLedger.DeliveryLedgerShape, never, SqlC
     }
 
     const settle = (job: DeliveryJob.DeliveryJob, startedAt: Option.Option<number>) =>
-      sql`DELETE FROM herald_owed_deliveries
-        WHERE webhook_id = ${job.webhookId} AND event_id = ${job.eventId}
-          ${
-        Option.match(startedAt, {
-          onNone: () => sql``,
-          // A redelivery recorded at or after the attempt's start is still owed: the queue runs it.
-          onSome: (start) => sql`AND (redelivered_at IS NULL OR redelivered_at < ${at(start)})`
-        })
-      }`.pipe(Effect.orDie, Effect.asVoid)
+      sql`WITH ${OwedDeliveries.settled(sql, job, startedAt)} SELECT 1`.pipe(Effect.orDie, Effect.asVoid)
 
-    // An update first, so a row whose event key has gone (expired) is still updated; an insert from
-    // the event's key otherwise, whose conflict clause covers a row made in between.
     const scheduled = (job: DeliveryJob.DeliveryJob, dueAt: number) =>
-      sql`WITH updated AS (
-          UPDATE herald_owed_deliveries SET attempt = ${job.attempt}, due_at = ${at(dueAt)}, requeues = 0
-          WHERE webhook_id = ${job.webhookId} AND event_id = ${job.eventId}
-          RETURNING 1)
-        INSERT INTO herald_owed_deliveries (webhook_id, event_id, teamspace, event_created_at, attempt, due_at)
-        SELECT ${job.webhookId}, ${job.eventId}, ${job.teamspace}, k.created_at, ${job.attempt}, ${at(dueAt)}
-        FROM herald_event_keys k
-        WHERE k.teamspace = ${job.teamspace} AND k.id = ${job.eventId} AND NOT EXISTS (SELECT FROM updated)
-        ON CONFLICT (webhook_id, event_id) DO UPDATE
-        SET attempt = excluded.attempt, due_at = excluded.due_at, requeues = 0`.pipe(Effect.orDie, Effect.asVoid)
+      sql`WITH ${OwedDeliveries.scheduled(sql, job, job.attempt, dueAt)} SELECT 1`.pipe(Effect.orDie, Effect.asVoid)
 
     const claim = (job: DeliveryJob.DeliveryJob) =>
       sql<{ readonly requeues: number }>`UPDATE herald_owed_deliveries SET requeues = requeues + 1

@@ -41,8 +41,8 @@ export type Options = Retention.Options
 
 /**
  * Provides every Herald store kept on PostgreSQL (`Stores`) over one `SqlClient`: the attempt log
- * ending failure streaks in its own statement (beside `PostgresHealthStore` on the same database),
- * and the delivery ledger, what is owed to whom, so that the queue holds nothing the `Reconciler`
+ * ending failure streaks and writing the ledger's change in its own statement (beside
+ * `PostgresHealthStore` and `PostgresDeliveryLedger` on the same database), and the delivery ledger, what is owed to whom, so that the queue holds nothing the `Reconciler`
  * cannot rebuild. Runs the partitions' keeper while it lives: the coming days' partitions made
  * ahead and the expired ones dropped, at start and hourly.
  */
@@ -51,7 +51,7 @@ export const layer = (options?: Options): Layer.Layer<Stores, never, SqlClient.S
     PostgresSubscriptionStore.layer,
     PostgresApiKeyStore.layer,
     PostgresEventStore.layer(options),
-    PostgresAttemptLog.layer({ ...options, endsFailureStreaks: true }),
+    PostgresAttemptLog.layer({ ...options, endsFailureStreaks: true, keepsLedger: true }),
     PostgresHealthStore.layer(options),
     PostgresSequenceStore.layer,
     PostgresDeliveryLedger.layer,

@@ -159,7 +159,7 @@ describe.skipIf(!available)(`PostgresAttemptLog ${skipReason}`, () => {
       // An hour before the event (a worker's clock behind), then retries over the following days.
       const times = [-60 * 60 * 1000, 0, DAY, 2 * DAY + 1, 3 * DAY - 1].map((offset) => event.createdAt + offset)
       const made = times.map((time) => Fixtures.attempt({ teamspace, webhookId, eventId: event.id, time, successful: false }))
-      yield* Effect.forEach(made, attempts.record, { discard: true })
+      yield* Effect.forEach(made, (attempt) => attempts.record(attempt), { discard: true })
       const other = Fixtures.attempt({ teamspace, webhookId, eventId: Ids.makeEventId(), time: event.createdAt + DAY })
       yield* attempts.record(other)
       expect(ids(yield* attempts.list({ teamspace, eventId: event.id, limit: 10 }))).toEqual(ids(made).reverse())

@@ -4,8 +4,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { SqlClient, Statement } from "@effect/sql"
 import { Context, Effect, Layer, Option } from "effect"
-import { DeliveryJob, DeliveryLedger, EventStore, Ids, SequenceStore } from "@herald/core"
-import { PostgresDeliveryLedger, PostgresEventStore, PostgresSequenceStore } from "@herald/postgres"
+import { AttemptLog, DeliveryJob, DeliveryLedger, EventStore, Ids, SequenceStore } from "@herald/core"
+import { PostgresAttemptLog, PostgresDeliveryLedger, PostgresEventStore, PostgresSequenceStore } from "@herald/postgres"
 import { Fixtures } from "@herald/testkit"
 import { available, skipReason, useDatabase } from "./TestDatabase.js"
 
@@ -184,4 +184,79 @@ describe.skipIf(!available)(`PostgresDeliveryLedger ${skipReason}`, () => {
         "herald_sequence_entries_heads"
       )
     }).pipe(Effect.provide(stores(client()))))
+})
+
+describe.skipIf(!available)(`PostgresAttemptLog keeping the ledger ${skipReason}`, () => {
+  const { client } = useDatabase()
+  /** The attempt log as `PostgresLayer` builds it, or one that leaves the ledger alone. */
+  const withLog = (keepsLedger: boolean) =>
+    Layer.merge(stores(client()), PostgresAttemptLog.layer({ retentionSeconds, keepsLedger }).pipe(Layer.provide(client())))
+
+  /** The owed row of `webhookId` and `eventId`: its attempt and due time, if any. */
+  const owedRow = (webhookId: Ids.WebhookId, eventId: Ids.EventId) =>
+    Effect.map(
+      Effect.flatMap(DeliveryLedger.DeliveryLedger, (ledger) => ledger.overdue({ limit: 100_000 })),
+      (rows) =>
+        Option.fromNullable(rows.find((row) => row.webhookId === webhookId && row.eventId === eventId)).pipe(
+          Option.map(({ attempt, dueAt }) => ({ attempt, dueAt }))
+        )
+    )
+
+  it.live("writes each attempt's change with it: the next attempt owed, the delivery settled, unless redelivered since it started", () =>
+    Effect.gen(function*() {
+      const log = yield* AttemptLog.AttemptLog
+      const ledger = yield* DeliveryLedger.DeliveryLedger
+      expect(log.keepsLedger).toBe(true)
+      const event = Fixtures.event({ teamspace: Fixtures.teamspace() })
+      yield* Effect.flatMap(EventStore.EventStore, (events) => events.append(event))
+      const [hook, other] = webhooks(2) as [Ids.WebhookId, Ids.WebhookId]
+      const now = Date.now()
+      yield* ledger.owe(event, [{ webhookId: hook, dueAt: now }], Option.none(), Option.none())
+      const attempt = (n: number, successful: boolean, time: number) =>
+        Fixtures.attempt({ teamspace: event.teamspace, webhookId: hook, eventId: event.id, time, attempt: n, successful })
+
+      // A failure with a next attempt: owed at attempt 2, due then.
+      yield* log.record(attempt(1, false, now), { _tag: "Scheduled", attempt: 2, dueAt: now + 60_000 })
+      expect(yield* owedRow(hook, event.id)).toEqual(Option.some({ attempt: 2, dueAt: now + 60_000 }))
+      // A delivery whose row is missing (the event's key known): inserted.
+      yield* log.record(
+        Fixtures.attempt({ teamspace: event.teamspace, webhookId: other, eventId: event.id, time: now, successful: false }),
+        { _tag: "Scheduled", attempt: 2, dueAt: now + 30_000 }
+      )
+      expect(yield* owedRow(other, event.id)).toEqual(Option.some({ attempt: 2, dueAt: now + 30_000 }))
+
+      // A give-up whose attempt started before a redelivery was asked for: still owed.
+      yield* ledger.redeliver(event.teamspace, [{ eventId: event.id, webhookId: hook, dueAt: now }], now + 1_000)
+      yield* log.record(attempt(2, false, now + 500), { _tag: "Settled", startedAt: Option.some(now + 500) })
+      expect(Option.isSome(yield* owedRow(hook, event.id))).toBe(true)
+      // One started after it: settled.
+      yield* log.record(attempt(3, false, now + 2_000), { _tag: "Settled", startedAt: Option.some(now + 2_000) })
+      expect(yield* owedRow(hook, event.id)).toEqual(Option.none())
+      // A success settles whatever.
+      yield* ledger.redeliver(event.teamspace, [{ eventId: event.id, webhookId: other, dueAt: now }], now + 5_000)
+      yield* log.record(
+        Fixtures.attempt({ teamspace: event.teamspace, webhookId: other, eventId: event.id, time: now + 3_000, attempt: 2 }),
+        { _tag: "Settled", startedAt: Option.none() }
+      )
+      expect(yield* owedRow(other, event.id)).toEqual(Option.none())
+      // Every attempt is logged, whatever it wrote to the ledger.
+      expect(yield* log.list({ teamspace: event.teamspace, eventId: event.id, limit: 10 })).toHaveLength(5)
+    }).pipe(Effect.provide(withLog(true))))
+
+  it.live("without keepsLedger, the change is left to the ledger", () =>
+    Effect.gen(function*() {
+      const log = yield* AttemptLog.AttemptLog
+      const ledger = yield* DeliveryLedger.DeliveryLedger
+      expect(log.keepsLedger).toBe(false)
+      const event = Fixtures.event({ teamspace: Fixtures.teamspace() })
+      yield* Effect.flatMap(EventStore.EventStore, (events) => events.append(event))
+      const [hook] = webhooks(1) as [Ids.WebhookId]
+      const now = Date.now()
+      yield* ledger.owe(event, [{ webhookId: hook, dueAt: now }], Option.none(), Option.none())
+      yield* log.record(
+        Fixtures.attempt({ teamspace: event.teamspace, webhookId: hook, eventId: event.id, time: now }),
+        { _tag: "Settled", startedAt: Option.none() }
+      )
+      expect(yield* owedRow(hook, event.id)).toEqual(Option.some({ attempt: 1, dueAt: now }))
+    }).pipe(Effect.provide(withLog(false))))
 })

@@ -57,7 +57,7 @@ describe.skipIf(!available)(`RedisAttemptLog ${skipReason}`, () => {
       let time = Fixtures.baseTime
       const attempts = Array.from({ length: 400 }, (_, n) =>
         Fixtures.attempt({ teamspace, webhookId, eventId, time: time++, successful: n % 100 === 0 }))
-      yield* Effect.forEach(attempts, log.record, { concurrency: 20, discard: true })
+      yield* Effect.forEach(attempts, (attempt) => log.record(attempt), { concurrency: 20, discard: true })
       const expected = ids(attempts.filter((attempt) => attempt.successful)).reverse()
       expect(ids(yield* log.list({ teamspace, successful: true, limit: 10 }))).toEqual(expected)
       expect(ids(yield* log.list({ teamspace, successful: true, limit: 2, before: expected[1] as Ids.AttemptId })))

@@ -15,12 +15,15 @@
  * The kill is checked to have landed mid-fan-out: the cursor still exists and
  * at most the first chunk is owed.
  *
- * After the kill the lock is let go and worker B started. Two paths then
- * continue the fan-out from its cursor: B's reconciler (every second here,
- * `HERALD_RECONCILE_INTERVAL`; grace 10 s: 8 s lock + 2 s stalled check) and
- * BullMQ's recovery of the dead worker's `FanOutJob` once its lock expires. The
- * cursor's compare-and-set lets one of them owe and enqueue; the other enqueues
- * nothing. So:
+ * After the kill the dead worker's waiting statement is ended (see below), the
+ * lock let go, and worker B started. Two paths continue the fan-out from its
+ * cursor: B's reconciler (every second here, `HERALD_RECONCILE_INTERVAL`; grace
+ * 10 s: 8 s lock + 2 s stalled check) and BullMQ's recovery of the dead
+ * worker's `FanOutJob` once its lock expires. The cursor is left to age past
+ * the grace before worker A starts, so B's first pass continues the fan-out at
+ * once and the recovered `FanOutJob` runs seconds later, after most of those
+ * deliveries have settled and freed their job ids. The cursor's compare-and-set
+ * lets the first run owe and enqueue and the second nothing. So:
  *
  * - every one of the 2,000 webhooks is answered 200;
  * - no webhook was owed twice: the attempt log (`herald_attempts`, read in the
@@ -32,9 +35,16 @@
  *   fact one slot holds the blocked `FanOutJob`). Those are the deliveries the
  *   dead worker had sent and never recorded; at-least-once sends them again.
  *
- * A broken compare-and-set (both paths owing and enqueueing the 1,500) shows as
- * a second attempt and a second request for most webhooks, since the first
- * path's jobs have completed (and freed their ids) before the second runs.
+ * A broken compare-and-set (the second run owing and enqueueing the 1,500 again)
+ * shows as a second attempt and a second request for most of them (seen: 1,519
+ * duplicates, 3,500 attempts).
+ *
+ * PostgreSQL does not notice, by itself, that a session waiting on a lock has
+ * lost its client: left alone, the dead worker's owe would go through when the
+ * lock is let go (cursor gone, 1,500 owed, none enqueued), and the reconciler
+ * would enqueue them once overdue. That path also delivers everything once (seen
+ * while writing this test); the test ends the session instead, so that the two
+ * runs of the step above are what it exercises.
  */
 import { ChildProcesses, PostgresDatabase, RedisServer, TestReceiver } from "@herald/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -49,6 +59,8 @@ const CONCURRENCY = 20
 /** Deliveries answered before the receiver stops answering (well inside the first chunk). */
 const ANSWER_BEFORE_HANG = 100
 const RECEIVER_DELAY_MS = 20
+/** The reconciler's grace with the shared settings: 8 s lock + 2 s stalled check (over twice the 1 s interval). */
+const GRACE_MS = 10_000
 const CREATE_CONCURRENCY = 20
 /** Lock expiry (8 s) plus stalled checks and the reconciler's grace (10 s), with wide slack. */
 const TAIL_TIMEOUT_MS = 90_000
@@ -134,6 +146,21 @@ describe.skipIf(!canRun)(`worker SIGKILLed mid fan-out, PostgreSQL + Redis (mult
         lock = await Postgres.holdLock(db, `SELECT 1 FROM herald_fanouts WHERE event_id = '${EVENT_ID}' FOR UPDATE`)
         expect(lock.rows, "the fan-out's cursor exists after the publish").toBe(1)
 
+        // The cursor ages past the reconciler's grace before the worker takes its step, so the new
+        // worker's first pass continues the fan-out at once, seconds before the dead worker's
+        // FanOutJob comes back: the two runs of the step are apart, and the second comes after the
+        // first's deliveries have settled (a second owe would then send them again).
+        const aged = await Processes.pollUntil(
+          async () =>
+            await Postgres.count(
+              db,
+              `SELECT count(*) FROM herald_fanouts WHERE event_id = '${EVENT_ID}' AND updated_at < now() - interval '${GRACE_MS} milliseconds'`
+            ) === 1,
+          60_000,
+          200
+        )
+        expect(aged, "the fan-out's cursor aged past the reconciler's grace").toBe(true)
+
         workerA = await Processes.startWorker("worker-A", shared!, {
           concurrency: CONCURRENCY,
           env: { HERALD_RECONCILE_INTERVAL: "1s" }
@@ -159,6 +186,15 @@ describe.skipIf(!canRun)(`worker SIGKILLed mid fan-out, PostgreSQL + Redis (mult
         expect(await Postgres.count(db, `SELECT count(*) FROM herald_fanouts WHERE event_id = '${EVENT_ID}'`)).toBe(1)
         expect(await Postgres.count(db, "SELECT count(*) FROM herald_owed_deliveries")).toBeLessThanOrEqual(FIRST_CHUNK)
 
+        // The server ends the dead worker's sessions (here at once; by itself only once it notices
+        // the closed connection: a statement waiting on a lock does not look, and would commit the
+        // dead worker's owe when the lock is let go, which the reconciler then finds overdue).
+        const ended = await Postgres.count(
+          db,
+          `SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+           WHERE datname = current_database() AND wait_event_type = 'Lock') AS ended`
+        )
+        expect(ended, "the dead worker's step was still waiting on the cursor's lock").toBeGreaterThanOrEqual(1)
         await lock.release()
         lock = undefined
         hanging = false
@@ -183,6 +219,8 @@ describe.skipIf(!canRun)(`worker SIGKILLed mid fan-out, PostgreSQL + Redis (mult
           return Date.now() - quietSince.at >= QUIET_MS
         }, 60_000, 100)
 
+        const continuedByReconciler = [...workerB.output().matchAll(/reconciled: (\d+) fan-out\(s\) continued/g)]
+          .reduce((sum, match) => sum + Number(match[1]), 0)
         const distinct = new Set(arrivals)
         const duplicates = arrivals.length - distinct.size
         const missing = paths.filter((path) => !acknowledged.has(path))
@@ -196,6 +234,7 @@ describe.skipIf(!canRun)(`worker SIGKILLed mid fan-out, PostgreSQL + Redis (mult
           [
             `[FanOutCrash] webhooks=${WEBHOOKS} requests=${arrivals.length} distinct=${distinct.size} duplicates=${duplicates}`,
             `  worker A killed after ${distinctAtKill} distinct requests, ${hungAtKill} left hanging, step waiting: ${stepWaiting}`,
+            `  fan-outs continued by worker B's reconciler: ${continuedByReconciler} (else by the FanOutJob BullMQ recovered)`,
             `  all acknowledged: ${allAcknowledged}, ${doneAt - killedAt} ms after the kill; ledger empty: ${ledgerEmpty}`,
             `  attempts=${attemptCount} webhooks attempted=${attemptedWebhooks} successful=${successfulAttempts} max attempt=${maxAttempt}`,
             `  missing ${missing.length}${missing.length > 0 ? `: ${missing.slice(0, 20).join(",")}` : ""}`

@@ -21,6 +21,7 @@ import { ChildProcesses, PostgresDatabase, RedisCluster, RedisServer, TestReceiv
 import { verifySignature } from "@herald/verify"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Http from "./support/HeraldHttp.js"
+import * as Postgres from "./support/Postgres.js"
 import * as Processes from "./support/Processes.js"
 
 const EVENTS = 2_000
@@ -60,15 +61,7 @@ const startRedis = async (
     const cluster = await RedisCluster.start()
     return { url: cluster.urls, close: () => cluster.close() }
   }
-  const [redis, database] = await Promise.all([RedisServer.start(), PostgresDatabase.createOwned()])
-  return {
-    url: redis.url,
-    databaseUrl: database.url,
-    close: async () => {
-      await redis.close()
-      await database.drop()
-    }
-  }
+  return Postgres.startWithRedis()
 }
 
 ;(canRun ? describe : describe.skip).each(topologies)(`worker crash recovery (multi-process, %s Redis)${why}`, (topology) => {

@@ -51,6 +51,26 @@ export const publishEvent = async (
   await call(apiUrl, apiKey, "/v1/events", event, 202)
 }
 
+/** An attempt as the API lists it (`GET /v1/webhooks/{id}/attempts`), the fields the tests read. */
+export interface Attempt {
+  readonly event_id: string
+  readonly attempt: number
+  readonly successful: boolean
+  readonly response_status_code: number | null
+}
+
+/** A webhook's attempts, newest first (one page of up to 100). */
+export const listAttempts = async (apiUrl: string, apiKey: string, webhookId: string): Promise<ReadonlyArray<Attempt>> => {
+  const path = `/v1/webhooks/${webhookId}/attempts?limit=100`
+  const response = await fetch(`${apiUrl}${path}`, {
+    headers: { authorization: `Bearer ${apiKey}` },
+    signal: AbortSignal.timeout(30_000)
+  })
+  const text = await response.text()
+  if (response.status !== 200) throw new Error(`GET ${path} answered ${response.status} (expected 200): ${text}`)
+  return (JSON.parse(text) as { data: ReadonlyArray<Attempt> }).data
+}
+
 /** The `id` of a delivered Datagrid envelope `{id, event_type, timestamp, data}`, or undefined. */
 export const envelopeId = (body: string): string | undefined => {
   try {

@@ -179,15 +179,15 @@ export const boundedAll = async <A>(
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane))
 }
 
-/** Polls `condition` every `intervalMs` until it holds; returns false after `timeoutMs`. */
+/** Polls `condition` (which may be async) every `intervalMs` until it holds; returns false after `timeoutMs`. */
 export const pollUntil = async (
-  condition: () => boolean,
+  condition: () => boolean | Promise<boolean>,
   timeoutMs: number,
   intervalMs = 100
 ): Promise<boolean> => {
   const deadline = Date.now() + timeoutMs
   for (;;) {
-    if (condition()) return true
+    if (await condition()) return true
     if (Date.now() > deadline) return false
     await sleep(intervalMs)
   }

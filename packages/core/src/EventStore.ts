@@ -5,6 +5,7 @@ import { Context, type Effect, type Option } from "effect"
 import type { Event } from "./Event.js"
 import type { EventType } from "./EventType.js"
 import type { EventId, TeamspaceId } from "./Ids.js"
+import type { FanOutTarget } from "./SubscriptionStore.js"
 
 /** What `EventStoreShape.append` did: stored the event, or found one with its id already stored. */
 export type AppendResult =
@@ -14,6 +15,15 @@ export type AppendResult =
    * whether its fan-out was completed (`markDispatched`).
    */
   | { readonly _tag: "Exists"; readonly existing: Event; readonly dispatched: boolean }
+
+/**
+ * What `EventStoreShape.appendOwing` did: stored the event and owed its fan-out's first page
+ * (`page`: the enabled matching subscriptions in id order, at most `limit` + 1, of which the first
+ * `limit` are owed), or found one with its id already stored and owed nothing.
+ */
+export type AppendOwingResult =
+  | { readonly _tag: "Appended"; readonly page: ReadonlyArray<FanOutTarget> }
+  | Extract<AppendResult, { readonly _tag: "Exists" }>
 
 /**
  * Where an event sits in a listing. Publisher-chosen ids don't sort by time, so
@@ -54,6 +64,20 @@ export interface EventStoreShape {
    * repeated publish of its id finishes the fan-out a crashed publish left undone.
    */
   readonly markDispatched: (teamspace: TeamspaceId, id: EventId) => Effect.Effect<void>
+  /**
+   * `append`, and for a new event its fan-out's first step in the same write, as
+   * `DeliveryLedger.owe` from none would record it: the first `first.limit` enabled matching
+   * subscriptions (`SubscriptionStore.activePage`) owed at attempt 1, due at `first.dueAt` (an
+   * ordered webhook's with no due time), and the fan-out's cursor left at the last of them when
+   * more remain, else none left. One round trip where the three would take three.
+   *
+   * Offered only by a store that keeps the subscriptions' fan-out index and the recording
+   * `DeliveryLedger` in the same database (`PostgresEventStore` with `owesFirstPage`); absent
+   * otherwise, and `FanOut` then appends and steps as usual.
+   */
+  readonly appendOwing?:
+    | ((event: Event, first: { readonly limit: number; readonly dueAt: number }) => Effect.Effect<AppendOwingResult>)
+    | undefined
 }
 
 /**

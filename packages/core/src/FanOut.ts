@@ -25,12 +25,12 @@ import { type DeliveryOutcome, done, FanOutJob } from "./DeliveryJob.js"
 import { DeliveryLedger } from "./DeliveryLedger.js"
 import { DeliveryQueue } from "./DeliveryQueue.js"
 import type { Event } from "./Event.js"
-import { EventStore } from "./EventStore.js"
+import { type AppendResult, EventStore } from "./EventStore.js"
 import { forEachDiscard } from "./internal/ForEach.js"
 import type { WebhookId } from "./Ids.js"
 import { RetrySchedule } from "./RetrySchedule.js"
 import { Sequencer } from "./Sequencer.js"
-import { SubscriptionStore } from "./SubscriptionStore.js"
+import { type FanOutTarget, SubscriptionStore } from "./SubscriptionStore.js"
 
 /** Subscriptions per chunk: one queue round trip each, and all the publish request enqueues. */
 export class FanOutChunkSize extends Context.Reference<FanOutChunkSize>()("@herald/core/FanOutChunkSize", {
@@ -67,6 +67,37 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
     const firstDelayMs = schedule.delays[0] ?? 0
 
     /**
+     * Enqueues the deliveries of `targets` in chunks, and, when `next` is some (more remain after
+     * it), the step that goes on from there.
+     */
+    const enqueue = (
+      event: Event,
+      targets: ReadonlyArray<FanOutTarget>,
+      next: Option.Option<WebhookId>,
+      size: number
+    ) => {
+      const parts = Array.from(
+        { length: Math.ceil(targets.length / size) },
+        (_, i) => targets.slice(i * size, (i + 1) * size)
+      )
+      const enqueues = [
+        // The next step goes ahead of the deliveries already waiting: behind them,
+        // it would wait for them, and a large fan-out would be enqueued no faster
+        // than delivered. It is enqueued alongside this step's chunks, not before
+        // them: each costs the step a wait for a busy worker's event loop.
+        ...Option.match(next, {
+          onNone: () => [],
+          onSome: (after) => [
+            queue.enqueue([new FanOutJob({ teamspace: event.teamspace, eventId: event.id, after })], { front: true })
+          ]
+        }),
+        ...parts.map((part) => sequencer.start(event.teamspace, part.map((webhook) => ({ webhook, eventId: event.id }))))
+      ]
+      // A publish's step (one chunk, usually no next step) runs its enqueue in this fiber.
+      return forEachDiscard(enqueues, (enqueue) => enqueue, "unbounded")
+    }
+
+    /**
      * Enqueues the deliveries of the next `chunks` chunks after `after`, and the
      * next step if more remain. The publish request's step is one chunk. With a
      * recording ledger, owes them first; a step that loses the ledger's
@@ -79,34 +110,42 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
         const page = yield* subscriptions.activePage(event.teamspace, event.type, { after, limit: span + 1 })
         const targets = page.slice(0, span)
         const last = targets.at(-1)
-        const more = page.length > span && last !== undefined
+        const next = page.length > span && last !== undefined ? Option.some(last.id) : Option.none()
         if (ledger.records) {
           const dueAt = (yield* Clock.currentTimeMillis) + firstDelayMs
           const won = yield* ledger.owe(
             event,
             targets.map((webhook) => ({ webhookId: webhook.id, dueAt: webhook.ordered ? null : dueAt })),
             Option.fromNullable(after),
-            more ? Option.some(last.id) : Option.none()
+            next
           )
           if (!won) return { deliveries: 0, more: false }
         }
-        const parts = Array.from(
-          { length: Math.ceil(targets.length / size) },
-          (_, i) => targets.slice(i * size, (i + 1) * size)
-        )
-        const enqueues = [
-          // The next step goes ahead of the deliveries already waiting: behind them,
-          // it would wait for them, and a large fan-out would be enqueued no faster
-          // than delivered. It is enqueued alongside this step's chunks, not before
-          // them: each costs the step a wait for a busy worker's event loop.
-          ...(more
-            ? [queue.enqueue([new FanOutJob({ teamspace: event.teamspace, eventId: event.id, after: last.id })], { front: true })]
-            : []),
-          ...parts.map((part) => sequencer.start(event.teamspace, part.map((webhook) => ({ webhook, eventId: event.id }))))
-        ]
-        // A publish's step (one chunk, usually no next step) runs its enqueue in this fiber.
-        yield* forEachDiscard(enqueues, (enqueue) => enqueue, "unbounded")
-        return { deliveries: targets.length, more }
+        yield* enqueue(event, targets, next, size)
+        return { deliveries: targets.length, more: Option.isSome(next) }
+      })
+
+    /**
+     * A publish's store and first step: the event appended and, when new, its first chunk owed
+     * and enqueued. With an event store that owes the first chunk in its append
+     * (`EventStore.appendOwing`, beside a recording ledger) that is one write; otherwise the
+     * append, then `step`. `appended` says which the event was; an event that `Exists` got no step.
+     */
+    const publishStep = (event: Event): Effect.Effect<{ readonly appended: AppendResult; readonly deliveries: number }> =>
+      Effect.gen(function*() {
+        if (events.appendOwing === undefined || !ledger.records) {
+          const appended = yield* events.append(event)
+          if (appended._tag === "Exists") return { appended, deliveries: 0 }
+          return { appended, deliveries: (yield* step(event)).deliveries }
+        }
+        const size = yield* FanOutChunkSize
+        const dueAt = (yield* Clock.currentTimeMillis) + firstDelayMs
+        const result = yield* events.appendOwing(event, { limit: size, dueAt })
+        if (result._tag === "Exists") return { appended: result, deliveries: 0 }
+        const targets = result.page.slice(0, size)
+        const last = targets.at(-1)
+        yield* enqueue(event, targets, result.page.length > size && last !== undefined ? Option.some(last.id) : Option.none(), size)
+        return { appended: { _tag: "Appended" } as const, deliveries: targets.length }
       })
 
     /** The worker's side: one continuation step. */
@@ -123,6 +162,6 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
           }))
         ))
 
-    return { step, continueFrom } as const
+    return { step, publishStep, continueFrom } as const
   })
 }) {}

@@ -83,22 +83,22 @@ export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publish
           dataJson,
           createdAt: now
         })
-        const appended = yield* events.append(event)
+        // Stored, and when new its first chunk owed and enqueued (the rest, if any, by the worker
+        // from the FanOutJob this enqueues).
+        const { appended, deliveries } = yield* fanOut.publishStep(event)
         if (appended._tag === "Exists") {
           const { dispatched, existing } = appended
           if (existing.type !== event.type || existing.dataJson !== event.dataJson) {
             return yield* Effect.fail(new EventConflict({ id: event.id }))
           }
           if (dispatched) return { event: existing, duplicate: true, deliveries: 0 } satisfies Published
-          const { deliveries } = yield* fanOut.step(existing)
+          const finished = yield* fanOut.step(existing)
           yield* fannedOut(existing.teamspace, existing.id)
           yield* Effect.logInfo("finished the fan-out of a previously stored event").pipe(
-            Effect.annotateLogs({ eventId: existing.id, deliveries })
+            Effect.annotateLogs({ eventId: existing.id, deliveries: finished.deliveries })
           )
-          return { event: existing, duplicate: true, deliveries } satisfies Published
+          return { event: existing, duplicate: true, deliveries: finished.deliveries } satisfies Published
         }
-        // The first chunk now; the rest, if any, by the worker from the FanOutJob this enqueues.
-        const { deliveries } = yield* fanOut.step(event)
         yield* fannedOut(event.teamspace, event.id)
         // Built only when debug logging is on: annotating a filtered-out line cost a
         // publish about 27 Effect operations (of 447 through the API).

@@ -9,6 +9,11 @@
  * `append` is one statement: the key's insert decides (of concurrent appends of an id, one inserts
  * and the others wait on its row, then find it), and the event and fan-out rows are inserted only
  * from the key it returned. An `Exists` reads the stored event back in a second query.
+ * `appendOwing` (with `owesFirstPage`) is the same statement, which also reads the fan-out's first
+ * page from the subscriptions' index and owes it (`herald_owed_deliveries`) from the key it
+ * returned, leaving a fan-out row only when more remain, its cursor at the last owed: what the
+ * append and `PostgresDeliveryLedger.owe`'s first step would leave, in one round trip and one
+ * commit instead of three.
  *
  * Retention: events count as gone once `createdAt` is older than the retention (30 days by
  * default, as on Redis): every read filters by that cutoff, so expiry is exact, and an expired id
@@ -18,12 +23,20 @@
 import { SqlClient } from "@effect/sql"
 import { Clock, Effect, Layer, Option, Schema } from "effect"
 import { Event, EventStore, type Ids } from "@herald/core"
+import * as FanOutIndex from "./internal/FanOutIndex.js"
 import * as Timestamps from "./internal/Timestamps.js"
 import * as Partitions from "./Partitions.js"
 import * as Retention from "./Retention.js"
 
-/** How long events are kept; the same option as `@herald/redis`'s `RedisEventStore`. */
-export type Options = Retention.Options
+/** How long events are kept (the same option as `@herald/redis`'s `RedisEventStore`), and whether a publish owes its first page in its append. */
+export interface Options extends Retention.Options {
+  /**
+   * Offer `appendOwing`: the append of a new event also owes its fan-out's first page in
+   * `PostgresDeliveryLedger`'s table, reading `PostgresSubscriptionStore`'s fan-out index, in one
+   * statement. Only beside those two on the same database. Default false.
+   */
+  readonly owesFirstPage?: boolean | undefined
+}
 
 /** 30 days. */
 export const defaultRetentionSeconds = Retention.defaultRetentionSeconds
@@ -99,6 +112,61 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
           SET after = NULL, handed_off = false, updated_at = excluded.updated_at)
         SELECT count(*)::int AS appended FROM key`
 
+    // As `insert`, the fan-out's first page read and owed from the key it returned: the first
+    // `limit` targets owed (an ordered webhook's with no due time), and a fan-out row only when
+    // the page holds one more, its cursor at the last owed. One row per page target comes back
+    // (none when nothing matched), each with whether the key was inserted.
+    const insertOwing = (event: Event.Event, oldest: number, first: { readonly limit: number; readonly dueAt: number }) =>
+      sql<{ readonly appended: number } & Partial<FanOutIndex.TargetRow>>`WITH key AS (
+          INSERT INTO herald_event_keys (teamspace, id, created_at)
+          VALUES (${event.teamspace}, ${event.id}, ${at(event.createdAt)})
+          ON CONFLICT (teamspace, id) DO UPDATE SET created_at = excluded.created_at
+            WHERE herald_event_keys.created_at < ${at(oldest)}
+          RETURNING created_at),
+        ev AS (
+          INSERT INTO herald_events (teamspace, id, created_at, type, data)
+          SELECT ${event.teamspace}, ${event.id}, created_at, ${event.type}, ${event.dataJson} FROM key
+          ON CONFLICT (teamspace, id, created_at) DO UPDATE SET type = excluded.type, data = excluded.data),
+        page AS (${FanOutIndex.page(sql, { teamspace: event.teamspace, eventType: event.type, limit: first.limit + 1 })}),
+        owed AS (
+          INSERT INTO herald_owed_deliveries (webhook_id, event_id, teamspace, event_created_at, due_at)
+          SELECT target.webhook_id, ${event.id}, ${event.teamspace}, key.created_at,
+            CASE WHEN target.ordered THEN NULL ELSE ${at(first.dueAt)} END
+          FROM (SELECT webhook_id, ordered FROM page ORDER BY webhook_id LIMIT ${first.limit}) AS target, key
+          ON CONFLICT (webhook_id, event_id) DO NOTHING),
+        fo AS (
+          INSERT INTO herald_fanouts (teamspace, event_id, after, updated_at)
+          SELECT ${event.teamspace}, ${event.id},
+            (SELECT webhook_id FROM page ORDER BY webhook_id OFFSET ${first.limit - 1} LIMIT 1), now()
+          FROM key WHERE (SELECT count(*) FROM page) > ${first.limit}
+          ON CONFLICT (teamspace, event_id) DO UPDATE
+          SET after = excluded.after, handed_off = false, updated_at = excluded.updated_at)
+        SELECT (SELECT count(*) FROM key)::int AS appended, page.webhook_id, page.ordered
+        FROM (SELECT 1) AS one LEFT JOIN page ON EXISTS (SELECT FROM key)
+        ORDER BY page.webhook_id`
+
+    /** What an append found: `Exists` with the stored event, read back with the same cutoff. */
+    const found = (
+      event: Event.Event,
+      oldest: number,
+      again: Effect.Effect<EventStore.AppendResult | EventStore.AppendOwingResult>,
+      retried: boolean
+    ) =>
+      Effect.gen(function*() {
+        const existing = yield* stored(event.teamspace, event.id, oldest)
+        // The insert met a key at or after the cutoff, and the read uses the same cutoff: only a
+        // key deleted in between (a retention pass at the boundary) misses, so append once more.
+        if (Option.isNone(existing)) {
+          if (retried) return yield* Effect.dieMessage(`event ${event.id}: its key is neither free nor readable`)
+          return yield* again
+        }
+        return {
+          _tag: "Exists",
+          existing: yield* decode(existing.value),
+          dispatched: existing.value.dispatched
+        } as const
+      })
+
     const append = (event: Event.Event, retried = false): Effect.Effect<EventStore.AppendResult> =>
       Effect.gen(function*() {
         const oldest = yield* cutoff
@@ -107,18 +175,31 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
           Effect.orDie
         )
         if (rows[0]?.appended === 1) return { _tag: "Appended" } as const
-        const existing = yield* stored(event.teamspace, event.id, oldest)
-        // The insert met a key at or after the cutoff, and the read uses the same cutoff: only a
-        // key deleted in between (a retention pass at the boundary) misses, so append once more.
-        if (Option.isNone(existing)) {
-          if (retried) return yield* Effect.dieMessage(`event ${event.id}: its key is neither free nor readable`)
-          return yield* append(event, true)
+        return yield* found(event, oldest, append(event, true), retried) as Effect.Effect<EventStore.AppendResult>
+      })
+
+    const appendOwing = (
+      event: Event.Event,
+      first: { readonly limit: number; readonly dueAt: number },
+      retried = false
+    ): Effect.Effect<EventStore.AppendOwingResult> =>
+      Effect.gen(function*() {
+        const oldest = yield* cutoff
+        const rows = yield* Partitions.withPartition(event.createdAt, insertOwing(event, oldest, first)).pipe(
+          Effect.provideService(SqlClient.SqlClient, sql),
+          Effect.orDie
+        )
+        if (rows[0]?.appended === 1) {
+          const page = rows.flatMap((row) =>
+            row.webhook_id === undefined || row.webhook_id === null
+              ? []
+              : [{ id: row.webhook_id as Ids.WebhookId, ordered: row.ordered === true }]
+          )
+          return { _tag: "Appended", page } as const
         }
-        return {
-          _tag: "Exists",
-          existing: yield* decode(existing.value),
-          dispatched: existing.value.dispatched
-        } as const
+        return yield* found(event, oldest, appendOwing(event, first, true), retried) as Effect.Effect<
+          EventStore.AppendOwingResult
+        >
       })
 
     const get = (teamspace: Ids.TeamspaceId, id: Ids.EventId) =>
@@ -163,7 +244,7 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
         Effect.asVoid
       )
 
-    return { append, get, list, markDispatched }
+    return { append, get, list, markDispatched, ...(options?.owesFirstPage === true ? { appendOwing } : {}) }
   })
 
 /**

@@ -50,7 +50,7 @@ export const layer = (options?: Options): Layer.Layer<Stores, never, SqlClient.S
   Layer.mergeAll(
     PostgresSubscriptionStore.layer,
     PostgresApiKeyStore.layer,
-    PostgresEventStore.layer(options),
+    PostgresEventStore.layer({ ...options, owesFirstPage: true }),
     PostgresAttemptLog.layer({ ...options, endsFailureStreaks: true, keepsLedger: true }),
     PostgresHealthStore.layer(options),
     PostgresSequenceStore.layer,

@@ -20,6 +20,7 @@
 import { SqlClient } from "@effect/sql"
 import { Effect, Layer, Schema } from "effect"
 import { type EventType, type Ids, SecretCipher, SubscriptionStore, Webhook } from "@herald/core"
+import * as FanOutIndex from "./internal/FanOutIndex.js"
 
 const json = Schema.parseJson(Webhook.Webhook)
 const encodeJson = Schema.encode(json)
@@ -27,11 +28,6 @@ const decodeJson = Schema.decodeUnknown(json)
 
 interface RecordRow {
   readonly record: string
-}
-
-interface TargetRow {
-  readonly webhook_id: string
-  readonly ordered: boolean
 }
 
 /**
@@ -130,10 +126,7 @@ export const make: Effect.Effect<SubscriptionStore.SubscriptionStoreShape, never
       page: { readonly after?: Ids.WebhookId | undefined; readonly limit: number }
     ): Effect.Effect<ReadonlyArray<SubscriptionStore.FanOutTarget>> => {
       if (page.limit < 1) return Effect.succeed([])
-      const after = page.after === undefined ? sql`` : sql`AND webhook_id > ${page.after}`
-      return sql<TargetRow>`SELECT webhook_id, ordered FROM herald_webhook_subscriptions
-        WHERE teamspace = ${teamspace} AND event_type = ${eventType} ${after}
-        ORDER BY webhook_id LIMIT ${page.limit}`.pipe(
+      return sql<FanOutIndex.TargetRow>`${FanOutIndex.page(sql, { teamspace, eventType, ...page })}`.pipe(
         Effect.orDie,
         Effect.map((rows) => rows.map((row) => ({ id: row.webhook_id as Ids.WebhookId, ordered: row.ordered })))
       )

@@ -4,8 +4,14 @@
 import { describe, expect, it } from "@effect/vitest"
 import { SqlClient, Statement } from "@effect/sql"
 import { Context, Effect, Layer, Option } from "effect"
-import { AttemptLog, DeliveryJob, DeliveryLedger, EventStore, Ids, SequenceStore } from "@herald/core"
-import { PostgresAttemptLog, PostgresDeliveryLedger, PostgresEventStore, PostgresSequenceStore } from "@herald/postgres"
+import { AttemptLog, DeliveryJob, DeliveryLedger, EventStore, Ids, SequenceStore, SubscriptionStore } from "@herald/core"
+import {
+  PostgresAttemptLog,
+  PostgresDeliveryLedger,
+  PostgresEventStore,
+  PostgresSequenceStore,
+  PostgresSubscriptionStore
+} from "@herald/postgres"
 import { Fixtures } from "@herald/testkit"
 import { available, skipReason, useDatabase } from "./TestDatabase.js"
 
@@ -259,4 +265,89 @@ describe.skipIf(!available)(`PostgresAttemptLog keeping the ledger ${skipReason}
       )
       expect(yield* owedRow(hook, event.id)).toEqual(Option.some({ attempt: 1, dueAt: now }))
     }).pipe(Effect.provide(withLog(false))))
+})
+
+describe.skipIf(!available)(`PostgresEventStore.appendOwing ${skipReason}`, () => {
+  const { client } = useDatabase()
+  const layer = () =>
+    Layer.mergeAll(
+      PostgresDeliveryLedger.layer,
+      PostgresEventStore.layer({ retentionSeconds, owesFirstPage: true }),
+      PostgresSubscriptionStore.layer
+    ).pipe(Layer.provideMerge(client()))
+
+  /** `count` enabled webhooks of a fresh teamspace subscribed to the fixtures' type, in id order; `ordered` at those indexes. */
+  const subscribed = (count: number, ordered: ReadonlyArray<number> = []) =>
+    Effect.gen(function*() {
+      const store = yield* SubscriptionStore.SubscriptionStore
+      const teamspace = Fixtures.teamspace()
+      const ids = webhooks(count)
+      yield* Effect.forEach(ids, (id, n) =>
+        store.insert(Fixtures.withChanges(Fixtures.webhook({ teamspace, id }), { ordered: ordered.includes(n) })))
+      return { teamspace, ids }
+    })
+
+  /** Which of `ids` are owed for `event`: a claim finds a row (and counts it, harmlessly here). */
+  const owedOf = (event: { readonly teamspace: Ids.TeamspaceId; readonly id: Ids.EventId }, ids: ReadonlyArray<Ids.WebhookId>) =>
+    Effect.flatMap(DeliveryLedger.DeliveryLedger, (ledger) =>
+      Effect.filter(ids, (webhookId) =>
+        Effect.map(ledger.claim(Fixtures.job({ teamspace: event.teamspace, eventId: event.id, webhookId })), Option.isSome)))
+
+  const cursorOf = (event: { readonly id: Ids.EventId }) =>
+    Effect.flatMap(DeliveryLedger.DeliveryLedger, (ledger) =>
+      Effect.map(
+        ledger.unfinishedFanOuts(Date.now() + HOUR, 100_000),
+        (rows) => rows.filter((row) => row.eventId === event.id).map((row) => row.after)
+      ))
+
+  it.live("a new event's first page is owed in its append, the cursor left at its last when more remain", () =>
+    Effect.gen(function*() {
+      const events = yield* EventStore.EventStore
+      const ledger = yield* DeliveryLedger.DeliveryLedger
+      const { teamspace, ids } = yield* subscribed(3, [1])
+      const [a, b, c] = ids as [Ids.WebhookId, Ids.WebhookId, Ids.WebhookId]
+      const event = Fixtures.event({ teamspace })
+      const dueAt = Date.now() + 1_000
+      const result = yield* events.appendOwing!(event, { limit: 2, dueAt })
+      expect(result).toEqual({ _tag: "Appended", page: [{ id: a, ordered: false }, { id: b, ordered: true }, { id: c, ordered: false }] })
+      expect(yield* owedOf(event, ids)).toEqual([a, b])
+      // The plain one due then; the ordered one with no due time, behind its sequence's head.
+      expect((yield* ledger.overdue({ limit: 100_000 })).filter((row) => row.eventId === event.id)).toEqual([
+        { teamspace, eventId: event.id, webhookId: a, attempt: 1, dueAt }
+      ])
+      expect(yield* cursorOf(event)).toEqual([Option.some(b)])
+      // The next step, as the FanOutJob runs it, goes on from there and finishes the fan-out.
+      expect(yield* ledger.owe(event, [{ webhookId: c, dueAt }], Option.some(b), Option.none())).toBe(true)
+      expect(yield* cursorOf(event)).toEqual([])
+      expect(yield* owedOf(event, ids)).toEqual([a, b, c])
+    }).pipe(Effect.provide(layer())))
+
+  it.live("a page that fits leaves no fan-out behind; a repeated id owes nothing again; no match owes nothing", () =>
+    Effect.gen(function*() {
+      const events = yield* EventStore.EventStore
+      const ledger = yield* DeliveryLedger.DeliveryLedger
+      const { teamspace, ids } = yield* subscribed(2)
+      const event = Fixtures.event({ teamspace })
+      const first = { limit: 2, dueAt: Date.now() }
+      expect(yield* events.appendOwing!(event, first)).toMatchObject({ _tag: "Appended" })
+      expect(yield* cursorOf(event)).toEqual([])
+      const appendedAgain = yield* events.append(event)
+      expect(appendedAgain).toMatchObject({ _tag: "Exists", dispatched: true })
+      // A settled delivery is not owed again by the repeat.
+      yield* ledger.settle(Fixtures.job({ teamspace, eventId: event.id, webhookId: ids[0]! }), Option.none())
+      const repeated = yield* events.appendOwing!(event, first)
+      expect(repeated).toMatchObject({ _tag: "Exists", dispatched: true })
+      expect(repeated._tag === "Exists" && repeated.existing.dataJson).toBe(event.dataJson)
+      expect(yield* owedOf(event, ids)).toEqual([ids[1]])
+
+      const unmatched = Fixtures.event({ teamspace: Fixtures.teamspace() })
+      expect(yield* events.appendOwing!(unmatched, first)).toEqual({ _tag: "Appended", page: [] })
+      expect(yield* cursorOf(unmatched)).toEqual([])
+      expect(Option.isSome(yield* events.get(unmatched.teamspace, unmatched.id))).toBe(true)
+    }).pipe(Effect.provide(layer())))
+
+  it.live("is offered only with owesFirstPage", () =>
+    Effect.gen(function*() {
+      expect((yield* EventStore.EventStore).appendOwing).toBeUndefined()
+    }).pipe(Effect.provide(PostgresEventStore.layer({ retentionSeconds }).pipe(Layer.provide(client())))))
 })

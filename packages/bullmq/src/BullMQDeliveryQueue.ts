@@ -831,7 +831,10 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
       return value
     })
 
-    return { enqueue, expedite, consume, size, pause, resume, epoch }
+    /** `DeliveryQueue.ping`: a PING on the queue's connection (one that waits to reconnect meanwhile). */
+    const ping = Effect.tryPromise(() => asConnection(client).ping())
+
+    return { enqueue, expedite, consume, size, pause, resume, epoch, ping }
   })
 
 /** Provides the port and, for inspection, the same queue as `BullMQDeliveryQueue`. */

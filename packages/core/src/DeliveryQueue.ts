@@ -70,6 +70,11 @@ export interface DeliveryQueueShape {
    */
   readonly epoch?: Effect.Effect<string> | undefined
   /**
+   * One round trip to the queue's storage, which succeeds when it answers: what `Readiness.check`
+   * asks of the queue. Absent for a queue that lives in its process (memory).
+   */
+  readonly ping?: Effect.Effect<void, unknown> | undefined
+  /**
    * Starts consumers in the caller's scope and returns at once. They run until the
    * scope closes; closing waits for handlers in flight (an adapter must not make a
    * handler uninterruptible: that would also disable its timeout). An adapter on a

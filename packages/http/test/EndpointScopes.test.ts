@@ -38,5 +38,5 @@ it("only the endpoints served without a key declare no scope", () => {
       }
     }
   })
-  expect(open).toEqual(["GET /healthz"])
+  expect(open).toEqual(["GET /healthz", "GET /readyz"])
 })

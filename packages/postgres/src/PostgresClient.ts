@@ -18,6 +18,7 @@
 import { SqlClient, SqlError } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { Duration, Effect, Layer, Redacted } from "effect"
+import type { Readiness } from "@herald/core"
 import Pg from "pg"
 import { PreparingClient } from "./internal/PreparedStatements.js"
 
@@ -131,6 +132,12 @@ export const layer = (options: Options): Layer.Layer<SqlClient.SqlClient, SqlErr
     Layer.provide(PgClient.layerFromPool({ acquire: pool(options, url, statementTimeout) }))
   )
 }
+
+/** The readiness probe of the database (`Readiness.Probe`, named `postgres`): a `SELECT 1`. */
+export const probe: Effect.Effect<Readiness.Probe, never, SqlClient.SqlClient> = Effect.map(
+  SqlClient.SqlClient,
+  (sql) => ({ name: "postgres", check: sql`SELECT 1` })
+)
 
 /**
  * Runs `effect` in a transaction without the statement timeout (`SET LOCAL`, so the connection goes

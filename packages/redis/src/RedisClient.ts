@@ -16,6 +16,7 @@
  * carried as the defect) so the ports keep `never` error channels.
  */
 import { Context, Data, Duration, Effect, Layer, Redacted, Runtime, type Scope } from "effect"
+import type { Readiness } from "@herald/core"
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from "ioredis"
 
 /** A failed Redis command or connection, with the operation that failed. */
@@ -208,6 +209,12 @@ const create = (options: Options): Connection => {
  */
 export const execute = <A>(operation: string, run: () => Promise<A>): Effect.Effect<A> =>
   Effect.tryPromise({ try: run, catch: (cause) => new RedisError({ operation, cause }) }).pipe(Effect.orDie)
+
+/** The readiness probe of this client's Redis (`Readiness.Probe`, named `redis`): a PING. */
+export const probe: Effect.Effect<Readiness.Probe, never, RedisClient> = Effect.map(RedisClient, (client) => ({
+  name: "redis",
+  check: Effect.tryPromise(() => client.redis.ping())
+}))
 
 /**
  * Connects, and quits when the scope closes. A connection that cannot be made

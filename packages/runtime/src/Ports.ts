@@ -6,12 +6,12 @@
  */
 import type { Migrator, SqlClient, SqlError } from "@effect/sql"
 import * as BullMQ from "@herald/bullmq"
-import { type DeliveryLedger, type Herald, Reconciler, type UrlPolicy } from "@herald/core"
+import { type DeliveryLedger, type Herald, Readiness, Reconciler, type UrlPolicy } from "@herald/core"
 import * as Memory from "@herald/memory"
 import * as Postgres from "@herald/postgres"
 import * as Redis from "@herald/redis"
 import * as Undici from "@herald/undici"
-import { Layer, Option, type Redacted } from "effect"
+import { Effect, Layer, Option, type Redacted } from "effect"
 
 /**
  * Every port in memory, deliveries over undici: the embedded default. Needs `UrlPolicy`
@@ -36,12 +36,20 @@ export interface RedisSettings {
  */
 export const redis = (
   settings: RedisSettings
-): Layer.Layer<Herald.Ports, Redis.RedisClient.RedisError, UrlPolicy.UrlPolicy> =>
-  Layer.mergeAll(
-    Redis.RedisLayer.layer(settings.retention).pipe(Layer.provide(Redis.RedisClient.layer(settings.client))),
+): Layer.Layer<Herald.Ports | Readiness.Probes, Redis.RedisClient.RedisError, UrlPolicy.UrlPolicy> => {
+  // One client: the stores' and the readiness probe's (a layer used twice is built once).
+  const client = Redis.RedisClient.layer(settings.client)
+  return Layer.mergeAll(
+    Redis.RedisLayer.layer(settings.retention).pipe(Layer.provide(client)),
+    probes([Redis.RedisClient.probe]).pipe(Layer.provide(client)),
     BullMQ.BullMQDeliveryQueue.layer(settings.queue),
     Undici.UndiciTransport.layer()
   )
+}
+
+/** `Readiness.Probes` made of these probes, each built from the connection it checks. */
+const probes = <R>(made: ReadonlyArray<Effect.Effect<Readiness.Probe, never, R>>) =>
+  Layer.effect(Readiness.Probes, Effect.all(made))
 
 /**
  * Where the PostgreSQL database is, how many connections a process keeps, how long it waits for
@@ -98,7 +106,7 @@ export type PostgresError =
  */
 export const postgres = (
   settings: PostgresSettings
-): Layer.Layer<Herald.Ports | DeliveryLedger.DeliveryLedger, PostgresError, UrlPolicy.UrlPolicy> => {
+): Layer.Layer<Herald.Ports | DeliveryLedger.DeliveryLedger | Readiness.Probes, PostgresError, UrlPolicy.UrlPolicy> => {
   const { database, redis } = settings
   // Applying the schema is exempt from the statement timeout: a migration may rightly run longer.
   const schema: Layer.Layer<never, PostgresError, SqlClient.SqlClient> = database.schema === "apply"
@@ -114,10 +122,12 @@ export const postgres = (
       preparedStatements: database.preparedStatements
     })
   )
+  const redisClient = Redis.RedisClient.layer(redis.client)
   return Layer.mergeAll(
     Postgres.PostgresLayer.layer(redis.retention).pipe(Layer.provide(client)),
-    Layer.merge(Redis.RedisRateLimiter.layer, Redis.RedisIdempotencyStore.layer).pipe(
-      Layer.provide(Redis.RedisClient.layer(redis.client))
+    Layer.merge(Redis.RedisRateLimiter.layer, Redis.RedisIdempotencyStore.layer).pipe(Layer.provide(redisClient)),
+    probes<SqlClient.SqlClient | Redis.RedisClient.RedisClient>([Postgres.PostgresClient.probe, Redis.RedisClient.probe]).pipe(
+      Layer.provide(Layer.merge(client, redisClient))
     ),
     BullMQ.BullMQDeliveryQueue.layer(redis.queue),
     Undici.UndiciTransport.layer()

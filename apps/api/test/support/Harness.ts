@@ -56,6 +56,7 @@ const startStores = async (backend: Backend, timeouts: DatabaseTimeouts = {}) =>
   return {
     ports,
     database,
+    redis: "owned" in redis && redis.owned ? redis : undefined,
     close: async () => {
       await redis.close()
       await database?.drop()
@@ -73,6 +74,8 @@ export interface RunningApp {
   readonly backend: Backend
   /** The `postgres` backend's database (the test's own), to make it fail. */
   readonly database: PostgresDatabase.OwnedDatabase | undefined
+  /** The `redis` and `postgres` backends' Redis (the test's own), to stop and start it. */
+  readonly redis: { readonly stop: () => Promise<void>; readonly restart: () => Promise<void> } | undefined
   /** Where the API is: the server's origin, and the prefix when mounted. */
   readonly baseUrl: string
   /** The server's origin (the application's server, when mounted). */
@@ -204,6 +207,7 @@ export const start = async (
   return {
     backend,
     database: stores?.database,
+    redis: stores?.redis,
     baseUrl: `${origin}${options.mount ?? ""}`,
     origin,
     keys,

@@ -109,8 +109,10 @@ export interface WaitingHead {
  *
  * Rows are keyed by the delivery (`DeliveryJob.key`: webhook and event; a webhook id implies its
  * teamspace). A fan-out's cursor is keyed by (teamspace, event id) and, where the event store
- * shares the ledger's storage (PostgreSQL), is written by `EventStore.append` at none in the
- * append's own statement: it exists from the append until the fan-out is fully owed.
+ * shares the ledger's storage (PostgreSQL), is written in the append's own statement: at none by
+ * `EventStore.append`, so it exists from the append until the fan-out is fully owed; by
+ * `EventStore.appendOwing`, which owes the first step itself, at that step's last target, and only
+ * when more remain.
  */
 export interface DeliveryLedgerShape {
   /**

@@ -47,6 +47,16 @@ export class FanOutStepChunks extends Context.Reference<FanOutStepChunks>()("@he
 }) {}
 
 /**
+ * A step's page (read with one target more than the step's `span`) as the step's targets, and where
+ * the next step goes on from when more remain: after the last target.
+ */
+const split = (page: ReadonlyArray<FanOutTarget>, span: number) => {
+  const targets = page.slice(0, span)
+  const last = targets.at(-1)
+  return { targets, next: page.length > span && last !== undefined ? Option.some(last.id) : Option.none<WebhookId>() }
+}
+
+/**
  * Turns a published event into delivery jobs, a chunk of matching enabled subscriptions at a time:
  * `step` enqueues one chunk (the publish request's part) and a `FanOutJob` when more remain;
  * `continueFrom` runs such a job in the worker. Ordered webhooks' deliveries go through the
@@ -108,9 +118,7 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
         const size = yield* FanOutChunkSize
         const span = size * Math.max(1, chunks)
         const page = yield* subscriptions.activePage(event.teamspace, event.type, { after, limit: span + 1 })
-        const targets = page.slice(0, span)
-        const last = targets.at(-1)
-        const next = page.length > span && last !== undefined ? Option.some(last.id) : Option.none()
+        const { targets, next } = split(page, span)
         if (ledger.records) {
           const dueAt = (yield* Clock.currentTimeMillis) + firstDelayMs
           const won = yield* ledger.owe(
@@ -138,13 +146,12 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
           if (appended._tag === "Exists") return { appended, deliveries: 0 }
           return { appended, deliveries: (yield* step(event)).deliveries }
         }
-        const size = yield* FanOutChunkSize
+        const size = Math.max(1, yield* FanOutChunkSize)
         const dueAt = (yield* Clock.currentTimeMillis) + firstDelayMs
         const result = yield* events.appendOwing(event, { limit: size, dueAt })
         if (result._tag === "Exists") return { appended: result, deliveries: 0 }
-        const targets = result.page.slice(0, size)
-        const last = targets.at(-1)
-        yield* enqueue(event, targets, result.page.length > size && last !== undefined ? Option.some(last.id) : Option.none(), size)
+        const { next, targets } = split(result.page, size)
+        yield* enqueue(event, targets, next, size)
         return { appended: { _tag: "Appended" } as const, deliveries: targets.length }
       })
 

@@ -6,8 +6,9 @@
  *   (webhook id, event id): the attempt its job makes next, when that job is due (NULL: an ordered
  *   webhook's, behind its head), when a redelivery was last asked for, and how many reconciled runs
  *   this attempt has had. A settled delivery's row is gone; its attempts tell how it ended.
- * - `herald_fanouts` (made by `EventStore.append`, migration `3_events`): the fan-out cursor. `after`
- *   is the last webhook owed so far (NULL: none yet); the row goes when the fan-out is fully owed.
+ * - `herald_fanouts` (made by `EventStore.append`, or by `appendOwing` when its first page leaves
+ *   more; migration `3_events`): the fan-out cursor. `after` is the last webhook owed so far (NULL:
+ *   none yet); the row goes when the fan-out is fully owed.
  *   `owe` moves it by compare-and-set in the statement that inserts the owed rows, which are
  *   inserted only from the row the compare-and-set returned: two runs of one step, or a late step
  *   after the fan-out finished, owe nothing twice.

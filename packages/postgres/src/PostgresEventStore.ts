@@ -116,8 +116,10 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
     // `limit` targets owed (an ordered webhook's with no due time), and a fan-out row only when
     // the page holds one more, its cursor at the last owed. One row per page target comes back
     // (none when nothing matched), each with whether the key was inserted.
-    const insertOwing = (event: Event.Event, oldest: number, first: { readonly limit: number; readonly dueAt: number }) =>
-      sql<{ readonly appended: number } & Partial<FanOutIndex.TargetRow>>`WITH key AS (
+    const insertOwing = (event: Event.Event, oldest: number, page: { readonly limit: number; readonly dueAt: number }) => {
+      // A chunk holds at least one target (`FanOutChunkSize` of 0 would make the cursor's OFFSET negative).
+      const first = { ...page, limit: Math.max(1, Math.floor(page.limit)) }
+      return sql<{ readonly appended: number } & Partial<FanOutIndex.TargetRow>>`WITH key AS (
           INSERT INTO herald_event_keys (teamspace, id, created_at)
           VALUES (${event.teamspace}, ${event.id}, ${at(event.createdAt)})
           ON CONFLICT (teamspace, id) DO UPDATE SET created_at = excluded.created_at
@@ -140,10 +142,17 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
             (SELECT webhook_id FROM page ORDER BY webhook_id OFFSET ${first.limit - 1} LIMIT 1), now()
           FROM key WHERE (SELECT count(*) FROM page) > ${first.limit}
           ON CONFLICT (teamspace, event_id) DO UPDATE
-          SET after = excluded.after, handed_off = false, updated_at = excluded.updated_at)
+          SET after = excluded.after, handed_off = false, updated_at = excluded.updated_at),
+        -- A page that fits leaves no fan-out: a cursor an expired event of this id left goes too,
+        -- else a repeated publish or the reconciler would step from it and owe again what this owed.
+        fo_done AS (
+          DELETE FROM herald_fanouts
+          WHERE teamspace = ${event.teamspace} AND event_id = ${event.id}
+            AND EXISTS (SELECT FROM key) AND (SELECT count(*) FROM page) <= ${first.limit})
         SELECT (SELECT count(*) FROM key)::int AS appended, page.webhook_id, page.ordered
         FROM (SELECT 1) AS one LEFT JOIN page ON EXISTS (SELECT FROM key)
         ORDER BY page.webhook_id`
+    }
 
     /** What an append found: `Exists` with the stored event, read back with the same cutoff. */
     const found = (

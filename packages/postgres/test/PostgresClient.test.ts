@@ -2,7 +2,8 @@
 // that finds every connection taken fails after the connect timeout instead of waiting.
 import { describe, expect, it } from "@effect/vitest"
 import { SqlClient, SqlError } from "@effect/sql"
-import { Deferred, Duration, Effect, Fiber } from "effect"
+import { createHash } from "node:crypto"
+import { Context, Deferred, Duration, Effect, Fiber, Layer } from "effect"
 import { Migrations, PostgresClient } from "@herald/postgres"
 import { MAX_NAMED } from "../src/internal/PreparedStatements.js"
 import { available, skipReason, useDatabase } from "./TestDatabase.js"
@@ -105,6 +106,30 @@ describe.skipIf(!available)(`PostgresClient prepared statements ${skipReason}`, 
       const texts = yield* prepared
       expect(texts.filter((text) => text === "SELECT $1::int AS x")).toHaveLength(1)
     }).pipe(Effect.provide(client({}))))
+
+  it.live("a name is a hash of its text, the same in every process: behind a pooler it means one statement", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      yield* sql`SELECT ${5}::int AS five`
+      const rows = yield* sql<{ readonly name: string }>`SELECT name FROM pg_prepared_statements WHERE statement = ${"SELECT $1::int AS five"}`
+      const expected = `herald_${createHash("sha256").update("SELECT $1::int AS five").digest("hex").slice(0, 32)}`
+      expect(rows.map((row) => row.name)).toEqual([expected])
+    }).pipe(Effect.provide(client({}))))
+
+  it.live("a statement whose plan a migration made stale (a result column's type changed) is prepared again, not failed", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const other = yield* Layer.build(client({ preparedStatements: false })).pipe(
+        Effect.map((context) => Context.get(context, SqlClient.SqlClient))
+      )
+      yield* other.unsafe("CREATE TABLE stale_probe (id int, x int); INSERT INTO stale_probe VALUES (1, 7)")
+      const read = sql<{ readonly id: number; readonly x: unknown }>`SELECT id, x FROM stale_probe WHERE id = ${1}`
+      expect(yield* read).toEqual([{ id: 1, x: 7 }])
+      yield* other.unsafe("ALTER TABLE stale_probe ALTER COLUMN x TYPE text")
+      // Without the recovery, every run on this connection fails with "cached plan must not change result type".
+      expect(yield* read).toEqual([{ id: 1, x: "7" }])
+      expect(yield* read).toEqual([{ id: 1, x: "7" }])
+    }).pipe(Effect.scoped, Effect.provide(client({}))))
 
   it.live("names none when told not to", () =>
     Effect.gen(function*() {

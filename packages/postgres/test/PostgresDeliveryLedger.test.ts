@@ -346,6 +346,30 @@ describe.skipIf(!available)(`PostgresEventStore.appendOwing ${skipReason}`, () =
       expect(Option.isSome(yield* events.get(unmatched.teamspace, unmatched.id))).toBe(true)
     }).pipe(Effect.provide(layer())))
 
+  it.live("an expired id published again leaves no cursor of the old event behind: nothing is owed twice", () =>
+    Effect.gen(function*() {
+      const events = yield* EventStore.EventStore
+      const ledger = yield* DeliveryLedger.DeliveryLedger
+      const { teamspace, ids } = yield* subscribed(1)
+      const [a] = ids as [Ids.WebhookId]
+      const id = Ids.makeEventId(Date.now())
+      // The old event of the id, two hours ago, whose fan-out never ran: its cursor stands at none.
+      const old = Fixtures.event({ teamspace, id, time: Date.now() - 2 * HOUR })
+      yield* events.append(old)
+      expect((yield* cursorOf(old)).length).toBe(1)
+      // Expired for a store keeping an hour, the id is published again: its one target owed.
+      const shortLived = yield* Layer.build(
+        PostgresEventStore.layer({ retentionSeconds: 3_600, owesFirstPage: true }).pipe(Layer.provide(client()))
+      ).pipe(Effect.map((context) => Context.get(context, EventStore.EventStore)))
+      const fresh = Fixtures.event({ teamspace, id })
+      expect(yield* shortLived.appendOwing!(fresh, { limit: 10, dueAt: Date.now() })).toMatchObject({ _tag: "Appended" })
+      expect(yield* cursorOf(fresh)).toEqual([])
+      // Delivered and settled, then published once more: the old cursor is not there to step from.
+      yield* ledger.settle(Fixtures.job({ teamspace, eventId: id, webhookId: a }), Option.none())
+      expect(yield* shortLived.append(fresh)).toMatchObject({ _tag: "Exists", dispatched: true })
+      expect(yield* ledger.owe(fresh, [{ webhookId: a, dueAt: Date.now() }], Option.none(), Option.none())).toBe(false)
+    }).pipe(Effect.scoped, Effect.provide(layer())))
+
   it.live("is offered only with owesFirstPage", () =>
     Effect.gen(function*() {
       expect((yield* EventStore.EventStore).appendOwing).toBeUndefined()

@@ -7,4 +7,5 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Launch } from "@herald/runtime"
 
-NodeRuntime.runMain(Launch.run())
+// Launch.run logs, its failure included, in the format HERALD_LOG_FORMAT asks for.
+NodeRuntime.runMain(Launch.run(), { disableErrorReporting: true, disablePrettyLogger: true })

@@ -9,4 +9,5 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Launch } from "@herald/runtime"
 
-NodeRuntime.runMain(Launch.run("worker"))
+// Launch.run logs, its failure included, in the format HERALD_LOG_FORMAT asks for.
+NodeRuntime.runMain(Launch.run("worker"), { disableErrorReporting: true, disablePrettyLogger: true })

@@ -35,7 +35,8 @@ import * as RequestTimeouts from "@herald/http/edge/RequestTimeouts"
 import { Migrations, PostgresClient } from "@herald/postgres"
 import { RedisClient, Retention } from "@herald/redis"
 import { SqlError } from "@effect/sql"
-import { Config, ConfigError, Data, Effect, Either, Option, Redacted } from "effect"
+import { Config, ConfigError, Data, Effect, Either, LogLevel, Option, Redacted } from "effect"
+import * as Logging from "./Logging.js"
 import * as Ports from "./Ports.js"
 import * as Variable from "./Variable.js"
 
@@ -301,6 +302,24 @@ export const databaseUrl: Config.Config<Redacted.Redacted<string>> = Config.reda
     "The PostgreSQL database of the durable stores (webhooks, keys, events), e.g. postgres://herald@127.0.0.1:5432/herald; needs REDIS_URL"
   )
 )
+
+/** `HERALD_LOG_FORMAT`: `json` (one object per line) or `pretty`; JSON unless stdout is a terminal. */
+export const logFormat: Config.Config<Logging.Format> = Config.literal("json", "pretty")("HERALD_LOG_FORMAT").pipe(
+  Config.withDefault(Logging.defaultFormat()),
+  Config.withDescription("Log lines as JSON objects (json) or for a terminal (pretty); json unless stdout is a terminal")
+)
+
+/** `HERALD_LOG_LEVEL`: the least severe line written. */
+export const logLevel: Config.Config<LogLevel.LogLevel> = Config.literal(
+  ...(Object.keys(Logging.levels) as [Logging.LevelName, ...Array<Logging.LevelName>])
+)("HERALD_LOG_LEVEL").pipe(
+  Config.map((name) => Logging.levels[name]),
+  Config.withDefault(LogLevel.Info),
+  Config.withDescription("The least severe log line written: debug, info, warning, error or none")
+)
+
+/** What a Herald process logs (`Logging.withSettings`), read before anything else. */
+export const logging: Config.Config<Logging.Settings> = Config.all({ format: logFormat, level: logLevel })
 
 /** `HERALD_DATABASE_POOL`: connections per process. */
 export const databasePool: Config.Config<number> = Variable.integer("HERALD_DATABASE_POOL", {

@@ -30,8 +30,9 @@ import * as RequestLog from "@herald/http/edge/RequestLog"
 import * as HttpProfiles from "@herald/http/Profiles"
 import { PostgresClient } from "@herald/postgres"
 import { RedisClient, Retention } from "@herald/redis"
-import { Either, LogLevel, Option, Redacted, Schema } from "effect"
+import { Either, type LogLevel, Option, Redacted, Schema } from "effect"
 import { bounds } from "./Environment.js"
+import * as Logging from "./Logging.js"
 import * as Ports from "./Ports.js"
 
 /** Everything in this process's memory: nothing to install, lost on exit. */
@@ -110,7 +111,7 @@ export interface PostgresStorage extends Omit<RedisStorage, "kind" | "url"> {
 }
 
 /** The least severe log line Herald writes: `info` by default, `none` for silence. */
-export type LogLevelName = "debug" | "info" | "warning" | "error" | "none"
+export type LogLevelName = Logging.LevelName
 
 /**
  * What `createHerald` takes, every field optional: where Herald keeps its data
@@ -177,13 +178,7 @@ export interface Resolved {
   readonly logLevel: LogLevel.LogLevel
 }
 
-const logLevels: Readonly<Record<LogLevelName, LogLevel.LogLevel>> = {
-  debug: LogLevel.Debug,
-  info: LogLevel.Info,
-  warning: LogLevel.Warning,
-  error: LogLevel.Error,
-  none: LogLevel.None
-}
+const logLevels = Logging.levels
 
 type Path = ReadonlyArray<string | number>
 

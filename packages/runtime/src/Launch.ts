@@ -5,9 +5,12 @@
  * (memory; Redis and BullMQ with `REDIS_URL`; PostgreSQL beside them with
  * `DATABASE_URL`), and run the role's layers
  * until SIGTERM or SIGINT, after which work in flight finishes and stores close.
+ * Every line it logs is in the format and from the level the environment asks
+ * for (`Logging`).
  */
 import { Effect, Layer, Option } from "effect"
 import * as Environment from "./Environment.js"
+import * as Logging from "./Logging.js"
 import * as Ports from "./Ports.js"
 import * as Process from "./Process.js"
 
@@ -37,4 +40,4 @@ export const run = (role?: Environment.Role): Effect.Effect<never, unknown> =>
       Effect.mapError(Environment.databaseStartFailure),
       Effect.onInterrupt(() => Effect.logInfo(stopped(config.role)))
     )
-  })
+  }).pipe(Logging.withSettings(Environment.logging))

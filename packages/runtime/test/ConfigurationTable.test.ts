@@ -56,7 +56,9 @@ const configs = (env: Record<string, string>): ReadonlySet<string> => {
     namesRead(Environment.keysCommand, redis),
     namesRead(Environment.keysCommand, { DATABASE_URL: "postgres://127.0.0.1/herald" }),
     // `npm run migrate`
-    namesRead(Environment.migrateCommand, { DATABASE_URL: "postgres://127.0.0.1/herald" })
+    namesRead(Environment.migrateCommand, { DATABASE_URL: "postgres://127.0.0.1/herald" }),
+    // every process, before the rest (`Launch.run`)
+    namesRead(Environment.logging, {})
   ]
   return new Set(all.flatMap((names) => [...names]))
 }

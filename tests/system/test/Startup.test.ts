@@ -24,6 +24,20 @@ describe("worker startup", () => {
     expect(output).toContain("REDIS_URL is not set: the worker delivers from the queue on Redis")
   })
 
+  it("logs JSON lines when stdout is not a terminal, a person's lines with HERALD_LOG_FORMAT=pretty, nothing below HERALD_LOG_LEVEL", () => {
+    const json = run({})
+    const lines = json.output.trim().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>)
+    expect(lines).toEqual([expect.objectContaining({ logLevel: "ERROR", message: "Herald stopped on a failure" })])
+    expect(String(lines[0]!["cause"])).toContain("REDIS_URL is not set")
+    const pretty = run({ HERALD_LOG_FORMAT: "pretty" })
+    expect(pretty.output).toMatch(/^\[[\d:.]+\] ERROR /)
+    expect(pretty.output).toContain("REDIS_URL is not set")
+    expect(run({ HERALD_LOG_LEVEL: "none" })).toEqual({ status: 1, output: "" })
+    const refused = run({ HERALD_LOG_FORMAT: "xml" })
+    expect(refused.status).not.toBe(0)
+    expect(refused.output).toContain("HERALD_LOG_FORMAT")
+  })
+
   it("names a malformed HERALD_RETRY_SCHEDULE", () => {
     const { status, output } = run({ REDIS_URL: "redis://127.0.0.1:1", HERALD_RETRY_SCHEDULE: "soon" })
     expect(status).not.toBe(0)

@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net"
 import { HttpServer as PlatformHttpServer } from "@effect/platform"
 import { type ApiKeys, type Herald, type Ids, UrlPolicy } from "@herald/core"
 import { PostgresDatabase, RedisCluster, RedisServer } from "@herald/testkit"
-import { type Clock, ConfigProvider, Context, Effect, Exit, Layer, Redacted, Scope, type Tracer } from "effect"
+import { type Clock, ConfigProvider, Context, Effect, Exit, Layer, Logger, LogLevel, Redacted, Scope, type Tracer } from "effect"
 import type * as RequestTimeouts from "@herald/http/edge/RequestTimeouts"
 import { HeraldApi } from "@herald/http/Contract"
 import * as NodeHandler from "@herald/http/NodeHandler"
@@ -164,6 +164,8 @@ export const start = async (
     readonly clock?: Clock.Clock
     /** A tracer installed around the app; none by default. */
     readonly tracer?: Tracer.Tracer
+    /** Every log line of the app, from every level, goes to this logger instead of the console. */
+    readonly logger?: Logger.Logger<unknown, unknown>
     /** How long clients have to send requests; the defaults by default (not with `mount`: the application's server's). */
     readonly timeouts?: RequestTimeouts.Timeouts
     /** Serve the API from an application's server under this path prefix (`/webhooks-api`). */
@@ -199,7 +201,12 @@ export const start = async (
   const layer = served.pipe(
     Layer.provide(Layer.succeed(UrlPolicy.HostResolver, testResolver)),
     Layer.provide(options.clock === undefined ? Layer.empty : Layer.setClock(options.clock)),
-    Layer.provide(options.tracer === undefined ? Layer.empty : Layer.setTracer(options.tracer))
+    Layer.provide(options.tracer === undefined ? Layer.empty : Layer.setTracer(options.tracer)),
+    Layer.provide(
+      options.logger === undefined
+        ? Layer.empty
+        : Layer.merge(Logger.replace(Logger.defaultLogger, options.logger), Logger.minimumLogLevel(LogLevel.All))
+    )
   )
   const scope = Effect.runSync(Scope.make())
   const context = await Effect.runPromise(Layer.buildWithScope(layer, scope))

@@ -94,8 +94,13 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
     // A key older than the cutoff belongs to an expired event: taken over, as Redis frees an
     // expired key. Its event row stays in its (old) partition, filtered out by every read; the
     // ON CONFLICT on events only matters for a re-append at the very same millisecond.
-    const insert = (event: Event.Event, oldest: number) =>
-      sql<{ readonly appended: number }>`WITH key AS (
+    /**
+     * The append's common table expressions: `key`, the id's key row inserted (or an expired one
+     * taken over), returning its `created_at` only when this append won it; `ev`, the event row
+     * inserted from it. What follows in the statement reads `key` to act only for a new event.
+     */
+    const keyAndEvent = (event: Event.Event, oldest: number) =>
+      sql`key AS (
           INSERT INTO herald_event_keys (teamspace, id, created_at)
           VALUES (${event.teamspace}, ${event.id}, ${at(event.createdAt)})
           ON CONFLICT (teamspace, id) DO UPDATE SET created_at = excluded.created_at
@@ -104,7 +109,10 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
         ev AS (
           INSERT INTO herald_events (teamspace, id, created_at, type, data)
           SELECT ${event.teamspace}, ${event.id}, created_at, ${event.type}, ${event.dataJson} FROM key
-          ON CONFLICT (teamspace, id, created_at) DO UPDATE SET type = excluded.type, data = excluded.data),
+          ON CONFLICT (teamspace, id, created_at) DO UPDATE SET type = excluded.type, data = excluded.data)`
+
+    const insert = (event: Event.Event, oldest: number) =>
+      sql<{ readonly appended: number }>`WITH ${keyAndEvent(event, oldest)},
         fo AS (
           INSERT INTO herald_fanouts (teamspace, event_id, updated_at)
           SELECT ${event.teamspace}, ${event.id}, now() FROM key
@@ -119,16 +127,7 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
     const insertOwing = (event: Event.Event, oldest: number, page: { readonly limit: number; readonly dueAt: number }) => {
       // A chunk holds at least one target (`FanOutChunkSize` of 0 would make the cursor's OFFSET negative).
       const first = { ...page, limit: Math.max(1, Math.floor(page.limit)) }
-      return sql<{ readonly appended: number } & Partial<FanOutIndex.TargetRow>>`WITH key AS (
-          INSERT INTO herald_event_keys (teamspace, id, created_at)
-          VALUES (${event.teamspace}, ${event.id}, ${at(event.createdAt)})
-          ON CONFLICT (teamspace, id) DO UPDATE SET created_at = excluded.created_at
-            WHERE herald_event_keys.created_at < ${at(oldest)}
-          RETURNING created_at),
-        ev AS (
-          INSERT INTO herald_events (teamspace, id, created_at, type, data)
-          SELECT ${event.teamspace}, ${event.id}, created_at, ${event.type}, ${event.dataJson} FROM key
-          ON CONFLICT (teamspace, id, created_at) DO UPDATE SET type = excluded.type, data = excluded.data),
+      return sql<{ readonly appended: number } & Partial<FanOutIndex.TargetRow>>`WITH ${keyAndEvent(event, oldest)},
         page AS (${FanOutIndex.page(sql, { teamspace: event.teamspace, eventType: event.type, limit: first.limit + 1 })}),
         owed AS (
           INSERT INTO herald_owed_deliveries (webhook_id, event_id, teamspace, event_created_at, due_at)

@@ -10,8 +10,7 @@
  * long against a burst of local requests; the wait for it is what `Retry-After`
  * says, and the test only claims that one request then fits.
  */
-import { existsSync } from "node:fs"
-import { ChildProcesses, RedisServer } from "@herald/testkit"
+import { RedisServer } from "@herald/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Processes from "./support/Processes.js"
 
@@ -20,12 +19,7 @@ const TEAMSPACE = "guarded"
 const LIMIT = 5
 const WINDOW_SECONDS = 5
 
-const canRun = RedisServer.hasRedisServer() && Processes.builtAppsExist() && existsSync(Processes.adminMain)
-const why = !RedisServer.hasRedisServer()
-  ? " (skipped: no redis-server binary)"
-  : !canRun
-  ? " (skipped: apps not built, run turbo build)"
-  : ""
+const { canRun, why } = Processes.prerequisites({ admin: true })
 
 interface Answer {
   readonly status: number
@@ -75,8 +69,7 @@ describe.skipIf(!canRun)(`API protection across two API processes on one Redis${
   }, 120_000)
 
   afterAll(async () => {
-    await ChildProcesses.stopAll(children())
-    if (process.env["DUMP_CHILD_OUTPUT"] === "1") Processes.dumpOutput(children())
+    await Processes.stopAll(children())
     await redis?.close()
   }, 60_000)
 

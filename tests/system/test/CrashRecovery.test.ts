@@ -17,7 +17,7 @@
  * (HERALD_QUEUE_LOCK_DURATION, HERALD_QUEUE_STALLED_INTERVAL), so the jobs the
  * dead worker held come back within seconds; the tail wait is generous anyway.
  */
-import { ChildProcesses, PostgresDatabase, RedisCluster, RedisServer, TestReceiver } from "@herald/testkit"
+import { type ChildProcesses, PostgresDatabase, RedisCluster, RedisServer, TestReceiver } from "@herald/testkit"
 import { verifySignature } from "@herald/verify"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Http from "./support/HeraldHttp.js"
@@ -36,12 +36,7 @@ const API_KEY = "crash-recovery-key-0123456789"
 const TEAMSPACE = "crash-recovery"
 const EVENT_TYPE = "batch_prediction.completed"
 
-const canRun = RedisServer.hasRedisServer() && Processes.builtAppsExist()
-const why = !RedisServer.hasRedisServer()
-  ? " (skipped: no redis-server binary)"
-  : !Processes.builtAppsExist()
-  ? " (skipped: apps not built, run turbo build)"
-  : ""
+const { canRun, why } = Processes.prerequisites()
 
 /**
  * The same flow on one Redis, on a 3-master Redis Cluster (where redis-cli can build one), and on
@@ -115,8 +110,7 @@ const startRedis = async (
   }, 120_000)
 
   afterAll(async () => {
-    await ChildProcesses.stopAll(children())
-    if (process.env["DUMP_CHILD_OUTPUT"] === "1") Processes.dumpOutput(children())
+    await Processes.stopAll(children())
     await receiver?.close()
     await redis?.close()
   }, 60_000)

@@ -46,7 +46,7 @@
  * while writing this test); the test ends the session instead, so that the two
  * runs of the step above are what it exercises.
  */
-import { ChildProcesses, PostgresDatabase, RedisServer, TestReceiver } from "@herald/testkit"
+import { type ChildProcesses, TestReceiver } from "@herald/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Http from "./support/HeraldHttp.js"
 import * as Postgres from "./support/Postgres.js"
@@ -71,14 +71,7 @@ const TEAMSPACE = "fan-out-crash"
 const EVENT_TYPE = "batch_prediction.completed"
 const EVENT_ID = "evt_fan_out_crash"
 
-const canRun = RedisServer.hasRedisServer() && PostgresDatabase.isAvailable() && Processes.builtAppsExist()
-const why = !RedisServer.hasRedisServer()
-  ? " (skipped: no redis-server binary)"
-  : !PostgresDatabase.isAvailable()
-  ? ` (skipped: ${PostgresDatabase.skipReason})`
-  : !Processes.builtAppsExist()
-  ? " (skipped: apps not built, run turbo build)"
-  : ""
+const { canRun, why } = Processes.prerequisites({ postgres: true })
 
 describe.skipIf(!canRun)(`worker SIGKILLed mid fan-out, PostgreSQL + Redis (multi-process)${why}`, () => {
   let backends: Postgres.RedisAndDatabase | undefined
@@ -123,8 +116,7 @@ describe.skipIf(!canRun)(`worker SIGKILLed mid fan-out, PostgreSQL + Redis (mult
 
   afterAll(async () => {
     await lock?.release().catch(() => undefined)
-    await ChildProcesses.stopAll(children())
-    if (process.env["DUMP_CHILD_OUTPUT"] === "1") Processes.dumpOutput(children())
+    await Processes.stopAll(children())
     await receiver?.close()
     await backends?.close()
   }, 60_000)

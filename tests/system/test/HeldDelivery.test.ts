@@ -29,7 +29,7 @@
  * job's lock (an event loop blocked past the lock) is sent twice by BullMQ's
  * stalled recovery, not the reconciler, whose enqueue is then a no-op.
  */
-import { ChildProcesses, PostgresDatabase, RedisServer, TestReceiver } from "@herald/testkit"
+import { type ChildProcesses, TestReceiver } from "@herald/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Http from "./support/HeraldHttp.js"
 import * as Postgres from "./support/Postgres.js"
@@ -46,14 +46,7 @@ const TEAMSPACE = "held-delivery"
 const EVENT_TYPE = "batch_prediction.completed"
 const EVENT_ID = "evt_held"
 
-const canRun = RedisServer.hasRedisServer() && PostgresDatabase.isAvailable() && Processes.builtAppsExist()
-const why = !RedisServer.hasRedisServer()
-  ? " (skipped: no redis-server binary)"
-  : !PostgresDatabase.isAvailable()
-  ? ` (skipped: ${PostgresDatabase.skipReason})`
-  : !Processes.builtAppsExist()
-  ? " (skipped: apps not built, run turbo build)"
-  : ""
+const { canRun, why } = Processes.prerequisites({ postgres: true })
 
 /** Passes that enqueued at least one owed delivery again, in a stretch of a worker's output. */
 const reenqueueingPasses = (output: string): number =>
@@ -100,8 +93,7 @@ describe.skipIf(!canRun)(`a delivery held open across reconcile passes, PostgreS
   }, 120_000)
 
   afterAll(async () => {
-    await ChildProcesses.stopAll(children())
-    if (process.env["DUMP_CHILD_OUTPUT"] === "1") Processes.dumpOutput(children())
+    await Processes.stopAll(children())
     await receiver?.close()
     await backends?.close()
   }, 60_000)

@@ -15,7 +15,7 @@
  * The reconciler runs every second here (HERALD_RECONCILE_INTERVAL); its grace
  * is the queue's recovery time (8 s lock + 2 s stalled check).
  */
-import { ChildProcesses, PostgresDatabase, RedisServer, TestReceiver } from "@herald/testkit"
+import { type ChildProcesses, PostgresDatabase, RedisServer, TestReceiver } from "@herald/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Http from "./support/HeraldHttp.js"
 import * as Processes from "./support/Processes.js"
@@ -28,14 +28,7 @@ const API_KEY = "redis-loss-key-0123456789abcdef"
 const TEAMSPACE = "redis-loss"
 const EVENT_TYPE = "batch_prediction.completed"
 
-const canRun = RedisServer.hasRedisServer() && PostgresDatabase.isAvailable() && Processes.builtAppsExist()
-const why = !RedisServer.hasRedisServer()
-  ? " (skipped: no redis-server binary)"
-  : !PostgresDatabase.isAvailable()
-  ? ` (skipped: ${PostgresDatabase.skipReason})`
-  : !Processes.builtAppsExist()
-  ? " (skipped: apps not built, run turbo build)"
-  : ""
+const { canRun, why } = Processes.prerequisites({ postgres: true })
 
 describe.skipIf(!canRun)(`Redis restarted empty, PostgreSQL kept (multi-process)${why}`, () => {
   let redis: RedisServer.RedisInstance | undefined
@@ -89,8 +82,7 @@ describe.skipIf(!canRun)(`Redis restarted empty, PostgreSQL kept (multi-process)
   }, 120_000)
 
   afterAll(async () => {
-    await ChildProcesses.stopAll(children())
-    if (process.env["DUMP_CHILD_OUTPUT"] === "1") Processes.dumpOutput(children())
+    await Processes.stopAll(children())
     await receiver?.close()
     await redis?.close()
     await database?.drop()

@@ -7,7 +7,7 @@
  * on their own and the delayed retries survive in the AOF. The API must also
  * accept new events after the restart.
  */
-import { ChildProcesses, RedisServer, TestReceiver } from "@herald/testkit"
+import { type ChildProcesses, RedisServer, TestReceiver } from "@herald/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Http from "./support/HeraldHttp.js"
 import * as Processes from "./support/Processes.js"
@@ -20,12 +20,7 @@ const API_KEY = "redis-restart-key-0123456789"
 const TEAMSPACE = "redis-restart"
 const EVENT_TYPE = "batch_prediction.completed"
 
-const canRun = RedisServer.hasRedisServer() && Processes.builtAppsExist()
-const why = !RedisServer.hasRedisServer()
-  ? " (skipped: no redis-server binary)"
-  : !Processes.builtAppsExist()
-  ? " (skipped: apps not built, run turbo build)"
-  : ""
+const { canRun, why } = Processes.prerequisites()
 
 describe.skipIf(!canRun)(`Redis restart with deliveries pending (multi-process)${why}`, () => {
   let redis: RedisServer.RedisInstance | undefined
@@ -65,8 +60,7 @@ describe.skipIf(!canRun)(`Redis restart with deliveries pending (multi-process)$
   }, 120_000)
 
   afterAll(async () => {
-    await ChildProcesses.stopAll(children())
-    if (process.env["DUMP_CHILD_OUTPUT"] === "1") Processes.dumpOutput(children())
+    await Processes.stopAll(children())
     await receiver?.close()
     await redis?.close()
   }, 60_000)

@@ -11,7 +11,7 @@ import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { existsSync } from "node:fs"
 import { fileURLToPath } from "node:url"
-import { ChildProcesses, RedisServer } from "@herald/testkit"
+import { ChildProcesses, PostgresDatabase, RedisServer } from "@herald/testkit"
 
 /** The repository's root, where `npm start` runs. */
 export const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url))
@@ -24,6 +24,22 @@ export const workerMain = fileURLToPath(new URL("../../../../apps/worker/dist/ma
 
 /** Whether both apps have been built (`dist/main.js`). */
 export const builtAppsExist = (): boolean => existsSync(apiMain) && existsSync(workerMain)
+
+/**
+ * Whether a system test over the built apps can run here, and if not the suffix its name takes
+ * saying why: redis-server and the built apps always, PostgreSQL with `postgres`, the admin
+ * command's entry point with `admin`.
+ */
+export const prerequisites = (needs: { readonly postgres?: boolean; readonly admin?: boolean } = {}) => {
+  const why = !RedisServer.hasRedisServer()
+    ? " (skipped: no redis-server binary)"
+    : needs.postgres === true && !PostgresDatabase.isAvailable()
+    ? ` (skipped: ${PostgresDatabase.skipReason})`
+    : !builtAppsExist() || (needs.admin === true && !existsSync(adminMain))
+    ? " (skipped: apps not built, run turbo build)"
+    : ""
+  return { canRun: why === "", why }
+}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
@@ -161,6 +177,12 @@ export const dumpOutput = (children: ReadonlyArray<ChildProcesses.Child | undefi
     const shown = output.length > maxChars ? `[... ${output.length - maxChars} chars before]\n${output.slice(-maxChars)}` : output
     console.log(`----- ${child.name} (pid ${child.pid}, ${child.exitStatus() ?? "running"}) -----\n${shown}`)
   }
+}
+
+/** Stops the test's processes, then prints their output when `DUMP_CHILD_OUTPUT=1` (to read a passing run). */
+export const stopAll = async (children: ReadonlyArray<ChildProcesses.Child | undefined>): Promise<void> => {
+  await ChildProcesses.stopAll(children)
+  if (process.env["DUMP_CHILD_OUTPUT"] === "1") dumpOutput(children)
 }
 
 /** Runs `task` at most `concurrency` at a time over `items`; rejects on the first failure. */

@@ -6,6 +6,7 @@ import { Effect, Layer } from "effect"
 import { Attempt, AttemptLog, EventStore, HealthStore, Ids } from "@herald/core"
 import { Partitions, PostgresAttemptLog, PostgresEventStore, PostgresHealthStore } from "@herald/postgres"
 import { Fixtures } from "@herald/testkit"
+import { EndsFailureStreaksSuite } from "@herald/testkit/conformance"
 import { available, skipReason, useDatabase } from "./TestDatabase.js"
 
 const DAY = 24 * 60 * 60 * 1000
@@ -16,44 +17,13 @@ describe.skipIf(!available)(`PostgresAttemptLog ${skipReason}`, () => {
   const { client } = useDatabase()
   const log = (options?: PostgresAttemptLog.Options) => Layer.provideMerge(PostgresAttemptLog.layer(options), client())
 
-  it.live("a logged success ends its webhook's failure streak, whichever process recorded the streak", () =>
-    Effect.gen(function*() {
-      // Two workers: each its own pool, as separate processes would have.
-      const worker = Layer.mergeAll(PostgresAttemptLog.layer({ endsFailureStreaks: true }), PostgresHealthStore.layer()).pipe(
-        Layer.provide(client()),
-        Layer.build
-      )
-      const a = yield* worker
-      const b = yield* worker
-      const logOf = (w: typeof a) => Effect.provide(AttemptLog.AttemptLog, w)
-      const healthOf = (w: typeof a) => Effect.provide(HealthStore.HealthStore, w)
-      expect((yield* logOf(a)).endsFailureStreaks).toBe(true)
-
-      const teamspace = Fixtures.teamspace()
-      const [failing, other] = [Ids.makeWebhookId(), Ids.makeWebhookId()]
-      const eventId = Ids.makeEventId()
-      let time = Date.now()
-      const logged = (w: typeof a, webhookId: Ids.WebhookId, successful: boolean) =>
-        Effect.flatMap(logOf(w), (log) => log.record(Fixtures.attempt({ teamspace, webhookId, eventId, time: time++, successful })))
-      const failure = (w: typeof a, webhookId: Ids.WebhookId) =>
-        Effect.flatMap(healthOf(w), (health) => health.recordFailure(teamspace, webhookId, time++))
-
-      const start = time
-      yield* failure(b, failing)
-      yield* failure(b, other)
-      // A failed attempt, and another webhook's success, leave the streak running.
-      yield* logged(a, failing, false)
-      yield* logged(a, other, true)
-      expect(yield* failure(b, failing)).toEqual({ failingSince: start, failures: 2 })
-      // Worker a's success ends the streak worker b recorded: b's next failure starts afresh.
-      yield* logged(a, failing, true)
-      const restart = time
-      expect(yield* failure(b, failing)).toEqual({ failingSince: restart, failures: 1 })
-      expect(yield* failure(b, other)).toEqual({ failingSince: restart + 1, failures: 1 })
-      // And the success is logged like any attempt.
-      const listed = yield* Effect.flatMap(logOf(b), (log) => log.list({ teamspace, webhookId: failing, limit: 10 }))
-      expect(listed.map((attempt) => attempt.successful)).toEqual([true, false])
-    }).pipe(Effect.scoped))
+  EndsFailureStreaksSuite.suite(
+    "with endsFailureStreaks, beside PostgresHealthStore",
+    // Each build its own pool, as separate processes would have.
+    Layer.mergeAll(PostgresAttemptLog.layer({ endsFailureStreaks: true }), PostgresHealthStore.layer()).pipe(
+      Layer.provide(client())
+    )
+  )
 
   it.live("by default a logged success leaves the streak alone and says so (EndpointHealth then ends it)", () =>
     Effect.gen(function*() {

@@ -5,6 +5,7 @@ import { Effect, Layer, Schema } from "effect"
 import { Attempt, AttemptLog, HealthStore, Ids } from "@herald/core"
 import { RedisAttemptLog, RedisClient, RedisHealthStore } from "@herald/redis"
 import { Fixtures } from "@herald/testkit"
+import { EndsFailureStreaksSuite } from "@herald/testkit/conformance"
 import { available, skipReason, useRedis } from "./RedisTestServer.js"
 
 const ids = (attempts: ReadonlyArray<{ readonly id: string }>) => attempts.map((attempt) => attempt.id)
@@ -83,39 +84,11 @@ describe.skipIf(!available)(`RedisAttemptLog ${skipReason}`, () => {
       expect(ids(yield* log.list({ teamspace, webhookId: attempt.webhookId, limit: 10 }))).toEqual([attempt.id])
     }).pipe(Effect.provide(Layer.provideMerge(RedisAttemptLog.layer({ retentionSeconds: 60 }), client))))
 
-  it.live("a logged success ends its webhook's failure streak, whichever process recorded the streak", () =>
-    Effect.gen(function*() {
-      // Two workers: each its own connection, as separate processes would have.
-      const worker = (name: string) =>
-        Layer.mergeAll(RedisAttemptLog.layer({ endsFailureStreaks: true }), RedisHealthStore.layer()).pipe(Layer.provide(client), Layer.build, Effect.map((context) => ({ name, context })))
-      const a = yield* worker("a")
-      const b = yield* worker("b")
-      const logOf = (w: typeof a) => Effect.provide(AttemptLog.AttemptLog, w.context)
-      const healthOf = (w: typeof a) => Effect.provide(HealthStore.HealthStore, w.context)
-      expect((yield* logOf(a)).endsFailureStreaks).toBe(true)
-
-      const teamspace = Fixtures.teamspace()
-      const [failing, other] = [Ids.makeWebhookId(), Ids.makeWebhookId()]
-      const eventId = Ids.makeEventId()
-      let time = Fixtures.baseTime
-      const logged = (w: typeof a, webhookId: Ids.WebhookId, successful: boolean) =>
-        Effect.flatMap(logOf(w), (log) => log.record(Fixtures.attempt({ teamspace, webhookId, eventId, time: time++, successful })))
-      const failure = (w: typeof a, webhookId: Ids.WebhookId) =>
-        Effect.flatMap(healthOf(w), (health) => health.recordFailure(teamspace, webhookId, time++))
-
-      const start = time
-      yield* failure(b, failing)
-      yield* failure(b, other)
-      // A failed attempt, and another webhook's success, leave the streak running.
-      yield* logged(a, failing, false)
-      yield* logged(a, other, true)
-      expect(yield* failure(b, failing)).toEqual({ failingSince: start, failures: 2 })
-      // Worker a's success ends the streak worker b recorded: b's next failure starts afresh.
-      yield* logged(a, failing, true)
-      const restart = time
-      expect(yield* failure(b, failing)).toEqual({ failingSince: restart, failures: 1 })
-      expect(yield* failure(b, other)).toEqual({ failingSince: restart + 1, failures: 1 })
-    }).pipe(Effect.scoped))
+  EndsFailureStreaksSuite.suite(
+    "with endsFailureStreaks, beside RedisHealthStore",
+    // Each build its own connection, as separate processes would have.
+    Layer.mergeAll(RedisAttemptLog.layer({ endsFailureStreaks: true }), RedisHealthStore.layer()).pipe(Layer.provide(client))
+  )
 
   it.live("by default a logged success leaves the streak alone and says so (EndpointHealth then ends it)", () =>
     Effect.gen(function*() {

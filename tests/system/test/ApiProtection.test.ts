@@ -57,15 +57,12 @@ describe.skipIf(!canRun)(`API protection across two API processes on one Redis${
       HERALD_RATE_LIMITS: `default=${LIMIT}`,
       HERALD_RATE_LIMIT_WINDOW: `${WINDOW_SECONDS} seconds`
     }
-    try {
+    await Processes.dumpingOnFailure(children, async () => {
       ;[a, b] = await Promise.all([
         Processes.startApi(shared, { apiKey: API_KEY, teamspace: TEAMSPACE, env }),
         Processes.startApi(shared, { apiKey: API_KEY, teamspace: TEAMSPACE, env })
       ])
-    } catch (error) {
-      Processes.dumpOutput(children())
-      throw error
-    }
+    })
   }, 120_000)
 
   afterAll(async () => {
@@ -73,14 +70,7 @@ describe.skipIf(!canRun)(`API protection across two API processes on one Redis${
     await redis?.close()
   }, 60_000)
 
-  const onFailure = async <A>(test: () => Promise<A>) => {
-    try {
-      return await test()
-    } catch (error) {
-      Processes.dumpOutput(children())
-      throw error
-    }
-  }
+  const onFailure = <A>(test: () => Promise<A>) => Processes.dumpingOnFailure(children, test)
 
   it("the headers count down across both processes; over the limit both refuse with the seed's 429; the window frees slots again", () =>
     onFailure(async () => {

@@ -98,15 +98,12 @@ const startRedis = async (
       tag: Processes.uniqueTag(),
       retrySchedule: "0s,200ms,500ms,1s,2s,5s"
     }
-    try {
+    await Processes.dumpingOnFailure(children, async () => {
       api = await Processes.startApi(shared, { apiKey: API_KEY, teamspace: TEAMSPACE })
       // One after the other, so a failed start never leaves an unassigned process behind.
       workerA = await Processes.startWorker("worker-A", shared, { concurrency: 20, deliveryTimeout: "5 seconds" })
       workerB = await Processes.startWorker("worker-B", shared, { concurrency: 20, deliveryTimeout: "5 seconds" })
-    } catch (error) {
-      Processes.dumpOutput(children())
-      throw error
-    }
+    })
   }, 120_000)
 
   afterAll(async () => {
@@ -118,7 +115,7 @@ const startRedis = async (
   it(
     "API process + two worker processes on one Redis: every event is received at least once when a worker is killed with SIGKILL mid-stream",
     async () => {
-      try {
+      await Processes.dumpingOnFailure(children, async () => {
         const started = Date.now()
         const webhook = await Http.createWebhook(api!.url, API_KEY, `${receiver!.url}/hook`, [EVENT_TYPE])
 
@@ -188,10 +185,7 @@ const startRedis = async (
           expect(body).toMatchObject({ event_type: EVENT_TYPE })
           expect(Object.keys(body).sort()).toEqual(["data", "event_type", "id", "timestamp"])
         }
-      } catch (error) {
-        Processes.dumpOutput(children())
-        throw error
-      }
+      })
     },
     240_000
   )

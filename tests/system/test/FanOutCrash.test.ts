@@ -99,19 +99,17 @@ describe.skipIf(!canRun)(`worker SIGKILLed mid fan-out, PostgreSQL + Redis (mult
         return TestReceiver.reply(200, { body: "ok" })
       }
     })
-    shared = {
+    const started: Processes.Shared = {
       redisUrl: backends.url,
       databaseUrl: backends.databaseUrl,
       tag: Processes.uniqueTag(),
       retrySchedule: "0s,200ms,500ms,1s,2s,5s"
     }
-    try {
+    shared = started
+    await Processes.dumpingOnFailure(children, async () => {
       // 2,000 webhooks are created here: the creation limit (60 a minute) is off.
-      api = await Processes.startApi(shared, { apiKey: API_KEY, teamspace: TEAMSPACE, env: { HERALD_RATE_LIMITS: "off" } })
-    } catch (error) {
-      Processes.dumpOutput(children())
-      throw error
-    }
+      api = await Processes.startApi(started, { apiKey: API_KEY, teamspace: TEAMSPACE, env: { HERALD_RATE_LIMITS: "off" } })
+    })
   }, 120_000)
 
   afterAll(async () => {
@@ -124,7 +122,7 @@ describe.skipIf(!canRun)(`worker SIGKILLed mid fan-out, PostgreSQL + Redis (mult
   it(
     "every webhook gets the event once owed, duplicates bounded by the deliveries in flight at the kill",
     async () => {
-      try {
+      await Processes.dumpingOnFailure(children, async () => {
         const db = backends!.databaseUrl
         const paths = Array.from({ length: WEBHOOKS }, (_, n) => `/hook/${n}`)
         await Processes.boundedAll(paths, CREATE_CONCURRENCY, async (path) => {
@@ -248,10 +246,7 @@ describe.skipIf(!canRun)(`worker SIGKILLed mid fan-out, PostgreSQL + Redis (mult
         expect(duplicates).toBeLessThanOrEqual(CONCURRENCY)
         expect(workerB.exited(), "worker B must still be running").toBe(false)
         expect(api!.exited(), "the API process must still be running").toBe(false)
-      } catch (error) {
-        Processes.dumpOutput(children())
-        throw error
-      }
+      })
     },
     240_000
   )

@@ -78,18 +78,16 @@ describe.skipIf(!canRun)(`a delivery held open across reconcile passes, PostgreS
         return TestReceiver.reply(200, { body: "ok" })
       }
     })
-    shared = {
+    const started: Processes.Shared = {
       redisUrl: backends.url,
       databaseUrl: backends.databaseUrl,
       tag: Processes.uniqueTag(),
       retrySchedule: "0s,1s,1s"
     }
-    try {
-      api = await Processes.startApi(shared, { apiKey: API_KEY, teamspace: TEAMSPACE })
-    } catch (error) {
-      Processes.dumpOutput(children())
-      throw error
-    }
+    shared = started
+    await Processes.dumpingOnFailure(children, async () => {
+      api = await Processes.startApi(started, { apiKey: API_KEY, teamspace: TEAMSPACE })
+    })
   }, 120_000)
 
   afterAll(async () => {
@@ -101,7 +99,7 @@ describe.skipIf(!canRun)(`a delivery held open across reconcile passes, PostgreS
   it(
     "an overdue delivery in flight while passes run is sent once and logged as one successful attempt",
     async () => {
-      try {
+      await Processes.dumpingOnFailure(children, async () => {
         const db = backends!.databaseUrl
         const webhook = await Http.createWebhook(api!.url, API_KEY, `${receiver!.url}/held`, [EVENT_TYPE])
         await Http.publishEvent(api!.url, API_KEY, { id: EVENT_ID, event_type: EVENT_TYPE, data: { held: true } })
@@ -149,10 +147,7 @@ describe.skipIf(!canRun)(`a delivery held open across reconcile passes, PostgreS
         }))).toEqual([{ attempt: 1, event_id: EVENT_ID, response_status_code: 200, successful: true }])
         expect(settled, "nothing left owed").toBe(true)
         expect(worker.exited(), "the worker must still be running").toBe(false)
-      } catch (error) {
-        Processes.dumpOutput(children())
-        throw error
-      }
+      })
     },
     120_000
   )

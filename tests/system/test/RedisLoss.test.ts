@@ -68,17 +68,14 @@ describe.skipIf(!canRun)(`Redis restarted empty, PostgreSQL kept (multi-process)
       tag: Processes.uniqueTag(),
       retrySchedule: RETRY_SCHEDULE
     }
-    try {
+    await Processes.dumpingOnFailure(children, async () => {
       api = await Processes.startApi(shared, { apiKey: API_KEY, teamspace: TEAMSPACE })
       worker = await Processes.startWorker("worker", shared, {
         concurrency: 20,
         deliveryTimeout: "5 seconds",
         env: { HERALD_RECONCILE_INTERVAL: "1s" }
       })
-    } catch (error) {
-      Processes.dumpOutput(children())
-      throw error
-    }
+    })
   }, 120_000)
 
   afterAll(async () => {
@@ -91,7 +88,7 @@ describe.skipIf(!canRun)(`Redis restarted empty, PostgreSQL kept (multi-process)
   it(
     "every accepted event is delivered after Redis comes back empty, ordered ones in order, with no client retry",
     async () => {
-      try {
+      await Processes.dumpingOnFailure(children, async () => {
         await Http.createWebhook(api!.url, API_KEY, `${receiver!.url}/plain`, [EVENT_TYPE])
         await Http.createWebhook(api!.url, API_KEY, `${receiver!.url}/ordered`, [EVENT_TYPE], { ordered: true })
         const before = Array.from({ length: EVENTS_BEFORE }, (_, n) => `evt_${String(n).padStart(3, "0")}`)
@@ -154,10 +151,7 @@ describe.skipIf(!canRun)(`Redis restarted empty, PostgreSQL kept (multi-process)
         expect(missing("/ordered")).toEqual([])
         // The events published before the loss reached the ordered webhook in the order published.
         expect(orderedDelivered.filter((id) => before.includes(id))).toEqual(before)
-      } catch (error) {
-        Processes.dumpOutput(children())
-        throw error
-      }
+      })
     },
     300_000
   )

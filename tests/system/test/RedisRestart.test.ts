@@ -50,13 +50,10 @@ describe.skipIf(!canRun)(`Redis restart with deliveries pending (multi-process)$
       }
     })
     const shared: Processes.Shared = { redisUrl: redis.url, tag: Processes.uniqueTag(), retrySchedule: RETRY_SCHEDULE }
-    try {
+    await Processes.dumpingOnFailure(children, async () => {
       api = await Processes.startApi(shared, { apiKey: API_KEY, teamspace: TEAMSPACE })
       worker = await Processes.startWorker("worker", shared, { concurrency: 20, deliveryTimeout: "5 seconds" })
-    } catch (error) {
-      Processes.dumpOutput(children())
-      throw error
-    }
+    })
   }, 120_000)
 
   afterAll(async () => {
@@ -68,7 +65,7 @@ describe.skipIf(!canRun)(`Redis restart with deliveries pending (multi-process)$
   it(
     "deliveries pending while Redis restarts (AOF on) are all delivered after it comes back, with no manual step",
     async () => {
-      try {
+      await Processes.dumpingOnFailure(children, async () => {
         const started = Date.now()
         await Http.createWebhook(api!.url, API_KEY, `${receiver!.url}/hook`, [EVENT_TYPE])
         const before = Array.from({ length: EVENTS_BEFORE }, (_, n) => `evt_${n}`)
@@ -120,10 +117,7 @@ describe.skipIf(!canRun)(`Redis restart with deliveries pending (multi-process)$
         expect(missing).toEqual([])
         expect(api!.exited()).toBe(false)
         expect(worker!.exited()).toBe(false)
-      } catch (error) {
-        Processes.dumpOutput(children())
-        throw error
-      }
+      })
     },
     300_000
   )

@@ -179,6 +179,19 @@ export const dumpOutput = (children: ReadonlyArray<ChildProcesses.Child | undefi
   }
 }
 
+/** Runs `steps`; when they fail, prints the test's processes' output before the failure goes on. */
+export const dumpingOnFailure = async <A>(
+  children: () => ReadonlyArray<ChildProcesses.Child | undefined>,
+  steps: () => Promise<A>
+): Promise<A> => {
+  try {
+    return await steps()
+  } catch (error) {
+    dumpOutput(children())
+    throw error
+  }
+}
+
 /** Stops the test's processes, then prints their output when `DUMP_CHILD_OUTPUT=1` (to read a passing run). */
 export const stopAll = async (children: ReadonlyArray<ChildProcesses.Child | undefined>): Promise<void> => {
   await ChildProcesses.stopAll(children)

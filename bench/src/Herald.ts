@@ -38,6 +38,8 @@ export interface Options {
   readonly concurrency: number
   /** Write a CPU profile per process into this directory (`node --cpu-prof`). */
   readonly cpuProfileDir?: string | undefined
+  /** HERALD_METRICS: whether the processes record metrics (true when absent). */
+  readonly metrics?: boolean | undefined
 }
 
 const env = (options: Options): Record<string, string> => ({
@@ -45,7 +47,10 @@ const env = (options: Options): Record<string, string> => ({
   ...(options.databaseUrl === undefined ? {} : { DATABASE_URL: options.databaseUrl }),
   // The receiver is on loopback, which Herald refuses unless told otherwise.
   HERALD_ALLOW_PRIVATE_URLS: "true",
-  HERALD_WORKER_CONCURRENCY: String(options.concurrency)
+  HERALD_WORKER_CONCURRENCY: String(options.concurrency),
+  // Workers side by side each take a free operations port.
+  HERALD_METRICS_PORT: "0",
+  HERALD_METRICS: String(options.metrics ?? true)
 })
 
 const execArgv = (options: Options, name: string): ReadonlyArray<string> =>

@@ -149,8 +149,9 @@ describe.each(backends)("on %s", (backend) => {
       const created = await acme.websets.webhooks.create({ url, events: [EventType.webset_deleted] })
       const deleted = await acme.websets.webhooks.delete(created.id)
       expect(deleted).toEqual({ ...created, secret: null })
-      for (const call of [acme.websets.webhooks.get(created.id), acme.websets.webhooks.delete(created.id)]) {
-        const error = await failure(call)
+      // Each call made as it is awaited: a second promise made up front rejects unobserved meanwhile.
+      for (const call of [() => acme.websets.webhooks.get(created.id), () => acme.websets.webhooks.delete(created.id)]) {
+        const error = await failure(call())
         expect(error.statusCode).toBe(404)
         expect(error.message).toBe(`No webhook with id ${created.id}`)
       }

@@ -69,7 +69,7 @@ import { type ConnectionOptions, DelayedError, type Job, type JobsOptions, Queue
 import { Cluster, type ClusterNode, type Redis, type RedisOptions } from "ioredis"
 import { RedisClient } from "@herald/redis"
 import { Context, Duration, Effect, Either, Exit, Layer, Redacted, Runtime, Schedule, type Scope } from "effect"
-import { DeliveryJob, DeliveryQueue, DeliverySettings, Durations } from "@herald/core"
+import { DeliveryJob, DeliveryQueue, DeliverySettings, Durations, Metrics } from "@herald/core"
 import * as JobData from "./JobData.js"
 
 /** The default key prefix, a Redis Cluster hash tag like the stores' (`{herald}`). */
@@ -355,6 +355,7 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
     // BullMQ emits "error" mostly for lost connections, which ioredis retries on
     // its own: a warning, not an error, or every Redis restart pages someone.
     const report = (message: string) => (error: unknown) => {
+      Metrics.storeError({ backend: "queue" })
       Runtime.runFork(runtime)(Effect.logWarning(message, errorMessage(error)))
     }
     const drainTimeoutMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS
@@ -834,7 +835,30 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
     /** `DeliveryQueue.ping`: a PING on the queue's connection (one that waits to reconnect meanwhile). */
     const ping = Effect.tryPromise(() => asConnection(client).ping())
 
-    return { enqueue, expedite, consume, size, pause, resume, epoch, ping }
+    /**
+     * `DeliveryQueue.depth`: the counts by state, and the job next in line (the right end of the
+     * wait list, which workers take from). A job's due time is not kept once it is waiting: it was
+     * added at `timestamp`, or last taken at `processedOn` and put back with `delay` (which BullMQ
+     * sets on a retry and clears on a promote), so the age is overstated at most by that last
+     * attempt's duration.
+     */
+    const depth = Effect.tryPromise(async (): Promise<DeliveryQueue.QueueDepth> => {
+      const [counts, next] = await Promise.all([
+        queue.getJobCounts("waiting", "prioritized", "delayed", "active", "failed"),
+        queue.getJobs(["wait"], 0, 0, true)
+      ])
+      const job = next[0]
+      const since = job === undefined ? undefined : Math.max(job.timestamp, job.processedOn ?? 0) + (job.delay ?? 0)
+      return {
+        waiting: (counts["waiting"] ?? 0) + (counts["prioritized"] ?? 0),
+        delayed: counts["delayed"] ?? 0,
+        active: counts["active"] ?? 0,
+        failed: counts["failed"] ?? 0,
+        oldestWaitingMs: since === undefined ? 0 : Math.max(0, Date.now() - since)
+      }
+    })
+
+    return { enqueue, expedite, consume, size, pause, resume, epoch, ping, depth }
   })
 
 /** Provides the port and, for inspection, the same queue as `BullMQDeliveryQueue`. */

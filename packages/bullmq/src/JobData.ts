@@ -98,6 +98,7 @@ export const encode = (job: DeliveryJob.QueueTask, defects = 0, version: Version
       teamspace: job.teamspace,
       eventId: job.eventId,
       after: job.after,
+      ...(job.owed === undefined ? {} : { owed: job.owed }),
       ...(defects > 0 ? { defects } : {})
     }
   }
@@ -166,7 +167,12 @@ export const decode = (id: string, name: string, data: unknown): Either.Either<D
       if (decoded.v === 2) return deliveryV2(id, name, decoded)
       if (decoded.kind === "fanout") {
         return Either.right({
-          job: new DeliveryJob.FanOutJob({ teamspace: decoded.teamspace, eventId: decoded.eventId, after: decoded.after }),
+          job: new DeliveryJob.FanOutJob({
+            teamspace: decoded.teamspace,
+            eventId: decoded.eventId,
+            after: decoded.after,
+            ...(decoded.owed === undefined ? {} : { owed: decoded.owed })
+          }),
           defects: decoded.defects,
           version: 1
         })

@@ -53,7 +53,12 @@ export class FanOutJob extends Schema.Class<FanOutJob>("@herald/core/FanOutJob")
   teamspace: TeamspaceId,
   eventId: EventId,
   /** The last subscription already fanned out to. */
-  after: WebhookId
+  after: WebhookId,
+  /**
+   * Deliveries the steps before this one owed, for the fan-out size metric; absent for a step made
+   * from a stored cursor (the reconciler), whose fan-out's size is then not observed.
+   */
+  owed: Schema.optional(Schema.Number.pipe(Schema.int(), Schema.nonNegative()))
 }) {
   /** `@` appears in no id, so the parts cannot run into each other. */
   get key(): string {

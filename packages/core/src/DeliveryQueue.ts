@@ -28,6 +28,20 @@ export interface EnqueueOptions {
   readonly front?: boolean
 }
 
+/** What a queue holds (`DeliveryQueueShape.depth`). */
+export interface QueueDepth {
+  /** Due, not yet taken by a worker. */
+  readonly waiting: number
+  /** Waiting for their delay (a retry, a rate limit's slot). */
+  readonly delayed: number
+  /** Taken by a worker, in flight. */
+  readonly active: number
+  /** Settled by the queue after too many defects (kept for inspection). */
+  readonly failed: number
+  /** How long the job next in line has been due, in milliseconds; 0 when none waits. */
+  readonly oldestWaitingMs: number
+}
+
 /** Options of `DeliveryQueueShape.expedite`. */
 export interface ExpediteOptions {
   /**
@@ -74,6 +88,12 @@ export interface DeliveryQueueShape {
    * asks of the queue. Absent for a queue that lives in its process (memory).
    */
   readonly ping?: Effect.Effect<void, unknown> | undefined
+  /**
+   * How many jobs the queue holds in each state, and how long the job next in line has been due:
+   * the queue's metrics (`herald_queue_jobs`, `herald_queue_oldest_waiting_seconds`), read when they
+   * are exported. Absent for a queue that cannot say.
+   */
+  readonly depth?: Effect.Effect<QueueDepth, unknown> | undefined
   /**
    * Starts consumers in the caller's scope and returns at once. They run until the
    * scope closes; closing waits for handlers in flight (an adapter must not make a

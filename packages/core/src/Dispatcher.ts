@@ -38,6 +38,7 @@ import { EndpointHealth } from "./EndpointHealth.js"
 import type { Event } from "./Event.js"
 import { EventStore } from "./EventStore.js"
 import { makeAttemptId } from "./Ids.js"
+import * as Metrics from "./Metrics.js"
 import { Profiles } from "./Profiles.js"
 import { TEST_EVENT_TYPE } from "./EventType.js"
 import { RateLimiter } from "./RateLimiter.js"
@@ -130,6 +131,11 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
     const profiles = yield* Profiles
     const ledger = yield* DeliveryLedger
     const cache = new EventCache()
+    const metrics = yield* Metrics.Enabled
+    /** Counts a delivery's end, when metrics are recorded. */
+    const ended = (profile: string, outcome: Metrics.Ending) => {
+      if (metrics) Metrics.ended({ profile, outcome })
+    }
     const warnBlocked = BlockedWarnings.make()
     /** The attempt's record writes its outcome to the ledger (`AttemptLog.keepsLedger`): one write, not two. */
     const attemptKeepsLedger = ledger.records && attempts.keepsLedger === true
@@ -198,12 +204,14 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
         const event = yield* loadEvent(job)
         const webhook = yield* subscriptions.get(job.teamspace, job.webhookId)
         if (Option.isNone(event) || Option.isNone(webhook)) {
+          ended(Option.match(webhook, { onNone: () => "unknown", onSome: (hook) => hook.profile }), "dropped")
           yield* Effect.logInfo("delivery dropped: event or webhook no longer exists").pipe(Effect.annotateLogs(job.logAnnotations))
           return yield* settle(job, Option.exists(webhook, (hook) => hook.ordered), startedAt)
         }
         // A test delivery was asked for explicitly: it goes whatever the webhook subscribes to.
         const isTest = event.value.type === TEST_EVENT_TYPE
         if (!isTest && (!webhook.value.enabled || !webhook.value.subscribesTo(event.value.type))) {
+          ended(webhook.value.profile, "dropped")
           yield* Effect.logInfo("delivery dropped: webhook disabled or no longer subscribed").pipe(
             Effect.annotateLogs(job.logAnnotations)
           )
@@ -212,6 +220,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
         const { value: hook } = webhook
         const profile = profiles.get(hook.profile)
         if (profile === undefined) {
+          ended(hook.profile, "dropped")
           yield* Effect.logError(
             `delivery dropped: the webhook's profile "${hook.profile}" is not registered in this process (registered: ${
               profiles.all.map(({ name }) => name).join(", ")
@@ -235,6 +244,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
             return yield* settle(job, hook.ordered, startedAt, true)
           }
           if (runs.value > MAX_RECONCILED_RUNS) {
+            ended(hook.profile, "given_up")
             yield* Effect.logError(
               `delivery given up: its job was run ${runs.value} times without settling (a job that stops every worker it runs on)`
             ).pipe(Effect.annotateLogs(job.logAnnotations))
@@ -291,6 +301,12 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
                 response === undefined ? Option.none() : RetrySchedule.retryAfterOf(response.status, response.headers, finished)
               )
           )
+
+        if (metrics) {
+          Metrics.recordAttempt(hook.profile, failure, finished - now, successful ? finished - event.value.createdAt : undefined)
+          if (successful) Metrics.ended({ profile: hook.profile, outcome: "delivered" })
+          else if (Option.isNone(nextDelay)) Metrics.ended({ profile: hook.profile, outcome: "given_up" })
+        }
 
         // What the ledger records of this attempt, when the attempt's record writes it: the next
         // attempt owed, or the delivery settled (a give-up or an ordered head only if no redelivery

@@ -12,6 +12,7 @@
  */
 import { Context, Effect, Layer, Option } from "effect"
 import { AttemptLog } from "./AttemptLog.js"
+import * as Metrics from "./Metrics.js"
 import { HealthStore } from "./HealthStore.js"
 import type { TeamspaceId, WebhookId } from "./Ids.js"
 import { SubscriptionStore } from "./SubscriptionStore.js"
@@ -59,6 +60,7 @@ export class EndpointHealth extends Effect.Service<EndpointHealth>()("@herald/co
     const policy = yield* HealthPolicy
     const attempts = yield* AttemptLog
     const successEndsStreak = attempts.endsFailureStreaks === true
+    const metrics = yield* Metrics.Enabled
 
     const disable = (teamspace: TeamspaceId, id: WebhookId, reason: string, at: number) =>
       Effect.gen(function*() {
@@ -67,6 +69,7 @@ export class EndpointHealth extends Effect.Service<EndpointHealth>()("@herald/co
         yield* subscriptions.update(
           new Webhook({ ...current.value, enabled: false, disabledReason: reason, updatedAt: Math.max(at, current.value.updatedAt) })
         )
+        if (metrics) Metrics.endpointDisabled({ reason: reason === goneReason ? "gone" : "failing" })
         yield* Effect.logWarning(`webhook disabled: ${reason}`).pipe(Effect.annotateLogs({ webhookId: id }))
       })
 

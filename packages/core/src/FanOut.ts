@@ -28,6 +28,7 @@ import type { Event } from "./Event.js"
 import { type AppendResult, EventStore } from "./EventStore.js"
 import { forEachDiscard } from "./internal/ForEach.js"
 import type { WebhookId } from "./Ids.js"
+import * as Metrics from "./Metrics.js"
 import { RetrySchedule } from "./RetrySchedule.js"
 import { Sequencer } from "./Sequencer.js"
 import { type FanOutTarget, SubscriptionStore } from "./SubscriptionStore.js"
@@ -75,17 +76,22 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
     const ledger = yield* DeliveryLedger
     const schedule = yield* RetrySchedule
     const firstDelayMs = schedule.delays[0] ?? 0
+    const metrics = yield* Metrics.Enabled
 
     /**
      * Enqueues the deliveries of `targets` in chunks, and, when `next` is some (more remain after
-     * it), the step that goes on from there.
+     * it), the step that goes on from there. `owedBefore`: the deliveries of the steps before, when
+     * known; the fan-out's size is observed at its last step.
      */
     const enqueue = (
       event: Event,
       targets: ReadonlyArray<FanOutTarget>,
       next: Option.Option<WebhookId>,
-      size: number
+      size: number,
+      owedBefore: number | undefined
     ) => {
+      const owed = owedBefore === undefined ? undefined : owedBefore + targets.length
+      if (metrics && owed !== undefined && Option.isNone(next)) Metrics.fanOutSize({}, owed)
       const parts = Array.from(
         { length: Math.ceil(targets.length / size) },
         (_, i) => targets.slice(i * size, (i + 1) * size)
@@ -98,7 +104,9 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
         ...Option.match(next, {
           onNone: () => [],
           onSome: (after) => [
-            queue.enqueue([new FanOutJob({ teamspace: event.teamspace, eventId: event.id, after })], { front: true })
+            queue.enqueue([
+              new FanOutJob({ teamspace: event.teamspace, eventId: event.id, after, ...(owed === undefined ? {} : { owed }) })
+            ], { front: true })
           ]
         }),
         ...parts.map((part) => sequencer.start(event.teamspace, part.map((webhook) => ({ webhook, eventId: event.id }))))
@@ -113,7 +121,7 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
      * recording ledger, owes them first; a step that loses the ledger's
      * compare-and-set enqueues nothing and reports no deliveries.
      */
-    const step = (event: Event, after?: WebhookId, chunks = 1) =>
+    const step = (event: Event, after?: WebhookId, chunks = 1, owedBefore: number | undefined = after === undefined ? 0 : undefined) =>
       Effect.gen(function*() {
         const size = yield* FanOutChunkSize
         const span = size * Math.max(1, chunks)
@@ -129,7 +137,7 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
           )
           if (!won) return { deliveries: 0, more: false }
         }
-        yield* enqueue(event, targets, next, size)
+        yield* enqueue(event, targets, next, size, owedBefore)
         return { deliveries: targets.length, more: Option.isSome(next) }
       })
 
@@ -151,7 +159,7 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
         const result = yield* events.appendOwing(event, { limit: size, dueAt })
         if (result._tag === "Exists") return { appended: result, deliveries: 0 }
         const { next, targets } = split(result.page, size)
-        yield* enqueue(event, targets, next, size)
+        yield* enqueue(event, targets, next, size, 0)
         return { appended: { _tag: "Appended" } as const, deliveries: targets.length }
       })
 
@@ -165,7 +173,7 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
                 Effect.annotateLogs(task.logAnnotations),
                 Effect.as(done)
               ),
-            onSome: (event) => Effect.as(step(event, task.after, chunks), done)
+            onSome: (event) => Effect.as(step(event, task.after, chunks, task.owed), done)
           }))
         ))
 

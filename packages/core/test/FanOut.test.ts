@@ -1,7 +1,7 @@
 // FanOut against recording fakes: what a step enqueues, in which order and
 // where in the queue, and what it hands the sequencer, without any adapter.
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Option, Ref } from "effect"
+import { Effect, Layer, Metric, MetricState, Option, Ref } from "effect"
 import {
   DeliveryJob,
   DeliveryQueue,
@@ -36,6 +36,12 @@ interface Enqueued {
 }
 
 const unused = (what: string) => () => Effect.dieMessage(`${what} is not used by a fan-out`)
+
+/** The fan-out size histogram's observations so far, from Effect's registry (the process's). */
+const fanOutSizes = () => {
+  const state = Metric.unsafeSnapshot().find((pair) => pair.metricKey.name === "herald_fanout_webhooks")?.metricState
+  return state !== undefined && MetricState.isHistogramState(state) ? { count: state.count, sum: state.sum } : { count: 0, sum: 0 }
+}
 
 const harness = Effect.gen(function*() {
   const enqueued = yield* Ref.make<ReadonlyArray<Enqueued>>([])
@@ -101,14 +107,15 @@ describe("FanOut", () => {
       expect(others).toEqual([])
       const chunk = all.filter(({ front }) => !front)
       expect(next!.jobs).toHaveLength(1)
-      expect({ ...next!.jobs[0] }).toEqual({ ...new DeliveryJob.FanOutJob({ teamspace, eventId: event.id, after: targets[3]!.id }) })
+      expect({ ...next!.jobs[0] }).toEqual({ ...new DeliveryJob.FanOutJob({ teamspace, eventId: event.id, after: targets[3]!.id, owed: 4 }) })
       expect(delivered(chunk).sort()).toEqual(targets.slice(0, 4).map((target) => target.id).sort())
       expect(yield* Ref.get(entered)).toEqual([targets[0]!.id, targets[3]!.id])
     }).pipe(Effect.provideService(FanOut.FanOutChunkSize, 4)))
 
-  it.effect("continuing from a step's cursor reaches every target once; the last step enqueues no further step", () =>
+  it.effect("continuing from a step's cursor reaches every target once; the last step enqueues no further step and observes the fan-out's size", () =>
     Effect.gen(function*() {
       const { enqueued, fanOut } = yield* harness
+      const before = fanOutSizes()
       yield* fanOut.step(event)
       // Play the worker: run each fan-out step as it is enqueued.
       for (let steps = 0; steps < 10; steps++) {
@@ -119,6 +126,9 @@ describe("FanOut", () => {
       const all = yield* Ref.get(enqueued)
       expect(all.flatMap(({ jobs }) => jobs).filter(DeliveryJob.isFanOut)).toHaveLength(2)
       expect(delivered(all).sort()).toEqual(targets.map((target) => target.id).sort())
+      // One observation, of every target, made by the last of the three steps.
+      const after = fanOutSizes()
+      expect({ count: after.count - before.count, sum: after.sum - before.sum }).toEqual({ count: 1, sum: targets.length })
     }).pipe(Effect.provideService(FanOut.FanOutChunkSize, 4), Effect.provideService(FanOut.FanOutStepChunks, 1)))
 
   it.effect("a worker's step covers several chunks, one enqueue each, beside the next step", () =>
@@ -132,7 +142,8 @@ describe("FanOut", () => {
       // Targets 3-8 (three chunks of two); the next step starts after target 8.
       const next = calls.filter(({ front }) => front)
       expect(next.map(({ jobs }) => jobs.map((job) => ({ ...job })))).toEqual([[
-        { ...new DeliveryJob.FanOutJob({ teamspace, eventId: event.id, after: targets[7]!.id }) }
+        // The steps so far owed targets 1-8.
+        { ...new DeliveryJob.FanOutJob({ teamspace, eventId: event.id, after: targets[7]!.id, owed: 8 }) }
       ]])
       expect(delivered(calls).sort()).toEqual(targets.slice(2, 8).map((target) => target.id).sort())
       // Unordered targets are enqueued per chunk; the ordered ones through their sequence.

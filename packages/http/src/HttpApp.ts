@@ -9,13 +9,14 @@ import { createServer } from "node:http"
 import { type HttpApi, HttpApiBuilder, HttpMiddleware, HttpServer, type HttpServerError } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import type { ApiKeys, DeliveryLog, IdempotencyStore, Publisher, Replay, Webhooks } from "@herald/core"
-import { Tracing } from "@herald/core"
+import { DeliveryQueue, Metrics, Tracing } from "@herald/core"
 import { Effect, Layer, type Scope } from "effect"
 import { HeraldApi } from "./Contract.js"
 import * as DocsPage from "./docs/DocsPage.js"
 import * as Edge from "./edge/Edge.js"
 import * as Deliveries from "./native/DeliveriesHandlers.js"
 import * as Events from "./native/EventsHandlers.js"
+import * as Exposition from "./metrics/Exposition.js"
 import * as Health from "./native/HealthHandlers.js"
 import * as Profiles from "./Profiles.js"
 import type * as RateLimiting from "./edge/RateLimiting.js"
@@ -82,15 +83,22 @@ export type Requirements =
 
 /** The API behind the edge, with the docs page and the document beside it, for a server to serve (`Edge.Served`). */
 export const app = (options: AppOptions): Effect.Effect<Edge.Served, never, Requirements | Scope.Scope> =>
-  Effect.flatMap(Routes.fromApi(HeraldApi, DocsPage.routes), (routes) => {
+  Effect.gen(function*() {
+    const metrics = yield* Metrics.Enabled
     const prefix = options.prefix ?? ""
-    return Edge.make({
+    const docs = DocsPage.layer(prefix)
+    const beside = metrics
+      ? Layer.merge(docs, Exposition.layer(yield* Exposition.make(yield* Effect.serviceOption(DeliveryQueue.DeliveryQueue))))
+      : docs
+    const routes = yield* Routes.fromApi(HeraldApi, metrics ? [...DocsPage.routes, ...Exposition.routes] : DocsPage.routes)
+    return yield* Edge.make({
       api: HeraldApi,
       implementation: apiLayer,
-      beside: DocsPage.layer(prefix),
+      beside,
       routes,
       profiles: Profiles.all,
       requestLog: options.requestLog ?? RequestLog.DEFAULT,
+      metrics,
       prefix
     })
   })

@@ -87,6 +87,9 @@ class Fifo<A> {
     }
     return item
   }
+  peek(): A | undefined {
+    return this.head === this.items.length ? undefined : this.items[this.head]
+  }
 }
 
 /**
@@ -117,6 +120,8 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
   const queueScope = yield* Effect.scope
   const pending = new Set<string>()
   const ready = new Fifo<DeliveryJob.QueueTask>()
+  /** When each job in `ready` became due, in the same order (for `depth`'s oldest waiting). */
+  const readySince = new Fifo<number>()
   /** Ready jobs enqueued with `front`: taken before any in `ready`. */
   const ahead = new Fifo<DeliveryJob.QueueTask>()
   /** Ascending by `dueAt`; equal times keep insertion order. */
@@ -155,11 +160,19 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
     return low
   }
 
+  const takeReady = () => {
+    readySince.take()
+    return ready.take()
+  }
+
   /** Puts a job whose key is already in `pending` where it belongs. */
   const place = (job: DeliveryJob.QueueTask, delayMs: number, now: number, front = false) => {
     if (!(delayMs > 0)) {
       if (front) ahead.push(job)
-      else ready.push(job)
+      else {
+        ready.push(job)
+        readySince.push(now)
+      }
       wakeConsumers(1)
       return
     }
@@ -224,9 +237,10 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
     Effect.sync(() => {
       let due = 0
       while (due < delayed.length && delayed[due]!.dueAt <= now) due++
-      for (const { job } of delayed.splice(0, due)) {
+      for (const { dueAt, job } of delayed.splice(0, due)) {
         delayedDue.delete(job.key)
         ready.push(job)
+        readySince.push(dueAt)
       }
       wakeConsumers(due)
       return { next: delayed[0]?.dueAt, signal: schedulerSignal }
@@ -297,7 +311,7 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
       )
     const step = Effect.uninterruptibleMask((restore) =>
       Effect.suspend(() => {
-        const job = ahead.take() ?? ready.take()
+        const job = ahead.take() ?? takeReady()
         if (job !== undefined) {
           inFlight.add(job.key)
           return run(job)
@@ -335,7 +349,19 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
     inFlight: inFlight.size
   }))
 
-  return { enqueue, expedite, consume, size }
+  const depth = Effect.map(Clock.currentTimeMillis, (now): DeliveryQueue.QueueDepth => {
+    const since = readySince.peek()
+    return {
+      waiting: ahead.length + ready.length,
+      delayed: delayed.length,
+      active: inFlight.size,
+      // A job that died too often is settled here, not kept.
+      failed: 0,
+      oldestWaitingMs: since === undefined ? 0 : Math.max(0, now - since)
+    }
+  })
+
+  return { enqueue, expedite, consume, size, depth }
 })
 
 /** Provides the port and, for inspection, the same queue as `MemoryDeliveryQueue`. */

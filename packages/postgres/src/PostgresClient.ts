@@ -20,6 +20,7 @@ import { PgClient } from "@effect/sql-pg"
 import { Duration, Effect, Layer, Redacted } from "effect"
 import type { Readiness } from "@herald/core"
 import Pg from "pg"
+import { CountingClient } from "./internal/CountingClient.js"
 import { PreparingClient } from "./internal/PreparedStatements.js"
 
 /** What `Options` falls back to. */
@@ -99,7 +100,7 @@ const pool = (options: Options, url: string, statementTimeout: Duration.Duration
         max: options.maxConnections,
         connectionTimeoutMillis: Duration.toMillis(connectTimeout),
         application_name: options.applicationName ?? "herald",
-        ...(options.preparedStatements === false ? {} : { Client: PreparingClient })
+        Client: options.preparedStatements === false ? CountingClient : PreparingClient
       })
       // A connection's error is the failure of the query using it; idle ones are replaced.
       pool.on("error", () => {})

@@ -16,7 +16,7 @@
  * carried as the defect) so the ports keep `never` error channels.
  */
 import { Context, Data, Duration, Effect, Layer, Redacted, Runtime, type Scope } from "effect"
-import type { Readiness } from "@herald/core"
+import { Metrics, type Readiness } from "@herald/core"
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from "ioredis"
 
 /** A failed Redis command or connection, with the operation that failed. */
@@ -208,7 +208,13 @@ const create = (options: Options): Connection => {
  * edge: nothing past it sees a Redis error as a typed failure.
  */
 export const execute = <A>(operation: string, run: () => Promise<A>): Effect.Effect<A> =>
-  Effect.tryPromise({ try: run, catch: (cause) => new RedisError({ operation, cause }) }).pipe(Effect.orDie)
+  Effect.tryPromise({
+    try: run,
+    catch: (cause) => {
+      Metrics.storeError({ backend: "redis" })
+      return new RedisError({ operation, cause })
+    }
+  }).pipe(Effect.orDie)
 
 /** The readiness probe of this client's Redis (`Readiness.Probe`, named `redis`): a PING. */
 export const probe: Effect.Effect<Readiness.Probe, never, RedisClient> = Effect.map(RedisClient, (client) => ({

@@ -321,6 +321,20 @@ export const logLevel: Config.Config<LogLevel.LogLevel> = Config.literal(
 /** What a Herald process logs (`Logging.withSettings`), read before anything else. */
 export const logging: Config.Config<Logging.Settings> = Config.all({ format: logFormat, level: logLevel })
 
+/** `HERALD_METRICS`: whether the process records metrics and serves them at `/metrics`. */
+export const metrics: Config.Config<boolean> = Config.boolean("HERALD_METRICS").pipe(
+  Config.withDefault(true),
+  Config.withDescription("Record Herald's metrics and serve them in Prometheus' format at /metrics (true or false)")
+)
+
+/** `HERALD_METRICS_PORT`: where a worker-only process serves `/healthz`, `/readyz` and `/metrics`. */
+export const metricsPort: Config.Config<number> = Variable.integer("HERALD_METRICS_PORT", {
+  defaultValue: 9464,
+  min: 0,
+  max: 65535,
+  description: "The port a worker serves /healthz, /readyz and /metrics on, at HOST (0: any free port, logged)"
+})
+
 /** `HERALD_DATABASE_POOL`: connections per process. */
 export const databasePool: Config.Config<number> = Variable.integer("HERALD_DATABASE_POOL", {
   defaultValue: 10,
@@ -540,9 +554,12 @@ export const protection: Config.Config<Protection.Settings> = Config.all({
   })
 })
 
+/** `HOST`: the API's bind address, and a worker's operations port's. */
+const host = Config.string("HOST").pipe(Config.withDefault("127.0.0.1"), Config.withDescription("HTTP bind address"))
+
 const http = Config.all({
   port: Config.port("PORT").pipe(Config.withDefault(8080), Config.withDescription("HTTP port")),
-  host: Config.string("HOST").pipe(Config.withDefault("127.0.0.1"), Config.withDescription("HTTP bind address")),
+  host,
   timeouts,
   requestLog,
   apiKeys,
@@ -571,6 +588,8 @@ const serving = Config.all([settings, http]).pipe(
 
 interface Common {
   readonly settings: Herald.Settings
+  /** Whether metrics are recorded and served (`HERALD_METRICS`). */
+  readonly metrics: boolean
   /** The Redis stores and queue; none for the embedded default (memory). */
   readonly redis: Option.Option<Ports.RedisSettings>
   /** The durable stores' database (`DATABASE_URL`); only ever set beside `redis`. */
@@ -582,8 +601,8 @@ interface Common {
  * if any, and the API's listen address, timeouts, request log, keys and limits.
  */
 export type ServingConfig = Common & Config.Config.Success<typeof http> & { readonly role: "all" | "api" }
-/** The configuration of a worker process: Herald's settings and Redis. */
-export type WorkerConfig = Common & { readonly role: "worker" }
+/** The configuration of a worker process: Herald's settings, Redis, and its operations port. */
+export type WorkerConfig = Common & { readonly role: "worker"; readonly operations: { readonly port: number; readonly host: string } }
 /** What `read` returns: the configuration of a process, by role. */
 export type ProcessConfig = ServingConfig | WorkerConfig
 
@@ -602,6 +621,7 @@ const needsRedis = (role: Role) =>
 export const read = (fixedRole?: Role): Effect.Effect<ProcessConfig, ConfigError.ConfigError | Error> =>
   Effect.gen(function*() {
     const processRole = fixedRole ?? (yield* role)
+    const recordsMetrics = yield* metrics
     const url = yield* Config.option(redisUrl)
     const dbUrl = yield* Config.option(databaseUrl)
     if (Option.isSome(dbUrl) && Option.isNone(url)) return yield* Effect.fail(new Error(databaseNeedsRedis))
@@ -623,8 +643,9 @@ export const read = (fixedRole?: Role): Effect.Effect<ProcessConfig, ConfigError
         return { redis, database, settings: reconcile === undefined ? settings : { ...settings, reconcile } }
       })
     if (processRole === "worker") {
-      return { role: processRole, ...(yield* stores(yield* settings)) }
+      const [workerSettings, operations] = yield* Config.all([settings, Config.all({ port: metricsPort, host })])
+      return { role: processRole, metrics: recordsMetrics, operations, ...(yield* stores(workerSettings)) }
     }
     const config = yield* serving
-    return { ...config, role: processRole, ...(yield* stores(config.settings)) }
+    return { ...config, role: processRole, metrics: recordsMetrics, ...(yield* stores(config.settings)) }
   })

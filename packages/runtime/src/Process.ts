@@ -3,13 +3,14 @@
  * parts its role runs (the HTTP API, the delivery worker, or both).
  */
 import type { HttpServer as PlatformHttpServer } from "@effect/platform"
-import { type ApiKeys, Herald, type UrlPolicy } from "@herald/core"
+import { type ApiKeys, Herald, Metrics, type UrlPolicy } from "@herald/core"
 import { Layer } from "effect"
 import type * as Environment from "./Environment.js"
 import * as ApiKeySeed from "./ApiKeySeed.js"
 import { HeraldApi } from "@herald/http/Contract"
 import * as HttpServer from "@herald/http/HttpApp"
 import * as Protection from "@herald/http/edge/Protection"
+import * as OperationsServer from "@herald/http/OperationsServer"
 import * as Profiles from "@herald/http/Profiles"
 
 
@@ -26,10 +27,12 @@ export interface Options<E> {
   readonly generateKey?: boolean | undefined
   /** Rate limits and request limits of the HTTP API; `Protection.defaultsFor(HeraldApi)` when absent. */
   readonly protection?: Protection.Settings | undefined
+  /** Whether metrics are recorded and served at `/metrics` (`Metrics.Enabled`); true when absent. */
+  readonly metrics?: boolean | undefined
 }
 
 /** What a process reads whatever its role. */
-export type Common<E> = Pick<Options<E>, "settings" | "ports">
+export type Common<E> = Pick<Options<E>, "settings" | "ports" | "metrics">
 
 /** What every process provides: the ports, the settings as services, and the core services over them. */
 export type Services =
@@ -42,7 +45,8 @@ export const services = <E>(options: Common<E>): Layer.Layer<Services, E> =>
   Herald.servicesLayer.pipe(
     Layer.provideMerge(options.ports),
     Layer.provideMerge(Herald.settingsLayer(options.settings)),
-    Layer.provideMerge(Profiles.layer)
+    Layer.provideMerge(Profiles.layer),
+    Layer.provideMerge(Layer.succeed(Metrics.Enabled, options.metrics !== false))
   )
 
 const api = <E>(options: Options<E>) =>
@@ -58,8 +62,12 @@ export const all = <E>(options: Options<E>): Layer.Layer<PlatformHttpServer.Http
 /** The HTTP API only: publishes enqueue, other processes deliver. */
 export const apiOnly = <E>(options: Options<E>): Layer.Layer<PlatformHttpServer.HttpServer | Services, unknown> => api(options).pipe(Layer.provideMerge(services(options)))
 
-/** Delivery only. */
-export const workerOnly = <E>(options: Common<E>): Layer.Layer<Services, unknown> => Herald.workerLayer.pipe(Layer.provideMerge(services(options)))
+/** Delivery only, with the operations port (`OperationsServer`) when `operations` says where. */
+export const workerOnly = <E>(
+  options: Common<E> & { readonly operations?: OperationsServer.ListenOptions | undefined }
+): Layer.Layer<Services, unknown> =>
+  (options.operations === undefined ? Herald.workerLayer : Layer.merge(Herald.workerLayer, OperationsServer.layer(options.operations)))
+    .pipe(Layer.provideMerge(services(options)))
 
 /**
  * The layer of a process in `role`: `all`, `apiOnly` or `workerOnly` over the same options. Fails

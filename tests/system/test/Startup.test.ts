@@ -100,7 +100,13 @@ describe("worker startup on PostgreSQL", () => {
       const shared = { redisUrl: redis.url, databaseUrl: database.url, tag: uniqueTag(), retrySchedule: "0s" }
       const worker = ChildProcesses.spawnNode(main, {
         name: "worker",
-        env: { DATABASE_URL: database.url, REDIS_URL: redis.url, HERALD_REDIS_PREFIX: `${shared.tag}:`, HERALD_QUEUE_PREFIX: shared.tag }
+        env: {
+          DATABASE_URL: database.url,
+          REDIS_URL: redis.url,
+          HERALD_REDIS_PREFIX: `${shared.tag}:`,
+          HERALD_QUEUE_PREFIX: shared.tag,
+          HERALD_METRICS_PORT: "0"
+        }
       })
       onTestFinished(() => worker.kill9())
       await worker.waitForOutput("waiting for the database's schema", 30_000)

@@ -3,9 +3,11 @@
  * in the order it meets it. This module is where that order is decided; each
  * stage's own module says what it does.
  *
- * 1. Request log (`RequestLog`), outermost: it sees the response as sent,
- *    whatever answered it, a refusal from any stage below included. Applied by
- *    whoever serves the app (`Served.requestLog`), around the response's write.
+ * 1. Request log (`RequestLog`), outermost, and the request metrics
+ *    (`RequestMetrics`, when `metrics` is on) just inside it: they see the
+ *    response as sent, whatever answered it, a refusal from any stage below
+ *    included. Applied by whoever serves the app (`Served.requestLog`), around
+ *    the response's write.
  * 2. Mount (`Mount`), only for an API mounted under a path prefix: the prefix
  *    is taken off the URL, so that every stage below sees the API's own paths
  *    (a request outside the prefix is a 404). Inside the log, which logs the
@@ -47,6 +49,7 @@ import * as Idempotency from "./Idempotency.js"
 import * as Mount from "./Mount.js"
 import type * as HttpProfile from "../profiles/HttpProfile.js"
 import * as RequestLimits from "./RequestLimits.js"
+import * as RequestMetrics from "../metrics/RequestMetrics.js"
 import * as RequestLog from "./RequestLog.js"
 import type * as Routes from "./Routes.js"
 import * as Scopes from "./Scopes.js"
@@ -67,6 +70,8 @@ export interface Options<Id extends string, Groups extends HttpApiGroup.HttpApiG
   /** The registered profiles: each path's error shape, and how its profile presents API keys. */
   readonly profiles: HttpProfile.Registry
   readonly requestLog: RequestLog.RequestLog
+  /** Whether each request is counted and timed (`RequestMetrics`). */
+  readonly metrics: boolean
   /** The path prefix the API is mounted under, normalized (`Mount.normalize`); "" at the root. */
   readonly prefix: string
 }
@@ -75,7 +80,7 @@ export interface Options<Id extends string, Groups extends HttpApiGroup.HttpApiG
 export interface Served {
   /** Stages 2-8. */
   readonly app: HttpApp.Default<never, HttpRouter.HttpRouter.DefaultServices>
-  /** Stage 1, the middleware to serve `app` with (`HttpServer.serve`, `NodeHttpServer.makeHandler`). */
+  /** Stage 1, the middleware to serve `app` with (`HttpServer.serve`, `NodeHttpServer.makeHandler`): log and metrics. */
   readonly requestLog: <E, R>(app: HttpApp.Default<E, R>) => HttpApp.Default<E, R>
 }
 
@@ -117,5 +122,10 @@ export const make = <Id extends string, Groups extends HttpApiGroup.HttpApiGroup
 > =>
   Effect.map(
     Effect.flatMap(Layer.build(stages(options)), (context) => Effect.provide(HttpApiBuilder.httpApp, context)),
-    (app) => ({ app, requestLog: RequestLog.middleware(options.requestLog) })
+    (app) => {
+      const log = RequestLog.middleware(options.requestLog)
+      if (!options.metrics) return { app, requestLog: log }
+      const measured = RequestMetrics.middleware(options.routes, options.prefix)
+      return { app, requestLog: <E, R>(inner: HttpApp.Default<E, R>) => log(measured(inner)) }
+    }
   )

@@ -32,7 +32,7 @@
  */
 import { createHash } from "node:crypto"
 import { type HttpApp, HttpApiBuilder, type HttpBody, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { ApiKeys, IdempotencyStore, SecretCipher } from "@herald/core"
+import { ApiKeys, IdempotencyStore, Metrics, SecretCipher } from "@herald/core"
 import { Data, Effect, Option, Redacted } from "effect"
 import * as HttpProfile from "../profiles/HttpProfile.js"
 import type { FrameworkFailure } from "./FrameworkFailure.js"
@@ -119,6 +119,7 @@ export const make = (profiles: HttpProfile.Registry, options: Options = {}) =>
     const store = yield* IdempotencyStore.IdempotencyStore
     const apiKeys = yield* ApiKeys.ApiKeys
     const cipher = yield* SecretCipher.SecretCipher
+    const metrics = yield* Metrics.Enabled
     const responseTtlMs = options.responseTtlMs ?? IdempotencyStore.defaultResponseTtlMs
     const reservationTtlMs = options.reservationTtlMs ?? IdempotencyStore.defaultReservationTtlMs
 
@@ -162,6 +163,7 @@ export const make = (profiles: HttpProfile.Registry, options: Options = {}) =>
           case "Reserved":
             return yield* run(app, scopeKey, begun.token, fingerprint)
           case "Completed":
+            if (metrics) Metrics.idempotentReplay()
             return replay(begun.response, cipher.decrypt)
           case "InProgress":
             return yield* refuse({ _tag: "IdempotencyKeyInProgress", key })

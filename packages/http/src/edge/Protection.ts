@@ -6,7 +6,7 @@
  * of the profile the request came through.
  */
 import { HttpApi, HttpRouter, HttpServerRequest } from "@effect/platform"
-import type { RateLimiter } from "@herald/core"
+import { Metrics, type RateLimiter } from "@herald/core"
 import { Context, Effect, Layer, Option } from "effect"
 import type { PrincipalShape } from "./Principal.js"
 import * as RateLimiting from "./RateLimiting.js"
@@ -60,7 +60,7 @@ export interface Refusals<E> {
  * scopes (those the matched endpoint declares, `Scopes.Required`).
  */
 export const guard = <E>(refusals: Refusals<E>) =>
-  Effect.zipWith(RateLimiting.ApiRateLimits, Scopes.Declared, (limits, declared) => (principal: PrincipalShape) =>
+  Effect.map(Effect.all([RateLimiting.ApiRateLimits, Scopes.Declared, Metrics.Enabled]), ([limits, declared, metrics]) => (principal: PrincipalShape) =>
     Effect.gen(function*() {
       const { route } = yield* HttpRouter.RouteContext
       const method = route.method === "*" ? (yield* HttpServerRequest.HttpServerRequest).method : route.method
@@ -68,6 +68,7 @@ export const guard = <E>(refusals: Refusals<E>) =>
       const display = RateLimiting.displayRoute(method, path)
       const decision = yield* limits.consume(principal.teamspace, method, path)
       if (decision !== undefined && !decision.allowed) {
+        if (metrics) Metrics.rateLimited({ route: display })
         return yield* Effect.fail(refusals.rateLimited({
           route: display,
           limit: decision.limit,

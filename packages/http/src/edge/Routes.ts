@@ -34,6 +34,11 @@ export interface Routes {
   readonly bodyOptional: (method: string, url: string) => boolean
   /** The payload schema of `method url`, if it is an endpoint whose body has a required field. */
   readonly requiredBody: (method: string, url: string) => SchemaAST.AST | undefined
+  /**
+   * The path `method url` is routed to, as declared (`/v1/webhooks/:webhook_id`; HEAD as GET), for what
+   * must name a route without its parameters (metrics' labels); undefined for no route.
+   */
+  readonly template: (method: string, url: string) => string | undefined
 }
 
 /** The order `Allow` lists methods in. */
@@ -51,6 +56,7 @@ export interface Route {
 }
 
 interface Endpoint {
+  readonly path: string
   readonly bodyOptional: boolean
   readonly requiredBody?: SchemaAST.AST
 }
@@ -77,6 +83,7 @@ export const make = <Id extends string, Groups extends HttpApiGroup.HttpApiGroup
       const payload = Option.getOrUndefined(endpoint.payloadSchema)
       const bodyOptional = payload !== undefined && acceptsEmptyObject(payload)
       router.on(endpoint.method, endpoint.path, {
+        path: endpoint.path,
         bodyOptional,
         ...(payload === undefined || bodyOptional ? {} : { requiredBody: payload.ast })
       })
@@ -84,7 +91,7 @@ export const make = <Id extends string, Groups extends HttpApiGroup.HttpApiGroup
   })
   for (const route of beside) {
     methods.add(route.method)
-    router.on(route.method, route.path, { bodyOptional: false })
+    router.on(route.method, route.path, { path: String(route.path), bodyOptional: false })
   }
   const served = [...methods]
   return {
@@ -96,7 +103,8 @@ export const make = <Id extends string, Groups extends HttpApiGroup.HttpApiGroup
       return allowed.sort((a, b) => rank(a) - rank(b))
     },
     bodyOptional: (method, url) => router.find(method, url)?.handler.bodyOptional ?? false,
-    requiredBody: (method, url) => router.find(method, url)?.handler.requiredBody
+    requiredBody: (method, url) => router.find(method, url)?.handler.requiredBody,
+    template: (method, url) => router.find(method === "HEAD" ? "GET" : method, url)?.handler.path
   }
 }
 

@@ -24,7 +24,7 @@
  * recover instead of failing every run.
  */
 import { createHash } from "node:crypto"
-import Pg from "pg"
+import { CountingClient } from "./CountingClient.js"
 
 /** The most statement texts a process names; any text beyond runs unnamed, as without preparing. */
 export const MAX_NAMED = 256
@@ -61,7 +61,7 @@ const stale = (error: unknown): boolean =>
  * `@effect/sql-pg` calls; any other form (a config object, a cursor, a promise) passes through
  * unchanged.
  */
-export class PreparingClient extends Pg.Client {
+export class PreparingClient extends CountingClient {
   override query(...args: ReadonlyArray<unknown>): never {
     const query = super.query.bind(this) as Query
     const [text, values, callback] = args

@@ -115,7 +115,15 @@ export const waitHealthy = (child: ChildProcesses.Child, url: string, timeoutMs:
 
 export const WORKER_READY_LINE = "delivery worker started"
 
-/** Starts a worker process and waits for its "delivery worker started" log line. */
+/** A worker process, and where its operations port (`/healthz`, `/readyz`, `/metrics`) answers. */
+export interface WorkerProcess extends ChildProcesses.Child {
+  readonly operationsUrl: string
+}
+
+/**
+ * Starts a worker process, its operations port on a free port of its own (so that several run
+ * side by side), and waits for its "delivery worker started" log line.
+ */
 export const startWorker = async (
   name: string,
   shared: Shared,
@@ -126,24 +134,30 @@ export const startWorker = async (
     /** More environment, over the shared one. */
     readonly env?: Record<string, string>
   } = {}
-): Promise<ChildProcesses.Child> => {
+): Promise<WorkerProcess> => {
+  const operationsPort = await RedisServer.freePort()
   const child = ChildProcesses.spawnNode(workerMain, {
     name,
     env: {
       ...sharedEnv(shared),
+      HOST: "127.0.0.1",
+      HERALD_METRICS_PORT: String(operationsPort),
       HERALD_WORKER_CONCURRENCY: String(options.concurrency ?? 20),
       HERALD_DELIVERY_TIMEOUT: options.deliveryTimeout ?? "5 seconds",
       ...options.env
     }
   })
+  const operationsUrl = `http://127.0.0.1:${operationsPort}`
   try {
     await child.waitForOutput(WORKER_READY_LINE, options.readyTimeoutMs ?? 60_000)
+    // The operations port listens beside the delivery loop, not before it.
+    await waitHealthy(child, operationsUrl, options.readyTimeoutMs ?? 60_000)
   } catch (error) {
     // The error carries the end of the output.
     await child.kill9()
     throw error
   }
-  return child
+  return { ...child, operationsUrl }
 }
 
 /**

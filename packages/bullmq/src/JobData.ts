@@ -56,7 +56,9 @@ const DeliverV2 = Schema.Struct({
   e: Ids.EventId,
   a: Schema.optionalWith(Schema.Number.pipe(Schema.int(), Schema.positive()), { default: () => 1 }),
   d: Defects,
-  r: Schema.optional(Schema.Literal(1))
+  r: Schema.optional(Schema.Literal(1)),
+  /** The delivery's `traceparent` (`DeliveryJob.trace`), when its publish was traced. */
+  t: Schema.optional(Schema.String)
 })
 
 const Stored = Schema.Union(DeliverV2, FanOutV1, DeliverV1)
@@ -99,6 +101,7 @@ export const encode = (job: DeliveryJob.QueueTask, defects = 0, version: Version
       eventId: job.eventId,
       after: job.after,
       ...(job.owed === undefined ? {} : { owed: job.owed }),
+      ...(job.trace === undefined ? {} : { trace: job.trace }),
       ...(defects > 0 ? { defects } : {})
     }
   }
@@ -108,7 +111,8 @@ export const encode = (job: DeliveryJob.QueueTask, defects = 0, version: Version
       e: job.eventId,
       ...(job.attempt > 1 ? { a: job.attempt } : {}),
       ...(defects > 0 ? { d: defects } : {}),
-      ...(job.reconciled === true ? { r: 1 as const } : {})
+      ...(job.reconciled === true ? { r: 1 as const } : {}),
+      ...(job.trace === undefined ? {} : { t: job.trace })
     }
   }
   return {
@@ -118,7 +122,8 @@ export const encode = (job: DeliveryJob.QueueTask, defects = 0, version: Version
     webhookId: job.webhookId,
     attempt: job.attempt,
     ...(defects > 0 ? { defects } : {}),
-    ...(job.reconciled === true ? { reconciled: true } : {})
+    ...(job.reconciled === true ? { reconciled: true } : {}),
+    ...(job.trace === undefined ? {} : { trace: job.trace })
   }
 }
 
@@ -145,7 +150,8 @@ const deliveryV2 = (
     eventId: data.e,
     webhookId: WEBHOOK_PREFIX + id.slice(0, Math.max(0, dot)),
     attempt: data.a,
-    ...(data.r === 1 ? { reconciled: true } : {})
+    ...(data.r === 1 ? { reconciled: true } : {}),
+    ...(data.t === undefined ? {} : { trace: data.t })
   }).pipe(
     Either.mapLeft((error) => ParseResult.TreeFormatter.formatErrorSync(error)),
     Either.flatMap((job) =>
@@ -171,7 +177,8 @@ export const decode = (id: string, name: string, data: unknown): Either.Either<D
             teamspace: decoded.teamspace,
             eventId: decoded.eventId,
             after: decoded.after,
-            ...(decoded.owed === undefined ? {} : { owed: decoded.owed })
+            ...(decoded.owed === undefined ? {} : { owed: decoded.owed }),
+            ...(decoded.trace === undefined ? {} : { trace: decoded.trace })
           }),
           defects: decoded.defects,
           version: 1
@@ -183,7 +190,8 @@ export const decode = (id: string, name: string, data: unknown): Either.Either<D
           eventId: decoded.eventId,
           webhookId: decoded.webhookId,
           attempt: decoded.attempt,
-          ...(decoded.reconciled === true ? { reconciled: true } : {})
+          ...(decoded.reconciled === true ? { reconciled: true } : {}),
+          ...(decoded.trace === undefined ? {} : { trace: decoded.trace })
         }),
         defects: decoded.defects,
         version: 1

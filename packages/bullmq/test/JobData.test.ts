@@ -53,3 +53,30 @@ describe("JobData's reconciled flag", () => {
     expect(Buffer.byteLength(JSON.stringify(JobData.encode(job, 3)))).toBeLessThanOrEqual(64)
   })
 })
+
+describe("JobData's trace and fan-out count", () => {
+  const TRACE = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+
+  it("a traced delivery keeps its traceparent (\"t\") through every attempt, and a step its trace and count", () => {
+    const job = new DeliveryJob.DeliveryJob({ ...Fixtures.job({ teamspace: Fixtures.teamspace() }), trace: TRACE })
+    const data = JobData.encode(job)
+    expect(data).toEqual({ v: 2, e: job.eventId, t: TRACE })
+    expect(readBack(job, data).job).toEqual(job)
+    const next = job.next()
+    expect(readBack(next, JobData.encode(next)).job).toEqual(next)
+    expect(next.trace).toBe(TRACE)
+    // Version 1 too (a job re-queued in the layout it was added with).
+    expect(readBack(job, JobData.encode(job, 0, 1)).job).toEqual(job)
+
+    const step = new DeliveryJob.FanOutJob({ teamspace: job.teamspace, eventId: job.eventId, after: job.webhookId, owed: 500, trace: TRACE })
+    expect(readBack(step, JobData.encode(step)).job).toEqual(step)
+  })
+
+  it("jobs written before either read without them", () => {
+    const job = Fixtures.job({ teamspace: Fixtures.teamspace() })
+    expect((readBack(job, { v: 2, e: job.eventId }).job as DeliveryJob.DeliveryJob).trace).toBeUndefined()
+    const step = new DeliveryJob.FanOutJob({ teamspace: job.teamspace, eventId: job.eventId, after: job.webhookId })
+    const read = readBack(step, { v: 1, kind: "fanout", teamspace: step.teamspace, eventId: step.eventId, after: step.after }).job
+    expect(read).toEqual(step)
+  })
+})

@@ -21,7 +21,13 @@ export class DeliveryJob extends Schema.Class<DeliveryJob>("@herald/core/Deliver
    * delivery may have settled since the reconciler read its row, so the job `claim`s the row before
    * it is sent (and is dropped unsent when there is none). Only for this attempt: `next()` clears it.
    */
-  reconciled: Schema.optional(Schema.Boolean)
+  reconciled: Schema.optional(Schema.Boolean),
+  /**
+   * The W3C `traceparent` of the span that made the delivery (the publish), when a tracer was
+   * installed there: the delivery's span joins that trace, in whichever process runs it. Kept by
+   * every attempt.
+   */
+  trace: Schema.optional(Schema.String)
 }) {
   /**
    * Stable across retries of the same (event, subscription) pair, so enqueueing
@@ -35,7 +41,13 @@ export class DeliveryJob extends Schema.Class<DeliveryJob>("@herald/core/Deliver
 
   /** The job of the next attempt (never reconciled: the attempt before it has claimed the row). */
   next(): DeliveryJob {
-    return new DeliveryJob({ teamspace: this.teamspace, eventId: this.eventId, webhookId: this.webhookId, attempt: this.attempt + 1 })
+    return new DeliveryJob({
+      teamspace: this.teamspace,
+      eventId: this.eventId,
+      webhookId: this.webhookId,
+      attempt: this.attempt + 1,
+      ...(this.trace === undefined ? {} : { trace: this.trace })
+    })
   }
 
   get logAnnotations(): Record<string, unknown> {
@@ -58,7 +70,9 @@ export class FanOutJob extends Schema.Class<FanOutJob>("@herald/core/FanOutJob")
    * Deliveries the steps before this one owed, for the fan-out size metric; absent for a step made
    * from a stored cursor (the reconciler), whose fan-out's size is then not observed.
    */
-  owed: Schema.optional(Schema.Number.pipe(Schema.int(), Schema.nonNegative()))
+  owed: Schema.optional(Schema.Number.pipe(Schema.int(), Schema.nonNegative())),
+  /** The publish's `traceparent`, passed on to the deliveries this step enqueues (`DeliveryJob.trace`). */
+  trace: Schema.optional(Schema.String)
 }) {
   /** `@` appears in no id, so the parts cannot run into each other. */
   get key(): string {

@@ -32,6 +32,7 @@ import * as Metrics from "./Metrics.js"
 import { RetrySchedule } from "./RetrySchedule.js"
 import { Sequencer } from "./Sequencer.js"
 import { type FanOutTarget, SubscriptionStore } from "./SubscriptionStore.js"
+import * as Tracing from "./Tracing.js"
 
 /** Subscriptions per chunk: one queue round trip each, and all the publish request enqueues. */
 export class FanOutChunkSize extends Context.Reference<FanOutChunkSize>()("@herald/core/FanOutChunkSize", {
@@ -46,6 +47,12 @@ export class FanOutChunkSize extends Context.Reference<FanOutChunkSize>()("@hera
 export class FanOutStepChunks extends Context.Reference<FanOutStepChunks>()("@herald/core/FanOutStepChunks", {
   defaultValue: () => 20
 }) {}
+
+/** What a fan-out's steps pass on to the next: the deliveries owed so far (when known) and the publish's trace. */
+interface Carried {
+  readonly owed?: number | undefined
+  readonly trace?: string | undefined
+}
 
 /**
  * A step's page (read with one target more than the step's `span`) as the step's targets, and where
@@ -80,17 +87,18 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
 
     /**
      * Enqueues the deliveries of `targets` in chunks, and, when `next` is some (more remain after
-     * it), the step that goes on from there. `owedBefore`: the deliveries of the steps before, when
-     * known; the fan-out's size is observed at its last step.
+     * it), the step that goes on from there. `carried`: what the steps before passed on; the
+     * fan-out's size is observed at its last step.
      */
     const enqueue = (
       event: Event,
       targets: ReadonlyArray<FanOutTarget>,
       next: Option.Option<WebhookId>,
       size: number,
-      owedBefore: number | undefined
+      carried: Carried
     ) => {
-      const owed = owedBefore === undefined ? undefined : owedBefore + targets.length
+      const owed = carried.owed === undefined ? undefined : carried.owed + targets.length
+      const { trace } = carried
       if (metrics && owed !== undefined && Option.isNone(next)) Metrics.fanOutSize({}, owed)
       const parts = Array.from(
         { length: Math.ceil(targets.length / size) },
@@ -105,11 +113,17 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
           onNone: () => [],
           onSome: (after) => [
             queue.enqueue([
-              new FanOutJob({ teamspace: event.teamspace, eventId: event.id, after, ...(owed === undefined ? {} : { owed }) })
+              new FanOutJob({
+                teamspace: event.teamspace,
+                eventId: event.id,
+                after,
+                ...(owed === undefined ? {} : { owed }),
+                ...(trace === undefined ? {} : { trace })
+              })
             ], { front: true })
           ]
         }),
-        ...parts.map((part) => sequencer.start(event.teamspace, part.map((webhook) => ({ webhook, eventId: event.id }))))
+        ...parts.map((part) => sequencer.start(event.teamspace, part.map((webhook) => ({ webhook, eventId: event.id, trace }))))
       ]
       // A publish's step (one chunk, usually no next step) runs its enqueue in this fiber.
       return forEachDiscard(enqueues, (enqueue) => enqueue, "unbounded")
@@ -121,8 +135,10 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
      * recording ledger, owes them first; a step that loses the ledger's
      * compare-and-set enqueues nothing and reports no deliveries.
      */
-    const step = (event: Event, after?: WebhookId, chunks = 1, owedBefore: number | undefined = after === undefined ? 0 : undefined) =>
+    const step = (event: Event, after?: WebhookId, chunks = 1, carried?: Carried) =>
       Effect.gen(function*() {
+        // A first step (the publish's) starts the count, and its deliveries join the current trace.
+        const passed = carried ?? (after === undefined ? { owed: 0, trace: yield* Tracing.currentTraceparent } : {})
         const size = yield* FanOutChunkSize
         const span = size * Math.max(1, chunks)
         const page = yield* subscriptions.activePage(event.teamspace, event.type, { after, limit: span + 1 })
@@ -137,7 +153,7 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
           )
           if (!won) return { deliveries: 0, more: false }
         }
-        yield* enqueue(event, targets, next, size, owedBefore)
+        yield* enqueue(event, targets, next, size, passed)
         return { deliveries: targets.length, more: Option.isSome(next) }
       })
 
@@ -159,7 +175,7 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
         const result = yield* events.appendOwing(event, { limit: size, dueAt })
         if (result._tag === "Exists") return { appended: result, deliveries: 0 }
         const { next, targets } = split(result.page, size)
-        yield* enqueue(event, targets, next, size, 0)
+        yield* enqueue(event, targets, next, size, { owed: 0, trace: yield* Tracing.currentTraceparent })
         return { appended: { _tag: "Appended" } as const, deliveries: targets.length }
       })
 
@@ -173,7 +189,7 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
                 Effect.annotateLogs(task.logAnnotations),
                 Effect.as(done)
               ),
-            onSome: (event) => Effect.as(step(event, task.after, chunks, task.owed), done)
+            onSome: (event) => Effect.as(step(event, task.after, chunks, { owed: task.owed, trace: task.trace }), done)
           }))
         ))
 

@@ -18,6 +18,7 @@ import { describeUnknownWithAccepted, EventCatalog, TEST_EVENT_TYPE } from "./Ev
 import { FanOut } from "./FanOut.js"
 import { type EventId, isEventId, isWebhookId, makeEventId, type TeamspaceId } from "./Ids.js"
 import * as Metrics from "./Metrics.js"
+import * as Tracing from "./Tracing.js"
 import { SubscriptionStore } from "./SubscriptionStore.js"
 import * as WellFormedText from "./WellFormedText.js"
 
@@ -129,12 +130,21 @@ export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publish
           createdAt: now
         })
         yield* events.append(event)
+        const trace = yield* Tracing.currentTraceparent
         // A fresh event's first step: it wins unless the event id was already taken.
         const owed = !ledger.records ||
           (yield* ledger.owe(event, [{ webhookId: webhook.value.id, dueAt: now }], Option.none(), Option.none()))
         if (owed) {
           yield* queue.enqueue(
-            [new DeliveryJob({ teamspace, eventId: event.id, webhookId: webhook.value.id, attempt: 1 })],
+            [
+              new DeliveryJob({
+                teamspace,
+                eventId: event.id,
+                webhookId: webhook.value.id,
+                attempt: 1,
+                ...(trace === undefined ? {} : { trace })
+              })
+            ],
             { delayMs: 0 }
           )
         }
@@ -142,6 +152,27 @@ export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publish
         return event
       })
 
-    return { publish, sendTest } as const
+    /**
+     * A publish in a span of its own when a tracer is installed (the deliveries' spans are its
+     * children, through their jobs' `trace`); without one, nothing is opened.
+     */
+    const traced = (teamspace: TeamspaceId, input: PublishEvent) =>
+      Effect.tracerWith((tracer) =>
+        Tracing.isInstalled(tracer)
+          ? publish(teamspace, input).pipe(
+            Effect.tap((published) =>
+              Effect.annotateCurrentSpan({
+                "herald.event_id": published.event.id,
+                "herald.event_type": published.event.type,
+                "herald.deliveries": published.deliveries,
+                "herald.duplicate": published.duplicate
+              })
+            ),
+            Effect.withSpan("Publisher.publish", { captureStackTrace: false, attributes: { "herald.teamspace": teamspace } })
+          )
+          : publish(teamspace, input)
+      )
+
+    return { publish: traced, sendTest } as const
   })
 }) {}

@@ -28,6 +28,8 @@ import type { Webhook } from "./Webhook.js"
 export interface Delivery {
   readonly webhook: Pick<Webhook, "id" | "ordered">
   readonly eventId: EventId
+  /** The `traceparent` an unordered delivery's job carries (`DeliveryJob.trace`); an ordered one's starts from its sequence. */
+  readonly trace?: string | undefined
 }
 
 /**
@@ -47,8 +49,8 @@ export class Sequencer extends Effect.Service<Sequencer>()("@herald/core/Sequenc
     const ledger = yield* DeliveryLedger
     const firstDelay = { delayMs: schedule.delays[0] ?? 0 }
 
-    const firstAttempt = (teamspace: TeamspaceId, webhookId: WebhookId, eventId: EventId) =>
-      new DeliveryJob({ teamspace, eventId, webhookId, attempt: 1 })
+    const firstAttempt = (teamspace: TeamspaceId, webhookId: WebhookId, eventId: EventId, trace?: string) =>
+      new DeliveryJob({ teamspace, eventId, webhookId, attempt: 1, ...(trace === undefined ? {} : { trace }) })
 
     const enqueueHead = (teamspace: TeamspaceId, webhookId: WebhookId, head: Option.Option<EventId>) =>
       Option.match(head, {
@@ -91,7 +93,7 @@ export class Sequencer extends Effect.Service<Sequencer>()("@herald/core/Sequenc
         // After the sequences: a queue that fails here (Redis down) must not keep an ordered
         // delivery, owed already, out of its sequence, where nothing would find it again.
         const now = deliveries.filter((delivery) => !delivery.webhook.ordered)
-          .map((delivery) => firstAttempt(teamspace, delivery.webhook.id, delivery.eventId))
+          .map((delivery) => firstAttempt(teamspace, delivery.webhook.id, delivery.eventId, delivery.trace))
         if (now.length > 0) yield* expedite ? queue.expedite(now) : queue.enqueue(now, firstDelay)
       })
 

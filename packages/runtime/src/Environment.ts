@@ -38,6 +38,7 @@ import { SqlError } from "@effect/sql"
 import { Config, ConfigError, Data, Effect, Either, LogLevel, Option, Redacted } from "effect"
 import * as Logging from "./Logging.js"
 import * as Ports from "./Ports.js"
+import type * as Telemetry from "./Telemetry.js"
 import * as Variable from "./Variable.js"
 
 /** Which parts a process runs: `all` (the API and the delivery loop), `api` or `worker`. */
@@ -335,6 +336,24 @@ export const metricsPort: Config.Config<number> = Variable.integer("HERALD_METRI
   description: "The port a worker serves /healthz, /readyz and /metrics on, at HOST (0: any free port, logged)"
 })
 
+/**
+ * Where traces go: a collector named by `OTEL_EXPORTER_OTLP_ENDPOINT` (or, for traces alone,
+ * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`), and the service name (`OTEL_SERVICE_NAME`, else
+ * `herald` for a process running every role, `herald-api` or `herald-worker`). None without a
+ * collector: no tracer is installed. OpenTelemetry's other variables are read by its exporter
+ * (`Telemetry`).
+ */
+export const tracing = (processRole: Role): Config.Config<Option.Option<Telemetry.Settings>> =>
+  Config.all({
+    endpoint: Config.option(Config.string("OTEL_EXPORTER_OTLP_ENDPOINT")),
+    tracesEndpoint: Config.option(Config.string("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")),
+    serviceName: Config.string("OTEL_SERVICE_NAME").pipe(
+      Config.withDefault(processRole === "all" ? "herald" : `herald-${processRole}`)
+    )
+  }).pipe(Config.map(({ endpoint, serviceName, tracesEndpoint }) =>
+    Option.isSome(endpoint) || Option.isSome(tracesEndpoint) ? Option.some({ serviceName }) : Option.none()
+  ))
+
 /** `HERALD_DATABASE_POOL`: connections per process. */
 export const databasePool: Config.Config<number> = Variable.integer("HERALD_DATABASE_POOL", {
   defaultValue: 10,
@@ -588,6 +607,8 @@ const serving = Config.all([settings, http]).pipe(
 
 interface Common {
   readonly settings: Herald.Settings
+  /** Where traces go (`tracing`); none without a collector. */
+  readonly tracing: Option.Option<Telemetry.Settings>
   /** Whether metrics are recorded and served (`HERALD_METRICS`). */
   readonly metrics: boolean
   /** The Redis stores and queue; none for the embedded default (memory). */
@@ -622,6 +643,7 @@ export const read = (fixedRole?: Role): Effect.Effect<ProcessConfig, ConfigError
   Effect.gen(function*() {
     const processRole = fixedRole ?? (yield* role)
     const recordsMetrics = yield* metrics
+    const traces = yield* tracing(processRole)
     const url = yield* Config.option(redisUrl)
     const dbUrl = yield* Config.option(databaseUrl)
     if (Option.isSome(dbUrl) && Option.isNone(url)) return yield* Effect.fail(new Error(databaseNeedsRedis))
@@ -644,8 +666,8 @@ export const read = (fixedRole?: Role): Effect.Effect<ProcessConfig, ConfigError
       })
     if (processRole === "worker") {
       const [workerSettings, operations] = yield* Config.all([settings, Config.all({ port: metricsPort, host })])
-      return { role: processRole, metrics: recordsMetrics, operations, ...(yield* stores(workerSettings)) }
+      return { role: processRole, metrics: recordsMetrics, tracing: traces, operations, ...(yield* stores(workerSettings)) }
     }
     const config = yield* serving
-    return { ...config, role: processRole, metrics: recordsMetrics, ...(yield* stores(config.settings)) }
+    return { ...config, role: processRole, metrics: recordsMetrics, tracing: traces, ...(yield* stores(config.settings)) }
   })

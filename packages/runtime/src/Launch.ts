@@ -13,6 +13,7 @@ import * as Environment from "./Environment.js"
 import * as Logging from "./Logging.js"
 import * as Ports from "./Ports.js"
 import * as Process from "./Process.js"
+import * as Telemetry from "./Telemetry.js"
 
 /** Said once the layers' finalizers have run, so a stop is not mistaken for a crash. */
 const stopped = (role: Environment.Role) =>
@@ -37,7 +38,11 @@ export const run = (role?: Environment.Role): Effect.Effect<never, unknown> =>
         // Every API process on one Redis must accept the same keys, so none is invented at start.
         generateKey: Option.isNone(config.redis)
       })
-    return yield* Layer.launch(layer).pipe(
+    const traced = Option.match(config.tracing, {
+      onNone: () => layer,
+      onSome: (tracing) => Layer.provide(layer, Telemetry.layer(tracing))
+    })
+    return yield* Layer.launch(traced).pipe(
       Effect.mapError(Environment.databaseStartFailure),
       Effect.onInterrupt(() => Effect.logInfo(stopped(config.role)))
     )

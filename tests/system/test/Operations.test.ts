@@ -4,7 +4,9 @@
  * `/readyz` and `/metrics` on its operations port (`HERALD_METRICS_PORT`); each process's metrics
  * are its own work (the API's the publishes and requests, the worker's the attempts), both parse
  * as Prometheus text, and both report the shared queue's depth. With `HERALD_METRICS=false`
- * neither serves `/metrics`, and the worker still answers its probes.
+ * neither serves `/metrics`, and the worker still answers its probes. With
+ * `OTEL_EXPORTER_OTLP_ENDPOINT`, both export their spans over OTLP (to a receiver standing in for
+ * the collector), and a publish in the API and its delivery in the worker are one trace.
  */
 import { PostgresDatabase, PrometheusText, RedisServer, TestReceiver } from "@herald/testkit"
 import { afterEach, describe, expect, it } from "vitest"
@@ -96,6 +98,53 @@ const scrape = async (url: string) => {
         expect(PrometheusText.total(families, "herald_queue_jobs", { state: "waiting" })).toBe(0)
       }
     })
+  }, 120_000)
+
+  it("with OTEL_EXPORTER_OTLP_ENDPOINT, the API's publish and the worker's delivery are one trace", async () => {
+    const collector = await TestReceiver.start()
+    try {
+      const { api, worker } = await start({
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        // Export within a tenth of a second rather than the default 5.
+        OTEL_BSP_SCHEDULE_DELAY: "100"
+      })
+      await Processes.dumpingOnFailure(() => [api, worker], async () => {
+        receiver = await TestReceiver.start()
+        await Http.createWebhook(api.url, API_KEY, `${receiver.url}/hooks`, ["batch_prediction.completed"])
+        await Http.publishEvent(api.url, API_KEY, { id: "evt_traced", event_type: "batch_prediction.completed", data: {} })
+        await receiver.awaitRequests(1, 30_000)
+
+        interface Exported {
+          readonly service: string
+          readonly name: string
+          readonly traceId: string
+          readonly spanId: string
+          readonly parentSpanId?: string
+        }
+        const exported = (): ReadonlyArray<Exported> =>
+          collector.requests().filter((request) => request.path === "/v1/traces").flatMap((request) => {
+            const body = JSON.parse(request.body) as {
+              readonly resourceSpans: ReadonlyArray<{
+                readonly resource: { readonly attributes: ReadonlyArray<{ readonly key: string; readonly value: { readonly stringValue?: string } }> }
+                readonly scopeSpans: ReadonlyArray<{ readonly spans: ReadonlyArray<Omit<Exported, "service">> }>
+              }>
+            }
+            return body.resourceSpans.flatMap((resource) => {
+              const service = resource.resource.attributes.find((attribute) => attribute.key === "service.name")?.value.stringValue ?? ""
+              return resource.scopeSpans.flatMap((scope) => scope.spans.map((span) => ({ ...span, service })))
+            })
+          })
+        expect(await Processes.pollUntil(() => exported().some((span) => span.name === "Dispatcher.deliver"), 20_000)).toBe(true)
+        const publish = exported().find((span) => span.name === "Publisher.publish")
+        const deliver = exported().find((span) => span.name === "Dispatcher.deliver")
+        expect(publish?.service).toBe("herald-api")
+        expect(deliver?.service).toBe("herald-worker")
+        expect(deliver?.traceId).toBe(publish?.traceId)
+        expect(deliver?.parentSpanId).toBe(publish?.spanId)
+      })
+    } finally {
+      await collector.close()
+    }
   }, 120_000)
 
   it("with HERALD_METRICS=false neither serves /metrics, and the worker still answers its probes", async () => {

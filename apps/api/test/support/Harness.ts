@@ -164,6 +164,8 @@ export const start = async (
     readonly clock?: Clock.Clock
     /** A tracer installed around the app; none by default. */
     readonly tracer?: Tracer.Tracer
+    /** A layer installing a tracer around the app (OpenTelemetry's, say); none by default. */
+    readonly tracing?: Layer.Layer<never>
     /** Every log line of the app, from every level, goes to this logger instead of the console. */
     readonly logger?: Logger.Logger<unknown, unknown>
     /** How long clients have to send requests; the defaults by default (not with `mount`: the application's server's). */
@@ -202,6 +204,7 @@ export const start = async (
     Layer.provide(Layer.succeed(UrlPolicy.HostResolver, testResolver)),
     Layer.provide(options.clock === undefined ? Layer.empty : Layer.setClock(options.clock)),
     Layer.provide(options.tracer === undefined ? Layer.empty : Layer.setTracer(options.tracer)),
+    Layer.provide(options.tracing ?? Layer.empty),
     Layer.provide(
       options.logger === undefined
         ? Layer.empty

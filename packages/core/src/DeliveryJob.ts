@@ -51,7 +51,7 @@ export class DeliveryJob extends Schema.Class<DeliveryJob>("@herald/core/Deliver
   }
 
   get logAnnotations(): Record<string, unknown> {
-    return { eventId: this.eventId, webhookId: this.webhookId, attempt: this.attempt }
+    return { teamspace: this.teamspace, eventId: this.eventId, webhookId: this.webhookId, attempt: this.attempt }
   }
 }
 
@@ -85,7 +85,7 @@ export class FanOutJob extends Schema.Class<FanOutJob>("@herald/core/FanOutJob")
   }
 
   get logAnnotations(): Record<string, unknown> {
-    return { eventId: this.eventId, fanOutAfter: this.after }
+    return { teamspace: this.teamspace, eventId: this.eventId, fanOutAfter: this.after }
   }
 }
 

@@ -176,9 +176,10 @@ describe("NodeHandler", () => {
       const origin = yield* listen(handler)
       yield* get(`${origin}/webhooks-api/healthz?probe=1`)
       yield* get(`${origin}/webhooks-api/v1/nothing`)
+      const requestId = expect.stringMatching(/^req_[0-9a-f]{20}$/)
       expect(lines).toEqual([
-        { "http.method": "GET", "http.url": "/webhooks-api/healthz?probe=1", "http.status": 200 },
-        { "http.method": "GET", "http.url": "/webhooks-api/v1/nothing", "http.status": 404 }
+        { "http.method": "GET", "http.url": "/webhooks-api/healthz?probe=1", "http.status": 200, requestId },
+        { "http.method": "GET", "http.url": "/webhooks-api/v1/nothing", "http.status": 404, requestId }
       ])
     }).pipe(Effect.scoped, Effect.provide(services)))
 

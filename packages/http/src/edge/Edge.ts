@@ -3,11 +3,12 @@
  * in the order it meets it. This module is where that order is decided; each
  * stage's own module says what it does.
  *
- * 1. Request log (`RequestLog`), outermost, and the request metrics
- *    (`RequestMetrics`, when `metrics` is on) just inside it: they see the
- *    response as sent, whatever answered it, a refusal from any stage below
- *    included. Applied by whoever serves the app (`Served.requestLog`), around
- *    the response's write.
+ * 1. Request id (`RequestId`), outermost: the id sent or a new one, answered
+ *    in `X-Request-Id` and on every log line of the request; then the request
+ *    log (`RequestLog`) and the request metrics (`RequestMetrics`, when
+ *    `metrics` is on): they see the response as sent, whatever answered it, a
+ *    refusal from any stage below included. Applied by whoever serves the app
+ *    (`Served.requestLog`), around the response's write.
  * 2. Mount (`Mount`), only for an API mounted under a path prefix: the prefix
  *    is taken off the URL, so that every stage below sees the API's own paths
  *    (a request outside the prefix is a 404). Inside the log, which logs the
@@ -42,7 +43,7 @@
  */
 import { type HttpApi, HttpApiBuilder, type HttpApiGroup, type HttpApp, type HttpRouter } from "@effect/platform"
 import type { ApiKeys, IdempotencyStore } from "@herald/core"
-import { Effect, Layer, type Scope } from "effect"
+import { Effect, identity, Layer, type Scope } from "effect"
 import * as BodyGuard from "./BodyGuard.js"
 import * as ErrorMapping from "./ErrorMapping.js"
 import * as Idempotency from "./Idempotency.js"
@@ -50,6 +51,7 @@ import * as Mount from "./Mount.js"
 import type * as HttpProfile from "../profiles/HttpProfile.js"
 import * as RequestLimits from "./RequestLimits.js"
 import * as RequestMetrics from "../metrics/RequestMetrics.js"
+import * as RequestId from "./RequestId.js"
 import * as RequestLog from "./RequestLog.js"
 import type * as Routes from "./Routes.js"
 import * as Scopes from "./Scopes.js"
@@ -80,7 +82,7 @@ export interface Options<Id extends string, Groups extends HttpApiGroup.HttpApiG
 export interface Served {
   /** Stages 2-8. */
   readonly app: HttpApp.Default<never, HttpRouter.HttpRouter.DefaultServices>
-  /** Stage 1, the middleware to serve `app` with (`HttpServer.serve`, `NodeHttpServer.makeHandler`): log and metrics. */
+  /** Stage 1, the middleware to serve `app` with (`HttpServer.serve`, `NodeHttpServer.makeHandler`): id, log and metrics. */
   readonly requestLog: <E, R>(app: HttpApp.Default<E, R>) => HttpApp.Default<E, R>
 }
 
@@ -124,8 +126,7 @@ export const make = <Id extends string, Groups extends HttpApiGroup.HttpApiGroup
     Effect.flatMap(Layer.build(stages(options)), (context) => Effect.provide(HttpApiBuilder.httpApp, context)),
     (app) => {
       const log = RequestLog.middleware(options.requestLog)
-      if (!options.metrics) return { app, requestLog: log }
-      const measured = RequestMetrics.middleware(options.routes, options.prefix)
-      return { app, requestLog: <E, R>(inner: HttpApp.Default<E, R>) => log(measured(inner)) }
+      const measured = options.metrics ? RequestMetrics.middleware(options.routes, options.prefix) : identity
+      return { app, requestLog: <E, R>(inner: HttpApp.Default<E, R>) => RequestId.middleware(log(measured(inner))) }
     }
   )

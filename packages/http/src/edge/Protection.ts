@@ -10,6 +10,7 @@ import { Metrics, type RateLimiter } from "@herald/core"
 import { Context, Effect, Layer, Option } from "effect"
 import type { PrincipalShape } from "./Principal.js"
 import * as RateLimiting from "./RateLimiting.js"
+import * as RequestId from "./RequestId.js"
 import * as RequestLimits from "./RequestLimits.js"
 import * as Scopes from "./Scopes.js"
 
@@ -62,6 +63,7 @@ export interface Refusals<E> {
 export const guard = <E>(refusals: Refusals<E>) =>
   Effect.map(Effect.all([RateLimiting.ApiRateLimits, Scopes.Declared, Metrics.Enabled]), ([limits, declared, metrics]) => (principal: PrincipalShape) =>
     Effect.gen(function*() {
+      yield* RequestId.annotateTeamspace(principal.teamspace)
       const { route } = yield* HttpRouter.RouteContext
       const method = route.method === "*" ? (yield* HttpServerRequest.HttpServerRequest).method : route.method
       const path = String(route.path)

@@ -1,0 +1,43 @@
+/**
+ * Each request's id: the `X-Request-Id` a client or a proxy in front sent, when it is a plain
+ * token (1 to 128 of `A-Z a-z 0-9 . _ : -`), else a new one (`req_` and 20 hex digits). It is
+ * answered in the response's `X-Request-Id` and annotates every log line the request writes
+ * (`requestId`), so an operator finds a customer's request from the id their client saw. The
+ * teamspace is added to the same lines once the API key is known (`annotateTeamspace`).
+ */
+import { randomUUID } from "node:crypto"
+import { HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { Effect, FiberRef, HashMap } from "effect"
+
+/** The header, as the request carries it and the response answers it. */
+export const HEADER = "x-request-id"
+
+const ACCEPTED = /^[A-Za-z0-9._:-]{1,128}$/
+
+/** A new id: `req_` and 20 hex digits (from a UUID's random bits: cheap, and unique enough). */
+export const generate = (): string => `req_${randomUUID().replaceAll("-", "").slice(12, 32)}`
+
+/** The request's id: the one sent, if it is a plain token, else a new one. */
+export const of = (sent: string | undefined): string => sent !== undefined && ACCEPTED.test(sent) ? sent : generate()
+
+/**
+ * The middleware: the id answered and annotated on the request's log lines. The header is added
+ * as the response is written (a pre-response handler), since a middleware around the server's app
+ * sees the response only once it is sent, whichever stage answered it.
+ */
+export const middleware = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+    const id = of(request.headers[HEADER])
+    return HttpApp.appendPreResponseHandler((_, response) => Effect.succeed(HttpServerResponse.setHeader(response, HEADER, id))).pipe(
+      Effect.zipRight(app),
+      Effect.annotateLogs("requestId", id)
+    )
+  })
+
+/**
+ * Annotates the rest of the request's log lines with its teamspace: run where the API key has
+ * been authenticated, in the request's fiber (the line the request log writes after the response
+ * included).
+ */
+export const annotateTeamspace = (teamspace: string): Effect.Effect<void> =>
+  FiberRef.update(FiberRef.currentLogAnnotations, HashMap.set("teamspace", teamspace as unknown))

@@ -18,6 +18,7 @@ import {
   type ApiKeyStore,
   type Attempt as AttemptModule,
   DeliveryLog as DeliveryLogModule,
+  DeliveryQueue as DeliveryQueueModule,
   Errors,
   type Event as EventModule,
   Ids,
@@ -28,6 +29,7 @@ import {
 } from "@herald/core"
 import { DEFAULT_PAGE_SIZE } from "@herald/http/contract/ApiParams"
 import * as Protection from "@herald/http/edge/Protection"
+import * as Exposition from "@herald/http/metrics/Exposition"
 import * as NodeHandler from "@herald/http/NodeHandler"
 import { RedisClient } from "@herald/redis"
 import { Cause, Context, Data, Effect, Either, Exit, Layer, Logger, ManagedRuntime, Option, Redacted, Schema, Scope } from "effect"
@@ -213,6 +215,12 @@ export interface Herald {
    */
   readonly nodeHandler: (options?: HeraldOptions.NodeHandlerOptions) => Promise<NodeHandler.Handler>
   /**
+   * This process's metrics (Herald's and any other Effect metric) in Prometheus' text format,
+   * as `GET /metrics` answers them: serve it from the application's own metrics route, or merge
+   * it into what the application exports. The queue's depth is read at each call.
+   */
+  readonly metrics: () => Promise<string>
+  /**
    * Stops the delivery loop (deliveries in flight finish) and releases the
    * stores and their connections. Calls after it reject with `HeraldClosed`;
    * calling it again is harmless.
@@ -374,6 +382,14 @@ export const createHerald = async (options: HeraldOptions.HeraldOptions = {}): P
           Scope.extend(handlers)
         )))
 
+  let exposition: Exposition.Render | undefined
+  const metrics = (): Promise<string> =>
+    run("metrics", () =>
+      exposition !== undefined ? exposition : Effect.flatMap(
+        Effect.flatMap(Effect.serviceOption(DeliveryQueueModule.DeliveryQueue), Exposition.make),
+        (made) => (exposition = made)
+      ))
+
   return {
     webhooks,
     publish,
@@ -381,6 +397,7 @@ export const createHerald = async (options: HeraldOptions.HeraldOptions = {}): P
     replay,
     apiKeys,
     nodeHandler,
+    metrics,
     close: () => (closing ??= shutdown())
   }
 }

@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { PostgresDatabase, RedisServer, TestReceiver } from "@herald/testkit"
+import { PostgresDatabase, PrometheusText, RedisServer, TestReceiver } from "@herald/testkit"
 import { verifyAndParse } from "@herald/verify"
 import { BullMQDeliveryQueue } from "@herald/bullmq"
 import { Queue } from "bullmq"
@@ -72,6 +72,19 @@ describe("createHerald on memory", () => {
     })
     const event = await herald.deliveryLog.eventWithDeliveries("acme", "evt_1")
     expect(event.deliveries).toMatchObject([{ webhookId: webhook.id, status: "succeeded", attempts: 1 }])
+  })
+
+  it("metrics(): the process's metrics in Prometheus' text format, the delivery counted", async () => {
+    const receiver = keep(await TestReceiver.start())
+    const herald = await memoryHerald()
+    const delivered = async () =>
+      PrometheusText.total(PrometheusText.parse(await herald.metrics()), "herald_deliveries_total", { outcome: "delivered" })
+    const before = await delivered()
+    await herald.webhooks.create("acme", { url: `${receiver.url}/hooks`, events: [EVENT_TYPE] })
+    await herald.publish("acme", { type: EVENT_TYPE, data: {} })
+    await receiver.awaitRequests(1)
+    await eventually(async () => expect(await delivered()).toBe(before + 1))
+    expect(PrometheusText.series(PrometheusText.parse(await herald.metrics()), "herald_queue_jobs")).toHaveLength(4)
   })
 
   it("mirrors the Webhooks service: get, list, update, rotateSecret, count, remove", async () => {

@@ -16,30 +16,40 @@ import { Layer } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
 import { backends, KEY_ACME, type RunningApp, start } from "./support/Harness.js"
 
+/**
+ * Subscribes a receiver (answering as `respond` says; 200 by default) and publishes one event to it;
+ * returns the event's id once the receiver has had `requests` requests.
+ */
+const publishOne = async (
+  app: RunningApp,
+  running: Array<{ close: () => Promise<void> }>,
+  options: { readonly respond?: TestReceiver.Responder; readonly requests?: number } = {}
+) => {
+  const target = await TestReceiver.start(options.respond === undefined ? {} : { respond: options.respond })
+  running.push(target)
+  const headers = { authorization: `Bearer ${KEY_ACME}`, "content-type": "application/json" }
+  const created = await fetch(`${app.baseUrl}/v1/webhooks`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ url: target.url, events: ["batch_prediction.completed"] })
+  })
+  expect(created.status).toBe(201)
+  const published = await fetch(`${app.baseUrl}/v1/events`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ event_type: "batch_prediction.completed", data: { n: 1 } })
+  })
+  expect(published.status).toBe(202)
+  const { id } = await published.json() as { readonly id: string }
+  await target.awaitRequests(options.requests ?? 1)
+  return id
+}
+
 describe("tracing", () => {
   const running: Array<{ close: () => Promise<void> }> = []
   afterEach(async () => {
     for (const item of running.splice(0)) await item.close()
   })
-
-  const publishOne = async (app: RunningApp) => {
-    const target = await TestReceiver.start()
-    running.push(target)
-    const headers = { authorization: `Bearer ${KEY_ACME}`, "content-type": "application/json" }
-    const created = await fetch(`${app.baseUrl}/v1/webhooks`, {
-      method: "POST",
-      headers,
-      body: JSON.stringify({ url: target.url, events: ["batch_prediction.completed"] })
-    })
-    expect(created.status).toBe(201)
-    const published = await fetch(`${app.baseUrl}/v1/events`, {
-      method: "POST",
-      headers,
-      body: JSON.stringify({ event_type: "batch_prediction.completed", data: { n: 1 } })
-    })
-    expect(published.status).toBe(202)
-    await target.awaitRequests(1)
-  }
 
   it.each([
     ["on Herald's own server", undefined],
@@ -48,7 +58,7 @@ describe("tracing", () => {
     const { names, tracer } = RecordingTracer.make()
     const app = await start({ tracer, ...(mount === undefined ? {} : { mount }) })
     running.push(app)
-    await publishOne(app)
+    await publishOne(app, running)
     expect(names.filter((name) => name === "http.server POST")).toHaveLength(2)
     await expect.poll(() => names.filter((name) => name === "Dispatcher.deliver").length).toBe(1)
   })
@@ -69,23 +79,10 @@ describe.each(backends)("a publish and its deliveries are one trace (OpenTelemet
     const app = await start({ backend, tracing, retrySchedule: [0, 100] })
     running.push(app)
     // The first attempt fails (500), the retry succeeds.
-    const target = await TestReceiver.start({ respond: (_, index) => TestReceiver.reply(index === 0 ? 500 : 200) })
-    running.push(target)
-    const headers = { authorization: `Bearer ${KEY_ACME}`, "content-type": "application/json" }
-    const created = await fetch(`${app.baseUrl}/v1/webhooks`, {
-      method: "POST",
-      headers,
-      body: JSON.stringify({ url: target.url, events: ["batch_prediction.completed"] })
+    const eventId = await publishOne(app, running, {
+      respond: (_, index) => TestReceiver.reply(index === 0 ? 500 : 200),
+      requests: 2
     })
-    expect(created.status).toBe(201)
-    const published = await fetch(`${app.baseUrl}/v1/events`, {
-      method: "POST",
-      headers,
-      body: JSON.stringify({ event_type: "batch_prediction.completed", data: { n: 1 } })
-    })
-    expect(published.status).toBe(202)
-    const { id: eventId } = await published.json() as { readonly id: string }
-    await target.awaitRequests(2)
 
     const named = (name: string) => exporter.getFinishedSpans().filter((span) => span.name === name)
     await expect.poll(() => named("Dispatcher.deliver").length).toBe(2)

@@ -8,8 +8,9 @@
  * real deliveries (a success, a retried failure, a 410 that disables its webhook), an idempotent
  * replay, a rate limit's refusal and a store's failure (Redis stopped). A matcher's exact value must
  * be one the scrape shows or the family's help names (`reason="failing"`, which takes days of
- * failures to see). Where promtool is installed, it checks the rules, and the dashboard's queries
- * as recording rules, with Prometheus' own parser.
+ * failures to see). Where promtool is installed, it checks the rules and runs their unit tests
+ * (`alerts.test.yml`: each alert fires, and not before, on made-up series), and checks the
+ * dashboard's queries as recording rules, with Prometheus' own parser.
  */
 import { spawnSync } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -334,13 +335,17 @@ const promtool = spawnSync("promtool", ["--version"], { encoding: "utf8" }).stat
 
 describe("promtool", () => {
   it.skipIf(!promtool)(
-    `accepts the rules, and the dashboard's queries as recording rules${promtool ? "" : " (skipped: no promtool on PATH; Debian's prometheus package has it)"}`,
+    `accepts the rules, passes their unit tests (alerts.test.yml), and accepts the dashboard's queries as recording rules${
+      promtool ? "" : " (skipped: no promtool on PATH; Debian's prometheus package has it)"
+    }`,
     () => {
       const dir = mkdtempSync(join(tmpdir(), "herald-promtool-"))
       try {
-        const alerts = new URL("../../../docs/operations/alerts.yml", import.meta.url).pathname
-        const checked = spawnSync("promtool", ["check", "rules", alerts], { encoding: "utf8" })
+        const operations = new URL("../../../docs/operations/", import.meta.url).pathname
+        const checked = spawnSync("promtool", ["check", "rules", "alerts.yml"], { cwd: operations, encoding: "utf8" })
         expect(checked.status, checked.stdout + checked.stderr).toBe(0)
+        const tested = spawnSync("promtool", ["test", "rules", "alerts.test.yml"], { cwd: operations, encoding: "utf8" })
+        expect(tested.status, tested.stdout + tested.stderr).toBe(0)
         const recording = join(dir, "dashboard.rules.json")
         const dashboardRules = queries.filter(({ where }) => where.startsWith("dashboard panel")).map(({ expr }, i) => ({
           record: `herald:dashboard_query_${i}`,

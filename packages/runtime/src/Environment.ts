@@ -34,6 +34,7 @@ import type * as RequestLog from "@herald/http/edge/RequestLog"
 import * as RequestTimeouts from "@herald/http/edge/RequestTimeouts"
 import { Migrations, PostgresClient } from "@herald/postgres"
 import { RedisClient, Retention } from "@herald/redis"
+import { HttpServerError } from "@effect/platform"
 import { SqlError } from "@effect/sql"
 import { Config, ConfigError, Data, Effect, Either, LogLevel, Option, Redacted } from "effect"
 import * as Logging from "./Logging.js"
@@ -444,6 +445,30 @@ export const databaseStartFailure = (error: unknown): unknown => {
     return new DatabaseStartFailure({ message: `PostgreSQL at DATABASE_URL failed at start: ${reason}` })
   }
   return error
+}
+
+/** The port a process could not listen on, named by the variable that chose it. */
+export class ListenFailure extends Data.TaggedError("ListenFailure")<{ readonly message: string }> {}
+
+/**
+ * What a server that could not listen at start says, naming the variable that chose its port
+ * (`PORT` for the API, `HERALD_METRICS_PORT` for a worker's operations port). Other errors unchanged.
+ */
+export const listenFailure = (config: ProcessConfig) => (error: unknown): unknown => {
+  if (!(error instanceof HttpServerError.ServeError)) return error
+  const cause: unknown = error.cause
+  const code = typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : "unknown"
+  const [variable, port, host] = config.role === "worker"
+    ? ["HERALD_METRICS_PORT", config.operations.port, config.operations.host]
+    : ["PORT", config.port, config.host]
+  const why = code === "EADDRINUSE"
+    ? "another process listens there (give each process on a host its own port; 0 takes any free one)"
+    : code === "EACCES"
+    ? "this process may not listen on it (ports below 1024 need privileges)"
+    : code === "EADDRNOTAVAIL"
+    ? "HOST is not an address of this machine"
+    : cause instanceof Error ? cause.message : String(cause)
+  return new ListenFailure({ message: `${variable}=${port}: cannot listen on ${host}:${port}: ${why}` })
 }
 
 /** Why `DATABASE_URL` alone is refused. */

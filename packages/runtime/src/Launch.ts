@@ -43,7 +43,7 @@ export const run = (role?: Environment.Role): Effect.Effect<never, unknown> =>
       onSome: (tracing) => Layer.provide(layer, Telemetry.layer(tracing))
     })
     return yield* Layer.launch(traced).pipe(
-      Effect.mapError(Environment.databaseStartFailure),
+      Effect.mapError((error) => Environment.listenFailure(config)(Environment.databaseStartFailure(error))),
       Effect.onInterrupt(() => Effect.logInfo(stopped(config.role)))
     )
   }).pipe(Logging.withSettings(Environment.logging))

@@ -5,6 +5,7 @@
  * (`RetrySchedule.parse`, `SecretCipher.parseKey`, ...) and their layers given
  * settings; which variable holds a setting is tested here.
  */
+import { HttpServerError } from "@effect/platform"
 import { RedisClient } from "@herald/redis"
 import { ConfigProvider, Effect, Either, Option, Redacted } from "effect"
 import { describe, expect, it } from "vitest"
@@ -291,5 +292,24 @@ describe("a bad value", () => {
     )
     const message = Either.isLeft(result) ? String(result.left) : "accepted"
     expect(message).toContain(`Invalid data at ${name}: `)
+  })
+})
+
+describe("a port that cannot be listened on", () => {
+  const configOf = (env: Record<string, string>) =>
+    Effect.runSync(Environment.read().pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))))
+  const taken = new HttpServerError.ServeError({ cause: Object.assign(new Error("listen EADDRINUSE"), { code: "EADDRINUSE" }) })
+
+  it("is named by PORT for an API, by HERALD_METRICS_PORT for a worker, with what to do", () => {
+    const api = Environment.listenFailure(configOf({ PORT: "8081" }))(taken)
+    expect(api).toBeInstanceOf(Environment.ListenFailure)
+    expect((api as Environment.ListenFailure).message).toBe(
+      "PORT=8081: cannot listen on 127.0.0.1:8081: another process listens there (give each process on a host its own port; 0 takes any free one)"
+    )
+    const worker = Environment.listenFailure(configOf({ HERALD_ROLE: "worker", REDIS_URL: "redis://127.0.0.1:6379/0", HOST: "0.0.0.0" }))(taken)
+    expect((worker as Environment.ListenFailure).message).toMatch(/^HERALD_METRICS_PORT=9464: cannot listen on 0\.0\.0\.0:9464: another process/)
+    // Anything else is left as it was.
+    const other = new Error("something else")
+    expect(Environment.listenFailure(configOf({}))(other)).toBe(other)
   })
 })

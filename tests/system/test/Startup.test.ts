@@ -3,6 +3,8 @@
  * (`apps/worker/dist/main.js`; turbo builds it before this workspace's tests).
  */
 import { spawnSync } from "node:child_process"
+import { createServer } from "node:net"
+import type { AddressInfo } from "node:net"
 import { ChildProcesses, PostgresDatabase, RedisServer } from "@herald/testkit"
 import { describe, expect, it, onTestFinished } from "vitest"
 import { pollUntil, startApi, startWorker, uniqueTag, WORKER_READY_LINE, workerMain as main } from "./support/Processes.js"
@@ -42,6 +44,18 @@ describe("worker startup", () => {
     const { status, output } = run({ REDIS_URL: "redis://127.0.0.1:1", HERALD_RETRY_SCHEDULE: "soon" })
     expect(status).not.toBe(0)
     expect(output).toContain("HERALD_RETRY_SCHEDULE")
+  })
+
+  it.skipIf(!RedisServer.hasRedisServer())("names HERALD_METRICS_PORT when its operations port is taken, and exits (needs redis-server)", async () => {
+    const redis = await RedisServer.start()
+    onTestFinished(() => redis.close())
+    const taken = createServer()
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve))
+    onTestFinished(() => new Promise<void>((resolve) => taken.close(() => resolve())))
+    const port = (taken.address() as AddressInfo).port
+    const { output, status } = run({ REDIS_URL: redis.url, HERALD_QUEUE_PREFIX: uniqueTag(), HERALD_METRICS_PORT: String(port) })
+    expect(status).not.toBe(0)
+    expect(output).toContain(`HERALD_METRICS_PORT=${port}: cannot listen on 127.0.0.1:${port}: another process listens there`)
   })
 
   it.skipIf(!RedisServer.hasRedisServer())("says it stopped after SIGTERM, once its work in flight is done, and exits 0 (needs redis-server)", async () => {

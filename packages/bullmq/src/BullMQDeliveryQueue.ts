@@ -582,12 +582,15 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
     const moveToDelayed = async (bullJob: BullJob, token: string | undefined, data: Data, delayMs: number, mark?: string) => {
       const id = bullJob.id!
       const multi = client.multi()
+      const now = Date.now()
+      const delay = Math.max(0, delayMs)
       backend.execCommand(
         multi,
         "moveToDelayed",
-        backend.moveToDelayedArgs(id, Date.now(), token ?? "0", Math.max(0, delayMs), {
+        backend.moveToDelayedArgs(id, now, token ?? "0", delay, {
           skipAttempt: true,
-          fieldsToUpdate: { data: JSON.stringify(data) }
+          // `due`: when it is due again, which BullMQ keeps nowhere once it is (`depth` reads it).
+          fieldsToUpdate: { data: JSON.stringify(data), [DUE_FIELD]: String(now + delay) }
         })
       )
       if (mark !== undefined) multi.runCommand(TAKE_MARK_SCRIPT, [markKey(id), mark])
@@ -836,30 +839,53 @@ export const make = (options: Options): Effect.Effect<BullMQDeliveryQueueShape, 
     const ping = Effect.tryPromise(() => asConnection(client).ping())
 
     /**
-     * `DeliveryQueue.depth`: the counts by state, and the job next in line (the right end of the
-     * wait list, which workers take from). A job's due time is not kept once it is waiting: it was
-     * added at `timestamp`, or last taken at `processedOn` and put back with `delay` (which BullMQ
-     * sets on a retry and clears on a promote), so the age is overstated at most by that last
-     * attempt's duration.
+     * `DeliveryQueue.depth`: the counts by state, and how long the job next in line (the right end
+     * of the wait list, which workers take from) has been due. BullMQ keeps no due time once a job
+     * is waiting (its promotion zeroes `delay`): a job put back to wait (a retry, a defer) has its
+     * own `due` field, set in the same step; one never put back was due at `timestamp` plus the
+     * delay it was added with (`opts.delay`). One made due early (a redelivery) reads as not yet
+     * due, so as 0: an age is never overstated.
      */
+    const waitKey = queue.toKey("wait")
     const depth = Effect.tryPromise(async (): Promise<DeliveryQueue.QueueDepth> => {
-      const [counts, next] = await Promise.all([
+      const redis = asConnection(client)
+      const [counts, head] = await Promise.all([
         queue.getJobCounts("waiting", "prioritized", "delayed", "active", "failed"),
-        queue.getJobs(["wait"], 0, 0, true)
+        redis.lindex(waitKey, -1)
       ])
-      const job = next[0]
-      const since = job === undefined ? undefined : Math.max(job.timestamp, job.processedOn ?? 0) + (job.delay ?? 0)
+      const [timestamp, opts, due] = head === null
+        ? [null, null, null]
+        : await redis.hmget(queue.toKey(head), "timestamp", "opts", DUE_FIELD)
+      const since = due !== null && due !== undefined
+        ? Number(due)
+        : timestamp === null || timestamp === undefined
+        ? undefined
+        : Number(timestamp) + addedDelay(opts ?? null)
       return {
         waiting: (counts["waiting"] ?? 0) + (counts["prioritized"] ?? 0),
         delayed: counts["delayed"] ?? 0,
         active: counts["active"] ?? 0,
         failed: counts["failed"] ?? 0,
-        oldestWaitingMs: since === undefined ? 0 : Math.max(0, Date.now() - since)
+        oldestWaitingMs: since === undefined || !Number.isFinite(since) ? 0 : Math.max(0, Date.now() - since)
       }
     })
 
     return { enqueue, expedite, consume, size, pause, resume, epoch, ping, depth }
   })
+
+/** The job hash's field holding when a job put back to wait is due again (`depth`). */
+const DUE_FIELD = "due"
+
+/** The delay a job was added with, from its stored options; 0 when they say none. */
+const addedDelay = (opts: string | null): number => {
+  if (opts === null) return 0
+  try {
+    const delay: unknown = (JSON.parse(opts) as { readonly delay?: unknown }).delay
+    return typeof delay === "number" && Number.isFinite(delay) ? delay : 0
+  } catch {
+    return 0
+  }
+}
 
 /** Provides the port and, for inspection, the same queue as `BullMQDeliveryQueue`. */
 export const layer = (options: Options): Layer.Layer<DeliveryQueue.DeliveryQueue | BullMQDeliveryQueue> =>

@@ -113,6 +113,45 @@ describe.skipIf(!available)("BullMQDeliveryQueue", () => {
       })
     ))
 
+  it.live("depth: the job next in line is as old as it has been due, a retried one since its retry's delay ended", () =>
+    withQueue((queue, opts) =>
+      Effect.gen(function*() {
+        const client = yield* rawClient(redis())
+        const teamspace = Fixtures.teamspace()
+        const [retried, first, second] = [0, 1, 2].map(() => Fixtures.job({ teamspace }))
+        let retriedAt = 0
+        // One consumer: the retried job's first attempt asks for 1 s; two slow jobs then hold the
+        // consumer, so the retried job, once due, waits in line behind the second.
+        yield* queue.consume((job) =>
+          DeliveryJob.isFanOut(job) ? Effect.succeed(DeliveryJob.done)
+          : job.key === retried!.key && job.attempt === 1
+          ? Effect.sync(() => {
+            retriedAt = Date.now()
+            return DeliveryJob.retryAfter(1_000)
+          })
+          : job.key === retried!.key
+          ? Effect.succeed(DeliveryJob.done)
+          : Effect.as(Effect.sleep(job.key === first!.key ? 1_500 : 4_000), DeliveryJob.done), { concurrency: 1 })
+        yield* queue.enqueue([retried!])
+        yield* queue.enqueue([first!, second!])
+        const depth = queue.depth!
+        yield* Fixtures.eventually(
+          "the retried job waits, next in line, while the second slow one runs",
+          Effect.map(
+            Effect.promise(() => client.lindex(`${opts.prefix}:${opts.queueName}:wait`, -1)),
+            (head) => head === JobData.jobId(retried!)
+          )
+        )
+        const due = Number(yield* Effect.promise(() => client.hget(jobKey(opts, JobData.jobId(retried!)), "due")))
+        expect(due).toBeGreaterThanOrEqual(retriedAt + 1_000)
+        const before = Date.now()
+        const { oldestWaitingMs } = yield* Effect.orDie(depth)
+        // Since it was due, not since its first attempt (which would add the whole second of delay).
+        expect(oldestWaitingMs).toBeLessThanOrEqual(Date.now() - due)
+        expect(oldestWaitingMs).toBeGreaterThanOrEqual(before - due)
+      })
+    ), 20_000)
+
   /**
    * Round trips to Redis that name `id`, from MONITOR's log: a MULTI ... EXEC is
    * one, any other command one each.

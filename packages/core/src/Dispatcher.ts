@@ -27,7 +27,7 @@
  * log annotation around every delivery costs several microseconds of CPU,
  * for lines almost no delivery writes.
  */
-import { Clock, Effect, Option, Redacted } from "effect"
+import { Clock, Data, Effect, Option, Redacted } from "effect"
 import { Attempt, type FailureKind } from "./Attempt.js"
 import { AttemptLog, type LedgerChange } from "./AttemptLog.js"
 import * as BlockedWarnings from "./BlockedWarnings.js"
@@ -101,6 +101,13 @@ class EventCache {
 const inLedgerOutcome = (outcome: DeliveryOutcome): DeliveryOutcome =>
   outcome._tag === "Defer" ? outcome : { ...outcome, inLedger: true }
 
+/** A failed attempt, as the error its span ends with; its outcome is the delivery's all the same. */
+class FailedAttempt extends Data.TaggedError("FailedAttempt")<{ readonly outcome: DeliveryOutcome }> {
+  override get message() {
+    return "the delivery attempt failed"
+  }
+}
+
 const isSuccess = (status: number) => status >= 200 && status < 300
 const isRedirect = (status: number) => status >= 300 && status < 400
 
@@ -132,6 +139,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
     const ledger = yield* DeliveryLedger
     const cache = new EventCache()
     const metrics = yield* Metrics.Enabled
+    if (metrics) Metrics.initializeDeliveries(profiles.all.map(({ name }) => name))
     /** Counts a delivery's end, when metrics are recorded. */
     const ended = (profile: string, outcome: Metrics.Ending) => {
       if (metrics) Metrics.ended({ profile, outcome })
@@ -198,7 +206,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
         return send.allowed ? Option.none() : Option.some(deferFor(send.retryAfterMs))
       })
 
-    const deliver = (job: DeliveryJob, traced: boolean): Effect.Effect<DeliveryOutcome> =>
+    const deliver = (job: DeliveryJob, traced: boolean, failedAttempt?: { failed: boolean }): Effect.Effect<DeliveryOutcome> =>
       Effect.gen(function*() {
         const startedAt = yield* Clock.currentTimeMillis
         const event = yield* loadEvent(job)
@@ -311,12 +319,6 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
             ...(failure === null ? {} : { "herald.failure_kind": failure })
           })
         }
-        if (metrics) {
-          Metrics.recordAttempt(hook.profile, failure, finished - now, successful ? finished - event.value.createdAt : undefined)
-          if (successful) Metrics.ended({ profile: hook.profile, outcome: "delivered" })
-          else if (Option.isNone(nextDelay)) Metrics.ended({ profile: hook.profile, outcome: "given_up" })
-        }
-
         // What the ledger records of this attempt, when the attempt's record writes it: the next
         // attempt owed, or the delivery settled (a give-up or an ordered head only if no redelivery
         // was asked for meanwhile, as the Worker's settle of such outcomes).
@@ -347,6 +349,24 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
           }, { disableValidation: true }),
           change
         )
+        // Counted once recorded: an attempt whose record failed is run again, and counted then.
+        if (metrics) {
+          Metrics.recordAttempt(hook.profile, failure, finished - now, successful ? finished - event.value.createdAt : undefined)
+          if (successful) ended(hook.profile, "delivered")
+          else if (Option.isNone(nextDelay)) ended(hook.profile, "given_up")
+        }
+        if (!successful) {
+          // A failure is a line at debug level (a failing endpoint would otherwise flood the log); a
+          // give-up, rarer and final, a warning.
+          const line = Option.isSome(nextDelay)
+            ? Effect.whenLogLevel(Effect.logDebug(`delivery attempt failed (${failure}), next attempt in ${nextDelay.value} ms`), "Debug")
+            : Effect.logWarning(`delivery given up after attempt ${job.attempt} (${failure})`)
+          yield* Effect.annotateLogs(line, {
+            ...job.logAnnotations,
+            ...(response === undefined ? { failureMessage: sent._tag === "Left" ? sent.left.message : null } : { status: response.status })
+          })
+        }
+        if (failedAttempt !== undefined && !successful) failedAttempt.failed = true
 
         if (Option.isSome(nextDelay)) {
           const retry = retryAfter(nextDelay.value)
@@ -362,16 +382,21 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
      * stack trace: it is costly and says nothing the span's name does not.
      */
     const traced = (job: DeliveryJob): Effect.Effect<DeliveryOutcome> =>
-      Effect.tracerWith((tracer) =>
-        Tracing.isInstalled(tracer)
-          ? Effect.withSpan(deliver(job, true), "Dispatcher.deliver", {
+      Effect.tracerWith((tracer) => {
+        if (!Tracing.isInstalled(tracer)) return deliver(job, false)
+        // A failed attempt ends its span as an error (trace viewers mark it), yet is an outcome.
+        const attempt = { failed: false }
+        return deliver(job, true, attempt).pipe(
+          Effect.flatMap((outcome) => attempt.failed ? Effect.fail(new FailedAttempt({ outcome })) : Effect.succeed(outcome)),
+          Effect.withSpan("Dispatcher.deliver", {
             captureStackTrace: false,
             kind: "consumer",
             attributes: { "herald.event_id": job.eventId, "herald.webhook_id": job.webhookId, "herald.attempt": job.attempt },
             ...Option.match(Tracing.parentOf(job.trace), { onNone: () => ({}), onSome: (parent) => ({ parent }) })
-          })
-          : deliver(job, false)
-      )
+          }),
+          Effect.catchTag("FailedAttempt", (failed) => Effect.succeed(failed.outcome))
+        )
+      })
 
     return { deliver: traced } as const
   })

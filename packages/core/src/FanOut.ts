@@ -99,7 +99,6 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
     ) => {
       const owed = carried.owed === undefined ? undefined : carried.owed + targets.length
       const { trace } = carried
-      if (metrics && owed !== undefined && Option.isNone(next)) Metrics.fanOutSize({}, owed)
       const parts = Array.from(
         { length: Math.ceil(targets.length / size) },
         (_, i) => targets.slice(i * size, (i + 1) * size)
@@ -126,7 +125,11 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
         ...parts.map((part) => sequencer.start(event.teamspace, part.map((webhook) => ({ webhook, eventId: event.id, trace }))))
       ]
       // A publish's step (one chunk, usually no next step) runs its enqueue in this fiber.
-      return forEachDiscard(enqueues, (enqueue) => enqueue, "unbounded")
+      const enqueued = forEachDiscard(enqueues, (enqueue) => enqueue, "unbounded")
+      // Observed once the last step's enqueues are done: a step that failed is run again.
+      return metrics && owed !== undefined && Option.isNone(next)
+        ? Effect.tap(enqueued, () => Effect.sync(() => Metrics.fanOutSize({}, owed)))
+        : enqueued
     }
 
     /**

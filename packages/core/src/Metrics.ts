@@ -157,8 +157,46 @@ export const observeQueue = (
       })
     ),
     Effect.asVoid,
-    Effect.catchAllCause((cause) => Effect.logWarning("metrics: the queue's depth could not be read", cause))
+    // Unknown, not stale: a value kept from before the outage would neither fire nor resolve an
+    // alert on it, and the store error is what says why.
+    Effect.catchAllCause((cause) =>
+      Effect.zipRight(
+        Effect.sync(() => {
+          storeError({ backend: "queue" })
+          for (const state of QUEUE_STATES) queueJobs({ state }, Number.NaN)
+          oldestWaiting({}, Number.NaN)
+        }),
+        Effect.logWarning("metrics: the queue's depth could not be read", cause)
+      )
+    )
   )
+
+const ATTEMPT_RESULTS: ReadonlyArray<readonly [string, FailureKind | "none"]> = [
+  ["success", "none"],
+  ...(["timeout", "connection", "dns", "tls", "blocked", "redirect", "http_status", "other"] as const).map((kind) =>
+    ["failure", kind] as const
+  )
+]
+
+/**
+ * The counters every process has, at 0 until they count: a series that first appears at 1 is an
+ * increase no `increase()` sees, so the first webhook disabled, store error or replay would never
+ * fire an alert. Run by `Publisher` (in every process) when metrics are recorded.
+ */
+export const initializeProcess = (): void => {
+  published({}, 0)
+  for (const reason of ["gone", "failing"]) endpointDisabled({ reason }, 0)
+  for (const backend of ["redis", "postgres", "queue"]) storeError({ backend }, 0)
+  idempotentReplay({}, 0)
+}
+
+/** The delivery counters of `profiles`, at 0 until they count (see `initializeProcess`); run by the `Dispatcher`. */
+export const initializeDeliveries = (profiles: ReadonlyArray<string>): void => {
+  for (const profile of profiles) {
+    for (const [result, kind] of ATTEMPT_RESULTS) attempted({ profile, result, failure_kind: kind }, 0)
+    for (const outcome of ["delivered", "given_up", "dropped"]) ended({ profile, outcome }, 0)
+  }
+}
 
 /** Each answered HTTP request, by route template, method and status. */
 export const request = counter(

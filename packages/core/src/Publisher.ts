@@ -42,6 +42,7 @@ export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publish
     const catalog = yield* EventCatalog
     const fanOut = yield* FanOut
     const metrics = yield* Metrics.Enabled
+    if (metrics) Metrics.initializeProcess()
     const subscriptions = yield* SubscriptionStore
     const queue = yield* DeliveryQueue
     const ledger = yield* DeliveryLedger
@@ -96,6 +97,8 @@ export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publish
           }
           if (dispatched) return { event: existing, duplicate: true, deliveries: 0 } satisfies Published
           const finished = yield* fanOut.step(existing)
+          // The publish that stored it stopped before its fan-out, so before counting it.
+          if (metrics) Metrics.published()
           yield* fannedOut(existing.teamspace, existing.id)
           yield* Effect.logInfo("finished the fan-out of a previously stored event").pipe(
             Effect.annotateLogs({ eventId: existing.id, deliveries: finished.deliveries })

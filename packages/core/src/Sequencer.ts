@@ -28,7 +28,7 @@ import type { Webhook } from "./Webhook.js"
 export interface Delivery {
   readonly webhook: Pick<Webhook, "id" | "ordered">
   readonly eventId: EventId
-  /** The `traceparent` an unordered delivery's job carries (`DeliveryJob.trace`); an ordered one's starts from its sequence. */
+  /** The `traceparent` the delivery's job carries (`DeliveryJob.trace`); an ordered one's when it starts as its sequence's head. */
   readonly trace?: string | undefined
 }
 
@@ -52,10 +52,10 @@ export class Sequencer extends Effect.Service<Sequencer>()("@herald/core/Sequenc
     const firstAttempt = (teamspace: TeamspaceId, webhookId: WebhookId, eventId: EventId, trace?: string) =>
       new DeliveryJob({ teamspace, eventId, webhookId, attempt: 1, ...(trace === undefined ? {} : { trace }) })
 
-    const enqueueHead = (teamspace: TeamspaceId, webhookId: WebhookId, head: Option.Option<EventId>) =>
+    const enqueueHead = (teamspace: TeamspaceId, webhookId: WebhookId, head: Option.Option<EventId>, trace?: string) =>
       Option.match(head, {
         onNone: () => Effect.void,
-        onSome: (eventId) => queue.enqueue([firstAttempt(teamspace, webhookId, eventId)], firstDelay)
+        onSome: (eventId) => queue.enqueue([firstAttempt(teamspace, webhookId, eventId, trace)], firstDelay)
       })
 
     /**
@@ -68,8 +68,11 @@ export class Sequencer extends Effect.Service<Sequencer>()("@herald/core/Sequenc
     const begin = (teamspace: TeamspaceId, deliveries: ReadonlyArray<Delivery>, expedite: boolean) =>
       Effect.gen(function*() {
         const waiting = new Map<WebhookId, Array<EventId>>()
+        /** An ordered delivery that became its sequence's head joins its publish's trace too. */
+        const traces = new Map<EventId, string>()
         for (const delivery of deliveries) {
           if (!delivery.webhook.ordered) continue
+          if (delivery.trace !== undefined) traces.set(delivery.eventId, delivery.trace)
           const eventIds = waiting.get(delivery.webhook.id)
           if (eventIds === undefined) waiting.set(delivery.webhook.id, [delivery.eventId])
           else eventIds.push(delivery.eventId)
@@ -85,9 +88,12 @@ export class Sequencer extends Effect.Service<Sequencer>()("@herald/core/Sequenc
                 ([before, head]) =>
                   Option.isSome(head) && eventIds.includes(head.value)
                     ? queue.expedite([firstAttempt(teamspace, webhookId, head.value)], { again: Option.isNone(before) })
-                    : enqueueHead(teamspace, webhookId, head)
+                    : enqueueHead(teamspace, webhookId, head, Option.getOrUndefined(Option.flatMapNullable(head, (id) => traces.get(id))))
               )
-              : Effect.flatMap(sequences.enter(teamspace, webhookId, eventIds), (head) => enqueueHead(teamspace, webhookId, head)),
+              : Effect.flatMap(
+                sequences.enter(teamspace, webhookId, eventIds),
+                (head) => enqueueHead(teamspace, webhookId, head, Option.getOrUndefined(Option.flatMapNullable(head, (id) => traces.get(id))))
+              ),
           8
         )
         // After the sequences: a queue that fails here (Redis down) must not keep an ordered

@@ -14,15 +14,16 @@ const native = Effect.runSync(Effect.tracer)
 export const isInstalled = (tracer: Tracer.Tracer): boolean => tracer !== native
 
 /**
- * The W3C `traceparent` of the current span, when a tracer is installed and there is one: what a
- * job carries so that the work it stands for joins the trace that made it (`parentOf`).
+ * The W3C `traceparent` of the current span, when a tracer is installed and the span is sampled:
+ * what a job carries so that the work it stands for joins the trace that made it (`parentOf`).
+ * An unsampled span's is not carried: it would cost the job's room for nothing exported.
  */
 export const currentTraceparent: Effect.Effect<string | undefined> = Effect.tracerWith((tracer) =>
   isInstalled(tracer)
     ? Effect.map(Effect.option(Effect.currentSpan), (span) =>
       Option.match(span, {
         onNone: () => undefined,
-        onSome: (span) => `00-${span.traceId}-${span.spanId}-${span.sampled ? "01" : "00"}`
+        onSome: (span) => span.sampled ? `00-${span.traceId}-${span.spanId}-01` : undefined
       }))
     : Effect.succeed(undefined)
 )

@@ -88,7 +88,10 @@ export const app = (options: AppOptions): Effect.Effect<Edge.Served, never, Requ
     const prefix = options.prefix ?? ""
     const docs = DocsPage.layer(prefix)
     const beside = metrics
-      ? Layer.merge(docs, Exposition.layer(yield* Exposition.make(yield* Effect.serviceOption(DeliveryQueue.DeliveryQueue))))
+      ? Layer.merge(
+        docs,
+        Exposition.layer(yield* Exposition.make(yield* Effect.serviceOption(DeliveryQueue.DeliveryQueue)), yield* Exposition.Token)
+      )
       : docs
     const routes = yield* Routes.fromApi(HeraldApi, metrics ? [...DocsPage.routes, ...Exposition.routes] : DocsPage.routes)
     return yield* Edge.make({

@@ -19,29 +19,41 @@ export interface ListenOptions {
 }
 
 /** The routes: health and readiness always, the metrics when they are recorded (`Metrics.Enabled`). */
-const router = Effect.gen(function*() {
-  const health = HttpRouter.empty.pipe(
-    HttpRouter.get("/healthz", HttpServerResponse.json({ status: "ok" })),
-    HttpRouter.get(
-      "/readyz",
-      Effect.flatMap(Readiness.check(), ({ dependencies, ready }) =>
-        HttpServerResponse.json(
-          { status: ready ? "ready" : "unavailable", dependencies },
-          { status: ready ? 200 : 503 }
-        ))
+const router = (metrics: boolean) =>
+  Effect.gen(function*() {
+    const health = HttpRouter.empty.pipe(
+      HttpRouter.get("/healthz", HttpServerResponse.json({ status: "ok" })),
+      HttpRouter.get(
+        "/readyz",
+        Effect.flatMap(Readiness.check(), ({ dependencies, ready }) =>
+          HttpServerResponse.json(
+            { status: ready ? "ready" : "unavailable", dependencies },
+            { status: ready ? 200 : 503 }
+          ))
+      )
     )
-  )
-  if (!(yield* Metrics.Enabled)) return health
-  const render = yield* Exposition.make(yield* Effect.serviceOption(DeliveryQueue.DeliveryQueue))
-  return HttpRouter.get(health, Exposition.PATH, Exposition.respond(render))
-})
+    if (!metrics) return health
+    const render = yield* Exposition.make(yield* Effect.serviceOption(DeliveryQueue.DeliveryQueue))
+    return HttpRouter.get(health, Exposition.PATH, Exposition.respond(render, yield* Exposition.Token))
+  })
 
-/** Serves the operations routes on a Node HTTP server of their own at `options`, logging its address. */
+/**
+ * Serves the operations routes on a Node HTTP server of their own at `options`, and says where
+ * (a line that names the port as the operations port, unlike the API's).
+ */
 export const layer = (options: ListenOptions): Layer.Layer<HttpServer.HttpServer, HttpServerError.ServeError> =>
   Layer.unwrapEffect(
-    Effect.map(router, (routes) =>
-      HttpServer.serve(Effect.catchTag(routes, "RouteNotFound", () => HttpServerResponse.empty({ status: 404 }))).pipe(
-        HttpServer.withLogAddress,
+    Effect.gen(function*() {
+      const metrics = yield* Metrics.Enabled
+      const routes = yield* router(metrics)
+      const said = Layer.effectDiscard(
+        HttpServer.addressFormattedWith((address) =>
+          Effect.logInfo(`operations port listening on ${address}: /healthz, /readyz${metrics ? ", /metrics" : ""}`)
+        )
+      )
+      return HttpServer.serve(Effect.catchTag(routes, "RouteNotFound", () => HttpServerResponse.empty({ status: 404 }))).pipe(
+        Layer.merge(said),
         Layer.provideMerge(NodeHttpServer.layer(() => createServer(), options))
-      ))
+      )
+    })
   )

@@ -122,6 +122,8 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
   const ready = new Fifo<DeliveryJob.QueueTask>()
   /** When each job in `ready` became due, in the same order (for `depth`'s oldest waiting). */
   const readySince = new Fifo<number>()
+  /** The same for `ahead`. */
+  const aheadSince = new Fifo<number>()
   /** Ready jobs enqueued with `front`: taken before any in `ready`. */
   const ahead = new Fifo<DeliveryJob.QueueTask>()
   /** Ascending by `dueAt`; equal times keep insertion order. */
@@ -160,7 +162,12 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
     return low
   }
 
-  const takeReady = () => {
+  /** The next job: those ahead first, each taken with its due time. */
+  const takeNext = () => {
+    if (ahead.length > 0) {
+      aheadSince.take()
+      return ahead.take()
+    }
     readySince.take()
     return ready.take()
   }
@@ -168,8 +175,10 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
   /** Puts a job whose key is already in `pending` where it belongs. */
   const place = (job: DeliveryJob.QueueTask, delayMs: number, now: number, front = false) => {
     if (!(delayMs > 0)) {
-      if (front) ahead.push(job)
-      else {
+      if (front) {
+        ahead.push(job)
+        aheadSince.push(now)
+      } else {
         ready.push(job)
         readySince.push(now)
       }
@@ -311,7 +320,7 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
       )
     const step = Effect.uninterruptibleMask((restore) =>
       Effect.suspend(() => {
-        const job = ahead.take() ?? takeReady()
+        const job = takeNext()
         if (job !== undefined) {
           inFlight.add(job.key)
           return run(job)
@@ -350,14 +359,14 @@ export const make: Effect.Effect<MemoryDeliveryQueueShape, never, Scope.Scope> =
   }))
 
   const depth = Effect.map(Clock.currentTimeMillis, (now): DeliveryQueue.QueueDepth => {
-    const since = readySince.peek()
+    const since = Math.min(readySince.peek() ?? Infinity, aheadSince.peek() ?? Infinity)
     return {
       waiting: ahead.length + ready.length,
       delayed: delayed.length,
       active: inFlight.size,
       // A job that died too often is settled here, not kept.
       failed: 0,
-      oldestWaitingMs: since === undefined ? 0 : Math.max(0, now - since)
+      oldestWaitingMs: since === Infinity ? 0 : Math.max(0, now - since)
     }
   })
 

@@ -329,13 +329,28 @@ export const metrics: Config.Config<boolean> = Config.boolean("HERALD_METRICS").
   Config.withDescription("Record Herald's metrics and serve them in Prometheus' format at /metrics (true or false)")
 )
 
-/** `HERALD_METRICS_PORT`: where a worker-only process serves `/healthz`, `/readyz` and `/metrics`. */
-export const metricsPort: Config.Config<number> = Variable.integer("HERALD_METRICS_PORT", {
-  defaultValue: 9464,
-  min: 0,
-  max: 65535,
-  description: "The port a worker serves /healthz, /readyz and /metrics on, at HOST (0: any free port, logged)"
-})
+/** `HERALD_METRICS_TOKEN`: the bearer token `/metrics` requires, if any. */
+export const metricsToken: Config.Config<Option.Option<Redacted.Redacted<string>>> = Config.option(
+  Variable.secret(
+    "HERALD_METRICS_TOKEN",
+    (text) => text.length >= 16 ? Either.right(Redacted.make(text)) : Either.left("must be at least 16 characters"),
+    { description: "Require Authorization: Bearer <this token> on /metrics (API and worker); none by default" }
+  )
+)
+
+/** `HERALD_METRICS_PORT`: where a worker-only process serves `/healthz`, `/readyz` and `/metrics`; none when `off`. */
+export const metricsPort: Config.Config<Option.Option<number>> = Variable.parsed(
+  "HERALD_METRICS_PORT",
+  (text) => {
+    if (text.trim().toLowerCase() === "off") return Either.right(Option.none())
+    const port = /^\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN
+    return port >= 0 && port <= 65535 ? Either.right(Option.some(port)) : Either.left("must be a port from 0 to 65535, or off")
+  },
+  {
+    defaultText: "9464",
+    description: "The port a worker serves /healthz, /readyz and /metrics on, at HOST (0: any free port, logged; off: none)"
+  }
+)
 
 /**
  * Where traces go: a collector named by `OTEL_EXPORTER_OTLP_ENDPOINT` (or, for traces alone,
@@ -352,7 +367,7 @@ export const tracing = (processRole: Role): Config.Config<Option.Option<Telemetr
       Config.withDefault(processRole === "all" ? "herald" : `herald-${processRole}`)
     )
   }).pipe(Config.map(({ endpoint, serviceName, tracesEndpoint }) =>
-    Option.isSome(endpoint) || Option.isSome(tracesEndpoint) ? Option.some({ serviceName }) : Option.none()
+    Option.map(Option.orElse(tracesEndpoint, () => endpoint), (at) => ({ serviceName, endpoint: at }))
   ))
 
 /** `HERALD_DATABASE_POOL`: connections per process. */
@@ -459,10 +474,12 @@ export const listenFailure = (config: ProcessConfig) => (error: unknown): unknow
   const cause: unknown = error.cause
   const code = typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : "unknown"
   const [variable, port, host] = config.role === "worker"
-    ? ["HERALD_METRICS_PORT", config.operations.port, config.operations.host]
+    ? ["HERALD_METRICS_PORT", ...Option.match(config.operations, { onNone: () => [0, ""], onSome: (at) => [at.port, at.host] })]
     : ["PORT", config.port, config.host]
   const why = code === "EADDRINUSE"
-    ? "another process listens there (give each process on a host its own port; 0 takes any free one)"
+    ? `another process listens there (give each process on a host its own port; 0 takes any free one${
+      config.role === "worker" ? ", off serves none" : ""
+    })`
     : code === "EACCES"
     ? "this process may not listen on it (ports below 1024 need privileges)"
     : code === "EADDRNOTAVAIL"
@@ -636,6 +653,8 @@ interface Common {
   readonly tracing: Option.Option<Telemetry.Settings>
   /** Whether metrics are recorded and served (`HERALD_METRICS`). */
   readonly metrics: boolean
+  /** The bearer token `/metrics` requires (`HERALD_METRICS_TOKEN`), if any. */
+  readonly metricsToken: Option.Option<Redacted.Redacted<string>>
   /** The Redis stores and queue; none for the embedded default (memory). */
   readonly redis: Option.Option<Ports.RedisSettings>
   /** The durable stores' database (`DATABASE_URL`); only ever set beside `redis`. */
@@ -648,7 +667,11 @@ interface Common {
  */
 export type ServingConfig = Common & Config.Config.Success<typeof http> & { readonly role: "all" | "api" }
 /** The configuration of a worker process: Herald's settings, Redis, and its operations port. */
-export type WorkerConfig = Common & { readonly role: "worker"; readonly operations: { readonly port: number; readonly host: string } }
+export type WorkerConfig = Common & {
+  readonly role: "worker"
+  /** Where its operations port listens; none with `HERALD_METRICS_PORT=off`. */
+  readonly operations: Option.Option<{ readonly port: number; readonly host: string }>
+}
 /** What `read` returns: the configuration of a process, by role. */
 export type ProcessConfig = ServingConfig | WorkerConfig
 
@@ -668,6 +691,7 @@ export const read = (fixedRole?: Role): Effect.Effect<ProcessConfig, ConfigError
   Effect.gen(function*() {
     const processRole = fixedRole ?? (yield* role)
     const recordsMetrics = yield* metrics
+    const scrapeToken = yield* metricsToken
     const traces = yield* tracing(processRole)
     const url = yield* Config.option(redisUrl)
     const dbUrl = yield* Config.option(databaseUrl)
@@ -690,9 +714,24 @@ export const read = (fixedRole?: Role): Effect.Effect<ProcessConfig, ConfigError
         return { redis, database, settings: reconcile === undefined ? settings : { ...settings, reconcile } }
       })
     if (processRole === "worker") {
-      const [workerSettings, operations] = yield* Config.all([settings, Config.all({ port: metricsPort, host })])
-      return { role: processRole, metrics: recordsMetrics, tracing: traces, operations, ...(yield* stores(workerSettings)) }
+      const [workerSettings, port, operationsHost] = yield* Config.all([settings, metricsPort, host])
+      const operations = Option.map(port, (port) => ({ port, host: operationsHost }))
+      return {
+        role: processRole,
+        metrics: recordsMetrics,
+        metricsToken: scrapeToken,
+        tracing: traces,
+        operations,
+        ...(yield* stores(workerSettings))
+      }
     }
     const config = yield* serving
-    return { ...config, role: processRole, metrics: recordsMetrics, tracing: traces, ...(yield* stores(config.settings)) }
+    return {
+      ...config,
+      role: processRole,
+      metrics: recordsMetrics,
+      metricsToken: scrapeToken,
+      tracing: traces,
+      ...(yield* stores(config.settings))
+    }
   })

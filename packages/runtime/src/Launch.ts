@@ -27,13 +27,20 @@ export const run = (role?: Environment.Role): Effect.Effect<never, unknown> =>
     const config = yield* Environment.read(role)
     const ports = Ports.chosen(config)
     const layer = config.role === "worker"
-      ? Process.workerOnly({ settings: config.settings, ports, metrics: config.metrics, operations: config.operations })
+      ? Process.workerOnly({
+        settings: config.settings,
+        ports,
+        metrics: config.metrics,
+        metricsToken: Option.getOrUndefined(config.metricsToken),
+        operations: Option.getOrUndefined(config.operations)
+      })
       : Process.layer(config.role, {
         listen: config,
         apiKeys: config.apiKeys,
         settings: config.settings,
         protection: config.protection,
         metrics: config.metrics,
+        metricsToken: Option.getOrUndefined(config.metricsToken),
         ports,
         // Every API process on one Redis must accept the same keys, so none is invented at start.
         generateKey: Option.isNone(config.redis)

@@ -4,12 +4,13 @@
  */
 import type { HttpServer as PlatformHttpServer } from "@effect/platform"
 import { type ApiKeys, Herald, Metrics, type UrlPolicy } from "@herald/core"
-import { Layer } from "effect"
+import { Layer, Option, type Redacted } from "effect"
 import type * as Environment from "./Environment.js"
 import * as ApiKeySeed from "./ApiKeySeed.js"
 import { HeraldApi } from "@herald/http/Contract"
 import * as HttpServer from "@herald/http/HttpApp"
 import * as Protection from "@herald/http/edge/Protection"
+import * as Exposition from "@herald/http/metrics/Exposition"
 import * as OperationsServer from "@herald/http/OperationsServer"
 import * as Profiles from "@herald/http/Profiles"
 
@@ -29,10 +30,12 @@ export interface Options<E> {
   readonly protection?: Protection.Settings | undefined
   /** Whether metrics are recorded and served at `/metrics` (`Metrics.Enabled`); true when absent. */
   readonly metrics?: boolean | undefined
+  /** The bearer token `/metrics` requires (`Exposition.Token`); none when absent. */
+  readonly metricsToken?: Redacted.Redacted<string> | undefined
 }
 
 /** What a process reads whatever its role. */
-export type Common<E> = Pick<Options<E>, "settings" | "ports" | "metrics">
+export type Common<E> = Pick<Options<E>, "settings" | "ports" | "metrics" | "metricsToken">
 
 /** What every process provides: the ports, the settings as services, and the core services over them. */
 export type Services =
@@ -46,7 +49,8 @@ export const services = <E>(options: Common<E>): Layer.Layer<Services, E> =>
     Layer.provideMerge(options.ports),
     Layer.provideMerge(Herald.settingsLayer(options.settings)),
     Layer.provideMerge(Profiles.layer),
-    Layer.provideMerge(Layer.succeed(Metrics.Enabled, options.metrics !== false))
+    Layer.provideMerge(Layer.succeed(Metrics.Enabled, options.metrics !== false)),
+    Layer.provideMerge(Layer.succeed(Exposition.Token, Option.fromNullable(options.metricsToken)))
   )
 
 const api = <E>(options: Options<E>) =>
@@ -62,11 +66,17 @@ export const all = <E>(options: Options<E>): Layer.Layer<PlatformHttpServer.Http
 /** The HTTP API only: publishes enqueue, other processes deliver. */
 export const apiOnly = <E>(options: Options<E>): Layer.Layer<PlatformHttpServer.HttpServer | Services, unknown> => api(options).pipe(Layer.provideMerge(services(options)))
 
-/** Delivery only, with the operations port (`OperationsServer`) when `operations` says where. */
+/**
+ * Delivery only, with the operations port (`OperationsServer`) when `operations` says where: it
+ * listens before the delivery loop starts, so a port it cannot have stops the process before it
+ * takes a job.
+ */
 export const workerOnly = <E>(
   options: Common<E> & { readonly operations?: OperationsServer.ListenOptions | undefined }
 ): Layer.Layer<Services, unknown> =>
-  (options.operations === undefined ? Herald.workerLayer : Layer.merge(Herald.workerLayer, OperationsServer.layer(options.operations)))
+  (options.operations === undefined
+    ? Herald.workerLayer
+    : Herald.workerLayer.pipe(Layer.provideMerge(OperationsServer.layer(options.operations))))
     .pipe(Layer.provideMerge(services(options)))
 
 /**

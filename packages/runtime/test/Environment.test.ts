@@ -313,3 +313,27 @@ describe("a port that cannot be listened on", () => {
     expect(Environment.listenFailure(configOf({}))(other)).toBe(other)
   })
 })
+
+describe("the metrics' variables", () => {
+  const worker = (env: Record<string, string>) =>
+    load(Environment.read("worker"), { ...REDIS, ...env })
+
+  it("HERALD_METRICS_PORT: a port, 0 for any, off for none; anything else named", () => {
+    const operations = (env: Record<string, string>) =>
+      Either.map(worker(env), (config) => config.role === "worker" ? config.operations : undefined)
+    expect(operations({})).toEqual(Either.right(Option.some({ port: 9464, host: "127.0.0.1" })))
+    expect(operations({ HERALD_METRICS_PORT: "0", HOST: "0.0.0.0" })).toEqual(Either.right(Option.some({ port: 0, host: "0.0.0.0" })))
+    expect(operations({ HERALD_METRICS_PORT: "off" })).toEqual(Either.right(Option.none()))
+    expect(errorOf(worker({ HERALD_METRICS_PORT: "70000" }))).toContain("HERALD_METRICS_PORT")
+    expect(errorOf(worker({ HERALD_METRICS_PORT: "70000" }))).toContain("must be a port from 0 to 65535, or off")
+  })
+
+  it("HERALD_METRICS_TOKEN: 16 characters at least, never repeated in an error", () => {
+    const token = Either.map(worker({ HERALD_METRICS_TOKEN: "scrape-token-0123456789" }), (config) => config.metricsToken)
+    expect(Either.map(token, Option.map(Redacted.value))).toEqual(Either.right(Option.some("scrape-token-0123456789")))
+    const refused = errorOf(worker({ HERALD_METRICS_TOKEN: "short-secret" }))
+    expect(refused).toContain("HERALD_METRICS_TOKEN")
+    expect(refused).toContain("at least 16 characters")
+    expect(refused).not.toContain("short-secret")
+  })
+})

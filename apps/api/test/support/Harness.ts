@@ -11,9 +11,10 @@ import type { AddressInfo } from "node:net"
 import { HttpServer as PlatformHttpServer } from "@effect/platform"
 import { type ApiKeys, type Herald, type Ids, UrlPolicy } from "@herald/core"
 import { PostgresDatabase, RedisCluster, RedisServer } from "@herald/testkit"
-import { type Clock, ConfigProvider, Context, Effect, Exit, Layer, Logger, LogLevel, Redacted, Scope, type Tracer } from "effect"
+import { type Clock, ConfigProvider, Context, Duration, Effect, Exit, Layer, Logger, LogLevel, Redacted, Scope, type Tracer } from "effect"
 import type * as RequestTimeouts from "@herald/http/edge/RequestTimeouts"
 import { HeraldApi } from "@herald/http/Contract"
+import * as Exposition from "@herald/http/metrics/Exposition"
 import * as NodeHandler from "@herald/http/NodeHandler"
 import * as Protection from "@herald/http/edge/Protection"
 import { ApiKeySeed, type Embedded, Environment, Ports, Process } from "@herald/runtime"
@@ -166,6 +167,8 @@ export const start = async (
     readonly tracer?: Tracer.Tracer
     /** A layer installing a tracer around the app (OpenTelemetry's, say); none by default. */
     readonly tracing?: Layer.Layer<never>
+    /** The bearer token `/metrics` requires; none by default. */
+    readonly metricsToken?: string
     /** Every log line of the app, from every level, goes to this logger instead of the console. */
     readonly logger?: Logger.Logger<unknown, unknown>
     /** How long clients have to send requests; the defaults by default (not with `mount`: the application's server's). */
@@ -195,7 +198,8 @@ export const start = async (
     ],
     settings,
     ports,
-    protection: options.protection ?? lenientProtection
+    protection: options.protection ?? lenientProtection,
+    ...(options.metricsToken === undefined ? {} : { metricsToken: Redacted.make(options.metricsToken) })
   }
   const served = options.mount === undefined
     ? ownServer(processOptions)
@@ -205,6 +209,8 @@ export const start = async (
     Layer.provide(options.clock === undefined ? Layer.empty : Layer.setClock(options.clock)),
     Layer.provide(options.tracer === undefined ? Layer.empty : Layer.setTracer(options.tracer)),
     Layer.provide(options.tracing ?? Layer.empty),
+    // Every scrape rendered anew: the tests read counters right after moving them.
+    Layer.provide(Layer.succeed(Exposition.CacheTtl, Duration.zero)),
     Layer.provide(
       options.logger === undefined
         ? Layer.empty

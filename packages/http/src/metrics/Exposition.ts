@@ -13,10 +13,11 @@
  */
 import * as OtelMetrics from "@effect/opentelemetry/Metrics"
 import * as OtelResource from "@effect/opentelemetry/Resource"
-import { HttpApiBuilder, type HttpApi, HttpServerResponse } from "@effect/platform"
+import { createHash, timingSafeEqual } from "node:crypto"
+import { HttpApiBuilder, type HttpApi, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { type DeliveryQueue, Metrics } from "@herald/core"
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus"
-import { Effect, type Layer, Option } from "effect"
+import { Context, Duration, Effect, type Layer, Option, Redacted } from "effect"
 import type * as Routes from "../edge/Routes.js"
 
 /** Where the metrics are served. */
@@ -32,29 +33,61 @@ export const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 export type Render = Effect.Effect<string>
 
 /**
- * Makes the renderer of this process's metrics, observing `queue`'s depth at each rendering. One
- * exporter per renderer; all of them read the same registry.
+ * How long a rendering answers the scrapes after it: a second by default, so that a scraper (or
+ * anyone) asking again and again costs one look at the queue and one rendering per second, however
+ * often it asks. Zero renders every scrape (tests that read a counter right after moving it).
+ */
+export class CacheTtl extends Context.Reference<CacheTtl>()("@herald/http/metrics/Exposition/CacheTtl", {
+  defaultValue: (): Duration.Duration => Duration.seconds(1)
+}) {}
+
+/**
+ * The token `GET /metrics` requires as `Authorization: Bearer <token>`, if any; none by default
+ * (like `/healthz`: keep the path off a public load balancer, or set one).
+ */
+export class Token extends Context.Reference<Token>()("@herald/http/metrics/Exposition/Token", {
+  defaultValue: (): Option.Option<Redacted.Redacted<string>> => Option.none()
+}) {}
+
+/**
+ * Makes the renderer of this process's metrics, observing `queue`'s depth at each rendering (at
+ * most once per `CacheTtl`). One exporter per renderer; all of them read the same registry.
  */
 export const make = (queue: Option.Option<DeliveryQueue.DeliveryQueueShape>): Effect.Effect<Render> =>
-  Effect.map(
-    OtelMetrics.makeProducer.pipe(Effect.provide(OtelResource.layer({ serviceName: "herald" }))),
-    (producer) => {
+  Effect.flatMap(
+    Effect.zip(OtelMetrics.makeProducer.pipe(Effect.provide(OtelResource.layer({ serviceName: "herald" }))), CacheTtl),
+    ([producer, ttl]) => {
       // Scope and target info are labels and a series that say only "Herald" here.
       const exporter = new PrometheusExporter({ preventServerStart: true })
       exporter.setMetricProducer(producer)
       const serializer = new PrometheusSerializer(undefined, false, undefined, true, true)
       const observe = Option.match(queue, { onNone: () => Effect.void, onSome: (queue) => Metrics.observeQueue(queue) })
-      return observe.pipe(
+      const render = observe.pipe(
         Effect.zipRight(Effect.promise(() => exporter.collect())),
         Effect.map(({ resourceMetrics }) => serializer.serialize(resourceMetrics))
       )
+      return Duration.isZero(ttl) ? Effect.succeed(render) : Effect.cachedWithTTL(render, ttl)
     }
   )
 
-/** The response to a scrape. */
-export const respond = (render: Render) =>
-  Effect.map(render, (text) => HttpServerResponse.text(text, { contentType: CONTENT_TYPE }))
+const digest = (text: string) => createHash("sha256").update(text).digest()
 
-/** `GET /metrics` beside the contract, rendered by `render`. */
-export const layer = (render: Render): Layer.Layer<never, never, HttpApi.Api> =>
-  HttpApiBuilder.Router.use((router) => router.get(PATH, respond(render)))
+/** Whether `authorization` is `Bearer <token>`, compared in constant time. */
+const authorized = (token: Redacted.Redacted<string>, authorization: string | undefined): boolean => {
+  const sent = authorization?.startsWith("Bearer ") === true ? authorization.slice("Bearer ".length) : ""
+  return timingSafeEqual(digest(sent), digest(Redacted.value(token)))
+}
+
+/** The response to a scrape: the metrics, or a 401 when `token` is set and the request does not carry it. */
+export const respond = (render: Render, token: Option.Option<Redacted.Redacted<string>>) =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+    Option.isSome(token) && !authorized(token.value, request.headers["authorization"])
+      ? Effect.succeed(HttpServerResponse.text("Unauthorized: /metrics needs its bearer token\n", {
+        status: 401,
+        headers: { "www-authenticate": "Bearer" }
+      }))
+      : Effect.map(render, (text) => HttpServerResponse.text(text, { contentType: CONTENT_TYPE })))
+
+/** `GET /metrics` beside the contract, rendered by `render`, behind `token` if any. */
+export const layer = (render: Render, token: Option.Option<Redacted.Redacted<string>>): Layer.Layer<never, never, HttpApi.Api> =>
+  HttpApiBuilder.Router.use((router) => router.get(PATH, respond(render, token)))

@@ -23,6 +23,7 @@ import { type Backend, type Context, onBackend, type ScenarioResult } from "./sc
 import * as fanout from "./scenarios/fanout.js"
 import * as latency from "./scenarios/latency.js"
 import * as memory from "./scenarios/memory.js"
+import * as metrics from "./scenarios/metrics.js"
 import * as publish from "./scenarios/publish.js"
 import * as throughput from "./scenarios/throughput.js"
 
@@ -40,7 +41,8 @@ const scenarios: ReadonlyArray<readonly [Config.ScenarioName, (context: Context)
   ["latency", latency.run, ["redis", "postgres"]],
   ["publish", publish.run, ["redis"]],
   ["fanout", fanout.run, ["redis"]],
-  ["memory", memory.run, ["redis", "postgres"]]
+  ["memory", memory.run, ["redis", "postgres"]],
+  ["metrics", metrics.run, ["redis", "postgres"]]
 ]
 
 const main = async (): Promise<number> => {

@@ -5,7 +5,7 @@
  * with every process's CPU read from /proc over the window.
  */
 import type { ClosedLoopResult, Publisher } from "../Publisher.js"
-import { cpuMeter, cpuMsPer } from "../Proc.js"
+import { cpuMeter, cpuMsPer, type CpuWindow } from "../Proc.js"
 import type { ReceiverStats } from "../Protocol.js"
 import { type Context, type Stack, stackPids } from "./Context.js"
 
@@ -22,7 +22,7 @@ export interface Measured {
   readonly published: ClosedLoopResult
   /** The receiver's clock at the last expected receipt. */
   readonly lastAt: number
-  readonly cpu: ReturnType<ReturnType<typeof cpuMeter>>
+  readonly cpu: CpuWindow
   readonly stats: ReceiverStats
   /** CPU ms per delivered event of one process of `stackPids` (or `bench`). */
   readonly cpuMs: (name: string) => number

@@ -139,7 +139,7 @@ const once = (context: Context, metrics: boolean): Promise<Run> =>
 const scrape = async (stack: Stack): Promise<Scraped> => {
   const worker = stack.worker
   // The worker serves /metrics on its operations port (HERALD_METRICS_PORT=0: a free one), which it logs.
-  const address = worker === undefined ? undefined : /Listening on (http:\/\/[^\s"\\]+)/.exec(worker.output())?.[1]
+  const address = worker === undefined ? undefined : /listening on (http:\/\/[\w.[\]-]+:\d+)/i.exec(worker.output())?.[1]
   if (address === undefined) throw new Error(`the worker logged no operations address: ${worker?.tail() ?? "no worker"}`)
   return {
     apiEventsPublished: await family(`${stack.api.url}/metrics`, "herald_events_published_total"),

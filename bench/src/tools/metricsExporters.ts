@@ -27,7 +27,7 @@
  */
 import { Metrics } from "@herald/core"
 import * as Exposition from "@herald/http/metrics/Exposition"
-import { Effect, Metric, MetricBoundaries, MetricKey, MetricLabel, Option } from "effect"
+import { Duration, Effect, Metric, MetricBoundaries, MetricKey, MetricLabel, Option } from "effect"
 import client from "prom-client"
 
 const [updates = 2_000_000, scrapes = 300, repeats = 5] = process.argv.slice(2).map(Number)
@@ -147,7 +147,8 @@ const main = async () => {
       promRequestDuration.labels(route, method).observe(0.01)
     }
   }
-  const render = await Effect.runPromise(Exposition.make(Option.none()))
+  // Every scrape renders: the API and the worker answer repeated scrapes from one rendering a second (CacheTtl).
+  const render = await Effect.runPromise(Exposition.make(Option.none()).pipe(Effect.provideService(Exposition.CacheTtl, Duration.zero)))
   const scrapeOtel = () => Effect.runPromise(render)
   const scrapeProm = () => registry.metrics()
   const lines = (text: string) => text.split("\n").filter((l) => l !== "").length

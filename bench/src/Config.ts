@@ -27,7 +27,11 @@ export interface BenchConfig {
   readonly concurrency: number
   /** HTTP connections the bench's publishers keep open to the API. */
   readonly publishConnections: number
-  /** Scenarios to run (all when empty): baselines, throughput, latency, publish, fanout, memory. */
+  /** Events of each end-to-end run of the metrics scenario. */
+  readonly metricsEvents: number
+  /** Pairs of runs (metrics off and on) in the metrics scenario. */
+  readonly metricsPairs: number
+  /** Scenarios to run (all when empty): baselines, throughput, latency, publish, fanout, memory, metrics. */
   readonly only: ReadonlySet<string>
   /** Run the Herald processes with `node --cpu-prof`, profiles into this directory. */
   readonly cpuProfileDir: string | undefined
@@ -35,7 +39,7 @@ export interface BenchConfig {
   readonly outDir: string
 }
 
-export const scenarioNames = ["baselines", "throughput", "latency", "publish", "fanout", "memory"] as const
+export const scenarioNames = ["baselines", "throughput", "latency", "publish", "fanout", "memory", "metrics"] as const
 export type ScenarioName = (typeof scenarioNames)[number]
 
 const positiveInt = (name: string, fallback: number): number => {
@@ -80,6 +84,8 @@ export const load = (defaultOutDir: string): BenchConfig => {
     backlog: positiveInt("BENCH_BACKLOG", quick ? 5_000 : 100_000),
     concurrency: positiveInt("BENCH_CONCURRENCY", 50),
     publishConnections: positiveInt("BENCH_PUBLISH_CONNECTIONS", 32),
+    metricsEvents: positiveInt("BENCH_METRICS_EVENTS", quick ? 2_000 : 10_000),
+    metricsPairs: positiveInt("BENCH_METRICS_PAIRS", quick ? 1 : 3),
     only,
     cpuProfileDir: profile === undefined || profile === "" ? undefined : profile,
     outDir: process.env["BENCH_OUT"] ?? defaultOutDir

@@ -40,14 +40,24 @@ export const rssBytes = (pid: number): number => {
 export const cpuMeter = (pids: Readonly<Record<string, number>>) => {
   const started = performance.now()
   const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]))
-  return (): { readonly seconds: number; readonly cores: Record<string, number> } => {
+  return (): CpuWindow => {
     const seconds = (performance.now() - started) / 1000
     const cores: Record<string, number> = {}
+    const used: Record<string, number> = {}
     for (const [name, pid] of Object.entries(pids)) {
-      cores[name] = round((cpuSeconds(pid) - (before[name] ?? Number.NaN)) / seconds, 2)
+      used[name] = cpuSeconds(pid) - (before[name] ?? Number.NaN)
+      cores[name] = round(used[name] / seconds, 2)
     }
-    return { seconds, cores }
+    return { seconds, cores, cpuSeconds: used }
   }
+}
+
+export interface CpuWindow {
+  readonly seconds: number
+  /** Cores busy on average, rounded to hundredths: for reports. */
+  readonly cores: Readonly<Record<string, number>>
+  /** CPU seconds used over the window, unrounded: for figures per operation. */
+  readonly cpuSeconds: Readonly<Record<string, number>>
 }
 
 /**
@@ -55,11 +65,8 @@ export const cpuMeter = (pids: Readonly<Record<string, number>>) => {
  * sensitive to other load on the machine than rates and latencies are, since a
  * process waiting for a core uses none.
  */
-export const cpuMsPer = (
-  window: { readonly seconds: number; readonly cores: Readonly<Record<string, number>> },
-  name: string,
-  operations: number
-): number => ((window.cores[name] ?? Number.NaN) * window.seconds * 1000) / operations
+export const cpuMsPer = (window: CpuWindow, name: string, operations: number): number =>
+  ((window.cpuSeconds[name] ?? Number.NaN) * 1000) / operations
 
 /** Samples a process's RSS every `intervalMs` until stopped; returns the samples (bytes). */
 export const rssSampler = (pid: number, intervalMs = 200) => {

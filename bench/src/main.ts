@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every scenario in one run on a private Redis, Herald beside
  * its baselines; prints a table, writes results.json, results.md and chart.svg.
- * The end-to-end, latency and memory scenarios run a second time on PostgreSQL +
+ * The end-to-end, latency, memory and metrics scenarios run a second time on PostgreSQL +
  * Redis, right after their Redis-only run, where the machine has PostgreSQL.
  * See BENCHMARKS.md for what each figure means, and `Config` for the knobs.
  */
@@ -23,6 +23,7 @@ import { type Backend, type Context, onBackend, type ScenarioResult } from "./sc
 import * as fanout from "./scenarios/fanout.js"
 import * as latency from "./scenarios/latency.js"
 import * as memory from "./scenarios/memory.js"
+import * as metrics from "./scenarios/metrics.js"
 import * as publish from "./scenarios/publish.js"
 import * as throughput from "./scenarios/throughput.js"
 
@@ -40,7 +41,8 @@ const scenarios: ReadonlyArray<readonly [Config.ScenarioName, (context: Context)
   ["latency", latency.run, ["redis", "postgres"]],
   ["publish", publish.run, ["redis"]],
   ["fanout", fanout.run, ["redis"]],
-  ["memory", memory.run, ["redis", "postgres"]]
+  ["memory", memory.run, ["redis", "postgres"]],
+  ["metrics", metrics.run, ["redis", "postgres"]]
 ]
 
 const main = async (): Promise<number> => {
@@ -63,7 +65,7 @@ const main = async (): Promise<number> => {
   out(`Herald bench${config.quick ? " (quick)" : ""}: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, node ${machine.node}, redis ${machine.redis}`)
   out(
     postgres.available
-      ? `PostgreSQL ${postgres.version}: the end-to-end, latency and memory scenarios also run on PG + Redis (a database of their own each)`
+      ? `PostgreSQL ${postgres.version}: the end-to-end, latency, memory and metrics scenarios also run on PG + Redis (a database of their own each)`
       : `PG + Redis variants skipped: ${postgres.reason}`
   )
   out(`load average at start: ${machine.loadAverageAtStart.join(" ")}; child logs in ${logDir}`)

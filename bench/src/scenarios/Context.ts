@@ -42,13 +42,14 @@ export interface ScenarioResult {
   readonly details: Record<string, unknown>
 }
 
-/** Herald's process options for a scenario; `databaseUrl` on PG + Redis. */
-export const heraldOptions = (context: Context, databaseUrl?: string): Herald.Options => ({
+/** Herald's process options for a scenario; `databaseUrl` on PG + Redis; metrics recorded unless `metrics` is false. */
+export const heraldOptions = (context: Context, databaseUrl?: string, metrics?: boolean): Herald.Options => ({
   redisUrl: context.redis.url,
   databaseUrl,
   logDir: context.logDir,
   concurrency: context.config.concurrency,
-  cpuProfileDir: context.config.cpuProfileDir
+  cpuProfileDir: context.config.cpuProfileDir,
+  metrics
 })
 
 /** A clean Redis: each scenario starts from nothing (the bench's own server, so nothing else is lost). */
@@ -62,15 +63,16 @@ export const flush = async (context: Context): Promise<void> => {
  * stops the processes whatever happens. On PG + Redis, Herald gets a database
  * of its own, created empty here (the API applies the schema at start) and
  * dropped afterwards, as Redis is flushed: every scenario starts from nothing.
+ * `metrics: false` starts the processes with `HERALD_METRICS=false`.
  */
 export const withHerald = async <A>(
   context: Context,
-  options: { readonly worker: boolean },
+  options: { readonly worker: boolean; readonly metrics?: boolean },
   body: (stack: Stack) => Promise<A>
 ): Promise<A> => {
   await flush(context)
   const database = context.backend === "postgres" ? await Postgres.createDatabase() : undefined
-  const heraldOpts = heraldOptions(context, database?.url)
+  const heraldOpts = heraldOptions(context, database?.url, options.metrics)
   let api: Herald.Api | undefined
   let client: ReturnType<typeof Herald.client> | undefined
   let worker: Awaited<ReturnType<typeof Herald.startWorker>> | undefined

@@ -14,7 +14,7 @@
  * and the rows written per event (`Postgres.windowMeter`).
  */
 import * as Postgres from "../Postgres.js"
-import { cpuMeter, cpuMsPer, round } from "../Proc.js"
+import { round } from "../Proc.js"
 import { publisher } from "../Publisher.js"
 import { commandStats, perDelivery, resetCommandStats } from "../Redis.js"
 import { row, type Row } from "../Report.js"
@@ -25,38 +25,28 @@ import {
   figureKey,
   integrity,
   type ScenarioResult,
-  stackPids,
   sustainedRate,
   withHerald
 } from "./Context.js"
-
-const WARMUP_EVENTS = 500
+import { measure, warmUp } from "./EndToEnd.js"
 
 export const run = (context: Context): Promise<ScenarioResult> =>
   withHerald(context, { worker: true }, async (stack) => {
-    const { config, receiver } = context
+    const { config } = context
     const load = publisher(stack.api.url, config.publishConnections)
     try {
-      // Warm-up: JIT, connection pools, Lua scripts loaded; then forget it.
-      await load.closedLoop(WARMUP_EVENTS, config.publishConnections)
-      await receiver.waitFor(WARMUP_EVENTS, 60_000)
-      receiver.reset(stack.webhook.secret)
+      await warmUp(context, stack, load)
 
       context.log(`end-to-end: ${config.events} events through the API`)
       await resetCommandStats(context.redis.client)
       const pgMeter = stack.database === undefined ? undefined : await Postgres.windowMeter(stack.database, context.postgres)
-      const meter = cpuMeter({ ...stackPids(context, stack), bench: process.pid })
-      const published = await load.closedLoop(config.events, config.publishConnections, WARMUP_EVENTS)
-      const lastAt = await receiver.waitFor(config.events - published.errors, 600_000)
-      const cpu = meter()
+      const { cpu, cpuMs, lastAt, published, stats } = await measure(context, stack, load, config.events)
       const commands = perDelivery(await commandStats(context.redis.client), config.events)
-      const stats = await receiver.stats()
       const pg = pgMeter === undefined ? undefined : await pgMeter(stats.count)
 
       const overall = (stats.count * 1000) / (lastAt - published.startedMs)
       const sustained = sustainedRate(stats.receiptsMs)
       const publishRate = (published.latenciesMs.length * 1000) / (published.finishedMs - published.startedMs)
-      const cpuMs = (name: string) => cpuMsPer(cpu, name, stats.count)
       const naiveWorkerMs = context.figures.get("naive.workerCpuMs")
       const naiveRedisMs = context.figures.get("naive.redisCpuMs")
       const naive = context.figures.get("naive.deliveriesPerSecond")

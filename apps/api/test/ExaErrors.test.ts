@@ -2,7 +2,8 @@
  * The Exa profile over raw HTTP: authentication by `x-api-key` (or a bearer
  * token), and bad input always a 4xx in Exa's error body
  * `{statusCode, error, tag, requestId, details?}`, never a 5xx nor another
- * profile's shape.
+ * profile's shape. The body's `requestId` is the response's `X-Request-Id`, the id its log lines
+ * carry.
  */
 import * as Exa from "@herald/http/profiles/exa/EventTypes"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -23,13 +24,19 @@ const call = async (method: string, path: string, options: { body?: string; head
     ...(options.body === undefined ? {} : { body: options.body })
   })
   const text = await response.text()
-  return { status: response.status, contentType: response.headers.get("content-type"), body: JSON.parse(text) }
+  return {
+    status: response.status,
+    contentType: response.headers.get("content-type"),
+    requestId: response.headers.get("x-request-id"),
+    body: JSON.parse(text)
+  }
 }
 
 const expectExaError = (result: Awaited<ReturnType<typeof call>>, status: number, tag: string) => {
   expect(result.status).toBe(status)
   expect(result.contentType).toContain("application/json")
   expect(result.body).toMatchObject({ statusCode: status, tag, error: expect.any(String), requestId: expect.stringMatching(/^req_/) })
+  expect(result.body.requestId).toBe(result.requestId)
   expect(result.body.error.length).toBeGreaterThan(0)
   // Not Datagrid's shape.
   expect(result.body).not.toHaveProperty("status_code")

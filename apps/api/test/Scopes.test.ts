@@ -178,6 +178,7 @@ describe.each(backends)("scopes on %s", (backend) => {
       tag: "FORBIDDEN",
       requestId: expect.stringMatching(/^req_/)
     })
+    expect(exa.body.requestId).toBe(exa.headers.get("x-request-id"))
     const diga = await call("readonly", "GET", `/v1/webhook/${digaId}/secret`)
     expect(diga.status).toBe(403)
     expect(diga.body).toEqual({

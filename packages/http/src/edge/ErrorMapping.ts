@@ -12,17 +12,19 @@
  * router says only "not found", so the methods come from `Routes`.
  */
 import { HttpApiBuilder, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Cause, Effect, Option } from "effect"
-import { classify, type ErrorResponder, type FrameworkFailure, type Reply } from "./FrameworkFailure.js"
+import { Cause, Effect, FiberRef, Option } from "effect"
+import { type Answered, classify, type ErrorResponder, type FrameworkFailure, type Reply } from "./FrameworkFailure.js"
+import * as RequestId from "./RequestId.js"
 import * as HttpProfile from "../profiles/HttpProfile.js"
 import type { Routes } from "./Routes.js"
 
 const respond = (
   profiles: HttpProfile.Registry,
-  reply: (responder: ErrorResponder, request: HttpServerRequest.HttpServerRequest) => Reply
+  reply: (responder: ErrorResponder, request: Answered) => Reply
 ) =>
-  Effect.map(HttpServerRequest.HttpServerRequest, (request) => {
-    const { body, status } = reply(HttpProfile.ofPath(profiles, request.url).errors, request)
+  Effect.zipWith(HttpServerRequest.HttpServerRequest, FiberRef.get(RequestId.current), (request, requestId) => {
+    const answered = { method: request.method, url: request.url, requestId }
+    const { body, status } = reply(HttpProfile.ofPath(profiles, request.url).errors, answered)
     return HttpServerResponse.unsafeJson(body, { status })
   })
 
@@ -68,7 +70,7 @@ export const layer = (routes: Routes, profiles: HttpProfile.Registry, under: str
         return known !== undefined
           ? answer(profiles, known)
           : Effect.logError("request failed with a defect", Cause.die(defect)).pipe(
-            Effect.zipRight(respond(profiles, (responder) => responder.internal()))
+            Effect.zipRight(respond(profiles, (responder, request) => responder.internal(request)))
           )
       })
     )

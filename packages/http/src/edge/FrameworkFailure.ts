@@ -39,9 +39,16 @@ export interface Reply {
 }
 
 /** How one profile answers framework failures and unexpected defects. */
+/** The request an error answers: its method and URL, and its id (`RequestId`) when it has one. */
+export interface Answered {
+  readonly method: string
+  readonly url: string
+  readonly requestId?: string | undefined
+}
+
 export interface ErrorResponder {
-  readonly framework: (failure: FrameworkFailure, request: { readonly method: string; readonly url: string }) => Reply
-  readonly internal: () => Reply
+  readonly framework: (failure: FrameworkFailure, request: Answered) => Reply
+  readonly internal: (request: Answered) => Reply
 }
 
 const tagOf = (error: unknown): string | undefined =>

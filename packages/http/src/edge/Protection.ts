@@ -7,7 +7,7 @@
  */
 import { HttpApi, HttpRouter, HttpServerRequest } from "@effect/platform"
 import { Metrics, type RateLimiter } from "@herald/core"
-import { Context, Effect, Layer, Option } from "effect"
+import { Context, Effect, FiberRef, Layer, Option } from "effect"
 import type { PrincipalShape } from "./Principal.js"
 import * as RateLimiting from "./RateLimiting.js"
 import * as RequestId from "./RequestId.js"
@@ -50,8 +50,9 @@ export const layer = (
 
 /** How one profile says no. */
 export interface Refusals<E> {
-  readonly rateLimited: (refusal: RateLimiting.Refusal) => E
-  readonly forbidden: (refusal: Scopes.Refusal) => E
+  /** A rate limit's refusal; `requestId`, the request's (`RequestId`), for a shape that carries it. */
+  readonly rateLimited: (refusal: RateLimiting.Refusal, requestId?: string) => E
+  readonly forbidden: (refusal: Scopes.Refusal, requestId?: string) => E
 }
 
 /**
@@ -76,11 +77,13 @@ export const guard = <E>(refusals: Refusals<E>) =>
           limit: decision.limit,
           windowMs: limits.settings.windowMs,
           retryAfterSeconds: RateLimiting.retryAfterSeconds(decision)
-        }))
+        }, yield* FiberRef.get(RequestId.current)))
       }
       const required = declared(route.method, path)
       if (required === undefined) return yield* Effect.dieMessage(`${display} declares no scopes`)
       if (!Scopes.allows(principal.key.scopes, required)) {
-        return yield* Effect.fail(refusals.forbidden({ route: display, required, granted: principal.key.scopes }))
+        return yield* Effect.fail(
+          refusals.forbidden({ route: display, required, granted: principal.key.scopes }, yield* FiberRef.get(RequestId.current))
+        )
       }
     }))

@@ -21,7 +21,13 @@ export const generate = (): string => `req_${randomUUID().replaceAll("-", "").sl
 export const of = (sent: string | undefined): string => sent !== undefined && ACCEPTED.test(sent) ? sent : generate()
 
 /**
- * The middleware: the id answered and annotated on the request's log lines. The header is added
+ * The request's id, for the stages and handlers that answer it (a profile whose error bodies
+ * carry a request id, like Exa's, gives this one); undefined outside a request.
+ */
+export const current: FiberRef.FiberRef<string | undefined> = FiberRef.unsafeMake<string | undefined>(undefined)
+
+/**
+ * The middleware: the id answered and annotated on the request's log lines, and `current`. The header is added
  * as the response is written (a pre-response handler), since a middleware around the server's app
  * sees the response only once it is sent, whichever stage answered it.
  */
@@ -30,7 +36,8 @@ export const middleware = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E,
     const id = of(request.headers[HEADER])
     return HttpApp.appendPreResponseHandler((_, response) => Effect.succeed(HttpServerResponse.setHeader(response, HEADER, id))).pipe(
       Effect.zipRight(app),
-      Effect.annotateLogs("requestId", id)
+      Effect.annotateLogs("requestId", id),
+      Effect.locally(current, id)
     )
   })
 

@@ -7,8 +7,9 @@
  */
 import { HttpServerRequest } from "@effect/platform"
 import { ApiKeys } from "@herald/core"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, FiberRef, Layer, Redacted } from "effect"
 import * as Protection from "../../edge/Protection.js"
+import * as RequestId from "../../edge/RequestId.js"
 import { ExaAuthentication } from "./Authentication.js"
 import { refusals, unauthorized } from "./Errors.js"
 
@@ -36,7 +37,9 @@ export const layer = Layer.effect(
       apiKey: (apiKey) =>
         keyOf(apiKey).pipe(
           Effect.flatMap((key) => apiKeys.authenticate(key)),
-          Effect.mapError((error) => unauthorized(error.message)),
+          Effect.catchAll((error) =>
+            Effect.flatMap(FiberRef.get(RequestId.current), (id) => Effect.fail(unauthorized(error.message, id)))
+          ),
           Effect.map((key) => ({ teamspace: key.teamspace, key })),
           Effect.tap(guard)
         )

@@ -5,14 +5,14 @@
  * (followed by `message` when there is one: we send none, so nothing is said
  * twice) and whose status is `statusCode` or else the response status.
  */
-import { randomBytes } from "node:crypto"
 import { HttpApiSchema } from "@effect/platform"
 import type { Errors } from "@herald/core"
-import { Effect, Schema } from "effect"
+import { Effect, FiberRef, Schema } from "effect"
 import * as Failure from "../../edge/FrameworkFailure.js"
 import type { Report } from "../../contract/InputIssues.js"
 import type { Refusals } from "../../edge/Protection.js"
 import * as RateLimiting from "../../edge/RateLimiting.js"
+import * as RequestId from "../../edge/RequestId.js"
 import * as Scopes from "../../edge/Scopes.js"
 
 /** The machine-readable codes Herald sends. */
@@ -61,101 +61,111 @@ export class ExaTooManyRequests extends make<ExaTooManyRequests>()("ExaTooManyRe
 /** Exa's 500 body, which says nothing of the cause. */
 export class ExaInternalError extends make<ExaInternalError>()("ExaInternalError", 500) {}
 
-const requestId = () => `req_${randomBytes(10).toString("hex")}`
-
+/**
+ * An error body, with the request's id (`RequestId`: what the response's `X-Request-Id` says and
+ * its log lines carry, so a customer's `ExaError.requestId` finds them); a new one where no request
+ * is known.
+ */
 const body = <const Status extends number>(
   statusCode: Status,
   error: string,
   tag: ExaTag,
-  details?: Record<string, unknown>
-) => ({ statusCode, error, tag, requestId: requestId(), ...(details === undefined ? {} : { details }) })
+  details?: Record<string, unknown>,
+  requestId: string = RequestId.generate()
+) => ({ statusCode, error, tag, requestId, ...(details === undefined ? {} : { details }) })
 
 /** A 400 with this message and tag (and details, if any). */
 export const badRequest = (
   error: string,
   tag: "INVALID_REQUEST" | "INVALID_REQUEST_BODY",
-  details?: Record<string, unknown>
-) => new ExaBadRequest(body(400, error, tag, details))
+  details?: Record<string, unknown>,
+  requestId?: string
+) => new ExaBadRequest(body(400, error, tag, details, requestId))
 
 /** Invalid input: the first issues in `details.issues`, and how many there were in `details.issueCount`. */
-const invalidInput = (report: Report, tag: "INVALID_REQUEST" | "INVALID_REQUEST_BODY") =>
+const invalidInput = (report: Report, tag: "INVALID_REQUEST" | "INVALID_REQUEST_BODY", requestId?: string) =>
   badRequest(Failure.describeIssues(report), tag, {
     issues: report.issues.map((issue) => ({ path: issue.path, message: issue.message })),
     issueCount: report.count
-  })
+  }, requestId)
 
 /** A 401 with this message. */
-export const unauthorized = (error: string) => new ExaUnauthorized(body(401, error, "UNAUTHORIZED"))
+export const unauthorized = (error: string, requestId?: string) =>
+  new ExaUnauthorized(body(401, error, "UNAUTHORIZED", undefined, requestId))
 
 /** A 404 with this message (and tag, `NOT_FOUND` by default). */
-export const notFound = (error: string, tag: "NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "EVENT_NOT_FOUND" = "NOT_FOUND") =>
-  new ExaNotFound(body(404, error, tag))
+export const notFound = (
+  error: string,
+  tag: "NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "EVENT_NOT_FOUND" = "NOT_FOUND",
+  requestId?: string
+) => new ExaNotFound(body(404, error, tag, undefined, requestId))
 
 /** The key lacks the scope the route needs. */
-export const insufficientScope = (refusal: Scopes.Refusal) =>
-  new ExaForbidden(body(403, Scopes.describe(refusal), "FORBIDDEN"))
+export const insufficientScope = (refusal: Scopes.Refusal, requestId?: string) =>
+  new ExaForbidden(body(403, Scopes.describe(refusal), "FORBIDDEN", undefined, requestId))
 
 /** The 429 of a rate limit refusal. */
-export const rateLimited = (refusal: RateLimiting.Refusal) =>
+export const rateLimited = (refusal: RateLimiting.Refusal, requestId?: string) =>
   new ExaTooManyRequests(
-    body(429, `${RateLimiting.describe(refusal)}. ${RateLimiting.mitigation(refusal)}`, "RATE_LIMIT_EXCEEDED")
+    body(429, `${RateLimiting.describe(refusal)}. ${RateLimiting.mitigation(refusal)}`, "RATE_LIMIT_EXCEEDED", undefined, requestId)
   )
 
 /** How the Exa profile refuses for rate limits and scopes. */
 export const refusals: Refusals<ExaTooManyRequests | ExaForbidden> = { rateLimited, forbidden: insufficientScope }
 
 /** The 500 body. */
-export const internalError = () => new ExaInternalError(body(500, "Something went wrong on our side.", "INTERNAL_ERROR"))
+export const internalError = (requestId?: string) =>
+  new ExaInternalError(body(500, "Something went wrong on our side.", "INTERNAL_ERROR", undefined, requestId))
 
 type DomainError = Errors.InvalidInput | Errors.WebhookNotFound | Errors.EventNotFound
 
-const toWire = (error: DomainError) => {
+const toWire = (error: DomainError, requestId: string | undefined) => {
   switch (error._tag) {
     case "InvalidInput":
-      return invalidInput(Failure.reportOfInvalidInput(error), "INVALID_REQUEST")
+      return invalidInput(Failure.reportOfInvalidInput(error), "INVALID_REQUEST", requestId)
     case "WebhookNotFound":
-      return notFound(error.message, "WEBHOOK_NOT_FOUND")
+      return notFound(error.message, "WEBHOOK_NOT_FOUND", requestId)
     case "EventNotFound":
-      return notFound(error.message, "EVENT_NOT_FOUND")
+      return notFound(error.message, "EVENT_NOT_FOUND", requestId)
   }
 }
 
-/** Maps a handler's domain errors to Exa's wire errors. */
+/** Maps a handler's domain errors to Exa's wire errors, with the request's id. */
 export const mapDomainErrors = <A, E extends DomainError, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.mapError(effect, toWire)
+  Effect.catchAll(effect, (error) => Effect.flatMap(FiberRef.get(RequestId.current), (id) => Effect.fail(toWire(error, id))))
 
 const hasBody = (method: string) => method === "POST" || method === "PATCH" || method === "PUT"
 
-const fromFramework = (failure: Failure.FrameworkFailure, method: string) => {
+const fromFramework = (failure: Failure.FrameworkFailure, method: string, id: string | undefined) => {
   switch (failure._tag) {
     case "Decode":
-      return invalidInput(failure.report, hasBody(method) ? "INVALID_REQUEST_BODY" : "INVALID_REQUEST")
+      return invalidInput(failure.report, hasBody(method) ? "INVALID_REQUEST_BODY" : "INVALID_REQUEST", id)
     case "RouteNotFound":
-      return notFound(Failure.describeRouteNotFound(failure))
+      return notFound(Failure.describeRouteNotFound(failure), "NOT_FOUND", id)
     case "MethodNotAllowed":
-      return body(405, Failure.describeMethodNotAllowed(failure), "METHOD_NOT_ALLOWED")
+      return body(405, Failure.describeMethodNotAllowed(failure), "METHOD_NOT_ALLOWED", undefined, id)
     case "BodyNotJson":
-      return badRequest("The request body is not valid JSON", "INVALID_REQUEST_BODY")
+      return badRequest("The request body is not valid JSON", "INVALID_REQUEST_BODY", undefined, id)
     case "BodyUnreadable":
-      return badRequest("The request could not be read", "INVALID_REQUEST_BODY")
+      return badRequest("The request could not be read", "INVALID_REQUEST_BODY", undefined, id)
     case "IdempotencyKeyInvalid":
-      return badRequest(Failure.describeIdempotencyFailure(failure), "INVALID_REQUEST")
+      return badRequest(Failure.describeIdempotencyFailure(failure), "INVALID_REQUEST", undefined, id)
     case "IdempotencyKeyInProgress":
-      return body(409, Failure.describeIdempotencyFailure(failure), "IDEMPOTENCY_KEY_IN_USE")
+      return body(409, Failure.describeIdempotencyFailure(failure), "IDEMPOTENCY_KEY_IN_USE", undefined, id)
     case "IdempotencyKeyReused":
-      return body(422, Failure.describeIdempotencyFailure(failure), "IDEMPOTENCY_KEY_REUSED")
+      return body(422, Failure.describeIdempotencyFailure(failure), "IDEMPOTENCY_KEY_REUSED", undefined, id)
     case "PayloadTooLarge":
-      return body(413, Failure.describeRequestLimitFailure(failure), "PAYLOAD_TOO_LARGE")
+      return body(413, Failure.describeRequestLimitFailure(failure), "PAYLOAD_TOO_LARGE", undefined, id)
     case "UnsupportedMediaType":
-      return body(415, Failure.describeRequestLimitFailure(failure), "UNSUPPORTED_MEDIA_TYPE")
+      return body(415, Failure.describeRequestLimitFailure(failure), "UNSUPPORTED_MEDIA_TYPE", undefined, id)
   }
 }
 
 /** How the Exa profile renders framework failures and defects. */
 export const responder: Failure.ErrorResponder = {
   framework: (failure, request) => {
-    const error = fromFramework(failure, request.method)
+    const error = fromFramework(failure, request.method, request.requestId)
     return { status: error.statusCode, body: error }
   },
-  internal: () => ({ status: 500, body: internalError() })
+  internal: (request) => ({ status: 500, body: internalError(request.requestId) })
 }

@@ -13,7 +13,6 @@ import * as Environment from "./Environment.js"
 import * as Logging from "./Logging.js"
 import * as Ports from "./Ports.js"
 import * as Process from "./Process.js"
-import * as Telemetry from "./Telemetry.js"
 
 /** Said once the layers' finalizers have run, so a stop is not mistaken for a crash. */
 const stopped = (role: Environment.Role) =>
@@ -45,10 +44,11 @@ export const run = (role?: Environment.Role): Effect.Effect<never, unknown> =>
         // Every API process on one Redis must accept the same keys, so none is invented at start.
         generateKey: Option.isNone(config.redis)
       })
-    const traced = Option.match(config.tracing, {
-      onNone: () => layer,
-      onSome: (tracing) => Layer.provide(layer, Telemetry.layer(tracing))
-    })
+    // OpenTelemetry's SDK is loaded only when traces are asked for: every process (the keys and
+    // migrate commands too) would otherwise pay for loading it at start.
+    const traced = Option.isNone(config.tracing)
+      ? layer
+      : Layer.provide(layer, (yield* Effect.promise(() => import("./Telemetry.js"))).layer(config.tracing.value))
     return yield* Layer.launch(traced).pipe(
       Effect.mapError((error) => Environment.listenFailure(config)(Environment.databaseStartFailure(error))),
       Effect.onInterrupt(() => Effect.logInfo(stopped(config.role)))

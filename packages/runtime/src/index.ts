@@ -16,7 +16,6 @@ export * as Logging from "./Logging.js"
 export * as MigrateCommand from "./MigrateCommand.js"
 export * as Ports from "./Ports.js"
 export * as Process from "./Process.js"
-export * as Telemetry from "./Telemetry.js"
 export * as Variable from "./Variable.js"
 // Herald without Effect (PromiseApi.ts): createHerald, its types, and the errors its calls reject with.
 export {

@@ -61,5 +61,6 @@ describe.skipIf(!canRun)(`the migrate and keys commands on PostgreSQL ${Postgres
     onTestFinished(() => api.stop())
     const response = await fetch(`${api.url}/v1/webhooks`, { headers: { authorization: `Bearer ${key}` } })
     expect(response.status).toBe(200)
-  })
+    // Five processes started one after the other: on a loaded machine 30 s were not always enough.
+  }, 90_000)
 })

@@ -14,7 +14,7 @@
 import { HttpApiBuilder, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Cause, Effect, FiberRef, Option } from "effect"
 import { type Answered, classify, type ErrorResponder, type FrameworkFailure, type Reply } from "./FrameworkFailure.js"
-import * as RequestId from "./RequestId.js"
+import * as RequestIds from "../contract/RequestId.js"
 import * as HttpProfile from "../profiles/HttpProfile.js"
 import type { Routes } from "./Routes.js"
 
@@ -22,7 +22,7 @@ const respond = (
   profiles: HttpProfile.Registry,
   reply: (responder: ErrorResponder, request: Answered) => Reply
 ) =>
-  Effect.zipWith(HttpServerRequest.HttpServerRequest, FiberRef.get(RequestId.current), (request, requestId) => {
+  Effect.zipWith(HttpServerRequest.HttpServerRequest, FiberRef.get(RequestIds.current), (request, requestId) => {
     const answered = { method: request.method, url: request.url, requestId }
     const { body, status } = reply(HttpProfile.ofPath(profiles, request.url).errors, answered)
     return HttpServerResponse.unsafeJson(body, { status })

@@ -11,6 +11,7 @@ import { Context, Effect, FiberRef, Layer, Option } from "effect"
 import type { PrincipalShape } from "./Principal.js"
 import * as RateLimiting from "./RateLimiting.js"
 import * as RequestId from "./RequestId.js"
+import * as RequestIds from "../contract/RequestId.js"
 import * as RequestLimits from "./RequestLimits.js"
 import * as Scopes from "./Scopes.js"
 
@@ -77,13 +78,13 @@ export const guard = <E>(refusals: Refusals<E>) =>
           limit: decision.limit,
           windowMs: limits.settings.windowMs,
           retryAfterSeconds: RateLimiting.retryAfterSeconds(decision)
-        }, yield* FiberRef.get(RequestId.current)))
+        }, yield* FiberRef.get(RequestIds.current)))
       }
       const required = declared(route.method, path)
       if (required === undefined) return yield* Effect.dieMessage(`${display} declares no scopes`)
       if (!Scopes.allows(principal.key.scopes, required)) {
         return yield* Effect.fail(
-          refusals.forbidden({ route: display, required, granted: principal.key.scopes }, yield* FiberRef.get(RequestId.current))
+          refusals.forbidden({ route: display, required, granted: principal.key.scopes }, yield* FiberRef.get(RequestIds.current))
         )
       }
     }))

@@ -5,29 +5,18 @@
  * (`requestId`), so an operator finds a customer's request from the id their client saw. The
  * teamspace is added to the same lines once the API key is known (`annotateTeamspace`).
  */
-import { randomUUID } from "node:crypto"
 import { HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Effect, FiberRef, HashMap } from "effect"
-
-/** The header, as the request carries it and the response answers it. */
-export const HEADER = "x-request-id"
+import { current, generate, HEADER } from "../contract/RequestId.js"
 
 const ACCEPTED = /^[A-Za-z0-9._:-]{1,128}$/
 
-/** A new id: `req_` and 20 hex digits (from a UUID's random bits: cheap, and unique enough). */
-export const generate = (): string => `req_${randomUUID().replaceAll("-", "").slice(12, 32)}`
-
-/** The request's id: the one sent, if it is a plain token, else a new one. */
+/** The request's id: the one sent, if it is a plain token, else a new one (`contract/RequestId`'s `generate`). */
 export const of = (sent: string | undefined): string => sent !== undefined && ACCEPTED.test(sent) ? sent : generate()
 
 /**
- * The request's id, for the stages and handlers that answer it (a profile whose error bodies
- * carry a request id, like Exa's, gives this one); undefined outside a request.
- */
-export const current: FiberRef.FiberRef<string | undefined> = FiberRef.unsafeMake<string | undefined>(undefined)
-
-/**
- * The middleware: the id answered and annotated on the request's log lines, and `current`. The header is added
+ * The middleware: the id answered and annotated on the request's log lines, and the request's
+ * `current` id (`contract/RequestId`) for the error bodies that carry it. The header is added
  * as the response is written (a pre-response handler), since a middleware around the server's app
  * sees the response only once it is sent, whichever stage answered it.
  */

@@ -11,12 +11,9 @@
  * Herald's lookup by labels) against prom-client's 315-390 ns; and prom-client would have had to
  * copy Effect's registry at every scrape, while the OpenTelemetry packages are the traces' anyway.
  */
-import * as OtelMetrics from "@effect/opentelemetry/Metrics"
-import * as OtelResource from "@effect/opentelemetry/Resource"
 import { createHash, timingSafeEqual } from "node:crypto"
 import { HttpApiBuilder, type HttpApi, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { type DeliveryQueue, Metrics } from "@herald/core"
-import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus"
 import { Context, Duration, Effect, type Layer, Option, Redacted } from "effect"
 import type * as Routes from "../edge/Routes.js"
 
@@ -50,25 +47,38 @@ export class Token extends Context.Reference<Token>()("@herald/http/metrics/Expo
 }) {}
 
 /**
+ * The exporter's modules, loaded when a process first serves its metrics rather than by every
+ * process that loads this package (a command, say): they take a tenth of a second to load.
+ */
+const exporterModules = Effect.promise(async () => {
+  const [OtelMetrics, OtelResource, Prometheus] = await Promise.all([
+    import("@effect/opentelemetry/Metrics"),
+    import("@effect/opentelemetry/Resource"),
+    import("@opentelemetry/exporter-prometheus")
+  ])
+  return { OtelMetrics, OtelResource, Prometheus }
+})
+
+/**
  * Makes the renderer of this process's metrics, observing `queue`'s depth at each rendering (at
  * most once per `CacheTtl`). One exporter per renderer; all of them read the same registry.
  */
 export const make = (queue: Option.Option<DeliveryQueue.DeliveryQueueShape>): Effect.Effect<Render> =>
-  Effect.flatMap(
-    Effect.zip(OtelMetrics.makeProducer.pipe(Effect.provide(OtelResource.layer({ serviceName: "herald" }))), CacheTtl),
-    ([producer, ttl]) => {
-      // Scope and target info are labels and a series that say only "Herald" here.
-      const exporter = new PrometheusExporter({ preventServerStart: true })
-      exporter.setMetricProducer(producer)
-      const serializer = new PrometheusSerializer(undefined, false, undefined, true, true)
-      const observe = Option.match(queue, { onNone: () => Effect.void, onSome: (queue) => Metrics.observeQueue(queue) })
-      const render = observe.pipe(
-        Effect.zipRight(Effect.promise(() => exporter.collect())),
-        Effect.map(({ resourceMetrics }) => serializer.serialize(resourceMetrics))
-      )
-      return Duration.isZero(ttl) ? Effect.succeed(render) : Effect.cachedWithTTL(render, ttl)
-    }
-  )
+  Effect.gen(function*() {
+    const { OtelMetrics, OtelResource, Prometheus } = yield* exporterModules
+    const producer = yield* OtelMetrics.makeProducer.pipe(Effect.provide(OtelResource.layer({ serviceName: "herald" })))
+    const exporter = new Prometheus.PrometheusExporter({ preventServerStart: true })
+    exporter.setMetricProducer(producer)
+    // Scope and target info are labels and a series that say only "Herald" here.
+    const serializer = new Prometheus.PrometheusSerializer(undefined, false, undefined, true, true)
+    const observe = Option.match(queue, { onNone: () => Effect.void, onSome: (queue) => Metrics.observeQueue(queue) })
+    const render = observe.pipe(
+      Effect.zipRight(Effect.promise(() => exporter.collect())),
+      Effect.map(({ resourceMetrics }) => serializer.serialize(resourceMetrics))
+    )
+    const ttl = yield* CacheTtl
+    return Duration.isZero(ttl) ? render : yield* Effect.cachedWithTTL(render, ttl)
+  })
 
 const digest = (text: string) => createHash("sha256").update(text).digest()
 

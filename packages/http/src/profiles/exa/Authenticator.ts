@@ -9,7 +9,7 @@ import { HttpServerRequest } from "@effect/platform"
 import { ApiKeys } from "@herald/core"
 import { Effect, FiberRef, Layer, Redacted } from "effect"
 import * as Protection from "../../edge/Protection.js"
-import * as RequestId from "../../edge/RequestId.js"
+import * as RequestIds from "../../contract/RequestId.js"
 import { ExaAuthentication } from "./Authentication.js"
 import { refusals, unauthorized } from "./Errors.js"
 
@@ -38,7 +38,7 @@ export const layer = Layer.effect(
         keyOf(apiKey).pipe(
           Effect.flatMap((key) => apiKeys.authenticate(key)),
           Effect.catchAll((error) =>
-            Effect.flatMap(FiberRef.get(RequestId.current), (id) => Effect.fail(unauthorized(error.message, id)))
+            Effect.flatMap(FiberRef.get(RequestIds.current), (id) => Effect.fail(unauthorized(error.message, id)))
           ),
           Effect.map((key) => ({ teamspace: key.teamspace, key })),
           Effect.tap(guard)

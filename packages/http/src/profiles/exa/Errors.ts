@@ -12,7 +12,7 @@ import * as Failure from "../../edge/FrameworkFailure.js"
 import type { Report } from "../../contract/InputIssues.js"
 import type { Refusals } from "../../edge/Protection.js"
 import * as RateLimiting from "../../edge/RateLimiting.js"
-import * as RequestId from "../../edge/RequestId.js"
+import * as RequestIds from "../../contract/RequestId.js"
 import * as Scopes from "../../edge/Scopes.js"
 
 /** The machine-readable codes Herald sends. */
@@ -71,7 +71,7 @@ const body = <const Status extends number>(
   error: string,
   tag: ExaTag,
   details?: Record<string, unknown>,
-  requestId: string = RequestId.generate()
+  requestId: string = RequestIds.generate()
 ) => ({ statusCode, error, tag, requestId, ...(details === undefined ? {} : { details }) })
 
 /** A 400 with this message and tag (and details, if any). */
@@ -132,7 +132,7 @@ const toWire = (error: DomainError, requestId: string | undefined) => {
 
 /** Maps a handler's domain errors to Exa's wire errors, with the request's id. */
 export const mapDomainErrors = <A, E extends DomainError, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.catchAll(effect, (error) => Effect.flatMap(FiberRef.get(RequestId.current), (id) => Effect.fail(toWire(error, id))))
+  Effect.catchAll(effect, (error) => Effect.flatMap(FiberRef.get(RequestIds.current), (id) => Effect.fail(toWire(error, id))))
 
 const hasBody = (method: string) => method === "POST" || method === "PATCH" || method === "PUT"
 

@@ -38,7 +38,6 @@ export interface Reply {
   readonly body: unknown
 }
 
-/** How one profile answers framework failures and unexpected defects. */
 /** The request an error answers: its method and URL, and its id (`RequestId`) when it has one. */
 export interface Answered {
   readonly method: string
@@ -46,6 +45,7 @@ export interface Answered {
   readonly requestId?: string | undefined
 }
 
+/** How one profile answers framework failures and unexpected defects. */
 export interface ErrorResponder {
   readonly framework: (failure: FrameworkFailure, request: Answered) => Reply
   readonly internal: (request: Answered) => Reply

@@ -115,6 +115,9 @@ export const waitHealthy = (child: ChildProcesses.Child, url: string, timeoutMs:
 
 export const WORKER_READY_LINE = "delivery worker started"
 
+/** The worker's line saying where its operations port listens, and the URL in it. */
+const OPERATIONS_LINE = /operations port listening on (http:\/\/[^:\s]+:\d+)/
+
 /** A worker process, and where its operations port (`/healthz`, `/readyz`, `/metrics`) answers. */
 export interface WorkerProcess extends ChildProcesses.Child {
   readonly operationsUrl: string
@@ -135,27 +138,31 @@ export const startWorker = async (
     readonly env?: Record<string, string>
   } = {}
 ): Promise<WorkerProcess> => {
-  const operationsPort = await RedisServer.freePort()
   const child = ChildProcesses.spawnNode(workerMain, {
     name,
     env: {
       ...sharedEnv(shared),
       HOST: "127.0.0.1",
-      HERALD_METRICS_PORT: String(operationsPort),
+      // Any free port, read back from the line saying where it listens: a port picked free here
+      // could be taken by another test's process before the worker binds it.
+      HERALD_METRICS_PORT: "0",
       HERALD_WORKER_CONCURRENCY: String(options.concurrency ?? 20),
       HERALD_DELIVERY_TIMEOUT: options.deliveryTimeout ?? "5 seconds",
       ...options.env
     }
   })
-  const operationsUrl = `http://127.0.0.1:${operationsPort}`
   try {
+    // The operations port listens before the delivery loop starts.
     await child.waitForOutput(WORKER_READY_LINE, options.readyTimeoutMs ?? 60_000)
-    // The operations port listens beside the delivery loop, not before it.
-    await waitHealthy(child, operationsUrl, options.readyTimeoutMs ?? 60_000)
   } catch (error) {
     // The error carries the end of the output.
     await child.kill9()
     throw error
+  }
+  const operationsUrl = OPERATIONS_LINE.exec(child.output())?.[1]
+  if (operationsUrl === undefined) {
+    await child.kill9()
+    throw new Error(`${name} started without saying where its operations port listens:\n${child.tail()}`)
   }
   return { ...child, operationsUrl }
 }

@@ -619,7 +619,7 @@ export const protection: Config.Config<Protection.Settings> = Config.all({
 const host = Config.string("HOST").pipe(Config.withDefault("127.0.0.1"), Config.withDescription("HTTP bind address"))
 
 const http = Config.all({
-  port: Config.port("PORT").pipe(Config.withDefault(8080), Config.withDescription("HTTP port")),
+  port: Variable.integer("PORT", { defaultValue: 8080, min: 0, max: 65535, description: "HTTP port (0: any free port, logged)" }),
   host,
   timeouts,
   requestLog,

@@ -89,20 +89,31 @@ export const startApi = async (
     readonly env?: Record<string, string>
   }
 ): Promise<ApiProcess> => {
-  const port = await RedisServer.freePort()
   const child = ChildProcesses.spawnNode(apiMain, {
     name: "api",
     env: {
       ...sharedEnv(shared),
       HERALD_ROLE: "api",
-      PORT: String(port),
+      // Any free port, read back from the line saying where it listens (see `startWorker`).
+      PORT: "0",
       HOST: "127.0.0.1",
       HERALD_API_KEYS: `${options.apiKey}=${options.teamspace}`,
       ...options.env
     }
   })
-  const url = `http://127.0.0.1:${port}`
-  await waitHealthy(child, url, options.readyTimeoutMs ?? 60_000)
+  const timeoutMs = options.readyTimeoutMs ?? 60_000
+  try {
+    await child.waitForOutput("Listening on http://", timeoutMs)
+  } catch (error) {
+    await child.kill9()
+    throw error
+  }
+  const url = API_LINE.exec(child.output())?.[1]
+  if (url === undefined) {
+    await child.kill9()
+    throw new Error(`api started without saying where it listens:\n${child.tail()}`)
+  }
+  await waitHealthy(child, url, timeoutMs)
   return { ...child, url }
 }
 
@@ -114,6 +125,9 @@ export const waitHealthy = (child: ChildProcesses.Child, url: string, timeoutMs:
   ChildProcesses.waitUntilAnswering(child, `${url}/healthz`, timeoutMs)
 
 export const WORKER_READY_LINE = "delivery worker started"
+
+/** The API's line saying where it listens, and the URL in it. */
+const API_LINE = /Listening on (http:\/\/[^:\s]+:\d+)/
 
 /** The worker's line saying where its operations port listens, and the URL in it. */
 const OPERATIONS_LINE = /operations port listening on (http:\/\/[^:\s]+:\d+)/

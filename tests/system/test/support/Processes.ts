@@ -102,17 +102,7 @@ export const startApi = async (
     }
   })
   const timeoutMs = options.readyTimeoutMs ?? 60_000
-  try {
-    await child.waitForOutput("Listening on http://", timeoutMs)
-  } catch (error) {
-    await child.kill9()
-    throw error
-  }
-  const url = API_LINE.exec(child.output())?.[1]
-  if (url === undefined) {
-    await child.kill9()
-    throw new Error(`api started without saying where it listens:\n${child.tail()}`)
-  }
+  const url = await listeningAt(child, "Listening on http://", API_LINE, timeoutMs)
   await waitHealthy(child, url, timeoutMs)
   return { ...child, url }
 }
@@ -125,6 +115,23 @@ export const waitHealthy = (child: ChildProcesses.Child, url: string, timeoutMs:
   ChildProcesses.waitUntilAnswering(child, `${url}/healthz`, timeoutMs)
 
 export const WORKER_READY_LINE = "delivery worker started"
+
+/**
+ * Waits for `ready` in `child`'s output, then reads the URL `line` captures from it (a server on
+ * port 0 says where it listens); kills `child` and throws (with the end of its output) otherwise.
+ */
+const listeningAt = async (child: ChildProcesses.Child, ready: string, line: RegExp, timeoutMs: number): Promise<string> => {
+  try {
+    await child.waitForOutput(ready, timeoutMs)
+  } catch (error) {
+    await child.kill9()
+    throw error
+  }
+  const url = line.exec(child.output())?.[1]
+  if (url !== undefined) return url
+  await child.kill9()
+  throw new Error(`${child.name} started without saying where it listens:\n${child.tail()}`)
+}
 
 /** The API's line saying where it listens, and the URL in it. */
 const API_LINE = /Listening on (http:\/\/[^:\s]+:\d+)/
@@ -165,19 +172,8 @@ export const startWorker = async (
       ...options.env
     }
   })
-  try {
-    // The operations port listens before the delivery loop starts.
-    await child.waitForOutput(WORKER_READY_LINE, options.readyTimeoutMs ?? 60_000)
-  } catch (error) {
-    // The error carries the end of the output.
-    await child.kill9()
-    throw error
-  }
-  const operationsUrl = OPERATIONS_LINE.exec(child.output())?.[1]
-  if (operationsUrl === undefined) {
-    await child.kill9()
-    throw new Error(`${name} started without saying where its operations port listens:\n${child.tail()}`)
-  }
+  // The operations port listens before the delivery loop starts, so its line is there by then.
+  const operationsUrl = await listeningAt(child, WORKER_READY_LINE, OPERATIONS_LINE, options.readyTimeoutMs ?? 60_000)
   return { ...child, operationsUrl }
 }
 

@@ -18,6 +18,7 @@ import type * as IdempotencyStore from "./IdempotencyStore.js"
 import * as EndpointHealth from "./EndpointHealth.js"
 import * as EventLimits from "./EventLimits.js"
 import * as EventType from "./EventType.js"
+import type * as EventTypeStore from "./EventTypeStore.js"
 import * as FanOut from "./FanOut.js"
 import * as Publisher from "./Publisher.js"
 import * as Replay from "./Replay.js"
@@ -65,6 +66,7 @@ export interface Settings {
 export type Stores =
   | SubscriptionStore.SubscriptionStore
   | EventStore.EventStore
+  | EventTypeStore.EventTypeStore
   | AttemptLog.AttemptLog
   | ApiKeyStore.ApiKeyStore
   | HealthStore.HealthStore

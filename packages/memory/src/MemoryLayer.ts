@@ -9,6 +9,7 @@ import * as MemoryApiKeyStore from "./MemoryApiKeyStore.js"
 import * as MemoryAttemptLog from "./MemoryAttemptLog.js"
 import * as MemoryDeliveryQueue from "./MemoryDeliveryQueue.js"
 import * as MemoryEventStore from "./MemoryEventStore.js"
+import * as MemoryEventTypeStore from "./MemoryEventTypeStore.js"
 import * as MemoryHealthStore from "./MemoryHealthStore.js"
 import * as MemoryIdempotencyStore from "./MemoryIdempotencyStore.js"
 import * as MemoryRateLimiter from "./MemoryRateLimiter.js"
@@ -31,6 +32,7 @@ export const layer: Layer.Layer<
 > = Layer.mergeAll(
   MemorySubscriptionStore.layer,
   MemoryEventStore.layer,
+  MemoryEventTypeStore.layer,
   MemoryAttemptLog.layer,
   MemoryApiKeyStore.layer,
   MemoryHealthStore.layer,

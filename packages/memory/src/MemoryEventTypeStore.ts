@@ -1,0 +1,45 @@
+/**
+ * EventTypeStore in memory: each teamspace's definitions by profile and name.
+ */
+import { Effect, Layer } from "effect"
+import { EventTypeStore } from "@herald/core"
+
+const keyOf = (definition: EventTypeStore.EventTypeDefinition) => `${definition.profile}\u0000${definition.name}`
+
+/**
+ * A new, empty in-memory `EventTypeStore`; for composing it yourself (tests, tools). Most callers
+ * want `layer`.
+ */
+export const make: Effect.Effect<EventTypeStore.EventTypeStoreShape> = Effect.sync(() => {
+  const teamspaces = new Map<string, Map<string, EventTypeStore.EventTypeDefinition>>()
+  const of = (teamspace: string) => {
+    let definitions = teamspaces.get(teamspace)
+    if (definitions === undefined) teamspaces.set(teamspace, definitions = new Map())
+    return definitions
+  }
+  return {
+    list: (teamspace) =>
+      Effect.sync(() =>
+        [...(teamspaces.get(teamspace)?.values() ?? [])].sort((a, b) =>
+          a.profile < b.profile ? -1 : a.profile > b.profile ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+        )
+      ),
+    insert: (definition) =>
+      Effect.sync(() => {
+        const definitions = of(definition.teamspace)
+        if (definitions.has(keyOf(definition))) return false
+        definitions.set(keyOf(definition), definition)
+        return true
+      }),
+    update: (definition) =>
+      Effect.sync(() => {
+        const definitions = of(definition.teamspace)
+        if (!definitions.has(keyOf(definition))) return false
+        definitions.set(keyOf(definition), definition)
+        return true
+      })
+  }
+})
+
+/** Provides `EventTypeStore` in memory, empty at each build of the layer; `MemoryLayer.layer` includes it. */
+export const layer: Layer.Layer<EventTypeStore.EventTypeStore> = Layer.effect(EventTypeStore.EventTypeStore, make)

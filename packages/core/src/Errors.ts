@@ -110,6 +110,29 @@ export class EventNotFound extends Schema.TaggedError<EventNotFound>()("EventNot
   }
 }
 
+/**
+ * No event type of this name in the caller's teamspace's catalog for that profile (a 404 at the
+ * API). Failed by `EventTypes`.
+ */
+export class EventTypeNotFound extends Schema.TaggedError<EventTypeNotFound>()("EventTypeNotFound", {
+  name: Schema.String,
+  profile: Schema.String
+}) {
+  override get message(): string {
+    return `No event type ${echo(this.name)} in the ${this.profile} catalog`
+  }
+}
+
+/** An event type registered again while it is in the catalog (a 409 at the API). Failed by `EventTypes.create`. */
+export class EventTypeConflict extends Schema.TaggedError<EventTypeConflict>()("EventTypeConflict", {
+  name: Schema.String,
+  profile: Schema.String
+}) {
+  override get message(): string {
+    return `The ${this.profile} catalog already has the event type ${echo(this.name)}: change it with PATCH`
+  }
+}
+
 /** An event's data is larger than `EventLimits` allow. */
 export class EventDataTooLarge extends Schema.TaggedError<EventDataTooLarge>()("EventDataTooLarge", {
   /** The data's size, as JSON in UTF-8 bytes. */

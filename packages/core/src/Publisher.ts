@@ -14,7 +14,9 @@ import { EventConflict, EventDataTooLarge, InvalidInput, WebhookNotFound } from 
 import { Event, type PublishEvent, type Published } from "./Event.js"
 import { EventLimits } from "./EventLimits.js"
 import { EventStore } from "./EventStore.js"
-import { describeUnknownWithAccepted, EventCatalog, TEST_EVENT_TYPE } from "./EventType.js"
+import { describeUnknownWithAccepted, TEST_EVENT_TYPE } from "./EventType.js"
+import { EventTypes, type TeamspaceCatalog } from "./EventTypes.js"
+import { refusal } from "./EventSchemas.js"
 import { FanOut } from "./FanOut.js"
 import { type EventId, isEventId, isWebhookId, makeEventId, type TeamspaceId } from "./Ids.js"
 import * as Metrics from "./Metrics.js"
@@ -39,7 +41,7 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publisher", {
   effect: Effect.gen(function*() {
     const events = yield* EventStore
-    const catalog = yield* EventCatalog
+    const eventTypes = yield* EventTypes
     const fanOut = yield* FanOut
     const metrics = yield* Metrics.Enabled
     if (metrics) Metrics.initializeProcess()
@@ -57,7 +59,7 @@ export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publish
     const fannedOut = (teamspace: TeamspaceId, id: EventId) =>
       ledger.records ? Effect.void : events.markDispatched(teamspace, id)
 
-    const validate = (input: PublishEvent): Effect.Effect<string, InvalidInput | EventDataTooLarge> => {
+    const check = (catalog: TeamspaceCatalog, input: PublishEvent): Effect.Effect<string, InvalidInput | EventDataTooLarge> => {
       if (!catalog.publishable.has(input.type)) {
         return Effect.fail(InvalidInput.single(["event_type"], describeUnknownWithAccepted(catalog, input.type)))
       }
@@ -73,12 +75,18 @@ export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publish
       // JSON.stringify writes a lone surrogate, and nothing else, as a `\udXXX` escape (other
       // backslashes come doubled): data without one is well-formed, and the hot path skips the walk.
       const illFormed = dataJson.includes("\\ud") ? WellFormedText.check(input.data, ["data"]) : undefined
-      return illFormed === undefined ? Effect.succeed(dataJson) : Effect.fail(illFormed)
+      if (illFormed !== undefined) return Effect.fail(illFormed)
+      const mismatches = catalog.check(input.type, input.data)
+      return mismatches.length === 0 ? Effect.succeed(dataJson) : Effect.fail(refusal(["data"], mismatches))
     }
+
+    /** The event's data as JSON, when its type is in the teamspace's catalog and the data fits its limits and schema. */
+    const validate = (teamspace: TeamspaceId, input: PublishEvent) =>
+      Effect.flatMap(eventTypes.catalog(teamspace, (catalog) => catalog.publishable.has(input.type)), (catalog) => check(catalog, input))
 
     const publish = (teamspace: TeamspaceId, input: PublishEvent) =>
       Effect.gen(function*() {
-        const dataJson = yield* validate(input)
+        const dataJson = yield* validate(teamspace, input)
         const now = yield* Clock.currentTimeMillis
         const event = new Event({
           id: (input.id as EventId | undefined) ?? makeEventId(now),

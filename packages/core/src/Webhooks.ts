@@ -4,7 +4,8 @@
  */
 import { Clock, Effect, Option, Redacted } from "effect"
 import { echo, InvalidInput, Issue, MAX_REPORTED_ISSUES, WebhookNotFound } from "./Errors.js"
-import { describeUnknown, describeUnknownWithAccepted, EventCatalog, type EventType } from "./EventType.js"
+import { describeUnknown, describeUnknownWithAccepted, type EventCatalogShape, type EventType } from "./EventType.js"
+import { EventTypes } from "./EventTypes.js"
 import { isWebhookId, makeWebhookId, type TeamspaceId, type WebhookId } from "./Ids.js"
 import type { Profile } from "./Profile.js"
 import { Profiles } from "./Profiles.js"
@@ -87,15 +88,18 @@ export interface WebhookPage {
 export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks", {
   effect: Effect.gen(function*() {
     const store = yield* SubscriptionStore
-    const catalog = yield* EventCatalog
+    const eventTypes = yield* EventTypes
     const profiles = yield* Profiles
     const urlPolicy = yield* UrlPolicy
     const health = yield* HealthStore
     const sequencer = yield* Sequencer
 
-    const validateEvents = (
+    /** `events`, when each is in `catalog` for `profile` or among `kept`; else the first issues. */
+    const checkEvents = (
+      catalog: EventCatalogShape,
       profile: Profile,
-      events: ReadonlyArray<string>
+      events: ReadonlyArray<string>,
+      kept: ReadonlySet<string>
     ): Effect.Effect<readonly [EventType, ...Array<EventType>], InvalidInput> => {
       const allowed = catalog.forProfile(profile)
       // Counted in all, but only the first few made: the list can be as long as the body allows.
@@ -110,7 +114,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
       // the message does not repeat the list once per item.
       let listed = false
       events.forEach((event, index) => {
-        if (!allowed.has(event)) {
+        if (!allowed.has(event) && !kept.has(event)) {
           const message = listed ? describeUnknown(event) : describeUnknownWithAccepted(catalog, event, profile)
           listed = true
           issue(["events", index], message)
@@ -123,6 +127,24 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
         ? Effect.succeed(events as unknown as readonly [EventType, ...Array<EventType>])
         : Effect.fail(InvalidInput.of(issues, count))
     }
+
+    /**
+     * `events`, when each is in the teamspace's catalog for `profile`, or among `kept` (what the
+     * webhook subscribed to before: a type archived since stays subscribed).
+     */
+    const validateEvents = (
+      teamspace: TeamspaceId,
+      profile: Profile,
+      events: ReadonlyArray<string>,
+      kept: ReadonlySet<string> = new Set()
+    ) =>
+      Effect.flatMap(
+        eventTypes.catalog(teamspace, (catalog) => {
+          const allowed = catalog.forProfile(profile)
+          return events.every((event) => allowed.has(event) || kept.has(event))
+        }),
+        (catalog) => checkEvents(catalog, profile, events, kept)
+      )
 
     const validateMetadata = (metadata: Metadata): Effect.Effect<Metadata, InvalidInput> => {
       const entries = Object.entries(metadata)
@@ -169,7 +191,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
       Effect.gen(function*() {
         const profile = input.profile ?? profiles.all[0].name
         const url = yield* urlPolicy.accept(input.url)
-        const events = yield* validateEvents(profile, input.events)
+        const events = yield* validateEvents(teamspace, profile, input.events)
         const metadata = yield* validateMetadata(input.metadata ?? {})
         const rateLimit = yield* validateRateLimit(input.rateLimit ?? null)
         const now = yield* Clock.currentTimeMillis
@@ -197,7 +219,9 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
       Effect.gen(function*() {
         const current = yield* get(teamspace, id)
         const url = patch.url === undefined ? current.url : (yield* urlPolicy.accept(patch.url)).href
-        const events = patch.events === undefined ? current.events : yield* validateEvents(current.profile, patch.events)
+        const events = patch.events === undefined
+          ? current.events
+          : yield* validateEvents(teamspace, current.profile, patch.events, new Set(current.events))
         const metadata = patch.metadata === undefined ? current.metadata : yield* validateMetadata(patch.metadata)
         const enabled = patch.enabled ?? current.enabled
         const ordered = patch.ordered ?? current.ordered
@@ -262,9 +286,10 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
       })
 
     const active = (teamspace: TeamspaceId, eventType: string): Effect.Effect<ReadonlyArray<Webhook>, InvalidInput> =>
-      catalog.publishable.has(eventType)
-        ? store.active(teamspace, eventType)
-        : Effect.fail(InvalidInput.single(["event_type"], describeUnknownWithAccepted(catalog, eventType)))
+      Effect.flatMap(eventTypes.catalog(teamspace, (catalog) => catalog.publishable.has(eventType)), (catalog) =>
+        catalog.publishable.has(eventType)
+          ? store.active(teamspace, eventType)
+          : Effect.fail(InvalidInput.single(["event_type"], describeUnknownWithAccepted(catalog, eventType))))
 
     /** The secret a delivery made now is signed with first (the newest current one). */
     const signingSecret = (teamspace: TeamspaceId, id: string) =>

@@ -13,6 +13,7 @@ import * as Protection from "@herald/http/edge/Protection"
 import * as Exposition from "@herald/http/metrics/Exposition"
 import * as OperationsServer from "@herald/http/OperationsServer"
 import * as Profiles from "@herald/http/Profiles"
+import { JsonSchemas } from "@herald/json-schema"
 
 
 /**
@@ -37,7 +38,7 @@ export interface Options<E> {
 /** What a process reads whatever its role. */
 export type Common<E> = Pick<Options<E>, "settings" | "ports" | "metrics" | "metricsToken">
 
-/** What every process provides: the ports, the settings as services, and the core services over them. */
+/** What every process provides: the ports, the settings as services, the JSON Schema validator, and the core services over them. */
 export type Services =
   | Herald.Ports
   | Layer.Layer.Success<ReturnType<typeof Herald.settingsLayer>>
@@ -49,6 +50,8 @@ export const services = <E>(options: Common<E>): Layer.Layer<Services, E> =>
     Layer.provideMerge(options.ports),
     Layer.provideMerge(Herald.settingsLayer(options.settings)),
     Layer.provideMerge(Profiles.layer),
+    // Event types' JSON Schemas, checked when registered and when an event of the type is published.
+    Layer.provideMerge(JsonSchemas.layer),
     Layer.provideMerge(Layer.succeed(Metrics.Enabled, options.metrics !== false)),
     Layer.provideMerge(Layer.succeed(Exposition.Token, Option.fromNullable(options.metricsToken)))
   )

@@ -1,0 +1,89 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Either } from "effect"
+import { JsonSchemas } from "../src/index.js"
+
+const validator = JsonSchemas.make()
+
+const compiled = (schema: unknown) => {
+  const result = validator.compile(schema)
+  if (Either.isLeft(result)) throw new Error(`refused: ${JSON.stringify(result.left)}`)
+  return result.right
+}
+
+const refusal = (schema: unknown) => {
+  const result = validator.compile(schema)
+  if (Either.isRight(result)) throw new Error("accepted")
+  return result.left
+}
+
+const order = {
+  type: "object",
+  required: ["amount", "items"],
+  properties: {
+    amount: { type: "integer", minimum: 0 },
+    at: { type: "string", format: "date-time" },
+    items: { type: "array", items: { type: "object", properties: { sku: { type: "string" } }, additionalProperties: false } }
+  }
+}
+
+describe("JsonSchemas", () => {
+  it("accepts matching data", () => {
+    expect(compiled(order)({ amount: 3, at: "2026-12-05T10:00:00Z", items: [{ sku: "a" }] })).toEqual([])
+  })
+
+  it("names each mismatch by its path, array indices as numbers", () => {
+    expect(compiled(order)({ amount: "3", at: "yesterday", items: [{ sku: 1, extra: true }] })).toEqual([
+      { path: ["amount"], message: "must be integer" },
+      { path: ["at"], message: "must match format \"date-time\"" },
+      { path: ["items", 0, "extra"], message: "is not allowed (additionalProperties)" },
+      { path: ["items", 0, "sku"], message: "must be string" }
+    ])
+  })
+
+  it("names a missing property", () => {
+    expect(compiled(order)({ items: [] })).toEqual([{ path: ["amount"], message: "is required" }])
+  })
+
+  it("refuses a misspelt keyword (strict mode), saying which", () => {
+    const [mismatch] = refusal({ type: "object", requried: ["amount"] })
+    expect(mismatch?.message).toContain("requried")
+  })
+
+  it("refuses an unknown type name at its path in the schema", () => {
+    expect(refusal({ type: "object", properties: { a: { type: "strnig" } } })[0]).toEqual({
+      path: ["properties", "a", "type"],
+      message: "must be equal to one of the allowed values"
+    })
+  })
+
+  it("refuses a reference outside the schema without fetching it", () => {
+    expect(refusal({ $ref: "https://example.com/schema.json" })[0]?.message).toContain("can't resolve reference")
+  })
+
+  it("refuses a pattern that is not a regular expression", () => {
+    expect(refusal({ type: "string", pattern: "(" })[0]?.message).toContain("Invalid regular expression")
+  })
+
+  it("refuses an unknown $schema, and a schema that is not an object", () => {
+    expect(refusal({ $schema: "http://json-schema.org/draft-04/schema#" })[0]?.path).toEqual(["$schema"])
+    expect(refusal([{ type: "object" }])[0]?.message).toBe("must be a JSON object (a JSON Schema)")
+  })
+
+  it("checks draft-07 schemas by draft-07 rules", () => {
+    // In draft-07, `items` as an array is a tuple; in 2020-12 it must be a schema.
+    const tuple = { $schema: "http://json-schema.org/draft-07/schema#", type: "array", items: [{ type: "string" }] }
+    expect(compiled(tuple)([1])).toEqual([{ path: [0], message: "must be string" }])
+    expect(Either.isLeft(validator.compile({ ...tuple, $schema: undefined }))).toBe(true)
+  })
+
+  it("compiles two schemas with one $id (two teamspaces' schemas never clash)", () => {
+    const first = compiled({ $id: "https://example.com/order", type: "object", required: ["a"] })
+    const second = compiled({ $id: "https://example.com/order", type: "object", required: ["b"] })
+    expect(first({ b: 1 })).toEqual([{ path: ["a"], message: "is required" }])
+    expect(second({ a: 1 })).toEqual([{ path: ["b"], message: "is required" }])
+  })
+
+  it("accepts OpenAPI's `example` annotation", () => {
+    expect(compiled({ type: "object", example: { a: 1 } })({ a: 1 })).toEqual([])
+  })
+})

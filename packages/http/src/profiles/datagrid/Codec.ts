@@ -1,8 +1,9 @@
 /** Domain objects -> Datagrid-style wire objects. */
-import type { Attempt, DeliveryLog, Event, Webhook as Domain } from "@herald/core"
+import { type Attempt, type DeliveryLog, type Event, EventTypes, type Webhook as Domain } from "@herald/core"
 import type { Webhook } from "./Api.js"
 import type { EventSummary, EventWithDeliveries, WebhookAttempt } from "../../native/DeliveriesApi.js"
 import type { PublishedEvent } from "../../native/EventsApi.js"
+import type { EventTypeObject } from "../../native/EventTypesApi.js"
 
 const iso = (millis: number) => new Date(millis).toISOString()
 
@@ -76,4 +77,17 @@ export const publishedEvent = (
   created_at: iso(event.createdAt),
   duplicate: outcome.duplicate,
   deliveries: outcome.deliveries
+})
+
+/** An event type of a teamspace's catalog in its wire shape, its schema and example parsed. */
+export const eventType = (entry: EventTypes.CatalogEntry): typeof EventTypeObject.Type => ({
+  object: "event_type",
+  name: entry.name,
+  profile: entry.profile,
+  description: entry.description,
+  schema: EventTypes.parsedOrNull(entry.schema),
+  example: EventTypes.parsedOrNull(entry.example),
+  archived: entry.archived,
+  created_at: isoOrNull(entry.createdAt),
+  updated_at: isoOrNull(entry.updatedAt)
 })

@@ -229,6 +229,8 @@ type DomainError =
   | Errors.EventNotFound
   | Errors.EventConflict
   | Errors.EventDataTooLarge
+  | Errors.EventTypeNotFound
+  | Errors.EventTypeConflict
 
 const toWire = (error: DomainError) => {
   switch (error._tag) {
@@ -236,8 +238,10 @@ const toWire = (error: DomainError) => {
       return invalidInput(Failure.reportOfInvalidInput(error))
     case "WebhookNotFound":
     case "EventNotFound":
+    case "EventTypeNotFound":
       return notFound(error.message)
     case "EventConflict":
+    case "EventTypeConflict":
       return conflict(error.message)
     case "EventDataTooLarge":
       return payloadTooLarge(error.message, "Publish less data, e.g. an id the receiver can fetch the rest with.")
@@ -246,8 +250,8 @@ const toWire = (error: DomainError) => {
 
 /** The wire error each domain error becomes, so a handler declares only those it can produce. */
 type WireOf<E> = E extends Errors.InvalidInput ? BadRequest
-  : E extends Errors.WebhookNotFound | Errors.EventNotFound ? NotFound
-  : E extends Errors.EventConflict ? Conflict
+  : E extends Errors.WebhookNotFound | Errors.EventNotFound | Errors.EventTypeNotFound ? NotFound
+  : E extends Errors.EventConflict | Errors.EventTypeConflict ? Conflict
   : E extends Errors.EventDataTooLarge ? PayloadTooLarge
   : never
 

@@ -7,6 +7,7 @@
  */
 import { Context, type Effect, type Option, Schema } from "effect"
 import { TeamspaceId } from "./Ids.js"
+import { Profile } from "./Profile.js"
 import { Millis } from "./Webhook.js"
 
 /**
@@ -25,8 +26,19 @@ export const ID_LENGTH = 12
 export const keyId = (hash: string): string => hash.slice(0, ID_LENGTH)
 
 /**
+ * What makes a key a portal session's token (`ApiKeys.openSession`): when it ends, whether it is
+ * read-only, and the profile the portal page works through.
+ */
+export class PortalSession extends Schema.Class<PortalSession>("@herald/core/PortalSession")({
+  expiresAt: Millis,
+  readOnly: Schema.Boolean,
+  profile: Profile
+}) {}
+
+/**
  * A stored API key: the hash of the key (never the key), its teamspace, scopes, label and creation
- * time. What `ApiKeys.authenticate` returns and what the edge turns into the request's principal.
+ * time, and for a portal session's token its session. What `ApiKeys.authenticate` returns and what
+ * the edge turns into the request's principal.
  */
 export class ApiKey extends Schema.Class<ApiKey>("@herald/core/ApiKey")({
   /** Hex SHA-256 of the key. */
@@ -34,7 +46,9 @@ export class ApiKey extends Schema.Class<ApiKey>("@herald/core/ApiKey")({
   teamspace: TeamspaceId,
   scopes: Schema.Array(Scope),
   label: Schema.String,
-  createdAt: Millis
+  createdAt: Millis,
+  /** Set for a portal session's token, which ends; null for an API key. Absent in records written before it existed. */
+  session: Schema.optionalWith(Schema.NullOr(PortalSession), { default: () => null })
 }) {
   /** The key's id (see `keyId`). */
   get id(): string {

@@ -67,7 +67,13 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("@herald/core/ApiKeys", {
       return store.findByHash(hashKey(value)).pipe(
         Effect.flatMap(Option.match({
           onNone: () => Effect.fail(new Unauthenticated({ message: "Invalid API key" })),
-          onSome: Effect.succeed
+          onSome: (found) =>
+            found.session === null
+              ? Effect.succeed(found)
+              : Effect.flatMap(Clock.currentTimeMillis, (now) =>
+                now < found.session!.expiresAt
+                  ? Effect.succeed(found)
+                  : Effect.fail(new Unauthenticated({ message: "This portal session has expired: open a new one" })))
         }))
       )
     }

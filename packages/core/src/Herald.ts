@@ -18,8 +18,10 @@ import type * as IdempotencyStore from "./IdempotencyStore.js"
 import * as EndpointHealth from "./EndpointHealth.js"
 import * as EventLimits from "./EventLimits.js"
 import * as EventType from "./EventType.js"
+import * as EventTypes from "./EventTypes.js"
 import type * as EventTypeStore from "./EventTypeStore.js"
 import * as FanOut from "./FanOut.js"
+import * as PortalSessions from "./PortalSessions.js"
 import * as Publisher from "./Publisher.js"
 import * as Replay from "./Replay.js"
 import * as RetrySchedule from "./RetrySchedule.js"
@@ -113,8 +115,9 @@ export const servicesLayer = Layer.mergeAll(
   Dispatcher.Dispatcher.Default.pipe(Layer.provide(EndpointHealth.EndpointHealth.Default)),
   DeliveryLog.DeliveryLog.Default,
   Replay.Replay.Default,
-  ApiKeys.ApiKeys.Default
-).pipe(Layer.provideMerge(Sequencer.Sequencer.Default))
+  ApiKeys.ApiKeys.Default,
+  PortalSessions.PortalSessions.Default
+).pipe(Layer.provideMerge(Layer.merge(Sequencer.Sequencer.Default, EventTypes.EventTypes.Default)))
 
 /** What a delivery worker needs: dispatching and fan-out continuation. */
 export const workerServicesLayer = Layer.merge(

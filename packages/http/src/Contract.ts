@@ -1,18 +1,20 @@
 /**
  * The whole HTTP contract: the wire profiles (`contract/Profiles`) over one
- * core, and Herald's native routes (publishing, the delivery log, health). The
- * native groups answer errors in the Datagrid shape; each profile's groups
- * declare their own error bodies, so each group documents only the errors it
- * can send. `ErrorMapping` turns framework failures (decode errors, unknown
+ * core, and Herald's native routes (publishing, the delivery log, the event
+ * type catalog, portal sessions, health). The native groups answer errors in the Datagrid
+ * shape; each profile's groups declare their own error bodies, so each group
+ * documents only the errors it can send. `ErrorMapping` turns framework failures (decode errors, unknown
  * routes) into the same bodies.
  *
  * The order is the committed document's: the default profile, the native
- * publishing and delivery log, the other profiles, then health.
+ * publishing, delivery log, catalog and portal, the other profiles, then health.
  */
 import { HttpApi, OpenApi } from "@effect/platform"
 import { Version } from "@herald/core"
 import { Deliveries } from "./native/DeliveriesApi.js"
 import { Events } from "./native/EventsApi.js"
+import { EventTypes } from "./native/EventTypesApi.js"
+import { Portal } from "./native/PortalApi.js"
 import { Health } from "./native/HealthApi.js"
 import * as OpenApiCleanup from "./docs/OpenApiCleanup.js"
 import { BadRequest, Conflict, InternalError, NotFound } from "./profiles/datagrid/Errors.js"
@@ -30,7 +32,9 @@ const [defaultProfile, ...otherProfiles] = Profiles.all
 export class HeraldApi extends HttpProfile.addAll(
   HttpProfile.addAll(HttpApi.make("herald"), [defaultProfile])
     .add(Deliveries.addError(BadRequest).addError(NotFound).addError(Conflict).addError(InternalError))
-    .add(Events.addError(BadRequest).addError(NotFound).addError(Conflict).addError(InternalError)),
+    .add(Events.addError(BadRequest).addError(NotFound).addError(Conflict).addError(InternalError))
+    .add(EventTypes.addError(BadRequest).addError(NotFound).addError(Conflict).addError(InternalError))
+    .add(Portal.addError(BadRequest).addError(NotFound).addError(InternalError)),
   otherProfiles
 )
   .add(Health.addError(BadRequest).addError(NotFound).addError(InternalError))

@@ -8,7 +8,16 @@
 import { createServer } from "node:http"
 import { type HttpApi, HttpApiBuilder, HttpMiddleware, HttpServer, type HttpServerError } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import type { ApiKeys, DeliveryLog, IdempotencyStore, Publisher, Replay, Webhooks } from "@herald/core"
+import type {
+  ApiKeys,
+  DeliveryLog,
+  EventTypes as EventTypesService,
+  IdempotencyStore,
+  PortalSessions,
+  Publisher,
+  Replay,
+  Webhooks
+} from "@herald/core"
 import { DeliveryQueue, Metrics, Tracing } from "@herald/core"
 import { Effect, Layer, type Scope } from "effect"
 import { HeraldApi } from "./Contract.js"
@@ -16,6 +25,8 @@ import * as DocsPage from "./docs/DocsPage.js"
 import * as Edge from "./edge/Edge.js"
 import * as Deliveries from "./native/DeliveriesHandlers.js"
 import * as Events from "./native/EventsHandlers.js"
+import * as EventTypes from "./native/EventTypesHandlers.js"
+import * as Portal from "./native/PortalHandlers.js"
 import * as Exposition from "./metrics/Exposition.js"
 import * as Health from "./native/HealthHandlers.js"
 import * as Profiles from "./Profiles.js"
@@ -59,6 +70,8 @@ const createNodeServer = (timeouts: RequestTimeouts.Timeouts) => () =>
 export type CoreServices =
   | ApiKeys.ApiKeys
   | DeliveryLog.DeliveryLog
+  | EventTypesService.EventTypes
+  | PortalSessions.PortalSessions
   | Publisher.Publisher
   | Replay.Replay
   | Webhooks.Webhooks
@@ -70,7 +83,7 @@ export type CoreServices =
  * ApiKeys), and the edge's rate limits and declared scopes.
  */
 export const apiLayer: Layer.Layer<HttpApi.Api, never, CoreServices | RateLimiting.ApiRateLimits | Scopes.Declared> = HttpApiBuilder.api(HeraldApi).pipe(
-  Layer.provide([Profiles.handlers, Deliveries.layer, Events.layer, Health.layer]),
+  Layer.provide([Profiles.handlers, Deliveries.layer, Events.layer, EventTypes.layer, Portal.layer, Health.layer]),
   Layer.provide(Profiles.authentications)
 )
 

@@ -59,8 +59,9 @@ export interface Refusals<E> {
 /**
  * The checks after authentication, for a profile's middleware: count the
  * request against its teamspace's limit for the route (whatever the outcome
- * below, and with the rate limit headers on its response), then check the key's
- * scopes (those the matched endpoint declares, `Scopes.Required`).
+ * below, and with the rate limit headers on its response), then refuse a portal
+ * session where the endpoint is for API keys only (`Scopes.KeysOnly`), then check
+ * the key's scopes (those the matched endpoint declares, `Scopes.Required`).
  */
 export const guard = <E>(refusals: Refusals<E>) =>
   Effect.map(Effect.all([RateLimiting.ApiRateLimits, Scopes.Declared, Metrics.Enabled]), ([limits, declared, metrics]) => (principal: PrincipalShape) =>
@@ -80,8 +81,14 @@ export const guard = <E>(refusals: Refusals<E>) =>
           retryAfterSeconds: RateLimiting.retryAfterSeconds(decision)
         }, yield* FiberRef.get(RequestIds.current)))
       }
-      const required = declared(route.method, path)
+      const required = declared.scopes(route.method, path)
       if (required === undefined) return yield* Effect.dieMessage(`${display} declares no scopes`)
+      if (principal.key.session !== null && declared.keysOnly(route.method, path)) {
+        return yield* Effect.fail(refusals.forbidden(
+          { route: display, required, granted: principal.key.scopes, session: true },
+          yield* FiberRef.get(RequestIds.current)
+        ))
+      }
       if (!Scopes.allows(principal.key.scopes, required)) {
         return yield* Effect.fail(
           refusals.forbidden({ route: display, required, granted: principal.key.scopes }, yield* FiberRef.get(RequestIds.current))

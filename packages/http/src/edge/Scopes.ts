@@ -12,6 +12,11 @@
  * - publishing (`POST /v1/events`) needs `events:publish`, and nothing else does;
  * - everything else (creating, updating, deleting webhooks, rotating secrets,
  *   test sends, recovering and redelivering) needs `webhooks:write`.
+ *
+ * A portal session's token (`ApiKeys.openSession`) carries `read`, and
+ * `webhooks:write` unless read-only, but is refused where an endpoint says
+ * `KeysOnly`: what stays with the provider's backend (changing the event type
+ * catalog, opening portal sessions).
  */
 import { HttpApi, type HttpApiGroup } from "@effect/platform"
 import type { ApiKeyStore } from "@herald/core"
@@ -25,6 +30,12 @@ type Scope = ApiKeyStore.Scope
  * that does not declare its own.
  */
 export class Required extends Context.Tag("@herald/http/Scopes/Required")<Required, ReadonlyArray<Scope>>() {}
+
+/**
+ * An endpoint only API keys may call, never a portal session's token: an annotation on the
+ * endpoint (true), like `Required`.
+ */
+export class KeysOnly extends Context.Tag("@herald/http/Scopes/KeysOnly")<KeysOnly, boolean>() {}
 
 /** Reading: `read`, or `webhooks:write` (whoever may change webhooks may see them). */
 export const read: ReadonlyArray<Scope> = ["read", "webhooks:write"]
@@ -43,11 +54,18 @@ export type Lookup = (method: string, path: string) => ReadonlyArray<Scope> | un
 
 const endpointKey = (method: string, path: string) => `${method} ${path}`
 
-/** The scopes every endpoint of `api` declares, read once from its definition; the endpoints that declare none are listed in `undeclared`. */
+/** Whether the endpoint of a method and route template is for API keys only (`KeysOnly`). */
+export type KeysOnlyLookup = (method: string, path: string) => boolean
+
+/**
+ * The scopes every endpoint of `api` declares, read once from its definition, and which are for API
+ * keys only; the endpoints that declare no scopes are listed in `undeclared`.
+ */
 export const ofApi = <Id extends string, Groups extends HttpApiGroup.HttpApiGroup.Any, E, R>(
   api: HttpApi.HttpApi<Id, Groups, E, R>
-): { readonly lookup: Lookup; readonly undeclared: ReadonlyArray<string> } => {
+): { readonly lookup: Lookup; readonly keysOnly: KeysOnlyLookup; readonly undeclared: ReadonlyArray<string> } => {
   const declared = new Map<string, ReadonlyArray<Scope>>()
+  const keysOnly = new Set<string>()
   const undeclared: Array<string> = []
   HttpApi.reflect(api, {
     onGroup: () => {},
@@ -57,23 +75,34 @@ export const ofApi = <Id extends string, Groups extends HttpApiGroup.HttpApiGrou
         onNone: () => undeclared.push(key),
         onSome: (scopes) => declared.set(key, scopes)
       })
+      if (Option.getOrElse(Context.getOption(mergedAnnotations, KeysOnly), () => false)) keysOnly.add(key)
     }
   })
-  return { lookup: (method, path) => declared.get(endpointKey(method, path)), undeclared }
+  return {
+    lookup: (method, path) => declared.get(endpointKey(method, path)),
+    keysOnly: (method, path) => keysOnly.has(endpointKey(method, path)),
+    undeclared
+  }
+}
+
+/** What the served API's endpoints declare: their scopes, and which are for API keys only. */
+export interface DeclaredShape {
+  readonly scopes: Lookup
+  readonly keysOnly: KeysOnlyLookup
 }
 
 /** The scopes the served API's endpoints declare. */
-export class Declared extends Context.Tag("@herald/http/Scopes/Declared")<Declared, Lookup>() {}
+export class Declared extends Context.Tag("@herald/http/Scopes/Declared")<Declared, DeclaredShape>() {}
 
 /** The declared scopes of `api`; the server does not start when an endpoint declares none. */
 export const layer = <Id extends string, Groups extends HttpApiGroup.HttpApiGroup.Any, E, R>(
   api: HttpApi.HttpApi<Id, Groups, E, R>
 ): Layer.Layer<Declared> => {
-  const { lookup, undeclared } = ofApi(api)
+  const { keysOnly, lookup, undeclared } = ofApi(api)
   return Layer.effect(
     Declared,
     undeclared.length === 0
-      ? Effect.succeed(lookup)
+      ? Effect.succeed({ scopes: lookup, keysOnly })
       : Effect.dieMessage(`These endpoints declare no scopes (Scopes.Required): ${undeclared.join(", ")}`)
   )
 }
@@ -90,14 +119,20 @@ export interface Refusal {
   readonly required: ReadonlyArray<Scope>
   /** The key has these. */
   readonly granted: ReadonlyArray<Scope>
+  /** Refused because the caller is a portal session and the endpoint is for API keys only (`KeysOnly`). */
+  readonly session?: boolean | undefined
 }
 
 /** What a scope refusal says, in every profile. */
 export const describe = (refusal: Refusal): string =>
-  `This API key may not call ${refusal.route}: it needs the ${
+  refusal.session === true
+    ? `A portal session may not call ${refusal.route}: only an API key may, from your backend`
+    : `This API key may not call ${refusal.route}: it needs the ${
     refusal.required.map((scope) => `\`${scope}\``).join(" or ")
   } scope, and has ${refusal.granted.length === 0 ? "none" : refusal.granted.map((scope) => `\`${scope}\``).join(", ")}`
 
 /** How to fix a scope refusal, in every profile. */
 export const mitigation = (refusal: Refusal): string =>
-  `Use an API key with the ${refusal.required[0]} scope.`
+  refusal.session === true
+    ? "Call it from your backend with an API key."
+    : `Use an API key with the ${refusal.required[0]} scope.`

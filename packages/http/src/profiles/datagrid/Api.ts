@@ -118,9 +118,16 @@ export const RotatedSecret = Schema.Struct({
 }).annotations({ identifier: "RotatedSecret" })
 
 
+/** A webhook's current signing secret. */
+export const WebhookSecret = Schema.Struct({
+  object: Schema.Literal("webhook_secret"),
+  webhook_id: Schema.String,
+  secret: Schema.String.annotations({ description: "The secret deliveries are signed with first (the newest current one)." })
+}).annotations({ identifier: "WebhookSecret" })
+
 /**
  * The Datagrid profile's webhook routes (`webhooks` group, under `/v1/webhooks`): create, list,
- * get, update, delete, rotate the secret, list the active ones for an event type. `Handlers`
+ * get, update, delete, rotate and read the secret, list the active ones for an event type. `Handlers`
  * implements them.
  */
 export class DatagridWebhooks extends HttpApiGroup.make("webhooks")
@@ -201,6 +208,16 @@ export class DatagridWebhooks extends HttpApiGroup.make("webhooks")
       .annotate(
         OpenApi.Description,
         "Issues a new signing secret, returned only here. During the overlap every delivery carries one v1= signature per valid secret, so receivers can switch without missing a delivery."
+      )
+  )
+  .add(
+    HttpApiEndpoint.get("retrieveSecret")`/v1/webhooks/${webhookId}/secret`
+      .addSuccess(WebhookSecret)
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "Retrieve the signing secret")
+      .annotate(
+        OpenApi.Description,
+        "The secret deliveries are signed with first (the newest current one), to set up or check a receiver. Needs `webhooks:write`: a read-only key never sees a secret."
       )
   )
   .addError(BadRequest)

@@ -74,6 +74,12 @@ export const layer = HttpApiBuilder.group(api, "webhooks", (handlers) =>
               : new Date(rotated.previousExpiresAt).toISOString()
           }
         }).pipe(mapDomainErrors))
+      .handle("retrieveSecret", ({ path }) =>
+        Effect.gen(function*() {
+          const { teamspace } = yield* Principal
+          const secret = yield* webhooks.signingSecret(teamspace, path.webhook_id)
+          return { object: "webhook_secret" as const, webhook_id: path.webhook_id, secret }
+        }).pipe(mapDomainErrors))
       .handle("delete", ({ path }) =>
         Effect.gen(function*() {
           const { teamspace } = yield* Principal

@@ -32,28 +32,29 @@ export const make: Effect.Effect<EventTypeStore.EventTypeStoreShape, never, SqlC
         Effect.flatMap((rows) => Effect.forEach(rows, (row) => Effect.orDie(decodeJson(row.record))))
       )
 
-    const insert = (definition: EventTypeStore.EventTypeDefinition) =>
+    /** Runs `statement` with the definition's record; true if it returned a row (it wrote). */
+    const wrote = <E>(
+      definition: EventTypeStore.EventTypeDefinition,
+      statement: (record: string) => Effect.Effect<ReadonlyArray<unknown>, E>
+    ) =>
       encodeJson(definition).pipe(
-        Effect.flatMap((record) =>
-          sql`INSERT INTO herald_event_types (teamspace, profile, name, record)
-            VALUES (${definition.teamspace}, ${definition.profile}, ${definition.name}, ${record})
-            ON CONFLICT (teamspace, profile, name) DO NOTHING
-            RETURNING name`
-        ),
+        Effect.flatMap(statement),
         Effect.orDie,
         Effect.map((rows) => rows.length > 0)
       )
 
+    const insert = (definition: EventTypeStore.EventTypeDefinition) =>
+      wrote(definition, (record) =>
+        sql`INSERT INTO herald_event_types (teamspace, profile, name, record)
+          VALUES (${definition.teamspace}, ${definition.profile}, ${definition.name}, ${record})
+          ON CONFLICT (teamspace, profile, name) DO NOTHING
+          RETURNING name`)
+
     const update = (definition: EventTypeStore.EventTypeDefinition) =>
-      encodeJson(definition).pipe(
-        Effect.flatMap((record) =>
-          sql`UPDATE herald_event_types SET record = ${record}
-            WHERE teamspace = ${definition.teamspace} AND profile = ${definition.profile} AND name = ${definition.name}
-            RETURNING name`
-        ),
-        Effect.orDie,
-        Effect.map((rows) => rows.length > 0)
-      )
+      wrote(definition, (record) =>
+        sql`UPDATE herald_event_types SET record = ${record}
+          WHERE teamspace = ${definition.teamspace} AND profile = ${definition.profile} AND name = ${definition.name}
+          RETURNING name`)
 
     return { list, insert, update }
   }

@@ -7,7 +7,7 @@
  * definitions, never the configured lists, so changing the configuration
  * changes every teamspace at the next start.
  */
-import { Context, type Effect, Schema } from "effect"
+import { Context, type Effect, Order, Schema } from "effect"
 import { EventType } from "./EventType.js"
 import { TeamspaceId } from "./Ids.js"
 import { Profile } from "./Profile.js"
@@ -31,6 +31,15 @@ export class EventTypeDefinition extends Schema.Class<EventTypeDefinition>("@her
   createdAt: Millis,
   updatedAt: Millis
 }) {}
+
+/**
+ * The order `list` returns: by profile, then by name (both ASCII, so code-unit order is byte order,
+ * as PostgreSQL's `COLLATE "C"` sorts them).
+ */
+export const order: Order.Order<EventTypeDefinition> = Order.combine(
+  Order.mapInput(Order.string, (definition: EventTypeDefinition) => definition.profile),
+  Order.mapInput(Order.string, (definition: EventTypeDefinition) => definition.name)
+)
 
 /**
  * What an event type store adapter implements (`@herald/memory`, `@herald/redis`,

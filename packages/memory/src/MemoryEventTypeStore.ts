@@ -20,9 +20,7 @@ export const make: Effect.Effect<EventTypeStore.EventTypeStoreShape> = Effect.sy
   return {
     list: (teamspace) =>
       Effect.sync(() =>
-        [...(teamspaces.get(teamspace)?.values() ?? [])].sort((a, b) =>
-          a.profile < b.profile ? -1 : a.profile > b.profile ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0
-        )
+        [...(teamspaces.get(teamspace)?.values() ?? [])].sort(EventTypeStore.order)
       ),
     insert: (definition) =>
       Effect.sync(() => {

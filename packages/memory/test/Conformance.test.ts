@@ -6,6 +6,7 @@ import {
   MemoryDeliveryLedger,
   MemoryDeliveryQueue,
   MemoryEventStore,
+  MemoryEventTypeStore,
   MemoryHealthStore,
   MemoryIdempotencyStore,
   MemoryRateLimiter,
@@ -18,6 +19,7 @@ import {
   DeliveryLedgerSuite,
   DeliveryQueueSuite,
   EventStoreSuite,
+  EventTypeStoreSuite,
   HealthStoreSuite,
   IdempotencyStoreSuite,
   RateLimiterSuite,
@@ -29,6 +31,7 @@ SubscriptionStoreSuite.suite("MemorySubscriptionStore", MemorySubscriptionStore.
 EventStoreSuite.suite("MemoryEventStore", MemoryEventStore.layer)
 AttemptLogSuite.suite("MemoryAttemptLog", MemoryAttemptLog.layer)
 ApiKeyStoreSuite.suite("MemoryApiKeyStore", MemoryApiKeyStore.layer)
+EventTypeStoreSuite.suite("MemoryEventTypeStore", MemoryEventTypeStore.layer)
 DeliveryQueueSuite.suite(
   "MemoryDeliveryQueue",
   MemoryDeliveryQueue.layer,

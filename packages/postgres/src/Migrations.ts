@@ -220,6 +220,24 @@ const ledger = Effect.gen(function*() {
   )`
 })
 
+/**
+ * The event types teamspaces defined themselves (`PostgresEventTypeStore`), over the configured
+ * lists: a row per teamspace, profile and name, the Schema-encoded definition as JSON text (its
+ * schema and example byte for byte). A teamspace's are read whole, in primary key order.
+ */
+const eventTypes = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`CREATE TABLE herald_event_types (
+    teamspace text COLLATE "C" NOT NULL,
+    profile text COLLATE "C" NOT NULL,
+    name text COLLATE "C" NOT NULL,
+    record text NOT NULL,
+    PRIMARY KEY (teamspace, profile, name)
+  )`
+  yield* sql`COMMENT ON COLUMN herald_event_types.record IS
+    'The Schema-encoded event type definition as JSON text; cast to jsonb to query it'`
+})
+
 /** Every migration, by `{id}_{name}`; ids only grow, and an applied migration is never edited. */
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "1_webhooks": webhooks,
@@ -227,7 +245,8 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "3_events": events,
   "4_attempts": attempts,
   "5_sequences": sequences,
-  "6_ledger": ledger
+  "6_ledger": ledger,
+  "7_event_types": eventTypes
 }
 
 /**

@@ -11,6 +11,7 @@ import type {
   AttemptLog,
   DeliveryLedger,
   EventStore,
+  EventTypeStore,
   HealthStore,
   SequenceStore,
   SubscriptionStore
@@ -21,6 +22,7 @@ import * as PostgresApiKeyStore from "./PostgresApiKeyStore.js"
 import * as PostgresAttemptLog from "./PostgresAttemptLog.js"
 import * as PostgresDeliveryLedger from "./PostgresDeliveryLedger.js"
 import * as PostgresEventStore from "./PostgresEventStore.js"
+import * as PostgresEventTypeStore from "./PostgresEventTypeStore.js"
 import * as PostgresHealthStore from "./PostgresHealthStore.js"
 import * as PostgresSequenceStore from "./PostgresSequenceStore.js"
 import * as PostgresSubscriptionStore from "./PostgresSubscriptionStore.js"
@@ -30,6 +32,7 @@ import * as Retention from "./Retention.js"
 export type Stores =
   | SubscriptionStore.SubscriptionStore
   | ApiKeyStore.ApiKeyStore
+  | EventTypeStore.EventTypeStore
   | EventStore.EventStore
   | AttemptLog.AttemptLog
   | HealthStore.HealthStore
@@ -50,6 +53,7 @@ export const layer = (options?: Options): Layer.Layer<Stores, never, SqlClient.S
   Layer.mergeAll(
     PostgresSubscriptionStore.layer,
     PostgresApiKeyStore.layer,
+    PostgresEventTypeStore.layer,
     PostgresEventStore.layer({ ...options, owesFirstPage: true }),
     PostgresAttemptLog.layer({ ...options, endsFailureStreaks: true, keepsLedger: true }),
     PostgresHealthStore.layer(options),

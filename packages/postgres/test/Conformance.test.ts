@@ -6,6 +6,7 @@ import {
   PostgresAttemptLog,
   PostgresDeliveryLedger,
   PostgresEventStore,
+  PostgresEventTypeStore,
   PostgresHealthStore,
   PostgresSequenceStore,
   PostgresSubscriptionStore
@@ -15,6 +16,7 @@ import {
   AttemptLogSuite,
   DeliveryLedgerSuite,
   EventStoreSuite,
+  EventTypeStoreSuite,
   HealthStoreSuite,
   SequenceStoreSuite,
   SubscriptionStoreSuite
@@ -33,6 +35,7 @@ describe.skipIf(!available)(`PostgreSQL conformance ${skipReason}`, () => {
   const { client } = useDatabase()
   SubscriptionStoreSuite.suite("PostgresSubscriptionStore", Layer.provide(PostgresSubscriptionStore.layer, client()))
   ApiKeyStoreSuite.suite("PostgresApiKeyStore", Layer.provide(PostgresApiKeyStore.layer, client()))
+  EventTypeStoreSuite.suite("PostgresEventTypeStore", Layer.provide(PostgresEventTypeStore.layer, client()))
   EventStoreSuite.suite("PostgresEventStore", Layer.provide(PostgresEventStore.layer({ retentionSeconds }), client()))
   AttemptLogSuite.suite("PostgresAttemptLog", Layer.provide(PostgresAttemptLog.layer({ retentionSeconds }), client()))
   // The log as it runs beside PostgresHealthStore: a success's insert also ends the streak.

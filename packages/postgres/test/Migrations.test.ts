@@ -47,6 +47,7 @@ describe.skipIf(!available)(`Migrations ${skipReason}`, () => {
         "herald_api_keys",
         "herald_attempts",
         "herald_event_keys",
+        "herald_event_types",
         "herald_events",
         "herald_fanouts",
         "herald_migrations",

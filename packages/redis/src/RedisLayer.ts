@@ -9,6 +9,7 @@ import * as RedisApiKeyStore from "./RedisApiKeyStore.js"
 import * as RedisAttemptLog from "./RedisAttemptLog.js"
 import type { RedisClient } from "./RedisClient.js"
 import * as RedisEventStore from "./RedisEventStore.js"
+import * as RedisEventTypeStore from "./RedisEventTypeStore.js"
 import * as RedisHealthStore from "./RedisHealthStore.js"
 import * as RedisIdempotencyStore from "./RedisIdempotencyStore.js"
 import * as RedisRateLimiter from "./RedisRateLimiter.js"
@@ -34,6 +35,7 @@ export const layer = (options?: Options): Layer.Layer<Stores, never, RedisClient
     // Beside RedisHealthStore on the same client: a logged success ends the streak in the same script.
     RedisAttemptLog.layer({ ...options, endsFailureStreaks: true }),
     RedisApiKeyStore.layer,
+    RedisEventTypeStore.layer,
     RedisHealthStore.layer(options),
     RedisSequenceStore.layer(options),
     RedisRateLimiter.layer,

@@ -4,13 +4,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { Cluster, Redis } from "ioredis"
-import { ApiKeyStore, AttemptLog, EventStore, SubscriptionStore } from "@herald/core"
+import { ApiKeyStore, AttemptLog, EventStore, EventTypeStore, SubscriptionStore } from "@herald/core"
 import {
   RedisApiKeyStore,
   RedisHealthStore,
   RedisAttemptLog,
   RedisClient,
   RedisEventStore,
+  RedisEventTypeStore,
   RedisIdempotencyStore,
   RedisLayer,
   RedisRateLimiter,
@@ -23,6 +24,7 @@ import {
   HealthStoreSuite,
   AttemptLogSuite,
   EventStoreSuite,
+  EventTypeStoreSuite,
   IdempotencyStoreSuite,
   RateLimiterSuite,
   SequenceStoreSuite,
@@ -57,6 +59,7 @@ describe.skipIf(!available)(`Redis adapters on a Redis Cluster ${available ? "" 
   EventStoreSuite.suite("RedisEventStore (cluster)", Layer.provide(RedisEventStore.layer(), client))
   AttemptLogSuite.suite("RedisAttemptLog (cluster)", Layer.provide(RedisAttemptLog.layer(), client))
   ApiKeyStoreSuite.suite("RedisApiKeyStore (cluster)", Layer.provide(RedisApiKeyStore.layer, client))
+  EventTypeStoreSuite.suite("RedisEventTypeStore (cluster)", Layer.provide(RedisEventTypeStore.layer, client))
   HealthStoreSuite.suite("RedisHealthStore (cluster)", Layer.provide(RedisHealthStore.layer(), client))
   RateLimiterSuite.suite("RedisRateLimiter (cluster)", Layer.provide(RedisRateLimiter.layer, client))
   IdempotencyStoreSuite.suite("RedisIdempotencyStore (cluster)", Layer.provide(RedisIdempotencyStore.layer, client))
@@ -92,6 +95,7 @@ describe.skipIf(!available)(`Redis adapters on a Redis Cluster ${available ? "" 
         Fixtures.attempt({ teamspace, webhookId: hook.id, eventId: event.id, time: Date.now() })
       )
       yield* (yield* ApiKeyStore.ApiKeyStore).insert(Fixtures.apiKey({ teamspace }))
+      yield* (yield* EventTypeStore.EventTypeStore).insert(Fixtures.eventTypeDefinition({ teamspace }))
 
       const { prefix, redis } = yield* RedisClient.RedisClient
       const cluster = redis as unknown as Cluster

@@ -6,6 +6,7 @@ import {
   RedisHealthStore,
   RedisAttemptLog,
   RedisEventStore,
+  RedisEventTypeStore,
   RedisIdempotencyStore,
   RedisRateLimiter,
   RedisSequenceStore,
@@ -16,6 +17,7 @@ import {
   HealthStoreSuite,
   AttemptLogSuite,
   EventStoreSuite,
+  EventTypeStoreSuite,
   IdempotencyStoreSuite,
   RateLimiterSuite,
   SequenceStoreSuite,
@@ -29,6 +31,7 @@ describe.skipIf(!available)(`Redis conformance ${skipReason}`, () => {
   EventStoreSuite.suite("RedisEventStore", Layer.provide(RedisEventStore.layer(), client))
   AttemptLogSuite.suite("RedisAttemptLog", Layer.provide(RedisAttemptLog.layer(), client))
   ApiKeyStoreSuite.suite("RedisApiKeyStore", Layer.provide(RedisApiKeyStore.layer, client))
+  EventTypeStoreSuite.suite("RedisEventTypeStore", Layer.provide(RedisEventTypeStore.layer, client))
   HealthStoreSuite.suite("RedisHealthStore", Layer.provide(RedisHealthStore.layer(), client))
   RateLimiterSuite.suite("RedisRateLimiter", Layer.provide(RedisRateLimiter.layer, client))
   IdempotencyStoreSuite.suite("RedisIdempotencyStore", Layer.provide(RedisIdempotencyStore.layer, client))

@@ -97,10 +97,10 @@ export type PostgresError =
   | Redis.RedisClient.RedisError
 
 /**
- * The durable stores on PostgreSQL (`Postgres.PostgresLayer`: webhooks, API keys, events, attempts,
- * failure streaks, ordered sequences, and the `DeliveryLedger` of what is owed, which the workers'
- * `Reconciler` rebuilds the queue from; its partitions kept while the process runs), rate limits and
- * idempotency on Redis (records that expire: a Redis emptied only resets them), the BullMQ delivery
+ * The durable stores on PostgreSQL (`Postgres.PostgresLayer`: webhooks, API keys, teamspaces' event
+ * type definitions, events, attempts, failure streaks, ordered sequences, and the `DeliveryLedger`
+ * of what is owed, which the workers' `Reconciler` rebuilds the queue from; its partitions kept
+ * while the process runs), rate limits and idempotency on Redis (records that expire: a Redis emptied only resets them), the BullMQ delivery
  * queue, deliveries over undici. The schema is applied (or awaited) before any store starts. Needs
  * `UrlPolicy`.
  */

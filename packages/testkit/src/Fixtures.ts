@@ -5,7 +5,19 @@
  */
 import { randomBytes } from "node:crypto"
 import { Clock, Duration, Effect, Redacted } from "effect"
-import { ApiKeyStore, Attempt, DeliveryJob, Event, type EventType, Ids, type Profile, Profiles, Signing, Webhook } from "@herald/core"
+import {
+  ApiKeyStore,
+  Attempt,
+  DeliveryJob,
+  Event,
+  type EventType,
+  EventTypeStore,
+  Ids,
+  type Profile,
+  Profiles,
+  Signing,
+  Webhook
+} from "@herald/core"
 
 /** Event types the suites use; any valid event type would do. */
 export const typeA: EventType.EventType = "batch_prediction.completed"
@@ -169,6 +181,33 @@ export const apiKey = (options: {
     scopes: ["webhooks:write", "read"],
     label: options.label ?? "test key",
     createdAt: options.createdAt ?? baseTime
+  })
+
+/**
+ * An event type definition of the teamspace: `typeA` in the fixture profile, described, without
+ * schema or example, not archived, created and updated at `baseTime`, unless told otherwise.
+ */
+export const eventTypeDefinition = (options: {
+  readonly teamspace: Ids.TeamspaceId
+  readonly profile?: Profile.Profile
+  readonly name?: EventType.EventType
+  readonly description?: string
+  readonly schema?: string | null
+  readonly example?: string | null
+  readonly archived?: boolean
+  readonly createdAt?: number
+  readonly updatedAt?: number
+}): EventTypeStore.EventTypeDefinition =>
+  new EventTypeStore.EventTypeDefinition({
+    teamspace: options.teamspace,
+    profile: options.profile ?? profile.name,
+    name: options.name ?? typeA,
+    description: options.description ?? "A batch prediction completed.",
+    schema: options.schema ?? null,
+    example: options.example ?? null,
+    archived: options.archived ?? false,
+    createdAt: options.createdAt ?? baseTime,
+    updatedAt: options.updatedAt ?? options.createdAt ?? baseTime
   })
 
 /**

@@ -29,6 +29,7 @@ import * as EventTypes from "./native/EventTypesHandlers.js"
 import * as Portal from "./native/PortalHandlers.js"
 import * as Exposition from "./metrics/Exposition.js"
 import * as Health from "./native/HealthHandlers.js"
+import * as PortalSettings from "./portal/PortalSettings.js"
 import * as Profiles from "./Profiles.js"
 import type * as RateLimiting from "./edge/RateLimiting.js"
 import type * as RequestLimits from "./edge/RequestLimits.js"
@@ -43,6 +44,8 @@ export interface AppOptions {
   readonly requestLog?: RequestLog.RequestLog | undefined
   /** The path prefix the API is served under, normalized (`Mount.normalize`); the root when absent. */
   readonly prefix?: string | undefined
+  /** How the portal is linked, framed and branded; `PortalSettings.defaults` when absent. */
+  readonly portal?: PortalSettings.PortalSettingsShape | undefined
 }
 
 /** Where Herald's own server listens, and how long a client may take to send a request. */
@@ -107,7 +110,7 @@ export const app = (options: AppOptions): Effect.Effect<Edge.Served, never, Requ
       )
       : docs
     const routes = yield* Routes.fromApi(HeraldApi, metrics ? [...DocsPage.routes, ...Exposition.routes] : DocsPage.routes)
-    return yield* Edge.make({
+    const served = yield* Edge.make({
       api: HeraldApi,
       implementation: apiLayer,
       beside,
@@ -117,6 +120,10 @@ export const app = (options: AppOptions): Effect.Effect<Edge.Served, never, Requ
       metrics,
       prefix
     })
+    // The handlers read the portal's settings (its links) as each request runs.
+    return options.portal === undefined
+      ? served
+      : { ...served, app: Effect.provideService(served.app, PortalSettings.PortalSettings, options.portal) }
   })
 
 /**

@@ -28,6 +28,7 @@ import {
 import { HeraldApi } from "@herald/http/Contract"
 import * as HttpProfiles from "@herald/http/Profiles"
 import * as Protection from "@herald/http/edge/Protection"
+import * as PortalSettings from "@herald/http/portal/PortalSettings"
 import * as RateLimiting from "@herald/http/edge/RateLimiting"
 import * as RequestLimits from "@herald/http/edge/RequestLimits"
 import type * as RequestLog from "@herald/http/edge/RequestLog"
@@ -618,13 +619,30 @@ export const protection: Config.Config<Protection.Settings> = Config.all({
 /** `HOST`: the API's bind address, and a worker's operations port's. */
 const host = Config.string("HOST").pipe(Config.withDefault("127.0.0.1"), Config.withDescription("HTTP bind address"))
 
+/** `HERALD_PUBLIC_URL`, `HERALD_PORTAL_FRAME_ANCESTORS` and `HERALD_PORTAL_THEME`: how the portal is linked, framed and branded. */
+export const portal: Config.Config<PortalSettings.PortalSettingsShape> = Config.all({
+  publicUrl: Config.option(Variable.parsed("HERALD_PUBLIC_URL", PortalSettings.parsePublicUrl, {
+    description:
+      "The URL clients reach the API at (e.g. https://webhooks.example.com); portal session links start with it. By default: http:// and the request's Host"
+  })),
+  frameAncestors: Variable.parsed("HERALD_PORTAL_FRAME_ANCESTORS", PortalSettings.parseFrameAncestors, {
+    defaultText: PortalSettings.defaults.frameAncestors,
+    description: "Who may put the portal in a frame: the CSP frame-ancestors sources, e.g. 'self' https://dashboard.example.com"
+  }),
+  theme: Variable.parsed("HERALD_PORTAL_THEME", PortalSettings.parseTheme, {
+    defaultText: "{}",
+    description: "The portal's brand colour and logo: {\"brand\": \"#0a7cff\", \"logo\": \"https://example.com/logo.svg\"}"
+  })
+}).pipe(Config.map(({ publicUrl, ...rest }) => ({ ...rest, publicUrl: Option.getOrUndefined(publicUrl) })))
+
 const http = Config.all({
   port: Variable.integer("PORT", { defaultValue: 8080, min: 0, max: 65535, description: "HTTP port (0: any free port, logged)" }),
   host,
   timeouts,
   requestLog,
   apiKeys,
-  protection
+  protection,
+  portal
 })
 
 /** An event's data travels in a publish's body, so a data limit over the body limit could never be reached. */

@@ -3,7 +3,7 @@
  * brand. `@herald/runtime`'s Environment reads them from `HERALD_PUBLIC_URL`,
  * `HERALD_PORTAL_FRAME_ANCESTORS` and `HERALD_PORTAL_THEME`.
  */
-import { Context } from "effect"
+import { Context, Either } from "effect"
 
 /** The portal's brand: a colour (`#0a7cff`) and a logo's https URL, each optional. */
 export interface Theme {
@@ -42,4 +42,60 @@ export const isLogoUrl = (value: string): boolean => {
   } catch {
     return false
   }
+}
+
+/** Parses a public URL: http or https, no credentials, query or fragment; written without a trailing slash. */
+export const parsePublicUrl = (text: string): Either.Either<string, string> => {
+  const expected = "must be the http(s) URL clients reach the API at, like https://webhooks.example.com (no query or fragment)"
+  try {
+    const url = new URL(text.trim())
+    if ((url.protocol !== "https:" && url.protocol !== "http:") || url.username !== "" || url.password !== "" || url.search !== "" || url.hash !== "") {
+      return Either.left(expected)
+    }
+    return Either.right(url.href.replace(/\/+$/, ""))
+  } catch {
+    return Either.left(expected)
+  }
+}
+
+const SOURCE = /^(?:'self'|[a-z][a-z0-9+.-]*:|(?:[a-z][a-z0-9+.-]*:\/\/)?(?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::(?:\d{1,5}|\*))?(?:\/[^\s;,'"]*)?)$/i
+
+/**
+ * Parses a CSP `frame-ancestors` value: `'none'` alone, or sources separated by spaces (`'self'`,
+ * `https:`, `https://dashboard.example.com`, `https://*.example.com`).
+ */
+export const parseFrameAncestors = (text: string): Either.Either<string, string> => {
+  const sources = text.trim().split(/\s+/).filter((source) => source !== "")
+  if (sources.length === 1 && sources[0] === "'none'") return Either.right("'none'")
+  const bad = sources.find((source) => !SOURCE.test(source))
+  if (sources.length === 0 || bad !== undefined) {
+    return Either.left(
+      `must be 'none', or sources separated by spaces such as 'self' https://dashboard.example.com https://*.example.com${
+        bad === undefined ? "" : `; ${JSON.stringify(bad.slice(0, 40))} is not one`
+      }`
+    )
+  }
+  return Either.right(sources.join(" "))
+}
+
+/** Parses a theme: a JSON object with `brand` (`#rgb` or `#rrggbb`) and `logo` (an https URL), each optional. */
+export const parseTheme = (text: string): Either.Either<Theme, string> => {
+  const expected = "must be a JSON object like {\"brand\": \"#0a7cff\", \"logo\": \"https://example.com/logo.svg\"}"
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return Either.left(expected)
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return Either.left(expected)
+  const { brand, logo, ...rest } = value as Record<string, unknown>
+  const unknown = Object.keys(rest)[0]
+  if (unknown !== undefined) return Either.left(`${expected}: ${JSON.stringify(unknown.slice(0, 40))} is not a theme field`)
+  if (brand !== undefined && !(typeof brand === "string" && isBrandColour(brand))) {
+    return Either.left(`${expected}: brand must be a colour as #rgb or #rrggbb`)
+  }
+  if (logo !== undefined && !(typeof logo === "string" && isLogoUrl(logo))) {
+    return Either.left(`${expected}: logo must be an https URL`)
+  }
+  return Either.right({ ...(brand === undefined ? {} : { brand }), ...(logo === undefined ? {} : { logo }) })
 }

@@ -27,6 +27,8 @@ describe("the scope each route needs", () => {
     "PATCH /v1/webhooks/{webhook_id}": WRITE,
     "DELETE /v1/webhooks/{webhook_id}": WRITE,
     "POST /v1/webhooks/{webhook_id}/rotate-secret": WRITE,
+    // A read-only key never sees a signing secret.
+    "GET /v1/webhooks/{webhook_id}/secret": WRITE,
     "GET /v1/webhooks/{webhook_id}/attempts": READ,
     "GET /v1/events": READ,
     "GET /v1/events/{event_id}": READ,
@@ -34,6 +36,13 @@ describe("the scope each route needs", () => {
     "POST /v1/webhooks/{webhook_id}/recover": WRITE,
     "POST /v1/webhooks/{webhook_id}/test": WRITE,
     "POST /v1/events": PUBLISH,
+    "GET /v1/event-types": READ,
+    "GET /v1/event-types/{name}": READ,
+    "POST /v1/event-types": WRITE,
+    "PATCH /v1/event-types/{name}": WRITE,
+    "DELETE /v1/event-types/{name}": WRITE,
+    "POST /v1/portal/sessions": WRITE,
+    "GET /v1/portal/session": READ,
     "POST /websets/v0/webhooks": WRITE,
     "GET /websets/v0/webhooks": READ,
     "GET /websets/v0/webhooks/{id}": READ,
@@ -50,6 +59,19 @@ describe("the scope each route needs", () => {
     // A read-only key never sees a signing secret.
     "GET /v1/webhook/{id}/secret": WRITE
   }
+
+  it("keeps portal sessions from what stays with the provider: the catalog's changes, opening sessions", () => {
+    const { keysOnly } = Scopes.ofApi(HeraldApi)
+    const only = Protection.routesOf(HeraldApi)
+      .filter((route) => keysOnly(route.method, route.path))
+      .map((route) => RateLimiting.displayRoute(route.method, route.path))
+    expect(only).toEqual([
+      "POST /v1/event-types",
+      "PATCH /v1/event-types/{name}",
+      "DELETE /v1/event-types/{name}",
+      "POST /v1/portal/sessions"
+    ])
+  })
 
   it("covers every authenticated endpoint of the contract", () => {
     const declared = Scopes.ofApi(HeraldApi).lookup

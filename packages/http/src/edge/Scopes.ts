@@ -7,11 +7,13 @@
  *
  * - reading (GET) needs `read` or `webhooks:write`: a key that manages
  *   webhooks may see them (the SDKs read a webhook back after changing it);
- * - reading a webhook's signing secret (Diga's `GET /v1/webhook/{id}/secret`)
- *   needs `webhooks:write`: a read-only key never sees a secret;
+ * - reading a webhook's signing secret (`GET /v1/webhooks/{id}/secret`, Diga's
+ *   `GET /v1/webhook/{id}/secret`) needs `webhooks:write`: a read-only key never
+ *   sees a secret;
  * - publishing (`POST /v1/events`) needs `events:publish`, and nothing else does;
  * - everything else (creating, updating, deleting webhooks, rotating secrets,
- *   test sends, recovering and redelivering) needs `webhooks:write`.
+ *   test sends, recovering and redelivering, changing the event type catalog,
+ *   opening portal sessions) needs `webhooks:write`.
  *
  * A portal session's token (`ApiKeys.openSession`) carries `read`, and
  * `webhooks:write` unless read-only, but is refused where an endpoint says

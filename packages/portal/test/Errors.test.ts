@@ -71,7 +71,7 @@ describe("describeError", () => {
   })
 
   it("falls back to the status for a body it cannot read", () => {
-    expect(describeError(502, "<html>Bad gateway</html>").message).toBe("Herald answered with an error (HTTP 502). Try again in a moment.")
+    expect(describeError(502, "<html>Bad gateway</html>").message).toBe("The server answered with an error (HTTP 502). Try again in a moment.")
     expect(describeError(0, undefined).message).toMatch(/could not be reached/)
     expect(describeError(403, {}).message).toMatch(/does not allow/)
   })

@@ -12,7 +12,7 @@ import { EndpointDetail } from "./EndpointDetail.js"
 import { CreateEndpoint } from "./EndpointForm.js"
 import { EndpointList } from "./EndpointList.js"
 import { profileNamed } from "./Profiles.js"
-import { reportOf } from "./Ui.js"
+import { focusHeadingOnNextView, reportOf } from "./Ui.js"
 
 type View =
   | { readonly kind: "list" }
@@ -37,6 +37,7 @@ export const App = (props: {
   const [view, setView] = useState<View>({ kind: "list" })
   const [catalog, setCatalog] = useState<ReadonlyArray<EventType> | null | undefined>(undefined)
   const [live, setLive] = useState({ status: "", error: "" })
+  const [logoFailed, setLogoFailed] = useState(false)
 
   const expire = useCallback(() => {
     props.onExpired()
@@ -99,6 +100,7 @@ export const App = (props: {
   const { session } = phase
   const ctx: Ctx = { api, session, profile: profileNamed(session.profile), readOnly: session.read_only, catalog, announce }
   const go = (next: View) => {
+    focusHeadingOnNextView()
     setView(next)
     window.scrollTo(0, 0)
   }
@@ -116,7 +118,9 @@ export const App = (props: {
   return (
     <>
       <header class="top">
-        {props.logo === undefined ? null : <img class="logo" src={props.logo} alt="" referrerpolicy="no-referrer" />}
+        {props.logo === undefined || logoFailed
+          ? null
+          : <img class="logo" src={props.logo} alt="" referrerpolicy="no-referrer" onError={() => setLogoFailed(true)} />}
         <div class="title">
           <p class="teamspace">{session.teamspace}</p>
           <p class="product">Webhooks</p>

@@ -3,6 +3,7 @@
  * description, an example payload and its JSON schema.
  */
 import type { Ctx } from "./Context.js"
+import { Heading } from "./Ui.js"
 
 const json = (value: object) => JSON.stringify(value, null, 2)
 
@@ -11,7 +12,7 @@ export const Catalog = (props: { readonly ctx: Ctx }) => {
   const { catalog } = props.ctx
   return (
     <section aria-labelledby="catalog-title">
-      <h1 id="catalog-title">Event catalog</h1>
+      <Heading id="catalog-title">Event catalog</Heading>
       {catalog === undefined
         ? <p aria-busy="true">Loading the catalog…</p>
         : catalog === null

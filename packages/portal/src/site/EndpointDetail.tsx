@@ -12,7 +12,7 @@ import { EditEndpoint } from "./EndpointForm.js"
 import { StateBadge } from "./EndpointList.js"
 import { dateTime } from "./Format.js"
 import { SECRET_PLACEHOLDER } from "./Profiles.js"
-import { attempt, ConfirmDialog, CopyButton, ErrorMessage, SecretBox } from "./Ui.js"
+import { attempt, ConfirmDialog, CopyButton, ErrorMessage, Heading, SecretBox } from "./Ui.js"
 
 const OVERLAPS: ReadonlyArray<readonly [string, number]> = [
   ["None: the old secret stops at once", 0],
@@ -107,7 +107,9 @@ export const EndpointDetail = (props: { readonly ctx: Ctx; readonly id: string; 
   const [error, setError] = useState<string | undefined>(undefined)
   const [editing, setEditing] = useState(false)
   const [deleting, setDeleting] = useState(false)
+  // The secret for the samples; `shown` once revealed or rotated here (a new endpoint's is in its own callout).
   const [secret, setSecret] = useState<string | undefined>(props.createdSecret)
+  const [shown, setShown] = useState(false)
   const [testEvent, setTestEvent] = useState<string | undefined>(undefined)
   const [refresh, setRefresh] = useState(0)
   const [busy, setBusy] = useState(false)
@@ -156,7 +158,7 @@ export const EndpointDetail = (props: { readonly ctx: Ctx; readonly id: string; 
     <>
       <section aria-labelledby="endpoint-title">
         {back}
-        <h1 id="endpoint-title" class="url">{webhook.url}</h1>
+        <Heading id="endpoint-title" class="url">{webhook.url}</Heading>
         {props.createdSecret === undefined ? null : (
           <div class="callout" role="region" aria-label="New endpoint's secret">
             <p><strong>Endpoint created.</strong> Copy its signing secret now: use it to verify deliveries.</p>
@@ -164,7 +166,7 @@ export const EndpointDetail = (props: { readonly ctx: Ctx; readonly id: string; 
           </div>
         )}
         <p class="meta"><StateBadge webhook={webhook} /></p>
-        {webhook.disabled_reason === undefined ? null : <p class="warning">Herald disabled this endpoint: {webhook.disabled_reason}</p>}
+        {webhook.disabled_reason === undefined ? null : <p class="warning">Deliveries were stopped automatically: {webhook.disabled_reason}</p>}
         <dl class="facts">
           <dt>Event types</dt>
           <dd>{webhook.events.map((e) => <span key={e} class="chip mono">{e}</span>)}</dd>
@@ -212,7 +214,15 @@ export const EndpointDetail = (props: { readonly ctx: Ctx; readonly id: string; 
           </ConfirmDialog>
         )
         : null}
-      <Secrets ctx={ctx} webhook={webhook} secret={secret} onSecret={setSecret} />
+      <Secrets
+        ctx={ctx}
+        webhook={webhook}
+        secret={shown ? secret : undefined}
+        onSecret={(value) => {
+          setSecret(value)
+          setShown(true)
+        }}
+      />
       <Verification ctx={ctx} secret={secret} />
       <Attempts ctx={ctx} webhookId={webhook.id} refresh={refresh} waitFor={testEvent} />
     </>

@@ -4,12 +4,12 @@
  * archived), ordered delivery and a rate limit. The server's refusals are shown
  * under the field they name (`aria-describedby`), the rest above the buttons.
  */
-import { useState } from "preact/hooks"
+import { useEffect, useState } from "preact/hooks"
 import type { Webhook } from "./Api.js"
 import type { Ctx } from "./Context.js"
 import type { ErrorReport } from "./Errors.js"
 import { changesOf, checkValues, rateLimitOf, type Values } from "./EndpointValues.js"
-import { attempt, ErrorMessage } from "./Ui.js"
+import { attempt, ErrorMessage, Heading } from "./Ui.js"
 
 const EventPicker = (props: {
   readonly ctx: Ctx
@@ -183,7 +183,7 @@ export const CreateEndpoint = (props: {
   const profile = ctx.profile
   return (
     <section aria-labelledby="create-title">
-      <h1 id="create-title">Add an endpoint</h1>
+      <Heading id="create-title">Add an endpoint</Heading>
       {profile === undefined || ctx.readOnly
         ? <p>Endpoints cannot be added from this portal link.</p>
         : (
@@ -217,6 +217,7 @@ export const EditEndpoint = (props: {
   readonly onCancel: () => void
 }) => {
   const { ctx, webhook } = props
+  useEffect(() => document.getElementById("field-url")?.focus(), [])
   return (
     <section aria-labelledby="edit-title">
       <h2 id="edit-title">Edit endpoint</h2>

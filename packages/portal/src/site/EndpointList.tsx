@@ -7,7 +7,7 @@ import { useEffect, useState } from "preact/hooks"
 import type { Webhook } from "./Api.js"
 import type { Ctx } from "./Context.js"
 import { successRate } from "./Format.js"
-import { attempt, ErrorMessage } from "./Ui.js"
+import { attempt, ErrorMessage, Heading } from "./Ui.js"
 
 /** How many endpoints' attempts are fetched at once for their success rates. */
 const RATE_CONCURRENCY = 3
@@ -19,7 +19,7 @@ type Rate = number | "none" | "unknown"
 export const StateBadge = (props: { readonly webhook: Webhook }) =>
   props.webhook.enabled
     ? <span class="badge ok">Enabled</span>
-    : <span class="badge off">{props.webhook.disabled_reason === undefined ? "Disabled" : "Disabled by Herald"}</span>
+    : <span class="badge off">{props.webhook.disabled_reason === undefined ? "Disabled" : "Disabled automatically"}</span>
 
 const RateText = (props: { readonly rate: Rate | undefined }) => {
   const { rate } = props
@@ -75,7 +75,7 @@ export const EndpointList = (props: { readonly ctx: Ctx; readonly onOpen: (id: s
   return (
     <section aria-labelledby="endpoints-title">
       <div class="heading-row">
-        <h1 id="endpoints-title">Endpoints</h1>
+        <Heading id="endpoints-title">Endpoints</Heading>
         {canCreate ? <button type="button" onClick={props.onCreate}>Add endpoint</button> : null}
       </div>
       <ErrorMessage message={error} />

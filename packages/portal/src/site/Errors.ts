@@ -92,9 +92,9 @@ export const describeError = (status: number, body: unknown, retryAfter: string 
 }
 
 const fallback = (status: number): string => {
-  if (status === 0) return "Herald could not be reached. Check your connection and try again."
+  if (status === 0) return "The server could not be reached. Check your connection and try again."
   if (status === 403) return "This portal link does not allow that change."
   if (status === 404) return "Not found: it may have been deleted."
-  if (status >= 500) return `Herald answered with an error (HTTP ${status}). Try again in a moment.`
+  if (status >= 500) return `The server answered with an error (HTTP ${status}). Try again in a moment.`
   return `The request failed (HTTP ${status}).`
 }

@@ -95,3 +95,23 @@ export const attempt = async (announce: Announce, action: () => Promise<void>): 
 /** An error message for a form or section, as an alert. */
 export const ErrorMessage = (props: { readonly id?: string | undefined; readonly message: string | undefined }) =>
   props.message === undefined ? null : <p id={props.id} class="error">{props.message}</p>
+
+/** Set by a navigation: the next view's heading takes the focus, so screen readers announce the new view. */
+let focusNextHeading = false
+
+/** Asks the next `Heading` rendered to take the focus. */
+export const focusHeadingOnNextView = () => {
+  focusNextHeading = true
+}
+
+/** A view's `h1`: focusable by script, focused when it appears after a navigation. */
+export const Heading = (props: { readonly id: string; readonly class?: string; readonly children: ComponentChildren }) => {
+  const ref = useRef<HTMLHeadingElement>(null)
+  useEffect(() => {
+    if (focusNextHeading && ref.current !== null) {
+      focusNextHeading = false
+      ref.current.focus()
+    }
+  }, [])
+  return <h1 id={props.id} class={props.class} tabIndex={-1} ref={ref}>{props.children}</h1>
+}

@@ -45,7 +45,14 @@ const forget = () => {
   }
 }
 
-render(
-  <App root={apiRoot(location.pathname)} token={takeToken()} logo={theme.logo} onExpired={forget} />,
-  document.getElementById("app")!
-)
+const mount = (token: string | undefined) =>
+  render(
+    <App key={token ?? ""} root={apiRoot(location.pathname)} token={token} logo={theme.logo} onExpired={forget} />,
+    document.getElementById("app")!
+  )
+
+mount(takeToken())
+// A new link opened in the same page (an iframe's src given a new #token=) changes only the fragment.
+addEventListener("hashchange", () => {
+  if (tokenFromHash(location.hash).token !== undefined) mount(takeToken())
+})

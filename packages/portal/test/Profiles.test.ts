@@ -71,3 +71,15 @@ describe("verification samples", () => {
     expect(standard[1]!.code).toContain('new Webhook("whsec_y")')
   })
 })
+
+describe("a creation whose delivery options fail", () => {
+  it("still gives the webhook and its secret, with what went wrong", async () => {
+    const { fetcher } = fakeFetch((request) =>
+      request.method === "PATCH"
+        ? { status: 400, body: { status_code: 400, error: "invalid_request", message: "rate_limit must be at most 10000", retryable: false } }
+        : { status: 200, body: created(request.url) }
+    )
+    const result = await profileNamed("exa")!.create(api(caller("", "t", () => {}, fetcher)), options)
+    expect(result).toEqual({ id: "wh_E", secret: "whsec_e", optionsFailed: "rate_limit must be at most 10000" })
+  })
+})

@@ -16,7 +16,7 @@ import { focusHeadingOnNextView, reportOf } from "./Ui.js"
 
 type View =
   | { readonly kind: "list" }
-  | { readonly kind: "endpoint"; readonly id: string; readonly secret?: string }
+  | { readonly kind: "endpoint"; readonly id: string; readonly secret?: string; readonly warning?: string | undefined }
   | { readonly kind: "create" }
   | { readonly kind: "catalog" }
 
@@ -138,12 +138,20 @@ export const App = (props: {
           ? (
             <CreateEndpoint
               ctx={ctx}
-              onCreated={(id, secret) => go({ kind: "endpoint", id, secret })}
+              onCreated={(id, secret, warning) => go({ kind: "endpoint", id, secret, warning })}
               onCancel={() => go({ kind: "list" })}
             />
           )
           : view.kind === "endpoint"
-          ? <EndpointDetail ctx={ctx} id={view.id} createdSecret={view.secret} onBack={() => go({ kind: "list" })} />
+          ? (
+            <EndpointDetail
+              ctx={ctx}
+              id={view.id}
+              createdSecret={view.secret}
+              createdWarning={view.warning}
+              onBack={() => go({ kind: "list" })}
+            />
+          )
           : <Catalog ctx={ctx} />}
       </main>
       {liveRegions}

@@ -100,8 +100,17 @@ const Verification = (props: { readonly ctx: Ctx; readonly secret: string | unde
   )
 }
 
-/** The endpoint view. `createdSecret` is the secret of a webhook just created, shown once. */
-export const EndpointDetail = (props: { readonly ctx: Ctx; readonly id: string; readonly createdSecret: string | undefined; readonly onBack: () => void }) => {
+/**
+ * The endpoint view. `createdSecret` is the secret of a webhook just created, shown once, and
+ * `createdWarning` what went wrong setting its delivery options.
+ */
+export const EndpointDetail = (props: {
+  readonly ctx: Ctx
+  readonly id: string
+  readonly createdSecret: string | undefined
+  readonly createdWarning: string | undefined
+  readonly onBack: () => void
+}) => {
   const { ctx } = props
   const [webhook, setWebhook] = useState<Webhook | undefined>(undefined)
   const [error, setError] = useState<string | undefined>(undefined)
@@ -163,6 +172,7 @@ export const EndpointDetail = (props: { readonly ctx: Ctx; readonly id: string; 
           <div class="callout" role="region" aria-label="New endpoint's secret">
             <p><strong>Endpoint created.</strong> Copy its signing secret now: use it to verify deliveries.</p>
             <SecretBox id="created-secret" label="New signing secret" secret={props.createdSecret} announce={ctx.announce} />
+            {props.createdWarning === undefined ? null : <p class="warning">{props.createdWarning}</p>}
           </div>
         )}
         <p class="meta"><StateBadge webhook={webhook} /></p>

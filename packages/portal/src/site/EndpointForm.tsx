@@ -176,7 +176,7 @@ const EndpointFields = (props: {
 /** The creation view; `onCreated` gets the native id and the secret, shown once. */
 export const CreateEndpoint = (props: {
   readonly ctx: Ctx
-  readonly onCreated: (id: string, secret: string) => void
+  readonly onCreated: (id: string, secret: string, warning: string | undefined) => void
   readonly onCancel: () => void
 }) => {
   const { ctx } = props
@@ -200,8 +200,19 @@ export const CreateEndpoint = (props: {
                   ordered: values.ordered,
                   rateLimit: rateLimitOf(values.rateLimit)
                 })
-                ctx.announce("Endpoint created")
-                props.onCreated(created.id, created.secret)
+                ctx.announce(
+                  created.optionsFailed === undefined
+                    ? "Endpoint created"
+                    : `Endpoint created, but its delivery options were not set: ${created.optionsFailed} Edit it to try again.`,
+                  created.optionsFailed === undefined ? "status" : "error"
+                )
+                props.onCreated(
+                  created.id,
+                  created.secret,
+                  created.optionsFailed === undefined
+                    ? undefined
+                    : `Its delivery options (ordered, rate limit) were not set: ${created.optionsFailed} Edit it to try again.`
+                )
               })}
           />
         )}

@@ -4,13 +4,17 @@
  * profile's envelope and signature) and how a receiver verifies its
  * deliveries. Everything else goes through the Datagrid-shaped routes.
  */
-import type { Api } from "./Api.js"
+import { ApiError, type Api } from "./Api.js"
 import { nativeWebhookId } from "./Ids.js"
 
-/** What a creation gives back: the native (`wh_`) id and the secret, shown once. */
+/**
+ * What a creation gives back: the native (`wh_`) id and the secret, shown once; and what went
+ * wrong setting the delivery options after it, when that failed (the webhook exists all the same).
+ */
 export interface Created {
   readonly id: string
   readonly secret: string
+  readonly optionsFailed?: string
 }
 
 /** The options a creation may set (through the profile's route, or a Datagrid PATCH after it). */
@@ -37,13 +41,17 @@ export interface PortalProfile {
 
 /** For exa and diga, whose creation takes only URL and events: ordered and rate limit by a PATCH after it. */
 const withDeliveryOptions = async (api: Api, created: Created, options: CreateOptions): Promise<Created> => {
-  if (options.ordered || options.rateLimit !== undefined) {
+  if (!options.ordered && options.rateLimit === undefined) return created
+  try {
     await api.update(created.id, {
       ...(options.ordered ? { ordered: true } : {}),
       ...(options.rateLimit === undefined ? {} : { rate_limit: options.rateLimit })
     })
+    return created
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error
+    return { ...created, optionsFailed: error.message }
   }
-  return created
 }
 
 const stripeStyle = (header: string, headerKey: string) => (secret: string): ReadonlyArray<Sample> => [

@@ -5,7 +5,9 @@
  * gives each customer to manage their webhooks through Herald's API with a
  * short-lived session token (`#token=hps_...`).
  *
- * Serve `index.html` with `Cache-Control: no-cache` (after putting the theme
+ * Serve the files under `<api root>/portal/` (redirect `<api root>/portal` there: the page's
+ * URLs are relative, `./assets/...`, and the browser keeps the `#token=` fragment across the
+ * redirect). Serve `index.html` with `Cache-Control: no-cache` (after putting the theme
  * JSON, HTML-escaped, in its `<meta name="herald-portal-theme" content="">`,
  * see `THEME_PLACEHOLDER`) and the files with `immutable: true` (content-hashed
  * names) with a long cache lifetime. The page loads nothing but its own files

@@ -4,7 +4,7 @@
  * headers and body behind a disclosure; a "failed only" filter, redelivery of
  * one event, and recovery of every failed delivery since a date.
  */
-import { useEffect, useState } from "preact/hooks"
+import { useEffect, useRef, useState } from "preact/hooks"
 import type { Attempt } from "./Api.js"
 import type { Ctx } from "./Context.js"
 import { dateTime, duration, isoToLocal, localToIso } from "./Format.js"
@@ -53,11 +53,11 @@ const AttemptRow = (props: { readonly ctx: Ctx; readonly webhookId: string; read
       {a.next_attempt_at === null ? null : <p class="muted">Next attempt {dateTime(a.next_attempt_at)}</p>}
       <details>
         <summary>Response{headers.length === 0 && a.response_body === "" ? " (empty)" : ""}</summary>
-        <h4>Headers</h4>
+        <h3 class="minor">Headers</h3>
         {headers.length === 0
           ? <p class="muted">None</p>
           : <pre class="code">{headers.map(([name, value]) => `${name}: ${value}`).join("\n")}</pre>}
-        <h4>Body</h4>
+        <h3 class="minor">Body</h3>
         {a.response_body === "" ? <p class="muted">Empty</p> : <pre class="code">{a.response_body}</pre>}
       </details>
       {ctx.readOnly ? null : (
@@ -119,14 +119,18 @@ export const Attempts = (props: {
   const [cursor, setCursor] = useState<string | null>(null)
   const [error, setError] = useState<string | undefined>(undefined)
   const [reloads, setReloads] = useState(0)
+  // Only the latest load's answer is shown (the filter may change while one is under way).
+  const latest = useRef(0)
 
   const load = async (from?: string) => {
+    const mine = ++latest.current
     const report = await run(ctx.announce, async () => {
       const page = await ctx.api.attempts(webhookId, { limit: PAGE, failedOnly, ...(from === undefined ? {} : { cursor: from }) })
+      if (mine !== latest.current) return
       setAttempts((before) => [...(from === undefined ? [] : before ?? []), ...page.data])
       setCursor(page.next_cursor)
     })
-    setError(report?.message)
+    if (mine === latest.current) setError(report?.message)
   }
   useEffect(() => void load(), [failedOnly, props.refresh, reloads])
 

@@ -4,7 +4,7 @@
  * creation; revealed or rotated on demand), how to verify deliveries, and its
  * attempt log.
  */
-import { useEffect, useState } from "preact/hooks"
+import { useEffect, useRef, useState } from "preact/hooks"
 import type { Webhook } from "./Api.js"
 import { Attempts } from "./Attempts.js"
 import type { Ctx } from "./Context.js"
@@ -122,6 +122,7 @@ export const EndpointDetail = (props: {
   const [testEvent, setTestEvent] = useState<string | undefined>(undefined)
   const [refresh, setRefresh] = useState(0)
   const [busy, setBusy] = useState(false)
+  const deleteButton = useRef<HTMLButtonElement>(null)
 
   useEffect(() => {
     void attempt(ctx.announce, async () => setWebhook(await ctx.api.webhook(props.id))).then((report) => setError(report?.message))
@@ -198,7 +199,7 @@ export const EndpointDetail = (props: {
             <button type="button" disabled={busy} onClick={sendTest}>Send test event</button>
             <button type="button" class="secondary" disabled={busy} onClick={() => setEditing(true)}>Edit</button>
             <button type="button" class="secondary" disabled={busy} onClick={toggle}>{webhook.enabled ? "Disable" : "Enable"}</button>
-            <button type="button" class="danger" disabled={busy} onClick={() => setDeleting(true)}>Delete</button>
+            <button type="button" class="danger" ref={deleteButton} disabled={busy} onClick={() => setDeleting(true)}>Delete</button>
           </div>
         )}
       </section>
@@ -217,7 +218,15 @@ export const EndpointDetail = (props: {
         : null}
       {deleting
         ? (
-          <ConfirmDialog title="Delete this endpoint?" confirm="Delete endpoint" onConfirm={remove} onCancel={() => setDeleting(false)}>
+          <ConfirmDialog
+            title="Delete this endpoint?"
+            confirm="Delete endpoint"
+            onConfirm={remove}
+            onCancel={() => {
+              setDeleting(false)
+              setTimeout(() => deleteButton.current?.focus(), 0)
+            }}
+          >
             <p>
               <span class="url">{webhook.url}</span> stops receiving events at once; deliveries still waiting are dropped. This cannot be undone.
             </p>

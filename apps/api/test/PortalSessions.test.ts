@@ -71,7 +71,7 @@ describe.each(backends)("portal sessions on %s", (backend) => {
     const session = await open()
     expect(session).toMatchObject({ object: "portal_session", teamspace: "acme", profile: "datagrid", read_only: false })
     expect(session.token).toMatch(/^hps_[A-Za-z0-9_-]{43}$/)
-    expect(session.url).toBe(`${app.baseUrl}/portal#token=${session.token}`)
+    expect(session.url).toBe(`${app.baseUrl}/portal/#token=${session.token}`)
     expect(Date.parse(session.expires_at)).toBe(clock.now() + HOUR)
     const { token: _token, url: _url, ...rest } = session
     expect(await call("GET", "/v1/portal/session", session.token)).toEqual({ status: 200, body: rest })
@@ -184,7 +184,7 @@ describe("portal session links of an API mounted under a prefix", () => {
         body: "{}"
       })
       const session = (await response.json()) as Session
-      expect(session.url).toBe(`${app.origin}/webhooks-api/portal#token=${session.token}`)
+      expect(session.url).toBe(`${app.origin}/webhooks-api/portal/#token=${session.token}`)
     } finally {
       await app.close()
     }

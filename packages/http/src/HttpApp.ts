@@ -1,8 +1,8 @@
 /**
  * The HTTP app: the HeraldApi contract implemented by the handlers, behind the
  * edge (`Edge`, which orders the checks every request meets), with the
- * generated OpenAPI document at /openapi.json and a docs page at /docs
- * (`DocsPage`). `layer` serves it on a Node server of its own; `app` is the same
+ * generated OpenAPI document at /openapi.json, a docs page at /docs
+ * (`DocsPage`) and the customer portal at /portal/ (`PortalPage`). `layer` serves it on a Node server of its own; `app` is the same
  * app for another server to serve (`NodeHandler`, in an application's server).
  */
 import { createServer } from "node:http"
@@ -29,6 +29,7 @@ import * as EventTypes from "./native/EventTypesHandlers.js"
 import * as Portal from "./native/PortalHandlers.js"
 import * as Exposition from "./metrics/Exposition.js"
 import * as Health from "./native/HealthHandlers.js"
+import * as PortalPage from "./portal/PortalPage.js"
 import * as PortalSettings from "./portal/PortalSettings.js"
 import * as Profiles from "./Profiles.js"
 import type * as RateLimiting from "./edge/RateLimiting.js"
@@ -102,14 +103,17 @@ export const app = (options: AppOptions): Effect.Effect<Edge.Served, never, Requ
   Effect.gen(function*() {
     const metrics = yield* Metrics.Enabled
     const prefix = options.prefix ?? ""
-    const docs = DocsPage.layer(prefix)
+    const pages = Layer.merge(DocsPage.layer(prefix), PortalPage.layer(options.portal ?? PortalSettings.defaults))
     const beside = metrics
       ? Layer.merge(
-        docs,
+        pages,
         Exposition.layer(yield* Exposition.make(yield* Effect.serviceOption(DeliveryQueue.DeliveryQueue)), yield* Exposition.Token)
       )
-      : docs
-    const routes = yield* Routes.fromApi(HeraldApi, metrics ? [...DocsPage.routes, ...Exposition.routes] : DocsPage.routes)
+      : pages
+    const routes = yield* Routes.fromApi(
+      HeraldApi,
+      [...DocsPage.routes, ...PortalPage.routes, ...(metrics ? Exposition.routes : [])]
+    )
     const served = yield* Edge.make({
       api: HeraldApi,
       implementation: apiLayer,

@@ -29,7 +29,7 @@ export const OpenedPortalSession = Schema.Struct({
   ...sessionFields,
   url: Schema.String.annotations({
     description:
-      "The portal page with the token in the fragment (`/portal#token=...`), which browsers never send to a server: open it, or put it in an iframe."
+      "The portal page with the token in the fragment (`/portal/#token=...`), which browsers never send to a server: open it, or put it in an iframe."
   }),
   token: Schema.String.annotations({ description: "The session's token (`hps_...`), shown this once." })
 }).annotations({ identifier: "OpenedPortalSession" })

@@ -46,7 +46,7 @@ export const layer = HttpApiBuilder.group(HeraldApi, "portal", (handlers) =>
             profile: opened.session.profile,
             read_only: opened.session.readOnly,
             expires_at: new Date(opened.session.expiresAt).toISOString(),
-            url: `${yield* apiRoot}${PortalPage.PATH}#token=${token}`,
+            url: `${yield* apiRoot}${PortalPage.PATH}/#token=${token}`,
             token
           }
         }).pipe(mapDomainErrors))

@@ -39,8 +39,9 @@ import { Effect, Layer, type Scope } from "effect"
 import * as Mount from "./edge/Mount.js"
 import type * as RequestLog from "./edge/RequestLog.js"
 import * as HttpApp from "./HttpApp.js"
+import type * as PortalSettings from "./portal/PortalSettings.js"
 
-/** Where the handler serves the API (its path prefix) and which requests it logs. */
+/** Where the handler serves the API (its path prefix), which requests it logs, and the portal's settings. */
 export interface Options {
   /**
    * The path the API is served under, such as `/webhooks-api`: a request for
@@ -50,6 +51,8 @@ export interface Options {
   readonly prefix?: string | undefined
   /** Which requests are logged; `RequestLog.DEFAULT` (`errors`) when absent. */
   readonly requestLog?: RequestLog.RequestLog | undefined
+  /** How the portal is linked, framed and branded; `PortalSettings.defaults` when absent. */
+  readonly portal?: PortalSettings.PortalSettingsShape | undefined
 }
 
 /** A Node request listener serving Herald's API under a prefix. */
@@ -70,7 +73,7 @@ export interface Handler {
 export const make = (options: Options = {}): Effect.Effect<Handler, never, HttpApp.Requirements | Scope.Scope> =>
   Effect.gen(function*() {
     const prefix = yield* Mount.normalize(options.prefix ?? "")
-    const served = yield* HttpApp.app({ prefix, requestLog: options.requestLog })
+    const served = yield* HttpApp.app({ prefix, requestLog: options.requestLog, portal: options.portal })
     const platform = yield* Layer.build(NodeHttpServer.layerContext)
     const handle = yield* NodeHttpServer.makeHandler(served.app, served.requestLog).pipe(
       Effect.provide(platform),

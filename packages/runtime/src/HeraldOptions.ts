@@ -24,6 +24,7 @@ import {
 } from "@herald/core"
 import { HeraldApi } from "@herald/http/Contract"
 import * as Protection from "@herald/http/edge/Protection"
+import * as PortalSettings from "@herald/http/portal/PortalSettings"
 import * as RateLimiting from "@herald/http/edge/RateLimiting"
 import * as RequestLimits from "@herald/http/edge/RequestLimits"
 import * as RequestLog from "@herald/http/edge/RequestLog"
@@ -496,6 +497,12 @@ export interface NodeHandlerOptions {
   readonly rateLimitWindowMs?: number | undefined
   /** The largest request body, in bytes (413 beyond). Default 1 MiB. */
   readonly maxBodyBytes?: number | undefined
+  /** The URL clients reach the API at, prefix included (`https://example.com/webhooks-api`): portal links start with it, as `HERALD_PUBLIC_URL`. */
+  readonly publicUrl?: string | undefined
+  /** Who may frame the portal: CSP `frame-ancestors` sources, as `HERALD_PORTAL_FRAME_ANCESTORS`. `'self'` when absent. */
+  readonly portalFrameAncestors?: string | undefined
+  /** The portal's brand colour (`#0a7cff`) and logo (an https URL), as `HERALD_PORTAL_THEME`. */
+  readonly portalTheme?: PortalSettings.Theme | undefined
 }
 
 /** `NodeHandlerOptions` checked: the prefix as given (`NodeHandler` normalizes it), the log, the API's protection. */
@@ -503,6 +510,7 @@ export interface ResolvedNodeHandler {
   readonly prefix: string | undefined
   readonly requestLog: RequestLog.RequestLog
   readonly protection: Protection.Settings
+  readonly portal: PortalSettings.PortalSettingsShape
 }
 
 const requestLogs: ReadonlyArray<RequestLog.RequestLog> = ["errors", "all", "off"]
@@ -510,7 +518,16 @@ const requestLogs: ReadonlyArray<RequestLog.RequestLog> = ["errors", "all", "off
 /** Checks `nodeHandler`'s options, refusing each bad one by name (with the same parsers and ranges as the variables). */
 export const resolveNodeHandler = (input: NodeHandlerOptions = {}): Either.Either<ResolvedNodeHandler, Errors.InvalidInput> => {
   const check = checker()
-  const options = check.object([], input, ["prefix", "requestLog", "rateLimits", "rateLimitWindowMs", "maxBodyBytes"])
+  const options = check.object([], input, [
+    "prefix",
+    "requestLog",
+    "rateLimits",
+    "rateLimitWindowMs",
+    "maxBodyBytes",
+    "publicUrl",
+    "portalFrameAncestors",
+    "portalTheme"
+  ])
   const prefix = options["prefix"] === undefined ? undefined : check.text(["prefix"], options["prefix"], "")
   const requestLog = check.parsed(["requestLog"], options["requestLog"], RequestLog.DEFAULT, (name) =>
     (requestLogs as ReadonlyArray<string>).includes(name)
@@ -521,7 +538,25 @@ export const resolveNodeHandler = (input: NodeHandlerOptions = {}): Either.Eithe
   const rateLimits = check.parsed(["rateLimits"], options["rateLimits"] ?? "", RateLimiting.make(routes, { windowMs }), (text) =>
     RateLimiting.parse(text, windowMs, routes))
   const maxBodyBytes = check.count(["maxBodyBytes"], options["maxBodyBytes"], RequestLimits.defaults.maxBodyBytes, bounds.bytes)
-  return outcome(check, "Invalid nodeHandler options", { prefix, requestLog, protection: { rateLimits, requestLimits: { maxBodyBytes } } })
+  const publicUrl = options["publicUrl"] === undefined
+    ? undefined
+    : check.parsed(["publicUrl"], options["publicUrl"], "", PortalSettings.parsePublicUrl)
+  const frameAncestors = check.parsed(
+    ["portalFrameAncestors"],
+    options["portalFrameAncestors"],
+    PortalSettings.defaults.frameAncestors,
+    PortalSettings.parseFrameAncestors
+  )
+  const themeValue = options["portalTheme"]
+  const theme = themeValue === undefined
+    ? PortalSettings.defaults.theme
+    : check.parsed(["portalTheme"], JSON.stringify(themeValue), PortalSettings.defaults.theme, PortalSettings.parseTheme)
+  return outcome(check, "Invalid nodeHandler options", {
+    prefix,
+    requestLog,
+    protection: { rateLimits, requestLimits: { maxBodyBytes } },
+    portal: { publicUrl, frameAncestors, theme }
+  })
 }
 
 /** What `apiKeys.issue` takes besides the teamspace. */

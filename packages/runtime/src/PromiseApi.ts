@@ -377,7 +377,7 @@ export const createHerald = async (options: HeraldOptions.HeraldOptions = {}): P
   const nodeHandler = (handlerOptions?: HeraldOptions.NodeHandlerOptions): Promise<NodeHandler.Handler> =>
     run("nodeHandler", () =>
       Effect.flatMap(HeraldOptions.resolveNodeHandler(handlerOptions), (checked) =>
-        NodeHandler.make({ prefix: checked.prefix, requestLog: checked.requestLog }).pipe(
+        NodeHandler.make({ prefix: checked.prefix, requestLog: checked.requestLog, portal: checked.portal }).pipe(
           Effect.provide(Protection.layer(checked.protection)),
           Scope.extend(handlers)
         )))

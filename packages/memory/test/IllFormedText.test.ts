@@ -3,7 +3,7 @@
 // nothing is stored, and the error names the field.
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { EventType, FanOut, Publisher, RetrySchedule, Sequencer, UrlPolicy, Webhooks } from "@herald/core"
+import { EventType, EventTypes, FanOut, Publisher, RetrySchedule, Sequencer, UrlPolicy, Webhooks } from "@herald/core"
 import { MemoryLayer } from "@herald/memory"
 import { Fixtures } from "@herald/testkit"
 
@@ -11,7 +11,7 @@ const layer = Layer.mergeAll(
   Webhooks.Webhooks.Default,
   Publisher.Publisher.Default.pipe(Layer.provideMerge(FanOut.FanOut.Default))
 ).pipe(
-  Layer.provideMerge(Sequencer.Sequencer.Default),
+  Layer.provideMerge(Layer.merge(Sequencer.Sequencer.Default, EventTypes.EventTypes.Default)),
   Layer.provideMerge(Layer.mergeAll(
     MemoryLayer.layer,
     EventType.layerDefault.pipe(Layer.provideMerge(Fixtures.profilesLayer)),

@@ -105,7 +105,8 @@ describe.each(backends)("event types on %s", (backend) => {
       object: "event_type",
       name: "batch_prediction.cancelled",
       profile: "datagrid",
-      description: "",
+      // Configured types come described by their profile.
+      description: "A batch prediction was cancelled.",
       schema: null,
       example: null,
       archived: false,
@@ -225,7 +226,7 @@ describe.each(backends)("event types on %s", (backend) => {
     expect(refused.body.message).toContain("data.status is required")
     // Globex's catalog still has the configured type as configured.
     const globex = await call<EventTypeView>("GET", "/v1/event-types/status_changed?profile=diga", undefined, KEY_GLOBEX)
-    expect(globex.body).toMatchObject({ description: "", schema: null, created_at: null })
+    expect(globex.body).toMatchObject({ description: "A resource's status changed.", schema: null, created_at: null })
     expect((await call("POST", "/v1/events", { event_type: "status_changed", data: {} }, KEY_GLOBEX)).status).toBe(202)
     // Removing the schema again.
     expect((await call("PATCH", "/v1/event-types/status_changed?profile=diga", { schema: null })).status).toBe(200)

@@ -173,12 +173,13 @@ export class EventTypes extends Effect.Service<EventTypes>()("@herald/core/Event
     const build = (definitions: ReadonlyArray<EventTypeDefinition>): TeamspaceCatalog => {
       const perProfile = new Map<Profile, Map<string, CatalogEntry>>()
       for (const profile of configured.profiles) {
+        const descriptions = profiles.get(profile)?.eventTypeDescriptions ?? {}
         perProfile.set(
           profile,
           new Map([...configured.forProfile(profile)].map((name) => [name, {
             profile,
             name,
-            description: "",
+            description: descriptions[name] ?? "",
             schema: null,
             example: null,
             archived: false,

@@ -18,6 +18,8 @@ export interface ProfileDelivery {
   readonly wireFormat: WireFormat
   /** The event types it accepts unless configuration replaces them (`HERALD_EVENT_TYPES_<NAME>`). */
   readonly eventTypes: ReadonlyArray<EventType>
+  /** What its event types mean, by name: the catalog's descriptions of configured types a teamspace did not describe. */
+  readonly eventTypeDescriptions?: Readonly<Record<string, string>> | undefined
 }
 
 /** The registered profiles: all of them (the default first) and a lookup by name. */

@@ -9,7 +9,7 @@ import * as Authenticator from "./Authenticator.js"
 import { TEAMSPACE_HEADER } from "./Authentication.js"
 import * as Envelope from "./Envelope.js"
 import * as Errors from "./Errors.js"
-import { eventTypes } from "./EventTypes.js"
+import { eventTypeDescriptions, eventTypes } from "./EventTypes.js"
 import * as Handlers from "./Handlers.js"
 import * as HttpProfile from "../HttpProfile.js"
 
@@ -21,6 +21,7 @@ export const profile: Datagrid = {
   ...contract,
   wireFormat: Envelope.wireFormat,
   eventTypes,
+  eventTypeDescriptions,
   paths: ["/v1/webhooks"],
   errors: Errors.responder,
   apiKeyOf: HttpProfile.bearerToken,

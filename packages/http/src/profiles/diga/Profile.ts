@@ -7,7 +7,7 @@ import { type api, contract } from "./Api.js"
 import * as Authenticator from "./Authenticator.js"
 import * as Envelope from "./Envelope.js"
 import * as Errors from "./Errors.js"
-import { eventTypes } from "./EventTypes.js"
+import { eventTypeDescriptions, eventTypes } from "./EventTypes.js"
 import * as Handlers from "./Handlers.js"
 import * as HttpProfile from "../HttpProfile.js"
 
@@ -19,6 +19,7 @@ export const profile: Diga = {
   ...contract,
   wireFormat: Envelope.wireFormat,
   eventTypes,
+  eventTypeDescriptions,
   paths: ["/v1/webhook"],
   errors: Errors.responder,
   apiKeyOf: HttpProfile.bearerToken,

@@ -8,7 +8,7 @@ import * as Authenticator from "./Authenticator.js"
 import * as Envelope from "./Envelope.js"
 import * as Errors from "./Errors.js"
 import * as EventsHandlers from "./EventsHandlers.js"
-import { eventTypes } from "./EventTypes.js"
+import { eventTypeDescriptions, eventTypes } from "./EventTypes.js"
 import * as Handlers from "./Handlers.js"
 import * as HttpProfile from "../HttpProfile.js"
 
@@ -24,6 +24,7 @@ export const profile: Exa = {
   ...contract,
   wireFormat: Envelope.wireFormat,
   eventTypes,
+  eventTypeDescriptions,
   paths: ["/websets"],
   errors: Errors.responder,
   apiKeyOf: (request) => {

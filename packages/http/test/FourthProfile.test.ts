@@ -178,7 +178,11 @@ describe("the profile-neutral modules", () => {
     "native/DeliveriesApi.ts": ["../profiles/datagrid/Authentication.js", "../profiles/datagrid/Errors.js"],
     "native/DeliveriesHandlers.ts": ["../profiles/datagrid/Codec.js", "../profiles/datagrid/Errors.js"],
     "native/EventsApi.ts": ["../profiles/datagrid/Authentication.js", "../profiles/datagrid/Errors.js"],
-    "native/EventsHandlers.ts": ["../profiles/datagrid/Codec.js", "../profiles/datagrid/Errors.js"]
+    "native/EventsHandlers.ts": ["../profiles/datagrid/Codec.js", "../profiles/datagrid/Errors.js"],
+    "native/EventTypesApi.ts": ["../profiles/datagrid/Authentication.js", "../profiles/datagrid/Errors.js"],
+    "native/EventTypesHandlers.ts": ["../profiles/datagrid/Codec.js", "../profiles/datagrid/Errors.js"],
+    "native/PortalApi.ts": ["../profiles/datagrid/Authentication.js", "../profiles/datagrid/Errors.js"],
+    "native/PortalHandlers.ts": ["../profiles/datagrid/Errors.js"]
   }
 
   it.each(neutral)("%s names no profile, in code or imports", (file) => {

@@ -9,6 +9,7 @@ import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/p
 import { Schema } from "effect"
 import { Limit, limitDescription, strict } from "../contract/ApiParams.js"
 import { reported } from "../contract/InputIssues.js"
+import * as ContractProfiles from "../contract/Profiles.js"
 import { Authentication } from "../profiles/datagrid/Authentication.js"
 import { BadRequest, Conflict, NotFound } from "../profiles/datagrid/Errors.js"
 import * as Scopes from "../edge/Scopes.js"
@@ -16,8 +17,11 @@ import * as Scopes from "../edge/Scopes.js"
 /** The `name` path parameter: an event type's name, checked by the core (an unknown one is a 404). */
 export const eventTypeName = HttpApiSchema.param("name", Schema.String)
 
+/** The registered profiles' names, as the docs list them. */
+const profileNames = ContractProfiles.all.map((profile) => `\`${profile.name}\``).join(", ")
+
 const profileParam = Schema.optional(Schema.String).annotations({
-  description: "The profile whose catalog this is: `datagrid`, `exa` or `diga` (the default profile when absent)."
+  description: `The profile whose catalog this is: one of ${profileNames} (the default profile when absent).`
 })
 
 /** One event type of a teamspace's catalog. */
@@ -98,6 +102,10 @@ export class EventTypes extends HttpApiGroup.make("eventTypes")
       .addSuccess(EventTypeObject)
       .addError(NotFound)
       .annotate(OpenApi.Summary, "Retrieve an event type")
+      .annotate(
+        OpenApi.Description,
+        "One type of your teamspace's catalog for a profile, archived or not: its description, schema and example."
+      )
   )
   .add(
     HttpApiEndpoint.post("create", "/v1/event-types")

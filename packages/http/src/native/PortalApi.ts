@@ -7,6 +7,7 @@ import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import { strict } from "../contract/ApiParams.js"
 import { reported } from "../contract/InputIssues.js"
+import * as ContractProfiles from "../contract/Profiles.js"
 import { Authentication } from "../profiles/datagrid/Authentication.js"
 import { BadRequest, NotFound } from "../profiles/datagrid/Errors.js"
 import * as Scopes from "../edge/Scopes.js"
@@ -43,7 +44,9 @@ export const OpenPortalSessionRequestBody = Schema.Struct({
     description: "Seconds the session lasts: 60 to 86400 (a day); 3600 by default."
   }),
   profile: Schema.optional(Schema.String).annotations({
-    description: "`datagrid`, `exa` or `diga`: the profile new endpoints are created through. The default profile when absent."
+    description: `One of ${
+      ContractProfiles.all.map((profile) => `\`${profile.name}\``).join(", ")
+    }: the profile new endpoints are created through. The default profile when absent.`
   })
 }).annotations({ identifier: "OpenPortalSessionRequestBody", ...strict })
 

@@ -52,7 +52,7 @@ describe("JsonSchemas", () => {
   it("refuses an unknown type name at its path in the schema", () => {
     expect(refusal({ type: "object", properties: { a: { type: "strnig" } } })[0]).toEqual({
       path: ["properties", "a", "type"],
-      message: "must be equal to one of the allowed values"
+      message: "must be one of [\"array\",\"boolean\",\"integer\",\"null\",\"number\",\"object\",\"string\"]"
     })
   })
 
@@ -61,7 +61,7 @@ describe("JsonSchemas", () => {
   })
 
   it("refuses a pattern that is not a regular expression", () => {
-    expect(refusal({ type: "string", pattern: "(" })[0]?.message).toContain("Invalid regular expression")
+    expect(refusal({ type: "string", pattern: "(" })[0]?.message).toContain("missing closing )")
   })
 
   it("refuses an unknown $schema, and a schema that is not an object", () => {
@@ -85,5 +85,36 @@ describe("JsonSchemas", () => {
 
   it("accepts OpenAPI's `example` annotation", () => {
     expect(compiled({ type: "object", example: { a: 1 } })({ a: 1 })).toEqual([])
+  })
+})
+
+describe("JsonSchemas, given hostile schemas", () => {
+  it("keeps a schema's $id to itself: the meta-schema's own id neither breaks nor leaks into another schema", () => {
+    compiled({ $id: "https://json-schema.org/draft/2020-12/schema", type: "object" })
+    compiled({ $id: "http://json-schema.org/draft-07/schema", type: "object" })
+    // Every later schema is still checked against the meta-schemas, of both drafts.
+    expect(refusal({ type: "strnig" })[0]?.path).toEqual(["type"])
+    expect(refusal({ $schema: "http://json-schema.org/draft-07/schema#", type: "strnig" })[0]?.path).toEqual(["type"])
+    // A nested $id of one schema is not something another schema can refer to.
+    compiled({ type: "object", $defs: { secret: { $id: "https://example.com/shared", type: "string" } } })
+    expect(refusal({ $ref: "https://example.com/shared" })[0]?.message).toContain("can't resolve reference")
+  })
+
+  it("runs patterns in linear time: a pattern that backtracks badly elsewhere answers at once", () => {
+    const check = compiled({ type: "string", pattern: "^(x+x+)+y$" })
+    // Backtracking engines take minutes on this; RE2 answers in milliseconds (no timing asserted: it returns).
+    expect(check("x".repeat(5_000))).toEqual([{ path: [], message: "must match pattern \"^(x+x+)+y$\"" }])
+    expect(check("xxy")).toEqual([])
+  })
+
+  it("refuses lookarounds and backreferences, which RE2 cannot run, saying so", () => {
+    for (const pattern of ["^(?=a)b", "(a)\\1"]) {
+      const [mismatch] = refusal({ type: "string", pattern })
+      expect(mismatch?.message, pattern).toContain("patterns run on RE2")
+    }
+  })
+
+  it("names the allowed values of an enum", () => {
+    expect(compiled({ enum: ["paid", "refunded"] })("lost")).toEqual([{ path: [], message: "must be one of [\"paid\",\"refunded\"]" }])
   })
 })

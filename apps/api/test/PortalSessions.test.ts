@@ -5,6 +5,7 @@
  * what stays with the provider (the catalog's changes, opening sessions,
  * publishing), and stops working when it expires.
  */
+import { request as httpRequest } from "node:http"
 import { TestReceiver } from "@herald/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { backends, KEY_ACME, KEY_GLOBEX, type RunningApp, start } from "./support/Harness.js"
@@ -155,6 +156,45 @@ describe.each(backends)("portal sessions on %s", (backend) => {
     // The provider's key opens a new one.
     const renewed = await open()
     expect((await call("GET", "/v1/webhooks", renewed.token)).status).toBe(200)
+  })
+
+  it("never replays a session for an Idempotency-Key: a retry opens another one", async () => {
+    const post = () =>
+      fetch(`${app.baseUrl}/v1/portal/sessions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${KEY_ACME}`, "content-type": "application/json", "idempotency-key": "portal-1" },
+        body: "{}"
+      })
+    const [first, second] = [await post(), await post()]
+    expect([first.status, second.status]).toEqual([201, 201])
+    expect(second.headers.get("idempotent-replayed")).toBeNull()
+    expect(((await first.json()) as Session).token).not.toBe(((await second.json()) as Session).token)
+  })
+
+  it("makes a link only for a Host that is a host name and port, else says to set HERALD_PUBLIC_URL", async () => {
+    const { port } = new URL(app.origin)
+    const open = (host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = httpRequest({
+          host: "127.0.0.1",
+          port: Number(port),
+          path: `${new URL(app.baseUrl).pathname.replace(/\/$/, "")}/v1/portal/sessions`,
+          method: "POST",
+          headers: { host, authorization: `Bearer ${KEY_ACME}`, "content-type": "application/json" }
+        }, (response) => {
+          let body = ""
+          response.on("data", (chunk) => (body += chunk))
+          response.on("end", () => resolve({ status: response.statusCode ?? 0, body }))
+        })
+        request.on("error", reject)
+        request.end("{}")
+      })
+    const good = await open("webhooks.example.com:8443")
+    expect(good.status).toBe(201)
+    expect((JSON.parse(good.body) as Session).url).toMatch(/^http:\/\/webhooks\.example\.com:8443\/portal\/#token=hps_/)
+    const forged = await open("evil.example/x?")
+    expect(forged.status).toBe(400)
+    expect(JSON.parse(forged.body).message).toContain("HERALD_PUBLIC_URL")
   })
 
   it("refuses a bad request, naming the field as sent and what is accepted", async () => {

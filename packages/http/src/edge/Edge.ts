@@ -100,7 +100,9 @@ const stages = <Id extends string, Groups extends HttpApiGroup.HttpApiGroup.Any,
     Layer.provide(ErrorMapping.layer(options.routes, options.profiles, options.prefix)), // 3
     Layer.provide(RequestLimits.middleware), // 4
     Layer.provide(BodyGuard.layer(options.routes)), // 5
-    Layer.provide(Idempotency.layer(options.profiles)), // 6
+    Layer.provide(Idempotency.layer(options.profiles, {
+      notReplayed: { routes: Idempotency.notReplayedOf(options.api), templateOf: options.routes.template }
+    })), // 6
     Layer.provide(options.implementation.pipe(Layer.provide(Scopes.layer(options.api)))), // 7, 8
     // One router and one middleware registry for all of the above (each layer names the same two, built once).
     Layer.provide(Layer.merge(HttpApiBuilder.Router.Live, HttpApiBuilder.Middleware.layer))

@@ -22,6 +22,9 @@
  *   when a request fails validation.)
  * - Stored bodies are encrypted like signing secrets when `HERALD_ENCRYPTION_KEY`
  *   is set (a create's response holds the new webhook's secret).
+ * - An endpoint annotated `NotReplayed` runs again on every retry: its response
+ *   holds a credential that must not outlive it in the store (a portal
+ *   session's token, which may expire long before a replay would).
  * - A reserved request runs uninterruptibly: a client that hangs up does not
  *   cut it short between its effect and storing its response, so its retry
  *   gets the replay.
@@ -31,9 +34,9 @@
  * `IdempotencyKeyError` defects, are rendered there in each profile's shape.
  */
 import { createHash } from "node:crypto"
-import { type HttpApp, HttpApiBuilder, type HttpBody, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpApi, type HttpApp, HttpApiBuilder, type HttpBody, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { ApiKeys, IdempotencyStore, Metrics, SecretCipher } from "@herald/core"
-import { Data, Effect, Option, Redacted } from "effect"
+import { Context, Data, Effect, Option, Redacted } from "effect"
 import * as HttpProfile from "../profiles/HttpProfile.js"
 import type { FrameworkFailure } from "./FrameworkFailure.js"
 
@@ -50,13 +53,32 @@ const VALID_KEY = /^[\x21-\x7e]{1,255}$/
 /** 1-255 visible ASCII characters: it goes into a store key as it is. */
 export const isValidKey = (key: string): boolean => VALID_KEY.test(key)
 
+/** An endpoint whose responses are never stored for replay (an annotation, like `Scopes.Required`): each retry runs afresh. */
+export class NotReplayed extends Context.Tag("@herald/http/Idempotency/NotReplayed")<NotReplayed, boolean>() {}
+
+/** The route templates (`METHOD /path/:param`, as `Routes.template` names them) of `api`'s endpoints annotated `NotReplayed`. */
+export const notReplayedOf = (api: HttpApi.HttpApi.Any): ReadonlySet<string> => {
+  const routes = new Set<string>()
+  HttpApi.reflect(api as HttpApi.HttpApi.AnyWithProps, {
+    onGroup: () => {},
+    onEndpoint: ({ endpoint, mergedAnnotations }) => {
+      if (Option.getOrElse(Context.getOption(mergedAnnotations, NotReplayed), () => false)) {
+        routes.add(`${endpoint.method} ${endpoint.path}`)
+      }
+    }
+  })
+  return routes
+}
+
 /** A refusal of the request for its `Idempotency-Key`; `ErrorMapping` renders it. */
 export class IdempotencyKeyError extends Data.TaggedError("IdempotencyKeyError")<{
   readonly failure: FrameworkFailure
 }> {}
 
-/** How long responses and reservations are kept (`IdempotencyStore`'s defaults when absent). */
+/** How long responses and reservations are kept (`IdempotencyStore`'s defaults when absent), and what is never replayed. */
 export interface Options {
+  /** The routes never replayed (`notReplayedOf`), and the routes to name a request's (`Routes.template`). */
+  readonly notReplayed?: { readonly routes: ReadonlySet<string>; readonly templateOf: (method: string, url: string) => string | undefined }
   /** How long a response is replayed; 24 hours by default. */
   readonly responseTtlMs?: number
   /** How long a request may hold its key before a retry may run again; 1 minute by default. */
@@ -142,6 +164,10 @@ export const make = (profiles: HttpProfile.Registry, options: Options = {}) =>
         const key = request.method === "POST" ? request.headers[HEADER] : undefined
         if (key === undefined) return yield* app
         if (!isValidKey(key)) return yield* refuse({ _tag: "IdempotencyKeyInvalid" })
+        const notReplayed = options.notReplayed
+        if (notReplayed !== undefined && notReplayed.routes.has(`POST ${notReplayed.templateOf("POST", request.url)}`)) {
+          return yield* app
+        }
 
         const profile = HttpProfile.ofPath(profiles, request.url)
         const apiKey = yield* Effect.option(apiKeys.authenticate(Redacted.make(profile.apiKeyOf(request))))

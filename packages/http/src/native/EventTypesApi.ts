@@ -12,6 +12,7 @@ import { reported } from "../contract/InputIssues.js"
 import * as ContractProfiles from "../contract/Profiles.js"
 import { Authentication } from "../profiles/datagrid/Authentication.js"
 import { BadRequest, Conflict, NotFound } from "../profiles/datagrid/Errors.js"
+import * as RateLimiting from "../edge/RateLimiting.js"
 import * as Scopes from "../edge/Scopes.js"
 
 /** The `name` path parameter: an event type's name, checked by the core (an unknown one is a 404). */
@@ -111,6 +112,8 @@ export class EventTypes extends HttpApiGroup.make("eventTypes")
     HttpApiEndpoint.post("create", "/v1/event-types")
       .annotate(Scopes.Required, Scopes.write)
       .annotate(Scopes.KeysOnly, true)
+      // A schema is compiled when registered or changed (a few milliseconds to tens): kept to webhook creation's rate.
+      .annotate(RateLimiting.RouteLimit, RateLimiting.creatingWebhooks)
       .setPayload(reported(CreateEventTypeRequestBody))
       .addSuccess(EventTypeObject, { status: 201 })
       .addError(Conflict)
@@ -124,6 +127,8 @@ export class EventTypes extends HttpApiGroup.make("eventTypes")
     HttpApiEndpoint.patch("update")`/v1/event-types/${eventTypeName}`
       .annotate(Scopes.Required, Scopes.write)
       .annotate(Scopes.KeysOnly, true)
+      // A schema is compiled when registered or changed (a few milliseconds to tens): kept to webhook creation's rate.
+      .annotate(RateLimiting.RouteLimit, RateLimiting.creatingWebhooks)
       .setUrlParams(reported(Schema.Struct({ profile: profileParam })))
       .setPayload(reported(UpdateEventTypeRequestBody))
       .addSuccess(EventTypeObject)

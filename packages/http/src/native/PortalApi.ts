@@ -10,6 +10,8 @@ import { reported } from "../contract/InputIssues.js"
 import * as ContractProfiles from "../contract/Profiles.js"
 import { Authentication } from "../profiles/datagrid/Authentication.js"
 import { BadRequest, NotFound } from "../profiles/datagrid/Errors.js"
+import * as Idempotency from "../edge/Idempotency.js"
+import * as RateLimiting from "../edge/RateLimiting.js"
 import * as Scopes from "../edge/Scopes.js"
 
 const sessionFields = {
@@ -59,6 +61,9 @@ export class Portal extends HttpApiGroup.make("portal")
     HttpApiEndpoint.post("openSession", "/v1/portal/sessions")
       .annotate(Scopes.Required, Scopes.write)
       .annotate(Scopes.KeysOnly, true)
+      // Its answer holds the session's token: a retry opens another session rather than replaying it.
+      .annotate(Idempotency.NotReplayed, true)
+      .annotate(RateLimiting.RouteLimit, RateLimiting.creatingWebhooks)
       .setPayload(reported(OpenPortalSessionRequestBody))
       .addSuccess(OpenedPortalSession, { status: 201 })
       .annotate(OpenApi.Summary, "Open a portal session")

@@ -250,7 +250,7 @@ describe.each(backends)("on %s", (backend) => {
       const missing = await call("POST", "/v1/webhook/", { body: { subscribed_events: ["status_changed"] } })
       expect(missing.body.detail[0].msg).toBe("url is required: a non-empty string")
       const unknown = await call("POST", "/v1/webhook/", { body: { url, subscribed_events: ["nope"] } })
-      expect(unknown.body.detail[0].msg).toBe("unknown event type \"nope\": accepted are status_changed (set by HERALD_EVENT_TYPES_DIGA, or the eventTypes setting)")
+      expect(unknown.body.detail[0].msg).toBe("unknown event type \"nope\": accepted are status_changed (set by HERALD_EVENT_TYPES_DIGA, or the eventTypes setting; register more with POST /v1/event-types)")
     })
 
     it("answers malformed JSON with a 422 json_invalid", async () => {

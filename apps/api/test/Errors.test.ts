@@ -62,7 +62,7 @@ describe.each(backends)("on %s", (backend) => {
       })
       expect(result.body.details.issues).toEqual([{
         path: ["events", 1],
-        message: `unknown event type "nope": accepted are ${DATAGRID_TYPES} (set by HERALD_EVENT_TYPES_DATAGRID, or the eventTypes setting)`
+        message: `unknown event type "nope": accepted are ${DATAGRID_TYPES} (set by HERALD_EVENT_TYPES_DATAGRID, or the eventTypes setting; register more with POST /v1/event-types)`
       }])
     })
 

@@ -197,7 +197,19 @@ describe.each(backends)("event types on %s", (backend) => {
     expect(await listAll("profile=exa")).not.toContain(`exa:${name}`)
     expect(await listAll("profile=exa&include_archived=true")).toContain(`exa:${name}`)
 
-    expect((await call("POST", "/v1/events", { event_type: name, data: {} })).status).toBe(400)
+    const publish = await call<ErrorBody>("POST", "/v1/events", { event_type: name, data: {} })
+    expect(publish.status).toBe(400)
+    expect(publish.body.message).toContain(`event type "${name}" is archived`)
+    const subscribe = await call<ErrorBody>("PATCH", `/v1/webhooks/${webhook.id}`, { events: ["webset.created"] })
+    expect(subscribe.status).toBe(200)
+    const again = await call<ErrorBody>("PATCH", `/v1/webhooks/${webhook.id}`, { events: [name] })
+    expect(again.status).toBe(400)
+    expect(again.body.message).toContain("is archived")
+    expect((await call("PATCH", `/v1/webhooks/${webhook.id}`, { events: [name] }, KEY_ACME)).status).toBe(400)
+    // Restored to the webhook's list for what follows: as if it had kept it.
+    expect((await call("PATCH", `/v1/event-types/${name}?profile=exa`, { archived: false })).status).toBe(200)
+    expect((await call("PATCH", `/v1/webhooks/${webhook.id}`, { events: [name] })).status).toBe(200)
+    expect((await call("DELETE", `/v1/event-types/${name}?profile=exa`)).status).toBe(204)
     // The webhook keeps it, and may be changed with it still in its list.
     const kept = await call<{ events: ReadonlyArray<string> }>("GET", `/v1/webhooks/${webhook.id}`)
     expect(kept.body.events).toEqual([name])

@@ -89,7 +89,7 @@ describe("Exa profile over HTTP", () => {
     const result = await call("POST", "/websets/v0/webhooks", {
       body: JSON.stringify({ ...good, events: ["webset.created", "nope"] })
     })
-    const message = `unknown event type "nope": accepted are ${EXA_TYPES} (set by HERALD_EVENT_TYPES_EXA, or the eventTypes setting)`
+    const message = `unknown event type "nope": accepted are ${EXA_TYPES} (set by HERALD_EVENT_TYPES_EXA, or the eventTypes setting; register more with POST /v1/event-types)`
     expect(result.body.details.issues).toEqual([{ path: ["events", 1], message }])
     expect(result.body.error).toBe(message)
   })

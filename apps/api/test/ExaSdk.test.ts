@@ -177,7 +177,7 @@ describe.each(backends)("on %s", (backend) => {
         acme.websets.webhooks.create({ url, events: ["webset.exploded" as EventType] })
       )
       expect(unknown.statusCode).toBe(400)
-      expect(unknown.message).toMatch(/^unknown event type "webset.exploded": accepted are webset.created, .* \(set by HERALD_EVENT_TYPES_EXA, or the eventTypes setting\)$/)
+      expect(unknown.message).toMatch(/^unknown event type "webset.exploded": accepted are webset.created, .* \(set by HERALD_EVENT_TYPES_EXA, or the eventTypes setting; register more with POST \/v1\/event-types\)$/)
 
       // A Datagrid event type is not an Exa one.
       const foreign = await failure(acme.websets.webhooks.create({ url, events: ["batch_prediction.completed" as EventType] }))

@@ -86,9 +86,9 @@ const quote = (type: string): string =>
 export const describeUnknown = (type: string): string => `unknown event type ${quote(type)}`
 
 /**
- * Why `type` is refused, with what is accepted instead and the variable that
- * sets it: `profile`'s list when subscribing through it, else (publishing)
- * every profile's. At most `LISTED` types are named, so the message stays
+ * Why `type` is refused, with what is accepted instead, the variable that
+ * sets it and the route that registers more: `profile`'s list when subscribing
+ * through it, else (publishing) every profile's. At most `LISTED` types are named, so the message stays
  * small however long the configured lists are.
  */
 export const describeUnknownWithAccepted = (catalog: EventCatalogShape, type: string, profile?: Profile): string => {
@@ -96,7 +96,7 @@ export const describeUnknownWithAccepted = (catalog: EventCatalogShape, type: st
   const listed = accepted.slice(0, LISTED).join(", ")
   const more = accepted.length > LISTED ? ` and ${accepted.length - LISTED} more` : ""
   const variables = (profile === undefined ? catalog.profiles : [profile]).map(variableOf).join(", ")
-  return `${describeUnknown(type)}: accepted are ${listed}${more} (set by ${variables}, or the eventTypes setting)`
+  return `${describeUnknown(type)}: accepted are ${listed}${more} (set by ${variables}, or the eventTypes setting; register more with POST /v1/event-types)`
 }
 
 /** The entries of `a.b, c.d`, trimmed, blank ones skipped. */

@@ -22,7 +22,7 @@ import { createHash } from "node:crypto"
 import { Clock, Effect, Either, Schema } from "effect"
 import { echo, EventTypeConflict, EventTypeNotFound, InvalidInput } from "./Errors.js"
 import { type Check, EventSchemas, type Mismatch, refusal } from "./EventSchemas.js"
-import { EventCatalog, type EventCatalogShape, EventType, TEST_EVENT_TYPE } from "./EventType.js"
+import { describeUnknownWithAccepted, EventCatalog, type EventCatalogShape, EventType, TEST_EVENT_TYPE } from "./EventType.js"
 import { EventTypeDefinition, EventTypeStore } from "./EventTypeStore.js"
 import type { TeamspaceId } from "./Ids.js"
 import type { Profile } from "./Profile.js"
@@ -482,3 +482,12 @@ export class EventTypes extends Effect.Service<EventTypes>()("@herald/core/Event
 
 /** Parsed JSON text, or null: an entry's schema or example as the API returns it. */
 export const parsedOrNull = (text: string | null): unknown => text === null ? null : JSON.parse(text)
+
+/**
+ * Why `type` is refused by `catalog` (`profile`'s when subscribing through it, else every profile's
+ * when publishing): archived, saying how to restore it, or unknown, with what is accepted instead.
+ */
+export const describeRefused = (catalog: TeamspaceCatalog, type: string, profile?: Profile): string =>
+  catalog.entries.some((entry) => entry.name === type && entry.archived && (profile === undefined || entry.profile === profile))
+    ? `event type ${JSON.stringify(type)} is archived: restore it (PATCH /v1/event-types/${type} with "archived": false) to use it again`
+    : describeUnknownWithAccepted(catalog, type, profile)

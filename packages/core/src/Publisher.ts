@@ -14,8 +14,8 @@ import { EventConflict, EventDataTooLarge, InvalidInput, WebhookNotFound } from 
 import { Event, type PublishEvent, type Published } from "./Event.js"
 import { EventLimits } from "./EventLimits.js"
 import { EventStore } from "./EventStore.js"
-import { describeUnknownWithAccepted, TEST_EVENT_TYPE } from "./EventType.js"
-import { EventTypes, type TeamspaceCatalog } from "./EventTypes.js"
+import { TEST_EVENT_TYPE } from "./EventType.js"
+import { describeRefused, EventTypes, type TeamspaceCatalog } from "./EventTypes.js"
 import { refusal } from "./EventSchemas.js"
 import { FanOut } from "./FanOut.js"
 import { type EventId, isEventId, isWebhookId, makeEventId, type TeamspaceId } from "./Ids.js"
@@ -61,7 +61,7 @@ export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publish
 
     const check = (catalog: TeamspaceCatalog, input: PublishEvent): Effect.Effect<string, InvalidInput | EventDataTooLarge> => {
       if (!catalog.publishable.has(input.type)) {
-        return Effect.fail(InvalidInput.single(["event_type"], describeUnknownWithAccepted(catalog, input.type)))
+        return Effect.fail(InvalidInput.single(["event_type"], describeRefused(catalog, input.type)))
       }
       if (!isPlainObject(input.data)) return Effect.fail(InvalidInput.single(["data"], "data must be a JSON object"))
       if (input.id !== undefined && !isEventId(input.id)) {

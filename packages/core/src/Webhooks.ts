@@ -4,8 +4,8 @@
  */
 import { Clock, Effect, Option, Redacted } from "effect"
 import { echo, InvalidInput, Issue, MAX_REPORTED_ISSUES, WebhookNotFound } from "./Errors.js"
-import { describeUnknown, describeUnknownWithAccepted, type EventCatalogShape, type EventType } from "./EventType.js"
-import { EventTypes } from "./EventTypes.js"
+import { describeUnknown, type EventType } from "./EventType.js"
+import { describeRefused, EventTypes, type TeamspaceCatalog } from "./EventTypes.js"
 import { isWebhookId, makeWebhookId, type TeamspaceId, type WebhookId } from "./Ids.js"
 import type { Profile } from "./Profile.js"
 import { Profiles } from "./Profiles.js"
@@ -96,7 +96,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
 
     /** `events`, when each is in `catalog` for `profile` or among `kept`; else the first issues. */
     const checkEvents = (
-      catalog: EventCatalogShape,
+      catalog: TeamspaceCatalog,
       profile: Profile,
       events: ReadonlyArray<string>,
       kept: ReadonlySet<string>
@@ -115,7 +115,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
       let listed = false
       events.forEach((event, index) => {
         if (!allowed.has(event) && !kept.has(event)) {
-          const message = listed ? describeUnknown(event) : describeUnknownWithAccepted(catalog, event, profile)
+          const message = listed ? describeUnknown(event) : describeRefused(catalog, event, profile)
           listed = true
           issue(["events", index], message)
         } else if (seen.has(event)) {
@@ -289,7 +289,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
       Effect.flatMap(eventTypes.catalog(teamspace, (catalog) => catalog.publishable.has(eventType)), (catalog) =>
         catalog.publishable.has(eventType)
           ? store.active(teamspace, eventType)
-          : Effect.fail(InvalidInput.single(["event_type"], describeUnknownWithAccepted(catalog, eventType))))
+          : Effect.fail(InvalidInput.single(["event_type"], describeRefused(catalog, eventType))))
 
     /** The secret a delivery made now is signed with first (the newest current one). */
     const signingSecret = (teamspace: TeamspaceId, id: string) =>

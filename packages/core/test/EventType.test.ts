@@ -11,20 +11,20 @@ describe("an unknown event type's message", () => {
 
   it("names the type, the profile's accepted types and the variable that sets them", () => {
     expect(EventType.describeUnknownWithAccepted(catalog, "order.created", "datagrid")).toBe(
-      "unknown event type \"order.created\": accepted are a.one, a.two (set by HERALD_EVENT_TYPES_DATAGRID, or the eventTypes setting)"
+      "unknown event type \"order.created\": accepted are a.one, a.two (set by HERALD_EVENT_TYPES_DATAGRID, or the eventTypes setting; register more with POST /v1/event-types)"
     )
   })
 
   it("lists at most 20 types, and counts the rest", () => {
     const message = EventType.describeUnknownWithAccepted(catalog, "nope", "exa")
-    expect(message).toContain("exa.type_19 and 10 more (set by HERALD_EVENT_TYPES_EXA, or the eventTypes setting)")
+    expect(message).toContain("exa.type_19 and 10 more (set by HERALD_EVENT_TYPES_EXA, or the eventTypes setting; register more with POST /v1/event-types)")
     expect(message).not.toContain("exa.type_20")
   })
 
   it("when publishing, says every profile's types are accepted, and which variables set them", () => {
     const message = EventType.describeUnknownWithAccepted(catalog, "nope")
     expect(message).toMatch(/^unknown event type "nope": accepted are a\.one, a\.two, exa\.type_0, /)
-    expect(message).toContain(" and 13 more (set by HERALD_EVENT_TYPES_DATAGRID, HERALD_EVENT_TYPES_EXA, HERALD_EVENT_TYPES_DIGA, or the eventTypes setting)")
+    expect(message).toContain(" and 13 more (set by HERALD_EVENT_TYPES_DATAGRID, HERALD_EVENT_TYPES_EXA, HERALD_EVENT_TYPES_DIGA, or the eventTypes setting; register more with POST /v1/event-types)")
   })
 
   it("quotes at most 128 characters of the type it refuses", () => {

@@ -15,7 +15,7 @@
  *   test sends, recovering and redelivering, changing the event type catalog,
  *   opening portal sessions) needs `webhooks:write`.
  *
- * A portal session's token (`ApiKeys.openSession`) carries `read`, and
+ * A portal session's token (`PortalSessions.open`) carries `read`, and
  * `webhooks:write` unless read-only, but is refused where an endpoint says
  * `KeysOnly`: what stays with the provider's backend (changing the event type
  * catalog, opening portal sessions).

@@ -375,31 +375,29 @@ suite("portal in a browser on %s", (backend) => {
     expect(await page.getByRole("button", { name: "Add endpoint" }).count()).toBe(0)
   })
 
-  it("creates endpoints through Diga's route (Standard Webhooks signatures) and Exa's", async () => {
-    const diga = `${receiver.url}/diga`
-    const page = await open((await session({ profile: "diga" })).url)
+  /** Creates an endpoint at the receiver's `path` in a session of `profile`, then sends it a test event: its secret and the delivery. */
+  const createAndTest = async (profile: string, path: string, eventType: string) => {
+    const page = await open((await session({ profile })).url)
     await page.getByRole("button", { name: "Add endpoint" }).click()
-    await page.getByLabel("Endpoint URL").fill(diga)
-    await page.getByRole("checkbox", { name: "status_changed" }).check()
+    await page.getByLabel("Endpoint URL").fill(`${receiver.url}${path}`)
+    await page.getByRole("checkbox", { name: eventType }).check()
     await page.getByRole("button", { name: "Create endpoint" }).click()
     const secret = await page.getByRole("textbox", { name: "New signing secret" }).inputValue()
     await page.getByRole("button", { name: "Send test event" }).click()
-    const [delivery] = await waitForPath(receiver, "/diga", 1)
-    expect(delivery!.headers["webhook-signature"]).toMatch(/^v1,/)
-    expect(verifyStandardWebhook({ payload: delivery!.body, headers: delivery!.headers, secret })).toMatchObject({ ok: true })
+    const [delivery] = await waitForPath(receiver, path, 1)
+    return { secret, delivery: delivery! }
+  }
 
-    const exa = `${receiver.url}/exa`
-    const exaPage = await open((await session({ profile: "exa" })).url)
-    await exaPage.getByRole("button", { name: "Add endpoint" }).click()
-    await exaPage.getByLabel("Endpoint URL").fill(exa)
-    await exaPage.getByRole("checkbox", { name: "webset.created" }).check()
-    await exaPage.getByRole("button", { name: "Create endpoint" }).click()
-    const exaSecret = await exaPage.getByRole("textbox", { name: "New signing secret" }).inputValue()
-    await exaPage.getByRole("button", { name: "Send test event" }).click()
-    const [exaDelivery] = await waitForPath(receiver, "/exa", 1)
-    expect(verifySignature({ payload: exaDelivery!.body, header: exaDelivery!.headers["exa-signature"], secret: exaSecret }))
+  it("creates endpoints through Diga's route (Standard Webhooks signatures) and Exa's", async () => {
+    const diga = await createAndTest("diga", "/diga", "status_changed")
+    expect(diga.delivery.headers["webhook-signature"]).toMatch(/^v1,/)
+    expect(verifyStandardWebhook({ payload: diga.delivery.body, headers: diga.delivery.headers, secret: diga.secret }))
       .toMatchObject({ ok: true })
-    expect((await webhooks()).find((w) => w.url === exa)?.events).toEqual(["webset.created"])
+
+    const exa = await createAndTest("exa", "/exa", "webset.created")
+    expect(verifySignature({ payload: exa.delivery.body, header: exa.delivery.headers["exa-signature"], secret: exa.secret }))
+      .toMatchObject({ ok: true })
+    expect((await webhooks()).find((w) => w.url === `${receiver.url}/exa`)?.events).toEqual(["webset.created"])
   })
 
   it("fits a phone's width: no sideways scroll on the list or an endpoint with attempts", async () => {

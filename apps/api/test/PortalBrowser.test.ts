@@ -89,13 +89,19 @@ afterAll(async () => {
 })
 
 /** The pages the running test opened, each with the console errors it logged and the 4xx it was told to expect. */
-const opened: Array<{ readonly page: Page; readonly errors: Array<string>; readonly expected: ReadonlySet<number> }> = []
+const opened: Array<{
+  readonly page: Page
+  readonly errors: Array<string>
+  readonly expected: ReadonlySet<number>
+  readonly refusal: RegExp | undefined
+}> = []
 
 afterEach(async () => {
   const pages = opened.splice(0)
   for (const { page } of pages) await page.close()
-  for (const { errors, expected } of pages) {
+  for (const { errors, expected, refusal } of pages) {
     const unexpected = errors.filter((message) => {
+      if (refusal?.test(message) === true) return false
       const status = failedLoad.exec(message)?.[1]
       return status === undefined || !expected.has(Number(status))
     })
@@ -103,11 +109,17 @@ afterEach(async () => {
   }
 })
 
-/** A new page (its own sessionStorage) at `url`; `expected` are the statuses whose failed loads the test provokes. */
-const open = async (url: string, options: { readonly expected?: ReadonlyArray<number>; readonly viewport?: typeof DESKTOP } = {}) => {
+/**
+ * A new page (its own sessionStorage) at `url`; `expected` are the statuses whose failed loads the
+ * test provokes, `refusal` the one other error it provokes (read back with `errorsOf`).
+ */
+const open = async (
+  url: string,
+  options: { readonly expected?: ReadonlyArray<number>; readonly refusal?: RegExp; readonly viewport?: typeof DESKTOP } = {}
+) => {
   const page = await context.newPage()
   const errors: Array<string> = []
-  opened.push({ page, errors, expected: new Set(options.expected ?? []) })
+  opened.push({ page, errors, expected: new Set(options.expected ?? []), refusal: options.refusal })
   page.on("console", (message) => {
     if (message.type() === "error") errors.push(message.text())
   })
@@ -116,6 +128,9 @@ const open = async (url: string, options: { readonly expected?: ReadonlyArray<nu
   await page.goto(url)
   return page
 }
+
+/** The console errors `page` logged so far. */
+const errorsOf = (page: Page) => opened.find((entry) => entry.page === page)?.errors ?? []
 
 /** Whether the page scrolls sideways. */
 const scrollsSideways = (page: Page): Promise<boolean> =>
@@ -488,7 +503,7 @@ suite("portal in a browser on %s", (backend) => {
       expect(await made.getByRole("heading", { name: "Endpoints" }).count()).toBe(0)
     })
 
-    it("is framed by a page on another origin that the settings allow", async () => {
+    it("is framed by a page on another origin that the settings allow; by default the same page may not frame it", async () => {
       const response = await fetch(`${strict.baseUrl}/portal/`)
       await response.text()
       expect(response.headers.get("content-security-policy")).toContain(`frame-ancestors 'self' ${framerOrigin}`)
@@ -498,6 +513,13 @@ suite("portal in a browser on %s", (backend) => {
       await frame.getByRole("heading", { name: "Endpoints" }).waitFor()
       await frame.getByRole("button", { name: "Event catalog" }).click()
       await frame.getByRole("heading", { level: 1, name: "Event catalog" }).waitFor()
+
+      // The default app's page, framed by the same page: refused by its frame-ancestors 'self'.
+      framed = (await session()).url
+      const refused = await open(`${framerOrigin}/`, { refusal: /^Framing '.*' violates the following Content Security Policy directive: "frame-ancestors 'self'"/ })
+      await expect.poll(() => errorsOf(refused).some((message) => message.startsWith("Framing"))).toBe(true)
+      await expect.poll(() => refused.frames().map((frame) => frame.url())).toContain("chrome-error://chromewebdata/")
+      expect(await refused.frameLocator("iframe[title=Webhooks]").getByRole("heading", { name: "Endpoints" }).count()).toBe(0)
     })
   })
 })

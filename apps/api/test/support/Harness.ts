@@ -16,6 +16,7 @@ import type * as RequestTimeouts from "@herald/http/edge/RequestTimeouts"
 import { HeraldApi } from "@herald/http/Contract"
 import * as Exposition from "@herald/http/metrics/Exposition"
 import * as NodeHandler from "@herald/http/NodeHandler"
+import type * as PortalSettings from "@herald/http/portal/PortalSettings"
 import * as Protection from "@herald/http/edge/Protection"
 import { ApiKeySeed, type Embedded, Environment, Ports, Process } from "@herald/runtime"
 
@@ -177,6 +178,8 @@ export const start = async (
     readonly mount?: string
     /** The `postgres` backend's timeouts. */
     readonly databaseTimeouts?: DatabaseTimeouts
+    /** How the portal page is linked, framed and branded; `PortalSettings.defaults` by default (not with `mount`). */
+    readonly portal?: PortalSettings.PortalSettingsShape
   } = {}
 ): Promise<RunningApp> => {
   const backend = options.backend ?? "memory"
@@ -191,7 +194,7 @@ export const start = async (
   const stores = await startStores(backend, options.databaseTimeouts)
   const ports: Layer.Layer<Herald.Ports, unknown, UrlPolicy.UrlPolicy> = stores?.ports ?? Ports.memory
   const processOptions: Process.Options<unknown> = {
-    listen: { port: 0, host: "127.0.0.1", timeouts: options.timeouts },
+    listen: { port: 0, host: "127.0.0.1", timeouts: options.timeouts, portal: options.portal },
     apiKeys: [
       ...Object.entries(keys).map(([key, teamspace]): ApiKeys.SeedKey => [Redacted.make(key), teamspace as Ids.TeamspaceId]),
       ...(options.apiKeys ?? [])

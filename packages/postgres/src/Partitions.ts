@@ -142,28 +142,30 @@ const deleteExpiredRows = (
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const before = Timestamps.at(sql, cutoff)
-    let keys = 0
-    for (;;) {
-      const deleted = yield* sql<{ readonly n: number }>`WITH gone AS (
+    /** Runs `batch` (a DELETE of at most `KEY_BATCH` rows, counting them) until it deletes fewer; the total. */
+    const inBatches = (batch: () => Effect.Effect<ReadonlyArray<{ readonly n: number }>, SqlError.SqlError>) =>
+      Effect.gen(function*() {
+        let total = 0
+        for (;;) {
+          const n = (yield* batch())[0]?.n ?? 0
+          total += n
+          if (n < KEY_BATCH) return total
+        }
+      })
+    const keys = yield* inBatches(() =>
+      sql<{ readonly n: number }>`WITH gone AS (
           DELETE FROM herald_event_keys WHERE ctid IN (
             SELECT ctid FROM herald_event_keys WHERE created_at < ${before} LIMIT ${KEY_BATCH})
           RETURNING 1)
         SELECT count(*)::int AS n FROM gone`
-      const n = deleted[0]?.n ?? 0
-      keys += n
-      if (n < KEY_BATCH) break
-    }
-    let sessions = 0
-    for (;;) {
-      const deleted = yield* sql<{ readonly n: number }>`WITH gone AS (
+    )
+    const sessions = yield* inBatches(() =>
+      sql<{ readonly n: number }>`WITH gone AS (
           DELETE FROM herald_api_keys WHERE ctid IN (
             SELECT ctid FROM herald_api_keys WHERE expires_at <= ${now} LIMIT ${KEY_BATCH})
           RETURNING 1)
         SELECT count(*)::int AS n FROM gone`
-      const n = deleted[0]?.n ?? 0
-      sessions += n
-      if (n < KEY_BATCH) break
-    }
+    )
     // One row per failing webhook: a small table, one statement.
     const streaks = yield* sql<{ readonly n: number }>`WITH gone AS (
         DELETE FROM herald_webhook_health WHERE last_failure_at < ${before} RETURNING 1)

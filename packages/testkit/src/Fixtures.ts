@@ -195,11 +195,12 @@ export const sessionKey = (options: {
   readonly createdAt?: number
 }): ApiKeyStore.ApiKey =>
   new ApiKeyStore.ApiKey({
-    hash: randomBytes(32).toString("hex"),
-    teamspace: options.teamspace,
+    ...apiKey({
+      teamspace: options.teamspace,
+      label: options.readOnly === true ? "portal session (read-only)" : "portal session",
+      ...(options.createdAt === undefined ? {} : { createdAt: options.createdAt })
+    }),
     scopes: options.readOnly === true ? ["read"] : ["webhooks:write", "read"],
-    label: options.readOnly === true ? "portal session (read-only)" : "portal session",
-    createdAt: options.createdAt ?? baseTime,
     session: new ApiKeyStore.PortalSession({
       expiresAt: options.expiresAt ?? Date.now() + 60 * 60 * 1000,
       readOnly: options.readOnly ?? false,

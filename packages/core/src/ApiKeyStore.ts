@@ -57,23 +57,34 @@ export class ApiKey extends Schema.Class<ApiKey>("@herald/core/ApiKey")({
 }
 
 /**
- * What an API key store adapter implements (`@herald/memory`, `@herald/redis`); application code
- * uses the `ApiKeys` service instead. Lookups are by hash (authentication) or by id
+ * What an API key store adapter implements (`@herald/memory`, `@herald/redis`, `@herald/postgres`);
+ * application code uses the `ApiKeys` service instead. Lookups are by hash (authentication) or by id
  * (administration).
+ *
+ * A portal session's token (a key with a `session`) is kept until its `session.expiresAt` and no
+ * longer: the adapter expires it (`findByHash` and `findById` never return one whose time has come,
+ * and its storage is freed then or by a later sweep), so sessions never pile up however many are
+ * opened; `ApiKeys.authenticate` refuses an expired one anyway. Sessions are not the teamspace's API
+ * keys: `list` never returns one, while `findById` finds a live one (to revoke it).
  */
 export interface ApiKeyStoreShape {
-  /** Stores a key, replacing any with the same hash (its teamspace, scopes and label included). */
+  /**
+   * Stores a key, replacing any with the same hash (its teamspace, scopes, label and session
+   * included); a session's until its `expiresAt` (one already past is not found at all).
+   */
   readonly insert: (key: ApiKey) => Effect.Effect<void>
+  /** The key or live session with that hash. */
   readonly findByHash: (hash: string) => Effect.Effect<Option.Option<ApiKey>>
+  /** The key or live session with that id. */
   readonly findById: (id: string) => Effect.Effect<Option.Option<ApiKey>>
-  /** A teamspace's keys, oldest first (then by id). */
+  /** A teamspace's API keys, oldest first (then by id); never its portal sessions. */
   readonly list: (teamspace: TeamspaceId) => Effect.Effect<ReadonlyArray<ApiKey>>
-  /** Deletes a key; true if there was one. */
+  /** Deletes a key or live session; true if there was one (an expired session counts as none). */
   readonly remove: (hash: string) => Effect.Effect<boolean>
 }
 
 /**
  * The API key store port. Provided by an adapter layer (`MemoryApiKeyStore.layer`,
- * `RedisApiKeyStore.layer`); required by `ApiKeys`, so by `Herald.servicesLayer`.
+ * `RedisApiKeyStore.layer`, `PostgresApiKeyStore.layer`); required by `ApiKeys`, so by `Herald.servicesLayer`.
  */
 export class ApiKeyStore extends Context.Tag("@herald/core/ApiKeyStore")<ApiKeyStore, ApiKeyStoreShape>() {}

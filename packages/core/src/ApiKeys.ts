@@ -19,6 +19,9 @@ export const allScopes: ReadonlyArray<Scope> = ["webhooks:write", "events:publis
  */
 export const hashKey = (key: string): string => createHash("sha256").update(key).digest("hex")
 
+/** How a portal session's token starts (`PortalSessions.generateToken`); an API key starts `hk_`. */
+export const SESSION_TOKEN_PREFIX = "hps_"
+
 /** A new key: `hk_` + 32 random bytes, base64url (URL- and header-safe). */
 export const generateKey = (): string => "hk_" + randomBytes(32).toString("base64url")
 
@@ -66,7 +69,16 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("@herald/core/ApiKeys", {
       if (value === "") return Effect.fail(new Unauthenticated({ message: "Missing API key" }))
       return store.findByHash(hashKey(value)).pipe(
         Effect.flatMap(Option.match({
-          onNone: () => Effect.fail(new Unauthenticated({ message: "Invalid API key" })),
+          // The store forgets a portal session's token once it expires (`ApiKeyStoreShape`): one
+          // unknown by its prefix (`PortalSessions.generateToken`) is told so, as when it is found expired.
+          onNone: () =>
+            Effect.fail(
+              new Unauthenticated({
+                message: value.startsWith(SESSION_TOKEN_PREFIX)
+                  ? "This portal session has expired or was revoked: open a new one"
+                  : "Invalid API key"
+              })
+            ),
           onSome: (found) =>
             found.session === null
               ? Effect.succeed(found)

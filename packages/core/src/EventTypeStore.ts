@@ -51,8 +51,13 @@ export interface EventTypeStoreShape {
   readonly list: (teamspace: TeamspaceId) => Effect.Effect<ReadonlyArray<EventTypeDefinition>>
   /** Stores a new definition; false, storing nothing, when the teamspace has one of that profile and name. */
   readonly insert: (definition: EventTypeDefinition) => Effect.Effect<boolean>
-  /** Replaces the definition of that teamspace, profile and name; false, storing nothing, when there is none. */
-  readonly update: (definition: EventTypeDefinition) => Effect.Effect<boolean>
+  /**
+   * Compare-and-set: replaces the definition of that teamspace, profile and name with `definition`
+   * only when the stored one is still `previous` (as `list` read it); false, storing nothing, when
+   * there is none or it changed since (a concurrent update won). Adapters compare the stored
+   * Schema-encoded record with `previous` encoded the same way.
+   */
+  readonly update: (definition: EventTypeDefinition, previous: EventTypeDefinition) => Effect.Effect<boolean>
 }
 
 /**

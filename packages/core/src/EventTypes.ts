@@ -325,10 +325,15 @@ export class EventTypes extends Effect.Service<EventTypes>()("@herald/core/Event
         }
       })
 
-    /** Stores `definition`: an update when the teamspace already defined it, else an insert. */
-    const save = (definition: EventTypeDefinition, defined: boolean) =>
+    /**
+     * Stores `definition`: an update of `previous`, the teamspace's definition as read, when it
+     * defined the type (false if that changed since), else an insert (false if one was made since).
+     */
+    const save = (definition: EventTypeDefinition, previous: EventTypeDefinition | undefined) =>
       Effect.gen(function*() {
-        const stored = defined ? yield* store.update(definition) : yield* store.insert(definition)
+        const stored = previous !== undefined
+          ? yield* store.update(definition, previous)
+          : yield* store.insert(definition)
         cache.delete(definition.teamspace)
         return stored
       })
@@ -357,8 +362,8 @@ export class EventTypes extends Effect.Service<EventTypes>()("@herald/core/Event
         const { catalog: current, definitions } = yield* load(teamspace)
         const existing = current.find(profile, name)
         if (existing !== undefined && !existing.archived) return yield* Effect.fail(new EventTypeConflict({ name, profile }))
-        const defined = definitions.some((definition) => definition.profile === profile && definition.name === name)
-        if (!defined && definitions.length >= MAX_DEFINITIONS) {
+        const previous = definitions.find((definition) => definition.profile === profile && definition.name === name)
+        if (previous === undefined && definitions.length >= MAX_DEFINITIONS) {
           return yield* Effect.fail(InvalidInput.single(
             ["name"],
             `a teamspace may define at most ${MAX_DEFINITIONS} event types (archived ones count); this one has ${definitions.length}`
@@ -377,7 +382,7 @@ export class EventTypes extends Effect.Service<EventTypes>()("@herald/core/Event
           createdAt: now,
           updatedAt: now
         })
-        if (!(yield* save(definition, defined))) return yield* Effect.fail(new EventTypeConflict({ name, profile }))
+        if (!(yield* save(definition, previous))) return yield* Effect.fail(new EventTypeConflict({ name, profile }))
         return entryOf(definition)
       })
 
@@ -389,7 +394,7 @@ export class EventTypes extends Effect.Service<EventTypes>()("@herald/core/Event
           ? Effect.fail(new EventTypeNotFound({ name, profile }))
           : Effect.succeed({
             entry,
-            defined: definitions.some((definition) => definition.profile === profile && definition.name === name)
+            previous: definitions.find((definition) => definition.profile === profile && definition.name === name)
           })
       })
 
@@ -402,7 +407,7 @@ export class EventTypes extends Effect.Service<EventTypes>()("@herald/core/Event
     const change = (teamspace: TeamspaceId, name: string, profileParam: string | undefined, patch: UpdateEventType) =>
       Effect.gen(function*() {
         const profile = yield* profileOf(profileParam)
-        const { defined, entry } = yield* find(teamspace, profile, name)
+        const { entry, previous } = yield* find(teamspace, profile, name)
         const description = patch.description === undefined ? entry.description : yield* checkDescription(patch.description)
         const schema = patch.schema === undefined
           ? entry.schema
@@ -427,8 +432,9 @@ export class EventTypes extends Effect.Service<EventTypes>()("@herald/core/Event
           createdAt: entry.createdAt ?? now,
           updatedAt: Math.max(now, entry.updatedAt ?? now)
         })
-        // Lost to a concurrent change of the same type: the other one stands, and this one is refused.
-        if (!(yield* save(definition, defined))) return yield* Effect.fail(new EventTypeConflict({ name, profile }))
+        // The request lost to a concurrent change of the same type (an update, an archive, a create):
+        // that change stands, and this one is refused rather than undoing it.
+        if (!(yield* save(definition, previous))) return yield* Effect.fail(new EventTypeConflict({ name, profile }))
         return entryOf(definition)
       })
 

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from "node:crypto"
 import { Clock, Effect, Redacted } from "effect"
-import { allScopes, hashKey } from "./ApiKeys.js"
+import { allScopes, hashKey, SESSION_TOKEN_PREFIX } from "./ApiKeys.js"
 import { ApiKey, ApiKeyStore, PortalSession, type Scope } from "./ApiKeyStore.js"
 import { echo, InvalidInput } from "./Errors.js"
 import type { TeamspaceId } from "./Ids.js"
@@ -38,7 +38,7 @@ export interface OpenedSession {
 }
 
 /** A session token: `hps_` + 32 random bytes, base64url; told apart from an API key (`hk_`) at a glance. */
-export const generateToken = (): string => "hps_" + randomBytes(32).toString("base64url")
+export const generateToken = (): string => SESSION_TOKEN_PREFIX + randomBytes(32).toString("base64url")
 
 /** The scopes of a session: reading, and managing webhooks unless read-only. */
 export const scopesOf = (readOnly: boolean): ReadonlyArray<Scope> =>
@@ -46,8 +46,8 @@ export const scopesOf = (readOnly: boolean): ReadonlyArray<Scope> =>
 
 /**
  * The portal sessions service: `open` one for a teamspace, failing with `InvalidInput` for a
- * duration or profile it does not accept. Opening one also forgets the teamspace's expired sessions,
- * so they do not pile up in the key store.
+ * duration or profile it does not accept. The key store keeps a session's token until it expires
+ * (`ApiKeyStoreShape`), so expired sessions do not pile up.
  *
  * Needs the `ApiKeyStore` port and `Profiles`; part of `Herald.servicesLayer`.
  */
@@ -85,10 +85,6 @@ export class PortalSessions extends Effect.Service<PortalSessions>()("@herald/co
           session
         })
         yield* store.insert(key)
-        const expired = (yield* store.list(teamspace)).filter((stored) =>
-          stored.session !== null && stored.session.expiresAt <= now
-        )
-        yield* Effect.forEach(expired, (stale) => store.remove(stale.hash), { discard: true })
         return { token, key, session } satisfies OpenedSession
       })
 

@@ -59,4 +59,14 @@ describe("ApiKeys", () => {
       expect(Option.isNone(yield* apiKeys.revokeById(record.id))).toBe(true)
       expect((yield* Effect.flip(apiKeys.authenticate(key)))._tag).toBe("Unauthenticated")
     }).pipe(Effect.provide(layer)))
+
+  it.effect("an unknown session token is told its session expired or was revoked, an unknown key that it is invalid", () =>
+    Effect.gen(function*() {
+      const apiKeys = yield* ApiKeys.ApiKeys
+      // The store forgets a session once it expires: its token is then unknown.
+      const session = yield* Effect.flip(apiKeys.authenticate(Redacted.make("hps_forgotten")))
+      expect(session.message).toBe("This portal session has expired or was revoked: open a new one")
+      const key = yield* Effect.flip(apiKeys.authenticate(Redacted.make("hk_unknown")))
+      expect(key.message).toBe("Invalid API key")
+    }).pipe(Effect.provide(layer)))
 })

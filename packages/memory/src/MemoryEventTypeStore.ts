@@ -1,7 +1,7 @@
 /**
  * EventTypeStore in memory: each teamspace's definitions by profile and name.
  */
-import { Effect, Layer } from "effect"
+import { Effect, Equal, Layer } from "effect"
 import { EventTypeStore } from "@herald/core"
 
 const keyOf = (definition: EventTypeStore.EventTypeDefinition) => `${definition.profile}\u0000${definition.name}`
@@ -29,10 +29,12 @@ export const make: Effect.Effect<EventTypeStore.EventTypeStoreShape> = Effect.sy
         definitions.set(keyOf(definition), definition)
         return true
       }),
-    update: (definition) =>
+    update: (definition, previous) =>
       Effect.sync(() => {
         const definitions = of(definition.teamspace)
-        if (!definitions.has(keyOf(definition))) return false
+        const stored = definitions.get(keyOf(definition))
+        // Compared by value, as the other adapters compare the encoded records.
+        if (stored === undefined || !Equal.equals(stored, previous)) return false
         definitions.set(keyOf(definition), definition)
         return true
       })

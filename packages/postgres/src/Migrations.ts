@@ -238,6 +238,23 @@ const eventTypes = Effect.gen(function*() {
     'The Schema-encoded event type definition as JSON text; cast to jsonb to query it'`
 })
 
+/**
+ * Portal sessions' tokens end (`ApiKeyStoreShape`): `expires_at` is a session's `expiresAt` (epoch
+ * ms), NULL for an API key. Lookups leave out a session whose time has come, `list` every session
+ * (`expires_at IS NULL`), and the partitions' keeper deletes the expired ones (`Partitions`), found
+ * by the partial index. The sessions stored before it get theirs from their records.
+ */
+const apiKeySessions = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`ALTER TABLE herald_api_keys ADD COLUMN expires_at bigint`
+  yield* sql`COMMENT ON COLUMN herald_api_keys.expires_at IS
+    'When a portal session''s token expires (epoch ms); NULL for an API key'`
+  // Only a session's record is cast (an API key's label may hold a \u0000, which jsonb refuses).
+  yield* sql`UPDATE herald_api_keys SET expires_at = (record::jsonb #>> '{session,expiresAt}')::bigint
+    WHERE strpos(record, '"session":{') > 0`
+  yield* sql`CREATE INDEX herald_api_keys_expires_at ON herald_api_keys (expires_at) WHERE expires_at IS NOT NULL`
+})
+
 /** Every migration, by `{id}_{name}`; ids only grow, and an applied migration is never edited. */
 export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.SqlClient>> = {
   "1_webhooks": webhooks,
@@ -246,7 +263,8 @@ export const migrations: Record<string, Effect.Effect<void, unknown, SqlClient.S
   "4_attempts": attempts,
   "5_sequences": sequences,
   "6_ledger": ledger,
-  "7_event_types": eventTypes
+  "7_event_types": eventTypes,
+  "8_api_key_sessions": apiKeySessions
 }
 
 /**

@@ -5,7 +5,7 @@
  * is no DEFAULT partition: attaching a day later would scan it), so every process makes them ahead:
  * the stores ensure yesterday to today + 3 days when their layer is built, `withPartition` makes
  * the day of an insert that still finds none, and `keeper` does both ends every hour: the coming
- * days, and `dropExpired`, retention's disk side.
+ * days, and `dropExpired`, retention's disk side (which also deletes expired portal sessions' keys).
  *
  * `ensure` and the drop of partitions run under one transaction-scoped advisory lock, so any number
  * of processes may run them at once: each partition is created once, and no DROP races a CREATE.
@@ -98,6 +98,8 @@ export interface Dropped {
   readonly keys: number
   /** How many failure streaks (`herald_webhook_health`) whose last failure is older than the cutoff were deleted. */
   readonly streaks: number
+  /** How many expired portal sessions' keys (`herald_api_keys` rows whose `expires_at` has come) were deleted. */
+  readonly sessions: number
 }
 
 /** How many expired keys one DELETE removes: narrow rows, short transactions. */
@@ -129,42 +131,58 @@ const dropPartitions = (cutoff: number): Effect.Effect<ReadonlyArray<string>, Sq
 
 /**
  * Deletes, in batches of `KEY_BATCH` (each its own short transaction), the event keys created before
- * `cutoff`, then the failure streaks whose last failure is older than it (webhooks that stopped
- * failing without a success: deleted, or no longer sent to), as Redis expires both.
+ * `cutoff`, then the portal sessions' keys expired by `now`, then the failure streaks whose last
+ * failure is older than `cutoff` (webhooks that stopped failing without a success: deleted, or no
+ * longer sent to), as Redis expires them all.
  */
 const deleteExpiredRows = (
-  cutoff: number
+  cutoff: number,
+  now: number
 ): Effect.Effect<Omit<Dropped, "partitions">, SqlError.SqlError, SqlClient.SqlClient> =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const before = Timestamps.at(sql, cutoff)
-    let keys = 0
-    for (;;) {
-      const deleted = yield* sql<{ readonly n: number }>`WITH gone AS (
+    /** Runs `batch` (a DELETE of at most `KEY_BATCH` rows, counting them) until it deletes fewer; the total. */
+    const inBatches = (batch: () => Effect.Effect<ReadonlyArray<{ readonly n: number }>, SqlError.SqlError>) =>
+      Effect.gen(function*() {
+        let total = 0
+        for (;;) {
+          const n = (yield* batch())[0]?.n ?? 0
+          total += n
+          if (n < KEY_BATCH) return total
+        }
+      })
+    const keys = yield* inBatches(() =>
+      sql<{ readonly n: number }>`WITH gone AS (
           DELETE FROM herald_event_keys WHERE ctid IN (
             SELECT ctid FROM herald_event_keys WHERE created_at < ${before} LIMIT ${KEY_BATCH})
           RETURNING 1)
         SELECT count(*)::int AS n FROM gone`
-      const n = deleted[0]?.n ?? 0
-      keys += n
-      if (n < KEY_BATCH) break
-    }
+    )
+    const sessions = yield* inBatches(() =>
+      sql<{ readonly n: number }>`WITH gone AS (
+          DELETE FROM herald_api_keys WHERE ctid IN (
+            SELECT ctid FROM herald_api_keys WHERE expires_at <= ${now} LIMIT ${KEY_BATCH})
+          RETURNING 1)
+        SELECT count(*)::int AS n FROM gone`
+    )
     // One row per failing webhook: a small table, one statement.
     const streaks = yield* sql<{ readonly n: number }>`WITH gone AS (
         DELETE FROM herald_webhook_health WHERE last_failure_at < ${before} RETURNING 1)
       SELECT count(*)::int AS n FROM gone`
-    return { keys, streaks: streaks[0]?.n ?? 0 }
+    return { keys, sessions, streaks: streaks[0]?.n ?? 0 }
   })
 
 /**
  * Drops the partitions (of every table) whose days all lie before `cutoff` (epoch ms: now minus the
- * retention), then deletes the expired event keys and failure streaks (see `Dropped`). Reads already
- * leave out what is older than the cutoff, so this frees disk and changes no answer.
+ * retention), then deletes the expired event keys, portal sessions' keys (expired by the effect's
+ * clock) and failure streaks (see `Dropped`). Reads already leave out what is older than the cutoff,
+ * and lookups the expired sessions, so this frees disk and changes no answer.
  */
 export const dropExpired = (cutoff: number): Effect.Effect<Dropped, SqlError.SqlError, SqlClient.SqlClient> =>
   Effect.gen(function*() {
     const partitions = yield* dropPartitions(cutoff)
-    const rows = yield* deleteExpiredRows(cutoff)
+    const rows = yield* deleteExpiredRows(cutoff, yield* Clock.currentTimeMillis)
     return { partitions, ...rows }
   })
 
@@ -199,7 +217,7 @@ export const pass = (
       return Option.some(yield* dropPartitions(cutoff))
     }))
     if (Option.isNone(partitions)) return Option.none()
-    const rows = yield* deleteExpiredRows(cutoff)
+    const rows = yield* deleteExpiredRows(cutoff, now)
     return Option.some({ partitions: partitions.value, ...rows })
   })
 
@@ -227,12 +245,13 @@ export const keeper = (options: KeeperOptions): Layer.Layer<never, never, SqlCli
       Effect.tap(Option.match({
         onNone: () => Effect.logDebug("partition keeper: another process holds the pass, skipped"),
         onSome: (dropped) =>
-          dropped.partitions.length + dropped.keys + dropped.streaks === 0
+          dropped.partitions.length + dropped.keys + dropped.sessions + dropped.streaks === 0
             ? Effect.void
             : Effect.logInfo("partition keeper: dropped expired history").pipe(
               Effect.annotateLogs({
                 partitions: dropped.partitions.join(","),
                 keys: dropped.keys,
+                sessions: dropped.sessions,
                 streaks: dropped.streaks
               })
             )

@@ -3,7 +3,8 @@
  * per teamspace, profile and name beside the Schema-encoded definition. A
  * teamspace's definitions are read whole, in primary key order (profile, then
  * name, bytewise). `insert` adds a row unless one is there, `update` replaces
- * one that is; each says by the row it returns whether it wrote. Database
+ * one that still holds the previous record (compare-and-set); each says by the
+ * row it returns whether it wrote. Database
  * failures are defects: the port's operations never fail.
  */
 import { SqlClient } from "@effect/sql"
@@ -50,11 +51,13 @@ export const make: Effect.Effect<EventTypeStore.EventTypeStoreShape, never, SqlC
           ON CONFLICT (teamspace, profile, name) DO NOTHING
           RETURNING name`)
 
-    const update = (definition: EventTypeStore.EventTypeDefinition) =>
-      wrote(definition, (record) =>
-        sql`UPDATE herald_event_types SET record = ${record}
-          WHERE teamspace = ${definition.teamspace} AND profile = ${definition.profile} AND name = ${definition.name}
-          RETURNING name`)
+    const update = (definition: EventTypeStore.EventTypeDefinition, previous: EventTypeStore.EventTypeDefinition) =>
+      Effect.flatMap(Effect.orDie(encodeJson(previous)), (previousRecord) =>
+        wrote(definition, (record) =>
+          sql`UPDATE herald_event_types SET record = ${record}
+            WHERE teamspace = ${definition.teamspace} AND profile = ${definition.profile} AND name = ${definition.name}
+              AND record = ${previousRecord}
+            RETURNING name`))
 
     return { list, insert, update }
   }

@@ -59,6 +59,19 @@ describe.skipIf(!available)(`Migrations ${skipReason}`, () => {
         "herald_webhooks"
       ])
 
+      // Migration 8 added a column, not a table: when a portal session's key expires.
+      const columns = yield* sql<{ readonly name: string; readonly type: string }>`
+        SELECT column_name AS name, data_type AS type FROM information_schema.columns
+        WHERE table_schema = 'public' AND table_name = 'herald_api_keys' ORDER BY ordinal_position`
+      expect(columns.map((column) => [column.name, column.type])).toEqual([
+        ["hash", "text"],
+        ["id", "text"],
+        ["teamspace", "text"],
+        ["created_at", "bigint"],
+        ["record", "text"],
+        ["expires_at", "bigint"]
+      ])
+
       // The work tables churn like queues: vacuumed after 1 % of their rows are dead, not 20 %.
       const tuned = yield* sql<{ readonly name: string }>`
         SELECT relname AS name FROM pg_class

@@ -97,13 +97,14 @@ describe.skipIf(!available)(`PostgresEventStore ${skipReason}`, () => {
       expect(dropped).toEqual({
         partitions: [Partitions.tableName(Partitions.events, day), Partitions.tableName(Partitions.attempts, day)],
         keys: 1,
+        sessions: 0,
         streaks: 0
       })
       expect(yield* partitionExists(old.createdAt)).toBe(false)
       expect(yield* partitionExists(young.createdAt)).toBe(true)
       expect(Option.isNone(yield* events.get(teamspace, old.id))).toBe(true)
       expect(Option.map(yield* events.get(teamspace, young.id), (got) => got.id)).toEqual(Option.some(young.id))
-      expect(yield* Partitions.dropExpired(Date.UTC(2020, 0, 3, 6))).toEqual({ partitions: [], keys: 0, streaks: 0 })
+      expect(yield* Partitions.dropExpired(Date.UTC(2020, 0, 3, 6))).toEqual({ partitions: [], keys: 0, sessions: 0, streaks: 0 })
     }).pipe(Effect.provide(store({ retentionSeconds: 100 * 365 * 24 * 60 * 60 }))))
 
   it.live("the payload is stored once, as text byte for byte (key order, spacing, repeated keys)", () =>

@@ -4,9 +4,14 @@
  * that needs no index. Administration does: `apikeys:{teamspace}` is the set of
  * a teamspace's hashes and `apikey-id:{id}` the hash of the key with that id.
  *
- * A key inserted again under another teamspace stays in its old teamspace's set
- * until that set is next listed, which drops hashes whose key is gone or has
- * moved; a listing never shows another teamspace's key.
+ * A portal session's token is a key too, but it ends: its record and id index
+ * expire at its `session.expiresAt` (PEXPIREAT, so at once when that is past),
+ * and its hash is never added to the teamspace's set, which lists API keys only.
+ *
+ * A key inserted again under another teamspace (or as a session) stays in its
+ * old teamspace's set until that set is next listed, which drops hashes whose
+ * key is gone, has moved or is a session; a listing never shows another
+ * teamspace's key.
  */
 import { Effect, Layer, Option } from "effect"
 import { ApiKeyStore } from "@herald/core"
@@ -17,11 +22,19 @@ import { execute, RedisClient } from "./RedisClient.js"
 
 const codec = JsonCodec.make(ApiKeyStore.ApiKey)
 
-/** KEYS: record, teamspace set, id. ARGV: json, hash. */
+/**
+ * KEYS: record, teamspace set, id. ARGV: json, hash, and a session's expiry (epoch ms; empty for an
+ * API key). SET drops any expiry an earlier record under the key had.
+ */
 const insertScript = `
 redis.call('SET', KEYS[1], ARGV[1])
-redis.call('SADD', KEYS[2], ARGV[2])
 redis.call('SET', KEYS[3], ARGV[2])
+if ARGV[3] == '' then
+  redis.call('SADD', KEYS[2], ARGV[2])
+else
+  redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+  redis.call('PEXPIREAT', KEYS[3], ARGV[3])
+end
 return 1
 `
 
@@ -56,7 +69,10 @@ export const make: Effect.Effect<ApiKeyStore.ApiKeyStoreShape, never, RedisClien
     insert: (apiKey) =>
       codec.encode(apiKey).pipe(
         Effect.flatMap((json) =>
-          runInsert([recordKey(apiKey.hash), teamspaceKey(apiKey.teamspace), idKey(apiKey.id)], [json, apiKey.hash])
+          runInsert(
+            [recordKey(apiKey.hash), teamspaceKey(apiKey.teamspace), idKey(apiKey.id)],
+            [json, apiKey.hash, apiKey.session === null ? "" : apiKey.session.expiresAt]
+          )
         ),
         Effect.asVoid
       ),
@@ -76,8 +92,13 @@ export const make: Effect.Effect<ApiKeyStore.ApiKeyStoreShape, never, RedisClien
         const stale: Array<string> = []
         for (const [index, raw] of raws.entries()) {
           const key = raw === null ? undefined : yield* codec.decode(raw)
-          if (key !== undefined && key.teamspace === teamspace) keys.push(key)
+          if (key !== undefined && key.teamspace === teamspace && key.session === null) keys.push(key)
           else stale.push(hashes[index]!)
+          // A session stored in the set, without an expiry, by a version before sessions expired: given its expiry.
+          if (key !== undefined && key.session !== null) {
+            const expiresAt = key.session.expiresAt
+            yield* execute("PEXPIREAT", () => redis.pexpireat(recordKey(key.hash), expiresAt))
+          }
         }
         if (stale.length > 0) yield* execute("SREM", () => redis.srem(teamspaceKey(teamspace), ...stale))
         return keys.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))

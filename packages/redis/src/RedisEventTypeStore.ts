@@ -4,7 +4,7 @@
  * `:`, so the field is unambiguous) holding the Schema-encoded definition. A
  * teamspace holds few definitions, so `list` reads the hash whole (HGETALL) and
  * sorts it. `insert` is HSETNX; `update` a script that writes the field only if
- * it exists. Each touches one key, under the client's hash-tagged prefix, so all
+ * it still holds the previous record (compare-and-set). Each touches one key, under the client's hash-tagged prefix, so all
  * is valid on Redis Cluster.
  */
 import { Effect, Layer } from "effect"
@@ -15,11 +15,16 @@ import { execute, RedisClient } from "./RedisClient.js"
 
 const codec = JsonCodec.make(EventTypeStore.EventTypeDefinition)
 
-/** KEYS: the teamspace's hash. ARGV: field, json. 1 if the field existed (and was replaced). */
+/**
+ * KEYS: the teamspace's hash. ARGV: field, previous json, json. 1 if the field held the previous
+ * json (and was replaced); 0, writing nothing, if it is absent or holds another.
+ */
 const updateScript = `
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-return 1
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+  return 1
+end
+return 0
 `
 
 const fieldOf = (definition: EventTypeStore.EventTypeDefinition) => `${definition.profile}:${definition.name}`
@@ -46,9 +51,11 @@ export const make: Effect.Effect<EventTypeStore.EventTypeStoreShape, never, Redi
         ),
         Effect.map((set) => set === 1)
       ),
-    update: (definition) =>
-      codec.encode(definition).pipe(
-        Effect.flatMap((json) => runUpdate([teamspaceKey(definition.teamspace)], [fieldOf(definition), json])),
+    update: (definition, previous) =>
+      Effect.all([codec.encode(previous), codec.encode(definition)]).pipe(
+        Effect.flatMap(([previousJson, json]) =>
+          runUpdate([teamspaceKey(definition.teamspace)], [fieldOf(definition), previousJson, json])
+        ),
         Effect.map((replaced) => Number(replaced) === 1)
       )
   }

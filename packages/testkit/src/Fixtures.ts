@@ -184,6 +184,31 @@ export const apiKey = (options: {
   })
 
 /**
+ * A portal session's key of the teamspace (`PortalSessions.open` makes them): a random hash, the
+ * session's scopes, ending at `expiresAt` (epoch ms, by the real clock: Redis expires it by its
+ * own), an hour from now unless told otherwise.
+ */
+export const sessionKey = (options: {
+  readonly teamspace: Ids.TeamspaceId
+  readonly expiresAt?: number
+  readonly readOnly?: boolean
+  readonly createdAt?: number
+}): ApiKeyStore.ApiKey =>
+  new ApiKeyStore.ApiKey({
+    ...apiKey({
+      teamspace: options.teamspace,
+      label: options.readOnly === true ? "portal session (read-only)" : "portal session",
+      ...(options.createdAt === undefined ? {} : { createdAt: options.createdAt })
+    }),
+    scopes: options.readOnly === true ? ["read"] : ["webhooks:write", "read"],
+    session: new ApiKeyStore.PortalSession({
+      expiresAt: options.expiresAt ?? Date.now() + 60 * 60 * 1000,
+      readOnly: options.readOnly ?? false,
+      profile: profile.name
+    })
+  })
+
+/**
  * An event type definition of the teamspace: `typeA` in the fixture profile, described, without
  * schema or example, not archived, created and updated at `baseTime`, unless told otherwise.
  */

@@ -1,10 +1,11 @@
 /**
  * Conformance suite for `ApiKeyStore` adapters: keys by hash, by id, and per
- * teamspace. Port-only, fresh layer per test, random hashes and teamspaces (see
+ * teamspace; portal sessions' keys until they expire, and never listed.
+ * Port-only, fresh layer per test, random hashes and teamspaces (see
  * `SubscriptionStoreSuite`).
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, type Layer, Option } from "effect"
+import { Clock, Effect, type Layer, Option } from "effect"
 import { ApiKeyStore } from "@herald/core"
 import * as Fixtures from "../Fixtures.js"
 
@@ -13,7 +14,10 @@ const snapshot = (key: ApiKeyStore.ApiKey) => ({
   teamspace: key.teamspace,
   scopes: [...key.scopes],
   label: key.label,
-  createdAt: key.createdAt
+  createdAt: key.createdAt,
+  session: key.session === null
+    ? null
+    : { expiresAt: key.session.expiresAt, readOnly: key.session.readOnly, profile: key.session.profile }
 })
 
 type Store = ApiKeyStore.ApiKeyStoreShape
@@ -109,5 +113,90 @@ export const suite = (name: string, layer: Layer.Layer<ApiKeyStore.ApiKeyStore, 
         expect((yield* store.list(second)).map(snapshot)).toEqual([snapshot(moved)])
         expect(Option.map(yield* store.findByHash(key.hash), snapshot)).toEqual(Option.some(snapshot(moved)))
         expect(Option.map(yield* store.findById(key.id), snapshot)).toEqual(Option.some(snapshot(moved)))
+      }))
+
+    test("a live session is found by hash and by id, with its session, but never listed", (store) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const key = Fixtures.apiKey({ teamspace })
+        const session = Fixtures.sessionKey({ teamspace, expiresAt: (yield* Clock.currentTimeMillis) + 60_000 })
+        const readOnly = Fixtures.sessionKey({ teamspace, readOnly: true })
+        yield* store.insert(key)
+        yield* store.insert(session)
+        yield* store.insert(readOnly)
+        expect(Option.map(yield* store.findByHash(session.hash), snapshot)).toEqual(Option.some(snapshot(session)))
+        expect(Option.map(yield* store.findByHash(readOnly.hash), snapshot)).toEqual(Option.some(snapshot(readOnly)))
+        expect(Option.map(yield* store.findById(session.id), snapshot)).toEqual(Option.some(snapshot(session)))
+        expect((yield* store.list(teamspace)).map(snapshot)).toEqual([snapshot(key)])
+        // A teamspace with sessions only lists nothing.
+        const other = Fixtures.teamspace()
+        yield* store.insert(Fixtures.sessionKey({ teamspace: other }))
+        expect(yield* store.list(other)).toEqual([])
+      }))
+
+    test("a session inserted with its expiry past is found neither by hash nor by id", (store) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const now = yield* Clock.currentTimeMillis
+        const expired = Fixtures.sessionKey({ teamspace, expiresAt: now - 1_000 })
+        const endingNow = Fixtures.sessionKey({ teamspace, expiresAt: now })
+        yield* store.insert(expired)
+        yield* store.insert(endingNow)
+        for (const key of [expired, endingNow]) {
+          expect(Option.isNone(yield* store.findByHash(key.hash))).toBe(true)
+          expect(Option.isNone(yield* store.findById(key.id))).toBe(true)
+        }
+        expect(yield* store.list(teamspace)).toEqual([])
+      }))
+
+    test("a session is found until its expiry, and not after", (store) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const session = Fixtures.sessionKey({ teamspace, expiresAt: (yield* Clock.currentTimeMillis) + 400 })
+        yield* store.insert(session)
+        expect(Option.isSome(yield* store.findByHash(session.hash))).toBe(true)
+        yield* Effect.sleep("600 millis")
+        expect(Option.isNone(yield* store.findByHash(session.hash))).toBe(true)
+        expect(Option.isNone(yield* store.findById(session.id))).toBe(true)
+        expect(yield* store.remove(session.hash)).toBe(false)
+      }))
+
+    test("remove of a live session returns true once, and it is found no more", (store) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const session = Fixtures.sessionKey({ teamspace })
+        const kept = Fixtures.sessionKey({ teamspace })
+        yield* store.insert(session)
+        yield* store.insert(kept)
+        expect(yield* store.remove(session.hash)).toBe(true)
+        expect(yield* store.remove(session.hash)).toBe(false)
+        expect(Option.isNone(yield* store.findByHash(session.hash))).toBe(true)
+        expect(Option.isNone(yield* store.findById(session.id))).toBe(true)
+        expect(Option.isSome(yield* store.findByHash(kept.hash))).toBe(true)
+        expect(Option.isSome(yield* store.findById(kept.id))).toBe(true)
+      }))
+
+    test("a key inserted again as a session leaves the listing; a session inserted again as a key stays", (store) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const key = Fixtures.apiKey({ teamspace })
+        yield* store.insert(key)
+        const asSession = new ApiKeyStore.ApiKey({
+          ...key,
+          session: Fixtures.sessionKey({ teamspace }).session
+        })
+        yield* store.insert(asSession)
+        expect(yield* store.list(teamspace)).toEqual([])
+        expect(Option.map(yield* store.findByHash(key.hash), snapshot)).toEqual(Option.some(snapshot(asSession)))
+
+        const ending = Fixtures.sessionKey({ teamspace, expiresAt: (yield* Clock.currentTimeMillis) + 300 })
+        yield* store.insert(ending)
+        const asKey = new ApiKeyStore.ApiKey({ ...ending, session: null })
+        yield* store.insert(asKey)
+        // Past the session's expiry, the key it became is still there: it does not end.
+        yield* Effect.sleep("500 millis")
+        expect((yield* store.list(teamspace)).map(snapshot)).toEqual([snapshot(asKey)])
+        expect(Option.map(yield* store.findByHash(asKey.hash), snapshot)).toEqual(Option.some(snapshot(asKey)))
+        expect(Option.map(yield* store.findById(asKey.id), snapshot)).toEqual(Option.some(snapshot(asKey)))
       }))
   })

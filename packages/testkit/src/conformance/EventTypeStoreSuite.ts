@@ -90,11 +90,11 @@ export const suite = (name: string, layer: Layer.Layer<EventTypeStore.EventTypeS
         expect(yield* store.insert(inOther)).toBe(true)
         expect((yield* store.list(teamspace)).map(snapshot)).toEqual([snapshot(inFixture), snapshot(inOther)])
         const updated = Fixtures.eventTypeDefinition({ teamspace, profile: "other", description: "changed", archived: true })
-        expect(yield* store.update(updated)).toBe(true)
+        expect(yield* store.update(updated, inOther)).toBe(true)
         expect((yield* store.list(teamspace)).map(snapshot)).toEqual([snapshot(inFixture), snapshot(updated)])
       }))
 
-    test("update replaces the definition and returns true", (store) =>
+    test("update with the definition as stored replaces it and returns true", (store) =>
       Effect.gen(function*() {
         const teamspace = Fixtures.teamspace()
         const original = Fixtures.eventTypeDefinition({ teamspace, schema: schemaText, example: exampleText })
@@ -109,22 +109,70 @@ export const suite = (name: string, layer: Layer.Layer<EventTypeStore.EventTypeS
           archived: true,
           updatedAt: Fixtures.baseTime + 60_000
         })
-        expect(yield* store.update(updated)).toBe(true)
+        expect(yield* store.update(updated, original)).toBe(true)
         expect((yield* store.list(teamspace)).map(snapshot)).toEqual([snapshot(updated), snapshot(other)])
-        // Again, with the same record: still there, so still true.
-        expect(yield* store.update(updated)).toBe(true)
+        // Again, from what it now holds, to the same record: still true.
+        expect(yield* store.update(updated, updated)).toBe(true)
+        // From the definition as list read it, which is what callers pass.
+        const [read] = yield* store.list(teamspace)
+        const again = Fixtures.eventTypeDefinition({ teamspace, description: "again", updatedAt: Fixtures.baseTime + 90_000 })
+        expect(yield* store.update(again, read!)).toBe(true)
+        expect((yield* store.list(teamspace)).map(snapshot)).toEqual([snapshot(again), snapshot(other)])
+        // Byte for byte through the compare as well.
+        const withText = Fixtures.eventTypeDefinition({ teamspace, schema: schemaText, example: exampleText })
+        expect(yield* store.update(withText, again)).toBe(true)
+        const [readWithText] = yield* store.list(teamspace)
+        expect(yield* store.update(again, readWithText!)).toBe(true)
+        expect((yield* store.list(teamspace)).map(snapshot)).toEqual([snapshot(again), snapshot(other)])
+      }))
+
+    test("update from a stale definition returns false and keeps the update that came between", (store) =>
+      Effect.gen(function*() {
+        const teamspace = Fixtures.teamspace()
+        const original = Fixtures.eventTypeDefinition({ teamspace, description: "original" })
+        yield* store.insert(original)
+        // Two writers read `original`; the first archives it, the second, later, edits its description.
+        const archived = Fixtures.eventTypeDefinition({
+          teamspace,
+          description: "original",
+          archived: true,
+          updatedAt: Fixtures.baseTime + 1_000
+        })
+        const edited = Fixtures.eventTypeDefinition({
+          teamspace,
+          description: "edited",
+          updatedAt: Fixtures.baseTime + 2_000
+        })
+        expect(yield* store.update(archived, original)).toBe(true)
+        expect(yield* store.update(edited, original)).toBe(false)
+        expect((yield* store.list(teamspace)).map(snapshot)).toEqual([snapshot(archived)])
+        // A previous differing in a single field is stale too.
+        const almost = Fixtures.eventTypeDefinition({
+          teamspace,
+          description: "original",
+          archived: true,
+          updatedAt: Fixtures.baseTime + 1_001
+        })
+        expect(yield* store.update(edited, almost)).toBe(false)
+        expect((yield* store.list(teamspace)).map(snapshot)).toEqual([snapshot(archived)])
+        // Read again, the second writer's update goes through.
+        expect(yield* store.update(edited, archived)).toBe(true)
+        expect((yield* store.list(teamspace)).map(snapshot)).toEqual([snapshot(edited)])
       }))
 
     test("update of a definition the teamspace lacks returns false and stores nothing", (store) =>
       Effect.gen(function*() {
         const teamspace = Fixtures.teamspace()
-        expect(yield* store.update(Fixtures.eventTypeDefinition({ teamspace }))).toBe(false)
+        const absent = Fixtures.eventTypeDefinition({ teamspace })
+        expect(yield* store.update(absent, absent)).toBe(false)
         expect(yield* store.list(teamspace)).toEqual([])
         const kept = Fixtures.eventTypeDefinition({ teamspace, name: Fixtures.typeB })
         yield* store.insert(kept)
-        expect(yield* store.update(Fixtures.eventTypeDefinition({ teamspace }))).toBe(false)
-        expect(yield* store.update(Fixtures.eventTypeDefinition({ teamspace, profile: "other", name: Fixtures.typeB })))
-          .toBe(false)
+        expect(yield* store.update(absent, absent)).toBe(false)
+        const otherProfile = Fixtures.eventTypeDefinition({ teamspace, profile: "other", name: Fixtures.typeB })
+        expect(yield* store.update(otherProfile, otherProfile)).toBe(false)
+        // The previous names the same type as the one stored, but the update names another: still false.
+        expect(yield* store.update(otherProfile, kept)).toBe(false)
         expect((yield* store.list(teamspace)).map(snapshot)).toEqual([snapshot(kept)])
         // Nothing was stored: an insert of the name the updates named is still new.
         expect(yield* store.insert(Fixtures.eventTypeDefinition({ teamspace }))).toBe(true)
@@ -167,9 +215,10 @@ export const suite = (name: string, layer: Layer.Layer<EventTypeStore.EventTypeS
         const extra = Fixtures.eventTypeDefinition({ teamspace: first, name: Fixtures.typeC })
         expect(yield* store.insert(extra)).toBe(true)
         const updated = Fixtures.eventTypeDefinition({ teamspace: second, description: "second's, updated" })
-        expect(yield* store.update(updated)).toBe(true)
+        expect(yield* store.update(updated, theirs)).toBe(true)
         // An update names its teamspace: one of a teamspace lacking the name finds nothing.
-        expect(yield* store.update(Fixtures.eventTypeDefinition({ teamspace: second, name: Fixtures.typeC }))).toBe(false)
+        const lacking = Fixtures.eventTypeDefinition({ teamspace: second, name: Fixtures.typeC })
+        expect(yield* store.update(lacking, lacking)).toBe(false)
         expect((yield* store.list(first)).map(snapshot)).toEqual([snapshot(mine), snapshot(extra)])
         expect((yield* store.list(second)).map(snapshot)).toEqual([snapshot(updated)])
         expect(yield* store.list(Fixtures.teamspace())).toEqual([])

@@ -14,20 +14,24 @@
  * should have belong in the configured lists (`HERALD_EVENT_TYPES_<PROFILE>`).
  *
  * Publishing and subscribing read the catalog from a per-process cache, kept
- * for `CACHE_MS`, and read again at once when it lacks the type asked for, so a
- * type registered through another process is usable at once, while an archived
- * one or a changed schema reaches other processes within that time.
+ * for `CACHE_MS` and read by one request at a time; it is read again when it
+ * lacks the type asked for and is older than a tenth of a second, so a type
+ * registered through another process is usable there within that tenth, and an
+ * archived one or a changed schema within `CACHE_MS`. The process that makes a
+ * change sees it at once. A schema is compiled once per process, when its type
+ * is first published (or registered through that process).
  */
-import { createHash } from "node:crypto"
-import { Clock, Effect, Either, Schema } from "effect"
+import { Clock, Deferred, Effect, Either, Schema } from "effect"
 import { echo, EventTypeConflict, EventTypeNotFound, InvalidInput } from "./Errors.js"
 import { type Check, EventSchemas, type Mismatch, refusal } from "./EventSchemas.js"
 import { describeUnknownWithAccepted, EventCatalog, type EventCatalogShape, EventType, TEST_EVENT_TYPE } from "./EventType.js"
 import { EventTypeDefinition, EventTypeStore } from "./EventTypeStore.js"
 import type { TeamspaceId } from "./Ids.js"
 import type { Profile } from "./Profile.js"
-import { Profiles } from "./Profiles.js"
+import { Profiles, refusal as profileRefusal } from "./Profiles.js"
 import * as WellFormedText from "./WellFormedText.js"
+import * as BoundedMap from "./internal/BoundedMap.js"
+import { isPlainObject } from "./internal/Json.js"
 
 /** How many event types a teamspace may define (archived ones included). */
 export const MAX_DEFINITIONS = 500
@@ -46,7 +50,7 @@ const RECHECK_MS = 100
 
 /** How many teamspaces' catalogs a process keeps, and how many compiled schemas. */
 const CACHED_CATALOGS = 10_000
-const CACHED_SCHEMAS = 1_000
+const CACHED_SCHEMAS = 2_000
 
 /** The most entries a page lists. */
 export const MAX_PAGE_SIZE = 100
@@ -71,8 +75,11 @@ export interface TeamspaceCatalog extends EventCatalogShape {
   /** Every entry, archived ones included, by profile (in registry order) then name. */
   readonly entries: ReadonlyArray<CatalogEntry>
   readonly find: (profile: Profile, name: string) => CatalogEntry | undefined
-  /** The first mismatches of `data` against the schemas `type` has in any profile; none when it matches. */
-  readonly check: (type: string, data: unknown) => ReadonlyArray<Mismatch>
+  /**
+   * The mismatches of `data` against the schemas `type` has in any profile (data must match each);
+   * none when it matches.
+   */
+  readonly check: (type: string, data: unknown) => Effect.Effect<ReadonlyArray<Mismatch>>
 }
 
 /** What `create` takes: the type's name and, optionally, its profile (the default one), description, schema and example. */
@@ -117,28 +124,23 @@ const byName = (a: CatalogEntry, b: CatalogEntry) => a.name < b.name ? -1 : a.na
 
 const cursorOf = (entry: CatalogEntry) => `${entry.profile}:${entry.name}`
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
 
-/** A map that forgets its oldest entry past `capacity` (insertion order; a hit moves it to the end). */
-const boundedMap = <V>(capacity: number) => {
-  const map = new Map<string, V>()
-  return {
-    get: (key: string) => {
-      const value = map.get(key)
-      if (value !== undefined) {
-        map.delete(key)
-        map.set(key, value)
-      }
-      return value
-    },
-    set: (key: string, value: V) => {
-      map.delete(key)
-      map.set(key, value)
-      if (map.size > capacity) map.delete(map.keys().next().value!)
-    },
-    delete: (key: string) => void map.delete(key)
-  }
+/** A definition as its catalog entry. */
+const entryOf = (definition: EventTypeDefinition): CatalogEntry => ({
+  profile: definition.profile,
+  name: definition.name,
+  description: definition.description,
+  schema: definition.schema,
+  example: definition.example,
+  archived: definition.archived,
+  createdAt: definition.createdAt,
+  updatedAt: definition.updatedAt
+})
+
+/** A teamspace's definitions as read, and the catalog built from them. */
+interface Loaded {
+  readonly catalog: TeamspaceCatalog
+  readonly definitions: ReadonlyArray<EventTypeDefinition>
 }
 
 /**
@@ -155,22 +157,41 @@ export class EventTypes extends Effect.Service<EventTypes>()("@herald/core/Event
     const configured = yield* EventCatalog
     const profiles = yield* Profiles
     const schemas = yield* EventSchemas
-    const cache = boundedMap<{ readonly loadedAt: number; readonly catalog: TeamspaceCatalog }>(CACHED_CATALOGS)
-    const compiled = boundedMap<Check | null>(CACHED_SCHEMAS)
-    const defaultProfile = profiles.all[0].name
+    const cache = BoundedMap.make<{ readonly loadedAt: number; readonly catalog: TeamspaceCatalog }>(CACHED_CATALOGS)
+    /** Loads under way, by teamspace: a request that needs one waits for it rather than reading again. */
+    const loading = new Map<string, Deferred.Deferred<Loaded>>()
+    /**
+     * When each teamspace last changed, in this process's count of changes: a load that began before
+     * does not cache what it read, which may miss the change.
+     */
+    const changed = BoundedMap.make<number>(CACHED_CATALOGS)
+    let changes = 0
+    /** Compiled schemas, by definition (`compiledKey`); null when the validator no longer takes a stored one. */
+    const compiled = BoundedMap.make<Check | null>(CACHED_SCHEMAS)
+    const defaultProfile = configured.profiles[0] ?? profiles.all[0].name
 
-    /** A stored schema compiled once per process; null (and no check) if the validator no longer takes it. */
-    const compiledCheck = (schema: string): Check | null => {
-      const key = createHash("sha256").update(schema).digest("base64")
-      const hit = compiled.get(key)
-      if (hit !== undefined) return hit
-      const result = schemas.compile(JSON.parse(schema))
-      const check = Either.isRight(result) ? result.right : null
-      compiled.set(key, check)
-      return check
-    }
+    /** A definition's schema as it was stored: its teamspace, profile, name and the time of the change. */
+    const compiledKey = (entry: Pick<CatalogEntry, "profile" | "name" | "updatedAt">, teamspace: string) =>
+      `${teamspace}\u0000${entry.profile}\u0000${entry.name}\u0000${entry.updatedAt}`
 
-    const build = (definitions: ReadonlyArray<EventTypeDefinition>): TeamspaceCatalog => {
+    /** A stored schema's check, compiled on first use; none (and a warning) if the validator no longer takes it. */
+    const checkOf = (teamspace: TeamspaceId, entry: CatalogEntry & { readonly schema: string }) =>
+      Effect.suspend(() => {
+        const key = compiledKey(entry, teamspace)
+        const hit = compiled.get(key)
+        if (hit !== undefined) return Effect.succeed(hit)
+        const result = schemas.compile(JSON.parse(entry.schema))
+        const check = Either.isRight(result) ? result.right : null
+        compiled.set(key, check)
+        return check !== null ? Effect.succeed(check) : Effect.as(
+          Effect.logWarning(
+            `the schema of event type ${entry.name} (${entry.profile}) is no longer accepted by the validator: its publishes are not checked until it is changed`
+          ).pipe(Effect.annotateLogs({ teamspace, reason: Either.isLeft(result) ? result.left.map((m) => m.message).join("; ") : "" })),
+          null
+        )
+      })
+
+    const build = (teamspace: TeamspaceId, definitions: ReadonlyArray<EventTypeDefinition>): TeamspaceCatalog => {
       const perProfile = new Map<Profile, Map<string, CatalogEntry>>()
       for (const profile of configured.profiles) {
         const descriptions = profiles.get(profile)?.eventTypeDescriptions ?? {}
@@ -189,19 +210,8 @@ export class EventTypes extends Effect.Service<EventTypes>()("@herald/core/Event
         )
       }
       for (const definition of definitions) {
-        const entries = perProfile.get(definition.profile)
         // A profile the deployment no longer serves: its definitions wait, unused, until it does again.
-        if (entries === undefined) continue
-        entries.set(definition.name, {
-          profile: definition.profile,
-          name: definition.name,
-          description: definition.description,
-          schema: definition.schema,
-          example: definition.example,
-          archived: definition.archived,
-          createdAt: definition.createdAt,
-          updatedAt: definition.updatedAt
-        })
+        perProfile.get(definition.profile)?.set(definition.name, entryOf(definition))
       }
       const entries = [...perProfile.values()].flatMap((profileEntries) => [...profileEntries.values()].sort(byName))
       const live = new Map(
@@ -210,11 +220,11 @@ export class EventTypes extends Effect.Service<EventTypes>()("@herald/core/Event
           new Set([...profileEntries.values()].filter((entry) => !entry.archived).map((entry) => entry.name))
         ])
       )
-      const withSchema = new Map<string, Array<string>>()
+      const withSchema = new Map<string, Array<CatalogEntry & { readonly schema: string }>>()
       for (const entry of entries) {
         if (entry.archived || entry.schema === null) continue
         const list = withSchema.get(entry.name) ?? []
-        list.push(entry.schema)
+        list.push(entry as CatalogEntry & { readonly schema: string })
         withSchema.set(entry.name, list)
       }
       const none: ReadonlySet<EventType> = new Set()
@@ -226,28 +236,43 @@ export class EventTypes extends Effect.Service<EventTypes>()("@herald/core/Event
         find: (profile, name) => perProfile.get(profile)?.get(name),
         check: (type, data) => {
           const found = withSchema.get(type)
-          if (found === undefined) return []
-          const mismatches: Array<Mismatch> = []
-          for (const schema of found) {
-            const check = compiledCheck(schema)
-            if (check !== null) mismatches.push(...check(data))
-          }
-          return mismatches
+          return found === undefined
+            ? Effect.succeed([])
+            : Effect.map(
+              Effect.forEach(found, (entry) => checkOf(teamspace, entry)),
+              (checks) => checks.flatMap((check) => check === null ? [] : check(data))
+            )
         }
       }
     }
 
+    /** The teamspace's definitions and its catalog, read now; cached unless it changed while they were read. */
     const load = (teamspace: TeamspaceId) =>
       Effect.gen(function*() {
+        const began = changes
         const definitions = yield* store.list(teamspace)
-        const catalog = build(definitions)
-        cache.set(teamspace, { loadedAt: yield* Clock.currentTimeMillis, catalog })
-        return { catalog, definitions }
+        const catalog = build(teamspace, definitions)
+        if ((changed.get(teamspace) ?? -1) <= began) cache.set(teamspace, { loadedAt: yield* Clock.currentTimeMillis, catalog })
+        return { catalog, definitions } satisfies Loaded
+      })
+
+    /** `load`, shared by the requests that need it at the same time; uninterruptible, as others may wait on it. */
+    const loadShared = (teamspace: TeamspaceId) =>
+      Effect.suspend(() => {
+        const pending = loading.get(teamspace)
+        if (pending !== undefined) return Deferred.await(pending)
+        return Effect.flatMap(Deferred.make<Loaded>(), (deferred) => {
+          loading.set(teamspace, deferred)
+          return load(teamspace).pipe(
+            Effect.onExit((exit) => Effect.zipRight(Effect.sync(() => loading.delete(teamspace)), Deferred.done(deferred, exit))),
+            Effect.uninterruptible
+          )
+        })
       })
 
     /**
      * The teamspace's catalog, from the cache when read less than `CACHE_MS` ago; read again when
-     * `satisfied` says it lacks what is asked for and it was read more than a moment ago.
+     * `satisfied` says it lacks what is asked for and it was read more than `RECHECK_MS` ago.
      */
     const catalog = (teamspace: TeamspaceId, satisfied?: (catalog: TeamspaceCatalog) => boolean) =>
       Effect.gen(function*() {
@@ -259,18 +284,15 @@ export class EventTypes extends Effect.Service<EventTypes>()("@herald/core/Event
             return cached.catalog
           }
         }
-        return (yield* load(teamspace)).catalog
+        return (yield* loadShared(teamspace)).catalog
       })
 
-    const profileOf = (profile: string | undefined, param = "profile"): Effect.Effect<Profile, InvalidInput> =>
+    const profileOf = (profile: string | undefined): Effect.Effect<Profile, InvalidInput> =>
       profile === undefined
         ? Effect.succeed(defaultProfile)
-        : profiles.get(profile) !== undefined
+        : configured.profiles.includes(profile)
         ? Effect.succeed(profile)
-        : Effect.fail(InvalidInput.single(
-          [param],
-          `${param} must be one of ${profiles.all.map((known) => known.name).join(", ")}, not ${echo(profile)}`
-        ))
+        : Effect.fail(profileRefusal(configured.profiles, "profile", profile))
 
     const checkName = (name: string): Effect.Effect<EventType, InvalidInput> =>
       !isEventType(name)
@@ -308,46 +330,39 @@ export class EventTypes extends Effect.Service<EventTypes>()("@herald/core/Event
       if (bytes > MAX_JSON_BYTES) {
         return Effect.fail(InvalidInput.single([field], `${field} must be at most ${MAX_JSON_BYTES} bytes as JSON; it has ${bytes}`))
       }
-      const illFormed = text.includes("\\ud") ? WellFormedText.check(value, [field]) : undefined
+      const illFormed = WellFormedText.checkJson(value, text, [field])
       return illFormed === undefined ? Effect.succeed(text) : Effect.fail(illFormed)
     }
 
-    /** The schema and example a definition will have, each checked, and the example against the schema. */
+    /** The schema and example a definition will have, each checked, and the example against the schema; the schema's check. */
     const checkSchemaAndExample = (schema: string | null, example: string | null) =>
       Effect.gen(function*() {
-        if (schema === null) return
+        if (schema === null) return undefined
         const check = schemas.compile(JSON.parse(schema))
         if (Either.isLeft(check)) return yield* Effect.fail(refusal(["schema"], check.left))
-        if (example === null) return
-        const mismatches = check.right(JSON.parse(example))
+        const mismatches = example === null ? [] : check.right(JSON.parse(example))
         if (mismatches.length > 0) {
           return yield* Effect.fail(refusal(["example"], mismatches, " (the example must match the schema)"))
         }
+        return check.right
       })
 
     /**
      * Stores `definition`: an update of `previous`, the teamspace's definition as read, when it
      * defined the type (false if that changed since), else an insert (false if one was made since).
+     * Stored, its schema's `check` (compiled to check it) is kept for its publishes.
      */
-    const save = (definition: EventTypeDefinition, previous: EventTypeDefinition | undefined) =>
+    const save = (definition: EventTypeDefinition, previous: EventTypeDefinition | undefined, check: Check | undefined) =>
       Effect.gen(function*() {
         const stored = previous !== undefined
           ? yield* store.update(definition, previous)
           : yield* store.insert(definition)
+        changed.set(definition.teamspace, ++changes)
         cache.delete(definition.teamspace)
+        if (stored && check !== undefined) compiled.set(compiledKey(definition, definition.teamspace), check)
         return stored
       })
 
-    const entryOf = (definition: EventTypeDefinition): CatalogEntry => ({
-      profile: definition.profile,
-      name: definition.name,
-      description: definition.description,
-      schema: definition.schema,
-      example: definition.example,
-      archived: definition.archived,
-      createdAt: definition.createdAt,
-      updatedAt: definition.updatedAt
-    })
 
     const create = (teamspace: TeamspaceId, input: CreateEventType) =>
       Effect.gen(function*() {
@@ -358,7 +373,7 @@ export class EventTypes extends Effect.Service<EventTypes>()("@herald/core/Event
         const example = input.example === undefined || input.example === null
           ? null
           : yield* jsonObject("example", input.example)
-        yield* checkSchemaAndExample(schema, example)
+        const check = yield* checkSchemaAndExample(schema, example)
         const { catalog: current, definitions } = yield* load(teamspace)
         const existing = current.find(profile, name)
         if (existing !== undefined && !existing.archived) return yield* Effect.fail(new EventTypeConflict({ name, profile }))
@@ -370,7 +385,7 @@ export class EventTypes extends Effect.Service<EventTypes>()("@herald/core/Event
           ))
         }
         const now = yield* Clock.currentTimeMillis
-        // Registering an archived type again restores it, as a new definition.
+        // Registering an archived type again restores it, with this registration's description, schema and example.
         const definition = new EventTypeDefinition({
           teamspace,
           profile,
@@ -379,10 +394,10 @@ export class EventTypes extends Effect.Service<EventTypes>()("@herald/core/Event
           schema,
           example,
           archived: false,
-          createdAt: now,
-          updatedAt: now
+          createdAt: previous?.createdAt ?? now,
+          updatedAt: Math.max(now, previous?.updatedAt ?? now)
         })
-        if (!(yield* save(definition, previous))) return yield* Effect.fail(new EventTypeConflict({ name, profile }))
+        if (!(yield* save(definition, previous, check))) return yield* Effect.fail(new EventTypeConflict({ name, profile }))
         return entryOf(definition)
       })
 
@@ -404,7 +419,7 @@ export class EventTypes extends Effect.Service<EventTypes>()("@herald/core/Event
         return (yield* find(teamspace, profile, name)).entry
       })
 
-    const change = (teamspace: TeamspaceId, name: string, profileParam: string | undefined, patch: UpdateEventType) =>
+    const update = (teamspace: TeamspaceId, name: string, profileParam: string | undefined, patch: UpdateEventType) =>
       Effect.gen(function*() {
         const profile = yield* profileOf(profileParam)
         const { entry, previous } = yield* find(teamspace, profile, name)
@@ -419,7 +434,9 @@ export class EventTypes extends Effect.Service<EventTypes>()("@herald/core/Event
           : patch.example === null
           ? null
           : yield* jsonObject("example", patch.example)
-        if (patch.schema !== undefined || patch.example !== undefined) yield* checkSchemaAndExample(schema, example)
+        const check = patch.schema !== undefined || patch.example !== undefined
+          ? yield* checkSchemaAndExample(schema, example)
+          : undefined
         const now = yield* Clock.currentTimeMillis
         const definition = new EventTypeDefinition({
           teamspace,
@@ -434,7 +451,7 @@ export class EventTypes extends Effect.Service<EventTypes>()("@herald/core/Event
         })
         // The request lost to a concurrent change of the same type (an update, an archive, a create):
         // that change stands, and this one is refused rather than undoing it.
-        if (!(yield* save(definition, previous))) return yield* Effect.fail(new EventTypeConflict({ name, profile }))
+        if (!(yield* save(definition, previous, check))) return yield* Effect.fail(new EventTypeConflict({ name, profile }))
         return entryOf(definition)
       })
 
@@ -443,7 +460,7 @@ export class EventTypes extends Effect.Service<EventTypes>()("@herald/core/Event
       Effect.gen(function*() {
         const profile = yield* profileOf(profileParam)
         const { entry } = yield* find(teamspace, profile, name)
-        if (!entry.archived) yield* change(teamspace, name, profile, { archived: true })
+        if (!entry.archived) yield* update(teamspace, name, profile, { archived: true })
       })
 
     const list = (teamspace: TeamspaceId, query: ListEventTypes) =>
@@ -482,7 +499,7 @@ export class EventTypes extends Effect.Service<EventTypes>()("@herald/core/Event
         } satisfies EventTypePage
       })
 
-    return { catalog, list, get, create, update: change, archive } as const
+    return { catalog, list, get, create, update, archive } as const
   })
 }) {}
 

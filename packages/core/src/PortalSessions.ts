@@ -10,9 +10,9 @@ import { randomBytes } from "node:crypto"
 import { Clock, Effect, Redacted } from "effect"
 import { allScopes, hashKey, SESSION_TOKEN_PREFIX } from "./ApiKeys.js"
 import { ApiKey, ApiKeyStore, PortalSession, type Scope } from "./ApiKeyStore.js"
-import { echo, InvalidInput } from "./Errors.js"
+import { InvalidInput } from "./Errors.js"
 import type { TeamspaceId } from "./Ids.js"
-import { Profiles } from "./Profiles.js"
+import { Profiles, refusal } from "./Profiles.js"
 
 /** How long a session lasts unless asked otherwise: an hour. */
 export const DEFAULT_DURATION_SECONDS = 3_600
@@ -67,10 +67,7 @@ export class PortalSessions extends Effect.Service<PortalSessions>()("@herald/co
         }
         const profile = input.profile ?? profiles.all[0].name
         if (profiles.get(profile) === undefined) {
-          return yield* Effect.fail(InvalidInput.single(
-            ["profile"],
-            `profile must be one of ${profiles.all.map((known) => known.name).join(", ")}, not ${echo(profile)}`
-          ))
+          return yield* Effect.fail(refusal(profiles.all.map((known) => known.name), "profile", profile))
         }
         const now = yield* Clock.currentTimeMillis
         const readOnly = input.readOnly ?? false

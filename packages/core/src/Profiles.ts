@@ -8,6 +8,7 @@
  * The first profile listed is the default for a webhook created without one.
  */
 import { Context, Layer } from "effect"
+import { echo, InvalidInput } from "./Errors.js"
 import type { EventType } from "./EventType.js"
 import type { Profile } from "./Profile.js"
 import type { WireFormat } from "./WireFormat.js"
@@ -49,3 +50,7 @@ export const make = (profiles: readonly [ProfileDelivery, ...Array<ProfileDelive
 /** Provides `Profiles` with these profiles, the first being the default. Dies when two share a name. */
 export const layer = (profiles: readonly [ProfileDelivery, ...Array<ProfileDelivery>]): Layer.Layer<Profiles> =>
   Layer.sync(Profiles, () => make(profiles))
+
+/** A refusal of `value` where the request's `param` must name one of `known` profiles. */
+export const refusal = (known: ReadonlyArray<Profile>, param: string, value: string): InvalidInput =>
+  InvalidInput.single([param], `${param} must be one of ${known.join(", ")}, not ${echo(value)}`)

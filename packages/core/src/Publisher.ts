@@ -23,9 +23,7 @@ import * as Metrics from "./Metrics.js"
 import * as Tracing from "./Tracing.js"
 import { SubscriptionStore } from "./SubscriptionStore.js"
 import * as WellFormedText from "./WellFormedText.js"
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
+import { isPlainObject } from "./internal/Json.js"
 
 /**
  * Publishes events: `publish` validates an event (known type, object data within `EventLimits`,
@@ -72,12 +70,12 @@ export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publish
       const dataJson = JSON.stringify(input.data)
       const sizeBytes = Buffer.byteLength(dataJson, "utf8")
       if (sizeBytes > maxDataBytes) return Effect.fail(new EventDataTooLarge({ sizeBytes, limitBytes: maxDataBytes }))
-      // JSON.stringify writes a lone surrogate, and nothing else, as a `\udXXX` escape (other
-      // backslashes come doubled): data without one is well-formed, and the hot path skips the walk.
-      const illFormed = dataJson.includes("\\ud") ? WellFormedText.check(input.data, ["data"]) : undefined
+      const illFormed = WellFormedText.checkJson(input.data, dataJson, ["data"])
       if (illFormed !== undefined) return Effect.fail(illFormed)
-      const mismatches = catalog.check(input.type, input.data)
-      return mismatches.length === 0 ? Effect.succeed(dataJson) : Effect.fail(refusal(["data"], mismatches))
+      return Effect.flatMap(
+        catalog.check(input.type, input.data),
+        (mismatches) => mismatches.length === 0 ? Effect.succeed(dataJson) : Effect.fail(refusal(["data"], mismatches))
+      )
     }
 
     /** The event's data as JSON, when its type is in the teamspace's catalog and the data fits its limits and schema. */

@@ -65,3 +65,11 @@ export const check = (value: unknown, path: ReadonlyArray<string | number>): Inv
   const found = find(value, path)
   return found === undefined ? undefined : InvalidInput.single(found.path, `${fieldName(found.path)} ${found.message}`)
 }
+
+/**
+ * `check` of a value already written as JSON (`json`, by `JSON.stringify`), on the hot paths:
+ * `JSON.stringify` writes a lone surrogate, and nothing else, as a `\udXXX` escape (other
+ * backslashes come doubled), so text without one is well-formed and the walk is skipped.
+ */
+export const checkJson = (value: unknown, json: string, path: ReadonlyArray<string | number>): InvalidInput | undefined =>
+  json.includes("\\ud") ? check(value, path) : undefined

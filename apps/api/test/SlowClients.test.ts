@@ -108,3 +108,24 @@ describe("slow clients", () => {
     expect(outcome.elapsedMs).toBeGreaterThanOrEqual(handlerMs)
   })
 })
+
+describe("stopping with connections open", () => {
+  it("ends a connection on which no request ever came, so it does not hold the stop up", async () => {
+    const app = await start()
+    const { port } = new URL(app.baseUrl)
+    // As a browser does: a connection opened ahead of need, on which it sends nothing.
+    const unused = connect(Number(port), "127.0.0.1")
+    unused.on("error", () => undefined)
+    await new Promise<void>((resolve) => unused.once("connect", () => resolve()))
+    const ended = new Promise<void>((resolve) => unused.once("close", () => resolve()))
+    let guard: ReturnType<typeof setTimeout> | undefined
+    const stuck = new Promise<string>((resolve) => {
+      guard = setTimeout(() => resolve("the stop waited for the unused connection"), 20_000)
+    })
+    const outcome = await Promise.race([app.close().then(() => "stopped"), stuck])
+    clearTimeout(guard)
+    unused.destroy()
+    expect(outcome).toBe("stopped")
+    await ended
+  }, 30_000)
+})

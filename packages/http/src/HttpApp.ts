@@ -5,7 +5,8 @@
  * (`DocsPage`) and the customer portal at /portal/ (`PortalPage`). `layer` serves it on a Node server of its own; `app` is the same
  * app for another server to serve (`NodeHandler`, in an application's server).
  */
-import { createServer } from "node:http"
+import { createServer, type IncomingMessage, type Server } from "node:http"
+import type { Socket } from "node:net"
 import { type HttpApi, HttpApiBuilder, HttpMiddleware, HttpServer, type HttpServerError } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import type {
@@ -64,11 +65,33 @@ export interface ListenOptions extends Omit<AppOptions, "prefix"> {
  * every second.
  */
 const createNodeServer = (timeouts: RequestTimeouts.Timeouts) => () =>
-  createServer({
+  closingUnusedConnections(createServer({
     headersTimeout: timeouts.headersMs,
     requestTimeout: timeouts.requestMs,
     connectionsCheckingInterval: Math.max(25, Math.min(1_000, Math.floor(timeouts.headersMs / 4)))
+  }))
+
+/**
+ * `server` whose `close` also ends the connections on which no request ever
+ * came. Node's `close` ends the idle ones between requests but waits for these,
+ * and no timeout ends them: a browser opens them ahead of need (the portal, the
+ * docs page) and keeps them for minutes, which held a stop up as long.
+ */
+const closingUnusedConnections = (server: Server): Server => {
+  const unused = new Set<Socket>()
+  server.on("connection", (socket: Socket) => {
+    unused.add(socket)
+    socket.once("close", () => unused.delete(socket))
   })
+  server.on("request", (request: IncomingMessage) => unused.delete(request.socket))
+  const close = server.close.bind(server)
+  server.close = (callback) => {
+    close(callback)
+    for (const socket of unused) socket.destroy()
+    return server
+  }
+  return server
+}
 
 /** The core services the handlers call. */
 export type CoreServices =

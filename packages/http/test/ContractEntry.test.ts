@@ -10,7 +10,7 @@ import { dirname, join, relative, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import ts from "typescript"
 import { describe, expect, it } from "vitest"
-import { DatagridApi, DatagridErrors, HeraldApi, NativeDeliveries, NativeEvents } from "@herald/http"
+import { DatagridApi, DatagridErrors, HeraldApi, NativeDeliveries, NativeEvents, NativeEventTypes, NativePortal } from "@herald/http"
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), "../src")
 
@@ -76,6 +76,8 @@ describe("the contract entry", () => {
     expect(HeraldApi.groups).toHaveProperty("events")
     expect(NativeEvents.Events.identifier).toBe("events")
     expect(NativeDeliveries.Deliveries.identifier).toBe("deliveries")
+    expect(NativeEventTypes.EventTypes.identifier).toBe("eventTypes")
+    expect(NativePortal.Portal.identifier).toBe("portal")
     expect(DatagridApi.DatagridWebhooks.identifier).toBe("webhooks")
     expect(new DatagridErrors.NotFound({ status_code: 404, error: "not_found", message: "gone", retryable: false }).message)
       .toBe("gone")

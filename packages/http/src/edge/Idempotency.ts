@@ -22,7 +22,7 @@
  *   when a request fails validation.)
  * - Stored bodies are encrypted like signing secrets when `HERALD_ENCRYPTION_KEY`
  *   is set (a create's response holds the new webhook's secret).
- * - An endpoint annotated `NotReplayed` runs again on every retry: its response
+ * - An endpoint annotated `NotReplayed` (`contract/NotReplayed`) runs again on every retry: its response
  *   holds a credential that must not outlive it in the store (a portal
  *   session's token, which may expire long before a replay would).
  * - A reserved request runs uninterruptibly: a client that hangs up does not
@@ -37,6 +37,7 @@ import { createHash } from "node:crypto"
 import { HttpApi, type HttpApp, HttpApiBuilder, type HttpBody, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { ApiKeys, IdempotencyStore, Metrics, SecretCipher } from "@herald/core"
 import { Context, Data, Effect, Option, Redacted } from "effect"
+import { NotReplayed } from "../contract/NotReplayed.js"
 import * as HttpProfile from "../profiles/HttpProfile.js"
 import type { FrameworkFailure } from "./FrameworkFailure.js"
 
@@ -52,9 +53,6 @@ const VALID_KEY = /^[\x21-\x7e]{1,255}$/
 
 /** 1-255 visible ASCII characters: it goes into a store key as it is. */
 export const isValidKey = (key: string): boolean => VALID_KEY.test(key)
-
-/** An endpoint whose responses are never stored for replay (an annotation, like `Scopes.Required`): each retry runs afresh. */
-export class NotReplayed extends Context.Tag("@herald/http/Idempotency/NotReplayed")<NotReplayed, boolean>() {}
 
 /** The route templates (`METHOD /path/:param`, as `Routes.template` names them) of `api`'s endpoints annotated `NotReplayed`. */
 export const notReplayedOf = (api: HttpApi.HttpApi.Any): ReadonlySet<string> => {

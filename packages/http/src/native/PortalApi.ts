@@ -7,10 +7,10 @@ import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import { strict } from "../contract/ApiParams.js"
 import { reported } from "../contract/InputIssues.js"
+import { NotReplayed } from "../contract/NotReplayed.js"
 import * as ContractProfiles from "../contract/Profiles.js"
 import { Authentication } from "../profiles/datagrid/Authentication.js"
 import { BadRequest, NotFound } from "../profiles/datagrid/Errors.js"
-import * as Idempotency from "../edge/Idempotency.js"
 import * as RateLimiting from "../edge/RateLimiting.js"
 import * as Scopes from "../edge/Scopes.js"
 
@@ -62,7 +62,7 @@ export class Portal extends HttpApiGroup.make("portal")
       .annotate(Scopes.Required, Scopes.write)
       .annotate(Scopes.KeysOnly, true)
       // Its answer holds the session's token: a retry opens another session rather than replaying it.
-      .annotate(Idempotency.NotReplayed, true)
+      .annotate(NotReplayed, true)
       .annotate(RateLimiting.RouteLimit, RateLimiting.creatingWebhooks)
       .setPayload(reported(OpenPortalSessionRequestBody))
       .addSuccess(OpenedPortalSession, { status: 201 })

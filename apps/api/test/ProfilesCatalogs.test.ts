@@ -95,7 +95,7 @@ describe("configured catalogs in the running app", () => {
     await expect(exa.websets.webhooks.create({ url: `${receiver.url}/exa`, events: [EventType.webset_idle] }))
       .rejects.toMatchObject({
         statusCode: 400,
-        message: "unknown event type \"webset.idle\": accepted are webset.created, custom.thing_done (set by HERALD_EVENT_TYPES_EXA, or the eventTypes setting)"
+        message: "unknown event type \"webset.idle\": accepted are webset.created, custom.thing_done (set by HERALD_EVENT_TYPES_EXA, or the eventTypes setting; register more with POST /v1/event-types)"
       })
 
     const diga = await http(KEY_ACME, "POST", "/v1/webhook/", { url: `${receiver.url}/diga`, subscribed_events: ["batch_prediction.completed"] })
@@ -108,7 +108,7 @@ describe("configured catalogs in the running app", () => {
     expect(refused.status).toBe(400)
     // Publishing takes every profile's types: the configured ones are listed, and every variable named.
     expect(refused.body.message).toBe(
-      `unknown event type "webset.idle": accepted are ${Datagrid.eventTypes.join(", ")}, webset.created, custom.thing_done, status_changed (set by HERALD_EVENT_TYPES_DATAGRID, HERALD_EVENT_TYPES_EXA, HERALD_EVENT_TYPES_DIGA, or the eventTypes setting)`
+      `unknown event type "webset.idle": accepted are ${Datagrid.eventTypes.join(", ")}, webset.created, custom.thing_done, status_changed (set by HERALD_EVENT_TYPES_DATAGRID, HERALD_EVENT_TYPES_EXA, HERALD_EVENT_TYPES_DIGA, or the eventTypes setting; register more with POST /v1/event-types)`
     )
 
     // acme has a Diga webhook (from the test before) and now a Datagrid one on the same type.

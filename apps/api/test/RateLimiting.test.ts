@@ -316,13 +316,16 @@ describe("HERALD_RATE_LIMITS and HERALD_RATE_LIMIT_WINDOW", () => {
     }
   }
 
-  it("defaults to 600 a minute, 6000 for publishing, 60 for creating webhooks", () => {
+  it("defaults to 600 a minute, 6000 for publishing, 60 for creating webhooks, registering event types and opening portal sessions", () => {
     expect(limitsOf({})).toEqual({
       enabled: true,
       windowMs: 60_000,
       defaultLimit: 600,
       routes: {
         "POST /v1/events": 6_000,
+        "POST /v1/event-types": 60,
+        "PATCH /v1/event-types/:": 60,
+        "POST /v1/portal/sessions": 60,
         "POST /v1/webhooks": 60,
         "POST /websets/v0/webhooks": 60,
         "POST /v1/webhook": 60
@@ -340,6 +343,9 @@ describe("HERALD_RATE_LIMITS and HERALD_RATE_LIMIT_WINDOW", () => {
       defaultLimit: 100,
       routes: {
         "POST /v1/events": 20_000,
+        "POST /v1/event-types": 60,
+        "PATCH /v1/event-types/:": 60,
+        "POST /v1/portal/sessions": 60,
         "POST /v1/webhooks": 60,
         "POST /websets/v0/webhooks": 60,
         "POST /v1/webhook": 60,

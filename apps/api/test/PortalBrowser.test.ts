@@ -204,6 +204,11 @@ suite("portal in a browser on %s", (backend) => {
     expect(created?.events).toEqual(["batch_prediction.completed"])
     expect((await call("GET", `/v1/webhooks/${created!.id}/secret`)).body).toMatchObject({ secret })
     expect(secret).toMatch(/^whsec_/)
+    // Rotated at once, the creation's callout goes: its secret is no longer the one that signs first.
+    await page.getByRole("button", { name: "Rotate secret" }).click()
+    await page.getByText(/The previous secret also signs deliveries until/).waitFor()
+    expect(await callout.count()).toBe(0)
+    expect(await page.getByRole("textbox", { name: "Signing secret", exact: true }).inputValue()).not.toBe(secret)
 
     await page.getByRole("button", { name: "← All endpoints" }).click()
     await page.getByRole("button", { name: url, exact: true }).waitFor()

@@ -11,6 +11,17 @@ describe("portal settings", () => {
     }
   })
 
+  it("refuse a keyword without its quotes (a shell drops them), and 'none' beside other sources, saying why", () => {
+    expect(PortalSettings.parseFrameAncestors("self https://dashboard.example.com")).toEqual(
+      Either.left(
+        "must write self with its single quotes, 'self' (unquoted it is a host name; in a shell quote the whole value: \"'self' https://dashboard.example.com\")"
+      )
+    )
+    expect(PortalSettings.parseFrameAncestors("'none' https://a.example.com")).toEqual(
+      Either.left("must be 'none' alone, or sources without it: 'none' allows no one")
+    )
+  })
+
   it("read frame-ancestors sources, and refuse what would break out of the directive", () => {
     expect(PortalSettings.parseFrameAncestors("'self'  https://dashboard.example.com https://*.example.com:8443 https:"))
       .toEqual(Either.right("'self' https://dashboard.example.com https://*.example.com:8443 https:"))

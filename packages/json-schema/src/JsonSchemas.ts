@@ -103,6 +103,46 @@ const mismatchesOf = (errors: ReadonlyArray<ErrorObject>, value: unknown): Reado
   return (precise.length > 0 ? precise : errors).map((error) => mismatchOf(error, value))
 }
 
+/** The first mismatch at each path: a schema's mistake is said once (Ajv adds each failed `anyOf` branch's). */
+const firstPerPath = (mismatches: ReadonlyArray<EventSchemas.Mismatch>): ReadonlyArray<EventSchemas.Mismatch> => {
+  const seen = new Set<string>()
+  return mismatches.filter((mismatch) => {
+    const key = JSON.stringify(mismatch.path)
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}
+
+/** The path of the first object in `schema` with the key `keyword`: where strict mode found it (Ajv does not say). */
+const locate = (schema: unknown, keyword: string, path: Array<string | number> = []): Array<string | number> | undefined => {
+  if (schema === null || typeof schema !== "object") return undefined
+  if (!Array.isArray(schema) && Object.hasOwn(schema, keyword)) return path
+  for (const [key, value] of Object.entries(schema)) {
+    const found = locate(value, keyword, [...path, Array.isArray(schema) ? Number(key) : key])
+    if (found !== undefined) return found
+  }
+  return undefined
+}
+
+/** Why compiling `schema` threw, at the place in it when that can be found. */
+const compileFailure = (schema: unknown, message: string): EventSchemas.Mismatch => {
+  const unknown = /^strict mode: unknown keyword: "(.*)"$/.exec(message)
+  if (unknown !== null) {
+    const keyword = unknown[1]!
+    return {
+      path: locate(schema, keyword) ?? [],
+      message: `has an unknown keyword ${JSON.stringify(keyword)}, which would check nothing (misspelt?)`
+    }
+  }
+  return {
+    path: [],
+    message: message.startsWith("error parsing regexp")
+      ? `has a pattern that is not accepted: ${message} (patterns run on RE2, in linear time: no lookarounds or backreferences)`
+      : `is not accepted: ${message}`
+  }
+}
+
 /** A new validator; for composing it yourself. Most callers want `layer`. */
 export const make = (): EventSchemas.EventSchemasShape => {
   const draft2020 = checker(Ajv2020 as unknown as AjvClass)
@@ -123,18 +163,12 @@ export const make = (): EventSchemas.EventSchemasShape => {
     const older = typeof declared === "string" && DRAFT_07.has(declared)
     try {
       const meta = older ? draft07 : draft2020
-      if (!meta.validateSchema(schema)) return Either.left(mismatchesOf(meta.errors ?? [], schema))
+      if (!meta.validateSchema(schema)) return Either.left(firstPerPath(mismatchesOf(meta.errors ?? [], schema)))
       const validate = compiler(older ? Ajv : Ajv2020 as unknown as AjvClass).compile(schema)
       return Either.right((data) => validate(data) ? [] : mismatchesOf(validate.errors ?? [], data))
     } catch (error) {
       // Strict mode's refusals (an unknown keyword), a reference it cannot resolve, a pattern RE2 cannot run.
-      const message = error instanceof Error ? error.message : String(error)
-      return Either.left([{
-        path: [],
-        message: message.startsWith("error parsing regexp")
-          ? `has a pattern that is not accepted: ${message} (patterns run on RE2, in linear time: no lookarounds or backreferences)`
-          : `is not accepted: ${message}`
-      }])
+      return Either.left([compileFailure(schema, error instanceof Error ? error.message : String(error))])
     }
   }
 

@@ -44,12 +44,15 @@ describe("JsonSchemas", () => {
     expect(compiled(order)({ items: [] })).toEqual([{ path: ["amount"], message: "is required" }])
   })
 
-  it("refuses a misspelt keyword (strict mode), saying which", () => {
-    const [mismatch] = refusal({ type: "object", requried: ["amount"] })
-    expect(mismatch?.message).toContain("requried")
+  it("refuses a misspelt keyword (strict mode), saying which and where", () => {
+    expect(refusal({ type: "object", requried: ["amount"] })).toEqual([
+      { path: [], message: "has an unknown keyword \"requried\", which would check nothing (misspelt?)" }
+    ])
+    expect(refusal({ type: "object", properties: { x: { type: "string", maxLenght: 3 } } })[0]?.path).toEqual(["properties", "x"])
   })
 
-  it("refuses an unknown type name at its path in the schema", () => {
+  it("refuses an unknown type name at its path in the schema, once", () => {
+    expect(refusal({ type: "object", properties: { a: { type: "strnig" } } })).toHaveLength(1)
     expect(refusal({ type: "object", properties: { a: { type: "strnig" } } })[0]).toEqual({
       path: ["properties", "a", "type"],
       message: "must be one of [\"array\",\"boolean\",\"integer\",\"null\",\"number\",\"object\",\"string\"]"

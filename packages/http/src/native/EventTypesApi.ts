@@ -120,7 +120,7 @@ export class EventTypes extends HttpApiGroup.make("eventTypes")
       .annotate(OpenApi.Summary, "Register an event type")
       .annotate(
         OpenApi.Description,
-        "Adds a type to your teamspace's catalog for a profile, so its webhooks may subscribe to it and you may publish it. Registering an archived type restores it. A configured type is already there: change it with PATCH."
+        "Adds a type to your teamspace's catalog for a profile, so its webhooks may subscribe to it and you may publish it. Registering an archived type again makes it live with what this request sends; `PATCH` with `archived: false` restores it as it was. A configured type is already there: change it with PATCH."
       )
   )
   .add(

@@ -67,6 +67,14 @@ const SOURCE = /^(?:'self'|[a-z][a-z0-9+.-]*:|(?:[a-z][a-z0-9+.-]*:\/\/)?(?:\*\.
 export const parseFrameAncestors = (text: string): Either.Either<string, string> => {
   const sources = text.trim().split(/\s+/).filter((source) => source !== "")
   if (sources.length === 1 && sources[0] === "'none'") return Either.right("'none'")
+  if (sources.includes("'none'")) return Either.left("must be 'none' alone, or sources without it: 'none' allows no one")
+  // Unquoted, a keyword is a host of that name: `self` would let no one frame the page. A shell drops the quotes of `'self'`.
+  const bare = sources.find((source) => /^(?:self|none)$/i.test(source))
+  if (bare !== undefined) {
+    return Either.left(
+      `must write ${bare} with its single quotes, '${bare.toLowerCase()}' (unquoted it is a host name; in a shell quote the whole value: "'${bare.toLowerCase()}' https://dashboard.example.com")`
+    )
+  }
   const bad = sources.find((source) => !SOURCE.test(source))
   if (sources.length === 0 || bad !== undefined) {
     return Either.left(

@@ -119,6 +119,8 @@ export const EndpointDetail = (props: {
   // The secret for the samples; `shown` once revealed or rotated here (a new endpoint's is in its own callout).
   const [secret, setSecret] = useState<string | undefined>(props.createdSecret)
   const [shown, setShown] = useState(false)
+  // The creation callout's secret is the first one: once the secret is revealed or rotated here, it goes.
+  const [created, setCreated] = useState(props.createdSecret)
   const [testEvent, setTestEvent] = useState<string | undefined>(undefined)
   const [refresh, setRefresh] = useState(0)
   const [busy, setBusy] = useState(false)
@@ -169,10 +171,10 @@ export const EndpointDetail = (props: {
       <section aria-labelledby="endpoint-title">
         {back}
         <Heading id="endpoint-title" class="url">{webhook.url}</Heading>
-        {props.createdSecret === undefined ? null : (
+        {created === undefined ? null : (
           <div class="callout" role="region" aria-label="New endpoint's secret">
             <p><strong>Endpoint created.</strong> Copy its signing secret now: use it to verify deliveries.</p>
-            <SecretBox id="created-secret" label="New signing secret" secret={props.createdSecret} announce={ctx.announce} />
+            <SecretBox id="created-secret" label="New signing secret" secret={created} announce={ctx.announce} />
             {props.createdWarning === undefined ? null : <p class="warning">{props.createdWarning}</p>}
           </div>
         )}
@@ -240,6 +242,7 @@ export const EndpointDetail = (props: {
         onSecret={(value) => {
           setSecret(value)
           setShown(true)
+          setCreated(undefined)
         }}
       />
       <Verification ctx={ctx} secret={secret} />

@@ -5,7 +5,9 @@
  * definitions laid over them: a definition adds a type, or describes, gives a
  * schema to, or archives one of the configured ones. The store keeps only those
  * definitions, never the configured lists, so changing the configuration
- * changes every teamspace at the next start.
+ * changes every teamspace at the next start, except that a configured type a
+ * teamspace defined (described, gave a schema) stays in its catalog after the
+ * configuration drops it, until the teamspace archives it.
  */
 import { Context, type Effect, Order, Schema } from "effect"
 import { EventType } from "./EventType.js"

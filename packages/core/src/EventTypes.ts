@@ -124,7 +124,6 @@ const byName = (a: CatalogEntry, b: CatalogEntry) => a.name < b.name ? -1 : a.na
 
 const cursorOf = (entry: CatalogEntry) => `${entry.profile}:${entry.name}`
 
-
 /** A definition as its catalog entry. */
 const entryOf = (definition: EventTypeDefinition): CatalogEntry => ({
   profile: definition.profile,

@@ -92,8 +92,10 @@ describe.each(backends)("portal sessions on %s", (backend) => {
     expect((await call("PATCH", `/v1/webhooks/${created.body.id}`, token, { rate_limit: 5 })).status).toBe(200)
     expect((await call("POST", `/v1/webhooks/${created.body.id}/test`, token)).status).toBe(202)
     await receiver.awaitRequests(1)
-    const attempts = await call<{ data: ReadonlyArray<unknown> }>("GET", `/v1/webhooks/${created.body.id}/attempts`, token)
-    expect(attempts.body.data.length).toBeGreaterThan(0)
+    // The attempt is logged once the receiver has answered: a moment after it got the delivery.
+    await expect.poll(async () =>
+      (await call<{ data: ReadonlyArray<unknown> }>("GET", `/v1/webhooks/${created.body.id}/attempts`, token)).body.data.length
+    ).toBeGreaterThan(0)
     expect((await call("GET", "/v1/event-types?profile=exa", token)).status).toBe(200)
 
     const globex = await call<{ id: string }>("POST", "/v1/webhooks", KEY_GLOBEX, { url: receiver.url, events: ["batch_prediction.completed"] })

@@ -2,11 +2,12 @@
  * Herald's ports for production at scale: the history on PostgreSQL
  * (`@herald/postgres`: webhooks, API keys, events, attempts, health, ordered
  * sequences, its schema applied first), the queue on BullMQ and the short-lived
- * state (rate limits, idempotency) on Redis, deliveries over undici.
+ * state (rate limits, idempotency, the relay to `herald listen`) on Redis,
+ * deliveries over undici.
  */
 import { BullMQDeliveryQueue } from "@herald/bullmq"
 import { Migrations, PostgresClient, PostgresLayer } from "@herald/postgres"
-import { RedisClient, RedisIdempotencyStore, RedisRateLimiter } from "@herald/redis"
+import { RedisClient, RedisIdempotencyStore, RedisListenerRelay, RedisRateLimiter } from "@herald/redis"
 import { UndiciTransport } from "@herald/undici"
 import { Layer } from "effect"
 
@@ -16,7 +17,7 @@ export const layer = (databaseUrl: string, redisUrl: string) =>
     PostgresLayer.layer().pipe(
       Layer.provide(Layer.provideMerge(Migrations.layer, PostgresClient.layer({ url: databaseUrl })))
     ),
-    Layer.merge(RedisRateLimiter.layer, RedisIdempotencyStore.layer).pipe(
+    Layer.mergeAll(RedisRateLimiter.layer, RedisIdempotencyStore.layer, RedisListenerRelay.layer).pipe(
       Layer.provide(RedisClient.layer({ url: redisUrl }))
     ),
     BullMQDeliveryQueue.layer({ connection: redisUrl }),

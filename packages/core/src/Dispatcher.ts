@@ -38,6 +38,7 @@ import { EndpointHealth } from "./EndpointHealth.js"
 import type { Event } from "./Event.js"
 import { EventStore } from "./EventStore.js"
 import { makeAttemptId } from "./Ids.js"
+import * as ListenerRelay from "./ListenerRelay.js"
 import * as Metrics from "./Metrics.js"
 import { Profiles } from "./Profiles.js"
 import { TEST_EVENT_TYPE } from "./EventType.js"
@@ -119,7 +120,7 @@ const isRedirect = (status: number) => status >= 300 && status < 400
  * Never fails: every failure is an attempt logged.
  *
  * Used by the worker loop (`Herald.workerLayer`); needs the `EventStore`, `SubscriptionStore`,
- * `AttemptLog`, `Transport`, `RateLimiter` and `Profiles` ports (and the `DeliveryLedger`, `none`
+ * `AttemptLog`, `Transport` (and `ListenerRelay`, for `herald listen`'s webhooks), `RateLimiter` and `Profiles` ports (and the `DeliveryLedger`, `none`
  * unless provided), the `UrlPolicy`, `RetrySchedule` and `DeliverySettings` settings,
  * `EndpointHealth` and `Sequencer`.
  */
@@ -129,6 +130,7 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
     const subscriptions = yield* SubscriptionStore
     const attempts = yield* AttemptLog
     const transport = yield* Transport
+    const relay = yield* ListenerRelay.ListenerRelay
     const urlPolicy = yield* UrlPolicy
     const schedule = yield* RetrySchedule.RetrySchedule
     const settings = yield* DeliverySettings
@@ -270,17 +272,27 @@ export class Dispatcher extends Effect.Service<Dispatcher>()("@herald/core/Dispa
           ...format.signatureHeaders(secrets, event.value, t, body)
         }
 
-        const sent = yield* urlPolicy.check(hook.url).pipe(
-          Effect.mapError((error) => new TransportError({ kind: "blocked", message: error.message })),
-          Effect.zipRight(transport.send({
-            url: hook.url,
+        const listenerId = ListenerRelay.listenerOf(hook.url)
+        const sent = yield* (listenerId !== undefined
+          // A `herald listen` webhook: handed to its stream, nothing dialled, so no URL policy.
+          ? relay.send(job.teamspace, listenerId, {
+            webhookId: hook.id,
+            eventId: event.value.id,
+            eventType: event.value.type,
+            attempt: job.attempt,
             headers,
-            body,
-            timeoutMs: settings.timeoutMs,
-            connectTimeoutMs: settings.connectTimeoutMs ?? defaults.connectTimeoutMs
-          })),
-          Effect.either
-        )
+            body
+          }, settings.timeoutMs)
+          : urlPolicy.check(hook.url).pipe(
+            Effect.mapError((error) => new TransportError({ kind: "blocked", message: error.message })),
+            Effect.zipRight(transport.send({
+              url: hook.url,
+              headers,
+              body,
+              timeoutMs: settings.timeoutMs,
+              connectTimeoutMs: settings.connectTimeoutMs ?? defaults.connectTimeoutMs
+            }))
+          )).pipe(Effect.either)
         const finished = yield* Clock.currentTimeMillis
         if (sent._tag === "Left" && sent.left.kind === "blocked") yield* warnBlocked(job, hook.url, sent.left.message)
 

@@ -99,6 +99,18 @@ export class WebhookNotFound extends Schema.TaggedError<WebhookNotFound>()("Webh
 }
 
 /**
+ * No `herald listen` listener with this id in the caller's teamspace: never opened, closed, or its
+ * lease lapsed (a 404 at the API). Failed by `Listeners`.
+ */
+export class ListenerNotFound extends Schema.TaggedError<ListenerNotFound>()("ListenerNotFound", {
+  id: Schema.String
+}) {
+  override get message(): string {
+    return `No listener with id ${echo(this.id)}: it was closed, or its stream has been gone longer than its lease`
+  }
+}
+
+/**
  * No event with this id in the caller's teamspace (a 404 at the API). Failed by `DeliveryLog` and
  * `Replay`.
  */

@@ -21,6 +21,8 @@ import * as EventType from "./EventType.js"
 import * as EventTypes from "./EventTypes.js"
 import type * as EventTypeStore from "./EventTypeStore.js"
 import * as FanOut from "./FanOut.js"
+import type * as ListenerRelay from "./ListenerRelay.js"
+import * as Listeners from "./Listeners.js"
 import * as PortalSessions from "./PortalSessions.js"
 import * as Publisher from "./Publisher.js"
 import * as Replay from "./Replay.js"
@@ -77,11 +79,12 @@ export type Stores =
   | IdempotencyStore.IdempotencyStore
 
 /**
- * Every port Herald's services need: the stores, the delivery queue and the transport. What a
+ * Every port Herald's services need: the stores, the delivery queue, the transport, and the relay to
+ * `herald listen` (provided by the memory and Redis layers beside their stores). What a
  * composition provides below `servicesLayer` and `workerLayer` (e.g. `MemoryLayer.layer` and
  * `UndiciTransport.layer`, or `@herald/runtime`'s `Ports`).
  */
-export type Ports = Stores | DeliveryQueue.DeliveryQueue | Transport.Transport
+export type Ports = Stores | DeliveryQueue.DeliveryQueue | Transport.Transport | ListenerRelay.ListenerRelay
 
 /** One warning at start, in every process that reads the settings, when private targets are allowed. */
 const privateUrlsWarning = (allowPrivateUrls: boolean) =>
@@ -116,7 +119,8 @@ export const servicesLayer = Layer.mergeAll(
   DeliveryLog.DeliveryLog.Default,
   Replay.Replay.Default,
   ApiKeys.ApiKeys.Default,
-  PortalSessions.PortalSessions.Default
+  PortalSessions.PortalSessions.Default,
+  Listeners.Listeners.Default.pipe(Layer.provide(Webhooks.Webhooks.Default))
 ).pipe(Layer.provideMerge(Layer.merge(Sequencer.Sequencer.Default, EventTypes.EventTypes.Default)))
 
 /** What a delivery worker needs: dispatching and fan-out continuation. */

@@ -10,6 +10,7 @@ import { isWebhookId, makeWebhookId, type TeamspaceId, type WebhookId } from "./
 import type { Profile } from "./Profile.js"
 import { Profiles } from "./Profiles.js"
 import { HealthStore } from "./HealthStore.js"
+import * as ListenerRelay from "./ListenerRelay.js"
 import { Sequencer } from "./Sequencer.js"
 import { generateSecret } from "./Signing.js"
 import { type PageQuery, SubscriptionStore } from "./SubscriptionStore.js"
@@ -78,7 +79,7 @@ export interface WebhookPage {
 
 /**
  * The webhook subscriptions service: `create` (returns the webhook and its first signing secret),
- * `get`, `update`, `remove`, `rotateSecret`, `signingSecret`, `list`, `count` and `active` (the
+ * `createListening` (the same, delivered to `herald listen`), `get`, `update`, `remove`, `rotateSecret`, `signingSecret`, `list`, `count` and `active` (the
  * fan-out set). Validates URLs (`UrlPolicy`), event types (`EventCatalog`), metadata and rate
  * limits, failing with `InvalidInput`; an unknown or foreign id fails with `WebhookNotFound`.
  *
@@ -188,9 +189,19 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
       )
 
     const create = (teamspace: TeamspaceId, input: CreateWebhook) =>
+      Effect.flatMap(urlPolicy.accept(input.url), (url) => insert(teamspace, input, url.href))
+
+    /**
+     * A webhook delivered to `herald listen`'s stream (`ListenerRelay`) rather than to a URL: its
+     * URL names the listener, and the URL policy does not apply, as nothing is dialled. Only this
+     * makes such a URL: `create` and `update` refuse its scheme.
+     */
+    const createListening = (teamspace: TeamspaceId, input: Omit<CreateWebhook, "url">, listenerId: string) =>
+      insert(teamspace, input, ListenerRelay.urlOf(listenerId))
+
+    const insert = (teamspace: TeamspaceId, input: Omit<CreateWebhook, "url">, url: string) =>
       Effect.gen(function*() {
         const profile = input.profile ?? profiles.all[0].name
-        const url = yield* urlPolicy.accept(input.url)
         const events = yield* validateEvents(teamspace, profile, input.events)
         const metadata = yield* validateMetadata(input.metadata ?? {})
         const rateLimit = yield* validateRateLimit(input.rateLimit ?? null)
@@ -200,7 +211,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
           id: makeWebhookId(now),
           teamspace,
           profile,
-          url: url.href,
+          url,
           events,
           enabled: input.enabled ?? true,
           disabledReason: null,
@@ -334,6 +345,7 @@ export class Webhooks extends Effect.Service<Webhooks>()("@herald/core/Webhooks"
 
     return {
       create,
+      createListening,
       get,
       update,
       remove,

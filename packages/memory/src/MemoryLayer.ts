@@ -4,7 +4,7 @@
  * of the layer is a fresh, empty set of stores.
  */
 import { Layer } from "effect"
-import type { DeliveryQueue, Herald } from "@herald/core"
+import type { DeliveryQueue, Herald, ListenerRelay } from "@herald/core"
 import * as MemoryApiKeyStore from "./MemoryApiKeyStore.js"
 import * as MemoryAttemptLog from "./MemoryAttemptLog.js"
 import * as MemoryDeliveryQueue from "./MemoryDeliveryQueue.js"
@@ -12,12 +12,14 @@ import * as MemoryEventStore from "./MemoryEventStore.js"
 import * as MemoryEventTypeStore from "./MemoryEventTypeStore.js"
 import * as MemoryHealthStore from "./MemoryHealthStore.js"
 import * as MemoryIdempotencyStore from "./MemoryIdempotencyStore.js"
+import * as MemoryListenerRelay from "./MemoryListenerRelay.js"
 import * as MemoryRateLimiter from "./MemoryRateLimiter.js"
 import * as MemorySequenceStore from "./MemorySequenceStore.js"
 import * as MemorySubscriptionStore from "./MemorySubscriptionStore.js"
 
 /**
- * Provides every store port and the delivery queue in memory (`Herald.Stores`, `DeliveryQueue`, and
+ * Provides every store port, the delivery queue and the listener relay in memory (`Herald.Stores`,
+ * `DeliveryQueue`, `ListenerRelay`, and
  * `MemoryDeliveryQueue` and `MemorySequenceStore` for inspection), empty at each build. No
  * `DeliveryLedger`: the default, `DeliveryLedger.none`, records nothing, as the queue in memory is
  * the record (add `MemoryDeliveryLedger.layer` to test the recording path). Add a `Transport` (e.g.
@@ -27,6 +29,7 @@ import * as MemorySubscriptionStore from "./MemorySubscriptionStore.js"
 export const layer: Layer.Layer<
   | Herald.Stores
   | DeliveryQueue.DeliveryQueue
+  | ListenerRelay.ListenerRelay
   | MemoryDeliveryQueue.MemoryDeliveryQueue
   | MemorySequenceStore.MemorySequenceStore
 > = Layer.mergeAll(
@@ -39,5 +42,6 @@ export const layer: Layer.Layer<
   MemorySequenceStore.layer,
   MemoryRateLimiter.layer,
   MemoryIdempotencyStore.layer,
-  MemoryDeliveryQueue.layer
+  MemoryDeliveryQueue.layer,
+  MemoryListenerRelay.layer
 )

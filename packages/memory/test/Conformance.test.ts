@@ -9,6 +9,7 @@ import {
   MemoryEventTypeStore,
   MemoryHealthStore,
   MemoryIdempotencyStore,
+  MemoryListenerRelay,
   MemoryRateLimiter,
   MemorySequenceStore,
   MemorySubscriptionStore
@@ -22,6 +23,7 @@ import {
   EventTypeStoreSuite,
   HealthStoreSuite,
   IdempotencyStoreSuite,
+  ListenerRelaySuite,
   RateLimiterSuite,
   SequenceStoreSuite,
   SubscriptionStoreSuite
@@ -40,6 +42,7 @@ DeliveryQueueSuite.suite(
 HealthStoreSuite.suite("MemoryHealthStore", MemoryHealthStore.layer)
 RateLimiterSuite.suite("MemoryRateLimiter", MemoryRateLimiter.layer)
 IdempotencyStoreSuite.suite("MemoryIdempotencyStore", MemoryIdempotencyStore.layer)
+ListenerRelaySuite.suite("MemoryListenerRelay", MemoryListenerRelay.layer)
 SequenceStoreSuite.suite("MemorySequenceStore", MemorySequenceStore.layer)
 DeliveryLedgerSuite.suite(
   "MemoryDeliveryLedger",

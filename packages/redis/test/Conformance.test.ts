@@ -8,6 +8,7 @@ import {
   RedisEventStore,
   RedisEventTypeStore,
   RedisIdempotencyStore,
+  RedisListenerRelay,
   RedisRateLimiter,
   RedisSequenceStore,
   RedisSubscriptionStore
@@ -19,6 +20,7 @@ import {
   EventStoreSuite,
   EventTypeStoreSuite,
   IdempotencyStoreSuite,
+  ListenerRelaySuite,
   RateLimiterSuite,
   SequenceStoreSuite,
   SubscriptionStoreSuite
@@ -35,5 +37,6 @@ describe.skipIf(!available)(`Redis conformance ${skipReason}`, () => {
   HealthStoreSuite.suite("RedisHealthStore", Layer.provide(RedisHealthStore.layer(), client))
   RateLimiterSuite.suite("RedisRateLimiter", Layer.provide(RedisRateLimiter.layer, client))
   IdempotencyStoreSuite.suite("RedisIdempotencyStore", Layer.provide(RedisIdempotencyStore.layer, client))
+  ListenerRelaySuite.suite("RedisListenerRelay", Layer.provide(RedisListenerRelay.layer, client))
   SequenceStoreSuite.suite("RedisSequenceStore", Layer.provide(RedisSequenceStore.layer(), client))
 })

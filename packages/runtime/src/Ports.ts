@@ -125,7 +125,9 @@ export const postgres = (
   const redisClient = Redis.RedisClient.layer(redis.client)
   return Layer.mergeAll(
     Postgres.PostgresLayer.layer(redis.retention).pipe(Layer.provide(client)),
-    Layer.merge(Redis.RedisRateLimiter.layer, Redis.RedisIdempotencyStore.layer).pipe(Layer.provide(redisClient)),
+    Layer.mergeAll(Redis.RedisRateLimiter.layer, Redis.RedisIdempotencyStore.layer, Redis.RedisListenerRelay.layer).pipe(
+      Layer.provide(redisClient)
+    ),
     probes<SqlClient.SqlClient | Redis.RedisClient.RedisClient>([Postgres.PostgresClient.probe, Redis.RedisClient.probe]).pipe(
       Layer.provide(Layer.merge(client, redisClient))
     ),

@@ -226,6 +226,7 @@ export const responder: Failure.ErrorResponder = {
 type DomainError =
   | Errors.InvalidInput
   | Errors.WebhookNotFound
+  | Errors.ListenerNotFound
   | Errors.EventNotFound
   | Errors.EventConflict
   | Errors.EventDataTooLarge
@@ -237,6 +238,7 @@ const toWire = (error: DomainError) => {
     case "InvalidInput":
       return invalidInput(Failure.reportOfInvalidInput(error))
     case "WebhookNotFound":
+    case "ListenerNotFound":
     case "EventNotFound":
     case "EventTypeNotFound":
       return notFound(error.message)
@@ -250,7 +252,7 @@ const toWire = (error: DomainError) => {
 
 /** The wire error each domain error becomes, so a handler declares only those it can produce. */
 type WireOf<E> = E extends Errors.InvalidInput ? BadRequest
-  : E extends Errors.WebhookNotFound | Errors.EventNotFound | Errors.EventTypeNotFound ? NotFound
+  : E extends Errors.WebhookNotFound | Errors.ListenerNotFound | Errors.EventNotFound | Errors.EventTypeNotFound ? NotFound
   : E extends Errors.EventConflict | Errors.EventTypeConflict ? Conflict
   : E extends Errors.EventDataTooLarge ? PayloadTooLarge
   : never

@@ -1,0 +1,204 @@
+/**
+ * ListenerRelay on Redis: the worker, the API process holding a `herald
+ * listen` stream, and the API process receiving its answer may all differ.
+ *
+ * - A delivery is PUBLISHed on its listener's channel
+ *   (`listen:{teamspace}:{listener}`), which the process holding the stream
+ *   SUBSCRIBEs to while it is attached. No receiver on a single server means
+ *   no stream: the attempt fails at once. On a Cluster, PUBLISH counts only the
+ *   receivers of the node it ran on, so a zero there proves nothing and the
+ *   attempt waits for its answer (the delivery timeout) instead.
+ * - The delivery's relay id starts with the sending process's token; its
+ *   answer is PUBLISHed on that process's channel (`listen-answers:{token}`),
+ *   which the sender subscribes to before its first delivery.
+ * - Leases are a sorted set of expiry times (`listeners`) beside a hash of
+ *   each listener's webhook (`listener-webhooks`); a script claims lapsed
+ *   ones, so each is removed by one sweeper.
+ *
+ * Subscriptions need a connection of their own: a duplicate of the shared
+ * client, connected at the first subscription and closed with the layer.
+ */
+import { randomBytes } from "node:crypto"
+import { type Ids, ListenerRelay, type Transport } from "@herald/core"
+import { Effect, Layer, Queue, Runtime } from "effect"
+import { Cluster } from "ioredis"
+import * as LuaScript from "./internal/LuaScript.js"
+import { execute, RedisClient } from "./RedisClient.js"
+
+/** KEYS: expiries, webhooks. ARGV: until, member, webhook id. */
+const leaseScript = `
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+`
+
+/** KEYS: expiries, webhooks. ARGV: member. */
+const releaseScript = `
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+`
+
+/** KEYS: expiries, webhooks. ARGV: now, limit. The lapsed leases, removed: member, webhook id, ... */
+const claimScript = `
+local lapsed = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
+local claimed = {}
+for _, member in ipairs(lapsed) do
+  local webhook = redis.call('HGET', KEYS[2], member)
+  redis.call('ZREM', KEYS[1], member)
+  redis.call('HDEL', KEYS[2], member)
+  if webhook then
+    claimed[#claimed + 1] = member
+    claimed[#claimed + 1] = webhook
+  end
+end
+return claimed
+`
+
+/** A relay id: the sender's token, a dot, and the delivery's own random part. */
+const RELAY_ID = /^([0-9a-f]{32})\.[0-9a-f]{32}$/
+
+const memberOf = (teamspace: Ids.TeamspaceId, listenerId: string) => `${teamspace}\n${listenerId}`
+
+const leaseOf = (member: string, webhookId: string): ListenerRelay.ListenerLease => {
+  const at = member.indexOf("\n")
+  return {
+    teamspace: member.slice(0, at) as Ids.TeamspaceId,
+    listenerId: member.slice(at + 1),
+    webhookId: webhookId as Ids.WebhookId
+  }
+}
+
+/** What travels on an answers channel. */
+interface AnswerMessage {
+  readonly id: string
+  readonly listener: string
+  readonly answer: ListenerRelay.ListenerAnswer
+}
+
+/**
+ * Builds the Redis `ListenerRelay` over the `RedisClient`, its subscriber connection closed with
+ * the scope; for composing it yourself. Most callers want `layer`.
+ */
+export const make = Effect.gen(function*() {
+  const { prefix, redis } = yield* RedisClient
+  const run = Runtime.runFork(yield* Effect.runtime<never>())
+  const cluster = redis instanceof Cluster
+  const token = randomBytes(16).toString("hex")
+  const expiries = `${prefix}listeners`
+  const webhooks = `${prefix}listener-webhooks`
+  const channelOf = (teamspace: Ids.TeamspaceId, listenerId: string) => `${prefix}listen:${teamspace}:${listenerId}`
+  const answersOf = (sender: string) => `${prefix}listen-answers:${sender}`
+  const ownAnswers = answersOf(token)
+  const pending = new ListenerRelay.PendingAnswers()
+  const streams = new Map<string, Set<Queue.Queue<ListenerRelay.RelayedDelivery>>>()
+  const lease = LuaScript.define(redis, "heraldLeaseListener", 2, leaseScript)
+  const release = LuaScript.define(redis, "heraldReleaseListener", 2, releaseScript)
+  const claim = LuaScript.define(redis, "heraldClaimLapsedListeners", 2, claimScript)
+
+  const subscriber = yield* Effect.acquireRelease(
+    Effect.sync(() => {
+      const connection = redis.duplicate()
+      connection.on("error", (error: unknown) =>
+        run(Effect.logWarning("Redis listener relay connection error", error instanceof Error ? error.message : error)))
+      connection.on("message", (channel: string, message: string) => {
+        if (channel === ownAnswers) {
+          const { id, listener, answer } = JSON.parse(message) as AnswerMessage
+          run(pending.settle(id, listener, answer))
+          return
+        }
+        const attached = streams.get(channel)
+        if (attached === undefined) return
+        const delivery = JSON.parse(message) as ListenerRelay.RelayedDelivery
+        for (const queue of attached) run(Queue.offer(queue, delivery))
+      })
+      return connection
+    }),
+    (connection) => Effect.promise(() => connection.quit().catch(() => connection.disconnect()))
+  )
+
+  /** Subscribes to this process's answers before the first delivery it sends (again after a failed try). */
+  let subscribedToAnswers = false
+  const subscribing = yield* Effect.makeSemaphore(1)
+  const answersReady = Effect.suspend(() =>
+    subscribedToAnswers ? Effect.void : subscribing.withPermits(1)(Effect.suspend(() =>
+      subscribedToAnswers ? Effect.void : Effect.map(execute("SUBSCRIBE", () => subscriber.subscribe(ownAnswers)), () => {
+        subscribedToAnswers = true
+      })
+    ))
+  )
+
+  const send = (
+    teamspace: Ids.TeamspaceId,
+    listenerId: string,
+    delivery: Omit<ListenerRelay.RelayedDelivery, "id">,
+    timeoutMs: number
+  ): Effect.Effect<Transport.DeliveryResponse, Transport.TransportError> =>
+    Effect.zipRight(
+      answersReady,
+      Effect.suspend(() => {
+        const id = `${token}.${randomBytes(16).toString("hex")}`
+        const publish = Effect.flatMap(
+          execute("PUBLISH", () => redis.publish(channelOf(teamspace, listenerId), JSON.stringify({ ...delivery, id }))),
+          (receivers) => receivers === 0 && !cluster ? Effect.fail(ListenerRelay.notConnected()) : Effect.void
+        )
+        return pending.wait(id, memberOf(teamspace, listenerId), timeoutMs, publish)
+      })
+    )
+
+  const attach = (teamspace: Ids.TeamspaceId, listenerId: string) => {
+    const channel = channelOf(teamspace, listenerId)
+    return Effect.acquireRelease(
+      Effect.gen(function*() {
+        const queue = yield* Queue.unbounded<ListenerRelay.RelayedDelivery>()
+        const attached = streams.get(channel) ?? new Set()
+        attached.add(queue)
+        streams.set(channel, attached)
+        if (attached.size === 1) yield* execute("SUBSCRIBE", () => subscriber.subscribe(channel))
+        return queue
+      }),
+      (queue) =>
+        Effect.gen(function*() {
+          const attached = streams.get(channel)
+          attached?.delete(queue)
+          if (attached?.size === 0) {
+            streams.delete(channel)
+            yield* execute("UNSUBSCRIBE", () => subscriber.unsubscribe(channel)).pipe(Effect.catchAllDefect(() => Effect.void))
+          }
+          yield* Queue.shutdown(queue)
+        })
+    )
+  }
+
+  return {
+    send,
+    attach,
+    answer: (teamspace, listenerId, id, answer) => {
+      const sender = RELAY_ID.exec(id)?.[1]
+      if (sender === undefined) return Effect.fail(new ListenerRelay.NoSuchDelivery({ id }))
+      const message: AnswerMessage = { id, listener: memberOf(teamspace, listenerId), answer }
+      return Effect.flatMap(
+        execute("PUBLISH", () => redis.publish(answersOf(sender), JSON.stringify(message))),
+        (receivers) => receivers === 0 && !cluster ? Effect.fail(new ListenerRelay.NoSuchDelivery({ id })) : Effect.void
+      )
+    },
+    lease: (entry, until) => Effect.asVoid(lease([expiries, webhooks], [until, memberOf(entry.teamspace, entry.listenerId), entry.webhookId])),
+    find: (teamspace, listenerId) =>
+      Effect.map(
+        execute("HGET", () => redis.hget(webhooks, memberOf(teamspace, listenerId))),
+        (webhookId) => webhookId === null ? undefined : { teamspace, listenerId, webhookId: webhookId as Ids.WebhookId }
+      ),
+    release: (teamspace, listenerId) => Effect.asVoid(release([expiries, webhooks], [memberOf(teamspace, listenerId)])),
+    expired: (now, limit) =>
+      Effect.map(claim([expiries, webhooks], [now, limit]), (reply) => {
+        const flat = reply as ReadonlyArray<string>
+        const claimed: Array<ListenerRelay.ListenerLease> = []
+        for (let at = 0; at + 1 < flat.length; at += 2) claimed.push(leaseOf(flat[at]!, flat[at + 1]!))
+        return claimed
+      })
+  } satisfies ListenerRelay.ListenerRelayShape
+})
+
+/**
+ * Provides `ListenerRelay` on Redis; needs a `RedisClient`. `RedisLayer.layer` includes it. Redis
+ * failures are defects (a `RedisError`).
+ */
+export const layer: Layer.Layer<ListenerRelay.ListenerRelay, never, RedisClient> = Layer.scoped(ListenerRelay.ListenerRelay, make)

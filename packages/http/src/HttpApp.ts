@@ -14,6 +14,7 @@ import type {
   DeliveryLog,
   EventTypes as EventTypesService,
   IdempotencyStore,
+  Listeners as ListenersService,
   PortalSessions,
   Publisher,
   Replay,
@@ -27,6 +28,7 @@ import * as Edge from "./edge/Edge.js"
 import * as Deliveries from "./native/DeliveriesHandlers.js"
 import * as Events from "./native/EventsHandlers.js"
 import * as EventTypes from "./native/EventTypesHandlers.js"
+import * as Listeners from "./native/ListenersHandlers.js"
 import * as Portal from "./native/PortalHandlers.js"
 import * as Exposition from "./metrics/Exposition.js"
 import * as Health from "./native/HealthHandlers.js"
@@ -38,6 +40,7 @@ import type * as RequestLimits from "./edge/RequestLimits.js"
 import * as RequestLog from "./edge/RequestLog.js"
 import * as RequestTimeouts from "./edge/RequestTimeouts.js"
 import * as Routes from "./edge/Routes.js"
+import * as Stopping from "./edge/Stopping.js"
 import type * as Scopes from "./edge/Scopes.js"
 
 /** What the app serves: which requests it logs, and the path prefix it is mounted under. */
@@ -64,20 +67,20 @@ export interface ListenOptions extends Omit<AppOptions, "prefix"> {
  * timeout to 31 s), so the check runs a few times per shortest timeout, at most
  * every second.
  */
-const createNodeServer = (timeouts: RequestTimeouts.Timeouts) => () =>
+const createNodeServer = (timeouts: RequestTimeouts.Timeouts, onClose: () => void) => () =>
   closingUnusedConnections(createServer({
     headersTimeout: timeouts.headersMs,
     requestTimeout: timeouts.requestMs,
     connectionsCheckingInterval: Math.max(25, Math.min(1_000, Math.floor(timeouts.headersMs / 4)))
-  }))
+  }), onClose)
 
 /**
- * `server` whose `close` also ends the connections on which no request ever
+ * `server` whose `close` raises `Stopping` (`onClose`), and also ends the connections on which no request ever
  * came. Node's `close` ends the idle ones between requests but waits for these,
  * and no timeout ends them: a browser opens them ahead of need (the portal, the
  * docs page) and keeps them for minutes, which held a stop up as long.
  */
-const closingUnusedConnections = (server: Server): Server => {
+const closingUnusedConnections = (server: Server, onClose: () => void): Server => {
   const unused = new Set<Socket>()
   server.on("connection", (socket: Socket) => {
     unused.add(socket)
@@ -86,6 +89,8 @@ const closingUnusedConnections = (server: Server): Server => {
   server.on("request", (request: IncomingMessage) => unused.delete(request.socket))
   const close = server.close.bind(server)
   server.close = (callback) => {
+    // Before Node waits for the responses in progress: the endless ones end on it.
+    onClose()
     close(callback)
     for (const socket of unused) socket.destroy()
     return server
@@ -98,6 +103,7 @@ export type CoreServices =
   | ApiKeys.ApiKeys
   | DeliveryLog.DeliveryLog
   | EventTypesService.EventTypes
+  | ListenersService.Listeners
   | PortalSessions.PortalSessions
   | Publisher.Publisher
   | Replay.Replay
@@ -110,7 +116,7 @@ export type CoreServices =
  * ApiKeys), and the edge's rate limits and declared scopes.
  */
 export const apiLayer: Layer.Layer<HttpApi.Api, never, CoreServices | RateLimiting.ApiRateLimits | Scopes.Declared> = HttpApiBuilder.api(HeraldApi).pipe(
-  Layer.provide([Profiles.handlers, Deliveries.layer, Events.layer, EventTypes.layer, Portal.layer, Health.layer]),
+  Layer.provide([Profiles.handlers, Deliveries.layer, Events.layer, EventTypes.layer, Portal.layer, Listeners.layer, Health.layer]),
   Layer.provide(Profiles.authentications)
 )
 
@@ -170,10 +176,17 @@ export const layer = (
   options: ListenOptions
 ): Layer.Layer<HttpServer.HttpServer, HttpServerError.ServeError, Requirements> =>
   Layer.unwrapScoped(
-    Effect.zipWith(tracerDisabled, app(options), (disabledWhen, served) =>
-      HttpServer.serve(served.app, served.requestLog).pipe(
+    Effect.zipWith(tracerDisabled, app(options), (disabledWhen, served) => {
+      const stopping = Stopping.make()
+      return HttpServer.serve(Effect.provideService(served.app, Stopping.Stopping, stopping.signal), served.requestLog).pipe(
         HttpServer.withLogAddress,
         HttpMiddleware.withTracerDisabledWhen(disabledWhen),
-        Layer.provideMerge(NodeHttpServer.layer(createNodeServer(options.timeouts ?? RequestTimeouts.defaults), { port: options.port, host: options.host }))
-      ))
+        Layer.provideMerge(
+          NodeHttpServer.layer(createNodeServer(options.timeouts ?? RequestTimeouts.defaults, stopping.raise), {
+            port: options.port,
+            host: options.host
+          })
+        )
+      )
+    })
   )

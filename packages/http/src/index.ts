@@ -10,11 +10,12 @@
  */
 export { HeraldApi } from "./Contract.js"
 
-/** Herald's own routes: publishing, the delivery log, the event type catalog, portal sessions, health (errors in the Datagrid shape). */
+/** Herald's own routes: publishing, the delivery log, the event type catalog, portal sessions, `herald listen`'s listeners, health (errors in the Datagrid shape). */
 export * as NativeEvents from "./native/EventsApi.js"
 export * as NativeDeliveries from "./native/DeliveriesApi.js"
 export * as NativeEventTypes from "./native/EventTypesApi.js"
 export * as NativePortal from "./native/PortalApi.js"
+export * as NativeListeners from "./native/ListenersApi.js"
 export * as NativeHealth from "./native/HealthApi.js"
 
 /** The Datagrid profile: webhook routes, error bodies, bearer authentication. */

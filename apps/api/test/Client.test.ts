@@ -129,6 +129,7 @@ describe.each(backends)("the Promise client on %s", (backend) => {
     const error = await rejection(herald.events.get("evt_no_such_event"))
     expect(error).toBeInstanceOf(HeraldNotFoundError)
     expect(error).toMatchObject({ status: 404, code: "not_found", retryable: false })
+    expect((error as HeraldNotFoundError).requestId).toMatch(/^req_/)
   })
 
   it("rejects invalid input with a HeraldBadRequestError naming the field", async () => {

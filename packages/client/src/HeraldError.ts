@@ -32,8 +32,11 @@ export class HeraldError extends Error {
   readonly details: { readonly [key: string]: unknown } | undefined
   /** The body as Herald sent it. */
   readonly body: ErrorBody
+  /** The answer's `X-Request-Id`, which Herald's request log names too: quote it when asking about a failure. */
+  readonly requestId: string | undefined
 
-  constructor(body: ErrorBody) {
+  /** The error of `body`, answered with `headers` (lowercase names). */
+  constructor(body: ErrorBody, headers: Readonly<Record<string, string>> = {}) {
     super(body.message)
     this.name = new.target.name
     this.status = body.status_code
@@ -42,6 +45,7 @@ export class HeraldError extends Error {
     this.mitigation = body.mitigation
     this.details = body.details
     this.body = body
+    this.requestId = headers[REQUEST_ID]
   }
 }
 
@@ -55,8 +59,18 @@ export class HeraldPermissionError extends HeraldError {}
 export class HeraldNotFoundError extends HeraldError {}
 /** A 409 (`conflict`): e.g. an event id published again with other content. */
 export class HeraldConflictError extends HeraldError {}
-/** A 429 (`rate_limit_exceeded`): over the route's rate limit; `retryable`, after a wait. */
-export class HeraldRateLimitError extends HeraldError {}
+/** A 429 (`rate_limit_exceeded`): over the route's rate limit; `retryable` after `retryAfterSeconds`. */
+export class HeraldRateLimitError extends HeraldError {
+  /** The answer's `Retry-After`: whole seconds until the request can succeed. */
+  readonly retryAfterSeconds: number | undefined
+
+  /** The error of `body`, answered with `headers` (lowercase names). */
+  constructor(body: ErrorBody, headers: Readonly<Record<string, string>> = {}) {
+    super(body, headers)
+    const retryAfter = Number(headers["retry-after"] ?? Number.NaN)
+    this.retryAfterSeconds = Number.isFinite(retryAfter) ? retryAfter : undefined
+  }
+}
 
 /** No answer from Herald (e.g. nothing listens at the URL), or an answer that is not Herald's. */
 export class HeraldConnectionError extends Error {
@@ -73,7 +87,10 @@ export class HeraldConnectionError extends Error {
   }
 }
 
-const byStatus: ReadonlyMap<number, new(body: ErrorBody) => HeraldError> = new Map([
+// RequestId.HEADER of @herald/http: that module imports node:crypto, which a browser bundle has not.
+const REQUEST_ID = "x-request-id"
+
+const byStatus: ReadonlyMap<number, new(body: ErrorBody, headers?: Readonly<Record<string, string>>) => HeraldError> = new Map([
   [400, HeraldBadRequestError],
   [401, HeraldAuthenticationError],
   [403, HeraldPermissionError],
@@ -82,8 +99,9 @@ const byStatus: ReadonlyMap<number, new(body: ErrorBody) => HeraldError> = new M
   [429, HeraldRateLimitError]
 ])
 
-/** The `HeraldError` of a body, of its status's subclass where there is one. */
-export const fromBody = (body: ErrorBody): HeraldError => new (byStatus.get(body.status_code) ?? HeraldError)(body)
+/** The `HeraldError` of a body (and the answer's headers), of its status's subclass where there is one. */
+export const fromBody = (body: ErrorBody, headers?: Readonly<Record<string, string>>): HeraldError =>
+  new (byStatus.get(body.status_code) ?? HeraldError)(body, headers)
 
 // Looser than any one class of the contract: a status the route does not
 // declare (405, 413, 415, 422, 500) still comes in this shape.
@@ -113,7 +131,7 @@ const fromResponseError = (error: HttpClientError.ResponseError) =>
         Either.try(() => JSON.parse(text) as unknown),
         (json) => decodeErrorBody(json)
       )
-      if (Either.isRight(body)) return fromBody(body.right)
+      if (Either.isRight(body)) return fromBody(body.right, error.response.headers)
       return notHeralds(
         error.methodAndUrl,
         error.response.status,
@@ -159,9 +177,12 @@ export const fromFailure = (
         )
     )
   }
+  // One of the contract's error classes, decoded from `response`.
   const body = decodeErrorBody(failure)
   return Effect.succeed(
-    Either.isRight(body) ? fromBody(body.right) : new Error(`Unexpected failure: ${String(failure)}`, { cause: failure })
+    Either.isRight(body)
+      ? fromBody(body.right, response?.headers)
+      : new Error(`Unexpected failure: ${String(failure)}`, { cause: failure })
   )
 }
 

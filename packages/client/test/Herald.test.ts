@@ -29,8 +29,8 @@ const answering = (answer: () => Response | Promise<Response>) => {
   return { herald: createClient({ url: URL_, apiKey: "hk_test_key", fetch }), requests }
 }
 
-const json = (status: number, body: unknown) =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } })
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } })
 
 const errorBody = (status: number, error: string, extra: Record<string, unknown> = {}) => ({
   status_code: status,
@@ -73,25 +73,32 @@ describe("createClient", () => {
     expect(error).toMatchObject({ status, code, message: `a ${code}`, retryable: false, mitigation: "do otherwise", body })
   })
 
-  it("rejects a rate limit's 429 as a retryable HeraldRateLimitError", async () => {
+  it("rejects a rate limit's 429 as a retryable HeraldRateLimitError, with Retry-After and the request id", async () => {
     const body = { ...errorBody(429, "rate_limit_exceeded"), statusCode: 429, retryable: true, details: { reason: "600 a minute" } }
-    const { herald } = answering(() => json(429, body))
+    const { herald } = answering(() => json(429, body, { "retry-after": "17", "x-request-id": "req_0123" }))
 
     const error = await rejection(herald.webhooks.list())
 
     expect(error).toBeInstanceOf(HeraldRateLimitError)
-    expect(error).toMatchObject({ status: 429, code: "rate_limit_exceeded", retryable: true, details: { reason: "600 a minute" } })
+    expect(error).toMatchObject({
+      status: 429,
+      code: "rate_limit_exceeded",
+      retryable: true,
+      details: { reason: "600 a minute" },
+      retryAfterSeconds: 17,
+      requestId: "req_0123"
+    })
   })
 
   it("rejects a status the route does not declare, in Herald's shape, as a HeraldError with its code", async () => {
     const body = errorBody(422, "idempotency_key_reused")
-    const { herald } = answering(() => json(422, body))
+    const { herald } = answering(() => json(422, body, { "x-request-id": "req_0422" }))
 
     const error = await rejection(herald.webhooks.create({ url: "https://example.com/hook", events: ["order.paid"] }))
 
     expect(error).toBeInstanceOf(HeraldError)
     expect(error).not.toBeInstanceOf(HeraldBadRequestError)
-    expect(error).toMatchObject({ status: 422, code: "idempotency_key_reused", body })
+    expect(error).toMatchObject({ status: 422, code: "idempotency_key_reused", body, requestId: "req_0422" })
   })
 
   it("rejects a body that is not Herald's (a proxy's page) as a HeraldConnectionError naming the request", async () => {

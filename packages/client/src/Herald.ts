@@ -31,8 +31,10 @@ export type QueryOf<Method> = Method extends (request: infer Request) => unknown
 
 type Client = HeraldClient.Client
 
-// The answer a call got, if it got that far: a ParseError of the answer does
-// not say which request it answered, and one of the input means none was sent.
+// The answer a call got, if it got that far: a declared error's class keeps
+// only the body (its X-Request-Id and Retry-After are in the answer), a
+// ParseError of the answer does not say which request it answered, and one of
+// the input means none was sent.
 const answered = FiberRef.unsafeMake<HttpClientResponse.HttpClientResponse | undefined>(undefined)
 
 const transport = (fetch: typeof globalThis.fetch | undefined) => {

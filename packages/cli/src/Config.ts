@@ -1,10 +1,12 @@
 /**
  * Where Herald is and which API key to call it with: the root command's global
- * options, `--url` (or `HERALD_URL`, default `http://localhost:8080`, the API's
- * default port) and `--api-key` (or `HERALD_API_KEY`). They belong to the root
- * command `herald`, so they come before the subcommand
- * (`herald --url http://... webhooks list`); a subcommand reads them with
- * `Config.client`, which fails with `MissingApiKey` when no key was given.
+ * options, `--url` (or `HERALD_URL`, default `http://127.0.0.1:8080`, where the API
+ * listens by default) and `--api-key` (or `HERALD_API_KEY`). They belong to the root
+ * command `herald`: given after a subcommand they are still read, unless the
+ * subcommand has an option of that name (`webhooks create --url` is the
+ * webhook's URL; Herald's then goes first: `herald --url http://... webhooks
+ * create --url https://...`). A subcommand reads them with `Config.client`,
+ * which fails with `MissingApiKey` when no key was given.
  * Environment variables are read here and nowhere else.
  */
 import { Command, Options } from "@effect/cli"
@@ -13,8 +15,11 @@ import { HeraldClient } from "@herald/client"
 import { Config, Effect, Option, Redacted } from "effect"
 import { MissingApiKey } from "./Errors.js"
 
-/** Herald's API on this machine with its defaults (`PORT` 8080), as `npm start` serves it. */
-export const DEFAULT_URL = "http://localhost:8080"
+/**
+ * Herald's API on this machine with its defaults, as `npm start` serves it: `HOST` 127.0.0.1 and
+ * `PORT` 8080. The address, not `localhost`, which may resolve to ::1 first, where Herald does not listen.
+ */
+export const DEFAULT_URL = "http://127.0.0.1:8080"
 
 /** `--url`, else `HERALD_URL`, else `DEFAULT_URL`. */
 export const url = Options.text("url").pipe(

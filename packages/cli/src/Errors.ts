@@ -13,7 +13,7 @@ import { Data, ParseResult, Predicate } from "effect"
 /** No API key: neither `--api-key` nor `HERALD_API_KEY`. */
 export class MissingApiKey extends Data.TaggedError("MissingApiKey") {
   override get message() {
-    return "No API key: set HERALD_API_KEY or pass --api-key <key> (before the command: herald --api-key <key> webhooks list)."
+    return "No API key: set HERALD_API_KEY or pass --api-key <key>."
   }
 }
 

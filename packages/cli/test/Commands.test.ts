@@ -101,10 +101,12 @@ describe("herald trigger", () => {
 describe("herald webhooks", () => {
   it("create: sends the URL and the events split at commas, prints the secret once and says so", async () => {
     const { code, stdout, requests } = await runHerald(
-      ["webhooks", "create", "--url", "https://receiver.test/hook", "--events", "order.created, order.paid", "--rate-limit", "5"],
+      ["--url", "http://herald.test:8000", "webhooks", "create", "--url", "https://receiver.test/hook", "--events", "order.created, order.paid", "--rate-limit", "5"],
       { env: withKey, routes: { "POST /v1/webhooks": { status: 201, body: { ...webhook, secret: "whsec_abc" } } } }
     )
     expect(code).toBe(0)
+    // The --url before the subcommand is Herald's; the one after it, the webhook's.
+    expect(requests[0]?.url.href).toBe("http://herald.test:8000/v1/webhooks")
     expect(requests[0]?.body).toEqual({ url: "https://receiver.test/hook", events: ["order.created", "order.paid"], rate_limit: 5 })
     expect(stdout.split("\n")).toEqual([
       "Created wh_1 -> https://receiver.test/hook for order.created, order.paid.",

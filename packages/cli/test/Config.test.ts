@@ -5,11 +5,11 @@ import { runHerald, withKey } from "./support/FakeHerald.js"
 const webhooks = { "GET /v1/webhooks": { status: 200, body: { data: [], next_cursor: null } } }
 
 describe("the global configuration", () => {
-  it("calls http://localhost:8080 with HERALD_API_KEY when nothing else is said", async () => {
+  it("calls http://127.0.0.1:8080 with HERALD_API_KEY when nothing else is said", async () => {
     const { code, requests } = await runHerald(["webhooks", "list"], { env: withKey, routes: webhooks })
     expect(code).toBe(0)
-    expect(Config.DEFAULT_URL).toBe("http://localhost:8080")
-    expect(requests.map((r) => [r.url.origin, r.authorization])).toEqual([["http://localhost:8080", "Bearer hk_test_key"]])
+    expect(Config.DEFAULT_URL).toBe("http://127.0.0.1:8080")
+    expect(requests.map((r) => [r.url.origin, r.authorization])).toEqual([["http://127.0.0.1:8080", "Bearer hk_test_key"]])
   })
 
   it("takes HERALD_URL, and --url and --api-key over the environment", async () => {

@@ -11,12 +11,12 @@ const refusal = (status: number, error: string, message: string, extra: object =
 describe("Errors.describe", () => {
   it("names the URL and asks whether Herald is running when the connection is refused", () => {
     const error = new HttpClientError.RequestError({
-      request: HttpClientRequest.get("http://localhost:8080/v1/webhooks"),
+      request: HttpClientRequest.get("http://127.0.0.1:8080/v1/webhooks"),
       reason: "Transport",
       cause: new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }) })
     })
     expect(Errors.describe(error)).toBe(
-      "Nothing answers at http://localhost:8080 (connection refused): is Herald running? Start it with `npm start`, or point --url / HERALD_URL at it."
+      "Nothing answers at http://127.0.0.1:8080 (connection refused): is Herald running? Start it with `npm start`, or point --url / HERALD_URL at it."
     )
     expect(Errors.exitCode(error)).toBe(1)
   })

@@ -15,6 +15,9 @@ import { Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { KEY_ACME, type RunningApp, start } from "./support/Harness.js"
 
+/** Each run starts a Node process (most of a second), and the first test runs some fifteen. */
+const LONG = 120_000
+
 const BIN = fileURLToPath(new URL("../../../packages/cli/dist/bin.js", import.meta.url))
 const KEY_READ_ONLY = "hk_test_cli_read_0123456789abcdef"
 
@@ -126,7 +129,7 @@ describe("the herald command against the app", () => {
     expect(deleted).toMatchObject({ code: 0, stdout: `Deleted ${webhookId}.\n` })
     const after = await heraldJson<{ data: ReadonlyArray<{ id: string }> }>(["webhooks", "list"])
     expect(after.data.map((webhook) => webhook.id)).not.toContain(webhookId)
-  })
+  }, LONG)
 
   it("answers an unknown event with the API's 404 message, exit 1", async () => {
     const ran = await herald(["events", "get", "evt_cli_none"])

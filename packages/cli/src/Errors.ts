@@ -76,25 +76,28 @@ const originOf = (url: string): string => {
   }
 }
 
-/** Whether a transport failure was a refused connection (nothing listening), looking through the causes fetch nests. */
-const isConnectionRefused = (cause: unknown): boolean => {
-  for (let current = cause, depth = 0; current !== undefined && depth < 5; depth++) {
-    if (Predicate.hasProperty(current, "code") && current.code === "ECONNREFUSED") return true
-    if (Predicate.hasProperty(current, "errors") && Array.isArray(current.errors) && current.errors.some(isConnectionRefused)) return true
+/** A failure and the causes it nests (fetch's "fetch failed" wraps the socket's error), outermost first. */
+const causeChain = (cause: unknown): ReadonlyArray<unknown> => {
+  const chain: Array<unknown> = []
+  for (let current = cause; current !== undefined && chain.length < 5;) {
+    chain.push(current)
     current = Predicate.hasProperty(current, "cause") ? current.cause : undefined
   }
-  return false
+  return chain
 }
 
-/** The innermost cause's message (fetch's own is only "fetch failed"). */
-const innermostMessage = (cause: unknown): string | undefined => {
-  let message: string | undefined
-  for (let current = cause, depth = 0; current !== undefined && depth < 5; depth++) {
-    if (Predicate.hasProperty(current, "message") && typeof current.message === "string") message = current.message
-    current = Predicate.hasProperty(current, "cause") ? current.cause : undefined
-  }
-  return message
-}
+/** Whether a transport failure was a refused connection (nothing listening); an AggregateError holds one per address tried. */
+const isConnectionRefused = (cause: unknown): boolean =>
+  causeChain(cause).some((error) =>
+    (Predicate.hasProperty(error, "code") && error.code === "ECONNREFUSED") ||
+    (Predicate.hasProperty(error, "errors") && Array.isArray(error.errors) && error.errors.some(isConnectionRefused))
+  )
+
+/** The innermost cause's message, the one that says what happened. */
+const innermostMessage = (cause: unknown): string | undefined =>
+  causeChain(cause)
+    .flatMap((error) => Predicate.hasProperty(error, "message") && typeof error.message === "string" ? [error.message] : [])
+    .at(-1)
 
 const describeHttpClientError = (error: HttpClientError.HttpClientError): string => {
   const where = originOf(error.request.url)

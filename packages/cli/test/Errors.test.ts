@@ -21,6 +21,16 @@ describe("Errors.describe", () => {
     expect(Errors.exitCode(error)).toBe(1)
   })
 
+  it("sees a refusal inside an AggregateError (every address of a name tried, each refused)", () => {
+    const refused = (address: string) => Object.assign(new Error(`connect ECONNREFUSED ${address}`), { code: "ECONNREFUSED" })
+    const error = new HttpClientError.RequestError({
+      request: HttpClientRequest.get("http://localhost:8080/v1/webhooks"),
+      reason: "Transport",
+      cause: new TypeError("fetch failed", { cause: new AggregateError([refused("::1:8080"), refused("127.0.0.1:8080")]) })
+    })
+    expect(Errors.describe(error)).toMatch(/^Nothing answers at http:\/\/localhost:8080 \(connection refused\)/)
+  })
+
   it("gives another transport failure's own cause", () => {
     const error = new HttpClientError.RequestError({
       request: HttpClientRequest.get("http://herald.invalid/v1/webhooks"),

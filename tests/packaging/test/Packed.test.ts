@@ -218,6 +218,19 @@ describe("the packed packages", () => {
     expect(stdout).toContain(`${entryPoints.length} entry points loaded`)
   }, 60_000)
 
+  it("run their commands as npm linked them: each bin answers --version with its package's version", async () => {
+    const bins = packages.flatMap(({ manifest }) => {
+      const declared = typeof manifest.bin === "string" ? { [manifest.name.split("/").pop()!]: manifest.bin } : manifest.bin ?? {}
+      return Object.keys(declared).map((name) => ({ name, version: manifest.version }))
+    })
+    expect(bins.map((bin) => bin.name)).toContain("herald")
+    for (const { name, version } of bins) {
+      // The link itself, as a user's shell or npx runs it: its shebang and mode count.
+      const { stdout } = await run(join(app, "node_modules", ".bin", name), ["--version"], app)
+      expect(stdout.trim(), name).toBe(version)
+    }
+  }, 60_000)
+
   it("run the program: a webhook delivered and verified", async () => {
     await run(process.execPath, [join(app, "dist", `${basename(PROGRAM, ".ts")}.js`)], app)
   }, 60_000)

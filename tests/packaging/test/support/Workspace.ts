@@ -19,6 +19,7 @@ export interface Manifest {
   readonly repository?: { readonly directory?: string }
   readonly publishConfig?: { readonly access?: string }
   readonly sideEffects?: boolean | ReadonlyArray<string>
+  readonly bin?: string | Record<string, string>
   readonly scripts?: Record<string, string>
   readonly dependencies?: Record<string, string>
   readonly devDependencies?: Record<string, string>

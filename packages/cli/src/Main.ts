@@ -14,6 +14,7 @@ import { Console, Effect } from "effect"
 import { createRequire } from "node:module"
 import * as Attempts from "./commands/Attempts.js"
 import * as Events from "./commands/Events.js"
+import * as Listen from "./commands/Listen.js"
 import * as Redeliver from "./commands/Redeliver.js"
 import * as Trigger from "./commands/Trigger.js"
 import * as Webhooks from "./commands/Webhooks.js"
@@ -25,17 +26,17 @@ export const version: string = (createRequire(import.meta.url)("../package.json"
 
 /** The subcommands, in the order `herald --help` lists them. */
 export const subcommands = [
+  Listen.command,
   Trigger.command,
   Webhooks.command,
   Events.command,
   Attempts.command,
   Redeliver.command
-  // A new subcommand goes here: `Listen.command` from ./commands/Listen.js, say.
 ] as const
 
 /** The root command, `herald`, with its global options and every subcommand. */
 export const command = Config.root.pipe(
-  Command.withDescription("Herald from the terminal: publish events, manage webhooks, read the delivery log."),
+  Command.withDescription("Herald from the terminal: receive deliveries on localhost, publish events, manage webhooks, read the delivery log."),
   Command.withSubcommands(subcommands)
 )
 

@@ -35,7 +35,7 @@ const list = Command.make(
 ).pipe(Command.withDescription("List your webhooks (one page)."))
 
 /** `--events a,b`: the event types, without blanks or empty items. */
-const parseEvents = (text: string): Effect.Effect<ReadonlyArray<string>, UsageError> => {
+export const parseEvents = (text: string): Effect.Effect<ReadonlyArray<string>, UsageError> => {
   const events = text.split(",").map((event) => event.trim()).filter((event) => event !== "")
   return events.length === 0
     ? Effect.fail(new UsageError({ message: "--events needs at least one event type, e.g. --events order.created,order.paid." }))

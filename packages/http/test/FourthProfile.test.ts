@@ -181,6 +181,8 @@ describe("the profile-neutral modules", () => {
     "native/EventsHandlers.ts": ["../profiles/datagrid/Codec.js", "../profiles/datagrid/Errors.js"],
     "native/EventTypesApi.ts": ["../profiles/datagrid/Authentication.js", "../profiles/datagrid/Errors.js"],
     "native/EventTypesHandlers.ts": ["../profiles/datagrid/Codec.js", "../profiles/datagrid/Errors.js"],
+    "native/ListenersApi.ts": ["../profiles/datagrid/Authentication.js", "../profiles/datagrid/Errors.js"],
+    "native/ListenersHandlers.ts": ["../profiles/datagrid/Errors.js"],
     "native/PortalApi.ts": ["../profiles/datagrid/Authentication.js", "../profiles/datagrid/Errors.js"],
     "native/PortalHandlers.ts": ["../profiles/datagrid/Errors.js"]
   }

@@ -10,7 +10,10 @@
  *   attempt waits for its answer (the delivery timeout) instead.
  * - The delivery's relay id starts with the sending process's token; its
  *   answer is PUBLISHed on that process's channel (`listen-answers:{token}`),
- *   which the sender subscribes to before its first delivery.
+ *   which the sender subscribes to before its first delivery. A key per
+ *   delivery awaited (`listen-pending:{id}`, expiring with its timeout) lets
+ *   exactly one answer through, from its own listener: a second, a late one or
+ *   another teamspace's is refused where it is posted.
  * - Leases are a sorted set of expiry times (`listeners`) beside a hash of
  *   each listener's webhook (`listener-webhooks`); a script claims lapsed
  *   ones, so each is removed by one sweeper.
@@ -53,6 +56,27 @@ end
 return claimed
 `
 
+/**
+ * KEYS: the delivery's pending key. ARGV: listener member, ttl ms, channel, message. Marks the
+ * delivery as awaited (by that listener, for that long), then publishes it: the receivers.
+ */
+const sendScript = `
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return redis.call('PUBLISH', ARGV[3], ARGV[4])
+`
+
+/**
+ * KEYS: the delivery's pending key. ARGV: listener member, answers channel, message. Takes the
+ * delivery's mark when that listener's and passes the answer on: 1; else 0 (answered already,
+ * timed out, or another listener's), so an answer settles a delivery once.
+ */
+const answerScript = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return 1
+`
+
 /** A relay id: the sender's token, a dot, and the delivery's own random part. */
 const RELAY_ID = /^([0-9a-f]{32})\.[0-9a-f]{32}$/
 
@@ -93,6 +117,9 @@ export const make = Effect.gen(function*() {
   const lease = LuaScript.define(redis, "heraldLeaseListener", 2, leaseScript)
   const release = LuaScript.define(redis, "heraldReleaseListener", 2, releaseScript)
   const claim = LuaScript.define(redis, "heraldClaimLapsedListeners", 2, claimScript)
+  const publishDelivery = LuaScript.define(redis, "heraldRelayDelivery", 1, sendScript)
+  const publishAnswer = LuaScript.define(redis, "heraldRelayAnswer", 1, answerScript)
+  const pendingOf = (id: string) => `${prefix}listen-pending:${id}`
 
   const subscriber = yield* Effect.acquireRelease(
     Effect.sync(() => {
@@ -136,11 +163,12 @@ export const make = Effect.gen(function*() {
       answersReady,
       Effect.suspend(() => {
         const id = `${token}.${randomBytes(16).toString("hex")}`
+        const member = memberOf(teamspace, listenerId)
         const publish = Effect.flatMap(
-          execute("PUBLISH", () => redis.publish(channelOf(teamspace, listenerId), JSON.stringify({ ...delivery, id }))),
+          publishDelivery([pendingOf(id)], [member, timeoutMs, channelOf(teamspace, listenerId), JSON.stringify({ ...delivery, id })]),
           (receivers) => receivers === 0 && !cluster ? Effect.fail(ListenerRelay.notConnected()) : Effect.void
         )
-        return pending.wait(id, memberOf(teamspace, listenerId), timeoutMs, publish)
+        return pending.wait(id, member, timeoutMs, publish)
       })
     )
 
@@ -176,8 +204,8 @@ export const make = Effect.gen(function*() {
       if (sender === undefined) return Effect.fail(new ListenerRelay.NoSuchDelivery({ id }))
       const message: AnswerMessage = { id, listener: memberOf(teamspace, listenerId), answer }
       return Effect.flatMap(
-        execute("PUBLISH", () => redis.publish(answersOf(sender), JSON.stringify(message))),
-        (receivers) => receivers === 0 && !cluster ? Effect.fail(new ListenerRelay.NoSuchDelivery({ id })) : Effect.void
+        publishAnswer([pendingOf(id)], [message.listener, answersOf(sender), JSON.stringify(message)]),
+        (taken) => taken === 1 ? Effect.void : Effect.fail(new ListenerRelay.NoSuchDelivery({ id }))
       )
     },
     lease: (entry, until) => Effect.asVoid(lease([expiries, webhooks], [until, memberOf(entry.teamspace, entry.listenerId), entry.webhookId])),

@@ -1,7 +1,7 @@
 /**
  * Conformance suite for `ListenerRelay` adapters: a delivery reaches the
  * stream attached to its listener and no other, the stream's answer settles
- * it (a response, or why the local URL was unreachable), no stream or no
+ * it once (a response, or why the local URL was unreachable), no stream or no
  * answer fails it, an answer from another teamspace settles nothing, and
  * leases are found, renewed, released and claimed once when they lapse.
  *
@@ -47,6 +47,9 @@ export const suite = (name: string, layer: Layer.Layer<ListenerRelay.ListenerRel
         yield* relay.answer(teamspace, listener, received.id, ok)
         expect(yield* Fiber.join(sending)).toEqual(ok.response)
         expect(yield* Queue.size(other)).toBe(0)
+        // Settled once: a second answer to it is refused.
+        const again = yield* Effect.either(relay.answer(teamspace, listener, received.id, ok))
+        expect(Either.isLeft(again) && again.left._tag).toBe("NoSuchDelivery")
       })
     )
 

@@ -3,7 +3,7 @@
  * `GET /v1/listeners/{id}/stream`, parsed with `eventsource-parser`, as a
  * stream of typed messages. One connection; `Listen` reconnects.
  */
-import { HttpClient, HttpClientRequest, HttpClientResponse } from "@effect/platform"
+import { HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
 import { createParser, type EventSourceMessage } from "eventsource-parser"
 import { Effect, Schema, Stream } from "effect"
 

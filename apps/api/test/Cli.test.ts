@@ -95,13 +95,13 @@ describe("the herald command against the app", () => {
     // With the catalog's example.
     const fromExample = await herald(["trigger", "order.created", "--id", "evt_cli_2"])
     expect(fromExample.code, fromExample.stderr).toBe(0)
-    expect(fromExample.stderr).toBe("Publishing the catalog's example for order.created.\n")
+    expect(fromExample.stderr).toBe("Publishing the datagrid catalog's example for order.created.\n")
     const received2 = await receiver.awaitRequests(2)
     expect(JSON.parse(received2[1]!.body)).toMatchObject({ data: { order_id: "ord_example", total: 42 } })
 
     // A configured type without an example: {}, said on stderr, and --json still one document on stdout.
     const empty = await herald(["trigger", "batch_prediction.completed", "--id", "evt_cli_3", "--json"])
-    expect(empty.stderr).toBe("batch_prediction.completed has no example in the catalog: publishing {}.\n")
+    expect(empty.stderr).toBe("batch_prediction.completed has no example in the datagrid catalog: publishing {}.\n")
     expect(JSON.parse(empty.stdout)).toMatchObject({ object: "event", id: "evt_cli_3", duplicate: false, deliveries: 1 })
     await receiver.awaitRequests(3)
 

@@ -65,8 +65,9 @@ describe("every list and map in a request schema", () => {
         }
       }
     })
-    // Datagrid's and Exa's events (create, update), Exa's metadata (create, update) and types, publish's data, Diga's subscribed_events (create, update).
-    expect(lists).toBe(10)
+    // Datagrid's and Exa's events (create, update), Exa's metadata (create, update) and types, publish's data, Diga's subscribed_events (create, update),
+    // a listener's events and an answer's headers.
+    expect(lists).toBe(12)
     expect(unbounded).toEqual([])
   })
 })

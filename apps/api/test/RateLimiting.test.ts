@@ -316,7 +316,7 @@ describe("HERALD_RATE_LIMITS and HERALD_RATE_LIMIT_WINDOW", () => {
     }
   }
 
-  it("defaults to 600 a minute, 6000 for publishing, 60 for creating webhooks, registering event types and opening portal sessions", () => {
+  it("defaults to 600 a minute, 6000 for publishing and listeners' answers, 60 for creating webhooks, registering event types, opening portal sessions and listeners", () => {
     expect(limitsOf({})).toEqual({
       enabled: true,
       windowMs: 60_000,
@@ -326,6 +326,8 @@ describe("HERALD_RATE_LIMITS and HERALD_RATE_LIMIT_WINDOW", () => {
         "POST /v1/event-types": 60,
         "PATCH /v1/event-types/:": 60,
         "POST /v1/portal/sessions": 60,
+        "POST /v1/listeners": 60,
+        "POST /v1/listeners/:/answers": 6_000,
         "POST /v1/webhooks": 60,
         "POST /websets/v0/webhooks": 60,
         "POST /v1/webhook": 60
@@ -346,6 +348,8 @@ describe("HERALD_RATE_LIMITS and HERALD_RATE_LIMIT_WINDOW", () => {
         "POST /v1/event-types": 60,
         "PATCH /v1/event-types/:": 60,
         "POST /v1/portal/sessions": 60,
+        "POST /v1/listeners": 60,
+        "POST /v1/listeners/:/answers": 6_000,
         "POST /v1/webhooks": 60,
         "POST /websets/v0/webhooks": 60,
         "POST /v1/webhook": 60,

@@ -43,6 +43,10 @@ describe("the scope each route needs", () => {
     "DELETE /v1/event-types/{name}": WRITE,
     "POST /v1/portal/sessions": WRITE,
     "GET /v1/portal/session": READ,
+    "POST /v1/listeners": WRITE,
+    "GET /v1/listeners/{listener_id}/stream": WRITE,
+    "POST /v1/listeners/{listener_id}/answers": WRITE,
+    "DELETE /v1/listeners/{listener_id}": WRITE,
     "POST /websets/v0/webhooks": WRITE,
     "GET /websets/v0/webhooks": READ,
     "GET /websets/v0/webhooks/{id}": READ,
@@ -60,7 +64,7 @@ describe("the scope each route needs", () => {
     "GET /v1/webhook/{id}/secret": WRITE
   }
 
-  it("keeps portal sessions from what stays with the provider: the catalog's changes, opening sessions", () => {
+  it("keeps portal sessions from what stays with the provider: the catalog's changes, opening sessions, herald listen", () => {
     const { keysOnly } = Scopes.ofApi(HeraldApi)
     const only = Protection.routesOf(HeraldApi)
       .filter((route) => keysOnly(route.method, route.path))
@@ -69,7 +73,11 @@ describe("the scope each route needs", () => {
       "POST /v1/event-types",
       "PATCH /v1/event-types/{name}",
       "DELETE /v1/event-types/{name}",
-      "POST /v1/portal/sessions"
+      "POST /v1/portal/sessions",
+      "POST /v1/listeners",
+      "GET /v1/listeners/{listener_id}/stream",
+      "POST /v1/listeners/{listener_id}/answers",
+      "DELETE /v1/listeners/{listener_id}"
     ])
   })
 

@@ -66,7 +66,7 @@ describe("herald trigger", () => {
     expect(code).toBe(0)
     expect(requests.map((r) => `${r.method} ${r.url.pathname}`)).toEqual(["GET /v1/event-types/order.created", "POST /v1/events"])
     expect(requests[1]?.body).toEqual({ event_type: "order.created", data: { order: 42 } })
-    expect(stderr).toBe("Publishing the catalog's example for order.created.")
+    expect(stderr).toBe("Publishing the datagrid catalog's example for order.created.")
   })
 
   it("without --data and without an example publishes {}, saying so", async () => {
@@ -76,7 +76,7 @@ describe("herald trigger", () => {
     })
     expect(code).toBe(0)
     expect(requests[1]?.body).toEqual({ event_type: "order.created", data: {} })
-    expect(stderr).toBe("order.created has no example in the catalog: publishing {}.")
+    expect(stderr).toBe("order.created has no example in the datagrid catalog: publishing {}.")
     expect(JSON.parse(stdout)).toEqual(published(0).body)
   })
 

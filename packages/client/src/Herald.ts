@@ -132,8 +132,16 @@ const groups = (client: Client) => ({
  * A Promise client of the Herald at `options.url`, calling it with `options.apiKey`.
  * Nothing is sent until a method is called; there is nothing to close.
  */
-export const createClient = (options: HeraldOptions) =>
-  groups(Effect.runSync(HeraldClient.make(options).pipe(Effect.provide(transport(options.fetch)))))
+export const createClient = (options: HeraldOptions) => {
+  // Checked here: an undefined key (an unset environment variable) would fail deep inside the first call.
+  if (typeof options.apiKey !== "string" || options.apiKey.trim() === "") {
+    throw new TypeError("createClient: apiKey must be one of your teamspace's API keys (hk_...), e.g. process.env.HERALD_API_KEY")
+  }
+  if (typeof options.url !== "string" || !URL.canParse(options.url)) {
+    throw new TypeError(`createClient: url must be Herald's base URL, e.g. http://127.0.0.1:8080, not ${String(options.url)}`)
+  }
+  return groups(Effect.runSync(HeraldClient.make(options).pipe(Effect.provide(transport(options.fetch)))))
+}
 
 /** The Promise client: its groups `events`, `webhooks`, `eventTypes` and `portal`. */
 export type Herald = ReturnType<typeof createClient>

@@ -143,3 +143,13 @@ describe("createClient", () => {
     expect(requests).toHaveLength(0)
   })
 })
+
+describe("createClient's options", () => {
+  it("refuses a missing key or a URL that is not one, saying what to pass", () => {
+    expect(() => createClient({ url: "http://127.0.0.1:8080", apiKey: undefined as unknown as string })).toThrow(
+      /apiKey must be one of your teamspace's API keys/
+    )
+    expect(() => createClient({ url: "http://127.0.0.1:8080", apiKey: " " })).toThrow(TypeError)
+    expect(() => createClient({ url: "127.0.0.1:8080", apiKey: "hk_x" })).toThrow(/url must be Herald's base URL/)
+  })
+})

@@ -14,9 +14,10 @@
  * stream has been gone longer than the lease.
  */
 import { Command, Options } from "@effect/cli"
-import type { HttpClient } from "@effect/platform"
-import { Clock, Console, Data, Duration, Effect, Option, Schedule, Stream } from "effect"
+import { type HttpClient, HttpClientError } from "@effect/platform"
+import { Clock, Console, Data, Duration, Effect, Option, Predicate, Schedule, Stream } from "effect"
 import * as Config from "../Config.js"
+import * as Errors from "../Errors.js"
 import { UsageError } from "../Errors.js"
 import * as Output from "../Output.js"
 import * as Forward from "../listen/Forward.js"
@@ -91,7 +92,9 @@ export const command = Command.make(
         (opened) =>
           client.listeners.close({ path: { listener_id: opened.id } }).pipe(
             Effect.zipRight(Output.note("Listener closed; its webhook is removed.")),
-            Effect.catchAll((error) => Output.note(`Could not close the listener (Herald removes it within ${opened.lease_seconds} s): ${String(error)}`))
+            Effect.catchAll((error) =>
+              Output.note(`Could not close the listener (Herald removes it within ${opened.lease_seconds} s): ${Errors.describe(error)}`)
+            )
           )
       )
       if (options.json) {
@@ -123,7 +126,7 @@ export const command = Command.make(
               : { delivery_id: delivery.id, error: outcome.error }
           }).pipe(
             // Too late (the attempt timed out and will be retried), or Herald unreachable: the attempt says so.
-            Effect.catchAll((error) => Output.note(`Could not report the answer to ${delivery.event_id}: ${String(error)}`))
+            Effect.catchAll((error) => Output.note(`Could not report the answer to ${delivery.event_id}: ${Errors.describe(error)}`))
           )
         })
 
@@ -152,9 +155,12 @@ export const command = Command.make(
         Effect.zipRight(Effect.fail(new Dropped({ reason: "the connection closed" })))
       )
 
-      /** A drop, or a connection that fails after one worked (Herald restarting), unless the listener is gone. */
+      /**
+       * A drop, or a connection that fails after one worked because Herald is away or stopping (no
+       * answer, or a 5xx); not a refusal (the key, or the listener gone), which no retry mends.
+       */
       const reconnectable = (error: Refused | Dropped | ListenerEnded) =>
-        error._tag === "Dropped" || (error._tag === "Refused" && connectedOnce && !isNotFound(error.error))
+        error._tag === "Dropped" || (error._tag === "Refused" && connectedOnce && isTransient(error.error))
 
       yield* session.pipe(
         Effect.tapError((error) =>
@@ -164,7 +170,7 @@ export const command = Command.make(
                 Effect.sync(() => {
                   lostAt ??= now
                 })),
-              Output.note(`Stream lost (${error._tag === "Dropped" ? error.reason : "cannot connect"}); reconnecting...`)
+              Output.note(`Stream lost (${error._tag === "Refused" ? Errors.describe(error.error) : error.reason}); reconnecting...`)
             )
             : Effect.void
         ),
@@ -183,5 +189,7 @@ export const command = Command.make(
     }).pipe(Effect.scoped)
 ).pipe(Command.withDescription("Forward real, signed deliveries to a local URL (a temporary webhook, removed on exit)."))
 
-const isNotFound = (error: unknown) =>
-  typeof error === "object" && error !== null && "status_code" in error && error.status_code === 404
+/** No answer at all, or Herald's 5xx (a 503 while it stops): worth connecting again. */
+const isTransient = (error: unknown) =>
+  (HttpClientError.isHttpClientError(error) && error._tag === "RequestError") ||
+  (Predicate.hasProperty(error, "status_code") && typeof error.status_code === "number" && error.status_code >= 500)

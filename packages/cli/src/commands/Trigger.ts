@@ -8,6 +8,8 @@
 import { Args, Command, Options } from "@effect/cli"
 import { FileSystem } from "@effect/platform"
 import type { HeraldClient } from "@herald/client"
+import * as ContractProfiles from "@herald/http/contract/Profiles"
+import { NotFound } from "@herald/http/profiles/datagrid/Errors"
 import { Effect, Option, Predicate } from "effect"
 import * as Config from "../Config.js"
 import { UsageError } from "../Errors.js"
@@ -49,19 +51,32 @@ const readData = (option: string): Effect.Effect<EventData, UsageError, FileSyst
     return parsed
   })
 
-/** The catalog's example for the type, or `{}` with a note when it has none. */
+/**
+ * The catalog's example for the type, or `{}` with a note when it has none. The type is looked up in
+ * each profile's catalog, the default profile's first: an Exa or Diga type has its example there.
+ */
 const exampleData = (client: HeraldClient.Client, name: string) =>
   Effect.gen(function*() {
-    const type = yield* client.eventTypes.retrieve({ path: { name }, urlParams: {} })
-    if (type.example === null || type.example === undefined) {
-      yield* Output.note(`${name} has no example in the catalog: publishing {}.`)
-      return {}
+    for (const profile of ContractProfiles.all.map((known) => known.name)) {
+      const found = yield* client.eventTypes.retrieve({ path: { name }, urlParams: { profile } }).pipe(
+        Effect.map(Option.some),
+        Effect.catchIf((error) => error instanceof NotFound, () => Effect.succeedNone)
+      )
+      if (Option.isNone(found)) continue
+      const { example } = found.value
+      if (example === null || example === undefined) {
+        yield* Output.note(`${name} has no example in the ${profile} catalog: publishing {}.`)
+        return {}
+      }
+      if (!isEventData(example)) {
+        return yield* new UsageError({ message: `${name}'s example in the ${profile} catalog is not a JSON object: pass --data.` })
+      }
+      yield* Output.note(`Publishing the ${profile} catalog's example for ${name}.`)
+      return example
     }
-    if (!isEventData(type.example)) {
-      return yield* new UsageError({ message: `${name}'s example in the catalog is not a JSON object: pass --data.` })
-    }
-    yield* Output.note(`Publishing the catalog's example for ${name}.`)
-    return type.example
+    // Herald's answer to the publish names the types it accepts.
+    yield* Output.note(`${name} is in no profile's catalog: publishing {} to let Herald say what it accepts.`)
+    return {}
   })
 
 /** The `trigger` command. */

@@ -8,7 +8,7 @@
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import { strict } from "../contract/ApiParams.js"
-import { reported } from "../contract/InputIssues.js"
+import { firstInvalidItem, reported } from "../contract/InputIssues.js"
 import { NotReplayed } from "../contract/NotReplayed.js"
 import * as ContractProfiles from "../contract/Profiles.js"
 import { Authentication } from "../profiles/datagrid/Authentication.js"
@@ -33,7 +33,7 @@ export const OpenListenerRequestBody = Schema.Struct({
       ContractProfiles.all.map((profile) => `\`${profile.name}\``).join(", ")
     }: the profile whose envelope and signature the deliveries carry. The default profile when absent.`
   }),
-  events: Schema.optional(Schema.Array(Schema.String)).annotations({
+  events: Schema.optional(Schema.Array(Schema.String).annotations(firstInvalidItem)).annotations({
     description: "The event types to receive; every type of the profile's catalog when absent."
   })
 }).annotations({ identifier: "OpenListenerRequestBody", ...strict })
@@ -61,7 +61,7 @@ export const ListenerAnswerRequestBody = Schema.Struct({
   status: Schema.optional(Schema.Int.pipe(Schema.between(100, 599))).annotations({
     description: "The local URL's HTTP status. Absent when it gave none (then `error` says why)."
   }),
-  headers: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })).annotations({
+  headers: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String }).annotations(firstInvalidItem)).annotations({
     description: `The local response's headers (at most ${MAX_ANSWER_HEADERS}).`
   }),
   body: Schema.optional(Schema.String).annotations({
@@ -103,7 +103,7 @@ export class Listeners extends HttpApiGroup.make("listeners")
       .annotate(OpenApi.Summary, "Stream a listener's deliveries")
       .annotate(
         OpenApi.Description,
-        "Server-sent events: `ready` once attached, then a `delivery` event per delivery, whose data is JSON with `id`, `webhook_id`, `event_id`, `event_type`, `attempt`, `headers` (signatures included) and `body` (exactly the signed bytes); `closed` when the listener's webhook is removed. A comment every 15 s keeps the connection alive. While the stream is open the listener's lease is renewed."
+        "Server-sent events: `ready` once attached, then a `delivery` event per delivery, whose data is JSON with `id`, `webhook_id`, `event_id`, `event_type`, `attempt`, `headers` (signatures included) and `body` (exactly the signed bytes); `closed` when the listener's webhook is removed or the server stops (then with `reconnect: true`). A comment every 15 s keeps the connection alive. While the stream is open the listener's lease is renewed. A 503 while the server stops: open it again in a moment."
       )
   )
   .add(

@@ -59,6 +59,15 @@ export const layer = HttpApiBuilder.group(HeraldApi, "listeners", (handlers) =>
           yield* listeners.find(teamspace, path.listener_id).pipe(mapDomainErrors)
           // Read here: the body streams after the handler returned, outside the request's context.
           const stopping = yield* Stopping.Stopping
+          // A stream opened as the server stops would hold the stop up: the CLI retries (elsewhere, or here restarted).
+          if (yield* Deferred.isDone(stopping)) {
+            return HttpServerResponse.unsafeJson({
+              status_code: 503,
+              error: "service_unavailable",
+              message: "Herald is stopping: open the stream again in a moment",
+              retryable: true
+            }, { status: 503, headers: { connection: "close", "retry-after": "1" } })
+          }
           const deliveries = Stream.unwrapScoped(
             Effect.map(listeners.stream(teamspace, path.listener_id), (queue) =>
               Stream.concat(
@@ -83,7 +92,8 @@ export const layer = HttpApiBuilder.group(HeraldApi, "listeners", (handlers) =>
           )
           return HttpServerResponse.stream(body, {
             contentType: "text/event-stream",
-            headers: { "cache-control": "no-store", "x-accel-buffering": "no" }
+            // Closed with the stream: a connection kept alive after it would hold a stopping server up.
+            headers: { "cache-control": "no-store", "x-accel-buffering": "no", connection: "close" }
           })
         }))
       .handle("answer", ({ path, payload }) =>

@@ -267,6 +267,13 @@ describe.each(backends)("event types on %s", (backend) => {
     expect((await call("POST", "/v1/events", { event_type: "status_changed", data: {} }, KEY_GLOBEX)).status).toBe(202)
     // Removing the schema again.
     expect((await call("PATCH", "/v1/event-types/status_changed?profile=diga", { schema: null })).status).toBe(200)
+    // A schema the profile's example does not match is refused, unless the same request replaces the example.
+    const schema = { type: "object", required: ["monitor_id"] }
+    const mismatched = await call<ErrorBody>("PATCH", "/v1/event-types/monitor.deleted?profile=exa", { schema })
+    expect(mismatched.status).toBe(400)
+    expect(mismatched.body.message).toContain("example.monitor_id is required")
+    expect((await call("PATCH", "/v1/event-types/monitor.deleted?profile=exa", { schema, example: null })).status).toBe(200)
+    expect((await call("PATCH", "/v1/event-types/monitor.deleted?profile=exa", { schema: null })).status).toBe(200)
     expect((await call("POST", "/v1/events", { event_type: "status_changed", data: {} })).status).toBe(202)
   })
 

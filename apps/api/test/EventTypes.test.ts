@@ -132,8 +132,8 @@ describe.each(backends)("event types on %s", (backend) => {
       for (const name of profile.eventTypes) {
         const read = await call<EventTypeView>("GET", `/v1/event-types/${name}?profile=${profile.name}`, undefined, KEY_GLOBEX)
         expect(read.status).toBe(200)
-        expect(read.body.example, `${profile.name} ${name}`).toEqual(profile.eventTypeExamples[name])
-        expect(read.body.example).toBeTypeOf("object")
+        expect(read.body.example, `${profile.name} ${name}`).not.toBeNull()
+        expect(read.body.example, `${profile.name} ${name}`).toEqual(profile.eventTypeExamples?.[name])
       }
     }
   })

@@ -2,10 +2,10 @@
  * The `herald` command as a user runs it: the built CLI (`packages/cli/dist/bin.js`,
  * built by turbo before these tests) spawned as its own process against the real
  * app, a test receiver on the other side. It creates a webhook, triggers events
- * (with --data, with the catalog's example, with none), reads the event and the
- * attempts back, redelivers, deletes the webhook; `--json` answers parse; a bad
- * key, a read-only key, a missing key and a stopped server each get their
- * documented message and exit code.
+ * (with --data, with the catalog's example, a teamspace's or a profile's, with
+ * none), reads the event and the attempts back, redelivers, deletes the webhook;
+ * `--json` answers parse; a bad key, a read-only key, a missing key and a
+ * stopped server each get their documented message and exit code.
  */
 import { execFile } from "node:child_process"
 import { fileURLToPath } from "node:url"
@@ -73,6 +73,16 @@ const registerOrderCreated = async () => {
   expect(response.status).toBe(201)
 }
 
+/** Registers `name` in acme's catalog with neither schema nor example. */
+const registerBare = async (name: string) => {
+  const response = await fetch(`${app.baseUrl}/v1/event-types`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${KEY_ACME}`, "content-type": "application/json" },
+    body: JSON.stringify({ name })
+  })
+  expect(response.status).toBe(201)
+}
+
 describe("the herald command against the app", () => {
   it("creates a webhook, triggers events, reads them back, redelivers, and deletes the webhook", async () => {
     await registerOrderCreated()
@@ -99,11 +109,18 @@ describe("the herald command against the app", () => {
     const received2 = await receiver.awaitRequests(2)
     expect(JSON.parse(received2[1]!.body)).toMatchObject({ data: { order_id: "ord_example", total: 42 } })
 
-    // A configured type without an example: {}, said on stderr, and --json still one document on stdout.
-    const empty = await herald(["trigger", "batch_prediction.completed", "--id", "evt_cli_3", "--json"])
-    expect(empty.stderr).toBe("batch_prediction.completed has no example in the datagrid catalog: publishing {}.\n")
-    expect(JSON.parse(empty.stdout)).toMatchObject({ object: "event", id: "evt_cli_3", duplicate: false, deliveries: 1 })
-    await receiver.awaitRequests(3)
+    // A configured type: its profile's example, said on stderr, and --json still one document on stdout.
+    const configured = await herald(["trigger", "batch_prediction.completed", "--id", "evt_cli_3", "--json"])
+    expect(configured.stderr).toBe("Publishing the datagrid catalog's example for batch_prediction.completed.\n")
+    expect(JSON.parse(configured.stdout)).toMatchObject({ object: "event", id: "evt_cli_3", duplicate: false, deliveries: 1 })
+    const received3 = await receiver.awaitRequests(3)
+    expect(JSON.parse(received3[2]!.body)).toMatchObject({ data: { object: "batch_prediction", status: "completed", id: expect.stringMatching(/^bpred_/) } })
+
+    // A type without an example (registered bare; no webhook subscribes to it): {}, said on stderr.
+    await registerBare("order.noted")
+    const empty = await herald(["trigger", "order.noted", "--id", "evt_cli_3b", "--json"])
+    expect(empty.stderr).toBe("order.noted has no example in the datagrid catalog: publishing {}.\n")
+    expect(JSON.parse(empty.stdout)).toMatchObject({ object: "event", id: "evt_cli_3b", duplicate: false, deliveries: 0 })
 
     type Event = { readonly id: string; readonly deliveries: ReadonlyArray<{ readonly webhook_id: string; readonly status: string; readonly attempts: number }> }
     let event: Event | undefined

@@ -7,6 +7,8 @@
  * teamspace's types never reach another.
  */
 import type { ApiKeys, Ids } from "@herald/core"
+import * as Profiles from "@herald/http/Profiles"
+import { eventTypeExamples as digaExamples } from "@herald/http/profiles/diga/EventTypes"
 import { TestReceiver } from "@herald/testkit"
 import { Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -105,10 +107,15 @@ describe.each(backends)("event types on %s", (backend) => {
       object: "event_type",
       name: "batch_prediction.cancelled",
       profile: "datagrid",
-      // Configured types come described by their profile.
+      // Configured types come described by their profile, with its example of their data.
       description: "A batch prediction was cancelled.",
       schema: null,
-      example: null,
+      example: {
+        object: "batch_prediction",
+        id: "bpred_01JEXAMPLE5T7V9W1X3Y5Z7A9",
+        status: "cancelled",
+        results_url: "/v1/batch-predictions/bpred_01JEXAMPLE5T7V9W1X3Y5Z7A9/results"
+      },
       archived: false,
       created_at: null,
       updated_at: null
@@ -118,6 +125,17 @@ describe.each(backends)("event types on %s", (backend) => {
     expect(all.slice(0, 5)).toEqual(datagrid.body.data.map((type) => `datagrid:${type.name}`))
     expect(all.filter((name) => name.startsWith("exa:"))).toHaveLength(19)
     expect(all.at(-1)).toBe("diga:status_changed")
+  })
+
+  it("reads every configured type with its profile's example", async () => {
+    for (const profile of Profiles.all) {
+      for (const name of profile.eventTypes) {
+        const read = await call<EventTypeView>("GET", `/v1/event-types/${name}?profile=${profile.name}`, undefined, KEY_GLOBEX)
+        expect(read.status).toBe(200)
+        expect(read.body.example, `${profile.name} ${name}`).not.toBeNull()
+        expect(read.body.example, `${profile.name} ${name}`).toEqual(profile.eventTypeExamples?.[name])
+      }
+    }
   })
 
   it("registers a type with a schema: it may be subscribed to and published, and data that does not match is refused", async () => {
@@ -239,9 +257,23 @@ describe.each(backends)("event types on %s", (backend) => {
     // Globex's catalog still has the configured type as configured.
     const globex = await call<EventTypeView>("GET", "/v1/event-types/status_changed?profile=diga", undefined, KEY_GLOBEX)
     expect(globex.body).toMatchObject({ description: "A resource's status changed.", schema: null, created_at: null })
+    // The profile's example stays until the teamspace gives its own, then theirs is the one read.
+    expect(changed.body.example).toEqual(globex.body.example)
+    const example = { id: "00000000-0000-4000-8000-0000000000a1", status: "failed" }
+    expect((await call<EventTypeView>("PATCH", "/v1/event-types/status_changed?profile=diga", { example })).body.example).toEqual(example)
+    expect((await call<EventTypeView>("GET", "/v1/event-types/status_changed?profile=diga")).body.example).toEqual(example)
+    expect((await call<EventTypeView>("GET", "/v1/event-types/status_changed?profile=diga", undefined, KEY_GLOBEX)).body.example)
+      .toEqual(digaExamples.status_changed)
     expect((await call("POST", "/v1/events", { event_type: "status_changed", data: {} }, KEY_GLOBEX)).status).toBe(202)
     // Removing the schema again.
     expect((await call("PATCH", "/v1/event-types/status_changed?profile=diga", { schema: null })).status).toBe(200)
+    // A schema the profile's example does not match is refused, unless the same request replaces the example.
+    const schema = { type: "object", required: ["monitor_id"] }
+    const mismatched = await call<ErrorBody>("PATCH", "/v1/event-types/monitor.deleted?profile=exa", { schema })
+    expect(mismatched.status).toBe(400)
+    expect(mismatched.body.message).toContain("example.monitor_id is required")
+    expect((await call("PATCH", "/v1/event-types/monitor.deleted?profile=exa", { schema, example: null })).status).toBe(200)
+    expect((await call("PATCH", "/v1/event-types/monitor.deleted?profile=exa", { schema: null })).status).toBe(200)
     expect((await call("POST", "/v1/events", { event_type: "status_changed", data: {} })).status).toBe(202)
   })
 

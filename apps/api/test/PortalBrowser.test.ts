@@ -355,7 +355,7 @@ suite("portal in a browser on %s", (backend) => {
     expect((await call("GET", `/v1/webhooks/${id}`)).status).toBe(404)
   })
 
-  it("shows the event catalog: a registered type with its description, example payload and schema", async () => {
+  it("shows the event catalog: a registered type with its description, example payload and schema, configured ones with their example", async () => {
     const schema = { type: "object", required: ["invoice_id", "amount"], properties: { invoice_id: { type: "string" }, amount: { type: "integer" } } }
     const registered = await call("POST", "/v1/event-types", {
       name: "invoice.paid",
@@ -371,8 +371,11 @@ suite("portal in a browser on %s", (backend) => {
     await card.getByText("An invoice was paid in full.").waitFor()
     await card.getByText("Example payload").click()
     await card.getByText(`"invoice_id": "in_1042"`).waitFor()
-    // The configured types are listed too.
+    // The configured types are listed too, with their profile's example.
     await page.getByRole("heading", { name: "batch_prediction.completed" }).waitFor()
+    const configured = page.getByRole("listitem").filter({ has: page.getByRole("heading", { name: "batch_prediction.completed" }) })
+    await configured.getByText("Example payload").click()
+    await configured.getByText(`"object": "batch_prediction"`).waitFor()
     await screenshot(page, "catalog", true)
     await card.getByText("Schema").click()
     await card.getByText(`"required": [`).waitFor()

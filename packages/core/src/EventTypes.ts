@@ -169,6 +169,14 @@ export class EventTypes extends Effect.Service<EventTypes>()("@herald/core/Event
     const compiled = BoundedMap.make<Check | null>(CACHED_SCHEMAS)
     const defaultProfile = configured.profiles[0] ?? profiles.all[0].name
 
+    /** Each configured profile's examples as JSON text (as a teamspace's own are stored), written once rather than at every build. */
+    const configuredExamples = new Map(
+      configured.profiles.map((profile) => [
+        profile,
+        new Map(Object.entries(profiles.get(profile)?.eventTypeExamples ?? {}).map(([name, example]) => [name, JSON.stringify(example)]))
+      ])
+    )
+
     /** A definition's schema as it was stored: its teamspace, profile, name and the time of the change. */
     const compiledKey = (entry: Pick<CatalogEntry, "profile" | "name" | "updatedAt">, teamspace: string) =>
       `${teamspace}\u0000${entry.profile}\u0000${entry.name}\u0000${entry.updatedAt}`
@@ -194,6 +202,7 @@ export class EventTypes extends Effect.Service<EventTypes>()("@herald/core/Event
       const perProfile = new Map<Profile, Map<string, CatalogEntry>>()
       for (const profile of configured.profiles) {
         const descriptions = profiles.get(profile)?.eventTypeDescriptions ?? {}
+        const examples = configuredExamples.get(profile)
         perProfile.set(
           profile,
           new Map([...configured.forProfile(profile)].map((name) => [name, {
@@ -201,7 +210,7 @@ export class EventTypes extends Effect.Service<EventTypes>()("@herald/core/Event
             name,
             description: descriptions[name] ?? "",
             schema: null,
-            example: null,
+            example: examples?.get(name) ?? null,
             archived: false,
             createdAt: null,
             updatedAt: null

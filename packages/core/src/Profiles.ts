@@ -21,6 +21,11 @@ export interface ProfileDelivery {
   readonly eventTypes: ReadonlyArray<EventType>
   /** What its event types mean, by name: the catalog's descriptions of configured types a teamspace did not describe. */
   readonly eventTypeDescriptions?: Readonly<Record<string, string>> | undefined
+  /**
+   * An example of each event type's data, by name: the catalog's example of configured types a teamspace did
+   * not give one (what `herald trigger` publishes without `--data`). Each must be a JSON object.
+   */
+  readonly eventTypeExamples?: Readonly<Record<string, Record<string, unknown>>> | undefined
 }
 
 /** The registered profiles: all of them (the default first) and a lookup by name. */

@@ -9,7 +9,7 @@ import * as Authenticator from "./Authenticator.js"
 import { TEAMSPACE_HEADER } from "./Authentication.js"
 import * as Envelope from "./Envelope.js"
 import * as Errors from "./Errors.js"
-import { eventTypeDescriptions, eventTypes } from "./EventTypes.js"
+import { eventTypeDescriptions, eventTypeExamples, eventTypes } from "./EventTypes.js"
 import * as Handlers from "./Handlers.js"
 import * as HttpProfile from "../HttpProfile.js"
 
@@ -22,6 +22,7 @@ export const profile: Datagrid = {
   wireFormat: Envelope.wireFormat,
   eventTypes,
   eventTypeDescriptions,
+  eventTypeExamples,
   paths: ["/v1/webhooks"],
   errors: Errors.responder,
   apiKeyOf: HttpProfile.bearerToken,

@@ -7,7 +7,7 @@ import { type api, contract } from "./Api.js"
 import * as Authenticator from "./Authenticator.js"
 import * as Envelope from "./Envelope.js"
 import * as Errors from "./Errors.js"
-import { eventTypeDescriptions, eventTypes } from "./EventTypes.js"
+import { eventTypeDescriptions, eventTypeExamples, eventTypes } from "./EventTypes.js"
 import * as Handlers from "./Handlers.js"
 import * as HttpProfile from "../HttpProfile.js"
 
@@ -20,6 +20,7 @@ export const profile: Diga = {
   wireFormat: Envelope.wireFormat,
   eventTypes,
   eventTypeDescriptions,
+  eventTypeExamples,
   paths: ["/v1/webhook"],
   errors: Errors.responder,
   apiKeyOf: HttpProfile.bearerToken,

@@ -8,7 +8,7 @@ import * as Authenticator from "./Authenticator.js"
 import * as Envelope from "./Envelope.js"
 import * as Errors from "./Errors.js"
 import * as EventsHandlers from "./EventsHandlers.js"
-import { eventTypeDescriptions, eventTypes } from "./EventTypes.js"
+import { eventTypeDescriptions, eventTypeExamples, eventTypes } from "./EventTypes.js"
 import * as Handlers from "./Handlers.js"
 import * as HttpProfile from "../HttpProfile.js"
 
@@ -25,6 +25,7 @@ export const profile: Exa = {
   wireFormat: Envelope.wireFormat,
   eventTypes,
   eventTypeDescriptions,
+  eventTypeExamples,
   paths: ["/websets"],
   errors: Errors.responder,
   apiKeyOf: (request) => {

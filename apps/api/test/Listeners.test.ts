@@ -182,6 +182,14 @@ describe.each(backends)("herald listen's routes on %s", (backend) => {
     expect((await call("DELETE", `/v1/listeners/${listener.id}`)).status).toBe(204)
   }, 30_000)
 
+  it("closing a listener leaves its webhook alone once it was re-pointed at a URL (an ordinary webhook now)", async () => {
+    const listener = (await call("POST", "/v1/listeners", { events: [EVENT_TYPE] })).body as unknown as Opened
+    expect((await call("PATCH", `/v1/webhooks/${listener.webhook_id}`, { url: "http://127.0.0.1:9/hooks" })).status).toBe(200)
+    expect((await call("DELETE", `/v1/listeners/${listener.id}`)).status).toBe(204)
+    expect((await call("GET", `/v1/webhooks/${listener.webhook_id}`)).body).toMatchObject({ url: "http://127.0.0.1:9/hooks" })
+    expect((await call("DELETE", `/v1/webhooks/${listener.webhook_id}`)).status).toBe(204)
+  })
+
   it("refuses what it must: another teamspace's listener, a read key, an unknown profile or type, a herald-listen URL anywhere else", async () => {
     const listener = (await call("POST", "/v1/listeners", {})).body as unknown as Opened
     // Every type of the default profile's catalog when none is named.
@@ -202,6 +210,14 @@ describe.each(backends)("herald listen's routes on %s", (backend) => {
     const disguised = await call("POST", "/v1/webhooks", { url: `herald-listen://${listener.id}`, events: [EVENT_TYPE] })
     expect(disguised.status).toBe(400)
     expect(JSON.stringify(disguised.body)).toContain("url must use http or https")
+
+    const longName = await call("POST", `/v1/listeners/${listener.id}/answers`, {
+      delivery_id: "x",
+      status: 200,
+      headers: { ["x".repeat(300)]: "y" }
+    })
+    expect(longName.status).toBe(400)
+    expect(longName.body!["message"]).toContain("a header name may have at most 256 characters")
 
     const session = await call("POST", "/v1/portal/sessions", {})
     const asSession = await call("POST", "/v1/listeners", {}, String(session.body!["token"]))

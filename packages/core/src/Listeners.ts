@@ -18,7 +18,8 @@ import {
   ListenerRelay,
   makeListenerId,
   type RelayedDelivery,
-  RENEW_MS
+  RENEW_MS,
+  urlOf
 } from "./ListenerRelay.js"
 import { Profiles, refusal } from "./Profiles.js"
 import type { CreatedWebhook } from "./Webhook.js"
@@ -84,14 +85,20 @@ export class Listeners extends Effect.Service<Listeners>()("@herald/core/Listene
         (lease) => lease === undefined ? Effect.fail(new ListenerNotFound({ id })) : Effect.succeed(lease)
       )
 
-    /** Whether the listener's webhook still exists (the developer may have deleted it meanwhile). */
-    const webhookExists = (lease: ListenerLease) =>
-      webhooks.get(lease.teamspace, lease.webhookId).pipe(Effect.as(true), Effect.catchTag("WebhookNotFound", () => Effect.succeed(false)))
+    /**
+     * Whether the listener's webhook is still its own: not deleted meanwhile, nor re-pointed at a URL
+     * (then it is an ordinary webhook, which closing the listener must leave alone).
+     */
+    const stillListening = (lease: ListenerLease) =>
+      webhooks.get(lease.teamspace, lease.webhookId).pipe(
+        Effect.map((webhook) => webhook.url === urlOf(lease.listenerId)),
+        Effect.catchTag("WebhookNotFound", () => Effect.succeed(false))
+      )
 
     /**
      * The listener's deliveries while the scope is open, its lease renewed meanwhile. The queue
-     * shuts down when the listener's webhook is removed (closed elsewhere, or deleted), which ends
-     * the stream.
+     * shuts down when the listener's webhook is removed (closed elsewhere, or deleted) or re-pointed
+     * at a URL, which ends the stream.
      */
     const stream = (
       teamspace: TeamspaceId,
@@ -103,7 +110,8 @@ export class Listeners extends Effect.Service<Listeners>()("@herald/core/Listene
         yield* renew(lease)
         yield* Effect.forkScoped(
           Effect.repeat(
-            Effect.flatMap(webhookExists(lease), (exists) => exists ? renew(lease) : Effect.zipRight(Queue.shutdown(deliveries), Effect.interrupt)),
+            Effect.flatMap(stillListening(lease), (listening) =>
+              listening ? renew(lease) : Effect.zipRight(Queue.shutdown(deliveries), Effect.interrupt)),
             Schedule.spaced(RENEW_MS)
           ).pipe(Effect.delay(RENEW_MS))
         )
@@ -114,7 +122,10 @@ export class Listeners extends Effect.Service<Listeners>()("@herald/core/Listene
       relay.answer(teamspace, id, deliveryId, answered)
 
     const removeWebhook = (lease: ListenerLease) =>
-      webhooks.remove(lease.teamspace, lease.webhookId).pipe(Effect.catchTag("WebhookNotFound", () => Effect.void))
+      Effect.flatMap(stillListening(lease), (listening) =>
+        listening
+          ? webhooks.remove(lease.teamspace, lease.webhookId).pipe(Effect.catchTag("WebhookNotFound", () => Effect.void))
+          : Effect.void)
 
     const close = (teamspace: TeamspaceId, id: string): Effect.Effect<void, ListenerNotFound> =>
       Effect.gen(function*() {

@@ -57,12 +57,14 @@ return claimed
 `
 
 /**
- * KEYS: the delivery's pending key. ARGV: listener member, ttl ms, channel, message. Marks the
- * delivery as awaited (by that listener, for that long), then publishes it: the receivers.
+ * KEYS: the delivery's pending key. ARGV: listener member, ttl ms, channel, message, whether a
+ * Cluster (where a zero proves nothing). Publishes the delivery and, when someone may receive it,
+ * marks it as awaited (by that listener, for that long), in one step: the receivers.
  */
 const sendScript = `
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return redis.call('PUBLISH', ARGV[3], ARGV[4])
+local receivers = redis.call('PUBLISH', ARGV[3], ARGV[4])
+if receivers > 0 or ARGV[5] == '1' then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+return receivers
 `
 
 /**
@@ -165,7 +167,13 @@ export const make = Effect.gen(function*() {
         const id = `${token}.${randomBytes(16).toString("hex")}`
         const member = memberOf(teamspace, listenerId)
         const publish = Effect.flatMap(
-          publishDelivery([pendingOf(id)], [member, timeoutMs, channelOf(teamspace, listenerId), JSON.stringify({ ...delivery, id })]),
+          publishDelivery([pendingOf(id)], [
+            member,
+            timeoutMs,
+            channelOf(teamspace, listenerId),
+            JSON.stringify({ ...delivery, id }),
+            cluster ? "1" : "0"
+          ]),
           (receivers) => receivers === 0 && !cluster ? Effect.fail(ListenerRelay.notConnected()) : Effect.void
         )
         return pending.wait(id, member, timeoutMs, publish)
@@ -180,7 +188,17 @@ export const make = Effect.gen(function*() {
         const attached = streams.get(channel) ?? new Set()
         attached.add(queue)
         streams.set(channel, attached)
-        if (attached.size === 1) yield* execute("SUBSCRIBE", () => subscriber.subscribe(channel))
+        // A subscription that failed must not leave the queue behind: the next attach would not subscribe again.
+        if (attached.size === 1) {
+          yield* execute("SUBSCRIBE", () => subscriber.subscribe(channel)).pipe(
+            Effect.onError(() =>
+              Effect.sync(() => {
+                attached.delete(queue)
+                if (attached.size === 0) streams.delete(channel)
+              })
+            )
+          )
+        }
         return queue
       }),
       (queue) =>

@@ -10,7 +10,8 @@
  * attempt log shows that status and body, a local 500 is retried like any
  * failure, and `herald trigger` fires an event at it; Ctrl-C removes the
  * temporary webhook; a CLI killed outright has its webhook removed once the
- * listener's lease (30 s) has lapsed.
+ * listener's lease (30 s) has lapsed; Herald stopping ends the stream rather
+ * than waiting for the CLI.
  */
 import { fileURLToPath } from "node:url"
 import { ChildProcesses, RedisServer, TestReceiver } from "@herald/testkit"
@@ -103,7 +104,8 @@ interface LoggedAttempt extends Http.Attempt {
         const [delivered] = await receiver!.awaitRequests(1, 30_000)
         expect(delivered!.path).toBe("/hooks")
         expect(verifySignature({ payload: delivered!.body, header: delivered!.headers["datagrid-signature"], secret })).toMatchObject({ ok: true })
-        expect(delivered!.headers).not.toHaveProperty("traceparent")
+        // What Herald sends, and only that: no tracing headers, no fetch defaults.
+        for (const added of ["traceparent", "b3", "accept-language", "sec-fetch-mode"]) expect(delivered!.headers).not.toHaveProperty(added)
         await child.waitForOutput("evt_listen_1  -> 201", 30_000)
 
         let logged: LoggedAttempt | undefined
@@ -180,6 +182,21 @@ interface LoggedAttempt extends Http.Attempt {
       })
     },
     180_000
+  )
+
+  it(
+    "a Herald told to stop while a listener is connected ends its stream and stops, without waiting for the listener",
+    async () => {
+      await Processes.dumpingOnFailure(children, async () => {
+        const { child } = await listen("listen-4")
+        await api!.stop(30_000)
+        // stop() sends SIGKILL after its grace, and says so in the output: a clean stop says nothing of it.
+        expect(api!.exitStatus()).not.toContain("SIGKILL")
+        await child.waitForOutput("Stream lost (Herald is stopping)", 30_000)
+        await child.stop()
+      })
+    },
+    120_000
   )
 })
 

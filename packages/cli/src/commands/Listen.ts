@@ -55,8 +55,11 @@ class Dropped extends Data.TaggedError("Dropped")<{ readonly reason: string }> {
 /** The stream could not be opened: the client's error, or the API's refusal. */
 class Refused extends Data.TaggedError("Refused")<{ readonly error: unknown }> {}
 
-/** How long reconnecting goes on: under the listener's lease (30 s), after which Herald removes it. */
-const RECONNECT_WITHIN_MS = 25_000
+/**
+ * How long reconnecting goes on: under what is left of the listener's lease when its stream drops
+ * (30 s, renewed every 10 s: at least 20 s), after which Herald removes it.
+ */
+const RECONNECT_WITHIN_MS = 18_000
 
 const checkForwardTo = (url: string): Effect.Effect<string, UsageError> =>
   URL.canParse(url) && /^https?:$/.test(new URL(url).protocol)
@@ -191,5 +194,6 @@ export const command = Command.make(
 
 /** No answer at all, or Herald's 5xx (a 503 while it stops): worth connecting again. */
 const isTransient = (error: unknown) =>
+  error instanceof ListenerStream.Silent ||
   (HttpClientError.isHttpClientError(error) && error._tag === "RequestError") ||
   (Predicate.hasProperty(error, "status_code") && typeof error.status_code === "number" && error.status_code >= 500)

@@ -1,10 +1,13 @@
 /**
  * Forwarding one delivery to the developer's local URL: the exact headers and
- * body Herald signed, POSTed as a receiver would get them, so that their
- * verification code runs unchanged; and what the local URL answered, as the
- * answer Herald logs for the attempt.
+ * body Herald signed, POSTed as a receiver would get them (Node's own HTTP
+ * client, which adds only Host, Content-Length and Connection, as Herald's
+ * transport does; fetch would add Accept, Accept-Language, Sec-Fetch-Mode and
+ * Accept-Encoding), so that their verification code runs unchanged; and what
+ * the local URL answered, as the answer Herald logs for the attempt.
  */
-import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform"
+import { request as httpRequest, type IncomingHttpHeaders } from "node:http"
+import { request as httpsRequest } from "node:https"
 import { Clock, Effect } from "effect"
 import type { Delivery } from "./ListenerStream.js"
 
@@ -14,8 +17,8 @@ import type { Delivery } from "./ListenerStream.js"
  */
 export const LOCAL_TIMEOUT_MS = 10_000
 
-/** The most of the local response's body reported (what the attempt log keeps). */
-const MAX_BODY = 4096
+/** The most of the local response's body reported (what the attempt log keeps), in bytes. */
+const MAX_BODY_BYTES = 4096
 /** The most response headers reported (what the API accepts). */
 const MAX_HEADERS = 64
 
@@ -30,41 +33,64 @@ export type Outcome =
   }
   | { readonly _tag: "Unreachable"; readonly error: string; readonly durationMs: number }
 
-/** The innermost message of a failure (fetch's "fetch failed" wraps the socket's error). */
+interface Answered {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string
+}
+
+const flatten = (headers: IncomingHttpHeaders): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(headers)
+      .filter((entry): entry is [string, string | Array<string>] => entry[1] !== undefined)
+      .slice(0, MAX_HEADERS)
+      .map(([name, value]) => [name, Array.isArray(value) ? value.join(", ") : value])
+  )
+
+/** One POST, its answer's body read up to `MAX_BODY_BYTES` (the rest drained); aborted by `signal`. */
+const post = (url: URL, headers: Readonly<Record<string, string>>, body: string, signal: AbortSignal) =>
+  new Promise<Answered>((resolve, reject) => {
+    const send = url.protocol === "https:" ? httpsRequest : httpRequest
+    const outgoing = send(url, { method: "POST", headers, signal }, (response) => {
+      const chunks: Array<Buffer> = []
+      let kept = 0
+      response.on("data", (chunk: Buffer) => {
+        if (kept < MAX_BODY_BYTES) {
+          chunks.push(chunk)
+          kept += chunk.length
+        }
+      })
+      response.on("end", () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: flatten(response.headers),
+          body: Buffer.concat(chunks).subarray(0, MAX_BODY_BYTES).toString("utf8")
+        }))
+      response.on("error", reject)
+    })
+    outgoing.on("error", reject)
+    outgoing.end(body)
+  })
+
+/** The innermost message of a failure (an AggregateError holds one per address tried). */
 const reason = (error: unknown): string => {
-  let current: unknown = error
-  let message = String(error)
-  for (let depth = 0; current instanceof Object && depth < 5; depth++) {
-    if ("message" in current && typeof current.message === "string" && current.message !== "") message = current.message
-    current = "cause" in current ? current.cause : undefined
-  }
-  return message
+  if (error instanceof AggregateError && error.errors.length > 0) return reason(error.errors[0])
+  return error instanceof Error && error.message !== "" ? error.message : String(error)
 }
 
 /** POSTs `delivery` to `forwardTo` and says what came back; never fails. Redirects are not followed, as Herald follows none. */
-export const forward = (forwardTo: string, delivery: Delivery): Effect.Effect<Outcome, never, HttpClient.HttpClient> =>
+export const forward = (forwardTo: string, delivery: Delivery): Effect.Effect<Outcome> =>
   Effect.gen(function*() {
-    // No tracing headers (b3, traceparent): the local URL gets what a receiver would, nothing added.
-    const client = HttpClient.withTracerPropagation(yield* HttpClient.HttpClient, false)
     const started = yield* Clock.currentTimeMillis
-    const request = HttpClientRequest.post(forwardTo).pipe(
-      HttpClientRequest.setHeaders(delivery.headers),
-      HttpClientRequest.bodyText(delivery.body, delivery.headers["Content-Type"] ?? "application/json")
-    )
-    const answered = yield* client.execute(request).pipe(
-      Effect.flatMap((response) =>
-        Effect.map(Effect.orElseSucceed(response.text, () => ""), (body) => ({
-          status: response.status,
-          headers: Object.fromEntries(Object.entries(response.headers).slice(0, MAX_HEADERS)),
-          body: body.slice(0, MAX_BODY)
-        }))),
-      Effect.scoped,
-      Effect.timeoutFail({ duration: LOCAL_TIMEOUT_MS, onTimeout: () => new Error(`no answer within ${LOCAL_TIMEOUT_MS / 1000} s`) }),
-      Effect.provideService(FetchHttpClient.RequestInit, { redirect: "manual" }),
+    const answered = yield* Effect.tryPromise({
+      try: (signal) => post(new URL(forwardTo), delivery.headers, delivery.body, signal),
+      catch: reason
+    }).pipe(
+      Effect.timeoutFail({ duration: LOCAL_TIMEOUT_MS, onTimeout: () => `no answer within ${LOCAL_TIMEOUT_MS / 1000} s` }),
       Effect.either
     )
     const durationMs = (yield* Clock.currentTimeMillis) - started
     return answered._tag === "Right"
       ? { _tag: "Response", ...answered.right, durationMs } as const
-      : { _tag: "Unreachable", error: `${forwardTo}: ${reason(answered.left)}`, durationMs } as const
+      : { _tag: "Unreachable", error: `${forwardTo}: ${answered.left}`, durationMs } as const
   })

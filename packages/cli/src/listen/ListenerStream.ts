@@ -5,7 +5,7 @@
  */
 import { HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
 import { createParser, type EventSourceMessage } from "eventsource-parser"
-import { Effect, Schema, Stream } from "effect"
+import { Data, Effect, Schema, Stream } from "effect"
 
 /** One delivery as the stream sends it: what to POST to the local URL, and the ids to print and answer with. */
 export const Delivery = Schema.Struct({
@@ -31,8 +31,34 @@ export type Message =
 const decodeDelivery = Schema.decodeUnknownSync(Schema.parseJson(Delivery))
 const decodeClosed = Schema.decodeUnknownSync(Schema.parseJson(Closed))
 
-/** The message an event is, or undefined for events this version does not know (a newer server's). */
+/**
+ * Herald said nothing for longer than its keep-alive allows (a comment every 15 s), or did not
+ * answer the request in time: the connection is as good as gone, though no one closed it.
+ */
+export class Silent extends Data.TaggedError("Silent")<{ readonly seconds: number }> {
+  override get message() {
+    return `Herald sent nothing for ${this.seconds} s`
+  }
+}
+
+/** Three keep-alives missed: a stream quiet this long is dead. */
+const SILENCE_MS = 45_000
+/** How long the stream's response may take to begin. */
+const CONNECT_MS = 15_000
+
+/**
+ * The message an event is, or undefined for events this version does not know (a newer server's),
+ * or cannot read: skipped rather than ending the command (an unanswered delivery is retried).
+ */
 const toMessage = (event: EventSourceMessage): Message | undefined => {
+  try {
+    return messageOf(event)
+  } catch {
+    return undefined
+  }
+}
+
+const messageOf = (event: EventSourceMessage): Message | undefined => {
   switch (event.event) {
     case "ready":
       return { _tag: "Ready" }
@@ -50,7 +76,8 @@ const toMessage = (event: EventSourceMessage): Message | undefined => {
 /**
  * The messages of listener `id`'s stream at Herald `url`, authenticated with `apiKey`. Fails with
  * the client's error when the request fails, or with the API's answer (a 404 when the listener is
- * gone) as an `HttpClientResponse` error; ends when the connection does.
+ * gone) as an `HttpClientResponse` error, or with `Silent` when Herald stays quiet too long; ends
+ * when the connection does.
  */
 export const connect = (
   options: { readonly url: string; readonly apiKey: string },
@@ -63,7 +90,7 @@ export const connect = (
         HttpClientRequest.bearerToken(options.apiKey),
         HttpClientRequest.accept("text/event-stream")
       )
-    )
+    ).pipe(Effect.timeoutFail({ duration: CONNECT_MS, onTimeout: () => new Silent({ seconds: CONNECT_MS / 1000 }) }))
     if (response.status !== 200) return yield* Effect.fail(yield* refusal(response))
     const decoder = new TextDecoder()
     // One parser per connection; its callback fills the batch of the chunk being fed.
@@ -75,6 +102,7 @@ export const connect = (
       }
     })
     return response.stream.pipe(
+      Stream.timeoutFail(() => new Silent({ seconds: SILENCE_MS / 1000 }), SILENCE_MS),
       Stream.mapConcat((chunk) => {
         batch = []
         parser.feed(decoder.decode(chunk, { stream: true }))

@@ -19,11 +19,13 @@ import * as Scopes from "../edge/Scopes.js"
 /** The path parameter naming a listener. */
 export const listenerId = HttpApiSchema.param("listener_id", Schema.String)
 
-/** The most headers an answer may report, and the longest value kept. */
+/** The most headers an answer may report. */
 export const MAX_ANSWER_HEADERS = 64
-/** The longest header value an answer may report. */
+/** The longest header value an answer may report; longer ones are cut. */
 export const MAX_ANSWER_HEADER_LENGTH = 2048
-/** The most of a response body an answer may report (the attempt log keeps 4 KiB). */
+/** The longest header name an answer may report. */
+export const MAX_ANSWER_HEADER_NAME_LENGTH = 256
+/** The most of a response body an answer may report, in bytes of UTF-8 (the attempt log keeps 4 KiB); the rest is cut. */
 export const MAX_ANSWER_BODY_LENGTH = 4096
 
 /** The body of a new listener: all optional. */
@@ -62,10 +64,10 @@ export const ListenerAnswerRequestBody = Schema.Struct({
     description: "The local URL's HTTP status. Absent when it gave none (then `error` says why)."
   }),
   headers: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String }).annotations(firstInvalidItem)).annotations({
-    description: `The local response's headers (at most ${MAX_ANSWER_HEADERS}).`
+    description: `The local response's headers: at most ${MAX_ANSWER_HEADERS}, names of at most ${MAX_ANSWER_HEADER_NAME_LENGTH} characters (values are cut to ${MAX_ANSWER_HEADER_LENGTH}).`
   }),
   body: Schema.optional(Schema.String).annotations({
-    description: `The first ${MAX_ANSWER_BODY_LENGTH} characters of the local response's body.`
+    description: `The local response's body; its first ${MAX_ANSWER_BODY_LENGTH} bytes are kept.`
   }),
   error: Schema.optional(Schema.String).annotations({
     description: "Why the local URL gave no response (refused, timed out, ...), when it gave none."

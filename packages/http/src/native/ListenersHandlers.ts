@@ -9,7 +9,12 @@ import { HeraldApi } from "../Contract.js"
 import { Principal } from "../edge/Principal.js"
 import * as Stopping from "../edge/Stopping.js"
 import { badRequest, mapDomainErrors, notFound } from "../profiles/datagrid/Errors.js"
-import { MAX_ANSWER_BODY_LENGTH, MAX_ANSWER_HEADER_LENGTH, MAX_ANSWER_HEADERS } from "./ListenersApi.js"
+import {
+  MAX_ANSWER_BODY_LENGTH,
+  MAX_ANSWER_HEADER_LENGTH,
+  MAX_ANSWER_HEADER_NAME_LENGTH,
+  MAX_ANSWER_HEADERS
+} from "./ListenersApi.js"
 
 /** A comment this often keeps proxies and the CLI from taking a quiet stream for a dead one. */
 const KEEP_ALIVE_MS = 15_000
@@ -128,19 +133,31 @@ const toAnswer = (payload: {
   if (payload.status === undefined) {
     return Effect.succeed<ListenerRelay.ListenerAnswer>({
       _tag: "Unreachable",
-      message: (payload.error ?? "").slice(0, MAX_ANSWER_BODY_LENGTH)
+      message: firstBytes(payload.error ?? "", MAX_ANSWER_BODY_LENGTH)
     })
   }
   const headers = Object.entries(payload.headers ?? {})
   if (headers.length > MAX_ANSWER_HEADERS) {
     return Effect.fail(badRequest(`headers may have at most ${MAX_ANSWER_HEADERS} entries, not ${headers.length}`))
   }
+  const longName = headers.find(([name]) => name.length > MAX_ANSWER_HEADER_NAME_LENGTH)
+  if (longName !== undefined) {
+    return Effect.fail(badRequest(`a header name may have at most ${MAX_ANSWER_HEADER_NAME_LENGTH} characters, not ${longName[0].length}`))
+  }
   return Effect.succeed<ListenerRelay.ListenerAnswer>({
     _tag: "Response",
     response: {
       status: payload.status,
       headers: Object.fromEntries(headers.map(([name, value]) => [name.toLowerCase(), value.slice(0, MAX_ANSWER_HEADER_LENGTH)])),
-      body: (payload.body ?? "").slice(0, MAX_ANSWER_BODY_LENGTH)
+      body: firstBytes(payload.body ?? "", MAX_ANSWER_BODY_LENGTH)
     }
   })
+}
+
+/** The longest start of `text` within `bytes` bytes of UTF-8, as the attempt log keeps a receiver's body. */
+const firstBytes = (text: string, bytes: number): string => {
+  if (text.length * 3 <= bytes) return text
+  const encoded = Buffer.from(text, "utf8")
+  // A character cut in half decodes to U+FFFD; dropped, as the transport's decoder does not keep it either.
+  return encoded.length <= bytes ? text : encoded.subarray(0, bytes).toString("utf8").replace(/\uFFFD$/, "")
 }

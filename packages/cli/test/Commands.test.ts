@@ -158,6 +158,42 @@ describe("herald attempts, events get, redeliver", () => {
     expect(stdout).toBe("No failed attempts.")
   })
 
+  it("attempts prints what the receiver answered: the start of its body, or why there was no answer", async () => {
+    const attempt = {
+      object: "webhook_attempt",
+      id: "att_1",
+      webhook_id: "wh_1",
+      event_id: "evt_1",
+      event_type: "order.created",
+      attempt: 1,
+      url: "https://example.com/hooks",
+      attempted_at: "2026-01-01T00:00:01.000Z",
+      duration_ms: 12.4,
+      response_headers: {},
+      next_attempt_at: null
+    }
+    const { stdout } = await runHerald(["attempts", "wh_1"], {
+      env: withKey,
+      routes: {
+        "GET /v1/webhooks/wh_1/attempts": {
+          status: 200,
+          body: {
+            data: [
+              { ...attempt, successful: false, response_status_code: 500, response_body: "boom:\n " + "x".repeat(100), failure: "http_status", failure_message: null },
+              { ...attempt, id: "att_2", attempt: 2, successful: false, response_status_code: null, response_body: "", failure: "connection", failure_message: "connect ECONNREFUSED" }
+            ],
+            next_cursor: null
+          }
+        }
+      }
+    })
+    const [header, first, second] = stdout.split("\n")
+    expect(header).toMatch(/RESULT\s+MS\s+ANSWER$/)
+    expect(first).toMatch(/failed 500\s+12\s+boom: x+\.\.\.$/)
+    expect(first!.length - first!.indexOf("boom")).toBe(60)
+    expect(second).toMatch(/failed \(connection\)\s+12\s+connect ECONNREFUSED$/)
+  })
+
   it("events get prints the event and its deliveries", async () => {
     const { stdout } = await runHerald(["events", "get", "evt_1"], {
       env: withKey,

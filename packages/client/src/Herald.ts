@@ -135,7 +135,7 @@ const groups = (client: Client) => ({
 export const createClient = (options: HeraldOptions) => {
   // Checked here: an undefined key (an unset environment variable) would fail deep inside the first call.
   if (typeof options.apiKey !== "string" || options.apiKey.trim() === "") {
-    throw new TypeError("createClient: apiKey must be one of your teamspace's API keys (hk_...), e.g. process.env.HERALD_API_KEY")
+    throw new TypeError("createClient: apiKey must be one of your teamspace's API keys (hk_...), e.g. the one in HERALD_API_KEY")
   }
   if (typeof options.url !== "string" || !URL.canParse(options.url)) {
     throw new TypeError(`createClient: url must be Herald's base URL, e.g. http://127.0.0.1:8080, not ${String(options.url)}`)

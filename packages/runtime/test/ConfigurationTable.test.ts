@@ -83,9 +83,11 @@ describe("README's configuration table", () => {
           ? sources(join(dir, entry.name))
           : entry.name.endsWith(".ts") ? [join(dir, entry.name)] : []
       )
-    // The Environment names the variables; Variable holds the readers it names them with.
+    // The Environment names the variables; Variable holds the readers it names them with. The herald
+    // command is a client of Herald, not one of its processes: its own two variables (HERALD_URL,
+    // HERALD_API_KEY) are named in its Config module and nowhere else.
     const readers = new Set(
-      ["../src/Environment.ts", "../src/Variable.ts"].map((path) => fileURLToPath(new URL(path, import.meta.url)))
+      ["../src/Environment.ts", "../src/Variable.ts", "../../cli/src/Config.ts"].map((path) => fileURLToPath(new URL(path, import.meta.url)))
     )
     // The test support (testkit) may look for a Redis of the developer's; no process runs it.
     const folders = ["packages", "apps"].flatMap((group) =>

@@ -81,5 +81,13 @@ describe.skipIf(!available)(`RedisKeyRevocations with ApiKeys ${skipReason}`, ()
 
       yield* Effect.promise(() => unheard.client.redis.client("KILL", "TYPE", "pubsub"))
       yield* Fixtures.eventually("the key to be refused", refused(serving.apiKeys, key))
+
+      // Subscribed again after the reconnect, it caches again: a key it accepted outlives an unheard revoke.
+      yield* Fixtures.eventually("the cache to be live again", Effect.gen(function*() {
+        const { key: next } = yield* unheard.apiKeys.issue(Fixtures.teamspace() as Ids.TeamspaceId)
+        yield* serving.apiKeys.authenticate(next)
+        yield* unheard.apiKeys.revoke(next)
+        return !(yield* refused(serving.apiKeys, next))
+      }).pipe(Effect.orDie))
     }))
 })

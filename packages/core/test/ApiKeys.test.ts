@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ApiKeys, ApiKeyStore, type Ids, KeyRevocations } from "@herald/core"
-import { Clock, Context, Effect, Either, Layer, Option, Redacted, TestClock } from "effect"
+import { Clock, Context, Deferred, Effect, Either, Fiber, Layer, Option, Redacted, TestClock } from "effect"
 
 const plain = (seeds: Either.Either<ReadonlyArray<ApiKeys.SeedKey>, string>) =>
   Either.map(seeds, (list) => list.map(([key, teamspace, scopes]) => [Redacted.value(key), teamspace, scopes]))
@@ -182,6 +182,33 @@ describe("ApiKeys' cache", () => {
       yield* apiKeys.authenticate(again.key)
       yield* apiKeys.authenticate(again.key)
       expect(reads.count).toBe(5)
+    }))
+
+  it.scoped("a key read before a revocation was heard is not cached by that read", () =>
+    Effect.gen(function*() {
+      const { reads, store } = countingStore()
+      const revocations = sharedRevocations()
+      const reading = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      // The first read returns the key only after a revocation has been published meanwhile.
+      const slowStore: ApiKeyStore.ApiKeyStoreShape = {
+        ...store,
+        findByHash: (hash) =>
+          Effect.flatMap(store.findByHash(hash), (found) =>
+            reads.count === 1
+              ? Effect.as(Effect.zipRight(Deferred.succeed(reading, undefined), Deferred.await(release)), found)
+              : Effect.succeed(found))
+      }
+      const apiKeys = yield* processOver(slowStore, revocations.port)
+      const { key, record } = yield* apiKeys.issue(acme)
+      const racing = yield* Effect.fork(apiKeys.authenticate(key))
+      yield* Deferred.await(reading)
+      yield* revocations.port.publish(record.hash)
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(racing)
+
+      yield* apiKeys.authenticate(key)
+      expect(reads.count).toBe(2)
     }))
 
   it.scoped("a cached portal session is refused once it expires, and a cached key once its time limit passes", () =>

@@ -3,12 +3,20 @@
  * the key itself is shown once, when it is made, and is named afterwards by its
  * id (`ApiKeyStore.keyId`). Each key is bound to one teamspace and carries
  * scopes, which the HTTP app enforces per route.
+ *
+ * Authentication reads the store once per key and process, then serves the key
+ * from a cache (`internal/ApiKeyCache`) while revocations are heard: a revoke or
+ * a replacing `register` is published (`KeyRevocations`), and every process
+ * drops the key when it hears it, within a second. Without a live subscription
+ * nothing is cached.
  */
 import { createHash, randomBytes } from "node:crypto"
 import { Clock, Effect, Either, Option, Redacted, Schema } from "effect"
 import { ApiKey, ApiKeyStore, Scope } from "./ApiKeyStore.js"
 import { Unauthenticated } from "./Errors.js"
 import { TeamspaceId } from "./Ids.js"
+import * as ApiKeyCache from "./internal/ApiKeyCache.js"
+import { KeyRevocations } from "./KeyRevocations.js"
 
 /** Every scope, in the order they are listed to users; what a key gets when no scopes are given. */
 export const allScopes: ReadonlyArray<Scope> = ["webhooks:write", "events:publish", "read"]
@@ -31,12 +39,20 @@ export const generateKey = (): string => "hk_" + randomBytes(32).toString("base6
  * `Unauthenticated` when it is empty or unknown), `list` a teamspace's keys, `findById`, and
  * `revoke` or `revokeById`.
  *
- * Needs the `ApiKeyStore` port; `ApiKeys.Default` provides it given that store, and
- * `Herald.servicesLayer` includes it.
+ * Needs the `ApiKeyStore` port, and `KeyRevocations` to cache keys (without it, the default `none`,
+ * every authentication reads the store); `ApiKeys.Default` provides the service given the store, and
+ * `Herald.servicesLayer` includes it. Its subscription to revocations lasts as long as the layer.
  */
 export class ApiKeys extends Effect.Service<ApiKeys>()("@herald/core/ApiKeys", {
-  effect: Effect.gen(function*() {
+  scoped: Effect.gen(function*() {
     const store = yield* ApiKeyStore
+    const revocations = yield* KeyRevocations
+    const cache = ApiKeyCache.make()
+    yield* revocations.subscribe(cache)
+
+    /** Drops the key here at once, and tells every other process (after the store has changed, so none reads it back). */
+    const revoked = (hash: string) =>
+      Effect.zipRight(Effect.sync(() => cache.revoked(hash)), revocations.publish(hash))
 
     /** Registers an existing key (e.g. from configuration). */
     const register = (key: Redacted.Redacted<string>, teamspace: TeamspaceId, options?: {
@@ -53,6 +69,8 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("@herald/core/ApiKeys", {
           createdAt
         })
         yield* store.insert(record)
+        // It may replace a key with the same hash (other scopes): no process may keep serving the old one.
+        yield* revoked(record.hash)
         return record
       })
 
@@ -64,33 +82,48 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("@herald/core/ApiKeys", {
         return { key, record } as const
       })
 
+    const unknown = (value: string) =>
+      // The store forgets a portal session's token once it expires (`ApiKeyStoreShape`): one
+      // unknown by its prefix (`PortalSessions.generateToken`) is told so, as when it is found expired.
+      Effect.fail(
+        new Unauthenticated({
+          message: value.startsWith(SESSION_TOKEN_PREFIX)
+            ? "This portal session has expired or was revoked: open a new one"
+            : "Invalid API key"
+        })
+      )
+
+    // Checked on every use, cached or not: a session ends at its time whoever holds a copy.
+    const unexpired = (found: ApiKey, now: number) =>
+      found.session === null || now < found.session.expiresAt
+        ? Effect.succeed(found)
+        : Effect.fail(new Unauthenticated({ message: "This portal session has expired: open a new one" }))
+
     const authenticate = (key: Redacted.Redacted<string>) => {
       const value = Redacted.value(key)
       if (value === "") return Effect.fail(new Unauthenticated({ message: "Missing API key" }))
-      return store.findByHash(hashKey(value)).pipe(
-        Effect.flatMap(Option.match({
-          // The store forgets a portal session's token once it expires (`ApiKeyStoreShape`): one
-          // unknown by its prefix (`PortalSessions.generateToken`) is told so, as when it is found expired.
-          onNone: () =>
-            Effect.fail(
-              new Unauthenticated({
-                message: value.startsWith(SESSION_TOKEN_PREFIX)
-                  ? "This portal session has expired or was revoked: open a new one"
-                  : "Invalid API key"
-              })
-            ),
-          onSome: (found) =>
-            found.session === null
-              ? Effect.succeed(found)
-              : Effect.flatMap(Clock.currentTimeMillis, (now) =>
-                now < found.session!.expiresAt
-                  ? Effect.succeed(found)
-                  : Effect.fail(new Unauthenticated({ message: "This portal session has expired: open a new one" })))
-        }))
-      )
+      const hash = hashKey(value)
+      return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const cached = cache.get(hash, now)
+        if (cached !== undefined) return unexpired(cached, now)
+        const readAt = cache.generation()
+        return store.findByHash(hash).pipe(
+          Effect.flatMap(Option.match({
+            // Never cached: a key issued later must be found, and guesses must not fill the cache.
+            onNone: () => unknown(value),
+            onSome: (found) => {
+              cache.set(found, now, readAt)
+              return unexpired(found, now)
+            }
+          }))
+        )
+      })
     }
 
-    const revoke = (key: Redacted.Redacted<string>) => store.remove(hashKey(Redacted.value(key)))
+    const revoke = (key: Redacted.Redacted<string>) => {
+      const hash = hashKey(Redacted.value(key))
+      return Effect.tap(store.remove(hash), () => revoked(hash))
+    }
 
     /** A teamspace's keys (hashes and metadata, never the keys), oldest first. */
     const list = (teamspace: TeamspaceId) => store.list(teamspace)
@@ -100,7 +133,11 @@ export class ApiKeys extends Effect.Service<ApiKeys>()("@herald/core/ApiKeys", {
       store.findById(id).pipe(
         Effect.flatMap(Option.match({
           onNone: () => Effect.succeedNone,
-          onSome: (key) => Effect.map(store.remove(key.hash), (removed) => removed ? Option.some(key) : Option.none())
+          onSome: (key) =>
+            store.remove(key.hash).pipe(
+              Effect.tap(() => revoked(key.hash)),
+              Effect.map((removed) => removed ? Option.some(key) : Option.none())
+            )
         }))
       )
 

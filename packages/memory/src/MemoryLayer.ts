@@ -4,7 +4,7 @@
  * of the layer is a fresh, empty set of stores.
  */
 import { Layer } from "effect"
-import type { DeliveryQueue, Herald, ListenerRelay } from "@herald/core"
+import type { DeliveryQueue, Herald, KeyRevocations, ListenerRelay } from "@herald/core"
 import * as MemoryApiKeyStore from "./MemoryApiKeyStore.js"
 import * as MemoryAttemptLog from "./MemoryAttemptLog.js"
 import * as MemoryDeliveryQueue from "./MemoryDeliveryQueue.js"
@@ -12,14 +12,15 @@ import * as MemoryEventStore from "./MemoryEventStore.js"
 import * as MemoryEventTypeStore from "./MemoryEventTypeStore.js"
 import * as MemoryHealthStore from "./MemoryHealthStore.js"
 import * as MemoryIdempotencyStore from "./MemoryIdempotencyStore.js"
+import * as MemoryKeyRevocations from "./MemoryKeyRevocations.js"
 import * as MemoryListenerRelay from "./MemoryListenerRelay.js"
 import * as MemoryRateLimiter from "./MemoryRateLimiter.js"
 import * as MemorySequenceStore from "./MemorySequenceStore.js"
 import * as MemorySubscriptionStore from "./MemorySubscriptionStore.js"
 
 /**
- * Provides every store port, the delivery queue and the listener relay in memory (`Herald.Stores`,
- * `DeliveryQueue`, `ListenerRelay`, and
+ * Provides every store port, the delivery queue, the listener relay and key revocations in memory
+ * (`Herald.Stores`, `DeliveryQueue`, `ListenerRelay`, `KeyRevocations`, and
  * `MemoryDeliveryQueue` and `MemorySequenceStore` for inspection), empty at each build. No
  * `DeliveryLedger`: the default, `DeliveryLedger.none`, records nothing, as the queue in memory is
  * the record (add `MemoryDeliveryLedger.layer` to test the recording path). Add a `Transport` (e.g.
@@ -30,6 +31,7 @@ export const layer: Layer.Layer<
   | Herald.Stores
   | DeliveryQueue.DeliveryQueue
   | ListenerRelay.ListenerRelay
+  | KeyRevocations.KeyRevocations
   | MemoryDeliveryQueue.MemoryDeliveryQueue
   | MemorySequenceStore.MemorySequenceStore
 > = Layer.mergeAll(
@@ -43,5 +45,6 @@ export const layer: Layer.Layer<
   MemoryRateLimiter.layer,
   MemoryIdempotencyStore.layer,
   MemoryDeliveryQueue.layer,
-  MemoryListenerRelay.layer
+  MemoryListenerRelay.layer,
+  MemoryKeyRevocations.layer
 )

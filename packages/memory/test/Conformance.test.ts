@@ -9,6 +9,7 @@ import {
   MemoryEventTypeStore,
   MemoryHealthStore,
   MemoryIdempotencyStore,
+  MemoryKeyRevocations,
   MemoryListenerRelay,
   MemoryRateLimiter,
   MemorySequenceStore,
@@ -23,6 +24,7 @@ import {
   EventTypeStoreSuite,
   HealthStoreSuite,
   IdempotencyStoreSuite,
+  KeyRevocationsSuite,
   ListenerRelaySuite,
   RateLimiterSuite,
   SequenceStoreSuite,
@@ -42,6 +44,7 @@ DeliveryQueueSuite.suite(
 HealthStoreSuite.suite("MemoryHealthStore", MemoryHealthStore.layer)
 RateLimiterSuite.suite("MemoryRateLimiter", MemoryRateLimiter.layer)
 IdempotencyStoreSuite.suite("MemoryIdempotencyStore", MemoryIdempotencyStore.layer)
+KeyRevocationsSuite.suite("MemoryKeyRevocations", MemoryKeyRevocations.layer, { acrossBuilds: false })
 ListenerRelaySuite.suite("MemoryListenerRelay", MemoryListenerRelay.layer)
 SequenceStoreSuite.suite("MemorySequenceStore", MemorySequenceStore.layer)
 DeliveryLedgerSuite.suite(

@@ -3,7 +3,7 @@
  * composes when `REDIS_URL` is set. Provide a `RedisClient` layer (e.g.
  * `RedisClient.layer(options)`) to it.
  */
-import type { Herald, ListenerRelay } from "@herald/core"
+import type { Herald, KeyRevocations, ListenerRelay } from "@herald/core"
 import { Layer } from "effect"
 import * as RedisApiKeyStore from "./RedisApiKeyStore.js"
 import * as RedisAttemptLog from "./RedisAttemptLog.js"
@@ -12,20 +12,25 @@ import * as RedisEventStore from "./RedisEventStore.js"
 import * as RedisEventTypeStore from "./RedisEventTypeStore.js"
 import * as RedisHealthStore from "./RedisHealthStore.js"
 import * as RedisIdempotencyStore from "./RedisIdempotencyStore.js"
+import * as RedisKeyRevocations from "./RedisKeyRevocations.js"
 import * as RedisListenerRelay from "./RedisListenerRelay.js"
 import * as RedisRateLimiter from "./RedisRateLimiter.js"
 import * as RedisSequenceStore from "./RedisSequenceStore.js"
 import * as RedisSubscriptionStore from "./RedisSubscriptionStore.js"
 import type * as Retention from "./Retention.js"
 
-/** The ports `layer` provides: every store of `Herald.Stores`, and the relay to `herald listen`. */
-export type Stores = Herald.Stores | ListenerRelay.ListenerRelay
+/**
+ * The ports `layer` provides: every store of `Herald.Stores`, the relay to `herald listen`, and the
+ * key revocations that keep every process's API-key cache current.
+ */
+export type Stores = Herald.Stores | ListenerRelay.ListenerRelay | KeyRevocations.KeyRevocations
 
 /** How long event data is kept (see `Retention`). */
 export type Options = Retention.Options
 
 /**
- * Provides every Herald store on Redis (`Herald.Stores`) and the `ListenerRelay` over one `RedisClient`, the attempt log
+ * Provides every Herald store on Redis (`Herald.Stores`), the `ListenerRelay` and `KeyRevocations` over one
+ * `RedisClient` (and one subscriber connection), the attempt log
  * ending failure streaks in the same write. Add a `DeliveryQueue` (`BullMQDeliveryQueue.layer`) and
  * a `Transport` for `Herald.Ports`.
  */
@@ -41,5 +46,6 @@ export const layer = (options?: Options): Layer.Layer<Stores, never, RedisClient
     RedisSequenceStore.layer(options),
     RedisRateLimiter.layer,
     RedisIdempotencyStore.layer,
-    RedisListenerRelay.layer
+    RedisListenerRelay.layer,
+    RedisKeyRevocations.layer
   )

@@ -18,15 +18,16 @@
  *   each listener's webhook (`listener-webhooks`); a script claims lapsed
  *   ones, so each is removed by one sweeper.
  *
- * Subscriptions need a connection of their own: a duplicate of the shared
- * client, connected at the first subscription and closed with the layer.
+ * Subscriptions go through the process's one subscriber connection
+ * (`RedisSubscriber`), shared with the other adapters that listen.
  */
 import { randomBytes } from "node:crypto"
 import { type Ids, ListenerRelay, type Transport } from "@herald/core"
-import { Effect, Layer, Queue, Runtime } from "effect"
+import { Effect, Layer, Queue, Runtime, Scope } from "effect"
 import { Cluster } from "ioredis"
 import * as LuaScript from "./internal/LuaScript.js"
 import { execute, RedisClient } from "./RedisClient.js"
+import * as RedisSubscriber from "./RedisSubscriber.js"
 
 /** KEYS: expiries, webhooks. ARGV: until, member, webhook id. */
 const leaseScript = `
@@ -101,11 +102,13 @@ interface AnswerMessage {
 }
 
 /**
- * Builds the Redis `ListenerRelay` over the `RedisClient`, its subscriber connection closed with
- * the scope; for composing it yourself. Most callers want `layer`.
+ * Builds the Redis `ListenerRelay` over the `RedisClient` and the `RedisSubscriber`, its
+ * subscriptions ended with the scope; for composing it yourself. Most callers want `layer`.
  */
 export const make = Effect.gen(function*() {
   const { prefix, redis } = yield* RedisClient
+  const subscriber = yield* RedisSubscriber.RedisSubscriber
+  const scope = yield* Effect.scope
   const run = Runtime.runFork(yield* Effect.runtime<never>())
   const cluster = redis instanceof Cluster
   const token = randomBytes(16).toString("hex")
@@ -115,7 +118,6 @@ export const make = Effect.gen(function*() {
   const answersOf = (sender: string) => `${prefix}listen-answers:${sender}`
   const ownAnswers = answersOf(token)
   const pending = new ListenerRelay.PendingAnswers()
-  const streams = new Map<string, Set<Queue.Queue<ListenerRelay.RelayedDelivery>>>()
   const lease = LuaScript.define(redis, "heraldLeaseListener", 2, leaseScript)
   const release = LuaScript.define(redis, "heraldReleaseListener", 2, releaseScript)
   const claim = LuaScript.define(redis, "heraldClaimLapsedListeners", 2, claimScript)
@@ -123,35 +125,23 @@ export const make = Effect.gen(function*() {
   const publishAnswer = LuaScript.define(redis, "heraldRelayAnswer", 1, answerScript)
   const pendingOf = (id: string) => `${prefix}listen-pending:${id}`
 
-  const subscriber = yield* Effect.acquireRelease(
-    Effect.sync(() => {
-      const connection = redis.duplicate()
-      connection.on("error", (error: unknown) =>
-        run(Effect.logWarning("Redis listener relay connection error", error instanceof Error ? error.message : error)))
-      connection.on("message", (channel: string, message: string) => {
-        if (channel === ownAnswers) {
-          const { id, listener, answer } = JSON.parse(message) as AnswerMessage
-          run(pending.settle(id, listener, answer))
-          return
-        }
-        const attached = streams.get(channel)
-        if (attached === undefined) return
-        const delivery = JSON.parse(message) as ListenerRelay.RelayedDelivery
-        for (const queue of attached) run(Queue.offer(queue, delivery))
-      })
-      return connection
-    }),
-    (connection) => Effect.promise(() => connection.quit().catch(() => connection.disconnect()))
-  )
-
   /** Subscribes to this process's answers before the first delivery it sends (again after a failed try). */
   let subscribedToAnswers = false
   const subscribing = yield* Effect.makeSemaphore(1)
   const answersReady = Effect.suspend(() =>
     subscribedToAnswers ? Effect.void : subscribing.withPermits(1)(Effect.suspend(() =>
-      subscribedToAnswers ? Effect.void : Effect.map(execute("SUBSCRIBE", () => subscriber.subscribe(ownAnswers)), () => {
-        subscribedToAnswers = true
-      })
+      subscribedToAnswers ? Effect.void : Effect.map(
+        Scope.extend(
+          subscriber.subscribe(ownAnswers, (message) => {
+            const { id, listener, answer } = JSON.parse(message) as AnswerMessage
+            run(pending.settle(id, listener, answer))
+          }),
+          scope
+        ),
+        () => {
+          subscribedToAnswers = true
+        }
+      )
     ))
   )
 
@@ -180,39 +170,14 @@ export const make = Effect.gen(function*() {
       })
     )
 
-  const attach = (teamspace: Ids.TeamspaceId, listenerId: string) => {
-    const channel = channelOf(teamspace, listenerId)
-    return Effect.acquireRelease(
-      Effect.gen(function*() {
-        const queue = yield* Queue.unbounded<ListenerRelay.RelayedDelivery>()
-        const attached = streams.get(channel) ?? new Set()
-        attached.add(queue)
-        streams.set(channel, attached)
-        // A subscription that failed must not leave the queue behind: the next attach would not subscribe again.
-        if (attached.size === 1) {
-          yield* execute("SUBSCRIBE", () => subscriber.subscribe(channel)).pipe(
-            Effect.onError(() =>
-              Effect.sync(() => {
-                attached.delete(queue)
-                if (attached.size === 0) streams.delete(channel)
-              })
-            )
-          )
-        }
-        return queue
-      }),
-      (queue) =>
-        Effect.gen(function*() {
-          const attached = streams.get(channel)
-          attached?.delete(queue)
-          if (attached?.size === 0) {
-            streams.delete(channel)
-            yield* execute("UNSUBSCRIBE", () => subscriber.unsubscribe(channel)).pipe(Effect.catchAllDefect(() => Effect.void))
-          }
-          yield* Queue.shutdown(queue)
-        })
-    )
-  }
+  const attach = (teamspace: Ids.TeamspaceId, listenerId: string) =>
+    Effect.gen(function*() {
+      // Released in reverse: unsubscribed first, so nothing is offered to the queue once it is shut down.
+      const queue = yield* Effect.acquireRelease(Queue.unbounded<ListenerRelay.RelayedDelivery>(), Queue.shutdown)
+      yield* subscriber.subscribe(channelOf(teamspace, listenerId), (message) =>
+        run(Queue.offer(queue, JSON.parse(message) as ListenerRelay.RelayedDelivery)))
+      return queue
+    })
 
   return {
     send,
@@ -244,7 +209,9 @@ export const make = Effect.gen(function*() {
 })
 
 /**
- * Provides `ListenerRelay` on Redis; needs a `RedisClient`. `RedisLayer.layer` includes it. Redis
- * failures are defects (a `RedisError`).
+ * Provides `ListenerRelay` on Redis; needs a `RedisClient` (the `RedisSubscriber` over it is the
+ * composition's one). `RedisLayer.layer` includes it. Redis failures are defects (a `RedisError`).
  */
-export const layer: Layer.Layer<ListenerRelay.ListenerRelay, never, RedisClient> = Layer.scoped(ListenerRelay.ListenerRelay, make)
+export const layer: Layer.Layer<ListenerRelay.ListenerRelay, never, RedisClient> = Layer.scoped(ListenerRelay.ListenerRelay, make).pipe(
+  Layer.provide(RedisSubscriber.layer)
+)

@@ -8,6 +8,7 @@ import {
   RedisEventStore,
   RedisEventTypeStore,
   RedisIdempotencyStore,
+  RedisKeyRevocations,
   RedisListenerRelay,
   RedisRateLimiter,
   RedisSequenceStore,
@@ -20,6 +21,7 @@ import {
   EventStoreSuite,
   EventTypeStoreSuite,
   IdempotencyStoreSuite,
+  KeyRevocationsSuite,
   ListenerRelaySuite,
   RateLimiterSuite,
   SequenceStoreSuite,
@@ -37,6 +39,7 @@ describe.skipIf(!available)(`Redis conformance ${skipReason}`, () => {
   HealthStoreSuite.suite("RedisHealthStore", Layer.provide(RedisHealthStore.layer(), client))
   RateLimiterSuite.suite("RedisRateLimiter", Layer.provide(RedisRateLimiter.layer, client))
   IdempotencyStoreSuite.suite("RedisIdempotencyStore", Layer.provide(RedisIdempotencyStore.layer, client))
+  KeyRevocationsSuite.suite("RedisKeyRevocations", Layer.provide(RedisKeyRevocations.layer, client), { acrossBuilds: true })
   ListenerRelaySuite.suite("RedisListenerRelay", Layer.provide(RedisListenerRelay.layer, client))
   SequenceStoreSuite.suite("RedisSequenceStore", Layer.provide(RedisSequenceStore.layer(), client))
 })

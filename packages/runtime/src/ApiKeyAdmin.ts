@@ -8,7 +8,9 @@
  * `create` writes the new key alone to stdout, once (so `KEY=$(... create ...)`
  * captures it) and what it made to stderr; nothing is logged. Keys are listed
  * and revoked by their id, the first 12 hex digits of the key's hash, which
- * reveals nothing of the key.
+ * reveals nothing of the key. A revoke is published over Redis
+ * (`KeyRevocations`), so the running API processes stop accepting the key
+ * within a second.
  *
  * `command` runs it where every API process keeps its keys: the PostgreSQL
  * database of `DATABASE_URL` when it is set, else the Redis of `REDIS_URL` (with
@@ -177,16 +179,25 @@ of its one process, so there is nothing to administer from outside it: give it k
 (or use the one it prints at start). Set the API's DATABASE_URL, or its REDIS_URL (and HERALD_REDIS_PREFIX /
 HERALD_REDIS_CLUSTER as the API has them), to manage the keys of Herald's store.`
 
+/** A revoke is published where the API processes listen, so each drops the key from its cache within a second. */
+const revocationsOn = (options: Redis.RedisClient.Options) =>
+  Redis.RedisKeyRevocations.layer.pipe(Layer.provide(Redis.RedisClient.layer(options)))
+
 const keysOnRedis = (options: Redis.RedisClient.Options) =>
   ApiKeys.ApiKeys.Default.pipe(
-    Layer.provide(Redis.RedisApiKeyStore.layer),
+    Layer.provide(Layer.merge(Redis.RedisApiKeyStore.layer, Redis.RedisKeyRevocations.layer)),
     Layer.provide(Redis.RedisClient.layer(options))
   )
 
-/** On PostgreSQL the command never migrates: a schema the API has not applied yet is refused at once. */
-const keysOnPostgres = (url: Redacted.Redacted<string>) =>
+/**
+ * On PostgreSQL the command never migrates: a schema the API has not applied yet is refused at once.
+ * Without `REDIS_URL` it cannot reach the API processes' caches: a revoke then takes effect when
+ * their cached copies expire.
+ */
+const keysOnPostgres = (url: Redacted.Redacted<string>, redis: Option.Option<Redis.RedisClient.Options>) =>
   ApiKeys.ApiKeys.Default.pipe(
     Layer.provide(Postgres.PostgresApiKeyStore.layer),
+    Layer.provide(Option.match(redis, { onNone: () => Layer.empty, onSome: revocationsOn })),
     Layer.provide(Layer.provideMerge(
       Layer.effectDiscard(Postgres.Migrations.awaitApplied({ timeoutMs: 0 })),
       Postgres.PostgresClient.layer({ url, maxConnections: 1 })
@@ -206,7 +217,7 @@ export const command = (args: ReadonlyArray<string>): Effect.Effect<void> =>
       return 1
     }
     const keys: Layer.Layer<ApiKeys.ApiKeys, unknown> = store.value._tag === "Postgres"
-      ? keysOnPostgres(store.value.url)
+      ? keysOnPostgres(store.value.url, store.value.redis)
       : keysOnRedis(store.value.options)
     // Which store, so a key made in the wrong one (a shell without the API's DATABASE_URL) shows.
     yield* Console.error(Environment.keysStoreLine(store.value))

@@ -525,17 +525,26 @@ export const keysStoreLine = (
 
 /**
  * What the keys command reads: where the API keeps its keys, PostgreSQL (`DATABASE_URL`) or Redis
- * (`REDIS_URL` and the client's variables); neither for the embedded default.
+ * (`REDIS_URL` and the client's variables); neither for the embedded default. Beside PostgreSQL,
+ * the Redis the API processes share, when set, to tell them of a revoke.
  */
 export const keysCommand: Effect.Effect<
-  Option.Option<{ readonly _tag: "Postgres"; readonly url: Redacted.Redacted<string> } | { readonly _tag: "Redis"; readonly options: RedisClient.Options }>,
+  Option.Option<
+    | {
+      readonly _tag: "Postgres"
+      readonly url: Redacted.Redacted<string>
+      readonly redis: Option.Option<RedisClient.Options>
+    }
+    | { readonly _tag: "Redis"; readonly options: RedisClient.Options }
+  >,
   ConfigError.ConfigError
 > = Effect.gen(function*() {
   const database = yield* Config.option(databaseUrl)
-  if (Option.isSome(database)) return Option.some({ _tag: "Postgres" as const, url: database.value })
   const url = yield* Config.option(redisUrl)
-  if (Option.isNone(url)) return Option.none()
-  return Option.some({ _tag: "Redis" as const, options: yield* redisClient(url.value) })
+  const redis = Option.isSome(url) ? Option.some(yield* redisClient(url.value)) : Option.none()
+  if (Option.isSome(database)) return Option.some({ _tag: "Postgres" as const, url: database.value, redis })
+  if (Option.isNone(redis)) return Option.none()
+  return Option.some({ _tag: "Redis" as const, options: redis.value })
 })
 
 // -----------------------------------------------------------------------------

@@ -6,7 +6,7 @@
  */
 import type { Migrator, SqlClient, SqlError } from "@effect/sql"
 import * as BullMQ from "@herald/bullmq"
-import { type DeliveryLedger, type Herald, Readiness, Reconciler, type UrlPolicy } from "@herald/core"
+import { type DeliveryLedger, type Herald, type KeyRevocations, Readiness, Reconciler, type UrlPolicy } from "@herald/core"
 import * as Memory from "@herald/memory"
 import * as Postgres from "@herald/postgres"
 import * as Redis from "@herald/redis"
@@ -14,10 +14,16 @@ import * as Undici from "@herald/undici"
 import { Effect, Layer, Option, type Redacted } from "effect"
 
 /**
+ * What every choice of ports provides: Herald's ports, and the key revocations that let each API
+ * process cache keys (`ApiKeys`; its default, `none`, would leave every request reading the store).
+ */
+export type Provided = Herald.Ports | KeyRevocations.KeyRevocations
+
+/**
  * Every port in memory, deliveries over undici: the embedded default. Needs `UrlPolicy`
  * (`Herald.settingsLayer`).
  */
-export const memory: Layer.Layer<Herald.Ports, never, UrlPolicy.UrlPolicy> = Layer.merge(
+export const memory: Layer.Layer<Provided, never, UrlPolicy.UrlPolicy> = Layer.merge(
   Memory.MemoryLayer.layer,
   Undici.UndiciTransport.layer()
 )
@@ -36,7 +42,7 @@ export interface RedisSettings {
  */
 export const redis = (
   settings: RedisSettings
-): Layer.Layer<Herald.Ports | Readiness.Probes, Redis.RedisClient.RedisError, UrlPolicy.UrlPolicy> => {
+): Layer.Layer<Provided | Readiness.Probes, Redis.RedisClient.RedisError, UrlPolicy.UrlPolicy> => {
   // One client: the stores' and the readiness probe's (a layer used twice is built once).
   const client = Redis.RedisClient.layer(settings.client)
   return Layer.mergeAll(
@@ -106,7 +112,7 @@ export type PostgresError =
  */
 export const postgres = (
   settings: PostgresSettings
-): Layer.Layer<Herald.Ports | DeliveryLedger.DeliveryLedger | Readiness.Probes, PostgresError, UrlPolicy.UrlPolicy> => {
+): Layer.Layer<Provided | DeliveryLedger.DeliveryLedger | Readiness.Probes, PostgresError, UrlPolicy.UrlPolicy> => {
   const { database, redis } = settings
   // Applying the schema is exempt from the statement timeout: a migration may rightly run longer.
   const schema: Layer.Layer<never, PostgresError, SqlClient.SqlClient> = database.schema === "apply"
@@ -125,9 +131,13 @@ export const postgres = (
   const redisClient = Redis.RedisClient.layer(redis.client)
   return Layer.mergeAll(
     Postgres.PostgresLayer.layer(redis.retention).pipe(Layer.provide(client)),
-    Layer.mergeAll(Redis.RedisRateLimiter.layer, Redis.RedisIdempotencyStore.layer, Redis.RedisListenerRelay.layer).pipe(
-      Layer.provide(redisClient)
-    ),
+    Layer.mergeAll(
+      Redis.RedisRateLimiter.layer,
+      Redis.RedisIdempotencyStore.layer,
+      Redis.RedisListenerRelay.layer,
+      // API keys live in PostgreSQL, but their revocations travel over Redis like the relay's messages.
+      Redis.RedisKeyRevocations.layer
+    ).pipe(Layer.provide(redisClient)),
     probes<SqlClient.SqlClient | Redis.RedisClient.RedisClient>([Postgres.PostgresClient.probe, Redis.RedisClient.probe]).pipe(
       Layer.provide(Layer.merge(client, redisClient))
     ),
@@ -157,7 +167,7 @@ export const reconcileSettings = (intervalMs: number, redis: RedisSettings): Rec
 export const chosen = (stores: {
   readonly redis: Option.Option<RedisSettings>
   readonly database: Option.Option<DatabaseSettings>
-}): Layer.Layer<Herald.Ports, PostgresError, UrlPolicy.UrlPolicy> =>
+}): Layer.Layer<Provided, PostgresError, UrlPolicy.UrlPolicy> =>
   Option.match(stores.redis, {
     onNone: () => memory,
     onSome: (redisSettings) =>

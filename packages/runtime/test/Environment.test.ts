@@ -184,6 +184,10 @@ describe("the keys command", () => {
     expect(Option.map(store, (store) => store._tag === "Postgres" ? Redacted.value(store.url) : store._tag)).toEqual(
       Option.some(DATABASE)
     )
+    // The Redis the API processes share, to tell them of a revoke.
+    expect(Option.map(store, (store) => store._tag === "Postgres" && Option.isSome(store.redis))).toEqual(Option.some(true))
+    const alone = Either.getOrThrow(load(Environment.keysCommand, { DATABASE_URL: DATABASE }))
+    expect(Option.map(alone, (store) => store._tag === "Postgres" && Option.isNone(store.redis))).toEqual(Option.some(true))
   })
 })
 

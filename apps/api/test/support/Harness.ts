@@ -58,6 +58,7 @@ const startStores = async (backend: Backend, timeouts: DatabaseTimeouts = {}) =>
   return {
     ports,
     database,
+    env: database === undefined ? env : new Map([...env, ["DATABASE_URL", database.url]]),
     redis: "owned" in redis && redis.owned ? redis : undefined,
     close: async () => {
       await redis.close()
@@ -76,6 +77,11 @@ export interface RunningApp {
   readonly backend: Backend
   /** The `postgres` backend's database (the test's own), to make it fail. */
   readonly database: PostgresDatabase.OwnedDatabase | undefined
+  /**
+   * The store variables the app was configured with (`REDIS_URL`, its prefixes, and `DATABASE_URL`
+   * on `postgres`), for another process on the same stores (the keys command); empty on `memory`.
+   */
+  readonly env: ReadonlyMap<string, string>
   /** The `redis` and `postgres` backends' Redis (the test's own), to stop and start it. */
   readonly redis: { readonly stop: () => Promise<void>; readonly restart: () => Promise<void> } | undefined
   /** Where the API is: the server's origin, and the prefix when mounted. */
@@ -226,6 +232,7 @@ export const start = async (
   return {
     backend,
     database: stores?.database,
+    env: stores?.env ?? new Map(),
     redis: stores?.redis,
     baseUrl: `${origin}${options.mount ?? ""}`,
     origin,

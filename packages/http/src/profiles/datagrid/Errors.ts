@@ -233,6 +233,7 @@ export const responder: Failure.ErrorResponder = {
   internal: () => ({ status: 500, body: internalError() })
 }
 
+/** The core errors a handler of a native route may fail with; `toWire` renders each. */
 export type DomainError =
   | Errors.InvalidInput
   | Errors.WebhookNotFound

@@ -233,6 +233,10 @@ describe.each(backends)("rate limits on %s", (backend) => {
     const over = await call(app, "POST", "/v1/events/batch", bearer("batch"), batch(3))
     expect(over.status).toBe(429)
     expect(rateHeaders(over)).toMatchObject({ limit: "5", remaining: "0" })
+    expect(over.body).toMatchObject({
+      status_code: 429,
+      message: "Rate limit exceeded: at most 5 events through POST /v1/events/batch per 60 seconds per teamspace"
+    })
     const fits = await call(app, "POST", "/v1/events/batch", bearer("batch"), batch(2))
     expect(fits.status).toBe(200)
     expect(rateHeaders(fits)).toMatchObject({ limit: "5", remaining: "0" })

@@ -80,7 +80,8 @@ export const guard = <E>(refusals: Refusals<E>) =>
           route: display,
           limit: decision.limit,
           windowMs: limits.settings.windowMs,
-          retryAfterSeconds: RateLimiting.retryAfterSeconds(decision)
+          retryAfterSeconds: RateLimiting.retryAfterSeconds(decision),
+          unit: limits.settings.costs.get(RateLimiting.routeKey(method, path))?.unit
         }, yield* FiberRef.get(RequestIds.current)))
       }
       const required = declared.scopes(route.method, path)

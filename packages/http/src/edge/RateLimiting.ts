@@ -58,8 +58,11 @@ export const displayRoute = (method: string, path: string): string =>
  */
 export class RouteLimit extends Context.Tag("@herald/http/RateLimiting/RouteLimit")<RouteLimit, number>() {}
 
-/** How many units of its route's limit a request uses: at least 1 (read from the request, e.g. a batch's events). */
-export type Cost = (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<number>
+/** How many units of its route's limit a request uses (`of`: at least 1, read from the request), and what they are called (`unit`: `events`). */
+export interface Cost {
+  readonly unit: string
+  readonly of: (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<number>
+}
 
 /**
  * What a request to an endpoint costs against its limit (`Cost`): an annotation on the endpoint. A
@@ -72,14 +75,17 @@ export class RequestCost extends Context.Tag("@herald/http/RateLimiting/RequestC
  * is not JSON, or has no such list, costs 1; its decoding refuses it after. The body is read once
  * (the request keeps it for the handler), and parsed here and again by the handler's decoder.
  */
-export const listLength = (field: string): Cost => (request) =>
-  request.json.pipe(
-    Effect.map((body) => {
-      const list = typeof body === "object" && body !== null ? (body as Record<string, unknown>)[field] : undefined
-      return Array.isArray(list) ? Math.max(1, list.length) : 1
-    }),
-    Effect.orElseSucceed(() => 1)
-  )
+export const listLength = (field: string): Cost => ({
+  unit: field,
+  of: (request) =>
+    request.json.pipe(
+      Effect.map((body) => {
+        const list = typeof body === "object" && body !== null ? (body as Record<string, unknown>)[field] : undefined
+        return Array.isArray(list) ? Math.max(1, list.length) : 1
+      }),
+      Effect.orElseSucceed(() => 1)
+    )
+})
 
 /** Requests per window of a route that declares no limit (`RouteLimit`). */
 export const DEFAULT_LIMIT = 600
@@ -191,6 +197,8 @@ export interface Refusal {
   readonly windowMs: number
   /** Whole seconds until a retry can succeed, as in `Retry-After`. */
   readonly retryAfterSeconds: number
+  /** What the limit counts when not requests (the route's `RequestCost`: a batch's `events`). */
+  readonly unit?: string | undefined
 }
 
 const seconds = (ms: number) => {
@@ -200,11 +208,17 @@ const seconds = (ms: number) => {
 
 /** What a rate limit refusal says, in every profile. */
 export const describe = (refusal: Refusal): string =>
-  `Rate limit exceeded: at most ${refusal.limit} ${refusal.route} requests per ${seconds(refusal.windowMs)} per teamspace`
+  `Rate limit exceeded: at most ${refusal.limit} ${
+    refusal.unit === undefined ? `${refusal.route} requests` : `${refusal.unit} through ${refusal.route}`
+  } per ${seconds(refusal.windowMs)} per teamspace`
 
 /** Why, in more words (Datagrid's `details.reason`). */
 export const reason = (refusal: Refusal): string =>
-  `Your teamspace made ${refusal.limit} ${refusal.route} requests in the last ${
+  refusal.unit !== undefined
+    ? `This request's ${refusal.unit} do not fit in what is left of the ${refusal.limit} ${refusal.unit} ${refusal.route} takes per ${
+      seconds(refusal.windowMs)
+    } from your teamspace; enough of those counted leave the window in ${seconds(refusal.retryAfterSeconds * 1000)}.`
+    : `Your teamspace made ${refusal.limit} ${refusal.route} requests in the last ${
     seconds(refusal.windowMs)
   }, the most this route allows; the oldest of them leaves the window in ${seconds(refusal.retryAfterSeconds * 1000)}.`
 
@@ -266,7 +280,7 @@ export const layer = (settings: Settings): Layer.Layer<ApiRateLimits, never, Rat
         const rule = { limit: settings.routes.get(route) ?? settings.defaultLimit, windowMs: settings.windowMs }
         const cost = settings.costs.get(route)
         const key = `${KEY_PREFIX}${teamspace}:${method} ${path}`
-        return (cost === undefined ? limiter.consume(key, rule) : Effect.flatMap(cost(request), (units) => limiter.consume(key, rule, units))).pipe(
+        return (cost === undefined ? limiter.consume(key, rule) : Effect.flatMap(cost.of(request), (units) => limiter.consume(key, rule, units))).pipe(
           Effect.tap((decision) => {
             const set = headers(decision)
             return HttpApp.appendPreResponseHandler((_request, response) =>

@@ -66,8 +66,8 @@ describe("every list and map in a request schema", () => {
       }
     })
     // Datagrid's and Exa's events (create, update), Exa's metadata (create, update) and types, publish's data, Diga's subscribed_events (create, update),
-    // a listener's events and an answer's headers.
-    expect(lists).toBe(12)
+    // a listener's events, an answer's headers and a batch publish's events.
+    expect(lists).toBe(13)
     expect(unbounded).toEqual([])
   })
 })

@@ -99,7 +99,7 @@ const rateHeaders = (answer: Answer) => ({
 const unix = (ms: number) => String(Math.ceil(ms / 1000))
 
 /** One key per test, each its own teamspace, so tests never share a budget. */
-const TEAMSPACES = ["countdown", "slides", "keying", "keying2", "routes", "profiles", "refused", "scoped"] as const
+const TEAMSPACES = ["countdown", "slides", "keying", "keying2", "routes", "batch", "profiles", "refused", "scoped"] as const
 const keyOf = (teamspace: string) => `hk_test_rl_${teamspace}_0123456789abcdef`
 const bearer = (teamspace: string) => ({ authorization: `Bearer ${keyOf(teamspace)}` })
 
@@ -117,7 +117,7 @@ describe.each(backends)("rate limits on %s", (backend) => {
       ],
       protection: {
         ...defaults,
-        rateLimits: RateLimiting.make(routes, { limits: { default: 3, "POST /v1/events": 5 }, windowMs: WINDOW_MS })
+        rateLimits: RateLimiting.make(routes, { limits: { default: 3, "POST /v1/events": 5, "POST /v1/events/batch": 5 }, windowMs: WINDOW_MS })
       }
     })
   })
@@ -223,6 +223,25 @@ describe.each(backends)("rate limits on %s", (backend) => {
     expect(rateHeaders(list)).toMatchObject({ limit: "3", remaining: "2" })
   })
 
+  it("a batch publish counts its events, all or none: 3 of 5, then 3 more is refused, then 2 fit", async () => {
+    const batch = (size: number) => ({
+      events: Array.from({ length: size }, (_, n) => ({ event_type: "batch_prediction.completed", data: { n } }))
+    })
+    const first = await call(app, "POST", "/v1/events/batch", bearer("batch"), batch(3))
+    expect(first.status).toBe(200)
+    expect(rateHeaders(first)).toMatchObject({ limit: "5", remaining: "2" })
+    const over = await call(app, "POST", "/v1/events/batch", bearer("batch"), batch(3))
+    expect(over.status).toBe(429)
+    expect(rateHeaders(over)).toMatchObject({ limit: "5", remaining: "0" })
+    expect(over.body).toMatchObject({
+      status_code: 429,
+      message: "Rate limit exceeded: at most 5 events through POST /v1/events/batch per 60 seconds per teamspace"
+    })
+    const fits = await call(app, "POST", "/v1/events/batch", bearer("batch"), batch(2))
+    expect(fits.status).toBe(200)
+    expect(rateHeaders(fits)).toMatchObject({ limit: "5", remaining: "0" })
+  })
+
   it("Exa and Diga paths refuse in their own shapes, with the same headers", async () => {
     for (let i = 0; i < 3; i++) {
       expect((await call(app, "GET", "/websets/v0/webhooks", { "x-api-key": keyOf("profiles") })).status).toBe(200)
@@ -316,13 +335,14 @@ describe("HERALD_RATE_LIMITS and HERALD_RATE_LIMIT_WINDOW", () => {
     }
   }
 
-  it("defaults to 600 a minute, 6000 for publishing and listeners' answers, 60 for creating webhooks, registering event types, opening portal sessions and listeners", () => {
+  it("defaults to 600 a minute, 6000 for publishing (single and batch events) and listeners' answers, 60 for creating webhooks, registering event types, opening portal sessions and listeners", () => {
     expect(limitsOf({})).toEqual({
       enabled: true,
       windowMs: 60_000,
       defaultLimit: 600,
       routes: {
         "POST /v1/events": 6_000,
+        "POST /v1/events/batch": 6_000,
         "POST /v1/event-types": 60,
         "PATCH /v1/event-types/:": 60,
         "POST /v1/portal/sessions": 60,
@@ -345,6 +365,7 @@ describe("HERALD_RATE_LIMITS and HERALD_RATE_LIMIT_WINDOW", () => {
       defaultLimit: 100,
       routes: {
         "POST /v1/events": 20_000,
+        "POST /v1/events/batch": 6_000,
         "POST /v1/event-types": 60,
         "PATCH /v1/event-types/:": 60,
         "POST /v1/portal/sessions": 60,

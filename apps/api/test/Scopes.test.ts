@@ -36,6 +36,7 @@ describe("the scope each route needs", () => {
     "POST /v1/webhooks/{webhook_id}/recover": WRITE,
     "POST /v1/webhooks/{webhook_id}/test": WRITE,
     "POST /v1/events": PUBLISH,
+    "POST /v1/events/batch": PUBLISH,
     "GET /v1/event-types": READ,
     "GET /v1/event-types/{name}": READ,
     "POST /v1/event-types": WRITE,

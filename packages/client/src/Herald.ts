@@ -62,6 +62,12 @@ const groups = (client: Client) => ({
   events: {
     /** Publishes an event to every enabled webhook subscribed to its type (`POST /v1/events`). */
     publish: (body: BodyOf<Client["events"]["publish"]>) => run(client.events.publish({ payload: body })),
+    /**
+     * Publishes up to 500 events in one request (`POST /v1/events/batch`): a result per event, in
+     * order, each `accepted`, `duplicate` or `rejected` with its error; check each one.
+     */
+    publishBatch: (events: ReadonlyArray<BodyOf<Client["events"]["publish"]>>) =>
+      run(client.events.publishBatch({ payload: { events } })),
     /** A page of the teamspace's events, newest first; pass `next_cursor` as `cursor` for the next. */
     list: (query: QueryOf<Client["deliveries"]["listEvents"]> = {}) =>
       run(client.deliveries.listEvents({ urlParams: query })),

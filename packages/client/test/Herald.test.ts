@@ -56,6 +56,23 @@ describe("createClient", () => {
     await expect(requests[0]!.json()).resolves.toEqual({ event_type: "order.paid", data: { order: 1 } })
   })
 
+  it("publishes a batch as `{ events }` and resolves with a result per event", async () => {
+    const event = { object: "event", id: "evt_1", event_type: "order.paid", created_at: "2026-01-31T00:00:00.000Z", duplicate: false, deliveries: 1 }
+    const answer = {
+      object: "batch",
+      results: [
+        { status: "accepted", event },
+        { status: "rejected", error: { status_code: 400, error: "invalid_request", message: "events[1].data is required", retryable: false } }
+      ]
+    }
+    const { herald, requests } = answering(() => json(200, answer))
+
+    await expect(herald.events.publishBatch([{ event_type: "order.paid", data: {} }, { event_type: "order.paid" } as never]))
+      .resolves.toEqual(answer)
+    expect(requests[0]!.url).toBe(`${URL_}/v1/events/batch`)
+    await expect(requests[0]!.json()).resolves.toEqual({ events: [{ event_type: "order.paid", data: {} }, { event_type: "order.paid" }] })
+  })
+
   it.each([
     [400, "invalid_request", HeraldBadRequestError],
     [401, "unauthorized", HeraldAuthenticationError],

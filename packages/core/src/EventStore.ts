@@ -56,6 +56,11 @@ export interface EventQuery {
 export interface EventStoreShape {
   /** Stores the event unless one with its id exists (atomically: one caller wins). */
   readonly append: (event: Event) => Effect.Effect<AppendResult>
+  /**
+   * `append` for each of `events` (distinct ids), a result per event in their order: a batch
+   * publish's one write where the adapter can (one pipelined round trip on Redis).
+   */
+  readonly appendAll: (events: ReadonlyArray<Event>) => Effect.Effect<ReadonlyArray<AppendResult>>
   readonly get: (teamspace: TeamspaceId, id: EventId) => Effect.Effect<Option.Option<Event>>
   /** Up to `limit` events matching the query, newest first (by createdAt, then id). */
   readonly list: (query: EventQuery) => Effect.Effect<ReadonlyArray<Event>>
@@ -64,6 +69,8 @@ export interface EventStoreShape {
    * repeated publish of its id finishes the fan-out a crashed publish left undone.
    */
   readonly markDispatched: (teamspace: TeamspaceId, id: EventId) => Effect.Effect<void>
+  /** `markDispatched` for each of `ids`, in one write where the adapter can. */
+  readonly markDispatchedAll: (teamspace: TeamspaceId, ids: ReadonlyArray<EventId>) => Effect.Effect<void>
   /**
    * `append`, and for a new event its fan-out's first step in the same write, as
    * `DeliveryLedger.owe` from none would record it: the first `first.limit` enabled matching

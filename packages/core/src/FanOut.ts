@@ -182,6 +182,54 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
         return { appended: { _tag: "Appended" } as const, deliveries: targets.length }
       })
 
+    /**
+     * `publishStep` for a batch of events of one teamspace (distinct ids): one `appendAll`, one
+     * page read per event type, and the new events' first chunks enqueued together (with a
+     * `FanOutJob` for each whose fan-out goes on). A recording ledger owes each event's chunk
+     * first, one `owe` per event (its compare-and-set is per event). A result per event, in order.
+     */
+    const publishBatchStep = (batch: ReadonlyArray<Event>) =>
+      Effect.gen(function*() {
+        const appended = yield* events.appendAll(batch)
+        const fresh = batch.filter((_, index) => appended[index]?._tag === "Appended")
+        const size = Math.max(1, yield* FanOutChunkSize)
+        const pages = new Map<string, ReadonlyArray<FanOutTarget>>()
+        for (const type of new Set(fresh.map((event) => event.type))) {
+          pages.set(type, yield* subscriptions.activePage(fresh[0]!.teamspace, type, { limit: size + 1 }))
+        }
+        const dueAt = (yield* Clock.currentTimeMillis) + firstDelayMs
+        const trace = yield* Tracing.currentTraceparent
+        const steps: Array<{ readonly event: Event; readonly targets: ReadonlyArray<FanOutTarget>; readonly next: Option.Option<WebhookId> }> = []
+        for (const event of fresh) {
+          const { next, targets } = split(pages.get(event.type) ?? [], size)
+          const won = !ledger.records || (yield* ledger.owe(
+            event,
+            targets.map((webhook) => ({ webhookId: webhook.id, dueAt: webhook.ordered ? null : dueAt })),
+            Option.none(),
+            next
+          ))
+          if (won) steps.push({ event, targets, next })
+        }
+        const deliveries = steps.flatMap(({ event, targets }) => targets.map((webhook) => ({ webhook, eventId: event.id, trace })))
+        const continuations = steps.flatMap(({ event, next, targets }) =>
+          Option.isSome(next)
+            ? [new FanOutJob({ teamspace: event.teamspace, eventId: event.id, after: next.value, owed: targets.length, ...(trace === undefined ? {} : { trace }) })]
+            : []
+        )
+        const parts = Array.from({ length: Math.ceil(deliveries.length / size) }, (_, i) => deliveries.slice(i * size, (i + 1) * size))
+        yield* forEachDiscard(
+          [
+            ...(continuations.length === 0 ? [] : [queue.enqueue(continuations, { front: true })]),
+            ...parts.map((part) => sequencer.start(fresh[0]!.teamspace, part))
+          ],
+          (enqueue) => enqueue,
+          "unbounded"
+        )
+        if (metrics) for (const { next, targets } of steps) if (Option.isNone(next)) Metrics.fanOutSize({}, targets.length)
+        const counted = new Map(steps.map(({ event, targets }) => [event.id, targets.length]))
+        return batch.map((event, index) => ({ appended: appended[index]!, deliveries: counted.get(event.id) ?? 0 }))
+      })
+
     /** The worker's side: one continuation step. */
     const continueFrom = (task: FanOutJob): Effect.Effect<DeliveryOutcome> =>
       Effect.flatMap(FanOutStepChunks, (chunks) =>
@@ -196,6 +244,6 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
           }))
         ))
 
-    return { step, publishStep, continueFrom } as const
+    return { step, publishStep, publishBatchStep, continueFrom } as const
   })
 }) {}

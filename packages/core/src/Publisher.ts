@@ -6,14 +6,14 @@
  * marked done, the retry finishes it (the queue drops jobs still pending, so
  * nothing is sent twice but in that crash window).
  */
-import { Clock, Effect, Option } from "effect"
+import { Clock, Effect, Either, Option } from "effect"
 import { DeliveryJob } from "./DeliveryJob.js"
 import { DeliveryLedger } from "./DeliveryLedger.js"
 import { DeliveryQueue } from "./DeliveryQueue.js"
 import { EventConflict, EventDataTooLarge, InvalidInput, WebhookNotFound } from "./Errors.js"
 import { Event, type PublishEvent, type Published } from "./Event.js"
 import { EventLimits } from "./EventLimits.js"
-import { EventStore } from "./EventStore.js"
+import { type AppendResult, EventStore } from "./EventStore.js"
 import { TEST_EVENT_TYPE } from "./EventType.js"
 import { describeRefused, EventTypes, type TeamspaceCatalog } from "./EventTypes.js"
 import { refusal } from "./EventSchemas.js"
@@ -30,7 +30,8 @@ import { isPlainObject } from "./internal/Json.js"
  * well-formed text), stores it once and fans it out to the teamspace's matching enabled webhooks; a
  * repeated id returns the stored event (`duplicate`), and a repeated id with other content fails
  * with `EventConflict`. `sendTest` sends one test event to one webhook (fails with
- * `WebhookNotFound`). Validation fails with `InvalidInput` or `EventDataTooLarge`.
+ * `WebhookNotFound`). Validation fails with `InvalidInput` or `EventDataTooLarge`. `publishBatch`
+ * publishes several events with one write of each store and one enqueue, a result per event.
  *
  * Needs the `EventStore`, `SubscriptionStore` and `DeliveryQueue` ports (and the `DeliveryLedger`,
  * `none` unless provided), `EventCatalog` and `FanOut`; part of `Herald.servicesLayer`. The HTTP API's publish route and an embedding
@@ -82,6 +83,27 @@ export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publish
     const validate = (teamspace: TeamspaceId, input: PublishEvent) =>
       Effect.flatMap(eventTypes.catalog(teamspace, (catalog) => catalog.publishable.has(input.type)), (catalog) => check(catalog, input))
 
+    /**
+     * A publish of an id already stored: the stored event as a duplicate, after finishing its
+     * fan-out if the publish that stored it stopped before; `EventConflict` when its content differs.
+     */
+    const republished = (event: Event, appended: Extract<AppendResult, { readonly _tag: "Exists" }>) =>
+      Effect.gen(function*() {
+        const { dispatched, existing } = appended
+        if (existing.type !== event.type || existing.dataJson !== event.dataJson) {
+          return yield* Effect.fail(new EventConflict({ id: event.id }))
+        }
+        if (dispatched) return { event: existing, duplicate: true, deliveries: 0 } satisfies Published
+        const finished = yield* fanOut.step(existing)
+        // The publish that stored it stopped before its fan-out, so before counting it.
+        if (metrics) Metrics.published()
+        yield* fannedOut(existing.teamspace, existing.id)
+        yield* Effect.logInfo("finished the fan-out of a previously stored event").pipe(
+          Effect.annotateLogs({ eventId: existing.id, deliveries: finished.deliveries })
+        )
+        return { event: existing, duplicate: true, deliveries: finished.deliveries } satisfies Published
+      })
+
     const publish = (teamspace: TeamspaceId, input: PublishEvent) =>
       Effect.gen(function*() {
         const dataJson = yield* validate(teamspace, input)
@@ -96,21 +118,7 @@ export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publish
         // Stored, and when new its first chunk owed and enqueued (the rest, if any, by the worker
         // from the FanOutJob this enqueues).
         const { appended, deliveries } = yield* fanOut.publishStep(event)
-        if (appended._tag === "Exists") {
-          const { dispatched, existing } = appended
-          if (existing.type !== event.type || existing.dataJson !== event.dataJson) {
-            return yield* Effect.fail(new EventConflict({ id: event.id }))
-          }
-          if (dispatched) return { event: existing, duplicate: true, deliveries: 0 } satisfies Published
-          const finished = yield* fanOut.step(existing)
-          // The publish that stored it stopped before its fan-out, so before counting it.
-          if (metrics) Metrics.published()
-          yield* fannedOut(existing.teamspace, existing.id)
-          yield* Effect.logInfo("finished the fan-out of a previously stored event").pipe(
-            Effect.annotateLogs({ eventId: existing.id, deliveries: finished.deliveries })
-          )
-          return { event: existing, duplicate: true, deliveries: finished.deliveries } satisfies Published
-        }
+        if (appended._tag === "Exists") return yield* republished(event, appended)
         if (metrics) Metrics.published()
         yield* fannedOut(event.teamspace, event.id)
         // Built only when debug logging is on: annotating a filtered-out line cost a
@@ -120,6 +128,64 @@ export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publish
           "Debug"
         )
         return { event, duplicate: false, deliveries } satisfies Published
+      })
+
+    /**
+     * Publishes a batch: each event validated on its own, the valid ones stored, their first
+     * chunks enqueued and their fan-outs marked done together (`FanOut.publishBatchStep`, one
+     * `markDispatchedAll`). An id repeated within the batch is stored once; its later
+     * occurrences are duplicates of it (or `EventConflict` with other content). A result per
+     * event, in order; a failure of the stores is a defect, as for `publish`.
+     */
+    const publishBatch = (teamspace: TeamspaceId, inputs: ReadonlyArray<PublishEvent>) =>
+      Effect.gen(function*() {
+        const catalog = yield* eventTypes.catalog(teamspace, (catalog) => inputs.every((input) => catalog.publishable.has(input.type)))
+        const now = yield* Clock.currentTimeMillis
+        const checked = yield* Effect.forEach(inputs, (input) => Effect.either(check(catalog, input)))
+        const built = checked.map((dataJson, index) =>
+          Either.map(dataJson, (dataJson) =>
+            new Event({
+              id: (inputs[index]!.id as EventId | undefined) ?? makeEventId(now),
+              teamspace,
+              type: inputs[index]!.type,
+              dataJson,
+              createdAt: now
+            }))
+        )
+        // The first occurrence of each id is the one stored.
+        const firsts = new Map<EventId, Event>()
+        for (const event of built) if (Either.isRight(event) && !firsts.has(event.right.id)) firsts.set(event.right.id, event.right)
+        const stored = [...firsts.values()]
+        const stepped = stored.length === 0 ? [] : yield* fanOut.publishBatchStep(stored)
+        const steps = new Map(stored.map((event, index) => [event.id, stepped[index]!]))
+        const settled = new Map<EventId, Either.Either<Published, EventConflict>>()
+        for (const [id, { appended, deliveries }] of steps) {
+          const event = firsts.get(id)!
+          settled.set(
+            id,
+            appended._tag === "Exists"
+              ? yield* Effect.either(republished(event, appended))
+              : Either.right({ event, duplicate: false, deliveries })
+          )
+        }
+        const fresh = [...steps].filter(([, step]) => step.appended._tag === "Appended").map(([id]) => id)
+        if (metrics) fresh.forEach(() => Metrics.published())
+        if (!ledger.records && fresh.length > 0) yield* events.markDispatchedAll(teamspace, fresh)
+        const seen = new Set<EventId>()
+        return built.map((event): Either.Either<Published, InvalidInput | EventDataTooLarge | EventConflict> => {
+          if (Either.isLeft(event)) return Either.left(event.left)
+          const { id } = event.right
+          const outcome = settled.get(id)!
+          if (!seen.has(id)) {
+            seen.add(id)
+            return outcome
+          }
+          // A later occurrence in the batch: a duplicate of what the first one stored.
+          const original = Either.isRight(outcome) ? outcome.right.event : firsts.get(id)!
+          return original.type === event.right.type && original.dataJson === event.right.dataJson
+            ? Either.right({ event: original, duplicate: true, deliveries: 0 })
+            : Either.left(new EventConflict({ id }))
+        })
       })
 
     /**
@@ -182,6 +248,6 @@ export class Publisher extends Effect.Service<Publisher>()("@herald/core/Publish
           : publish(teamspace, input)
       )
 
-    return { publish: traced, sendTest } as const
+    return { publish: traced, publishBatch, sendTest } as const
   })
 }) {}

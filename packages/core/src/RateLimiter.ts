@@ -67,8 +67,10 @@ export interface RateLimiterShape {
   /**
    * Checks one request against `rule` under `key` and counts it if allowed.
    * A refused request does not use up a slot. Dies on an invalid rule.
+   * `cost` (default 1): the slots the request takes, all or none (a batch's
+   * events); a refusal's `resetAt` is when that many are free.
    */
-  readonly consume: (key: string, rule: RateLimitRule) => Effect.Effect<RateLimitDecision>
+  readonly consume: (key: string, rule: RateLimitRule, cost?: number) => Effect.Effect<RateLimitDecision>
   /**
    * Schedules one request under `key` instead of refusing it: reserves the
    * earliest time, at or after now, that keeps every window of the log within
@@ -93,6 +95,10 @@ export const validateRule = (rule: RateLimitRule): Effect.Effect<void> =>
   Number.isSafeInteger(rule.limit) && rule.limit >= 1 && Number.isSafeInteger(rule.windowMs) && rule.windowMs >= 1
     ? Effect.void
     : Effect.dieMessage(`invalid rate limit rule: limit ${rule.limit} per ${rule.windowMs} ms`)
+
+/** A request's cost as a count of slots: a whole number, at least 1. */
+export const slots = (cost: number | undefined): number =>
+  cost === undefined || !Number.isFinite(cost) ? 1 : Math.max(1, Math.floor(cost))
 
 /**
  * The slot `reserve` gives a new request: now, unless the log already holds

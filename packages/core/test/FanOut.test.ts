@@ -67,6 +67,8 @@ const harness = Effect.gen(function*() {
       })
   }
   const events: EventStore.EventStoreShape = {
+    appendAll: unused("appendAll"),
+    markDispatchedAll: unused("markDispatchedAll"),
     append: unused("append"),
     get: (_teamspace, id) => Effect.succeed(id === event.id ? Option.some(event) : Option.none()),
     list: unused("list"),

@@ -88,7 +88,12 @@ export const make: Effect.Effect<EventStore.EventStoreShape> = Effect.sync(() =>
       if (stored !== undefined) stored.dispatched = true
     })
 
-  return { append, get, list, markDispatched }
+  // Each append is one synchronous step already: a batch is the same steps in order.
+  const appendAll = (events: ReadonlyArray<Event.Event>) => Effect.forEach(events, append)
+  const markDispatchedAll = (teamspace: Ids.TeamspaceId, ids: ReadonlyArray<Ids.EventId>) =>
+    Effect.forEach(ids, (id) => markDispatched(teamspace, id), { discard: true })
+
+  return { append, appendAll, get, list, markDispatched, markDispatchedAll }
 })
 
 /**

@@ -64,29 +64,32 @@ export const make: Effect.Effect<MemoryRateLimiterShape> = Effect.sync(() => {
     return at - now
   }
 
-  const check = (key: string, rule: RateLimiter.RateLimitRule, now: number): RateLimiter.RateLimitDecision => {
+  const check = (key: string, rule: RateLimiter.RateLimitRule, now: number, cost: number): RateLimiter.RateLimitDecision => {
     const window = windows.get(key, now) ?? { times: [], expiresAt: now }
     const cutoff = now - rule.windowMs
     let stale = 0
     while (stale < window.times.length && window.times[stale]! <= cutoff) stale++
     window.times.splice(0, stale)
-    const allowed = window.times.length < rule.limit
+    const allowed = window.times.length + cost <= rule.limit
     if (allowed) {
-      insert(window.times, now)
+      for (let slot = 0; slot < cost; slot++) insert(window.times, now)
       window.expiresAt = window.times[window.times.length - 1]! + rule.windowMs
       windows.set(key, window, now)
     }
     const count = window.times.length
-    // Refused means count >= limit >= 1, so the index is in range either way.
-    const freeing = window.times[allowed ? 0 : count - rule.limit]!
+    // Refused: the slots free once the oldest `count + cost - limit` have aged out (a cost over the
+    // limit never fits; its reset is then the newest's). An empty window refuses only such a cost.
+    const freeing = allowed
+      ? window.times[0]!
+      : window.times[Math.min(count - 1, Math.max(0, count + cost - rule.limit - 1))] ?? now
     return RateLimiter.decide(rule, now, { allowed, count, slotFreesAt: freeing + rule.windowMs })
   }
 
   return {
-    consume: (key, rule) =>
+    consume: (key, rule, cost) =>
       RateLimiter.validateRule(rule).pipe(
         Effect.zipRight(Clock.currentTimeMillis),
-        Effect.map((now) => check(key, rule, now))
+        Effect.map((now) => check(key, rule, now, RateLimiter.slots(cost)))
       ),
     reserve: (key, rule, holder) =>
       RateLimiter.validateRule(rule).pipe(

@@ -15,6 +15,8 @@
  * append and `PostgresDeliveryLedger.owe`'s first step would leave, in one round trip and one
  * commit instead of three.
  *
+ * `appendAll` runs `append` per event (a few at a time), not yet one statement; `markDispatchedAll` is one.
+ *
  * Retention: events count as gone once `createdAt` is older than the retention (30 days by
  * default, as on Redis): every read filters by that cutoff, so expiry is exact, and an expired id
  * may be appended again. `Partitions.dropExpired` frees their disk (`Partitions.keeper` runs it hourly).
@@ -40,6 +42,9 @@ export interface Options extends Retention.Options {
 
 /** 30 days. */
 export const defaultRetentionSeconds = Retention.defaultRetentionSeconds
+
+/** A batch's appends in flight at once: a share of the pool, not all of it. */
+const APPEND_CONCURRENCY = 4
 
 const decodeEvent = Schema.decodeUnknown(Event.Event)
 
@@ -252,7 +257,21 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
         Effect.asVoid
       )
 
-    return { append, get, list, markDispatched, ...(options?.owesFirstPage === true ? { appendOwing } : {}) }
+    // Not yet one statement: the events of a batch may fall in different daily partitions, each
+    // insert needing its own (`Partitions.withPartition`). A few at a time over the pool.
+    const appendAll = (events: ReadonlyArray<Event.Event>) =>
+      Effect.forEach(events, (event) => append(event), { concurrency: APPEND_CONCURRENCY })
+
+    const markDispatchedAll = (teamspace: Ids.TeamspaceId, ids: ReadonlyArray<Ids.EventId>) =>
+      ids.length === 0 ? Effect.void : sql`WITH removed AS (
+          DELETE FROM herald_fanouts WHERE teamspace = ${teamspace} AND event_id IN ${sql.in(ids)} AND after IS NULL)
+        UPDATE herald_fanouts SET handed_off = true
+        WHERE teamspace = ${teamspace} AND event_id IN ${sql.in(ids)} AND after IS NOT NULL AND NOT handed_off`.pipe(
+        Effect.orDie,
+        Effect.asVoid
+      )
+
+    return { append, appendAll, get, list, markDispatched, markDispatchedAll, ...(options?.owesFirstPage === true ? { appendOwing } : {}) }
   })
 
 /**

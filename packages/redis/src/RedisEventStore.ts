@@ -6,6 +6,7 @@
  * with no window in which the key could expire between a failed SET and a GET.
  * `evt-pending:{teamspace}:{id}` marks a fan-out not yet completed: the append
  * script writes it with the event (same TTL) and `markDispatched` deletes it. A
+ * batch's appends are the same script pipelined (one round trip), its markers deleted by one DEL. A
  * marker of the unfinished rather than of the finished keeps nothing per event
  * once it is dispatched (a key costs about 100 bytes of Redis).
  *
@@ -64,6 +65,24 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
       type === undefined ? `${prefix}evt-index:${teamspace}` : `${prefix}evt-index:${teamspace}:${type}`
     const append = LuaScript.define(redis, "heraldAppendEvent", 4, appendEvent)
 
+    /** The append script's keys and arguments for `event`. */
+    const appendCall = (event: Event.Event) =>
+      Effect.map(codec.encode(event), (json): LuaScript.Call => ({
+        keys: [
+          key(event.teamspace, event.id),
+          pendingKey(event.teamspace, event.id),
+          indexKey(event.teamspace),
+          indexKey(event.teamspace, event.type)
+        ],
+        args: [json, ttl, EventCursor.sortKey(event), EventCursor.timeSortKey(event.createdAt - ttl * 1000)]
+      }))
+
+    /** What the append script's reply says. */
+    const appended = (reply: unknown): Effect.Effect<EventStore.AppendResult> =>
+      Array.isArray(reply) && typeof reply[0] === "string"
+        ? Effect.map(codec.decode(reply[0]), (existing) => ({ _tag: "Exists", existing, dispatched: reply[1] === 1 }))
+        : Effect.succeed({ _tag: "Appended" })
+
     const list = (query: EventStore.EventQuery) =>
       Effect.gen(function*() {
         const limit = Math.max(0, Math.floor(query.limit))
@@ -87,34 +106,16 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
       })
 
     return {
-      append: (event) =>
-        codec.encode(event).pipe(
-          Effect.flatMap((json) =>
-            append(
-              [
-                key(event.teamspace, event.id),
-                pendingKey(event.teamspace, event.id),
-                indexKey(event.teamspace),
-                indexKey(event.teamspace, event.type)
-              ],
-              [
-                json,
-                ttl,
-                EventCursor.sortKey(event),
-                EventCursor.timeSortKey(event.createdAt - ttl * 1000)
-              ]
-            )
-          ),
-          Effect.flatMap((reply): Effect.Effect<EventStore.AppendResult> =>
-            Array.isArray(reply) && typeof reply[0] === "string"
-              ? Effect.map(codec.decode(reply[0]), (existing) => ({
-                _tag: "Exists",
-                existing,
-                dispatched: reply[1] === 1
-              }))
-              : Effect.succeed({ _tag: "Appended" })
-          )
+      append: (event) => Effect.flatMap(appendCall(event), (call) => Effect.flatMap(append(call.keys, call.args), appended)),
+      appendAll: (events) =>
+        Effect.forEach(events, appendCall).pipe(
+          Effect.flatMap(append.all),
+          Effect.flatMap((replies) => Effect.forEach(replies, appended))
         ),
+      markDispatchedAll: (teamspace, ids) =>
+        ids.length === 0
+          ? Effect.void
+          : execute("DEL", () => redis.del(...ids.map((id) => pendingKey(teamspace, id)))).pipe(Effect.asVoid),
       markDispatched: (teamspace, id) => execute("DEL", () => redis.del(pendingKey(teamspace, id))).pipe(Effect.asVoid),
       list,
       get: (teamspace, id) =>

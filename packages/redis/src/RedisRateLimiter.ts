@@ -16,7 +16,8 @@ import * as LuaScript from "./internal/LuaScript.js"
 import { RedisClient } from "./RedisClient.js"
 
 /**
- * KEYS: window. ARGV: now, cutoff (now - window ms), limit, window ms, member.
+ * KEYS: window. ARGV: now, cutoff (now - window ms), limit, window ms, member, cost (slots taken, all or none:
+ * a batch's events; a cost of n adds n members, the member suffixed with each slot's number).
  * {allowed 0|1, count after, score of the request whose ageing out frees a slot}.
  * Members are unique per request: requests of one millisecond must not collapse
  * into one entry. A refused request adds nothing and leaves the expiry alone.
@@ -25,17 +26,22 @@ const consumeScript = `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
 local count = redis.call('ZCARD', KEYS[1])
 local limit = tonumber(ARGV[3])
+local cost = tonumber(ARGV[6])
 local allowed = 0
-if count < limit then
-  redis.call('ZADD', KEYS[1], ARGV[1], ARGV[5])
+if count + cost <= limit then
+  if cost == 1 then
+    redis.call('ZADD', KEYS[1], ARGV[1], ARGV[5])
+  else
+    for slot = 1, cost do redis.call('ZADD', KEYS[1], ARGV[1], ARGV[5] .. ':' .. slot) end
+  end
   redis.call('PEXPIRE', KEYS[1], ARGV[4])
-  count = count + 1
+  count = count + cost
   allowed = 1
 end
 local index = 0
-if allowed == 0 then index = count - limit end
+if allowed == 0 then index = math.min(count - 1, math.max(0, count + cost - limit - 1)) end
 local freeing = redis.call('ZRANGE', KEYS[1], index, index, 'WITHSCORES')
-return { allowed, count, freeing[2] }
+return { allowed, count, freeing[2] or ARGV[1] }
 `
 
 /**
@@ -81,13 +87,20 @@ export const make: Effect.Effect<RateLimiter.RateLimiterShape, never, RedisClien
         const reply = yield* runReserve([`${prefix}ratelimit:${key}`], [now, now - rule.windowMs, rule.limit, rule.windowMs, holder])
         return Number(reply)
       }),
-    consume: (key, rule) =>
+    consume: (key, rule, cost) =>
       Effect.gen(function*() {
         yield* RateLimiter.validateRule(rule)
         const now = yield* Clock.currentTimeMillis
         // The time orders the entries; the tag and counter keep same-millisecond requests apart.
         const member = `${now}:${tag}:${(sequence++).toString(36)}`
-        const reply = yield* run([`${prefix}ratelimit:${key}`], [now, now - rule.windowMs, rule.limit, rule.windowMs, member])
+        const reply = yield* run([`${prefix}ratelimit:${key}`], [
+          now,
+          now - rule.windowMs,
+          rule.limit,
+          rule.windowMs,
+          member,
+          RateLimiter.slots(cost)
+        ])
         const [allowed, count, freeing] = reply as [number, number, string]
         return RateLimiter.decide(rule, now, {
           allowed: allowed === 1,

@@ -50,6 +50,35 @@ describe.skipIf(!available)(`RedisEventStore ${skipReason}`, () => {
       ].sort())
     }).pipe(Effect.provide(Layer.provideMerge(RedisEventStore.layer(), client))))
 
+  it.live("a batch is one round trip: appendAll pipelines its appends in one write, markDispatchedAll is one DEL", () =>
+    Effect.gen(function*() {
+      const store = yield* EventStore.EventStore
+      const { redis } = yield* RedisClient.RedisClient
+      const teamspace = Fixtures.teamspace()
+      // The first call loads the script; counted from the second on.
+      yield* store.appendAll([Fixtures.event({ teamspace })])
+      const stream = (redis as unknown as { readonly stream: { write: (...args: Array<unknown>) => boolean } }).stream
+      const write = stream.write
+      let writes = 0
+      stream.write = (...args) => {
+        writes++
+        return write.apply(stream, args)
+      }
+      try {
+        const events = Array.from({ length: 20 }, () => Fixtures.event({ teamspace }))
+        const results = yield* store.appendAll(events)
+        expect(results.every((result) => result._tag === "Appended")).toBe(true)
+        expect(writes).toBe(1)
+        yield* store.markDispatchedAll(teamspace, events.map((event) => event.id))
+        expect(writes).toBe(2)
+        const again = yield* store.appendAll(events)
+        expect(again.every((result) => result._tag === "Exists" && result.dispatched)).toBe(true)
+        expect(writes).toBe(3)
+      } finally {
+        stream.write = write
+      }
+    }).pipe(Effect.provide(Layer.provideMerge(RedisEventStore.layer(), client))))
+
   it.live("the retention (HERALD_RETENTION) sets the events' TTL", () =>
     Effect.gen(function*() {
       const store = yield* EventStore.EventStore

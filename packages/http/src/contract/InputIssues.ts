@@ -70,6 +70,23 @@ export const fieldName = (path: ReadonlyArray<PropertyKey>): string =>
 export const wirePath = (path: ReadonlyArray<PropertyKey>): Array<string | number> =>
   path.map((part) => typeof part === "number" ? part : String(part))
 
+/**
+ * A report about a value found at `prefix` of the request (a batch's event at `["events", 3]`): its
+ * paths under the prefix, and its sentences naming the fields so (`events[3].event_type`). A
+ * sentence that does not start with its field's name gets it in front.
+ */
+export const within = (report: Report, prefix: ReadonlyArray<string | number>): Report => ({
+  count: report.count,
+  issues: report.issues.map((issue) => {
+    const path = [...prefix, ...issue.path]
+    const own = issue.path.length === 0 ? undefined : Errors.fieldName(issue.path)
+    const message = own !== undefined && issue.message.startsWith(own)
+      ? `${Errors.fieldName(path)}${issue.message.slice(own.length)}`
+      : `${Errors.fieldName(path)}: ${issue.message}`
+    return { ...issue, path, message }
+  })
+})
+
 /** A field's name at the start of a sentence. */
 export const subject = (path: ReadonlyArray<PropertyKey>): string =>
   path.length === 0 ? "The request body" : Errors.fieldName(path)

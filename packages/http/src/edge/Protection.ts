@@ -34,7 +34,8 @@ export const routesOf = (api: HttpApi.HttpApi.Any): ReadonlyArray<RateLimiting.R
       routes.push({
         method: endpoint.method,
         path: endpoint.path,
-        limit: Option.getOrUndefined(Context.getOption(mergedAnnotations, RateLimiting.RouteLimit))
+        limit: Option.getOrUndefined(Context.getOption(mergedAnnotations, RateLimiting.RouteLimit)),
+        cost: Option.getOrUndefined(Context.getOption(mergedAnnotations, RateLimiting.RequestCost))
       })
   })
   return routes
@@ -68,17 +69,19 @@ export const guard = <E>(refusals: Refusals<E>) =>
     Effect.gen(function*() {
       yield* RequestId.annotateTeamspace(principal.teamspace)
       const { route } = yield* HttpRouter.RouteContext
-      const method = route.method === "*" ? (yield* HttpServerRequest.HttpServerRequest).method : route.method
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const method = route.method === "*" ? request.method : route.method
       const path = String(route.path)
       const display = RateLimiting.displayRoute(method, path)
-      const decision = yield* limits.consume(principal.teamspace, method, path)
+      const decision = yield* limits.consume(principal.teamspace, method, path, request)
       if (decision !== undefined && !decision.allowed) {
         if (metrics) Metrics.rateLimited({ route: display })
         return yield* Effect.fail(refusals.rateLimited({
           route: display,
           limit: decision.limit,
           windowMs: limits.settings.windowMs,
-          retryAfterSeconds: RateLimiting.retryAfterSeconds(decision)
+          retryAfterSeconds: RateLimiting.retryAfterSeconds(decision),
+          unit: limits.settings.costs.get(RateLimiting.routeKey(method, path))?.unit
         }, yield* FiberRef.get(RequestIds.current)))
       }
       const required = declared.scopes(route.method, path)

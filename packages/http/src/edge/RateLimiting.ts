@@ -11,14 +11,15 @@
  *
  * The defaults are the endpoints': each declares its own limit with the
  * `RouteLimit` annotation (publishing and creating webhooks do), and a route
- * that declares none gets `DEFAULT_LIMIT`. They come in with the routes of the
+ * that declares none gets `DEFAULT_LIMIT`. An endpoint may also declare what a
+ * request costs (`RequestCost`): the batch publish counts its events. They come in with the routes of the
  * API being served (`Protection.routesOf`), which this module does not import.
  *
  * Configuration: `HERALD_RATE_LIMITS` (`off`, or `name=limit` entries overriding
  * the defaults, where a name is `default` or a route such as `POST /v1/events`)
  * and `HERALD_RATE_LIMIT_WINDOW`, read by `@herald/runtime`'s Environment with `parse`.
  */
-import { HttpApp, HttpServerResponse } from "@effect/platform"
+import { HttpApp, type HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { type Ids, RateLimiter } from "@herald/core"
 import { Context, Effect, Either, Layer } from "effect"
 
@@ -31,6 +32,8 @@ export interface Settings {
   readonly defaultLimit: number
   /** Requests per window by route, keyed by `routeKey`. */
   readonly routes: ReadonlyMap<string, number>
+  /** What a request costs by route (`RequestCost`), keyed by `routeKey`; 1 for the others. */
+  readonly costs: ReadonlyMap<string, Cost>
 }
 
 /**
@@ -55,6 +58,35 @@ export const displayRoute = (method: string, path: string): string =>
  */
 export class RouteLimit extends Context.Tag("@herald/http/RateLimiting/RouteLimit")<RouteLimit, number>() {}
 
+/** How many units of its route's limit a request uses (`of`: at least 1, read from the request), and what they are called (`unit`: `events`). */
+export interface Cost {
+  readonly unit: string
+  readonly of: (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<number>
+}
+
+/**
+ * What a request to an endpoint costs against its limit (`Cost`): an annotation on the endpoint. A
+ * route declaring none costs 1 a request. The limit then counts units, not requests.
+ */
+export class RequestCost extends Context.Tag("@herald/http/RateLimiting/RequestCost")<RequestCost, Cost>() {}
+
+/**
+ * A cost of one per item of the JSON body's list `field` (at least 1): a batch route's. A body that
+ * is not JSON, or has no such list, costs 1; its decoding refuses it after. The body is read once
+ * (the request keeps it for the handler), and parsed here and again by the handler's decoder.
+ */
+export const listLength = (field: string): Cost => ({
+  unit: field,
+  of: (request) =>
+    request.json.pipe(
+      Effect.map((body) => {
+        const list = typeof body === "object" && body !== null ? (body as Record<string, unknown>)[field] : undefined
+        return Array.isArray(list) ? Math.max(1, list.length) : 1
+      }),
+      Effect.orElseSucceed(() => 1)
+    )
+})
+
 /** Requests per window of a route that declares no limit (`RouteLimit`). */
 export const DEFAULT_LIMIT = 600
 
@@ -67,11 +99,15 @@ export const creatingWebhooks = 60
 /** The default sliding window: one minute. */
 export const DEFAULT_WINDOW_MS = 60_000
 
-/** A route the app serves, as its endpoint declares it, with the limit it declares (`RouteLimit`), if any. */
+/**
+ * A route the app serves, as its endpoint declares it, with the limit it declares (`RouteLimit`) and
+ * what a request costs (`RequestCost`), if any.
+ */
 export interface Route {
   readonly method: string
   readonly path: string
   readonly limit?: number | undefined
+  readonly cost?: Cost | undefined
 }
 
 /** `name=limit` entries over the limits `routes` declare, where a name is `default` or `METHOD /path`. */
@@ -83,8 +119,10 @@ const fromEntries = (
 ): Settings => {
   let defaultLimit = DEFAULT_LIMIT
   const limits = new Map<string, number>()
+  const costs = new Map<string, Cost>()
   for (const route of routes) {
     if (route.limit !== undefined) limits.set(routeKey(route.method, route.path), route.limit)
+    if (route.cost !== undefined) costs.set(routeKey(route.method, route.path), route.cost)
   }
   for (const [name, limit] of entries) {
     if (name === "default") defaultLimit = limit
@@ -93,7 +131,7 @@ const fromEntries = (
       limits.set(routeKey(method, path), limit)
     }
   }
-  return { enabled, windowMs, defaultLimit, routes: limits }
+  return { enabled, windowMs, defaultLimit, routes: limits, costs }
 }
 
 /** The defaults of an API whose routes are `routes`: the limits they declare, `DEFAULT_LIMIT` for the others. */
@@ -159,6 +197,8 @@ export interface Refusal {
   readonly windowMs: number
   /** Whole seconds until a retry can succeed, as in `Retry-After`. */
   readonly retryAfterSeconds: number
+  /** What the limit counts when not requests (the route's `RequestCost`: a batch's `events`). */
+  readonly unit?: string | undefined
 }
 
 const seconds = (ms: number) => {
@@ -168,11 +208,17 @@ const seconds = (ms: number) => {
 
 /** What a rate limit refusal says, in every profile. */
 export const describe = (refusal: Refusal): string =>
-  `Rate limit exceeded: at most ${refusal.limit} ${refusal.route} requests per ${seconds(refusal.windowMs)} per teamspace`
+  `Rate limit exceeded: at most ${refusal.limit} ${
+    refusal.unit === undefined ? `${refusal.route} requests` : `${refusal.unit} through ${refusal.route}`
+  } per ${seconds(refusal.windowMs)} per teamspace`
 
 /** Why, in more words (Datagrid's `details.reason`). */
 export const reason = (refusal: Refusal): string =>
-  `Your teamspace made ${refusal.limit} ${refusal.route} requests in the last ${
+  refusal.unit !== undefined
+    ? `This request's ${refusal.unit} do not fit in what is left of the ${refusal.limit} ${refusal.unit} ${refusal.route} takes per ${
+      seconds(refusal.windowMs)
+    } from your teamspace; enough of those counted leave the window in ${seconds(refusal.retryAfterSeconds * 1000)}.`
+    : `Your teamspace made ${refusal.limit} ${refusal.route} requests in the last ${
     seconds(refusal.windowMs)
   }, the most this route allows; the oldest of them leaves the window in ${seconds(refusal.retryAfterSeconds * 1000)}.`
 
@@ -198,13 +244,15 @@ export interface ApiRateLimitsShape {
   readonly settings: Settings
   /**
    * Counts one request of `teamspace` to the route (`method` and the route's
-   * `path` template) and has its response carry the rate limit headers. None
-   * when rate limiting is off.
+   * `path` template), as many units as the route's `RequestCost` says of
+   * `request`, and has its response carry the rate limit headers. None when
+   * rate limiting is off.
    */
   readonly consume: (
     teamspace: Ids.TeamspaceId,
     method: string,
-    path: string
+    path: string,
+    request: HttpServerRequest.HttpServerRequest
   ) => Effect.Effect<RateLimiter.RateLimitDecision | undefined>
 }
 
@@ -226,10 +274,13 @@ export const layer = (settings: Settings): Layer.Layer<ApiRateLimits, never, Rat
     ApiRateLimits,
     Effect.gen(function*() {
       const limiter = yield* RateLimiter.RateLimiter
-      const consume: ApiRateLimitsShape["consume"] = (teamspace, method, path) => {
+      const consume: ApiRateLimitsShape["consume"] = (teamspace, method, path, request) => {
         if (!settings.enabled) return Effect.succeed(undefined)
-        const rule = { limit: settings.routes.get(routeKey(method, path)) ?? settings.defaultLimit, windowMs: settings.windowMs }
-        return limiter.consume(`${KEY_PREFIX}${teamspace}:${method} ${path}`, rule).pipe(
+        const route = routeKey(method, path)
+        const rule = { limit: settings.routes.get(route) ?? settings.defaultLimit, windowMs: settings.windowMs }
+        const cost = settings.costs.get(route)
+        const key = `${KEY_PREFIX}${teamspace}:${method} ${path}`
+        return (cost === undefined ? limiter.consume(key, rule) : Effect.flatMap(cost.of(request), (units) => limiter.consume(key, rule, units))).pipe(
           Effect.tap((decision) => {
             const set = headers(decision)
             return HttpApp.appendPreResponseHandler((_request, response) =>

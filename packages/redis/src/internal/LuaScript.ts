@@ -11,14 +11,41 @@ import { type Connection, execute } from "../RedisClient.js"
 
 export type Run = (keys: ReadonlyArray<string>, args: ReadonlyArray<string | number>) => Effect.Effect<unknown>
 
+/** One call of a script: its keys and arguments. */
+export interface Call {
+  readonly keys: ReadonlyArray<string>
+  readonly args: ReadonlyArray<string | number>
+}
+
+/** A script run once per call, every call pipelined in one round trip; the replies in the calls' order. */
+export type RunAll = (calls: ReadonlyArray<Call>) => Effect.Effect<ReadonlyArray<unknown>>
+
 type Command = (...keysAndArgs: Array<string | number>) => Promise<unknown>
 
-/** Registers `lua` under `name` (which says what it does) taking `numberOfKeys` keys. */
-export const define = (redis: Connection, name: string, numberOfKeys: number, lua: string): Run => {
+/**
+ * Registers `lua` under `name` (which says what it does) taking `numberOfKeys` keys; `all` runs it
+ * for several calls in one pipeline (on a Cluster their keys share the prefix's hash tag, so one node).
+ */
+export const define = (redis: Connection, name: string, numberOfKeys: number, lua: string): Run & { readonly all: RunAll } => {
   redis.defineCommand(name, { numberOfKeys, lua })
   const command = (redis as unknown as Record<string, Command>)[name]!.bind(redis)
-  return (keys, args) =>
+  const run: Run = (keys, args) =>
     keys.length === numberOfKeys
       ? execute(name, () => command(...keys, ...args))
       : Effect.dieMessage(`${name} takes ${numberOfKeys} keys, got ${keys.length}`)
+  const all: RunAll = (calls) => {
+    if (calls.length === 0) return Effect.succeed([])
+    if (calls.some((call) => call.keys.length !== numberOfKeys)) return Effect.dieMessage(`${name} takes ${numberOfKeys} keys`)
+    return execute(name, async () => {
+      const pipeline = redis.pipeline()
+      const queued = pipeline as unknown as Record<string, (...keysAndArgs: Array<string | number>) => unknown>
+      for (const call of calls) queued[name]!(...call.keys, ...call.args)
+      const replies = (await pipeline.exec()) ?? []
+      return replies.map(([error, reply]) => {
+        if (error !== null) throw error
+        return reply
+      })
+    })
+  }
+  return Object.assign(run, { all })
 }

@@ -66,6 +66,28 @@ export const suite = (name: string, layer: Layer.Layer<EventStore.EventStore, un
     )
 
     test(
+      "appendAll appends a batch in one call, a result per event in order, and markDispatchedAll marks them",
+      Effect.gen(function*() {
+        const store = yield* EventStore.EventStore
+        const teamspace = Fixtures.teamspace()
+        const stored = Fixtures.event({ teamspace })
+        yield* store.append(stored)
+        yield* store.markDispatched(teamspace, stored.id)
+        const fresh = [Fixtures.event({ teamspace }), Fixtures.event({ teamspace, type: Fixtures.typeB })] as const
+        const results = yield* store.appendAll([fresh[0], stored, fresh[1]])
+        expect(results.map((result) => result._tag)).toEqual(["Appended", "Exists", "Appended"])
+        expect(results[1]).toMatchObject({ _tag: "Exists", dispatched: true })
+        expect(results[1]!._tag === "Exists" && snapshot(results[1]!.existing)).toEqual(snapshot(stored))
+        for (const event of fresh) expect(snapshot(Option.getOrThrow(yield* store.get(teamspace, event.id)))).toEqual(snapshot(event))
+        expect(yield* store.appendAll([])).toEqual([])
+        yield* store.markDispatchedAll(teamspace, [fresh[0].id])
+        yield* store.markDispatchedAll(teamspace, [])
+        const again = yield* store.appendAll(fresh)
+        expect(again.map((result) => result._tag === "Exists" && result.dispatched)).toEqual([true, false])
+      })
+    )
+
+    test(
       "append then get returns the event",
       Effect.gen(function*() {
         const store = yield* EventStore.EventStore

@@ -54,6 +54,32 @@ export const suite = (name: string, layer: Layer.Layer<RateLimiter.RateLimiter, 
     )
 
     test(
+      "a request with a cost takes that many slots, all or none, and is refused until that many are free",
+      Effect.gen(function*() {
+        const limiter = yield* RateLimiter.RateLimiter
+        const key = freshKey()
+        expect(yield* limiter.consume(key, minute, 2)).toEqual({ allowed: true, limit: 3, remaining: 1, resetAt: t(60_000) })
+        yield* at(10_000)
+        expect(yield* limiter.consume(key, minute, 2)).toEqual({
+          allowed: false,
+          limit: 3,
+          remaining: 0,
+          resetAt: t(60_000),
+          retryAfterMs: 50_000
+        })
+        expect(yield* limiter.consume(key, minute, 1)).toEqual({ allowed: true, limit: 3, remaining: 0, resetAt: t(60_000) })
+        // Two slots free when the two oldest (both of the first request's) have aged out; three when this one's has too.
+        yield* at(20_000)
+        expect(yield* limiter.consume(key, minute, 2)).toMatchObject({ allowed: false, resetAt: t(60_000) })
+        expect(yield* limiter.consume(key, minute, 3)).toMatchObject({ allowed: false, resetAt: t(70_000) })
+        yield* at(70_000)
+        expect(yield* limiter.consume(key, minute, 2)).toEqual({ allowed: true, limit: 3, remaining: 1, resetAt: t(130_000) })
+        // More than the limit never fits.
+        expect((yield* limiter.consume(freshKey(), minute, 4)).allowed).toBe(false)
+      })
+    )
+
+    test(
       "the window slides: each slot frees exactly one window after its request, one at a time",
       Effect.gen(function*() {
         const limiter = yield* RateLimiter.RateLimiter

@@ -1,8 +1,10 @@
 /** Domain objects -> Datagrid-style wire objects. */
 import { type Attempt, type DeliveryLog, type Event, EventTypes, type Webhook as Domain } from "@herald/core"
+import { Either } from "effect"
 import type { Webhook } from "./Api.js"
 import type { EventSummary, EventWithDeliveries, WebhookAttempt } from "../../native/DeliveriesApi.js"
-import type { PublishedEvent } from "../../native/EventsApi.js"
+import type { BatchEventResult, PublishedEvent } from "../../native/EventsApi.js"
+import type { ErrorBody } from "./Errors.js"
 import type { EventTypeObject } from "../../native/EventTypesApi.js"
 
 const iso = (millis: number) => new Date(millis).toISOString()
@@ -78,6 +80,18 @@ export const publishedEvent = (
   duplicate: outcome.duplicate,
   deliveries: outcome.deliveries
 })
+
+/** A batch publish's result for one event: published (new or a duplicate), or refused with its error body. */
+export const batchEventResult = (
+  outcome: Either.Either<Event.Published, ErrorBody>
+): typeof BatchEventResult.Type =>
+  Either.match(outcome, {
+    onLeft: (error) => ({ status: "rejected", error: { ...error } }),
+    onRight: (published) => ({
+      status: published.duplicate ? "duplicate" : "accepted",
+      event: publishedEvent(published.event, published)
+    })
+  })
 
 /** An event type of a teamspace's catalog in its wire shape, its schema and example parsed. */
 export const eventType = (entry: EventTypes.CatalogEntry): typeof EventTypeObject.Type => ({

@@ -8,7 +8,7 @@ import { HttpApiSchema } from "@effect/platform"
 import type { Errors } from "@herald/core"
 import { Effect, Schema } from "effect"
 import * as Failure from "../../edge/FrameworkFailure.js"
-import type { Report } from "../../contract/InputIssues.js"
+import { type Report, within } from "../../contract/InputIssues.js"
 import type { Refusals } from "../../edge/Protection.js"
 import * as RateLimiting from "../../edge/RateLimiting.js"
 import * as Scopes from "../../edge/Scopes.js"
@@ -31,6 +31,16 @@ export interface ErrorBody {
   readonly retryable: boolean
   readonly details?: { readonly [key: string]: unknown } | undefined
 }
+
+/** Any error body as a schema: an error carried inside an answer (a batch's refused event). */
+export const ErrorBodySchema = Schema.Struct({
+  status_code: Schema.Int.annotations({ description: "The HTTP status code." }),
+  error: Schema.String.annotations({ description: "A machine-readable error code." }),
+  message: Schema.String.annotations({ description: "A human-readable error message." }),
+  mitigation: Schema.optional(Schema.String.annotations({ description: "Suggested action to resolve the error." })),
+  retryable: Schema.Boolean.annotations({ description: "Whether the request can be retried as it is." }),
+  details: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+}).annotations({ identifier: "ErrorBody" })
 
 // The literal status and code make each class's encoding accept only its own
 // instances: HttpApi encodes an error with the first schema of the union that
@@ -223,7 +233,8 @@ export const responder: Failure.ErrorResponder = {
   internal: () => ({ status: 500, body: internalError() })
 }
 
-type DomainError =
+/** The core errors a handler of a native route may fail with; `toWire` renders each. */
+export type DomainError =
   | Errors.InvalidInput
   | Errors.WebhookNotFound
   | Errors.ListenerNotFound
@@ -233,7 +244,8 @@ type DomainError =
   | Errors.EventTypeNotFound
   | Errors.EventTypeConflict
 
-const toWire = (error: DomainError) => {
+/** A domain error's wire body (`mapDomainErrors` fails with it; a batch's result carries it). */
+export const toWire = (error: DomainError) => {
   switch (error._tag) {
     case "InvalidInput":
       return invalidInput(Failure.reportOfInvalidInput(error))
@@ -249,6 +261,13 @@ const toWire = (error: DomainError) => {
       return payloadTooLarge(error.message, "Publish less data, e.g. an id the receiver can fetch the rest with.")
   }
 }
+
+/**
+ * A batch's refused event: its domain error's wire body, its input issues named under `at` (the
+ * event's place in the request, `["events", 3]`).
+ */
+export const itemError = (error: DomainError, at: ReadonlyArray<string | number>): ErrorBody =>
+  error._tag === "InvalidInput" ? invalidInput(within(Failure.reportOfInvalidInput(error), at)) : toWire(error)
 
 /** The wire error each domain error becomes, so a handler declares only those it can produce. */
 type WireOf<E> = E extends Errors.InvalidInput ? BadRequest

@@ -60,7 +60,9 @@ describe.skipIf(shared.length === 0).each(shared)("a revoke on %s", (backend) =>
     await refusedWithinASecond(key)
   })
 
-  it.skipIf(backend !== "redis")("through ApiKeys.revoke in another process is refused by the API within a second", async () => {
+  // The other process is composed on Redis stores, so this one is registered on Redis only (not
+  // skipped elsewhere): on PostgreSQL the keys command above is the other process.
+  if (backend === "redis") it("through ApiKeys.revoke in another process is refused by the API within a second", async () => {
     const key = await servedKey()
     const settings = Effect.runSync(
       Environment.redis.pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map(app.env))))

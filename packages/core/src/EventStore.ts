@@ -26,6 +26,16 @@ export type AppendOwingResult =
   | Extract<AppendResult, { readonly _tag: "Exists" }>
 
 /**
+ * What `EventStoreShape.appendReading` did: stored the event and read its fan-out's first page
+ * (`page`: the enabled matching subscriptions in id order, at most `limit` + 1; `undefined` when the
+ * store could not read it there, and the caller reads it from the `SubscriptionStore`), or found
+ * one with its id already stored.
+ */
+export type AppendReadingResult =
+  | { readonly _tag: "Appended"; readonly page: ReadonlyArray<FanOutTarget> | undefined }
+  | Extract<AppendResult, { readonly _tag: "Exists" }>
+
+/**
  * Where an event sits in a listing. Publisher-chosen ids don't sort by time, so
  * a position is (createdAt, id): time first, the id breaking ties.
  */
@@ -67,6 +77,11 @@ export interface EventStoreShape {
   /**
    * Records that every delivery of the event has been enqueued. Until then a
    * repeated publish of its id finishes the fan-out a crashed publish left undone.
+   * An adapter may write the mark behind (Redis carries it on its next append, or
+   * writes it within 100 ms): a repeated publish through the same store sees it at
+   * once; through another process inside that window it finishes the fan-out again
+   * (the queue drops the deliveries still pending; one already delivered may be
+   * delivered again, as after a crash).
    */
   readonly markDispatched: (teamspace: TeamspaceId, id: EventId) => Effect.Effect<void>
   /** `markDispatched` for each of `ids`, in one write where the adapter can. */
@@ -84,6 +99,17 @@ export interface EventStoreShape {
    */
   readonly appendOwing?:
     | ((event: Event, first: { readonly limit: number; readonly dueAt: number }) => Effect.Effect<AppendOwingResult>)
+    | undefined
+  /**
+   * `append`, and for a new event its fan-out's first page read in the same round trip
+   * (`SubscriptionStore.activePage` from the first, `first.limit` + 1 at most), for a fan-out
+   * without a recording `DeliveryLedger`.
+   *
+   * Offered only by a store that keeps the subscriptions' fan-out index in the same database
+   * (`RedisEventStore` with `readsFanOutPage`, as `RedisLayer` composes it); absent otherwise.
+   */
+  readonly appendReading?:
+    | ((event: Event, first: { readonly limit: number }) => Effect.Effect<AppendReadingResult>)
     | undefined
 }
 

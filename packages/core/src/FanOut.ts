@@ -163,21 +163,36 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
     /**
      * A publish's store and first step: the event appended and, when new, its first chunk owed
      * and enqueued. With an event store that owes the first chunk in its append
-     * (`EventStore.appendOwing`, beside a recording ledger) that is one write; otherwise the
-     * append, then `step`. `appended` says which the event was; an event that `Exists` got no step.
+     * (`EventStore.appendOwing`, beside a recording ledger) that is one write; with one that reads
+     * the first page in its append (`EventStore.appendReading`, no recording ledger), one round
+     * trip before the enqueue; otherwise the append, then `step`. `appended` says which the event
+     * was; an event that `Exists` got no step.
      */
     const publishStep = (event: Event): Effect.Effect<{ readonly appended: AppendResult; readonly deliveries: number }> =>
       Effect.gen(function*() {
-        if (events.appendOwing === undefined || !ledger.records) {
-          const appended = yield* events.append(event)
-          if (appended._tag === "Exists") return { appended, deliveries: 0 }
-          return { appended, deliveries: (yield* step(event)).deliveries }
-        }
         const size = Math.max(1, yield* FanOutChunkSize)
-        const dueAt = (yield* Clock.currentTimeMillis) + firstDelayMs
-        const result = yield* events.appendOwing(event, { limit: size, dueAt })
-        if (result._tag === "Exists") return { appended: result, deliveries: 0 }
-        const { next, targets } = split(result.page, size)
+        if (ledger.records && events.appendOwing !== undefined) {
+          const dueAt = (yield* Clock.currentTimeMillis) + firstDelayMs
+          const result = yield* events.appendOwing(event, { limit: size, dueAt })
+          if (result._tag === "Exists") return { appended: result, deliveries: 0 }
+          return yield* enqueueFirst(event, result.page, size)
+        }
+        if (!ledger.records && events.appendReading !== undefined) {
+          const result = yield* events.appendReading(event, { limit: size })
+          if (result._tag === "Exists") return { appended: result, deliveries: 0 }
+          const page = result.page ??
+            (yield* subscriptions.activePage(event.teamspace, event.type, { limit: size + 1 }))
+          return yield* enqueueFirst(event, page, size)
+        }
+        const appended = yield* events.append(event)
+        if (appended._tag === "Exists") return { appended, deliveries: 0 }
+        return { appended, deliveries: (yield* step(event)).deliveries }
+      })
+
+    /** A new event's first chunk (of a page read with one target more than `size`) enqueued. */
+    const enqueueFirst = (event: Event, page: ReadonlyArray<FanOutTarget>, size: number) =>
+      Effect.gen(function*() {
+        const { next, targets } = split(page, size)
         yield* enqueue(event, targets, next, size, { owed: 0, trace: yield* Tracing.currentTraceparent })
         return { appended: { _tag: "Appended" } as const, deliveries: targets.length }
       })

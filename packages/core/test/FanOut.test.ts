@@ -43,8 +43,9 @@ const fanOutSizes = () => {
   return state !== undefined && MetricState.isHistogramState(state) ? { count: state.count, sum: state.sum } : { count: 0, sum: 0 }
 }
 
-const harness = Effect.gen(function*() {
+const harness = (appendReading?: EventStore.EventStoreShape["appendReading"]) => Effect.gen(function*() {
   const enqueued = yield* Ref.make<ReadonlyArray<Enqueued>>([])
+  let pageReads = 0
   const entered = yield* Ref.make<ReadonlyArray<Ids.WebhookId>>([])
   const queue: DeliveryQueue.DeliveryQueueShape = {
     enqueue: (jobs, options) => Ref.update(enqueued, (all) => [...all, { jobs, front: options?.front === true }]),
@@ -61,6 +62,7 @@ const harness = Effect.gen(function*() {
     active: unused("active"),
     activePage: (_teamspace, _type, page) =>
       Effect.sync(() => {
+        pageReads++
         const after = page.after
         const start = after === undefined ? 0 : targets.findIndex((target) => target.id > after)
         return start === -1 ? [] : targets.slice(start, start + page.limit)
@@ -72,7 +74,8 @@ const harness = Effect.gen(function*() {
     append: unused("append"),
     get: (_teamspace, id) => Effect.succeed(id === event.id ? Option.some(event) : Option.none()),
     list: unused("list"),
-    markDispatched: unused("markDispatched")
+    markDispatched: unused("markDispatched"),
+    appendReading
   }
   // Every ordered webhook's sequence is empty: the event entering it is its head at once.
   const sequences: SequenceStore.SequenceStoreShape = {
@@ -92,7 +95,7 @@ const harness = Effect.gen(function*() {
     ))
   )
   const fanOut = yield* Effect.provide(FanOut.FanOut, layer)
-  return { fanOut, enqueued, entered } as const
+  return { fanOut, enqueued, entered, pageReads: () => pageReads } as const
 })
 
 const delivered = (all: ReadonlyArray<Enqueued>) =>
@@ -101,7 +104,7 @@ const delivered = (all: ReadonlyArray<Enqueued>) =>
 describe("FanOut", () => {
   it.effect("the publish's step enqueues one chunk and the next step, at the front; ordered webhooks through their sequence", () =>
     Effect.gen(function*() {
-      const { enqueued, entered, fanOut } = yield* harness
+      const { enqueued, entered, fanOut } = yield* harness()
       const result = yield* fanOut.step(event)
       expect(result).toEqual({ deliveries: 4, more: true })
       const all = yield* Ref.get(enqueued)
@@ -116,7 +119,7 @@ describe("FanOut", () => {
 
   it.effect("continuing from a step's cursor reaches every target once; the last step enqueues no further step and observes the fan-out's size", () =>
     Effect.gen(function*() {
-      const { enqueued, fanOut } = yield* harness
+      const { enqueued, fanOut } = yield* harness()
       const before = fanOutSizes()
       yield* fanOut.step(event)
       // Play the worker: run each fan-out step as it is enqueued.
@@ -135,7 +138,7 @@ describe("FanOut", () => {
 
   it.effect("a worker's step covers several chunks, one enqueue each, beside the next step", () =>
     Effect.gen(function*() {
-      const { enqueued, fanOut } = yield* harness
+      const { enqueued, fanOut } = yield* harness()
       yield* fanOut.step(event)
       const [first] = (yield* Ref.get(enqueued)).flatMap(({ jobs }) => jobs).filter(DeliveryJob.isFanOut)
       yield* Ref.set(enqueued, [])
@@ -152,9 +155,34 @@ describe("FanOut", () => {
       expect(calls.filter(({ front }) => !front).every(({ jobs }) => jobs.length <= 2)).toBe(true)
     }).pipe(Effect.provideService(FanOut.FanOutChunkSize, 2), Effect.provideService(FanOut.FanOutStepChunks, 3)))
 
+  it.effect("with an event store that reads the first page in its append, a publish's step reads no page of its own", () =>
+    Effect.gen(function*() {
+      const limits: Array<number> = []
+      const { enqueued, fanOut, pageReads } = yield* harness((_event, first) =>
+        Effect.sync(() => {
+          limits.push(first.limit)
+          return { _tag: "Appended", page: targets.slice(0, first.limit + 1) }
+        })
+      )
+      const result = yield* fanOut.publishStep(event)
+      expect(result).toEqual({ appended: { _tag: "Appended" }, deliveries: 4 })
+      expect(limits).toEqual([4])
+      expect(pageReads()).toBe(0)
+      expect(delivered(yield* Ref.get(enqueued)).sort()).toEqual(targets.slice(0, 4).map((target) => target.id).sort())
+    }).pipe(Effect.provideService(FanOut.FanOutChunkSize, 4)))
+
+  it.effect("when the append could not read the page, the publish's step reads it from the SubscriptionStore", () =>
+    Effect.gen(function*() {
+      const { enqueued, fanOut, pageReads } = yield* harness(() => Effect.succeed({ _tag: "Appended", page: undefined }))
+      const result = yield* fanOut.publishStep(event)
+      expect(result).toEqual({ appended: { _tag: "Appended" }, deliveries: 4 })
+      expect(pageReads()).toBe(1)
+      expect(delivered(yield* Ref.get(enqueued))).toHaveLength(4)
+    }).pipe(Effect.provideService(FanOut.FanOutChunkSize, 4)))
+
   it.effect("a step of an event that no longer exists enqueues nothing", () =>
     Effect.gen(function*() {
-      const { enqueued, fanOut } = yield* harness
+      const { enqueued, fanOut } = yield* harness()
       const gone = new DeliveryJob.FanOutJob({ teamspace, eventId: Ids.EventId.make("evt_gone"), after: targets[0]!.id })
       expect(yield* fanOut.continueFrom(gone)).toEqual(DeliveryJob.done)
       expect(yield* Ref.get(enqueued)).toEqual([])

@@ -37,7 +37,8 @@ export type Options = Retention.Options
 export const layer = (options?: Options): Layer.Layer<Stores, never, RedisClient> =>
   Layer.mergeAll(
     RedisSubscriptionStore.layer,
-    RedisEventStore.layer(options),
+    // Beside RedisSubscriptionStore on the same client: a publish reads its first fan-out page in its append.
+    RedisEventStore.layer({ ...options, readsFanOutPage: true }),
     // Beside RedisHealthStore on the same client: a logged success ends the streak in the same script.
     RedisAttemptLog.layer({ ...options, endsFailureStreaks: true }),
     RedisApiKeyStore.layer,

@@ -24,6 +24,8 @@
  *   at upgrade. (A process of an earlier version writing a webhook
  *   after that is not seen by the set: upgrade every process that writes
  *   webhooks together.)
+ *   The page's keys and script are `internal/FanOutIndex`'s: `RedisEventStore`
+ *   reads a publish's first page with them inside its append.
  *
  * insert, update and remove are each one Lua script: read the old record,
  * unindex its event types, write, reindex. Nothing can interleave, and an
@@ -36,6 +38,7 @@
 import { Effect, Layer } from "effect"
 import { type EventType, type Ids, SecretCipher, SubscriptionStore, Webhook } from "@herald/core"
 import * as DecodeMemo from "./internal/DecodeMemo.js"
+import * as FanOutIndex from "./internal/FanOutIndex.js"
 import * as JsonCodec from "./internal/JsonCodec.js"
 import * as LuaScript from "./internal/LuaScript.js"
 import { execute, RedisClient } from "./RedisClient.js"
@@ -67,8 +70,7 @@ if old then
 end
 `
 
-/** The member that marks a teamspace's ordered set complete. */
-const COMPLETE = "*"
+const { COMPLETE } = FanOutIndex
 
 /** Writes the record and indexes it. ARGV: id, json, enabled ('1'/'0'), ordered ('1'/'0'), event types... */
 const writeNew = `
@@ -107,28 +109,9 @@ redis.call('SREM', KEYS[4], ARGV[1])
 return 1
 `
 
-/**
- * One fan-out page. KEYS: active, ordered. ARGV: min, max, limit, prefix length
- * (the event type's and its ':'). A flat list of id, ordered (1/0) pairs; nil
- * when the ordered set is not complete yet.
- */
-const fanOutPage = `
-if redis.call('SISMEMBER', KEYS[2], '${COMPLETE}') == 0 then return false end
-local members = redis.call('ZRANGEBYLEX', KEYS[1], ARGV[1], ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
-if #members == 0 then return {} end
-local skip = tonumber(ARGV[4]) + 1
-local page = {}
--- SMISMEMBER a batch at a time: unpack has a limit (about 8,000 values).
-for first = 1, #members, 1000 do
-  local ids = {}
-  for i = first, math.min(first + 999, #members) do ids[#ids + 1] = string.sub(members[i], skip) end
-  local ordered = redis.call('SMISMEMBER', KEYS[2], unpack(ids))
-  for i, id in ipairs(ids) do
-    page[#page + 1] = id
-    page[#page + 1] = ordered[i]
-  end
-end
-return page
+/** One fan-out page (`FanOutIndex.pageFunction`). KEYS: active, ordered. ARGV: min, max, limit, prefix length. */
+const fanOutPage = FanOutIndex.pageFunction + `
+return fanOutPage(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
 `
 
 /** Indexes one record written before the ordered set existed. KEYS: ordered, record. ARGV: id. */
@@ -160,8 +143,8 @@ export const make: Effect.Effect<SubscriptionStore.SubscriptionStoreShape, never
     const { prefix, redis } = yield* RedisClient
     const recordKey = (teamspace: Ids.TeamspaceId, id: Ids.WebhookId) => `${prefix}wh:${teamspace}:${id}`
     const idsKey = (teamspace: Ids.TeamspaceId) => `${prefix}wh-ids:${teamspace}`
-    const activeKey = (teamspace: Ids.TeamspaceId) => `${prefix}wh-active:${teamspace}`
-    const orderedKey = (teamspace: Ids.TeamspaceId) => `${prefix}wh-ordered:${teamspace}`
+    const activeKey = (teamspace: Ids.TeamspaceId) => FanOutIndex.activeKey(prefix, teamspace)
+    const orderedKey = (teamspace: Ids.TeamspaceId) => FanOutIndex.orderedKey(prefix, teamspace)
     const keysOf = (teamspace: Ids.TeamspaceId, id: Ids.WebhookId) => [
       recordKey(teamspace, id),
       idsKey(teamspace),
@@ -269,20 +252,11 @@ export const make: Effect.Effect<SubscriptionStore.SubscriptionStoreShape, never
       page: { readonly after?: Ids.WebhookId | undefined; readonly limit: number }
     ): Effect.Effect<ReadonlyArray<SubscriptionStore.FanOutTarget>> => {
       if (page.limit < 1) return Effect.succeed([])
-      const min = page.after === undefined ? `[${eventType}:` : `(${eventType}:${page.after}`
-      const read = scripts.fanOutPage(
-        [activeKey(teamspace), orderedKey(teamspace)],
-        [min, `(${eventType};`, page.limit, eventType.length + 1]
-      )
-      const targets = (reply: unknown): Array<SubscriptionStore.FanOutTarget> => {
-        const flat = reply as ReadonlyArray<string | number>
-        const page: Array<SubscriptionStore.FanOutTarget> = []
-        for (let i = 0; i < flat.length; i += 2) page.push({ id: flat[i] as Ids.WebhookId, ordered: flat[i + 1] === 1 })
-        return page
-      }
+      const read = scripts.fanOutPage(FanOutIndex.pageKeys(prefix, teamspace), FanOutIndex.pageArgs(eventType, page))
+      const targets = (reply: unknown) => FanOutIndex.targets((reply ?? []) as ReadonlyArray<unknown>)
       return Effect.flatMap(read, (reply) =>
         reply === null
-          ? Effect.zipRight(indexOrdered(teamspace), Effect.map(read, (again) => targets(again ?? [])))
+          ? Effect.zipRight(indexOrdered(teamspace), Effect.map(read, targets))
           : Effect.succeed(targets(reply)))
     }
 

@@ -1,8 +1,8 @@
 // Retention: events expire after the configured TTL (real time, polled).
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
-import { EventStore } from "@herald/core"
-import { RedisClient, RedisEventStore, Retention } from "@herald/redis"
+import { EventStore, SubscriptionStore } from "@herald/core"
+import { RedisClient, RedisEventStore, RedisSubscriptionStore, Retention } from "@herald/redis"
 import { Fixtures } from "@herald/testkit"
 import { available, skipReason, useRedis } from "./RedisTestServer.js"
 
@@ -32,7 +32,20 @@ describe.skipIf(!available)(`RedisEventStore ${skipReason}`, () => {
       expect(ttl).toBeLessThanOrEqual(Retention.defaultRetentionSeconds)
     }).pipe(Effect.provide(Layer.provideMerge(RedisEventStore.layer(), client))))
 
-  it.live("a dispatched event leaves only its record and index entries: the pending marker is gone", () =>
+  /** Counts the writes the client makes to its socket (a pipeline is one) while `body` runs. */
+  const countingWrites = <A, E, R>(body: (writes: () => number) => Effect.Effect<A, E, R>) =>
+    Effect.flatMap(RedisClient.RedisClient, ({ redis }) => {
+      const stream = (redis as unknown as { readonly stream: { write: (...args: Array<unknown>) => boolean } }).stream
+      const write = stream.write
+      let writes = 0
+      stream.write = (...args) => {
+        writes++
+        return write.apply(stream, args)
+      }
+      return Effect.ensuring(body(() => writes), Effect.sync(() => (stream.write = write)))
+    })
+
+  it.live("a dispatched event leaves only its record and index entries: its marker is deleted behind, within WRITE_BEHIND_MS", () =>
     Effect.gen(function*() {
       const store = yield* EventStore.EventStore
       const { prefix, redis } = yield* RedisClient.RedisClient
@@ -43,6 +56,7 @@ describe.skipIf(!available)(`RedisEventStore ${skipReason}`, () => {
       const pending = `${prefix}evt-pending:${teamspace}:${event.id}`
       expect(yield* keysOf()).toContain(pending)
       yield* store.markDispatched(teamspace, event.id)
+      yield* Effect.sleep(RedisEventStore.WRITE_BEHIND_MS * 3)
       expect(yield* keysOf()).toEqual([
         `${prefix}evt-index:${teamspace}`,
         `${prefix}evt-index:${teamspace}:${event.type}`,
@@ -50,33 +64,96 @@ describe.skipIf(!available)(`RedisEventStore ${skipReason}`, () => {
       ].sort())
     }).pipe(Effect.provide(Layer.provideMerge(RedisEventStore.layer(), client))))
 
-  it.live("a batch is one round trip: appendAll pipelines its appends in one write, markDispatchedAll is one DEL", () =>
+  it.live("the next append carries the settled markers' deletion: no round trip of their own, and a repeat through the store is dispatched at once", () =>
     Effect.gen(function*() {
       const store = yield* EventStore.EventStore
-      const { redis } = yield* RedisClient.RedisClient
+      const { prefix, redis } = yield* RedisClient.RedisClient
+      const teamspace = Fixtures.teamspace()
+      const [first, second] = [Fixtures.event({ teamspace }), Fixtures.event({ teamspace })]
+      yield* store.append(first)
+      yield* countingWrites((writes) =>
+        Effect.gen(function*() {
+          yield* store.markDispatched(teamspace, first.id)
+          expect(writes()).toBe(0)
+          expect(yield* store.append(second)).toEqual({ _tag: "Appended" })
+          expect(writes()).toBe(1)
+        })
+      )
+      expect(yield* Effect.promise(() => redis.exists(`${prefix}evt-pending:${teamspace}:${first.id}`))).toBe(0)
+      yield* store.markDispatched(teamspace, second.id)
+      const again = yield* store.append(second)
+      expect(again._tag === "Exists" && again.dispatched).toBe(true)
+    }).pipe(Effect.provide(Layer.provideMerge(RedisEventStore.layer(), client))))
+
+  it.live("closing the store deletes the markers still settled", () =>
+    Effect.gen(function*() {
+      const { prefix, redis } = yield* RedisClient.RedisClient
+      const teamspace = Fixtures.teamspace()
+      const event = Fixtures.event({ teamspace })
+      yield* Effect.scoped(Effect.gen(function*() {
+        const store = yield* RedisEventStore.make()
+        yield* store.append(event)
+        yield* store.markDispatched(teamspace, event.id)
+      }))
+      expect(yield* Effect.promise(() => redis.exists(`${prefix}evt-pending:${teamspace}:${event.id}`))).toBe(0)
+    }).pipe(Effect.provide(client)))
+
+  it.live("with readsFanOutPage, appendReading stores a new event and reads its first fan-out page in one round trip", () =>
+    Effect.gen(function*() {
+      const store = yield* EventStore.EventStore
+      const subscriptions = yield* SubscriptionStore.SubscriptionStore
+      const teamspace = Fixtures.teamspace()
+      const hooks = [0, 1, 2].map((n) => Fixtures.webhook({ teamspace, time: Fixtures.baseTime + n }))
+      yield* Effect.forEach(hooks, (hook) => subscriptions.insert(hook))
+      yield* subscriptions.insert(Fixtures.webhook({ teamspace, events: [Fixtures.typeB] }))
+      const appendReading = store.appendReading!
+      // The first call loads the script; counted from the second on.
+      yield* appendReading(Fixtures.event({ teamspace }), { limit: 1 })
+      const event = Fixtures.event({ teamspace })
+      const result = yield* countingWrites((writes) => Effect.tap(appendReading(event, { limit: 2 }), () => expect(writes()).toBe(1)))
+      // limit + 1, in id order: the last tells the fan-out that more remain.
+      expect(result).toEqual({ _tag: "Appended", page: hooks.map((hook) => ({ id: hook.id, ordered: false })) })
+      expect(yield* subscriptions.activePage(teamspace, event.type, { limit: 3 })).toEqual(result._tag === "Appended" ? result.page : [])
+      const again = yield* appendReading(event, { limit: 2 })
+      expect(again._tag).toBe("Exists")
+      // A teamspace whose fan-out index was never completed (no webhook ever written): the page is
+      // left to the SubscriptionStore, which completes the index; read here from then on.
+      const other = Fixtures.teamspace()
+      expect(yield* appendReading(Fixtures.event({ teamspace: other }), { limit: 2 })).toEqual({ _tag: "Appended", page: undefined })
+      expect(yield* subscriptions.activePage(other, Fixtures.typeA, { limit: 3 })).toEqual([])
+      expect(yield* appendReading(Fixtures.event({ teamspace: other }), { limit: 2 })).toEqual({ _tag: "Appended", page: [] })
+    }).pipe(
+      Effect.provide(Layer.provideMerge(
+        Layer.merge(RedisEventStore.layer({ readsFanOutPage: true }), RedisSubscriptionStore.layer),
+        client
+      ))
+    ))
+
+  it.live("without readsFanOutPage there is no appendReading (the subscriptions may live elsewhere)", () =>
+    Effect.gen(function*() {
+      const store = yield* EventStore.EventStore
+      expect(store.appendReading).toBeUndefined()
+    }).pipe(Effect.provide(Layer.provide(RedisEventStore.layer(), client))))
+
+  it.live("a batch is one round trip: appendAll pipelines its appends in one write; markDispatchedAll waits for the next", () =>
+    Effect.gen(function*() {
+      const store = yield* EventStore.EventStore
       const teamspace = Fixtures.teamspace()
       // The first call loads the script; counted from the second on.
       yield* store.appendAll([Fixtures.event({ teamspace })])
-      const stream = (redis as unknown as { readonly stream: { write: (...args: Array<unknown>) => boolean } }).stream
-      const write = stream.write
-      let writes = 0
-      stream.write = (...args) => {
-        writes++
-        return write.apply(stream, args)
-      }
-      try {
-        const events = Array.from({ length: 20 }, () => Fixtures.event({ teamspace }))
-        const results = yield* store.appendAll(events)
-        expect(results.every((result) => result._tag === "Appended")).toBe(true)
-        expect(writes).toBe(1)
-        yield* store.markDispatchedAll(teamspace, events.map((event) => event.id))
-        expect(writes).toBe(2)
-        const again = yield* store.appendAll(events)
-        expect(again.every((result) => result._tag === "Exists" && result.dispatched)).toBe(true)
-        expect(writes).toBe(3)
-      } finally {
-        stream.write = write
-      }
+      yield* countingWrites((writes) =>
+        Effect.gen(function*() {
+          const events = Array.from({ length: 20 }, () => Fixtures.event({ teamspace }))
+          const results = yield* store.appendAll(events)
+          expect(results.every((result) => result._tag === "Appended")).toBe(true)
+          expect(writes()).toBe(1)
+          yield* store.markDispatchedAll(teamspace, events.map((event) => event.id))
+          expect(writes()).toBe(1)
+          const again = yield* store.appendAll(events)
+          expect(again.every((result) => result._tag === "Exists" && result.dispatched)).toBe(true)
+          expect(writes()).toBe(2)
+        })
+      )
     }).pipe(Effect.provide(Layer.provideMerge(RedisEventStore.layer(), client))))
 
   it.live("the retention (HERALD_RETENTION) sets the events' TTL", () =>

@@ -23,23 +23,33 @@ export type RunAll = (calls: ReadonlyArray<Call>) => Effect.Effect<ReadonlyArray
 type Command = (...keysAndArgs: Array<string | number>) => Promise<unknown>
 
 /**
- * Registers `lua` under `name` (which says what it does) taking `numberOfKeys` keys; `all` runs it
- * for several calls in one pipeline (on a Cluster their keys share the prefix's hash tag, so one node).
+ * Registers `lua` under `name` (which says what it does) taking `numberOfKeys` keys, or any number
+ * (`"any"`: a call passes as many as it needs); `all` runs it for several calls in one pipeline (on
+ * a Cluster their keys share the prefix's hash tag, so one node).
  */
-export const define = (redis: Connection, name: string, numberOfKeys: number, lua: string): Run & { readonly all: RunAll } => {
-  redis.defineCommand(name, { numberOfKeys, lua })
+export const define = (
+  redis: Connection,
+  name: string,
+  numberOfKeys: number | "any",
+  lua: string
+): Run & { readonly all: RunAll } => {
+  const fixed = numberOfKeys === "any" ? undefined : numberOfKeys
+  redis.defineCommand(name, fixed === undefined ? { lua } : { numberOfKeys: fixed, lua })
+  // Without a fixed count, ioredis takes the count as the first argument.
+  const argumentsOf = (call: Call) => fixed === undefined ? [call.keys.length, ...call.keys, ...call.args] : [...call.keys, ...call.args]
+  const wrongKeys = (call: Call) => fixed !== undefined && call.keys.length !== fixed
   const command = (redis as unknown as Record<string, Command>)[name]!.bind(redis)
   const run: Run = (keys, args) =>
-    keys.length === numberOfKeys
-      ? execute(name, () => command(...keys, ...args))
-      : Effect.dieMessage(`${name} takes ${numberOfKeys} keys, got ${keys.length}`)
+    wrongKeys({ keys, args })
+      ? Effect.dieMessage(`${name} takes ${numberOfKeys} keys, got ${keys.length}`)
+      : execute(name, () => command(...argumentsOf({ keys, args })))
   const all: RunAll = (calls) => {
     if (calls.length === 0) return Effect.succeed([])
-    if (calls.some((call) => call.keys.length !== numberOfKeys)) return Effect.dieMessage(`${name} takes ${numberOfKeys} keys`)
+    if (calls.some(wrongKeys)) return Effect.dieMessage(`${name} takes ${numberOfKeys} keys`)
     return execute(name, async () => {
       const pipeline = redis.pipeline()
       const queued = pipeline as unknown as Record<string, (...keysAndArgs: Array<string | number>) => unknown>
-      for (const call of calls) queued[name]!(...call.keys, ...call.args)
+      for (const call of calls) queued[name]!(...argumentsOf(call))
       const replies = (await pipeline.exec()) ?? []
       return replies.map(([error, reply]) => {
         if (error !== null) throw error

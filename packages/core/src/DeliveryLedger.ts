@@ -36,6 +36,14 @@ export interface Owed {
   readonly dueAt: number | null
 }
 
+/** One fan-out step to owe, as `DeliveryLedgerShape.owe` takes it: `oweAll`'s element. */
+export interface Step {
+  readonly event: Event
+  readonly targets: ReadonlyArray<Owed>
+  readonly from: Option.Option<WebhookId>
+  readonly to: Option.Option<WebhookId>
+}
+
 /** A redelivery to record: an event for a webhook, due at `dueAt` (null: an ordered webhook's). */
 export interface Redelivery {
   readonly eventId: EventId
@@ -141,6 +149,13 @@ export interface DeliveryLedgerShape {
     to: Option.Option<WebhookId>
   ) => Effect.Effect<boolean>
   /**
+   * `owe` for each of `steps`, a result per step in their order: each step's compare-and-set and
+   * deliveries exactly as `owe` would (a step that loses writes nothing and does not stop the
+   * others). A batch publish's one write where the adapter can (one statement on PostgreSQL).
+   * Steps of one event are owed in their order, as consecutive `owe`s.
+   */
+  readonly oweAll: (steps: ReadonlyArray<Step>) => Effect.Effect<ReadonlyArray<boolean>>
+  /**
    * The delivery ended (delivered, given up, or dropped): its row is removed, unless `startedAt` is
    * some and a redelivery was recorded at or after it (`redelivered_at >= startedAt`), in which
    * case the row stays, since the queue runs that delivery again (`DeliveryQueue.expedite`:
@@ -241,6 +256,7 @@ const emptyRead = () => Effect.succeed([])
 export const none: DeliveryLedgerShape = {
   records: false,
   owe: noneOwe,
+  oweAll: (steps) => Effect.succeed(steps.map(() => true)),
   settle: nothing,
   scheduled: nothing,
   claim: () => Effect.succeed(Option.none()),

@@ -200,8 +200,8 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
     /**
      * `publishStep` for a batch of events of one teamspace (distinct ids): one `appendAll`, one
      * page read per event type, and the new events' first chunks enqueued together (with a
-     * `FanOutJob` for each whose fan-out goes on). A recording ledger owes each event's chunk
-     * first, one `owe` per event (its compare-and-set is per event). A result per event, in order.
+     * `FanOutJob` for each whose fan-out goes on). A recording ledger owes the events' chunks
+     * first, in one `oweAll` (its compare-and-set is per event). A result per event, in order.
      */
     const publishBatchStep = (batch: ReadonlyArray<Event>) =>
       Effect.gen(function*() {
@@ -214,17 +214,16 @@ export class FanOut extends Effect.Service<FanOut>()("@herald/core/FanOut", {
         }
         const dueAt = (yield* Clock.currentTimeMillis) + firstDelayMs
         const trace = yield* Tracing.currentTraceparent
-        const steps: Array<{ readonly event: Event; readonly targets: ReadonlyArray<FanOutTarget>; readonly next: Option.Option<WebhookId> }> = []
-        for (const event of fresh) {
-          const { next, targets } = split(pages.get(event.type) ?? [], size)
-          const won = !ledger.records || (yield* ledger.owe(
+        const planned = fresh.map((event) => ({ event, ...split(pages.get(event.type) ?? [], size) }))
+        const won = ledger.records
+          ? yield* ledger.oweAll(planned.map(({ event, next, targets }) => ({
             event,
-            targets.map((webhook) => ({ webhookId: webhook.id, dueAt: webhook.ordered ? null : dueAt })),
-            Option.none(),
-            next
-          ))
-          if (won) steps.push({ event, targets, next })
-        }
+            targets: targets.map((webhook) => ({ webhookId: webhook.id, dueAt: webhook.ordered ? null : dueAt })),
+            from: Option.none(),
+            to: next
+          })))
+          : undefined
+        const steps = won === undefined ? planned : planned.filter((_, index) => won[index] === true)
         const deliveries = steps.flatMap(({ event, targets }) => targets.map((webhook) => ({ webhook, eventId: event.id, trace })))
         const continuations = steps.flatMap(({ event, next, targets }) =>
           Option.isSome(next)

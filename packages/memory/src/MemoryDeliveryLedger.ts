@@ -99,6 +99,9 @@ export const make = (sequences: MemorySequenceStore.MemorySequenceStoreShape): E
         return true
       })
 
+    const oweAll = (steps: ReadonlyArray<DeliveryLedger.Step>) =>
+      Effect.forEach(steps, (step) => owe(step.event, step.targets, step.from, step.to))
+
     const settle = (job: DeliveryJob.DeliveryJob, startedAt: Option.Option<number>) =>
       Effect.sync(() => {
         const key = keyOf(job.webhookId, job.eventId)
@@ -239,6 +242,7 @@ export const make = (sequences: MemorySequenceStore.MemorySequenceStoreShape): E
     return {
       records: true,
       owe,
+      oweAll,
       settle,
       scheduled,
       claim,

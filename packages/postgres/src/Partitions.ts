@@ -90,6 +90,21 @@ export const withPartition = <A>(
 ): Effect.Effect<A, SqlError.SqlError, SqlClient.SqlClient> =>
   Effect.catchIf(insert, isMissingPartition, () => Effect.zipRight(ensure(time, time), insert))
 
+/**
+ * `withPartition` for a statement writing rows dated on several days (`days`: epoch ms, any time of
+ * each day): when it fails for want of a partition, makes every one of those days' partitions and
+ * runs it once more.
+ */
+export const withPartitions = <A>(
+  days: ReadonlyArray<number>,
+  insert: Effect.Effect<A, SqlError.SqlError>
+): Effect.Effect<A, SqlError.SqlError, SqlClient.SqlClient> =>
+  Effect.catchIf(
+    insert,
+    isMissingPartition,
+    () => Effect.zipRight(Effect.forEach(days, (day) => ensure(day, day), { discard: true }), insert)
+  )
+
 /** What `dropExpired` removed. */
 export interface Dropped {
   /** The partitions dropped, by table name: each table's, oldest first, events' before attempts'. */

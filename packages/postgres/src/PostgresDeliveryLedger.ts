@@ -11,7 +11,8 @@
  *   none yet); the row goes when the fan-out is fully owed.
  *   `owe` moves it by compare-and-set in the statement that inserts the owed rows, which are
  *   inserted only from the row the compare-and-set returned: two runs of one step, or a late step
- *   after the fan-out finished, owe nothing twice.
+ *   after the fan-out finished, owe nothing twice. `oweAll` does the same for a batch's steps in
+ *   one statement (a batch publish: one write for its 500 events, not 500).
  * - `herald_sequence_entries` (`PostgresSequenceStore`): the ordered heads, with `head_since`.
  * - `herald_state`: the queue epoch the reconciler last saw.
  *
@@ -101,6 +102,74 @@ export const make: Effect.Effect<DeliveryLedger.DeliveryLedgerShape, never, SqlC
         SELECT EXISTS (SELECT FROM moved) AS won`.pipe(
         Effect.orDie,
         Effect.map((rows) => rows[0]?.won === true)
+      )
+    }
+
+    // `owe` for many events in one statement, from arrays: the steps (`n` their position, from 1),
+    // and the targets of all of them flattened with their step's index (from 0). Each cursor moves
+    // by the same compare-and-set as `owe`'s (of two statements moving one cursor, the second waits
+    // on the first's row lock, then re-checks the row and skips it), and a step's deliveries are
+    // inserted only when its cursor moved. Two steps of one event
+    // would meet one row twice in a statement: those go one `owe` at a time.
+    const oweAll = (steps: ReadonlyArray<DeliveryLedger.Step>): Effect.Effect<ReadonlyArray<boolean>> => {
+      if (steps.length === 0) return Effect.succeed([])
+      const events = new Set(steps.map((step) => `${step.event.teamspace}\n${step.event.id}`))
+      if (events.size < steps.length) {
+        return Effect.forEach(steps, (step) => owe(step.event, step.targets, step.from, step.to))
+      }
+      const targets = { n: [] as Array<number>, webhookId: [] as Array<string>, dueAt: [] as Array<number | null> }
+      steps.forEach((step, n) => {
+        const seen = new Set<Ids.WebhookId>()
+        for (const target of step.targets) {
+          if (seen.has(target.webhookId)) continue
+          seen.add(target.webhookId)
+          targets.n.push(n)
+          targets.webhookId.push(target.webhookId)
+          targets.dueAt.push(target.dueAt)
+        }
+      })
+      return sql<{ readonly n: number }>`WITH step AS (
+          SELECT * FROM unnest(${steps.map((step) => step.event.teamspace)}::text[],
+            ${steps.map((step) => step.event.id)}::text[], ${steps.map((step) => step.event.createdAt)}::float8[],
+            ${steps.map((step) => Option.getOrNull(step.from))}::text[], ${steps.map((step) => Option.getOrNull(step.to))}::text[])
+            WITH ORDINALITY AS step (teamspace, event_id, created_ms, from_after, to_after, n)),
+        -- The cursors standing at their step's from, locked in (teamspace, event id) order:
+        -- callers owing overlapping events in different orders then wait, never deadlock. A row
+        -- a concurrent step moved is re-checked once its lock is had, and left out if moved.
+        locked AS (
+          SELECT step.n, f.teamspace, f.event_id, step.from_after, step.to_after
+          FROM step JOIN herald_fanouts f ON f.teamspace = step.teamspace AND f.event_id = step.event_id
+          WHERE f.after IS NOT DISTINCT FROM step.from_after
+          ORDER BY f.teamspace, f.event_id
+          FOR UPDATE OF f),
+        moved_on AS (
+          UPDATE herald_fanouts f SET after = locked.to_after, updated_at = now()
+          FROM locked
+          WHERE locked.to_after IS NOT NULL AND f.teamspace = locked.teamspace AND f.event_id = locked.event_id
+            AND f.after IS NOT DISTINCT FROM locked.from_after
+          RETURNING locked.n),
+        finished AS (
+          DELETE FROM herald_fanouts f USING locked
+          WHERE locked.to_after IS NULL AND f.teamspace = locked.teamspace AND f.event_id = locked.event_id
+            AND f.after IS NOT DISTINCT FROM locked.from_after
+          RETURNING locked.n),
+        moved AS (SELECT n FROM moved_on UNION ALL SELECT n FROM finished),
+        owed AS (
+          INSERT INTO herald_owed_deliveries (webhook_id, event_id, teamspace, event_created_at, due_at)
+          SELECT target.webhook_id, step.event_id, step.teamspace, to_timestamp(step.created_ms / 1000),
+            to_timestamp(target.due_at / 1000)
+          FROM unnest(${targets.n}::int[], ${targets.webhookId}::text[], ${targets.dueAt}::float8[])
+            AS target (n, webhook_id, due_at)
+          JOIN step ON step.n = target.n + 1
+          WHERE target.n + 1 IN (SELECT n FROM moved)
+          ORDER BY target.webhook_id, step.event_id
+          ON CONFLICT (webhook_id, event_id) DO NOTHING)
+        SELECT n::int FROM moved`.pipe(
+        Effect.orDie,
+        Effect.map((rows) => {
+          const won = new Set(rows.map((row) => Number(row.n) - 1))
+          return steps.map((_, n) => won.has(n))
+        })
       )
     }
 
@@ -269,6 +338,7 @@ export const make: Effect.Effect<DeliveryLedger.DeliveryLedgerShape, never, SqlC
     return {
       records: true,
       owe,
+      oweAll,
       settle,
       scheduled,
       claim,

@@ -15,7 +15,10 @@
  * append and `PostgresDeliveryLedger.owe`'s first step would leave, in one round trip and one
  * commit instead of three.
  *
- * `appendAll` runs `append` per event (a few at a time), not yet one statement; `markDispatchedAll` is one.
+ * `appendAll` is `append` for a whole batch in one statement: the keys inserted from arrays (`unnest`)
+ * in (teamspace, id) order, so that concurrent batches sharing ids lock them in the same order and
+ * never deadlock, and the events and fan-out rows inserted from the keys it returned; then, only
+ * when some ids were already stored, one read of those. `markDispatchedAll` is one.
  *
  * Retention: events count as gone once `createdAt` is older than the retention (30 days by
  * default, as on Redis): every read filters by that cutoff, so expiry is exact, and an expired id
@@ -42,9 +45,6 @@ export interface Options extends Retention.Options {
 
 /** 30 days. */
 export const defaultRetentionSeconds = Retention.defaultRetentionSeconds
-
-/** A batch's appends in flight at once: a share of the pool, not all of it. */
-const APPEND_CONCURRENCY = 4
 
 const decodeEvent = Schema.decodeUnknown(Event.Event)
 
@@ -257,10 +257,101 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
         Effect.asVoid
       )
 
-    // Not yet one statement: the events of a batch may fall in different daily partitions, each
-    // insert needing its own (`Partitions.withPartition`). A few at a time over the pool.
-    const appendAll = (events: ReadonlyArray<Event.Event>) =>
-      Effect.forEach(events, (event) => append(event), { concurrency: APPEND_CONCURRENCY })
+    /** (teamspace, id) as one string: `\n` appears in neither. */
+    const keyOf = (teamspace: string, id: string) => `${teamspace}\n${id}`
+
+    // `insert` for many events at once, from arrays: the keys in (teamspace, id) order (an INSERT
+    // takes its rows' locks in the order its SELECT yields them), the events and fan-out rows from
+    // the keys returned. Returns the (teamspace, id) of each event this statement appended. The
+    // statement's text is the same for any batch, so it is prepared once per connection.
+    const insertAll = (events: ReadonlyArray<Event.Event>, oldest: number) =>
+      sql<{ readonly teamspace: string; readonly id: string }>`WITH given AS (
+          SELECT * FROM unnest(${events.map((e) => e.teamspace)}::text[], ${events.map((e) => e.id)}::text[],
+            ${events.map((e) => e.createdAt)}::float8[], ${events.map((e) => e.type)}::text[],
+            ${events.map((e) => e.dataJson)}::text[]) AS given (teamspace, id, created_ms, type, data)),
+        key AS (
+          INSERT INTO herald_event_keys (teamspace, id, created_at)
+          SELECT teamspace, id, to_timestamp(created_ms / 1000) FROM given ORDER BY teamspace, id
+          ON CONFLICT (teamspace, id) DO UPDATE SET created_at = excluded.created_at
+            WHERE herald_event_keys.created_at < ${at(oldest)}
+          RETURNING teamspace, id, created_at),
+        ev AS (
+          INSERT INTO herald_events (teamspace, id, created_at, type, data)
+          SELECT key.teamspace, key.id, key.created_at, given.type, given.data
+          FROM key JOIN given ON given.teamspace = key.teamspace AND given.id = key.id
+          ON CONFLICT (teamspace, id, created_at) DO UPDATE SET type = excluded.type, data = excluded.data),
+        fo AS (
+          INSERT INTO herald_fanouts (teamspace, event_id, updated_at)
+          SELECT teamspace, id, now() FROM key
+          ON CONFLICT (teamspace, event_id) DO UPDATE
+          SET after = NULL, handed_off = false, updated_at = excluded.updated_at)
+        SELECT teamspace, id FROM key`
+
+    /** `stored` for many ids at once: the kept ones' events, with whether each is dispatched. */
+    const storedAll = (events: ReadonlyArray<Event.Event>, oldest: number) =>
+      sql<StoredRow>`SELECT e.id, e.teamspace, e.type, e.data, ${millis} AS created_at,
+          (f.event_id IS NULL OR f.handed_off) AS dispatched
+        FROM unnest(${events.map((e) => e.teamspace)}::text[], ${events.map((e) => e.id)}::text[]) AS given (teamspace, id)
+        JOIN herald_event_keys k ON k.teamspace = given.teamspace AND k.id = given.id
+        JOIN herald_events e ON e.teamspace = k.teamspace AND e.id = k.id AND e.created_at = k.created_at
+        LEFT JOIN herald_fanouts f ON f.teamspace = k.teamspace AND f.event_id = k.id
+        WHERE k.created_at >= ${at(oldest)}`.pipe(Effect.orDie)
+
+    /**
+     * One statement for the batch, and one read when some ids were stored already. An id repeated
+     * in `events` is appended by its first occurrence; the later ones find it, as consecutive
+     * `append`s would. A key gone between the insert and the read (a retention pass at the
+     * boundary) is appended once more, as `append` does.
+     */
+    const appendAll = (
+      events: ReadonlyArray<Event.Event>,
+      retried = false
+    ): Effect.Effect<ReadonlyArray<EventStore.AppendResult>> =>
+      Effect.gen(function*() {
+        if (events.length === 0) return []
+        const oldest = yield* cutoff
+        const firsts = new Map<string, Event.Event>()
+        for (const event of events) {
+          const key = keyOf(event.teamspace, event.id)
+          if (!firsts.has(key)) firsts.set(key, event)
+        }
+        const unique = [...firsts.values()]
+        const days = [...new Set(unique.map((event) => Partitions.dayStart(event.createdAt)))]
+        const rows = yield* Partitions.withPartitions(days, insertAll(unique, oldest)).pipe(
+          Effect.provideService(SqlClient.SqlClient, sql),
+          Effect.orDie
+        )
+        const won = new Set(rows.map((row) => keyOf(row.teamspace, row.id)))
+        const appended = new Set<string>()
+        const results: Array<EventStore.AppendResult | undefined> = events.map((event) => {
+          const key = keyOf(event.teamspace, event.id)
+          if (!won.has(key) || appended.has(key)) return undefined
+          appended.add(key)
+          return { _tag: "Appended" } as const
+        })
+        const others = events.filter((_, index) => results[index] === undefined)
+        if (others.length === 0) return results as ReadonlyArray<EventStore.AppendResult>
+        const found = new Map<string, StoredRow>()
+        for (const row of yield* storedAll(others, oldest)) found.set(keyOf(row.teamspace, row.id), row)
+        const missing = others.filter((event) => !found.has(keyOf(event.teamspace, event.id)))
+        if (missing.length > 0 && retried) {
+          return yield* Effect.dieMessage(`event ${missing[0]!.id}: its key is neither free nor readable`)
+        }
+        const again = missing.length === 0 ? [] : yield* appendAll(missing, true)
+        const retriedResults = new Map(missing.map((event, index) => [keyOf(event.teamspace, event.id), again[index]!]))
+        return yield* Effect.forEach(events, (event, index) => {
+          const done = results[index]
+          if (done !== undefined) return Effect.succeed(done)
+          const key = keyOf(event.teamspace, event.id)
+          const row = found.get(key)
+          if (row === undefined) return Effect.succeed(retriedResults.get(key)!)
+          return Effect.map(decode(row), (existing): EventStore.AppendResult => ({
+            _tag: "Exists",
+            existing,
+            dispatched: row.dispatched
+          }))
+        })
+      })
 
     const markDispatchedAll = (teamspace: Ids.TeamspaceId, ids: ReadonlyArray<Ids.EventId>) =>
       ids.length === 0 ? Effect.void : sql`WITH removed AS (

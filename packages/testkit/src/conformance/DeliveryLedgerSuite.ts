@@ -86,6 +86,65 @@ export const suite = (name: string, layer: Layer.Layer<Services, unknown>) =>
     )
 
     test(
+      "oweAll owes each step as owe would, a result per step in order: a step that loses stops no other",
+      Effect.gen(function*() {
+        const ledger = yield* DeliveryLedger.DeliveryLedger
+        const [one, two, three] = [yield* appended, yield* appended, yield* appended]
+        const now = yield* Clock.currentTimeMillis
+        const [a, b, c] = webhooks(3) as [Ids.WebhookId, Ids.WebhookId, Ids.WebhookId]
+        // `two`'s first step is taken already: its step from none loses below.
+        expect(yield* ledger.owe(two, [{ webhookId: a, dueAt: now }], Option.none(), Option.some(a))).toBe(true)
+        expect(yield* ledger.oweAll([])).toEqual([])
+        const won = yield* ledger.oweAll([
+          { event: one, targets: [{ webhookId: a, dueAt: now }, { webhookId: b, dueAt: null }], from: Option.none(), to: Option.some(b) },
+          { event: two, targets: [{ webhookId: b, dueAt: now }], from: Option.none(), to: Option.none() },
+          { event: three, targets: [{ webhookId: c, dueAt: now + 1 }, { webhookId: c, dueAt: now + 2 }], from: Option.none(), to: Option.none() }
+        ])
+        expect(won).toEqual([true, false, true])
+        expect(yield* owedWithDueTimes(one.teamspace)).toEqual([{ eventId: one.id, webhookId: a, attempt: 1, dueAt: now }])
+        // The ordered target is owed without a due time.
+        expect(yield* claimed(jobOf(one.teamspace, one.id, b))).toEqual(Option.some(1))
+        expect(yield* owedWithDueTimes(two.teamspace)).toEqual([{ eventId: two.id, webhookId: a, attempt: 1, dueAt: now }])
+        // A repeated target: the first counts, as in `owe`.
+        expect(yield* owedWithDueTimes(three.teamspace)).toEqual([{ eventId: three.id, webhookId: c, attempt: 1, dueAt: now + 1 }])
+        // The cursors moved as `owe` moves them: `one` goes on from b, `three` is finished.
+        expect(yield* ledger.owe(one, [{ webhookId: c, dueAt: now }], Option.none(), Option.none())).toBe(false)
+        expect(yield* ledger.owe(one, [{ webhookId: c, dueAt: now }], Option.some(b), Option.none())).toBe(true)
+        expect(yield* ledger.owe(three, [{ webhookId: a, dueAt: now }], Option.none(), Option.none())).toBe(false)
+        // Steps of one event, in one call, are owed in their order.
+        const four = yield* appended
+        expect(
+          yield* ledger.oweAll([
+            { event: four, targets: [{ webhookId: a, dueAt: now }], from: Option.none(), to: Option.some(a) },
+            { event: four, targets: [{ webhookId: b, dueAt: now }], from: Option.some(a), to: Option.none() },
+            { event: four, targets: [{ webhookId: c, dueAt: now }], from: Option.none(), to: Option.none() }
+          ])
+        ).toEqual([true, true, false])
+        expect((yield* owedWithDueTimes(four.teamspace)).map((row) => row.webhookId)).toEqual([a, b])
+      })
+    )
+
+    test(
+      "oweAll from several callers at once over the same events: each step won once, each delivery owed once",
+      Effect.gen(function*() {
+        const ledger = yield* DeliveryLedger.DeliveryLedger
+        const events = yield* Effect.all(Array.from({ length: 20 }, () => appended))
+        const now = yield* Clock.currentTimeMillis
+        const targets = webhooks(5).map((webhookId) => ({ webhookId, dueAt: now }))
+        const steps = events.map((event) => ({ event, targets, from: Option.none<Ids.WebhookId>(), to: Option.none<Ids.WebhookId>() }))
+        const runs = yield* Effect.all(
+          Array.from({ length: 4 }, (_, run) => ledger.oweAll(run % 2 === 0 ? steps : [...steps].reverse())),
+          { concurrency: "unbounded" }
+        )
+        for (const [n, event] of events.entries()) {
+          const wins = runs.filter((won, run) => won[run % 2 === 0 ? n : events.length - 1 - n])
+          expect(wins).toHaveLength(1)
+          expect((yield* owedWithDueTimes(event.teamspace)).map((row) => row.webhookId)).toEqual(targets.map((t) => t.webhookId))
+        }
+      })
+    )
+
+    test(
       "a finished fan-out owes nothing again, not even what was settled since",
       Effect.gen(function*() {
         const ledger = yield* DeliveryLedger.DeliveryLedger

@@ -19,6 +19,7 @@ import * as Redis from "./Redis.js"
 import { markdownLines, type Row, tableLines } from "./Report.js"
 import * as ResultsChart from "./ResultsChart.js"
 import * as baselines from "./scenarios/baselines.js"
+import * as batch from "./scenarios/batch.js"
 import { type Backend, type Context, onBackend, type ScenarioResult } from "./scenarios/Context.js"
 import * as fanout from "./scenarios/fanout.js"
 import * as latency from "./scenarios/latency.js"
@@ -38,6 +39,7 @@ const scenarios: ReadonlyArray<readonly [Config.ScenarioName, (context: Context)
   // Baselines first: the scenarios after them compare against their figures.
   ["baselines", baselines.run, ["redis"]],
   ["throughput", throughput.run, ["redis", "postgres"]],
+  ["batch", batch.run, ["redis"]],
   ["latency", latency.run, ["redis", "postgres"]],
   ["publish", publish.run, ["redis"]],
   ["fanout", fanout.run, ["redis"]],

@@ -20,13 +20,31 @@ export const spec = (figures: ReadonlyMap<string, number>, config: { readonly ra
     title: "Herald benchmarks: Redis + BullMQ (and PostgreSQL + Redis), one API and one worker process",
     subtitle,
     panels: [
-      ...panel({ title: "Deliveries per second", unit: "higher is better", target: { value: 3_000, label: "target 3,000/s" } }, [
-        ["Herald end-to-end (publish + deliver)", "herald.e2eDeliveriesPerSecond", true],
-        ["Herald end-to-end on PG + Redis", "pg.herald.e2eDeliveriesPerSecond", true],
+      ...panel({ title: "End to end (publish + deliver), deliveries per second", unit: "higher is better", target: { value: 3_000, label: "batch target 3,000/s" } }, [
+        ["Herald, single publishes", "herald.e2eDeliveriesPerSecond", true],
+        ["Herald, batches of 100", "herald.batchE2eDeliveriesPerSecond", true],
+        ["Herald, single publishes, PG + Redis", "pg.herald.e2eDeliveriesPerSecond", true],
+        ["naive pipeline (Fastify + BullMQ + fetch)", "naivePipeline.deliveriesPerSecond", false]
+      ]),
+      ...panel({ title: "End to end, CPU per event (single publishes)", unit: "ms, lower is better" }, [
+        ["Herald: API + worker + Redis", "e2e.totalCpuMs", true],
+        ["Herald's API", "e2e.apiCpuMs", true],
+        ["Herald's worker", "e2e.workerCpuMs", true],
+        ["Redis (Herald)", "e2e.redisCpuMs", true],
+        ["naive: endpoint + worker + Redis", "naivePipeline.totalCpuMs", false],
+        ["naive Fastify endpoint", "naivePipeline.endpointCpuMs", false],
+        ["naive worker", "naivePipeline.workerCpuMs", false],
+        ["Redis (naive pipeline)", "naivePipeline.redisCpuMs", false]
+      ]),
+      ...panel({ title: "Draining a queue filled beforehand (no publishing), per second", unit: "higher is better" }, [
         ["Herald draining a filled queue", "herald.drainDeliveriesPerSecond", true],
         ["Herald draining on PG + Redis", "pg.herald.drainDeliveriesPerSecond", true],
         ["naive worker (fetch + HMAC)", "naive.deliveriesPerSecond", false],
         ["no-op BullMQ worker (jobs/s)", "noop.jobsPerSecond", false]
+      ]),
+      ...panel({ title: "Events accepted by the API alone (no worker), per second", unit: "higher is better", target: { value: 10_000, label: "batch target 10,000/s" } }, [
+        ["Herald POST /v1/events/batch (100 a request)", "batch.apiEventsPerSecond", true],
+        ["Herald POST /v1/events (max, autocannon)", "publish.herald.max", true]
       ]),
       ...panel({ title: "Publish API, max throughput", unit: "req/s, higher is better" }, [
         ["Herald POST /v1/events", "publish.herald.max", true],

@@ -24,6 +24,7 @@ export const spec = (figures: ReadonlyMap<string, number>, config: { readonly ra
         ["Herald, single publishes", "herald.e2eDeliveriesPerSecond", true],
         ["Herald, batches of 100", "herald.batchE2eDeliveriesPerSecond", true],
         ["Herald, single publishes, PG + Redis", "pg.herald.e2eDeliveriesPerSecond", true],
+        ["Herald, batches of 100, PG + Redis", "pg.herald.batchE2eDeliveriesPerSecond", true],
         ["naive pipeline (Fastify + BullMQ + fetch)", "naivePipeline.deliveriesPerSecond", false]
       ]),
       ...panel({ title: "End to end, CPU per event (single publishes)", unit: "ms, lower is better" }, [
@@ -44,6 +45,7 @@ export const spec = (figures: ReadonlyMap<string, number>, config: { readonly ra
       ]),
       ...panel({ title: "Events accepted by the API alone (no worker), per second", unit: "higher is better", target: { value: 10_000, label: "batch target 10,000/s" } }, [
         ["Herald POST /v1/events/batch (100 a request)", "batch.apiEventsPerSecond", true],
+        ["the same on PG + Redis", "pg.batch.apiEventsPerSecond", true],
         ["Herald POST /v1/events (max, autocannon)", "publish.herald.max", true]
       ]),
       ...panel({ title: "Publish API, max throughput", unit: "req/s, higher is better" }, [

@@ -11,13 +11,14 @@
  *   the API's and Redis's CPU per event.
  *
  * Each event carries `sent_ms` as a single publish does, so the receiver
- * measures publish -> receipt for batches too (in the details).
+ * measures publish -> receipt for batches too (in the details). On PG + Redis
+ * the same two runs are set beside the Redis-only figures, without targets.
  */
 import { cpuMeter, cpuMsPer, round } from "../Proc.js"
 import { publisher } from "../Publisher.js"
 import { row } from "../Report.js"
 import { summarize } from "../Stats.js"
-import { type Context, integrity, type ScenarioResult, sustainedRate, withHerald } from "./Context.js"
+import { backendLabel, type Context, figureKey, integrity, type ScenarioResult, sustainedRate, withHerald } from "./Context.js"
 import { measure, WARMUP_EVENTS, warmUp } from "./EndToEnd.js"
 
 const endToEnd = (context: Context) =>
@@ -89,13 +90,30 @@ export const run = async (context: Context): Promise<ScenarioResult> => {
   const { config, figures } = context
   const e2e = await endToEnd(context)
   const api = await apiAlone(context)
-  figures.set("herald.batchE2eDeliveriesPerSecond", e2e.sustained)
-  figures.set("batch.apiEventsPerSecond", api.eventsPerSecond)
-  const scenario = `batch (${config.batchSize} a request)`
+  const scenario = `batch (${config.batchSize} a request)${backendLabel(context)}`
   const beside = (key: string, name: string) => {
     const value = figures.get(key)
     return value === undefined ? {} : { baseline: { name, value } }
   }
+  const details = { endToEnd: e2e.details, apiAlone: api.details }
+  if (context.backend === "postgres") {
+    // Beside the Redis-only run's figures; the targets are judged on the Redis-only path.
+    figures.set(figureKey(context, "herald.batchE2eDeliveriesPerSecond"), e2e.sustained)
+    figures.set(figureKey(context, "batch.apiEventsPerSecond"), api.eventsPerSecond)
+    return {
+      rows: [
+        row({ scenario, metric: "deliveries/s sustained (publish + deliver)", unit: "/s", herald: e2e.sustained, ...beside("herald.batchE2eDeliveriesPerSecond", "Redis only") }),
+        row({ scenario, metric: "API CPU per event", unit: "ms", herald: e2e.cpuMs("api"), ...beside("batch.apiCpuMs", "Redis only") }),
+        row({ scenario, metric: "worker CPU per delivery", unit: "ms", herald: e2e.cpuMs("worker"), ...beside("batch.workerCpuMs", "Redis only") }),
+        row({ scenario, metric: "batch API alone (no worker): events/s accepted", unit: "/s", herald: api.eventsPerSecond, ...beside("batch.apiEventsPerSecond", "Redis only") })
+      ],
+      details
+    }
+  }
+  figures.set("herald.batchE2eDeliveriesPerSecond", e2e.sustained)
+  figures.set("batch.apiEventsPerSecond", api.eventsPerSecond)
+  figures.set("batch.apiCpuMs", e2e.cpuMs("api"))
+  figures.set("batch.workerCpuMs", e2e.cpuMs("worker"))
   return {
     rows: [
       row({
@@ -122,6 +140,6 @@ export const run = async (context: Context): Promise<ScenarioResult> => {
       row({ scenario, metric: "batch API alone: API CPU per event", unit: "ms", herald: api.cpuMsPerEvent["api"] ?? Number.NaN }),
       row({ scenario, metric: "batch API alone: Redis CPU per event", unit: "ms", herald: api.cpuMsPerEvent["redis"] ?? Number.NaN })
     ],
-    details: { endToEnd: e2e.details, apiAlone: api.details }
+    details
   }
 }

@@ -8,6 +8,14 @@ export interface BenchConfig {
   readonly quick: boolean
   /** Events published in the end-to-end throughput run (1 subscription each). */
   readonly events: number
+  /** Pairs of end-to-end runs, Herald and the naive pipeline alternately (naive first in the first pair). */
+  readonly e2ePairs: number
+  /** Events per request of the batch scenario (`POST /v1/events/batch`). */
+  readonly batchSize: number
+  /** Events of each batch run (end to end, and the batch API alone). */
+  readonly batchEvents: number
+  /** Runs of each p99 with a target (latency at 1,000 events/s, the publish API at `publishRate`): the median is reported. */
+  readonly p99Runs: number
   /** Jobs in the no-op and naive worker baselines. */
   readonly baselineJobs: number
   /** Offered loads of the latency scenario, events/s. */
@@ -31,7 +39,7 @@ export interface BenchConfig {
   readonly metricsEvents: number
   /** Pairs of runs (metrics off and on) in the metrics scenario. */
   readonly metricsPairs: number
-  /** Scenarios to run (all when empty): baselines, throughput, latency, publish, fanout, memory, metrics. */
+  /** Scenarios to run (all when empty): baselines, throughput, batch, latency, publish, fanout, memory, metrics. */
   readonly only: ReadonlySet<string>
   /** Run the Herald processes with `node --cpu-prof`, profiles into this directory. */
   readonly cpuProfileDir: string | undefined
@@ -39,7 +47,7 @@ export interface BenchConfig {
   readonly outDir: string
 }
 
-export const scenarioNames = ["baselines", "throughput", "latency", "publish", "fanout", "memory", "metrics"] as const
+export const scenarioNames = ["baselines", "throughput", "batch", "latency", "publish", "fanout", "memory", "metrics"] as const
 export type ScenarioName = (typeof scenarioNames)[number]
 
 const positiveInt = (name: string, fallback: number): number => {
@@ -74,6 +82,10 @@ export const load = (defaultOutDir: string): BenchConfig => {
   return {
     quick,
     events: positiveInt("BENCH_EVENTS", quick ? 3_000 : 30_000),
+    e2ePairs: positiveInt("BENCH_E2E_PAIRS", quick ? 1 : 3),
+    batchSize: positiveInt("BENCH_BATCH_SIZE", 100),
+    batchEvents: positiveInt("BENCH_BATCH_EVENTS", quick ? 6_000 : 60_000),
+    p99Runs: positiveInt("BENCH_P99_RUNS", quick ? 1 : 3),
     baselineJobs: positiveInt("BENCH_BASELINE_JOBS", quick ? 5_000 : 50_000),
     rates: intList("BENCH_RATES", [200, 1_000]),
     latencySeconds: positiveInt("BENCH_LATENCY_SECONDS", quick ? 3 : 15),

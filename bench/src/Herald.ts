@@ -27,7 +27,7 @@ export const QUEUE_NAME = "deliveries"
  * here, where the default allows 100 publishes and 1 webhook creation a second.
  * The limiter stays on, so its cost (a script call per request) is measured.
  */
-export const RATE_LIMITS = ["default", "POST /v1/events", "POST /v1/webhooks"].map((route) => `${route}=1000000000`).join(",")
+export const RATE_LIMITS = ["default", "POST /v1/events", "POST /v1/events/batch", "POST /v1/webhooks"].map((route) => `${route}=1000000000`).join(",")
 
 export interface Options {
   readonly redisUrl: string

@@ -67,6 +67,12 @@ export interface NaiveJob {
   readonly body: string
 }
 
+/**
+ * The naive pipeline's subscription to an event type (`child/naiveEndpoint.ts`): a Redis hash with
+ * `url` and `secret`, which the bench seeds and the endpoint reads once per publish.
+ */
+export const naiveSubscriptionKey = (eventType: string): string => `naive:subscription:${eventType}`
+
 /** Narrowing helper for replies (IPC messages are `unknown`). */
 export const isMessage = <T extends { readonly type: string }>(type: T["type"]) =>
   (message: unknown): message is T =>

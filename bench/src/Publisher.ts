@@ -1,7 +1,7 @@
 /**
  * Publishing load from the bench process: `POST /v1/events` over one undici
  * keep-alive pool, either closed-loop (N events, K in flight, as fast as the API
- * answers) or open-loop (a fixed rate, whatever the API does: a slow answer does
+ * answers; single publishes, or `POST /v1/events/batch` with a batch size) or open-loop (a fixed rate, whatever the API does: a slow answer does
  * not delay the next send, so latencies are not hidden by coordinated omission).
  *
  * Each event's data carries `sent_ms`, the bench's monotonic clock when its
@@ -35,6 +35,17 @@ export const eventBody = (seq: number, sentMs: number): string => {
   return JSON.stringify(body)
 }
 
+/** The body of a batch publish: `size` events numbered from `firstSeq`, each as `eventBody`'s. */
+export const batchBody = (firstSeq: number, size: number, sentMs: number): string => {
+  const body: typeof NativeEvents.PublishBatchRequestBody.Encoded = {
+    events: Array.from({ length: size }, (_, i) => ({ event_type: EVENT_TYPE, data: { ...sampleData, seq: firstSeq + i, sent_ms: sentMs } }))
+  }
+  return JSON.stringify(body)
+}
+
+/** How many of a batch answer's results refused their event (without decoding the whole answer). */
+export const rejectedInBatch = (answer: string): number => answer.split(`"status":"rejected"`).length - 1
+
 /** The envelope Herald would deliver for that event (the naive baseline's job carries it). */
 export const envelopeBody = (seq: number, sentMs: number): string =>
   JSON.stringify({
@@ -47,8 +58,9 @@ export const envelopeBody = (seq: number, sentMs: number): string =>
 export interface ClosedLoopResult {
   readonly startedMs: number
   readonly finishedMs: number
-  /** Per-request latency, ms. */
+  /** Per-request latency, ms (a batch is one request). */
   readonly latenciesMs: ReadonlyArray<number>
+  /** Events not published: every event of a failed request, and a batch's refused ones. */
   readonly errors: number
 }
 
@@ -80,19 +92,48 @@ export const publisher = (apiUrl: string, connections: number) => {
     return nowMs() - sent
   }
 
-  const closedLoop = async (count: number, inFlight: number, firstSeq = 0): Promise<ClosedLoopResult> => {
+  /** One batch of `size` events; resolves with its latency in ms (NaN if the request failed) and the events refused. */
+  const publishBatch = async (firstSeq: number, size: number): Promise<{ readonly latencyMs: number; readonly refused: number }> => {
+    const sent = nowMs()
+    try {
+      const response = await pool.request({ method: "POST", path: "/v1/events/batch", headers, body: batchBody(firstSeq, size, sent) })
+      const text = await response.body.text()
+      if (response.statusCode !== 200) {
+        firstError ??= `POST /v1/events/batch answered ${response.statusCode}: ${text.slice(0, 300)}`
+        return { latencyMs: Number.NaN, refused: size }
+      }
+      const refused = rejectedInBatch(text)
+      if (refused > 0) firstError ??= `POST /v1/events/batch refused ${refused} of ${size} events: ${text.slice(0, 300)}`
+      return { latencyMs: nowMs() - sent, refused }
+    } catch (error) {
+      firstError ??= `POST /v1/events/batch failed: ${String(error)}`
+      return { latencyMs: Number.NaN, refused: size }
+    }
+  }
+
+  /** `count` events, `inFlight` requests at a time, each a single publish or (`batchSize` > 1) a batch. */
+  const closedLoop = async (count: number, inFlight: number, firstSeq = 0, batchSize = 1): Promise<ClosedLoopResult> => {
     const latencies: Array<number> = []
     let errors = 0
     let next = 0
     const startedMs = nowMs()
     const lane = async () => {
       while (next < count) {
-        const latency = await publish(firstSeq + next++)
-        if (Number.isNaN(latency)) errors++
-        else latencies.push(latency)
+        if (batchSize === 1) {
+          const latency = await publish(firstSeq + next++)
+          if (Number.isNaN(latency)) errors++
+          else latencies.push(latency)
+          continue
+        }
+        const size = Math.min(batchSize, count - next)
+        const from = next
+        next += size
+        const { latencyMs, refused } = await publishBatch(firstSeq + from, size)
+        errors += refused
+        if (!Number.isNaN(latencyMs)) latencies.push(latencyMs)
       }
     }
-    await Promise.all(Array.from({ length: Math.min(inFlight, count) }, lane))
+    await Promise.all(Array.from({ length: Math.min(inFlight, Math.ceil(count / batchSize)) }, lane))
     return { startedMs, finishedMs: nowMs(), latenciesMs: latencies, errors }
   }
 
@@ -124,6 +165,7 @@ export const publisher = (apiUrl: string, connections: number) => {
 
   return {
     publish,
+    publishBatch,
     closedLoop,
     openLoop,
     /** The first failure's message, for reports: a bench that only counts errors hides why. */

@@ -44,3 +44,6 @@ export const summarize = (samples: ArrayLike<number>): Summary => {
 
 /** Events per second over `ms` milliseconds. */
 export const rate = (count: number, ms: number): number => (ms <= 0 ? Number.NaN : (count * 1000) / ms)
+
+/** The median of `values` (nearest rank: for an even count, the lower of the two middle ones); NaN for none. */
+export const median = (values: ArrayLike<number>): number => summarize(values).p50

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: every scenario in one run on a private Redis, Herald beside
  * its baselines; prints a table, writes results.json, results.md and chart.svg.
- * The end-to-end, latency, memory and metrics scenarios run a second time on PostgreSQL +
+ * The end-to-end, batch, latency, memory and metrics scenarios run a second time on PostgreSQL +
  * Redis, right after their Redis-only run, where the machine has PostgreSQL.
  * See BENCHMARKS.md for what each figure means, and `Config` for the knobs.
  */
@@ -19,6 +19,7 @@ import * as Redis from "./Redis.js"
 import { markdownLines, type Row, tableLines } from "./Report.js"
 import * as ResultsChart from "./ResultsChart.js"
 import * as baselines from "./scenarios/baselines.js"
+import * as batch from "./scenarios/batch.js"
 import { type Backend, type Context, onBackend, type ScenarioResult } from "./scenarios/Context.js"
 import * as fanout from "./scenarios/fanout.js"
 import * as latency from "./scenarios/latency.js"
@@ -38,6 +39,7 @@ const scenarios: ReadonlyArray<readonly [Config.ScenarioName, (context: Context)
   // Baselines first: the scenarios after them compare against their figures.
   ["baselines", baselines.run, ["redis"]],
   ["throughput", throughput.run, ["redis", "postgres"]],
+  ["batch", batch.run, ["redis", "postgres"]],
   ["latency", latency.run, ["redis", "postgres"]],
   ["publish", publish.run, ["redis"]],
   ["fanout", fanout.run, ["redis"]],
@@ -65,7 +67,7 @@ const main = async (): Promise<number> => {
   out(`Herald bench${config.quick ? " (quick)" : ""}: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, node ${machine.node}, redis ${machine.redis}`)
   out(
     postgres.available
-      ? `PostgreSQL ${postgres.version}: the end-to-end, latency, memory and metrics scenarios also run on PG + Redis (a database of their own each)`
+      ? `PostgreSQL ${postgres.version}: the end-to-end, batch, latency, memory and metrics scenarios also run on PG + Redis (a database of their own each)`
       : `PG + Redis variants skipped: ${postgres.reason}`
   )
   out(`load average at start: ${machine.loadAverageAtStart.join(" ")}; child logs in ${logDir}`)

@@ -10,6 +10,8 @@
  * - latency at a fixed `publishRate`: the bench's open-loop publisher (sends on
  *   schedule whatever the answers do, so slow answers are not hidden by
  *   coordinated omission; microsecond timing, where autocannon rounds to 1 ms).
+ *   Herald's API is held there `p99Runs` times (3 by default) and judged on the
+ *   run with the median p99; the ceilings once each.
  */
 import { fileURLToPath } from "node:url"
 import autocannon from "autocannon"
@@ -53,7 +55,12 @@ const cpuMsPerRequest = (
 ): Record<string, number> =>
   Object.fromEntries(Object.keys(pids).map((name) => [name, round(cpuMsPer(window, name, requests), 3)]))
 
-const measure = async (url: string, context: Context, pids: Record<string, number>) => {
+/**
+ * The most requests/s (autocannon), then `atRateRuns` open-loop runs at `publishRate`: the answer's
+ * `atRate` is the run with the median p99 (the lower middle one for an even count), `atRateP99sMs` every
+ * run's p99.
+ */
+const measure = async (url: string, context: Context, pids: Record<string, number>, atRateRuns = 1) => {
   const { config } = context
   // Warm-up: JIT and connections.
   await maxThroughput(url, 1, config.publishConnections)
@@ -63,17 +70,12 @@ const measure = async (url: string, context: Context, pids: Record<string, numbe
 
   const load = publisher(url, config.publishConnections)
   try {
-    const rateMeter = cpuMeter(pids)
-    const atRate = await load.openLoop(config.publishRate, config.publishSeconds)
-    const rateCpu = rateMeter()
-    return {
-      max: {
-        ...max,
-        requestsPerSecond: round(max.requestsPerSecond),
-        cpuCores: maxCpu.cores,
-        cpuMsPerRequest: cpuMsPerRequest(maxCpu, pids, max.answered)
-      },
-      atRate: {
+    const runs = []
+    for (let index = 0; index < atRateRuns; index++) {
+      const rateMeter = cpuMeter(pids)
+      const atRate = await load.openLoop(config.publishRate, config.publishSeconds)
+      const rateCpu = rateMeter()
+      runs.push({
         sent: atRate.sent,
         errors: atRate.errors,
         firstError: load.firstError() ?? null,
@@ -81,7 +83,20 @@ const measure = async (url: string, context: Context, pids: Record<string, numbe
         benchSendLagMs: summarize(atRate.lagMs),
         cpuCores: rateCpu.cores,
         cpuMsPerRequest: cpuMsPerRequest(rateCpu, pids, atRate.sent)
-      }
+      })
+      if (atRateRuns > 1) context.log(`  p99 at ${config.publishRate} req/s (${index + 1} of ${atRateRuns}): ${runs[index]!.latencyMs.p99.toFixed(1)} ms`)
+    }
+    const byP99 = [...runs].sort((a, b) => a.latencyMs.p99 - b.latencyMs.p99)
+    return {
+      max: {
+        ...max,
+        requestsPerSecond: round(max.requestsPerSecond),
+        cpuCores: maxCpu.cores,
+        cpuMsPerRequest: cpuMsPerRequest(maxCpu, pids, max.answered)
+      },
+      atRate: byP99[Math.ceil(byP99.length / 2) - 1]!,
+      atRateP99sMs: runs.map((run) => run.latencyMs.p99),
+      ...(runs.length > 1 ? { atRateRuns: runs } : {})
     }
   } finally {
     await load.close()
@@ -107,7 +122,7 @@ export const run = async (context: Context): Promise<ScenarioResult> => {
   const { config } = context
   context.log(`publish API: ${config.publishSeconds} s at full speed (autocannon), ${config.publishSeconds} s at ${config.publishRate} req/s`)
   const herald = await withHerald(context, { worker: false }, (stack) =>
-    measure(stack.api.url, context, { api: stack.api.child.pid, redis: context.redis.pid, bench: process.pid }))
+    measure(stack.api.url, context, { api: stack.api.child.pid, redis: context.redis.pid, bench: process.pid }, config.p99Runs))
 
   context.log("publish ceiling: node:http answering 202")
   const ceiling = await measureChild(context, "ceiling", ceilingScript)
@@ -177,11 +192,12 @@ export const run = async (context: Context): Promise<ScenarioResult> => {
       }),
       row({
         scenario: "publish API",
-        metric: `p99 at ${config.publishRate} req/s`,
+        metric: `p99 at ${config.publishRate} req/s${config.p99Runs === 1 ? "" : ` (median of ${config.p99Runs} runs; baselines one run)`}`,
         unit: "ms",
         herald: herald.atRate.latencyMs.p99,
         baseline: { name: ceilingName, value: ceiling.atRate.latencyMs.p99 },
-        target: { op: "<=", value: 10 }
+        target: { op: "<=", value: 10 },
+        ...(config.p99Runs === 1 ? {} : { note: `runs: ${herald.atRateP99sMs.map((p99) => p99.toFixed(1)).join(", ")}` })
       }),
       row({
         scenario: "publish API",

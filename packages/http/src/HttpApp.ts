@@ -32,6 +32,7 @@ import * as Listeners from "./native/ListenersHandlers.js"
 import * as Portal from "./native/PortalHandlers.js"
 import * as Exposition from "./metrics/Exposition.js"
 import * as Health from "./native/HealthHandlers.js"
+import * as NodeServing from "./NodeServing.js"
 import * as PortalPage from "./portal/PortalPage.js"
 import * as PortalSettings from "./portal/PortalSettings.js"
 import * as Profiles from "./Profiles.js"
@@ -182,10 +183,16 @@ export const layer = (
         HttpServer.withLogAddress,
         HttpMiddleware.withTracerDisabledWhen(disabledWhen),
         Layer.provideMerge(
-          NodeHttpServer.layer(createNodeServer(options.timeouts ?? RequestTimeouts.defaults, stopping.raise), {
-            port: options.port,
-            host: options.host
-          })
+          Layer.merge(
+            Layer.scoped(
+              HttpServer.HttpServer,
+              NodeServing.make(createNodeServer(options.timeouts ?? RequestTimeouts.defaults, stopping.raise), {
+                port: options.port,
+                host: options.host
+              })
+            ),
+            NodeHttpServer.layerContext
+          )
         )
       )
     })

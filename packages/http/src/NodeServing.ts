@@ -46,9 +46,14 @@ import * as UrlParams from "@effect/platform/UrlParams"
 import { NodeMultipart, NodeStream } from "@effect/platform-node"
 import { Cause, Chunk, Context, Effect, Exit, Inspectable, Option, Runtime, type Scope, Stream } from "effect"
 
-/** A request's body, read once however many copies of the request ask for it. */
+/**
+ * A request's body, read once however many copies of the request ask for it,
+ * and parsed as JSON once however many readers ask (the rate limit's
+ * `RequestCost` counts a batch's events before the handler's decoder reads it).
+ */
 class BodyText {
   private exit: Exit.Exit<string, HttpServerError.RequestError> | undefined
+  private parsed: { readonly value: unknown } | undefined
   private waiting: Array<(exit: Exit.Exit<string, HttpServerError.RequestError>) => void> | undefined
 
   constructor(
@@ -67,6 +72,18 @@ class BodyText {
         this.waiting = [resume]
         this.start(onError)
       })
+    })
+
+  /** The body parsed as JSON (`null` when empty); a body that does not parse fails with `onError`'s error each time it is read. */
+  readonly json = (onError: (cause: unknown) => HttpServerError.RequestError): Effect.Effect<unknown, HttpServerError.RequestError> =>
+    Effect.flatMap(this.read(onError), (text) => {
+      if (this.parsed !== undefined) return Effect.succeed(this.parsed.value)
+      try {
+        this.parsed = { value: text === "" ? null : JSON.parse(text) as unknown }
+        return Effect.succeed(this.parsed.value)
+      } catch (error) {
+        return Effect.fail(onError(error))
+      }
     })
 
   private start(onError: (cause: unknown) => HttpServerError.RequestError): void {
@@ -137,13 +154,7 @@ class NodeRequest extends Inspectable.Class implements HttpServerRequest.HttpSer
     return this.body.read(this.onError)
   }
   get json(): Effect.Effect<unknown, HttpServerError.RequestError> {
-    return Effect.flatMap(this.text, (text) => {
-      try {
-        return Effect.succeed(text === "" ? null : JSON.parse(text) as unknown)
-      } catch (error) {
-        return Effect.fail(this.onError(error))
-      }
-    })
+    return this.body.json(this.onError)
   }
   get urlParamsBody(): Effect.Effect<UrlParamsType.UrlParams, HttpServerError.RequestError> {
     return Effect.flatMap(this.text, (text) =>
@@ -310,14 +321,19 @@ export const makeHandler = <R, E>(
   type Services = Exclude<R, HttpServerRequest.HttpServerRequest | Scope.Scope>
   const handled = toHandled(app, middleware) as Effect.Effect<void, never, Services | HttpServerRequest.HttpServerRequest>
   return Effect.map(Effect.runtime<Services>(), (runtime) => {
-    const runFork = Runtime.runFork(runtime)
     // The platform reads it from the request's context, which is the runtime's: read once here.
     const maxBodySize: Option.Option<FileSystem.Size> = Context.get(runtime.context, HttpIncomingMessage.MaxBodySize)
     const maxBytes = Option.isSome(maxBodySize) ? Number(maxBodySize.value) : undefined
     return function handler(nodeRequest: Http.IncomingMessage, nodeResponse: Http.ServerResponse) {
       const request = new NodeRequest(nodeRequest, nodeResponse, new BodyText(nodeRequest, maxBytes), maxBytes)
-      const fiber = runFork(
-        Effect.provideService(handled, HttpServerRequest.HttpServerRequest, request) as Effect.Effect<void, never, Services>
+      // The request is in the fiber's context from its start: cheaper than `Effect.provideService` around the app.
+      const fiber = Runtime.runFork(
+        Runtime.make({
+          context: Context.add(runtime.context, HttpServerRequest.HttpServerRequest, request),
+          fiberRefs: runtime.fiberRefs,
+          runtimeFlags: runtime.runtimeFlags
+        }),
+        handled
       )
       nodeResponse.on("close", () => {
         if (!nodeResponse.writableEnded) fiber.unsafeInterruptAsFork(HttpServerError.clientAbortFiberId)

@@ -179,9 +179,11 @@ export const layer = (
   Layer.unwrapScoped(
     Effect.zipWith(tracerDisabled, app(options), (disabledWhen, served) => {
       const stopping = Stopping.make()
-      return HttpServer.serve(Effect.provideService(served.app, Stopping.Stopping, stopping.signal), served.requestLog).pipe(
+      return HttpServer.serve(served.app, served.requestLog).pipe(
         HttpServer.withLogAddress,
         HttpMiddleware.withTracerDisabledWhen(disabledWhen),
+        // In the server's context, so in each request's from its start (`NodeServing`): no provide per request.
+        Layer.provide(Layer.succeed(Stopping.Stopping, stopping.signal)),
         Layer.provideMerge(
           Layer.merge(
             Layer.scoped(

@@ -32,6 +32,7 @@ import * as Listeners from "./native/ListenersHandlers.js"
 import * as Portal from "./native/PortalHandlers.js"
 import * as Exposition from "./metrics/Exposition.js"
 import * as Health from "./native/HealthHandlers.js"
+import * as NodeServing from "./NodeServing.js"
 import * as PortalPage from "./portal/PortalPage.js"
 import * as PortalSettings from "./portal/PortalSettings.js"
 import * as Profiles from "./Profiles.js"
@@ -178,14 +179,22 @@ export const layer = (
   Layer.unwrapScoped(
     Effect.zipWith(tracerDisabled, app(options), (disabledWhen, served) => {
       const stopping = Stopping.make()
-      return HttpServer.serve(Effect.provideService(served.app, Stopping.Stopping, stopping.signal), served.requestLog).pipe(
+      return HttpServer.serve(served.app, served.requestLog).pipe(
         HttpServer.withLogAddress,
         HttpMiddleware.withTracerDisabledWhen(disabledWhen),
+        // In the server's context, so in each request's from its start (`NodeServing`): no provide per request.
+        Layer.provide(Layer.succeed(Stopping.Stopping, stopping.signal)),
         Layer.provideMerge(
-          NodeHttpServer.layer(createNodeServer(options.timeouts ?? RequestTimeouts.defaults, stopping.raise), {
-            port: options.port,
-            host: options.host
-          })
+          Layer.merge(
+            Layer.scoped(
+              HttpServer.HttpServer,
+              NodeServing.make(createNodeServer(options.timeouts ?? RequestTimeouts.defaults, stopping.raise), {
+                port: options.port,
+                host: options.host
+              })
+            ),
+            NodeHttpServer.layerContext
+          )
         )
       )
     })

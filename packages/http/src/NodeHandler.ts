@@ -39,6 +39,7 @@ import { Effect, Layer, type Scope } from "effect"
 import * as Mount from "./edge/Mount.js"
 import type * as RequestLog from "./edge/RequestLog.js"
 import * as HttpApp from "./HttpApp.js"
+import * as NodeServing from "./NodeServing.js"
 import type * as PortalSettings from "./portal/PortalSettings.js"
 
 /** Where the handler serves the API (its path prefix), which requests it logs, and the portal's settings. */
@@ -75,7 +76,7 @@ export const make = (options: Options = {}): Effect.Effect<Handler, never, HttpA
     const prefix = yield* Mount.normalize(options.prefix ?? "")
     const served = yield* HttpApp.app({ prefix, requestLog: options.requestLog, portal: options.portal })
     const platform = yield* Layer.build(NodeHttpServer.layerContext)
-    const handle = yield* NodeHttpServer.makeHandler(served.app, served.requestLog).pipe(
+    const handle = yield* NodeServing.makeHandler(served.app, served.requestLog).pipe(
       Effect.provide(platform),
       Effect.locally(HttpMiddleware.currentTracerDisabledWhen, yield* HttpApp.tracerDisabled)
     )

@@ -72,8 +72,8 @@ export class RequestCost extends Context.Tag("@herald/http/RateLimiting/RequestC
 
 /**
  * A cost of one per item of the JSON body's list `field` (at least 1): a batch route's. A body that
- * is not JSON, or has no such list, costs 1; its decoding refuses it after. The body is read once
- * (the request keeps it for the handler), and parsed here and again by the handler's decoder.
+ * is not JSON, or has no such list, costs 1; its decoding refuses it after. The body is read and
+ * parsed once: the request keeps the parsed body for the handler's decoder (`NodeServing`).
  */
 export const listLength = (field: string): Cost => ({
   unit: field,

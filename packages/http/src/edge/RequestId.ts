@@ -19,14 +19,19 @@ export const of = (sent: string | undefined): string => sent !== undefined && AC
  * `current` id (`contract/RequestId`) for the error bodies that carry it. The header is added
  * as the response is written (a pre-response handler), since a middleware around the server's app
  * sees the response only once it is sent, whichever stage answered it.
+ *
+ * The annotation and `current` are set on the fiber rather than scoped to `app` (`Effect.locally`,
+ * two `acquireUseRelease`s a request): this stage is the outermost of the middleware the server
+ * applies, and each request runs in a fiber of its own (`NodeServing`), so nothing after it in that
+ * fiber belongs to another request; as `annotateTeamspace` does.
  */
 export const middleware = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
     const id = of(request.headers[HEADER])
     return HttpApp.appendPreResponseHandler((_, response) => Effect.succeed(HttpServerResponse.setHeader(response, HEADER, id))).pipe(
-      Effect.zipRight(app),
-      Effect.annotateLogs("requestId", id),
-      Effect.locally(current, id)
+      Effect.zipRight(FiberRef.set(current, id)),
+      Effect.zipRight(FiberRef.update(FiberRef.currentLogAnnotations, HashMap.set("requestId", id as unknown))),
+      Effect.zipRight(app)
     )
   })
 

@@ -139,10 +139,15 @@ const withBoundedBody = (
     })
   )
   const text = Effect.map(bytes, (buffer) => buffer.toString("utf8"))
+  // Parsed once, however many readers ask (a batch's `RequestCost`, then the handler's decoder).
+  let parsed: { readonly value: unknown } | undefined
   return withBodyReaders(request, {
     text,
     json: Effect.flatMap(text, (text) =>
-      Effect.try({ try: () => text === "" ? null : JSON.parse(text) as unknown, catch: decodeError })),
+      parsed !== undefined ? Effect.succeed(parsed.value) : Effect.try({
+        try: () => (parsed = { value: text === "" ? null : JSON.parse(text) as unknown }).value,
+        catch: decodeError
+      })),
     // Buffer.concat allocates a plain ArrayBuffer, never a shared one.
     arrayBuffer: Effect.map(bytes, (buffer) => buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength) as ArrayBuffer),
     urlParamsBody: Effect.flatMap(text, (text) =>

@@ -81,7 +81,9 @@ export interface EventStoreShape {
    * writes it within 100 ms): a repeated publish through the same store sees it at
    * once; through another process inside that window it finishes the fan-out again
    * (the queue drops the deliveries still pending; one already delivered may be
-   * delivered again, as after a crash).
+   * delivered again, as after a crash). A process that dies before writing marks
+   * leaves them unwritten: a repeated publish of those ids, however late, finishes
+   * their fan-out again.
    */
   readonly markDispatched: (teamspace: TeamspaceId, id: EventId) => Effect.Effect<void>
   /** `markDispatched` for each of `ids`, in one write where the adapter can. */

@@ -222,10 +222,11 @@ const handleResponse = (
     headers["set-cookie"] = toSet
   }
   if (request.method === "HEAD") {
+    // Ended without waiting, as every in-memory body: on a socket the client already closed, Node
+    // never calls an end callback, and a fiber waiting for it would stay forever.
     nodeResponse.writeHead(response.status, headers)
-    return Effect.async<void>((resume) => {
-      nodeResponse.end(() => resume(Effect.void))
-    })
+    nodeResponse.end()
+    return Effect.void
   }
   const body = response.body
   switch (body._tag) {
@@ -352,6 +353,9 @@ const upgradeListener = (
 ) =>
 (request: Http.IncomingMessage, socket: Duplex) => {
   const response = new Http.ServerResponse(request)
+  // Node takes its own error listener off a socket it hands to `upgrade`: without one, a client
+  // resetting the connection while the answer is written would be an uncaught error.
+  socket.on("error", () => socket.destroy())
   response.assignSocket(socket as Socket)
   response.on("finish", () => {
     socket.end()

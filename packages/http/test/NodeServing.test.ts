@@ -107,4 +107,19 @@ describe("NodeServing", () => {
       )
       expect([answer.status, answer.body]).toEqual([200, "hello"])
     }))
+
+  // Node takes its own error listener off an upgraded socket: one reset by its client while the
+  // answer is written would otherwise be an uncaught error, and end the process.
+  it.scoped("gives an upgrade request's socket an error listener", () =>
+    Effect.gen(function*() {
+      let nodeServer: ReturnType<typeof createServer> | undefined
+      const server = yield* NodeServing.make(() => (nodeServer = createServer()), { port: 0, host: "127.0.0.1" })
+      yield* server.serve(app)
+      const listeners: Array<number> = []
+      nodeServer!.on("upgrade", (_request, socket) => listeners.push(socket.listenerCount("error")))
+      const port = server.address._tag === "TcpAddress" ? server.address.port : 0
+      yield* Effect.promise(() => send(port, { method: "GET", path: "/", headers: { connection: "Upgrade", upgrade: "websocket" } }))
+      expect(listeners).toHaveLength(1)
+      expect(listeners[0]).toBeGreaterThanOrEqual(1)
+    }))
 })

@@ -116,31 +116,48 @@ export const make = (options?: Options): Effect.Effect<EventStore.EventStoreShap
       }
       return taken
     }
+    // Once closed, a DEL is tried once and nothing is scheduled: the client is going away.
+    let closed = false
     const deleteSettled = () => {
       const markers = takeSettled(settled.size)
       if (markers.length === 0) return Promise.resolve()
       // A failed DEL (Redis unreachable) is tried again later: the markers are not forgotten.
-      return redis.del(...markers).then(() => undefined, () => settle(markers))
+      return redis.del(...markers).then(() => undefined, () => closed || settle(markers))
     }
     const settle = (markers: ReadonlyArray<string>) => {
       for (const marker of markers) settled.add(marker)
-      if (timer === undefined && settled.size > 0) {
+      if (closed) void deleteSettled()
+      else if (timer === undefined && settled.size > 0) {
         timer = setTimeout(deleteSettled, WRITE_BEHIND_MS)
         timer.unref()
       }
     }
     yield* Effect.addFinalizer(() =>
       Effect.promise(() => {
+        closed = true
         clearTimeout(timer)
+        timer = undefined
         return deleteSettled()
       })
     )
 
-    /** Runs the append script for `calls`, the first carrying settled markers; put back if it fails. */
+    /**
+     * Runs the append script for `calls`: each deletes its own event's marker if it is settled (so a
+     * repeated publish through this store is dispatched, however many are settled), the first also
+     * up to `CARRIED_AT_MOST` others; put back if it fails.
+     */
     const appendCarrying = (calls: ReadonlyArray<LuaScript.Call>) => {
-      const carried = calls.length === 0 ? [] : takeSettled(CARRIED_AT_MOST)
-      const [first, ...rest] = calls
-      const withCarried = first === undefined ? calls : [{ keys: [...first.keys, ...carried], args: first.args }, ...rest]
+      const carried: Array<string> = []
+      const withOwn = calls.map((call) => {
+        const own = call.keys[1]!
+        if (!settled.delete(own)) return call
+        carried.push(own)
+        return { keys: [...call.keys, own], args: call.args }
+      })
+      const others = calls.length === 0 ? [] : takeSettled(CARRIED_AT_MOST)
+      carried.push(...others)
+      const [first, ...rest] = withOwn
+      const withCarried = first === undefined ? withOwn : [{ keys: [...first.keys, ...others], args: first.args }, ...rest]
       return append.all(withCarried).pipe(Effect.onExit((exit) => Effect.sync(() => Exit.isFailure(exit) && settle(carried))))
     }
 
